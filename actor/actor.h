@@ -1,0 +1,555 @@
+/*
+ * actor.h - the actor runtime: the one public header of actor/.
+ *
+ * A process has one runtime: one or more libev loop threads, a listening socket, a table of
+ * actors by name and a pool of outgoing keep-alive connections. Every component is an actor
+ * with a PID (name@ip:port) and a mailbox; actors talk only by messages, which are plain byte
+ * bodies (msgpack, encoded by wire/) carried as HTTP requests between processes. The runtime
+ * also carries the utilities every binary needs: errors, logging, growable buffers, a JSON
+ * writer, duration and byte-size parsing, flags, metrics, HTTP routes and introspection.
+ * It knows nothing about Mesos.
+ *
+ * Conventions: functions returning int give 0 (or a count) on success and a negative errno
+ * value on failure (act_strerror() names it). Memory exhaustion is fatal (the process logs and
+ * aborts) so no function reports it. Unless a comment says otherwise, pointers passed in are
+ * borrowed for the duration of the call and pointers returned are owned by the runtime.
+ */
+#ifndef ACTOR_ACTOR_H
+#define ACTOR_ACTOR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The message for a negative errno value returned by an act_ function. Never NULL. */
+const char *act_strerror(int err);
+
+/* Allocation helpers that never return NULL: on exhaustion they log and abort. */
+void *act_malloc(size_t n);
+void *act_calloc(size_t count, size_t size);
+void *act_realloc(void *p, size_t n);
+char *act_strdup(const char *s);
+char *act_strndup(const char *s, size_t n);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Logging (glog line format)                                                                 */
+/*   I1125 10:00:00.123456  4242 file.c:123] message                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum act_log_level {
+    ACT_LOG_INFO = 0,
+    ACT_LOG_WARNING = 1,
+    ACT_LOG_ERROR = 2,
+    ACT_LOG_FATAL = 3,
+} act_log_level;
+
+typedef struct act_log_options {
+    const char *program;   /* file name stem: "mesos-master" -> mesos-master.INFO; NULL = "mesos" */
+    const char *log_dir;   /* NULL or "": no log files */
+    act_log_level level;   /* minimum level written (--logging_level) */
+    bool quiet;            /* --quiet: nothing to stderr (files still written) */
+    double logbufsecs;     /* --logbufsecs: how long file output may stay buffered */
+    uint64_t max_file_bytes; /* size at which a log file is rotated; 0 = 100 MB */
+} act_log_options;
+
+/* Sets up logging. May be called again to reconfigure; safe before act_init(). Returns 0 or a
+ * negative errno when log_dir cannot be created or opened (stderr logging still works). */
+int act_log_init(const act_log_options *opts);
+
+/* Flushes and closes log files. */
+void act_log_close(void);
+
+/* The path of the current INFO log file, or NULL when logging to stderr only. */
+const char *act_log_file(void);
+
+/* True when a line at this level would be written. Cheap (one relaxed atomic load). */
+bool act_log_enabled(act_log_level level);
+
+/* Verbose logging (glog's VLOG): enabled when level <= the verbosity (env GLOG_v, or
+ * act_log_set_verbosity, or /logging/toggle). */
+bool act_vlog_enabled(int level);
+void act_log_set_verbosity(int level);
+int act_log_verbosity(void);
+
+/* Changes the verbosity to `level` for `secs` seconds of real time, then restores it
+ * (what /logging/toggle?level=&duration= does). */
+void act_log_toggle(int level, double secs);
+
+void act_log_set_level(act_log_level level);
+
+/* Writes one line. Use the macros below, which skip argument evaluation below the level. */
+void act_log_write(act_log_level level, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void act_log_vwrite(act_log_level level, const char *file, int line, const char *fmt,
+                    va_list ap);
+
+#define ACT_LOG_AT(lvl, ...)                                                                 \
+    do {                                                                                     \
+        if (act_log_enabled(lvl)) act_log_write((lvl), __FILE__, __LINE__, __VA_ARGS__);      \
+    } while (0)
+#define LOG_INFO(...) ACT_LOG_AT(ACT_LOG_INFO, __VA_ARGS__)
+#define LOG_WARNING(...) ACT_LOG_AT(ACT_LOG_WARNING, __VA_ARGS__)
+#define LOG_ERROR(...) ACT_LOG_AT(ACT_LOG_ERROR, __VA_ARGS__)
+/* Logs and aborts. */
+#define LOG_FATAL(...)                                                                       \
+    do {                                                                                     \
+        act_log_write(ACT_LOG_FATAL, __FILE__, __LINE__, __VA_ARGS__);                       \
+        abort();                                                                             \
+    } while (0)
+#define VLOG(n, ...)                                                                         \
+    do {                                                                                     \
+        if (act_vlog_enabled(n)) act_log_write(ACT_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__); \
+    } while (0)
+/* A broken invariant: logs file, line and the expression, then aborts. */
+#define ACT_CHECK(cond)                                                                      \
+    do {                                                                                     \
+        if (!(cond)) LOG_FATAL("Check failed: %s", #cond);                                   \
+    } while (0)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Growable byte buffer                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A growable byte buffer. data is always NUL-terminated (the NUL is not counted in len) once
+ * anything was appended. Zero-initialised ({0}) is a valid empty buffer. */
+typedef struct act_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} act_buf;
+
+void act_buf_init(act_buf *b);
+void act_buf_free(act_buf *b);
+void act_buf_reset(act_buf *b);                 /* len = 0, keeps the memory */
+void act_buf_reserve(act_buf *b, size_t extra); /* room for `extra` more bytes (plus NUL) */
+void act_buf_append(act_buf *b, const void *p, size_t n);
+void act_buf_puts(act_buf *b, const char *s);
+void act_buf_putc(act_buf *b, char c);
+void act_buf_printf(act_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void act_buf_vprintf(act_buf *b, const char *fmt, va_list ap);
+/* Gives the caller the data (free() it; never NULL) and empties the buffer. */
+char *act_buf_detach(act_buf *b, size_t *len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* JSON writer: streaming, into an act_buf, commas handled for you                            */
+/* ------------------------------------------------------------------------------------------ */
+
+#define ACT_JSON_MAX_DEPTH 64
+
+typedef struct act_json {
+    act_buf *out;
+    int depth;
+    bool escape_slash;                      /* write '/' as "\/" (the /metrics/snapshot style) */
+    bool after_key;                         /* a key was written; the value needs no comma */
+    bool has_items[ACT_JSON_MAX_DEPTH + 1]; /* container at this depth already has an item */
+} act_json;
+
+/* Starts a writer appending to `out` (borrowed; must outlive the writer). */
+void act_json_init(act_json *j, act_buf *out);
+void act_json_object_begin(act_json *j);
+void act_json_object_end(act_json *j);
+void act_json_array_begin(act_json *j);
+void act_json_array_end(act_json *j);
+void act_json_key(act_json *j, const char *key);
+void act_json_string(act_json *j, const char *s);            /* NULL writes null */
+void act_json_string_n(act_json *j, const char *s, size_t n); /* bytes escaped as UTF-8 text */
+void act_json_int(act_json *j, int64_t v);
+void act_json_uint(act_json *j, uint64_t v);
+void act_json_double(act_json *j, double v); /* shortest of %.15g; integral values without '.'; NaN/inf -> null */
+void act_json_bool(act_json *j, bool v);
+void act_json_null(act_json *j);
+void act_json_raw(act_json *j, const char *text, size_t n); /* an already-encoded value */
+/* Key + value in one call. */
+void act_json_kv_string(act_json *j, const char *key, const char *v);
+void act_json_kv_int(act_json *j, const char *key, int64_t v);
+void act_json_kv_uint(act_json *j, const char *key, uint64_t v);
+void act_json_kv_double(act_json *j, const char *key, double v);
+void act_json_kv_bool(act_json *j, const char *key, bool v);
+/* Appends `s` escaped as JSON string contents (no quotes) to `out`. */
+void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Durations and byte sizes (Mesos' textual forms)                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Parses "10ns", "5us", "1ms", "1secs", "0.25secs", "5mins", "2hrs", "1days", "1weeks" into
+ * seconds. A bare number is an error (the unit is required). Returns 0 or -EINVAL. */
+int act_duration_parse(const char *text, double *secs);
+/* Formats like Mesos: the largest unit that keeps the value >= 1 ("1secs", "5mins",
+ * "100ms", "0ns"), trimmed of trailing zeros. Writes at most n bytes; returns buf. */
+char *act_duration_format(double secs, char *buf, size_t n);
+
+/* Parses "512B", "64KB", "64MB", "1GB", "2TB" (1024 based). Bare numbers are an error.
+ * Returns 0 or -EINVAL (also on overflow). */
+int act_bytes_parse(const char *text, uint64_t *bytes);
+/* Formats like Mesos: the largest unit that divides exactly ("64MB", "1536KB", "10B"). */
+char *act_bytes_format(uint64_t bytes, char *buf, size_t n);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Flags: one table per binary                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum act_flag_type {
+    ACT_FLAG_STRING,   /* char *   (NULL when unset and no default; freed by act_flags_free) */
+    ACT_FLAG_BOOL,     /* bool     ("true"/"false"/"1"/"0"; --name alone = true; --no-name) */
+    ACT_FLAG_INT,      /* int64_t  */
+    ACT_FLAG_DOUBLE,   /* double   */
+    ACT_FLAG_DURATION, /* double seconds, text "5mins" */
+    ACT_FLAG_BYTES,    /* uint64_t bytes, text "64MB" */
+} act_flag_type;
+
+/* Validates a parsed value (pointer to the field). Returns 0, or nonzero with a reason
+ * written to err. */
+typedef int (*act_flag_validator)(const void *value, char *err, size_t errlen);
+
+typedef struct act_flag {
+    const char *name;            /* without "--": "work_dir" */
+    act_flag_type type;
+    const char *def;             /* default as text; NULL = no default (unset) */
+    const char *help;            /* one or more sentences for --help and /help */
+    size_t offset;               /* offsetof(your_flags_struct, field) */
+    act_flag_validator validate; /* may be NULL */
+} act_flag;
+
+/* A parsed flag set: the table, the values struct it fills and what was given explicitly. */
+typedef struct act_flags {
+    const char *program;   /* for --help: "mesos-master" */
+    const char *usage;     /* optional text after "Usage: program [options]" */
+    const char *version;   /* printed by --version */
+    const act_flag *table;
+    size_t count;
+    void *values;          /* the struct the table's offsets point into */
+    bool *given;           /* given[i]: flag i came from the environment or the command line */
+} act_flags;
+
+#define ACT_FLAGS_HELP 1    /* act_flags_load printed --help; the caller should exit 0 */
+#define ACT_FLAGS_VERSION 2 /* act_flags_load printed --version; the caller should exit 0 */
+
+/* Fills flags->values: defaults first, then environment variables `<env_prefix><name>`
+ * (e.g. MESOS_work_dir; env_prefix may be NULL to skip), then argv (--name=value, --name value
+ * is NOT accepted: Mesos requires '='), each value possibly "file:///path" to read it from a
+ * file (trailing newline stripped). Arguments that do not start with "--" are positional: they
+ * are moved, in order, to argv[1..*npositional] (npositional may be NULL: then positional
+ * arguments are an error). "--" ends flag parsing.
+ * Returns 0, ACT_FLAGS_HELP / ACT_FLAGS_VERSION (after printing to stdout), or -EINVAL with a
+ * message naming the flag in err ("Failed to load flag 'port': ..." / "Unknown flag 'prot'"). */
+int act_flags_load(act_flags *flags, int argc, char **argv, int *npositional,
+                   const char *env_prefix, char *err, size_t errlen);
+/* Sets one flag from text as if given on the command line. Returns 0 or -EINVAL (err set). */
+int act_flags_set(act_flags *flags, const char *name, const char *value, char *err,
+                  size_t errlen);
+/* Prints usage and every flag with its default and help (the --help text). */
+void act_flags_usage(const act_flags *flags, FILE *out);
+/* Writes a JSON object {"name": "value-as-text", ...} of every flag that has a value (what
+ * /master/flags shows under "flags"). */
+void act_flags_json(const act_flags *flags, act_json *j);
+/* The value of flag `name` as text (Mesos formatting); NULL if unknown or unset. */
+char *act_flags_format(const act_flags *flags, const char *name, char *buf, size_t n);
+/* Frees strings the flags own and the `given` array. */
+void act_flags_free(act_flags *flags);
+
+/* ------------------------------------------------------------------------------------------ */
+/* PIDs                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+#define ACT_ID_MAX 96       /* longest actor name + 1 */
+#define ACT_PID_STRLEN 128  /* enough for "id@255.255.255.255:65535" */
+
+/* An actor's address: a value type, copy freely. ip is IPv4 in host byte order. An empty id
+ * is "no pid" (e.g. the sender of an anonymous message). */
+typedef struct act_pid {
+    char id[ACT_ID_MAX];
+    uint32_t ip;
+    uint16_t port;
+} act_pid;
+
+/* Parses "name@1.2.3.4:5050". Returns 0 or -EINVAL. */
+int act_pid_parse(const char *text, act_pid *out);
+/* Formats into buf (ACT_PID_STRLEN is always enough) and returns buf. "" for no pid. */
+char *act_pid_format(const act_pid *pid, char *buf, size_t n);
+bool act_pid_equal(const act_pid *a, const act_pid *b);
+bool act_pid_is_none(const act_pid *pid);
+/* Builds a pid; returns -EINVAL (out untouched) if id is not a valid actor name. */
+int act_pid_make(const char *id, uint32_t ip, uint16_t port, act_pid *out);
+/* True if `name` is a valid actor name: 1..ACT_ID_MAX-1 chars of [A-Za-z0-9_.()-]. */
+bool act_name_valid(const char *name);
+/* Formats an IPv4 address (host order) as dotted quad. */
+char *act_ip_format(uint32_t ip, char *buf, size_t n);
+/* Parses a dotted quad into host order. Returns 0 or -EINVAL. */
+int act_ip_parse(const char *text, uint32_t *ip);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The runtime                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct act_config {
+    const char *ip;           /* address to bind; NULL = LIBPROCESS_IP, else 127.0.0.1 */
+    int port;                 /* -1 = LIBPROCESS_PORT, else 0 (any free port) */
+    const char *advertise_ip; /* NULL = LIBPROCESS_ADVERTISE_IP, else the bound ip */
+    int advertise_port;       /* -1 = LIBPROCESS_ADVERTISE_PORT, else the bound port */
+    int loops;                /* event-loop threads; <= 0 means 1 */
+    size_t max_body;          /* largest accepted request body; 0 = 64 MB */
+    bool listen;              /* false: no listening socket (a pure client) */
+} act_config;
+
+/* A config with every field "from the environment / default", listening. */
+void act_config_default(act_config *c);
+
+/* Creates the runtime and binds its socket. Does not start any thread. Returns 0, -EALREADY
+ * if a runtime exists, -EINVAL for a bad address, or the bind/listen errno. */
+int act_init(const act_config *c);
+/* Starts every loop on a thread of its own. Returns 0 or -EALREADY. */
+int act_start(void);
+/* Runs loop 0 on the calling thread (the others on threads of their own) until act_stop().
+ * Returns 0. */
+int act_run(void);
+/* Asks every loop to stop. Safe from any thread and from a signal handler. */
+void act_stop(void);
+/* Stops the loops if running, terminates every actor (their terminate callbacks run on the
+ * calling thread), closes every socket and frees everything; act_init may then be called
+ * again. Must not be called from a loop thread. */
+void act_shutdown(void);
+/* True between act_init and act_shutdown. */
+bool act_initialized(void);
+
+/* The advertised address of this process (id empty). */
+act_pid act_address(void);
+/* The bound port (useful after port 0). */
+uint16_t act_port(void);
+int act_loop_count(void);
+/* Index of the loop the calling thread runs, or -1 for a thread that runs no loop. */
+int act_current_loop(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Actors and messages                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct act_actor act_actor;
+
+/* A message as a handler sees it. Valid only during the handler call. */
+typedef struct act_msg {
+    act_pid from;        /* empty id: anonymous (plain HTTP POST or a foreign thread) */
+    const char *name;    /* message name, e.g. "mesos.internal.StatusUpdateMessage" */
+    const uint8_t *body; /* the bytes given to act_send (msgpack by convention) */
+    size_t len;
+    void *obj;           /* act_post's object (NULL for act_send); the runtime frees it after
+                            the handler unless the handler sets *obj_taken */
+    bool *obj_taken;
+} act_msg;
+
+typedef void (*act_msg_fn)(act_actor *self, const act_msg *msg);
+typedef void (*act_exited_fn)(act_actor *self, const act_pid *pid);
+/* A function run in an actor's context (dispatch, timers, init, terminate). */
+typedef void (*act_fn)(act_actor *self, void *arg);
+
+/* Creates an actor that is not yet running. `name` is copied and must satisfy
+ * act_name_valid(); `state` is the caller's and is never freed by the runtime. Install
+ * handlers and routes, then act_spawn(). Returns NULL (and logs) for an invalid name. */
+act_actor *act_new(const char *name, void *state);
+/* Writes "base(N)" with N unique for this base within the process: slave(1), slave(2). */
+char *act_unique_name(const char *base, char *out, size_t n);
+
+/* Handler for messages named `name`. Replaces an earlier one. Before act_spawn only. */
+void act_on_message(act_actor *a, const char *name, act_msg_fn fn);
+/* Handler for exited events of linked pids. */
+void act_on_exited(act_actor *a, act_exited_fn fn);
+/* Runs first on the actor's loop, before any message. */
+void act_on_init(act_actor *a, act_fn fn, void *arg);
+/* Runs on the actor's loop when it terminates (or on the act_shutdown thread): release the
+ * state here. No message is delivered after it. */
+void act_on_terminate(act_actor *a, act_fn fn, void *arg);
+
+/* Starts the actor on loop `loop` (0 <= loop < act_loop_count()). Takes ownership of `a` in
+ * every case: on -EEXIST (name taken) or -EINVAL (bad loop) it is destroyed. */
+int act_spawn(act_actor *a, int loop);
+
+act_pid act_self(const act_actor *a);
+const char *act_name(const act_actor *a);
+void *act_state(const act_actor *a);
+int act_actor_loop(const act_actor *a);
+
+/* Terminates the actor named by pid (local only) after the messages already in its mailbox.
+ * Safe from any thread. Returns 0 or -ENOENT. */
+int act_terminate(const act_pid *pid);
+/* Terminates `self` once the current handler returns. */
+void act_exit(act_actor *self);
+
+/* Sends a message: a mailbox enqueue when `to` is in this process, otherwise a POST on the
+ * keep-alive connection to its address. `from` may be NULL (anonymous; use from foreign
+ * threads). Body bytes are copied. Messages from one actor to another arrive in send order.
+ * Delivery is not guaranteed: unknown actors and names are dropped, logged and counted
+ * (runtime/dropped_messages). Returns 0, or -EINVAL for an invalid name or pid. Safe from any
+ * thread when from is NULL; otherwise call it from `from`'s own loop. */
+int act_send(act_actor *from, const act_pid *to, const char *name, const void *body,
+             size_t len);
+/* Like act_send, but hands a pointer to a local actor without encoding: the handler sees it
+ * in msg->obj. free_obj(obj) runs after delivery, or when the message is dropped. Returns
+ * -EXDEV (after freeing obj) if `to` is not in this process. */
+int act_post(act_actor *from, const act_pid *to, const char *name, void *obj,
+             void (*free_obj)(void *));
+/* Runs fn(actor, arg) on the target actor's loop, in its context, in FIFO order with its
+ * messages. If the actor does not exist when the call arrives, fn(NULL, arg) runs instead
+ * (on some loop thread) so arg can be released. Safe from any thread. */
+int act_dispatch(const act_pid *to, act_fn fn, void *arg);
+
+/* Links self to pid: an exited event arrives when that actor terminates (local), or when the
+ * connection to its address breaks or cannot be made (remote). Linking to a local pid that
+ * does not exist delivers exited at once. Links are one-shot. Call from self's loop. */
+int act_link(act_actor *self, const act_pid *pid);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Clock and timers                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The runtime clock: seconds since the epoch; frozen while paused (then it moves only by
+ * act_clock_advance). Every timeout in the system uses it. */
+double act_now(void);
+void act_clock_pause(void);
+void act_clock_resume(void);
+bool act_clock_paused(void);
+/* Moves a paused clock forward; timers that become due fire on their loops. */
+void act_clock_advance(double secs);
+/* Waits until every loop is idle: no queued message, no due timer, nothing arriving from
+ * another loop. Call from a thread that runs no loop. Returns 0 or -ETIMEDOUT after 30 s of
+ * real time (something keeps producing work). */
+int act_clock_settle(void);
+
+typedef uint64_t act_timer_id;
+
+/* Calls fn(self, arg) on self's loop after `secs` of runtime clock. Returns a nonzero id. A
+ * timer of a terminated actor never fires; `arg` stays the caller's. Call from self's loop. */
+act_timer_id act_delay(act_actor *self, double secs, act_fn fn, void *arg);
+/* Cancels a pending timer of self. Returns true if it had not fired yet. */
+bool act_cancel(act_actor *self, act_timer_id id);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Message filters (tests)                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum act_filter_verdict {
+    ACT_FILTER_PASS = 0,
+    ACT_FILTER_DROP = 1, /* the message is discarded */
+    ACT_FILTER_HOLD = 2, /* kept aside until act_filter_release() */
+} act_filter_verdict;
+
+/* What a filter sees: a message about to enter a local actor's mailbox (sent locally or
+ * received from the network). */
+typedef struct act_filter_msg {
+    const act_pid *from;
+    const act_pid *to;
+    const char *name;
+    const uint8_t *body;
+    size_t len;
+} act_filter_msg;
+
+/* Called on whichever thread delivers, serialised by the runtime. */
+typedef act_filter_verdict (*act_filter_fn)(void *ctx, const act_filter_msg *m);
+
+/* Installs a filter; filters run in installation order, the first non-PASS verdict wins.
+ * Returns an id (> 0) for act_filter_remove. Dispatches and timers are never filtered. */
+int act_filter_add(act_filter_fn fn, void *ctx);
+void act_filter_remove(int id);
+/* Delivers held messages named `name` (NULL = all), in the order they were held.
+ * Returns how many. */
+int act_filter_release(const char *name);
+/* Discards held messages. */
+void act_filter_discard(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* HTTP routes                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct act_http_req act_http_req;
+
+/* Handles one request. The handler (or later code) must call exactly one act_http_respond*
+ * for every request, from any thread. */
+typedef void (*act_http_fn)(act_actor *self, act_http_req *req);
+
+/* Routes /<actor-name>/<path> to fn. `path` has no leading slash ("state.json"; "" for the
+ * actor's root). A route also matches longer paths below it ("static" matches
+ * "static/js/app.js"); the longest match wins. help: one or more lines for /help.
+ * Before act_spawn only. */
+void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help);
+/* Requests whose first path segment names no actor go to this actor with the whole path
+ * ("/state.json" -> path "state.json"). */
+void act_set_default_actor(const char *name);
+
+const char *act_http_method(const act_http_req *req);
+/* The path below the actor: "state.json", "static/js/app.js", "" */
+const char *act_http_path(const act_http_req *req);
+/* The request target as received, e.g. "/master/state.json?jsonp=x" */
+const char *act_http_url(const act_http_req *req);
+/* A query parameter, percent-decoded; NULL if absent. */
+const char *act_http_query(const act_http_req *req, const char *key);
+/* A header value (name case-insensitive); NULL if absent. */
+const char *act_http_header(const act_http_req *req, const char *name);
+const uint8_t *act_http_body(const act_http_req *req, size_t *len);
+
+/* Answers the request and releases it. `body` is copied. extra_headers: NULL or CRLF-
+ * terminated header lines ("Location: http://x/\r\n"). */
+void act_http_respond(act_http_req *req, int status, const char *content_type,
+                      const void *body, size_t len, const char *extra_headers);
+/* Answers with JSON from `json` (emptied): honours ?jsonp=NAME (text/javascript) and sets
+ * Access-Control-Allow-Origin: *. */
+void act_http_respond_json(act_http_req *req, int status, act_buf *json);
+/* Answers status with a short text/plain body (a reason). */
+void act_http_respond_text(act_http_req *req, int status, const char *text);
+
+/* A chunked response kept open (for streams such as /__trace__). Loop-0 actors only. */
+typedef struct act_http_stream act_http_stream;
+/* Sends the response head and returns the stream; req is consumed. */
+act_http_stream *act_http_stream_open(act_http_req *req, const char *content_type);
+/* Writes one chunk. Returns 0, or -EPIPE once the client went away (then close it). */
+int act_http_stream_write(act_http_stream *s, const void *data, size_t len);
+/* Ends the response and releases the stream. */
+void act_http_stream_close(act_http_stream *s);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Metrics: served at /metrics/snapshot as one flat compact JSON object                      */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct act_counter act_counter;
+typedef struct act_gauge act_gauge;
+typedef struct act_timing act_timing;
+
+/* Get-or-create by name ("master/slave_registrations"). The object lives until
+ * act_metrics_reset() (or act_metric_remove); the pointer may be cached. Thread-safe. */
+act_counter *act_counter_get(const char *name);
+void act_counter_inc(act_counter *c);
+void act_counter_add(act_counter *c, uint64_t n);
+uint64_t act_counter_value(const act_counter *c);
+
+act_gauge *act_gauge_get(const char *name);
+void act_gauge_set(act_gauge *g, double v);
+void act_gauge_add(act_gauge *g, double delta);
+double act_gauge_value(const act_gauge *g);
+
+/* A timing (e.g. "allocator/allocation_run_ms"): the snapshot shows the last value under
+ * the name itself and name/count, name/min, name/max, name/p50, name/p90, name/p99 over a
+ * window of recent samples. */
+act_timing *act_timing_get(const char *name);
+void act_timing_record(act_timing *t, double value);
+
+/* Removes a metric (e.g. per-framework metrics when the framework goes). */
+void act_metric_remove(const char *name);
+/* Writes the snapshot: {"a\/b":1,...} sorted by name, numbers only. */
+void act_metrics_snapshot(act_buf *out);
+/* Removes every metric (act_shutdown calls it). */
+void act_metrics_reset(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACTOR_ACTOR_H */

@@ -1,0 +1,270 @@
+/*
+ * actor_int.h - structures shared by the runtime's own files (never included outside actor/).
+ * The runtime is a set of loops; each loop owns its actors, a run queue of actors with mail,
+ * a timer heap, and a lock-free MPSC inbox through which other threads hand it work. Loop 0
+ * also owns every socket: the listener, incoming connections and the outgoing pool.
+ */
+#ifndef ACTOR_ACTOR_INT_H
+#define ACTOR_ACTOR_INT_H
+
+#include "actor/actor.h"
+
+#include <ev.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* ---- entries: everything that travels through mailboxes and inboxes ---------------------- */
+
+typedef enum entry_kind {
+    E_MSG,          /* a message (body bytes or a posted object) for actor to_id */
+    E_DISPATCH,     /* run u.call.fn in to_id's context */
+    E_TIMER,        /* a due timer: u.timer_id */
+    E_EXITED,       /* from (the pid) exited; for to_id */
+    E_LINK,         /* from links to local actor to_id */
+    E_HTTP,         /* an HTTP request u.req for actor to_id */
+    E_TERMINATE,    /* terminate to_id */
+    E_INIT,         /* first entry of every mailbox: run the init callback */
+    E_SCHEDULE,     /* loop inbox only: put actor u.actor on the run queue */
+    /* loop 0 (I/O) inbox only: */
+    E_REMOTE_SEND,  /* encode and send to to_ip:to_port */
+    E_REMOTE_LINK,  /* from links to a remote pid (to_id at to_ip:to_port) */
+    E_HTTP_REPLY,   /* response bytes (body) for connection u.reply.conn_id, slot seq */
+} entry_kind;
+
+typedef struct act_entry act_entry;
+struct act_entry {
+    _Atomic(act_entry *) next;
+    entry_kind kind;
+    uint32_t to_ip;
+    uint16_t to_port;
+    bool anonymous_http; /* E_MSG from a plain HTTP POST */
+    bool skip_filter;    /* a held message being released */
+    char *to_id;         /* points into payload (or NULL) */
+    char *name;          /* points into payload (E_MSG) */
+    uint8_t *body;       /* points into payload */
+    size_t len;
+    union {
+        struct { void *obj; void (*free_obj)(void *); } post;
+        struct { act_fn fn; void *arg; } call;
+        act_timer_id timer_id;
+        act_http_req *req;
+        act_actor *actor;
+        struct { uint64_t conn_id; uint64_t seq; bool close; } reply;
+    } u;
+    act_pid from;
+    char payload[];
+};
+
+/* Allocates an entry with room for to_id, name and body copied into its payload. */
+act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_id,
+                          const char *name, const void *body, size_t len);
+/* Releases an entry that will not be delivered: posted objects are freed, dispatches run
+ * fn(NULL, arg), HTTP requests are answered 404. */
+void act__entry_drop(act_entry *e);
+void act__entry_free(act_entry *e);
+
+/* ---- MPSC inbox (Vyukov's intrusive queue) ----------------------------------------------- */
+
+typedef struct mpsc_queue {
+    _Atomic(act_entry *) head; /* producers exchange here */
+    act_entry *tail;           /* the consumer's end */
+    act_entry *stub;           /* owned; allocated by act__mpsc_init */
+} mpsc_queue;
+
+void act__mpsc_init(mpsc_queue *q);
+void act__mpsc_push(mpsc_queue *q, act_entry *e);
+/* Returns the oldest entry or NULL when empty (or momentarily inconsistent; retry later). */
+act_entry *act__mpsc_pop(mpsc_queue *q);
+bool act__mpsc_empty(mpsc_queue *q);
+void act__mpsc_destroy(mpsc_queue *q); /* after draining it */
+
+/* ---- actors ------------------------------------------------------------------------------ */
+
+typedef struct handler_slot {
+    const char *name; /* owned copy; NULL = empty slot */
+    uint32_t hash;
+    act_msg_fn fn;
+} handler_slot;
+
+typedef struct route {
+    char *path;
+    act_http_fn fn;
+    char *help;
+} route;
+
+typedef struct pid_list {
+    act_pid *items;
+    size_t count, cap;
+} pid_list;
+
+typedef struct timer_rec timer_rec;
+
+struct act_actor {
+    char name[ACT_ID_MAX];
+    void *state;
+    int loop;
+    bool spawned;
+    bool exiting;      /* act_exit called: terminate after this handler */
+    bool terminated;
+    /* immutable after spawn */
+    handler_slot *handlers;
+    size_t handler_cap, handler_count;
+    route *routes;
+    size_t route_count;
+    act_exited_fn on_exited;
+    act_fn on_init, on_term;
+    void *init_arg, *term_arg;
+    /* owned by the loop thread */
+    act_entry *mb_head, *mb_tail;
+    act_actor *runq_next;
+    act_actor *tnext;      /* table chain */
+    bool in_runq;
+    pid_list linkers;      /* actors to tell when we terminate */
+    timer_rec *timers;     /* pending timers of this actor (doubly linked) */
+    /* statistics, read by /__actors__ from loop 0 */
+    _Atomic uint64_t stat_in, stat_out, stat_ns, stat_depth, stat_links;
+};
+
+act_msg_fn act__find_handler(const act_actor *a, const char *name);
+
+/* ---- timers ------------------------------------------------------------------------------ */
+
+struct timer_rec {
+    act_timer_id id;
+    double deadline;
+    act_actor *actor;
+    act_fn fn;
+    void *arg;
+    size_t heap_index;     /* position in the loop's heap while pending */
+    bool fired;            /* its E_TIMER entry is in the mailbox */
+    bool canceled;
+    timer_rec *prev, *next; /* the actor's list */
+    timer_rec *hnext;      /* id hash chain */
+};
+
+/* ---- loops ------------------------------------------------------------------------------- */
+
+typedef struct act_loop {
+    int index;
+    struct ev_loop *ev;
+    pthread_t thread;
+    bool thread_started;
+    ev_async wake;
+    ev_prepare prepare;
+    ev_check check;
+    ev_idle idle;
+    ev_timer timer;
+    mpsc_queue inbox;
+    act_actor *runq_head, *runq_tail;
+    /* timers */
+    timer_rec **heap;
+    size_t heap_len, heap_cap;
+    timer_rec **timer_hash;
+    size_t timer_hash_cap;
+    /* settle */
+    pthread_mutex_t settle_mu;
+    pthread_cond_t settle_cv;
+    uint64_t settle_req, settle_done;
+    _Atomic uint64_t activity;
+    _Atomic bool stop;
+} act_loop;
+
+typedef struct act_runtime {
+    act_loop *loops;
+    int nloops;
+    act_pid address;      /* advertised */
+    uint32_t bind_ip;
+    uint16_t bind_port;
+    size_t max_body;
+    int listen_fd;
+    /* actor table: name -> actor */
+    pthread_rwlock_t table_lock;
+    act_actor **table;
+    size_t table_cap, table_count;
+    char default_actor[ACT_ID_MAX];
+    _Atomic bool running;
+    _Atomic uint64_t next_timer_id;
+    act_counter *dropped;
+    struct transport *transport; /* loop 0's sockets */
+} act_runtime;
+
+extern act_runtime *act__rt;
+extern _Thread_local act_loop *act__current_loop;
+
+/* Table access. act__table_lookup_* must be called with table_lock held. */
+act_actor *act__table_find(const char *name);
+int act__lookup_loop(const char *name); /* -1 if no such actor */
+
+/* Delivery: routes an entry to the loop owning its target actor (or drops it). */
+void act__deliver(act_entry *e);
+/* Puts an entry into a loop's inbox and wakes it. */
+void act__loop_push(act_loop *l, act_entry *e);
+/* Enqueues into a local actor's mailbox (loop thread only). */
+void act__mailbox_put(act_loop *l, act_actor *a, act_entry *e);
+bool act__is_local(uint32_t ip, uint16_t port);
+void act__count_drop(const char *why, const char *to, const char *name);
+
+/* ---- clock and timers (clock.c) ---------------------------------------------------------- */
+void act__clock_init(void);
+void act__timers_fire_due(act_loop *l);     /* move due timers into mailboxes */
+void act__timers_arm(act_loop *l);          /* (re)arm the loop's ev_timer */
+void act__timers_cancel_actor(act_loop *l, act_actor *a);
+timer_rec *act__timer_take(act_loop *l, act_timer_id id); /* fired record, removed */
+void act__timers_free(act_loop *l);
+bool act__timers_due(act_loop *l);
+
+/* ---- filters (filter.c) ------------------------------------------------------------------ */
+/* Returns true when the entry was consumed (dropped or held) by a filter. */
+bool act__filter_apply(act_entry *e, const act_pid *to);
+void act__filters_reset(void);
+
+/* ---- transport (transport.c), loop 0 only ------------------------------------------------ */
+int act__transport_init(void);         /* listener on the configured address */
+void act__transport_start(struct ev_loop *ev);
+void act__transport_shutdown(void);
+void act__transport_handle(act_entry *e); /* E_REMOTE_SEND / E_REMOTE_LINK / E_HTTP_REPLY */
+void act__transport_flush(void);       /* write buffered output (prepare watcher) */
+
+/* ---- HTTP (http.c) ----------------------------------------------------------------------- */
+struct conn;
+struct act_http_req {
+    uint64_t conn_id;
+    uint64_t seq;
+    bool keep_alive;
+    bool http10;
+    char *method;
+    char *url;
+    char *path;          /* below the actor */
+    char *query;         /* raw query string (no '?'), may be "" */
+    char **hdr_names, **hdr_values;
+    size_t hdr_count;
+    uint8_t *body;
+    size_t body_len;
+    char **q_keys, **q_values; /* decoded query, built lazily */
+    size_t q_count;
+    bool q_parsed;
+    act_http_fn fn;
+};
+void act__http_route_request(act_http_req *req, const char *target_path);
+void act__http_req_free(act_http_req *req);
+/* Builds the bytes of a full response. */
+void act__http_format_response(act_buf *out, int status, const char *ctype, const void *body,
+                               size_t len, const char *extra, bool keep_alive);
+const char *act__http_reason(int status);
+void act__internal_actors_spawn(void);
+/* Called for every message event while tracing is on. */
+extern _Atomic bool act__trace_on;
+void act__trace_event(const act_pid *from, const char *to_id, const char *name, size_t len);
+void act__trace_reset(void);
+
+/* Hash helper shared by the tables. */
+static inline uint32_t act__hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    while (*s) h = (h ^ (uint8_t)*s++) * 16777619u;
+    return h;
+}
+
+double act__mono(void);
+
+#endif /* ACTOR_ACTOR_INT_H */

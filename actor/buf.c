@@ -1,0 +1,140 @@
+/*
+ * buf.c - growable byte buffers and the allocation helpers that never return NULL.
+ * Everything that builds text (JSON, HTTP heads, log lines) appends into an act_buf; a buffer
+ * keeps a NUL after its bytes so its data can be used as a C string.
+ */
+#include "actor/actor.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(size_t n)
+{
+    /* Logging may itself allocate; write the bare fact and stop. */
+    fprintf(stderr, "F out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *act_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) oom(n);
+    return p;
+}
+
+void *act_calloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) oom(count * size);
+    return p;
+}
+
+void *act_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) oom(n);
+    return q;
+}
+
+char *act_strdup(const char *s)
+{
+    return act_strndup(s, strlen(s));
+}
+
+char *act_strndup(const char *s, size_t n)
+{
+    char *d = act_malloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+const char *act_strerror(int err)
+{
+    if (err == 0) return "Success";
+    return strerror(err < 0 ? -err : err);
+}
+
+void act_buf_init(act_buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void act_buf_free(act_buf *b)
+{
+    free(b->data);
+    act_buf_init(b);
+}
+
+void act_buf_reset(act_buf *b)
+{
+    b->len = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
+void act_buf_reserve(act_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need) cap *= 2;
+    b->data = act_realloc(b->data, cap);
+    b->cap = cap;
+}
+
+void act_buf_append(act_buf *b, const void *p, size_t n)
+{
+    act_buf_reserve(b, n);
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void act_buf_puts(act_buf *b, const char *s)
+{
+    act_buf_append(b, s, strlen(s));
+}
+
+void act_buf_putc(act_buf *b, char c)
+{
+    act_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void act_buf_vprintf(act_buf *b, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, copy);
+    va_end(copy);
+    if (n < 0) return;
+    if ((size_t)n < sizeof small) {
+        act_buf_append(b, small, (size_t)n);
+        return;
+    }
+    act_buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void act_buf_printf(act_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    act_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+char *act_buf_detach(act_buf *b, size_t *len)
+{
+    if (!b->data) act_buf_reserve(b, 0), b->data[0] = '\0';
+    char *d = b->data;
+    if (len) *len = b->len;
+    act_buf_init(b);
+    return d;
+}

@@ -1,0 +1,333 @@
+/*
+ * http.c - HTTP routes owned by actors. A request /<actor>/<path> goes to that actor's route
+ * (exact match, else the longest route below which the path lies, else its "*" route); a
+ * path whose first segment names no actor goes to the default actor. A plain POST to a path
+ * that names a message handler is delivered as an anonymous message and answered 202.
+ * Handlers run on their actor's loop and may answer from any thread; answers are written in
+ * request order by the transport on loop 0.
+ */
+#include "actor/actor_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
+                          bool close, bool stream);
+int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end);
+
+void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help)
+{
+    ACT_CHECK(!a->spawned);
+    while (*path == '/') path++;
+    a->routes = act_realloc(a->routes, (a->route_count + 1) * sizeof *a->routes);
+    route *r = &a->routes[a->route_count++];
+    r->path = act_strdup(path);
+    r->fn = fn;
+    r->help = act_strdup(help ? help : "");
+}
+
+void act_set_default_actor(const char *name)
+{
+    pthread_rwlock_wrlock(&act__rt->table_lock);
+    snprintf(act__rt->default_actor, sizeof act__rt->default_actor, "%s", name);
+    pthread_rwlock_unlock(&act__rt->table_lock);
+}
+
+static const route *match_route(const act_actor *a, const char *path)
+{
+    const route *best = NULL, *star = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < a->route_count; i++) {
+        const route *r = &a->routes[i];
+        size_t n = strlen(r->path);
+        if (strcmp(r->path, "*") == 0) {
+            star = r;
+        } else if (strcmp(r->path, path) == 0) {
+            return r;
+        } else if (n > 0 && n >= best_len && strncmp(path, r->path, n) == 0 &&
+                   (path[n] == '/' || r->path[n - 1] == '/')) {
+            best = r;
+            best_len = n;
+        }
+    }
+    return best ? best : star;
+}
+
+/* Routes a parsed request (transport, loop 0). `path` is the URL path, starting with '/'. */
+void act__http_route_request(act_http_req *req, const char *path)
+{
+    while (*path == '/') path++;
+    size_t seg = strcspn(path, "/");
+    char first[ACT_ID_MAX];
+    const char *rest = path[seg] ? path + seg + 1 : "";
+    bool named = seg > 0 && seg < sizeof first;
+    if (named) {
+        memcpy(first, path, seg);
+        first[seg] = '\0';
+    }
+    act_runtime *rt = act__rt;
+    char target[ACT_ID_MAX] = "";
+    bool anonymous_message = false;
+    pthread_rwlock_rdlock(&rt->table_lock);
+    act_actor *a = named ? act__table_find(first) : NULL;
+    const route *r = a ? match_route(a, rest) : NULL;
+    if (a && !r && strcmp(req->method, "POST") == 0 && act__find_handler(a, rest)) {
+        anonymous_message = true;
+        snprintf(target, sizeof target, "%s", a->name);
+    } else if (!r && rt->default_actor[0]) {
+        a = act__table_find(rt->default_actor);
+        rest = path;
+        r = a ? match_route(a, rest) : NULL;
+    }
+    if (r) {
+        req->fn = r->fn;
+        snprintf(target, sizeof target, "%s", a->name);
+    }
+    pthread_rwlock_unlock(&rt->table_lock);
+
+    if (anonymous_message) {
+        act_entry *m = act__entry_new(E_MSG, NULL, target, rest, req->body, req->body_len);
+        m->anonymous_http = true;
+        act__deliver(m);
+        act_http_respond(req, 202, NULL, NULL, 0, NULL);
+        return;
+    }
+    if (!r) {
+        act_http_respond_text(req, 404, "Not Found");
+        return;
+    }
+    req->path = act_strdup(rest);
+    act_entry *e = act__entry_new(E_HTTP, NULL, target, NULL, NULL, 0);
+    e->u.req = req;
+    act__deliver(e);
+}
+
+void act__http_req_free(act_http_req *req)
+{
+    free(req->method);
+    free(req->url);
+    free(req->path);
+    free(req->query);
+    for (size_t i = 0; i < req->hdr_count; i++) {
+        free(req->hdr_names[i]);
+        free(req->hdr_values[i]);
+    }
+    free(req->hdr_names);
+    free(req->hdr_values);
+    for (size_t i = 0; i < req->q_count; i++) {
+        free(req->q_keys[i]);
+        free(req->q_values[i]);
+    }
+    free(req->q_keys);
+    free(req->q_values);
+    free(req->body);
+    free(req);
+}
+
+/* ---- request accessors ------------------------------------------------------------------- */
+
+const char *act_http_method(const act_http_req *req) { return req->method; }
+const char *act_http_path(const act_http_req *req) { return req->path ? req->path : ""; }
+const char *act_http_url(const act_http_req *req) { return req->url; }
+
+const char *act_http_header(const act_http_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->hdr_count; i++)
+        if (strcasecmp(req->hdr_names[i], name) == 0) return req->hdr_values[i];
+    return NULL;
+}
+
+const uint8_t *act_http_body(const act_http_req *req, size_t *len)
+{
+    if (len) *len = req->body_len;
+    return req->body;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..n) ('+' is a space) into a new string. */
+static char *url_decode(const char *s, size_t n)
+{
+    char *out = act_malloc(n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '+') {
+            *o++ = ' ';
+        } else if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+                   (lo = hexval(s[i + 2])) >= 0) {
+            *o++ = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void parse_query(act_http_req *req)
+{
+    req->q_parsed = true;
+    const char *p = req->query;
+    while (*p) {
+        size_t n = strcspn(p, "&");
+        if (n) {
+            size_t k = strcspn(p, "=");
+            if (k > n) k = n;
+            req->q_keys = act_realloc(req->q_keys, (req->q_count + 1) * sizeof(char *));
+            req->q_values = act_realloc(req->q_values, (req->q_count + 1) * sizeof(char *));
+            req->q_keys[req->q_count] = url_decode(p, k);
+            req->q_values[req->q_count] = k < n ? url_decode(p + k + 1, n - k - 1)
+                                                : act_strdup("");
+            req->q_count++;
+        }
+        p += n;
+        if (*p == '&') p++;
+    }
+}
+
+const char *act_http_query(const act_http_req *req, const char *key)
+{
+    act_http_req *r = (act_http_req *)req; /* the decoded query is a cache */
+    if (!r->q_parsed) parse_query(r);
+    for (size_t i = 0; i < r->q_count; i++)
+        if (strcmp(r->q_keys[i], key) == 0) return r->q_values[i];
+    return NULL;
+}
+
+/* ---- responses --------------------------------------------------------------------------- */
+
+const char *act__http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 307: return "Temporary Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Request Entity Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return status < 400 ? "OK" : "Error";
+    }
+}
+
+void act__http_format_response(act_buf *out, int status, const char *ctype, const void *body,
+                               size_t len, const char *extra, bool keep_alive)
+{
+    act_buf_printf(out, "HTTP/1.1 %d %s\r\n", status, act__http_reason(status));
+    if (ctype) act_buf_printf(out, "Content-Type: %s\r\n", ctype);
+    act_buf_printf(out, "Content-Length: %zu\r\n", len);
+    if (!keep_alive) act_buf_puts(out, "Connection: close\r\n");
+    if (extra) act_buf_puts(out, extra);
+    act_buf_puts(out, "\r\n");
+    act_buf_append(out, body, len);
+}
+
+static void send_reply(act_http_req *req, act_buf *bytes, bool stream)
+{
+    bool close = !req->keep_alive && !stream;
+    if (act__current_loop == &act__rt->loops[0]) {
+        act__transport_reply(req->conn_id, req->seq, bytes->data, bytes->len, close, stream);
+    } else {
+        ACT_CHECK(!stream);
+        act_entry *e = act__entry_new(E_HTTP_REPLY, NULL, NULL, NULL, bytes->data, bytes->len);
+        e->u.reply.conn_id = req->conn_id;
+        e->u.reply.seq = req->seq;
+        e->u.reply.close = close;
+        act__loop_push(&act__rt->loops[0], e);
+    }
+}
+
+void act_http_respond(act_http_req *req, int status, const char *content_type,
+                      const void *body, size_t len, const char *extra_headers)
+{
+    act_buf out = {0};
+    act__http_format_response(&out, status, content_type, body, len, extra_headers,
+                              req->keep_alive);
+    send_reply(req, &out, false);
+    act_buf_free(&out);
+    act__http_req_free(req);
+}
+
+static bool jsonp_name_valid(const char *s)
+{
+    if (!*s || strlen(s) > 128) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '$') return false;
+    return true;
+}
+
+void act_http_respond_json(act_http_req *req, int status, act_buf *json)
+{
+    const char *cb = act_http_query(req, "jsonp");
+    if (cb && !jsonp_name_valid(cb)) {
+        act_buf_reset(json);
+        act_http_respond_text(req, 400, "Invalid jsonp callback name");
+        return;
+    }
+    if (cb) {
+        act_buf wrapped = {0};
+        act_buf_printf(&wrapped, "%s(", cb);
+        act_buf_append(&wrapped, json->data, json->len);
+        act_buf_puts(&wrapped, ");");
+        act_http_respond(req, status, "text/javascript", wrapped.data, wrapped.len, NULL);
+        act_buf_free(&wrapped);
+    } else {
+        act_http_respond(req, status, "application/json", json->data, json->len,
+                         "Access-Control-Allow-Origin: *\r\n");
+    }
+    act_buf_reset(json);
+}
+
+void act_http_respond_text(act_http_req *req, int status, const char *text)
+{
+    act_http_respond(req, status, "text/plain; charset=utf-8", text, strlen(text), NULL);
+}
+
+/* ---- streams ----------------------------------------------------------------------------- */
+
+struct act_http_stream {
+    uint64_t conn_id;
+};
+
+act_http_stream *act_http_stream_open(act_http_req *req, const char *content_type)
+{
+    ACT_CHECK(act__current_loop == &act__rt->loops[0]);
+    act_buf head = {0};
+    act_buf_printf(&head,
+                   "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
+                   "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n",
+                   content_type);
+    send_reply(req, &head, true);
+    act_buf_free(&head);
+    act_http_stream *s = act_malloc(sizeof *s);
+    s->conn_id = req->conn_id;
+    act__http_req_free(req);
+    return s;
+}
+
+int act_http_stream_write(act_http_stream *s, const void *data, size_t len)
+{
+    if (!len) return 0;
+    return act__transport_stream_write(s->conn_id, data, len, false);
+}
+
+void act_http_stream_close(act_http_stream *s)
+{
+    act__transport_stream_write(s->conn_id, NULL, 0, true);
+    free(s);
+}

@@ -1,0 +1,311 @@
+/*
+ * introspect.c - the runtime's own actors, present in every binary: /help (generated from
+ * the routes' help text), /metrics/snapshot, /__actors__ (every actor's mailbox depth,
+ * traffic, handler time and links), /__trace__ (a live chunked stream of message events,
+ * recorded only while someone watches), /logging/toggle and /system/stats.json.
+ */
+#include "actor/actor_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+_Atomic bool act__trace_on;
+
+/* ---- /help ------------------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lines "/<actor>/<path>\n    help" for the actor named `only` (NULL = all), sorted. */
+static void help_text(act_buf *out, const char *only, const char *only_path)
+{
+    act_runtime *rt = act__rt;
+    char **lines = NULL;
+    size_t n = 0;
+    pthread_rwlock_rdlock(&rt->table_lock);
+    for (size_t i = 0; i < rt->table_cap; i++)
+        for (act_actor *a = rt->table[i]; a; a = a->tnext) {
+            if (only && strcmp(a->name, only) != 0) continue;
+            for (size_t k = 0; k < a->route_count; k++) {
+                const route *r = &a->routes[k];
+                if (only_path && strcmp(r->path, only_path) != 0) continue;
+                act_buf line = {0};
+                act_buf_printf(&line, "/%s%s%s\n", a->name, r->path[0] ? "/" : "", r->path);
+                if (r->help[0]) act_buf_printf(&line, "    %s\n", r->help);
+                lines = act_realloc(lines, (n + 1) * sizeof *lines);
+                lines[n++] = act_buf_detach(&line, NULL);
+            }
+        }
+    pthread_rwlock_unlock(&rt->table_lock);
+    if (n) qsort(lines, n, sizeof *lines, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        act_buf_puts(out, lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+}
+
+static void on_help(act_actor *self, act_http_req *req)
+{
+    const char *path = act_http_path(req);
+    char actor[ACT_ID_MAX] = "";
+    const char *sub = NULL;
+    if (path[0]) {
+        size_t n = strcspn(path, "/");
+        snprintf(actor, sizeof actor, "%.*s", (int)(n < sizeof actor ? n : sizeof actor - 1),
+                 path);
+        if (path[n]) sub = path + n + 1;
+    }
+    act_buf out = {0};
+    help_text(&out, actor[0] ? actor : NULL, sub);
+    if (!out.len) {
+        act_buf_free(&out);
+        act_http_respond_text(req, 404, "No such endpoint");
+        return;
+    }
+    act_http_respond(req, 200, "text/plain; charset=utf-8", out.data, out.len, NULL);
+    act_buf_free(&out);
+}
+
+/* ---- /metrics/snapshot ------------------------------------------------------------------- */
+
+static void on_snapshot(act_actor *self, act_http_req *req)
+{
+    act_buf out = {0};
+    act_metrics_snapshot(&out);
+    act_http_respond_json(req, 200, &out);
+    act_buf_free(&out);
+}
+
+/* ---- /__actors__ ------------------------------------------------------------------------- */
+
+static void on_actors(act_actor *self, act_http_req *req)
+{
+    act_runtime *rt = act__rt;
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_array_begin(&j);
+    pthread_rwlock_rdlock(&rt->table_lock);
+    for (size_t i = 0; i < rt->table_cap; i++)
+        for (act_actor *a = rt->table[i]; a; a = a->tnext) {
+            char pid[ACT_PID_STRLEN];
+            act_pid p = act_self(a);
+            act_json_object_begin(&j);
+            act_json_kv_string(&j, "id", a->name);
+            act_json_kv_string(&j, "pid", act_pid_format(&p, pid, sizeof pid));
+            act_json_kv_int(&j, "loop", a->loop);
+            act_json_kv_uint(&j, "mailbox", atomic_load(&a->stat_depth));
+            act_json_kv_uint(&j, "messages_received", atomic_load(&a->stat_in));
+            act_json_kv_uint(&j, "messages_sent", atomic_load(&a->stat_out));
+            act_json_kv_double(&j, "handler_time_ms", (double)atomic_load(&a->stat_ns) / 1e6);
+            act_json_kv_uint(&j, "links", atomic_load(&a->stat_links));
+            act_json_object_end(&j);
+        }
+    pthread_rwlock_unlock(&rt->table_lock);
+    act_json_array_end(&j);
+    act_http_respond_json(req, 200, &out);
+    act_buf_free(&out);
+}
+
+/* ---- /__trace__ -------------------------------------------------------------------------- */
+
+#define TRACE_RING 8192
+#define MAX_WATCHERS 16
+
+typedef struct trace_event {
+    double time;
+    char from[ACT_PID_STRLEN];
+    char to[ACT_ID_MAX];
+    char name[128];
+    size_t size;
+} trace_event;
+
+static pthread_mutex_t trace_mu = PTHREAD_MUTEX_INITIALIZER;
+static trace_event *ring;        /* under trace_mu */
+static size_t ring_head, ring_len;
+static uint64_t ring_lost;
+static bool flush_queued;
+static struct watcher {
+    act_http_stream *stream;
+    char name[128], actor[ACT_ID_MAX];
+} watchers[MAX_WATCHERS];
+static int nwatchers; /* loop 0 only */
+static act_pid trace_pid;
+
+static void trace_flush(act_actor *self, void *arg);
+
+void act__trace_event(const act_pid *from, const char *to_id, const char *name, size_t len)
+{
+    pthread_mutex_lock(&trace_mu);
+    if (!ring) ring = act_calloc(TRACE_RING, sizeof *ring);
+    if (ring_len == TRACE_RING) {
+        ring_head = (ring_head + 1) % TRACE_RING;
+        ring_len--;
+        ring_lost++;
+    }
+    trace_event *ev = &ring[(ring_head + ring_len++) % TRACE_RING];
+    ev->time = act_now();
+    act_pid_format(from, ev->from, sizeof ev->from);
+    snprintf(ev->to, sizeof ev->to, "%s", to_id);
+    snprintf(ev->name, sizeof ev->name, "%s", name);
+    ev->size = len;
+    bool kick = !flush_queued;
+    flush_queued = true;
+    pthread_mutex_unlock(&trace_mu);
+    if (kick) act_dispatch(&trace_pid, trace_flush, NULL);
+}
+
+static bool watcher_wants(const struct watcher *w, const trace_event *ev)
+{
+    if (w->name[0] && !strstr(ev->name, w->name)) return false;
+    if (w->actor[0] && strcmp(ev->to, w->actor) != 0 && !strstr(ev->from, w->actor))
+        return false;
+    return true;
+}
+
+static void drop_watcher(int i)
+{
+    act_http_stream_close(watchers[i].stream);
+    watchers[i] = watchers[--nwatchers];
+    if (nwatchers == 0) atomic_store(&act__trace_on, false);
+}
+
+static void trace_flush(act_actor *self, void *arg)
+{
+    if (!self) return;
+    pthread_mutex_lock(&trace_mu);
+    size_t n = ring_len;
+    trace_event *copy = n ? act_malloc(n * sizeof *copy) : NULL;
+    for (size_t i = 0; i < n; i++) copy[i] = ring[(ring_head + i) % TRACE_RING];
+    ring_len = 0;
+    flush_queued = false;
+    pthread_mutex_unlock(&trace_mu);
+    for (int w = 0; w < nwatchers; w++) {
+        act_buf out = {0};
+        act_json j;
+        for (size_t i = 0; i < n; i++) {
+            if (!watcher_wants(&watchers[w], &copy[i])) continue;
+            act_json_init(&j, &out);
+            act_json_object_begin(&j);
+            act_json_kv_double(&j, "time", copy[i].time);
+            act_json_kv_string(&j, "from", copy[i].from);
+            act_json_kv_string(&j, "to", copy[i].to);
+            act_json_kv_string(&j, "name", copy[i].name);
+            act_json_kv_uint(&j, "size", copy[i].size);
+            act_json_object_end(&j);
+            act_buf_putc(&out, '\n');
+        }
+        int rc = act_http_stream_write(watchers[w].stream, out.data, out.len);
+        act_buf_free(&out);
+        if (rc == -EPIPE) drop_watcher(w--);
+    }
+    free(copy);
+}
+
+static void on_trace(act_actor *self, act_http_req *req)
+{
+    if (nwatchers == MAX_WATCHERS) {
+        act_http_respond_text(req, 503, "Too many trace watchers");
+        return;
+    }
+    struct watcher *w = &watchers[nwatchers];
+    const char *name = act_http_query(req, "name"), *actor = act_http_query(req, "actor");
+    snprintf(w->name, sizeof w->name, "%s", name ? name : "");
+    snprintf(w->actor, sizeof w->actor, "%s", actor ? actor : "");
+    w->stream = act_http_stream_open(req, "application/x-ndjson");
+    nwatchers++;
+    atomic_store(&act__trace_on, true);
+    /* The head goes out now; an empty first write also detects a dead client later. */
+}
+
+void act__trace_reset(void)
+{
+    atomic_store(&act__trace_on, false);
+    for (int i = 0; i < nwatchers; i++) free(watchers[i].stream);
+    nwatchers = 0;
+    pthread_mutex_lock(&trace_mu);
+    free(ring);
+    ring = NULL;
+    ring_len = ring_head = 0;
+    flush_queued = false;
+    pthread_mutex_unlock(&trace_mu);
+}
+
+/* ---- /logging/toggle and /system/stats.json ---------------------------------------------- */
+
+static void on_toggle(act_actor *self, act_http_req *req)
+{
+    const char *level = act_http_query(req, "level"), *duration = act_http_query(req, "duration");
+    if (!level || !duration) {
+        act_http_respond_text(req, 400, "Expecting 'level=' and 'duration=' in query");
+        return;
+    }
+    char *end;
+    long v = strtol(level, &end, 10);
+    double secs;
+    if (*end || v < 0 || v > 100) {
+        act_http_respond_text(req, 400, "Invalid level");
+        return;
+    }
+    if (act_duration_parse(duration, &secs) != 0) {
+        act_http_respond_text(req, 400, "Invalid duration");
+        return;
+    }
+    act_log_toggle((int)v, secs);
+    act_http_respond(req, 200, NULL, NULL, 0, NULL);
+}
+
+static void on_system_stats(act_actor *self, act_http_req *req)
+{
+    double load[3] = {0, 0, 0};
+    getloadavg(load, 3);
+    struct sysinfo si;
+    sysinfo(&si);
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    act_json_kv_double(&j, "avg_load_15min", load[2]);
+    act_json_kv_double(&j, "avg_load_1min", load[0]);
+    act_json_kv_double(&j, "avg_load_5min", load[1]);
+    act_json_kv_int(&j, "cpus_total", sysconf(_SC_NPROCESSORS_ONLN));
+    act_json_kv_uint(&j, "mem_free_bytes", (uint64_t)si.freeram * si.mem_unit);
+    act_json_kv_uint(&j, "mem_total_bytes", (uint64_t)si.totalram * si.mem_unit);
+    act_json_object_end(&j);
+    act_http_respond_json(req, 200, &out);
+    act_buf_free(&out);
+}
+
+/* ---- spawning ---------------------------------------------------------------------------- */
+
+static void spawn_one(const char *name, const char *path, act_http_fn fn, const char *help)
+{
+    act_actor *a = act_new(name, NULL);
+    act_route(a, path, fn, help);
+    if (strcmp(name, "help") == 0) act_route(a, "*", fn, NULL);
+    act_spawn(a, 0);
+}
+
+void act__internal_actors_spawn(void)
+{
+    spawn_one("help", "", on_help,
+              "Lists every endpoint with its help; /help/<actor>[/<path>] narrows it down.");
+    spawn_one("metrics", "snapshot", on_snapshot,
+              "A flat JSON object of every metric of this process (counters, gauges, timers).");
+    spawn_one("__actors__", "", on_actors,
+              "Every actor: mailbox depth, messages received and sent, handler time, links.");
+    spawn_one("__trace__", "", on_trace,
+              "A live stream of message events (one JSON object per line); ?name= and "
+              "?actor= filter it.");
+    spawn_one("logging", "toggle", on_toggle,
+              "Raises verbose logging to ?level=N for ?duration=5mins, then restores it.");
+    spawn_one("system", "stats.json", on_system_stats,
+              "Load averages, CPU count and memory of the host.");
+    trace_pid = act__rt->address;
+    snprintf(trace_pid.id, sizeof trace_pid.id, "__trace__");
+}

@@ -1,0 +1,182 @@
+/*
+ * json.c - a streaming JSON writer into an act_buf. The writer tracks commas per nesting level
+ * so callers emit keys and values in order and never build a tree; large documents (the
+ * master's state) are written in one pass. Parsing JSON is jansson's job, not this file's.
+ */
+#include "actor/actor.h"
+
+#include <math.h>
+#include <string.h>
+
+void act_json_init(act_json *j, act_buf *out)
+{
+    memset(j, 0, sizeof *j);
+    j->out = out;
+}
+
+/* Emits the separator a new value needs at the current level. */
+static void before_value(act_json *j)
+{
+    if (j->after_key) {
+        j->after_key = false;
+        return;
+    }
+    if (j->has_items[j->depth]) act_buf_putc(j->out, ',');
+    j->has_items[j->depth] = true;
+}
+
+static void open_container(act_json *j, char c)
+{
+    before_value(j);
+    act_buf_putc(j->out, c);
+    ACT_CHECK(j->depth < ACT_JSON_MAX_DEPTH);
+    j->depth++;
+    j->has_items[j->depth] = false;
+}
+
+static void close_container(act_json *j, char c)
+{
+    ACT_CHECK(j->depth > 0);
+    j->depth--;
+    act_buf_putc(j->out, c);
+}
+
+void act_json_object_begin(act_json *j) { open_container(j, '{'); }
+void act_json_object_end(act_json *j) { close_container(j, '}'); }
+void act_json_array_begin(act_json *j) { open_container(j, '['); }
+void act_json_array_end(act_json *j) { close_container(j, ']'); }
+
+void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0; /* bytes copied verbatim in one append */
+    act_buf_reserve(out, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[7];
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '/': if (escape_slash) esc = "\\/"; break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0';
+                u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';
+                esc = u;
+            }
+        }
+        if (!esc) {
+            run++;
+            continue;
+        }
+        act_buf_append(out, s + i - run, run);
+        run = 0;
+        act_buf_puts(out, esc);
+    }
+    act_buf_append(out, s + n - run, run);
+}
+
+void act_json_key(act_json *j, const char *key)
+{
+    before_value(j);
+    act_buf_putc(j->out, '"');
+    act_json_escape(j->out, key, strlen(key), j->escape_slash);
+    act_buf_append(j->out, "\":", 2);
+    j->after_key = true;
+}
+
+void act_json_string_n(act_json *j, const char *s, size_t n)
+{
+    before_value(j);
+    act_buf_putc(j->out, '"');
+    act_json_escape(j->out, s, n, j->escape_slash);
+    act_buf_putc(j->out, '"');
+}
+
+void act_json_string(act_json *j, const char *s)
+{
+    if (!s) {
+        act_json_null(j);
+        return;
+    }
+    act_json_string_n(j, s, strlen(s));
+}
+
+void act_json_int(act_json *j, int64_t v)
+{
+    before_value(j);
+    act_buf_printf(j->out, "%lld", (long long)v);
+}
+
+void act_json_uint(act_json *j, uint64_t v)
+{
+    before_value(j);
+    act_buf_printf(j->out, "%llu", (unsigned long long)v);
+}
+
+void act_json_double(act_json *j, double v)
+{
+    if (!isfinite(v)) {
+        act_json_null(j);
+        return;
+    }
+    before_value(j);
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        act_buf_printf(j->out, "%.0f", v);
+    else
+        act_buf_printf(j->out, "%.15g", v);
+}
+
+void act_json_bool(act_json *j, bool v)
+{
+    before_value(j);
+    act_buf_puts(j->out, v ? "true" : "false");
+}
+
+void act_json_null(act_json *j)
+{
+    before_value(j);
+    act_buf_puts(j->out, "null");
+}
+
+void act_json_raw(act_json *j, const char *text, size_t n)
+{
+    before_value(j);
+    act_buf_append(j->out, text, n);
+}
+
+void act_json_kv_string(act_json *j, const char *key, const char *v)
+{
+    act_json_key(j, key);
+    act_json_string(j, v);
+}
+
+void act_json_kv_int(act_json *j, const char *key, int64_t v)
+{
+    act_json_key(j, key);
+    act_json_int(j, v);
+}
+
+void act_json_kv_uint(act_json *j, const char *key, uint64_t v)
+{
+    act_json_key(j, key);
+    act_json_uint(j, v);
+}
+
+void act_json_kv_double(act_json *j, const char *key, double v)
+{
+    act_json_key(j, key);
+    act_json_double(j, v);
+}
+
+void act_json_kv_bool(act_json *j, const char *key, bool v)
+{
+    act_json_key(j, key);
+    act_json_bool(j, v);
+}

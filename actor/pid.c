@@ -1,0 +1,127 @@
+/*
+ * pid.c - actor names and PIDs ("name@ip:port"): validation, parsing, printing, and the
+ * unique names ("slave(1)", "slave(2)") processes give their actors.
+ */
+#include "actor/actor.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+bool act_name_valid(const char *name)
+{
+    size_t n = 0;
+    for (const char *p = name; *p; p++, n++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '(' || c == ')' || c == '-';
+        if (!ok) return false;
+    }
+    return n > 0 && n < ACT_ID_MAX;
+}
+
+char *act_ip_format(uint32_t ip, char *buf, size_t n)
+{
+    snprintf(buf, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    return buf;
+}
+
+int act_ip_parse(const char *text, uint32_t *ip)
+{
+    uint32_t v = 0;
+    const char *p = text;
+    for (int part = 0; part < 4; part++) {
+        if (*p < '0' || *p > '9') return -EINVAL;
+        uint32_t octet = 0;
+        int digits = 0;
+        while (*p >= '0' && *p <= '9') {
+            octet = octet * 10 + (uint32_t)(*p++ - '0');
+            if (++digits > 3 || octet > 255) return -EINVAL;
+        }
+        v = (v << 8) | octet;
+        if (part < 3 && *p++ != '.') return -EINVAL;
+    }
+    if (*p) return -EINVAL;
+    *ip = v;
+    return 0;
+}
+
+int act_pid_make(const char *id, uint32_t ip, uint16_t port, act_pid *out)
+{
+    if (!act_name_valid(id)) return -EINVAL;
+    memset(out, 0, sizeof *out);
+    strcpy(out->id, id);
+    out->ip = ip;
+    out->port = port;
+    return 0;
+}
+
+int act_pid_parse(const char *text, act_pid *out)
+{
+    const char *at = strchr(text, '@');
+    if (!at || (size_t)(at - text) >= ACT_ID_MAX) return -EINVAL;
+    const char *colon = strrchr(at, ':');
+    if (!colon) return -EINVAL;
+    char id[ACT_ID_MAX], ipbuf[16];
+    size_t idlen = (size_t)(at - text), iplen = (size_t)(colon - at - 1);
+    if (iplen == 0 || iplen >= sizeof ipbuf) return -EINVAL;
+    memcpy(id, text, idlen);
+    id[idlen] = '\0';
+    memcpy(ipbuf, at + 1, iplen);
+    ipbuf[iplen] = '\0';
+    uint32_t ip;
+    if (act_ip_parse(ipbuf, &ip) != 0) return -EINVAL;
+    const char *p = colon + 1;
+    if (!*p) return -EINVAL;
+    uint32_t port = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') return -EINVAL;
+        port = port * 10 + (uint32_t)(*p - '0');
+        if (port > 65535) return -EINVAL;
+    }
+    return act_pid_make(id, ip, (uint16_t)port, out);
+}
+
+char *act_pid_format(const act_pid *pid, char *buf, size_t n)
+{
+    if (act_pid_is_none(pid)) {
+        if (n) buf[0] = '\0';
+        return buf;
+    }
+    char ip[16];
+    snprintf(buf, n, "%s@%s:%u", pid->id, act_ip_format(pid->ip, ip, sizeof ip), pid->port);
+    return buf;
+}
+
+bool act_pid_equal(const act_pid *a, const act_pid *b)
+{
+    return a->ip == b->ip && a->port == b->port && strcmp(a->id, b->id) == 0;
+}
+
+bool act_pid_is_none(const act_pid *pid)
+{
+    return pid->id[0] == '\0';
+}
+
+/* Unique-name counters: a small list of (base, next) pairs; processes have few bases. */
+static pthread_mutex_t names_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct name_counter { char base[ACT_ID_MAX]; unsigned next; } *counters;
+static size_t ncounters;
+
+char *act_unique_name(const char *base, char *out, size_t n)
+{
+    pthread_mutex_lock(&names_mu);
+    struct name_counter *c = NULL;
+    for (size_t i = 0; i < ncounters; i++)
+        if (strcmp(counters[i].base, base) == 0) c = &counters[i];
+    if (!c) {
+        counters = act_realloc(counters, (ncounters + 1) * sizeof *counters);
+        c = &counters[ncounters++];
+        snprintf(c->base, sizeof c->base, "%s", base);
+        c->next = 1;
+    }
+    unsigned v = c->next++;
+    pthread_mutex_unlock(&names_mu);
+    snprintf(out, n, "%s(%u)", base, v);
+    return out;
+}

@@ -1,0 +1,875 @@
+/*
+ * transport.c - every socket of the process, on loop 0: the listener, incoming connections
+ * (parsed with http-parser; a POST carrying Libprocess-From is a message, anything else an
+ * HTTP request for a route), and the pool of outgoing keep-alive connections, one per peer
+ * address, on which messages are queued as POST requests and written many per sendmsg.
+ * A broken or refused outgoing connection drops what it had queued and tells the actors that
+ * linked to pids at that address. Connections are freed at a safe point (the prepare watcher),
+ * never in the middle of a callback that may still use them.
+ */
+#include "actor/actor_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <http_parser.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define CHUNK_SIZE (64 * 1024)
+#define MAX_IOV 64
+#define MAX_HEAD_BYTES (64 * 1024)
+#define MAX_HEADERS 100
+#define READ_SIZE (64 * 1024)
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t len, off, cap;
+    char data[];
+} chunk;
+
+typedef struct reply {
+    struct reply *next;
+    uint64_t seq;
+    bool close;
+    bool stream; /* a stream head: the slot stays open after it */
+    size_t len;
+    char data[];
+} reply;
+
+typedef struct link_pair {
+    act_pid linker, target;
+} link_pair;
+
+enum conn_state { C_CONNECTING, C_OPEN, C_DEAD };
+
+typedef struct conn {
+    uint64_t id;
+    int fd;
+    bool outgoing;
+    enum conn_state state;
+    uint32_t ip;
+    uint16_t port;
+    ev_io rio, wio;
+    chunk *out_head, *out_tail;
+    size_t out_bytes;
+    bool in_flush_list;
+    struct conn *flush_next, *dead_next;
+    struct conn *id_next, *addr_next;
+    /* incoming parsing */
+    http_parser parser;
+    act_buf url, hdrs, body;
+    size_t nhdrs, head_bytes;
+    bool in_value;
+    bool too_large;
+    /* responses, written in request order */
+    uint64_t next_seq, write_seq;
+    reply *pending;
+    bool close_after_write;
+    bool streaming;
+    /* outgoing: links to pids at this address */
+    link_pair *links;
+    size_t nlinks, links_cap;
+    int connect_err; /* connect() failed at once: reported after the caller's queueing */
+} conn;
+
+struct transport {
+    int listen_fd;
+    ev_io accept_io;
+    struct ev_loop *ev;
+    conn **by_id;   /* hash by id */
+    conn **by_addr; /* hash by ip:port, outgoing only */
+    size_t cap;     /* both tables */
+    size_t count;
+    uint64_t next_id;
+    conn *flush_list;
+    conn *dead_list;
+    http_parser_settings settings;
+};
+
+static struct transport *T;
+
+static void conn_kill(conn *c, const char *why);
+static void conn_flush(conn *c);
+static void handle_parsed_request(conn *c);
+
+/* ---- connection tables ------------------------------------------------------------------- */
+
+static size_t addr_hash(uint32_t ip, uint16_t port)
+{
+    uint64_t k = ((uint64_t)ip << 16) | port;
+    k *= 0x9E3779B97F4A7C15ull;
+    return (size_t)(k >> 32);
+}
+
+static void tables_grow(void)
+{
+    size_t cap = T->cap ? T->cap * 2 : 256;
+    conn **by_id = act_calloc(cap, sizeof *by_id), **by_addr = act_calloc(cap, sizeof *by_addr);
+    for (size_t i = 0; i < T->cap; i++) {
+        for (conn *c = T->by_id[i], *n; c; c = n) {
+            n = c->id_next;
+            c->id_next = by_id[c->id & (cap - 1)];
+            by_id[c->id & (cap - 1)] = c;
+        }
+        for (conn *c = T->by_addr[i], *n; c; c = n) {
+            n = c->addr_next;
+            size_t h = addr_hash(c->ip, c->port) & (cap - 1);
+            c->addr_next = by_addr[h];
+            by_addr[h] = c;
+        }
+    }
+    free(T->by_id);
+    free(T->by_addr);
+    T->by_id = by_id;
+    T->by_addr = by_addr;
+    T->cap = cap;
+}
+
+static conn *find_by_id(uint64_t id)
+{
+    if (!T || !T->cap) return NULL;
+    conn *c = T->by_id[id & (T->cap - 1)];
+    while (c && c->id != id) c = c->id_next;
+    return c;
+}
+
+static conn *find_by_addr(uint32_t ip, uint16_t port)
+{
+    if (!T->cap) return NULL;
+    conn *c = T->by_addr[addr_hash(ip, port) & (T->cap - 1)];
+    while (c && !(c->ip == ip && c->port == port)) c = c->addr_next;
+    return c;
+}
+
+static void table_add(conn *c)
+{
+    if (T->count + 1 > T->cap / 2) tables_grow();
+    size_t h = c->id & (T->cap - 1);
+    c->id_next = T->by_id[h];
+    T->by_id[h] = c;
+    if (c->outgoing) {
+        size_t a = addr_hash(c->ip, c->port) & (T->cap - 1);
+        c->addr_next = T->by_addr[a];
+        T->by_addr[a] = c;
+    }
+    T->count++;
+}
+
+static void table_del(conn *c)
+{
+    conn **pp = &T->by_id[c->id & (T->cap - 1)];
+    while (*pp && *pp != c) pp = &(*pp)->id_next;
+    if (*pp) *pp = c->id_next;
+    if (c->outgoing) {
+        pp = &T->by_addr[addr_hash(c->ip, c->port) & (T->cap - 1)];
+        while (*pp && *pp != c) pp = &(*pp)->addr_next;
+        if (*pp) *pp = c->addr_next;
+    }
+    T->count--;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static char *out_reserve(conn *c, size_t n)
+{
+    chunk *t = c->out_tail;
+    if (!t || t->cap - t->len < n) {
+        size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+        t = act_malloc(sizeof *t + cap);
+        t->next = NULL;
+        t->len = t->off = 0;
+        t->cap = cap;
+        if (c->out_tail)
+            c->out_tail->next = t;
+        else
+            c->out_head = t;
+        c->out_tail = t;
+    }
+    return t->data + t->len;
+}
+
+static void out_commit(conn *c, size_t n)
+{
+    c->out_tail->len += n;
+    c->out_bytes += n;
+}
+
+static void out_append(conn *c, const void *p, size_t n)
+{
+    if (!n) return;
+    memcpy(out_reserve(c, n), p, n);
+    out_commit(c, n);
+}
+
+static void schedule_flush(conn *c)
+{
+    if (c->in_flush_list || c->state != C_OPEN) return;
+    c->in_flush_list = true;
+    c->flush_next = T->flush_list;
+    T->flush_list = c;
+}
+
+static void out_free(conn *c)
+{
+    while (c->out_head) {
+        chunk *n = c->out_head->next;
+        free(c->out_head);
+        c->out_head = n;
+    }
+    c->out_tail = NULL;
+    c->out_bytes = 0;
+}
+
+/* Writes as much as the socket takes. */
+static void conn_flush(conn *c)
+{
+    while (c->state == C_OPEN && c->out_head) {
+        struct iovec iov[MAX_IOV];
+        int n = 0;
+        for (chunk *k = c->out_head; k && n < MAX_IOV; k = k->next)
+            if (k->len > k->off) {
+                iov[n].iov_base = k->data + k->off;
+                iov[n].iov_len = k->len - k->off;
+                n++;
+            }
+        if (n == 0) {
+            out_free(c);
+            break;
+        }
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (!ev_is_active(&c->wio)) ev_io_start(T->ev, &c->wio);
+                return;
+            }
+            conn_kill(c, strerror(errno));
+            return;
+        }
+        size_t left = (size_t)w;
+        c->out_bytes -= left;
+        while (left && c->out_head) {
+            chunk *k = c->out_head;
+            size_t take = k->len - k->off < left ? k->len - k->off : left;
+            k->off += take;
+            left -= take;
+            if (k->off == k->len) {
+                c->out_head = k->next;
+                if (!c->out_head) c->out_tail = NULL;
+                free(k);
+            }
+        }
+    }
+    if (c->state != C_OPEN) return;
+    if (ev_is_active(&c->wio)) ev_io_stop(T->ev, &c->wio);
+    if (c->close_after_write && !c->out_head) conn_kill(c, NULL);
+}
+
+void act__transport_flush(void)
+{
+    if (!T) return;
+    while (T->flush_list) {
+        conn *c = T->flush_list;
+        T->flush_list = c->flush_next;
+        c->in_flush_list = false;
+        conn_flush(c);
+    }
+    while (T->dead_list) {
+        conn *c = T->dead_list;
+        T->dead_list = c->dead_next;
+        act_buf_free(&c->url);
+        act_buf_free(&c->hdrs);
+        act_buf_free(&c->body);
+        free(c->links);
+        free(c);
+    }
+}
+
+/* ---- connection lifecycle ---------------------------------------------------------------- */
+
+static void tell_linkers(conn *c)
+{
+    for (size_t i = 0; i < c->nlinks; i++) {
+        act_entry *e = act__entry_new(E_EXITED, &c->links[i].target, c->links[i].linker.id,
+                                      NULL, NULL, 0);
+        act__deliver(e);
+    }
+    c->nlinks = 0;
+}
+
+/* Closes the socket, drops queued output, tells linkers; the memory goes at a safe point. */
+static void conn_kill(conn *c, const char *why)
+{
+    if (c->state == C_DEAD) return;
+    bool was_connecting = c->state == C_CONNECTING;
+    c->state = C_DEAD;
+    ev_io_stop(T->ev, &c->rio);
+    ev_io_stop(T->ev, &c->wio);
+    close(c->fd);
+    table_del(c);
+    if (c->outgoing) {
+        char ip[16];
+        act_ip_format(c->ip, ip, sizeof ip);
+        if (why || c->out_bytes)
+            LOG_WARNING("%s %s:%u: %s%s", was_connecting ? "Failed to connect to" :
+                        "Connection to", ip, c->port, why ? why : "closed by peer",
+                        c->out_bytes ? " (queued messages dropped)" : "");
+        tell_linkers(c);
+    }
+    out_free(c);
+    while (c->pending) {
+        reply *r = c->pending;
+        c->pending = r->next;
+        free(r);
+    }
+    c->dead_next = T->dead_list;
+    T->dead_list = c;
+}
+
+static void set_socket_options(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static void on_readable(struct ev_loop *ev, ev_io *w, int revents);
+static void on_writable(struct ev_loop *ev, ev_io *w, int revents);
+
+static conn *conn_new(int fd, bool outgoing, uint32_t ip, uint16_t port)
+{
+    conn *c = act_calloc(1, sizeof *c);
+    c->id = ++T->next_id;
+    c->fd = fd;
+    c->outgoing = outgoing;
+    c->ip = ip;
+    c->port = port;
+    ev_io_init(&c->rio, on_readable, fd, EV_READ);
+    ev_io_init(&c->wio, on_writable, fd, EV_WRITE);
+    c->rio.data = c->wio.data = c;
+    if (!outgoing) {
+        http_parser_init(&c->parser, HTTP_REQUEST);
+        c->parser.data = c;
+    }
+    table_add(c);
+    return c;
+}
+
+/* The outgoing connection to ip:port, connecting if there is none. NULL if the connect
+ * failed at once (linkers and queued data have then been handled). */
+static conn *get_outgoing(uint32_t ip, uint16_t port)
+{
+    conn *c = find_by_addr(ip, port);
+    if (c) return c;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        LOG_ERROR("socket: %s", strerror(errno));
+        return NULL;
+    }
+    set_socket_options(fd);
+    c = conn_new(fd, true, ip, port);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(ip)};
+    c->state = C_CONNECTING;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        c->state = C_OPEN;
+        ev_io_start(T->ev, &c->rio);
+    } else if (errno == EINPROGRESS) {
+        ev_io_start(T->ev, &c->wio);
+    } else {
+        c->connect_err = errno;
+    }
+    return c;
+}
+
+static void on_writable(struct ev_loop *ev, ev_io *w, int revents)
+{
+    conn *c = w->data;
+    if (c->state == C_CONNECTING) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+            err = errno;
+        if (err) {
+            conn_kill(c, strerror(err));
+            return;
+        }
+        c->state = C_OPEN;
+        ev_io_start(T->ev, &c->rio);
+    }
+    conn_flush(c);
+}
+
+/* ---- incoming: accept and parse ---------------------------------------------------------- */
+
+static void on_accept(struct ev_loop *ev, ev_io *w, int revents)
+{
+    for (int i = 0; i < 64; i++) {
+        struct sockaddr_in sa;
+        socklen_t len = sizeof sa;
+        int fd = accept4(T->listen_fd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                LOG_WARNING("accept: %s", strerror(errno));
+            return;
+        }
+        set_socket_options(fd);
+        conn *c = conn_new(fd, false, ntohl(sa.sin_addr.s_addr), ntohs(sa.sin_port));
+        c->state = C_OPEN;
+        ev_io_start(T->ev, &c->rio);
+    }
+}
+
+static void reset_request(conn *c)
+{
+    act_buf_reset(&c->url);
+    act_buf_reset(&c->hdrs);
+    /* A large body's memory is not kept for the life of the connection. */
+    if (c->body.cap > CHUNK_SIZE)
+        act_buf_free(&c->body);
+    else
+        act_buf_reset(&c->body);
+    c->nhdrs = 0;
+    c->head_bytes = 0;
+    c->in_value = false;
+}
+
+static int head_grow(conn *c, size_t n)
+{
+    c->head_bytes += n;
+    return c->head_bytes > MAX_HEAD_BYTES ? -1 : 0;
+}
+
+static int on_message_begin(http_parser *p)
+{
+    reset_request(p->data);
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t n)
+{
+    conn *c = p->data;
+    if (head_grow(c, n)) return -1;
+    act_buf_append(&c->url, at, n);
+    return 0;
+}
+
+/* Headers are kept as "name\0value\0" pairs in one buffer. */
+static int on_header_field(http_parser *p, const char *at, size_t n)
+{
+    conn *c = p->data;
+    if (head_grow(c, n)) return -1;
+    if (c->in_value || c->nhdrs == 0) {
+        if (c->nhdrs) act_buf_putc(&c->hdrs, '\0'); /* end the previous value */
+        if (++c->nhdrs > MAX_HEADERS) return -1;
+        c->in_value = false;
+    }
+    act_buf_append(&c->hdrs, at, n);
+    return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t n)
+{
+    conn *c = p->data;
+    if (head_grow(c, n + 1)) return -1;
+    if (!c->in_value) {
+        act_buf_putc(&c->hdrs, '\0');
+        c->in_value = true;
+    }
+    act_buf_append(&c->hdrs, at, n);
+    return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    conn *c = p->data;
+    if (c->nhdrs) act_buf_putc(&c->hdrs, '\0');
+    if (c->nhdrs && !c->in_value) act_buf_putc(&c->hdrs, '\0'); /* a field without value */
+    if (p->content_length != ULLONG_MAX && p->content_length > act__rt->max_body) {
+        c->too_large = true;
+        return -1;
+    }
+    if (p->upgrade) return -1;
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t n)
+{
+    conn *c = p->data;
+    if (c->body.len + n > act__rt->max_body) {
+        c->too_large = true;
+        return -1;
+    }
+    act_buf_append(&c->body, at, n);
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    handle_parsed_request(p->data);
+    return 0;
+}
+
+/* Feeds received bytes to the parser; on a framing error answers 400 and closes. */
+static void conn_feed(conn *c, const char *data, size_t n)
+{
+    size_t used = http_parser_execute(&c->parser, &T->settings, data, n);
+    if (c->state == C_DEAD) return;
+    enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+    if (err == HPE_OK && used == n) return;
+    char ip[16];
+    act_ip_format(c->ip, ip, sizeof ip);
+    if (c->too_large) {
+        LOG_WARNING("Closing connection from %s:%u: request body over the %zu byte limit", ip,
+                    c->port, act__rt->max_body);
+        conn_kill(c, NULL);
+        return;
+    }
+    VLOG(1, "Bad HTTP from %s:%u: %s", ip, c->port, http_errno_description(err));
+    static const char bad[] =
+        "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    /* Earlier pipelined answers still pending are abandoned: the stream is unusable. */
+    out_append(c, bad, sizeof bad - 1);
+    c->close_after_write = true;
+    c->parser.data = NULL; /* nothing more is parsed */
+    ev_io_stop(T->ev, &c->rio);
+    schedule_flush(c);
+}
+
+static void on_readable(struct ev_loop *ev, ev_io *w, int revents)
+{
+    conn *c = w->data;
+    char buf[READ_SIZE];
+    ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+    if (r < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        conn_kill(c, c->outgoing ? strerror(errno) : NULL);
+        return;
+    }
+    if (r == 0) {
+        conn_kill(c, NULL);
+        return;
+    }
+    if (c->outgoing) return; /* peers answer messages with nothing we need */
+    conn_feed(c, buf, (size_t)r);
+}
+
+/* ---- dispatching what was parsed --------------------------------------------------------- */
+
+static const char *header(conn *c, const char *name)
+{
+    const char *p = c->hdrs.data;
+    for (size_t i = 0; i < c->nhdrs; i++) {
+        const char *value = p + strlen(p) + 1;
+        if (strcasecmp(p, name) == 0) return value;
+        p = value + strlen(value) + 1;
+    }
+    return NULL;
+}
+
+static bool is_message(conn *c, act_pid *from)
+{
+    if (c->parser.method != HTTP_POST) return false;
+    const char *f = header(c, "Libprocess-From");
+    if (!f) {
+        const char *ua = header(c, "User-Agent"); /* older libprocess: "libprocess/<pid>" */
+        if (!ua || strncmp(ua, "libprocess/", 11) != 0) return false;
+        f = ua + 11;
+    }
+    if (act_pid_parse(f, from) != 0) memset(from, 0, sizeof *from);
+    return true;
+}
+
+static void deliver_message(conn *c, const act_pid *from)
+{
+    /* URL: /<actor>/<name>[?...] */
+    char *url = c->url.data ? c->url.data : "";
+    url[strcspn(url, "?#")] = '\0';
+    char *slash = url[0] == '/' ? strchr(url + 1, '/') : NULL;
+    if (!slash || act_pid_is_none(from)) {
+        act__count_drop(slash ? "invalid Libprocess-From" : "malformed message path", url, "");
+        return;
+    }
+    *slash = '\0';
+    const char *to = url + 1, *name = slash + 1;
+    if (!act_name_valid(to) || !*name || strchr(name, '/')) {
+        act__count_drop("malformed message path", to, name);
+        return;
+    }
+    act__deliver(act__entry_new(E_MSG, from, to, name, c->body.data, c->body.len));
+}
+
+static act_http_req *build_request(conn *c)
+{
+    act_http_req *r = act_calloc(1, sizeof *r);
+    r->conn_id = c->id;
+    r->seq = c->next_seq++;
+    r->keep_alive = http_should_keep_alive(&c->parser);
+    r->method = act_strdup(http_method_str((enum http_method)c->parser.method));
+    r->url = act_strdup(c->url.data ? c->url.data : "/");
+    const char *q = strchr(r->url, '?');
+    r->query = act_strdup(q ? q + 1 : "");
+    r->hdr_count = c->nhdrs;
+    r->hdr_names = act_calloc(c->nhdrs + 1, sizeof *r->hdr_names);
+    r->hdr_values = act_calloc(c->nhdrs + 1, sizeof *r->hdr_values);
+    const char *p = c->hdrs.data;
+    for (size_t i = 0; i < c->nhdrs; i++) {
+        r->hdr_names[i] = act_strdup(p);
+        p += strlen(p) + 1;
+        r->hdr_values[i] = act_strdup(p);
+        p += strlen(p) + 1;
+    }
+    r->body_len = c->body.len;
+    r->body = act_malloc(c->body.len + 1);
+    if (c->body.len) memcpy(r->body, c->body.data, c->body.len);
+    r->body[c->body.len] = 0;
+    return r;
+}
+
+static void handle_parsed_request(conn *c)
+{
+    act_pid from;
+    if (is_message(c, &from)) {
+        deliver_message(c, &from);
+        return;
+    }
+    act_http_req *req = build_request(c);
+    char *path = act_strdup(req->url);
+    path[strcspn(path, "?#")] = '\0';
+    act__http_route_request(req, path);
+    free(path);
+}
+
+/* ---- replies ----------------------------------------------------------------------------- */
+
+static void write_ready_replies(conn *c)
+{
+    while (c->pending && c->pending->seq == c->write_seq && !c->streaming) {
+        reply *r = c->pending;
+        c->pending = r->next;
+        out_append(c, r->data, r->len);
+        if (r->stream)
+            c->streaming = true;
+        else
+            c->write_seq++;
+        if (r->close) {
+            c->close_after_write = true;
+            if (c->parser.data) ev_io_stop(T->ev, &c->rio);
+        }
+        free(r);
+    }
+    schedule_flush(c);
+}
+
+/* Queues a complete response (or a stream head) for slot seq of connection conn_id. */
+static void queue_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
+                        bool close, bool stream)
+{
+    conn *c = find_by_id(conn_id);
+    if (!c || c->state == C_DEAD) return; /* the client went away */
+    reply *r = act_malloc(sizeof *r + len);
+    r->seq = seq;
+    r->close = close;
+    r->stream = stream;
+    r->len = len;
+    memcpy(r->data, data, len);
+    reply **pp = &c->pending;
+    while (*pp && (*pp)->seq < seq) pp = &(*pp)->next;
+    r->next = *pp;
+    *pp = r;
+    write_ready_replies(c);
+}
+
+void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
+                          bool close, bool stream);
+void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
+                          bool close, bool stream)
+{
+    queue_reply(conn_id, seq, data, len, close, stream);
+}
+
+/* Stream support for http.c: append a chunk / end the stream. Returns -EPIPE if gone. */
+int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end);
+int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end)
+{
+    conn *c = find_by_id(conn_id);
+    if (!c || c->state == C_DEAD) return -EPIPE;
+    if (!c->streaming) return 0; /* head not written yet: best effort, drop */
+    if (len) {
+        char head[24];
+        int n = snprintf(head, sizeof head, "%zx\r\n", len);
+        out_append(c, head, (size_t)n);
+        out_append(c, data, len);
+        out_append(c, "\r\n", 2);
+    }
+    if (end) {
+        out_append(c, "0\r\n\r\n", 5);
+        c->streaming = false;
+        c->write_seq++;
+        write_ready_replies(c);
+    }
+    schedule_flush(c);
+    return 0;
+}
+
+/* ---- sending messages -------------------------------------------------------------------- */
+
+static void queue_message(conn *c, const act_entry *e)
+{
+    char from[ACT_PID_STRLEN];
+    act_pid_format(&e->from, from, sizeof from);
+    size_t max_head = 160 + strlen(e->to_id) + strlen(e->name) + strlen(from);
+    char *p = out_reserve(c, max_head + e->len);
+    int n;
+    if (from[0])
+        n = snprintf(p, max_head,
+                     "POST /%s/%s HTTP/1.1\r\nLibprocess-From: %s\r\n"
+                     "Content-Type: application/x-msgpack\r\nContent-Length: %zu\r\n\r\n",
+                     e->to_id, e->name, from, e->len);
+    else
+        n = snprintf(p, max_head,
+                     "POST /%s/%s HTTP/1.1\r\n"
+                     "Content-Type: application/x-msgpack\r\nContent-Length: %zu\r\n\r\n",
+                     e->to_id, e->name, e->len);
+    memcpy(p + n, e->body, e->len);
+    out_commit(c, (size_t)n + e->len);
+    schedule_flush(c);
+}
+
+static void add_link(conn *c, const act_pid *linker, const act_pid *target)
+{
+    for (size_t i = 0; i < c->nlinks; i++)
+        if (act_pid_equal(&c->links[i].linker, linker) &&
+            act_pid_equal(&c->links[i].target, target))
+            return;
+    if (c->nlinks == c->links_cap) {
+        c->links_cap = c->links_cap ? c->links_cap * 2 : 4;
+        c->links = act_realloc(c->links, c->links_cap * sizeof *c->links);
+    }
+    c->links[c->nlinks].linker = *linker;
+    c->links[c->nlinks].target = *target;
+    c->nlinks++;
+}
+
+void act__transport_handle(act_entry *e)
+{
+    if (e->kind == E_HTTP_REPLY) {
+        queue_reply(e->u.reply.conn_id, e->u.reply.seq, e->body, e->len, e->u.reply.close,
+                    false);
+        act__entry_free(e);
+        return;
+    }
+    conn *c = T ? get_outgoing(e->to_ip, e->to_port) : NULL;
+    if (e->kind == E_REMOTE_SEND) {
+        if (c)
+            queue_message(c, e);
+        else
+            act__count_drop("cannot connect", e->to_id, e->name);
+    } else if (e->kind == E_REMOTE_LINK) {
+        act_pid target;
+        memset(&target, 0, sizeof target);
+        snprintf(target.id, sizeof target.id, "%s", e->to_id);
+        target.ip = e->to_ip;
+        target.port = e->to_port;
+        if (c)
+            add_link(c, &e->from, &target);
+        else
+            act__deliver(act__entry_new(E_EXITED, &target, e->from.id, NULL, NULL, 0));
+    }
+    if (c && c->connect_err) conn_kill(c, strerror(c->connect_err));
+    act__entry_free(e);
+}
+
+/* ---- setup and teardown ------------------------------------------------------------------ */
+
+int act__transport_init(void)
+{
+    act_runtime *rt = act__rt;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(rt->bind_port),
+                             .sin_addr.s_addr = htonl(rt->bind_ip)};
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 1024) != 0) {
+        int err = errno;
+        char ip[16];
+        LOG_ERROR("Failed to bind %s:%u: %s", act_ip_format(rt->bind_ip, ip, sizeof ip),
+                  rt->bind_port, strerror(err));
+        close(fd);
+        return -err;
+    }
+    socklen_t len = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    rt->bind_port = ntohs(sa.sin_port);
+    rt->listen_fd = fd;
+    return 0;
+}
+
+void act__transport_start(struct ev_loop *ev)
+{
+    T = act_calloc(1, sizeof *T);
+    T->ev = ev;
+    T->listen_fd = act__rt->listen_fd;
+    http_parser_settings_init(&T->settings);
+    T->settings.on_message_begin = on_message_begin;
+    T->settings.on_url = on_url;
+    T->settings.on_header_field = on_header_field;
+    T->settings.on_header_value = on_header_value;
+    T->settings.on_headers_complete = on_headers_complete;
+    T->settings.on_body = on_body;
+    T->settings.on_message_complete = on_message_complete;
+    tables_grow();
+    if (T->listen_fd >= 0) {
+        ev_io_init(&T->accept_io, on_accept, T->listen_fd, EV_READ);
+        ev_io_start(ev, &T->accept_io);
+    }
+}
+
+void act__transport_shutdown(void)
+{
+    if (!T) return;
+    for (size_t i = 0; i < T->cap; i++)
+        while (T->by_id[i]) {
+            conn *c = T->by_id[i];
+            c->nlinks = 0; /* the actors are gone: no exited events */
+            conn_kill(c, NULL);
+        }
+    act__transport_flush();
+    if (T->listen_fd >= 0) {
+        ev_io_stop(T->ev, &T->accept_io);
+        close(T->listen_fd);
+    }
+    free(T->by_id);
+    free(T->by_addr);
+    free(T);
+    T = NULL;
+}
+
+#ifdef ACT_FUZZING
+/* For the fuzz target: a connection with no peer (a socketpair end nobody reads is replaced
+ * by /dev/null semantics: output is discarded at flush) fed the given bytes. */
+int act__transport_fuzz_feed(const uint8_t *data, size_t n, size_t split);
+int act__transport_fuzz_feed(const uint8_t *data, size_t n, size_t split)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0) return -errno;
+    conn *c = conn_new(sv[0], false, 0x7f000001u, 1);
+    c->state = C_OPEN;
+    if (split > n) split = n;
+    conn_feed(c, (const char *)data, split);
+    if (c->state != C_DEAD && c->parser.data) conn_feed(c, (const char *)data + split, n - split);
+    conn_kill(c, NULL);
+    act__transport_flush();
+    close(sv[1]);
+    return 0;
+}
+#endif

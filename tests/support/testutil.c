@@ -1,0 +1,151 @@
+/*
+ * testutil.c - helpers shared by the test suites (see testutil.h).
+ */
+#include "tests/support/testutil.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+void tu_counter_init(tu_counter *c)
+{
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->value = 0;
+}
+
+void tu_counter_add(tu_counter *c, uint64_t n)
+{
+    pthread_mutex_lock(&c->mu);
+    c->value += n;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+uint64_t tu_counter_get(tu_counter *c)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t v = c->value;
+    pthread_mutex_unlock(&c->mu);
+    return v;
+}
+
+bool tu_counter_wait(tu_counter *c, uint64_t target, double secs)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)secs;
+    ts.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&c->mu);
+    while (c->value < target)
+        if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT) break;
+    bool ok = c->value >= target;
+    pthread_mutex_unlock(&c->mu);
+    return ok;
+}
+
+void tu_runtime_start(int loops)
+{
+    act_config c;
+    act_config_default(&c);
+    c.ip = "127.0.0.1";
+    c.port = 0;
+    c.loops = loops;
+    ck_assert_int_eq(act_init(&c), 0);
+    ck_assert_int_eq(act_start(), 0);
+}
+
+int tu_connect(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(0x7f000001u)};
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool tu_read_until_closed(int fd, act_buf *out)
+{
+    char buf[4096];
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r == 0) return true;
+        if (r < 0) return errno == ECONNRESET;
+        if (out) act_buf_append(out, buf, (size_t)r);
+    }
+}
+
+/* Reads one response: head, then Content-Length bytes (or until close). */
+static int read_response(int fd, act_buf *head_out, act_buf *body)
+{
+    act_buf in = {0};
+    char buf[4096];
+    char *end = NULL;
+    while (!(end = in.data ? strstr(in.data, "\r\n\r\n") : NULL)) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0) {
+            act_buf_free(&in);
+            return -1;
+        }
+        act_buf_append(&in, buf, (size_t)r);
+    }
+    size_t head_len = (size_t)(end - in.data) + 4;
+    int status = -1;
+    sscanf(in.data, "HTTP/1.%*d %d", &status);
+    const char *cl = strcasestr(in.data, "Content-Length:");
+    long want = cl && cl < end ? strtol(cl + 15, NULL, 10) : -1;
+    while (want >= 0 && in.len - head_len < (size_t)want) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0) break;
+        act_buf_append(&in, buf, (size_t)r);
+    }
+    if (head_out) act_buf_append(head_out, in.data, head_len);
+    if (body) act_buf_append(body, in.data + head_len, in.len - head_len);
+    act_buf_free(&in);
+    return status;
+}
+
+int tu_http_raw(uint16_t port, const char *request, size_t len, act_buf *body)
+{
+    int fd = tu_connect(port);
+    if (fd < 0) return -1;
+    if (write(fd, request, len) != (ssize_t)len) {
+        close(fd);
+        return -1;
+    }
+    int status = read_response(fd, NULL, body);
+    close(fd);
+    return status;
+}
+
+int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *body)
+{
+    int fd = tu_connect(port);
+    if (fd < 0) return -1;
+    act_buf req = {0};
+    act_buf_printf(&req, "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", path);
+    ssize_t w = write(fd, req.data, req.len);
+    int status = w == (ssize_t)req.len ? read_response(fd, head, body) : -1;
+    act_buf_free(&req);
+    close(fd);
+    return status;
+}
+
+int tu_http_get(uint16_t port, const char *path, act_buf *body)
+{
+    return tu_http_get_head(port, path, NULL, body);
+}

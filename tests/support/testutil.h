@@ -1,0 +1,45 @@
+/*
+ * testutil.h - small helpers shared by the test suites: waiting on a condition with a bound
+ * (never sleep-and-hope), a blocking HTTP client for talking to a runtime over loopback, and
+ * a runtime started on a free loopback port.
+ */
+#ifndef TESTS_SUPPORT_TESTUTIL_H
+#define TESTS_SUPPORT_TESTUTIL_H
+
+#include "actor/actor.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A counter another thread can wait on. */
+typedef struct tu_counter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t value;
+} tu_counter;
+
+void tu_counter_init(tu_counter *c);
+void tu_counter_add(tu_counter *c, uint64_t n);
+uint64_t tu_counter_get(tu_counter *c);
+/* Waits until value >= target or `secs` of real time pass. True if reached. */
+bool tu_counter_wait(tu_counter *c, uint64_t target, double secs);
+
+/* Starts a runtime on 127.0.0.1, any free port, with `loops` loops, and starts its threads. */
+void tu_runtime_start(int loops);
+
+/* Sends `request` (raw bytes) to 127.0.0.1:port and reads one response. Returns the HTTP
+ * status (or -1 on error/timeout) and fills body (may be NULL). Waits at most 10 s. */
+int tu_http_raw(uint16_t port, const char *request, size_t len, act_buf *body);
+/* GET path; returns the status. */
+int tu_http_get(uint16_t port, const char *path, act_buf *body);
+/* Fills headers (the response head) too. */
+int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *body);
+
+/* Connects to 127.0.0.1:port; returns the fd (blocking, 10 s timeouts) or -1. */
+int tu_connect(uint16_t port);
+/* Reads until EOF or timeout; returns true if the peer closed the connection. */
+bool tu_read_until_closed(int fd, act_buf *out);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * test_transport.c - the runtime over real loopback sockets: HTTP routes and their errors,
+ * the introspection endpoints, messages between two OS processes (order, volume, exited on
+ * kill), remote links to nothing, and hostile input (malformed HTTP, oversized bodies).
+ */
+#include "actor/actor.h"
+#include "tests/support/testutil.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- an actor with routes ---------------------------------------------------------------- */
+
+typedef struct web {
+    tu_counter pings;
+    char last_body[64];
+} web;
+
+static void on_hello(act_actor *self, act_http_req *req)
+{
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    act_json_kv_string(&j, "path", act_http_path(req));
+    const char *who = act_http_query(req, "who");
+    act_json_kv_string(&j, "who", who);
+    act_json_object_end(&j);
+    act_http_respond_json(req, 200, &out);
+    act_buf_free(&out);
+}
+
+static void on_web_ping(act_actor *self, const act_msg *m)
+{
+    web *w = act_state(self);
+    snprintf(w->last_body, sizeof w->last_body, "%.*s", (int)m->len, (const char *)m->body);
+    tu_counter_add(&w->pings, 1);
+}
+
+static web *spawn_web(void)
+{
+    static web w;
+    memset(&w, 0, sizeof w);
+    tu_counter_init(&w.pings);
+    act_actor *a = act_new("web", &w);
+    act_route(a, "hello", on_hello, "Says hello.");
+    act_route(a, "static", on_hello, "Serves files below static/.");
+    act_on_message(a, "ping", on_web_ping);
+    ck_assert_int_eq(act_spawn(a, 0), 0);
+    return &w;
+}
+
+START_TEST(test_routes_answer_and_unknown_paths_get_404)
+{
+    tu_runtime_start(1);
+    spawn_web();
+    uint16_t port = act_port();
+    act_buf body = {0}, head = {0};
+    ck_assert_int_eq(tu_http_get_head(port, "/web/hello?who=a%20b", &head, &body), 200);
+    ck_assert_str_eq(body.data, "{\"path\":\"hello\",\"who\":\"a b\"}");
+    ck_assert(strstr(head.data, "Access-Control-Allow-Origin: *"));
+    act_buf_reset(&body);
+    ck_assert_int_eq(tu_http_get(port, "/web/static/js/app.js", &body), 200);
+    ck_assert(strstr(body.data, "\"path\":\"static/js/app.js\""));
+    ck_assert_int_eq(tu_http_get(port, "/web/nothing", NULL), 404);
+    ck_assert_int_eq(tu_http_get(port, "/nobody/hello", NULL), 404);
+    ck_assert_int_eq(tu_http_get(port, "/", NULL), 404);
+    act_buf_free(&body);
+    act_buf_free(&head);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_default_actor_answers_short_paths_and_jsonp_wraps)
+{
+    tu_runtime_start(1);
+    spawn_web();
+    act_set_default_actor("web");
+    act_buf body = {0}, head = {0};
+    ck_assert_int_eq(tu_http_get_head(act_port(), "/hello?jsonp=cb", &head, &body), 200);
+    ck_assert_str_eq(body.data, "cb({\"path\":\"hello\",\"who\":null});");
+    ck_assert(strstr(head.data, "Content-Type: text/javascript"));
+    ck_assert_int_eq(tu_http_get(act_port(), "/hello?jsonp=alert(1)", NULL), 400);
+    act_buf_free(&body);
+    act_buf_free(&head);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_help_lists_routes_with_their_help)
+{
+    tu_runtime_start(1);
+    spawn_web();
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/help", &body), 200);
+    ck_assert(strstr(body.data, "/web/hello\n    Says hello."));
+    ck_assert(strstr(body.data, "/metrics/snapshot"));
+    act_buf_reset(&body);
+    ck_assert_int_eq(tu_http_get(act_port(), "/help/web/static", &body), 200);
+    ck_assert(strstr(body.data, "/web/static"));
+    ck_assert(!strstr(body.data, "/web/hello"));
+    ck_assert_int_eq(tu_http_get(act_port(), "/help/nobody", NULL), 404);
+    act_buf_free(&body);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_plain_post_to_a_message_endpoint_is_accepted)
+{
+    tu_runtime_start(1);
+    web *w = spawn_web();
+    static const char req[] = "POST /web/ping HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello";
+    ck_assert_int_eq(tu_http_raw(act_port(), req, sizeof req - 1, NULL), 202);
+    ck_assert(tu_counter_wait(&w->pings, 1, 10));
+    ck_assert_str_eq(w->last_body, "hello");
+    static const char nope[] = "POST /web/pong HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+    ck_assert_int_eq(tu_http_raw(act_port(), nope, sizeof nope - 1, NULL), 404);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_metrics_snapshot_and_actors_are_json)
+{
+    tu_runtime_start(1);
+    spawn_web();
+    act_counter_inc(act_counter_get("test/things"));
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/metrics/snapshot", &body), 200);
+    ck_assert(strstr(body.data, "\"test\\/things\":1"));
+    ck_assert(strstr(body.data, "\"runtime\\/dropped_messages\":0"));
+    act_buf_reset(&body);
+    ck_assert_int_eq(tu_http_get(act_port(), "/__actors__", &body), 200);
+    ck_assert(strstr(body.data, "\"id\":\"web\""));
+    ck_assert(strstr(body.data, "\"mailbox\":"));
+    act_buf_free(&body);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_pipelined_requests_are_answered_in_order)
+{
+    tu_runtime_start(1);
+    spawn_web();
+    int fd = tu_connect(act_port());
+    ck_assert_int_ge(fd, 0);
+    static const char two[] = "GET /web/hello?who=1 HTTP/1.1\r\n\r\n"
+                              "GET /web/hello?who=2 HTTP/1.1\r\nConnection: close\r\n\r\n";
+    ck_assert_int_eq(write(fd, two, sizeof two - 1), (ssize_t)(sizeof two - 1));
+    act_buf all = {0};
+    ck_assert(tu_read_until_closed(fd, &all));
+    char *first = strstr(all.data, "\"who\":\"1\""), *second = strstr(all.data, "\"who\":\"2\"");
+    ck_assert(first && second && first < second);
+    act_buf_free(&all);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
+/* ---- hostile input ----------------------------------------------------------------------- */
+
+START_TEST(test_malformed_http_gets_400_and_close)
+{
+    tu_runtime_start(1);
+    spawn_web();
+    int fd = tu_connect(act_port());
+    static const char junk[] = "\x01\x02garbage that is not HTTP\r\n\r\n";
+    ck_assert_int_eq(write(fd, junk, sizeof junk - 1), (ssize_t)(sizeof junk - 1));
+    act_buf out = {0};
+    ck_assert(tu_read_until_closed(fd, &out));
+    ck_assert(strncmp(out.data, "HTTP/1.1 400", 12) == 0);
+    act_buf_free(&out);
+    close(fd);
+    /* still serving */
+    ck_assert_int_eq(tu_http_get(act_port(), "/web/hello", NULL), 200);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_oversized_body_closes_the_connection)
+{
+    act_config c;
+    act_config_default(&c);
+    c.ip = "127.0.0.1";
+    c.port = 0;
+    c.max_body = 1024;
+    ck_assert_int_eq(act_init(&c), 0);
+    ck_assert_int_eq(act_start(), 0);
+    web *w = spawn_web();
+    int fd = tu_connect(act_port());
+    static const char head[] = "POST /web/ping HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n"
+                               "Content-Length: 4096\r\n\r\n";
+    ck_assert_int_eq(write(fd, head, sizeof head - 1), (ssize_t)(sizeof head - 1));
+    ck_assert(tu_read_until_closed(fd, NULL));
+    close(fd);
+    /* chunked bodies are limited too */
+    fd = tu_connect(act_port());
+    static const char chunked[] = "POST /web/ping HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    ck_assert_int_eq(write(fd, chunked, sizeof chunked - 1), (ssize_t)(sizeof chunked - 1));
+    char blob[700];
+    memset(blob, 'x', sizeof blob);
+    for (int i = 0; i < 2; i++) {
+        dprintf(fd, "%zx\r\n", sizeof blob);
+        ck_assert_int_eq(write(fd, blob, sizeof blob), (ssize_t)sizeof blob);
+        dprintf(fd, "\r\n");
+    }
+    ck_assert(tu_read_until_closed(fd, NULL));
+    close(fd);
+    ck_assert_uint_eq(tu_counter_get(&w->pings), 0);
+    ck_assert_int_eq(tu_http_get(act_port(), "/web/hello", NULL), 200);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_messages_to_unknown_actors_over_the_network_are_counted)
+{
+    tu_runtime_start(1);
+    spawn_web();
+    int fd = tu_connect(act_port());
+    static const char msgs[] =
+        "POST /ghost/ping HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:9\r\nContent-Length: 0\r\n\r\n"
+        "POST /web HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:9\r\nContent-Length: 0\r\n\r\n"
+        "POST /web/ping HTTP/1.1\r\nLibprocess-From: not-a-pid\r\nContent-Length: 0\r\n\r\n"
+        "GET /web/hello HTTP/1.1\r\nConnection: close\r\n\r\n";
+    ck_assert_int_eq(write(fd, msgs, sizeof msgs - 1), (ssize_t)(sizeof msgs - 1));
+    act_buf out = {0};
+    ck_assert(tu_read_until_closed(fd, &out));
+    /* messages get no response: the only answer is the GET's */
+    ck_assert(strncmp(out.data, "HTTP/1.1 200", 12) == 0);
+    ck_assert_ptr_null(strstr(out.data + 12, "HTTP/1.1"));
+    ck_assert_uint_eq(act_counter_value(act_counter_get("runtime/dropped_messages")), 3);
+    act_buf_free(&out);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
+/* ---- two processes ----------------------------------------------------------------------- */
+
+#define CROSS_N 100000
+
+typedef struct sink_state {
+    uint64_t next, bad;
+    act_pid reply_to;
+} sink_state;
+
+static void sink_seq(act_actor *self, const act_msg *m)
+{
+    sink_state *s = act_state(self);
+    uint64_t seq = UINT64_MAX;
+    if (m->len == sizeof seq) memcpy(&seq, m->body, sizeof seq);
+    if (seq != s->next) s->bad++;
+    s->next = seq + 1;
+    if (s->next == CROSS_N) {
+        uint64_t report[2] = {s->next, s->bad};
+        act_send(self, &m->from, "report", report, sizeof report);
+    }
+}
+
+/* The child process: a sink that checks order and reports; prints its port on `fd`. */
+static void run_sink_process(int fd)
+{
+    act_config c;
+    act_config_default(&c);
+    c.ip = "127.0.0.1";
+    c.port = 0;
+    if (act_init(&c) != 0) _exit(2);
+    static sink_state s;
+    act_actor *a = act_new("sink", &s);
+    act_on_message(a, "seq", sink_seq);
+    act_spawn(a, 0);
+    uint16_t port = act_port();
+    if (write(fd, &port, sizeof port) != sizeof port) _exit(3);
+    close(fd);
+    act_run();
+    _exit(0);
+}
+
+static pid_t fork_sink(uint16_t *port)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        close(p[0]);
+        run_sink_process(p[1]);
+    }
+    close(p[1]);
+    ck_assert_int_eq(read(p[0], port, sizeof *port), (ssize_t)sizeof *port);
+    close(p[0]);
+    return child;
+}
+
+typedef struct source_state {
+    tu_counter reports, exited;
+    uint64_t received, bad;
+    char exited_id[ACT_ID_MAX];
+} source_state;
+
+static void source_report(act_actor *self, const act_msg *m)
+{
+    source_state *s = act_state(self);
+    uint64_t report[2];
+    ck_assert_uint_eq(m->len, sizeof report);
+    memcpy(report, m->body, sizeof report);
+    s->received = report[0];
+    s->bad = report[1];
+    tu_counter_add(&s->reports, 1);
+}
+
+static void source_exited(act_actor *self, const act_pid *pid)
+{
+    source_state *s = act_state(self);
+    snprintf(s->exited_id, sizeof s->exited_id, "%s", pid->id);
+    tu_counter_add(&s->exited, 1);
+}
+
+static act_pid sink_pid;
+
+static void source_go(act_actor *self, void *arg)
+{
+    if (!self) return;
+    act_link(self, &sink_pid);
+    for (uint64_t i = 0; i < CROSS_N; i++) act_send(self, &sink_pid, "seq", &i, sizeof i);
+}
+
+START_TEST(test_two_processes_exchange_100k_messages_in_order_and_see_exits)
+{
+    uint16_t port;
+    pid_t child = fork_sink(&port);
+    tu_runtime_start(1);
+    static source_state s;
+    memset(&s, 0, sizeof s);
+    tu_counter_init(&s.reports);
+    tu_counter_init(&s.exited);
+    act_actor *a = act_new("source", &s);
+    act_on_message(a, "report", source_report);
+    act_on_exited(a, source_exited);
+    act_pid src = act_self(a);
+    ck_assert_int_eq(act_spawn(a, 0), 0);
+    act_pid_make("sink", 0x7f000001u, port, &sink_pid);
+    act_dispatch(&src, source_go, NULL);
+    ck_assert_msg(tu_counter_wait(&s.reports, 1, 120), "the sink never reported");
+    ck_assert_uint_eq(s.received, CROSS_N);
+    ck_assert_uint_eq(s.bad, 0);
+    ck_assert_uint_eq(tu_counter_get(&s.exited), 0);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    ck_assert_msg(tu_counter_wait(&s.exited, 1, 20), "no exited event after the kill");
+    ck_assert_str_eq(s.exited_id, "sink");
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_link_to_an_address_nobody_listens_on_reports_exited)
+{
+    tu_runtime_start(1);
+    static source_state s;
+    memset(&s, 0, sizeof s);
+    tu_counter_init(&s.exited);
+    tu_counter_init(&s.reports);
+    act_actor *a = act_new("source", &s);
+    act_on_exited(a, source_exited);
+    act_pid src = act_self(a);
+    ck_assert_int_eq(act_spawn(a, 0), 0);
+    act_pid_make("nobody", 0x7f000001u, 1, &sink_pid); /* port 1: refused on loopback */
+    act_dispatch(&src, source_go, NULL);
+    ck_assert(tu_counter_wait(&s.exited, 1, 20));
+    ck_assert_str_eq(s.exited_id, "nobody");
+    /* a later send reconnects (and fails again) without harm */
+    act_send(NULL, &sink_pid, "seq", NULL, 0);
+    ck_assert_int_eq(tu_http_get(act_port(), "/__actors__", NULL), 200);
+    act_shutdown();
+}
+END_TEST
+
+Suite *http_suite(void)
+{
+    Suite *s = suite_create("http");
+    TCase *tc = tcase_create("routes");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_routes_answer_and_unknown_paths_get_404);
+    tcase_add_test(tc, test_default_actor_answers_short_paths_and_jsonp_wraps);
+    tcase_add_test(tc, test_help_lists_routes_with_their_help);
+    tcase_add_test(tc, test_plain_post_to_a_message_endpoint_is_accepted);
+    tcase_add_test(tc, test_metrics_snapshot_and_actors_are_json);
+    tcase_add_test(tc, test_pipelined_requests_are_answered_in_order);
+    tcase_add_test(tc, test_malformed_http_gets_400_and_close);
+    tcase_add_test(tc, test_oversized_body_closes_the_connection);
+    tcase_add_test(tc, test_messages_to_unknown_actors_over_the_network_are_counted);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+Suite *remote_suite(void)
+{
+    Suite *s = suite_create("remote");
+    TCase *tc = tcase_create("processes");
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, test_two_processes_exchange_100k_messages_in_order_and_see_exits);
+    tcase_add_test(tc, test_link_to_an_address_nobody_listens_on_reports_exited);
+    suite_add_tcase(s, tc);
+    return s;
+}

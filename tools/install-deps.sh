@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages this project builds and tests with, but only those missing.
+# Idempotent and quick when everything is present: one dpkg query, no apt-get at all.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential pkg-config
+  libev-dev libmsgpack-dev libhttp-parser-dev check
+  libzookeeper-mt-dev zookeeper
+  libjansson-dev libcurl4-openssl-dev libssl-dev
+  clang libclang-rt-14-dev llvm
+  curl procps iproute2 tar gzip unzip zip
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
