@@ -273,14 +273,10 @@ int act_spawn(act_actor *a, int loop)
     }
     act_loop *l = &act__rt->loops[loop];
     if (act__current_loop == l) {
-        a->in_runq = false;
-        a->mb_head = a->mb_tail = NULL;
-        atomic_store(&a->stat_depth, 0);
-        act__mailbox_put(l, a, init);
+        act__runq_add(l, a);
     } else {
-        act_entry *s = act__entry_new(E_SCHEDULE, NULL, NULL, NULL, NULL, 0);
-        s->u.actor = a;
-        act__loop_push(l, s);
+        /* By name, not pointer: the actor may be gone by the time the loop looks. */
+        act__loop_push(l, act__entry_new(E_SCHEDULE, NULL, a->name, NULL, NULL, 0));
     }
     return 0;
 }
@@ -288,13 +284,55 @@ int act_spawn(act_actor *a, int loop)
 act_pid act_self(const act_actor *a)
 {
     act_pid p = act__rt->address;
-    snprintf(p.id, sizeof p.id, "%s", a->name);
+    memcpy(p.id, a->name, sizeof p.id); /* name is NUL-padded */
     return p;
 }
 
 const char *act_name(const act_actor *a) { return a->name; }
 void *act_state(const act_actor *a) { return a->state; }
 int act_actor_loop(const act_actor *a) { return a->loop; }
+
+/* ---- each loop's own lookup table (no lock: only its thread touches it) ------------------ */
+
+static act_actor *local_find(act_loop *l, const char *name)
+{
+    if (!l->local_cap) return NULL;
+    act_actor *a = l->local[act__hash(name) & (l->local_cap - 1)];
+    while (a && strcmp(a->name, name) != 0) a = a->lnext;
+    return a;
+}
+
+static void local_add(act_loop *l, act_actor *a)
+{
+    if (l->local_count + 1 > l->local_cap) {
+        size_t cap = l->local_cap ? l->local_cap * 2 : 64;
+        act_actor **t = act_calloc(cap, sizeof *t);
+        for (size_t i = 0; i < l->local_cap; i++)
+            for (act_actor *x = l->local[i], *n; x; x = n) {
+                n = x->lnext;
+                x->lnext = t[act__hash(x->name) & (cap - 1)];
+                t[act__hash(x->name) & (cap - 1)] = x;
+            }
+        free(l->local);
+        l->local = t;
+        l->local_cap = cap;
+    }
+    act_actor **slot = &l->local[act__hash(a->name) & (l->local_cap - 1)];
+    a->lnext = *slot;
+    *slot = a;
+    l->local_count++;
+}
+
+static void local_remove(act_loop *l, act_actor *a)
+{
+    if (!l->local_cap) return;
+    act_actor **pp = &l->local[act__hash(a->name) & (l->local_cap - 1)];
+    while (*pp && *pp != a) pp = &(*pp)->lnext;
+    if (*pp) {
+        *pp = a->lnext;
+        l->local_count--;
+    }
+}
 
 /* ---- delivery ---------------------------------------------------------------------------- */
 
@@ -321,25 +359,27 @@ void act__mailbox_put(act_loop *l, act_actor *a, act_entry *e)
         a->mb_head = e;
     a->mb_tail = e;
     atomic_fetch_add_explicit(&a->stat_depth, 1, memory_order_relaxed);
-    if (!a->in_runq && !a->terminated) {
-        a->in_runq = true;
-        a->runq_next = NULL;
-        if (l->runq_tail)
-            l->runq_tail->runq_next = a;
-        else
-            l->runq_head = a;
-        l->runq_tail = a;
-        if (!ev_is_active(&l->idle)) ev_idle_start(l->ev, &l->idle);
-    }
+    act__runq_add(l, a);
+}
+
+void act__runq_add(act_loop *l, act_actor *a)
+{
+    if (a->in_runq || a->terminated || !a->mb_head) return;
+    a->in_runq = true;
+    a->runq_next = NULL;
+    if (l->runq_tail)
+        l->runq_tail->runq_next = a;
+    else
+        l->runq_head = a;
+    l->runq_tail = a;
+    if (!ev_is_active(&l->idle)) ev_idle_start(l->ev, &l->idle);
 }
 
 /* On the owning loop: filters and tracing see messages here, once each. */
 static void deliver_local(act_loop *l, act_actor *a, act_entry *e)
 {
     if (e->kind == E_MSG) {
-        act_pid to = act__rt->address;
-        memcpy(to.id, a->name, sizeof to.id);
-        if (act__filter_apply(e, &to)) return;
+        if (act__filter_apply(e, a->name)) return;
         if (atomic_load_explicit(&act__trace_on, memory_order_relaxed))
             act__trace_event(&e->from, a->name, e->name, e->len);
     }
@@ -350,6 +390,11 @@ void act__deliver(act_entry *e)
 {
     act_runtime *rt = act__rt;
     act_loop *cur = act__current_loop;
+    act_actor *mine = cur ? local_find(cur, e->to_id) : NULL;
+    if (mine && !mine->terminated) {
+        deliver_local(cur, mine, e);
+        return;
+    }
     pthread_rwlock_rdlock(&rt->table_lock);
     act_actor *a = act__table_find(e->to_id);
     int loop = a && !a->terminated ? a->loop : -1;
@@ -367,13 +412,25 @@ void act__deliver(act_entry *e)
 void act__inbox_deliver(act_loop *l, act_entry *e);
 void act__inbox_deliver(act_loop *l, act_entry *e)
 {
-    pthread_rwlock_rdlock(&act__rt->table_lock);
-    act_actor *a = act__table_find(e->to_id);
-    pthread_rwlock_unlock(&act__rt->table_lock);
+    act_actor *a = local_find(l, e->to_id);
+    if (!a) {
+        pthread_rwlock_rdlock(&act__rt->table_lock);
+        a = act__table_find(e->to_id);
+        pthread_rwlock_unlock(&act__rt->table_lock);
+    }
     if (!a || a->terminated || a->loop != l->index)
         act__entry_drop(e);
     else
         deliver_local(l, a, e);
+}
+
+void act__inbox_schedule(act_loop *l, const char *name);
+void act__inbox_schedule(act_loop *l, const char *name)
+{
+    pthread_rwlock_rdlock(&act__rt->table_lock);
+    act_actor *a = act__table_find(name);
+    pthread_rwlock_unlock(&act__rt->table_lock);
+    if (a && a->loop == l->index) act__runq_add(l, a); /* only this thread frees it */
 }
 
 static bool msg_name_valid(const char *name)
@@ -485,6 +542,7 @@ static void terminate_now(act_loop *l, act_actor *a)
 {
     a->terminated = true;
     if (a->on_term) a->on_term(a, a->term_arg);
+    local_remove(l, a);
     table_remove(a);
     for (size_t i = 0; i < a->linkers.count; i++) send_exited(a->name, &a->linkers.items[i]);
     act__timers_cancel_actor(l, a);
@@ -506,9 +564,7 @@ static void run_message(act_actor *a, act_entry *e)
     } else {
         act_msg m = {e->from, e->name, e->body, e->len, e->u.post.obj, &taken};
         atomic_fetch_add_explicit(&a->stat_in, 1, memory_order_relaxed);
-        uint64_t t0 = now_ns();
         fn(a, &m);
-        atomic_fetch_add_explicit(&a->stat_ns, now_ns() - t0, memory_order_relaxed);
     }
     if (e->u.post.obj && !taken && e->u.post.free_obj) e->u.post.free_obj(e->u.post.obj);
 }
@@ -517,6 +573,7 @@ static void run_entry(act_loop *l, act_actor *a, act_entry *e)
 {
     switch (e->kind) {
     case E_INIT:
+        local_add(l, a);
         if (a->on_init) a->on_init(a, a->init_arg);
         break;
     case E_MSG:
@@ -580,6 +637,7 @@ int act__run_queue(act_loop *l, int budget)
         if (!l->runq_head) l->runq_tail = NULL;
         a->in_runq = false;
         bool last = a == stop_at;
+        uint64_t t0 = now_ns(); /* handler time per batch: a clock read per message costs */
         for (int n = 0; n < 128 && a->mb_head && !a->terminated; n++, ran++) {
             act_entry *e = a->mb_head;
             a->mb_head = atomic_load_explicit(&e->next, memory_order_relaxed);
@@ -589,16 +647,11 @@ int act__run_queue(act_loop *l, int budget)
             run_entry(l, a, e);
             if (a->exiting) terminate_now(l, a);
         }
+        atomic_fetch_add_explicit(&a->stat_ns, now_ns() - t0, memory_order_relaxed);
         if (a->terminated) {
             actor_destroy(l, a);
-        } else if (a->mb_head && !a->in_runq) {
-            a->in_runq = true;
-            a->runq_next = NULL;
-            if (l->runq_tail)
-                l->runq_tail->runq_next = a;
-            else
-                l->runq_head = a;
-            l->runq_tail = a;
+        } else {
+            act__runq_add(l, a);
         }
         if (last) break;
     }

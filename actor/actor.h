@@ -70,7 +70,8 @@ int act_log_init(const act_log_options *opts);
 /* Flushes and closes log files. */
 void act_log_close(void);
 
-/* The path of the current INFO log file, or NULL when logging to stderr only. */
+/* The path of the current INFO log file, or NULL when logging to stderr only. Valid until
+ * the next act_log_init/act_log_close; a rotation leaves an old pointer naming the old file. */
 const char *act_log_file(void);
 
 /* True when a line at this level would be written. Cheap (one relaxed atomic load). */
@@ -186,8 +187,9 @@ void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash);
 /* Parses "10ns", "5us", "1ms", "1secs", "0.25secs", "5mins", "2hrs", "1days", "1weeks" into
  * seconds. A bare number is an error (the unit is required). Returns 0 or -EINVAL. */
 int act_duration_parse(const char *text, double *secs);
-/* Formats like Mesos: the largest unit that keeps the value >= 1 ("1secs", "5mins",
- * "100ms", "0ns"), trimmed of trailing zeros. Writes at most n bytes; returns buf. */
+/* Formats like Mesos' stout Duration: the largest unit in which the value is >= 1, stepping
+ * one unit down when that gives a whole number ("1secs", "5mins", "1500ms", "90secs",
+ * "1.5weeks", "0ns"). Writes at most n bytes; returns buf. */
 char *act_duration_format(double secs, char *buf, size_t n);
 
 /* Parses "512B", "64KB", "64MB", "1GB", "2TB" (1024 based). Bare numbers are an error.
@@ -210,7 +212,8 @@ typedef enum act_flag_type {
 } act_flag_type;
 
 /* Validates a parsed value (pointer to the field). Returns 0, or nonzero with a reason
- * written to err. */
+ * written to err. Validators run only for flags that have a value (given or defaulted), after
+ * every source was applied; act_flags_set runs it before storing. */
 typedef int (*act_flag_validator)(const void *value, char *err, size_t errlen);
 
 typedef struct act_flag {
@@ -225,7 +228,7 @@ typedef struct act_flag {
 /* A parsed flag set: the table, the values struct it fills and what was given explicitly. */
 typedef struct act_flags {
     const char *program;   /* for --help: "mesos-master" */
-    const char *usage;     /* optional text after "Usage: program [options]" */
+    const char *usage;     /* optional, printed after "Usage: program [options]" on that line */
     const char *version;   /* printed by --version */
     const act_flag *table;
     size_t count;
@@ -236,14 +239,16 @@ typedef struct act_flags {
 #define ACT_FLAGS_HELP 1    /* act_flags_load printed --help; the caller should exit 0 */
 #define ACT_FLAGS_VERSION 2 /* act_flags_load printed --version; the caller should exit 0 */
 
-/* Fills flags->values: defaults first, then environment variables `<env_prefix><name>`
+/* Fills flags->values (which need not be initialised): defaults first, then environment variables `<env_prefix><name>`
  * (e.g. MESOS_work_dir; env_prefix may be NULL to skip), then argv (--name=value, --name value
  * is NOT accepted: Mesos requires '='), each value possibly "file:///path" to read it from a
  * file (trailing newline stripped). Arguments that do not start with "--" are positional: they
  * are moved, in order, to argv[1..*npositional] (npositional may be NULL: then positional
  * arguments are an error). "--" ends flag parsing.
  * Returns 0, ACT_FLAGS_HELP / ACT_FLAGS_VERSION (after printing to stdout), or -EINVAL with a
- * message naming the flag in err ("Failed to load flag 'port': ..." / "Unknown flag 'prot'"). */
+ * message naming the flag in err ("Failed to load flag 'port': ..." / "Unknown flag 'prot'").
+ * Ownership: the set owns the strings it stored while flags->given is non-NULL; call
+ * act_flags_free after every load, whatever it returned. */
 int act_flags_load(act_flags *flags, int argc, char **argv, int *npositional,
                    const char *env_prefix, char *err, size_t errlen);
 /* Sets one flag from text as if given on the command line. Returns 0 or -EINVAL (err set). */
@@ -400,7 +405,7 @@ int act_post(act_actor *from, const act_pid *to, const char *name, void *obj,
              void (*free_obj)(void *));
 /* Runs fn(actor, arg) on the target actor's loop, in its context, in FIFO order with its
  * messages. If the actor does not exist when the call arrives, fn(NULL, arg) runs instead
- * (on some loop thread) so arg can be released. Safe from any thread. */
+ * (on the calling thread or a loop thread) so arg can be released. Safe from any thread. */
 int act_dispatch(const act_pid *to, act_fn fn, void *arg);
 
 /* Links self to pid: an exited event arrives when that actor terminates (local), or when the
@@ -477,9 +482,9 @@ typedef struct act_http_req act_http_req;
 typedef void (*act_http_fn)(act_actor *self, act_http_req *req);
 
 /* Routes /<actor-name>/<path> to fn. `path` has no leading slash ("state.json"; "" for the
- * actor's root). A route also matches longer paths below it ("static" matches
- * "static/js/app.js"); the longest match wins. help: one or more lines for /help.
- * Before act_spawn only. */
+ * actor's root; "*" for anything no other route of the actor takes). A route also matches
+ * longer paths below it ("static" matches "static/js/app.js"); the longest match wins.
+ * help: one or more lines for /help. Before act_spawn only. */
 void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help);
 /* Requests whose first path segment names no actor go to this actor with the whole path
  * ("/state.json" -> path "state.json"). */
@@ -524,7 +529,9 @@ typedef struct act_gauge act_gauge;
 typedef struct act_timing act_timing;
 
 /* Get-or-create by name ("master/slave_registrations"). The object lives until
- * act_metrics_reset() (or act_metric_remove); the pointer may be cached. Thread-safe. */
+ * act_metrics_reset() (or act_metric_remove); the pointer may be cached. Thread-safe. Asking
+ * for an existing name as another kind logs an error and returns a shared dummy that is
+ * never shown. */
 act_counter *act_counter_get(const char *name);
 void act_counter_inc(act_counter *c);
 void act_counter_add(act_counter *c, uint64_t n);
@@ -537,7 +544,8 @@ double act_gauge_value(const act_gauge *g);
 
 /* A timing (e.g. "allocator/allocation_run_ms"): the snapshot shows the last value under
  * the name itself and name/count, name/min, name/max, name/p50, name/p90, name/p99 over a
- * window of recent samples. */
+ * window of the last 1000 samples (libprocess' method: linear interpolation at p*(n-1)).
+ * Non-finite samples are ignored. */
 act_timing *act_timing_get(const char *name);
 void act_timing_record(act_timing *t, double value);
 

@@ -118,6 +118,7 @@ struct act_actor {
     act_entry *mb_head, *mb_tail;
     act_actor *runq_next;
     act_actor *tnext;      /* table chain */
+    act_actor *lnext;      /* the loop's own lookup chain */
     bool in_runq;
     pid_list linkers;      /* actors to tell when we terminate */
     timer_rec *timers;     /* pending timers of this actor (doubly linked) */
@@ -156,6 +157,9 @@ typedef struct act_loop {
     ev_timer timer;
     mpsc_queue inbox;
     act_actor *runq_head, *runq_tail;
+    /* this loop's live actors by name: lock-free lookups for same-loop sends */
+    act_actor **local;
+    size_t local_cap, local_count;
     /* timers */
     timer_rec **heap;
     size_t heap_len, heap_cap;
@@ -166,6 +170,7 @@ typedef struct act_loop {
     pthread_cond_t settle_cv;
     uint64_t settle_req, settle_done;
     _Atomic uint64_t activity;
+    double spin_until; /* poll without sleeping until then (monotonic seconds) */
     _Atomic bool stop;
 } act_loop;
 
@@ -201,6 +206,8 @@ void act__deliver(act_entry *e);
 void act__loop_push(act_loop *l, act_entry *e);
 /* Enqueues into a local actor's mailbox (loop thread only). */
 void act__mailbox_put(act_loop *l, act_actor *a, act_entry *e);
+/* Queues the actor to run if it has mail and is not queued (loop thread only). */
+void act__runq_add(act_loop *l, act_actor *a);
 bool act__is_local(uint32_t ip, uint16_t port);
 void act__count_drop(const char *why, const char *to, const char *name);
 
@@ -214,8 +221,9 @@ void act__timers_free(act_loop *l);
 bool act__timers_due(act_loop *l);
 
 /* ---- filters (filter.c) ------------------------------------------------------------------ */
-/* Returns true when the entry was consumed (dropped or held) by a filter. */
-bool act__filter_apply(act_entry *e, const act_pid *to);
+/* Returns true when the entry was consumed (dropped or held) by a filter. Cheap when no
+ * filter is installed. */
+bool act__filter_apply(act_entry *e, const char *to_id);
 void act__filters_reset(void);
 
 /* ---- transport (transport.c), loop 0 only ------------------------------------------------ */

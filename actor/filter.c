@@ -43,11 +43,13 @@ void act_filter_remove(int id)
     pthread_mutex_unlock(&filter_mu);
 }
 
-bool act__filter_apply(act_entry *e, const act_pid *to)
+bool act__filter_apply(act_entry *e, const char *to_id)
 {
     if (atomic_load_explicit(&nfilters, memory_order_relaxed) == 0 || e->skip_filter)
         return false;
-    act_filter_msg m = {&e->from, to, e->name, e->body, e->len};
+    act_pid to = act__rt->address;
+    snprintf(to.id, sizeof to.id, "%s", to_id);
+    act_filter_msg m = {&e->from, &to, e->name, e->body, e->len};
     pthread_mutex_lock(&filter_mu);
     act_filter_verdict v = ACT_FILTER_PASS;
     int n = atomic_load(&nfilters);

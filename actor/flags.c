@@ -102,18 +102,19 @@ static int parse_double(const char *text, double *out)
 /* Parses text as a value of type t; on failure writes the reason to why. */
 static int parse_value(act_flag_type t, const char *text, flag_value *v, char *why, size_t n)
 {
-    int rc = 0;
-    const char *what = "value";
+    static const char *const kinds[] = {"string", "boolean", "integer",
+                                        "number", "duration", "bytes"};
+    int rc = -EINVAL;
     switch (t) {
-    case ACT_FLAG_STRING: v->s = act_strdup(text); break;
-    case ACT_FLAG_BOOL: rc = parse_bool(text, &v->b), what = "boolean"; break;
-    case ACT_FLAG_INT: rc = parse_int(text, &v->i), what = "integer"; break;
-    case ACT_FLAG_DOUBLE: rc = parse_double(text, &v->d), what = "number"; break;
-    case ACT_FLAG_DURATION: rc = act_duration_parse(text, &v->d), what = "duration"; break;
-    case ACT_FLAG_BYTES: rc = act_bytes_parse(text, &v->u), what = "bytes"; break;
-    default: rc = -EINVAL, what = "flag type for"; break;
+    case ACT_FLAG_STRING: v->s = act_strdup(text); return 0;
+    case ACT_FLAG_BOOL: rc = parse_bool(text, &v->b); break;
+    case ACT_FLAG_INT: rc = parse_int(text, &v->i); break;
+    case ACT_FLAG_DOUBLE: rc = parse_double(text, &v->d); break;
+    case ACT_FLAG_DURATION: rc = act_duration_parse(text, &v->d); break;
+    case ACT_FLAG_BYTES: rc = act_bytes_parse(text, &v->u); break;
     }
-    if (rc != 0) snprintf(why, n, "invalid %s '%s'", what, text);
+    if (rc != 0)
+        snprintf(why, n, "invalid %s '%s'", (size_t)t < 6 ? kinds[t] : "value", text);
     return rc;
 }
 
@@ -199,7 +200,7 @@ static int read_value_file(const char *path, act_buf *out, char *why, size_t n)
     }
     while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r'))
         out->data[--out->len] = '\0';
-    if (!out->data) act_buf_reserve(out, 0), out->data[0] = '\0';
+    act_buf_append(out, "", 0); /* an empty file still gives a string */
     return 0;
 }
 
@@ -247,7 +248,8 @@ static int run_validator(const act_flag *f, const void *value, char *err, size_t
     if (!f->validate) return 0;
     char why[WHY_MAX] = "";
     if (f->validate(value, why, sizeof why) == 0) return 0;
-    set_err(err, errlen, "Failed to load flag '%s': %s", f->name, why[0] ? why : "invalid value");
+    set_err(err, errlen, "Failed to load flag '%s': %s", f->name,
+            why[0] ? why : "invalid value");
     return -EINVAL;
 }
 
@@ -302,7 +304,8 @@ typedef struct flag_arg {
 static flag_arg split_arg(const char *arg)
 {
     const char *body = arg + 2, *eq = strchr(body, '=');
-    flag_arg a = {act_strndup(body, eq ? (size_t)(eq - body) : strlen(body)), eq ? eq + 1 : NULL};
+    size_t len = eq ? (size_t)(eq - body) : strlen(body);
+    flag_arg a = {act_strndup(body, len), eq ? eq + 1 : NULL};
     for (char *p = a.name; *p; p++) *p = (char)tolower((unsigned char)*p);
     return a;
 }
@@ -330,8 +333,11 @@ static int check_builtin(const char *name, const char *value, bool negated, char
                          size_t errlen)
 {
     bool b;
-    if (!value || !*value || (!negated && parse_bool(value, &b) == 0)) return 0;
-    set_err(err, errlen, "Failed to load flag '%s': invalid boolean '%s'", name, value);
+    if (!value || !*value) return 0;
+    if (negated)
+        set_err(err, errlen, "Failed to load flag '%s': '--no-%s' takes no value", name, name);
+    else if (parse_bool(value, &b) == 0) return 0;
+    else set_err(err, errlen, "Failed to load flag '%s': invalid boolean '%s'", name, value);
     return -EINVAL;
 }
 
@@ -349,7 +355,10 @@ static int load_arg(act_flags *flags, const char *arg, char *err, size_t errlen)
     int rc;
     if (i >= 0) rc = give(flags, (size_t)i, a.value, negated, false, err, errlen);
     else if (is_builtin(flags, name)) rc = check_builtin(name, a.value, negated, err, errlen);
-    else rc = -EINVAL, set_err(err, errlen, "Unknown flag '%s'", a.name);
+    else {
+        set_err(err, errlen, "Unknown flag '%s'", a.name);
+        rc = -EINVAL;
+    }
     free(a.name);
     return rc;
 }
@@ -474,8 +483,10 @@ static int by_name(const void *a, const void *b)
  * frees the array. */
 static const act_flag **sorted_flags(const act_flags *flags, bool builtins, size_t *n)
 {
-    static const act_flag help = {"help", ACT_FLAG_BOOL, "false", "Prints this help message", 0, NULL};
-    static const act_flag version = {"version", ACT_FLAG_BOOL, "false", "Prints the version and exits", 0, NULL};
+    static const act_flag help = {"help", ACT_FLAG_BOOL, "false",
+                                  "Prints this help message", 0, NULL};
+    static const act_flag version = {"version", ACT_FLAG_BOOL, "false",
+                                     "Prints the version and exits", 0, NULL};
     const act_flag **list = act_malloc(sizeof *list * (flags->count + 2));
     size_t k = 0;
     for (size_t i = 0; i < flags->count; i++) list[k++] = &flags->table[i];
@@ -507,8 +518,14 @@ static void pad(FILE *out, size_t n)
 static void put_word(FILE *out, const char *p, size_t w, size_t *used, size_t indent,
                      size_t width)
 {
-    if (*used > 0 && *used + 1 + w > width) fputc('\n', out), pad(out, indent), *used = 0;
-    else if (*used > 0) fputc(' ', out), (*used)++;
+    if (*used > 0 && *used + 1 + w > width) {
+        fputc('\n', out);
+        pad(out, indent);
+        *used = 0;
+    } else if (*used > 0) {
+        fputc(' ', out);
+        (*used)++;
+    }
     fwrite(p, 1, w, out);
     *used += w;
 }
@@ -521,9 +538,17 @@ static void print_wrapped(FILE *out, const char *text, const char *tail, size_t 
     size_t used = 0;
     for (const char *p = text; *p;) {
         size_t w = strcspn(p, " \n\r");
-        if (w > 0) put_word(out, p, w, &used, indent, width);
-        else if (*p != ' ') fputc('\n', out), pad(out, indent), used = 0;
-        p += w > 0 ? w : 1;
+        if (w > 0) {
+            put_word(out, p, w, &used, indent, width);
+            p += w;
+            continue;
+        }
+        if (*p != ' ') {
+            fputc('\n', out);
+            pad(out, indent);
+            used = 0;
+        }
+        p++;
     }
     if (tail) put_word(out, tail, strlen(tail), &used, indent, width);
     fputc('\n', out);
@@ -554,7 +579,8 @@ void act_flags_usage(const act_flags *flags, FILE *out)
     for (size_t k = 0; k < n; k++) {
         const act_flag *f = list[k];
         bool boolean = f->type == ACT_FLAG_BOOL;
-        int len = fprintf(out, boolean ? "  --[no-]%s" : "  --%s=VALUE", f->name);
+        int len = fprintf(out, "  --%s%s%s", boolean ? "[no-]" : "", f->name,
+                          boolean ? "" : "=VALUE");
         pad(out, width + HELP_PAD - (size_t)(len > 0 ? len : 0));
         print_flag_help(out, f, width + HELP_PAD);
     }

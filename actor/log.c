@@ -381,11 +381,12 @@ void act_log_vwrite(act_log_level level, const char *file, int line, const char 
                     va_list ap)
 {
     if (!act_log_enabled(level)) return;
-    char small[1024];
-    int head = format_prefix(small, sizeof small, level, file, line);
-    if (head < 0 || (size_t)head >= sizeof small) head = 0;
+    char prefix[1024];
+    int head = format_prefix(prefix, sizeof prefix, level, file, line);
+    if (head < 0) head = 0;
+    if ((size_t)head >= sizeof prefix) head = sizeof prefix - 1; /* absurd file name */
     act_buf text = {0};
-    act_buf_append(&text, small, (size_t)head);
+    act_buf_append(&text, prefix, (size_t)head);
     act_buf_vprintf(&text, fmt, ap);
     if (text.len == 0 || text.data[text.len - 1] != '\n') act_buf_putc(&text, '\n');
     pthread_mutex_lock(&L.lock);

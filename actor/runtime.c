@@ -14,10 +14,14 @@
 
 int act__run_queue(act_loop *l, int budget);
 void act__inbox_deliver(act_loop *l, act_entry *e);
+void act__inbox_schedule(act_loop *l, const char *name);
 void act__actors_destroy_all(void);
 
 #define RUN_BUDGET 4096   /* entries per loop iteration before I/O gets a turn */
 #define INBOX_BUDGET 8192 /* inbox entries per iteration */
+/* After doing work a loop polls without blocking for this long before it sleeps: waking a
+ * sleeping thread costs tens of microseconds on a VM, a reply usually comes sooner. */
+#define SPIN_SECS 50e-6
 
 double act__mono(void)
 {
@@ -28,23 +32,18 @@ double act__mono(void)
 
 /* ---- loop callbacks ---------------------------------------------------------------------- */
 
-static void drain_inbox(act_loop *l)
+/* Returns how many entries it took. */
+static int drain_inbox(act_loop *l)
 {
     for (int i = 0; i < INBOX_BUDGET; i++) {
         act_entry *e = act__mpsc_pop(&l->inbox);
-        if (!e) return;
+        if (!e) return i;
         atomic_fetch_add_explicit(&l->activity, 1, memory_order_relaxed);
         switch (e->kind) {
-        case E_SCHEDULE: {
-            act_actor *a = e->u.actor;
+        case E_SCHEDULE: /* a new actor: its init entry waits in its mailbox */
+            act__inbox_schedule(l, e->to_id);
             act__entry_free(e);
-            /* The init entry waits alone in the mailbox; queue the actor to run it. */
-            act_entry *init = a->mb_head;
-            a->mb_head = a->mb_tail = NULL;
-            atomic_store(&a->stat_depth, 0);
-            act__mailbox_put(l, a, init);
             break;
-        }
         case E_REMOTE_SEND:
         case E_REMOTE_LINK:
         case E_HTTP_REPLY:
@@ -55,6 +54,7 @@ static void drain_inbox(act_loop *l)
         }
     }
     ev_async_send(l->ev, &l->wake); /* budget spent: come back soon */
+    return INBOX_BUDGET;
 }
 
 static bool loop_idle(act_loop *l)
@@ -69,10 +69,13 @@ static void on_check(struct ev_loop *ev, ev_check *w, int revents)
         ev_break(ev, EVBREAK_ALL);
         return;
     }
-    drain_inbox(l);
+    int work = drain_inbox(l);
     act__timers_fire_due(l);
-    act__run_queue(l, RUN_BUDGET);
-    if (!l->runq_head && ev_is_active(&l->idle)) ev_idle_stop(ev, &l->idle);
+    work += act__run_queue(l, RUN_BUDGET);
+    double now = act__mono();
+    if (work) l->spin_until = now + SPIN_SECS;
+    if (!l->runq_head && now >= l->spin_until && ev_is_active(&l->idle))
+        ev_idle_stop(ev, &l->idle);
 }
 
 static void report_settled(act_loop *l)
@@ -314,6 +317,7 @@ void act_shutdown(void)
     drain_inboxes_for_shutdown(rt);
     act__transport_shutdown();
     for (int i = 0; i < rt->nloops; i++) loop_teardown(&rt->loops[i]);
+    for (int i = 0; i < rt->nloops; i++) free(rt->loops[i].local);
     free(rt->loops);
     free(rt->table);
     pthread_rwlock_destroy(&rt->table_lock);

@@ -438,7 +438,8 @@ START_TEST(test_help_wraps_long_help_text)
     ck_assert_ptr_nonnull(
         strstr(text, "  --roles=VALUE      A comma-separated list of the allocation roles that\n"
                      "                     frameworks in this cluster may belong to."));
-    ck_assert_ptr_nonnull(strstr(text, "\n                     A second paragraph. (default: *)\n"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "\n                     A second paragraph. (default: *)\n"));
     free(text);
 }
 END_TEST

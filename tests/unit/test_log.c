@@ -140,7 +140,7 @@ START_TEST(test_line_has_the_glog_format)
     struct tm tb, ta;
     localtime_r(&before, &tb);
     localtime_r(&after, &ta);
-    char d1[8], d2[8];
+    char d1[32], d2[32];
     snprintf(d1, sizeof d1, "I%02d%02d", tb.tm_mon + 1, tb.tm_mday);
     snprintf(d2, sizeof d2, "I%02d%02d", ta.tm_mon + 1, ta.tm_mday);
     ck_assert(strncmp(out, d1, 5) == 0 || strncmp(out, d2, 5) == 0);
