@@ -361,3 +361,22 @@ int act__loop_barrier(act_loop *l, double deadline)
     pthread_mutex_unlock(&l->settle_mu);
     return rc;
 }
+
+#ifdef ACT_FUZZING
+/* For fuzz targets: runs every loop on the calling thread until nothing is left to do. */
+void act__fuzz_run_until_idle(void);
+void act__fuzz_run_until_idle(void)
+{
+    for (int round = 0; round < 64; round++) {
+        bool idle = true;
+        for (int i = 0; i < act__rt->nloops; i++) {
+            act_loop *l = &act__rt->loops[i];
+            act__current_loop = l;
+            ev_run(l->ev, EVRUN_NOWAIT);
+            act__current_loop = NULL;
+            idle = idle && loop_idle(l);
+        }
+        if (idle) return;
+    }
+}
+#endif

@@ -160,6 +160,39 @@ START_TEST(test_pipelined_requests_are_answered_in_order)
 }
 END_TEST
 
+START_TEST(test_trace_streams_message_events_while_watched)
+{
+    tu_runtime_start(1);
+    web *w = spawn_web();
+    int fd = tu_connect(act_port());
+    static const char req[] = "GET /__trace__?name=ping HTTP/1.1\r\n\r\n";
+    ck_assert_int_eq(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    act_buf in = {0};
+    char buf[4096];
+    /* the head arrives first; only then is the watcher surely installed */
+    while (!in.data || !strstr(in.data, "\r\n\r\n")) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        ck_assert_int_gt(r, 0);
+        act_buf_append(&in, buf, (size_t)r);
+    }
+    ck_assert(strstr(in.data, "Transfer-Encoding: chunked"));
+    act_pid web_pid;
+    act_pid_make("web", 0x7f000001u, act_port(), &web_pid);
+    act_send(NULL, &web_pid, "ping", "12345", 5);
+    ck_assert(tu_counter_wait(&w->pings, 1, 10));
+    while (!strstr(in.data, "\"name\":\"ping\"")) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        ck_assert_int_gt(r, 0);
+        act_buf_append(&in, buf, (size_t)r);
+    }
+    ck_assert(strstr(in.data, "\"to\":\"web\""));
+    ck_assert(strstr(in.data, "\"size\":5"));
+    act_buf_free(&in);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
 /* ---- hostile input ----------------------------------------------------------------------- */
 
 START_TEST(test_malformed_http_gets_400_and_close)
@@ -389,6 +422,7 @@ Suite *http_suite(void)
     tcase_add_test(tc, test_plain_post_to_a_message_endpoint_is_accepted);
     tcase_add_test(tc, test_metrics_snapshot_and_actors_are_json);
     tcase_add_test(tc, test_pipelined_requests_are_answered_in_order);
+    tcase_add_test(tc, test_trace_streams_message_events_while_watched);
     tcase_add_test(tc, test_malformed_http_gets_400_and_close);
     tcase_add_test(tc, test_oversized_body_closes_the_connection);
     tcase_add_test(tc, test_messages_to_unknown_actors_over_the_network_are_counted);
