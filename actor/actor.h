@@ -143,6 +143,27 @@ void act_buf_vprintf(act_buf *b, const char *fmt, va_list ap);
 char *act_buf_detach(act_buf *b, size_t *len);
 
 /* ------------------------------------------------------------------------------------------ */
+/* String-keyed map (insertion-ordered)                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A hash map from strings (copied) to pointers (not owned), iterated in insertion order so
+ * that what daemons print is stable. Removing during iteration is safe; adding is not. */
+typedef struct act_map act_map;
+
+act_map *act_map_new(void);
+/* Frees the map and its key copies; the values are the caller's. NULL is ignored. */
+void act_map_free(act_map *m);
+void *act_map_get(const act_map *m, const char *key);
+/* Sets key -> value (value may not be NULL); returns the value it replaced, or NULL. */
+void *act_map_put(act_map *m, const char *key, void *value);
+/* Removes key; returns its value, or NULL if absent. */
+void *act_map_remove(act_map *m, const char *key);
+size_t act_map_size(const act_map *m);
+/* Iteration: for (size_t it = 0; act_map_next(m, &it, &key, &value);) ... key and value may
+ * be NULL when not wanted. */
+bool act_map_next(const act_map *m, size_t *iter, const char **key, void **value);
+
+/* ------------------------------------------------------------------------------------------ */
 /* JSON writer: streaming, into an act_buf, commas handled for you                            */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -548,6 +569,13 @@ double act_gauge_value(const act_gauge *g);
  * Non-finite samples are ignored. */
 act_timing *act_timing_get(const char *name);
 void act_timing_record(act_timing *t, double value);
+
+/* Registers fn to run in the context of actor `owner` before each /metrics/snapshot is
+ * rendered, so the actor can refresh gauges derived from its state (libprocess evaluates
+ * gauges in their owning process the same way). fn gets arg NULL. The snapshot waits for
+ * every collector; a collector whose actor is gone is skipped. */
+void act_metrics_add_collector(const act_pid *owner, act_fn fn);
+void act_metrics_remove_collector(const act_pid *owner);
 
 /* Removes a metric (e.g. per-framework metrics when the framework goes). */
 void act_metric_remove(const char *name);

@@ -73,12 +73,96 @@ static void on_help(act_actor *self, act_http_req *req)
 
 /* ---- /metrics/snapshot ------------------------------------------------------------------- */
 
-static void on_snapshot(act_actor *self, act_http_req *req)
+#define MAX_COLLECTORS 32
+
+static pthread_mutex_t coll_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct collector { act_pid owner; act_fn fn; } collectors[MAX_COLLECTORS];
+static int ncollectors;
+static act_pid metrics_pid;
+
+void act_metrics_add_collector(const act_pid *owner, act_fn fn)
+{
+    pthread_mutex_lock(&coll_mu);
+    ACT_CHECK(ncollectors < MAX_COLLECTORS);
+    collectors[ncollectors].owner = *owner;
+    collectors[ncollectors].fn = fn;
+    ncollectors++;
+    pthread_mutex_unlock(&coll_mu);
+}
+
+void act_metrics_remove_collector(const act_pid *owner)
+{
+    pthread_mutex_lock(&coll_mu);
+    for (int i = 0; i < ncollectors; i++)
+        if (act_pid_equal(&collectors[i].owner, owner)) collectors[i--] = collectors[--ncollectors];
+    pthread_mutex_unlock(&coll_mu);
+}
+
+/* One snapshot request waiting for its collectors (touched on the metrics actor's loop). */
+typedef struct pending_snapshot {
+    act_http_req *req;
+    int remaining;
+} pending_snapshot;
+
+typedef struct collect_call {
+    pending_snapshot *snap;
+    act_fn fn;
+} collect_call;
+
+static void respond_snapshot(act_http_req *req)
 {
     act_buf out = {0};
     act_metrics_snapshot(&out);
     act_http_respond_json(req, 200, &out);
     act_buf_free(&out);
+}
+
+/* Back on the metrics actor: one collector finished. */
+static void collected(act_actor *self, void *arg)
+{
+    pending_snapshot *snap = arg;
+    if (--snap->remaining > 0) return;
+    respond_snapshot(snap->req);
+    free(snap);
+}
+
+/* In the collector's actor (self NULL if it is gone). */
+static void run_collector(act_actor *self, void *arg)
+{
+    collect_call *c = arg;
+    if (self) c->fn(self, NULL);
+    act_dispatch(&metrics_pid, collected, c->snap);
+    free(c);
+}
+
+static void on_snapshot(act_actor *self, act_http_req *req)
+{
+    struct collector list[MAX_COLLECTORS];
+    pthread_mutex_lock(&coll_mu);
+    int n = ncollectors;
+    memcpy(list, collectors, sizeof collectors);
+    pthread_mutex_unlock(&coll_mu);
+    if (n == 0) {
+        respond_snapshot(req);
+        return;
+    }
+    pending_snapshot *snap = act_malloc(sizeof *snap);
+    snap->req = req;
+    snap->remaining = n;
+    for (int i = 0; i < n; i++) {
+        collect_call *c = act_malloc(sizeof *c);
+        c->snap = snap;
+        c->fn = list[i].fn;
+        act_dispatch(&list[i].owner, run_collector, c);
+    }
+}
+
+void act__collectors_reset(void);
+void act__collectors_reset(void)
+{
+    pthread_mutex_lock(&coll_mu);
+    ncollectors = 0;
+    pthread_mutex_unlock(&coll_mu);
 }
 
 /* ---- /__actors__ ------------------------------------------------------------------------- */
@@ -308,4 +392,6 @@ void act__internal_actors_spawn(void)
               "Load averages, CPU count and memory of the host.");
     trace_pid = act__rt->address;
     snprintf(trace_pid.id, sizeof trace_pid.id, "__trace__");
+    metrics_pid = act__rt->address;
+    snprintf(metrics_pid.id, sizeof metrics_pid.id, "metrics");
 }

@@ -16,6 +16,7 @@ int act__run_queue(act_loop *l, int budget);
 void act__inbox_deliver(act_loop *l, act_entry *e);
 void act__inbox_schedule(act_loop *l, const char *name);
 void act__actors_destroy_all(void);
+void act__collectors_reset(void);
 
 #define RUN_BUDGET 4096   /* entries per loop iteration before I/O gets a turn */
 #define INBOX_BUDGET 8192 /* inbox entries per iteration */
@@ -323,6 +324,7 @@ void act_shutdown(void)
     pthread_rwlock_destroy(&rt->table_lock);
     act__filters_reset();
     act__trace_reset();
+    act__collectors_reset();
     act_metrics_reset();
     free(rt);
     act__rt = NULL;

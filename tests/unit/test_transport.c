@@ -141,6 +141,30 @@ START_TEST(test_metrics_snapshot_and_actors_are_json)
 }
 END_TEST
 
+static void refresh_gauge(act_actor *self, void *arg)
+{
+    web *w = act_state(self);
+    act_gauge_set(act_gauge_get("web/pings_seen"), (double)tu_counter_get(&w->pings) + 100);
+}
+
+START_TEST(test_metrics_collectors_refresh_gauges_before_the_snapshot)
+{
+    tu_runtime_start(2);
+    spawn_web();
+    act_pid web_pid;
+    act_pid_make("web", 0x7f000001u, act_port(), &web_pid);
+    act_metrics_add_collector(&web_pid, refresh_gauge);
+    act_pid ghost = web_pid;
+    strcpy(ghost.id, "ghost"); /* a collector whose actor is gone is skipped */
+    act_metrics_add_collector(&ghost, refresh_gauge);
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/metrics/snapshot", &body), 200);
+    ck_assert(strstr(body.data, "\"web\\/pings_seen\":100"));
+    act_buf_free(&body);
+    act_shutdown();
+}
+END_TEST
+
 START_TEST(test_pipelined_requests_are_answered_in_order)
 {
     tu_runtime_start(1);
@@ -421,6 +445,7 @@ Suite *http_suite(void)
     tcase_add_test(tc, test_help_lists_routes_with_their_help);
     tcase_add_test(tc, test_plain_post_to_a_message_endpoint_is_accepted);
     tcase_add_test(tc, test_metrics_snapshot_and_actors_are_json);
+    tcase_add_test(tc, test_metrics_collectors_refresh_gauges_before_the_snapshot);
     tcase_add_test(tc, test_pipelined_requests_are_answered_in_order);
     tcase_add_test(tc, test_trace_streams_message_events_while_watched);
     tcase_add_test(tc, test_malformed_http_gets_400_and_close);
