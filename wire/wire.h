@@ -62,7 +62,7 @@ extern "C" {
     X(PARSE, -2010, "parse error")                                                           \
     X(NOTFOUND, -2011, "not found")                                                          \
     X(NOTCONTAINED, -2012, "resources not contained")                                        \
-    X(INVALID, -2013, "invalid value")                                                       \
+    X(INVAL, -2013, "invalid value")                                                         \
     X(SYSTEM, -2014, "system call failed")
 
 enum {

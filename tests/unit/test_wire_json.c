@@ -1,0 +1,486 @@
+/*
+ * test_wire_json.c - JSON out and in. Every schema type renders JSON that jansson parses; the
+ * Offer, TaskStatus, Task and FrameworkInfo renderings match, byte for byte, what Mesos 0.22
+ * prints for the same values; and JSON flags (ACLs, credentials, rate limits, container info)
+ * parse into messages with clear errors.
+ *
+ * Where the golden text comes from (Mesos 0.22):
+ *   - stout's JSON::Protobuf (3rdparty/.../stout/protobuf.hpp): only fields that are set
+ *     (Reflection::ListFields), enums by name, bytes as plain strings, nested messages as objects.
+ *   - stout's JSON::Object is a std::map, so keys print sorted; numbers print with
+ *     std::setprecision(15); strings escape '"', '\\', '/', and control characters (json.hpp).
+ *   - model(Resources), model(TaskStatus), model(Task) in src/common/http.cpp; model(Offer) and
+ *     model(Framework) in src/master/http.cpp.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/wire.h"
+
+#define MASTER "20150113-142013-16842879-5050-5237"
+
+/* Renders with a stout-like writer ('/' escaped). */
+static char *render(void (*fn)(act_json *, const void *), const void *obj)
+{
+    act_buf b = {0};
+    act_json j;
+    act_json_init(&j, &b);
+    j.escape_slash = true;
+    fn(&j, obj);
+    return act_buf_detach(&b, NULL);
+}
+
+static void assert_json(char *got, const char *expect)
+{
+    ck_assert_str_eq(got, expect);
+    json_error_t e;
+    json_t *v = json_loads(got, 0, &e);
+    ck_assert_msg(v != NULL, "invalid JSON: %s", e.text);
+    json_decref(v);
+    free(got);
+}
+
+/* ---- every type -------------------------------------------------------------------------- */
+
+START_TEST(test_every_type_renders_json_that_parses)
+{
+    for (size_t i = 0; i < wire_type_count(); i++) {
+        const wire_desc *d = wire_type_at(i);
+        for (uint64_t seed = 1; seed <= 4; seed++) {
+            uint64_t rng = seed * 104729 + i;
+            wire_msg *m = wire_new(d);
+            wire_random_fill(m, d, m->root, &rng);
+            char *text = wire_to_json(d, m->root);
+            json_error_t e;
+            /* uint64 values past 2^63 are exact JSON integers jansson only reads as reals */
+            json_t *v = json_loads(text, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &e);
+            ck_assert_msg(v != NULL && json_is_object(v), "%s: %s in %s", wire_type_name(d), e.text,
+                          text);
+            json_decref(v);
+            free(text);
+            wire_msg_free(m);
+        }
+    }
+}
+END_TEST
+
+/* ---- fixtures ---------------------------------------------------------------------------- */
+
+static wire_resource resources[4];
+static wire_value_scalar cpus = {4}, mem = {1024}, disk = {2048};
+static wire_value_range port_range = {31000, 32000};
+static wire_value_ranges ports = {&port_range, 1};
+
+static void make_resources(void)
+{
+    const char *names[] = {"cpus", "mem", "disk", "ports"};
+    for (int i = 0; i < 4; i++) {
+        wire_init(WIRE_DESC(resource), &resources[i]);
+        resources[i].name = (char *)names[i];
+        resources[i].has_role = true;
+        resources[i].role = "*";
+        resources[i].type = i < 3 ? WIRE_VALUE_SCALAR : WIRE_VALUE_RANGES;
+    }
+    resources[0].scalar = &cpus;
+    resources[1].scalar = &mem;
+    resources[2].scalar = &disk;
+    resources[3].ranges = &ports;
+}
+
+static void make_offer(wire_offer *o)
+{
+    make_resources();
+    wire_init(WIRE_DESC(offer), o);
+    o->id.value = MASTER "-O0";
+    o->framework_id.value = MASTER "-0000";
+    o->slave_id.value = MASTER "-S0";
+    o->hostname = "host1";
+    o->resources = resources;
+    o->resources_count = 4;
+}
+
+static void make_status(wire_task_status *s, wire_executor_id *e, wire_slave_id *sl)
+{
+    wire_init(WIRE_DESC(task_status), s);
+    s->task_id.value = "t1";
+    s->state = WIRE_TASK_RUNNING;
+    s->has_message = true;
+    s->message = "ok";
+    s->has_data = true;
+    s->data = (wire_bytes){(uint8_t *)"hi", 2};
+    sl->value = MASTER "-S0";
+    s->slave_id = sl;
+    e->value = "e1";
+    s->executor_id = e;
+    s->has_timestamp = true;
+    s->timestamp = 1421176813.5;
+    s->has_healthy = true;
+    s->healthy = true;
+    s->has_source = true;
+    s->source = WIRE_SOURCE_EXECUTOR;
+}
+
+static wire_framework_id fw_id = {MASTER "-0000"};
+
+static void make_framework(wire_framework_info *fi)
+{
+    wire_init(WIRE_DESC(framework_info), fi);
+    fi->user = "root";
+    fi->name = "marathon";
+    fi->id = &fw_id;
+    fi->has_failover_timeout = true;
+    fi->failover_timeout = 604800;
+    fi->has_checkpoint = true;
+    fi->checkpoint = true;
+    fi->has_role = true;
+    fi->role = "prod";
+    fi->has_hostname = true;
+    fi->hostname = "sched.example.com";
+    fi->has_principal = true;
+    fi->principal = "marathon";
+    fi->has_webui_url = true;
+    fi->webui_url = "http://sched.example.com:8080";
+}
+
+/* ---- golden: what Mesos 0.22 prints ------------------------------------------------------ */
+
+static void offer_model(act_json *j, const void *o)
+{
+    wire_json_model_offer(j, o);
+}
+static void offer_proto(act_json *j, const void *o)
+{
+    wire_json(j, WIRE_DESC(offer), o);
+}
+static void status_model(act_json *j, const void *s)
+{
+    wire_json_model_task_status(j, s);
+}
+static void status_proto(act_json *j, const void *s)
+{
+    wire_json(j, WIRE_DESC(task_status), s);
+}
+static void framework_proto(act_json *j, const void *f)
+{
+    wire_json(j, WIRE_DESC(framework_info), f);
+}
+
+START_TEST(test_offer_json_matches_mesos)
+{
+    wire_offer o;
+    make_offer(&o);
+    /* master/http.cpp model(Offer) + common/http.cpp model(Resources), as in state.json */
+    assert_json(render(offer_model, &o),
+                "{\"framework_id\":\"" MASTER "-0000\",\"id\":\"" MASTER "-O0\","
+                "\"resources\":{\"cpus\":4,\"disk\":2048,\"mem\":1024,\"ports\":\"[31000-32000]\"},"
+                "\"slave_id\":\"" MASTER "-S0\"}");
+    /* JSON::Protobuf(offer) */
+    assert_json(
+        render(offer_proto, &o),
+        "{\"framework_id\":{\"value\":\"" MASTER "-0000\"},\"hostname\":\"host1\","
+        "\"id\":{\"value\":\"" MASTER "-O0\"},\"resources\":["
+        "{\"name\":\"cpus\",\"role\":\"*\",\"scalar\":{\"value\":4},\"type\":\"SCALAR\"},"
+        "{\"name\":\"mem\",\"role\":\"*\",\"scalar\":{\"value\":1024},\"type\":\"SCALAR\"},"
+        "{\"name\":\"disk\",\"role\":\"*\",\"scalar\":{\"value\":2048},\"type\":\"SCALAR\"},"
+        "{\"name\":\"ports\",\"ranges\":{\"range\":[{\"begin\":31000,\"end\":32000}]},"
+        "\"role\":\"*\",\"type\":\"RANGES\"}],"
+        "\"slave_id\":{\"value\":\"" MASTER "-S0\"}}");
+}
+END_TEST
+
+START_TEST(test_task_status_json_matches_mesos)
+{
+    wire_task_status s;
+    wire_executor_id e;
+    wire_slave_id sl;
+    make_status(&s, &e, &sl);
+    assert_json(render(status_model, &s),
+                "{\"state\":\"TASK_RUNNING\",\"timestamp\":1421176813.5}");
+    assert_json(
+        render(status_proto, &s),
+        "{\"data\":\"hi\",\"executor_id\":{\"value\":\"e1\"},\"healthy\":true,\"message\":\"ok\","
+        "\"slave_id\":{\"value\":\"" MASTER "-S0\"},\"source\":\"SOURCE_EXECUTOR\","
+        "\"state\":\"TASK_RUNNING\",\"task_id\":{\"value\":\"t1\"},\"timestamp\":1421176813.5}");
+}
+END_TEST
+
+START_TEST(test_framework_info_json_matches_mesos)
+{
+    wire_framework_info fi;
+    make_framework(&fi);
+    assert_json(
+        render(framework_proto, &fi),
+        "{\"checkpoint\":true,\"failover_timeout\":604800,\"hostname\":\"sched.example.com\","
+        "\"id\":{\"value\":\"" MASTER "-0000\"},\"name\":\"marathon\",\"principal\":\"marathon\","
+        "\"role\":\"prod\",\"user\":\"root\",\"webui_url\":\"http:\\/\\/sched.example.com:8080\"}");
+}
+END_TEST
+
+/* A task as the master keeps it, for model(Task) and inside the framework model. */
+static wire_task task;
+static wire_task_status task_status;
+static wire_label label = {"k", true, "v"};
+static wire_labels labels = {&label, 1};
+static wire_value_scalar one_cpu = {1}, small_mem = {128};
+static wire_resource task_res[2];
+
+static void make_task(void)
+{
+    wire_init(WIRE_DESC(task), &task);
+    task.name = "t1-name";
+    task.task_id.value = "t1";
+    task.framework_id.value = MASTER "-0000";
+    task.slave_id.value = MASTER "-S0";
+    task.state = WIRE_TASK_RUNNING;
+    for (int i = 0; i < 2; i++) {
+        wire_init(WIRE_DESC(resource), &task_res[i]);
+        task_res[i].name = i ? "mem" : "cpus";
+        task_res[i].scalar = i ? &small_mem : &one_cpu;
+    }
+    task.resources = task_res;
+    task.resources_count = 2;
+    wire_init(WIRE_DESC(task_status), &task_status);
+    task_status.task_id.value = "t1";
+    task_status.state = WIRE_TASK_RUNNING;
+    task_status.has_timestamp = true;
+    task_status.timestamp = 1421176814;
+    task.statuses = &task_status;
+    task.statuses_count = 1;
+    task.labels = &labels;
+}
+
+#define TASK_JSON                                                                                  \
+    "{\"executor_id\":\"\",\"framework_id\":\"" MASTER "-0000\",\"id\":\"t1\","                    \
+    "\"labels\":[{\"key\":\"k\",\"value\":\"v\"}],\"name\":\"t1-name\","                           \
+    "\"resources\":{\"cpus\":1,\"disk\":0,\"mem\":128},\"slave_id\":\"" MASTER "-S0\","            \
+    "\"state\":\"TASK_RUNNING\",\"statuses\":[{\"state\":\"TASK_RUNNING\",\"timestamp\":"          \
+    "1421176814}]}"
+
+static void task_model(act_json *j, const void *t)
+{
+    wire_json_model_task(j, t);
+}
+
+START_TEST(test_task_json_matches_mesos)
+{
+    make_task();
+    assert_json(render(task_model, &task), TASK_JSON);
+}
+END_TEST
+
+static void write_tasks(act_json *j, void *ctx)
+{
+    wire_json_model_task(j, &task);
+}
+static void write_offers(act_json *j, void *ctx)
+{
+    wire_json_model_offer(j, ctx);
+}
+static void framework_model(act_json *j, const void *v)
+{
+    wire_json_model_framework(j, v);
+}
+
+START_TEST(test_framework_model_matches_mesos)
+{
+    wire_framework_info fi;
+    wire_offer o;
+    make_framework(&fi);
+    make_task();
+    make_offer(&o);
+    res_set used = {0}, offered = {0};
+    ck_assert_int_eq(res_parse_text("cpus:1; mem:128", NULL, &used, NULL, 0), 0);
+    ck_assert_int_eq(
+        res_parse_text("cpus:3; mem:896; disk:2048; ports:[31000-32000]", NULL, &offered, NULL, 0),
+        0);
+    wire_framework_view v = {
+        .id = MASTER "-0000",
+        .info = &fi,
+        .active = true,
+        .registered_time = 1421176813.25,
+        .used_resources = &used,
+        .offered_resources = &offered,
+        .tasks = write_tasks,
+        .offers = write_offers,
+        .ctx = &o,
+    };
+    /* master/http.cpp model(const Framework&) */
+    assert_json(
+        render(framework_model, &v),
+        "{\"active\":true,\"checkpoint\":true,\"completed_tasks\":[],\"failover_timeout\":604800,"
+        "\"hostname\":\"sched.example.com\",\"id\":\"" MASTER "-0000\",\"name\":\"marathon\","
+        "\"offered_resources\":{\"cpus\":3,\"disk\":2048,\"mem\":896,\"ports\":\"[31000-32000]\"},"
+        "\"offers\":[{\"framework_id\":\"" MASTER "-0000\",\"id\":\"" MASTER "-O0\","
+        "\"resources\":{\"cpus\":4,\"disk\":2048,\"mem\":1024,\"ports\":\"[31000-32000]\"},"
+        "\"slave_id\":\"" MASTER "-S0\"}],\"registered_time\":1421176813.25,"
+        "\"resources\":{\"cpus\":4,\"disk\":2048,\"mem\":1024,\"ports\":\"[31000-32000]\"},"
+        "\"role\":\"prod\",\"tasks\":[" TASK_JSON "],\"unregistered_time\":0,"
+        "\"used_resources\":{\"cpus\":1,\"disk\":0,\"mem\":128},\"user\":\"root\","
+        "\"webui_url\":\"http:\\/\\/sched.example.com:8080\"}");
+    res_free(&used);
+    res_free(&offered);
+}
+END_TEST
+
+static void slave_model(act_json *j, const void *v)
+{
+    wire_json_model_slave(j, v);
+}
+
+START_TEST(test_slave_and_attribute_models_match_mesos)
+{
+    wire_msg *m = wire_new(WIRE_DESC(slave_info));
+    wire_slave_info *si = m->root;
+    si->hostname = "host1";
+    make_resources();
+    si->resources = resources;
+    si->resources_count = 4;
+    ck_assert_int_eq(attr_parse_text("rack:r1; level:10; ports:[1-2]; s:{a,b}; rack:r2", m,
+                                     &si->attributes, &si->attributes_count, NULL, 0),
+                     0);
+    wire_slave_view v = {.id = MASTER "-S0",
+                         .pid = "slave(1)@10.0.0.2:5051",
+                         .info = si,
+                         .active = true,
+                         .registered_time = 1421176813,
+                         .reregistered = true,
+                         .reregistered_time = 1421176900};
+    /* master/http.cpp model(const Slave&) + common/http.cpp model(Attributes) */
+    assert_json(
+        render(slave_model, &v),
+        "{\"active\":true,\"attributes\":{\"level\":10,\"ports\":\"[1-2]\",\"rack\":\"r2\",\"s\":"
+        "\"{a, b}\"},"
+        "\"hostname\":\"host1\",\"id\":\"" MASTER "-S0\",\"pid\":\"slave(1)@10.0.0.2:5051\","
+        "\"registered_time\":1421176813,\"reregistered_time\":1421176900,"
+        "\"resources\":{\"cpus\":4,\"disk\":2048,\"mem\":1024,\"ports\":\"[31000-32000]\"}}");
+    wire_msg_free(m);
+}
+END_TEST
+
+START_TEST(test_bytes_and_invalid_text_escape_like_stout)
+{
+    wire_task_status s;
+    wire_init(WIRE_DESC(task_status), &s);
+    s.task_id.value = "caf\xc3\xa9";
+    s.has_data = true;
+    s.data = (wire_bytes){(uint8_t *)"\xff\x01/", 3};
+    s.has_message = true;
+    s.message = "bad \xc3";
+    assert_json(
+        render(status_proto, &s),
+        "{\"data\":\"\\u00FF\\u0001\\/\",\"message\":\"bad \\u00C3\",\"state\":\"TASK_STAGING\","
+        "\"task_id\":{\"value\":\"caf\xc3\xa9\"}}");
+}
+END_TEST
+
+/* ---- JSON in ----------------------------------------------------------------------------- */
+
+static wire_msg *from_json(const wire_desc *d, const char *text)
+{
+    wire_msg *m = NULL;
+    char err[256] = "";
+    int rc = wire_from_json(d, text, strlen(text), &m, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    return m;
+}
+
+START_TEST(test_json_flags_parse_into_messages)
+{
+    wire_msg *m = from_json(
+        WIRE_DESC(acls),
+        "{\"permissive\":false,\"register_frameworks\":[{\"principals\":{\"values\":[\"a\",\"b\"]},"
+        "\"roles\":{\"type\":\"ANY\"}}],\"run_tasks\":[{\"principals\":{\"type\":\"NONE\"},"
+        "\"users\":{\"values\":\"root\"}}],\"unknown\":[1,2]}");
+    wire_acls *acls = m->root;
+    ck_assert(acls->has_permissive && !acls->permissive);
+    ck_assert_uint_eq(acls->register_frameworks_count, 1);
+    ck_assert_uint_eq(acls->register_frameworks[0].principals.values_count, 2);
+    ck_assert_int_eq(acls->register_frameworks[0].roles.type, WIRE_ACL_ANY);
+    ck_assert_str_eq(acls->run_tasks[0].users.values[0],
+                     "root"); /* a scalar for a repeated field */
+    wire_msg_free(m);
+
+    m = from_json(WIRE_DESC(credentials),
+                  "{\"credentials\":[{\"principal\":\"p\",\"secret\":\"s3cr3t\"}]}");
+    ck_assert_uint_eq(((wire_credentials *)m->root)->credentials[0].secret.len, 6);
+    wire_msg_free(m);
+
+    m = from_json(WIRE_DESC(rate_limits),
+                  "{\"limits\":[{\"principal\":\"p\",\"qps\":10,\"capacity\":100}],"
+                  "\"aggregate_default_qps\":5.5}");
+    wire_rate_limits *rl = m->root;
+    ck_assert(rl->limits[0].qps == 10 && rl->limits[0].capacity == 100 &&
+              rl->aggregate_default_qps == 5.5);
+    wire_msg_free(m);
+
+    m = from_json(WIRE_DESC(container_info),
+                  "{\"type\":\"DOCKER\",\"docker\":{\"image\":\"busybox\","
+                  "\"network\":\"BRIDGE\",\"port_mappings\":[{\"host_port\":31000,"
+                  "\"container_port\":80}]},\"volumes\":[{\"container_path\":\"/data\","
+                  "\"mode\":\"RW\"}]}");
+    wire_container_info *ci = m->root;
+    ck_assert_int_eq(ci->docker->network, WIRE_DOCKER_BRIDGE);
+    ck_assert_uint_eq(ci->docker->port_mappings[0].container_port, 80);
+    ck_assert_str_eq(ci->volumes[0].container_path, "/data");
+    wire_msg_free(m);
+}
+END_TEST
+
+START_TEST(test_bad_json_flags_are_clear_errors)
+{
+    static const struct {
+        const char *json, *err;
+        int rc;
+    } cases[] = {
+        {"{\"limits\":[{\"qps\":1}]}", "RateLimits.limits[0].principal: missing required field",
+         WIRE_EMISSING},
+        {"{\"limits\":[{\"principal\":7}]}",
+         "RateLimits.limits[0].principal: expected a JSON string", WIRE_ETYPE},
+        {"{\"limits\":[{\"principal\":\"p\",\"capacity\":-1}]}",
+         "RateLimits.limits[0].capacity: integer out of range", WIRE_ERANGE},
+        {"{\"limits\":[{\"principal\":\"p\",\"capacity\":1.5}]}",
+         "RateLimits.limits[0].capacity: expected an integer", WIRE_ERANGE},
+        {"[]", "RateLimits: expected a JSON object", WIRE_ETYPE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wire_msg *m;
+        char err[256];
+        ck_assert_int_eq(wire_from_json(WIRE_DESC(rate_limits), cases[i].json,
+                                        strlen(cases[i].json), &m, err, sizeof err),
+                         cases[i].rc);
+        ck_assert_str_eq(err, cases[i].err);
+        ck_assert_ptr_null(m);
+    }
+    wire_msg *m;
+    char err[256];
+    ck_assert_int_eq(
+        wire_from_json(WIRE_DESC(container_info), "{\"type\":\"LXC\"}", 14, &m, err, sizeof err),
+        WIRE_EENUM);
+    ck_assert_str_eq(err, "ContainerInfo.type: unknown mesos.ContainerInfo.Type value 'LXC'");
+    ck_assert_int_eq(wire_from_json(WIRE_DESC(acls), "{\"permissive\":", 14, &m, err, sizeof err),
+                     WIRE_EPARSE);
+    ck_assert(strstr(err, "invalid JSON") != NULL);
+}
+END_TEST
+
+Suite *wire_json_suite(void);
+Suite *wire_json_suite(void)
+{
+    Suite *s = suite_create("wire_json");
+    TCase *tc = tcase_create("json");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_every_type_renders_json_that_parses);
+    tcase_add_test(tc, test_offer_json_matches_mesos);
+    tcase_add_test(tc, test_task_status_json_matches_mesos);
+    tcase_add_test(tc, test_framework_info_json_matches_mesos);
+    tcase_add_test(tc, test_task_json_matches_mesos);
+    tcase_add_test(tc, test_framework_model_matches_mesos);
+    tcase_add_test(tc, test_slave_and_attribute_models_match_mesos);
+    tcase_add_test(tc, test_bytes_and_invalid_text_escape_like_stout);
+    tcase_add_test(tc, test_json_flags_parse_into_messages);
+    tcase_add_test(tc, test_bad_json_flags_are_clear_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}

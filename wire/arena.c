@@ -1,0 +1,128 @@
+/*
+ * arena.c - the memory of a message: a chain of blocks bump-allocated and freed in one call.
+ * The wire_msg header and the root struct live in the first block, so a small decoded message
+ * costs one malloc. A decoding arena has a byte limit, which is how a hostile message is kept
+ * from making us allocate more than a small multiple of its own size.
+ */
+#include "wire/wire_int.h"
+
+#include <stdlib.h>
+
+struct wire_chunk {
+    struct wire_chunk *next;
+    size_t size; /* bytes malloc'd for this chunk, header included */
+};
+
+#define ALIGN 8
+#define CHUNK_HDR ((sizeof(struct wire_chunk) + ALIGN - 1) & ~(size_t)(ALIGN - 1))
+#define MAX_CHUNK ((size_t)1 << 20)
+
+static size_t round_up(size_t n)
+{
+    return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+}
+
+/* A chunk of `size` bytes, or NULL if the limit forbids it. Links it first in the chain. */
+static struct wire_chunk *chunk_new(wire_msg *m, size_t size)
+{
+    if (m && m->limit_ && size > m->limit_ - m->total_) return NULL;
+    struct wire_chunk *c = act_malloc(size);
+    c->size = size;
+    c->next = m ? m->chunks_ : NULL;
+    return c;
+}
+
+wire_msg *wire__msg_new(const wire_desc *d, size_t first, size_t limit)
+{
+    size_t head = CHUNK_HDR + round_up(sizeof(wire_msg)) + round_up(d->size);
+    size_t size = head + round_up(first);
+    if (limit && size > limit) size = head;
+    if (limit && size > limit) return NULL;
+    struct wire_chunk *c = chunk_new(NULL, size);
+    uint8_t *base = (uint8_t *)c;
+    wire_msg *m = (wire_msg *)(base + CHUNK_HDR);
+    memset(m, 0, sizeof *m);
+    m->desc = d;
+    m->root = base + CHUNK_HDR + round_up(sizeof(wire_msg));
+    memset(m->root, 0, d->size);
+    m->chunks_ = c;
+    m->cur_ = base + head;
+    m->end_ = base + size;
+    m->total_ = size;
+    m->limit_ = limit;
+    m->next_ = size < 1024 ? 1024 : size;
+    return m;
+}
+
+/* Starts a new chunk big enough for n bytes; growth doubles up to MAX_CHUNK. */
+static bool grow(wire_msg *m, size_t n)
+{
+    size_t want = CHUNK_HDR + n;
+    size_t size = want > m->next_ ? want : m->next_;
+    if (m->limit_ && size > m->limit_ - m->total_) size = want;
+    struct wire_chunk *c = chunk_new(m, size);
+    if (!c) return false;
+    m->chunks_ = c;
+    m->cur_ = (uint8_t *)c + CHUNK_HDR;
+    m->end_ = (uint8_t *)c + size;
+    m->total_ += size;
+    if (m->next_ < MAX_CHUNK) m->next_ *= 2;
+    return true;
+}
+
+void *wire__arena_alloc(wire_msg *m, size_t n)
+{
+    n = round_up(n ? n : 1);
+    if ((size_t)(m->end_ - m->cur_) < n && !grow(m, n)) return NULL;
+    void *p = m->cur_;
+    m->cur_ += n;
+    memset(p, 0, n);
+    return p;
+}
+
+void *wire_alloc(wire_msg *m, size_t n)
+{
+    void *p = wire__arena_alloc(m, n);
+    ACT_CHECK(p != NULL); /* only decoding arenas have a limit, and decode lifts it */
+    return p;
+}
+
+char *wire_strdup(wire_msg *m, const char *s)
+{
+    size_t n = strlen(s);
+    char *d = wire_alloc(m, n + 1);
+    memcpy(d, s, n);
+    return d;
+}
+
+void *wire_alloc_array(wire_msg *m, const wire_desc *desc, size_t count)
+{
+    ACT_CHECK(count <= SIZE_MAX / (desc->size ? desc->size : 1));
+    uint8_t *p = wire_alloc(m, desc->size * count);
+    for (size_t i = 0; i < count; i++) wire_init(desc, p + i * desc->size);
+    return p;
+}
+
+wire_msg *wire_new(const wire_desc *desc)
+{
+    wire_msg *m = wire__msg_new(desc, 256, 0);
+    wire_init(desc, m->root);
+    return m;
+}
+
+void wire_msg_free(wire_msg *m)
+{
+    if (!m) return;
+    /* The header lives in the oldest chunk, the last of the chain: read before freeing. */
+    struct wire_chunk *c = m->chunks_;
+    while (c) {
+        struct wire_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
+size_t wire_msg_arena_bytes(const wire_msg *m)
+{
+    return m->total_;
+}

@@ -1,0 +1,165 @@
+/*
+ * encode.c - writes any message as msgpack into an act_buf: a map keyed by field name, repeated
+ * fields as arrays, enums as their names, bytes as bin, integers in the smallest width. The
+ * writer is our own (a few lines per msgpack type) so encoding is one pass with no
+ * intermediate objects; decode.c reads what it writes.
+ */
+#include "wire/wire_int.h"
+
+/* Makes room for n more bytes and returns where they go; the caller advances b->len. */
+static inline uint8_t *room(act_buf *b, size_t n)
+{
+    if (b->len + n + 1 > b->cap) act_buf_reserve(b, n);
+    return (uint8_t *)b->data + b->len;
+}
+
+static inline void put1(act_buf *b, uint8_t c)
+{
+    *room(b, 1) = c;
+    b->len += 1;
+}
+
+static inline void put_be(act_buf *b, uint8_t tag, uint64_t v, int bytes)
+{
+    uint8_t *p = room(b, 1 + (size_t)bytes);
+    p[0] = tag;
+    for (int i = 0; i < bytes; i++) p[1 + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    b->len += 1 + (size_t)bytes;
+}
+
+static void put_uint(act_buf *b, uint64_t v)
+{
+    if (v < 0x80)
+        put1(b, (uint8_t)v);
+    else if (v <= 0xff)
+        put_be(b, 0xcc, v, 1);
+    else if (v <= 0xffff)
+        put_be(b, 0xcd, v, 2);
+    else if (v <= 0xffffffffu)
+        put_be(b, 0xce, v, 4);
+    else
+        put_be(b, 0xcf, v, 8);
+}
+
+static void put_int(act_buf *b, int64_t v)
+{
+    if (v >= 0)
+        put_uint(b, (uint64_t)v);
+    else if (v >= -32)
+        put1(b, (uint8_t)(int8_t)v);
+    else if (v >= INT8_MIN)
+        put_be(b, 0xd0, (uint64_t)v, 1);
+    else if (v >= INT16_MIN)
+        put_be(b, 0xd1, (uint64_t)v, 2);
+    else if (v >= INT32_MIN)
+        put_be(b, 0xd2, (uint64_t)v, 4);
+    else
+        put_be(b, 0xd3, (uint64_t)v, 8);
+}
+
+static void put_double(act_buf *b, double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    put_be(b, 0xcb, bits, 8);
+}
+
+/* A header for a str (tags 0xa0/0xd9/0xda/0xdb) or bin (0xc4/0xc5/0xc6) of n bytes. */
+static void put_raw(act_buf *b, bool bin, const void *data, size_t n)
+{
+    if (!bin && n < 32)
+        put1(b, (uint8_t)(0xa0 | n));
+    else if (n <= 0xff)
+        put_be(b, bin ? 0xc4 : 0xd9, n, 1);
+    else if (n <= 0xffff)
+        put_be(b, bin ? 0xc5 : 0xda, n, 2);
+    else
+        put_be(b, bin ? 0xc6 : 0xdb, n, 4);
+    if (n) {
+        memcpy(room(b, n), data, n);
+        b->len += n;
+    }
+}
+
+static void put_container(act_buf *b, bool map, size_t n)
+{
+    if (n < 16)
+        put1(b, (uint8_t)((map ? 0x80 : 0x90) | n));
+    else if (n <= 0xffff)
+        put_be(b, map ? 0xde : 0xdc, n, 2);
+    else
+        put_be(b, map ? 0xdf : 0xdd, n, 4);
+}
+
+static int enc_msg(act_buf *b, const wire_desc *d, const void *obj, int depth);
+
+static int enc_value(act_buf *b, const wire_field *f, const void *p, int depth)
+{
+    switch ((wire_field_kind)f->kind) {
+    case WIRE_K_STRING: {
+        const char *s = wire__str(p);
+        put_raw(b, false, s, strlen(s));
+        return 0;
+    }
+    case WIRE_K_BYTES:
+        put_raw(b, true, ((const wire_bytes *)p)->data, ((const wire_bytes *)p)->len);
+        return 0;
+    case WIRE_K_BOOL: put1(b, *(const bool *)p ? 0xc3 : 0xc2); return 0;
+    case WIRE_K_INT32: put_int(b, *(const int32_t *)p); return 0;
+    case WIRE_K_INT64: put_int(b, *(const int64_t *)p); return 0;
+    case WIRE_K_UINT32: put_uint(b, *(const uint32_t *)p); return 0;
+    case WIRE_K_UINT64: put_uint(b, *(const uint64_t *)p); return 0;
+    case WIRE_K_DOUBLE: put_double(b, *(const double *)p); return 0;
+    case WIRE_K_ENUM: {
+        const char *name = wire__enum_name(f->en, *(const int *)p);
+        if (!name) return WIRE_EENUM;
+        put_raw(b, false, name, strlen(name));
+        return 0;
+    }
+    case WIRE_K_MSG: return enc_msg(b, f->sub, p, depth + 1);
+    }
+    return WIRE_EINVAL;
+}
+
+static int enc_field(act_buf *b, const wire_field *f, const void *obj, int depth)
+{
+    const void *p = wire__at(obj, f->offset);
+    put_raw(b, false, f->name, f->name_len);
+    if (f->label == WIRE_L_OPT && f->kind == WIRE_K_MSG)
+        return enc_value(b, f, *(void *const *)p, depth);
+    if (f->label != WIRE_L_REP) return enc_value(b, f, p, depth);
+
+    size_t n = *wire__count(obj, f), sz = wire__value_size(f);
+    const uint8_t *items = *(void *const *)p;
+    put_container(b, false, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = enc_value(b, f, items + i * sz, depth);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int enc_msg(act_buf *b, const wire_desc *d, const void *obj, int depth)
+{
+    if (depth > WIRE_MAX_DEPTH) return WIRE_EDEPTH;
+    size_t n = 0;
+    for (uint16_t i = 0; i < d->nfields; i++) n += wire__present(obj, &d->fields[i]);
+    put_container(b, true, n);
+    for (uint16_t i = 0; i < d->nfields; i++) {
+        const wire_field *f = &d->fields[i];
+        if (!wire__present(obj, f)) continue;
+        int rc = enc_field(b, f, obj, depth);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int wire_encode(const wire_desc *desc, const void *obj, act_buf *out)
+{
+    size_t start = out->len;
+    int rc = enc_msg(out, desc, obj, 0);
+    if (rc) out->len = start;
+    act_buf_reserve(out, 0);
+    out->data[out->len] = '\0';
+    return rc;
+}

@@ -1,0 +1,277 @@
+/*
+ * json_model.c - the JSON the Mesos 0.22 endpoints print where it is not the plain protobuf
+ * rendering: model(Resources), model(Attributes), model(TaskStatus), model(Task) in
+ * src/common/http.cpp and model(Offer), model(Framework), model(Slave) in src/master/http.cpp.
+ * stout's JSON objects are std::maps, so every key below is written in sorted order.
+ */
+#include "wire/wire_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* ---- resources --------------------------------------------------------------------------- */
+
+static void write_ranges(act_json *j, const res_range *r, size_t n)
+{
+    act_buf b = {0};
+    act_buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++)
+        act_buf_printf(&b, "%s%llu-%llu", i ? ", " : "", (unsigned long long)r[i].begin,
+                       (unsigned long long)r[i].end);
+    act_buf_putc(&b, ']');
+    act_json_string_n(j, b.data, b.len);
+    act_buf_free(&b);
+}
+
+/* {"cpus","disk","mem"[,"ports"]}: Resources::cpus() etc. sum over roles; ports unite. mem and
+ * disk go through Megabytes(uint64_t), so Mesos prints whole megabytes. */
+static void write_model(act_json *j, double cpus, double disk, double mem, const res_set *ports)
+{
+    act_json_object_begin(j);
+    act_json_kv_double(j, "cpus", cpus);
+    act_json_kv_double(j, "disk", floor(disk));
+    act_json_kv_double(j, "mem", floor(mem));
+    res_range *r;
+    size_t n;
+    res_ranges(ports, "ports", &r, &n);
+    if (n) {
+        act_json_key(j, "ports");
+        write_ranges(j, r, n);
+    }
+    free(r);
+    act_json_object_end(j);
+}
+
+void wire_json_model_resources(act_json *j, const res_set *s)
+{
+    write_model(j, res_scalar(s, "cpus"), res_scalar(s, "disk"), res_scalar(s, "mem"), s);
+}
+
+static double wire_scalar_sum(const wire_resource *r, size_t n, const char *name)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].type == WIRE_VALUE_SCALAR && r[i].scalar &&
+            strcmp(wire__str(&r[i].name), name) == 0)
+            sum += r[i].scalar->value;
+    return sum;
+}
+
+void wire_json_model_resources_wire(act_json *j, const wire_resource *r, size_t count)
+{
+    res_set ports = {0};
+    for (size_t i = 0; i < count; i++) {
+        if (r[i].type != WIRE_VALUE_RANGES || !r[i].ranges ||
+            strcmp(wire__str(&r[i].name), "ports") != 0)
+            continue;
+        for (size_t k = 0; k < r[i].ranges->range_count; k++)
+            res_add_range(&ports, "ports", "*", r[i].ranges->range[k].begin,
+                          r[i].ranges->range[k].end);
+    }
+    write_model(j, wire_scalar_sum(r, count, "cpus"), wire_scalar_sum(r, count, "disk"),
+                wire_scalar_sum(r, count, "mem"), &ports);
+    res_free(&ports);
+}
+
+/* ---- attributes -------------------------------------------------------------------------- */
+
+static void attribute_value(act_json *j, const wire_attribute *a)
+{
+    if (a->type == WIRE_VALUE_SCALAR) {
+        act_json_double(j, a->scalar ? a->scalar->value : 0);
+    } else if (a->type == WIRE_VALUE_TEXT) {
+        act_json_string(j, a->text ? wire__str(&a->text->value) : "");
+    } else {
+        act_buf b = {0};
+        act_buf_puts(&b, "");
+        wire_value_format(&b, a->type, a->scalar, a->ranges, a->set, a->text);
+        act_json_string_n(j, b.data, b.len);
+        act_buf_free(&b);
+    }
+}
+
+void wire_json_model_attributes(act_json *j, const wire_attribute *a, size_t count)
+{
+    size_t *order = act_malloc((count ? count : 1) * sizeof *order);
+    for (size_t i = 0; i < count; i++) { /* stable insertion sort by name */
+        size_t k = i;
+        while (k > 0 && strcmp(wire__str(&a[order[k - 1]].name), wire__str(&a[i].name)) > 0) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+    act_json_object_begin(j);
+    for (size_t i = 0; i < count; i++) {
+        const wire_attribute *x = &a[order[i]];
+        /* a std::map keeps the last value given for a name */
+        if (i + 1 < count && strcmp(wire__str(&x->name), wire__str(&a[order[i + 1]].name)) == 0)
+            continue;
+        act_json_key(j, wire__str(&x->name));
+        attribute_value(j, x);
+    }
+    act_json_object_end(j);
+    free(order);
+}
+
+/* ---- tasks ------------------------------------------------------------------------------- */
+
+void wire_json_model_task_status(act_json *j, const wire_task_status *s)
+{
+    act_json_object_begin(j);
+    act_json_kv_string(j, "state", wire_task_state_name(s->state));
+    act_json_kv_double(j, "timestamp", s->timestamp);
+    act_json_object_end(j);
+}
+
+/* The fields model(Task) and model(TaskInfo, ...) share. */
+typedef struct task_parts {
+    const wire_discovery_info *discovery;
+    const char *executor_id, *framework_id, *id, *name, *slave_id;
+    const wire_labels *labels;
+    const wire_resource *resources;
+    size_t nresources;
+    wire_task_state state;
+    const wire_task_status *statuses;
+    size_t nstatuses;
+} task_parts;
+
+static void write_task(act_json *j, const task_parts *t)
+{
+    act_json_object_begin(j);
+    if (t->discovery) {
+        act_json_key(j, "discovery");
+        wire_json(j, WIRE_DESC(discovery_info), t->discovery);
+    }
+    act_json_kv_string(j, "executor_id", t->executor_id);
+    act_json_kv_string(j, "framework_id", t->framework_id);
+    act_json_kv_string(j, "id", t->id);
+    act_json_key(j, "labels");
+    act_json_array_begin(j);
+    for (size_t i = 0; t->labels && i < t->labels->labels_count; i++)
+        wire_json(j, WIRE_DESC(label), &t->labels->labels[i]);
+    act_json_array_end(j);
+    act_json_kv_string(j, "name", t->name);
+    act_json_key(j, "resources");
+    wire_json_model_resources_wire(j, t->resources, t->nresources);
+    act_json_kv_string(j, "slave_id", t->slave_id);
+    act_json_kv_string(j, "state", wire_task_state_name(t->state));
+    act_json_key(j, "statuses");
+    act_json_array_begin(j);
+    for (size_t i = 0; i < t->nstatuses; i++) wire_json_model_task_status(j, &t->statuses[i]);
+    act_json_array_end(j);
+    act_json_object_end(j);
+}
+
+void wire_json_model_task(act_json *j, const wire_task *t)
+{
+    task_parts p = {
+        .discovery = t->discovery,
+        .executor_id = t->executor_id ? wire__str(&t->executor_id->value) : "",
+        .framework_id = wire__str(&t->framework_id.value),
+        .id = wire__str(&t->task_id.value),
+        .name = wire__str(&t->name),
+        .slave_id = wire__str(&t->slave_id.value),
+        .labels = t->labels,
+        .resources = t->resources,
+        .nresources = t->resources_count,
+        .state = t->state,
+        .statuses = t->statuses,
+        .nstatuses = t->statuses_count,
+    };
+    write_task(j, &p);
+}
+
+void wire_json_model_task_info(act_json *j, const wire_task_info *t,
+                               const wire_framework_id *framework_id, wire_task_state state,
+                               const wire_task_status *statuses, size_t nstatuses)
+{
+    task_parts p = {
+        .discovery = t->discovery,
+        .executor_id = t->executor ? wire__str(&t->executor->executor_id.value) : "",
+        .framework_id = wire__str(&framework_id->value),
+        .id = wire__str(&t->task_id.value),
+        .name = wire__str(&t->name),
+        .slave_id = wire__str(&t->slave_id.value),
+        .labels = t->labels,
+        .resources = t->resources,
+        .nresources = t->resources_count,
+        .state = state,
+        .statuses = statuses,
+        .nstatuses = nstatuses,
+    };
+    write_task(j, &p);
+}
+
+/* ---- offers, frameworks, slaves ---------------------------------------------------------- */
+
+void wire_json_model_offer(act_json *j, const wire_offer *o)
+{
+    act_json_object_begin(j);
+    act_json_kv_string(j, "framework_id", wire__str(&o->framework_id.value));
+    act_json_kv_string(j, "id", wire__str(&o->id.value));
+    act_json_key(j, "resources");
+    wire_json_model_resources_wire(j, o->resources, o->resources_count);
+    act_json_kv_string(j, "slave_id", wire__str(&o->slave_id.value));
+    act_json_object_end(j);
+}
+
+static void write_array(act_json *j, const char *key, wire_json_array_fn fn, void *ctx)
+{
+    act_json_key(j, key);
+    act_json_array_begin(j);
+    if (fn) fn(j, ctx);
+    act_json_array_end(j);
+}
+
+static void write_resources(act_json *j, const char *key, const res_set *s)
+{
+    res_set none = {0};
+    act_json_key(j, key);
+    wire_json_model_resources(j, s ? s : &none);
+}
+
+void wire_json_model_framework(act_json *j, const wire_framework_view *v)
+{
+    const wire_framework_info *fi = v->info;
+    res_set total = {0};
+    if (v->used_resources) res_copy(&total, v->used_resources);
+    if (v->offered_resources) res_add(&total, v->offered_resources);
+    act_json_object_begin(j);
+    act_json_kv_bool(j, "active", v->active);
+    act_json_kv_bool(j, "checkpoint", fi->checkpoint);
+    write_array(j, "completed_tasks", v->completed_tasks, v->ctx);
+    act_json_kv_double(j, "failover_timeout", fi->failover_timeout);
+    act_json_kv_string(j, "hostname", wire__str(&fi->hostname));
+    act_json_kv_string(j, "id", v->id);
+    act_json_kv_string(j, "name", wire__str(&fi->name));
+    write_resources(j, "offered_resources", v->offered_resources);
+    write_array(j, "offers", v->offers, v->ctx);
+    act_json_kv_double(j, "registered_time", v->registered_time);
+    if (v->reregistered) act_json_kv_double(j, "reregistered_time", v->reregistered_time);
+    write_resources(j, "resources", &total);
+    act_json_kv_string(j, "role", fi->role ? fi->role : "*");
+    write_array(j, "tasks", v->tasks, v->ctx);
+    act_json_kv_double(j, "unregistered_time", v->unregistered_time);
+    write_resources(j, "used_resources", v->used_resources);
+    act_json_kv_string(j, "user", wire__str(&fi->user));
+    act_json_kv_string(j, "webui_url", wire__str(&fi->webui_url));
+    act_json_object_end(j);
+    res_free(&total);
+}
+
+void wire_json_model_slave(act_json *j, const wire_slave_view *v)
+{
+    act_json_object_begin(j);
+    act_json_kv_bool(j, "active", v->active);
+    act_json_key(j, "attributes");
+    wire_json_model_attributes(j, v->info->attributes, v->info->attributes_count);
+    act_json_kv_string(j, "hostname", wire__str(&v->info->hostname));
+    act_json_kv_string(j, "id", v->id);
+    act_json_kv_string(j, "pid", v->pid);
+    act_json_kv_double(j, "registered_time", v->registered_time);
+    if (v->reregistered) act_json_kv_double(j, "reregistered_time", v->reregistered_time);
+    act_json_key(j, "resources");
+    wire_json_model_resources_wire(j, v->info->resources, v->info->resources_count);
+    act_json_object_end(j);
+}
