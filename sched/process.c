@@ -1,0 +1,363 @@
+/*
+ * process.c - the driver's actor (Mesos' SchedulerProcess): registration with the master and
+ * its retries, the reaction to a broken link, and every message the master sends, each
+ * decoded, checked (driver still running, sent by the current master, connected) and turned
+ * into a scheduler callback. Everything here runs on the driver's loop thread.
+ */
+#include "sched/sched_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static wire_framework_info *framework(const sched_driver *d) { return d->framework->root; }
+
+static bool has_framework_id(const sched_driver *d)
+{
+    const wire_framework_info *fw = framework(d);
+    return fw->id && fw->id->value && fw->id->value[0];
+}
+
+const char *sched__fid(const sched_driver *d)
+{
+    return has_framework_id(d) ? framework(d)->id->value : "(unregistered)";
+}
+
+static bool running(const sched_driver *d) { return atomic_load(&d->running); }
+
+void sched__send(sched_driver *d, const wire_desc *desc, const void *obj)
+{
+    act_buf b = {0};
+    int rc = wire_encode(desc, obj, &b);
+    if (rc != 0) {
+        LOG_ERROR("Framework %s: failed to encode %s: %s", sched__fid(d), wire_type_name(desc),
+                  wire_strerror(rc));
+    } else {
+        act_send(d->actor, &d->master, wire_type_name(desc), b.data, b.len);
+    }
+    act_buf_free(&b);
+}
+
+void sched__settle(sched_driver *d)
+{
+    pthread_mutex_lock(&d->mu);
+    d->settled = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void sched__deliver_status(sched_driver *d, const wire_task_status *status)
+{
+    if (running(d) && d->sched.status_update) d->sched.status_update(d, status);
+}
+
+void sched__send_ack(sched_driver *d, const char *task_id, const char *slave_id,
+                     const uint8_t *uuid, size_t uuid_len)
+{
+    wire_status_update_acknowledgement_message m = {
+        .slave_id = {(char *)slave_id},
+        .framework_id = {framework(d)->id->value},
+        .task_id = {(char *)task_id},
+        .uuid = {(uint8_t *)uuid, uuid_len},
+    };
+    VLOG(1, "Framework %s: acknowledging status update of task %s", sched__fid(d), task_id);
+    sched__send(d, WIRE_DESC(status_update_acknowledgement_message), &m);
+}
+
+/* ---- registration ----------------------------------------------------------------------- */
+
+static void register_now(sched_driver *d);
+
+static void registration_timer(act_actor *self, void *arg)
+{
+    sched_driver *d = arg;
+    d->reg_timer = 0;
+    register_now(d);
+}
+
+/* Arms the next attempt after the current backoff, then doubles the backoff (capped). */
+static void schedule_registration(sched_driver *d)
+{
+    if (d->reg_timer) return;
+    d->reg_timer = act_delay(d->actor, d->backoff, registration_timer, d);
+    d->backoff = fmin(d->backoff * 2, SCHED_BACKOFF_MAX);
+}
+
+static void send_registration(sched_driver *d)
+{
+    char master[ACT_PID_STRLEN];
+    act_pid_format(&d->master, master, sizeof master);
+    if (!has_framework_id(d)) {
+        LOG_INFO("Registering framework '%s' with master %s", d->name, master);
+        wire_register_framework_message m = {.framework = *framework(d)};
+        sched__send(d, WIRE_DESC(register_framework_message), &m);
+        return;
+    }
+    LOG_INFO("Re-registering framework %s with master %s (failover: %s)", sched__fid(d),
+             master, d->failover ? "true" : "false");
+    wire_reregister_framework_message m = {.framework = *framework(d), .failover = d->failover};
+    sched__send(d, WIRE_DESC(reregister_framework_message), &m);
+}
+
+/* One registration attempt (links the master first if needed) and the retry after it. */
+static void register_now(sched_driver *d)
+{
+    if (!running(d) || d->connected) return;
+    if (!d->linked) {
+        act_link(d->actor, &d->master);
+        d->linked = true;
+    }
+    send_registration(d);
+    schedule_registration(d);
+}
+
+static void mark_connected(sched_driver *d)
+{
+    d->connected = true;
+    d->failover = false;
+    d->backoff = SCHED_BACKOFF_INITIAL;
+    if (d->reg_timer) act_cancel(d->actor, d->reg_timer);
+    d->reg_timer = 0;
+}
+
+static void on_init(act_actor *self, void *arg)
+{
+    sched_driver *d = arg;
+    d->actor = self;
+    if (d->credential)
+        LOG_WARNING("Framework '%s': authentication (CRAM-MD5) is not supported yet; "
+                    "registering without authenticating", d->name);
+    register_now(d);
+}
+
+static void on_terminate(act_actor *self, void *arg)
+{
+    sched_driver *d = arg;
+    d->actor = NULL;
+    pthread_mutex_lock(&d->mu);
+    d->terminated = true;
+    d->settled = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* The link to the master broke (or could not be made). Connected: tell the scheduler and
+ * re-register at once (failover=false, as Mesos does after a registration), then back off.
+ * Not connected: the pending retry stands. */
+static void on_exited(act_actor *self, const act_pid *pid)
+{
+    sched_driver *d = act_state(self);
+    if (!act_pid_equal(pid, &d->master)) return;
+    d->linked = false;
+    if (!running(d)) return;
+    if (!d->connected) {
+        schedule_registration(d);
+        return;
+    }
+    LOG_WARNING("Framework %s: master %s disconnected; re-registering", sched__fid(d), pid->id);
+    d->connected = false;
+    sched__offers_clear(d);
+    sched__acks_clear(d);
+    if (d->sched.disconnected) d->sched.disconnected(d);
+    d->backoff = SCHED_BACKOFF_INITIAL;
+    register_now(d);
+}
+
+/* ---- messages from the master ----------------------------------------------------------- */
+
+static void on_registered(sched_driver *d, void *root)
+{
+    wire_framework_registered_message *m = root;
+    if (d->connected) {
+        VLOG(1, "Framework %s: ignoring FrameworkRegisteredMessage: already connected",
+             sched__fid(d));
+        return;
+    }
+    wire_framework_info *fw = framework(d);
+    if (!has_framework_id(d) || strcmp(fw->id->value, m->framework_id.value) != 0) {
+        fw->id = wire_alloc(d->framework, sizeof *fw->id);
+        fw->id->value = wire_strdup(d->framework, m->framework_id.value);
+    }
+    mark_connected(d);
+    LOG_INFO("Framework registered with %s", sched__fid(d));
+    if (d->sched.registered) d->sched.registered(d, &m->framework_id, &m->master_info);
+}
+
+static void on_reregistered(sched_driver *d, void *root)
+{
+    wire_framework_reregistered_message *m = root;
+    if (d->connected) {
+        VLOG(1, "Framework %s: ignoring FrameworkReregisteredMessage: already connected",
+             sched__fid(d));
+        return;
+    }
+    if (!has_framework_id(d) || strcmp(sched__fid(d), m->framework_id.value) != 0) {
+        LOG_WARNING("Framework %s: ignoring FrameworkReregisteredMessage for framework %s",
+                    sched__fid(d), m->framework_id.value);
+        return;
+    }
+    mark_connected(d);
+    LOG_INFO("Framework %s re-registered", sched__fid(d));
+    if (d->sched.reregistered) d->sched.reregistered(d, &m->master_info);
+}
+
+static void on_offers(sched_driver *d, void *root)
+{
+    wire_resource_offers_message *m = root;
+    if (m->offers_count != m->pids_count)
+        LOG_WARNING("Framework %s: ResourceOffersMessage with %zu offers and %zu pids",
+                    sched__fid(d), m->offers_count, m->pids_count);
+    for (size_t i = 0; i < m->offers_count; i++)
+        sched__offer_add(d, m->offers[i].id.value, m->offers[i].slave_id.value);
+    VLOG(1, "Framework %s: received %zu offers", sched__fid(d), m->offers_count);
+    if (d->sched.resource_offers) d->sched.resource_offers(d, m->offers, m->offers_count);
+}
+
+static void on_rescind(sched_driver *d, void *root)
+{
+    wire_rescind_resource_offer_message *m = root;
+    VLOG(1, "Framework %s: offer %s rescinded", sched__fid(d), m->offer_id.value);
+    sched__offer_remove(d, m->offer_id.value);
+    if (d->sched.offer_rescinded) d->sched.offer_rescinded(d, &m->offer_id);
+}
+
+/* Updates from a slave carry a UUID and the slave's pid and need an acknowledgement; updates
+ * the master generated itself (pid empty) and reconciliation answers do not. */
+static void on_status_update(sched_driver *d, void *root)
+{
+    wire_status_update_message *m = root;
+    wire_status_update *u = &m->update;
+    if (strcmp(u->framework_id.value, sched__fid(d)) != 0) {
+        LOG_WARNING("Framework %s: ignoring status update for framework %s", sched__fid(d),
+                    u->framework_id.value);
+        return;
+    }
+    VLOG(1, "Framework %s: task %s is now %s", sched__fid(d), u->status.task_id.value,
+         wire_task_state_name(u->status.state));
+    sched__deliver_status(d, &u->status);
+    bool needs_ack = u->uuid.len > 0 && m->pid && m->pid[0];
+    if (!running(d) || !needs_ack) return;
+    const char *slave = u->slave_id ? u->slave_id->value : "";
+    if (d->implicit)
+        sched__send_ack(d, u->status.task_id.value, slave, u->uuid.data, u->uuid.len);
+    else
+        sched__ack_remember(d, u->status.task_id.value, slave, u->status.state, &u->uuid);
+}
+
+static void on_lost_slave(sched_driver *d, void *root)
+{
+    wire_lost_slave_message *m = root;
+    LOG_INFO("Framework %s: slave %s lost", sched__fid(d), m->slave_id.value);
+    if (d->sched.slave_lost) d->sched.slave_lost(d, &m->slave_id);
+}
+
+static void on_exited_executor(sched_driver *d, void *root)
+{
+    wire_exited_executor_message *m = root;
+    LOG_INFO("Framework %s: executor %s on slave %s exited with status %d", sched__fid(d),
+             m->executor_id.value, m->slave_id.value, (int)m->status);
+    if (d->sched.executor_lost)
+        d->sched.executor_lost(d, &m->executor_id, &m->slave_id, (int)m->status);
+}
+
+static void on_framework_message(sched_driver *d, void *root)
+{
+    wire_executor_to_framework_message *m = root;
+    if (d->sched.framework_message)
+        d->sched.framework_message(d, &m->executor_id, &m->slave_id, m->data.data, m->data.len);
+}
+
+/* The master refused or removed the framework: abort first (so no other callback follows),
+ * then tell the scheduler, as Mesos does. */
+static void on_error(sched_driver *d, void *root)
+{
+    wire_framework_error_message *m = root;
+    LOG_ERROR("Framework %s: error from the master: %s", sched__fid(d), m->message);
+    sched_driver_abort(d);
+    if (d->sched.error) d->sched.error(d, m->message);
+}
+
+/* ---- dispatching ------------------------------------------------------------------------ */
+
+/* Which messages a handler accepts, beyond "the driver still runs". */
+typedef enum guard {
+    FROM_ANYONE,          /* executor messages (may come from a slave) and errors, as Mesos */
+    FROM_MASTER,          /* registration answers: from the current master */
+    FROM_MASTER_CONNECTED /* everything else: from the current master, while registered */
+} guard;
+
+typedef struct handler {
+    const wire_desc *desc;
+    void (*fn)(sched_driver *d, void *root);
+    guard guard;
+} handler;
+
+static const handler handlers[] = {
+    {WIRE_DESC(framework_registered_message), on_registered, FROM_MASTER},
+    {WIRE_DESC(framework_reregistered_message), on_reregistered, FROM_MASTER},
+    {WIRE_DESC(resource_offers_message), on_offers, FROM_MASTER_CONNECTED},
+    {WIRE_DESC(rescind_resource_offer_message), on_rescind, FROM_MASTER_CONNECTED},
+    {WIRE_DESC(status_update_message), on_status_update, FROM_MASTER_CONNECTED},
+    {WIRE_DESC(lost_slave_message), on_lost_slave, FROM_MASTER_CONNECTED},
+    {WIRE_DESC(exited_executor_message), on_exited_executor, FROM_MASTER_CONNECTED},
+    {WIRE_DESC(executor_to_framework_message), on_framework_message, FROM_ANYONE},
+    {WIRE_DESC(framework_error_message), on_error, FROM_ANYONE},
+};
+
+static const handler *find_handler(const char *name)
+{
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+        if (strcmp(wire_type_name(handlers[i].desc), name) == 0) return &handlers[i];
+    return NULL;
+}
+
+static bool guard_passes(const sched_driver *d, const handler *h, const act_msg *msg)
+{
+    if (h->guard == FROM_ANYONE) return true;
+    if (h->guard == FROM_MASTER_CONNECTED && !d->connected) {
+        VLOG(1, "Framework %s: ignoring %s: not connected", sched__fid(d), msg->name);
+        return false;
+    }
+    if (act_pid_equal(&msg->from, &d->master)) return true;
+    char from[ACT_PID_STRLEN], master[ACT_PID_STRLEN];
+    LOG_WARNING("Framework %s: ignoring %s from %s: the master is %s", sched__fid(d),
+                msg->name, act_pid_format(&msg->from, from, sizeof from),
+                act_pid_format(&d->master, master, sizeof master));
+    return false;
+}
+
+static void on_message(act_actor *self, const act_msg *msg)
+{
+    sched_driver *d = act_state(self);
+    const handler *h = find_handler(msg->name);
+    if (!h || !running(d) || !guard_passes(d, h, msg)) return;
+    wire_msg *m = NULL;
+    char err[256];
+    int rc = wire_decode(h->desc, msg->body, msg->len, &m, err, sizeof err);
+    if (rc != 0) {
+        char from[ACT_PID_STRLEN];
+        LOG_WARNING("Framework %s: dropping malformed %s from %s: %s", sched__fid(d), msg->name,
+                    act_pid_format(&msg->from, from, sizeof from), err);
+        return;
+    }
+    h->fn(d, m->root);
+    wire_msg_free(m);
+}
+
+act_actor *sched__actor_new(sched_driver *d)
+{
+    wire_uuid uuid;
+    char text[WIRE_UUID_STRLEN], name[ACT_ID_MAX];
+    wire_uuid_random(&uuid);
+    snprintf(name, sizeof name, "scheduler-%s", wire_uuid_format(&uuid, text, sizeof text));
+    act_actor *a = act_new(name, d);
+    if (!a) return NULL;
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+        act_on_message(a, wire_type_name(handlers[i].desc), on_message);
+    act_on_exited(a, on_exited);
+    act_on_init(a, on_init, d);
+    act_on_terminate(a, on_terminate, d);
+    return a;
+}
