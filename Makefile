@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_SHORT   ?= 5
 
 # Modules in dependency order (a module may use those before it).
-MODULES := actor wire
+MODULES := actor wire master sched
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Wstrict-prototypes -Wmissing-prototypes -I. -pthread -MMD -MP
@@ -46,7 +46,7 @@ CHK_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/check/lib/lib$(m).a)
 FUZZ_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/fuzz/lib/lib$(m).a)
 
 # Programs: name:source pairs. (Filled in as daemons and tools arrive.)
-PROGRAMS :=
+PROGRAMS := mesos-master:master/master_main.c
 PROG_NAMES := $(foreach p,$(PROGRAMS),$(word 1,$(subst :, ,$(p))))
 prog_src = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGRAMS))))
 

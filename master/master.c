@@ -1,0 +1,264 @@
+/*
+ * master.c - the master actor's frame: configuration defaults, spawning the registrar, the
+ * allocator and the master, the table that decodes every incoming message with wire/ and
+ * hands it to a typed handler (counting it in master/messages_<name>), and the small helpers
+ * every master file uses to send messages and talk to the allocator.
+ */
+#include "master/master_int.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+void master_config_default(master_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->registry_in_memory = true;
+    c->allocation_interval = 1.0;
+    c->slave_ping_timeout = 15.0;
+    c->max_slave_ping_timeouts = 5;
+    c->slave_reregister_timeout = 600.0;
+    c->recovery_slave_removal_limit = 1.0;
+    c->max_completed_frameworks = 50;
+    c->max_completed_tasks_per_framework = 1000;
+    c->allocator_loop = 0;
+}
+
+/* ---- typed handlers ---------------------------------------------------------------------- */
+
+typedef void (*m_handler_fn)(master *m, const act_msg *msg, void *decoded);
+
+typedef struct handler_entry {
+    const wire_desc *desc;
+    m_handler_fn fn;
+    act_counter *count;
+} handler_entry;
+
+static act_map *handlers; /* message name -> handler_entry; one master per process */
+
+/* "mesos.internal.StatusUpdateAcknowledgementMessage" -> "status_update_acknowledgement" */
+static void metric_name(const char *type, char *out, size_t n)
+{
+    const char *p = strrchr(type, '.');
+    p = p ? p + 1 : type;
+    size_t len = strlen(p), k = 0;
+    if (len > 7 && strcmp(p + len - 7, "Message") == 0) len -= 7;
+    k = (size_t)snprintf(out, n, "master/messages_");
+    for (size_t i = 0; i < len && k + 2 < n; i++) {
+        if (isupper((unsigned char)p[i]) && i > 0) out[k++] = '_';
+        out[k++] = (char)tolower((unsigned char)p[i]);
+    }
+    out[k] = '\0';
+}
+
+void m_drop(master *m, const act_msg *msg, const char *why)
+{
+    char from[ACT_PID_STRLEN];
+    act_counter_inc(act_counter_get("master/dropped_messages"));
+    LOG_WARNING("Dropping %s from %s: %s", msg->name, act_pid_format(&msg->from, from,
+                sizeof from), why);
+}
+
+static void trampoline(act_actor *self, const act_msg *msg)
+{
+    master *m = act_state(self);
+    handler_entry *h = act_map_get(handlers, msg->name);
+    if (!h) return;
+    if (!m->recovered) {
+        m_drop(m, msg, "the master has not recovered the registry yet");
+        return;
+    }
+    wire_msg *decoded = NULL;
+    char err[256];
+    if (wire_decode(h->desc, msg->body, msg->len, &decoded, err, sizeof err) != 0) {
+        m_drop(m, msg, err);
+        return;
+    }
+    act_counter_inc(h->count);
+    h->fn(m, msg, decoded->root);
+    wire_msg_free(decoded);
+}
+
+/* Registers fn for messages of type desc (named as the type). */
+void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn);
+void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn)
+{
+    if (!handlers) handlers = act_map_new();
+    handler_entry *h = act_calloc(1, sizeof *h);
+    char name[128];
+    metric_name(wire_type_name(desc), name, sizeof name);
+    h->desc = desc;
+    h->fn = fn;
+    h->count = act_counter_get(name);
+    free(act_map_put(handlers, wire_type_name(desc), h));
+    act_on_message(a, wire_type_name(desc), trampoline);
+}
+
+static void handlers_free(void)
+{
+    void *h;
+    for (size_t it = 0; act_map_next(handlers, &it, NULL, &h);) free(h);
+    act_map_free(handlers);
+    handlers = NULL;
+}
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg)
+{
+    act_buf_reset(&m->scratch);
+    int rc = wire_encode(desc, msg, &m->scratch);
+    if (rc != 0) {
+        LOG_ERROR("Cannot encode %s: %s", wire_type_name(desc), wire_strerror(rc));
+        return;
+    }
+    act_send(m->self, to, wire_type_name(desc), m->scratch.data, m->scratch.len);
+}
+
+void m_alloc(master *m, alloc_event *ev)
+{
+    act_post(m->self, &m->allocator, ALLOC_MSG_EVENT, ev, alloc_event_free);
+}
+
+void m_count(const char *metric)
+{
+    act_counter_inc(act_counter_get(metric));
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+static void make_info(master *m)
+{
+    act_pid self = act_self(m->self);
+    char pid[ACT_PID_STRLEN], ip[16];
+    wire_id_master(m->id, sizeof m->id, (time_t)act_now(), self.ip, self.port, (long)getpid());
+    m->info_msg = wire_new(WIRE_DESC(master_info));
+    m->info = m->info_msg->root;
+    m->info->id = wire_strdup(m->info_msg, m->id);
+    m->info->ip = htonl(self.ip); /* as Mesos: the in_addr value */
+    m->info->port = self.port;
+    m->info->has_pid = true;
+    m->info->pid = wire_strdup(m->info_msg, act_pid_format(&self, pid, sizeof pid));
+    m->info->has_hostname = true;
+    m->info->hostname = wire_strdup(m->info_msg, m->cfg.hostname ? m->cfg.hostname
+                                    : act_ip_format(self.ip, ip, sizeof ip));
+    m->info->has_version = true;
+    m->info->version = wire_strdup(m->info_msg, MASTER_VERSION);
+}
+
+static void on_init(act_actor *self, void *arg)
+{
+    master *m = act_state(self);
+    m->pid = act_self(self);
+    m->start_time = m->elected_time = act_now();
+    make_info(m);
+    act_gauge_set(act_gauge_get("master/elected"), 1);
+    act_metrics_add_collector(&m->pid, m_metrics_refresh);
+    LOG_INFO("Master %s (%s) started on %s", m->id, m->info->hostname, m->info->pid);
+    LOG_INFO("Elected as the leading master (standalone)");
+    m_registrar_recover(m);
+}
+
+/* A linked scheduler or slave went away. */
+static void on_exited(act_actor *self, const act_pid *pid)
+{
+    master *m = act_state(self);
+    m_framework_exited(m, pid);
+    m_slave_exited(m, pid);
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static void on_terminate(act_actor *self, void *arg)
+{
+    master *m = act_state(self);
+    act_metrics_remove_collector(&m->pid);
+    m_offers_remove_matching(m, NULL, NULL, false); /* before what they point into */
+    m_frameworks_free(m);
+    m_slaves_free(m);
+    act_map_free(m->offers);
+    act_map_free(m->frameworks);
+    act_map_free(m->slaves);
+    act_map_free(m->registering);
+    act_map_free(m->removed_slaves);
+    wire_msg *w;
+    for (size_t it = 0; act_map_next(m->recovered_slaves, &it, NULL, (void **)&w);)
+        wire_msg_free(w);
+    act_map_free(m->recovered_slaves);
+    void *op;
+    for (size_t it = 0; act_map_next(m->pending_ops, &it, NULL, &op);) free(op);
+    act_map_free(m->pending_ops);
+    wire_msg_free(m->info_msg);
+    act_buf_free(&m->scratch);
+    free_strings(m->cfg.roles, m->cfg.nroles);
+    free_strings(m->cfg.weight_roles, m->cfg.nweights);
+    free(m->cfg.weights);
+    free((char *)m->cfg.work_dir);
+    free((char *)m->cfg.cluster);
+    free((char *)m->cfg.hostname);
+    handlers_free();
+    free(m);
+}
+
+static char **copy_strings(char *const *v, size_t n)
+{
+    char **out = act_calloc(n ? n : 1, sizeof *out);
+    for (size_t i = 0; i < n; i++) out[i] = act_strdup(v[i]);
+    return out;
+}
+
+static void copy_config(master_config *dst, const master_config *src)
+{
+    *dst = *src;
+    dst->work_dir = src->work_dir ? act_strdup(src->work_dir) : NULL;
+    dst->cluster = src->cluster ? act_strdup(src->cluster) : NULL;
+    dst->hostname = src->hostname ? act_strdup(src->hostname) : NULL;
+    dst->roles = copy_strings(src->roles, src->nroles);
+    dst->weight_roles = copy_strings(src->weight_roles, src->nweights);
+    dst->weights = act_calloc(src->nweights ? src->nweights : 1, sizeof(double));
+    if (src->nweights) memcpy(dst->weights, src->weights, src->nweights * sizeof(double));
+}
+
+int master_spawn(const master_config *cfg, act_pid *out)
+{
+    if (!cfg->registry_in_memory && (!cfg->work_dir || !*cfg->work_dir)) {
+        LOG_ERROR("--work_dir is required unless --registry=in_memory");
+        return -EINVAL;
+    }
+    master *m = act_calloc(1, sizeof *m);
+    copy_config(&m->cfg, cfg);
+    m->frameworks = act_map_new();
+    m->slaves = act_map_new();
+    m->registering = act_map_new();
+    m->recovered_slaves = act_map_new();
+    m->removed_slaves = act_map_new();
+    m->offers = act_map_new();
+    m->pending_ops = act_map_new();
+    act_actor *a = act_new(MASTER_ACTOR, m);
+    act_pid mpid = act_self(a);
+    alloc_config ac = {cfg->allocation_interval, (const char *const *)cfg->weight_roles,
+                       cfg->weights, cfg->nweights};
+    m->allocator = alloc_spawn(&ac, &mpid, cfg->allocator_loop);
+    m->registrar = registrar_spawn(cfg->work_dir, cfg->registry_in_memory, &mpid,
+                                   cfg->allocator_loop);
+    m->self = a;
+    act_on_init(a, on_init, NULL);
+    act_on_terminate(a, on_terminate, NULL);
+    act_on_exited(a, on_exited);
+    m_framework_handlers(a);
+    m_slave_handlers(a);
+    m_offer_handlers(a);
+    m_task_handlers(a);
+    m_registrar_handlers(a);
+    m_http_routes(a);
+    int rc = act_spawn(a, 0);
+    if (rc != 0) return rc;
+    *out = mpid;
+    return 0;
+}

@@ -1,0 +1,215 @@
+/*
+ * master_int.h - the master's state and the functions its files share. The master actor
+ * ("master") owns frameworks, slaves, tasks, executors and offers; the allocator
+ * (allocator_int.h) decides what to offer and the registrar (registrar.c) makes slave
+ * admission durable. Everything here runs on the master's loop; nothing is locked.
+ *
+ * Ownership: a slave owns its tasks and executors (tasks outlive their framework's
+ * registration after a master failover); a framework's task map only refers to them. The
+ * master owns frameworks, slaves and offers.
+ */
+#ifndef MASTER_MASTER_INT_H
+#define MASTER_MASTER_INT_H
+
+#include "actor/actor.h"
+#include "master/allocator_int.h"
+#include "wire/wire.h"
+
+#define MASTER_ACTOR "master"
+#define REGISTRAR_ACTOR "registrar"
+#define MASTER_VERSION "0.22.0"
+
+/* What the command executor adds to a command task (SPEC section 5). */
+#define COMMAND_EXECUTOR_CPUS 0.1
+#define COMMAND_EXECUTOR_MEM 32.0
+
+typedef struct master_config {
+    const char *work_dir;        /* the registry file lives here unless registry_in_memory */
+    bool registry_in_memory;
+    const char *cluster;
+    const char *hostname;        /* NULL: the advertised IP */
+    char **roles;                /* --roles whitelist; nroles 0 = any role */
+    size_t nroles;
+    char **weight_roles;         /* --weights */
+    double *weights;
+    size_t nweights;
+    double allocation_interval;
+    double offer_timeout;        /* 0: offers are never rescinded for age */
+    double slave_ping_timeout;
+    int max_slave_ping_timeouts;
+    double slave_reregister_timeout;
+    double recovery_slave_removal_limit; /* fraction 0..1 */
+    size_t max_completed_frameworks;
+    size_t max_completed_tasks_per_framework;
+    int allocator_loop;          /* loop for the allocator and registrar */
+    const act_flags *flags;      /* borrowed, for /master/flags and state.json; may be NULL */
+    const char *log_dir;         /* for state.json */
+} master_config;
+
+/* Fills every field with the Mesos defaults (registry in memory, no work_dir). */
+void master_config_default(master_config *c);
+
+typedef struct m_task {
+    wire_msg *msg;          /* a wire_task: the master's record, with its statuses */
+    wire_task *t;
+    res_set resources;      /* the task's own resources */
+    res_set executor_resources; /* a command task's executor (0.1 cpus, 32 MB) */
+    char framework_id[WIRE_ID_MAX];
+    char slave_id[WIRE_ID_MAX];
+    char key[2 * WIRE_ID_MAX + 2]; /* "<framework-id>/<task-id>" */
+    bool has_uuid;          /* the latest update applied, for duplicate detection */
+    wire_uuid uuid;
+    bool terminal;          /* a terminal update was applied; released on its ack */
+    wire_uuid terminal_uuid;
+} m_task;
+
+typedef struct m_executor {
+    wire_msg *msg;          /* a wire_executor_info */
+    wire_executor_info *info;
+    res_set resources;
+    char framework_id[WIRE_ID_MAX];
+} m_executor;
+
+typedef struct m_offer {
+    char id[WIRE_ID_MAX];
+    char framework_id[WIRE_ID_MAX];
+    char slave_id[WIRE_ID_MAX];
+    res_set resources;
+    act_timer_id timeout;
+} m_offer;
+
+typedef struct m_framework {
+    char id[WIRE_ID_MAX];
+    wire_msg *info_msg;     /* a wire_framework_info, id filled in */
+    wire_framework_info *info;
+    act_pid pid;
+    bool connected, active;
+    double registered_time, reregistered_time, unregistered_time;
+    act_map *tasks;         /* task id -> m_task (owned by the slave) */
+    res_set used, offered;
+    act_timer_id failover_timer;
+    wire_msg **completed;   /* ring of finished wire_task copies */
+    size_t ncompleted, completed_next;
+} m_framework;
+
+typedef struct m_slave {
+    char id[WIRE_ID_MAX];
+    wire_msg *info_msg;     /* a wire_slave_info, id filled in */
+    wire_slave_info *info;
+    act_pid pid;
+    bool connected, active;
+    double registered_time, reregistered_time;
+    res_set total, used, offered;
+    act_map *tasks;         /* "<framework-id>/<task-id>" -> m_task (owned) */
+    act_map *executors;     /* "<framework-id>/<executor-id>" -> m_executor (owned) */
+    int missed_pings;
+    bool pong_received;
+    act_timer_id ping_timer, reregister_timer;
+} m_slave;
+
+typedef struct master {
+    act_actor *self;
+    act_pid pid, allocator, registrar;
+    master_config cfg;
+    char id[WIRE_ID_MAX];
+    wire_msg *info_msg;     /* a wire_master_info */
+    wire_master_info *info;
+    double start_time, elected_time;
+    bool recovered;         /* the registry was read; until then messages are dropped */
+    act_map *frameworks;    /* id -> m_framework */
+    m_framework **completed_frameworks; /* ring */
+    size_t ncompleted_frameworks, completed_frameworks_next;
+    act_map *slaves;        /* id -> m_slave */
+    act_map *registering;   /* slave pid text -> (void *)1 while admission is pending */
+    act_map *recovered_slaves; /* from the registry, awaiting re-registration: id -> wire_msg */
+    act_map *removed_slaves;   /* ids removed this run: id -> (void *)1 */
+    act_map *offers;        /* id -> m_offer */
+    uint64_t next_framework, next_slave, next_offer, next_token;
+    act_map *pending_ops;   /* registrar token -> pending operation (registrar.c) */
+    act_timer_id recovery_timer;
+    act_buf scratch;        /* encoding buffer */
+} master;
+
+/* ---- master.c ---------------------------------------------------------------------------- */
+
+/* Spawns the registrar, the allocator and the master (on loop 0) with this configuration
+ * (copied). Returns 0 and the master's pid, or a negative code (work_dir unusable ...). */
+int master_spawn(const master_config *cfg, act_pid *out);
+
+/* Encodes `msg` (a `desc` struct) and sends it from the master. */
+void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg);
+/* Posts an allocator event (takes ownership of ev). */
+void m_alloc(master *m, alloc_event *ev);
+void m_count(const char *metric);
+/* Drops a message: counted in master/dropped_messages and logged. */
+void m_drop(master *m, const act_msg *msg, const char *why);
+
+/* ---- frameworks.c ------------------------------------------------------------------------ */
+void m_framework_handlers(act_actor *a);
+m_framework *m_framework_find(master *m, const char *id);
+/* The framework whose scheduler is `pid`, or NULL. */
+m_framework *m_framework_by_pid(master *m, const act_pid *pid);
+void m_framework_exited(master *m, const act_pid *pid);
+void m_frameworks_free(master *m);
+/* Sends an error to a framework's scheduler. */
+void m_framework_error(master *m, const act_pid *to, const char *message);
+
+/* ---- slaves.c ---------------------------------------------------------------------------- */
+void m_slave_handlers(act_actor *a);
+m_slave *m_slave_find(master *m, const char *id);
+m_slave *m_slave_by_pid(master *m, const act_pid *pid);
+void m_slave_exited(master *m, const act_pid *pid);
+/* Removes a slave for good: registrar, TASK_LOST for its tasks, slaveLost to frameworks. */
+void m_slave_remove(master *m, m_slave *s, const char *reason);
+void m_slaves_free(master *m);
+/* After registry recovery: expects these slaves back within slave_reregister_timeout. */
+void m_slaves_recovered(master *m, wire_msg *registry);
+
+/* ---- offers.c ---------------------------------------------------------------------------- */
+void m_offer_handlers(act_actor *a);
+/* Removes an offer; its resources go back to the allocator (no filter) if `recover`; the
+ * framework is told (offerRescinded) if `rescind`. */
+void m_offer_remove(master *m, m_offer *o, bool recover, bool rescind);
+/* Removes every offer of a framework (slave_id NULL) or on a slave (framework_id NULL). */
+void m_offers_remove_matching(master *m, const char *framework_id, const char *slave_id,
+                              bool rescind);
+
+/* ---- tasks.c ----------------------------------------------------------------------------- */
+void m_task_handlers(act_actor *a);
+/* Creates a STAGING task on the slave for the framework (validated by the caller). */
+m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *ti,
+                   const res_set *resources, const res_set *executor_resources);
+/* Adds a task a slave reported at re-registration. */
+m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *t);
+/* Releases a task: its resources go back to the allocator, it joins the framework's completed
+ * tasks, it leaves both maps. */
+void m_task_remove(master *m, m_task *t);
+/* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...). */
+void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
+                   const char *task_id, wire_task_state state, const char *message,
+                   bool with_uuid);
+/* Moves a task to `state` as the master sees it (slave lost ...) and tells the framework. */
+void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message);
+bool m_task_state_terminal(wire_task_state s);
+void m_executor_add(master *m, m_slave *s, const char *framework_id,
+                    const wire_executor_info *info);
+void m_executor_remove(master *m, m_slave *s, const char *key);
+
+/* ---- registrar.c ------------------------------------------------------------------------- */
+typedef enum registrar_op_kind { REG_ADMIT, REG_READMIT, REG_REMOVE } registrar_op_kind;
+/* Result callback, on the master: ok or not (with a reason), and the operation's context. */
+typedef void (*registrar_done_fn)(master *m, bool ok, const char *error, void *ctx);
+act_pid registrar_spawn(const char *work_dir, bool in_memory, const act_pid *owner, int loop);
+/* Applies an operation durably; done runs on the master when it is (or is not) stored. */
+void m_registrar_apply(master *m, registrar_op_kind kind, const wire_slave_info *info,
+                       registrar_done_fn done, void *ctx);
+void m_registrar_handlers(act_actor *a);
+/* Asks the registrar for the registry; the master continues in m_recovered. */
+void m_registrar_recover(master *m);
+void m_recovered(master *m, wire_msg *registry);
+
+/* ---- http.c ------------------------------------------------------------------------------ */
+void m_http_routes(act_actor *a);
+void m_metrics_refresh(act_actor *self, void *arg);
+
+#endif /* MASTER_MASTER_INT_H */

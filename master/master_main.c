@@ -1,0 +1,258 @@
+/*
+ * master_main.c - the mesos-master binary: one flag table (parsed from MESOS_<flag> and
+ * --flag=value, printed by --help, served at /master/flags), logging, the runtime with a
+ * second loop for the allocator and registrar, and a clean stop on SIGINT/SIGTERM.
+ * Flags for features this build does not have yet (ZooKeeper, authentication, ACLs, rate
+ * limits, whitelists) are refused with a clear error rather than silently ignored.
+ */
+#include "master/master_int.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef struct master_flags {
+    char *ip, *hostname, *advertise_ip, *zk, *work_dir, *registry, *cluster, *roles, *weights;
+    char *whitelist, *credentials, *acls, *rate_limits, *webui_dir, *log_dir, *logging_level;
+    char *external_log_file, *recovery_slave_removal_limit;
+    int64_t port, advertise_port, quorum, max_slave_ping_timeouts, max_completed_frameworks;
+    int64_t max_completed_tasks_per_framework;
+    double zk_session_timeout, registry_store_timeout, registry_fetch_timeout;
+    double allocation_interval, offer_timeout, slave_ping_timeout, slave_reregister_timeout;
+    double logbufsecs;
+    bool authenticate, authenticate_slaves, quiet;
+} master_flags;
+
+#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL}
+
+static const act_flag flag_table[] = {
+    F(ip, STRING, NULL, "IP address to listen on (default: LIBPROCESS_IP, else 127.0.0.1)."),
+    F(port, INT, "5050", "Port to listen on."),
+    F(hostname, STRING, NULL, "The hostname the master advertises (default: its IP)."),
+    F(advertise_ip, STRING, NULL, "IP address others should use to reach this master."),
+    F(advertise_port, INT, NULL, "Port others should use to reach this master."),
+    F(zk, STRING, NULL, "ZooKeeper URL for leader election (zk://host:port/path). Not "
+      "supported by this build yet."),
+    F(zk_session_timeout, DURATION, "10secs", "ZooKeeper session timeout."),
+    F(quorum, INT, NULL, "Size of the registry quorum (with --zk only)."),
+    F(work_dir, STRING, NULL, "Where the master keeps its registry. Required unless "
+      "--registry=in_memory."),
+    F(registry, STRING, "replicated", "Registry persistence: 'replicated' (a file in "
+      "--work_dir when standalone) or 'in_memory' (for testing)."),
+    F(registry_store_timeout, DURATION, "5secs", "Time to wait for a registry write."),
+    F(registry_fetch_timeout, DURATION, "1mins", "Time to wait for the registry on recovery."),
+    F(cluster, STRING, NULL, "Human readable name for the cluster, shown in the web UI."),
+    F(roles, STRING, NULL, "Comma-separated list of the roles frameworks may register with "
+      "(default: any role)."),
+    F(weights, STRING, NULL, "Comma-separated role=weight pairs, e.g. dev=10,prod=30 "
+      "(default weight 1)."),
+    F(whitelist, STRING, NULL, "File of slave hostnames to offer. Not supported by this build "
+      "yet."),
+    F(credentials, STRING, NULL, "Credentials file. Not supported by this build yet."),
+    F(authenticate, BOOL, "false", "Only authenticated frameworks may register. Not supported "
+      "by this build yet."),
+    F(authenticate_slaves, BOOL, "false", "Only authenticated slaves may register. Not "
+      "supported by this build yet."),
+    F(acls, STRING, NULL, "ACLs (JSON). Not supported by this build yet."),
+    F(rate_limits, STRING, NULL, "Framework rate limits (JSON). Not supported by this build "
+      "yet."),
+    F(allocation_interval, DURATION, "1secs", "Time between periodic allocation cycles."),
+    F(offer_timeout, DURATION, NULL, "Time after which an unanswered offer is rescinded "
+      "(default: never)."),
+    F(slave_ping_timeout, DURATION, "15secs", "Time the master waits for a slave's pong."),
+    F(max_slave_ping_timeouts, INT, "5", "Missed pongs after which a slave is removed."),
+    F(slave_reregister_timeout, DURATION, "10mins", "Time slaves have to re-register after a "
+      "master failover or a disconnection."),
+    F(recovery_slave_removal_limit, STRING, "100%", "Largest share of registered slaves that "
+      "may be removed for not re-registering after a failover."),
+    F(max_completed_frameworks, INT, "50", "Completed frameworks kept for the endpoints."),
+    F(max_completed_tasks_per_framework, INT, "1000", "Completed tasks kept per framework."),
+    F(webui_dir, STRING, NULL, "Directory of the web UI's files."),
+    F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
+    F(logging_level, STRING, "INFO", "Lowest level logged: INFO, WARNING or ERROR."),
+    F(external_log_file, STRING, NULL, "A log file written by something else (e.g. a "
+      "supervisor) to show in the web UI."),
+    F(quiet, BOOL, "false", "Log nothing to stderr."),
+    F(logbufsecs, DOUBLE, "0", "Seconds log lines may stay buffered."),
+};
+
+static const char *unsupported(const master_flags *f)
+{
+    if (f->zk) return "--zk: ZooKeeper leader election is not in this build yet";
+    if (f->authenticate || f->authenticate_slaves || f->credentials)
+        return "--authenticate/--authenticate_slaves/--credentials: authentication is not in "
+               "this build yet";
+    if (f->acls) return "--acls: ACLs are not in this build yet";
+    if (f->rate_limits) return "--rate_limits: rate limiting is not in this build yet";
+    if (f->whitelist) return "--whitelist: whitelists are not in this build yet";
+    return NULL;
+}
+
+/* Splits "a,b,c" into a new array (free each and the array). */
+static char **split(const char *text, size_t *n)
+{
+    *n = 0;
+    if (!text || !*text) return NULL;
+    char **v = NULL, *copy = act_strdup(text), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ') tok++;
+        if (!*tok) continue;
+        v = act_realloc(v, (*n + 1) * sizeof *v);
+        v[(*n)++] = act_strdup(tok);
+    }
+    free(copy);
+    return v;
+}
+
+static int parse_weights(const char *text, master_config *c, char *err, size_t errlen)
+{
+    size_t n;
+    char **pairs = split(text, &n);
+    c->weight_roles = act_calloc(n ? n : 1, sizeof(char *));
+    c->weights = act_calloc(n ? n : 1, sizeof(double));
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *eq = strchr(pairs[i], '='), *end = NULL;
+        double w = eq ? strtod(eq + 1, &end) : 0;
+        if (!eq || eq == pairs[i] || !end || *end || !(w > 0)) {
+            snprintf(err, errlen, "Invalid --weights entry '%s' (expected role=weight, "
+                     "weight > 0)", pairs[i]);
+            rc = -EINVAL;
+        } else {
+            *eq = '\0';
+            c->weight_roles[c->nweights] = act_strdup(pairs[i]);
+            c->weights[c->nweights++] = w;
+        }
+        free(pairs[i]);
+    }
+    free(pairs);
+    return rc;
+}
+
+static int parse_percent(const char *text, double *out, char *err, size_t errlen)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || strcmp(end, "%") != 0 || v < 0 || v > 100) {
+        snprintf(err, errlen, "Invalid --recovery_slave_removal_limit '%s' (expected 0%%-100%%)",
+                 text);
+        return -EINVAL;
+    }
+    *out = v / 100.0;
+    return 0;
+}
+
+static int build_config(const master_flags *f, master_config *c, char *err, size_t errlen)
+{
+    master_config_default(c);
+    const char *why = unsupported(f);
+    if (why) return snprintf(err, errlen, "%s", why), -ENOTSUP;
+    if (strcmp(f->registry, "in_memory") != 0 && strcmp(f->registry, "replicated") != 0)
+        return snprintf(err, errlen, "Invalid --registry '%s'", f->registry), -EINVAL;
+    c->registry_in_memory = strcmp(f->registry, "in_memory") == 0;
+    if (!c->registry_in_memory && !f->work_dir)
+        return snprintf(err, errlen, "--work_dir is required unless --registry=in_memory"),
+               -EINVAL;
+    c->work_dir = f->work_dir;
+    c->cluster = f->cluster;
+    c->hostname = f->hostname;
+    c->roles = split(f->roles, &c->nroles);
+    if (f->weights && parse_weights(f->weights, c, err, errlen) != 0) return -EINVAL;
+    if (parse_percent(f->recovery_slave_removal_limit, &c->recovery_slave_removal_limit, err,
+                      errlen) != 0)
+        return -EINVAL;
+    c->allocation_interval = f->allocation_interval;
+    c->offer_timeout = f->offer_timeout;
+    c->slave_ping_timeout = f->slave_ping_timeout;
+    c->max_slave_ping_timeouts = (int)f->max_slave_ping_timeouts;
+    c->slave_reregister_timeout = f->slave_reregister_timeout;
+    c->max_completed_frameworks = (size_t)f->max_completed_frameworks;
+    c->max_completed_tasks_per_framework = (size_t)f->max_completed_tasks_per_framework;
+    c->allocator_loop = 1;
+    c->log_dir = f->log_dir;
+    if (c->max_slave_ping_timeouts < 1 || f->max_completed_frameworks < 0 ||
+        f->max_completed_tasks_per_framework < 0)
+        return snprintf(err, errlen, "Counts must not be negative (and "
+                        "--max_slave_ping_timeouts at least 1)"), -EINVAL;
+    return 0;
+}
+
+static int log_level(const char *text, act_log_level *out)
+{
+    static const char *names[] = {"INFO", "WARNING", "ERROR"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) return *out = (act_log_level)i, 0;
+    return -EINVAL;
+}
+
+static void on_signal(int sig)
+{
+    act_stop();
+}
+
+static void free_config(master_config *c)
+{
+    for (size_t i = 0; i < c->nroles; i++) free(c->roles[i]);
+    free(c->roles);
+    for (size_t i = 0; i < c->nweights; i++) free(c->weight_roles[i]);
+    free(c->weight_roles);
+    free(c->weights);
+}
+
+static int start_runtime(const master_flags *f)
+{
+    act_config rc;
+    act_config_default(&rc);
+    rc.ip = f->ip;
+    rc.port = (int)f->port;
+    rc.advertise_ip = f->advertise_ip;
+    rc.advertise_port = f->advertise_port > 0 ? (int)f->advertise_port : -1;
+    rc.loops = 2;
+    int err = act_init(&rc);
+    if (err != 0) fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(err));
+    return err;
+}
+
+int main(int argc, char **argv)
+{
+    master_flags f;
+    act_flags flags = {"mesos-master", NULL, "mesos-master " MASTER_VERSION, flag_table,
+                       sizeof flag_table / sizeof flag_table[0], &f, NULL};
+    char err[512];
+    int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);
+    if (rc != 0) {
+        if (rc < 0) fprintf(stderr, "%s\n\nSee 'mesos-master --help'.\n", err);
+        act_flags_free(&flags);
+        return rc < 0 ? 1 : 0;
+    }
+    act_log_options lo = {"mesos-master", f.log_dir, ACT_LOG_INFO, f.quiet, f.logbufsecs, 0};
+    master_config cfg;
+    if (log_level(f.logging_level, &lo.level) != 0) {
+        snprintf(err, sizeof err, "Invalid --logging_level '%s'", f.logging_level);
+        rc = -EINVAL;
+    } else {
+        rc = build_config(&f, &cfg, err, sizeof err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        act_flags_free(&flags);
+        return 1;
+    }
+    act_log_init(&lo);
+    if (f.webui_dir) LOG_WARNING("--webui_dir: the web UI is not in this build yet");
+    cfg.flags = &flags;
+    if (start_runtime(&f) != 0) return 1;
+    act_pid pid;
+    if (master_spawn(&cfg, &pid) != 0) return 1;
+    act_set_default_actor(MASTER_ACTOR);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    act_run();
+    LOG_INFO("Master stopping");
+    act_shutdown();
+    free_config(&cfg);
+    act_flags_free(&flags);
+    act_log_close();
+    return 0;
+}

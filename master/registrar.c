@@ -1,0 +1,307 @@
+/*
+ * registrar.c - the registrar actor keeps the durable part of the cluster state, the
+ * Registry (which slaves were admitted), and the master's side of talking to it. Standalone,
+ * the registry is a msgpack file <work_dir>/registry replaced atomically (temp file, fsync,
+ * rename, fsync of the directory); with --registry=in_memory it lives only in the actor.
+ * Operations (admit, readmit, remove a slave) are applied in order; the master hears back
+ * only once an operation is stored. The registrar runs on the allocator's loop so the
+ * master's loop never waits on the disk.
+ */
+#include "master/master_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MSG_RECOVER "registrar.recover"
+#define MSG_RECOVERED "registrar.recovered"
+#define MSG_APPLY "registrar.apply"
+#define MSG_APPLIED "registrar.applied"
+
+typedef struct registrar {
+    char *path;          /* NULL: in memory */
+    act_pid master;
+    wire_msg *registry;  /* a wire_registry */
+    act_counter *ops, *failures;
+    act_timing *store_ms;
+} registrar;
+
+typedef struct reg_op {
+    registrar_op_kind kind;
+    wire_msg *info;      /* a wire_slave_info with id */
+    uint64_t token;
+} reg_op;
+
+typedef struct reg_result {
+    uint64_t token;
+    bool ok;
+    char error[256];
+} reg_result;
+
+static void free_wire(void *p)
+{
+    wire_msg_free(p);
+}
+
+static void op_free(void *p)
+{
+    reg_op *op = p;
+    wire_msg_free(op->info);
+    free(op);
+}
+
+/* ---- storage ----------------------------------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -errno;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Replaces path with bytes, atomically and durably. */
+static int store_file(const char *path, const act_buf *bytes, char *err, size_t errlen)
+{
+    char tmp[4096], dir[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return snprintf(err, errlen, "open %.200s: %s", tmp, strerror(errno)), -errno;
+    int rc = write_all(fd, bytes->data, bytes->len);
+    if (rc == 0 && fsync(fd) != 0) rc = -errno;
+    close(fd);
+    if (rc == 0 && rename(tmp, path) != 0) rc = -errno;
+    if (rc != 0) {
+        snprintf(err, errlen, "write %.200s: %s", path, strerror(-rc));
+        unlink(tmp);
+        return rc;
+    }
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+static int store(registrar *r, char *err, size_t errlen)
+{
+    if (!r->path) return 0;
+    double t0 = act_now();
+    act_buf b = {0};
+    int rc = wire_encode(WIRE_DESC(registry), r->registry->root, &b);
+    if (rc == 0) rc = store_file(r->path, &b, err, errlen);
+    else snprintf(err, errlen, "encode: %s", wire_strerror(rc));
+    act_buf_free(&b);
+    act_timing_record(r->store_ms, (act_now() - t0) * 1000.0);
+    return rc;
+}
+
+/* Reads the registry file; a missing file is an empty registry. */
+static int load(registrar *r, char *err, size_t errlen)
+{
+    if (!r->path) return 0;
+    FILE *f = fopen(r->path, "rb");
+    if (!f) {
+        if (errno == ENOENT) return 0;
+        return snprintf(err, errlen, "open %.200s: %s", r->path, strerror(errno)), -errno;
+    }
+    act_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) act_buf_append(&b, chunk, n);
+    fclose(f);
+    wire_msg *reg = NULL;
+    int rc = wire_decode(WIRE_DESC(registry), b.data, b.len, &reg, err, errlen);
+    act_buf_free(&b);
+    if (rc != 0) return rc;
+    wire_msg_free(r->registry);
+    r->registry = reg;
+    return 0;
+}
+
+/* ---- operations -------------------------------------------------------------------------- */
+
+static long find_slave(const wire_registry *reg, const char *id)
+{
+    if (!reg->slaves) return -1;
+    for (size_t i = 0; i < reg->slaves->slaves_count; i++) {
+        const wire_slave_info *info = &reg->slaves->slaves[i].info;
+        if (info->id && strcmp(info->id->value, id) == 0) return (long)i;
+    }
+    return -1;
+}
+
+static void add_slave(wire_msg *m, wire_registry *reg, const wire_slave_info *info)
+{
+    if (!reg->slaves) reg->slaves = wire_alloc(m, sizeof *reg->slaves);
+    size_t n = reg->slaves->slaves_count;
+    wire_registry_slave *v = wire_alloc_array(m, WIRE_DESC(registry_slave), n + 1);
+    if (n) memcpy(v, reg->slaves->slaves, n * sizeof *v);
+    wire_copy_into(m, WIRE_DESC(slave_info), &v[n].info, info);
+    reg->slaves->slaves = v;
+    reg->slaves->slaves_count = n + 1;
+}
+
+/* Applies op to the registry copy `next`. Returns NULL or why it cannot be applied. */
+static const char *apply(wire_msg *next, const reg_op *op)
+{
+    wire_registry *reg = next->root;
+    const wire_slave_info *info = op->info->root;
+    long at = find_slave(reg, info->id->value);
+    switch (op->kind) {
+    case REG_ADMIT:
+        if (at >= 0) return "Slave already admitted";
+        add_slave(next, reg, info);
+        return NULL;
+    case REG_READMIT:
+        if (at < 0) add_slave(next, reg, info); /* not strict: the registry may be newer */
+        return NULL;
+    case REG_REMOVE:
+        if (at >= 0) {
+            size_t n = reg->slaves->slaves_count;
+            memmove(&reg->slaves->slaves[at], &reg->slaves->slaves[at + 1],
+                    (n - (size_t)at - 1) * sizeof reg->slaves->slaves[0]);
+            reg->slaves->slaves_count--;
+        }
+        return NULL;
+    }
+    return "Unknown operation";
+}
+
+static void on_apply(act_actor *self, const act_msg *msg)
+{
+    registrar *r = act_state(self);
+    const reg_op *op = msg->obj;
+    reg_result *res = act_calloc(1, sizeof *res);
+    res->token = op->token;
+    act_counter_inc(r->ops);
+    wire_msg *next = wire_copy(WIRE_DESC(registry), r->registry->root);
+    const char *why = apply(next, op);
+    if (!why && store(r, res->error, sizeof res->error) == 0) {
+        wire_msg_free(r->registry);
+        r->registry = next;
+        res->ok = true;
+    } else {
+        if (why) snprintf(res->error, sizeof res->error, "%s", why);
+        act_counter_inc(r->failures);
+        LOG_ERROR("Registrar operation failed: %s", res->error);
+        wire_msg_free(next);
+    }
+    act_post(self, &r->master, MSG_APPLIED, res, free);
+}
+
+static void on_recover(act_actor *self, const act_msg *msg)
+{
+    registrar *r = act_state(self);
+    const wire_msg *w = msg->obj;
+    const wire_master_info *info = w->root;
+    char err[512] = "";
+    if (load(r, err, sizeof err) != 0)
+        LOG_FATAL("Failed to recover the registry: %s", err); /* never serve on a bad registry */
+    wire_registry *reg = r->registry->root;
+    wire_copy_into(r->registry, WIRE_DESC(master_info), &reg->master.info, info);
+    size_t n = reg->slaves ? reg->slaves->slaves_count : 0;
+    LOG_INFO("Recovered the registry%s%s: %zu slave(s)", r->path ? " from " : " (in memory)",
+             r->path ? r->path : "", n);
+    act_post(self, &r->master, MSG_RECOVERED, wire_copy(WIRE_DESC(registry), reg),
+             free_wire);
+}
+
+static void on_terminate(act_actor *self, void *arg)
+{
+    registrar *r = act_state(self);
+    wire_msg_free(r->registry);
+    free(r->path);
+    free(r);
+}
+
+act_pid registrar_spawn(const char *work_dir, bool in_memory, const act_pid *owner, int loop)
+{
+    registrar *r = act_calloc(1, sizeof *r);
+    if (!in_memory) {
+        size_t n = strlen(work_dir) + 16;
+        r->path = act_malloc(n);
+        snprintf(r->path, n, "%s/registry", work_dir);
+        mkdir(work_dir, 0755);
+    }
+    r->master = *owner;
+    r->registry = wire_new(WIRE_DESC(registry));
+    r->ops = act_counter_get("registrar/operations");
+    r->failures = act_counter_get("registrar/operation_failures");
+    r->store_ms = act_timing_get("registrar/state_store_ms");
+    act_actor *a = act_new(REGISTRAR_ACTOR, r);
+    act_on_message(a, MSG_RECOVER, on_recover);
+    act_on_message(a, MSG_APPLY, on_apply);
+    act_on_terminate(a, on_terminate, NULL);
+    act_pid pid = act_self(a);
+    act_spawn(a, loop);
+    return pid;
+}
+
+/* ---- the master's side ------------------------------------------------------------------- */
+
+typedef struct pending_op {
+    registrar_done_fn done;
+    void *ctx;
+} pending_op;
+
+void m_registrar_apply(master *m, registrar_op_kind kind, const wire_slave_info *info,
+                       registrar_done_fn done, void *ctx)
+{
+    reg_op *op = act_calloc(1, sizeof *op);
+    op->kind = kind;
+    op->info = wire_copy(WIRE_DESC(slave_info), info);
+    op->token = ++m->next_token;
+    pending_op *p = act_calloc(1, sizeof *p);
+    p->done = done;
+    p->ctx = ctx;
+    char key[32];
+    snprintf(key, sizeof key, "%llu", (unsigned long long)op->token);
+    act_map_put(m->pending_ops, key, p);
+    act_post(m->self, &m->registrar, MSG_APPLY, op, op_free);
+}
+
+static void on_applied(act_actor *self, const act_msg *msg)
+{
+    master *m = act_state(self);
+    const reg_result *res = msg->obj;
+    char key[32];
+    snprintf(key, sizeof key, "%llu", (unsigned long long)res->token);
+    pending_op *p = act_map_remove(m->pending_ops, key);
+    if (!p) return;
+    p->done(m, res->ok, res->error, p->ctx);
+    free(p);
+}
+
+void m_registrar_recover(master *m)
+{
+    act_post(m->self, &m->registrar, MSG_RECOVER, wire_copy(WIRE_DESC(master_info), m->info),
+             free_wire);
+}
+
+static void on_recovered(act_actor *self, const act_msg *msg)
+{
+    m_recovered(act_state(self), msg->obj);
+}
+
+void m_recovered(master *m, wire_msg *registry)
+{
+    m->recovered = true;
+    m_slaves_recovered(m, registry);
+}
+
+void m_registrar_handlers(act_actor *a)
+{
+    act_on_message(a, MSG_APPLIED, on_applied);
+    act_on_message(a, MSG_RECOVERED, on_recovered);
+}

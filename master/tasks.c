@@ -1,0 +1,414 @@
+/*
+ * tasks.c - tasks and executors in the master: creating task records, applying status updates
+ * from slaves and forwarding them to schedulers, routing acknowledgements back to slaves (a
+ * terminal update's acknowledgement releases the task), kills, reconciliation, messages
+ * between schedulers and executors, and executors that exit (PROTOCOL.md, "Offers, launch,
+ * status updates, acknowledgements" and "Kill, shutdown, messages").
+ */
+#include "master/master_int.h"
+
+#include <string.h>
+
+void m_handle(act_actor *a, const wire_desc *desc,
+              void (*fn)(master *m, const act_msg *msg, void *decoded));
+
+bool m_task_state_terminal(wire_task_state s)
+{
+    return s == WIRE_TASK_FINISHED || s == WIRE_TASK_FAILED || s == WIRE_TASK_KILLED ||
+           s == WIRE_TASK_LOST || s == WIRE_TASK_ERROR;
+}
+
+static void add_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
+{
+    m_framework *f = m_framework_find(m, framework_id);
+    res_add(&s->used, r);
+    if (f) res_add(&f->used, r);
+}
+
+static void sub_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
+{
+    m_framework *f = m_framework_find(m, framework_id);
+    if (s) res_subtract(&s->used, r);
+    if (f) res_subtract(&f->used, r);
+}
+
+static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *exec)
+{
+    m_task *t = act_calloc(1, sizeof *t);
+    t->msg = msg;
+    t->t = msg->root;
+    snprintf(t->framework_id, sizeof t->framework_id, "%s", t->t->framework_id.value);
+    snprintf(t->slave_id, sizeof t->slave_id, "%s", s->id);
+    snprintf(t->key, sizeof t->key, "%s/%s", t->framework_id, t->t->task_id.value);
+    res_from_wire(t->t->resources, t->t->resources_count, &t->resources, NULL, 0);
+    if (exec) res_copy(&t->executor_resources, exec);
+    act_map_put(s->tasks, t->key, t);
+    m_framework *f = m_framework_find(m, t->framework_id);
+    if (f) act_map_put(f->tasks, t->t->task_id.value, t);
+    add_used(m, t->framework_id, s, &t->resources);
+    add_used(m, t->framework_id, s, &t->executor_resources);
+    return t;
+}
+
+m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *ti,
+                   const res_set *resources, const res_set *executor_resources)
+{
+    wire_msg *msg = wire_new(WIRE_DESC(task));
+    wire_task *t = msg->root;
+    t->name = wire_strdup(msg, ti->name);
+    t->task_id.value = wire_strdup(msg, ti->task_id.value);
+    t->framework_id.value = wire_strdup(msg, f->id);
+    t->slave_id.value = wire_strdup(msg, s->id);
+    if (ti->executor) {
+        t->executor_id = wire_alloc(msg, sizeof *t->executor_id);
+        t->executor_id->value = wire_strdup(msg, ti->executor->executor_id.value);
+    }
+    t->state = WIRE_TASK_STAGING;
+    res_to_wire(resources, msg, &t->resources, &t->resources_count);
+    if (ti->labels) {
+        t->labels = wire_alloc(msg, sizeof *t->labels);
+        wire_copy_into(msg, WIRE_DESC(labels), t->labels, ti->labels);
+    }
+    if (ti->discovery) {
+        t->discovery = wire_alloc(msg, sizeof *t->discovery);
+        wire_copy_into(msg, WIRE_DESC(discovery_info), t->discovery, ti->discovery);
+    }
+    return task_record(m, s, msg, executor_resources);
+}
+
+m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
+{
+    wire_msg *msg = wire_copy(WIRE_DESC(task), reported);
+    wire_task *t = msg->root;
+    t->slave_id.value = wire_strdup(msg, s->id);
+    res_set exec = {0};
+    if (!t->executor_id) { /* a command task: its executor's share, as at launch */
+        res_add_scalar(&exec, "cpus", "*", COMMAND_EXECUTOR_CPUS);
+        res_add_scalar(&exec, "mem", "*", COMMAND_EXECUTOR_MEM);
+    }
+    m_task *rec = task_record(m, s, msg, &exec);
+    res_free(&exec);
+    if (m_task_state_terminal(t->state)) rec->terminal = true;
+    return rec;
+}
+
+static void add_completed_task(master *m, m_framework *f, wire_msg *task)
+{
+    size_t cap = m->cfg.max_completed_tasks_per_framework;
+    if (!f || cap == 0) {
+        wire_msg_free(task);
+        return;
+    }
+    size_t slot = f->completed_next;
+    wire_msg_free(f->completed[slot]);
+    f->completed[slot] = task;
+    f->completed_next = (slot + 1) % cap;
+    if (f->ncompleted < cap) f->ncompleted++;
+}
+
+void m_task_remove(master *m, m_task *t)
+{
+    m_slave *s = m_slave_find(m, t->slave_id);
+    m_framework *f = m_framework_find(m, t->framework_id);
+    res_set all = {0};
+    res_copy(&all, &t->resources);
+    res_add(&all, &t->executor_resources);
+    sub_used(m, t->framework_id, s, &all);
+    alloc_event *ev = alloc_event_new(ALLOC_RECOVER, t->framework_id, t->slave_id);
+    res_copy(&ev->resources, &all);
+    m_alloc(m, ev);
+    res_free(&all);
+    if (s) act_map_remove(s->tasks, t->key);
+    if (f) act_map_remove(f->tasks, t->t->task_id.value);
+    add_completed_task(m, f, t->msg);
+    res_free(&t->resources);
+    res_free(&t->executor_resources);
+    free(t);
+}
+
+/* ---- status updates ---------------------------------------------------------------------- */
+
+static void status_fill(wire_task_status *st, const char *task_id, const char *slave_id,
+                        wire_task_state state, const char *message, wire_slave_id *sid)
+{
+    st->task_id.value = (char *)task_id;
+    st->state = state;
+    st->has_message = message != NULL;
+    st->message = (char *)(message ? message : "");
+    st->has_timestamp = true;
+    st->timestamp = act_now();
+    st->has_source = true;
+    st->source = WIRE_SOURCE_MASTER;
+    if (slave_id && *slave_id) {
+        sid->value = (char *)slave_id;
+        st->slave_id = sid;
+    }
+}
+
+/* Sends an update made by the master; with_uuid makes it one the scheduler acknowledges. */
+static void send_update(master *m, const act_pid *to, const char *framework_id,
+                        const char *slave_id, const char *task_id, wire_task_state state,
+                        const char *message, const wire_uuid *uuid)
+{
+    wire_slave_id sid = {0}, sid2 = {(char *)slave_id};
+    wire_status_update_message u = {0};
+    u.update.framework_id.value = (char *)framework_id;
+    status_fill(&u.update.status, task_id, slave_id, state, message, &sid);
+    if (slave_id && *slave_id) u.update.slave_id = &sid2;
+    u.update.timestamp = u.update.status.timestamp;
+    u.update.uuid.data = uuid ? (uint8_t *)uuid->bytes : NULL;
+    u.update.uuid.len = uuid ? sizeof uuid->bytes : 0;
+    u.has_pid = false;
+    u.pid = "";
+    m_send(m, to, WIRE_DESC(status_update_message), &u);
+}
+
+void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
+                   const char *task_id, wire_task_state state, const char *message,
+                   bool with_uuid)
+{
+    wire_uuid uuid;
+    if (with_uuid) wire_uuid_random(&uuid);
+    send_update(m, to, framework_id, slave_id, task_id, state, message,
+                with_uuid ? &uuid : NULL);
+}
+
+/* Appends a status to the task's record and moves its state. */
+static void record_status(m_task *t, const wire_task_status *st)
+{
+    wire_task *task = t->t;
+    wire_task_status *v = wire_alloc_array(t->msg, WIRE_DESC(task_status),
+                                           task->statuses_count + 1);
+    if (task->statuses_count) memcpy(v, task->statuses, task->statuses_count * sizeof *v);
+    wire_copy_into(t->msg, WIRE_DESC(task_status), &v[task->statuses_count], st);
+    task->statuses = v;
+    task->statuses_count++;
+    task->state = st->state;
+}
+
+void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message)
+{
+    wire_slave_id sid = {0};
+    wire_task_status st = {0};
+    status_fill(&st, t->t->task_id.value, t->slave_id, state, message, &sid);
+    record_status(t, &st);
+    t->terminal = true;
+    wire_uuid_random(&t->terminal_uuid);
+    m_framework *f = m_framework_find(m, t->framework_id);
+    if (f && f->connected)
+        send_update(m, &f->pid, t->framework_id, t->slave_id, t->t->task_id.value, state,
+                    message, &t->terminal_uuid);
+}
+
+static void apply_update(m_task *t, const wire_status_update *u)
+{
+    wire_uuid uuid;
+    bool has_uuid = wire_uuid_from_bytes(u->uuid.data, u->uuid.len, &uuid) == 0;
+    if (has_uuid && t->has_uuid && wire_uuid_equal(&uuid, &t->uuid)) return; /* a resend */
+    if (t->terminal) return; /* nothing moves a task out of a terminal state */
+    record_status(t, &u->status);
+    if (has_uuid) {
+        t->has_uuid = true;
+        t->uuid = uuid;
+    }
+    if (m_task_state_terminal(u->status.state)) {
+        t->terminal = true;
+        t->terminal_uuid = uuid;
+    }
+}
+
+static void on_status_update(master *m, const act_msg *msg, void *decoded)
+{
+    wire_status_update_message *um = decoded;
+    const wire_status_update *u = &um->update;
+    m_slave *s = u->slave_id ? m_slave_find(m, u->slave_id->value) : m_slave_by_pid(m, &msg->from);
+    if (!s || !act_pid_equal(&s->pid, &msg->from)) {
+        m_count("master/invalid_status_updates");
+        m_drop(m, msg, "status update from an unknown slave");
+        return;
+    }
+    m_framework *f = m_framework_find(m, u->framework_id.value);
+    if (!f) {
+        m_count("master/invalid_status_updates");
+        m_drop(m, msg, "status update for an unknown framework");
+        return;
+    }
+    char key[2 * WIRE_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", f->id, u->status.task_id.value);
+    m_task *t = act_map_get(s->tasks, key);
+    if (t) apply_update(t, u);
+    m_count("master/valid_status_updates");
+    VLOG(1, "Status update %s for task %s of framework %s from slave %s",
+         wire_task_state_name(u->status.state), u->status.task_id.value, f->id, s->id);
+    if (f->connected) m_send(m, &f->pid, WIRE_DESC(status_update_message), um);
+}
+
+static void on_ack(master *m, const act_msg *msg, void *decoded)
+{
+    wire_status_update_acknowledgement_message *a = decoded;
+    m_framework *f = m_framework_find(m, a->framework_id.value);
+    if (!f || !act_pid_equal(&f->pid, &msg->from)) {
+        m_drop(m, msg, "acknowledgement not from the framework's scheduler");
+        return;
+    }
+    m_slave *s = m_slave_find(m, a->slave_id.value);
+    if (!s) {
+        m_drop(m, msg, "acknowledgement for an unknown slave");
+        return;
+    }
+    if (s->connected) m_send(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), a);
+    char key[2 * WIRE_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", f->id, a->task_id.value);
+    m_task *t = act_map_get(s->tasks, key);
+    wire_uuid uuid;
+    if (t && t->terminal && wire_uuid_from_bytes(a->uuid.data, a->uuid.len, &uuid) == 0 &&
+        wire_uuid_equal(&uuid, &t->terminal_uuid))
+        m_task_remove(m, t);
+}
+
+/* ---- kill, reconcile, messages ----------------------------------------------------------- */
+
+static m_framework *own(master *m, const act_msg *msg, const char *framework_id)
+{
+    m_framework *f = m_framework_find(m, framework_id);
+    if (!f || !act_pid_equal(&f->pid, &msg->from)) {
+        m_drop(m, msg, "not from the framework's scheduler");
+        return NULL;
+    }
+    return f;
+}
+
+static void on_kill(master *m, const act_msg *msg, void *decoded)
+{
+    wire_kill_task_message *k = decoded;
+    m_framework *f = own(m, msg, k->framework_id.value);
+    if (!f) return;
+    m_task *t = act_map_get(f->tasks, k->task_id.value);
+    if (!t) {
+        LOG_WARNING("Framework %s asked to kill unknown task %s", f->id, k->task_id.value);
+        m_send_status(m, &f->pid, f->id, NULL, k->task_id.value, WIRE_TASK_LOST,
+                      "Attempted to kill an unknown task", false);
+        return;
+    }
+    m_slave *s = m_slave_find(m, t->slave_id);
+    LOG_INFO("Asking slave %s to kill task %s of framework %s", t->slave_id, k->task_id.value,
+             f->id);
+    if (s && s->connected) m_send(m, &s->pid, WIRE_DESC(kill_task_message), k);
+}
+
+static void answer_latest(master *m, m_framework *f, const m_task *t)
+{
+    send_update(m, &f->pid, f->id, t->slave_id, t->t->task_id.value, t->t->state,
+                "Reconciliation: latest task state", NULL);
+}
+
+static void on_reconcile(master *m, const act_msg *msg, void *decoded)
+{
+    wire_reconcile_tasks_message *r = decoded;
+    m_framework *f = own(m, msg, r->framework_id.value);
+    if (!f) return;
+    if (r->statuses_count == 0) {
+        m_task *t;
+        for (size_t it = 0; act_map_next(f->tasks, &it, NULL, (void **)&t);)
+            answer_latest(m, f, t);
+        return;
+    }
+    for (size_t i = 0; i < r->statuses_count; i++) {
+        const char *id = r->statuses[i].task_id.value;
+        m_task *t = act_map_get(f->tasks, id);
+        if (t)
+            answer_latest(m, f, t);
+        else
+            send_update(m, &f->pid, f->id, NULL, id, WIRE_TASK_LOST,
+                        "Reconciliation: task is unknown to the master", NULL);
+    }
+}
+
+static void on_framework_to_executor(master *m, const act_msg *msg, void *decoded)
+{
+    wire_framework_to_executor_message *fm = decoded;
+    m_framework *f = own(m, msg, fm->framework_id.value);
+    if (!f) return;
+    m_slave *s = m_slave_find(m, fm->slave_id.value);
+    if (!s || !s->connected) {
+        m_drop(m, msg, "framework message for an unknown or disconnected slave");
+        return;
+    }
+    m_send(m, &s->pid, WIRE_DESC(framework_to_executor_message), fm);
+}
+
+static void on_executor_to_framework(master *m, const act_msg *msg, void *decoded)
+{
+    wire_executor_to_framework_message *em = decoded;
+    m_slave *s = m_slave_find(m, em->slave_id.value);
+    m_framework *f = m_framework_find(m, em->framework_id.value);
+    if (!s || !act_pid_equal(&s->pid, &msg->from) || !f || !f->connected) {
+        m_drop(m, msg, "executor message from an unknown slave or for an absent framework");
+        return;
+    }
+    m_send(m, &f->pid, WIRE_DESC(executor_to_framework_message), em);
+}
+
+/* ---- executors --------------------------------------------------------------------------- */
+
+void m_executor_add(master *m, m_slave *s, const char *framework_id,
+                    const wire_executor_info *info)
+{
+    char key[2 * WIRE_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", framework_id, info->executor_id.value);
+    if (act_map_get(s->executors, key)) return;
+    m_executor *e = act_calloc(1, sizeof *e);
+    e->msg = wire_copy(WIRE_DESC(executor_info), info);
+    e->info = e->msg->root;
+    if (!e->info->framework_id) {
+        e->info->framework_id = wire_alloc(e->msg, sizeof *e->info->framework_id);
+        e->info->framework_id->value = wire_strdup(e->msg, framework_id);
+    }
+    snprintf(e->framework_id, sizeof e->framework_id, "%s", framework_id);
+    res_from_wire(info->resources, info->resources_count, &e->resources, NULL, 0);
+    act_map_put(s->executors, key, e);
+    add_used(m, framework_id, s, &e->resources);
+}
+
+void m_executor_remove(master *m, m_slave *s, const char *key)
+{
+    m_executor *e = act_map_remove(s->executors, key);
+    if (!e) return;
+    sub_used(m, e->framework_id, s, &e->resources);
+    if (!res_empty(&e->resources)) {
+        alloc_event *ev = alloc_event_new(ALLOC_RECOVER, e->framework_id, s->id);
+        res_copy(&ev->resources, &e->resources);
+        m_alloc(m, ev);
+    }
+    wire_msg_free(e->msg);
+    res_free(&e->resources);
+    free(e);
+}
+
+static void on_exited_executor(master *m, const act_msg *msg, void *decoded)
+{
+    wire_exited_executor_message *x = decoded;
+    m_slave *s = m_slave_find(m, x->slave_id.value);
+    if (!s || !act_pid_equal(&s->pid, &msg->from)) {
+        m_drop(m, msg, "not from that slave");
+        return;
+    }
+    char key[2 * WIRE_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", x->framework_id.value, x->executor_id.value);
+    LOG_INFO("Executor %s of framework %s on slave %s exited with status %d",
+             x->executor_id.value, x->framework_id.value, s->id, x->status);
+    m_executor_remove(m, s, key);
+    m_framework *f = m_framework_find(m, x->framework_id.value);
+    if (f && f->connected) m_send(m, &f->pid, WIRE_DESC(exited_executor_message), x);
+}
+
+void m_task_handlers(act_actor *a)
+{
+    m_handle(a, WIRE_DESC(status_update_message), on_status_update);
+    m_handle(a, WIRE_DESC(status_update_acknowledgement_message), on_ack);
+    m_handle(a, WIRE_DESC(kill_task_message), on_kill);
+    m_handle(a, WIRE_DESC(reconcile_tasks_message), on_reconcile);
+    m_handle(a, WIRE_DESC(framework_to_executor_message), on_framework_to_executor);
+    m_handle(a, WIRE_DESC(executor_to_framework_message), on_executor_to_framework);
+    m_handle(a, WIRE_DESC(exited_executor_message), on_exited_executor);
+}

@@ -1,0 +1,696 @@
+/*
+ * test_master.c - the master and its allocator in one process with a paused clock, driven
+ * at the message level by fake slaves and fake schedulers (tests/support/fake.h): slave and
+ * framework registration, offers, launches valid and invalid, status updates and their
+ * acknowledgements, kills, reconciliation, declines and filters, reservations, offer
+ * timeouts, slave health, framework failover, and hostile input.
+ */
+#include "master/master_int.h"
+#include "tests/support/fake.h"
+#include "tests/support/testutil.h"
+
+#include <check.h>
+#include <string.h>
+#include <unistd.h>
+
+static act_pid master_pid;
+
+static const char *const slave_names[] = {
+    MI(SlaveRegisteredMessage), MI(SlaveReregisteredMessage), MI(RunTaskMessage),
+    MI(KillTaskMessage), MI(PingSlaveMessage), MI(StatusUpdateAcknowledgementMessage),
+    MI(ShutdownFrameworkMessage), MI(ShutdownMessage), MI(FrameworkToExecutorMessage), NULL};
+
+static const char *const sched_names[] = {
+    MI(FrameworkRegisteredMessage), MI(FrameworkReregisteredMessage),
+    MI(ResourceOffersMessage), MI(RescindResourceOfferMessage), MI(StatusUpdateMessage),
+    MI(LostSlaveMessage), MI(FrameworkErrorMessage), MI(ExitedExecutorMessage),
+    MI(ExecutorToFrameworkMessage), NULL};
+
+static void settle(void)
+{
+    ck_assert_int_eq(act_clock_settle(), 0);
+}
+
+static void start(master_config *cfg)
+{
+    act_clock_pause();
+    tu_runtime_start(2);
+    master_config def;
+    if (!cfg) {
+        master_config_default(&def);
+        cfg = &def;
+    }
+    cfg->allocator_loop = 1;
+    ck_assert_int_eq(master_spawn(cfg, &master_pid), 0);
+    settle();
+}
+
+static void stop(void)
+{
+    act_shutdown();
+    act_clock_resume();
+}
+
+/* ---- fake slaves ------------------------------------------------------------------------- */
+
+static fake *slave_up(const char *name, const char *hostname, const char *resources,
+                      bool checkpoint)
+{
+    fake *s = fake_spawn(name, 0, slave_names);
+    fake_autoreply(s, MI(PingSlaveMessage), MI(PongSlaveMessage));
+    wire_msg *m = wire_new(WIRE_DESC(register_slave_message));
+    wire_register_slave_message *r = m->root;
+    r->slave.hostname = wire_strdup(m, hostname);
+    r->slave.has_checkpoint = true;
+    r->slave.checkpoint = checkpoint;
+    res_set set = {0};
+    char err[256];
+    ck_assert_int_eq(res_parse_text(resources, "*", &set, err, sizeof err), 0);
+    res_to_wire(&set, m, &r->slave.resources, &r->slave.resources_count);
+    res_free(&set);
+    fake_send(s, &master_pid, WIRE_DESC(register_slave_message), r);
+    wire_msg_free(m);
+    settle();
+    ck_assert_uint_eq(fake_count(s, MI(SlaveRegisteredMessage)), 1);
+    return s;
+}
+
+static char *slave_id_of(fake *s)
+{
+    static char id[WIRE_ID_MAX];
+    wire_msg *m = fake_last(s, MI(SlaveRegisteredMessage), WIRE_DESC(slave_registered_message));
+    ck_assert_ptr_nonnull(m);
+    snprintf(id, sizeof id, "%s", ((wire_slave_registered_message *)m->root)->slave_id.value);
+    wire_msg_free(m);
+    return id;
+}
+
+/* ---- fake schedulers --------------------------------------------------------------------- */
+
+typedef struct fw {
+    fake *f;
+    char id[WIRE_ID_MAX];
+} fw;
+
+static fw framework_up(const char *name, const char *role, double failover_timeout)
+{
+    fw out = {fake_spawn(name, 0, sched_names), ""};
+    wire_register_framework_message r = {0};
+    r.framework.user = "tester";
+    r.framework.name = (char *)name;
+    r.framework.has_role = role != NULL;
+    r.framework.role = (char *)(role ? role : "*");
+    r.framework.has_failover_timeout = true;
+    r.framework.failover_timeout = failover_timeout;
+    fake_send(out.f, &master_pid, WIRE_DESC(register_framework_message), &r);
+    settle();
+    wire_msg *m = fake_last(out.f, MI(FrameworkRegisteredMessage),
+                            WIRE_DESC(framework_registered_message));
+    ck_assert_ptr_nonnull(m);
+    snprintf(out.id, sizeof out.id, "%s",
+             ((wire_framework_registered_message *)m->root)->framework_id.value);
+    wire_msg_free(m);
+    return out;
+}
+
+/* The offers of the n-th ResourceOffersMessage (free with wire_msg_free). */
+static wire_msg *offers(fw *f, size_t nth)
+{
+    return fake_nth(f->f, MI(ResourceOffersMessage), WIRE_DESC(resource_offers_message), nth);
+}
+
+static wire_resource_offers_message *ro(wire_msg *m)
+{
+    return m->root;
+}
+
+static double offered(const wire_offer *o, const char *name)
+{
+    res_set s = {0};
+    ck_assert_int_eq(res_from_wire(o->resources, o->resources_count, &s, NULL, 0), 0);
+    double v = res_scalar(&s, name);
+    res_free(&s);
+    return v;
+}
+
+/* Launches tasks on offer `offer_id`; each task is "id resources" with a command. */
+static void launch(fw *f, const char *offer_id, const char *slave_id, const char **tasks,
+                   size_t n, double refuse)
+{
+    wire_msg *m = wire_new(WIRE_DESC(launch_tasks_message));
+    wire_launch_tasks_message *l = m->root;
+    l->framework_id.value = f->id;
+    l->offer_ids = wire_alloc_array(m, WIRE_DESC(offer_id), 1);
+    l->offer_ids_count = 1;
+    l->offer_ids[0].value = wire_strdup(m, offer_id);
+    l->filters.has_refuse_seconds = true;
+    l->filters.refuse_seconds = refuse;
+    l->tasks = wire_alloc_array(m, WIRE_DESC(task_info), n);
+    l->tasks_count = n;
+    for (size_t i = 0; i < n; i++) {
+        char id[64], res[256];
+        ck_assert_int_eq(sscanf(tasks[i], "%63s %255s", id, res), 2);
+        wire_task_info *t = &l->tasks[i];
+        t->name = wire_strdup(m, id);
+        t->task_id.value = wire_strdup(m, id);
+        t->slave_id.value = wire_strdup(m, slave_id);
+        res_set s = {0};
+        ck_assert_int_eq(res_parse_text(res, "*", &s, NULL, 0), 0);
+        res_to_wire(&s, m, &t->resources, &t->resources_count);
+        res_free(&s);
+        t->command = wire_alloc(m, sizeof *t->command);
+        t->command->has_value = true;
+        t->command->value = wire_strdup(m, "sleep 1000");
+    }
+    fake_send(f->f, &master_pid, WIRE_DESC(launch_tasks_message), l);
+    wire_msg_free(m);
+    settle();
+}
+
+static void decline(fw *f, const char *offer_id, const char *slave_id, double refuse)
+{
+    launch(f, offer_id, slave_id, NULL, 0, refuse);
+}
+
+/* The state of the last status update the scheduler got for task_id, or -1. */
+static int last_state(fw *f, const char *task_id, char *message, size_t n)
+{
+    size_t count = fake_count(f->f, MI(StatusUpdateMessage));
+    for (size_t i = count; i-- > 0;) {
+        wire_msg *m = fake_nth(f->f, MI(StatusUpdateMessage), WIRE_DESC(status_update_message), i);
+        wire_status_update_message *u = m->root;
+        int state = -1;
+        if (strcmp(u->update.status.task_id.value, task_id) == 0) {
+            state = (int)u->update.status.state;
+            if (message) snprintf(message, n, "%s", u->update.status.message);
+        }
+        wire_msg_free(m);
+        if (state >= 0) return state;
+    }
+    return -1;
+}
+
+/* The slave reports a status for a task; returns the uuid it used. */
+static wire_uuid slave_update(fake *s, const char *framework_id, const char *slave_id,
+                              const char *task_id, wire_task_state state)
+{
+    wire_uuid uuid;
+    wire_uuid_random(&uuid);
+    wire_slave_id sid = {(char *)slave_id};
+    wire_status_update_message u = {0};
+    u.update.framework_id.value = (char *)framework_id;
+    u.update.slave_id = &sid;
+    u.update.status.task_id.value = (char *)task_id;
+    u.update.status.state = state;
+    u.update.timestamp = act_now();
+    u.update.uuid.data = uuid.bytes;
+    u.update.uuid.len = sizeof uuid.bytes;
+    char pid[ACT_PID_STRLEN];
+    act_pid me = fake_pid(s);
+    u.has_pid = true;
+    u.pid = act_pid_format(&me, pid, sizeof pid);
+    fake_send(s, &master_pid, WIRE_DESC(status_update_message), &u);
+    settle();
+    return uuid;
+}
+
+static void ack(fw *f, const char *slave_id, const char *task_id, const wire_uuid *uuid)
+{
+    wire_status_update_acknowledgement_message a = {
+        .slave_id = {(char *)slave_id}, .framework_id = {f->id}, .task_id = {(char *)task_id},
+        .uuid = {(uint8_t *)uuid->bytes, sizeof uuid->bytes}};
+    fake_send(f->f, &master_pid, WIRE_DESC(status_update_acknowledgement_message), &a);
+    settle();
+}
+
+static double gauge(const char *name)
+{
+    act_buf out = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/metrics/snapshot", &out), 200);
+    char key[128];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    /* keys are written with escaped slashes */
+    char esc[160], *k = esc;
+    for (const char *p = key; *p; p++) {
+        if (*p == '/') *k++ = '\\';
+        *k++ = *p;
+    }
+    *k = '\0';
+    char *at = strstr(out.data, esc);
+    double v = at ? strtod(at + strlen(esc), NULL) : -1;
+    act_buf_free(&out);
+    return v;
+}
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+START_TEST(test_registered_framework_gets_the_slave_in_an_offer)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096;disk:1000;ports:[31000-32000]", true);
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(ro(m)->offers_count, 1);
+    const wire_offer *o = &ro(m)->offers[0];
+    ck_assert_str_eq(o->slave_id.value, slave_id_of(s));
+    ck_assert_str_eq(o->framework_id.value, f.id);
+    ck_assert_str_eq(o->hostname, "host1");
+    ck_assert_double_eq(offered(o, "cpus"), 4);
+    ck_assert_double_eq(offered(o, "mem"), 4096);
+    ck_assert_uint_eq(ro(m)->pids_count, 1);
+    wire_msg_free(m);
+    ck_assert(strstr(f.id, "-0000") != NULL);
+    stop();
+}
+END_TEST
+
+START_TEST(test_partial_accept_returns_the_rest)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    const char *task[] = {"t1 cpus:1;mem:512"};
+    launch(&f, ro(m)->offers[0].id.value, sid, task, 1, 0);
+    wire_msg_free(m);
+    ck_assert_uint_eq(fake_count(s, MI(RunTaskMessage)), 1);
+    wire_msg *run = fake_last(s, MI(RunTaskMessage), WIRE_DESC(run_task_message));
+    ck_assert_str_eq(((wire_run_task_message *)run->root)->task.task_id.value, "t1");
+    wire_msg_free(run);
+    act_clock_advance(1.0); /* the next allocation cycle */
+    settle();
+    m = offers(&f, 1);
+    ck_assert_ptr_nonnull(m);
+    /* the task and its command executor (0.1 cpus, 32 MB) stay used */
+    ck_assert_double_eq_tol(offered(&ro(m)->offers[0], "cpus"), 2.9, 1e-9);
+    ck_assert_double_eq_tol(offered(&ro(m)->offers[0], "mem"), 4096 - 512 - 32, 1e-9);
+    wire_msg_free(m);
+    stop();
+}
+END_TEST
+
+START_TEST(test_decline_filters_the_slave_for_refuse_seconds_and_revive_clears_it)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    decline(&f, ro(m)->offers[0].id.value, sid, 10);
+    wire_msg_free(m);
+    for (int i = 0; i < 9; i++) { /* cycles every second: nothing for 9 s */
+        act_clock_advance(1.0);
+        settle();
+    }
+    ck_assert_uint_eq(fake_count(f.f, MI(ResourceOffersMessage)), 1);
+    act_clock_advance(1.5);
+    settle();
+    ck_assert_uint_eq(fake_count(f.f, MI(ResourceOffersMessage)), 2);
+    /* decline again, then revive: offered at once */
+    m = offers(&f, 1);
+    decline(&f, ro(m)->offers[0].id.value, sid, 100);
+    wire_msg_free(m);
+    act_clock_advance(1.0);
+    settle();
+    ck_assert_uint_eq(fake_count(f.f, MI(ResourceOffersMessage)), 2);
+    wire_revive_offers_message rv = {.framework_id = {f.id}};
+    fake_send(f.f, &master_pid, WIRE_DESC(revive_offers_message), &rv);
+    settle();
+    act_clock_advance(1.0);
+    settle();
+    ck_assert_uint_eq(fake_count(f.f, MI(ResourceOffersMessage)), 3);
+    stop();
+}
+END_TEST
+
+START_TEST(test_reserved_resources_reach_only_their_role)
+{
+    master_config cfg;
+    master_config_default(&cfg);
+    start(&cfg);
+    slave_up("slave(1)", "host1", "cpus(prod):2;mem(prod):1024;cpus:2;mem:1024", true);
+    fw other = framework_up("other", "dev", 0);
+    wire_msg *m = offers(&other, 0);
+    ck_assert_ptr_nonnull(m);
+    for (size_t i = 0; i < ro(m)->offers[0].resources_count; i++)
+        ck_assert_str_eq(ro(m)->offers[0].resources[i].role, "*");
+    ck_assert_double_eq(offered(&ro(m)->offers[0], "cpus"), 2);
+    wire_msg_free(m);
+    fw prod = framework_up("prod", "prod", 0);
+    act_clock_advance(1.0);
+    settle();
+    m = offers(&prod, 0);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_double_eq(offered(&ro(m)->offers[0], "cpus"), 2); /* its reservation */
+    for (size_t i = 0; i < ro(m)->offers[0].resources_count; i++)
+        ck_assert_str_eq(ro(m)->offers[0].resources[i].role, "prod");
+    wire_msg_free(m);
+    stop();
+}
+END_TEST
+
+START_TEST(test_invalid_launches_get_task_error_or_lost_with_a_reason)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX], msg[512];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    char oid[WIRE_ID_MAX];
+    snprintf(oid, sizeof oid, "%s", ro(m)->offers[0].id.value);
+    wire_msg_free(m);
+    const char *tasks[] = {"ok cpus:1;mem:128", "ok cpus:1;mem:128", "big cpus:10;mem:128",
+                           "bad/id cpus:1;mem:128"};
+    launch(&f, oid, sid, tasks, 4, 0);
+    ck_assert_int_eq(last_state(&f, "big", msg, sizeof msg), WIRE_TASK_ERROR);
+    ck_assert(strstr(msg, "more resources"));
+    ck_assert_int_eq(last_state(&f, "bad/id", msg, sizeof msg), WIRE_TASK_ERROR);
+    ck_assert(strstr(msg, "invalid"));
+    ck_assert_int_eq(last_state(&f, "ok", msg, sizeof msg), WIRE_TASK_ERROR);
+    ck_assert(strstr(msg, "duplicate"));
+    ck_assert_uint_eq(fake_count(s, MI(RunTaskMessage)), 1);
+    /* the offer is gone now: launching on it again loses the task */
+    const char *again[] = {"late cpus:1;mem:128"};
+    launch(&f, oid, sid, again, 1, 0);
+    ck_assert_int_eq(last_state(&f, "late", msg, sizeof msg), WIRE_TASK_LOST);
+    ck_assert(strstr(msg, "no longer valid"));
+    stop();
+}
+END_TEST
+
+START_TEST(test_status_updates_reach_the_scheduler_and_acks_reach_the_slave)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    const char *task[] = {"t1 cpus:1;mem:512"};
+    launch(&f, ro(m)->offers[0].id.value, sid, task, 1, 0);
+    wire_msg_free(m);
+    ck_assert_double_eq(gauge("master/tasks_staging"), 1);
+    wire_uuid u1 = slave_update(s, f.id, sid, "t1", WIRE_TASK_RUNNING);
+    ck_assert_int_eq(last_state(&f, "t1", NULL, 0), WIRE_TASK_RUNNING);
+    ck_assert_double_eq(gauge("master/tasks_running"), 1);
+    ack(&f, sid, "t1", &u1);
+    wire_msg *a = fake_last(s, MI(StatusUpdateAcknowledgementMessage),
+                            WIRE_DESC(status_update_acknowledgement_message));
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(memcmp(((wire_status_update_acknowledgement_message *)a->root)->uuid.data,
+                            u1.bytes, 16), 0);
+    wire_msg_free(a);
+    wire_uuid u2 = slave_update(s, f.id, sid, "t1", WIRE_TASK_FINISHED);
+    ck_assert_int_eq(last_state(&f, "t1", NULL, 0), WIRE_TASK_FINISHED);
+    ck_assert_double_eq(gauge("master/cpus_used"), 1.1); /* held until acknowledged */
+    ack(&f, sid, "t1", &u2);
+    ck_assert_double_eq(gauge("master/cpus_used"), 0);
+    ck_assert_double_eq(gauge("master/valid_status_updates"), 2);
+    stop();
+}
+END_TEST
+
+START_TEST(test_kill_goes_to_the_slave_and_unknown_tasks_are_lost)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    const char *task[] = {"t1 cpus:1;mem:512"};
+    launch(&f, ro(m)->offers[0].id.value, sid, task, 1, 0);
+    wire_msg_free(m);
+    wire_kill_task_message k = {.framework_id = {f.id}, .task_id = {"t1"}};
+    fake_send(f.f, &master_pid, WIRE_DESC(kill_task_message), &k);
+    wire_kill_task_message k2 = {.framework_id = {f.id}, .task_id = {"nope"}};
+    fake_send(f.f, &master_pid, WIRE_DESC(kill_task_message), &k2);
+    settle();
+    ck_assert_uint_eq(fake_count(s, MI(KillTaskMessage)), 1);
+    ck_assert_int_eq(last_state(&f, "nope", NULL, 0), WIRE_TASK_LOST);
+    stop();
+}
+END_TEST
+
+START_TEST(test_reconciliation_answers_every_task)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    const char *tasks[] = {"a cpus:1;mem:128", "b cpus:1;mem:128"};
+    launch(&f, ro(m)->offers[0].id.value, sid, tasks, 2, 0);
+    wire_msg_free(m);
+    slave_update(s, f.id, sid, "a", WIRE_TASK_RUNNING);
+    fake_clear(f.f);
+    wire_reconcile_tasks_message all = {.framework_id = {f.id}};
+    fake_send(f.f, &master_pid, WIRE_DESC(reconcile_tasks_message), &all);
+    settle();
+    ck_assert_uint_eq(fake_count(f.f, MI(StatusUpdateMessage)), 2);
+    ck_assert_int_eq(last_state(&f, "a", NULL, 0), WIRE_TASK_RUNNING);
+    ck_assert_int_eq(last_state(&f, "b", NULL, 0), WIRE_TASK_STAGING);
+    fake_clear(f.f);
+    wire_task_status st[2] = {{.task_id = {"b"}, .state = WIRE_TASK_RUNNING},
+                              {.task_id = {"ghost"}, .state = WIRE_TASK_RUNNING}};
+    wire_reconcile_tasks_message some = {.framework_id = {f.id}, .statuses = st,
+                                         .statuses_count = 2};
+    fake_send(f.f, &master_pid, WIRE_DESC(reconcile_tasks_message), &some);
+    settle();
+    ck_assert_int_eq(last_state(&f, "b", NULL, 0), WIRE_TASK_STAGING);
+    ck_assert_int_eq(last_state(&f, "ghost", NULL, 0), WIRE_TASK_LOST);
+    stop();
+}
+END_TEST
+
+START_TEST(test_offer_timeout_rescinds_the_offer)
+{
+    master_config cfg;
+    master_config_default(&cfg);
+    cfg.offer_timeout = 30;
+    cfg.allocation_interval = 1000; /* no periodic cycle to muddle the count */
+    start(&cfg);
+    slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    char oid[WIRE_ID_MAX];
+    snprintf(oid, sizeof oid, "%s", ro(m)->offers[0].id.value);
+    wire_msg_free(m);
+    act_clock_advance(29);
+    settle();
+    ck_assert_uint_eq(fake_count(f.f, MI(RescindResourceOfferMessage)), 0);
+    act_clock_advance(2);
+    settle();
+    wire_msg *r = fake_last(f.f, MI(RescindResourceOfferMessage),
+                            WIRE_DESC(rescind_resource_offer_message));
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(((wire_rescind_resource_offer_message *)r->root)->offer_id.value, oid);
+    wire_msg_free(r);
+    stop();
+}
+END_TEST
+
+START_TEST(test_slave_that_stops_answering_pings_is_removed_and_its_tasks_lost)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    const char *task[] = {"t1 cpus:1;mem:512"};
+    launch(&f, ro(m)->offers[0].id.value, sid, task, 1, 0);
+    wire_msg_free(m);
+    for (int i = 0; i < 3; i++) { /* pinged and answering: kept */
+        act_clock_advance(15);
+        settle();
+    }
+    ck_assert_uint_eq(fake_count(s, MI(PingSlaveMessage)), 3);
+    ck_assert_uint_eq(fake_count(f.f, MI(LostSlaveMessage)), 0);
+    fake_mute(s, true);
+    for (int i = 0; i < 6; i++) {
+        act_clock_advance(15);
+        settle();
+    }
+    ck_assert_uint_eq(fake_count(f.f, MI(LostSlaveMessage)), 1);
+    ck_assert_int_eq(last_state(&f, "t1", NULL, 0), WIRE_TASK_LOST);
+    ck_assert_uint_eq(fake_count(s, MI(ShutdownMessage)), 1);
+    ck_assert_double_eq(gauge("master/slave_removals"), 1);
+    ck_assert_double_eq(gauge("master/slaves_active"), 0);
+    stop();
+}
+END_TEST
+
+static void failover_case(double timeout, double wait, bool expect_kept)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, timeout);
+    wire_msg *m = offers(&f, 0);
+    const char *task[] = {"t1 cpus:1;mem:512"};
+    launch(&f, ro(m)->offers[0].id.value, sid, task, 1, 0);
+    wire_msg_free(m);
+    act_pid old = fake_pid(f.f);
+    act_terminate(&old); /* the scheduler goes away */
+    settle();
+    act_clock_advance(wait);
+    settle();
+    fw again = {fake_spawn("sched2", 0, sched_names), ""};
+    snprintf(again.id, sizeof again.id, "%s", f.id);
+    wire_framework_id fid = {f.id};
+    wire_reregister_framework_message r = {.failover = true};
+    r.framework.user = "tester";
+    r.framework.name = "sched1";
+    r.framework.id = &fid;
+    fake_send(again.f, &master_pid, WIRE_DESC(reregister_framework_message), &r);
+    settle();
+    if (expect_kept) {
+        ck_assert_uint_eq(fake_count(again.f, MI(FrameworkReregisteredMessage)), 1);
+        ck_assert_uint_eq(fake_count(s, MI(ShutdownFrameworkMessage)), 0);
+        ck_assert_double_eq(gauge("master/tasks_staging"), 1);
+    } else {
+        ck_assert_uint_eq(fake_count(s, MI(ShutdownFrameworkMessage)), 1);
+        ck_assert_uint_eq(fake_count(again.f, MI(FrameworkErrorMessage)), 1);
+        ck_assert_double_eq(gauge("master/tasks_staging"), 0);
+    }
+    stop();
+}
+
+START_TEST(test_framework_failover_within_the_timeout_keeps_its_tasks)
+{
+    failover_case(60, 30, true);
+}
+END_TEST
+
+START_TEST(test_framework_failover_after_the_timeout_kills_its_tasks)
+{
+    failover_case(60, 61, false);
+}
+END_TEST
+
+START_TEST(test_failover_takeover_tells_the_old_scheduler)
+{
+    start(NULL);
+    fw f = framework_up("sched1", NULL, 60);
+    fake *other = fake_spawn("sched2", 0, sched_names);
+    wire_framework_id fid = {f.id};
+    wire_reregister_framework_message r = {.failover = true};
+    r.framework.user = "tester";
+    r.framework.name = "sched1";
+    r.framework.id = &fid;
+    fake_send(other, &master_pid, WIRE_DESC(reregister_framework_message), &r);
+    settle();
+    ck_assert_uint_eq(fake_count(other, MI(FrameworkReregisteredMessage)), 1);
+    wire_msg *e = fake_last(f.f, MI(FrameworkErrorMessage), WIRE_DESC(framework_error_message));
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(((wire_framework_error_message *)e->root)->message, "Framework failed over");
+    wire_msg_free(e);
+    stop();
+}
+END_TEST
+
+START_TEST(test_roles_whitelist_refuses_other_roles)
+{
+    master_config cfg;
+    master_config_default(&cfg);
+    char *roles[] = {"prod"};
+    cfg.roles = roles;
+    cfg.nroles = 1;
+    start(&cfg);
+    fake *f = fake_spawn("sched1", 0, sched_names);
+    wire_register_framework_message r = {0};
+    r.framework.user = "u";
+    r.framework.name = "n";
+    r.framework.has_role = true;
+    r.framework.role = "dev";
+    fake_send(f, &master_pid, WIRE_DESC(register_framework_message), &r);
+    settle();
+    ck_assert_uint_eq(fake_count(f, MI(FrameworkRegisteredMessage)), 0);
+    ck_assert_uint_eq(fake_count(f, MI(FrameworkErrorMessage)), 1);
+    stop();
+}
+END_TEST
+
+START_TEST(test_hostile_messages_leave_the_master_serving)
+{
+    start(NULL);
+    fake *evil = fake_spawn("evil", 0, sched_names);
+    static const uint8_t huge_map[] = {0xdf, 0xff, 0xff, 0xff, 0xff, 0x00};
+    static const uint8_t wrong[] = {0x81, 0xa9, 'f', 'r', 'a', 'm', 'e', 'w', 'o', 'r', 'k', 0x05};
+    fake_send_raw(evil, &master_pid, MI(RegisterFrameworkMessage), "garbage", 7);
+    fake_send_raw(evil, &master_pid, MI(RegisterFrameworkMessage), huge_map, sizeof huge_map);
+    fake_send_raw(evil, &master_pid, MI(LaunchTasksMessage), wrong, sizeof wrong);
+    fake_send_raw(evil, &master_pid, MI(StatusUpdateMessage), "", 0);
+    fake_send_raw(evil, &master_pid, MI(RegisterSlaveMessage), huge_map, 3);
+    fake_send_raw(evil, &master_pid, "mesos.internal.NoSuchMessage", "x", 1);
+    settle();
+    ck_assert_double_eq(gauge("master/dropped_messages"), 5);
+    /* and over the network */
+    int fd = tu_connect(act_port());
+    static const char req[] = "POST /master/mesos.internal.RegisterSlaveMessage HTTP/1.1\r\n"
+                              "Libprocess-From: x@127.0.0.1:1\r\nContent-Length: 2\r\n\r\n\xdc\xff"
+                              "GET /master/health HTTP/1.1\r\n\r\n";
+    ck_assert_int_eq(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    close(fd);
+    settle();
+    ck_assert_int_eq(tu_http_get(act_port(), "/master/health", NULL), 200);
+    fw f = framework_up("sched1", NULL, 0); /* still works */
+    ck_assert(f.id[0]);
+    stop();
+}
+END_TEST
+
+START_TEST(test_state_json_lists_frameworks_slaves_and_tasks)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    const char *task[] = {"t1 cpus:1;mem:512"};
+    launch(&f, ro(m)->offers[0].id.value, sid, task, 1, 0);
+    wire_msg_free(m);
+    act_buf out = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/master/state.json", &out), 200);
+    ck_assert(strstr(out.data, "\"activated_slaves\":1"));
+    ck_assert(strstr(out.data, "\"hostname\":\"host1\""));
+    ck_assert(strstr(out.data, "\"name\":\"sched1\""));
+    ck_assert(strstr(out.data, "\"state\":\"TASK_STAGING\""));
+    act_buf_free(&out);
+    stop();
+}
+END_TEST
+
+Suite *master_suite(void)
+{
+    Suite *s = suite_create("master");
+    TCase *tc = tcase_create("cluster");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_registered_framework_gets_the_slave_in_an_offer);
+    tcase_add_test(tc, test_partial_accept_returns_the_rest);
+    tcase_add_test(tc, test_decline_filters_the_slave_for_refuse_seconds_and_revive_clears_it);
+    tcase_add_test(tc, test_reserved_resources_reach_only_their_role);
+    tcase_add_test(tc, test_invalid_launches_get_task_error_or_lost_with_a_reason);
+    tcase_add_test(tc, test_status_updates_reach_the_scheduler_and_acks_reach_the_slave);
+    tcase_add_test(tc, test_kill_goes_to_the_slave_and_unknown_tasks_are_lost);
+    tcase_add_test(tc, test_reconciliation_answers_every_task);
+    tcase_add_test(tc, test_offer_timeout_rescinds_the_offer);
+    tcase_add_test(tc, test_slave_that_stops_answering_pings_is_removed_and_its_tasks_lost);
+    tcase_add_test(tc, test_framework_failover_within_the_timeout_keeps_its_tasks);
+    tcase_add_test(tc, test_framework_failover_after_the_timeout_kills_its_tasks);
+    tcase_add_test(tc, test_failover_takeover_tells_the_old_scheduler);
+    tcase_add_test(tc, test_roles_whitelist_refuses_other_roles);
+    tcase_add_test(tc, test_hostile_messages_leave_the_master_serving);
+    tcase_add_test(tc, test_state_json_lists_frameworks_slaves_and_tasks);
+    suite_add_tcase(s, tc);
+    return s;
+}
