@@ -121,7 +121,8 @@ check: check-build
 # ---- benchmarks (release flags) ------------------------------------------------------------
 $(BUILD)/bench/%: tests/bench/%.c $(REL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -o $@ $< $(REL_LIBS) $(LDLIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $< $(REL_LIBS) $(LDLIBS)
 
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 .PHONY: bench

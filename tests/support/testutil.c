@@ -11,6 +11,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void tu_counter_init(tu_counter *c)
@@ -148,4 +151,100 @@ int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *bo
 int tu_http_get(uint16_t port, const char *path, act_buf *body)
 {
     return tu_http_get_head(port, path, NULL, body);
+}
+
+uint16_t tu_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001u)};
+    socklen_t len = sizeof sa;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+int tu_spawn(char *const argv[], const char *log_path)
+{
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    if (log_path) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+    }
+    execv(argv[0], argv);
+    _exit(127);
+}
+
+int tu_stop(int pid, int sig, double secs)
+{
+    if (pid <= 0) return -1;
+    kill(pid, sig);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) return status;
+        if (r < 0) return -1;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double elapsed = (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9;
+        if (elapsed > secs) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        struct timespec ts = {0, 5000000}; /* polling the exit, not waiting for an event */
+        nanosleep(&ts, NULL);
+    }
+}
+
+bool tu_wait_http(uint16_t port, const char *path, double secs)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (tu_http_get(port, path, NULL) == 200) return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > secs)
+            return false;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+const char *tu_bin(const char *name)
+{
+    static char path[4096];
+#ifdef TEST_BIN_DIR
+    snprintf(path, sizeof path, "%s/%s", TEST_BIN_DIR, name);
+#else
+    snprintf(path, sizeof path, "build/check/bin/%s", name);
+#endif
+    return path;
+}
+
+char *tu_tmpdir(void)
+{
+    char *dir = act_strdup("/tmp/mesos-test-XXXXXX");
+    if (!mkdtemp(dir)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+void tu_rmrf(const char *path)
+{
+    if (!path || strncmp(path, "/tmp/", 5) != 0) return;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    if (system(cmd) != 0) fprintf(stderr, "tu_rmrf: could not remove %s\n", path);
 }

@@ -42,4 +42,20 @@ int tu_connect(uint16_t port);
 /* Reads until EOF or timeout; returns true if the peer closed the connection. */
 bool tu_read_until_closed(int fd, act_buf *out);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it, close). */
+uint16_t tu_free_port(void);
+/* Starts argv[0] (a path) with argv in a new process whose stdout and stderr go to
+ * `log_path` (NULL: inherited). Returns the pid or -1. */
+int tu_spawn(char *const argv[], const char *log_path);
+/* Sends sig to pid and waits up to `secs` for it to exit (SIGKILL after that). Returns its
+ * wait status, or -1. */
+int tu_stop(int pid, int sig, double secs);
+/* Polls GET path on 127.0.0.1:port until it answers 200 or `secs` pass. True on 200. */
+bool tu_wait_http(uint16_t port, const char *path, double secs);
+/* The path of a build/check binary ("mesos-master"). */
+const char *tu_bin(const char *name);
+/* A fresh temporary directory (removed by the caller with tu_rmrf). */
+char *tu_tmpdir(void);
+void tu_rmrf(const char *path);
+
 #endif
