@@ -130,6 +130,7 @@ bench: deps-quiet $(BENCH_BINS) $(addprefix $(BUILD)/bin/,$(PROG_NAMES))
 	@set -e; for b in $(BENCH_BINS); do $$b; done
 
 # ---- fuzzing (clang + libFuzzer) ----------------------------------------------------------
+$(BUILD)/fuzz/obj/tests/%.o: FUZZ_CFLAGS += -Wno-missing-prototypes
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC [fuzz] $<")
@@ -137,7 +138,8 @@ $(BUILD)/fuzz/obj/%.o: %.c
 
 $(BUILD)/fuzz/bin/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/bin/%,$(FUZZ_SRCS))
 
@@ -155,6 +157,7 @@ define run_fuzzers
 	done
 endef
 
+.PRECIOUS: $(BUILD)/fuzz/obj/tests/fuzz/%.o
 .PHONY: fuzz fuzz-build fuzz-run
 fuzz-build: deps-quiet $(FUZZ_BINS)
 fuzz: fuzz-build
