@@ -13,79 +13,67 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- a small hash map: string or 64-bit keys, borrowed; values never NULL ----------------- */
+/* ---- a map from (framework, slave) pairs: 64-bit keys, values never NULL ------------------ */
 
-typedef struct map_slot {
-    uint64_t hash;
-    uint64_t ikey;
-    const char *skey;
+typedef struct pair_slot {
+    uint64_t key;
     void *val;        /* NULL: empty slot */
-} map_slot;
+} pair_slot;
 
-typedef struct map {
-    map_slot *slots;
-    size_t cap, n;    /* cap is 0 or a power of two, at most half full */
-    bool strkeys;
-} map;
+/* Open addressing, linear probing; cap is 0 or a power of two, at most half full. */
+typedef struct pair_map {
+    pair_slot *slots;
+    size_t cap, n;
+} pair_map;
 
-static uint64_t mix64(uint64_t x)
+static size_t pair_home(const pair_map *m, uint64_t key)
 {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
+    key ^= key >> 30;
+    key *= 0xbf58476d1ce4e5b9ULL;
+    key ^= key >> 27;
+    key *= 0x94d049bb133111ebULL;
+    return (size_t)(key ^ (key >> 31)) & (m->cap - 1);
 }
 
-static uint64_t str_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return mix64(h);
-}
-
-static map_slot *map_find(const map *m, uint64_t h, uint64_t ikey, const char *skey)
+static pair_slot *pair_find(const pair_map *m, uint64_t key)
 {
     if (!m->cap) return NULL;
-    size_t mask = m->cap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        map_slot *s = &m->slots[i];
+    for (size_t i = pair_home(m, key);; i = (i + 1) & (m->cap - 1)) {
+        pair_slot *s = &m->slots[i];
         if (!s->val) return NULL;
-        if (s->hash == h && (m->strkeys ? strcmp(s->skey, skey) == 0 : s->ikey == ikey))
-            return s;
+        if (s->key == key) return s;
     }
 }
 
-static void map_insert_slot(map *m, const map_slot *from)
+static void pair_insert_slot(pair_map *m, pair_slot from)
 {
-    size_t mask = m->cap - 1, i = from->hash & mask;
-    while (m->slots[i].val) i = (i + 1) & mask;
-    m->slots[i] = *from;
+    size_t i = pair_home(m, from.key);
+    while (m->slots[i].val) i = (i + 1) & (m->cap - 1);
+    m->slots[i] = from;
     m->n++;
 }
 
 /* Adds a key that is not in the map. */
-static void map_put(map *m, uint64_t h, uint64_t ikey, const char *skey, void *val)
+static void pair_put(pair_map *m, uint64_t key, void *val)
 {
     if (2 * (m->n + 1) > m->cap) {
-        map old = *m;
-        m->cap = old.cap ? 2 * old.cap : 16;
+        pair_map old = *m;
+        m->cap = old.cap ? 2 * old.cap : 64;
         m->slots = act_calloc(m->cap, sizeof *m->slots);
         m->n = 0;
         for (size_t i = 0; i < old.cap; i++)
-            if (old.slots[i].val) map_insert_slot(m, &old.slots[i]);
+            if (old.slots[i].val) pair_insert_slot(m, old.slots[i]);
         free(old.slots);
     }
-    map_slot s = {h, ikey, skey, val};
-    map_insert_slot(m, &s);
+    pair_insert_slot(m, (pair_slot){key, val});
 }
 
 /* Empties a slot, shifting later entries of its probe run back (no tombstones). */
-static void map_del_slot(map *m, map_slot *slot)
+static void pair_del_slot(pair_map *m, pair_slot *slot)
 {
     size_t mask = m->cap - 1, i = (size_t)(slot - m->slots);
     for (size_t j = (i + 1) & mask; m->slots[j].val; j = (j + 1) & mask) {
-        size_t home = m->slots[j].hash & mask;
+        size_t home = pair_home(m, m->slots[j].key);
         bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (!stays) {
             m->slots[i] = m->slots[j];
@@ -94,33 +82,6 @@ static void map_del_slot(map *m, map_slot *slot)
     }
     m->slots[i].val = NULL;
     m->n--;
-}
-
-static void *smap_get(const map *m, const char *key)
-{
-    map_slot *s = map_find(m, str_hash(key), 0, key);
-    return s ? s->val : NULL;
-}
-
-static void smap_put(map *m, const char *key, void *val)
-{
-    map_put(m, str_hash(key), 0, key, val);
-}
-
-static void smap_del(map *m, const char *key)
-{
-    map_slot *s = map_find(m, str_hash(key), 0, key);
-    if (s) map_del_slot(m, s);
-}
-
-static map_slot *imap_slot(const map *m, uint64_t key)
-{
-    return map_find(m, mix64(key), key, NULL);
-}
-
-static void imap_put(map *m, uint64_t key, void *val)
-{
-    map_put(m, mix64(key), key, NULL, val);
 }
 
 /* ---- intrusive circular lists ------------------------------------------------------------ */
@@ -201,9 +162,9 @@ typedef struct refuse_filter {
 } refuse_filter;
 
 struct alloc_state {
-    map frameworks, slaves_by_id, roles_by_name; /* by ID / name */
-    map holdings;                        /* (framework, slave) serials -> holding */
-    map filters;                         /* (framework, slave) serials -> refuse_filter chain */
+    act_map *frameworks, *slaves_by_id, *roles_by_name; /* by ID / name */
+    pair_map holdings;                   /* (framework, slave) serials -> holding */
+    pair_map filters;                    /* (framework, slave) serials -> refuse_filter chain */
     alloc_slave **slaves;                /* every slave, in no particular order */
     size_t nslaves, slaves_cap;
     alloc_slave **order;                 /* a cycle's slaves */
@@ -212,10 +173,7 @@ struct alloc_state {
     char **weight_roles;
     double *weights;
     size_t nweights;
-    bool has_whitelist;
-    map whitelist;                       /* hostname -> its copy in whitelist_names */
-    char **whitelist_names;
-    size_t nwhitelist;
+    act_map *whitelist;                  /* hostname -> a marker; NULL: every host */
     uint32_t next_serial;
     uint64_t rng;                        /* shuffles slaves; seeded, so runs repeat */
     uint64_t stamp;
@@ -223,6 +181,8 @@ struct alloc_state {
     res_set offer, scratch;              /* reused by the cycle */
 };
 
+/* Serials are handed out once each (never reused within 2^32 additions), so a pair key never
+ * names a framework or slave that came and went. */
 static uint64_t pair_key(const alloc_framework *fw, const alloc_slave *s)
 {
     return (uint64_t)fw->serial << 32 | s->serial;
@@ -233,8 +193,9 @@ static uint64_t pair_key(const alloc_framework *fw, const alloc_slave *s)
 alloc_state *alloc_create(const alloc_config *cfg)
 {
     alloc_state *a = act_calloc(1, sizeof *a);
-    a->frameworks.strkeys = a->slaves_by_id.strkeys = a->roles_by_name.strkeys = true;
-    a->whitelist.strkeys = true;
+    a->frameworks = act_map_new();
+    a->slaves_by_id = act_map_new();
+    a->roles_by_name = act_map_new();
     a->roles = sorter_create();
     a->rng = 0x9e3779b97f4a7c15ULL;
     a->next_serial = 1;
@@ -258,7 +219,7 @@ static double role_weight(const alloc_state *a, const char *role)
 
 static alloc_role *role_get(alloc_state *a, const char *name)
 {
-    alloc_role *r = smap_get(&a->roles_by_name, name);
+    alloc_role *r = act_map_get(a->roles_by_name, name);
     if (r) return r;
     r = act_calloc(1, sizeof *r);
     r->name = act_strdup(name);
@@ -266,7 +227,7 @@ static alloc_role *role_get(alloc_state *a, const char *name)
     r->frameworks = sorter_create();
     sorter_add_total(r->frameworks, &a->cluster_total);
     r->client = sorter_add(a->roles, name, r->weight, r);
-    smap_put(&a->roles_by_name, r->name, r);
+    act_map_put(a->roles_by_name, r->name, r);
     return r;
 }
 
@@ -282,7 +243,7 @@ static void role_put(alloc_state *a, alloc_role *r)
 {
     if (r->nframeworks > 0) return;
     sorter_remove(a->roles, r->client);
-    smap_del(&a->roles_by_name, r->name);
+    act_map_remove(a->roles_by_name, r->name);
     role_free(r);
 }
 
@@ -305,7 +266,7 @@ static void account(alloc_state *a, alloc_framework *fw, const res_set *r, int s
 static holding *holding_find(const alloc_state *a, const alloc_framework *fw,
                              const alloc_slave *s)
 {
-    map_slot *slot = imap_slot(&a->holdings, pair_key(fw, s));
+    pair_slot *slot = pair_find(&a->holdings, pair_key(fw, s));
     return slot ? slot->val : NULL;
 }
 
@@ -320,7 +281,7 @@ static holding *holding_new(alloc_state *a, alloc_framework *fw, const char *fw_
     link_push(&s->holdings, &h->by_slave);
     if (fw) {
         link_push(&fw->holdings, &h->by_fw);
-        imap_put(&a->holdings, pair_key(fw, s), h);
+        pair_put(&a->holdings, pair_key(fw, s), h);
     }
     return h;
 }
@@ -329,8 +290,8 @@ static holding *holding_new(alloc_state *a, alloc_framework *fw, const char *fw_
 static void holding_drop(alloc_state *a, holding *h)
 {
     if (h->fw) {
-        map_slot *slot = imap_slot(&a->holdings, pair_key(h->fw, h->slave));
-        if (slot) map_del_slot(&a->holdings, slot);
+        pair_slot *slot = pair_find(&a->holdings, pair_key(h->fw, h->slave));
+        if (slot) pair_del_slot(&a->holdings, slot);
     }
     link_remove(&h->by_fw);
     link_remove(&h->by_slave);
@@ -378,12 +339,12 @@ static void filter_add(alloc_state *a, alloc_framework *fw, alloc_slave *s, cons
     f->slave = s;
     res_copy(&f->res, r);
     f->expires = expires;
-    map_slot *slot = imap_slot(&a->filters, pair_key(fw, s));
+    pair_slot *slot = pair_find(&a->filters, pair_key(fw, s));
     if (slot) {
         f->next_same = slot->val;
         slot->val = f;
     } else {
-        imap_put(&a->filters, pair_key(fw, s), f);
+        pair_put(&a->filters, pair_key(fw, s), f);
     }
     link_push(&fw->filters, &f->by_fw);
     link_push(&s->filters, &f->by_slave);
@@ -392,12 +353,12 @@ static void filter_add(alloc_state *a, alloc_framework *fw, alloc_slave *s, cons
 
 static void filter_remove(alloc_state *a, refuse_filter *f)
 {
-    map_slot *slot = imap_slot(&a->filters, pair_key(f->fw, f->slave));
+    pair_slot *slot = pair_find(&a->filters, pair_key(f->fw, f->slave));
     if (slot && slot->val == f) {
         if (f->next_same)
             slot->val = f->next_same;
         else
-            map_del_slot(&a->filters, slot);
+            pair_del_slot(&a->filters, slot);
     } else if (slot) {
         refuse_filter *p = slot->val;
         while (p->next_same != f) p = p->next_same;
@@ -415,7 +376,7 @@ static bool is_filtered(alloc_state *a, alloc_framework *fw, alloc_slave *s,
                         const res_set *offer, double now)
 {
     if (!fw->nfilters) return false;
-    map_slot *slot = imap_slot(&a->filters, pair_key(fw, s));
+    pair_slot *slot = pair_find(&a->filters, pair_key(fw, s));
     refuse_filter *f = slot ? slot->val : NULL;
     bool filtered = false;
     while (f) {
@@ -454,14 +415,14 @@ static void framework_sync(alloc_framework *fw)
 
 static alloc_framework *framework_lookup(const alloc_state *a, const char *id, const char *op)
 {
-    alloc_framework *fw = id ? smap_get(&a->frameworks, id) : NULL;
+    alloc_framework *fw = id ? act_map_get(a->frameworks, id) : NULL;
     if (!fw && op) LOG_WARNING("Ignoring %s of unknown framework %s", op, id ? id : "(null)");
     return fw;
 }
 
 static alloc_slave *slave_lookup(const alloc_state *a, const char *id, const char *op)
 {
-    alloc_slave *s = id ? smap_get(&a->slaves_by_id, id) : NULL;
+    alloc_slave *s = id ? act_map_get(a->slaves_by_id, id) : NULL;
     if (!s && op) LOG_WARNING("Ignoring %s of unknown slave %s", op, id ? id : "(null)");
     return s;
 }
@@ -498,7 +459,7 @@ void alloc_add_framework(alloc_state *a, const char *framework_id, const char *r
     fw->serial = a->next_serial++;
     link_init(&fw->holdings);
     link_init(&fw->filters);
-    smap_put(&a->frameworks, fw->id, fw);
+    act_map_put(a->frameworks, fw->id, fw);
     for (size_t i = 0; i < nused; i++) {
         alloc_slave *s = slave_lookup(a, used_slaves[i], NULL);
         if (s) framework_take_used(a, fw, s, &used[i]);
@@ -519,7 +480,7 @@ void alloc_remove_framework(alloc_state *a, const char *framework_id)
     framework_filters_clear(a, fw);
     alloc_role *role = fw->role;
     sorter_remove(role->frameworks, fw->client);
-    smap_del(&a->frameworks, fw->id);
+    act_map_remove(a->frameworks, fw->id);
     role->nframeworks--;
     role_put(a, role);
     LOG_INFO("Removed framework %s", framework_id);
@@ -571,7 +532,7 @@ void alloc_suppress(alloc_state *a, const char *framework_id)
 
 static bool host_whitelisted(const alloc_state *a, const char *hostname)
 {
-    return !a->has_whitelist || smap_get(&a->whitelist, hostname ? hostname : "") != NULL;
+    return !a->whitelist || act_map_get(a->whitelist, hostname ? hostname : "") != NULL;
 }
 
 static bool has_reservations(const res_set *r)
@@ -590,10 +551,9 @@ static void cluster_total_change(alloc_state *a, const res_set *r, int sign)
     else
         res_subtract(&a->cluster_total, r);
     change(a->roles, r);
-    for (size_t i = 0; i < a->roles_by_name.cap; i++) {
-        alloc_role *role = a->roles_by_name.slots[i].val;
-        if (role) change(role->frameworks, r);
-    }
+    alloc_role *role;
+    for (size_t it = 0; act_map_next(a->roles_by_name, &it, NULL, (void **)&role);)
+        change(role->frameworks, r);
 }
 
 /* What a framework held on the slave before it (re-)registered. */
@@ -636,7 +596,7 @@ static alloc_slave *slave_new(alloc_state *a, const char *slave_id, const char *
     }
     s->index = a->nslaves;
     a->slaves[a->nslaves++] = s;
-    smap_put(&a->slaves_by_id, s->id, s);
+    act_map_put(a->slaves_by_id, s->id, s);
     return s;
 }
 
@@ -684,7 +644,7 @@ void alloc_remove_slave(alloc_state *a, const char *slave_id)
     alloc_slave *last = a->slaves[--a->nslaves];
     a->slaves[s->index] = last;
     last->index = s->index;
-    smap_del(&a->slaves_by_id, s->id);
+    act_map_remove(a->slaves_by_id, s->id);
     LOG_INFO("Removed slave %s", s->id);
     slave_free(s);
 }
@@ -707,34 +667,20 @@ void alloc_deactivate_slave(alloc_state *a, const char *slave_id)
     slave_set_active(a, slave_id, false);
 }
 
-static void whitelist_clear(alloc_state *a)
-{
-    for (size_t i = 0; i < a->nwhitelist; i++) free(a->whitelist_names[i]);
-    free(a->whitelist_names);
-    free(a->whitelist.slots);
-    memset(&a->whitelist, 0, sizeof a->whitelist);
-    a->whitelist.strkeys = true;
-    a->whitelist_names = NULL;
-    a->nwhitelist = 0;
-    a->has_whitelist = false;
-}
+static char whitelisted_marker;
 
 void alloc_update_whitelist(alloc_state *a, const char *const *hostnames, size_t n)
 {
-    whitelist_clear(a);
+    act_map_free(a->whitelist);
+    a->whitelist = NULL;
     if (hostnames && n > 0) {
-        a->has_whitelist = true;
-        a->whitelist_names = act_calloc(n, sizeof *a->whitelist_names);
-        for (size_t i = 0; i < n; i++) {
-            if (smap_get(&a->whitelist, hostnames[i])) continue;
-            char *h = a->whitelist_names[a->nwhitelist++] = act_strdup(hostnames[i]);
-            smap_put(&a->whitelist, h, h);
-        }
+        a->whitelist = act_map_new();
+        for (size_t i = 0; i < n; i++) act_map_put(a->whitelist, hostnames[i], &whitelisted_marker);
     }
     for (size_t i = 0; i < a->nslaves; i++)
         a->slaves[i]->whitelisted = host_whitelisted(a, a->slaves[i]->hostname);
     LOG_INFO("Updated the slave whitelist: %s",
-             a->has_whitelist ? "only listed hosts are offered" : "every host is offered");
+             a->whitelist ? "only listed hosts are offered" : "every host is offered");
 }
 
 /* ---- recover ----------------------------------------------------------------------------- */
@@ -896,7 +842,7 @@ double alloc_framework_share(const alloc_state *a, const char *framework_id)
 
 double alloc_role_share(const alloc_state *a, const char *role)
 {
-    const alloc_role *r = role ? smap_get(&a->roles_by_name, role) : NULL;
+    const alloc_role *r = role ? act_map_get(a->roles_by_name, role) : NULL;
     return r ? sorter_share(a->roles, r->client) : 0.0;
 }
 
@@ -924,22 +870,22 @@ void alloc_destroy(alloc_state *a)
         slave_filters_clear(a, s);
         slave_free(s);
     }
-    for (size_t i = 0; i < a->frameworks.cap; i++) {
-        alloc_framework *fw = a->frameworks.slots[i].val;
-        if (!fw) continue;
+    alloc_framework *fw;
+    for (size_t it = 0; act_map_next(a->frameworks, &it, NULL, (void **)&fw);) {
         res_free(&fw->allocated);
         free(fw->id);
         free(fw);
     }
-    for (size_t i = 0; i < a->roles_by_name.cap; i++)
-        if (a->roles_by_name.slots[i].val) role_free(a->roles_by_name.slots[i].val);
-    whitelist_clear(a);
+    alloc_role *role;
+    for (size_t it = 0; act_map_next(a->roles_by_name, &it, NULL, (void **)&role);)
+        role_free(role);
     for (size_t i = 0; i < a->nweights; i++) free(a->weight_roles[i]);
     free(a->weight_roles);
     free(a->weights);
-    free(a->frameworks.slots);
-    free(a->slaves_by_id.slots);
-    free(a->roles_by_name.slots);
+    act_map_free(a->frameworks);
+    act_map_free(a->slaves_by_id);
+    act_map_free(a->roles_by_name);
+    act_map_free(a->whitelist);
     free(a->holdings.slots);
     free(a->filters.slots);
     free(a->slaves);

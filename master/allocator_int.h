@@ -67,8 +67,9 @@ void alloc_update_whitelist(alloc_state *a, const char *const *hostnames, size_t
 
 /* Resources the framework held on the slave come back (declined or unused offer resources,
  * ended tasks and executors). With refuse_seconds > 0 the framework is not offered resources
- * on that slave that are contained in `resources` until now + refuse_seconds. Unknown
- * framework or slave: the resources return to the slave if it exists; nothing else. */
+ * on that slave that are contained in `resources` until now + refuse_seconds. Unknown slave:
+ * nothing happens. Unknown framework: only what the slave reported it using (alloc_add_slave's
+ * `used`) can return; anything else was already returned by alloc_remove_framework. */
 void alloc_recover(alloc_state *a, const char *framework_id, const char *slave_id,
                    const res_set *resources, double refuse_seconds, double now);
 
@@ -77,7 +78,8 @@ void alloc_revive(alloc_state *a, const char *framework_id);
 void alloc_suppress(alloc_state *a, const char *framework_id);
 
 /* One decision of a cycle: offer `resources` of slave_id to framework_id. The strings and the
- * set are valid during the callback only; the allocator already counts them as allocated. */
+ * set are valid during the callback only; the allocator already counts them as allocated.
+ * The callback must not call into the allocator (the cycle is still walking its state). */
 typedef void (*alloc_offer_fn)(void *ctx, const char *framework_id, const char *slave_id,
                                const res_set *resources);
 
@@ -158,7 +160,8 @@ void alloc_offers_free(void *offers);
 
 /* Spawns the allocator actor on `loop`, posting "alloc.offers" to `master`. Its metrics:
  * allocator/allocation_runs (counter), allocator/allocation_run_ms (timing),
- * allocator/event_queue_dispatches (gauge of pending events). Returns its pid. */
+ * allocator/event_queue_dispatches (gauge of pending events). Returns its pid, or an empty
+ * pid (error logged) if it cannot be spawned. */
 act_pid alloc_spawn(const alloc_config *cfg, const act_pid *master, int loop);
 
 /* Ask for a cycle now (tests; the master posts "alloc.event"s and the allocator schedules
