@@ -156,7 +156,9 @@ static void on_exited(act_actor *self, const act_pid *pid)
         schedule_registration(d);
         return;
     }
-    LOG_WARNING("Framework %s: master %s disconnected; re-registering", sched__fid(d), pid->id);
+    char master[ACT_PID_STRLEN];
+    LOG_WARNING("Framework %s: master %s disconnected; re-registering", sched__fid(d),
+                act_pid_format(pid, master, sizeof master));
     d->connected = false;
     sched__offers_clear(d);
     sched__acks_clear(d);

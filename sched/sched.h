@@ -8,8 +8,10 @@
  *
  * Threads: every sched_driver_* call is safe from any thread, including from inside a callback
  * (the call is copied and posted into the driver's actor). Callbacks run one at a time on the
- * driver's loop thread. Two calls must not be made from within a callback: sched_driver_join
+ * driver's loop thread. Three calls must not be made from within a callback: sched_driver_join
  * and sched_driver_run (they would wait for the thread they block) and sched_driver_free.
+ * An application that owns the runtime may shut it down before freeing a driver, but must make
+ * no other call on the driver after that.
  *
  * Ownership: callbacks receive borrowed data, valid only during the call (copy with
  * wire_copy() what you keep). Every method copies its arguments before returning; the caller
@@ -107,12 +109,12 @@ sched_status sched_driver_start(sched_driver *driver);
 /* Stops the driver. failover=false: the framework is unregistered (its tasks are killed).
  * failover=true: nothing is sent, the driver's actor just terminates, so the master sees the
  * scheduler go and keeps the framework for its failover_timeout; a new scheduler can
- * re-register with the same framework ID. No callback runs after this call returns (other
- * than one already running). Returns STOPPED, ABORTED when the driver was aborted (it is then
+ * re-register with the same framework ID. After this call returns no new callback starts (one
+ * already under way on the loop thread may finish). Returns STOPPED, ABORTED when the driver was aborted (it is then
  * stopped), or the state if it was neither running nor aborted. */
 sched_status sched_driver_stop(sched_driver *driver, bool failover);
 
-/* Aborts the driver: no more callbacks; if connected, the master is told to deactivate the
+/* Aborts the driver: no more callbacks (as for stop); if connected, the master is told to deactivate the
  * framework (DeactivateFrameworkMessage: no more offers, tasks keep running). The driver can
  * still be stopped afterwards. Returns ABORTED, or the state if it was not running. */
 sched_status sched_driver_abort(sched_driver *driver);

@@ -162,6 +162,7 @@ typedef struct recorder {
     int executor_status;
     wire_msg *last_status; /* a wire_task_status copy */
     bool decline_offers;   /* decline every offer from inside the callback */
+    bool abort_on_update;  /* abort the driver from inside status_update */
     bool stop_on_registered;
 } recorder;
 
@@ -170,8 +171,14 @@ static recorder rec;
 static sched_driver *drv;
 static char master_addr[64];
 
-#define REC(field) (pthread_mutex_lock(&rec.mu), rec_read = rec.field, pthread_mutex_unlock(&rec.mu), rec_read)
-static long rec_read;
+/* Reads a counter of the recorder under its lock. */
+static int rec_int(const int *field)
+{
+    pthread_mutex_lock(&rec.mu);
+    int v = *field;
+    pthread_mutex_unlock(&rec.mu);
+    return v;
+}
 
 static void copy_str(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src); }
 
@@ -234,7 +241,9 @@ static void cb_status(sched_driver *d, const wire_task_status *s)
     r->reason = s->has_reason ? s->reason : (wire_status_reason)-1;
     wire_msg_free(r->last_status);
     r->last_status = wire_copy(WIRE_DESC(task_status), s);
+    bool abort = r->abort_on_update;
     pthread_mutex_unlock(&r->mu);
+    if (abort) sched_driver_abort(d);
 }
 
 static void cb_framework_message(sched_driver *d, const wire_executor_id *e,
@@ -360,7 +369,7 @@ static void register_driver(void)
     start_driver();
     ck_assert_uint_eq(fm_count(&fm, NAME(register_framework_message)), 1);
     reply_registered(&fm, FW_ID);
-    ck_assert_int_eq(REC(registered), 1);
+    ck_assert_int_eq(rec_int(&rec.registered), 1);
 }
 
 static void send_offers(fake_master *m, const char *const *ids, size_t n)
@@ -427,9 +436,9 @@ START_TEST(test_registers_and_reports_the_framework_id)
     ck_assert_str_ne(reg->framework.user, ""); /* empty user became the current user */
     ck_assert_ptr_null(reg->framework.id);
     ck_assert(strncmp(fm.driver.id, "scheduler-", 10) == 0);
-    ck_assert_int_eq(REC(registered), 0);
+    ck_assert_int_eq(rec_int(&rec.registered), 0);
     reply_registered(&fm, FW_ID);
-    ck_assert_int_eq(REC(registered), 1);
+    ck_assert_int_eq(rec_int(&rec.registered), 1);
     ck_assert_str_eq(rec.framework_id, FW_ID);
 }
 END_TEST
@@ -460,7 +469,7 @@ START_TEST(test_registration_is_retried_with_backoff_when_dropped)
     advance(0.4);
     ck_assert_uint_eq(fm_count(&fm, reg), 2);
     reply_registered(&fm, FW_ID);
-    ck_assert_int_eq(REC(registered), 1);
+    ck_assert_int_eq(rec_int(&rec.registered), 1);
     advance(300); /* registered: no more attempts */
     ck_assert_uint_eq(fm_count(&fm, reg), 2);
 }
@@ -470,7 +479,7 @@ START_TEST(test_duplicate_registered_messages_are_ignored)
 {
     register_driver();
     reply_registered(&fm, FW_ID);
-    ck_assert_int_eq(REC(registered), 1);
+    ck_assert_int_eq(rec_int(&rec.registered), 1);
 }
 END_TEST
 
@@ -479,7 +488,7 @@ START_TEST(test_reregisters_after_the_master_goes_away)
     register_driver();
     ck_assert_int_eq(act_terminate(&fm.self), 0);
     settle();
-    ck_assert_int_eq(REC(disconnected), 1);
+    ck_assert_int_eq(rec_int(&rec.disconnected), 1);
     fm_start(&other, "master");
     advance(2.1);
     const char *rereg = NAME(reregister_framework_message);
@@ -492,11 +501,11 @@ START_TEST(test_reregisters_after_the_master_goes_away)
                                              .master_info = {.id = "master-2"}};
     fm_send(&other, WIRE_DESC(framework_reregistered_message), &r);
     settle();
-    ck_assert_int_eq(REC(reregistered), 1);
+    ck_assert_int_eq(rec_int(&rec.reregistered), 1);
     size_t attempts = fm_count(&other, rereg);
     advance(300);
     ck_assert_uint_eq(fm_count(&other, rereg), attempts);
-    ck_assert_int_eq(REC(disconnected), 1);
+    ck_assert_int_eq(rec_int(&rec.disconnected), 1);
 }
 END_TEST
 
@@ -511,7 +520,7 @@ START_TEST(test_framework_with_an_id_fails_over)
     ck_assert_str_eq(m->framework.id->value, "fw-9");
     ck_assert(m->failover);
     reply_registered(&fm, "fw-9"); /* the master answers a failover like a registration */
-    ck_assert_int_eq(REC(registered), 1);
+    ck_assert_int_eq(rec_int(&rec.registered), 1);
     ck_assert_str_eq(rec.framework_id, "fw-9");
 }
 END_TEST
@@ -522,11 +531,11 @@ START_TEST(test_messages_from_another_actor_are_ignored)
     fm_start(&other, "impostor");
     other.driver = fm.driver;
     reply_registered(&other, "fw-evil");
-    ck_assert_int_eq(REC(registered), 0);
+    ck_assert_int_eq(rec_int(&rec.registered), 0);
     reply_registered(&fm, FW_ID);
-    ck_assert_int_eq(REC(registered), 1);
+    ck_assert_int_eq(rec_int(&rec.registered), 1);
     send_offers(&other, (const char *[]){"o-evil"}, 1);
-    ck_assert_int_eq(REC(offer_calls), 0);
+    ck_assert_int_eq(rec_int(&rec.offer_calls), 0);
 }
 END_TEST
 
@@ -534,7 +543,7 @@ START_TEST(test_master_messages_before_registration_are_dropped)
 {
     start_driver();
     send_offers(&fm, (const char *[]){"o-1"}, 1);
-    ck_assert_int_eq(REC(offer_calls), 0);
+    ck_assert_int_eq(rec_int(&rec.offer_calls), 0);
 }
 END_TEST
 
@@ -564,7 +573,7 @@ START_TEST(test_zookeeper_address_aborts_with_an_error)
 {
     drv = new_driver("zk://127.0.0.1:2181/mesos", NULL);
     ck_assert_int_eq(sched_driver_start(drv), SCHED_DRIVER_ABORTED);
-    ck_assert_int_eq(REC(errors), 1);
+    ck_assert_int_eq(rec_int(&rec.errors), 1);
     ck_assert_ptr_nonnull(strstr(rec.error, "ZooKeeper"));
     ck_assert_int_eq(sched_driver_join(drv), SCHED_DRIVER_ABORTED);
     ck_assert_int_eq(sched_driver_revive_offers(drv), SCHED_DRIVER_ABORTED);
@@ -577,7 +586,7 @@ START_TEST(test_offers_reach_resource_offers)
 {
     register_driver();
     send_offers(&fm, (const char *[]){"o-1", "o-2"}, 2);
-    ck_assert_int_eq(REC(offer_calls), 1);
+    ck_assert_int_eq(rec_int(&rec.offer_calls), 1);
     ck_assert_uint_eq(rec.offers, 2);
     ck_assert_str_eq(rec.offer_id, "o-2");
 }
@@ -655,14 +664,14 @@ START_TEST(test_launch_on_an_unknown_offer_is_lost_locally)
 
     sched_driver_launch_tasks(drv, &used, 1, &task, 1, NULL); /* o-1 was used */
     settle();
-    ck_assert_int_eq(REC(updates), 1);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
     ck_assert_int_eq(rec.state, WIRE_TASK_LOST);
     ck_assert_str_eq(rec.message, "Offer o-1 is no longer valid");
     ck_assert_int_eq(rec.reason, WIRE_REASON_INVALID_OFFERS);
 
     sched_driver_launch_tasks(drv, &bogus, 1, &task, 1, NULL);
     settle();
-    ck_assert_int_eq(REC(updates), 2);
+    ck_assert_int_eq(rec_int(&rec.updates), 2);
     ck_assert_str_eq(rec.message, "Offer bogus is no longer valid");
     ck_assert_uint_eq(fm_count(&fm, NAME(launch_tasks_message)), 1);
     ck_assert_uint_eq(fm_count(&fm, NAME(status_update_acknowledgement_message)), 0);
@@ -676,13 +685,13 @@ START_TEST(test_launch_on_a_rescinded_offer_is_lost_locally)
     wire_rescind_resource_offer_message r = {{"o-1"}};
     fm_send(&fm, WIRE_DESC(rescind_resource_offer_message), &r);
     settle();
-    ck_assert_int_eq(REC(rescinded), 1);
+    ck_assert_int_eq(rec_int(&rec.rescinded), 1);
     ck_assert_str_eq(rec.rescinded_id, "o-1");
     wire_task_info task = make_task("t-1");
     wire_offer_id offer = {"o-1"};
     sched_driver_launch_tasks(drv, &offer, 1, &task, 1, NULL);
     settle();
-    ck_assert_int_eq(REC(updates), 1);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
     ck_assert_int_eq(rec.state, WIRE_TASK_LOST);
     ck_assert_uint_eq(fm_count(&fm, NAME(launch_tasks_message)), 0);
 }
@@ -695,7 +704,7 @@ START_TEST(test_launch_while_disconnected_is_lost_locally)
     wire_offer_id offer = {"o-1"};
     sched_driver_launch_tasks(drv, &offer, 1, &task, 1, NULL);
     settle();
-    ck_assert_int_eq(REC(updates), 1);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
     ck_assert_int_eq(rec.state, WIRE_TASK_LOST);
     ck_assert_str_eq(rec.message, "Master Disconnected");
     ck_assert_int_eq(rec.reason, WIRE_REASON_MASTER_DISCONNECTED);
@@ -709,7 +718,7 @@ START_TEST(test_status_update_is_acknowledged_implicitly)
 {
     register_driver();
     send_update(WIRE_TASK_RUNNING, UUID16, SLAVE_PID);
-    ck_assert_int_eq(REC(updates), 1);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
     ck_assert_str_eq(rec.task_id, "t-1");
     ck_assert_int_eq(rec.state, WIRE_TASK_RUNNING);
     const char *ack = NAME(status_update_acknowledgement_message);
@@ -728,8 +737,19 @@ START_TEST(test_updates_from_the_master_need_no_acknowledgement)
     register_driver();
     send_update(WIRE_TASK_LOST, UUID16, ""); /* generated by the master: no pid */
     send_update(WIRE_TASK_RUNNING, NULL, SLAVE_PID); /* a reconciliation answer: no uuid */
-    ck_assert_int_eq(REC(updates), 2);
+    ck_assert_int_eq(rec_int(&rec.updates), 2);
     ck_assert_uint_eq(fm_count(&fm, NAME(status_update_acknowledgement_message)), 0);
+}
+END_TEST
+
+START_TEST(test_no_acknowledgement_when_the_scheduler_aborts_in_the_callback)
+{
+    register_driver();
+    rec.abort_on_update = true;
+    send_update(WIRE_TASK_RUNNING, UUID16, SLAVE_PID);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
+    ck_assert_uint_eq(fm_count(&fm, NAME(status_update_acknowledgement_message)), 0);
+    ck_assert_uint_eq(fm_count(&fm, NAME(deactivate_framework_message)), 1);
 }
 END_TEST
 
@@ -742,7 +762,7 @@ START_TEST(test_explicit_mode_acknowledges_only_when_asked)
     settle();
     reply_registered(&fm, FW_ID);
     send_update(WIRE_TASK_RUNNING, UUID16, SLAVE_PID);
-    ck_assert_int_eq(REC(updates), 1);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
     const char *ack = NAME(status_update_acknowledgement_message);
     ck_assert_uint_eq(fm_count(&fm, ack), 0);
     advance(60);
@@ -770,13 +790,13 @@ START_TEST(test_lost_slave_executor_lost_and_framework_message_reach_callbacks)
     wire_lost_slave_message lost = {{"s-7"}};
     fm_send(&fm, WIRE_DESC(lost_slave_message), &lost);
     settle();
-    ck_assert_int_eq(REC(slaves_lost), 1);
+    ck_assert_int_eq(rec_int(&rec.slaves_lost), 1);
     ck_assert_str_eq(rec.slave_id, "s-7");
 
     wire_exited_executor_message exited = {{"s-1"}, {FW_ID}, {"e-1"}, 256};
     fm_send(&fm, WIRE_DESC(exited_executor_message), &exited);
     settle();
-    ck_assert_int_eq(REC(executors_lost), 1);
+    ck_assert_int_eq(rec_int(&rec.executors_lost), 1);
     ck_assert_str_eq(rec.executor_id, "e-1");
     ck_assert_str_eq(rec.slave_id, "s-1");
     ck_assert_int_eq(rec.executor_status, 256);
@@ -785,7 +805,7 @@ START_TEST(test_lost_slave_executor_lost_and_framework_message_reach_callbacks)
                                               {(uint8_t *)"hello", 5}};
     fm_send(&fm, WIRE_DESC(executor_to_framework_message), &msg);
     settle();
-    ck_assert_int_eq(REC(messages), 1);
+    ck_assert_int_eq(rec_int(&rec.messages), 1);
     ck_assert_str_eq(rec.executor_id, "e-2");
     ck_assert_str_eq(rec.slave_id, "s-2");
     ck_assert_str_eq(rec.data, "hello");
@@ -856,7 +876,7 @@ START_TEST(test_framework_error_aborts_the_driver)
     wire_framework_error_message e = {"Framework failed over"};
     fm_send(&fm, WIRE_DESC(framework_error_message), &e);
     settle();
-    ck_assert_int_eq(REC(errors), 1);
+    ck_assert_int_eq(rec_int(&rec.errors), 1);
     ck_assert_str_eq(rec.error, "Framework failed over");
     ck_assert_int_eq(sched_driver_join(drv), SCHED_DRIVER_ABORTED);
     /* Mesos' abort tells a connected master to deactivate the framework. */
@@ -864,7 +884,7 @@ START_TEST(test_framework_error_aborts_the_driver)
     wire_task_id task = {"t-1"};
     ck_assert_int_eq(sched_driver_kill_task(drv, &task), SCHED_DRIVER_ABORTED);
     send_offers(&fm, (const char *[]){"o-1"}, 1);
-    ck_assert_int_eq(REC(offer_calls), 0);
+    ck_assert_int_eq(rec_int(&rec.offer_calls), 0);
     ck_assert_uint_eq(fm_count(&fm, NAME(kill_task_message)), 0);
 }
 END_TEST
@@ -934,7 +954,7 @@ START_TEST(test_abort_then_stop)
     settle();
     ck_assert_uint_eq(fm_count(&fm, NAME(deactivate_framework_message)), 1);
     send_offers(&fm, (const char *[]){"o-1"}, 1);
-    ck_assert_int_eq(REC(offer_calls), 0);
+    ck_assert_int_eq(rec_int(&rec.offer_calls), 0);
     ck_assert_int_eq(sched_driver_stop(drv, false), SCHED_DRIVER_ABORTED); /* as Mesos */
     ck_assert_int_eq(sched_driver_join(drv), SCHED_DRIVER_STOPPED);
     settle();
@@ -953,13 +973,13 @@ START_TEST(test_malformed_message_is_dropped_and_the_driver_keeps_working)
     fm_send_raw(&fm, NAME(status_update_message), junk, sizeof junk);
     fm_send_raw(&fm, NAME(framework_error_message), "", 0);
     settle();
-    ck_assert_int_eq(REC(offer_calls), 0);
-    ck_assert_int_eq(REC(updates), 0);
-    ck_assert_int_eq(REC(errors), 0);
+    ck_assert_int_eq(rec_int(&rec.offer_calls), 0);
+    ck_assert_int_eq(rec_int(&rec.updates), 0);
+    ck_assert_int_eq(rec_int(&rec.errors), 0);
     send_offers(&fm, (const char *[]){"o-1"}, 1);
-    ck_assert_int_eq(REC(offer_calls), 1);
+    ck_assert_int_eq(rec_int(&rec.offer_calls), 1);
     send_update(WIRE_TASK_RUNNING, UUID16, SLAVE_PID);
-    ck_assert_int_eq(REC(updates), 1);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
     ck_assert_uint_eq(fm_count(&fm, NAME(status_update_acknowledgement_message)), 1);
 }
 END_TEST
@@ -993,7 +1013,7 @@ START_TEST(test_calls_from_another_thread_while_callbacks_run)
     pthread_join(t, &err);
     ck_assert_ptr_null(err);
     settle();
-    ck_assert_int_eq(REC(offer_calls), CALLS);
+    ck_assert_int_eq(rec_int(&rec.offer_calls), CALLS);
     ck_assert_uint_eq(fm_count(&fm, NAME(kill_task_message)), CALLS);
     ck_assert_uint_eq(fm_count(&fm, NAME(launch_tasks_message)), CALLS);
 }
@@ -1018,6 +1038,24 @@ START_TEST(test_run_returns_when_a_callback_stops_the_driver)
     ck_assert_int_eq((int)(intptr_t)result, SCHED_DRIVER_STOPPED);
     settle();
     ck_assert_uint_eq(fm_count(&fm, NAME(unregister_framework_message)), 1);
+}
+END_TEST
+
+/* ---- a driver that brings its own runtime -------------------------------------------- */
+
+START_TEST(test_start_creates_a_runtime_and_free_shuts_it_down)
+{
+    ck_assert(!act_initialized());
+    memset(&rec, 0, sizeof rec);
+    pthread_mutex_init(&rec.mu, NULL);
+    sched_driver *d = new_driver("127.0.0.1:1", NULL); /* nobody there: retries, no harm */
+    ck_assert_int_eq(sched_driver_start(d), SCHED_DRIVER_RUNNING);
+    ck_assert(act_initialized());
+    ck_assert_int_eq(sched_driver_stop(d, false), SCHED_DRIVER_STOPPED);
+    ck_assert_int_eq(sched_driver_join(d), SCHED_DRIVER_STOPPED);
+    sched_driver_free(d);
+    ck_assert(!act_initialized());
+    ck_assert_int_eq(rec.registered + rec.errors, 0);
 }
 END_TEST
 
@@ -1059,6 +1097,7 @@ Suite *sched_suite(void)
     tc = tcase("updates");
     tcase_add_test(tc, test_status_update_is_acknowledged_implicitly);
     tcase_add_test(tc, test_updates_from_the_master_need_no_acknowledgement);
+    tcase_add_test(tc, test_no_acknowledgement_when_the_scheduler_aborts_in_the_callback);
     tcase_add_test(tc, test_explicit_mode_acknowledges_only_when_asked);
     tcase_add_test(tc, test_lost_slave_executor_lost_and_framework_message_reach_callbacks);
     tcase_add_test(tc, test_calls_reach_the_master_with_the_framework_id);
@@ -1075,6 +1114,11 @@ Suite *sched_suite(void)
     tcase_add_test(tc, test_malformed_message_is_dropped_and_the_driver_keeps_working);
     tcase_add_test(tc, test_calls_from_another_thread_while_callbacks_run);
     tcase_add_test(tc, test_run_returns_when_a_callback_stops_the_driver);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("own-runtime"); /* no fixture: the driver makes the runtime */
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_start_creates_a_runtime_and_free_shuts_it_down);
     suite_add_tcase(s, tc);
     return s;
 }
