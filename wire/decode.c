@@ -220,19 +220,27 @@ static int read_item(dec *d, item *it)
     return read_sized(d, tag, it);
 }
 
-/* Skips one value of any shape without recursion: `pending` counts items still to read, and
- * never exceeds the bytes left (each item takes at least one). */
+/* Skips one value of any shape without recursion: left[k] counts the items still to read at
+ * nesting level k. Containers count toward the nesting limit like messages do, so a hostile
+ * pile of nested arrays is refused rather than walked. */
 static int skip_value(dec *d)
 {
-    uint64_t pending = 1;
-    while (pending > 0) {
+    uint64_t left[WIRE_MAX_DEPTH + 1];
+    int top = 0, room = WIRE_MAX_DEPTH - d->depth - 1; /* levels left below this field */
+    left[0] = 1;
+    while (top >= 0) {
+        if (left[top] == 0) {
+            top--;
+            continue;
+        }
+        left[top]--;
         item it;
         int rc = read_item(d, &it);
         if (rc) return rc;
-        pending--;
-        if (it.type == T_MAP) pending += 2 * it.u;
-        if (it.type == T_ARR) pending += it.u;
-        if (pending > remaining(d)) return fail(d, WIRE_ETRUNCATED, "truncated");
+        uint64_t n = it.type == T_MAP ? 2 * it.u : it.type == T_ARR ? it.u : 0;
+        if (n == 0) continue;
+        if (top + 1 > room) return fail(d, WIRE_EDEPTH, "nested deeper than %d", WIRE_MAX_DEPTH);
+        left[++top] = n;
     }
     return 0;
 }

@@ -31,52 +31,64 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Fills e's value from a Value's parts (temporary memory from scratch). Returns 0, or 1 when the
- * value is empty (a zero scalar, no ranges, no items: dropped, as Mesos drops them). */
+/* The value helpers below fill e from a Value's parts (temporary memory from scratch). Each
+ * returns 0, a negative code, or 1 when the value is empty (a zero scalar, no ranges, no items:
+ * dropped, as Mesos drops empty resources). */
+
+static int scalar_value(res_entry *e, const wire_value_scalar *scalar, char *err, size_t errlen)
+{
+    if (!(scalar->value >= 0))
+        return wire__fail(err, errlen, WIRE_EINVAL, "Invalid scalar resource '%s': value < 0",
+                          e->name);
+    if (wire__to_milli(scalar->value, &e->scalar))
+        return wire__fail(err, errlen, WIRE_ERANGE, "Scalar resource '%s' is too large", e->name);
+    return e->scalar == 0;
+}
+
+static int ranges_value(res_entry *e, const wire_value_ranges *ranges, wire_msg *scratch,
+                        char *err, size_t errlen)
+{
+    e->ranges = wire_alloc(scratch, (ranges->range_count + 1) * sizeof *e->ranges);
+    for (size_t i = 0; i < ranges->range_count; i++) {
+        e->ranges[i] = (res_range){ranges->range[i].begin, ranges->range[i].end};
+        if (e->ranges[i].begin > e->ranges[i].end)
+            return wire__fail(err, errlen, WIRE_EINVAL, "Invalid ranges resource '%s': begin > end",
+                              e->name);
+    }
+    e->nranges = ranges->range_count;
+    qsort(e->ranges, e->nranges, sizeof *e->ranges, cmp_range);
+    return e->nranges == 0;
+}
+
+static int set_value(res_entry *e, const wire_value_set *set, wire_msg *scratch, char *err,
+                     size_t errlen)
+{
+    e->items = wire_alloc(scratch, (set->item_count + 1) * sizeof *e->items);
+    for (size_t i = 0; i < set->item_count; i++) e->items[i] = (char *)wire__str(&set->item[i]);
+    e->nitems = set->item_count;
+    qsort(e->items, e->nitems, sizeof *e->items, cmp_str);
+    for (size_t i = 1; i < e->nitems; i++)
+        if (strcmp(e->items[i - 1], e->items[i]) == 0)
+            return wire__fail(err, errlen, WIRE_EINVAL,
+                              "Invalid set resource '%s': duplicated elements", e->name);
+    return e->nitems == 0;
+}
+
+/* Exactly the part matching the type must be present (Mesos' Resources::validate). */
 static int entry_value(res_entry *e, const wire_value_scalar *scalar,
                        const wire_value_ranges *ranges, const wire_value_set *set,
                        wire_msg *scratch, char *err, size_t errlen)
 {
-    const char *name = e->name;
-    if (e->type == WIRE_VALUE_SCALAR) {
-        if (!scalar || ranges || set)
-            return wire__fail(err, errlen, WIRE_EINVAL, "Invalid scalar resource '%s'", name);
-        if (!(scalar->value >= 0))
-            return wire__fail(err, errlen, WIRE_EINVAL, "Invalid scalar resource '%s': value < 0",
-                              name);
-        if (wire__to_milli(scalar->value, &e->scalar))
-            return wire__fail(err, errlen, WIRE_ERANGE, "Scalar resource '%s' is too large", name);
-        return e->scalar == 0;
-    }
-    if (e->type == WIRE_VALUE_RANGES) {
-        if (!ranges || scalar || set)
-            return wire__fail(err, errlen, WIRE_EINVAL, "Invalid ranges resource '%s'", name);
-        e->ranges = wire_alloc(scratch, (ranges->range_count + 1) * sizeof *e->ranges);
-        for (size_t i = 0; i < ranges->range_count; i++) {
-            e->ranges[i] = (res_range){ranges->range[i].begin, ranges->range[i].end};
-            if (e->ranges[i].begin > e->ranges[i].end)
-                return wire__fail(err, errlen, WIRE_EINVAL,
-                                  "Invalid ranges resource '%s': begin > end", name);
-        }
-        e->nranges = ranges->range_count;
-        qsort(e->ranges, e->nranges, sizeof *e->ranges, cmp_range);
-        return e->nranges == 0;
-    }
-    if (e->type == WIRE_VALUE_SET) {
-        if (!set || scalar || ranges)
-            return wire__fail(err, errlen, WIRE_EINVAL, "Invalid set resource '%s'", name);
-        e->items = wire_alloc(scratch, (set->item_count + 1) * sizeof *e->items);
-        for (size_t i = 0; i < set->item_count; i++) e->items[i] = (char *)wire__str(&set->item[i]);
-        e->nitems = set->item_count;
-        qsort(e->items, e->nitems, sizeof *e->items, cmp_str);
-        for (size_t i = 1; i < e->nitems; i++)
-            if (strcmp(e->items[i - 1], e->items[i]) == 0)
-                return wire__fail(err, errlen, WIRE_EINVAL,
-                                  "Invalid set resource '%s': duplicated elements", name);
-        return e->nitems == 0;
-    }
-    return wire__fail(err, errlen, WIRE_EINVAL, "Resource '%s' has unsupported type %s", name,
-                      wire_value_type_name(e->type));
+    static const char *const kinds[] = {"scalar", "ranges", "set", "text"};
+    bool ok = (e->type == WIRE_VALUE_SCALAR && scalar && !ranges && !set) ||
+              (e->type == WIRE_VALUE_RANGES && ranges && !scalar && !set) ||
+              (e->type == WIRE_VALUE_SET && set && !scalar && !ranges);
+    if (!ok)
+        return wire__fail(err, errlen, WIRE_EINVAL, "Invalid %s resource '%s'",
+                          (unsigned)e->type < 4 ? kinds[e->type] : "?", e->name);
+    if (e->type == WIRE_VALUE_SCALAR) return scalar_value(e, scalar, err, errlen);
+    if (e->type == WIRE_VALUE_RANGES) return ranges_value(e, ranges, scratch, err, errlen);
+    return set_value(e, set, scratch, err, errlen);
 }
 
 /* Validates one resource and adds it to out. */

@@ -72,12 +72,6 @@ res_entry *wire__res_append(res_set *s, const char *name, const char *role, wire
     return e;
 }
 
-res_entry *wire__res_get(res_set *s, const char *name, const char *role, wire_value_type type)
-{
-    res_entry *e = wire__res_lookup(s, name, role, type);
-    return e ? e : wire__res_append(s, name, role, type);
-}
-
 /* Removes entry i, keeping the order of the others. */
 static void remove_at(res_set *s, size_t i)
 {
@@ -93,12 +87,6 @@ static bool entry_empty(const res_entry *e)
     case WIRE_VALUE_RANGES: return e->nranges == 0;
     default: return e->nitems == 0;
     }
-}
-
-void wire__res_drop_empty(res_set *s)
-{
-    for (size_t i = s->n; i-- > 0;)
-        if (entry_empty(&s->v[i])) remove_at(s, i);
 }
 
 /* ---- ranges ------------------------------------------------------------------------------ */

@@ -162,14 +162,10 @@ res_entry *wire__res_lookup(const res_set *s, const char *name, const char *role
 /* Appends a new empty entry (the key must not be present). The pointer is valid until s next
  * changes size. */
 res_entry *wire__res_append(res_set *s, const char *name, const char *role, wire_value_type type);
-/* Lookup, else append. */
-res_entry *wire__res_get(res_set *s, const char *name, const char *role, wire_value_type type);
 /* The hash every res_entry carries in its `hash` field. */
 uint32_t wire__res_hash(const char *name, const char *role, wire_value_type type);
 /* s += one entry (whose hash must be set). Returns 0 or WIRE_ERANGE (s unchanged) on scalar
  * overflow. */
 int wire__res_add_entry(res_set *s, const res_entry *e);
-/* Removes entries whose value is empty (zero scalar, no ranges, no items). */
-void wire__res_drop_empty(res_set *s);
 
 #endif /* WIRE_WIRE_INT_H */

@@ -180,19 +180,31 @@ START_TEST(test_unknown_keys_are_skipped_however_they_nest)
 }
 END_TEST
 
-START_TEST(test_deeply_nested_unknown_values_are_skipped_without_recursion)
+/* {"deep": [[[...nil...]]], "value": "x"} with `levels` nested arrays */
+static act_buf nested_unknown(int levels)
 {
     act_buf b = {0};
     mp_map(&b, 2);
     mp_str(&b, "deep");
-    for (int i = 0; i < 200000; i++) mp_arr(&b, 1);
+    for (int i = 0; i < levels; i++) mp_arr(&b, 1);
     mp_byte(&b, 0xc0);
     mp_str(&b, "value");
     mp_str(&b, "x");
+    return b;
+}
+
+START_TEST(test_nested_unknown_values_are_skipped_up_to_the_depth_limit)
+{
     wire_msg *m;
     char err[200];
+    act_buf b = nested_unknown(20);
     ck_assert_int_eq(decode_buf(WIRE_DESC(task_id), &b, &m, err), 0);
     wire_msg_free(m);
+    act_buf_free(&b);
+
+    b = nested_unknown(200000);
+    ck_assert_int_eq(decode_buf(WIRE_DESC(task_id), &b, &m, err), WIRE_EDEPTH);
+    ck_assert_str_eq(err, "TaskID: nested deeper than 32");
     act_buf_free(&b);
 }
 END_TEST
@@ -503,7 +515,7 @@ Suite *wire_codec_suite(void)
     tcase_add_test(tc, test_encoding_is_a_map_keyed_by_field_names_with_enum_names);
     tcase_add_test(tc, test_encoding_an_enum_value_the_enum_lacks_is_an_error);
     tcase_add_test(tc, test_unknown_keys_are_skipped_however_they_nest);
-    tcase_add_test(tc, test_deeply_nested_unknown_values_are_skipped_without_recursion);
+    tcase_add_test(tc, test_nested_unknown_values_are_skipped_up_to_the_depth_limit);
     tcase_add_test(tc, test_integers_of_any_msgpack_width_are_accepted_where_they_fit);
     tcase_add_test(tc, test_absent_optional_fields_take_their_defaults);
     tcase_add_test(tc, test_nil_reads_as_absent);

@@ -1,0 +1,182 @@
+/*
+ * wire_bench.c - the figures `make bench` reports for wire/, one JSON line each: a status update
+ * encoded and decoded (ns), a 100-offer ResourceOffersMessage encoded and decoded (us), and the
+ * allocator's hot resource operations (ns per op). Each figure runs for about half a second.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wire/wire.h"
+
+#define TARGET_SECS 0.5
+
+static volatile uint64_t sink;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void report(const char *name, double value, const char *unit)
+{
+    printf("{\"bench\": \"%s\", \"value\": %.1f, \"unit\": \"%s\"}\n", name, value, unit);
+    fflush(stdout);
+}
+
+/* Runs fn(ctx) in growing batches until TARGET_SECS have passed; returns seconds per call. */
+static double measure(void (*fn)(void *), void *ctx)
+{
+    uint64_t n = 0, batch = 1;
+    double start = now(), elapsed = 0;
+    while (elapsed < TARGET_SECS) {
+        for (uint64_t i = 0; i < batch; i++) fn(ctx);
+        n += batch;
+        batch *= 2;
+        elapsed = now() - start;
+    }
+    return elapsed / (double)n;
+}
+
+/* ---- codec ------------------------------------------------------------------------------- */
+
+typedef struct codec_case {
+    const wire_desc *desc;
+    const void *obj;
+    act_buf buf;
+} codec_case;
+
+static void codec_once(void *arg)
+{
+    codec_case *c = arg;
+    act_buf_reset(&c->buf);
+    if (wire_encode(c->desc, c->obj, &c->buf) != 0) abort();
+    wire_msg *m;
+    if (wire_decode(c->desc, c->buf.data, c->buf.len, &m, NULL, 0) != 0) abort();
+    sink += wire_msg_arena_bytes(m);
+    wire_msg_free(m);
+}
+
+static wire_msg *status_update(void)
+{
+    wire_msg *m = wire_new(WIRE_DESC(status_update_message));
+    wire_status_update_message *msg = m->root;
+    wire_status_update *u = &msg->update;
+    u->framework_id.value = "20150113-142013-16842879-5050-5237-0000";
+    u->executor_id = wire_alloc(m, sizeof *u->executor_id);
+    u->executor_id->value = "web-executor";
+    u->slave_id = wire_alloc(m, sizeof *u->slave_id);
+    u->slave_id->value = "20150113-142013-16842879-5050-5237-S0";
+    u->status.task_id.value = "web.6f2c3e1a-9b1d-11e4-b4a9-0800200c9a66";
+    u->status.state = WIRE_TASK_RUNNING;
+    u->status.slave_id = u->slave_id;
+    u->status.executor_id = u->executor_id;
+    u->status.has_timestamp = true;
+    u->status.timestamp = 1421176813.5;
+    u->status.has_source = true;
+    u->status.source = WIRE_SOURCE_EXECUTOR;
+    u->timestamp = 1421176813.5;
+    wire_uuid id;
+    wire_uuid_random(&id);
+    u->uuid.data = wire_alloc(m, 16);
+    memcpy(u->uuid.data, id.bytes, 16);
+    u->uuid.len = 16;
+    msg->has_pid = true;
+    msg->pid = "executor(1)@10.0.0.2:41234";
+    return m;
+}
+
+static wire_msg *offers100(void)
+{
+    wire_msg *m = wire_new(WIRE_DESC(resource_offers_message));
+    wire_resource_offers_message *msg = m->root;
+    res_set r = {0};
+    res_parse_text("cpus:8; mem:16384; disk:65536; ports:[31000-32000]", NULL, &r, NULL, 0);
+    msg->offers = wire_alloc_array(m, WIRE_DESC(offer), 100);
+    msg->offers_count = 100;
+    msg->pids = wire_alloc(m, 100 * sizeof(char *));
+    msg->pids_count = 100;
+    for (int i = 0; i < 100; i++) {
+        wire_offer *o = &msg->offers[i];
+        char buf[WIRE_ID_MAX];
+        o->id.value = wire_strdup(
+            m, wire_id_offer(buf, sizeof buf, "20150113-142013-16842879-5050-5237", (uint64_t)i));
+        o->framework_id.value = "20150113-142013-16842879-5050-5237-0000";
+        o->slave_id.value = wire_strdup(
+            m, wire_id_slave(buf, sizeof buf, "20150113-142013-16842879-5050-5237", (uint64_t)i));
+        snprintf(buf, sizeof buf, "node%03d.example.com", i);
+        o->hostname = wire_strdup(m, buf);
+        res_to_wire(&r, m, &o->resources, &o->resources_count);
+        attr_parse_text("rack:r1; os:rhel7", m, &o->attributes, &o->attributes_count, NULL, 0);
+        snprintf(buf, sizeof buf, "slave(1)@10.0.%d.%d:5051", i / 250, i % 250);
+        msg->pids[i] = wire_strdup(m, buf);
+    }
+    res_free(&r);
+    return m;
+}
+
+/* ---- resources --------------------------------------------------------------------------- */
+
+typedef struct res_case {
+    res_set a, b;
+} res_case;
+
+static void add_once(void *arg)
+{
+    res_case *c = arg;
+    res_add(&c->a, &c->b);
+}
+
+static void subtract_once(void *arg)
+{
+    res_case *c = arg;
+    if (res_subtract(&c->a, &c->b) != 0) res_add(&c->a, &c->b); /* never reached in practice */
+}
+
+static void contains_once(void *arg)
+{
+    res_case *c = arg;
+    sink += res_contains(&c->a, &c->b);
+}
+
+static void resources_bench(void)
+{
+    res_case c = {{0}, {0}};
+    const char *node = "cpus(*):8; mem(*):16384; disk(*):65536; ports(*):[31000-32000]";
+    const char *task = "cpus(*):0.1; mem(*):32; disk(*):16; ports(*):[31000-31000]";
+    res_parse_text(node, NULL, &c.a, NULL, 0);
+    res_parse_text(task, NULL, &c.b, NULL, 0);
+    report("wire.resources.contains", measure(contains_once, &c) * 1e9, "ns");
+
+    /* subtract from a node large enough never to run out, then add back */
+    res_set big = {0};
+    res_parse_text("cpus(*):100000000; mem(*):100000000000; disk(*):100000000000; "
+                   "ports(*):[0-18446744073709551614]",
+                   NULL, &big, NULL, 0);
+    res_copy(&c.a, &big);
+    report("wire.resources.subtract", measure(subtract_once, &c) * 1e9, "ns");
+
+    res_parse_text("cpus(*):1; mem(*):1; disk(*):1; ports(*):[31000-32000]", NULL, &c.a, NULL, 0);
+    report("wire.resources.add", measure(add_once, &c) * 1e9, "ns");
+    res_free(&big);
+    res_free(&c.a);
+    res_free(&c.b);
+}
+
+int main(void)
+{
+    wire_msg *su = status_update(), *offers = offers100();
+    codec_case c1 = {WIRE_DESC(status_update_message), su->root, {0}};
+    report("wire.status_update.codec", measure(codec_once, &c1) * 1e9, "ns");
+    codec_case c2 = {WIRE_DESC(resource_offers_message), offers->root, {0}};
+    report("wire.offers100.codec", measure(codec_once, &c2) * 1e6, "us");
+    act_buf_free(&c1.buf);
+    act_buf_free(&c2.buf);
+    wire_msg_free(su);
+    wire_msg_free(offers);
+    resources_bench();
+    return 0;
+}
