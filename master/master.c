@@ -191,9 +191,7 @@ static void on_terminate(act_actor *self, void *arg)
     for (size_t it = 0; act_map_next(m->recovered_slaves, &it, NULL, (void **)&w);)
         wire_msg_free(w);
     act_map_free(m->recovered_slaves);
-    void *op;
-    for (size_t it = 0; act_map_next(m->pending_ops, &it, NULL, &op);) free(op);
-    act_map_free(m->pending_ops);
+    m_registrar_abandon(m);
     wire_msg_free(m->info_msg);
     act_buf_free(&m->scratch);
     free_strings(m->cfg.roles, m->cfg.nroles);

@@ -200,9 +200,12 @@ typedef enum registrar_op_kind { REG_ADMIT, REG_READMIT, REG_REMOVE } registrar_
 /* Result callback, on the master: ok or not (with a reason), and the operation's context. */
 typedef void (*registrar_done_fn)(master *m, bool ok, const char *error, void *ctx);
 act_pid registrar_spawn(const char *work_dir, bool in_memory, const act_pid *owner, int loop);
-/* Applies an operation durably; done runs on the master when it is (or is not) stored. */
+/* Applies an operation durably; done runs on the master when it is (or is not) stored. If the
+ * master terminates first, free_ctx(ctx) runs instead. */
 void m_registrar_apply(master *m, registrar_op_kind kind, const wire_slave_info *info,
-                       registrar_done_fn done, void *ctx);
+                       registrar_done_fn done, void *ctx, void (*free_ctx)(void *));
+/* Releases operations still waiting for the registrar (master termination). */
+void m_registrar_abandon(master *m);
 void m_registrar_handlers(act_actor *a);
 /* Asks the registrar for the registry; the master continues in m_recovered. */
 void m_registrar_recover(master *m);

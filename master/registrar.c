@@ -253,10 +253,11 @@ act_pid registrar_spawn(const char *work_dir, bool in_memory, const act_pid *own
 typedef struct pending_op {
     registrar_done_fn done;
     void *ctx;
+    void (*free_ctx)(void *);
 } pending_op;
 
 void m_registrar_apply(master *m, registrar_op_kind kind, const wire_slave_info *info,
-                       registrar_done_fn done, void *ctx)
+                       registrar_done_fn done, void *ctx, void (*free_ctx)(void *))
 {
     reg_op *op = act_calloc(1, sizeof *op);
     op->kind = kind;
@@ -265,6 +266,7 @@ void m_registrar_apply(master *m, registrar_op_kind kind, const wire_slave_info 
     pending_op *p = act_calloc(1, sizeof *p);
     p->done = done;
     p->ctx = ctx;
+    p->free_ctx = free_ctx;
     char key[32];
     snprintf(key, sizeof key, "%llu", (unsigned long long)op->token);
     act_map_put(m->pending_ops, key, p);
@@ -281,6 +283,17 @@ static void on_applied(act_actor *self, const act_msg *msg)
     if (!p) return;
     p->done(m, res->ok, res->error, p->ctx);
     free(p);
+}
+
+void m_registrar_abandon(master *m)
+{
+    pending_op *p;
+    for (size_t it = 0; act_map_next(m->pending_ops, &it, NULL, (void **)&p);) {
+        if (p->free_ctx) p->free_ctx(p->ctx);
+        free(p);
+    }
+    act_map_free(m->pending_ops);
+    m->pending_ops = NULL;
 }
 
 void m_registrar_recover(master *m)

@@ -142,8 +142,9 @@ typedef struct admission {
     char pid_text[ACT_PID_STRLEN];
 } admission;
 
-static void admission_free(admission *a)
+static void admission_free(void *p)
 {
+    admission *a = p;
     wire_msg_free(a->info);
     wire_msg_free(a->report);
     free(a);
@@ -220,7 +221,7 @@ static void on_register(master *m, const act_msg *msg, void *decoded)
     a->pid = msg->from;
     snprintf(a->pid_text, sizeof a->pid_text, "%s", from);
     act_map_put(m->registering, from, (void *)1);
-    m_registrar_apply(m, REG_ADMIT, info, admitted, a);
+    m_registrar_apply(m, REG_ADMIT, info, admitted, a, admission_free);
 }
 
 /* ---- re-registration --------------------------------------------------------------------- */
@@ -303,7 +304,7 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
     a->pid = msg->from;
     snprintf(a->pid_text, sizeof a->pid_text, "%s", from);
     act_map_put(m->registering, from, (void *)1);
-    m_registrar_apply(m, REG_READMIT, info, admitted, a);
+    m_registrar_apply(m, REG_READMIT, info, admitted, a, admission_free);
 }
 
 /* ---- leaving ----------------------------------------------------------------------------- */
@@ -330,7 +331,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
 {
     LOG_WARNING("Removing slave %s at %s (%s): %s", s->id, s->info->hostname, s->info->hostname,
                 reason);
-    m_registrar_apply(m, REG_REMOVE, s->info, removed, act_strdup(s->id));
+    m_registrar_apply(m, REG_REMOVE, s->info, removed, act_strdup(s->id), free);
     if (s->ping_timer) act_cancel(m->self, s->ping_timer);
     if (s->reregister_timer) act_cancel(m->self, s->reregister_timer);
     m_offers_remove_matching(m, NULL, s->id, true);
@@ -410,7 +411,7 @@ static void recovery_timeout(act_actor *self, void *arg)
     wire_msg *w;
     for (size_t it = 0; act_map_next(m->recovered_slaves, &it, &id, (void **)&w);) {
         LOG_WARNING("Slave %s did not re-register after the master failover: removing it", id);
-        m_registrar_apply(m, REG_REMOVE, w->root, removed, act_strdup(id));
+        m_registrar_apply(m, REG_REMOVE, w->root, removed, act_strdup(id), free);
         act_map_put(m->removed_slaves, id, (void *)1);
         act_map_remove(m->recovered_slaves, id);
         wire_msg_free(w);
