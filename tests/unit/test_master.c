@@ -670,6 +670,66 @@ START_TEST(test_state_json_lists_frameworks_slaves_and_tasks)
 }
 END_TEST
 
+START_TEST(test_framework_and_executor_messages_are_relayed)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_framework_to_executor_message to = {.slave_id = {sid}, .framework_id = {f.id},
+                                             .executor_id = {"e1"},
+                                             .data = {(uint8_t *)"ping", 4}};
+    fake_send(f.f, &master_pid, WIRE_DESC(framework_to_executor_message), &to);
+    wire_executor_to_framework_message back = {.slave_id = {sid}, .framework_id = {f.id},
+                                               .executor_id = {"e1"},
+                                               .data = {(uint8_t *)"pong", 4}};
+    fake_send(s, &master_pid, WIRE_DESC(executor_to_framework_message), &back);
+    settle();
+    wire_msg *m = fake_last(s, MI(FrameworkToExecutorMessage),
+                            WIRE_DESC(framework_to_executor_message));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(memcmp(((wire_framework_to_executor_message *)m->root)->data.data, "ping", 4), 0);
+    wire_msg_free(m);
+    m = fake_last(f.f, MI(ExecutorToFrameworkMessage), WIRE_DESC(executor_to_framework_message));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(memcmp(((wire_executor_to_framework_message *)m->root)->data.data, "pong", 4), 0);
+    wire_msg_free(m);
+    stop();
+}
+END_TEST
+
+START_TEST(test_completed_tasks_are_kept_up_to_the_bound)
+{
+    master_config cfg;
+    master_config_default(&cfg);
+    cfg.max_completed_tasks_per_framework = 2;
+    start(&cfg);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    const char *tasks[] = {"c1 cpus:0.5;mem:64", "c2 cpus:0.5;mem:64", "c3 cpus:0.5;mem:64"};
+    launch(&f, ro(m)->offers[0].id.value, sid, tasks, 3, 0);
+    wire_msg_free(m);
+    const char *ids[] = {"c1", "c2", "c3"};
+    for (int i = 0; i < 3; i++) {
+        wire_uuid u = slave_update(s, f.id, sid, ids[i], WIRE_TASK_FINISHED);
+        ack(&f, sid, ids[i], &u);
+    }
+    act_buf out = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/master/state.json", &out), 200);
+    char *completed = strstr(out.data, "\"completed_tasks\":[");
+    ck_assert_ptr_nonnull(completed);
+    ck_assert_ptr_null(strstr(completed, "\"id\":\"c1\"")); /* the oldest fell out */
+    ck_assert_ptr_nonnull(strstr(completed, "\"id\":\"c2\""));
+    ck_assert_ptr_nonnull(strstr(completed, "\"id\":\"c3\""));
+    act_buf_free(&out);
+    stop();
+}
+END_TEST
+
 Suite *master_suite(void)
 {
     Suite *s = suite_create("master");
@@ -691,6 +751,8 @@ Suite *master_suite(void)
     tcase_add_test(tc, test_roles_whitelist_refuses_other_roles);
     tcase_add_test(tc, test_hostile_messages_leave_the_master_serving);
     tcase_add_test(tc, test_state_json_lists_frameworks_slaves_and_tasks);
+    tcase_add_test(tc, test_framework_and_executor_messages_are_relayed);
+    tcase_add_test(tc, test_completed_tasks_are_kept_up_to_the_bound);
     suite_add_tcase(s, tc);
     return s;
 }
