@@ -643,9 +643,10 @@ int act__run_queue(act_loop *l, int budget)
             a->mb_head = atomic_load_explicit(&e->next, memory_order_relaxed);
             if (!a->mb_head) a->mb_tail = NULL;
             atomic_fetch_sub_explicit(&a->stat_depth, 1, memory_order_relaxed);
-            atomic_fetch_add_explicit(&l->activity, 1, memory_order_relaxed);
             run_entry(l, a, e);
             if (a->exiting) terminate_now(l, a);
+            /* counted after the work: settle must see work that began before it looked */
+            atomic_fetch_add_explicit(&l->activity, 1, memory_order_release);
         }
         atomic_fetch_add_explicit(&a->stat_ns, now_ns() - t0, memory_order_relaxed);
         if (a->terminated) {

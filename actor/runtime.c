@@ -39,7 +39,6 @@ static int drain_inbox(act_loop *l)
     for (int i = 0; i < INBOX_BUDGET; i++) {
         act_entry *e = act__mpsc_pop(&l->inbox);
         if (!e) return i;
-        atomic_fetch_add_explicit(&l->activity, 1, memory_order_relaxed);
         switch (e->kind) {
         case E_SCHEDULE: /* a new actor: its init entry waits in its mailbox */
             act__inbox_schedule(l, e->to_id);
@@ -53,6 +52,7 @@ static int drain_inbox(act_loop *l)
         default:
             act__inbox_deliver(l, e);
         }
+        atomic_fetch_add_explicit(&l->activity, 1, memory_order_release); /* after the work */
     }
     ev_async_send(l->ev, &l->wake); /* budget spent: come back soon */
     return INBOX_BUDGET;
