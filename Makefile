@@ -78,7 +78,8 @@ $(foreach m,$(MODULES),$(eval $(call lib_rules,$(m))))
 define prog_rules
 $(BUILD)/bin/$(1): $(BUILD)/obj/$(patsubst %.c,%.o,$(call prog_src,$(1))) $(REL_LIBS)
 	@mkdir -p $$(dir $$@)
-	$(CC) -pthread -o $$@ $$^ $(LDLIBS)
+	@$(if $(V),,echo "  LD      $$@")
+	$(Q)$(CC) -pthread -o $$@ $$^ $(LDLIBS)
 $(BUILD)/check/bin/$(1): $(BUILD)/check/obj/$(patsubst %.c,%.o,$(call prog_src,$(1))) $(CHK_LIBS)
 	@mkdir -p $$(dir $$@)
 	$(CC) -pthread $(CHK_LDFLAGS) -o $$@ $$^ $(LDLIBS)
@@ -173,8 +174,9 @@ deps-quiet:
 	@tools/install-deps.sh
 
 run: all
-	@echo "make run: the local cluster arrives with the master and slave issues;" \
-	      "for now the runtime and wire libraries are built under $(BUILD)/lib."
+	@echo "make run: built $(BUILD)/bin/mesos-master and the libraries in $(BUILD)/lib." \
+	      "The local cluster (master, slave, example framework) arrives with the slave;" \
+	      "until then try: $(BUILD)/bin/mesos-master --registry=in_memory"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/mesos
