@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_SHORT   ?= 5
 
 # Modules in dependency order (a module may use those before it).
-MODULES := actor wire master sched
+MODULES := actor wire master sched exec slave
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Wstrict-prototypes -Wmissing-prototypes -I. -pthread -MMD -MP
@@ -30,7 +30,7 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                -DACT_TEST_BUILD -DACT_FUZZING
 
-LDLIBS := -lev -lhttp_parser -lmsgpackc -ljansson -lpthread -lm
+LDLIBS := -lev -lhttp_parser -lmsgpackc -ljansson -lcurl -lpthread -lm
 CHK_LDFLAGS := -fsanitize=address,undefined
 TEST_LDLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lrt -lm)
 
@@ -45,8 +45,13 @@ REL_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/lib/lib$(m).a)
 CHK_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/check/lib/lib$(m).a)
 FUZZ_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/fuzz/lib/lib$(m).a)
 
-# Programs: name:source pairs. (Filled in as daemons and tools arrive.)
-PROGRAMS := mesos-master:master/master_main.c
+# Programs: name:source pairs; those whose source does not exist yet are skipped.
+ALL_PROGRAMS := mesos-master:master/master_main.c mesos-slave:slave/slave_main.c \
+                mesos-executor:exec/executor_main.c mesos-execute:tools/mesos_execute.c \
+                mesos-local:tools/mesos_local.c \
+                example-framework:sched/examples/example_framework.c \
+                example-executor:exec/examples/example_executor.c
+PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))),$(p)))
 PROG_NAMES := $(foreach p,$(PROGRAMS),$(word 1,$(subst :, ,$(p))))
 prog_src = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGRAMS))))
 

@@ -1,0 +1,202 @@
+/*
+ * slave_int.h - the contracts between the slave's actors (SPEC section 6, PROTOCOL.md):
+ * the slave actor "slave(1)" owns frameworks, executors and tasks and talks to the master;
+ * "containerizer" launches executors as process groups in their sandboxes, watches them and
+ * measures them (with "monitor" serving /monitor/statistics.json); "status-update-manager"
+ * makes status updates reliable (checkpointed, retried until acknowledged); "files" serves
+ * sandboxes over HTTP; "gc" removes old sandboxes. They talk by act_post objects defined
+ * here (no encoding: one process). Also the on-disk layout (paths) and checkpoint helpers.
+ */
+#ifndef SLAVE_SLAVE_INT_H
+#define SLAVE_SLAVE_INT_H
+
+#include "actor/actor.h"
+#include "wire/wire.h"
+
+#include <sys/types.h>
+
+#define SLAVE_VERSION "0.22.0"
+
+/* ---- paths (paths.c) --------------------------------------------------------------------- */
+/* Every function writes into buf (PATH_MAX is enough) and returns buf.
+ * Sandboxes:  <work_dir>/slaves/<slave>/frameworks/<fw>/executors/<ex>/runs/<container>
+ * Checkpoints: <work_dir>/meta/slaves/<slave>/... with the same nesting, plus:
+ *   meta/slaves/latest (symlink to the current slave's directory), slave.info,
+ *   frameworks/<fw>/framework.info + framework.pid, executors/<ex>/executor.info,
+ *   runs/<container>/pids/forked.pid + libprocess.pid, tasks/<task>/task.info + task.updates */
+
+char *path_sandbox(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                   const char *framework_id, const char *executor_id, const char *container_id);
+/* .../executors/<ex>/runs/latest (a symlink to the current run) */
+char *path_sandbox_latest(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                          const char *framework_id, const char *executor_id);
+char *path_meta_root(char *buf, size_t n, const char *work_dir);            /* <wd>/meta */
+char *path_meta_latest_slave(char *buf, size_t n, const char *work_dir);    /* .../slaves/latest */
+char *path_meta_slave(char *buf, size_t n, const char *work_dir, const char *slave_id);
+char *path_meta_slave_info(char *buf, size_t n, const char *work_dir, const char *slave_id);
+char *path_meta_framework(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                          const char *framework_id);
+char *path_meta_executor(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                         const char *framework_id, const char *executor_id);
+char *path_meta_run(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                    const char *framework_id, const char *executor_id, const char *container_id);
+char *path_meta_task(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                     const char *framework_id, const char *executor_id, const char *container_id,
+                     const char *task_id);
+/* .../tasks/<task>/task.updates */
+char *path_meta_task_updates(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                             const char *framework_id, const char *executor_id,
+                             const char *container_id, const char *task_id);
+
+/* ---- checkpoints (checkpoint.c) ---------------------------------------------------------- */
+/* mkdir -p. Returns 0 or -errno. */
+int ckpt_mkdirs(const char *path, mode_t mode);
+/* Writes bytes to path atomically and durably (temp file, fsync, rename, fsync directory),
+ * creating parent directories. Returns 0 or -errno (err says what). */
+int ckpt_write_bytes(const char *path, const void *data, size_t len, char *err, size_t errlen);
+/* Encodes obj (a desc struct) and writes it atomically. */
+int ckpt_write(const char *path, const wire_desc *desc, const void *obj, char *err,
+               size_t errlen);
+/* Reads and decodes a file written by ckpt_write. -ENOENT if absent. */
+int ckpt_read(const char *path, const wire_desc *desc, wire_msg **out, char *err,
+              size_t errlen);
+/* Appends one record (4-byte big-endian length + msgpack) and fsyncs. */
+int ckpt_append(const char *path, const wire_desc *desc, const void *obj, char *err,
+                size_t errlen);
+/* Calls fn for each record of a file written by ckpt_append, in order. A torn last record
+ * (a crash mid-append) is ignored and truncated away. Returns the count or -errno. */
+int ckpt_read_records(const char *path, const wire_desc *desc,
+                      void (*fn)(void *ctx, const void *record), void *ctx, char *err,
+                      size_t errlen);
+/* Reads a small text file (pid files, framework.pid) into buf (NUL-terminated). */
+int ckpt_read_text(const char *path, char *buf, size_t n);
+int ckpt_write_text(const char *path, const char *text, char *err, size_t errlen);
+
+/* ---- containerizer (containerizer.c, launcher.c, fetcher.c, monitor.c) ------------------- */
+
+#define CONTAINERIZER_ACTOR "containerizer"
+#define CZ_MSG_LAUNCH "containerizer.launch"        /* cz_launch, from the slave */
+#define CZ_MSG_LAUNCHED "containerizer.launched"    /* cz_result, to the requester */
+#define CZ_MSG_DESTROY "containerizer.destroy"      /* cz_destroy */
+#define CZ_MSG_TERMINATED "containerizer.terminated" /* cz_result, to the launch requester */
+#define CZ_MSG_RECOVER "containerizer.recover"      /* cz_recover */
+
+typedef struct cz_launch {
+    char container_id[WIRE_UUID_STRLEN];
+    char framework_id[WIRE_ID_MAX];
+    char executor_id[WIRE_ID_MAX];
+    char *directory;        /* the sandbox, already created by the slave */
+    wire_msg *executor;     /* a wire_executor_info: command (value/shell/arguments/uris/
+                               environment/user), resources; owned */
+    char *user;             /* run as this user (setuid) when non-NULL and we are root */
+    char **env;             /* extra "KEY=VALUE" entries (MESOS_*), NULL-terminated; owned */
+    char *pid_file;         /* where to checkpoint the forked pid, or NULL */
+    char *frameworks_home;  /* for relative URIs, or NULL */
+    res_set resources;      /* what the executor and its tasks may use (limits, statistics) */
+} cz_launch;
+void cz_launch_free(void *launch);
+
+typedef struct cz_result {
+    char container_id[WIRE_UUID_STRLEN];
+    int pid;                /* launched: > 0; 0 on failure */
+    int status;             /* terminated: the wait status, -1 if unknown (not our child) */
+    char message[512];      /* why a launch failed or how the executor ended */
+} cz_result;
+
+typedef struct cz_destroy {
+    char container_id[WIRE_UUID_STRLEN];
+    double grace_seconds;   /* SIGTERM, then SIGKILL to the process group after this */
+} cz_destroy;
+
+typedef struct cz_recovered {
+    char container_id[WIRE_UUID_STRLEN];
+    char framework_id[WIRE_ID_MAX];
+    char executor_id[WIRE_ID_MAX];
+    int pid;
+    char *directory;
+    res_set resources;
+} cz_recovered;
+
+typedef struct cz_recover {
+    cz_recovered *v;        /* executors found in the checkpoint; owned */
+    size_t n;
+} cz_recover;
+void cz_recover_free(void *recover);
+
+/* Spawns "containerizer" and "monitor" (route statistics.json) on `loop`. Terminations are
+ * posted as CZ_MSG_TERMINATED to whoever asked for the launch (or for the recovery). */
+act_pid containerizer_spawn(int loop);
+
+/* ---- status update manager (status_update_manager.c) ------------------------------------- */
+
+#define SUM_ACTOR "status-update-manager"
+#define SUM_MSG_UPDATE "sum.update"   /* sum_update, from the slave */
+#define SUM_MSG_ACK "sum.ack"         /* sum_ack, from the slave (the master acknowledged) */
+#define SUM_MSG_ACKED "sum.acked"     /* sum_ack, to the slave: stream advanced (terminal?) */
+#define SUM_MSG_MASTER "sum.master"   /* act_pid *: forward to this master; id "" = paused */
+#define SUM_MSG_RECOVER "sum.recover" /* sum_recover */
+#define SUM_MSG_CLEANUP "sum.cleanup" /* char *framework_id: forget its streams */
+
+typedef struct sum_update {
+    wire_msg *update;       /* a wire_status_update with uuid; owned */
+    char *path;             /* task.updates to checkpoint into, or NULL (no checkpoint) */
+    act_pid executor;       /* acknowledge to this executor once recorded; id "" = none */
+    act_pid slave;          /* the slave's pid, sent as StatusUpdateMessage.pid */
+} sum_update;
+void sum_update_free(void *u);
+
+typedef struct sum_ack {
+    char framework_id[WIRE_ID_MAX];
+    char task_id[WIRE_ID_MAX];
+    wire_uuid uuid;
+    bool terminal;          /* SUM_MSG_ACKED: the acknowledged update was terminal */
+} sum_ack;
+
+typedef struct sum_recover_stream {
+    char *path;             /* a task.updates file */
+    act_pid slave;
+} sum_recover_stream;
+
+typedef struct sum_recover {
+    sum_recover_stream *v;  /* owned */
+    size_t n;
+} sum_recover;
+void sum_recover_free(void *r);
+
+/* Spawns "status-update-manager" on `loop`: per-task streams, the oldest unacknowledged
+ * update of each task in flight to the master, resent after 10 s doubling to 10 min (runtime
+ * clock), duplicates (same uuid) dropped, ACK records checkpointed. */
+act_pid sum_spawn(int loop);
+
+/* ---- files and gc (files.c, gc.c) -------------------------------------------------------- */
+
+#define FILES_ACTOR "files"
+#define FILES_MSG_ATTACH "files.attach"   /* files_attach: serve `path` as `name` */
+#define FILES_MSG_DETACH "files.detach"   /* files_attach (name only) */
+
+typedef struct files_attach {
+    char *path;             /* a real directory or file */
+    char *name;             /* the virtual path clients use, e.g. the sandbox path itself or
+                               "/slave/log" */
+} files_attach;
+void files_attach_free(void *a);
+
+/* Spawns "files" with routes browse.json, read.json, download.json, debug.json. */
+act_pid files_spawn(int loop);
+
+#define GC_ACTOR "gc"
+#define GC_MSG_SCHEDULE "gc.schedule"     /* gc_path: remove path after delay */
+#define GC_MSG_UNSCHEDULE "gc.unschedule" /* gc_path (path only) */
+
+typedef struct gc_path {
+    char *path;
+    double delay;           /* seconds on the runtime clock */
+} gc_path;
+void gc_path_free(void *p);
+
+/* Spawns "gc": removes scheduled paths when due, and sooner when the disk of `work_dir` is
+ * fuller (checked every disk_watch_interval): paths older than
+ * gc_delay * max(0, 1 - 0.1 - usage) go at once (Mesos' formula). */
+act_pid gc_spawn(const char *work_dir, double gc_delay, double disk_watch_interval, int loop);
+
+#endif /* SLAVE_SLAVE_INT_H */
