@@ -1,0 +1,560 @@
+/*
+ * status_update_manager.c - the actor "status-update-manager": makes a task's status updates
+ * reach the master reliably and in order (Mesos' StatusUpdateManager). Each task has a stream
+ * of pending updates; only its oldest is in flight, resent after 10 s doubling to 10 min until
+ * the master's acknowledgement arrives (via the slave); duplicates (same uuid) are dropped.
+ * With checkpointing every update and acknowledgement is appended to the task's task.updates
+ * log first, and a restarted slave replays those logs (SUM_MSG_RECOVER).
+ */
+#include "slave/slave_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define SUM_RETRY_MIN 10.0  /* STATUS_UPDATE_RETRY_INTERVAL_MIN */
+#define SUM_RETRY_MAX 600.0 /* STATUS_UPDATE_RETRY_INTERVAL_MAX */
+
+typedef struct pending {
+    wire_msg *msg;                /* a wire_status_update; owned */
+    wire_uuid uuid;
+    struct pending *next;
+} pending;
+
+/* The updates of one task, oldest first. */
+typedef struct stream {
+    char framework_id[WIRE_ID_MAX];
+    char task_id[WIRE_ID_MAX];
+    char *path;                   /* task.updates, or NULL: not checkpointed; owned */
+    act_pid slave;                /* sent as StatusUpdateMessage.pid */
+    pending *head, *tail;
+    act_map *seen;                /* uuid text -> &seen_mark: every uuid ever received */
+    bool terminated;              /* a terminal update was acknowledged: closed */
+    act_timer_id timer;           /* the head's retry, 0 when none */
+    double interval;              /* the head's current retry interval */
+} stream;
+
+typedef struct sum_state {
+    act_actor *self;
+    act_pid master;               /* id "": paused */
+    act_map *frameworks;          /* framework id -> act_map (task id -> stream) */
+    size_t npending;
+    act_gauge *pending_gauge;
+    act_counter *retries;
+} sum_state;
+
+static char seen_mark;
+
+/* ---- freeing ----------------------------------------------------------------------------- */
+
+void sum_update_free(void *p)
+{
+    sum_update *u = p;
+    if (!u) return;
+    wire_msg_free(u->update);
+    free(u->path);
+    free(u);
+}
+
+void sum_recover_free(void *p)
+{
+    sum_recover *r = p;
+    if (!r) return;
+    for (size_t i = 0; i < r->n; i++) free(r->v[i].path);
+    free(r->v);
+    free(r);
+}
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static bool terminal_state(wire_task_state s)
+{
+    return s == WIRE_TASK_FINISHED || s == WIRE_TASK_FAILED || s == WIRE_TASK_KILLED ||
+           s == WIRE_TASK_LOST || s == WIRE_TASK_ERROR;
+}
+
+static const wire_status_update *update_of(const pending *p)
+{
+    return p->msg->root;
+}
+
+static char *uuid_text(const wire_uuid *u, char buf[WIRE_UUID_STRLEN])
+{
+    return wire_uuid_format(u, buf, WIRE_UUID_STRLEN);
+}
+
+static bool paused(const sum_state *st)
+{
+    return st->master.id[0] == '\0';
+}
+
+static void count_pending(sum_state *st, int delta)
+{
+    st->npending = (size_t)((long)st->npending + delta);
+    act_gauge_set(st->pending_gauge, (double)st->npending);
+}
+
+static void cancel_retry(sum_state *st, stream *s)
+{
+    if (s->timer) act_cancel(st->self, s->timer);
+    s->timer = 0;
+}
+
+/* ---- streams ----------------------------------------------------------------------------- */
+
+static stream *stream_find(sum_state *st, const char *framework_id, const char *task_id)
+{
+    act_map *tasks = act_map_get(st->frameworks, framework_id);
+    return tasks ? act_map_get(tasks, task_id) : NULL;
+}
+
+static stream *stream_new(const char *framework_id, const char *task_id)
+{
+    stream *s = act_calloc(1, sizeof *s);
+    snprintf(s->framework_id, sizeof s->framework_id, "%s", framework_id);
+    snprintf(s->task_id, sizeof s->task_id, "%s", task_id);
+    s->seen = act_map_new();
+    return s;
+}
+
+/* Frees s and its pending updates; the caller cancelled its timer and unlinked it. */
+static void stream_free(sum_state *st, stream *s)
+{
+    while (s->head) {
+        pending *p = s->head;
+        s->head = p->next;
+        wire_msg_free(p->msg);
+        free(p);
+        count_pending(st, -1);
+    }
+    act_map_free(s->seen);
+    free(s->path);
+    free(s);
+}
+
+static void stream_insert(sum_state *st, stream *s)
+{
+    act_map *tasks = act_map_get(st->frameworks, s->framework_id);
+    if (!tasks) {
+        tasks = act_map_new();
+        act_map_put(st->frameworks, s->framework_id, tasks);
+    }
+    act_map_put(tasks, s->task_id, s);
+}
+
+static bool stream_seen(const stream *s, const wire_uuid *uuid)
+{
+    char u[WIRE_UUID_STRLEN];
+    return act_map_get(s->seen, uuid_text(uuid, u)) != NULL;
+}
+
+/* Appends an update (owned from now on) to the stream. */
+static void stream_push(sum_state *st, stream *s, wire_msg *msg, const wire_uuid *uuid)
+{
+    pending *p = act_calloc(1, sizeof *p);
+    p->msg = msg;
+    p->uuid = *uuid;
+    if (s->tail) s->tail->next = p;
+    else s->head = p;
+    s->tail = p;
+    char u[WIRE_UUID_STRLEN];
+    act_map_put(s->seen, uuid_text(uuid, u), &seen_mark);
+    count_pending(st, +1);
+}
+
+/* Removes the head; returns whether it was terminal (and closes the stream if so). */
+static bool stream_pop(sum_state *st, stream *s)
+{
+    pending *p = s->head;
+    s->head = p->next;
+    if (!s->head) s->tail = NULL;
+    bool terminal = terminal_state(update_of(p)->status.state);
+    if (terminal) s->terminated = true;
+    wire_msg_free(p->msg);
+    free(p);
+    count_pending(st, -1);
+    return terminal;
+}
+
+/* ---- sending ----------------------------------------------------------------------------- */
+
+static void on_retry(act_actor *self, void *arg);
+
+/* Sends the stream's head to the master and arms its retry after `interval` seconds. */
+static void forward_head(sum_state *st, stream *s, double interval)
+{
+    cancel_retry(st, s);
+    if (!s->head || paused(st)) return;
+    const wire_status_update *u = update_of(s->head);
+    char pid[ACT_PID_STRLEN], id[WIRE_UUID_STRLEN], master[ACT_PID_STRLEN];
+    wire_status_update_message m;
+    wire_init(WIRE_DESC(status_update_message), &m);
+    m.update = *u;
+    act_pid_format(&s->slave, pid, sizeof pid);
+    m.has_pid = pid[0] != '\0';
+    m.pid = pid;
+    act_buf b = {0};
+    if (wire_encode(WIRE_DESC(status_update_message), &m, &b) == 0)
+        act_send(st->self, &st->master, wire_type_name(WIRE_DESC(status_update_message)),
+                 b.data, b.len);
+    act_buf_free(&b);
+    LOG_INFO("Forwarding status update %s (UUID: %s) for task %s of framework %s to %s",
+             wire_task_state_name(u->status.state), uuid_text(&s->head->uuid, id), s->task_id,
+             s->framework_id, act_pid_format(&st->master, master, sizeof master));
+    s->interval = interval;
+    s->timer = act_delay(st->self, interval, on_retry, s);
+}
+
+static void on_retry(act_actor *self, void *arg)
+{
+    sum_state *st = act_state(self);
+    stream *s = arg;
+    s->timer = 0;
+    if (!s->head || paused(st)) return;
+    char id[WIRE_UUID_STRLEN];
+    LOG_WARNING("Resending status update %s (UUID: %s) for task %s of framework %s",
+                wire_task_state_name(update_of(s->head)->status.state),
+                uuid_text(&s->head->uuid, id), s->task_id, s->framework_id);
+    act_counter_inc(st->retries);
+    double next = s->interval * 2;
+    forward_head(st, s, next < SUM_RETRY_MAX ? next : SUM_RETRY_MAX);
+}
+
+/* Tells the executor its update is recorded: it may forget it. */
+static void ack_executor(sum_state *st, const act_pid *executor, const wire_status_update *u)
+{
+    if (act_pid_is_none(executor)) return;
+    wire_status_update_acknowledgement_message a;
+    wire_init(WIRE_DESC(status_update_acknowledgement_message), &a);
+    const wire_slave_id *sid = u->slave_id ? u->slave_id : u->status.slave_id;
+    a.slave_id.value = sid ? sid->value : "";
+    a.framework_id = u->framework_id;
+    a.task_id = u->status.task_id;
+    a.uuid = u->uuid;
+    act_buf b = {0};
+    if (wire_encode(WIRE_DESC(status_update_acknowledgement_message), &a, &b) == 0)
+        act_send(st->self, executor,
+                 wire_type_name(WIRE_DESC(status_update_acknowledgement_message)), b.data,
+                 b.len);
+    act_buf_free(&b);
+}
+
+/* ---- checkpoint records ------------------------------------------------------------------ */
+
+static int record_update(const char *path, const wire_status_update *u)
+{
+    wire_status_update_record r;
+    wire_init(WIRE_DESC(status_update_record), &r);
+    r.type = WIRE_RECORD_UPDATE;
+    r.update = (wire_status_update *)u;
+    char err[512];
+    int rc = ckpt_append(path, WIRE_DESC(status_update_record), &r, err, sizeof err);
+    if (rc != 0) LOG_ERROR("Failed to checkpoint status update: %s", err);
+    return rc;
+}
+
+static int record_ack(const char *path, const wire_uuid *uuid)
+{
+    wire_status_update_record r;
+    wire_init(WIRE_DESC(status_update_record), &r);
+    r.type = WIRE_RECORD_ACK;
+    r.has_uuid = true;
+    r.uuid.data = (uint8_t *)uuid->bytes;
+    r.uuid.len = sizeof uuid->bytes;
+    char err[512];
+    int rc = ckpt_append(path, WIRE_DESC(status_update_record), &r, err, sizeof err);
+    if (rc != 0) LOG_ERROR("Failed to checkpoint status update acknowledgement: %s", err);
+    return rc;
+}
+
+/* ---- SUM_MSG_UPDATE ---------------------------------------------------------------------- */
+
+/* Checks the update names a task and carries a 16-byte uuid (reconciliation answers do not
+ * and never come here). */
+static bool update_valid(const wire_status_update *u, wire_uuid *uuid)
+{
+    if (!u || !u->framework_id.value || !u->status.task_id.value) return false;
+    if (strlen(u->framework_id.value) >= WIRE_ID_MAX) return false;
+    if (strlen(u->status.task_id.value) >= WIRE_ID_MAX) return false;
+    return wire_uuid_from_bytes(u->uuid.data, u->uuid.len, uuid) == 0;
+}
+
+/* Logs and acknowledges an update the stream already has, or one for a closed stream. True if
+ * the update was handled that way. */
+static bool drop_known(sum_state *st, stream *s, const sum_update *in, const wire_uuid *uuid)
+{
+    if (!s || (!stream_seen(s, uuid) && !s->terminated)) return false;
+    const wire_status_update *u = in->update->root;
+    char id[WIRE_UUID_STRLEN];
+    LOG_WARNING("Ignoring %s status update %s (UUID: %s) for task %s of framework %s",
+                stream_seen(s, uuid) ? "duplicate" : "post-terminal",
+                wire_task_state_name(u->status.state), uuid_text(uuid, id), s->task_id,
+                s->framework_id);
+    ack_executor(st, &in->executor, u);
+    return true;
+}
+
+static void on_update(act_actor *self, const act_msg *msg)
+{
+    sum_state *st = act_state(self);
+    sum_update *in = msg->obj;
+    wire_uuid uuid;
+    const wire_status_update *u = in->update ? in->update->root : NULL;
+    if (!update_valid(u, &uuid)) {
+        LOG_ERROR("Dropping a status update for task %s of framework %s: it needs both IDs "
+                  "and a 16-byte uuid", u && u->status.task_id.value ? u->status.task_id.value
+                  : "?", u && u->framework_id.value ? u->framework_id.value : "?");
+        return;
+    }
+    stream *s = stream_find(st, u->framework_id.value, u->status.task_id.value);
+    if (drop_known(st, s, in, &uuid)) return;
+    char id[WIRE_UUID_STRLEN];
+    LOG_INFO("Received status update %s (UUID: %s) for task %s of framework %s",
+             wire_task_state_name(u->status.state), uuid_text(&uuid, id),
+             u->status.task_id.value, u->framework_id.value);
+    if (in->path && record_update(in->path, u) != 0) return; /* not recorded: no ack */
+    if (!s) {
+        s = stream_new(u->framework_id.value, u->status.task_id.value);
+        stream_insert(st, s);
+    }
+    if (in->path && !s->path) s->path = act_strdup(in->path);
+    s->slave = in->slave;
+    ack_executor(st, &in->executor, u);
+    stream_push(st, s, in->update, &uuid);
+    in->update = NULL; /* the stream owns it now */
+    if (s->head == s->tail) forward_head(st, s, SUM_RETRY_MIN);
+}
+
+/* ---- SUM_MSG_ACK ------------------------------------------------------------------------- */
+
+static bool ack_matches_head(const stream *s, const sum_ack *a)
+{
+    char id[WIRE_UUID_STRLEN];
+    if (!s) {
+        LOG_WARNING("Ignoring acknowledgement (UUID: %s) for unknown task %s of framework %s",
+                    uuid_text(&a->uuid, id), a->task_id, a->framework_id);
+        return false;
+    }
+    if (s->head && wire_uuid_equal(&s->head->uuid, &a->uuid)) return true;
+    LOG_WARNING("Ignoring %s acknowledgement (UUID: %s) for task %s of framework %s",
+                stream_seen(s, &a->uuid) ? "duplicate" : "unexpected", uuid_text(&a->uuid, id),
+                a->task_id, a->framework_id);
+    return false;
+}
+
+static void post_acked(sum_state *st, const act_pid *to, const sum_ack *a, bool terminal)
+{
+    sum_ack *out = act_malloc(sizeof *out);
+    *out = *a;
+    out->terminal = terminal;
+    act_post(st->self, to, SUM_MSG_ACKED, out, free);
+}
+
+/* Drops what is left after a terminal acknowledgement, as Mesos does. */
+static void drop_after_terminal(sum_state *st, stream *s)
+{
+    if (!s->head) return;
+    LOG_WARNING("Acknowledged a terminal status update for task %s of framework %s but "
+                "updates are still pending; dropping them", s->task_id, s->framework_id);
+    while (s->head) stream_pop(st, s);
+    s->terminated = true;
+}
+
+static void on_ack(act_actor *self, const act_msg *msg)
+{
+    sum_state *st = act_state(self);
+    const sum_ack *a = msg->obj;
+    stream *s = stream_find(st, a->framework_id, a->task_id);
+    if (!ack_matches_head(s, a)) return;
+    if (s->path && record_ack(s->path, &a->uuid) != 0) return; /* it will be resent */
+    char id[WIRE_UUID_STRLEN];
+    LOG_INFO("Status update (UUID: %s) for task %s of framework %s acknowledged",
+             uuid_text(&a->uuid, id), a->task_id, a->framework_id);
+    cancel_retry(st, s);
+    bool terminal = stream_pop(st, s);
+    post_acked(st, &msg->from, a, terminal);
+    if (terminal) drop_after_terminal(st, s);
+    else forward_head(st, s, SUM_RETRY_MIN);
+}
+
+/* ---- SUM_MSG_MASTER ---------------------------------------------------------------------- */
+
+static void for_each_stream(sum_state *st, void (*fn)(sum_state *, stream *))
+{
+    void *tasks, *s;
+    for (size_t i = 0; act_map_next(st->frameworks, &i, NULL, &tasks);)
+        for (size_t j = 0; act_map_next(tasks, &j, NULL, &s);) fn(st, s);
+}
+
+static void resend_head(sum_state *st, stream *s)
+{
+    forward_head(st, s, SUM_RETRY_MIN);
+}
+
+static void on_master(act_actor *self, const act_msg *msg)
+{
+    sum_state *st = act_state(self);
+    const act_pid *master = msg->obj;
+    char text[ACT_PID_STRLEN];
+    if (!master || act_pid_is_none(master)) {
+        LOG_INFO("Pausing sending status updates");
+        st->master = (act_pid){0};
+        for_each_stream(st, cancel_retry);
+        return;
+    }
+    LOG_INFO("Sending status updates to the master at %s",
+             act_pid_format(master, text, sizeof text));
+    st->master = *master;
+    for_each_stream(st, resend_head);
+}
+
+/* ---- SUM_MSG_RECOVER --------------------------------------------------------------------- */
+
+/* Replays one task.updates log into a new stream. */
+typedef struct replay {
+    sum_state *st;
+    stream *s;
+    int error;                    /* 0, or -EBADMSG on an out-of-order record */
+} replay;
+
+static void replay_update(replay *r, const wire_status_update *u)
+{
+    wire_uuid uuid;
+    if (!update_valid(u, &uuid)) {
+        r->error = -EBADMSG;
+        return;
+    }
+    if (!r->s) r->s = stream_new(u->framework_id.value, u->status.task_id.value);
+    if (strcmp(r->s->framework_id, u->framework_id.value) != 0 ||
+        strcmp(r->s->task_id, u->status.task_id.value) != 0) {
+        r->error = -EBADMSG;
+        return;
+    }
+    if (stream_seen(r->s, &uuid)) return;
+    stream_push(r->st, r->s, wire_copy(WIRE_DESC(status_update), u), &uuid);
+}
+
+static void replay_ack(replay *r, const wire_bytes *bytes)
+{
+    wire_uuid uuid;
+    if (!r->s || !r->s->head || wire_uuid_from_bytes(bytes->data, bytes->len, &uuid) != 0 ||
+        !wire_uuid_equal(&r->s->head->uuid, &uuid)) {
+        r->error = -EBADMSG;
+        return;
+    }
+    stream_pop(r->st, r->s);
+}
+
+static void replay_record(void *ctx, const void *record)
+{
+    replay *r = ctx;
+    const wire_status_update_record *rec = record;
+    if (r->error) return;
+    if (rec->type == WIRE_RECORD_UPDATE && rec->update) replay_update(r, rec->update);
+    else if (rec->type == WIRE_RECORD_ACK) replay_ack(r, &rec->uuid);
+    else r->error = -EBADMSG;
+}
+
+/* Reads one log; returns the replayed stream or NULL (logged). */
+static stream *recover_stream(sum_state *st, const sum_recover_stream *in)
+{
+    replay r = {st, NULL, 0};
+    char err[512];
+    int rc = ckpt_read_records(in->path, WIRE_DESC(status_update_record), replay_record, &r,
+                               err, sizeof err);
+    if (rc == -ENOENT) {
+        LOG_WARNING("No status updates found in %s", in->path);
+        return NULL;
+    }
+    if (rc < 0 || r.error) {
+        LOG_ERROR("Skipping status updates of %s: %s", in->path,
+                  rc < 0 ? err : "records out of order");
+        if (r.s) stream_free(st, r.s);
+        return NULL;
+    }
+    if (r.s) {
+        r.s->path = act_strdup(in->path);
+        r.s->slave = in->slave;
+    }
+    return r.s;
+}
+
+static void adopt_recovered(sum_state *st, stream *s)
+{
+    if (stream_find(st, s->framework_id, s->task_id)) {
+        LOG_WARNING("Ignoring recovered status updates for task %s of framework %s: the "
+                    "stream already exists", s->task_id, s->framework_id);
+        stream_free(st, s);
+        return;
+    }
+    LOG_INFO("Recovered status update stream for task %s of framework %s%s", s->task_id,
+             s->framework_id, s->terminated ? " (terminated)" : "");
+    if (s->terminated) drop_after_terminal(st, s);
+    stream_insert(st, s);
+    forward_head(st, s, SUM_RETRY_MIN);
+}
+
+static void on_recover(act_actor *self, const act_msg *msg)
+{
+    sum_state *st = act_state(self);
+    const sum_recover *r = msg->obj;
+    for (size_t i = 0; r && i < r->n; i++) {
+        stream *s = recover_stream(st, &r->v[i]);
+        if (s) adopt_recovered(st, s);
+    }
+}
+
+/* ---- SUM_MSG_CLEANUP and termination ----------------------------------------------------- */
+
+static void forget_tasks(sum_state *st, act_map *tasks)
+{
+    void *s;
+    for (size_t j = 0; act_map_next(tasks, &j, NULL, &s);) {
+        cancel_retry(st, s);
+        stream_free(st, s);
+    }
+    act_map_free(tasks);
+}
+
+static void on_cleanup(act_actor *self, const act_msg *msg)
+{
+    sum_state *st = act_state(self);
+    const char *framework_id = msg->obj;
+    if (!framework_id) return;
+    act_map *tasks = act_map_remove(st->frameworks, framework_id);
+    LOG_INFO("Closing status update streams for framework %s (%zu streams)", framework_id,
+             tasks ? act_map_size(tasks) : 0);
+    if (tasks) forget_tasks(st, tasks);
+}
+
+static void on_terminate(act_actor *self, void *arg)
+{
+    sum_state *st = act_state(self);
+    void *tasks;
+    for (size_t i = 0; act_map_next(st->frameworks, &i, NULL, &tasks);)
+        forget_tasks(st, tasks);
+    act_map_free(st->frameworks);
+    free(st);
+}
+
+act_pid sum_spawn(int loop)
+{
+    sum_state *st = act_calloc(1, sizeof *st);
+    st->frameworks = act_map_new();
+    st->pending_gauge = act_gauge_get("status-update-manager/pending");
+    st->retries = act_counter_get("status-update-manager/retries");
+    act_actor *a = act_new(SUM_ACTOR, st);
+    st->self = a;
+    act_on_message(a, SUM_MSG_UPDATE, on_update);
+    act_on_message(a, SUM_MSG_ACK, on_ack);
+    act_on_message(a, SUM_MSG_MASTER, on_master);
+    act_on_message(a, SUM_MSG_RECOVER, on_recover);
+    act_on_message(a, SUM_MSG_CLEANUP, on_cleanup);
+    act_on_terminate(a, on_terminate, NULL);
+    act_pid pid = act_self(a);
+    if (act_spawn(a, loop) != 0) { /* the runtime destroyed the actor, not its state */
+        act_map_free(st->frameworks);
+        free(st);
+        return (act_pid){0};
+    }
+    return pid;
+}
