@@ -1,0 +1,499 @@
+/*
+ * files.c - the "files" actor: serves attached sandboxes and logs over HTTP as Mesos'
+ * FilesProcess does (/files/browse.json, read.json, download.json, debug.json). The slave
+ * attaches a real path under a virtual name; a request path resolves through the longest
+ * attached name, and anything that would leave the attached real path is answered 404.
+ * Files are small and local, so every request is answered inline on the actor's loop.
+ */
+#include "slave/slave_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* read.json returns at most this many pages per request (Mesos caps at 16 pages too; the
+ * web UI's pailer asks again for the rest). */
+#define FILES_READ_PAGES 16
+/* download.json answers 413 above this size: the body is built in memory. */
+#define FILES_DOWNLOAD_MAX ((off_t)64 << 20)
+
+typedef struct files_state {
+    act_map *paths; /* virtual name -> canonical real path (owned char *) */
+} files_state;
+
+void files_attach_free(void *p)
+{
+    files_attach *a = p;
+    if (!a) return;
+    free(a->path);
+    free(a->name);
+    free(a);
+}
+
+static void strip_trailing_slashes(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '/') s[--n] = '\0';
+}
+
+/* ---- attach and detach ------------------------------------------------------------------- */
+
+static void on_attach(act_actor *self, const act_msg *msg)
+{
+    files_state *st = act_state(self);
+    const files_attach *a = msg->obj;
+    if (!a || !a->path || !a->name) {
+        LOG_WARNING("Ignoring a %s without path or name", FILES_MSG_ATTACH);
+        return;
+    }
+    char real[PATH_MAX];
+    if (!realpath(a->path, real)) {
+        LOG_WARNING("Failed to attach '%s' as '%s': %s", a->path, a->name,
+                    act_strerror(-errno));
+        return;
+    }
+    if (access(real, R_OK) != 0) {
+        LOG_WARNING("Failed to attach '%s' as '%s': %s", real, a->name, act_strerror(-errno));
+        return;
+    }
+    /* As Mesos does: "/sandbox/" and "/sandbox" are one name; "/" becomes "". */
+    char *name = act_strdup(a->name);
+    strip_trailing_slashes(name);
+    free(act_map_put(st->paths, name, act_strdup(real)));
+    VLOG(1, "Attached '%s' as '%s'", real, name);
+    free(name);
+}
+
+static void on_detach(act_actor *self, const act_msg *msg)
+{
+    files_state *st = act_state(self);
+    const files_attach *a = msg->obj;
+    if (!a || !a->name) return;
+    char *name = act_strdup(a->name);
+    strip_trailing_slashes(name);
+    free(act_map_remove(st->paths, name));
+    free(name);
+}
+
+/* ---- resolving virtual paths ------------------------------------------------------------- */
+
+/* True when canonical path p is root or below it. */
+static bool is_below(const char *root, const char *p)
+{
+    size_t n = strlen(root);
+    if (n == 1 && root[0] == '/') return true;
+    return strncmp(p, root, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/* The real path attached under the longest name that is a whole-component prefix of key
+ * (trailing slashes stripped); *len gets that name's length. NULL if none. */
+static const char *longest_attached(const act_map *paths, const char *key, size_t *len)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(key);
+    memcpy(buf, key, n + 1);
+    for (;;) {
+        buf[n] = '\0';
+        const char *real = act_map_get(paths, buf);
+        if (real) {
+            *len = n;
+            return real;
+        }
+        char *slash = memrchr(buf, '/', n);
+        if (!slash) return NULL;
+        n = (size_t)(slash - buf);
+    }
+}
+
+/* Resolves virtual path vpath to a canonical real path in out (PATH_MAX bytes). Returns 0;
+ * -ENOENT when no attached name covers it or it does not exist; -EPERM when it would leave
+ * the attached path (through "..", or a symlink pointing outside); or realpath's -errno. */
+static int resolve(const files_state *st, const char *vpath, char *out)
+{
+    char key[PATH_MAX], joined[PATH_MAX];
+    if (strlen(vpath) >= sizeof key) return -ENAMETOOLONG;
+    strcpy(key, vpath);
+    strip_trailing_slashes(key);
+    size_t n = 0;
+    const char *root = longest_attached(st->paths, key, &n);
+    if (!root) return -ENOENT;
+    const char *suffix = key + n;
+    while (*suffix == '/') suffix++;
+    int w = snprintf(joined, sizeof joined, "%s%s%s", root, *suffix ? "/" : "", suffix);
+    if (w < 0 || (size_t)w >= sizeof joined) return -ENAMETOOLONG;
+    if (!realpath(joined, out)) return -errno;
+    if (!is_below(root, out)) {
+        LOG_WARNING("Refusing '%s': it resolves to '%s', outside '%s'", vpath, out, root);
+        return -EPERM;
+    }
+    return 0;
+}
+
+/* Answers a failed resolve or open: 404 for what is not there (or not ours to show). */
+static void respond_error(act_http_req *req, int err)
+{
+    switch (-err) {
+    case ENOENT: case ENOTDIR: case ELOOP: case ENAMETOOLONG: case EPERM:
+        act_http_respond_text(req, 404, "No such file or directory.\n");
+        return;
+    case EISDIR:
+        act_http_respond_text(req, 400, "Cannot read a directory.\n");
+        return;
+    case EINVAL:
+        act_http_respond_text(req, 400, "Not a regular file.\n");
+        return;
+    default: {
+        char text[256];
+        snprintf(text, sizeof text, "%s.\n", act_strerror(err));
+        act_http_respond_text(req, 500, text);
+    }
+    }
+}
+
+/* Resolves the request's ?path= into real (PATH_MAX bytes) or answers the request (400
+ * without a path, else as respond_error). True when real was set. */
+static bool request_target(act_actor *self, act_http_req *req, char *real)
+{
+    const char *path = act_http_query(req, "path");
+    if (!path || !*path) {
+        act_http_respond_text(req, 400, "Expecting 'path=value' in query.\n");
+        return false;
+    }
+    int rc = resolve(act_state(self), path, real);
+    if (rc != 0) respond_error(req, rc);
+    return rc == 0;
+}
+
+/* Opens a regular file for reading without blocking on FIFOs or following a final symlink
+ * swapped in since resolve. Returns an fd and fills *s, or -EISDIR, -EINVAL (not a regular
+ * file) or open's -errno. */
+static int open_regular(const char *real, struct stat *s)
+{
+    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+    if (fd < 0) return -errno;
+    int rc = 0;
+    if (fstat(fd, s) != 0)
+        rc = -errno;
+    else if (S_ISDIR(s->st_mode))
+        rc = -EISDIR;
+    else if (!S_ISREG(s->st_mode))
+        rc = -EINVAL;
+    if (rc != 0) {
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+/* Reads up to n bytes at offset; returns the count (short only at end of file) or -errno. */
+static ssize_t pread_full(int fd, char *buf, size_t n, off_t offset)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, buf + got, n - got, offset + (off_t)got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -errno;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* ---- browse.json ------------------------------------------------------------------------- */
+
+/* "drwxr-xr-x", as Mesos' jsonFileInfo (and ls -l) writes it; out has 11 bytes. */
+static void format_mode(mode_t m, char *out)
+{
+    out[0] = S_ISDIR(m) ? 'd' : S_ISCHR(m) ? 'c' : S_ISBLK(m) ? 'b' : S_ISFIFO(m) ? 'p'
+           : S_ISLNK(m) ? 'l' : S_ISSOCK(m) ? 's' : '-';
+    static const char rwx[] = "rwxrwxrwx";
+    for (int i = 0; i < 9; i++) out[1 + i] = (m & (0400 >> i)) ? rwx[i] : '-';
+    out[10] = '\0';
+}
+
+static void user_name(uid_t uid, char *out, size_t n)
+{
+    struct passwd pw, *res = NULL;
+    char buf[1024];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res)
+        snprintf(out, n, "%s", pw.pw_name);
+    else
+        snprintf(out, n, "%lu", (unsigned long)uid);
+}
+
+static void group_name(gid_t gid, char *out, size_t n)
+{
+    struct group gr, *res = NULL;
+    char buf[1024];
+    if (getgrgid_r(gid, &gr, buf, sizeof buf, &res) == 0 && res)
+        snprintf(out, n, "%s", gr.gr_name);
+    else
+        snprintf(out, n, "%lu", (unsigned long)gid);
+}
+
+/* One listing entry with Mesos' keys, in Mesos' (sorted) order. */
+static void write_file_info(act_json *j, const char *vpath, const struct stat *s)
+{
+    char mode[11], uid[256], gid[256];
+    format_mode(s->st_mode, mode);
+    user_name(s->st_uid, uid, sizeof uid);
+    group_name(s->st_gid, gid, sizeof gid);
+    act_json_object_begin(j);
+    act_json_kv_string(j, "gid", gid);
+    act_json_kv_string(j, "mode", mode);
+    act_json_kv_int(j, "mtime", (int64_t)s->st_mtime);
+    act_json_kv_uint(j, "nlink", (uint64_t)s->st_nlink);
+    act_json_kv_string(j, "path", vpath);
+    act_json_kv_int(j, "size", (int64_t)s->st_size);
+    act_json_kv_string(j, "uid", uid);
+    act_json_object_end(j);
+}
+
+static int not_dots(const struct dirent *d)
+{
+    return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Writes the entries of directory real as a JSON array; entries show as vdir/name. Like
+ * Mesos, entries are stat()ed (a symlink shows what it points to) and skipped if that fails. */
+static int write_listing(act_json *j, const char *real, const char *vdir)
+{
+    struct dirent **names = NULL;
+    int n = scandir(real, &names, not_dots, by_name);
+    if (n < 0) return -errno;
+    act_json_array_begin(j);
+    for (int i = 0; i < n; i++) {
+        char full[PATH_MAX * 2], vpath[PATH_MAX * 2];
+        struct stat s;
+        snprintf(full, sizeof full, "%s/%s", real, names[i]->d_name);
+        snprintf(vpath, sizeof vpath, "%s/%s", vdir, names[i]->d_name);
+        if (stat(full, &s) == 0)
+            write_file_info(j, vpath, &s);
+        else
+            LOG_WARNING("Found '%s' in a listing but stat failed: %s", full,
+                        act_strerror(-errno));
+        free(names[i]);
+    }
+    free(names);
+    act_json_array_end(j);
+    return 0;
+}
+
+static void on_browse(act_actor *self, act_http_req *req)
+{
+    char real[PATH_MAX];
+    if (!request_target(self, req, real)) return;
+    struct stat s;
+    if (stat(real, &s) != 0) {
+        respond_error(req, -errno);
+        return;
+    }
+    if (!S_ISDIR(s.st_mode)) {
+        act_http_respond_text(req, 400, "Cannot browse a file.\n");
+        return;
+    }
+    char *vdir = act_strdup(act_http_query(req, "path"));
+    strip_trailing_slashes(vdir);
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    int rc = write_listing(&j, real, vdir);
+    if (rc == 0)
+        act_http_respond_json(req, 200, &out);
+    else
+        respond_error(req, rc);
+    act_buf_free(&out);
+    free(vdir);
+}
+
+/* ---- read.json --------------------------------------------------------------------------- */
+
+/* Parses an offset or length: absent means -1 (Mesos' "the end" / "the rest"); anything but
+ * a decimal integer >= -1 is -EINVAL. */
+static int parse_position(const char *text, long long *out)
+{
+    *out = -1;
+    if (!text) return 0;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < -1) return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+static void respond_read(act_http_req *req, long long offset, const char *data, size_t len)
+{
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    act_json_key(&j, "data");
+    act_json_string_n(&j, data, len);
+    act_json_kv_int(&j, "offset", offset);
+    act_json_object_end(&j);
+    act_http_respond_json(req, 200, &out);
+    act_buf_free(&out);
+}
+
+/* Answers length bytes at offset of fd (a file of `size` bytes), Mesos' way: offset -1
+ * means the end (so the answer is the size), length -1 the rest, capped at 16 pages; at or
+ * past the end the answer is the size with no data. */
+static void read_window(act_http_req *req, int fd, off_t size, long long offset,
+                        long long length)
+{
+    if (offset == -1) offset = size;
+    if (offset >= size) {
+        respond_read(req, size, "", 0);
+        return;
+    }
+    if (length == -1) length = size - offset;
+    long long cap = sysconf(_SC_PAGESIZE) * FILES_READ_PAGES;
+    if (length > cap) length = cap;
+    char *buf = act_malloc((size_t)length + 1);
+    ssize_t got = pread_full(fd, buf, (size_t)length, (off_t)offset);
+    if (got < 0)
+        respond_error(req, (int)got);
+    else
+        respond_read(req, offset, buf, (size_t)got);
+    free(buf);
+}
+
+static void on_read(act_actor *self, act_http_req *req)
+{
+    long long offset, length;
+    char real[PATH_MAX];
+    if (parse_position(act_http_query(req, "offset"), &offset) != 0) {
+        act_http_respond_text(req, 400, "Failed to parse offset.\n");
+    } else if (parse_position(act_http_query(req, "length"), &length) != 0) {
+        act_http_respond_text(req, 400, "Failed to parse length.\n");
+    } else if (request_target(self, req, real)) {
+        struct stat s;
+        int fd = open_regular(real, &s);
+        if (fd < 0) {
+            respond_error(req, fd);
+            return;
+        }
+        read_window(req, fd, s.st_size, offset, length);
+        close(fd);
+    }
+}
+
+/* ---- download.json ----------------------------------------------------------------------- */
+
+/* "Content-Disposition: attachment; filename=<basename>\r\n"; control bytes in the name
+ * become '_' so a file name cannot inject header lines. */
+static void disposition_header(const char *real, act_buf *out)
+{
+    const char *slash = strrchr(real, '/');
+    const char *base = slash ? slash + 1 : real;
+    act_buf_puts(out, "Content-Disposition: attachment; filename=");
+    for (const char *p = base; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        act_buf_putc(out, c < 0x20 || c == 0x7f ? '_' : (char)c);
+    }
+    act_buf_puts(out, "\r\n");
+}
+
+static void send_file(act_http_req *req, int fd, const struct stat *s, const char *real)
+{
+    if (s->st_size > FILES_DOWNLOAD_MAX) {
+        act_http_respond_text(req, 413, "File larger than 64MB: use read.json.\n");
+        return;
+    }
+    char *buf = act_malloc((size_t)s->st_size + 1);
+    ssize_t got = pread_full(fd, buf, (size_t)s->st_size, 0);
+    if (got < 0) {
+        respond_error(req, (int)got);
+    } else {
+        act_buf headers = {0};
+        disposition_header(real, &headers);
+        act_http_respond(req, 200, "application/octet-stream", buf, (size_t)got, headers.data);
+        act_buf_free(&headers);
+    }
+    free(buf);
+}
+
+static void on_download(act_actor *self, act_http_req *req)
+{
+    char real[PATH_MAX];
+    if (!request_target(self, req, real)) return;
+    struct stat s;
+    int fd = open_regular(real, &s);
+    if (fd == -EISDIR) {
+        act_http_respond_text(req, 400, "Cannot download a directory.\n");
+    } else if (fd < 0) {
+        respond_error(req, fd);
+    } else {
+        send_file(req, fd, &s, real);
+        close(fd);
+    }
+}
+
+/* ---- debug.json -------------------------------------------------------------------------- */
+
+static void on_debug(act_actor *self, act_http_req *req)
+{
+    files_state *st = act_state(self);
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    const char *name;
+    void *real;
+    for (size_t it = 0; act_map_next(st->paths, &it, &name, &real);)
+        act_json_kv_string(&j, name, real);
+    act_json_object_end(&j);
+    act_http_respond_json(req, 200, &out);
+    act_buf_free(&out);
+}
+
+/* ---- the actor --------------------------------------------------------------------------- */
+
+static void state_free(files_state *st)
+{
+    void *real;
+    for (size_t it = 0; act_map_next(st->paths, &it, NULL, &real);) free(real);
+    act_map_free(st->paths);
+    free(st);
+}
+
+static void on_terminate(act_actor *self, void *arg)
+{
+    state_free(act_state(self));
+}
+
+act_pid files_spawn(int loop)
+{
+    files_state *st = act_calloc(1, sizeof *st);
+    st->paths = act_map_new();
+    act_actor *a = act_new(FILES_ACTOR, st);
+    act_route(a, "browse.json", on_browse,
+              "Lists a directory: ?path=. An array of {gid, mode, mtime, nlink, path, size, uid}.");
+    act_route(a, "read.json", on_read,
+              "Reads a file: ?path=&offset=&length=. {\"data\", \"offset\"}; offset=-1 (or none)"
+              " gives the size; at most 16 pages per request.");
+    act_route(a, "download.json", on_download,
+              "Returns a file's bytes as an attachment: ?path=. Files over 64MB are refused.");
+    act_route(a, "debug.json", on_debug, "The attached paths: {virtual name: real path}.");
+    act_on_message(a, FILES_MSG_ATTACH, on_attach);
+    act_on_message(a, FILES_MSG_DETACH, on_detach);
+    act_on_terminate(a, on_terminate, NULL);
+    act_pid pid = act_self(a);
+    if (act_spawn(a, loop) != 0) {
+        state_free(st);
+        return (act_pid){0};
+    }
+    return pid;
+}
