@@ -57,7 +57,8 @@ int ckpt_write_bytes(const char *path, const void *data, size_t len, char *err, 
 /* Encodes obj (a desc struct) and writes it atomically. */
 int ckpt_write(const char *path, const wire_desc *desc, const void *obj, char *err,
                size_t errlen);
-/* Reads and decodes a file written by ckpt_write. -ENOENT if absent. */
+/* Reads and decodes a file written by ckpt_write. -ENOENT if absent, -EBADMSG if it does not
+ * decode (err names the file). */
 int ckpt_read(const char *path, const wire_desc *desc, wire_msg **out, char *err,
               size_t errlen);
 /* Appends one record (4-byte big-endian length + msgpack) and fsyncs. */
@@ -68,7 +69,8 @@ int ckpt_append(const char *path, const wire_desc *desc, const void *obj, char *
 int ckpt_read_records(const char *path, const wire_desc *desc,
                       void (*fn)(void *ctx, const void *record), void *ctx, char *err,
                       size_t errlen);
-/* Reads a small text file (pid files, framework.pid) into buf (NUL-terminated). */
+/* Reads a small text file (pid files, framework.pid) into buf (NUL-terminated, trailing
+ * newline kept). Returns the length read, -ENOENT if absent, -EFBIG if it does not fit. */
 int ckpt_read_text(const char *path, char *buf, size_t n);
 int ckpt_write_text(const char *path, const char *text, char *err, size_t errlen);
 
@@ -96,6 +98,9 @@ typedef struct cz_launch {
 } cz_launch;
 void cz_launch_free(void *launch);
 
+/* Every launch gets exactly one CZ_MSG_LAUNCHED; a successful one (pid > 0) later exactly one
+ * CZ_MSG_TERMINATED, a failed one none. Destroying a container that is still fetching or
+ * forking gives a failed LAUNCHED ("Container destroyed while launching"). */
 typedef struct cz_result {
     char container_id[WIRE_UUID_STRLEN];
     int pid;                /* launched: > 0; 0 on failure */

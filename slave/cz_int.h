@@ -1,0 +1,114 @@
+/*
+ * cz_int.h - what the containerizer's files share (containerizer.c, launcher.c, cz_watch.c,
+ * fetcher.c, monitor.c); the public contract is the "containerizer" section of slave_int.h.
+ * The actor runs on a loop and never blocks: fetching and forking happen on a launch thread,
+ * exits are noticed by one watcher thread polling pidfds; both report back by act_dispatch.
+ */
+#ifndef SLAVE_CZ_INT_H
+#define SLAVE_CZ_INT_H
+
+#include "slave/slave_int.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define CZ_MONITOR_ACTOR "monitor"
+
+/* ---- launch thread (launcher.c) ---------------------------------------------------------- */
+
+/* One launch in flight: the thread owns `launch` until it posts the job back with
+ * act_dispatch(owner, done, job); the actor then owns the job (free with cz__job_free). */
+typedef struct cz_job {
+    cz_launch *launch;     /* owned */
+    act_pid owner;         /* the containerizer */
+    act_fn done;           /* run in the containerizer with the job */
+    atomic_bool cancelled; /* set by the actor on destroy: do not fork */
+    pthread_t thread;
+    /* results */
+    pid_t pid;             /* > 0: running; 0: failed (message says why) */
+    int pidfd;             /* for pid, or -1 */
+    char message[512];
+} cz_job;
+
+/* Starts the launch thread for job. Returns 0 or -errno (then nothing runs and the caller
+ * still owns job). */
+int cz__job_start(cz_job *job);
+/* Frees the job and its launch; closes pidfd if still open. NULL is ignored. */
+void cz__job_free(cz_job *job);
+
+/* Sends sig to the process group `pgid`; ESRCH is not an error. Returns 0 or -errno. */
+int cz__killpg(pid_t pgid, int sig);
+
+/* pidfd_open(2). Returns the fd or -errno. */
+int cz__pidfd_open(pid_t pid);
+
+/* Writes text to path atomically (temp + rename), creating parent directories. Returns 0 or
+ * -errno with a reason in err. */
+int cz__write_atomic(const char *path, const char *text, char *err, size_t errlen);
+
+/* ---- watcher (cz_watch.c) ---------------------------------------------------------------- */
+
+/* An exit, posted to the owner: status is the wait status for our children, -1 otherwise. */
+typedef struct cz_exit {
+    char container_id[WIRE_UUID_STRLEN];
+    pid_t pid;
+    int status;
+} cz_exit;
+
+typedef struct cz_watcher cz_watcher;
+
+/* Starts the watcher thread; each exit is delivered as act_dispatch(owner, on_exit, cz_exit*)
+ * (the callee frees it with free(), also when run with a NULL actor). Returns NULL on
+ * failure (logged). */
+cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit);
+/* Watches pidfd (taken: the watcher closes it; -1 when pidfd_open is not available: then pid
+ * is checked every 100 ms) for the exit of pid. child: we forked it, so its status is
+ * collected with waitpid. Returns 0 or -errno (pidfd is closed then). */
+int cz__watcher_add(cz_watcher *w, int pidfd, pid_t pid, bool child, const char *container_id);
+/* True if pid is gone or a zombie. */
+bool cz__pid_gone(pid_t pid);
+/* Stops and joins the thread, closing every pidfd still watched. NULL is ignored. */
+void cz__watcher_stop(cz_watcher *w);
+
+/* ---- fetcher (fetcher.c) ----------------------------------------------------------------- */
+
+/* Fetches every URI into `directory` as Mesos' fetcher does; progress lines are appended to
+ * `log_fd` (the sandbox's stderr; -1 for none). ids name the container for log lines.
+ * Returns 0, or -errno with the reason in err (the first URI that failed). Blocks. */
+int cz__fetch(const wire_command_uri *uris, size_t n, const char *directory,
+              const char *frameworks_home, int log_fd, const char *ids, char *err,
+              size_t errlen);
+
+/* ---- usage and monitor (monitor.c) ------------------------------------------------------- */
+
+typedef struct cz_usage {
+    double cpus_user_time_secs;
+    double cpus_system_time_secs;
+    uint64_t mem_rss_bytes;
+} cz_usage;
+
+/* Sums the usage of every process in the session led by `sid` (executors call setsid, so the
+ * session is the container). Returns 0, or -ESRCH if no process was found. */
+int cz__usage(pid_t sid, cz_usage *u);
+
+/* A running container as the monitor shows it. */
+typedef struct cz_stat_view {
+    const char *container_id, *executor_id, *executor_name, *framework_id, *source;
+    pid_t pid;
+    const res_set *resources;
+} cz_stat_view;
+
+/* Writes one element of /monitor/statistics.json for v (Mesos 0.22's format). */
+void cz__stats_json(act_json *j, const cz_stat_view *v);
+
+/* Walks the containerizer's running containers (in its context). */
+typedef void (*cz_view_fn)(const cz_stat_view *v, void *ctx);
+void cz__each_container(act_actor *cz, cz_view_fn fn, void *ctx);
+
+/* Spawns "monitor" (route statistics.json) asking the containerizer `cz` for its
+ * containers. Returns 0 or -errno. */
+int cz__monitor_spawn(const act_pid *cz, int loop);
+
+#endif /* SLAVE_CZ_INT_H */

@@ -1,0 +1,224 @@
+/*
+ * cz_watch.c - notices executor exits for the containerizer without blocking its loop: one
+ * thread poll()s a pidfd per watched process (pidfds work for recovered executors that are not
+ * our children as well as for our own), kills the rest of the process group when the leader
+ * is gone, reaps our children by pid (never waitpid(-1), so other children of the process are
+ * left alone) and posts each exit back with act_dispatch. Where pidfd_open is missing (kernels
+ * before 5.3, valgrind) processes are checked every 100 ms instead.
+ */
+#include "slave/cz_int.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CZ_SLOW_POLL_MS 100
+
+typedef struct watch {
+    int pidfd;       /* -1: no pidfd, checked every CZ_SLOW_POLL_MS */
+    pid_t pid;
+    bool child;
+    char container_id[WIRE_UUID_STRLEN];
+} watch;
+
+struct cz_watcher {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    int wake;        /* eventfd: the list changed or stop was asked */
+    bool stop;
+    act_pid owner;
+    act_fn on_exit;
+    watch *v;        /* guarded by mu */
+    size_t n, cap;
+};
+
+/* The leader exited: finish the group (as Mesos' launcher destroys it), then collect the
+ * status. While our child is an unreaped zombie its pid (the group's id) cannot be reused. */
+static int reap(const watch *w)
+{
+    cz__killpg(w->pid, SIGKILL);
+    if (!w->child) return -1;
+    int status = -1;
+    while (waitpid(w->pid, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    return status;
+}
+
+static void post_exit(cz_watcher *cw, const watch *w, int status)
+{
+    cz_exit *ev = act_calloc(1, sizeof *ev);
+    memcpy(ev->container_id, w->container_id, sizeof ev->container_id);
+    ev->pid = w->pid;
+    ev->status = status;
+    act_dispatch(&cw->owner, cw->on_exit, ev);
+}
+
+/* Removes the entry for pidfd; returns false if it is not watched (any more). */
+static bool take(cz_watcher *cw, int pidfd, watch *out)
+{
+    bool found = false;
+    pthread_mutex_lock(&cw->mu);
+    for (size_t i = 0; i < cw->n && !found; i++) {
+        if (cw->v[i].pidfd != pidfd) continue;
+        *out = cw->v[i];
+        cw->v[i] = cw->v[--cw->n];
+        found = true;
+    }
+    pthread_mutex_unlock(&cw->mu);
+    return found;
+}
+
+bool cz__pid_gone(pid_t pid)
+{
+    if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f) return true;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    return !p || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X';
+}
+
+/* For watches without a pidfd: has the process exited? (Our child stays waitable.) */
+static bool exited(const watch *w)
+{
+    if (!w->child) return cz__pid_gone(w->pid);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    return waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+           si.si_pid == w->pid;
+}
+
+/* Posts every pidfd-less watch whose process exited. */
+static void check_slow(cz_watcher *cw)
+{
+    for (;;) {
+        watch w;
+        bool found = false;
+        pthread_mutex_lock(&cw->mu);
+        for (size_t i = 0; i < cw->n && !found; i++) {
+            if (cw->v[i].pidfd >= 0 || !exited(&cw->v[i])) continue;
+            w = cw->v[i];
+            cw->v[i] = cw->v[--cw->n];
+            found = true;
+        }
+        pthread_mutex_unlock(&cw->mu);
+        if (!found) return;
+        post_exit(cw, &w, reap(&w));
+    }
+}
+
+/* A snapshot of what to poll: the wake fd first. Returns the count; *fds is reallocated.
+ * *slow: some watch has no pidfd. */
+static size_t poll_set(cz_watcher *cw, struct pollfd **fds, size_t *cap, bool *stop,
+                       bool *slow)
+{
+    pthread_mutex_lock(&cw->mu);
+    *stop = cw->stop;
+    *slow = false;
+    if (cw->n + 1 > *cap) {
+        *cap = cw->n + 1;
+        *fds = act_realloc(*fds, *cap * sizeof **fds);
+    }
+    (*fds)[0] = (struct pollfd){.fd = cw->wake, .events = POLLIN};
+    size_t n = 1;
+    for (size_t i = 0; i < cw->n; i++) {
+        if (cw->v[i].pidfd < 0) *slow = true;
+        else (*fds)[n++] = (struct pollfd){.fd = cw->v[i].pidfd, .events = POLLIN};
+    }
+    pthread_mutex_unlock(&cw->mu);
+    return n;
+}
+
+static void *watch_thread(void *arg)
+{
+    cz_watcher *cw = arg;
+    struct pollfd *fds = NULL;
+    size_t cap = 0;
+    for (;;) {
+        bool stop, slow;
+        size_t n = poll_set(cw, &fds, &cap, &stop, &slow);
+        if (stop) break;
+        if (poll(fds, n, slow ? CZ_SLOW_POLL_MS : -1) < 0 && errno != EINTR)
+            LOG_ERROR("poll: %s", strerror(errno));
+        uint64_t drained;
+        if (fds[0].revents && read(cw->wake, &drained, sizeof drained) < 0) {}
+        for (size_t i = 1; i < n; i++) {
+            watch w;
+            if (!fds[i].revents || !take(cw, fds[i].fd, &w)) continue;
+            close(w.pidfd);
+            post_exit(cw, &w, reap(&w));
+        }
+        if (slow) check_slow(cw);
+    }
+    free(fds);
+    return NULL;
+}
+
+static void wake(cz_watcher *cw)
+{
+    uint64_t one = 1;
+    if (write(cw->wake, &one, sizeof one) < 0) LOG_ERROR("eventfd: %s", strerror(errno));
+}
+
+cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit)
+{
+    cz_watcher *cw = act_calloc(1, sizeof *cw);
+    cw->owner = *owner;
+    cw->on_exit = on_exit;
+    pthread_mutex_init(&cw->mu, NULL);
+    cw->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int rc = cw->wake < 0 ? errno : pthread_create(&cw->thread, NULL, watch_thread, cw);
+    if (rc == 0) return cw;
+    LOG_ERROR("Cannot start the containerizer's exit watcher: %s", strerror(rc));
+    if (cw->wake >= 0) close(cw->wake);
+    pthread_mutex_destroy(&cw->mu);
+    free(cw);
+    return NULL;
+}
+
+int cz__watcher_add(cz_watcher *cw, int pidfd, pid_t pid, bool child, const char *container_id)
+{
+    if (!cw) {
+        if (pidfd >= 0) close(pidfd);
+        return -ESRCH;
+    }
+    pthread_mutex_lock(&cw->mu);
+    if (cw->n == cw->cap) {
+        cw->cap = cw->cap ? cw->cap * 2 : 8;
+        cw->v = act_realloc(cw->v, cw->cap * sizeof *cw->v);
+    }
+    watch *w = &cw->v[cw->n++];
+    w->pidfd = pidfd;
+    w->pid = pid;
+    w->child = child;
+    snprintf(w->container_id, sizeof w->container_id, "%s", container_id);
+    pthread_mutex_unlock(&cw->mu);
+    wake(cw);
+    return 0;
+}
+
+void cz__watcher_stop(cz_watcher *cw)
+{
+    if (!cw) return;
+    pthread_mutex_lock(&cw->mu);
+    cw->stop = true;
+    pthread_mutex_unlock(&cw->mu);
+    wake(cw);
+    pthread_join(cw->thread, NULL);
+    for (size_t i = 0; i < cw->n; i++)
+        if (cw->v[i].pidfd >= 0) close(cw->v[i].pidfd);
+    free(cw->v);
+    close(cw->wake);
+    pthread_mutex_destroy(&cw->mu);
+    free(cw);
+}
