@@ -242,9 +242,13 @@ int main(int argc, char **argv)
     act_log_init(&lo);
     if (f.webui_dir) LOG_WARNING("--webui_dir: the web UI is not in this build yet");
     cfg.flags = &flags;
-    if (start_runtime(&f) != 0) return 1;
     act_pid pid;
-    if (master_spawn(&cfg, &pid) != 0) return 1;
+    if (start_runtime(&f) != 0 || master_spawn(&cfg, &pid) != 0) {
+        if (act_initialized()) act_shutdown();
+        free_config(&cfg);
+        act_flags_free(&flags);
+        return 1;
+    }
     act_set_default_actor(MASTER_ACTOR);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

@@ -132,10 +132,19 @@ static void on_init(act_actor *self, void *arg)
     register_now(d);
 }
 
+static void delivered_free(sched_driver *d)
+{
+    void *v;
+    for (size_t it = 0; d->delivered && act_map_next(d->delivered, &it, NULL, &v);) free(v);
+    act_map_free(d->delivered);
+    d->delivered = NULL;
+}
+
 static void on_terminate(act_actor *self, void *arg)
 {
     sched_driver *d = arg;
     d->actor = NULL;
+    delivered_free(d);
     pthread_mutex_lock(&d->mu);
     d->terminated = true;
     d->settled = true;
@@ -225,6 +234,21 @@ static void on_rescind(sched_driver *d, void *root)
     if (d->sched.offer_rescinded) d->sched.offer_rescinded(d, &m->offer_id);
 }
 
+/* True if this update (by uuid) is the one last delivered for its task; records it otherwise.
+ * The slave resends an update whose acknowledgement it never recorded (PROTOCOL.md: duplicates
+ * are dropped by the driver). */
+static bool duplicate(sched_driver *d, const wire_status_update *u)
+{
+    if (u->uuid.len != 16) return false;
+    if (!d->delivered) d->delivered = act_map_new();
+    uint8_t *last = act_map_get(d->delivered, u->status.task_id.value);
+    if (last && memcmp(last, u->uuid.data, 16) == 0) return true;
+    uint8_t *copy = act_malloc(16);
+    memcpy(copy, u->uuid.data, 16);
+    free(act_map_put(d->delivered, u->status.task_id.value, copy));
+    return false;
+}
+
 /* Updates from a slave carry a UUID and the slave's pid and need an acknowledgement; updates
  * the master generated itself (pid empty) and reconciliation answers do not. */
 static void on_status_update(sched_driver *d, void *root)
@@ -238,8 +262,16 @@ static void on_status_update(sched_driver *d, void *root)
     }
     VLOG(1, "Framework %s: task %s is now %s", sched__fid(d), u->status.task_id.value,
          wire_task_state_name(u->status.state));
-    sched__deliver_status(d, &u->status);
     bool needs_ack = u->uuid.len > 0 && m->pid && m->pid[0];
+    if (duplicate(d, u)) { /* resent after a slave restart: acknowledge, do not deliver */
+        LOG_INFO("Framework %s: dropping a duplicate %s update for task %s", sched__fid(d),
+                 wire_task_state_name(u->status.state), u->status.task_id.value);
+        if (running(d) && needs_ack)
+            sched__send_ack(d, u->status.task_id.value, u->slave_id ? u->slave_id->value : "",
+                            u->uuid.data, u->uuid.len);
+        return;
+    }
+    sched__deliver_status(d, &u->status);
     if (!running(d) || !needs_ack) return;
     const char *slave = u->slave_id ? u->slave_id->value : "";
     if (d->implicit)

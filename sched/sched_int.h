@@ -70,6 +70,7 @@ struct sched_driver {
     size_t noffers, offers_cap;
     sched_pending_ack *acks;
     size_t nacks, acks_cap;
+    act_map *delivered;      /* task id -> uint8_t[16]: the last update's uuid delivered */
 };
 
 /* An API call posted into the actor: fn runs on the loop with the copied arguments in msg

@@ -1,0 +1,446 @@
+/*
+ * slave.c - the slave actor "slave(1)": it spawns its helpers (containerizer, status update
+ * manager, files, gc), recovers its checkpoint, registers with the master with randomized
+ * exponential backoff, answers pings, re-registers when the master goes quiet or away, obeys
+ * ShutdownMessage, and serves /slave(1)/state.json and the slave's gauges (PROTOCOL.md,
+ * "Slave registration" and "Health and loss of a slave").
+ */
+#include "slave/slave_state_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BACKOFF 60.0
+#define DEFAULT_PING_TIMEOUT 75.0
+
+void slave_config_default(slave_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->work_dir = "/tmp/mesos";
+    c->default_role = "*";
+    c->checkpoint = true;
+    c->switch_user = true;
+    c->recover_reconnect = true;
+    c->strict = true;
+    c->executor_registration_timeout = 60;
+    c->executor_shutdown_grace_period = 5;
+    c->recovery_timeout = 900;
+    c->registration_backoff_factor = 1;
+    c->gc_delay = 7 * 86400;
+    c->disk_watch_interval = 60;
+}
+
+void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg)
+{
+    act_buf b = {0};
+    int rc = wire_encode(desc, msg, &b);
+    if (rc == 0)
+        act_send(s->self, to, wire_type_name(desc), b.data, b.len);
+    else
+        LOG_ERROR("Cannot encode %s: %s", wire_type_name(desc), wire_strerror(rc));
+    act_buf_free(&b);
+}
+
+s_framework *s_framework_find(slave *s, const char *id)
+{
+    return act_map_get(s->frameworks, id);
+}
+
+bool s_from_master(slave *s, const act_msg *msg)
+{
+    if (act_pid_equal(&msg->from, &s->master)) return true;
+    char from[ACT_PID_STRLEN];
+    act_counter_inc(act_counter_get("slave/invalid_framework_messages"));
+    LOG_WARNING("Ignoring %s from %s: not the master", msg->name,
+                act_pid_format(&msg->from, from, sizeof from));
+    return false;
+}
+
+/* ---- the master's address ---------------------------------------------------------------- */
+
+/* "host:port" or "master@ip:port" into a pid. Returns 0 or -EINVAL. */
+static int resolve_master(const char *text, act_pid *out)
+{
+    if (strchr(text, '@')) return act_pid_parse(text, out);
+    const char *colon = strrchr(text, ':');
+    if (!colon || colon == text) return -EINVAL;
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)(colon - text), text);
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res) return -EINVAL;
+    const struct sockaddr_in *sa = (const struct sockaddr_in *)res->ai_addr;
+    int rc = act_pid_make("master", ntohl(sa->sin_addr.s_addr), ntohs(sa->sin_port), out);
+    freeaddrinfo(res);
+    return rc;
+}
+
+/* ---- registration ------------------------------------------------------------------------ */
+
+static double jitter(double max)
+{
+    return max * ((double)random() / (double)RAND_MAX);
+}
+
+static void send_registration(slave *s)
+{
+    if (!s->id[0]) {
+        wire_register_slave_message r = {.slave = *s->info, .has_version = true,
+                                         .version = SLAVE_VERSION};
+        s_send(s, &s->master, WIRE_DESC(register_slave_message), &r);
+        return;
+    }
+    wire_msg *m = wire_new(WIRE_DESC(reregister_slave_message));
+    wire_reregister_slave_message *r = m->root;
+    r->slave_id.value = s->id;
+    r->slave = *s->info;
+    r->has_version = true;
+    r->version = SLAVE_VERSION;
+    s_collect_for_reregistration(s, m, r);
+    s_send(s, &s->master, WIRE_DESC(reregister_slave_message), r);
+    wire_msg_free(m);
+}
+
+static void registration_attempt(act_actor *self, void *arg)
+{
+    slave *s = act_state(self);
+    s->registration_timer = 0;
+    if (s->connected) return;
+    LOG_INFO("%s with the master at %s:%u", s->id[0] ? "Re-registering" : "Registering",
+             s->master.id, s->master.port);
+    send_registration(s);
+    s->backoff = s->backoff * 2 < MAX_BACKOFF ? s->backoff * 2 : MAX_BACKOFF;
+    s->registration_timer = act_delay(self, jitter(s->backoff), registration_attempt, NULL);
+}
+
+void s_register(slave *s)
+{
+    if (!s->recovered || s->registration_timer) return;
+    s->backoff = s->cfg.registration_backoff_factor;
+    act_link(s->self, &s->master);
+    s->registration_timer = act_delay(s->self, jitter(s->backoff), registration_attempt, NULL);
+}
+
+static void pause_updates(slave *s)
+{
+    act_pid *none = act_calloc(1, sizeof *none);
+    act_post(s->self, &s->sum, SUM_MSG_MASTER, none, free);
+}
+
+static void no_ping(act_actor *self, void *arg);
+
+static void arm_ping_timer(slave *s)
+{
+    if (s->ping_timer) act_cancel(s->self, s->ping_timer);
+    s->ping_timer = act_delay(s->self, s->ping_timeout, no_ping, NULL);
+}
+
+static void disconnected(slave *s, const char *why)
+{
+    if (!s->connected) return;
+    LOG_WARNING("Disconnected from the master: %s; re-registering", why);
+    s->connected = false;
+    if (s->ping_timer) act_cancel(s->self, s->ping_timer);
+    s->ping_timer = 0;
+    pause_updates(s);
+    s_register(s);
+}
+
+static void no_ping(act_actor *self, void *arg)
+{
+    slave *s = act_state(self);
+    s->ping_timer = 0;
+    char why[128];
+    snprintf(why, sizeof why, "no ping within %.0f s", s->ping_timeout);
+    disconnected(s, why);
+}
+
+static void registered(slave *s, const act_msg *msg, const char *id,
+                       const wire_master_slave_connection *conn, bool re)
+{
+    if (s->connected && strcmp(s->id, id) == 0) return; /* a duplicate acknowledgement */
+    if (s->id[0] && strcmp(s->id, id) != 0) {
+        LOG_ERROR("The master gave slave ID %s, but this slave is %s: shutting down", id, s->id);
+        act_stop();
+        return;
+    }
+    snprintf(s->id, sizeof s->id, "%s", id);
+    if (!s->info->id) s->info->id = wire_alloc(s->info_msg, sizeof *s->info->id);
+    s->info->id->value = wire_strdup(s->info_msg, id);
+    s->connected = true;
+    if (s->registration_timer) act_cancel(s->self, s->registration_timer);
+    s->registration_timer = 0;
+    s->ping_timeout = conn && conn->has_total_ping_timeout_seconds &&
+                      conn->total_ping_timeout_seconds > 0 ? conn->total_ping_timeout_seconds
+                                                           : DEFAULT_PING_TIMEOUT;
+    arm_ping_timer(s);
+    if (s->cfg.checkpoint) s_checkpoint_slave_info(s);
+    act_pid *master = act_malloc(sizeof *master);
+    *master = s->master;
+    act_post(s->self, &s->sum, SUM_MSG_MASTER, master, free);
+    act_counter_inc(act_counter_get(re ? "slave/reregistrations" : "slave/registrations"));
+    LOG_INFO("%s with the master as slave %s", re ? "Re-registered" : "Registered", id);
+}
+
+static void on_registered(act_actor *self, const act_msg *msg)
+{
+    slave *s = act_state(self);
+    wire_msg *m = NULL;
+    char err[256];
+    if (!s_from_master(s, msg) ||
+        wire_decode(WIRE_DESC(slave_registered_message), msg->body, msg->len, &m, err,
+                    sizeof err) != 0)
+        return;
+    wire_slave_registered_message *r = m->root;
+    registered(s, msg, r->slave_id.value, r->connection, false);
+    wire_msg_free(m);
+}
+
+static void on_reregistered(act_actor *self, const act_msg *msg)
+{
+    slave *s = act_state(self);
+    wire_msg *m = NULL;
+    char err[256];
+    if (!s_from_master(s, msg) ||
+        wire_decode(WIRE_DESC(slave_reregistered_message), msg->body, msg->len, &m, err,
+                    sizeof err) != 0)
+        return;
+    wire_slave_reregistered_message *r = m->root;
+    registered(s, msg, r->slave_id.value, r->connection, true);
+    wire_msg_free(m);
+}
+
+static void on_ping(act_actor *self, const act_msg *msg)
+{
+    slave *s = act_state(self);
+    if (!s_from_master(s, msg)) return;
+    wire_msg *m = NULL;
+    char err[256];
+    bool connected = true;
+    if (wire_decode(WIRE_DESC(ping_slave_message), msg->body, msg->len, &m, err, sizeof err) == 0)
+        connected = ((wire_ping_slave_message *)m->root)->connected;
+    wire_msg_free(m);
+    act_send(self, &msg->from, "mesos.internal.PongSlaveMessage", "\x80", 1);
+    if (!s->connected) return;
+    arm_ping_timer(s);
+    if (!connected) disconnected(s, "the master says this slave is disconnected");
+}
+
+static void shutdown_all(act_actor *self, void *arg)
+{
+    act_stop();
+}
+
+void slave_shutdown(act_actor *self, void *arg)
+{
+    if (!self) {
+        act_stop();
+        return;
+    }
+    slave *s = act_state(self);
+    s_frameworks_free(s); /* shuts every executor down */
+    act_delay(self, s->cfg.executor_shutdown_grace_period + 1, shutdown_all, NULL);
+}
+
+static void on_shutdown(act_actor *self, const act_msg *msg)
+{
+    slave *s = act_state(self);
+    if (!s_from_master(s, msg)) return;
+    wire_msg *m = NULL;
+    char err[256];
+    const char *why = "no reason given";
+    if (wire_decode(WIRE_DESC(shutdown_message), msg->body, msg->len, &m, err, sizeof err) == 0 &&
+        ((wire_shutdown_message *)m->root)->has_message)
+        why = ((wire_shutdown_message *)m->root)->message;
+    LOG_ERROR("The master asked this slave to shut down: %s", why);
+    wire_msg_free(m);
+    slave_shutdown(self, NULL);
+}
+
+static void on_exited(act_actor *self, const act_pid *pid)
+{
+    slave *s = act_state(self);
+    if (act_pid_equal(pid, &s->master)) disconnected(s, "the connection to the master broke");
+}
+
+/* ---- HTTP and metrics -------------------------------------------------------------------- */
+
+static void on_state(act_actor *self, act_http_req *req)
+{
+    slave *s = act_state(self);
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    act_json_key(&j, "attributes");
+    wire_json_model_attributes(&j, s->info->attributes, s->info->attributes_count);
+    act_json_kv_string(&j, "build_date", __DATE__);
+    act_json_key(&j, "completed_frameworks");
+    act_json_array_begin(&j);
+    act_json_array_end(&j);
+    act_json_kv_uint(&j, "failed_tasks", s->failed_tasks);
+    act_json_kv_uint(&j, "finished_tasks", s->finished_tasks);
+    if (s->cfg.flags) {
+        act_json_key(&j, "flags");
+        act_flags_json(s->cfg.flags, &j);
+    }
+    s_json_frameworks(s, &j);
+    act_json_kv_string(&j, "hostname", s->info->hostname);
+    act_json_kv_string(&j, "id", s->id);
+    act_json_kv_uint(&j, "killed_tasks", s->killed_tasks);
+    if (s->cfg.log_dir) act_json_kv_string(&j, "log_dir", s->cfg.log_dir);
+    act_json_kv_uint(&j, "lost_tasks", s->lost_tasks);
+    char pid[ACT_PID_STRLEN], ip[16];
+    act_json_kv_string(&j, "master_hostname", s->connected ? act_ip_format(s->master.ip, ip,
+                                                                           sizeof ip) : "");
+    act_json_kv_string(&j, "pid", act_pid_format(&s->pid, pid, sizeof pid));
+    act_json_key(&j, "resources");
+    wire_json_model_resources(&j, &s->resources);
+    act_json_kv_uint(&j, "staged_tasks", s->launched_tasks);
+    act_json_kv_double(&j, "start_time", s->start_time);
+    act_json_kv_string(&j, "version", SLAVE_VERSION);
+    act_json_object_end(&j);
+    act_http_respond_json(req, 200, &out);
+    act_buf_free(&out);
+}
+
+static void on_health(act_actor *self, act_http_req *req)
+{
+    act_http_respond(req, 200, NULL, NULL, 0, NULL);
+}
+
+static void refresh_metrics(act_actor *self, void *arg)
+{
+    slave *s = act_state(self);
+    size_t executors = 0, running = 0, staging = 0;
+    s_framework *f;
+    for (size_t it = 0; act_map_next(s->frameworks, &it, NULL, (void **)&f);) {
+        s_executor *e;
+        for (size_t k = 0; act_map_next(f->executors, &k, NULL, (void **)&e);) {
+            executors++;
+            staging += act_map_size(e->queued);
+            s_task *t;
+            for (size_t q = 0; act_map_next(e->launched, &q, NULL, (void **)&t);)
+                running += t->state == WIRE_TASK_RUNNING;
+        }
+    }
+    act_gauge_set(act_gauge_get("slave/uptime_secs"), act_now() - s->start_time);
+    act_gauge_set(act_gauge_get("slave/registered"), s->connected);
+    act_gauge_set(act_gauge_get("slave/frameworks_active"), (double)act_map_size(s->frameworks));
+    act_gauge_set(act_gauge_get("slave/executors_running"), (double)executors);
+    act_gauge_set(act_gauge_get("slave/tasks_staging"), (double)staging);
+    act_gauge_set(act_gauge_get("slave/tasks_running"), (double)running);
+    act_gauge_set(act_gauge_get("slave/tasks_finished"), (double)s->finished_tasks);
+    act_gauge_set(act_gauge_get("slave/tasks_failed"), (double)s->failed_tasks);
+    act_gauge_set(act_gauge_get("slave/tasks_killed"), (double)s->killed_tasks);
+    act_gauge_set(act_gauge_get("slave/tasks_lost"), (double)s->lost_tasks);
+    static const char *names[] = {"cpus", "mem", "disk"};
+    for (int i = 0; i < 3; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "slave/%s_total", names[i]);
+        act_gauge_set(act_gauge_get(key), res_scalar(&s->resources, names[i]));
+    }
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+static int build_info(slave *s, char *err, size_t errlen)
+{
+    s->info_msg = wire_new(WIRE_DESC(slave_info));
+    s->info = s->info_msg->root;
+    const char *role = s->cfg.default_role ? s->cfg.default_role : "*";
+    if (s->cfg.resources &&
+        res_parse(s->cfg.resources, role, &s->resources, err, errlen) != 0)
+        return -EINVAL;
+    if (res_detect_defaults(s->cfg.work_dir, role, &s->resources, err, errlen) != 0)
+        return -EINVAL;
+    res_to_wire(&s->resources, s->info_msg, &s->info->resources, &s->info->resources_count);
+    if (s->cfg.attributes &&
+        attr_parse_text(s->cfg.attributes, s->info_msg, &s->info->attributes,
+                        &s->info->attributes_count, err, errlen) != 0)
+        return -EINVAL;
+    char ip[16];
+    s->info->hostname = wire_strdup(s->info_msg, s->cfg.hostname ? s->cfg.hostname
+                                    : act_ip_format(act_address().ip, ip, sizeof ip));
+    s->info->has_checkpoint = true;
+    s->info->checkpoint = s->cfg.checkpoint;
+    s->info->has_port = true;
+    s->info->port = act_address().port;
+    return 0;
+}
+
+static void on_init(act_actor *self, void *arg)
+{
+    slave *s = act_state(self);
+    s->pid = act_self(self);
+    s->start_time = act_now();
+    act_metrics_add_collector(&s->pid, refresh_metrics);
+    char *res = res_to_string(&s->resources);
+    LOG_INFO("Slave %s starting on %s with %s", s->pid.id, s->info->hostname, res);
+    free(res);
+    s_recover(s); /* calls s_register when done */
+}
+
+static void on_terminate(act_actor *self, void *arg)
+{
+    slave *s = act_state(self);
+    act_metrics_remove_collector(&s->pid);
+    s_frameworks_free(s);
+    act_map_free(s->frameworks);
+    wire_msg_free(s->info_msg);
+    res_free(&s->resources);
+    free(s);
+}
+
+int slave_spawn(const slave_config *cfg, act_pid *out)
+{
+    slave *s = act_calloc(1, sizeof *s);
+    s->cfg = *cfg;
+    char err[512];
+    int made = ckpt_mkdirs(cfg->work_dir, 0755);
+    if (made != 0) {
+        LOG_ERROR("Cannot create --work_dir=%s: %s", cfg->work_dir, strerror(-made));
+        free(s);
+        return made;
+    }
+    if (resolve_master(cfg->master ? cfg->master : "", &s->master) != 0) {
+        LOG_ERROR("Cannot use --master='%s': expected host:port or master@ip:port",
+                  cfg->master ? cfg->master : "");
+        free(s);
+        return -EINVAL;
+    }
+    if (build_info(s, err, sizeof err) != 0) {
+        LOG_ERROR("Invalid slave resources or attributes: %s", err);
+        wire_msg_free(s->info_msg);
+        res_free(&s->resources);
+        free(s);
+        return -EINVAL;
+    }
+    s->frameworks = act_map_new();
+    int loop = act_loop_count() > 1 ? 1 : 0;
+    s->containerizer = containerizer_spawn(loop);
+    s->sum = sum_spawn(0);
+    s->files = files_spawn(0);
+    s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->disk_watch_interval, loop);
+    char name[ACT_ID_MAX];
+    act_actor *a = act_new(act_unique_name("slave", name, sizeof name), s);
+    s->self = a;
+    act_on_init(a, on_init, NULL);
+    act_on_terminate(a, on_terminate, NULL);
+    act_on_exited(a, on_exited);
+    act_on_message(a, "mesos.internal.SlaveRegisteredMessage", on_registered);
+    act_on_message(a, "mesos.internal.SlaveReregisteredMessage", on_reregistered);
+    act_on_message(a, "mesos.internal.PingSlaveMessage", on_ping);
+    act_on_message(a, "mesos.internal.ShutdownMessage", on_shutdown);
+    act_route(a, "state.json", on_state, "What this slave runs: frameworks, executors, tasks.");
+    act_route(a, "state", on_state, "Same as state.json.");
+    act_route(a, "health", on_health, "200 while the slave serves.");
+    s_executor_handlers(a);
+    s_recover_handlers(a);
+    *out = act_self(a);
+    int rc = act_spawn(a, 0);
+    if (rc == 0) act_set_default_actor(name);
+    return rc;
+}

@@ -1,0 +1,210 @@
+/*
+ * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
+ * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
+ * gc), and a clean stop on SIGINT/SIGTERM. Flags of features this build does not have yet
+ * (cgroups and other isolators, the docker containerizer, authentication, container info,
+ * disk quotas) are refused with a clear error rather than ignored.
+ */
+#include "slave/slave_state_int.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct slave_flags {
+    char *master, *ip, *hostname, *advertise_ip, *work_dir, *resources, *attributes;
+    char *default_role, *isolation, *containerizers, *recover, *credential, *frameworks_home;
+    char *default_container_info, *cgroups_root, *launcher_dir, *log_dir, *logging_level;
+    char *external_log_file;
+    int64_t port, advertise_port;
+    double executor_registration_timeout, executor_shutdown_grace_period, recovery_timeout;
+    double gc_delay, disk_watch_interval, registration_backoff_factor, logbufsecs;
+    bool strict, checkpoint, switch_user, enforce_container_disk_quota, quiet;
+} slave_flags;
+
+#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL}
+
+static const act_flag flag_table[] = {
+    F(master, STRING, NULL, "The master: host:port or master@ip:port (required). zk:// "
+      "arrives with ZooKeeper support."),
+    F(ip, STRING, NULL, "IP address to listen on (default: LIBPROCESS_IP, else 127.0.0.1)."),
+    F(port, INT, "5051", "Port to listen on."),
+    F(hostname, STRING, NULL, "The hostname the slave reports (default: its IP)."),
+    F(advertise_ip, STRING, NULL, "IP address others should use to reach this slave."),
+    F(advertise_port, INT, NULL, "Port others should use to reach this slave."),
+    F(work_dir, STRING, "/tmp/mesos", "Where sandboxes and checkpoints live."),
+    F(resources, STRING, NULL, "Resources, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' or a "
+      "JSON array; missing cpus, mem, disk and ports are detected."),
+    F(attributes, STRING, NULL, "Attributes, e.g. 'rack:r1;os:debian'."),
+    F(default_role, STRING, "*", "Role of resources given without one."),
+    F(isolation, STRING, "posix/cpu,posix/mem", "Isolators; this build has posix/cpu and "
+      "posix/mem (usage only)."),
+    F(containerizers, STRING, "mesos", "Containerizers; this build has 'mesos'."),
+    F(executor_registration_timeout, DURATION, "1mins", "Time an executor has to register."),
+    F(executor_shutdown_grace_period, DURATION, "5secs", "Time an executor has to exit after "
+      "shutdown before its process group is killed."),
+    F(recover, STRING, "reconnect", "After a restart: 'reconnect' to live executors or "
+      "'cleanup' (kill them and exit)."),
+    F(recovery_timeout, DURATION, "15mins", "Time executors wait for a restarted slave."),
+    F(strict, BOOL, "true", "Fail recovery on any error."),
+    F(checkpoint, BOOL, "true", "Checkpoint for recovery (frameworks opt in too)."),
+    F(credential, STRING, NULL, "Credential file. Not supported by this build yet."),
+    F(frameworks_home, STRING, NULL, "Directory prepended to relative executor URIs."),
+    F(gc_delay, DURATION, "1weeks", "Time after which finished sandboxes are removed."),
+    F(disk_watch_interval, DURATION, "1mins", "How often disk usage is checked for gc."),
+    F(switch_user, BOOL, "true", "Run tasks as their user (when the slave runs as root)."),
+    F(default_container_info, STRING, NULL, "Container info for executors without one. Not "
+      "supported by this build yet."),
+    F(enforce_container_disk_quota, BOOL, "false", "Enforce disk quotas. Not supported by this "
+      "build yet."),
+    F(registration_backoff_factor, DURATION, "1secs", "First registration delay is random in "
+      "[0, this]; it doubles up to 1 minute."),
+    F(cgroups_root, STRING, "mesos", "Cgroups root (cgroups isolators only)."),
+    F(launcher_dir, STRING, NULL, "Directory holding mesos-executor (default: this binary's)."),
+    F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
+    F(logging_level, STRING, "INFO", "Lowest level logged: INFO, WARNING or ERROR."),
+    F(external_log_file, STRING, NULL, "A log file written by something else, for the UI."),
+    F(quiet, BOOL, "false", "Log nothing to stderr."),
+    F(logbufsecs, DOUBLE, "0", "Seconds log lines may stay buffered."),
+};
+
+static const char *unsupported(const slave_flags *f)
+{
+    if (strcmp(f->isolation, "posix/cpu,posix/mem") != 0 &&
+        strcmp(f->isolation, "posix/mem,posix/cpu") != 0)
+        return "--isolation: only posix/cpu,posix/mem is in this build yet";
+    if (strcmp(f->containerizers, "mesos") != 0)
+        return "--containerizers: only 'mesos' is in this build yet";
+    if (f->credential) return "--credential: authentication is not in this build yet";
+    if (f->default_container_info)
+        return "--default_container_info: container info is not in this build yet";
+    if (f->enforce_container_disk_quota)
+        return "--enforce_container_disk_quota: disk quotas are not in this build yet";
+    if (f->master && strncmp(f->master, "zk://", 5) == 0)
+        return "--master=zk://: ZooKeeper detection is not in this build yet";
+    return NULL;
+}
+
+static int build_config(const slave_flags *f, slave_config *c, char *err, size_t errlen)
+{
+    slave_config_default(c);
+    const char *why = unsupported(f);
+    if (why) return snprintf(err, errlen, "%s", why), -ENOTSUP;
+    if (!f->master) return snprintf(err, errlen, "--master is required"), -EINVAL;
+    if (strcmp(f->recover, "reconnect") != 0 && strcmp(f->recover, "cleanup") != 0)
+        return snprintf(err, errlen, "Invalid --recover '%s'", f->recover), -EINVAL;
+    c->master = f->master;
+    c->work_dir = f->work_dir;
+    c->resources = f->resources;
+    c->attributes = f->attributes;
+    c->default_role = f->default_role;
+    c->hostname = f->hostname;
+    c->launcher_dir = f->launcher_dir;
+    c->frameworks_home = f->frameworks_home;
+    c->checkpoint = f->checkpoint;
+    c->switch_user = f->switch_user;
+    c->recover_reconnect = strcmp(f->recover, "reconnect") == 0;
+    c->strict = f->strict;
+    c->executor_registration_timeout = f->executor_registration_timeout;
+    c->executor_shutdown_grace_period = f->executor_shutdown_grace_period;
+    c->recovery_timeout = f->recovery_timeout;
+    c->registration_backoff_factor = f->registration_backoff_factor;
+    c->gc_delay = f->gc_delay;
+    c->disk_watch_interval = f->disk_watch_interval;
+    c->log_dir = f->log_dir;
+    return 0;
+}
+
+/* SIGINT/SIGTERM are taken by a thread of their own, which asks the slave actor to shut its
+ * executors down (their grace period applies) and then stop, as Mesos' finalize does. */
+static act_pid slave_pid;
+
+static void *signal_thread(void *arg)
+{
+    sigset_t *set = arg;
+    int sig;
+    if (sigwait(set, &sig) == 0) {
+        LOG_INFO("Received %s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        act_dispatch(&slave_pid, slave_shutdown, NULL);
+        if (sigwait(set, &sig) == 0) act_stop(); /* a second signal: now */
+    }
+    return NULL;
+}
+
+static int log_level(const char *text, act_log_level *out)
+{
+    static const char *names[] = {"INFO", "WARNING", "ERROR"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) return *out = (act_log_level)i, 0;
+    return -EINVAL;
+}
+
+int main(int argc, char **argv)
+{
+    slave_flags f;
+    act_flags flags = {"mesos-slave", NULL, "mesos-slave " SLAVE_VERSION, flag_table,
+                       sizeof flag_table / sizeof flag_table[0], &f, NULL};
+    char err[512], exe_dir[PATH_MAX];
+    int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);
+    if (rc != 0) {
+        if (rc < 0) fprintf(stderr, "%s\n\nSee 'mesos-slave --help'.\n", err);
+        act_flags_free(&flags);
+        return rc < 0 ? 1 : 0;
+    }
+    act_log_options lo = {"mesos-slave", f.log_dir, ACT_LOG_INFO, f.quiet, f.logbufsecs, 0};
+    slave_config cfg;
+    if (log_level(f.logging_level, &lo.level) != 0) {
+        snprintf(err, sizeof err, "Invalid --logging_level '%s'", f.logging_level);
+        rc = -EINVAL;
+    } else {
+        rc = build_config(&f, &cfg, err, sizeof err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        act_flags_free(&flags);
+        return 1;
+    }
+    if (!cfg.launcher_dir) {
+        ssize_t n = readlink("/proc/self/exe", exe_dir, sizeof exe_dir - 1);
+        exe_dir[n > 0 ? n : 0] = '\0';
+        cfg.launcher_dir = n > 0 ? dirname(exe_dir) : ".";
+    }
+    act_log_init(&lo);
+    cfg.flags = &flags;
+    act_config rcfg;
+    act_config_default(&rcfg);
+    rcfg.ip = f.ip;
+    rcfg.port = (int)f.port;
+    rcfg.advertise_ip = f.advertise_ip;
+    rcfg.advertise_port = f.advertise_port > 0 ? (int)f.advertise_port : -1;
+    rcfg.loops = 2;
+    static sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
+    if ((rc = act_init(&rcfg)) != 0) {
+        fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(rc));
+        act_flags_free(&flags);
+        return 1;
+    }
+    if (slave_spawn(&cfg, &slave_pid) != 0) {
+        act_shutdown();
+        act_flags_free(&flags);
+        return 1;
+    }
+    pthread_t sig_thread;
+    pthread_create(&sig_thread, NULL, signal_thread, &set);
+    pthread_detach(sig_thread);
+    act_run();
+    LOG_INFO("Slave stopping");
+    act_shutdown();
+    act_flags_free(&flags);
+    act_log_close();
+    return 0;
+}
