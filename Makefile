@@ -179,9 +179,7 @@ deps-quiet:
 	@tools/install-deps.sh
 
 run: all
-	@echo "make run: built $(BUILD)/bin/mesos-master and the libraries in $(BUILD)/lib." \
-	      "The local cluster (master, slave, example framework) arrives with the slave;" \
-	      "until then try: $(BUILD)/bin/mesos-master --registry=in_memory"
+	@tools/run-local.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/mesos

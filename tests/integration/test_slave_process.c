@@ -1,0 +1,285 @@
+/*
+ * test_slave_process.c - tasks end to end on real processes: the mesos-master and mesos-slave
+ * binaries on loopback, mesos-executor and custom executors forked by the slave, and a
+ * scheduler driver in this test process. 100 command tasks finish with their output in their
+ * sandboxes; a kill ends a task and its process group; a crashing executor and one that never
+ * registers fail their tasks; a slave SIGKILLed and restarted finds its task still running and
+ * every later update arrives exactly once; the fetcher unpacks an archive served over HTTP;
+ * finished sandboxes are garbage collected.
+ */
+#include "tests/support/cluster.h"
+
+#include <check.h>
+#include <errno.h>
+#include <glob.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool wait_file_contains(const char *pattern, const char *text, double secs)
+{
+    for (int i = 0; i < (int)(secs * 100); i++) {
+        glob_t g;
+        bool found = false;
+        if (glob(pattern, 0, NULL, &g) == 0) {
+            for (size_t k = 0; k < g.gl_pathc && !found; k++) {
+                FILE *f = fopen(g.gl_pathv[k], "r");
+                char buf[4096] = "";
+                size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+                buf[n] = '\0';
+                if (f) fclose(f);
+                found = strstr(buf, text) != NULL;
+            }
+            globfree(&g);
+        }
+        if (found) return true;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static char *sandbox_glob(tc_cluster *c, const char *executor_id, const char *file, char *buf,
+                          size_t n)
+{
+    snprintf(buf, n, "%s/slaves/*/frameworks/*/executors/%s/runs/latest/%s",
+             tc_slave_work_dir(c), executor_id, file);
+    return buf;
+}
+
+START_TEST(test_hundred_command_tasks_finish_with_their_output_in_stdout)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    enum { N = 100 };
+    static tc_task tasks[N];
+    static char ids[N][16], cmds[N][64];
+    for (int i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof ids[i], "t%d", i);
+        snprintf(cmds[i], sizeof cmds[i], "echo output-of-%d", i);
+        tasks[i] = (tc_task){.id = ids[i], .command = cmds[i], .cpus = 0.1, .mem = 16};
+    }
+    tc_sched_launch(s, tasks, N);
+    for (int i = 0; i < N; i++)
+        ck_assert_msg(tc_wait_state(s, ids[i], WIRE_TASK_FINISHED, 120),
+                      "task %s did not finish; see %s", ids[i], c.slave_log);
+    char pattern[4600], text[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(text, sizeof text, "output-of-%d", i);
+        ck_assert_msg(wait_file_contains(sandbox_glob(&c, ids[i], "stdout", pattern,
+                                                      sizeof pattern), text, 5),
+                      "no '%s' in %s", text, pattern);
+        ck_assert_int_eq(tc_count_state(s, ids[i], WIRE_TASK_FINISHED), 1);
+    }
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_killed_task_ends_killed_and_its_process_group_is_gone)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    tc_task t = {.id = "sleeper", .command = "echo pid=$$; exec sleep 1000", .cpus = 0.1,
+                 .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "sleeper", WIRE_TASK_RUNNING, 60));
+    char pattern[4600];
+    ck_assert(wait_file_contains(sandbox_glob(&c, "sleeper", "stdout", pattern, sizeof pattern),
+                                 "pid=", 20));
+    glob_t g;
+    ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
+    FILE *f = fopen(g.gl_pathv[0], "r");
+    char out[4096] = "";
+    size_t got = fread(out, 1, sizeof out - 1, f);
+    out[got] = '\0';
+    fclose(f);
+    int pid = 0;
+    ck_assert_int_eq(sscanf(strstr(out, "pid="), "pid=%d", &pid), 1);
+    globfree(&g);
+    ck_assert_int_eq(kill(-pid, 0), 0); /* its group is alive */
+    tc_kill(s, "sleeper");
+    ck_assert(tc_wait_state(s, "sleeper", WIRE_TASK_KILLED, 60));
+    bool gone = false;
+    for (int i = 0; i < 3000 && !gone; i++) {
+        gone = kill(-pid, 0) != 0 && errno == ESRCH;
+        struct timespec ts = {0, 10000000};
+        if (!gone) nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(gone, "the task's process group %d survived the kill", pid);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+static wire_executor_info *shell_executor(wire_msg *m, const char *id, const char *command)
+{
+    wire_executor_info *e = wire_alloc(m, sizeof *e);
+    e->executor_id.value = wire_strdup(m, id);
+    e->command.has_value = true;
+    e->command.value = wire_strdup(m, command);
+    res_set r = {0};
+    res_add_scalar(&r, "cpus", "*", 0.1);
+    res_add_scalar(&r, "mem", "*", 32);
+    res_to_wire(&r, m, &e->resources, &e->resources_count);
+    res_free(&r);
+    return e;
+}
+
+START_TEST(test_crashing_executor_fails_its_task_and_is_reported_lost)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *m = wire_new(WIRE_DESC(executor_info));
+    tc_task t = {.id = "doomed", .executor = shell_executor(m, "crasher", "exit 7"),
+                 .cpus = 0.1, .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "doomed", WIRE_TASK_FAILED, 60));
+    for (int i = 0; i < 1000 && tc_executor_lost_count(s) == 0; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_int_eq(tc_executor_lost_count(s), 1);
+    wire_msg_free(m);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_executor_that_never_registers_times_out)
+{
+    tc_cluster c;
+    const char *flags[] = {"--executor_registration_timeout=1secs", NULL};
+    tc_start(&c, flags);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *m = wire_new(WIRE_DESC(executor_info));
+    tc_task t = {.id = "stuck", .executor = shell_executor(m, "silent", "sleep 1000"),
+                 .cpus = 0.1, .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "stuck", WIRE_TASK_FAILED, 60));
+    char msg[256];
+    ck_assert_msg(strstr(tc_last_message(s, "stuck", msg, sizeof msg), "did not register"),
+                  "message: %s", msg);
+    wire_msg_free(m);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_restarted_slave_finds_its_task_and_updates_arrive_exactly_once)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, true);
+    char go[4300], cmd[4400];
+    snprintf(go, sizeof go, "%s/go", c.dir);
+    snprintf(cmd, sizeof cmd, "while [ ! -e %s ]; do sleep 0.05; done; echo finished", go);
+    tc_task t = {.id = "survivor", .command = cmd, .cpus = 0.1, .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "survivor", WIRE_TASK_RUNNING, 60));
+    tc_kill_slave(&c, SIGKILL);
+    tc_start_slave(&c, NULL);
+    FILE *f = fopen(go, "w"); /* let the task finish only now */
+    fclose(f);
+    ck_assert_msg(tc_wait_state(s, "survivor", WIRE_TASK_FINISHED, 60),
+                  "no TASK_FINISHED after the restart; see %s", c.slave_log);
+    ck_assert_int_eq(tc_count_state(s, "survivor", WIRE_TASK_RUNNING), 1);
+    ck_assert_int_eq(tc_count_state(s, "survivor", WIRE_TASK_FINISHED), 1);
+    ck_assert_int_eq(tc_count_state(s, "survivor", WIRE_TASK_LOST), 0);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+/* ---- an HTTP server in this process for the fetcher --------------------------------------- */
+
+static act_buf archive;
+
+static void serve_archive(act_actor *self, act_http_req *req)
+{
+    act_http_respond(req, 200, "application/octet-stream", archive.data, archive.len, NULL);
+}
+
+START_TEST(test_fetcher_extracts_an_archive_served_over_http)
+{
+    tu_runtime_start(1); /* the driver will use this runtime; it also serves the archive */
+    act_actor *a = act_new("web", NULL);
+    act_route(a, "bundle.tgz", serve_archive, "test archive");
+    act_spawn(a, 0);
+    char *tmp = tu_tmpdir(), cmd[4400];
+    snprintf(cmd, sizeof cmd, "cd %s && mkdir -p b && echo fetched-content > b/hello.txt && "
+             "tar czf bundle.tgz -C b hello.txt", tmp);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/bundle.tgz", tmp);
+    FILE *f = fopen(cmd, "rb");
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) act_buf_append(&archive, chunk, n);
+    fclose(f);
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/web/bundle.tgz", act_port());
+    wire_command_uri uri = {.value = url, .has_extract = true, .extract = true};
+    tc_task t = {.id = "fetching", .command = "cat hello.txt", .cpus = 0.1, .mem = 16,
+                 .uris = &uri, .nuris = 1};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "fetching", WIRE_TASK_FINISHED, 60), "see %s", c.slave_log);
+    char pattern[4600];
+    ck_assert(wait_file_contains(sandbox_glob(&c, "fetching", "stdout", pattern, sizeof pattern),
+                                 "fetched-content", 5));
+    tc_sched_stop(s);
+    tc_stop(&c);
+    act_shutdown();
+    act_buf_free(&archive);
+    tu_rmrf(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(test_finished_sandboxes_are_garbage_collected)
+{
+    tc_cluster c;
+    const char *flags[] = {"--gc_delay=1secs", NULL};
+    tc_start(&c, flags);
+    tc_sched *s = tc_sched_start(&c, false);
+    tc_task t = {.id = "brief", .command = "true", .cpus = 0.1, .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "brief", WIRE_TASK_FINISHED, 60));
+    char pattern[4600];
+    snprintf(pattern, sizeof pattern, "%s/slaves/*/frameworks/*/executors/brief/runs/*-*",
+             tc_slave_work_dir(&c));
+    bool gone = false;
+    for (int i = 0; i < 3000 && !gone; i++) {
+        glob_t g;
+        gone = glob(pattern, 0, NULL, &g) == GLOB_NOMATCH;
+        if (!gone) globfree(&g);
+        struct timespec ts = {0, 10000000};
+        if (!gone) nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(gone, "the sandbox %s was not collected", pattern);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+Suite *slave_process_suite(void)
+{
+    Suite *s = suite_create("slave_process");
+    TCase *tc = tcase_create("end_to_end");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_hundred_command_tasks_finish_with_their_output_in_stdout);
+    tcase_add_test(tc, test_killed_task_ends_killed_and_its_process_group_is_gone);
+    tcase_add_test(tc, test_crashing_executor_fails_its_task_and_is_reported_lost);
+    tcase_add_test(tc, test_executor_that_never_registers_times_out);
+    tcase_add_test(tc, test_restarted_slave_finds_its_task_and_updates_arrive_exactly_once);
+    tcase_add_test(tc, test_fetcher_extracts_an_archive_served_over_http);
+    tcase_add_test(tc, test_finished_sandboxes_are_garbage_collected);
+    suite_add_tcase(s, tc);
+    return s;
+}

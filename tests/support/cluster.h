@@ -1,0 +1,59 @@
+/*
+ * cluster.h - a real cluster for integration tests: the mesos-master and mesos-slave binaries
+ * (the ASan builds) on free loopback ports with a temporary work directory, and a scheduler
+ * driver in the test process that launches what a test asks for and records every status
+ * update it gets (thread-safe, waited on with bounds).
+ */
+#ifndef TESTS_SUPPORT_CLUSTER_H
+#define TESTS_SUPPORT_CLUSTER_H
+
+#include "sched/sched.h"
+#include "tests/support/testutil.h"
+
+typedef struct tc_cluster {
+    char *dir;                 /* temp root: master/, slave/ work dirs and logs */
+    int master_pid, slave_pid;
+    uint16_t master_port, slave_port;
+    char master_addr[64];
+    char slave_log[4200], master_log[4200];
+} tc_cluster;
+
+/* Starts a master, then a slave with `slave_flags` (NULL-terminated extra --flags). Waits
+ * until the slave is registered (bounded). */
+void tc_start(tc_cluster *c, const char *const *slave_flags);
+/* (Re)starts only the slave, same work dir and port. */
+void tc_start_slave(tc_cluster *c, const char *const *slave_flags);
+void tc_kill_slave(tc_cluster *c, int sig);
+/* Stops everything (SIGTERM, bounded) and removes the temp dir. */
+void tc_stop(tc_cluster *c);
+/* The slave's work_dir. */
+const char *tc_slave_work_dir(const tc_cluster *c);
+
+/* One task for the test scheduler to launch. */
+typedef struct tc_task {
+    const char *id;
+    const char *command;       /* shell command (command task) ... */
+    const wire_executor_info *executor; /* ... or a custom executor (then command is data) */
+    double cpus, mem;
+    const wire_command_uri *uris; /* for the command task */
+    size_t nuris;
+} tc_task;
+
+typedef struct tc_sched tc_sched;
+
+/* A driver registered with the cluster's master that launches queued tasks on offers (as
+ * many as fit) and records updates. checkpoint: FrameworkInfo.checkpoint. */
+tc_sched *tc_sched_start(tc_cluster *c, bool checkpoint);
+void tc_sched_launch(tc_sched *s, const tc_task *tasks, size_t n);
+/* Waits until task `id` reached `state` (bounded); true if it did. */
+bool tc_wait_state(tc_sched *s, const char *id, wire_task_state state, double secs);
+/* How many updates with `state` arrived for task id. */
+int tc_count_state(tc_sched *s, const char *id, wire_task_state state);
+/* The message of the last update for task id (copied into buf). */
+const char *tc_last_message(tc_sched *s, const char *id, char *buf, size_t n);
+int tc_executor_lost_count(tc_sched *s);
+void tc_kill(tc_sched *s, const char *task_id);
+const char *tc_framework_id(tc_sched *s);
+void tc_sched_stop(tc_sched *s);
+
+#endif

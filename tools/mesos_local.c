@@ -1,0 +1,124 @@
+/*
+ * mesos_local.c - mesos-local: a master and --num_slaves slaves on this machine, no ZooKeeper.
+ * Unlike Mesos, which runs them as actors of one process, this starts the real mesos-master
+ * and mesos-slave binaries found next to it (each slave with its own port and work directory),
+ * prints where they are, and on SIGINT/SIGTERM stops them all cleanly; if one dies, it stops
+ * the others and exits 1.
+ */
+#include "actor/actor.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_SLAVES 64
+
+typedef struct local_flags {
+    char *ip, *work_dir, *resources;
+    int64_t port, num_slaves;
+} local_flags;
+
+#define F(name, type, def, help) \
+    {#name, ACT_FLAG_##type, def, help, offsetof(local_flags, name), NULL}
+
+static const act_flag flag_table[] = {
+    F(ip, STRING, "127.0.0.1", "IP address the master and slaves listen on."),
+    F(port, INT, "5050", "The master's port; slave i listens on port + 1 + i."),
+    F(num_slaves, INT, "1", "How many slaves to start."),
+    F(work_dir, STRING, "/tmp/mesos-local", "Root of the master's and slaves' work dirs."),
+    F(resources, STRING, NULL, "--resources for every slave (default: detected)."),
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    stop_requested = 1;
+}
+
+static pid_t start(char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(argv[0], argv);
+        fprintf(stderr, "mesos-local: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
+static void stop_all(pid_t *pids, int n)
+{
+    for (int i = n - 1; i >= 0; i--)
+        if (pids[i] > 0) kill(pids[i], SIGTERM);
+    for (int i = n - 1; i >= 0; i--)
+        if (pids[i] > 0) waitpid(pids[i], NULL, 0);
+}
+
+static pid_t start_slave(const char *bin, const local_flags *f, int i)
+{
+    char exe[PATH_MAX + 16], master[128], port[32], work[PATH_MAX], ip[64], res[1024];
+    snprintf(exe, sizeof exe, "%s/mesos-slave", bin);
+    snprintf(master, sizeof master, "--master=%s:%lld", f->ip, (long long)f->port);
+    snprintf(port, sizeof port, "--port=%lld", (long long)(f->port + 1 + i));
+    snprintf(work, sizeof work, "--work_dir=%s/slave-%d", f->work_dir, i);
+    snprintf(ip, sizeof ip, "--ip=%s", f->ip);
+    snprintf(res, sizeof res, "--resources=%s", f->resources ? f->resources : "");
+    char *argv[] = {exe, master, port, work, ip, f->resources ? res : NULL, NULL};
+    return start(argv);
+}
+
+int main(int argc, char **argv)
+{
+    local_flags f;
+    act_flags flags = {"mesos-local", NULL, "mesos-local 0.22.0", flag_table,
+                       sizeof flag_table / sizeof flag_table[0], &f, NULL};
+    char err[512], self[PATH_MAX];
+    int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);
+    if (rc == 0 && (f.num_slaves < 1 || f.num_slaves > MAX_SLAVES))
+        snprintf(err, sizeof err, "--num_slaves must be 1..%d", MAX_SLAVES), rc = -EINVAL;
+    if (rc != 0) {
+        if (rc < 0) fprintf(stderr, "%s\n\nSee 'mesos-local --help'.\n", err);
+        act_flags_free(&flags);
+        return rc < 0 ? 1 : 0;
+    }
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    const char *bin = n > 0 ? dirname(self) : ".";
+    mkdir(f.work_dir, 0755);
+    char exe[PATH_MAX + 16], port[32], work[PATH_MAX], ip[64];
+    snprintf(exe, sizeof exe, "%s/mesos-master", bin);
+    snprintf(port, sizeof port, "--port=%lld", (long long)f.port);
+    snprintf(work, sizeof work, "--work_dir=%s/master", f.work_dir);
+    snprintf(ip, sizeof ip, "--ip=%s", f.ip);
+    char *margv[] = {exe, port, work, ip, NULL};
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    pid_t pids[MAX_SLAVES + 1];
+    int count = 0;
+    pids[count++] = start(margv);
+    for (int i = 0; i < f.num_slaves; i++) pids[count++] = start_slave(bin, &f, i);
+    printf("mesos-local: master at %s:%lld with %lld slave(s); work dirs under %s\n", f.ip,
+           (long long)f.port, (long long)f.num_slaves, f.work_dir);
+    fflush(stdout);
+    int status = 0;
+    while (!stop_requested) {
+        pid_t dead = wait(&status);
+        if (dead < 0 && errno == EINTR) continue;
+        for (int i = 0; i < count; i++)
+            if (pids[i] == dead) pids[i] = 0;
+        fprintf(stderr, "mesos-local: a daemon (pid %d) exited; stopping the others\n",
+                (int)dead);
+        rc = 1;
+        break;
+    }
+    stop_all(pids, count);
+    act_flags_free(&flags);
+    return rc ? 1 : 0;
+}
