@@ -27,9 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-wait_for() { # url, text, seconds
+wait_for() { # url, text (may be empty: any 2xx answer), seconds
   for _ in $(seq 1 $(( $3 * 10 ))); do
-    curl -sf "$1" 2>/dev/null | grep -q "$2" && return 0
+    if body=$(curl -sf "$1" 2>/dev/null); then
+      [ -z "$2" ] && return 0
+      grep -q "$2" <<<"$body" && return 0
+    fi
     sleep 0.1
   done
   echo "Timed out waiting for $1 to show $2 (see $RUN/logs)" >&2

@@ -56,8 +56,8 @@ void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
     snprintf(c->slave_log, sizeof c->slave_log, "%.4000s/slave-%d.log", c->dir, ++starts);
     char *argv[32] = {(char *)tu_bin("mesos-slave"), "--ip=127.0.0.1", port, work, master,
                       launcher, "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
-                      "--registration_backoff_factor=10ms"};
-    int n = 8;
+                      "--registration_backoff_factor=10ms", "--recovery_timeout=1mins"};
+    int n = 9;
     for (size_t i = 0; slave_flags && slave_flags[i] && n < 31; i++)
         argv[n++] = (char *)slave_flags[i];
     argv[n] = NULL;
