@@ -377,6 +377,12 @@ static void on_init(act_actor *self, void *arg)
     s->pid = act_self(self);
     s->start_time = act_now();
     act_metrics_add_collector(&s->pid, refresh_metrics);
+    if (act_log_file()) { /* the UI's LOG link: /files/read.json?path=/slave/log */
+        files_attach *fa = act_calloc(1, sizeof *fa);
+        fa->path = act_strdup(act_log_file());
+        fa->name = act_strdup("/slave/log");
+        act_post(self, &s->files, FILES_MSG_ATTACH, fa, files_attach_free);
+    }
     char *res = res_to_string(&s->resources);
     LOG_INFO("Slave %s starting on %s with %s", s->pid.id, s->info->hostname, res);
     free(res);

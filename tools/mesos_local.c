@@ -98,8 +98,10 @@ int main(int argc, char **argv)
     snprintf(work, sizeof work, "--work_dir=%s/master", f.work_dir);
     snprintf(ip, sizeof ip, "--ip=%s", f.ip);
     char *margv[] = {exe, port, work, ip, NULL};
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: wait() must return */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     pid_t pids[MAX_SLAVES + 1];
     int count = 0;
     pids[count++] = start(margv);

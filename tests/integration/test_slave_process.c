@@ -14,7 +14,9 @@
 #include <glob.h>
 #include <signal.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static bool wait_file_contains(const char *pattern, const char *text, double secs)
@@ -268,6 +270,81 @@ START_TEST(test_finished_sandboxes_are_garbage_collected)
 }
 END_TEST
 
+static int run_tool(char *const argv[], const char *log)
+{
+    int pid = tu_spawn(argv, log);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(test_mesos_execute_exits_zero_only_when_the_task_finished)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    char master[96], log[4300], out[4096] = "";
+    snprintf(master, sizeof master, "--master=%s", c.master_addr);
+    snprintf(log, sizeof log, "%s/execute.log", c.dir);
+    char *ok[] = {(char *)tu_bin("mesos-execute"), master, "--name=ok", "--command=echo hi",
+                  "--resources=cpus:0.1;mem:32", NULL};
+    ck_assert_int_eq(run_tool(ok, log), 0);
+    FILE *f = fopen(log, "r");
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    ck_assert(strstr(out, "Framework registered with"));
+    ck_assert(strstr(out, "TASK_FINISHED"));
+    char *bad[] = {(char *)tu_bin("mesos-execute"), master, "--name=bad", "--command=exit 3",
+                   "--resources=cpus:0.1;mem:32", NULL};
+    ck_assert_int_eq(run_tool(bad, log), 1);
+    char *missing[] = {(char *)tu_bin("mesos-execute"), master, "--name=x", NULL};
+    ck_assert_int_eq(run_tool(missing, log), 1);
+    /* the slave serves the sandbox of the finished task through /files */
+    char pattern[4600];
+    glob_t g;
+    ck_assert_int_eq(glob(sandbox_glob(&c, "ok", "stdout", pattern, sizeof pattern), 0, NULL, &g),
+                     0);
+    char real[4096], url[4400];
+    ck_assert_ptr_nonnull(realpath(g.gl_pathv[0], real));
+    globfree(&g);
+    *strrchr(real, '/') = '\0';
+    snprintf(url, sizeof url, "/files/read.json?path=%s/stdout&offset=0", real);
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(c.slave_port, url, &body), 200);
+    ck_assert_msg(strstr(body.data, "hi\\n"), "read.json: %s", body.data);
+    act_buf_free(&body);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_mesos_local_runs_a_master_and_slaves_and_stops_cleanly)
+{
+    char *dir = tu_tmpdir(), port[32], work[4200], log[4300];
+    uint16_t p = tu_free_port();
+    snprintf(port, sizeof port, "--port=%u", p);
+    snprintf(work, sizeof work, "--work_dir=%s", dir);
+    snprintf(log, sizeof log, "%s/local.log", dir);
+    char *argv[] = {(char *)tu_bin("mesos-local"), port, work, "--num_slaves=2",
+                    "--resources=cpus:1;mem:256;disk:64", NULL};
+    int pid = tu_spawn(argv, log);
+    bool two = false;
+    for (int i = 0; i < 3000 && !two; i++) {
+        act_buf out = {0};
+        two = tu_http_get(p, "/master/state.json", &out) == 200 &&
+              strstr(out.data, "\"activated_slaves\":2");
+        act_buf_free(&out);
+        struct timespec ts = {0, 10000000};
+        if (!two) nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(two, "mesos-local did not bring up two slaves; see %s", log);
+    int status = tu_stop(pid, SIGTERM, 30);
+    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_ne(tu_http_get(p, "/master/health", NULL), 200); /* the master is gone too */
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *slave_process_suite(void)
 {
     Suite *s = suite_create("slave_process");
@@ -280,6 +357,8 @@ Suite *slave_process_suite(void)
     tcase_add_test(tc, test_restarted_slave_finds_its_task_and_updates_arrive_exactly_once);
     tcase_add_test(tc, test_fetcher_extracts_an_archive_served_over_http);
     tcase_add_test(tc, test_finished_sandboxes_are_garbage_collected);
+    tcase_add_test(tc, test_mesos_execute_exits_zero_only_when_the_task_finished);
+    tcase_add_test(tc, test_mesos_local_runs_a_master_and_slaves_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;
 }
