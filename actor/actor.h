@@ -349,6 +349,15 @@ void act_shutdown(void);
 /* True between act_init and act_shutdown. */
 bool act_initialized(void);
 
+/* For libraries that need a runtime (the scheduler and executor drivers): if none exists,
+ * creates one from the environment (act_init(NULL)) and starts it; such a runtime is shut down
+ * when the last of its acquirers releases it. A runtime the application created itself is
+ * never shut down here. Returns 0 and sets *user (whether this caller counts as a user of a
+ * runtime created here; pass it back to act_runtime_release), or act_init's error.
+ * Thread-safe; act_runtime_release must not be called from a loop thread. */
+int act_runtime_acquire(bool *user);
+void act_runtime_release(bool user);
+
 /* The advertised address of this process (id empty). */
 act_pid act_address(void);
 /* The bound port (useful after port 0). */

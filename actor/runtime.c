@@ -230,6 +230,41 @@ int act_init(const act_config *cfg)
 
 bool act_initialized(void) { return act__rt != NULL; }
 
+/* A runtime created by act_runtime_acquire is shared by its acquirers and shut down with the
+ * last of them. */
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool shared_owned;
+static int shared_users;
+
+int act_runtime_acquire(bool *user)
+{
+    int rc = 0;
+    *user = false;
+    pthread_mutex_lock(&shared_mu);
+    if (!act_initialized()) {
+        rc = act_init(NULL);
+        if (rc == 0 && (rc = act_start()) != 0) act_shutdown();
+        shared_owned = rc == 0;
+    }
+    if (rc == 0 && shared_owned) {
+        shared_users++;
+        *user = true;
+    }
+    pthread_mutex_unlock(&shared_mu);
+    return rc;
+}
+
+void act_runtime_release(bool user)
+{
+    if (!user) return;
+    pthread_mutex_lock(&shared_mu);
+    if (--shared_users == 0 && shared_owned) {
+        act_shutdown();
+        shared_owned = false;
+    }
+    pthread_mutex_unlock(&shared_mu);
+}
+
 static int start_threads(int first)
 {
     act_runtime *rt = act__rt;

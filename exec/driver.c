@@ -10,42 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- the runtime, when the driver has to bring its own -------------------------------- */
-
-/* A runtime start() created is shared by the drivers started while it lives and shut down
- * when the last of them is freed. A runtime the application created is never shut down. */
-static pthread_mutex_t runtime_mu = PTHREAD_MUTEX_INITIALIZER;
-static bool runtime_owned;
-static int runtime_users;
-
-static int runtime_acquire(exec_driver *d)
-{
-    int rc = 0;
-    pthread_mutex_lock(&runtime_mu);
-    if (!act_initialized()) {
-        rc = act_init(NULL);
-        if (rc == 0 && (rc = act_start()) != 0) act_shutdown();
-        runtime_owned = rc == 0;
-    }
-    if (rc == 0 && runtime_owned) {
-        runtime_users++;
-        d->runtime_user = true;
-    }
-    pthread_mutex_unlock(&runtime_mu);
-    return rc;
-}
-
-static void runtime_release(exec_driver *d)
-{
-    if (!d->runtime_user) return;
-    pthread_mutex_lock(&runtime_mu);
-    if (--runtime_users == 0 && runtime_owned) {
-        act_shutdown();
-        runtime_owned = false;
-    }
-    pthread_mutex_unlock(&runtime_mu);
-}
-
 /* ---- creation --------------------------------------------------------------------------- */
 
 const char *exec_status_name(exec_status s)
@@ -108,7 +72,7 @@ static int start_locked(exec_driver *d, char *err, size_t errlen)
 {
     int rc = exec__env_load(&d->env, err, errlen);
     if (rc != 0) return rc;
-    rc = runtime_acquire(d);
+    rc = act_runtime_acquire(&d->runtime_user);
     if (rc != 0) {
         snprintf(err, errlen, "Failed to start the actor runtime: %s", act_strerror(rc));
         return rc;
@@ -238,7 +202,8 @@ void exec_driver_free(exec_driver *d)
 {
     if (!d) return;
     terminate_actor(d);
-    runtime_release(d);
+    act_runtime_release(d->runtime_user);
+    d->runtime_user = false;
     exec__tables_clear(d);
     exec__env_free(&d->env);
     free(d->slave_id);

@@ -12,42 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- the runtime, when the driver has to bring its own -------------------------------- */
-
-/* A runtime start() created is shared by the drivers started while it lives and shut down
- * when the last of them is freed. A runtime the application created is never shut down. */
-static pthread_mutex_t runtime_mu = PTHREAD_MUTEX_INITIALIZER;
-static bool runtime_owned;
-static int runtime_users;
-
-static int runtime_acquire(sched_driver *d)
-{
-    int rc = 0;
-    pthread_mutex_lock(&runtime_mu);
-    if (!act_initialized()) {
-        rc = act_init(NULL);
-        if (rc == 0 && (rc = act_start()) != 0) act_shutdown();
-        runtime_owned = rc == 0;
-    }
-    if (rc == 0 && runtime_owned) {
-        runtime_users++;
-        d->runtime_user = true;
-    }
-    pthread_mutex_unlock(&runtime_mu);
-    return rc;
-}
-
-static void runtime_release(sched_driver *d)
-{
-    if (!d->runtime_user) return;
-    pthread_mutex_lock(&runtime_mu);
-    if (--runtime_users == 0 && runtime_owned) {
-        act_shutdown();
-        runtime_owned = false;
-    }
-    pthread_mutex_unlock(&runtime_mu);
-}
-
 /* ---- creation --------------------------------------------------------------------------- */
 
 const char *sched_status_name(sched_status s)
@@ -147,7 +111,7 @@ static int start_locked(sched_driver *d, char *err, size_t errlen)
 {
     int rc = sched__master_parse(d->master_text, &d->master, err, errlen);
     if (rc != 0) return rc;
-    rc = runtime_acquire(d);
+    rc = act_runtime_acquire(&d->runtime_user);
     if (rc != 0) {
         snprintf(err, errlen, "Failed to start the actor runtime: %s", act_strerror(rc));
         return rc;
@@ -277,7 +241,8 @@ void sched_driver_free(sched_driver *d)
 {
     if (!d) return;
     terminate_actor(d);
-    runtime_release(d);
+    act_runtime_release(d->runtime_user);
+    d->runtime_user = false;
     sched__offers_clear(d);
     sched__acks_clear(d);
     wire_msg_free(d->framework);
