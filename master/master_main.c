@@ -228,6 +228,7 @@ int main(int argc, char **argv)
     }
     act_log_options lo = {"mesos-master", f.log_dir, ACT_LOG_INFO, f.quiet, f.logbufsecs, 0};
     master_config cfg;
+    master_config_default(&cfg);
     if (log_level(f.logging_level, &lo.level) != 0) {
         snprintf(err, sizeof err, "Invalid --logging_level '%s'", f.logging_level);
         rc = -EINVAL;
@@ -236,6 +237,7 @@ int main(int argc, char **argv)
     }
     if (rc != 0) {
         fprintf(stderr, "%s\n", err);
+        free_config(&cfg);
         act_flags_free(&flags);
         return 1;
     }

@@ -111,14 +111,15 @@ int main(int argc, char **argv)
     }
     execute x = {.f = &f};
     if (rc == 0 && res_parse(f.resources, "*", &x.need, err, sizeof err) != 0) rc = -EINVAL;
-    res_copy(&x.need_total, &x.need);
-    res_add_scalar(&x.need_total, "cpus", "*", 0.1);
-    res_add_scalar(&x.need_total, "mem", "*", 32);
     if (rc != 0) {
         if (rc < 0) fprintf(stderr, "%s\n\nSee 'mesos-execute --help'.\n", err);
+        res_free(&x.need);
         act_flags_free(&flags);
         return rc < 0 ? 1 : 0;
     }
+    res_copy(&x.need_total, &x.need);
+    res_add_scalar(&x.need_total, "cpus", "*", 0.1);
+    res_add_scalar(&x.need_total, "mem", "*", 32);
     act_log_set_level(ACT_LOG_WARNING);
     sched_scheduler cb = {.registered = registered, .resource_offers = offers,
                           .status_update = status, .error = error};
