@@ -38,7 +38,8 @@ int cz__job_start(cz_job *job);
 /* Frees the job and its launch; closes pidfd if still open. NULL is ignored. */
 void cz__job_free(cz_job *job);
 
-/* Sends sig to the process group `pgid`; ESRCH is not an error. Returns 0 or -errno. */
+/* Sends sig to the process group `pgid` and to every descendant of its leader (proc_kill_tree:
+ * a command task runs in a session of its own); ESRCH is not an error. Returns 0 or -errno. */
 int cz__killpg(pid_t pgid, int sig);
 
 /* pidfd_open(2). Returns the fd or -errno. */

@@ -51,6 +51,7 @@ static const char *const step_names[] = {"chdir into the sandbox", "open stdout/
 int cz__killpg(pid_t pgid, int sig)
 {
     if (pgid <= 1) return -EINVAL;
+    proc_kill_tree(pgid, sig); /* descendants that left the group (a command task) too */
     if (kill(-pgid, sig) == 0 || errno == ESRCH) return 0;
     return -errno;
 }

@@ -357,7 +357,10 @@ static void on_reregister_executor(act_actor *self, const act_msg *msg)
 static void cleanup_and_exit(slave *s)
 {
     LOG_INFO("--recover=cleanup: killing the executors of the previous run, then exiting");
-    for (size_t i = 0; i < rec.cz->n; i++) kill(-rec.cz->v[i].pid, SIGKILL);
+    for (size_t i = 0; i < rec.cz->n; i++) {
+        proc_kill_tree(rec.cz->v[i].pid, SIGKILL);
+        kill(-rec.cz->v[i].pid, SIGKILL);
+    }
     act_stop();
 }
 

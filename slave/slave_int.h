@@ -74,6 +74,11 @@ int ckpt_read_records(const char *path, const wire_desc *desc,
 int ckpt_read_text(const char *path, char *buf, size_t n);
 int ckpt_write_text(const char *path, const char *text, char *err, size_t errlen);
 
+/* ---- process trees (proctree.c) ---------------------------------------------------------- */
+/* Sends sig to root, every descendant of it, and the groups those lead (a command executor's
+ * task runs in its own session, out of the executor's group). Returns 0 or -EINVAL. */
+int proc_kill_tree(pid_t root, int sig);
+
 /* ---- containerizer (containerizer.c, launcher.c, fetcher.c, monitor.c) ------------------- */
 
 #define CONTAINERIZER_ACTOR "containerizer"

@@ -270,6 +270,66 @@ START_TEST(test_finished_sandboxes_are_garbage_collected)
 }
 END_TEST
 
+/* The pid a task printed as "pid=N" in its stdout (bounded wait). */
+static int task_pid(tc_cluster *c, const char *task_id)
+{
+    char pattern[4600];
+    ck_assert(wait_file_contains(sandbox_glob(c, task_id, "stdout", pattern, sizeof pattern),
+                                 "pid=", 20));
+    glob_t g;
+    ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
+    FILE *f = fopen(g.gl_pathv[0], "r");
+    char out[4096] = "";
+    size_t got = fread(out, 1, sizeof out - 1, f);
+    out[got] = '\0';
+    fclose(f);
+    globfree(&g);
+    int pid = 0;
+    ck_assert_int_eq(sscanf(strstr(out, "pid="), "pid=%d", &pid), 1);
+    return pid;
+}
+
+static bool wait_gone(int pid, double secs)
+{
+    for (int i = 0; i < (int)(secs * 100); i++) {
+        if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+START_TEST(test_recover_cleanup_kills_the_old_tasks_and_exits)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, true);
+    tc_task t = {.id = "old", .command = "echo pid=$$; exec sleep 1000", .cpus = 0.1,
+                 .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "old", WIRE_TASK_RUNNING, 60));
+    int pid = task_pid(&c, "old");
+    tc_kill_slave(&c, SIGKILL);
+    ck_assert_int_eq(kill(pid, 0), 0); /* the task survived its slave */
+    char port[32], work[4300], master[96], launcher[4300], log[4300];
+    snprintf(port, sizeof port, "--port=%u", c.slave_port);
+    snprintf(work, sizeof work, "--work_dir=%s", tc_slave_work_dir(&c));
+    snprintf(master, sizeof master, "--master=%s", c.master_addr);
+    snprintf(launcher, sizeof launcher, "--launcher_dir=%s", tu_bin(""));
+    snprintf(log, sizeof log, "%s/cleanup.log", c.dir);
+    char *argv[] = {(char *)tu_bin("mesos-slave"), "--ip=127.0.0.1", port, work, master,
+                    launcher, "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
+                    "--recover=cleanup", NULL};
+    int cleaner = tu_spawn(argv, log);
+    int status = tu_stop(cleaner, 0, 60); /* signal 0: just wait for it to exit */
+    ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "cleanup did not exit 0 (%d); see %s", status, log);
+    ck_assert_msg(wait_gone(pid, 30), "the old task %d survived --recover=cleanup", pid);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
 static int run_tool(char *const argv[], const char *log)
 {
     int pid = tu_spawn(argv, log);
@@ -359,6 +419,7 @@ Suite *slave_process_suite(void)
     tcase_add_test(tc, test_finished_sandboxes_are_garbage_collected);
     tcase_add_test(tc, test_mesos_execute_exits_zero_only_when_the_task_finished);
     tcase_add_test(tc, test_mesos_local_runs_a_master_and_slaves_and_stops_cleanly);
+    tcase_add_test(tc, test_recover_cleanup_kills_the_old_tasks_and_exits);
     suite_add_tcase(s, tc);
     return s;
 }
