@@ -160,7 +160,14 @@ static void on_status_update(act_actor *self, const act_msg *msg)
     }
     act_map *where;
     s_task *t = task_find(e, u->status.task_id.value, &where);
-    if (t) task_transition(s, e, t, where, u->status.state);
+    if (!t) { /* only tasks it runs: the ID also names a checkpoint path */
+        LOG_WARNING("Dropping a status update from executor %s of framework %s for task %s, "
+                    "which it does not run", e->id, e->framework->id, u->status.task_id.value);
+        act_counter_inc(act_counter_get("slave/invalid_status_updates"));
+        wire_msg_free(m);
+        return;
+    }
+    task_transition(s, e, t, where, u->status.state);
     s_forward_update(s, e, u, &msg->from);
     wire_msg_free(m);
 }
@@ -403,6 +410,15 @@ static void on_run_task(act_actor *self, const act_msg *msg)
         return;
     wire_run_task_message *r = m->root;
     act_pid sched;
+    const char *eid = r->task.executor ? r->task.executor->executor_id.value
+                                       : r->task.task_id.value;
+    if (!wire_id_valid(r->task.task_id.value) || !wire_id_valid(eid) ||
+        !wire_id_valid(r->framework_id.value)) { /* they name directories */
+        LOG_WARNING("Ignoring task '%s' of framework '%s': invalid ID", r->task.task_id.value,
+                    r->framework_id.value);
+        wire_msg_free(m);
+        return;
+    }
     if (!s->connected || act_pid_parse(r->pid, &sched) != 0) {
         LOG_WARNING("Ignoring task %s: %s", r->task.task_id.value,
                     s->connected ? "invalid scheduler pid" : "not registered");
@@ -412,7 +428,6 @@ static void on_run_task(act_actor *self, const act_msg *msg)
     s_framework *f = framework_get(s, r, &sched);
     wire_msg *info = r->task.executor ? wire_copy(WIRE_DESC(executor_info), r->task.executor)
                                       : command_executor(s, f->id, &r->task);
-    const char *eid = ((wire_executor_info *)info->root)->executor_id.value;
     s_executor *e = act_map_get(f->executors, eid);
     s_task *t = act_calloc(1, sizeof *t);
     t->msg = wire_copy(WIRE_DESC(task_info), &r->task);

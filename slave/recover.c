@@ -349,7 +349,9 @@ static void on_reregister_executor(act_actor *self, const act_msg *msg)
     LOG_INFO("Executor %s of framework %s re-registered with %zu unacknowledged update(s)",
              e->id, e->framework->id, r->updates_count);
     /* The executor's unacknowledged updates: the manager drops those it already has. */
-    for (size_t i = 0; i < r->updates_count; i++) s_forward_update(s, e, &r->updates[i], &e->pid);
+    for (size_t i = 0; i < r->updates_count; i++) /* task IDs name checkpoint paths */
+        if (wire_id_valid(r->updates[i].status.task_id.value))
+            s_forward_update(s, e, &r->updates[i], &e->pid);
     wire_msg_free(m);
     if (rec.waiting && --rec.waiting == 0) recovery_done(s);
 }
