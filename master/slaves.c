@@ -253,8 +253,10 @@ static void reconnect(master *m, m_slave *s, const act_pid *pid,
     }
     m_task *t;
     for (size_t it = 0; act_map_next(s->tasks, &it, NULL, (void **)&t);)
-        if (!reported(r, t) && t->t->state != WIRE_TASK_STAGING && !t->terminal)
+        if (!reported(r, t) && t->t->state != WIRE_TASK_STAGING && !t->terminal) {
             m_task_fail(m, t, WIRE_TASK_LOST, "Task is unknown to the slave");
+            m_task_remove(m, t); /* the slave does not run it: its resources are free */
+        }
     for (size_t i = 0; i < r->tasks_count; i++) {
         char key[2 * WIRE_ID_MAX + 2];
         snprintf(key, sizeof key, "%s/%s", r->tasks[i].framework_id.value,

@@ -158,7 +158,7 @@ START_TEST(test_real_master_binary_serves_a_scheduler_in_another_process)
     act_pid master;
     act_pid_make("master", 0x7f000001u, mp.port, &master);
     fake *slave = register_slave(&master);
-    ck_assert(wait_count(slave, MI(SlaveRegisteredMessage), 1, 20));
+    ck_assert(wait_count(slave, MI(SlaveRegisteredMessage), 1, 60));
 
     static sched_state st;
     memset(&st, 0, sizeof st);

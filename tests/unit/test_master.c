@@ -730,6 +730,40 @@ START_TEST(test_completed_tasks_are_kept_up_to_the_bound)
 }
 END_TEST
 
+START_TEST(test_reregistering_slave_without_a_task_makes_it_lost_and_frees_it)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    const char *task[] = {"t1 cpus:1;mem:512"};
+    launch(&f, ro(m)->offers[0].id.value, sid, task, 1, 0);
+    wire_msg_free(m);
+    slave_update(s, f.id, sid, "t1", WIRE_TASK_RUNNING);
+    ck_assert_double_eq_tol(gauge("master/cpus_used"), 1.1, 1e-9);
+    /* the slave comes back (say after a restart) and no longer runs t1 */
+    wire_msg *rm = wire_new(WIRE_DESC(reregister_slave_message));
+    wire_reregister_slave_message *r = rm->root;
+    r->slave_id.value = sid;
+    r->slave.hostname = "host1";
+    res_set set = {0};
+    res_parse_text("cpus:4;mem:4096", "*", &set, NULL, 0);
+    res_to_wire(&set, rm, &r->slave.resources, &r->slave.resources_count);
+    res_free(&set);
+    fake_send(s, &master_pid, WIRE_DESC(reregister_slave_message), r);
+    wire_msg_free(rm);
+    settle();
+    ck_assert_uint_eq(fake_count(s, MI(SlaveReregisteredMessage)), 1);
+    char msg[256];
+    ck_assert_int_eq(last_state(&f, "t1", msg, sizeof msg), WIRE_TASK_LOST);
+    ck_assert(strstr(msg, "unknown to the slave"));
+    ck_assert_double_eq(gauge("master/cpus_used"), 0);
+    stop();
+}
+END_TEST
+
 Suite *master_suite(void)
 {
     Suite *s = suite_create("master");
@@ -753,6 +787,7 @@ Suite *master_suite(void)
     tcase_add_test(tc, test_state_json_lists_frameworks_slaves_and_tasks);
     tcase_add_test(tc, test_framework_and_executor_messages_are_relayed);
     tcase_add_test(tc, test_completed_tasks_are_kept_up_to_the_bound);
+    tcase_add_test(tc, test_reregistering_slave_without_a_task_makes_it_lost_and_frees_it);
     suite_add_tcase(s, tc);
     return s;
 }
