@@ -20,15 +20,7 @@ static const char *fid(const exec_driver *d) { return d->env.framework_id; }
 
 void exec__send(exec_driver *d, const wire_desc *desc, const void *obj)
 {
-    act_buf b = {0};
-    int rc = wire_encode(desc, obj, &b);
-    if (rc != 0) {
-        LOG_ERROR("Executor %s of framework %s: failed to encode %s: %s", eid(d), fid(d),
-                  wire_type_name(desc), wire_strerror(rc));
-    } else {
-        act_send(d->actor, &d->slave, wire_type_name(desc), b.data, b.len);
-    }
-    act_buf_free(&b);
+    wire_send(d->actor, &d->slave, desc, obj);
 }
 
 bool exec__slave_away(const exec_driver *d)

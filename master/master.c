@@ -70,10 +70,9 @@ static void trampoline(act_actor *self, const act_msg *msg)
         m_drop(m, msg, "the master has not recovered the registry yet");
         return;
     }
-    wire_msg *decoded = NULL;
-    char err[256];
-    if (wire_decode(h->desc, msg->body, msg->len, &decoded, err, sizeof err) != 0) {
-        m_drop(m, msg, err);
+    wire_msg *decoded = wire_decode_msg(msg, h->desc);
+    if (!decoded) {
+        act_counter_inc(act_counter_get("master/dropped_messages"));
         return;
     }
     act_counter_inc(h->count);
@@ -108,13 +107,7 @@ static void handlers_free(void)
 
 void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg)
 {
-    act_buf_reset(&m->scratch);
-    int rc = wire_encode(desc, msg, &m->scratch);
-    if (rc != 0) {
-        LOG_ERROR("Cannot encode %s: %s", wire_type_name(desc), wire_strerror(rc));
-        return;
-    }
-    act_send(m->self, to, wire_type_name(desc), m->scratch.data, m->scratch.len);
+    wire_send(m->self, to, desc, msg);
 }
 
 void m_alloc(master *m, alloc_event *ev)
@@ -185,6 +178,7 @@ static void on_terminate(act_actor *self, void *arg)
     act_map_free(m->offers);
     act_map_free(m->frameworks);
     act_map_free(m->slaves);
+    act_map_free(m->slaves_by_pid);
     act_map_free(m->registering);
     act_map_free(m->removed_slaves);
     wire_msg *w;
@@ -193,7 +187,6 @@ static void on_terminate(act_actor *self, void *arg)
     act_map_free(m->recovered_slaves);
     m_registrar_abandon(m);
     wire_msg_free(m->info_msg);
-    act_buf_free(&m->scratch);
     free_strings(m->cfg.roles, m->cfg.nroles);
     free_strings(m->cfg.weight_roles, m->cfg.nweights);
     free(m->cfg.weights);
@@ -233,6 +226,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
     copy_config(&m->cfg, cfg);
     m->frameworks = act_map_new();
     m->slaves = act_map_new();
+    m->slaves_by_pid = act_map_new();
     m->registering = act_map_new();
     m->recovered_slaves = act_map_new();
     m->removed_slaves = act_map_new();

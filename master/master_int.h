@@ -120,6 +120,7 @@ typedef struct master {
     m_framework **completed_frameworks; /* ring */
     size_t ncompleted_frameworks, completed_frameworks_next;
     act_map *slaves;        /* id -> m_slave */
+    act_map *slaves_by_pid; /* pid text -> m_slave (pongs and exits find slaves by pid) */
     act_map *registering;   /* slave pid text -> (void *)1 while admission is pending */
     act_map *recovered_slaves; /* from the registry, awaiting re-registration: id -> wire_msg */
     act_map *removed_slaves;   /* ids removed this run: id -> (void *)1 */
@@ -127,7 +128,6 @@ typedef struct master {
     uint64_t next_framework, next_slave, next_offer, next_token;
     act_map *pending_ops;   /* registrar token -> pending operation (registrar.c) */
     act_timer_id recovery_timer;
-    act_buf scratch;        /* encoding buffer */
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */

@@ -29,15 +29,7 @@ static bool running(const sched_driver *d) { return atomic_load(&d->running); }
 
 void sched__send(sched_driver *d, const wire_desc *desc, const void *obj)
 {
-    act_buf b = {0};
-    int rc = wire_encode(desc, obj, &b);
-    if (rc != 0) {
-        LOG_ERROR("Framework %s: failed to encode %s: %s", sched__fid(d), wire_type_name(desc),
-                  wire_strerror(rc));
-    } else {
-        act_send(d->actor, &d->master, wire_type_name(desc), b.data, b.len);
-    }
-    act_buf_free(&b);
+    wire_send(d->actor, &d->master, desc, obj);
 }
 
 void sched__settle(sched_driver *d)

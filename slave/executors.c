@@ -136,13 +136,8 @@ void s_send_update(slave *s, s_framework *f, s_executor *e, const char *task_id,
 static void on_status_update(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (wire_decode(WIRE_DESC(status_update_message), msg->body, msg->len, &m, err,
-                    sizeof err) != 0) {
-        LOG_WARNING("Dropping a malformed StatusUpdateMessage: %s", err);
-        return;
-    }
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(status_update_message));
+    if (!m) return;
     wire_status_update *u = &((wire_status_update_message *)m->root)->update;
     s_executor *e = u->executor_id ? s_executor_find(s, u->framework_id.value,
                                                      u->executor_id->value) : NULL;
@@ -177,11 +172,8 @@ static void on_ack(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
     if (!s_from_master(s, msg)) return;
-    wire_msg *m = NULL;
-    char err[256];
-    if (wire_decode(WIRE_DESC(status_update_acknowledgement_message), msg->body, msg->len, &m,
-                    err, sizeof err) != 0)
-        return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(status_update_acknowledgement_message));
+    if (!m) return;
     wire_status_update_acknowledgement_message *a = m->root;
     sum_ack *ack = act_calloc(1, sizeof *ack);
     snprintf(ack->framework_id, sizeof ack->framework_id, "%s", a->framework_id.value);
@@ -403,11 +395,9 @@ static void send_run_task(slave *s, s_executor *e, s_task *t)
 static void on_run_task(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (!s_from_master(s, msg) ||
-        wire_decode(WIRE_DESC(run_task_message), msg->body, msg->len, &m, err, sizeof err) != 0)
-        return;
+    if (!s_from_master(s, msg)) return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(run_task_message));
+    if (!m) return;
     wire_run_task_message *r = m->root;
     act_pid sched;
     const char *eid = r->task.executor ? r->task.executor->executor_id.value
@@ -518,11 +508,8 @@ static void registration_timeout(act_actor *self, void *arg)
 static void on_register_executor(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (wire_decode(WIRE_DESC(register_executor_message), msg->body, msg->len, &m, err,
-                    sizeof err) != 0)
-        return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(register_executor_message));
+    if (!m) return;
     wire_register_executor_message *r = m->root;
     s_executor *e = s_executor_find(s, r->framework_id.value, r->executor_id.value);
     if (!e || e->state != EXEC_LAUNCHING) {
@@ -663,11 +650,9 @@ static void maybe_remove_executor(slave *s, s_executor *e)
 static void on_kill_task(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (!s_from_master(s, msg) ||
-        wire_decode(WIRE_DESC(kill_task_message), msg->body, msg->len, &m, err, sizeof err) != 0)
-        return;
+    if (!s_from_master(s, msg)) return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(kill_task_message));
+    if (!m) return;
     wire_kill_task_message *k = m->root;
     s_framework *f = s_framework_find(s, k->framework_id.value);
     s_executor *e;
@@ -694,12 +679,9 @@ static void on_kill_task(act_actor *self, const act_msg *msg)
 static void on_shutdown_framework(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (!s_from_master(s, msg) ||
-        wire_decode(WIRE_DESC(shutdown_framework_message), msg->body, msg->len, &m, err,
-                    sizeof err) != 0)
-        return;
+    if (!s_from_master(s, msg)) return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(shutdown_framework_message));
+    if (!m) return;
     s_framework *f = s_framework_find(s, ((wire_shutdown_framework_message *)m->root)
                                              ->framework_id.value);
     wire_msg_free(m);
@@ -718,12 +700,9 @@ static void on_shutdown_framework(act_actor *self, const act_msg *msg)
 static void on_framework_to_executor(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (!s_from_master(s, msg) ||
-        wire_decode(WIRE_DESC(framework_to_executor_message), msg->body, msg->len, &m, err,
-                    sizeof err) != 0)
-        return;
+    if (!s_from_master(s, msg)) return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(framework_to_executor_message));
+    if (!m) return;
     wire_framework_to_executor_message *fm = m->root;
     s_executor *e = s_executor_find(s, fm->framework_id.value, fm->executor_id.value);
     if (e && e->state == EXEC_RUNNING)
@@ -737,11 +716,8 @@ static void on_framework_to_executor(act_actor *self, const act_msg *msg)
 static void on_executor_to_framework(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (wire_decode(WIRE_DESC(executor_to_framework_message), msg->body, msg->len, &m, err,
-                    sizeof err) != 0)
-        return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(executor_to_framework_message));
+    if (!m) return;
     wire_executor_to_framework_message *em = m->root;
     s_executor *e = s_executor_find(s, em->framework_id.value, em->executor_id.value);
     if (e && act_pid_equal(&e->pid, &msg->from) && s->connected) {

@@ -328,11 +328,8 @@ static void reconnect_timeout(act_actor *self, void *arg)
 static void on_reregister_executor(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (wire_decode(WIRE_DESC(reregister_executor_message), msg->body, msg->len, &m, err,
-                    sizeof err) != 0)
-        return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(reregister_executor_message));
+    if (!m) return;
     wire_reregister_executor_message *r = m->root;
     s_executor *e = s_executor_find(s, r->framework_id.value, r->executor_id.value);
     if (!e || !e->reconnecting) {

@@ -35,13 +35,7 @@ void slave_config_default(slave_config *c)
 
 void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg)
 {
-    act_buf b = {0};
-    int rc = wire_encode(desc, msg, &b);
-    if (rc == 0)
-        act_send(s->self, to, wire_type_name(desc), b.data, b.len);
-    else
-        LOG_ERROR("Cannot encode %s: %s", wire_type_name(desc), wire_strerror(rc));
-    act_buf_free(&b);
+    wire_send(s->self, to, desc, msg);
 }
 
 s_framework *s_framework_find(slave *s, const char *id)
@@ -187,12 +181,9 @@ static void registered(slave *s, const act_msg *msg, const char *id,
 static void on_registered(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (!s_from_master(s, msg) ||
-        wire_decode(WIRE_DESC(slave_registered_message), msg->body, msg->len, &m, err,
-                    sizeof err) != 0)
-        return;
+    if (!s_from_master(s, msg)) return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(slave_registered_message));
+    if (!m) return;
     wire_slave_registered_message *r = m->root;
     registered(s, msg, r->slave_id.value, r->connection, false);
     wire_msg_free(m);
@@ -201,12 +192,9 @@ static void on_registered(act_actor *self, const act_msg *msg)
 static void on_reregistered(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    wire_msg *m = NULL;
-    char err[256];
-    if (!s_from_master(s, msg) ||
-        wire_decode(WIRE_DESC(slave_reregistered_message), msg->body, msg->len, &m, err,
-                    sizeof err) != 0)
-        return;
+    if (!s_from_master(s, msg)) return;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(slave_reregistered_message));
+    if (!m) return;
     wire_slave_reregistered_message *r = m->root;
     registered(s, msg, r->slave_id.value, r->connection, true);
     wire_msg_free(m);
@@ -216,11 +204,8 @@ static void on_ping(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
     if (!s_from_master(s, msg)) return;
-    wire_msg *m = NULL;
-    char err[256];
-    bool connected = true;
-    if (wire_decode(WIRE_DESC(ping_slave_message), msg->body, msg->len, &m, err, sizeof err) == 0)
-        connected = ((wire_ping_slave_message *)m->root)->connected;
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(ping_slave_message));
+    bool connected = m ? ((wire_ping_slave_message *)m->root)->connected : true;
     wire_msg_free(m);
     act_send(self, &msg->from, "mesos.internal.PongSlaveMessage", "\x80", 1);
     if (!s->connected) return;
@@ -248,11 +233,9 @@ static void on_shutdown(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
     if (!s_from_master(s, msg)) return;
-    wire_msg *m = NULL;
-    char err[256];
+    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(shutdown_message));
     const char *why = "no reason given";
-    if (wire_decode(WIRE_DESC(shutdown_message), msg->body, msg->len, &m, err, sizeof err) == 0 &&
-        ((wire_shutdown_message *)m->root)->has_message)
+    if (m && ((wire_shutdown_message *)m->root)->has_message)
         why = ((wire_shutdown_message *)m->root)->message;
     LOG_ERROR("The master asked this slave to shut down: %s", why);
     wire_msg_free(m);

@@ -188,6 +188,17 @@ int wire_decode_by_name(const char *name, const void *data, size_t len, wire_msg
  * Returns 0, or WIRE_EENUM (out unchanged) if an enum field holds a value the enum lacks. */
 int wire_encode(const wire_desc *desc, const void *obj, act_buf *out);
 
+/* Encodes obj (a `desc` struct) and sends it from `from` (NULL: anonymous) to `to` under the
+ * type's name, through the runtime's act_send. Returns 0, or the wire_encode error (logged,
+ * nothing sent). Call from `from`'s loop. */
+int wire_send(act_actor *from, const act_pid *to, const wire_desc *desc, const void *obj);
+
+/* Decodes a received message's body as `desc`. Returns the message (free with wire_msg_free),
+ * or NULL after logging a warning that names the message, its sender and the reason, and
+ * counting it in wire/malformed_messages: a daemon never acts on, nor silently loses, a body
+ * it cannot read. */
+wire_msg *wire_decode_msg(const act_msg *msg, const wire_desc *desc);
+
 /* A new message of type desc with every field at its default. Never NULL. */
 wire_msg *wire_new(const wire_desc *desc);
 /* A new message holding a deep copy of obj (a `desc` struct). Never NULL. */
