@@ -247,15 +247,18 @@ END_TEST
 START_TEST(test_finished_sandboxes_are_garbage_collected)
 {
     tc_cluster c;
-    const char *flags[] = {"--gc_delay=1secs", NULL};
+    const char *flags[] = {"--gc_delay=3secs", NULL};
     tc_start(&c, flags);
     tc_sched *s = tc_sched_start(&c, false);
-    tc_task t = {.id = "brief", .command = "true", .cpus = 0.1, .mem = 16};
+    tc_task t = {.id = "brief", .command = "echo sandbox-was-here", .cpus = 0.1, .mem = 16};
     tc_sched_launch(s, &t, 1);
     ck_assert(tc_wait_state(s, "brief", WIRE_TASK_FINISHED, 60));
-    char pattern[4600];
+    char pattern[4600], out[4600];
     snprintf(pattern, sizeof pattern, "%s/slaves/*/frameworks/*/executors/brief/runs/*-*",
              tc_slave_work_dir(&c));
+    /* first the sandbox exists (so its absence below means something) */
+    ck_assert(wait_file_contains(sandbox_glob(&c, "brief", "stdout", out, sizeof out),
+                                 "sandbox-was-here", 2));
     bool gone = false;
     for (int i = 0; i < 3000 && !gone; i++) {
         glob_t g;
@@ -325,6 +328,41 @@ START_TEST(test_recover_cleanup_kills_the_old_tasks_and_exits)
     ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "cleanup did not exit 0 (%d); see %s", status, log);
     ck_assert_msg(wait_gone(pid, 30), "the old task %d survived --recover=cleanup", pid);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_malformed_messages_to_the_slave_are_counted_and_it_keeps_working)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    static const char *names[] = {"RunTaskMessage", "KillTaskMessage", "StatusUpdateMessage",
+                                  "RegisterExecutorMessage", "PingSlaveMessage"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char req[512];
+        int n = snprintf(req, sizeof req,
+                         "POST /slave(1)/mesos.internal.%s HTTP/1.1\r\n"
+                         "Libprocess-From: master@127.0.0.1:%u\r\nContent-Length: 5\r\n\r\n"
+                         "\xdf\xff\xff\xff\xff", names[i], c.master_port);
+        int fd = tu_connect(c.slave_port);
+        ck_assert_int_eq(write(fd, req, (size_t)n), n);
+        close(fd);
+    }
+    bool counted = false;
+    for (int i = 0; i < 1000 && !counted; i++) {
+        act_buf m = {0};
+        counted = tu_http_get(c.slave_port, "/metrics/snapshot", &m) == 200 &&
+                  strstr(m.data, "\"wire\\/malformed_messages\":5");
+        act_buf_free(&m);
+        struct timespec ts = {0, 10000000};
+        if (!counted) nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(counted, "the slave did not count 5 malformed messages");
+    tc_sched *s = tc_sched_start(&c, false); /* and it still runs tasks */
+    tc_task t = {.id = "after", .command = "true", .cpus = 0.1, .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "after", WIRE_TASK_FINISHED, 60));
     tc_sched_stop(s);
     tc_stop(&c);
 }
@@ -420,6 +458,7 @@ Suite *slave_process_suite(void)
     tcase_add_test(tc, test_mesos_execute_exits_zero_only_when_the_task_finished);
     tcase_add_test(tc, test_mesos_local_runs_a_master_and_slaves_and_stops_cleanly);
     tcase_add_test(tc, test_recover_cleanup_kills_the_old_tasks_and_exits);
+    tcase_add_test(tc, test_malformed_messages_to_the_slave_are_counted_and_it_keeps_working);
     suite_add_tcase(s, tc);
     return s;
 }
