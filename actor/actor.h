@@ -88,6 +88,8 @@ int act_log_verbosity(void);
 void act_log_toggle(int level, double secs);
 
 void act_log_set_level(act_log_level level);
+/* Parses a --logging_level value: "INFO", "WARNING" or "ERROR". Returns 0 or -EINVAL. */
+int act_log_level_parse(const char *text, act_log_level *out);
 
 /* Writes one line. Use the macros below, which skip argument evaluation below the level. */
 void act_log_write(act_log_level level, const char *file, int line, const char *fmt, ...)

@@ -403,3 +403,14 @@ void act_log_write(act_log_level level, const char *file, int line, const char *
     act_log_vwrite(level, file, line, fmt, ap);
     va_end(ap);
 }
+
+int act_log_level_parse(const char *text, act_log_level *out)
+{
+    static const char *const names[] = {"INFO", "WARNING", "ERROR"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = (act_log_level)i;
+            return 0;
+        }
+    return -EINVAL;
+}

@@ -178,14 +178,6 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
     return 0;
 }
 
-static int log_level(const char *text, act_log_level *out)
-{
-    static const char *names[] = {"INFO", "WARNING", "ERROR"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(text, names[i]) == 0) return *out = (act_log_level)i, 0;
-    return -EINVAL;
-}
-
 static void on_signal(int sig)
 {
     act_stop();
@@ -229,7 +221,7 @@ int main(int argc, char **argv)
     act_log_options lo = {"mesos-master", f.log_dir, ACT_LOG_INFO, f.quiet, f.logbufsecs, 0};
     master_config cfg;
     master_config_default(&cfg);
-    if (log_level(f.logging_level, &lo.level) != 0) {
+    if (act_log_level_parse(f.logging_level, &lo.level) != 0) {
         snprintf(err, sizeof err, "Invalid --logging_level '%s'", f.logging_level);
         rc = -EINVAL;
     } else {

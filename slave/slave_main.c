@@ -136,14 +136,6 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
-static int log_level(const char *text, act_log_level *out)
-{
-    static const char *names[] = {"INFO", "WARNING", "ERROR"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(text, names[i]) == 0) return *out = (act_log_level)i, 0;
-    return -EINVAL;
-}
-
 int main(int argc, char **argv)
 {
     slave_flags f;
@@ -158,7 +150,7 @@ int main(int argc, char **argv)
     }
     act_log_options lo = {"mesos-slave", f.log_dir, ACT_LOG_INFO, f.quiet, f.logbufsecs, 0};
     slave_config cfg;
-    if (log_level(f.logging_level, &lo.level) != 0) {
+    if (act_log_level_parse(f.logging_level, &lo.level) != 0) {
         snprintf(err, sizeof err, "Invalid --logging_level '%s'", f.logging_level);
         rc = -EINVAL;
     } else {
