@@ -18,10 +18,26 @@ m_slave *m_slave_find(master *m, const char *id)
 
 m_slave *m_slave_by_pid(master *m, const act_pid *pid)
 {
-    m_slave *s;
-    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);)
-        if (act_pid_equal(&s->pid, pid)) return s;
-    return NULL;
+    char key[ACT_PID_STRLEN];
+    return act_map_get(m->slaves_by_pid, act_pid_format(pid, key, sizeof key));
+}
+
+/* Drops the slave from the pid index (only if the entry is still this slave's: a new slave
+ * may have registered from the same pid since). */
+static void unindex(master *m, m_slave *s)
+{
+    char key[ACT_PID_STRLEN];
+    act_pid_format(&s->pid, key, sizeof key);
+    if (act_map_get(m->slaves_by_pid, key) == s) act_map_remove(m->slaves_by_pid, key);
+}
+
+/* Points the slave at a (new) pid, keeping the pid index in step. */
+static void set_pid(master *m, m_slave *s, const act_pid *pid)
+{
+    char key[ACT_PID_STRLEN];
+    if (!act_pid_is_none(&s->pid)) unindex(m, s);
+    s->pid = *pid;
+    act_map_put(m->slaves_by_pid, act_pid_format(pid, key, sizeof key), s);
 }
 
 static void send_shutdown(master *m, const act_pid *to, const char *why)
@@ -82,7 +98,7 @@ static m_slave *slave_add(master *m, const wire_slave_info *info, const act_pid 
     snprintf(s->id, sizeof s->id, "%s", info->id->value);
     s->info_msg = wire_copy(WIRE_DESC(slave_info), info);
     s->info = s->info_msg->root;
-    s->pid = *pid;
+    set_pid(m, s, pid);
     s->connected = s->active = true;
     s->registered_time = s->reregistered_time = act_now();
     res_copy(&s->total, total);
@@ -242,7 +258,7 @@ static void reconnect(master *m, m_slave *s, const act_pid *pid,
     if (s->reregister_timer) act_cancel(m->self, s->reregister_timer);
     s->reregister_timer = 0;
     if (!act_pid_equal(&s->pid, pid)) {
-        s->pid = *pid;
+        set_pid(m, s, pid);
         act_link(m->self, pid);
     }
     s->connected = true;
@@ -354,6 +370,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
     send_shutdown(m, &s->pid, reason);
     act_map_put(m->removed_slaves, s->id, (void *)1);
     act_map_remove(m->slaves, s->id);
+    unindex(m, s);
     m_count("master/slave_removals");
     slave_free(s);
 }
