@@ -29,7 +29,7 @@ typedef struct local_flags {
 
 static const act_flag flag_table[] = {
     F(ip, STRING, "127.0.0.1", "IP address the master and slaves listen on."),
-    F(port, INT, "5050", "The master's port; slave i listens on port + 1 + i."),
+    F(port, INT, "5050", "The master's port (slaves take free ports)."),
     F(num_slaves, INT, "1", "How many slaves to start."),
     F(work_dir, STRING, "/tmp/mesos-local", "Root of the master's and slaves' work dirs."),
     F(resources, STRING, NULL, "--resources for every slave (default: detected)."),
@@ -66,7 +66,7 @@ static pid_t start_slave(const char *bin, const local_flags *f, int i)
     char exe[PATH_MAX + 16], master[128], port[32], work[PATH_MAX], ip[64], res[1024];
     snprintf(exe, sizeof exe, "%s/mesos-slave", bin);
     snprintf(master, sizeof master, "--master=%s:%lld", f->ip, (long long)f->port);
-    snprintf(port, sizeof port, "--port=%lld", (long long)(f->port + 1 + i));
+    snprintf(port, sizeof port, "--port=0"); /* a free port: port + 1 + i may be taken */
     snprintf(work, sizeof work, "--work_dir=%s/slave-%d", f->work_dir, i);
     snprintf(ip, sizeof ip, "--ip=%s", f->ip);
     snprintf(res, sizeof res, "--resources=%s", f->resources ? f->resources : "");
