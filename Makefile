@@ -30,7 +30,7 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                -DACT_TEST_BUILD -DACT_FUZZING
 
-LDLIBS := -lev -lhttp_parser -lmsgpackc -ljansson -lcurl -lpthread -lm
+LDLIBS := -lev -lhttp_parser -lmsgpackc -ljansson -lcurl -lzookeeper_mt -lpthread -lm
 CHK_LDFLAGS := -fsanitize=address,undefined
 TEST_LDLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lrt -lm)
 
@@ -98,7 +98,8 @@ all: deps-quiet $(REL_LIBS) $(addprefix $(BUILD)/bin/,$(PROG_NAMES))
 $(BUILD)/check/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC [chk] $<")
-	$(Q)$(CC) $(CHK_CFLAGS) -DTEST_BIN_DIR='"$(abspath $(BUILD)/check/bin)"' -c $< -o $@
+	$(Q)$(CC) $(CHK_CFLAGS) -DTEST_BIN_DIR='"$(abspath $(BUILD)/check/bin)"' \
+	  -DTEST_SRC_DIR='"$(abspath .)"' -c $< -o $@
 
 # The suite list is generated from the test sources: SUITE(name) per `Suite *name_suite(void)`.
 $(BUILD)/check/suites.inc: $(TEST_SRCS) Makefile
