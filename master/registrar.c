@@ -93,12 +93,13 @@ static int store_file(const char *path, const act_buf *bytes, char *err, size_t 
     return 0;
 }
 
-static int store(registrar *r, char *err, size_t errlen)
+/* Writes `next` (the registry with the operation applied) before it replaces the current. */
+static int store(registrar *r, const wire_msg *next, char *err, size_t errlen)
 {
     if (!r->path) return 0;
     double t0 = act_now();
     act_buf b = {0};
-    int rc = wire_encode(WIRE_DESC(registry), r->registry->root, &b);
+    int rc = wire_encode(WIRE_DESC(registry), next->root, &b);
     if (rc == 0) rc = store_file(r->path, &b, err, errlen);
     else snprintf(err, errlen, "encode: %s", wire_strerror(rc));
     act_buf_free(&b);
@@ -187,7 +188,7 @@ static void on_apply(act_actor *self, const act_msg *msg)
     act_counter_inc(r->ops);
     wire_msg *next = wire_copy(WIRE_DESC(registry), r->registry->root);
     const char *why = apply(next, op);
-    if (!why && store(r, res->error, sizeof res->error) == 0) {
+    if (!why && store(r, next, res->error, sizeof res->error) == 0) {
         wire_msg_free(r->registry);
         r->registry = next;
         res->ok = true;
