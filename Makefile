@@ -48,7 +48,7 @@ FUZZ_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/fuzz/lib/lib$(m).a)
 # Programs: name:source pairs; those whose source does not exist yet are skipped.
 ALL_PROGRAMS := mesos-master:master/master_main.c mesos-slave:slave/slave_main.c \
                 mesos-executor:exec/executor_main.c mesos-execute:tools/mesos_execute.c \
-                mesos-local:tools/mesos_local.c \
+                mesos-local:tools/mesos_local.c mesos-resolve:tools/mesos_resolve.c \
                 example-framework:sched/examples/example_framework.c \
                 example-executor:exec/examples/example_executor.c
 PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))),$(p)))

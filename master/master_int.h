@@ -13,10 +13,12 @@
 
 #include "actor/actor.h"
 #include "master/allocator_int.h"
+#include "master/zk_int.h"
 #include "wire/wire.h"
 
 #define MASTER_ACTOR "master"
 #define REGISTRAR_ACTOR "registrar"
+#define CONTENDER_ACTOR "contender"
 #define MASTER_VERSION "0.22.0"
 
 /* What the command executor adds to a command task (SPEC section 5). */
@@ -143,6 +145,23 @@ void m_alloc(master *m, alloc_event *ev);
 void m_count(const char *metric);
 /* Drops a message: counted in master/dropped_messages and logged. */
 void m_drop(master *m, const act_msg *msg, const char *why);
+
+/* ---- contender.c ------------------------------------------------------------------------- */
+
+#define CONTENDER_MSG "contender.event"
+
+/* What the contender posts to the master. */
+typedef struct contender_event {
+    char *node;  /* the candidacy started: our znode's path; else NULL */
+    char *lost;  /* the candidacy ended, why; else NULL */
+    bool fatal;  /* it cannot contend again (credentials refused, no access to the path) */
+} contender_event;
+
+void contender_event_free(void *e);
+/* Spawns "contender(N)", which puts `data` (MasterInfo JSON) in an ephemeral sequential znode
+ * <url.path>/json.info_ and posts CONTENDER_MSG to owner when it has it and when it is lost. */
+act_pid contender_spawn(const zk_url *url, double session_timeout, const char *data,
+                        const act_pid *owner, int loop);
 
 /* ---- frameworks.c ------------------------------------------------------------------------ */
 void m_framework_handlers(act_actor *a);

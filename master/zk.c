@@ -252,7 +252,7 @@ static void client_log(const char *message)
 
 static void auth_done(int rc, const void *data)
 {
-    if (rc != ZOK) LOG_ERROR("ZooKeeper authentication failed: %s", zerror(rc));
+    if (rc == ZAUTHFAILED) LOG_ERROR("ZooKeeper refused the credentials");
 }
 
 static void set_acl(zk_session *s, bool authenticated)

@@ -73,17 +73,6 @@ sched_status sched_driver_set_implicit_acknowledgements(sched_driver *d, bool im
 
 /* ---- start ------------------------------------------------------------------------------ */
 
-/* A master in this very process may be named by a loopback address; messages from it carry
- * the runtime's advertised address, so the driver uses that to recognise them. */
-static void localize_master(act_pid *master)
-{
-    act_pid self = act_address();
-    if (master->port == act_port() && master->ip == 0x7f000001u) {
-        master->ip = self.ip;
-        master->port = self.port;
-    }
-}
-
 static int spawn_actor(sched_driver *d, char *err, size_t errlen)
 {
     d->implicit = d->implicit_acks;
@@ -106,17 +95,19 @@ static int spawn_actor(sched_driver *d, char *err, size_t errlen)
     return 0;
 }
 
-/* Resolves the master, makes sure a runtime runs and spawns the actor. */
+/* Checks the master address, makes sure a runtime runs, spawns the actor and its detector,
+ * which tells the actor who leads. */
 static int start_locked(sched_driver *d, char *err, size_t errlen)
 {
-    int rc = sched__master_parse(d->master_text, &d->master, err, errlen);
-    if (rc != 0) return rc;
-    rc = act_runtime_acquire(&d->runtime_user);
+    detector_address *a = detector_parse(d->master_text, err, errlen);
+    if (!a) return -EINVAL;
+    int rc = act_runtime_acquire(&d->runtime_user);
     if (rc != 0) {
         snprintf(err, errlen, "Failed to start the actor runtime: %s", act_strerror(rc));
+        detector_address_free(a);
         return rc;
     }
-    localize_master(&d->master);
+    d->address = a; /* the actor's init spawns the detector with it */
     return spawn_actor(d, err, errlen);
 }
 
@@ -247,6 +238,7 @@ void sched_driver_free(sched_driver *d)
     sched__acks_clear(d);
     wire_msg_free(d->framework);
     wire_msg_free(d->credential);
+    detector_address_free(d->address);
     free(d->master_text);
     free(d->name);
     pthread_mutex_destroy(&d->mu);

@@ -1,8 +1,9 @@
 /*
- * process.c - the driver's actor (Mesos' SchedulerProcess): registration with the master and
- * its retries, the reaction to a broken link, and every message the master sends, each
- * decoded, checked (driver still running, sent by the current master, connected) and turned
- * into a scheduler callback. Everything here runs on the driver's loop thread.
+ * process.c - the driver's actor (Mesos' SchedulerProcess): following the leading master its
+ * detector reports, registration with the master and its retries, the reaction to a broken
+ * link, and every message the master sends, each decoded, checked (driver still running, sent
+ * by the current master, connected) and turned into a scheduler callback. Everything here
+ * runs on the driver's loop thread.
  */
 #include "sched/sched_int.h"
 
@@ -96,7 +97,7 @@ static void send_registration(sched_driver *d)
 /* One registration attempt (links the master first if needed) and the retry after it. */
 static void register_now(sched_driver *d)
 {
-    if (!running(d) || d->connected) return;
+    if (!running(d) || d->connected || act_pid_is_none(&d->master)) return;
     if (!d->linked) {
         act_link(d->actor, &d->master);
         d->linked = true;
@@ -121,7 +122,8 @@ static void on_init(act_actor *self, void *arg)
     if (d->credential)
         LOG_WARNING("Framework '%s': authentication (CRAM-MD5) is not supported yet; "
                     "registering without authenticating", d->name);
-    register_now(d);
+    d->detector = detector_spawn(d->address, DETECTOR_ZK_SESSION_TIMEOUT, &d->self, 0);
+    d->address = NULL;
 }
 
 static void delivered_free(sched_driver *d)
@@ -135,6 +137,7 @@ static void delivered_free(sched_driver *d)
 static void on_terminate(act_actor *self, void *arg)
 {
     sched_driver *d = arg;
+    if (!act_pid_is_none(&d->detector)) act_terminate(&d->detector);
     d->actor = NULL;
     delivered_free(d);
     pthread_mutex_lock(&d->mu);
@@ -144,9 +147,20 @@ static void on_terminate(act_actor *self, void *arg)
     pthread_mutex_unlock(&d->mu);
 }
 
+/* No longer registered: offers and pending acknowledgements are void; tell the scheduler. */
+static void lose_connection(sched_driver *d)
+{
+    if (!d->connected) return;
+    d->connected = false;
+    sched__offers_clear(d);
+    sched__acks_clear(d);
+    if (d->sched.disconnected) d->sched.disconnected(d);
+}
+
 /* The link to the master broke (or could not be made). Connected: tell the scheduler and
  * re-register at once (failover=false, as Mesos does after a registration), then back off.
- * Not connected: the pending retry stands. */
+ * Not connected: the pending retry stands. With ZooKeeper the detector also reports the
+ * master's successor, which the driver then follows. */
 static void on_exited(act_actor *self, const act_pid *pid)
 {
     sched_driver *d = act_state(self);
@@ -160,11 +174,52 @@ static void on_exited(act_actor *self, const act_pid *pid)
     char master[ACT_PID_STRLEN];
     LOG_WARNING("Framework %s: master %s disconnected; re-registering", sched__fid(d),
                 act_pid_format(pid, master, sizeof master));
-    d->connected = false;
-    sched__offers_clear(d);
-    sched__acks_clear(d);
-    if (d->sched.disconnected) d->sched.disconnected(d);
+    lose_connection(d);
     d->backoff = SCHED_BACKOFF_INITIAL;
+    register_now(d);
+}
+
+/* A master in this very process may be named by a loopback address; messages from it carry
+ * the runtime's advertised address, so the driver uses that to recognise them. */
+static void localize(act_pid *master)
+{
+    act_pid self = act_address();
+    if (master->port == act_port() && master->ip == 0x7f000001u) {
+        master->ip = self.ip;
+        master->port = self.port;
+    }
+}
+
+static void fail(sched_driver *d, const char *message);
+
+/* The detector reports a new leading master, or none (Mesos' SchedulerProcess::detected):
+ * a connected driver tells the scheduler it is disconnected, then registers with the new
+ * master at once (re-registers, with its framework ID). */
+static void on_detected(act_actor *self, const act_msg *msg)
+{
+    sched_driver *d = act_state(self);
+    const detector_leader *l = msg->obj;
+    if (!running(d)) return;
+    if (l->error) {
+        char why[512];
+        snprintf(why, sizeof why, "Failed to detect a master: %s", l->error);
+        fail(d, why);
+        return;
+    }
+    lose_connection(d);
+    if (d->reg_timer) act_cancel(d->actor, d->reg_timer);
+    d->reg_timer = 0;
+    d->linked = false;
+    d->backoff = SCHED_BACKOFF_INITIAL;
+    d->master = l->info ? l->pid : (act_pid){0};
+    if (!l->info) {
+        LOG_INFO("Framework %s: no master detected; waiting for one", sched__fid(d));
+        return;
+    }
+    localize(&d->master);
+    char master[ACT_PID_STRLEN];
+    LOG_INFO("Framework %s: new master detected at %s", sched__fid(d),
+             act_pid_format(&d->master, master, sizeof master));
     register_now(d);
 }
 
@@ -295,14 +350,19 @@ static void on_framework_message(sched_driver *d, void *root)
         d->sched.framework_message(d, &m->executor_id, &m->slave_id, m->data.data, m->data.len);
 }
 
-/* The master refused or removed the framework: abort first (so no other callback follows),
- * then tell the scheduler, as Mesos does. */
+/* Abort first (so no other callback follows), then tell the scheduler, as Mesos does. */
+static void fail(sched_driver *d, const char *message)
+{
+    sched_driver_abort(d);
+    if (d->sched.error) d->sched.error(d, message);
+}
+
+/* The master refused or removed the framework. */
 static void on_error(sched_driver *d, void *root)
 {
     wire_framework_error_message *m = root;
     LOG_ERROR("Framework %s: error from the master: %s", sched__fid(d), m->message);
-    sched_driver_abort(d);
-    if (d->sched.error) d->sched.error(d, m->message);
+    fail(d, m->message);
 }
 
 /* ---- dispatching ------------------------------------------------------------------------ */
@@ -382,6 +442,7 @@ act_actor *sched__actor_new(sched_driver *d)
     if (!a) return NULL;
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
         act_on_message(a, wire_type_name(handlers[i].desc), on_message);
+    act_on_message(a, DETECTOR_MSG_LEADER, on_detected);
     act_on_exited(a, on_exited);
     act_on_init(a, on_init, d);
     act_on_terminate(a, on_terminate, d);

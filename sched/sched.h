@@ -80,9 +80,11 @@ typedef struct sched_scheduler {
 
 /* Creates a driver in state NOT_STARTED. The scheduler struct, framework info, master address
  * and credential are copied; ctx is the caller's (never touched). An empty framework user
- * becomes the current user. master: "host:port", "master@ip:port", "file:///path" (a file
- * holding one of these) or "zk://..." (not supported yet: start() reports an error). The
- * credential may be NULL. Returns NULL only if scheduler, framework or master is NULL. */
+ * becomes the current user. master: "host:port", "master@ip:port",
+ * "zk://[user:pass@]host:port[,host:port...]/path" (the driver follows the leading master
+ * ZooKeeper names: on a change it calls disconnected, then re-registers with the new leader)
+ * or "file:///path" (a file holding one of these). The credential may be NULL. Returns NULL
+ * only if scheduler, framework or master is NULL. */
 sched_driver *sched_driver_new(const sched_scheduler *scheduler, void *ctx,
                                const wire_framework_info *framework, const char *master,
                                const wire_credential *credential);
@@ -100,8 +102,9 @@ void *sched_driver_ctx(const sched_driver *driver);
 sched_status sched_driver_set_implicit_acknowledgements(sched_driver *driver, bool implicit);
 
 /* Starts the driver: creates a runtime if the process has none (act_init honouring
- * LIBPROCESS_IP / LIBPROCESS_PORT, then act_start), resolves the master address and spawns
- * the actor, which registers the framework. Returns RUNNING; ABORTED (after the error
+ * LIBPROCESS_IP / LIBPROCESS_PORT, then act_start), checks the master address and spawns
+ * the actor and its detector (master/detector.h), which registers the framework with the
+ * leading master once it is known. Returns RUNNING; ABORTED (after the error
  * callback ran on the calling thread) if the master address is unusable or no runtime could
  * be created; or the current state if the driver was started before. */
 sched_status sched_driver_start(sched_driver *driver);

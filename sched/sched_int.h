@@ -10,6 +10,7 @@
 #ifndef SCHED_SCHED_INT_H
 #define SCHED_SCHED_INT_H
 
+#include "master/detector.h"
 #include "sched/sched.h"
 
 #include <pthread.h>
@@ -57,7 +58,9 @@ struct sched_driver {
     /* The actor's half: its loop thread only (set up before spawn). */
     act_actor *actor;        /* NULL once terminated */
     act_pid self;
-    act_pid master;
+    detector_address *address; /* the master address, until the actor's init takes it */
+    act_pid detector;        /* finds the leading master (master/detector.h) */
+    act_pid master;          /* the leading master as detected; none while unknown */
     wire_msg *framework;     /* owned; root is a wire_framework_info; id set on registration */
     wire_msg *credential;    /* owned or NULL; root is a wire_credential */
     bool implicit;           /* the acknowledgement mode in force */
@@ -127,13 +130,5 @@ bool sched__ack_take(sched_driver *d, const char *task_id, wire_task_state state
                      sched_pending_ack *out);
 void sched__ack_release(sched_pending_ack *a);
 void sched__acks_clear(sched_driver *d);
-
-/* ---- address.c: the master address ------------------------------------------------------ */
-
-/* Turns "host:port", "master@ip:port" or "file:///path" into the master's pid (host names
- * resolved to IPv4; blocks on DNS). Returns 0, -ENOTSUP for "zk://" (and "local"), -EINVAL
- * for an unparsable address, -ENOENT for a host that does not resolve, or the errno of
- * reading the file; err says why. */
-int sched__master_parse(const char *text, act_pid *out, char *err, size_t errlen);
 
 #endif

@@ -1,15 +1,16 @@
 /*
  * slave.c - the slave actor "slave(1)": it spawns its helpers (containerizer, status update
- * manager, files, gc), recovers its checkpoint, registers with the master with randomized
+ * manager, files, gc), recovers its checkpoint, follows the leading master its detector
+ * reports (master/detector.h: host:port, zk:// or file://), registers with it with randomized
  * exponential backoff, answers pings, re-registers when the master goes quiet or away, obeys
  * ShutdownMessage, and serves /slave(1)/state.json and the slave's gauges (PROTOCOL.md,
- * "Slave registration" and "Health and loss of a slave").
+ * "Slave registration", "Health and loss of a slave" and "Master failover").
  */
 #include "slave/slave_state_int.h"
 
-#include <arpa/inet.h>
+#include "master/detector.h"
+
 #include <errno.h>
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,24 +54,6 @@ bool s_from_master(slave *s, const act_msg *msg)
     return false;
 }
 
-/* ---- the master's address ---------------------------------------------------------------- */
-
-/* "host:port" or "master@ip:port" into a pid. Returns 0 or -EINVAL. */
-static int resolve_master(const char *text, act_pid *out)
-{
-    if (strchr(text, '@')) return act_pid_parse(text, out);
-    const char *colon = strrchr(text, ':');
-    if (!colon || colon == text) return -EINVAL;
-    char host[256];
-    snprintf(host, sizeof host, "%.*s", (int)(colon - text), text);
-    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res) return -EINVAL;
-    const struct sockaddr_in *sa = (const struct sockaddr_in *)res->ai_addr;
-    int rc = act_pid_make("master", ntohl(sa->sin_addr.s_addr), ntohs(sa->sin_port), out);
-    freeaddrinfo(res);
-    return rc;
-}
-
 /* ---- registration ------------------------------------------------------------------------ */
 
 static double jitter(double max)
@@ -111,7 +94,7 @@ static void registration_attempt(act_actor *self, void *arg)
 
 void s_register(slave *s)
 {
-    if (!s->recovered || s->registration_timer) return;
+    if (!s->recovered || s->registration_timer || act_pid_is_none(&s->master)) return;
     s->backoff = s->cfg.registration_backoff_factor;
     act_link(s->self, &s->master);
     s->registration_timer = act_delay(s->self, jitter(s->backoff), registration_attempt, NULL);
@@ -131,14 +114,20 @@ static void arm_ping_timer(slave *s)
     s->ping_timer = act_delay(s->self, s->ping_timeout, no_ping, NULL);
 }
 
-static void disconnected(slave *s, const char *why)
+/* No longer registered: no pings expected, status updates wait. */
+static void lose_master(slave *s)
 {
-    if (!s->connected) return;
-    LOG_WARNING("Disconnected from the master: %s; re-registering", why);
     s->connected = false;
     if (s->ping_timer) act_cancel(s->self, s->ping_timer);
     s->ping_timer = 0;
     pause_updates(s);
+}
+
+static void disconnected(slave *s, const char *why)
+{
+    if (!s->connected) return;
+    LOG_WARNING("Disconnected from the master: %s; re-registering", why);
+    lose_master(s);
     s_register(s);
 }
 
@@ -246,6 +235,32 @@ static void on_exited(act_actor *self, const act_pid *pid)
 {
     slave *s = act_state(self);
     if (act_pid_equal(pid, &s->master)) disconnected(s, "the connection to the master broke");
+}
+
+/* The detector reports a new leading master, or none (Mesos' Slave::detected): updates
+ * pause, and registration starts over with the new master after a random part of
+ * --registration_backoff_factor. */
+static void on_detected(act_actor *self, const act_msg *msg)
+{
+    slave *s = act_state(self);
+    const detector_leader *l = msg->obj;
+    if (l->error) { /* Mesos exits; executors live on for a restarted slave to recover */
+        LOG_ERROR("Failed to detect a master: %s; exiting", l->error);
+        act_stop();
+        return;
+    }
+    if (s->connected) LOG_WARNING("Disconnected from the master: a new leader was detected");
+    lose_master(s);
+    if (s->registration_timer) act_cancel(self, s->registration_timer);
+    s->registration_timer = 0;
+    s->master = l->info ? l->pid : (act_pid){0};
+    if (!l->info) {
+        LOG_INFO("Lost the leading master; waiting for a new one to be detected");
+        return;
+    }
+    char pid[ACT_PID_STRLEN];
+    LOG_INFO("New master detected at %s", act_pid_format(&s->master, pid, sizeof pid));
+    s_register(s);
 }
 
 /* ---- HTTP and metrics -------------------------------------------------------------------- */
@@ -369,6 +384,8 @@ static void on_init(act_actor *self, void *arg)
     char *res = res_to_string(&s->resources);
     LOG_INFO("Slave %s starting on %s with %s", s->pid.id, s->info->hostname, res);
     free(res);
+    s->detector = detector_spawn(s->master_address, DETECTOR_ZK_SESSION_TIMEOUT, &s->pid, 0);
+    s->master_address = NULL;
     s_recover(s); /* calls s_register when done */
 }
 
@@ -376,6 +393,8 @@ static void on_terminate(act_actor *self, void *arg)
 {
     slave *s = act_state(self);
     act_metrics_remove_collector(&s->pid);
+    if (!act_pid_is_none(&s->detector)) act_terminate(&s->detector);
+    detector_address_free(s->master_address);
     s_frameworks_free(s);
     act_map_free(s->frameworks);
     wire_msg_free(s->info_msg);
@@ -394,14 +413,15 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
         free(s);
         return made;
     }
-    if (resolve_master(cfg->master ? cfg->master : "", &s->master) != 0) {
-        LOG_ERROR("Cannot use --master='%s': expected host:port or master@ip:port",
-                  cfg->master ? cfg->master : "");
+    s->master_address = detector_parse(cfg->master ? cfg->master : "", err, sizeof err);
+    if (!s->master_address) {
+        LOG_ERROR("Cannot use --master='%s': %s", cfg->master ? cfg->master : "", err);
         free(s);
         return -EINVAL;
     }
     if (build_info(s, err, sizeof err) != 0) {
         LOG_ERROR("Invalid slave resources or attributes: %s", err);
+        detector_address_free(s->master_address);
         wire_msg_free(s->info_msg);
         res_free(&s->resources);
         free(s);
@@ -423,6 +443,7 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     act_on_message(a, "mesos.internal.SlaveReregisteredMessage", on_reregistered);
     act_on_message(a, "mesos.internal.PingSlaveMessage", on_ping);
     act_on_message(a, "mesos.internal.ShutdownMessage", on_shutdown);
+    act_on_message(a, DETECTOR_MSG_LEADER, on_detected);
     act_route(a, "state.json", on_state, "What this slave runs: frameworks, executors, tasks.");
     act_route(a, "state", on_state, "Same as state.json.");
     act_route(a, "health", on_health, "200 while the slave serves.");

@@ -30,8 +30,9 @@ typedef struct slave_flags {
 #define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL}
 
 static const act_flag flag_table[] = {
-    F(master, STRING, NULL, "The master: host:port or master@ip:port (required). zk:// "
-      "arrives with ZooKeeper support."),
+    F(master, STRING, NULL, "The master (required): host:port, master@ip:port, "
+      "zk://[user:pass@]host:port[,host:port...]/path to follow the leader in ZooKeeper, or "
+      "file:///path holding one of those."),
     F(ip, STRING, NULL, "IP address to listen on (default: LIBPROCESS_IP, else 127.0.0.1)."),
     F(port, INT, "5051", "Port to listen on."),
     F(hostname, STRING, NULL, "The hostname the slave reports (default: its IP)."),
@@ -85,8 +86,6 @@ static const char *unsupported(const slave_flags *f)
         return "--default_container_info: container info is not in this build yet";
     if (f->enforce_container_disk_quota)
         return "--enforce_container_disk_quota: disk quotas are not in this build yet";
-    if (f->master && strncmp(f->master, "zk://", 5) == 0)
-        return "--master=zk://: ZooKeeper detection is not in this build yet";
     return NULL;
 }
 

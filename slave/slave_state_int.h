@@ -10,7 +10,7 @@
 #include "slave/slave_int.h"
 
 typedef struct slave_config {
-    const char *master;          /* host:port or master@ip:port */
+    const char *master;          /* host:port, master@ip:port, zk://... or file:// */
     const char *work_dir;
     const char *resources;       /* --resources text or JSON, may be NULL */
     const char *attributes;
@@ -85,7 +85,9 @@ typedef struct slave {
     wire_slave_info *info;
     res_set resources;
     char id[WIRE_ID_MAX];    /* "" until registered */
-    act_pid master;
+    act_pid master;          /* the leading master as detected; none while unknown */
+    act_pid detector;        /* master/detector.h: reports the leading master */
+    struct detector_address *master_address; /* until the actor's init spawns the detector */
     bool connected;
     bool registering;
     double backoff;

@@ -18,7 +18,8 @@ typedef struct execute_flags {
     {#name, ACT_FLAG_##type, def, help, offsetof(execute_flags, name), NULL}
 
 static const act_flag flag_table[] = {
-    F(master, STRING, NULL, "The master: host:port (required)."),
+    F(master, STRING, NULL, "The master: host:port, zk://host:port[,...]/path or "
+      "file:///path (required)."),
     F(name, STRING, NULL, "Name of the framework and the task (required)."),
     F(command, STRING, NULL, "Shell command to run (required)."),
     F(resources, STRING, "cpus:1;mem:128", "Resources the task needs."),

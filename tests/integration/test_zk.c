@@ -1,10 +1,14 @@
 /*
- * test_zk.c - ZooKeeper sessions (master/zk.c) against a real ensemble (three servers from
- * tools/zk-test-server, shared by the tests of a case): zk:// URLs, and requests whose
- * replies arrive on the owning actor's loop. Actors run in this process on a real clock; a
+ * test_zk.c - sessions, leader election and detection against a real ZooKeeper ensemble
+ * (three servers from tools/zk-test-server, shared by the tests of a case): zk:// URLs,
+ * requests whose replies arrive on the owning actor's loop, contenders' json.info_ znodes and
+ * their MasterInfo JSON, the lowest sequence leading, detection through a lost connection
+ * (kept) and an expired session (no leader, then detected again), lost candidacies, digest
+ * credentials and ACLs, and file:// addresses. Actors run in this process on a real clock; a
  * probe actor records what they report and the test waits on that.
  */
-#include "master/zk_int.h"
+#include "master/detector.h"
+#include "master/master_int.h"
 #include "tests/support/testutil.h"
 #include "tests/support/zk.h"
 
@@ -14,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#define SESSION 1.0 /* seconds: short, so that expiry tests are quick */
 
 static tz_ensemble *zk; /* started once per test case, in the runner (unchecked fixture) */
 
@@ -90,11 +96,28 @@ static size_t count_events(const char *prefix)
     return n;
 }
 
+static void on_leader(act_actor *self, const act_msg *msg)
+{
+    const detector_leader *l = msg->obj;
+    if (l->error) record("error:%s", l->error);
+    else if (l->info) record("leader:%s", ((wire_master_info *)l->info->root)->id);
+    else record("leader:none");
+}
+
+static void on_contender(act_actor *self, const act_msg *msg)
+{
+    const contender_event *e = msg->obj;
+    if (e->node) record("node:%s", e->node);
+    else record("lost:%s%s", e->fatal ? "fatal:" : "", e->lost);
+}
+
 static void setup(void)
 {
     nevents = 0;
     tu_runtime_start(1);
     act_actor *a = act_new("probe", NULL);
+    act_on_message(a, DETECTOR_MSG_LEADER, on_leader);
+    act_on_message(a, CONTENDER_MSG, on_contender);
     probe = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
 }
@@ -174,6 +197,70 @@ static void zk_do(char op, const char *arg)
     free(zk_call_wait(op, arg));
 }
 
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static act_pid spawn_detector(const char *address, double session)
+{
+    char err[512];
+    detector_address *a = detector_parse(address, err, sizeof err);
+    ck_assert_msg(a != NULL, "%s", err);
+    return detector_spawn(a, session, &probe, 0);
+}
+
+static uint64_t counter(const char *name)
+{
+    return act_counter_value(act_counter_get(name));
+}
+
+/* A contender for a made-up master `id`; returns its pid. */
+static act_pid spawn_contender(const char *url_text, const char *id, uint16_t port)
+{
+    zk_url url;
+    char err[256];
+    ck_assert_int_eq(zk_url_parse(url_text, &url, err, sizeof err), 0);
+    wire_msg *m = wire_new(WIRE_DESC(master_info));
+    wire_master_info *mi = m->root;
+    char pid[64];
+    snprintf(pid, sizeof pid, "master@127.0.0.1:%u", port);
+    mi->id = wire_strdup(m, id);
+    mi->ip = 0x0100007f;
+    mi->port = port;
+    mi->has_pid = mi->has_hostname = mi->has_version = true;
+    mi->pid = wire_strdup(m, pid);
+    mi->hostname = wire_strdup(m, "localhost");
+    mi->version = wire_strdup(m, "0.22.0");
+    char *json = detector_info_json(mi);
+    act_pid c = contender_spawn(&url, SESSION, json, &probe, 0);
+    free(json);
+    wire_msg_free(m);
+    zk_url_free(&url);
+    return c;
+}
+
+/* The expected next event of the actors under test, exactly (the probe's own ZooKeeper
+ * client's events, "zk:...", are skipped). */
+static void expect_next(size_t *from, const char *want, double secs)
+{
+    char *e = NULL;
+    do {
+        free(e);
+        int i = wait_event(from, "", secs);
+        ck_assert_msg(i >= 0, "no event (wanted %s)", want);
+        e = event((size_t)i);
+    } while (strncmp(e, "zk:", 3) == 0);
+    ck_assert_msg(strncmp(e, want, strlen(want)) == 0, "event '%s', wanted '%s'", e, want);
+    free(e);
+}
+
+/* Two live followers of the ensemble (not its leader). */
+static void followers(int *a, int *b)
+{
+    int leader = tz_leader(zk);
+    ck_assert_int_ge(leader, 0);
+    *a = (leader + 1) % 3;
+    *b = (leader + 2) % 3;
+}
+
 /* ---- tests ------------------------------------------------------------------------------- */
 
 START_TEST(test_zk_urls_are_parsed_and_bad_ones_named)
@@ -195,6 +282,20 @@ START_TEST(test_zk_urls_are_parsed_and_bad_ones_named)
         ck_assert_msg(zk_url_parse(bad[i], &u, err, sizeof err) == -EINVAL, "%s", bad[i]);
         ck_assert_ptr_nonnull(strstr(err, bad[i]));
     }
+    char *dir = tu_tmpdir(), path[4200], file[4300];
+    snprintf(path, sizeof path, "%s/a", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "file:///etc/passwd\n");
+    fclose(f);
+    snprintf(file, sizeof file, "file://%s", path);
+    ck_assert_ptr_null(detector_parse(file, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "points at another file"));
+    ck_assert_ptr_null(detector_parse("file:///nonexistent/zk", err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/zk"));
+    ck_assert_ptr_null(detector_parse("master@127.0.0.1", err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "expected host:port"));
+    tu_rmrf(dir);
+    free(dir);
 }
 END_TEST
 
@@ -231,6 +332,162 @@ START_TEST(test_session_requests_reply_on_the_owners_loop_in_order)
 }
 END_TEST
 
+START_TEST(test_lowest_json_info_znode_leads_and_holds_master_info_json)
+{
+    char path[64], url[1024];
+    tz_url(zk, NULL, tz_unique_path(path, sizeof path), url, sizeof url);
+    size_t from = 0;
+    act_pid first = spawn_contender(url, "master-1", 5051);
+    ck_assert_int_ge(wait_event(&from, "node:", 20), 0);
+    char *node1 = event(from - 1);
+    spawn_contender(url, "master-2", 5052);
+    ck_assert_int_ge(wait_event(&from, "node:", 20), 0);
+    char *node2 = event(from - 1);
+    ck_assert_msg(strncmp(node1 + 5, path, strlen(path)) == 0 &&
+                  strstr(node1, "/json.info_") && strcmp(node1, node2) < 0, "%s %s", node1, node2);
+
+    zk_do('o', url);
+    char *data = zk_call_wait('g', node1 + 5);
+    ck_assert_msg(strstr(data, "{\"hostname\":\"localhost\",\"id\":\"master-1\","
+                               "\"ip\":16777343,\"pid\":\"master@127.0.0.1:5051\","
+                               "\"port\":5051,\"version\":\"0.22.0\"}"), "%s", data);
+    free(data);
+
+    spawn_detector(url, SESSION);
+    expect_next(&from, "leader:master-1", 20);
+    act_terminate(&first); /* its session closes: its znode goes */
+    expect_next(&from, "leader:master-2", 20);
+    data = zk_call_wait('g', node1 + 5);
+    ck_assert_msg(strncmp(data, "zk:no node", 10) == 0, "%s", data);
+    free(data);
+    free(node1);
+    free(node2);
+}
+END_TEST
+
+START_TEST(test_detector_keeps_the_leader_through_a_lost_connection)
+{
+    int a, b;
+    followers(&a, &b);
+    char path[64], url[1024], det[1024];
+    tz_unique_path(path, sizeof path);
+    snprintf(url, sizeof url, "zk://127.0.0.1:%u%s", zk->port[b], path);
+    snprintf(det, sizeof det, "zk://127.0.0.1:%u,127.0.0.1:%u%s", zk->port[a], zk->port[b], path);
+    zoo_deterministic_conn_order(1); /* the detector connects to follower a first */
+    size_t from = 0;
+    act_pid first = spawn_contender(url, "master-1", 5051);
+    expect_next(&from, "node:", 20);
+    spawn_contender(url, "master-2", 5052);
+    expect_next(&from, "node:", 20);
+    spawn_detector(det, 3.0);
+    expect_next(&from, "leader:master-1", 20);
+    /* The detector's server goes silent: after 2/3 of the session timeout the client gives
+     * it up and moves to b, within the session's life. */
+    tz_signal(zk, a, SIGSTOP);
+    struct timespec ts = {2, 500000000};
+    nanosleep(&ts, NULL);
+    tz_signal(zk, a, SIGCONT);
+    ck_assert_uint_eq(counter("zookeeper/disconnections"), 1);
+    act_terminate(&first);
+    expect_next(&from, "leader:master-2", 20); /* kept master-1 all along, still detecting */
+    ck_assert_uint_eq(counter("zookeeper/session_expirations"), 0);
+}
+END_TEST
+
+START_TEST(test_expired_session_reports_no_leader_then_detects_again)
+{
+    int a, b;
+    followers(&a, &b);
+    char path[64], url[1024], det[1024];
+    tz_unique_path(path, sizeof path);
+    snprintf(url, sizeof url, "zk://127.0.0.1:%u%s", zk->port[b], path);
+    tz_url_one(zk, a, path, det, sizeof det);
+    size_t from = 0;
+    spawn_contender(url, "master-1", 5051);
+    spawn_detector(det, SESSION);
+    expect_next(&from, "node:", 20);
+    expect_next(&from, "leader:master-1", 20);
+    tz_signal(zk, a, SIGSTOP); /* longer than the session: the detector gives it up */
+    expect_next(&from, "leader:none", 20);
+    tz_signal(zk, a, SIGCONT);
+    expect_next(&from, "leader:master-1", 20);
+}
+END_TEST
+
+START_TEST(test_contender_whose_session_expires_loses_and_contends_again)
+{
+    int a, b;
+    followers(&a, &b);
+    char path[64], url[1024];
+    tz_url_one(zk, a, tz_unique_path(path, sizeof path), url, sizeof url);
+    size_t from = 0;
+    spawn_contender(url, "master-1", 5051);
+    expect_next(&from, "node:", 20);
+    char *node1 = event(from - 1);
+    tz_signal(zk, a, SIGSTOP);
+    expect_next(&from, "lost:", 20);
+    tz_signal(zk, a, SIGCONT);
+    expect_next(&from, "node:", 20);
+    char *node2 = event(from - 1);
+    ck_assert_str_ne(node1, node2);
+    char other[1024];
+    tz_url(zk, NULL, path, other, sizeof other);
+    zk_do('o', other);
+    char *data = zk_call_wait('g', node1 + 5); /* the server expired the old session */
+    ck_assert_msg(strncmp(data, "zk:no node", 10) == 0, "%s", data);
+    free(data);
+    free(node1);
+    free(node2);
+}
+END_TEST
+
+START_TEST(test_credentials_in_the_url_authenticate_and_protect_the_znodes)
+{
+    char path[64], url[1024], anon[1024], other[1024];
+    tz_unique_path(path, sizeof path);
+    tz_url(zk, "alice:s3cret", path, url, sizeof url);
+    tz_url(zk, NULL, path, anon, sizeof anon);
+    tz_url(zk, "mallory:guess", path, other, sizeof other);
+    size_t from = 0;
+    spawn_contender(url, "master-1", 5051);
+    expect_next(&from, "node:", 20);
+    char *node = event(from - 1);
+    spawn_detector(url, SESSION);
+    expect_next(&from, "leader:master-1", 20);
+    spawn_detector(anon, SESSION); /* anyone may read, as with Mesos' ACL */
+    expect_next(&from, "leader:master-1", 20);
+    zk_do('o', other); /* but only alice may change anything */
+    char *r = zk_call_wait('d', node + 5);
+    ck_assert_msg(strncmp(r, "zk:not authenticated", 20) == 0, "%s", r);
+    free(r);
+    char child[1200];
+    snprintf(child, sizeof child, "%s/intruder", path);
+    r = zk_call_wait('e', child);
+    ck_assert_msg(strncmp(r, "zk:not authenticated", 20) == 0, "%s", r);
+    free(r);
+    free(node);
+}
+END_TEST
+
+START_TEST(test_file_address_holding_a_zk_url_detects)
+{
+    char path[64], url[1024];
+    tz_url(zk, NULL, tz_unique_path(path, sizeof path), url, sizeof url);
+    char *dir = tu_tmpdir(), file[4200], address[4300];
+    snprintf(file, sizeof file, "%s/zk", dir);
+    FILE *f = fopen(file, "w");
+    fprintf(f, "  %s\n", url);
+    fclose(f);
+    snprintf(address, sizeof address, "file://%s", file);
+    size_t from = 0;
+    spawn_contender(url, "master-7", 5057);
+    spawn_detector(address, SESSION);
+    ck_assert_int_ge(wait_event(&from, "leader:master-7", 20), 0);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *zk_suite(void)
 {
     Suite *s = suite_create("zk");
@@ -240,6 +497,12 @@ Suite *zk_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_zk_urls_are_parsed_and_bad_ones_named);
     tcase_add_test(tc, test_session_requests_reply_on_the_owners_loop_in_order);
+    tcase_add_test(tc, test_lowest_json_info_znode_leads_and_holds_master_info_json);
+    tcase_add_test(tc, test_detector_keeps_the_leader_through_a_lost_connection);
+    tcase_add_test(tc, test_expired_session_reports_no_leader_then_detects_again);
+    tcase_add_test(tc, test_contender_whose_session_expires_loses_and_contends_again);
+    tcase_add_test(tc, test_credentials_in_the_url_authenticate_and_protect_the_znodes);
+    tcase_add_test(tc, test_file_address_holding_a_zk_url_detects);
     suite_add_tcase(s, tc);
     return s;
 }

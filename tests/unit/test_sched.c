@@ -569,9 +569,9 @@ START_TEST(test_master_address_forms)
 }
 END_TEST
 
-START_TEST(test_zookeeper_address_aborts_with_an_error)
+START_TEST(test_invalid_zookeeper_address_aborts_with_an_error)
 {
-    drv = new_driver("zk://127.0.0.1:2181/mesos", NULL);
+    drv = new_driver("zk://127.0.0.1/mesos", NULL); /* no port */
     ck_assert_int_eq(sched_driver_start(drv), SCHED_DRIVER_ABORTED);
     ck_assert_int_eq(rec_int(&rec.errors), 1);
     ck_assert_ptr_nonnull(strstr(rec.error, "ZooKeeper"));
@@ -1081,7 +1081,7 @@ Suite *sched_suite(void)
     tcase_add_test(tc, test_messages_from_another_actor_are_ignored);
     tcase_add_test(tc, test_master_messages_before_registration_are_dropped);
     tcase_add_test(tc, test_master_address_forms);
-    tcase_add_test(tc, test_zookeeper_address_aborts_with_an_error);
+    tcase_add_test(tc, test_invalid_zookeeper_address_aborts_with_an_error);
     suite_add_tcase(s, tc);
 
     tc = tcase("offers");
