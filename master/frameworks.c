@@ -188,6 +188,7 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
                  info->name, from);
         alloc_add(m, f);
         send_registered(m, f, true);
+        m_tasks_forward_held(m, f);
         return;
     }
     if (r->failover) {
@@ -206,6 +207,7 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
     reactivate(m, f, &msg->from);
     LOG_INFO("Re-registered framework %s (%s) at %s", id, f->info->name, from);
     send_registered(m, f, true);
+    m_tasks_forward_held(m, f);
 }
 
 /* ---- leaving ----------------------------------------------------------------------------- */

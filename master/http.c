@@ -1,12 +1,14 @@
 /*
  * http.c - the master's operator endpoints with Mesos 0.22 field names: /master/state.json
  * (also /master/state and /state.json through the default actor), /master/health,
- * /master/redirect, /master/flags, and the gauges of /metrics/snapshot, refreshed from the
- * master's state just before each snapshot (master/slaves_*, frameworks_*, tasks_*,
- * outstanding_offers, {cpus,mem,disk}_{total,used,percent}).
+ * /master/redirect (307 to the leader, 503 while none is known), /master/flags, and the
+ * gauges of /metrics/snapshot, refreshed from the master's state just before each snapshot
+ * (master/elected, slaves_*, frameworks_*, tasks_*, outstanding_offers,
+ * {cpus,mem,disk}_{total,used,percent}). A standby serves them too, with its empty state.
  */
 #include "master/master_int.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 /* ---- metrics ----------------------------------------------------------------------------- */
@@ -58,7 +60,7 @@ void m_metrics_refresh(act_actor *self, void *arg)
     }
     size_t ns = act_map_size(m->slaves), nf = act_map_size(m->frameworks);
     gauge("master/uptime_secs", act_now() - m->start_time);
-    gauge("master/elected", 1);
+    gauge("master/elected", m->elected ? 1 : 0);
     gauge("master/slaves_connected", (double)sc);
     gauge("master/slaves_disconnected", (double)(ns - sc));
     gauge("master/slaves_active", (double)sa);
@@ -158,6 +160,39 @@ static void write_frameworks(act_json *j, master *m)
     act_json_array_end(j);
 }
 
+/* Tasks on slaves whose framework has not registered (yet) with this master: after a
+ * failover, until the framework re-registers (Mesos 0.22's orphan_tasks). */
+static void write_orphans(act_json *j, master *m)
+{
+    act_json_key(j, "orphan_tasks");
+    act_json_array_begin(j);
+    m_slave *s;
+    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
+        m_task *t;
+        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
+            if (!m_framework_find(m, t->framework_id)) wire_json_model_task(j, t->t);
+    }
+    act_json_array_end(j);
+}
+
+/* The IDs of those frameworks, each once. */
+static void write_unregistered(act_json *j, master *m)
+{
+    act_map *seen = act_map_new();
+    m_slave *s;
+    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
+        m_task *t;
+        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
+            if (!m_framework_find(m, t->framework_id)) act_map_put(seen, t->framework_id, t);
+    }
+    act_json_key(j, "unregistered_frameworks");
+    act_json_array_begin(j);
+    const char *id;
+    for (size_t it = 0; act_map_next(seen, &it, &id, NULL);) act_json_string(j, id);
+    act_json_array_end(j);
+    act_map_free(seen);
+}
+
 static void on_state(act_actor *self, act_http_req *req)
 {
     master *m = act_state(self);
@@ -173,7 +208,7 @@ static void on_state(act_actor *self, act_http_req *req)
     act_json_kv_string(&j, "build_user", "");
     if (m->cfg.cluster) act_json_kv_string(&j, "cluster", m->cfg.cluster);
     act_json_kv_uint(&j, "deactivated_slaves", act_map_size(m->slaves) - active);
-    act_json_kv_double(&j, "elected_time", m->elected_time);
+    if (m->elected) act_json_kv_double(&j, "elected_time", m->elected_time);
     if (m->cfg.flags) {
         act_json_key(&j, "flags");
         act_flags_json(m->cfg.flags, &j);
@@ -181,17 +216,14 @@ static void on_state(act_actor *self, act_http_req *req)
     write_frameworks(&j, m);
     act_json_kv_string(&j, "hostname", m->info->hostname);
     act_json_kv_string(&j, "id", m->id);
-    act_json_kv_string(&j, "leader", m->info->pid);
+    const wire_master_info *leader = m_leader(m);
+    if (leader) act_json_kv_string(&j, "leader", leader->pid);
     if (m->cfg.log_dir) act_json_kv_string(&j, "log_dir", m->cfg.log_dir);
-    act_json_key(&j, "orphan_tasks");
-    act_json_array_begin(&j);
-    act_json_array_end(&j);
+    write_orphans(&j, m);
     act_json_kv_string(&j, "pid", m->info->pid);
     write_slaves(&j, m);
     act_json_kv_double(&j, "start_time", m->start_time);
-    act_json_key(&j, "unregistered_frameworks");
-    act_json_array_begin(&j);
-    act_json_array_end(&j);
+    write_unregistered(&j, m);
     act_json_kv_string(&j, "version", MASTER_VERSION);
     act_json_object_end(&j);
     act_http_respond_json(req, 200, &out);
@@ -203,14 +235,19 @@ static void on_health(act_actor *self, act_http_req *req)
     act_http_respond(req, 200, NULL, NULL, 0, NULL);
 }
 
+/* 307 to http://<leader hostname>:<port>, as Mesos; 503 while no leader is known. */
 static void on_redirect(act_actor *self, act_http_req *req)
 {
-    master *m = act_state(self);
-    char loc[256], ip[16];
-    act_pid self_pid = act_self(self);
-    snprintf(loc, sizeof loc, "Location: //%s:%u\r\n", act_ip_format(self_pid.ip, ip, sizeof ip),
-             self_pid.port);
-    (void)m;
+    const wire_master_info *leader = m_leader(act_state(self));
+    if (!leader) {
+        act_http_respond_text(req, 503, "No leading master is known yet");
+        return;
+    }
+    char loc[512], ip[16];
+    const char *host = leader->has_hostname && *leader->hostname
+                           ? leader->hostname
+                           : act_ip_format(ntohl(leader->ip), ip, sizeof ip);
+    snprintf(loc, sizeof loc, "Location: http://%.300s:%u\r\n", host, (unsigned)leader->port);
     act_http_respond(req, 307, NULL, NULL, 0, loc);
 }
 

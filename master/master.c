@@ -16,6 +16,9 @@ void master_config_default(master_config *c)
 {
     memset(c, 0, sizeof *c);
     c->registry_in_memory = true;
+    c->zk_session_timeout = 10.0;
+    c->registry_store_timeout = 5.0;
+    c->registry_fetch_timeout = 60.0;
     c->allocation_interval = 1.0;
     c->slave_ping_timeout = 15.0;
     c->max_slave_ping_timeouts = 5;
@@ -61,13 +64,103 @@ void m_drop(master *m, const act_msg *msg, const char *why)
                 sizeof from), why);
 }
 
+/* ---- messages that arrive before the master can handle them ----------------------------- */
+
+/* A message that arrives while the registry is being recovered is held and handled once it is
+ * read (Mesos dropped them, which cost every slave and framework a retry after a failover).
+ * A standby holds messages for a moment too: slaves and frameworks learn of a new leader from
+ * the same ZooKeeper event as the leader itself and may get here first; what is still held
+ * when this master is elected is handled if it is younger than STANDBY_HOLD_SECS, and dropped
+ * otherwise. Bounded in count and bytes. */
+#define HELD_MAX 100000
+#define HELD_MAX_BYTES (64u << 20)
+#define STANDBY_HOLD_SECS 1.0
+
+typedef struct m_held {
+    act_pid from;
+    char *name;
+    uint8_t *body;
+    size_t len;
+    double at;
+} m_held;
+
+static void held_entry_free(m_held *h)
+{
+    free(h->name);
+    free(h->body);
+}
+
+/* A standby forgets what it held longer than STANDBY_HOLD_SECS. */
+static void prune(master *m)
+{
+    size_t old = 0;
+    while (old < m->nheld && m->held[old].at < act_now() - STANDBY_HOLD_SECS) {
+        m->held_bytes -= m->held[old].len;
+        held_entry_free(&m->held[old++]);
+    }
+    if (!old) return;
+    act_counter_add(act_counter_get("master/dropped_messages"), old);
+    memmove(m->held, m->held + old, (m->nheld - old) * sizeof *m->held);
+    m->nheld -= old;
+}
+
+static void hold(master *m, const act_msg *msg)
+{
+    if (!m->elected) prune(m);
+    if (m->nheld == HELD_MAX || m->held_bytes + msg->len > HELD_MAX_BYTES) {
+        m_drop(m, msg, "too many messages held");
+        return;
+    }
+    if (m->nheld == m->held_cap) {
+        m->held_cap = m->held_cap ? 2 * m->held_cap : 64;
+        m->held = act_realloc(m->held, m->held_cap * sizeof *m->held);
+    }
+    m_held *h = &m->held[m->nheld++];
+    h->from = msg->from;
+    h->name = act_strdup(msg->name);
+    h->body = act_malloc(msg->len ? msg->len : 1);
+    if (msg->len) memcpy(h->body, msg->body, msg->len);
+    h->len = msg->len;
+    h->at = act_now();
+    m->held_bytes += msg->len;
+}
+
+static void held_free(master *m)
+{
+    for (size_t i = 0; i < m->nheld; i++) held_entry_free(&m->held[i]);
+    free(m->held);
+    m->held = NULL;
+    m->nheld = m->held_cap = m->held_bytes = 0;
+}
+
+static void trampoline(act_actor *self, const act_msg *msg);
+
+void m_replay_held(master *m)
+{
+    if (m->nheld) LOG_INFO("Handling %zu message(s) that arrived before recovery", m->nheld);
+    for (size_t i = 0; i < m->nheld; i++) {
+        bool taken = false;
+        m_held *h = &m->held[i];
+        act_msg msg = {h->from, h->name, h->body, h->len, NULL, &taken};
+        if (h->at < m->elected_time - STANDBY_HOLD_SECS)
+            m_drop(m, &msg, "it reached this master long before it was elected");
+        else
+            trampoline(m->self, &msg);
+    }
+    held_free(m);
+}
+
 static void trampoline(act_actor *self, const act_msg *msg)
 {
     master *m = act_state(self);
     handler_entry *h = act_map_get(handlers, msg->name);
     if (!h) return;
-    if (!m->recovered) {
-        m_drop(m, msg, "the master has not recovered the registry yet");
+    if (m->aborted) {
+        m_drop(m, msg, "the master is aborting");
+        return;
+    }
+    if (!m->recovered) { /* a standby, or a leader reading the registry */
+        hold(m, msg);
         return;
     }
     wire_msg *decoded = wire_decode_msg(msg, h->desc);
@@ -120,6 +213,17 @@ void m_count(const char *metric)
     act_counter_inc(act_counter_get(metric));
 }
 
+void m_abort(master *m, const char *why)
+{
+    if (m->aborted) return;
+    LOG_ERROR("%s", why);
+    m->aborted = true;
+    m->elected = false;
+    act_gauge_set(act_gauge_get("master/elected"), 0);
+    if (m->cfg.abort) m->cfg.abort(why);
+    else act_stop();
+}
+
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 static void make_info(master *m)
@@ -145,13 +249,12 @@ static void on_init(act_actor *self, void *arg)
 {
     master *m = act_state(self);
     m->pid = act_self(self);
-    m->start_time = m->elected_time = act_now();
+    m->start_time = act_now();
     make_info(m);
-    act_gauge_set(act_gauge_get("master/elected"), 1);
+    act_gauge_set(act_gauge_get("master/elected"), 0);
     act_metrics_add_collector(&m->pid, m_metrics_refresh);
     LOG_INFO("Master %s (%s) started on %s", m->id, m->info->hostname, m->info->pid);
-    LOG_INFO("Elected as the leading master (standalone)");
-    m_registrar_recover(m);
+    m_election_start(m);
 }
 
 /* A linked scheduler or slave went away. */
@@ -172,6 +275,11 @@ static void on_terminate(act_actor *self, void *arg)
 {
     master *m = act_state(self);
     act_metrics_remove_collector(&m->pid);
+    if (!act_pid_is_none(&m->contender)) act_terminate(&m->contender);
+    if (!act_pid_is_none(&m->detector)) act_terminate(&m->detector);
+    wire_msg_free(m->leader);
+    free(m->candidacy);
+    held_free(m);
     m_offers_remove_matching(m, NULL, NULL, false); /* before what they point into */
     m_frameworks_free(m);
     m_slaves_free(m);
@@ -193,6 +301,7 @@ static void on_terminate(act_actor *self, void *arg)
     free((char *)m->cfg.work_dir);
     free((char *)m->cfg.cluster);
     free((char *)m->cfg.hostname);
+    free((char *)m->cfg.zk);
     handlers_free();
     free(m);
 }
@@ -210,6 +319,7 @@ static void copy_config(master_config *dst, const master_config *src)
     dst->work_dir = src->work_dir ? act_strdup(src->work_dir) : NULL;
     dst->cluster = src->cluster ? act_strdup(src->cluster) : NULL;
     dst->hostname = src->hostname ? act_strdup(src->hostname) : NULL;
+    dst->zk = src->zk ? act_strdup(src->zk) : NULL;
     dst->roles = copy_strings(src->roles, src->nroles);
     dst->weight_roles = copy_strings(src->weight_roles, src->nweights);
     dst->weights = act_calloc(src->nweights ? src->nweights : 1, sizeof(double));
@@ -218,10 +328,18 @@ static void copy_config(master_config *dst, const master_config *src)
 
 int master_spawn(const master_config *cfg, act_pid *out)
 {
-    if (!cfg->registry_in_memory && (!cfg->work_dir || !*cfg->work_dir)) {
-        LOG_ERROR("--work_dir is required unless --registry=in_memory");
+    bool file_registry = !cfg->registry_in_memory && !cfg->zk;
+    if (file_registry && (!cfg->work_dir || !*cfg->work_dir)) {
+        LOG_ERROR("--work_dir is required unless --registry=in_memory or --zk");
         return -EINVAL;
     }
+    zk_url url;
+    char err[512];
+    if (cfg->zk && zk_url_parse(cfg->zk, &url, err, sizeof err) != 0) {
+        LOG_ERROR("--zk: %s", err);
+        return -EINVAL;
+    }
+    if (cfg->zk) zk_url_free(&url);
     master *m = act_calloc(1, sizeof *m);
     copy_config(&m->cfg, cfg);
     m->frameworks = act_map_new();
@@ -237,8 +355,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
     alloc_config ac = {cfg->allocation_interval, (const char *const *)cfg->weight_roles,
                        cfg->weights, cfg->nweights};
     m->allocator = alloc_spawn(&ac, &mpid, cfg->allocator_loop);
-    m->registrar = registrar_spawn(cfg->work_dir, cfg->registry_in_memory, &mpid,
-                                   cfg->allocator_loop);
+    m->registrar = registrar_spawn(&m->cfg, &mpid, cfg->allocator_loop);
     m->self = a;
     act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, NULL);
@@ -248,6 +365,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m_offer_handlers(a);
     m_task_handlers(a);
     m_registrar_handlers(a);
+    m_election_handlers(a);
     m_http_routes(a);
     int rc = act_spawn(a, 0);
     if (rc != 0) return rc;

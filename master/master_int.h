@@ -28,6 +28,13 @@
 typedef struct master_config {
     const char *work_dir;        /* the registry file lives here unless registry_in_memory */
     bool registry_in_memory;
+    const char *zk;              /* --zk URL (zk://...): contend for leadership; NULL: lead */
+    double zk_session_timeout;
+    int quorum;                  /* --quorum, checked against the ensemble; 0 = not given */
+    double registry_store_timeout, registry_fetch_timeout;
+    /* The master cannot go on (lost leadership, registry failure): called once on the
+     * master's loop after logging why; NULL: act_stop(). The daemon exits non-zero. */
+    void (*abort)(const char *why);
     const char *cluster;
     const char *hostname;        /* NULL: the advertised IP */
     char **roles;                /* --roles whitelist; nroles 0 = any role */
@@ -63,6 +70,10 @@ typedef struct m_task {
     wire_uuid uuid;
     bool terminal;          /* a terminal update was applied; released on its ack */
     wire_uuid terminal_uuid;
+    bool terminal_uuid_unknown; /* reported terminal at re-registration: the slave's resent
+                                   terminal update names the UUID to await */
+    wire_msg *held_update;  /* the latest update its framework was not connected to get
+                               (a wire_status_update_message), forwarded when it is */
 } m_task;
 
 typedef struct m_executor {
@@ -117,7 +128,15 @@ typedef struct master {
     wire_msg *info_msg;     /* a wire_master_info */
     wire_master_info *info;
     double start_time, elected_time;
-    bool recovered;         /* the registry was read; until then messages are dropped */
+    bool elected;           /* this master leads (standalone: at once) */
+    bool aborted;           /* gave up (m_abort): nothing is handled any more */
+    bool recovering;        /* elected, reading the registry */
+    bool recovered;         /* the registry was read; until then messages are held */
+    act_pid contender, detector;
+    wire_msg *leader;       /* the leading master's wire_master_info, as detected */
+    char *candidacy;        /* our contender's znode (fences registry writes) */
+    struct m_held *held;    /* messages that arrived while recovering, replayed after */
+    size_t nheld, held_cap, held_bytes;
     act_map *frameworks;    /* id -> m_framework */
     m_framework **completed_frameworks; /* ring */
     size_t ncompleted_frameworks, completed_frameworks_next;
@@ -145,6 +164,19 @@ void m_alloc(master *m, alloc_event *ev);
 void m_count(const char *metric);
 /* Drops a message: counted in master/dropped_messages and logged. */
 void m_drop(master *m, const act_msg *msg, const char *why);
+/* Gives up for good (lost leadership, a registry failure): logs why, handles nothing more and
+ * calls cfg.abort. Mesos exits here ("committing suicide") so a supervisor restarts it. */
+void m_abort(master *m, const char *why);
+/* Handles the messages held while the registry was being recovered, in arrival order. */
+void m_replay_held(master *m);
+
+/* ---- election.c: contending and detecting the leader with --zk --------------------------- */
+
+/* Starts the contender and the master's detector (cfg.zk), or leads at once without. */
+void m_election_start(master *m);
+void m_election_handlers(act_actor *a);
+/* The leading master as this master knows it (itself when elected), or NULL. */
+const wire_master_info *m_leader(const master *m);
 
 /* ---- contender.c ------------------------------------------------------------------------- */
 
@@ -210,15 +242,59 @@ void m_send_status(master *m, const act_pid *to, const char *framework_id, const
 /* Moves a task to `state` as the master sees it (slave lost ...) and tells the framework. */
 void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message);
 bool m_task_state_terminal(wire_task_state s);
+/* Forwards the updates held for a framework's tasks while it was away (after a failover or a
+ * disconnection), now that it is connected again. */
+void m_tasks_forward_held(master *m, m_framework *f);
 void m_executor_add(master *m, m_slave *s, const char *framework_id,
                     const wire_executor_info *info);
 void m_executor_remove(master *m, m_slave *s, const char *key);
 
-/* ---- registrar.c ------------------------------------------------------------------------- */
+/* ---- registrar.c, registrar_zk.c --------------------------------------------------------- */
+
+/* The registrar actor's protocol (act_post between the master and the registrar). */
+#define REG_MSG_RECOVER "registrar.recover"     /* reg_recover, master -> registrar */
+#define REG_MSG_RECOVERED "registrar.recovered" /* wire_msg (a wire_registry) */
+#define REG_MSG_APPLY "registrar.apply"         /* reg_op */
+#define REG_MSG_APPLIED "registrar.applied"     /* reg_result */
+#define REG_MSG_FAILED "registrar.failed"       /* char *: the registry is unusable */
+
 typedef enum registrar_op_kind { REG_ADMIT, REG_READMIT, REG_REMOVE } registrar_op_kind;
+
+typedef struct reg_recover {
+    wire_msg *info;   /* the recovering master's wire_master_info */
+    char *fence;      /* with ZooKeeper: the leader's contender znode; writes check it */
+} reg_recover;
+
+typedef struct reg_op {
+    registrar_op_kind kind;
+    wire_msg *info;   /* a wire_slave_info with id */
+    uint64_t token;
+} reg_op;
+
+typedef struct reg_result {
+    uint64_t token;
+    bool ok;
+    bool fatal;       /* not a refusal: the registry cannot be written (the master aborts) */
+    char error[256];
+} reg_result;
+
+/* What every registrar counts, whichever store keeps the registry: registrar/operations,
+ * registrar/operation_failures, registrar/state_store_ms. */
+typedef struct reg_metrics {
+    act_counter *ops, *failures;
+    act_timing *store_ms;
+} reg_metrics;
+
+reg_metrics reg_metrics_get(void);
+void reg_op_free(void *op);
+void reg_recover_free(void *r);
+/* The registrar for cfg: ZooKeeper with cfg->zk (unless in memory), else the file or memory
+ * one. Spawned on `loop`; it answers `owner`. */
+act_pid registrar_spawn(const master_config *cfg, const act_pid *owner, int loop);
+act_pid registrar_zk_spawn(const master_config *cfg, const act_pid *owner, int loop);
+
 /* Result callback, on the master: ok or not (with a reason), and the operation's context. */
 typedef void (*registrar_done_fn)(master *m, bool ok, const char *error, void *ctx);
-act_pid registrar_spawn(const char *work_dir, bool in_memory, const act_pid *owner, int loop);
 /* Applies an operation durably; done runs on the master when it is (or is not) stored. If the
  * master terminates first, free_ctx(ctx) runs instead. */
 void m_registrar_apply(master *m, registrar_op_kind kind, const wire_slave_info *info,

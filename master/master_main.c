@@ -1,13 +1,16 @@
 /*
  * master_main.c - the mesos-master binary: one flag table (parsed from MESOS_<flag> and
  * --flag=value, printed by --help, served at /master/flags), logging, the runtime with a
- * second loop for the allocator and registrar, and a clean stop on SIGINT/SIGTERM.
- * Flags for features this build does not have yet (ZooKeeper, authentication, ACLs, rate
- * limits, whitelists) are refused with a clear error rather than silently ignored.
+ * second loop for the allocator and registrar, and a clean stop on SIGINT/SIGTERM. A master
+ * that gives up (lost leadership, a registry it cannot write) exits 1, as Mesos does, so a
+ * supervisor restarts it as a standby. Flags for features this build does not have yet
+ * (authentication, ACLs, rate limits, whitelists) are refused with a clear error rather than
+ * silently ignored.
  */
 #include "master/master_int.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -32,14 +35,17 @@ static const act_flag flag_table[] = {
     F(hostname, STRING, NULL, "The hostname the master advertises (default: its IP)."),
     F(advertise_ip, STRING, NULL, "IP address others should use to reach this master."),
     F(advertise_port, INT, NULL, "Port others should use to reach this master."),
-    F(zk, STRING, NULL, "ZooKeeper URL for leader election (zk://host:port/path). Not "
-      "supported by this build yet."),
+    F(zk, STRING, NULL, "ZooKeeper URL for leader election and the registry: "
+      "zk://[user:pass@]host:port[,host:port...]/path (or file:///path holding it). Without "
+      "it this master leads alone."),
     F(zk_session_timeout, DURATION, "10secs", "ZooKeeper session timeout."),
-    F(quorum, INT, NULL, "Size of the registry quorum (with --zk only)."),
-    F(work_dir, STRING, NULL, "Where the master keeps its registry. Required unless "
-      "--registry=in_memory."),
-    F(registry, STRING, "replicated", "Registry persistence: 'replicated' (a file in "
-      "--work_dir when standalone) or 'in_memory' (for testing)."),
+    F(quorum, INT, NULL, "The ZooKeeper majority the registry relies on (with --zk only): "
+      "checked against the ensemble's size."),
+    F(work_dir, STRING, NULL, "Where the master keeps its registry file. Required unless "
+      "--zk or --registry=in_memory."),
+    F(registry, STRING, "replicated_log", "Registry persistence: 'replicated_log' (in "
+      "ZooKeeper with --zk, else a file in --work_dir; 'replicated' is the same) or "
+      "'in_memory' (for testing)."),
     F(registry_store_timeout, DURATION, "5secs", "Time to wait for a registry write."),
     F(registry_fetch_timeout, DURATION, "1mins", "Time to wait for the registry on recovery."),
     F(cluster, STRING, NULL, "Human readable name for the cluster, shown in the web UI."),
@@ -79,7 +85,6 @@ static const act_flag flag_table[] = {
 
 static const char *unsupported(const master_flags *f)
 {
-    if (f->zk) return "--zk: ZooKeeper leader election is not in this build yet";
     if (f->authenticate || f->authenticate_slaves || f->credentials)
         return "--authenticate/--authenticate_slaves/--credentials: authentication is not in "
                "this build yet";
@@ -148,12 +153,28 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
     master_config_default(c);
     const char *why = unsupported(f);
     if (why) return snprintf(err, errlen, "%s", why), -ENOTSUP;
-    if (strcmp(f->registry, "in_memory") != 0 && strcmp(f->registry, "replicated") != 0)
-        return snprintf(err, errlen, "Invalid --registry '%s'", f->registry), -EINVAL;
+    if (strcmp(f->registry, "in_memory") != 0 && strcmp(f->registry, "replicated") != 0 &&
+        strcmp(f->registry, "replicated_log") != 0)
+        return snprintf(err, errlen, "Invalid --registry '%s' (expected replicated_log or "
+                        "in_memory)", f->registry), -EINVAL;
     c->registry_in_memory = strcmp(f->registry, "in_memory") == 0;
-    if (!c->registry_in_memory && !f->work_dir)
-        return snprintf(err, errlen, "--work_dir is required unless --registry=in_memory"),
-               -EINVAL;
+    if (!c->registry_in_memory && !f->zk && !f->work_dir)
+        return snprintf(err, errlen, "--work_dir is required unless --zk or "
+                        "--registry=in_memory"), -EINVAL;
+    if (f->zk) {
+        zk_url url;
+        char reason[400];
+        if (zk_url_parse(f->zk, &url, reason, sizeof reason) != 0)
+            return snprintf(err, errlen, "--zk: %s", reason), -EINVAL;
+        zk_url_free(&url);
+    }
+    if (f->quorum != 0 && (!f->zk || f->quorum < 1 || f->quorum > 99))
+        return snprintf(err, errlen, "--quorum must be 1..99 and needs --zk"), -EINVAL;
+    c->zk = f->zk;
+    c->quorum = (int)f->quorum;
+    c->zk_session_timeout = f->zk_session_timeout;
+    c->registry_store_timeout = f->registry_store_timeout;
+    c->registry_fetch_timeout = f->registry_fetch_timeout;
     c->work_dir = f->work_dir;
     c->cluster = f->cluster;
     c->hostname = f->hostname;
@@ -180,6 +201,15 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
 
 static void on_signal(int sig)
 {
+    act_stop();
+}
+
+static atomic_bool aborted;
+
+/* The master gave up (it logged why): stop, and exit 1 so a supervisor restarts it. */
+static void on_abort(const char *why)
+{
+    atomic_store(&aborted, true);
     act_stop();
 }
 
@@ -236,6 +266,7 @@ int main(int argc, char **argv)
     act_log_init(&lo);
     if (f.webui_dir) LOG_WARNING("--webui_dir: the web UI is not in this build yet");
     cfg.flags = &flags;
+    cfg.abort = on_abort;
     act_pid pid;
     if (start_runtime(&f) != 0 || master_spawn(&cfg, &pid) != 0) {
         if (act_initialized()) act_shutdown();
@@ -247,10 +278,11 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     act_run();
-    LOG_INFO("Master stopping");
+    LOG_INFO(atomic_load(&aborted) ? "Master exiting (aborted)" : "Master stopping");
     act_shutdown();
+    zk_drain(5); /* our znodes go with our sessions: let the standbys know at once */
     free_config(&cfg);
     act_flags_free(&flags);
     act_log_close();
-    return 0;
+    return atomic_load(&aborted) ? 1 : 0;
 }

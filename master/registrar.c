@@ -1,11 +1,12 @@
 /*
  * registrar.c - the registrar actor keeps the durable part of the cluster state, the
- * Registry (which slaves were admitted), and the master's side of talking to it. Standalone,
- * the registry is a msgpack file <work_dir>/registry replaced atomically (temp file, fsync,
- * rename, fsync of the directory); with --registry=in_memory it lives only in the actor.
- * Operations (admit, readmit, remove a slave) are applied in order; the master hears back
- * only once an operation is stored. The registrar runs on the allocator's loop so the
- * master's loop never waits on the disk.
+ * Registry (which slaves were admitted), and the master's side of talking to any registrar.
+ * Standalone, the registry is a msgpack file <work_dir>/registry replaced atomically (temp
+ * file, fsync, rename, fsync of the directory); with --registry=in_memory it lives only in
+ * the actor; with --zk it lives in ZooKeeper (registrar_zk.c, same protocol). Operations
+ * (admit, readmit, remove a slave) are applied in order; the master hears back only once an
+ * operation is stored. The registrar runs on the allocator's loop so the master's loop never
+ * waits on the disk.
  */
 #include "master/master_int.h"
 
@@ -15,41 +16,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MSG_RECOVER "registrar.recover"
-#define MSG_RECOVERED "registrar.recovered"
-#define MSG_APPLY "registrar.apply"
-#define MSG_APPLIED "registrar.applied"
-
 typedef struct registrar {
     char *path;          /* NULL: in memory */
     act_pid master;
     wire_msg *registry;  /* a wire_registry */
-    act_counter *ops, *failures;
-    act_timing *store_ms;
+    reg_metrics metrics;
 } registrar;
-
-typedef struct reg_op {
-    registrar_op_kind kind;
-    wire_msg *info;      /* a wire_slave_info with id */
-    uint64_t token;
-} reg_op;
-
-typedef struct reg_result {
-    uint64_t token;
-    bool ok;
-    char error[256];
-} reg_result;
 
 static void free_wire(void *p)
 {
     wire_msg_free(p);
 }
 
-static void op_free(void *p)
+reg_metrics reg_metrics_get(void)
+{
+    return (reg_metrics){act_counter_get("registrar/operations"),
+                         act_counter_get("registrar/operation_failures"),
+                         act_timing_get("registrar/state_store_ms")};
+}
+
+void reg_op_free(void *p)
 {
     reg_op *op = p;
     wire_msg_free(op->info);
     free(op);
+}
+
+void reg_recover_free(void *p)
+{
+    reg_recover *r = p;
+    wire_msg_free(r->info);
+    free(r->fence);
+    free(r);
 }
 
 /* ---- storage ----------------------------------------------------------------------------- */
@@ -103,7 +101,7 @@ static int store(registrar *r, const wire_msg *next, char *err, size_t errlen)
     if (rc == 0) rc = store_file(r->path, &b, err, errlen);
     else snprintf(err, errlen, "encode: %s", wire_strerror(rc));
     act_buf_free(&b);
-    act_timing_record(r->store_ms, (act_now() - t0) * 1000.0);
+    act_timing_record(r->metrics.store_ms, (act_now() - t0) * 1000.0);
     return rc;
 }
 
@@ -185,7 +183,7 @@ static void on_apply(act_actor *self, const act_msg *msg)
     const reg_op *op = msg->obj;
     reg_result *res = act_calloc(1, sizeof *res);
     res->token = op->token;
-    act_counter_inc(r->ops);
+    act_counter_inc(r->metrics.ops);
     wire_msg *next = wire_copy(WIRE_DESC(registry), r->registry->root);
     const char *why = apply(next, op);
     if (!why && store(r, next, res->error, sizeof res->error) == 0) {
@@ -194,18 +192,18 @@ static void on_apply(act_actor *self, const act_msg *msg)
         res->ok = true;
     } else {
         if (why) snprintf(res->error, sizeof res->error, "%s", why);
-        act_counter_inc(r->failures);
+        act_counter_inc(r->metrics.failures);
         LOG_ERROR("Registrar operation failed: %s", res->error);
         wire_msg_free(next);
     }
-    act_post(self, &r->master, MSG_APPLIED, res, free);
+    act_post(self, &r->master, REG_MSG_APPLIED, res, free);
 }
 
 static void on_recover(act_actor *self, const act_msg *msg)
 {
     registrar *r = act_state(self);
-    const wire_msg *w = msg->obj;
-    const wire_master_info *info = w->root;
+    const reg_recover *rec = msg->obj;
+    const wire_master_info *info = rec->info->root;
     char err[512] = "";
     if (load(r, err, sizeof err) != 0)
         LOG_FATAL("Failed to recover the registry: %s", err); /* never serve on a bad registry */
@@ -214,7 +212,7 @@ static void on_recover(act_actor *self, const act_msg *msg)
     size_t n = reg->slaves ? reg->slaves->slaves_count : 0;
     LOG_INFO("Recovered the registry%s%s: %zu slave(s)", r->path ? " from " : " (in memory)",
              r->path ? r->path : "", n);
-    act_post(self, &r->master, MSG_RECOVERED, wire_copy(WIRE_DESC(registry), reg),
+    act_post(self, &r->master, REG_MSG_RECOVERED, wire_copy(WIRE_DESC(registry), reg),
              free_wire);
 }
 
@@ -226,23 +224,22 @@ static void on_terminate(act_actor *self, void *arg)
     free(r);
 }
 
-act_pid registrar_spawn(const char *work_dir, bool in_memory, const act_pid *owner, int loop)
+act_pid registrar_spawn(const master_config *cfg, const act_pid *owner, int loop)
 {
+    if (cfg->zk && !cfg->registry_in_memory) return registrar_zk_spawn(cfg, owner, loop);
     registrar *r = act_calloc(1, sizeof *r);
-    if (!in_memory) {
-        size_t n = strlen(work_dir) + 16;
+    if (!cfg->registry_in_memory) {
+        size_t n = strlen(cfg->work_dir) + 16;
         r->path = act_malloc(n);
-        snprintf(r->path, n, "%s/registry", work_dir);
-        mkdir(work_dir, 0755);
+        snprintf(r->path, n, "%s/registry", cfg->work_dir);
+        mkdir(cfg->work_dir, 0755);
     }
     r->master = *owner;
     r->registry = wire_new(WIRE_DESC(registry));
-    r->ops = act_counter_get("registrar/operations");
-    r->failures = act_counter_get("registrar/operation_failures");
-    r->store_ms = act_timing_get("registrar/state_store_ms");
+    r->metrics = reg_metrics_get();
     act_actor *a = act_new(REGISTRAR_ACTOR, r);
-    act_on_message(a, MSG_RECOVER, on_recover);
-    act_on_message(a, MSG_APPLY, on_apply);
+    act_on_message(a, REG_MSG_RECOVER, on_recover);
+    act_on_message(a, REG_MSG_APPLY, on_apply);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);
     act_spawn(a, loop);
@@ -271,7 +268,7 @@ void m_registrar_apply(master *m, registrar_op_kind kind, const wire_slave_info 
     char key[32];
     snprintf(key, sizeof key, "%llu", (unsigned long long)op->token);
     act_map_put(m->pending_ops, key, p);
-    act_post(m->self, &m->registrar, MSG_APPLY, op, op_free);
+    act_post(m->self, &m->registrar, REG_MSG_APPLY, op, reg_op_free);
 }
 
 static void on_applied(act_actor *self, const act_msg *msg)
@@ -282,8 +279,23 @@ static void on_applied(act_actor *self, const act_msg *msg)
     snprintf(key, sizeof key, "%llu", (unsigned long long)res->token);
     pending_op *p = act_map_remove(m->pending_ops, key);
     if (!p) return;
+    if (res->fatal) { /* the registry cannot be written: nothing may go on as if it were */
+        if (p->free_ctx) p->free_ctx(p->ctx);
+        free(p);
+        char why[320];
+        snprintf(why, sizeof why, "Registrar failed: %s", res->error);
+        m_abort(m, why);
+        return;
+    }
     p->done(m, res->ok, res->error, p->ctx);
     free(p);
+}
+
+static void on_failed(act_actor *self, const act_msg *msg)
+{
+    char why[512];
+    snprintf(why, sizeof why, "Registrar failed: %s", (const char *)msg->obj);
+    m_abort(act_state(self), why);
 }
 
 void m_registrar_abandon(master *m)
@@ -299,8 +311,10 @@ void m_registrar_abandon(master *m)
 
 void m_registrar_recover(master *m)
 {
-    act_post(m->self, &m->registrar, MSG_RECOVER, wire_copy(WIRE_DESC(master_info), m->info),
-             free_wire);
+    reg_recover *r = act_calloc(1, sizeof *r);
+    r->info = wire_copy(WIRE_DESC(master_info), m->info);
+    r->fence = m->candidacy ? act_strdup(m->candidacy) : NULL;
+    act_post(m->self, &m->registrar, REG_MSG_RECOVER, r, reg_recover_free);
 }
 
 static void on_recovered(act_actor *self, const act_msg *msg)
@@ -310,12 +324,16 @@ static void on_recovered(act_actor *self, const act_msg *msg)
 
 void m_recovered(master *m, wire_msg *registry)
 {
+    if (m->aborted) return;
+    m->recovering = false;
     m->recovered = true;
     m_slaves_recovered(m, registry);
+    m_replay_held(m);
 }
 
 void m_registrar_handlers(act_actor *a)
 {
-    act_on_message(a, MSG_APPLIED, on_applied);
-    act_on_message(a, MSG_RECOVERED, on_recovered);
+    act_on_message(a, REG_MSG_APPLIED, on_applied);
+    act_on_message(a, REG_MSG_RECOVERED, on_recovered);
+    act_on_message(a, REG_MSG_FAILED, on_failed);
 }

@@ -462,6 +462,7 @@ void m_slaves_free(master *m)
         m_task *t;
         for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);) {
             wire_msg_free(t->msg);
+            wire_msg_free(t->held_update);
             res_free(&t->resources);
             res_free(&t->executor_resources);
             free(t);

@@ -88,7 +88,7 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
     }
     m_task *rec = task_record(m, s, msg, &exec);
     res_free(&exec);
-    if (m_task_state_terminal(t->state)) rec->terminal = true;
+    if (m_task_state_terminal(t->state)) rec->terminal = rec->terminal_uuid_unknown = true;
     return rec;
 }
 
@@ -120,6 +120,7 @@ void m_task_remove(master *m, m_task *t)
     res_free(&all);
     if (s) act_map_remove(s->tasks, t->key);
     if (f) act_map_remove(f->tasks, t->t->task_id.value);
+    wire_msg_free(t->held_update);
     add_completed_task(m, f, t->msg);
     res_free(&t->resources);
     res_free(&t->executor_resources);
@@ -205,7 +206,13 @@ static void apply_update(m_task *t, const wire_status_update *u)
     wire_uuid uuid;
     bool has_uuid = wire_uuid_from_bytes(u->uuid.data, u->uuid.len, &uuid) == 0;
     if (has_uuid && t->has_uuid && wire_uuid_equal(&uuid, &t->uuid)) return; /* a resend */
-    if (t->terminal) return; /* nothing moves a task out of a terminal state */
+    if (t->terminal) { /* nothing moves a task out of a terminal state */
+        if (t->terminal_uuid_unknown && has_uuid && m_task_state_terminal(u->status.state)) {
+            t->terminal_uuid = uuid; /* its acknowledgement releases the task */
+            t->terminal_uuid_unknown = false;
+        }
+        return;
+    }
     record_status(t, &u->status);
     if (has_uuid) {
         t->has_uuid = true;
@@ -229,19 +236,36 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
         return;
     }
     m_framework *f = m_framework_find(m, u->framework_id.value);
-    if (!f) {
+    char key[2 * WIRE_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", u->framework_id.value, u->status.task_id.value);
+    m_task *t = act_map_get(s->tasks, key);
+    if (!f && !t) {
         m_count("master/invalid_status_updates");
         m_drop(m, msg, "status update for an unknown framework");
         return;
     }
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", f->id, u->status.task_id.value);
-    m_task *t = act_map_get(s->tasks, key);
     if (t) apply_update(t, u);
     m_count("master/valid_status_updates");
     VLOG(1, "Status update %s for task %s of framework %s from slave %s",
-         wire_task_state_name(u->status.state), u->status.task_id.value, f->id, s->id);
-    if (f->connected) m_send(m, &f->pid, WIRE_DESC(status_update_message), um);
+         wire_task_state_name(u->status.state), u->status.task_id.value,
+         u->framework_id.value, s->id);
+    if (f && f->connected) {
+        m_send(m, &f->pid, WIRE_DESC(status_update_message), um);
+    } else if (t) { /* after a failover the framework may not be back yet: keep the latest */
+        wire_msg_free(t->held_update);
+        t->held_update = wire_copy(WIRE_DESC(status_update_message), um);
+    }
+}
+
+void m_tasks_forward_held(master *m, m_framework *f)
+{
+    m_task *t;
+    for (size_t it = 0; act_map_next(f->tasks, &it, NULL, (void **)&t);) {
+        if (!t->held_update) continue;
+        m_send(m, &f->pid, WIRE_DESC(status_update_message), t->held_update->root);
+        wire_msg_free(t->held_update);
+        t->held_update = NULL;
+    }
 }
 
 static void on_ack(master *m, const act_msg *msg, void *decoded)

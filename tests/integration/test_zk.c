@@ -1,11 +1,11 @@
 /*
- * test_zk.c - sessions, leader election and detection against a real ZooKeeper ensemble
- * (three servers from tools/zk-test-server, shared by the tests of a case): zk:// URLs,
- * requests whose replies arrive on the owning actor's loop, contenders' json.info_ znodes and
- * their MasterInfo JSON, the lowest sequence leading, detection through a lost connection
- * (kept) and an expired session (no leader, then detected again), lost candidacies, digest
- * credentials and ACLs, and file:// addresses. Actors run in this process on a real clock; a
- * probe actor records what they report and the test waits on that.
+ * test_zk.c - leader election, detection and the registry against a real ZooKeeper ensemble
+ * (three servers from tools/zk-test-server, shared by the tests of a case): contenders'
+ * json.info_ znodes and their MasterInfo JSON, the lowest sequence leading, detection through
+ * a lost connection (kept) and an expired session (no leader, then detected again), lost
+ * candidacies, digest credentials and ACLs, file:// addresses, and the registry in ZooKeeper
+ * with its fencing on the leader's znode and the --quorum check. Actors run in this process
+ * on a real clock; a probe actor records what they report and the test waits on that.
  */
 #include "master/detector.h"
 #include "master/master_int.h"
@@ -111,6 +111,29 @@ static void on_contender(act_actor *self, const act_msg *msg)
     else record("lost:%s%s", e->fatal ? "fatal:" : "", e->lost);
 }
 
+static void on_recovered(act_actor *self, const act_msg *msg)
+{
+    const wire_registry *r = ((wire_msg *)msg->obj)->root;
+    size_t n = r->slaves ? r->slaves->slaves_count : 0;
+    act_buf b = {0};
+    for (size_t i = 0; i < n; i++)
+        act_buf_printf(&b, "%s%s", i ? "," : "", r->slaves->slaves[i].info.id->value);
+    record("recovered:%zu:%s", n, b.data ? b.data : "");
+    act_buf_free(&b);
+}
+
+static void on_applied(act_actor *self, const act_msg *msg)
+{
+    const reg_result *r = msg->obj;
+    record("applied:%llu:%s:%s", (unsigned long long)r->token,
+           r->ok ? "ok" : r->fatal ? "fatal" : "refused", r->error);
+}
+
+static void on_failed(act_actor *self, const act_msg *msg)
+{
+    record("failed:%s", (const char *)msg->obj);
+}
+
 static void setup(void)
 {
     nevents = 0;
@@ -118,6 +141,9 @@ static void setup(void)
     act_actor *a = act_new("probe", NULL);
     act_on_message(a, DETECTOR_MSG_LEADER, on_leader);
     act_on_message(a, CONTENDER_MSG, on_contender);
+    act_on_message(a, REG_MSG_RECOVERED, on_recovered);
+    act_on_message(a, REG_MSG_APPLIED, on_applied);
+    act_on_message(a, REG_MSG_FAILED, on_failed);
     probe = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
 }
@@ -488,6 +514,109 @@ START_TEST(test_file_address_holding_a_zk_url_detects)
 }
 END_TEST
 
+/* ---- the registry ------------------------------------------------------------------------ */
+
+static act_pid spawn_registrar(const char *url, int quorum)
+{
+    master_config cfg;
+    master_config_default(&cfg);
+    cfg.registry_in_memory = false;
+    cfg.zk = url;
+    cfg.zk_session_timeout = 10;
+    cfg.quorum = quorum;
+    return registrar_zk_spawn(&cfg, &probe, 0);
+}
+
+static void recover(act_pid *registrar, const char *fence)
+{
+    reg_recover *r = act_calloc(1, sizeof *r);
+    r->info = wire_new(WIRE_DESC(master_info));
+    r->fence = act_strdup(fence);
+    act_post(NULL, registrar, REG_MSG_RECOVER, r, reg_recover_free);
+}
+
+static void apply(act_pid *registrar, registrar_op_kind kind, const char *id, uint64_t token)
+{
+    reg_op *op = act_calloc(1, sizeof *op);
+    op->kind = kind;
+    op->token = token;
+    op->info = wire_new(WIRE_DESC(slave_info));
+    wire_slave_info *info = op->info->root;
+    info->hostname = wire_strdup(op->info, "host");
+    info->id = wire_alloc(op->info, sizeof *info->id);
+    info->id->value = wire_strdup(op->info, id);
+    act_post(NULL, registrar, REG_MSG_APPLY, op, reg_op_free);
+}
+
+START_TEST(test_registry_in_zookeeper_stores_slaves_and_only_the_leader_writes)
+{
+    char path[64], url[1024], fence[1200];
+    tz_url(zk, NULL, tz_unique_path(path, sizeof path), url, sizeof url);
+    snprintf(fence, sizeof fence, "%s/json.info_0000000000", path);
+    zk_do('o', url);
+    zk_do('p', path);
+    zk_do('e', fence); /* stands in for the leader's contender znode */
+
+    size_t from = 0;
+    act_pid reg = spawn_registrar(url, 2);
+    recover(&reg, fence);
+    expect_next(&from, "recovered:0:", 30);
+    apply(&reg, REG_ADMIT, "S-1", 1);
+    apply(&reg, REG_ADMIT, "S-2", 2);
+    apply(&reg, REG_ADMIT, "S-1", 3);
+    apply(&reg, REG_REMOVE, "S-2", 4);
+    apply(&reg, REG_READMIT, "S-3", 5);
+    expect_next(&from, "applied:1:ok", 20);
+    expect_next(&from, "applied:2:ok", 20);
+    expect_next(&from, "applied:3:refused:Slave S-1 already admitted", 20);
+    expect_next(&from, "applied:4:ok", 20);
+    expect_next(&from, "applied:5:ok", 20);
+
+    act_pid again = spawn_registrar(url, 0); /* what a new leader reads */
+    recover(&again, fence);
+    int i = wait_event(&from, "recovered:", 30);
+    ck_assert_int_ge(i, 0);
+    char *e = event((size_t)i);
+    ck_assert_msg(strcmp(e, "recovered:2:S-1,S-3") == 0 || strcmp(e, "recovered:2:S-3,S-1") == 0,
+                  "%s", e);
+    free(e);
+
+    zk_do('c', ""); /* the "leader's" session ends: its znode goes */
+    zk_do('o', url);
+    for (int k = 0; k < 200; k++) {
+        char *r = zk_call_wait('g', fence);
+        bool gone = strncmp(r, "zk:no node", 10) == 0;
+        free(r);
+        if (gone) break;
+    }
+    apply(&reg, REG_ADMIT, "S-4", 6);
+    i = wait_event(&from, "applied:6:", 20);
+    ck_assert_int_ge(i, 0);
+    e = event((size_t)i);
+    ck_assert_msg(strstr(e, "applied:6:fatal:this master no longer leads"), "%s", e);
+    free(e);
+}
+END_TEST
+
+START_TEST(test_quorum_must_be_a_majority_of_the_ensemble)
+{
+    char path[64], url[1024];
+    tz_url(zk, NULL, tz_unique_path(path, sizeof path), url, sizeof url);
+    size_t from = 0;
+    spawn_registrar(url, 1);
+    int i = wait_event(&from, "failed:", 20);
+    ck_assert_int_ge(i, 0);
+    char *e = event((size_t)i);
+    ck_assert_msg(strstr(e, "--quorum=1 does not fit the ZooKeeper ensemble of 3 server(s)"),
+                  "%s", e);
+    free(e);
+    spawn_registrar(url, 2);
+    struct timespec ts = {0, 500000000}; /* long enough for a check to fail, if it would */
+    nanosleep(&ts, NULL);
+    ck_assert_uint_eq(count_events("failed:"), 1);
+}
+END_TEST
+
 Suite *zk_suite(void)
 {
     Suite *s = suite_create("zk");
@@ -503,6 +632,8 @@ Suite *zk_suite(void)
     tcase_add_test(tc, test_contender_whose_session_expires_loses_and_contends_again);
     tcase_add_test(tc, test_credentials_in_the_url_authenticate_and_protect_the_znodes);
     tcase_add_test(tc, test_file_address_holding_a_zk_url_detects);
+    tcase_add_test(tc, test_registry_in_zookeeper_stores_slaves_and_only_the_leader_writes);
+    tcase_add_test(tc, test_quorum_must_be_a_majority_of_the_ensemble);
     suite_add_tcase(s, tc);
     return s;
 }

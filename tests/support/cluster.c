@@ -119,6 +119,7 @@ struct tc_sched {
     update *updates;
     size_t nupdates, cap;
     int executor_lost;
+    int registrations, disconnections; /* registered + reregistered; disconnected */
     char framework_id[WIRE_ID_MAX];
 };
 
@@ -207,7 +208,25 @@ static void on_registered(sched_driver *d, const wire_framework_id *id, const wi
     tc_sched *s = sched_driver_ctx(d);
     pthread_mutex_lock(&s->mu);
     snprintf(s->framework_id, sizeof s->framework_id, "%s", id->value);
+    s->registrations++;
     pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void on_reregistered(sched_driver *d, const wire_master_info *mi)
+{
+    tc_sched *s = sched_driver_ctx(d);
+    pthread_mutex_lock(&s->mu);
+    s->registrations++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void on_disconnected(sched_driver *d)
+{
+    tc_sched *s = sched_driver_ctx(d);
+    pthread_mutex_lock(&s->mu);
+    s->disconnections++;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -221,19 +240,46 @@ static void on_executor_lost(sched_driver *d, const wire_executor_id *e, const w
     pthread_mutex_unlock(&s->mu);
 }
 
-tc_sched *tc_sched_start(tc_cluster *c, bool checkpoint)
+tc_sched *tc_sched_start_at(const char *master, bool checkpoint)
 {
     tc_sched *s = act_calloc(1, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
-    sched_scheduler cb = {.registered = on_registered, .resource_offers = on_offers,
+    sched_scheduler cb = {.registered = on_registered, .reregistered = on_reregistered,
+                          .disconnected = on_disconnected, .resource_offers = on_offers,
                           .status_update = on_status, .executor_lost = on_executor_lost};
     wire_framework_info fi = {.user = "", .name = "integration", .has_checkpoint = true,
                               .checkpoint = checkpoint, .has_failover_timeout = true,
                               .failover_timeout = 3600};
-    s->driver = sched_driver_new(&cb, s, &fi, c->master_addr, NULL);
+    s->driver = sched_driver_new(&cb, s, &fi, master, NULL);
     ck_assert_int_eq(sched_driver_start(s->driver), SCHED_DRIVER_RUNNING);
     return s;
+}
+
+tc_sched *tc_sched_start(tc_cluster *c, bool checkpoint)
+{
+    return tc_sched_start_at(c->master_addr, checkpoint);
+}
+
+bool tc_wait_registrations(tc_sched *s, int n, double secs)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)secs;
+    pthread_mutex_lock(&s->mu);
+    while (s->registrations < n)
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0) break;
+    bool ok = s->registrations >= n;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+int tc_disconnected_count(tc_sched *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int n = s->disconnections;
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }
 
 void tc_sched_launch(tc_sched *s, const tc_task *tasks, size_t n)

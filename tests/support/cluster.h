@@ -44,6 +44,13 @@ typedef struct tc_sched tc_sched;
 /* A driver registered with the cluster's master that launches queued tasks on offers (as
  * many as fit) and records updates. checkpoint: FrameworkInfo.checkpoint. */
 tc_sched *tc_sched_start(tc_cluster *c, bool checkpoint);
+/* The same for any master address (host:port, zk://..., file://...). */
+tc_sched *tc_sched_start_at(const char *master, bool checkpoint);
+/* Waits until the framework has registered (n = 1) or re-registered n - 1 times (bounded);
+ * true if it did. */
+bool tc_wait_registrations(tc_sched *s, int n, double secs);
+/* How many times the scheduler was told it was disconnected. */
+int tc_disconnected_count(tc_sched *s);
 void tc_sched_launch(tc_sched *s, const tc_task *tasks, size_t n);
 /* Waits until task `id` reached `state` (bounded); true if it did. */
 bool tc_wait_state(tc_sched *s, const char *id, wire_task_state state, double secs);
