@@ -257,9 +257,14 @@ START_TEST(test_master_binary_rejects_bad_flags_naming_them)
                        "--allocation_interval=fast", NULL},
                       {(char *)tu_bin("mesos-master"), NULL},
                       {(char *)tu_bin("mesos-master"), "--registry=in_memory", "--zk=zk://x/y",
-                       NULL}};
-    const char *expect[] = {"prot", "allocation_interval", "--work_dir", "--zk"};
-    for (int i = 0; i < 4; i++) {
+                       NULL},
+                      {(char *)tu_bin("mesos-master"), "--registry=in_memory", "--quorum=2",
+                       NULL},
+                      {(char *)tu_bin("mesos-master"), "--registry=paxos", NULL}};
+    const char *expect[] = {"prot", "allocation_interval", "--work_dir",
+                            "--zk: Invalid ZooKeeper URL", "--quorum",
+                            "Invalid --registry 'paxos'"};
+    for (int i = 0; i < 6; i++) {
         int pid = tu_spawn(bad[i], log);
         int status;
         waitpid(pid, &status, 0);
