@@ -175,7 +175,9 @@ static void registered(slave *s, const act_msg *msg, const char *id,
     *master = s->master;
     act_post(s->self, &s->sum, SUM_MSG_MASTER, master, free);
     act_counter_inc(act_counter_get(re ? "slave/reregistrations" : "slave/registrations"));
-    LOG_INFO("%s with the master as slave %s", re ? "Re-registered" : "Registered", id);
+    char mpid[ACT_PID_STRLEN];
+    LOG_INFO("%s with master %s; given slave ID %s", re ? "Re-registered" : "Registered",
+             act_pid_format(&s->master, mpid, sizeof mpid), id);
 }
 
 static void on_registered(act_actor *self, const act_msg *msg)

@@ -139,7 +139,7 @@ static void *signal_thread(void *arg)
 int main(int argc, char **argv)
 {
     slave_flags f;
-    act_flags flags = {"mesos-slave", NULL, "mesos-slave " SLAVE_VERSION, flag_table,
+    act_flags flags = {"mesos-slave", NULL, "mesos " SLAVE_VERSION, flag_table,
                        sizeof flag_table / sizeof flag_table[0], &f, NULL};
     char err[512], exe_dir[PATH_MAX];
     int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);
@@ -166,7 +166,11 @@ int main(int argc, char **argv)
         exe_dir[n > 0 ? n : 0] = '\0';
         cfg.launcher_dir = n > 0 ? dirname(exe_dir) : ".";
     }
-    act_log_init(&lo);
+    if ((rc = act_log_init(&lo)) != 0) {
+        fprintf(stderr, "Cannot write logs to --log_dir=%s: %s\n", f.log_dir, act_strerror(rc));
+        act_flags_free(&flags);
+        return 1;
+    }
     cfg.flags = &flags;
     act_config rcfg;
     act_config_default(&rcfg);

@@ -95,7 +95,7 @@ static void error(sched_driver *d, const char *message)
 int main(int argc, char **argv)
 {
     execute_flags f;
-    act_flags flags = {"mesos-execute", NULL, "mesos-execute 0.22.0", flag_table,
+    act_flags flags = {"mesos-execute", NULL, "mesos " WIRE_VERSION, flag_table,
                        sizeof flag_table / sizeof flag_table[0], &f, NULL};
     char err[512];
     int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);

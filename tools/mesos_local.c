@@ -6,6 +6,7 @@
  * the others and exits 1.
  */
 #include "actor/actor.h"
+#include "wire/wire.h" /* WIRE_VERSION */
 
 #include <errno.h>
 #include <libgen.h>
@@ -77,7 +78,7 @@ static pid_t start_slave(const char *bin, const local_flags *f, int i)
 int main(int argc, char **argv)
 {
     local_flags f;
-    act_flags flags = {"mesos-local", NULL, "mesos-local 0.22.0", flag_table,
+    act_flags flags = {"mesos-local", NULL, "mesos " WIRE_VERSION, flag_table,
                        sizeof flag_table / sizeof flag_table[0], &f, NULL};
     char err[512], self[PATH_MAX];
     int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);

@@ -116,7 +116,7 @@ static wire_msg *executor_info(const char *path)
 int main(int argc, char **argv)
 {
     example_flags f;
-    act_flags flags = {"example-framework", NULL, "example-framework 0.22.0", flag_table,
+    act_flags flags = {"example-framework", NULL, "example-framework " WIRE_VERSION, flag_table,
                        sizeof flag_table / sizeof flag_table[0], &f, NULL};
     char err[512], path[PATH_MAX];
     int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);
