@@ -1,7 +1,8 @@
 /*
  * test_binaries.c - what a new user meets first, on the real binaries: `--version` prints
- * "mesos 0.22.0" once, a --log_dir that cannot be used stops a daemon at start-up, and the slave
- * names the master's full PID when it registers.
+ * "mesos 0.22.0" once, a --log_dir that cannot be used stops a daemon at start-up, the slave
+ * names the master's full PID when it registers, and mesos-execute says what it waits for
+ * when no offer fits instead of waiting silently.
  */
 #include "tests/support/cluster.h"
 
@@ -81,6 +82,29 @@ START_TEST(test_slave_logs_the_masters_full_pid_when_it_registers)
 }
 END_TEST
 
+START_TEST(test_mesos_execute_says_what_it_waits_for_and_the_largest_offer)
+{
+    tc_cluster c;
+    tc_start(&c, NULL); /* the slave has cpus:4;mem:2048 */
+    char master[96], log[4300];
+    snprintf(master, sizeof master, "--master=%s", c.master_addr);
+    snprintf(log, sizeof log, "%s/execute.log", c.dir);
+    char *argv[] = {(char *)tu_bin("mesos-execute"), master, "--name=big", "--command=true",
+                    "--resources=cpus:8;mem:64", NULL};
+    int pid = tu_spawn(argv, log);
+    ck_assert_msg(tu_wait_file_contains(log, "No offer fits after 5 s: waiting for cpus(*):8; "
+                                             "mem(*):64 (plus 0.1 cpus and 32 MB",
+                                        30),
+                  "see %s", log);
+    char *out = tu_read_file(log);
+    ck_assert_msg(strstr(out, "the largest offer so far is cpus(*):4; mem(*):2048;"), "%s", out);
+    ck_assert_msg(strstr(out, "ports(*):[31000-31100] on 127.0.0.1\n"), "%s", out);
+    free(out);
+    tu_stop(pid, SIGKILL, 10);
+    tc_stop(&c);
+}
+END_TEST
+
 Suite *binaries_suite(void)
 {
     Suite *s = suite_create("binaries");
@@ -89,6 +113,7 @@ Suite *binaries_suite(void)
     tcase_add_test(tc, test_every_binary_prints_the_mesos_version_once);
     tcase_add_test(tc, test_unusable_log_dir_stops_a_daemon_at_startup);
     tcase_add_test(tc, test_slave_logs_the_masters_full_pid_when_it_registers);
+    tcase_add_test(tc, test_mesos_execute_says_what_it_waits_for_and_the_largest_offer);
     suite_add_tcase(s, tc);
     return s;
 }
