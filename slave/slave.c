@@ -102,8 +102,9 @@ static void registration_attempt(act_actor *self, void *arg)
     slave *s = act_state(self);
     s->registration_timer = 0;
     if (s->connected) return;
-    LOG_INFO("%s with the master at %s:%u", s->id[0] ? "Re-registering" : "Registering",
-             s->master.id, s->master.port);
+    char mpid[ACT_PID_STRLEN];
+    LOG_INFO("%s with master %s", s->id[0] ? "Re-registering" : "Registering",
+             act_pid_format(&s->master, mpid, sizeof mpid));
     send_registration(s);
     s->backoff = s->backoff * 2 < MAX_BACKOFF ? s->backoff * 2 : MAX_BACKOFF;
     s->registration_timer = act_delay(self, jitter(s->backoff), registration_attempt, NULL);

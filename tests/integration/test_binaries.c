@@ -73,10 +73,14 @@ START_TEST(test_slave_logs_the_masters_full_pid_when_it_registers)
 {
     tc_cluster c;
     tc_start(&c, NULL);
-    char expect[128];
-    snprintf(expect, sizeof expect, "Registered with master master@127.0.0.1:%u; given slave ID",
+    char attempt[128], done[128];
+    snprintf(attempt, sizeof attempt, "Registering with master master@127.0.0.1:%u\n",
              c.master_port);
-    ck_assert_msg(tu_wait_file_contains(c.slave_log, expect, 30), "no '%s' in %s", expect,
+    snprintf(done, sizeof done, "Registered with master master@127.0.0.1:%u; given slave ID ",
+             c.master_port);
+    ck_assert_msg(tu_wait_file_contains(c.slave_log, attempt, 30), "no '%s' in %s", attempt,
+                  c.slave_log);
+    ck_assert_msg(tu_wait_file_contains(c.slave_log, done, 30), "no '%s' in %s", done,
                   c.slave_log);
     tc_stop(&c);
 }
