@@ -3,7 +3,7 @@
  * of 0.1 cpus and 32 MB on every offer until --tasks have finished, each run by a minimal
  * custom executor (example-executor) that prints the task's data. Exits 0 when all finished.
  */
-#include "sched/sched.h"
+#include <mesos/sched.h> /* built against the SDK headers, as a framework author would */
 
 #include <errno.h>
 #include <libgen.h>

@@ -1,0 +1,233 @@
+/*
+ * test_sdk.c - the SDK as a framework author meets it: `make install` into a temporary
+ * prefix, then the README's scheduler (sched/examples/minimal_scheduler.c) and an executor
+ * (exec/examples/example_executor.c) copied out of the tree and compiled with pkg-config
+ * alone: the scheduler against the shared libraries, the executor against the static
+ * archives. They run against a master and a slave started from the installed binaries until
+ * the task is TASK_FINISHED; the installed tools find the daemons and mesos-executor where
+ * the Mesos layout puts them; the libraries carry sonames and export only their API; and
+ * `make uninstall` takes every file away again.
+ */
+#include "tests/support/testutil.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#ifndef TEST_SRC_DIR
+#define TEST_SRC_DIR "."
+#endif
+#ifndef TEST_BUILD_DIR
+#define TEST_BUILD_DIR "build"
+#endif
+
+static char *prefix; /* the installed SDK, shared by the suite's tests */
+static char log_path[4200];
+
+/* The end of the suite's log (commands and their output), for failure messages. */
+static const char *log_tail(void)
+{
+    static char tail[2048];
+    char *text = tu_read_file(log_path);
+    size_t n = text ? strlen(text) : 0;
+    snprintf(tail, sizeof tail, "%s", text ? text + (n > 2000 ? n - 2000 : 0) : "(no log)");
+    free(text);
+    return tail;
+}
+
+/* Asserts that a command exited 0; on failure shows what the log ends with. */
+#define ASSERT_RAN(rc, what) \
+    ck_assert_msg((rc) == 0, "%s failed; the log ends:\n%s", what, log_tail())
+
+/* A make in the source tree, not the one running `make check`: no inherited jobserver. */
+#define MAKE "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -C " \
+             TEST_SRC_DIR " BUILD=" TEST_BUILD_DIR
+
+static void install_sdk(void)
+{
+    prefix = tu_tmpdir();
+    ck_assert_ptr_nonnull(prefix);
+    snprintf(log_path, sizeof log_path, "%s.log", prefix);
+    ASSERT_RAN(tu_sh(log_path, MAKE " install PREFIX=%s", prefix), "make install");
+}
+
+static void remove_sdk(void)
+{
+    tu_rmrf(prefix);
+    unlink(log_path);
+    free(prefix);
+}
+
+/* Runs a shell command in `dir` with the installed SDK on PKG_CONFIG_PATH and nothing of
+ * the source tree on any compiler path. Returns its exit code; output goes to the log. */
+static int sdk_sh(const char *dir, const char *cmd)
+{
+    return tu_sh(log_path, "cd '%s' && unset CPATH C_INCLUDE_PATH LIBRARY_PATH && "
+                 "export PKG_CONFIG_PATH='%s/lib/pkgconfig' && %s", dir, prefix, cmd);
+}
+
+static int start_installed(const char *path, char *const flags[], const char *log)
+{
+    char *argv[16] = {(char *)path};
+    for (int i = 0; flags[i] && i < 14; i++) argv[i + 1] = flags[i];
+    return tu_spawn(argv, log);
+}
+
+typedef struct cluster {
+    char *dir;
+    int master, slave;
+    uint16_t port;
+} cluster;
+
+/* A master and a slave from <prefix>/sbin; the slave finds mesos-executor on its own. */
+static void start_cluster(cluster *c)
+{
+    c->dir = tu_tmpdir();
+    c->port = tu_free_port();
+    char bin[4300], port[32], master[64], work[4300], log[4300];
+    snprintf(port, sizeof port, "--port=%u", c->port);
+    snprintf(master, sizeof master, "--master=127.0.0.1:%u", c->port);
+    snprintf(bin, sizeof bin, "%s/sbin/mesos-master", prefix);
+    snprintf(log, sizeof log, "%s/master.log", c->dir);
+    c->master = start_installed(bin, (char *[]){"--ip=127.0.0.1", port, "--registry=in_memory",
+                                                "--allocation_interval=100ms", NULL}, log);
+    ck_assert_msg(tu_wait_http(c->port, "/master/health", 30), "no master; see %s", log);
+    snprintf(bin, sizeof bin, "%s/sbin/mesos-slave", prefix);
+    snprintf(work, sizeof work, "--work_dir=%s/slave", c->dir);
+    snprintf(log, sizeof log, "%s/slave.log", c->dir);
+    c->slave = start_installed(bin, (char *[]){"--ip=127.0.0.1", "--port=0", master, work,
+                                               "--resources=cpus:2;mem:512;disk:64",
+                                               "--registration_backoff_factor=10ms", NULL},
+                               log);
+}
+
+static void stop_cluster(cluster *c)
+{
+    int st = tu_stop(c->slave, SIGTERM, 30);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "installed slave: status %d", st);
+    st = tu_stop(c->master, SIGTERM, 30);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "installed master: status %d", st);
+    tu_rmrf(c->dir);
+    free(c->dir);
+}
+
+START_TEST(test_readme_scheduler_builds_with_pkg_config_alone_and_its_task_finishes)
+{
+    cluster c;
+    start_cluster(&c);
+    ck_assert_int_eq(tu_sh(log_path, "cp " TEST_SRC_DIR "/sched/examples/minimal_scheduler.c "
+                           TEST_SRC_DIR "/exec/examples/example_executor.c '%s'", c.dir), 0);
+    /* The scheduler against the shared libraries, found at run time through an rpath. */
+    ASSERT_RAN(sdk_sh(c.dir, "cc -Wall -Werror minimal_scheduler.c -o minimal-scheduler "
+                      "$(pkg-config --cflags --libs mesos-sched) "
+                      "-Wl,-rpath,$(pkg-config --variable=libdir mesos-sched)"),
+               "compiling the scheduler");
+    /* The executor against the static archives and their Libs.private. */
+    ASSERT_RAN(sdk_sh(c.dir, "cc -Wall -Werror example_executor.c -o example-executor "
+                      "$(pkg-config --cflags mesos-exec) -Wl,-Bstatic "
+                      "$(pkg-config --libs-only-L --libs-only-l mesos-exec) -Wl,-Bdynamic "
+                      "$(pkg-config --static --libs-only-l mesos-exec | "
+                      "sed s/-lmesos-[a-z]*//g)"),
+               "compiling the executor");
+    ck_assert_int_eq(sdk_sh(c.dir, "ldd minimal-scheduler | grep -q \"$(pkg-config "
+                            "--variable=libdir mesos-sched)/libmesos-sched.so.0\""), 0);
+    ck_assert_int_eq(sdk_sh(c.dir, "! ldd example-executor | grep -q libmesos"), 0);
+
+    char out[4300], cmd[8800];
+    snprintf(out, sizeof out, "%s/scheduler.out", c.dir);
+    snprintf(cmd, sizeof cmd, "./minimal-scheduler 127.0.0.1:%u \"$PWD/example-executor\" "
+             "> scheduler.out 2>&1", c.port);
+    int rc = sdk_sh(c.dir, cmd);
+    char *text = tu_read_file(out);
+    ck_assert_msg(rc == 0 && text && strstr(text, "Task hello is TASK_FINISHED"),
+                  "the scheduler exited %d:\n%s", rc, text ? text : "");
+    free(text);
+    ck_assert_int_eq(tu_sh(log_path, "grep -q 'Hello from the minimal scheduler' "
+                           "'%s'/slave/slaves/*/frameworks/*/executors/minimal-executor/runs/"
+                           "latest/stdout", c.dir), 0);
+
+    /* A command task: the installed slave found <prefix>/libexec/mesos/mesos-executor. */
+    snprintf(cmd, sizeof cmd, "'%s/bin/mesos-execute' --master=127.0.0.1:%u --name=hi "
+             "--command=true --resources='cpus:0.1;mem:32'", prefix, c.port);
+    ASSERT_RAN(tu_sh(log_path, "%s", cmd), "mesos-execute");
+    stop_cluster(&c);
+}
+END_TEST
+
+START_TEST(test_installed_mesos_local_finds_the_daemons_in_sbin)
+{
+    char *dir = tu_tmpdir(), bin[4300], port[32], work[4300], log[4300];
+    uint16_t p = tu_free_port();
+    snprintf(bin, sizeof bin, "%s/bin/mesos-local", prefix);
+    snprintf(port, sizeof port, "--port=%u", p);
+    snprintf(work, sizeof work, "--work_dir=%s", dir);
+    snprintf(log, sizeof log, "%s/local.log", dir);
+    int pid = start_installed(bin, (char *[]){port, work, "--resources=cpus:1;mem:128;disk:8",
+                                              NULL}, log);
+    bool up = false;
+    for (int i = 0; i < 3000 && !up; i++) {
+        act_buf body = {0};
+        up = tu_http_get(p, "/master/state.json", &body) == 200 &&
+             strstr(body.data, "\"activated_slaves\":1");
+        act_buf_free(&body);
+        if (!up) nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    char *text = tu_read_file(log);
+    ck_assert_msg(up, "the installed mesos-local brought up no slave:\n%s", text ? text : "");
+    free(text);
+    int st = tu_stop(pid, SIGTERM, 30);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_libraries_have_sonames_and_export_only_their_api)
+{
+    static const char *const libs[][2] = {{"mesos-core", "(act|wire|res|attr)_"},
+                                          {"mesos-sched", "sched_"},
+                                          {"mesos-exec", "exec_"}};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(tu_sh(log_path, "readelf -d '%s/lib/lib%s.so' | grep -q "
+                            "'SONAME.*\\[lib%s.so.0\\]'", prefix, libs[i][0], libs[i][0]) == 0,
+                      "lib%s.so has no soname lib%s.so.0", libs[i][0], libs[i][0]);
+        ck_assert_msg(tu_sh(log_path, "nm -D --defined-only '%s/lib/lib%s.so' | awk '{print $3}'"
+                            " | grep -Ev '^%s' | grep -Ev '^(_init|_fini)$' | "
+                            "sed 's/^/exported, not API: /' | (! grep .)", prefix, libs[i][0],
+                            libs[i][1]) == 0,
+                      "lib%s.so exports symbols that are not its API:\n%s", libs[i][0],
+                      log_tail());
+    }
+    /* The runtime's internals (act__*) stay inside libmesos-core. */
+    ck_assert_int_eq(tu_sh(log_path, "nm -D --defined-only '%s/lib/libmesos-core.so' | "
+                           "grep -q ' act_init$' && ! nm -D --defined-only "
+                           "'%s/lib/libmesos-core.so' | grep -q ' act__'", prefix, prefix), 0);
+}
+END_TEST
+
+START_TEST(test_uninstall_removes_every_installed_file)
+{
+    ASSERT_RAN(tu_sh(log_path, MAKE " uninstall PREFIX=%s", prefix), "make uninstall");
+    ASSERT_RAN(tu_sh(log_path, "find '%s' ! -type d | sed 's/^/left behind: /' | (! grep .)",
+                     prefix), "checking that nothing is left");
+}
+END_TEST
+
+Suite *sdk_suite(void)
+{
+    Suite *s = suite_create("sdk");
+    TCase *tc = tcase_create("installed");
+    tcase_set_timeout(tc, 180);
+    tcase_add_unchecked_fixture(tc, install_sdk, remove_sdk);
+    tcase_add_test(tc, test_readme_scheduler_builds_with_pkg_config_alone_and_its_task_finishes);
+    tcase_add_test(tc, test_installed_mesos_local_finds_the_daemons_in_sbin);
+    tcase_add_test(tc, test_libraries_have_sonames_and_export_only_their_api);
+    tcase_add_test(tc, test_uninstall_removes_every_installed_file); /* last: it removes them */
+    suite_add_tcase(s, tc);
+    return s;
+}
