@@ -70,7 +70,8 @@ prog_src = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGRAMS))))
 SBIN_PROGRAMS    := mesos-master mesos-slave
 LIBEXEC_PROGRAMS := mesos-executor
 EXAMPLE_PROGRAMS := example-framework example-executor minimal-scheduler
-BIN_PROGRAMS     := $(filter-out $(SBIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(EXAMPLE_PROGRAMS),$(PROG_NAMES))
+BIN_PROGRAMS     := $(filter-out $(SBIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(EXAMPLE_PROGRAMS),\
+                               $(PROG_NAMES))
 
 TEST_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/integration/*.c)
 TEST_SUPPORT_SRCS := $(wildcard tests/support/*.c)
@@ -283,12 +284,13 @@ run: all
 	@tools/run-local.sh
 
 # `make install [PREFIX=/usr/local] [DESTDIR=...]` lays things out as the Mesos packages do:
-# the daemons in sbin/, the tools in bin/, mesos-executor in libexec/mesos/ (where an
-# installed slave looks for it), and the SDK: headers in include/mesos/, the libraries, and
-# pkg-config files (mesos-sched.pc, mesos-exec.pc). `make uninstall` removes what it put there.
+# the daemons in sbin/, the tools in bin/ with mesos-init-wrapper (which reads SYSCONFDIR),
+# mesos-executor in libexec/mesos/ (where an installed slave looks for it), and the SDK:
+# headers in include/mesos/, the libraries, and pkg-config files (mesos-sched.pc,
+# mesos-exec.pc). `make uninstall` removes what it put there.
 INSTALLED := $(addprefix $(SBINDIR)/,$(SBIN_PROGRAMS)) \
              $(addprefix $(LIBEXECDIR)/,$(LIBEXEC_PROGRAMS)) \
-             $(addprefix $(BINDIR)/,$(BIN_PROGRAMS)) \
+             $(addprefix $(BINDIR)/,$(BIN_PROGRAMS)) $(BINDIR)/mesos-init-wrapper \
              $(addprefix $(INCLUDEDIR)/mesos/,$(notdir $(SDK_HEADERS))) \
              $(foreach l,$(SDK_LIBS),$(addprefix $(LIBDIR)/lib$(l),.a .so .so.$(SO_MAJOR) \
                                                                    .so.$(VERSION))) \
@@ -310,6 +312,9 @@ install: all
 	install -m 755 $(addprefix $(BUILD)/bin/,$(LIBEXEC_PROGRAMS)) $(DESTDIR)$(LIBEXECDIR)/
 	$(if $(BIN_PROGRAMS),install -m 755 $(addprefix $(BUILD)/bin/,$(BIN_PROGRAMS)) \
 	  $(DESTDIR)$(BINDIR)/)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  tools/mesos-init-wrapper > $(DESTDIR)$(BINDIR)/mesos-init-wrapper
+	chmod 755 $(DESTDIR)$(BINDIR)/mesos-init-wrapper
 	install -m 644 $(SDK_STAGED) $(DESTDIR)$(INCLUDEDIR)/mesos/
 	install -m 644 $(SDK_ARCHIVES) $(SDK_SHARED) $(DESTDIR)$(LIBDIR)/
 	$(foreach l,$(SDK_LIBS),ln -sf lib$(l).so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$(l).so.$(SO_MAJOR) \

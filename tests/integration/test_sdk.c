@@ -187,6 +187,84 @@ START_TEST(test_installed_mesos_local_finds_the_daemons_in_sbin)
 }
 END_TEST
 
+/* Writes text to <prefix>/etc/<path>, creating directories. */
+static void etc_file(const char *path, const char *text)
+{
+    char file[4400];
+    snprintf(file, sizeof file, "%s/etc/%s", prefix, path);
+    ASSERT_RAN(tu_sh(log_path, "mkdir -p \"$(dirname '%s')\"", file), path);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* True once the master's state.json contains `text`. */
+static bool master_state_has(uint16_t port, const char *text, double secs)
+{
+    for (int i = 0; i < (int)(secs * 100); i++) {
+        act_buf body = {0};
+        bool found = tu_http_get(port, "/master/state.json", &body) == 200 &&
+                     strstr(body.data, text);
+        act_buf_free(&body);
+        if (found) return true;
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    return false;
+}
+
+START_TEST(test_init_wrapper_starts_the_daemons_from_files_under_etc)
+{
+    char wrapper[4300], *dir = tu_tmpdir(), log[4300], text[4400];
+    snprintf(wrapper, sizeof wrapper, "%s/bin/mesos-init-wrapper", prefix);
+    snprintf(log, sizeof log, "%s/no-master.log", dir);
+    ck_assert_int_eq(tu_run((char *[]){wrapper, "slave", NULL}, log), 1);
+    char *out = tu_read_file(log);
+    ck_assert_msg(out && strstr(out, "no master for the slave"), "%s", out ? out : "");
+    free(out);
+
+    uint16_t port = tu_free_port();
+    snprintf(text, sizeof text, "IP=127.0.0.1\nLOGS=%s/logs\nULIMIT=\"-n 4096\"\n", dir);
+    etc_file("default/mesos", text);
+    snprintf(text, sizeof text, "PORT=%u\nMESOS_allocation_interval=100ms\n", port);
+    etc_file("default/mesos-master", text);
+    etc_file("mesos-master/registry", "in_memory");
+    etc_file("mesos-master/port~", "not a flag: an editor's backup");
+    etc_file("mesos-master/?no-authenticate", "");
+    snprintf(text, sizeof text, "127.0.0.1:%u\n", port);
+    etc_file("mesos-slave/master", text);
+    etc_file("mesos-slave/port", "0");
+    snprintf(text, sizeof text, "%s/slave", dir);
+    etc_file("mesos-slave/work_dir", text);
+    etc_file("mesos-slave/registration_backoff_factor", "10ms");
+    etc_file("mesos-slave/?no-switch_user", "");
+    etc_file("mesos-slave/attributes/rack", "r1\n");
+    etc_file("mesos-slave/attributes/os", "debian");
+    etc_file("mesos-slave/resources/cpus", "1");
+    etc_file("mesos-slave/resources/mem", "256");
+    etc_file("mesos-slave/resources/disk", "16");
+
+    snprintf(log, sizeof log, "%s/master.log", dir);
+    int master = tu_spawn((char *[]){wrapper, "master", NULL}, log);
+    ck_assert_msg(tu_wait_http(port, "/master/health", 30), "no master:\n%s", log_tail());
+    snprintf(log, sizeof log, "%s/slave.log", dir);
+    int slave = tu_spawn((char *[]){wrapper, "slave", NULL}, log);
+    ck_assert_msg(master_state_has(port, "\"attributes\":{\"os\":\"debian\",\"rack\":\"r1\"}", 30),
+                  "the slave did not register with its attributes; see %s", log);
+    ck_assert(master_state_has(port, "\"resources\":{\"cpus\":1,\"disk\":16,\"mem\":256", 1));
+    /* LOGS became --log_dir, and the wrapper exec'd the daemons (same pids). */
+    snprintf(text, sizeof text, "%s/logs/mesos-slave.INFO", dir);
+    ck_assert(tu_wait_file_contains(text, "Registered with master", 30));
+    int st = tu_stop(slave, SIGTERM, 30);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = tu_stop(master, SIGTERM, 30);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ASSERT_RAN(tu_sh(log_path, "rm -r '%s/etc'", prefix), "removing etc");
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_libraries_have_sonames_and_export_only_their_api)
 {
     static const char *const libs[][2] = {{"mesos-core", "(act|wire|res|attr)_"},
@@ -213,8 +291,10 @@ END_TEST
 START_TEST(test_uninstall_removes_every_installed_file)
 {
     ASSERT_RAN(tu_sh(log_path, MAKE " uninstall PREFIX=%s", prefix), "make uninstall");
-    ASSERT_RAN(tu_sh(log_path, "find '%s' ! -type d | sed 's/^/left behind: /' | (! grep .)",
-                     prefix), "checking that nothing is left");
+    /* etc/ is the wrapper test's configuration, not something make install wrote */
+    ASSERT_RAN(tu_sh(log_path, "find '%s' ! -type d ! -path '%s/etc/*' | "
+                     "sed 's/^/left behind: /' | (! grep .)", prefix, prefix),
+               "checking that nothing is left");
 }
 END_TEST
 
@@ -226,6 +306,7 @@ Suite *sdk_suite(void)
     tcase_add_unchecked_fixture(tc, install_sdk, remove_sdk);
     tcase_add_test(tc, test_readme_scheduler_builds_with_pkg_config_alone_and_its_task_finishes);
     tcase_add_test(tc, test_installed_mesos_local_finds_the_daemons_in_sbin);
+    tcase_add_test(tc, test_init_wrapper_starts_the_daemons_from_files_under_etc);
     tcase_add_test(tc, test_libraries_have_sonames_and_export_only_their_api);
     tcase_add_test(tc, test_uninstall_removes_every_installed_file); /* last: it removes them */
     suite_add_tcase(s, tc);
