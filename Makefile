@@ -33,7 +33,10 @@ MODULES := actor wire master sched exec slave
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Wstrict-prototypes -Wmissing-prototypes -I. -pthread -MMD -MP
-REL_CFLAGS  := $(BASE_CFLAGS) -O2 -g -fPIC # one set of objects for archives and shared libraries
+# Release objects are PIC (one set for the archives and the shared libraries) and hardened as
+# Debian builds its packages.
+REL_CFLAGS  := $(BASE_CFLAGS) -O2 -g -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
+REL_LDFLAGS := -Wl,-z,relro -Wl,-z,now
 CHK_CFLAGS  := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -DACT_TEST_BUILD
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
@@ -108,7 +111,7 @@ define prog_rules
 $(BUILD)/bin/$(1): $(BUILD)/obj/$(patsubst %.c,%.o,$(call prog_src,$(1))) $(REL_LIBS)
 	@mkdir -p $$(dir $$@)
 	@$(if $(V),,echo "  LD      $$@")
-	$(Q)$(CC) -pthread -o $$@ $$^ $(LDLIBS)
+	$(Q)$(CC) -pthread $(REL_LDFLAGS) -o $$@ $$^ $(LDLIBS)
 $(BUILD)/check/bin/$(1): $(BUILD)/check/obj/$(patsubst %.c,%.o,$(call prog_src,$(1))) $(CHK_LIBS)
 	@mkdir -p $$(dir $$@)
 	$(CC) -pthread $(CHK_LDFLAGS) -o $$@ $$^ $(LDLIBS)
@@ -175,7 +178,7 @@ $(BUILD)/lib/lib$(1).map: $(call sdk_objs,$(1)) $($(1)_API) tools/sdk-build.sh
 $(BUILD)/lib/lib$(1).so.$(VERSION): $(call sdk_objs,$(1)) $(BUILD)/lib/lib$(1).map \
                                     $(foreach u,$($(1)_USES),$(BUILD)/lib/lib$(u).so.$(VERSION))
 	@$(if $(V),,echo "  LD      $$@")
-	$(Q)$(CC) -shared -Wl,-soname,lib$(1).so.$(SO_MAJOR) \
+	$(Q)$(CC) -shared $(REL_LDFLAGS) -Wl,-soname,lib$(1).so.$(SO_MAJOR) \
 	  -Wl,--version-script=$(BUILD)/lib/lib$(1).map -Wl,-z,defs -Wl,--as-needed -o $$@ \
 	  $(call sdk_objs,$(1)) -L$(BUILD)/lib $(addprefix -l,$($(1)_USES)) $(LDLIBS)
 	$(Q)ln -sf lib$(1).so.$(VERSION) $(BUILD)/lib/lib$(1).so.$(SO_MAJOR)
@@ -274,7 +277,7 @@ fuzz-run: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SECONDS))
 
 # ---- run, install, clean ------------------------------------------------------------------
-.PHONY: deps deps-quiet run install uninstall clean
+.PHONY: deps deps-quiet run install uninstall deb clean
 deps:
 	tools/install-deps.sh
 deps-quiet:
@@ -325,6 +328,26 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	rmdir $(addprefix $(DESTDIR),$(INCLUDEDIR)/mesos $(LIBEXECDIR)) 2>/dev/null || true
+
+# ---- Debian packages ------------------------------------------------------------------------
+# `make deb` builds mesos, libmesos-{core,sched,exec}0 and libmesos-dev with dpkg-buildpackage
+# and debian/ in a copy of the tree under build/deb/, handing the copy this tree's release
+# build so nothing is compiled twice; the .debs land in build/deb/.
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/mesos-$(VERSION)
+BUILD_IN_TREE := $(patsubst $(abspath .)/%,%,$(abspath $(BUILD)))
+
+deb: all
+	@changelog=$$(dpkg-parsechangelog -S Version); [ "$$changelog" = "$(VERSION)" ] || \
+	  { echo "debian/changelog is at $$changelog but wire/wire.h at $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)/build
+	tar -c --exclude=./.git --exclude=./build --exclude=./$(BUILD_IN_TREE) . | tar -x -C $(DEB_SRC)
+	cp -a $(addprefix $(BUILD)/,obj bin lib include) $(DEB_SRC)/build/
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	  dpkg-buildpackage --build=binary --no-sign --no-pre-clean \
+	  > $(abspath $(DEB_DIR))/build.log 2>&1 || { tail -40 $(abspath $(DEB_DIR))/build.log; exit 1; }
+	rm -rf $(DEB_SRC)
+	@ls -1 $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf $(BUILD)

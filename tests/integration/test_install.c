@@ -1,12 +1,21 @@
 /*
- * test_sdk.c - the SDK as a framework author meets it: `make install` into a temporary
+ * test_install.c - what `make install` and `make deb` produce, used as their users use them.
+ *
+ * sdk: the SDK as a framework author meets it: `make install` into a temporary
  * prefix, then the README's scheduler (sched/examples/minimal_scheduler.c) and an executor
  * (exec/examples/example_executor.c) copied out of the tree and compiled with pkg-config
  * alone: the scheduler against the shared libraries, the executor against the static
  * archives. They run against a master and a slave started from the installed binaries until
  * the task is TASK_FINISHED; the installed tools find the daemons and mesos-executor where
  * the Mesos layout puts them; the libraries carry sonames and export only their API; and
- * `make uninstall` takes every file away again.
+ * `make uninstall` takes every file away again. The installed mesos-init-wrapper starts both
+ * daemons from flag files under <prefix>/etc.
+ *
+ * deb (as root): `make deb`, `dpkg -i` of every package, the systemd units verified, master
+ * and slave started through /usr/bin/mesos-init-wrapper with their flags as files under
+ * /etc/mesos-master/ and /etc/mesos-slave/ (an attribute among them), the slave seen
+ * registered with that attribute and running a command task, then `dpkg --purge`, after which
+ * nothing the packages or the daemons put on the machine is left.
  */
 #include "tests/support/testutil.h"
 
@@ -15,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -187,16 +198,22 @@ START_TEST(test_installed_mesos_local_finds_the_daemons_in_sbin)
 }
 END_TEST
 
-/* Writes text to <prefix>/etc/<path>, creating directories. */
+/* Writes text to the file at path, creating its directory. */
+static void write_file(const char *path, const char *text)
+{
+    ASSERT_RAN(tu_sh(log_path, "mkdir -p \"$(dirname '%s')\"", path), path);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Writes text to <prefix>/etc/<path>. */
 static void etc_file(const char *path, const char *text)
 {
     char file[4400];
     snprintf(file, sizeof file, "%s/etc/%s", prefix, path);
-    ASSERT_RAN(tu_sh(log_path, "mkdir -p \"$(dirname '%s')\"", file), path);
-    FILE *f = fopen(file, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
+    write_file(file, text);
 }
 
 /* True once the master's state.json contains `text`. */
@@ -309,6 +326,124 @@ Suite *sdk_suite(void)
     tcase_add_test(tc, test_init_wrapper_starts_the_daemons_from_files_under_etc);
     tcase_add_test(tc, test_libraries_have_sonames_and_export_only_their_api);
     tcase_add_test(tc, test_uninstall_removes_every_installed_file); /* last: it removes them */
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+/* ---- deb ----------------------------------------------------------------------------------- */
+
+#define DEB_PACKAGES "mesos libmesos-dev libmesos-core0 libmesos-sched0 libmesos-exec0"
+/* What the packages' maintainer scripts and the daemons create beside the packaged files. */
+#define DEB_EXTRA_PATHS "/etc/mesos /etc/mesos-master /etc/mesos-slave /var/lib/mesos " \
+                        "/var/log/mesos /etc/systemd/system/multi-user.target.wants/mesos-*"
+/* One package test at a time on a machine: they all install the same packages. */
+#define DEB_LOCK "/tmp/mesos-deb-test.lock"
+
+static char *deb_work;     /* logs, file lists and the "we installed" mark */
+static bool deb_can_run;
+
+/* Takes the machine-wide package test lock; closing the fd (or exiting) releases it. */
+static int deb_lock(void)
+{
+    int fd = open(DEB_LOCK, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+    return fd;
+}
+
+static void deb_setup(void)
+{
+    deb_can_run = geteuid() == 0 && tu_sh(NULL, "command -v dpkg-buildpackage >/dev/null") == 0;
+    if (!deb_can_run) {
+        fprintf(stderr, "deb: skipped: building and installing packages needs root and "
+                        "dpkg-buildpackage\n");
+        return;
+    }
+    deb_work = tu_tmpdir();
+    snprintf(log_path, sizeof log_path, "%s/test.log", deb_work);
+}
+
+/* Purges the packages if this test installed them, whatever happened to it. */
+static void deb_teardown(void)
+{
+    if (!deb_can_run) return;
+    int lock = deb_lock();
+    if (tu_sh(log_path, "test -e '%s/installed'", deb_work) == 0 &&
+        tu_sh(log_path, "dpkg --purge " DEB_PACKAGES) != 0)
+        fprintf(stderr, "deb: could not purge the packages; see %s\n", log_path);
+    else
+        tu_rmrf(deb_work);
+    free(deb_work);
+    close(lock);
+}
+
+START_TEST(test_packages_install_run_through_the_wrapper_and_purge_without_a_trace)
+{
+    if (!deb_can_run) return;
+    deb_lock(); /* held until this test's process exits */
+    ASSERT_RAN(tu_sh(log_path, "! dpkg-query -W -f='${db:Status-Status}\\n' " DEB_PACKAGES
+                     " 2>/dev/null | grep -qv '^not-installed$' && "
+                     "! ls -d " DEB_EXTRA_PATHS " 2>/dev/null"),
+               "checking that no mesos package or its files are on this machine already");
+    ASSERT_RAN(tu_sh(log_path, MAKE " deb"), "make deb");
+    ASSERT_RAN(tu_sh(log_path, "for d in " TEST_BUILD_DIR "/deb/*.deb; do dpkg-deb -c $d; "
+                     "done | awk '$1 !~ /^d/ { sub(/^\\./, \"\", $6); print $6 }' > '%s/files'",
+                     deb_work), "listing the packages' files");
+    ASSERT_RAN(tu_sh(log_path, "touch '%s/installed' && dpkg -i " TEST_BUILD_DIR "/deb/*.deb",
+                     deb_work), "dpkg -i");
+    ASSERT_RAN(tu_sh(log_path, "! command -v systemd-analyze || systemd-analyze verify "
+                     "/lib/systemd/system/mesos-master.service "
+                     "/lib/systemd/system/mesos-slave.service"), "systemd-analyze verify");
+
+    uint16_t port = tu_free_port();
+    char text[256], log[4300];
+    snprintf(text, sizeof text, "%u\n", port);
+    write_file("/etc/mesos-master/port", text);
+    write_file("/etc/mesos-master/ip", "127.0.0.1\n");
+    snprintf(text, sizeof text, "127.0.0.1:%u\n", port);
+    write_file("/etc/mesos-slave/master", text);
+    write_file("/etc/mesos-slave/ip", "127.0.0.1\n");
+    write_file("/etc/mesos-slave/port", "0\n");
+    write_file("/etc/mesos-slave/registration_backoff_factor", "10ms\n");
+    write_file("/etc/mesos-slave/?no-switch_user", "");
+    write_file("/etc/mesos-slave/attributes/rack", "r7\n");
+    write_file("/etc/mesos-slave/resources/cpus", "1\n");
+    write_file("/etc/mesos-slave/resources/mem", "256\n");
+    write_file("/etc/mesos-slave/resources/disk", "16\n");
+    snprintf(log, sizeof log, "%s/master.log", deb_work);
+    int master = tu_spawn((char *[]){"/usr/bin/mesos-init-wrapper", "master", NULL}, log);
+    ck_assert_msg(tu_wait_http(port, "/master/health", 30), "no master; see %s", log);
+    snprintf(log, sizeof log, "%s/slave.log", deb_work);
+    int slave = tu_spawn((char *[]){"/usr/bin/mesos-init-wrapper", "slave", NULL}, log);
+    ck_assert_msg(master_state_has(port, "\"attributes\":{\"rack\":\"r7\"}", 30),
+                  "the slave did not register with its attribute; see %s", log);
+    ASSERT_RAN(tu_sh(log_path, "/usr/bin/mesos-execute --master=127.0.0.1:%u --name=deb "
+                     "--command=true --resources='cpus:0.1;mem:32'", port), "mesos-execute");
+    ck_assert(tu_wait_file_contains("/var/log/mesos/mesos-slave.INFO", "Registered with", 5));
+    int st = tu_stop(slave, SIGTERM, 30);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = tu_stop(master, SIGTERM, 30);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    ASSERT_RAN(tu_sh(log_path, "dpkg --purge " DEB_PACKAGES " && rm '%s/installed'", deb_work),
+               "dpkg --purge");
+    ASSERT_RAN(tu_sh(log_path, "! dpkg-query -W -f='${db:Status-Status}\\n' " DEB_PACKAGES
+                     " 2>/dev/null | grep -qv '^not-installed$'"),
+               "checking the packages are gone");
+    ASSERT_RAN(tu_sh(log_path, "{ ls -d " DEB_EXTRA_PATHS " 2>/dev/null; while read -r f; do "
+                     "[ ! -e \"$f\" ] && [ ! -L \"$f\" ] || echo \"$f\"; done < '%s/files'; } "
+                     "| sed 's/^/left behind: /' | (! grep .)", deb_work),
+               "checking that nothing is left behind");
+}
+END_TEST
+
+Suite *deb_suite(void)
+{
+    Suite *s = suite_create("deb");
+    TCase *tc = tcase_create("packages");
+    tcase_set_timeout(tc, 300);
+    tcase_add_unchecked_fixture(tc, deb_setup, deb_teardown);
+    tcase_add_test(tc, test_packages_install_run_through_the_wrapper_and_purge_without_a_trace);
     suite_add_tcase(s, tc);
     return s;
 }
