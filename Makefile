@@ -277,7 +277,7 @@ fuzz-run: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SECONDS))
 
 # ---- run, install, clean ------------------------------------------------------------------
-.PHONY: deps deps-quiet run install uninstall deb clean
+.PHONY: deps deps-quiet run install uninstall deb docs docs-check clean
 deps:
 	tools/install-deps.sh
 deps-quiet:
@@ -328,6 +328,19 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	rmdir $(addprefix $(DESTDIR),$(INCLUDEDIR)/mesos $(LIBEXECDIR)) 2>/dev/null || true
+
+# ---- documentation --------------------------------------------------------------------------
+# The flag and endpoint tables in docs/ and the example files shown in README.md and docs/ are
+# generated from the programs (their --help and /help) and the tree: `make docs` rewrites
+# them, `make docs-check` (run by a test in `make check`) fails when one is out of date.
+# Every installed program must have a flag table in docs/operators-guide.md.
+DOC_FILES := docs/operators-guide.md $(filter-out docs/operators-guide.md,$(wildcard docs/*.md)) \
+             README.md
+DOC_ARGS   = --bin $(BUILD)/bin --require "$(SBIN_PROGRAMS) $(BIN_PROGRAMS)" $(DOC_FILES)
+docs: all
+	tools/gen-docs.sh $(DOC_ARGS)
+docs-check: all
+	@tools/gen-docs.sh --check $(DOC_ARGS)
 
 # ---- Debian packages ------------------------------------------------------------------------
 # `make deb` builds mesos, libmesos-{core,sched,exec}0 and libmesos-dev with dpkg-buildpackage

@@ -16,6 +16,9 @@
  * /etc/mesos-master/ and /etc/mesos-slave/ (an attribute among them), the slave seen
  * registered with that attribute and running a command task, then `dpkg --purge`, after which
  * nothing the packages or the daemons put on the machine is left.
+ *
+ * docs: `make docs-check`, the flag and endpoint tables of the operator's guide against the
+ * programs' --help and /help (and that a stale table is caught).
  */
 #include "tests/support/testutil.h"
 
@@ -444,6 +447,35 @@ Suite *deb_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_unchecked_fixture(tc, deb_setup, deb_teardown);
     tcase_add_test(tc, test_packages_install_run_through_the_wrapper_and_purge_without_a_trace);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+/* ---- docs ---------------------------------------------------------------------------------- */
+
+START_TEST(test_operators_guide_matches_every_programs_flags_and_endpoints)
+{
+    char *dir = tu_tmpdir();
+    snprintf(log_path, sizeof log_path, "%s/docs.log", dir);
+    ASSERT_RAN(tu_sh(log_path, MAKE " docs-check"), "make docs-check");
+    /* The check can fail: a guide whose default for --port differs is stale. */
+    ck_assert_int_ne(tu_sh(log_path, "cd " TEST_SRC_DIR " && sed 's/^| `--port` | `5050` |/"
+                           "| `--port` | `5051` |/' docs/operators-guide.md > '%s/guide.md' && "
+                           "! cmp -s docs/operators-guide.md '%s/guide.md' && "
+                           "tools/gen-docs.sh --check --bin " TEST_BUILD_DIR "/bin '%s/guide.md'",
+                           dir, dir, dir), 0);
+    ck_assert_msg(strstr(log_tail(), "is out of date with the code"), "%s", log_tail());
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+Suite *docs_suite(void)
+{
+    Suite *s = suite_create("docs");
+    TCase *tc = tcase_create("generated");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_operators_guide_matches_every_programs_flags_and_endpoints);
     suite_add_tcase(s, tc);
     return s;
 }
