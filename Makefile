@@ -354,7 +354,8 @@ deb: all
 	@changelog=$$(dpkg-parsechangelog -S Version); [ "$$changelog" = "$(VERSION)" ] || \
 	  { echo "debian/changelog is at $$changelog but wire/wire.h at $(VERSION)" >&2; exit 1; }
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)/build
-	tar -c --exclude=./.git --exclude=./build --exclude=./$(BUILD_IN_TREE) . | tar -x -C $(DEB_SRC)
+	tar -c --exclude-vcs --exclude=./build --exclude=./run --exclude=./$(BUILD_IN_TREE) . \
+	  | tar -x -C $(DEB_SRC)
 	cp -a $(addprefix $(BUILD)/,obj bin lib include) $(DEB_SRC)/build/
 	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	  dpkg-buildpackage --build=binary --no-sign --no-pre-clean \

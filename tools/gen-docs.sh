@@ -58,7 +58,8 @@ endpoints() {
   local args=(--ip=127.0.0.1 --port=0)
   case ${prog##*/} in
     mesos-master) args+=(--registry=in_memory) ;;
-    mesos-slave) args+=(--master=127.0.0.1:1 --work_dir="$dir/work" --resources='cpus:1;mem:64;disk:8') ;;
+    mesos-slave)
+      args+=(--master=127.0.0.1:1 --work_dir="$dir/work" --resources='cpus:1;mem:64;disk:8') ;;
   esac
   : > "$dir/log"
   "$prog" "${args[@]}" >> "$dir/log" 2>&1 &
@@ -70,13 +71,20 @@ endpoints() {
     [[ -z $port ]] || break
     sleep 0.1
   done
-  [[ -n $port ]] || { echo "gen-docs: ${prog##*/} did not start:" >&2; cat "$dir/log" >&2; return 1; }
+  if [[ -z $port ]]; then
+    echo "gen-docs: ${prog##*/} did not start:" >&2
+    cat "$dir/log" >&2
+    return 1
+  fi
   curl -sf "http://127.0.0.1:$port/help" | awk '
     function flush() { if (path != "" && help != "") printf "| `%s` | %s |\n", path, help }
     BEGIN { print "| Endpoint | What it answers |"; print "|---|---|" }
     /^\// { flush(); path = $0; help = ""; next }
-    { line = $0; sub(/^ +/, "", line); gsub(/\|/, "\\|", line)
-      gsub(/</, "\\&lt;", line); gsub(/>/, "\\&gt;", line); help = help (help == "" ? "" : " ") line }
+    {
+      line = $0; sub(/^ +/, "", line)
+      gsub(/\|/, "\\|", line); gsub(/</, "\\&lt;", line); gsub(/>/, "\\&gt;", line)
+      help = help (help == "" ? "" : " ") line
+    }
     END { flush() }'
 }
 
@@ -134,7 +142,10 @@ main() {
       *) break ;;
     esac
   done
-  [[ -n $bin && $# -gt 0 ]] || { echo "usage: $0 [--check] --bin DIR [--require L] FILE..." >&2; exit 2; }
+  if [[ -z $bin || $# -eq 0 ]]; then
+    echo "usage: $0 [--check] --bin DIR [--require L] FILE..." >&2
+    exit 2
+  fi
   files=("$@")
   local stale=0 f name
   # shellcheck disable=SC2086 # the list is space-separated names

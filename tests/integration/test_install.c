@@ -92,6 +92,20 @@ static int start_installed(const char *path, char *const flags[], const char *lo
     return tu_spawn(argv, log);
 }
 
+/* True once the master's state.json contains `text`. */
+static bool master_state_has(uint16_t port, const char *text, double secs)
+{
+    for (int i = 0; i < (int)(secs * 100); i++) {
+        act_buf body = {0};
+        bool found = tu_http_get(port, "/master/state.json", &body) == 200 &&
+                     strstr(body.data, text);
+        act_buf_free(&body);
+        if (found) return true;
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    return false;
+}
+
 typedef struct cluster {
     char *dir;
     int master, slave;
@@ -116,16 +130,23 @@ static void start_cluster(cluster *c)
     snprintf(log, sizeof log, "%s/slave.log", c->dir);
     c->slave = start_installed(bin, (char *[]){"--ip=127.0.0.1", "--port=0", master, work,
                                                "--resources=cpus:2;mem:512;disk:64",
-                                               "--registration_backoff_factor=10ms", NULL},
+                                               "--registration_backoff_factor=10ms",
+                                               "--executor_shutdown_grace_period=1secs", NULL},
                                log);
+}
+
+/* Stops the slave, then the master (SIGTERM); both must exit 0. */
+static void stop_daemons(int slave, int master)
+{
+    int st = tu_stop(slave, SIGTERM, 30);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the slave exited with status %d", st);
+    st = tu_stop(master, SIGTERM, 30);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the master exited with status %d", st);
 }
 
 static void stop_cluster(cluster *c)
 {
-    int st = tu_stop(c->slave, SIGTERM, 30);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "installed slave: status %d", st);
-    st = tu_stop(c->master, SIGTERM, 30);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "installed master: status %d", st);
+    stop_daemons(c->slave, c->master);
     tu_rmrf(c->dir);
     free(c->dir);
 }
@@ -183,14 +204,7 @@ START_TEST(test_installed_mesos_local_finds_the_daemons_in_sbin)
     snprintf(log, sizeof log, "%s/local.log", dir);
     int pid = start_installed(bin, (char *[]){port, work, "--resources=cpus:1;mem:128;disk:8",
                                               NULL}, log);
-    bool up = false;
-    for (int i = 0; i < 3000 && !up; i++) {
-        act_buf body = {0};
-        up = tu_http_get(p, "/master/state.json", &body) == 200 &&
-             strstr(body.data, "\"activated_slaves\":1");
-        act_buf_free(&body);
-        if (!up) nanosleep(&(struct timespec){0, 10000000}, NULL);
-    }
+    bool up = master_state_has(p, "\"activated_slaves\":1", 30);
     char *text = tu_read_file(log);
     ck_assert_msg(up, "the installed mesos-local brought up no slave:\n%s", text ? text : "");
     free(text);
@@ -219,18 +233,18 @@ static void etc_file(const char *path, const char *text)
     write_file(file, text);
 }
 
-/* True once the master's state.json contains `text`. */
-static bool master_state_has(uint16_t port, const char *text, double secs)
+/* Runs `wrapper master`, then `wrapper slave` (their output in dir), and waits until the
+ * master on `port` shows the slave's state containing `expect`. */
+static void start_wrapped(const char *wrapper, uint16_t port, const char *dir,
+                          const char *expect, int *master, int *slave)
 {
-    for (int i = 0; i < (int)(secs * 100); i++) {
-        act_buf body = {0};
-        bool found = tu_http_get(port, "/master/state.json", &body) == 200 &&
-                     strstr(body.data, text);
-        act_buf_free(&body);
-        if (found) return true;
-        nanosleep(&(struct timespec){0, 10000000}, NULL);
-    }
-    return false;
+    char log[4300];
+    snprintf(log, sizeof log, "%s/master.log", dir);
+    *master = tu_spawn((char *[]){(char *)wrapper, "master", NULL}, log);
+    ck_assert_msg(tu_wait_http(port, "/master/health", 30), "no master; see %s", log);
+    snprintf(log, sizeof log, "%s/slave.log", dir);
+    *slave = tu_spawn((char *[]){(char *)wrapper, "slave", NULL}, log);
+    ck_assert_msg(master_state_has(port, expect, 30), "no slave with %s; see %s", expect, log);
 }
 
 START_TEST(test_init_wrapper_starts_the_daemons_from_files_under_etc)
@@ -257,6 +271,7 @@ START_TEST(test_init_wrapper_starts_the_daemons_from_files_under_etc)
     snprintf(text, sizeof text, "%s/slave", dir);
     etc_file("mesos-slave/work_dir", text);
     etc_file("mesos-slave/registration_backoff_factor", "10ms");
+    etc_file("mesos-slave/executor_shutdown_grace_period", "1secs");
     etc_file("mesos-slave/?no-switch_user", "");
     etc_file("mesos-slave/attributes/rack", "r1\n");
     etc_file("mesos-slave/attributes/os", "debian");
@@ -264,21 +279,14 @@ START_TEST(test_init_wrapper_starts_the_daemons_from_files_under_etc)
     etc_file("mesos-slave/resources/mem", "256");
     etc_file("mesos-slave/resources/disk", "16");
 
-    snprintf(log, sizeof log, "%s/master.log", dir);
-    int master = tu_spawn((char *[]){wrapper, "master", NULL}, log);
-    ck_assert_msg(tu_wait_http(port, "/master/health", 30), "no master:\n%s", log_tail());
-    snprintf(log, sizeof log, "%s/slave.log", dir);
-    int slave = tu_spawn((char *[]){wrapper, "slave", NULL}, log);
-    ck_assert_msg(master_state_has(port, "\"attributes\":{\"os\":\"debian\",\"rack\":\"r1\"}", 30),
-                  "the slave did not register with its attributes; see %s", log);
+    int master, slave;
+    start_wrapped(wrapper, port, dir, "\"attributes\":{\"os\":\"debian\",\"rack\":\"r1\"}",
+                  &master, &slave);
     ck_assert(master_state_has(port, "\"resources\":{\"cpus\":1,\"disk\":16,\"mem\":256", 1));
     /* LOGS became --log_dir, and the wrapper exec'd the daemons (same pids). */
     snprintf(text, sizeof text, "%s/logs/mesos-slave.INFO", dir);
     ck_assert(tu_wait_file_contains(text, "Registered with master", 30));
-    int st = tu_stop(slave, SIGTERM, 30);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    st = tu_stop(master, SIGTERM, 30);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    stop_daemons(slave, master);
     ASSERT_RAN(tu_sh(log_path, "rm -r '%s/etc'", prefix), "removing etc");
     tu_rmrf(dir);
     free(dir);
@@ -399,7 +407,7 @@ START_TEST(test_packages_install_run_through_the_wrapper_and_purge_without_a_tra
                      "/lib/systemd/system/mesos-slave.service"), "systemd-analyze verify");
 
     uint16_t port = tu_free_port();
-    char text[256], log[4300];
+    char text[256];
     snprintf(text, sizeof text, "%u\n", port);
     write_file("/etc/mesos-master/port", text);
     write_file("/etc/mesos-master/ip", "127.0.0.1\n");
@@ -408,25 +416,19 @@ START_TEST(test_packages_install_run_through_the_wrapper_and_purge_without_a_tra
     write_file("/etc/mesos-slave/ip", "127.0.0.1\n");
     write_file("/etc/mesos-slave/port", "0\n");
     write_file("/etc/mesos-slave/registration_backoff_factor", "10ms\n");
+    write_file("/etc/mesos-slave/executor_shutdown_grace_period", "1secs\n");
     write_file("/etc/mesos-slave/?no-switch_user", "");
     write_file("/etc/mesos-slave/attributes/rack", "r7\n");
     write_file("/etc/mesos-slave/resources/cpus", "1\n");
     write_file("/etc/mesos-slave/resources/mem", "256\n");
     write_file("/etc/mesos-slave/resources/disk", "16\n");
-    snprintf(log, sizeof log, "%s/master.log", deb_work);
-    int master = tu_spawn((char *[]){"/usr/bin/mesos-init-wrapper", "master", NULL}, log);
-    ck_assert_msg(tu_wait_http(port, "/master/health", 30), "no master; see %s", log);
-    snprintf(log, sizeof log, "%s/slave.log", deb_work);
-    int slave = tu_spawn((char *[]){"/usr/bin/mesos-init-wrapper", "slave", NULL}, log);
-    ck_assert_msg(master_state_has(port, "\"attributes\":{\"rack\":\"r7\"}", 30),
-                  "the slave did not register with its attribute; see %s", log);
+    int master, slave;
+    start_wrapped("/usr/bin/mesos-init-wrapper", port, deb_work, "\"attributes\":{\"rack\":\"r7\"}",
+                  &master, &slave);
     ASSERT_RAN(tu_sh(log_path, "/usr/bin/mesos-execute --master=127.0.0.1:%u --name=deb "
                      "--command=true --resources='cpus:0.1;mem:32'", port), "mesos-execute");
     ck_assert(tu_wait_file_contains("/var/log/mesos/mesos-slave.INFO", "Registered with", 5));
-    int st = tu_stop(slave, SIGTERM, 30);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    st = tu_stop(master, SIGTERM, 30);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    stop_daemons(slave, master);
 
     ASSERT_RAN(tu_sh(log_path, "dpkg --purge " DEB_PACKAGES " && rm '%s/installed'", deb_work),
                "dpkg --purge");
