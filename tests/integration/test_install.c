@@ -346,7 +346,9 @@ Suite *sdk_suite(void)
 #define DEB_PACKAGES "mesos libmesos-dev libmesos-core0 libmesos-sched0 libmesos-exec0"
 /* What the packages' maintainer scripts and the daemons create beside the packaged files. */
 #define DEB_EXTRA_PATHS "/etc/mesos /etc/mesos-master /etc/mesos-slave /var/lib/mesos " \
-                        "/var/log/mesos /etc/systemd/system/multi-user.target.wants/mesos-*"
+                        "/var/log/mesos /etc/systemd/system/multi-user.target.wants/mesos-* " \
+                        "/var/lib/systemd/deb-systemd-helper-enabled/*mesos-* " \
+                        "/var/lib/systemd/deb-systemd-helper-enabled/*/mesos-*"
 /* One package test at a time on a machine: they all install the same packages. */
 #define DEB_LOCK "/tmp/mesos-deb-test.lock"
 
