@@ -65,7 +65,7 @@ endpoints() {
   "$prog" "${args[@]}" >> "$dir/log" 2>&1 &
   pid=$!
   # shellcheck disable=SC2064 # expand now: the trap must kill this daemon (it keeps nothing)
-  trap "kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf '$dir'" RETURN
+  trap "kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf '$dir'" EXIT
   for _ in $(seq 100); do
     port=$(sed -n 's/.*Runtime listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log")
     [[ -z $port ]] || break
