@@ -1,12 +1,15 @@
 # One build for everything. Output goes under build/ only:
-#   build/bin/      release binaries          build/lib/   release libraries
+#   build/bin/      release binaries          build/lib/   the SDK libraries (libmesos-*)
+#   build/include/  the SDK headers as installed (include/mesos/)
 #   build/check/    the sanitizer (ASan+UBSan) build used by `make check`
 #   build/bench/    benchmarks (release flags)  build/fuzz/  libFuzzer targets (clang)
 #
-# Each module folder's *.c files form lib<module>.a, except *_main.c files, which are program
-# entry points (see PROGRAMS). Tests are discovered: every tests/unit/*.c and
-# tests/integration/*.c defines one or more `Suite *<name>_suite(void)`, all linked into one
-# Check runner so `make check` ends with Check's summary line.
+# Each module folder's *.c files form lib<module>.a (in build/obj/, linked into the binaries),
+# except *_main.c files, which are program entry points (see PROGRAMS). The SDK libraries
+# (libmesos-core, -sched, -exec) are made of the same objects: see "the SDK" below.
+# Tests are discovered: every tests/unit/*.c and tests/integration/*.c defines one or more
+# `Suite *<name>_suite(void)`, all linked into one Check runner so `make check` ends with
+# Check's summary line.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -15,6 +18,13 @@ CC      ?= gcc
 CLANG   ?= clang
 BUILD   ?= build
 PREFIX  ?= /usr/local
+# Where `make install` puts things (the Mesos packages' layout); each may be given on its own.
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/mesos
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 FUZZ_SECONDS ?= 30
 FUZZ_SHORT   ?= 5
 
@@ -23,7 +33,10 @@ MODULES := actor wire master sched exec slave
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Wstrict-prototypes -Wmissing-prototypes -I. -pthread -MMD -MP
-REL_CFLAGS  := $(BASE_CFLAGS) -O2 -g
+# Release objects are PIC (one set for the archives and the shared libraries) and hardened as
+# Debian builds its packages.
+REL_CFLAGS  := $(BASE_CFLAGS) -O2 -g -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
+REL_LDFLAGS := -Wl,-z,relro -Wl,-z,now
 CHK_CFLAGS  := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -DACT_TEST_BUILD
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
@@ -41,7 +54,7 @@ ALL_LIB_SRCS := $(foreach m,$(MODULES),$(call mod_srcs,$(m)))
 # lib order for the linker: dependents first
 LINK_ORDER := $(shell echo $(MODULES) | tr ' ' '\n' | tac | tr '\n' ' ')
 
-REL_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/lib/lib$(m).a)
+REL_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/obj/lib$(m).a)
 CHK_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/check/lib/lib$(m).a)
 FUZZ_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/fuzz/lib/lib$(m).a)
 
@@ -50,10 +63,18 @@ ALL_PROGRAMS := mesos-master:master/master_main.c mesos-slave:slave/slave_main.c
                 mesos-executor:exec/executor_main.c mesos-execute:tools/mesos_execute.c \
                 mesos-local:tools/mesos_local.c mesos-resolve:tools/mesos_resolve.c \
                 example-framework:sched/examples/example_framework.c \
-                example-executor:exec/examples/example_executor.c
+                example-executor:exec/examples/example_executor.c \
+                minimal-scheduler:sched/examples/minimal_scheduler.c
 PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))),$(p)))
 PROG_NAMES := $(foreach p,$(PROGRAMS),$(word 1,$(subst :, ,$(p))))
 prog_src = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGRAMS))))
+
+# Where `make install` puts each program (examples are not installed).
+SBIN_PROGRAMS    := mesos-master mesos-slave
+LIBEXEC_PROGRAMS := mesos-executor
+EXAMPLE_PROGRAMS := example-framework example-executor minimal-scheduler
+BIN_PROGRAMS     := $(filter-out $(SBIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(EXAMPLE_PROGRAMS),\
+                               $(PROG_NAMES))
 
 TEST_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/integration/*.c)
 TEST_SUPPORT_SRCS := $(wildcard tests/support/*.c)
@@ -62,13 +83,19 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 # ---- release build ------------------------------------------------------------------------
 Q := $(if $(V),,@)
-$(BUILD)/obj/%.o: %.c
+# Release objects are rebuilt when the flags change (they became -fPIC for the SDK).
+$(BUILD)/obj/.cflags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(REL_CFLAGS)' | cmp -s - $@ || echo '$(REL_CFLAGS)' > $@
+.PHONY: FORCE
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/obj/.cflags
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(REL_CFLAGS) -c $< -o $@
 
 define lib_rules
-$(BUILD)/lib/lib$(1).a: $(patsubst %.c,$(BUILD)/obj/%.o,$(call mod_srcs,$(1)))
+$(BUILD)/obj/lib$(1).a: $(patsubst %.c,$(BUILD)/obj/%.o,$(call mod_srcs,$(1)))
 	@mkdir -p $$(dir $$@)
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
 $(BUILD)/check/lib/lib$(1).a: $(patsubst %.c,$(BUILD)/check/obj/%.o,$(call mod_srcs,$(1)))
@@ -84,7 +111,7 @@ define prog_rules
 $(BUILD)/bin/$(1): $(BUILD)/obj/$(patsubst %.c,%.o,$(call prog_src,$(1))) $(REL_LIBS)
 	@mkdir -p $$(dir $$@)
 	@$(if $(V),,echo "  LD      $$@")
-	$(Q)$(CC) -pthread -o $$@ $$^ $(LDLIBS)
+	$(Q)$(CC) -pthread $(REL_LDFLAGS) -o $$@ $$^ $(LDLIBS)
 $(BUILD)/check/bin/$(1): $(BUILD)/check/obj/$(patsubst %.c,%.o,$(call prog_src,$(1))) $(CHK_LIBS)
 	@mkdir -p $$(dir $$@)
 	$(CC) -pthread $(CHK_LDFLAGS) -o $$@ $$^ $(LDLIBS)
@@ -92,7 +119,82 @@ endef
 $(foreach p,$(PROG_NAMES),$(eval $(call prog_rules,$(p))))
 
 .PHONY: all
-all: deps-quiet $(REL_LIBS) $(addprefix $(BUILD)/bin/,$(PROG_NAMES))
+all: deps-quiet $(REL_LIBS) $(addprefix $(BUILD)/bin/,$(PROG_NAMES)) sdk
+
+# ---- the SDK --------------------------------------------------------------------------------
+# What a framework author builds against (`make install`, the libmesos-dev package):
+#   libmesos-core   the runtime and the data model (actor/, wire/) that both drivers share, so
+#                   a process that uses both drivers still has one runtime
+#   libmesos-sched  the scheduler driver (sched/)   libmesos-exec  the executor driver (exec/)
+# each as a static archive and a shared library with soname lib<name>.so.$(SO_MAJOR), made
+# of the release objects. A library exports what its public headers (<name>_API) declare;
+# everything else stays local. To move code into a library (the ZooKeeper leader detector
+# for the scheduler driver, say) append its sources to <name>_SRCS. The system libraries
+# every library may need are LDLIBS: it is what the shared libraries link and what the
+# pkg-config files list as Libs.private (add a library there, and a pkg-config module the
+# static link needs to SDK_REQUIRES_PRIVATE).
+VERSION  := $(shell sed -n 's/^\#define WIRE_VERSION "\(.*\)"$$/\1/p' wire/wire.h)
+SO_MAJOR := 0
+SDK_LIBS := mesos-core mesos-sched mesos-exec
+mesos-core_SRCS  := $(call mod_srcs,actor) $(call mod_srcs,wire)
+mesos-core_API   := actor/actor.h wire/wire.h
+mesos-core_USES  :=
+# The driver finds the leading master through master/detector.h (host:port, zk://, file://).
+mesos-sched_SRCS := $(call mod_srcs,sched) master/detector.c master/zk.c
+mesos-sched_API  := sched/sched.h
+mesos-sched_USES := mesos-core
+mesos-sched_DESC := Scheduler driver of a Mesos 0.22 work-alike (MesosSchedulerDriver in C)
+mesos-exec_SRCS  := $(call mod_srcs,exec)
+mesos-exec_API   := exec/exec.h
+mesos-exec_USES  := mesos-core
+mesos-exec_DESC  := Executor driver of a Mesos 0.22 work-alike (MesosExecutorDriver in C)
+SDK_PCS := mesos-sched mesos-exec
+SDK_REQUIRES_PRIVATE :=
+
+# The public headers, installed flat as <mesos/sched.h>, <mesos/exec.h>, <mesos/wire.h>,
+# <mesos/actor.h> (and wire.h's <mesos/schema.def>); build/include/mesos/ holds them as
+# installed, with their includes of each other rewritten, and the examples build against it.
+SDK_HEADERS := actor/actor.h wire/wire.h wire/schema.def sched/sched.h exec/exec.h
+SDK_INCLUDE := $(BUILD)/include/mesos
+SDK_STAGED  := $(addprefix $(SDK_INCLUDE)/,$(notdir $(SDK_HEADERS)))
+
+sdk_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$($(1)_SRCS))
+SDK_ARCHIVES := $(foreach l,$(SDK_LIBS),$(BUILD)/lib/lib$(l).a)
+SDK_SHARED   := $(foreach l,$(SDK_LIBS),$(BUILD)/lib/lib$(l).so.$(VERSION))
+
+define sdk_header_rule
+$(SDK_INCLUDE)/$(notdir $(1)): $(1) tools/sdk-build.sh
+	@mkdir -p $$(dir $$@)
+	$(Q)tools/sdk-build.sh header $$< $$@ $(SDK_HEADERS)
+endef
+$(foreach h,$(SDK_HEADERS),$(eval $(call sdk_header_rule,$(h))))
+
+define sdk_lib_rules
+$(BUILD)/lib/lib$(1).a: $(call sdk_objs,$(1))
+	@mkdir -p $$(dir $$@)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/lib/lib$(1).map: $(call sdk_objs,$(1)) $($(1)_API) tools/sdk-build.sh
+	@mkdir -p $$(dir $$@)
+	$(Q)tools/sdk-build.sh exports "$(CC)" "$($(1)_API)" $(call sdk_objs,$(1)) > $$@
+$(BUILD)/lib/lib$(1).so.$(VERSION): $(call sdk_objs,$(1)) $(BUILD)/lib/lib$(1).map \
+                                    $(foreach u,$($(1)_USES),$(BUILD)/lib/lib$(u).so.$(VERSION))
+	@$(if $(V),,echo "  LD      $$@")
+	$(Q)$(CC) -shared $(REL_LDFLAGS) -Wl,-soname,lib$(1).so.$(SO_MAJOR) \
+	  -Wl,--version-script=$(BUILD)/lib/lib$(1).map -Wl,-z,defs -Wl,--as-needed -o $$@ \
+	  $(call sdk_objs,$(1)) -L$(BUILD)/lib $(addprefix -l,$($(1)_USES)) $(LDLIBS)
+	$(Q)ln -sf lib$(1).so.$(VERSION) $(BUILD)/lib/lib$(1).so.$(SO_MAJOR)
+	$(Q)ln -sf lib$(1).so.$(SO_MAJOR) $(BUILD)/lib/lib$(1).so
+endef
+$(foreach l,$(SDK_LIBS),$(eval $(call sdk_lib_rules,$(l))))
+
+.PHONY: sdk
+sdk: $(SDK_ARCHIVES) $(SDK_SHARED) $(SDK_STAGED)
+
+# The examples include <mesos/sched.h> and <mesos/exec.h> as a framework author does.
+EXAMPLE_SRCS := $(foreach p,$(EXAMPLE_PROGRAMS),$(call prog_src,$(p)))
+$(foreach b,$(BUILD) $(BUILD)/check,$(patsubst %.c,$(b)/obj/%.o,$(EXAMPLE_SRCS))): $(SDK_STAGED)
+$(patsubst %.c,$(BUILD)/obj/%.o,$(EXAMPLE_SRCS)): REL_CFLAGS += -I$(BUILD)/include
+$(patsubst %.c,$(BUILD)/check/obj/%.o,$(EXAMPLE_SRCS)): CHK_CFLAGS += -I$(BUILD)/include
 
 # ---- check build --------------------------------------------------------------------------
 $(BUILD)/check/obj/%.o: %.c
@@ -112,6 +214,9 @@ $(BUILD)/check/suites.inc: $(TEST_SRCS) Makefile
 $(BUILD)/check/obj/tests/%.o: CHK_CFLAGS += -Wno-missing-prototypes
 $(BUILD)/check/obj/tests/main.o: $(BUILD)/check/suites.inc
 $(BUILD)/check/obj/tests/main.o: CHK_CFLAGS += -I$(BUILD)/check
+# Tests that install, package or document the release build need the tree and the build.
+$(BUILD)/check/obj/tests/%.o: CHK_CFLAGS += -DTEST_SRC_DIR='"$(abspath .)"' \
+                                       -DTEST_BUILD_DIR='"$(abspath $(BUILD))"'
 
 TEST_OBJS := $(patsubst %.c,$(BUILD)/check/obj/%.o,$(TEST_SRCS) $(TEST_SUPPORT_SRCS) tests/main.c)
 
@@ -120,7 +225,8 @@ $(BUILD)/check/bin/tests: $(TEST_OBJS) $(CHK_LIBS)
 	$(CC) -pthread $(CHK_LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
 
 .PHONY: check check-build
-check-build: deps-quiet $(BUILD)/check/bin/tests $(addprefix $(BUILD)/check/bin/,$(PROG_NAMES))
+# The release build too: the SDK, package and docs tests install and run it.
+check-build: deps-quiet all $(BUILD)/check/bin/tests $(addprefix $(BUILD)/check/bin/,$(PROG_NAMES))
 check: check-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(BUILD)/check/bin/tests
@@ -173,7 +279,7 @@ fuzz-run: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SECONDS))
 
 # ---- run, install, clean ------------------------------------------------------------------
-.PHONY: deps deps-quiet run install clean
+.PHONY: deps deps-quiet run install uninstall deb docs docs-check clean
 deps:
 	tools/install-deps.sh
 deps-quiet:
@@ -182,11 +288,82 @@ deps-quiet:
 run: all
 	@tools/run-local.sh
 
+# `make install [PREFIX=/usr/local] [DESTDIR=...]` lays things out as the Mesos packages do:
+# the daemons in sbin/, the tools in bin/ with mesos-init-wrapper (which reads SYSCONFDIR),
+# mesos-executor in libexec/mesos/ (where an installed slave looks for it), and the SDK:
+# headers in include/mesos/, the libraries, and pkg-config files (mesos-sched.pc,
+# mesos-exec.pc). `make uninstall` removes what it put there.
+INSTALLED := $(addprefix $(SBINDIR)/,$(SBIN_PROGRAMS)) \
+             $(addprefix $(LIBEXECDIR)/,$(LIBEXEC_PROGRAMS)) \
+             $(addprefix $(BINDIR)/,$(BIN_PROGRAMS)) $(BINDIR)/mesos-init-wrapper \
+             $(addprefix $(INCLUDEDIR)/mesos/,$(notdir $(SDK_HEADERS))) \
+             $(foreach l,$(SDK_LIBS),$(addprefix $(LIBDIR)/lib$(l),.a .so .so.$(SO_MAJOR) \
+                                                                   .so.$(VERSION))) \
+             $(addprefix $(LIBDIR)/pkgconfig/,$(addsuffix .pc,$(SDK_PCS)))
+
+# Writes the pkg-config file of SDK library $(1) to $(2).
+define pc_write
+printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+  'Name: $(1)' 'Description: $($(1)_DESC)' 'Version: $(VERSION)' \
+  $(if $(SDK_REQUIRES_PRIVATE),'Requires.private: $(SDK_REQUIRES_PRIVATE)') \
+  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} $(addprefix -l,$(1) $($(1)_USES))' \
+  'Libs.private: $(LDLIBS)' > $(2)
+endef
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/mesos
-	install -m 644 $(REL_LIBS) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 actor/actor.h $(DESTDIR)$(PREFIX)/include/mesos/
-	$(if $(PROG_NAMES),install -m 755 $(addprefix $(BUILD)/bin/,$(PROG_NAMES)) $(DESTDIR)$(PREFIX)/bin/)
+	install -d $(addprefix $(DESTDIR),$(BINDIR) $(SBINDIR) $(LIBEXECDIR) $(LIBDIR)/pkgconfig \
+	                                  $(INCLUDEDIR)/mesos)
+	install -m 755 $(addprefix $(BUILD)/bin/,$(SBIN_PROGRAMS)) $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(addprefix $(BUILD)/bin/,$(LIBEXEC_PROGRAMS)) $(DESTDIR)$(LIBEXECDIR)/
+	$(if $(BIN_PROGRAMS),install -m 755 $(addprefix $(BUILD)/bin/,$(BIN_PROGRAMS)) \
+	  $(DESTDIR)$(BINDIR)/)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  tools/mesos-init-wrapper > $(DESTDIR)$(BINDIR)/mesos-init-wrapper
+	chmod 755 $(DESTDIR)$(BINDIR)/mesos-init-wrapper
+	install -m 644 $(SDK_STAGED) $(DESTDIR)$(INCLUDEDIR)/mesos/
+	install -m 644 $(SDK_ARCHIVES) $(SDK_SHARED) $(DESTDIR)$(LIBDIR)/
+	$(foreach l,$(SDK_LIBS),ln -sf lib$(l).so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$(l).so.$(SO_MAJOR) \
+	  && ln -sf lib$(l).so.$(SO_MAJOR) $(DESTDIR)$(LIBDIR)/lib$(l).so;)
+	$(foreach p,$(SDK_PCS),$(call pc_write,$(p),$(DESTDIR)$(LIBDIR)/pkgconfig/$(p).pc);)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(addprefix $(DESTDIR),$(INCLUDEDIR)/mesos $(LIBEXECDIR)) 2>/dev/null || true
+
+# ---- documentation --------------------------------------------------------------------------
+# The flag and endpoint tables in docs/ and the example files shown in README.md and docs/ are
+# generated from the programs (their --help and /help) and the tree: `make docs` rewrites
+# them, `make docs-check` (run by a test in `make check`) fails when one is out of date.
+# Every installed program must have a flag table in docs/operators-guide.md.
+DOC_FILES := docs/operators-guide.md $(filter-out docs/operators-guide.md,$(wildcard docs/*.md)) \
+             README.md
+DOC_ARGS   = --bin $(BUILD)/bin --require "$(SBIN_PROGRAMS) $(BIN_PROGRAMS)" $(DOC_FILES)
+docs: all
+	tools/gen-docs.sh $(DOC_ARGS)
+docs-check: all
+	@tools/gen-docs.sh --check $(DOC_ARGS)
+
+# ---- Debian packages ------------------------------------------------------------------------
+# `make deb` builds mesos, libmesos-{core,sched,exec}0 and libmesos-dev with dpkg-buildpackage
+# and debian/ in a copy of the tree under build/deb/, handing the copy this tree's release
+# build so nothing is compiled twice; the .debs land in build/deb/.
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := $(DEB_DIR)/mesos-$(VERSION)
+BUILD_IN_TREE := $(patsubst $(abspath .)/%,%,$(abspath $(BUILD)))
+
+deb: all
+	@changelog=$$(dpkg-parsechangelog -S Version); [ "$$changelog" = "$(VERSION)" ] || \
+	  { echo "debian/changelog is at $$changelog but wire/wire.h at $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)/build
+	tar -c --exclude-vcs --exclude=./build --exclude=./run --exclude=./$(BUILD_IN_TREE) . \
+	  | tar -x -C $(DEB_SRC)
+	cp -a $(addprefix $(BUILD)/,obj bin lib include) $(DEB_SRC)/build/
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	  dpkg-buildpackage --build=binary --no-sign --no-pre-clean \
+	  > $(abspath $(DEB_DIR))/build.log 2>&1 || { tail -40 $(abspath $(DEB_DIR))/build.log; exit 1; }
+	rm -rf $(DEB_SRC)
+	@ls -1 $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf $(BUILD)

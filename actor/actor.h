@@ -252,7 +252,7 @@ typedef struct act_flag {
 typedef struct act_flags {
     const char *program;   /* for --help: "mesos-master" */
     const char *usage;     /* optional, printed after "Usage: program [options]" on that line */
-    const char *version;   /* printed by --version */
+    const char *version;   /* printed as is by --version: "mesos 0.22.0" */
     const act_flag *table;
     size_t count;
     void *values;          /* the struct the table's offsets point into */

@@ -435,8 +435,7 @@ int act_flags_load(act_flags *flags, int argc, char **argv, int *npositional,
         return ACT_FLAGS_HELP;
     }
     if (builtin_requested(flags, argc, argv, "version")) {
-        printf("%s %s\n", flags->program ? flags->program : "",
-               flags->version ? flags->version : "unknown");
+        printf("%s\n", flags->version ? flags->version : "unknown");
         return ACT_FLAGS_VERSION;
     }
     rc = load_env(flags, env_prefix, err, errlen);

@@ -19,7 +19,7 @@
 #define MASTER_ACTOR "master"
 #define REGISTRAR_ACTOR "registrar"
 #define CONTENDER_ACTOR "contender"
-#define MASTER_VERSION "0.22.0"
+#define MASTER_VERSION WIRE_VERSION
 
 /* What the command executor adds to a command task (SPEC section 5). */
 #define COMMAND_EXECUTOR_CPUS 0.1

@@ -239,7 +239,7 @@ static int start_runtime(const master_flags *f)
 int main(int argc, char **argv)
 {
     master_flags f;
-    act_flags flags = {"mesos-master", NULL, "mesos-master " MASTER_VERSION, flag_table,
+    act_flags flags = {"mesos-master", NULL, "mesos " MASTER_VERSION, flag_table,
                        sizeof flag_table / sizeof flag_table[0], &f, NULL};
     char err[512];
     int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);
@@ -263,7 +263,12 @@ int main(int argc, char **argv)
         act_flags_free(&flags);
         return 1;
     }
-    act_log_init(&lo);
+    if ((rc = act_log_init(&lo)) != 0) {
+        fprintf(stderr, "Cannot write logs to --log_dir=%s: %s\n", f.log_dir, act_strerror(rc));
+        free_config(&cfg);
+        act_flags_free(&flags);
+        return 1;
+    }
     if (f.webui_dir) LOG_WARNING("--webui_dir: the web UI is not in this build yet");
     cfg.flags = &flags;
     cfg.abort = on_abort;

@@ -85,8 +85,9 @@ static void registration_attempt(act_actor *self, void *arg)
     slave *s = act_state(self);
     s->registration_timer = 0;
     if (s->connected) return;
-    LOG_INFO("%s with the master at %s:%u", s->id[0] ? "Re-registering" : "Registering",
-             s->master.id, s->master.port);
+    char mpid[ACT_PID_STRLEN];
+    LOG_INFO("%s with master %s", s->id[0] ? "Re-registering" : "Registering",
+             act_pid_format(&s->master, mpid, sizeof mpid));
     send_registration(s);
     s->backoff = s->backoff * 2 < MAX_BACKOFF ? s->backoff * 2 : MAX_BACKOFF;
     s->registration_timer = act_delay(self, jitter(s->backoff), registration_attempt, NULL);
@@ -164,7 +165,9 @@ static void registered(slave *s, const act_msg *msg, const char *id,
     *master = s->master;
     act_post(s->self, &s->sum, SUM_MSG_MASTER, master, free);
     act_counter_inc(act_counter_get(re ? "slave/reregistrations" : "slave/registrations"));
-    LOG_INFO("%s with the master as slave %s", re ? "Re-registered" : "Registered", id);
+    char mpid[ACT_PID_STRLEN];
+    LOG_INFO("%s with master %s; given slave ID %s", re ? "Re-registered" : "Registered",
+             act_pid_format(&s->master, mpid, sizeof mpid), id);
 }
 
 static void on_registered(act_actor *self, const act_msg *msg)

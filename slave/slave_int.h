@@ -15,7 +15,7 @@
 
 #include <sys/types.h>
 
-#define SLAVE_VERSION "0.22.0"
+#define SLAVE_VERSION WIRE_VERSION
 
 /* ---- paths (paths.c) --------------------------------------------------------------------- */
 /* Every function writes into buf (PATH_MAX is enough) and returns buf.

@@ -66,7 +66,8 @@ static const act_flag flag_table[] = {
     F(registration_backoff_factor, DURATION, "1secs", "First registration delay is random in "
       "[0, this]; it doubles up to 1 minute."),
     F(cgroups_root, STRING, "mesos", "Cgroups root (cgroups isolators only)."),
-    F(launcher_dir, STRING, NULL, "Directory holding mesos-executor (default: this binary's)."),
+    F(launcher_dir, STRING, NULL, "Directory holding mesos-executor (default: ../libexec/mesos "
+      "from this binary when it is there, as installed; else this binary's)."),
     F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
     F(logging_level, STRING, "INFO", "Lowest level logged: INFO, WARNING or ERROR."),
     F(external_log_file, STRING, NULL, "A log file written by something else, for the UI."),
@@ -123,6 +124,22 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
  * executors down (their grace period applies) and then stop, as Mesos' finalize does. */
 static act_pid slave_pid;
 
+/* Where mesos-executor is when --launcher_dir is not given: <prefix>/libexec/mesos when this
+ * binary is installed in <prefix>/sbin (the Mesos layout), else this binary's directory (as
+ * in build/bin). buf must hold PATH_MAX bytes. */
+static const char *default_launcher_dir(char buf[PATH_MAX])
+{
+    char self[PATH_MAX], libexec[PATH_MAX + 32], executor[PATH_MAX + 64];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0) return ".";
+    self[len] = '\0';
+    const char *dir = dirname(self);
+    snprintf(libexec, sizeof libexec, "%s/../libexec/mesos", dir);
+    snprintf(executor, sizeof executor, "%s/mesos-executor", libexec);
+    if (access(executor, X_OK) != 0 || !realpath(libexec, buf)) snprintf(buf, PATH_MAX, "%s", dir);
+    return buf;
+}
+
 static void *signal_thread(void *arg)
 {
     sigset_t *set = arg;
@@ -138,7 +155,7 @@ static void *signal_thread(void *arg)
 int main(int argc, char **argv)
 {
     slave_flags f;
-    act_flags flags = {"mesos-slave", NULL, "mesos-slave " SLAVE_VERSION, flag_table,
+    act_flags flags = {"mesos-slave", NULL, "mesos " SLAVE_VERSION, flag_table,
                        sizeof flag_table / sizeof flag_table[0], &f, NULL};
     char err[512], exe_dir[PATH_MAX];
     int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);
@@ -160,12 +177,12 @@ int main(int argc, char **argv)
         act_flags_free(&flags);
         return 1;
     }
-    if (!cfg.launcher_dir) {
-        ssize_t n = readlink("/proc/self/exe", exe_dir, sizeof exe_dir - 1);
-        exe_dir[n > 0 ? n : 0] = '\0';
-        cfg.launcher_dir = n > 0 ? dirname(exe_dir) : ".";
+    if (!cfg.launcher_dir) cfg.launcher_dir = default_launcher_dir(exe_dir);
+    if ((rc = act_log_init(&lo)) != 0) {
+        fprintf(stderr, "Cannot write logs to --log_dir=%s: %s\n", f.log_dir, act_strerror(rc));
+        act_flags_free(&flags);
+        return 1;
     }
-    act_log_init(&lo);
     cfg.flags = &flags;
     act_config rcfg;
     act_config_default(&rcfg);

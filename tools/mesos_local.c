@@ -1,11 +1,12 @@
 /*
  * mesos_local.c - mesos-local: a master and --num_slaves slaves on this machine, no ZooKeeper.
  * Unlike Mesos, which runs them as actors of one process, this starts the real mesos-master
- * and mesos-slave binaries found next to it (each slave with its own port and work directory),
- * prints where they are, and on SIGINT/SIGTERM stops them all cleanly; if one dies, it stops
- * the others and exits 1.
+ * and mesos-slave binaries found next to it or, as installed, in ../sbin (each slave with its
+ * own port and work directory), prints where they are, and on SIGINT/SIGTERM stops them all
+ * cleanly; if one dies, it stops the others and exits 1.
  */
 #include "actor/actor.h"
+#include "wire/wire.h" /* WIRE_VERSION */
 
 #include <errno.h>
 #include <libgen.h>
@@ -61,6 +62,21 @@ static void stop_all(pid_t *pids, int n)
         if (pids[i] > 0) waitpid(pids[i], NULL, 0);
 }
 
+/* The directory of mesos-master and mesos-slave: next to this binary (build/bin), or
+ * <prefix>/sbin when this one is installed in <prefix>/bin. buf must hold PATH_MAX bytes. */
+static const char *daemon_dir(char buf[PATH_MAX])
+{
+    char self[PATH_MAX], probe[PATH_MAX + 32];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return ".";
+    self[n] = '\0';
+    const char *dir = dirname(self);
+    snprintf(probe, sizeof probe, "%s/mesos-master", dir);
+    if (access(probe, X_OK) == 0) snprintf(buf, PATH_MAX, "%s", dir);
+    else snprintf(buf, PATH_MAX, "%s/../sbin", dir);
+    return buf;
+}
+
 static pid_t start_slave(const char *bin, const local_flags *f, int i)
 {
     char exe[PATH_MAX + 16], master[128], port[32], work[PATH_MAX], ip[64], res[1024];
@@ -77,7 +93,7 @@ static pid_t start_slave(const char *bin, const local_flags *f, int i)
 int main(int argc, char **argv)
 {
     local_flags f;
-    act_flags flags = {"mesos-local", NULL, "mesos-local 0.22.0", flag_table,
+    act_flags flags = {"mesos-local", NULL, "mesos " WIRE_VERSION, flag_table,
                        sizeof flag_table / sizeof flag_table[0], &f, NULL};
     char err[512], self[PATH_MAX];
     int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);
@@ -88,9 +104,7 @@ int main(int argc, char **argv)
         act_flags_free(&flags);
         return rc < 0 ? 1 : 0;
     }
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[n > 0 ? n : 0] = '\0';
-    const char *bin = n > 0 ? dirname(self) : ".";
+    const char *bin = daemon_dir(self);
     mkdir(f.work_dir, 0755);
     char exe[PATH_MAX + 16], port[32], work[PATH_MAX], ip[64];
     snprintf(exe, sizeof exe, "%s/mesos-master", bin);

@@ -45,6 +45,11 @@
 extern "C" {
 #endif
 
+/* The Mesos release this build implements and reports: MasterInfo.version, the version field
+ * of state.json and RegisterSlaveMessage, `--version` ("mesos 0.22.0"). The Makefile reads it
+ * from here for the libraries, the pkg-config files and the Debian packages. */
+#define WIRE_VERSION "0.22.0"
+
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                     */
 /* ------------------------------------------------------------------------------------------ */

@@ -4,7 +4,7 @@
  * reports TASK_RUNNING then TASK_FINISHED. Tasks with the same executor ID share one process,
  * so it serves any number of tasks; it exits when the slave shuts it down.
  */
-#include "exec/exec.h"
+#include <mesos/exec.h> /* built against the SDK headers, as a framework author would */
 
 #include <stdio.h>
 #include <string.h>

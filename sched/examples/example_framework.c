@@ -3,7 +3,7 @@
  * of 0.1 cpus and 32 MB on every offer until --tasks have finished, each run by a minimal
  * custom executor (example-executor) that prints the task's data. Exits 0 when all finished.
  */
-#include "sched/sched.h"
+#include <mesos/sched.h> /* built against the SDK headers, as a framework author would */
 
 #include <errno.h>
 #include <libgen.h>
@@ -116,7 +116,7 @@ static wire_msg *executor_info(const char *path)
 int main(int argc, char **argv)
 {
     example_flags f;
-    act_flags flags = {"example-framework", NULL, "example-framework 0.22.0", flag_table,
+    act_flags flags = {"example-framework", NULL, "example-framework " WIRE_VERSION, flag_table,
                        sizeof flag_table / sizeof flag_table[0], &f, NULL};
     char err[512], path[PATH_MAX];
     int rc = act_flags_load(&flags, argc, argv, NULL, "MESOS_", err, sizeof err);

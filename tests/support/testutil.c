@@ -7,6 +7,8 @@
 #include <check.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -207,6 +209,59 @@ int tu_stop(int pid, int sig, double secs)
             return -1;
         }
         struct timespec ts = {0, 5000000}; /* polling the exit, not waiting for an event */
+        nanosleep(&ts, NULL);
+    }
+}
+
+int tu_run(char *const argv[], const char *log_path)
+{
+    int pid = tu_spawn(argv, log_path), status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int tu_sh(const char *log_path, const char *fmt, ...)
+{
+    act_buf cmd = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    act_buf_printf(&cmd, "{ ");
+    act_buf_vprintf(&cmd, fmt, ap);
+    va_end(ap);
+    act_buf_printf(&cmd, "\n}");
+    if (log_path) act_buf_printf(&cmd, " >>'%s' 2>&1", log_path);
+    char *argv[] = {"/bin/sh", "-c", cmd.data, NULL};
+    int rc = tu_run(argv, NULL);
+    act_buf_free(&cmd);
+    return rc;
+}
+
+char *tu_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    act_buf text = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) act_buf_append(&text, chunk, n);
+    fclose(f);
+    act_buf_putc(&text, '\0');
+    return text.data;
+}
+
+bool tu_wait_file_contains(const char *path, const char *text, double secs)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        char *content = tu_read_file(path);
+        bool found = content && strstr(content, text);
+        free(content);
+        if (found) return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > secs)
+            return false;
+        struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
     }
 }

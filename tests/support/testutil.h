@@ -50,6 +50,16 @@ int tu_spawn(char *const argv[], const char *log_path);
 /* Sends sig to pid and waits up to `secs` for it to exit (SIGKILL after that). Returns its
  * wait status, or -1. */
 int tu_stop(int pid, int sig, double secs);
+/* Runs argv[0] (a path) to completion with stdout and stderr in `log_path` (NULL: inherited).
+ * Returns its exit code, or -1 if it could not start or was killed by a signal. */
+int tu_run(char *const argv[], const char *log_path);
+/* Runs `sh -c` on the formatted command with stdout and stderr appended to `log_path`
+ * (NULL: inherited). Returns the exit code, or -1. */
+int tu_sh(const char *log_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The whole file as a NUL-terminated string (free() it), or NULL if it cannot be read. */
+char *tu_read_file(const char *path);
+/* Waits until the file at `path` contains `text` or `secs` pass. True if it did. */
+bool tu_wait_file_contains(const char *path, const char *text, double secs);
 /* Polls GET path on 127.0.0.1:port until it answers 200 or `secs` pass. True on 200. */
 bool tu_wait_http(uint16_t port, const char *path, double secs);
 /* The path of a build/check binary ("mesos-master"). */

@@ -877,15 +877,9 @@ static void wait_updates(size_t n)
 
 static char *read_output(void)
 {
-    FILE *f = fopen(out_path, "r");
-    ck_assert_ptr_nonnull(f);
-    act_buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) act_buf_append(&b, chunk, n);
-    fclose(f);
-    act_buf_putc(&b, '\0');
-    return b.data;
+    char *text = tu_read_file(out_path);
+    ck_assert_ptr_nonnull(text);
+    return text;
 }
 
 /* The pid the command executor printed for its task ("Forked command at N"). */
