@@ -268,3 +268,21 @@ int wire__fail(char *err, size_t errlen, int code, const char *fmt, ...)
     }
     return code;
 }
+
+int wire__path_fail(char *err, size_t errlen, const wire_desc *root, const wire__frame *path,
+                    int depth, int code, const char *fmt, va_list ap)
+{
+    if (!err || !errlen) return code;
+    act_buf b = {0};
+    act_buf_puts(&b, wire__short_name(root));
+    for (int k = 0; k <= depth && k <= WIRE_MAX_DEPTH; k++) {
+        if (!path[k].f) break;
+        act_buf_printf(&b, ".%s", path[k].f->name);
+        if (path[k].indexed) act_buf_printf(&b, "[%zu]", path[k].index);
+    }
+    act_buf_puts(&b, ": ");
+    act_buf_vprintf(&b, fmt, ap);
+    snprintf(err, errlen, "%s", b.data);
+    act_buf_free(&b);
+    return code;
+}
