@@ -122,15 +122,15 @@ typedef struct wire_enum_desc wire_enum_desc;
 #define WIRE_MSG(m, full) struct wire_##m {
 #define WIRE_END(m) };
 #define WIRE_NONE(m) char unused_;
-#define WIRE_REQ(m, K, f) WIRE_CT_##K f;
-#define WIRE_OPT(m, K, f, d) bool has_##f; WIRE_CT_##K f;
-#define WIRE_REP(m, K, f) WIRE_CT_##K *f; size_t f##_count;
-#define WIRE_REQ_E(m, e, f) wire_##e f;
-#define WIRE_OPT_E(m, e, f, d) bool has_##f; wire_##e f;
-#define WIRE_REP_E(m, e, f) wire_##e *f; size_t f##_count;
-#define WIRE_REQ_M(m, s, f) wire_##s f;
-#define WIRE_OPT_M(m, s, f) wire_##s *f;
-#define WIRE_REP_M(m, s, f) wire_##s *f; size_t f##_count;
+#define WIRE_REQ(m, K, f, n) WIRE_CT_##K f;
+#define WIRE_OPT(m, K, f, n, d) bool has_##f; WIRE_CT_##K f;
+#define WIRE_REP(m, K, f, n) WIRE_CT_##K *f; size_t f##_count;
+#define WIRE_REQ_E(m, e, f, n) wire_##e f;
+#define WIRE_OPT_E(m, e, f, n, d) bool has_##f; wire_##e f;
+#define WIRE_REP_E(m, e, f, n) wire_##e *f; size_t f##_count;
+#define WIRE_REQ_M(m, s, f, n) wire_##s f;
+#define WIRE_OPT_M(m, s, f, n) wire_##s *f;
+#define WIRE_REP_M(m, s, f, n) wire_##s *f; size_t f##_count;
 #include "wire/schema.def"
 
 /* The descriptor of a generated type by its C name: WIRE_DESC(task_info). */

@@ -45,6 +45,7 @@ typedef struct wire_field {
     uint8_t name_len;
     uint8_t kind;             /* wire_field_kind */
     uint8_t label;            /* wire_field_label */
+    uint32_t number;          /* its number in the .proto: the protobuf tag */
     uint32_t offset;          /* the value (or the array pointer, or the message pointer) */
     uint32_t aux_offset;      /* OPT non-message: the has_ flag; REP: the count */
     const wire_desc *sub;     /* WIRE_K_MSG */
