@@ -188,6 +188,20 @@ int wire_decode_by_name(const char *name, const void *data, size_t len, wire_msg
  * Returns 0, or WIRE_EENUM (out unchanged) if an enum field holds a value the enum lacks. */
 int wire_encode(const wire_desc *desc, const void *obj, act_buf *out);
 
+/* Protobuf (proto2), the encoding of Mesos' own processes and of every framework library that
+ * speaks libprocess (libmesos, mesos-go, pesos, jesos): the same schema written with the
+ * fields' .proto numbers, in ascending order, byte for byte what protobuf's encoders write
+ * (required fields always, optional ones when set, repeated ones unpacked). Returns 0, or
+ * WIRE_EENUM (out unchanged) if an enum field holds a value the enum lacks. */
+int wire_pb_encode(const wire_desc *desc, const void *obj, act_buf *out);
+/* Decodes `len` bytes of protobuf into a new `desc` message, with wire_decode's guarantees
+ * (every length checked before use, bounded nesting and arena, errors naming the path) and
+ * protobuf's rules: unknown fields and groups are skipped, repeated numbers may be packed, the
+ * last of a repeated scalar wins, repeated occurrences of a message merge, an unknown value of
+ * an optional enum reads as absent. Returns 0 and *out, or a WIRE_E* code with *out = NULL. */
+int wire_pb_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **out,
+                   char *err, size_t errlen);
+
 /* Encodes obj (a `desc` struct) and sends it from `from` (NULL: anonymous) to `to` under the
  * type's name, through the runtime's act_send. Returns 0, or the wire_encode error (logged,
  * nothing sent). Call from `from`'s loop. */
