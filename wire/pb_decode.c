@@ -432,7 +432,8 @@ static int dec_msg(pdec *d, const wire_desc *desc, void *obj, span s)
     d->depth++;
     d->path[d->depth] = (wire__frame){0};
     wire__init(desc, obj, false);
-    size_t counts[WIRE_MAX_FIELDS] = {0};
+    size_t counts[WIRE_MAX_FIELDS];
+    memset(counts, 0, desc->nfields * sizeof counts[0]);
     uint64_t seen = 0;
     int rc = count_fields(d, desc, s, counts);
     if (rc == 0) rc = alloc_arrays(d, desc, obj, counts);
