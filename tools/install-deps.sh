@@ -10,6 +10,7 @@ PACKAGES=(
   libjansson-dev libcurl4-openssl-dev libssl-dev
   clang libclang-rt-14-dev llvm
   curl procps iproute2 tar gzip unzip zip
+  golang-go golang-github-mesos-mesos-go-dev
 )
 
 missing=()

@@ -275,5 +275,6 @@ bool tg_unhex(const char *hex, act_buf *out)
 
 void tg_hex(const void *data, size_t n, act_buf *out)
 {
+    act_buf_puts(out, ""); /* a string even when n is 0 */
     for (size_t i = 0; i < n; i++) act_buf_printf(out, "%02x", ((const uint8_t *)data)[i]);
 }

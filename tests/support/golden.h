@@ -21,7 +21,7 @@ extern const size_t tg_golden_count;
 
 /* Decodes lower-case hex into out (replaced). Returns false on a bad digit. */
 bool tg_unhex(const char *hex, act_buf *out);
-/* Appends the lower-case hex of n bytes. */
+/* Appends the lower-case hex of n bytes (out->data is a string afterwards, even for none). */
 void tg_hex(const void *data, size_t n, act_buf *out);
 
 #endif

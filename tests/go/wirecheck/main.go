@@ -104,6 +104,7 @@ func init() {
 		&mesos.RunTaskMessage{},
 		&mesos.KillTaskMessage{},
 		&mesos.StatusUpdateMessage{},
+		&mesos.StatusUpdateAcknowledgementMessage{},
 		&mesos.LostSlaveMessage{},
 		&mesos.ReconcileTasksMessage{},
 		&mesos.FrameworkErrorMessage{},
@@ -198,7 +199,7 @@ func fieldNumbers(b []byte) []uint64 {
 }
 
 func crosscheck(line string) string {
-	parts := strings.Fields(line)
+	parts := strings.SplitN(line, " ", 2) // an empty message has no hex
 	if len(parts) != 2 {
 		return "error malformed input line"
 	}
