@@ -1,16 +1,24 @@
 /*
- * test_mesos_go.c - our protobuf held against a real Mesos client library: Debian's mesos-go
- * (v0 bindings), whose programs in tests/go/ are built in GOPATH mode from the packaged sources.
- * wirecheck shows that mesos-go still writes the golden bytes our unit tests pin, and that
- * every schema type we encode, with random contents, is read by mesos-go without an error or
- * a field it does not know (except the few fields and types listed below that later Mesos
- * dropped or that are ours) and written back byte for byte.
+ * test_mesos_go.c - our protobuf and our daemons held against a real Mesos client library:
+ * Debian's mesos-go (v0 bindings), whose programs in tests/go/ are built in GOPATH mode from
+ * the packaged sources. wirecheck shows that mesos-go still writes the golden bytes our unit
+ * tests pin, and that every schema type we encode, with random contents, is read by mesos-go
+ * without an error or a field it does not know (except the few fields and types listed below
+ * that later Mesos dropped or that are ours) and written back byte for byte. Then a mesos-go
+ * scheduler runs a command task and tasks of a mesos-go executor on our master and slave,
+ * beside our own C scheduler, and re-registers after the master restarts.
  */
 #include <check.h>
+#include <glob.h>
+#include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 
+#include "tests/support/cluster.h"
 #include "tests/support/golden.h"
 #include "tests/support/testutil.h"
 #include "wire/wire.h"
@@ -167,6 +175,186 @@ START_TEST(test_every_type_reads_in_mesos_go_and_comes_back_byte_for_byte)
 }
 END_TEST
 
+/* ---- a mesos-go framework on our cluster --------------------------------------------------- */
+
+/* Appends a whole file to out; false if it cannot be opened. */
+static bool read_file(const char *path, act_buf *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) act_buf_append(out, chunk, n);
+    fclose(f);
+    act_buf_puts(out, "");
+    return true;
+}
+
+/* Polls cond(ctx) until it holds or `secs` pass: for what another process does (its output,
+ * the master's state). True if it held. */
+static bool poll_until(bool (*cond)(void *), void *ctx, double secs)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (cond(ctx)) return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > secs)
+            return false;
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+typedef struct line_wait {
+    const char *path, *line;
+} line_wait;
+
+/* The Go programs print one line per event: has the file a line starting with `line`? */
+static bool has_line(void *arg)
+{
+    const line_wait *w = arg;
+    act_buf text = {0};
+    act_buf_putc(&text, '\n');
+    char needle[256];
+    snprintf(needle, sizeof needle, "\n%s", w->line);
+    bool found = read_file(w->path, &text) && strstr(text.data, needle);
+    act_buf_free(&text);
+    return found;
+}
+
+static void expect_line(const char *path, const char *line)
+{
+    line_wait w = {path, line};
+    ck_assert_msg(poll_until(has_line, &w, 60), "no \"%s\" in %s", line, path);
+}
+
+/* The master's view of the framework named `name`: how many tasks it still tracks and how
+ * many completed ones it lists (tasks move there when their terminal update is acknowledged).
+ * False if the master does not list it. */
+static bool framework_tasks(const tc_cluster *c, const char *name, size_t *active,
+                            size_t *completed)
+{
+    act_buf out = {0};
+    bool found = false;
+    if (tu_http_get(c->master_port, "/master/state.json", &out) == 200) {
+        json_t *root = json_loads(out.data, 0, NULL), *fw;
+        size_t i;
+        json_array_foreach(json_object_get(root, "frameworks"), i, fw)
+        {
+            if (strcmp(json_string_value(json_object_get(fw, "name")) ?: "", name) != 0) continue;
+            *active = json_array_size(json_object_get(fw, "tasks"));
+            *completed = json_array_size(json_object_get(fw, "completed_tasks"));
+            found = true;
+        }
+        json_decref(root);
+    }
+    act_buf_free(&out);
+    return found;
+}
+
+/* The first file matching pattern, read into out (replaced). */
+static bool read_glob(const char *pattern, act_buf *out)
+{
+    glob_t g;
+    act_buf_reset(out);
+    bool ok = glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc > 0 && read_file(g.gl_pathv[0], out);
+    globfree(&g);
+    return ok;
+}
+
+typedef struct tasks_wait {
+    const tc_cluster *c;
+    size_t active, completed;
+} tasks_wait;
+
+static bool go_tasks_completed(void *arg)
+{
+    tasks_wait *w = arg;
+    return framework_tasks(w->c, "mesos-go test framework", &w->active, &w->completed) &&
+           w->active == 0 && w->completed == 3;
+}
+
+/* The restarted master has the slave back (so it knows the executor it must shut down). */
+static bool slave_back(void *arg)
+{
+    const tc_cluster *c = arg;
+    act_buf out = {0};
+    bool back = tu_http_get(c->master_port, "/master/state.json", &out) == 200 &&
+                strstr(out.data, "\"activated_slaves\":1");
+    act_buf_free(&out);
+    return back;
+}
+
+typedef struct glob_wait {
+    const char *pattern, *text;
+    act_buf out;
+} glob_wait;
+
+static bool glob_has(void *arg)
+{
+    glob_wait *w = arg;
+    return read_glob(w->pattern, &w->out) && strstr(w->out.data, w->text);
+}
+
+START_TEST(test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *ours = tc_sched_start(&c, false);
+    tc_task c_task = {.id = "c-task", .command = "echo ours", .cpus = 0.1, .mem = 32};
+    tc_sched_launch(ours, &c_task, 1);
+
+    char log[4300], master[96], executor[4200];
+    snprintf(log, sizeof log, "%s/go-scheduler.log", c.dir);
+    snprintf(master, sizeof master, "-master=%s", c.master_addr);
+    snprintf(executor, sizeof executor, "-executor=%s", tu_go_bin("executor"));
+    char *argv[] = {(char *)tu_go_bin("scheduler"), master, executor, NULL};
+    int go = tu_spawn(argv, log);
+    ck_assert_int_gt(go, 0);
+
+    expect_line(log, "registered ");
+    expect_line(log, "status cmd TASK_FINISHED");
+    expect_line(log, "message go-executor pong");
+    expect_line(log, "status msg TASK_FINISHED");
+    expect_line(log, "status kill TASK_RUNNING REASON_RECONCILIATION");
+    expect_line(log, "status kill TASK_KILLED");
+    expect_line(log, "done");
+    ck_assert(tc_wait_state(ours, "c-task", WIRE_TASK_FINISHED, 60));
+
+    /* Every terminal update was acknowledged through the master: it moved the tasks. */
+    tasks_wait tw = {&c, 1, 0};
+    ck_assert_msg(poll_until(go_tasks_completed, &tw, 30), "%zu tasks active, %zu completed",
+                  tw.active, tw.completed);
+
+    char pattern[4400];
+    snprintf(pattern, sizeof pattern,
+             "%s/slaves/*/frameworks/*/executors/go-executor/runs/latest/stdout",
+             tc_slave_work_dir(&c));
+    glob_wait gw = {pattern, "message ping", {0}};
+    ck_assert(poll_until(glob_has, &gw, 30));
+    ck_assert_msg(strstr(gw.out.data, "registered go-executor of mesos-go test framework"), "%s",
+                  gw.out.data);
+
+    /* The master restarts: the framework is told, and re-registers with the new one. */
+    tc_kill_master(&c, SIGKILL);
+    expect_line(log, "disconnected");
+    tc_start_master(&c);
+    expect_line(log, "reregistered ");
+    ck_assert(poll_until(slave_back, &c, 30));
+
+    /* Stopping the framework shuts its executor down through the slave. */
+    int st = tu_stop(go, SIGTERM, 30);
+    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the Go scheduler exited %d",
+                  st);
+    gw.text = "shutdown";
+    ck_assert_msg(poll_until(glob_has, &gw, 30), "%s", gw.out.data);
+    act_buf_free(&gw.out);
+    tc_sched_stop(ours);
+    tc_stop(&c);
+}
+END_TEST
+
 Suite *mesos_go_suite(void);
 Suite *mesos_go_suite(void)
 {
@@ -176,5 +364,9 @@ Suite *mesos_go_suite(void)
     tcase_add_test(wire, test_mesos_go_still_writes_the_golden_bytes);
     tcase_add_test(wire, test_every_type_reads_in_mesos_go_and_comes_back_byte_for_byte);
     suite_add_tcase(s, wire);
+    TCase *cluster = tcase_create("cluster");
+    tcase_set_timeout(cluster, 240);
+    tcase_add_test(cluster, test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours);
+    suite_add_tcase(s, cluster);
     return s;
 }

@@ -143,7 +143,7 @@ END_TEST
 
 /* A prefix that ends between two top-level fields is a valid, shorter message (if it holds the
  * required fields) whose encoding is the prefix itself; any other prefix is an error. */
-START_TEST(test_every_prefix_of_an_encoding_is_an_error_or_exactly_its_complete_fields)
+START_TEST(test_every_prefix_is_an_error_or_exactly_its_complete_fields)
 {
     for (size_t i = 0; i < wire_type_count(); i++) {
         const wire_desc *d = wire_type_at(i);
@@ -348,7 +348,7 @@ START_TEST(test_absent_optional_fields_take_their_proto_defaults)
 }
 END_TEST
 
-START_TEST(test_unknown_enum_values_read_as_absent_when_optional_and_fail_when_required)
+START_TEST(test_unknown_enum_values_are_absent_when_optional_and_fail_when_required)
 {
     act_buf b = {0};
     pb_id(&b, 1, "t1");
@@ -496,14 +496,14 @@ Suite *wire_protobuf_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_every_type_round_trips_with_random_contents);
     tcase_add_test(tc, test_fields_go_out_in_ascending_field_number_order);
-    tcase_add_test(tc, test_every_prefix_of_an_encoding_is_an_error_or_exactly_its_complete_fields);
+    tcase_add_test(tc, test_every_prefix_is_an_error_or_exactly_its_complete_fields);
     tcase_add_test(tc, test_golden_messages_encode_to_mesos_gos_bytes_and_decode_from_them);
     tcase_add_test(tc, test_unknown_fields_of_every_wire_type_are_skipped_groups_included);
     tcase_add_test(tc, test_a_known_number_with_another_wire_type_is_skipped_like_an_unknown_field);
     tcase_add_test(tc, test_repeated_numbers_are_read_packed_and_unpacked_alike);
     tcase_add_test(tc, test_a_scalar_given_twice_keeps_the_last_and_a_message_given_twice_merges);
     tcase_add_test(tc, test_absent_optional_fields_take_their_proto_defaults);
-    tcase_add_test(tc, test_unknown_enum_values_read_as_absent_when_optional_and_fail_when_required);
+    tcase_add_test(tc, test_unknown_enum_values_are_absent_when_optional_and_fail_when_required);
     tcase_add_test(tc, test_a_missing_required_field_is_an_error_naming_its_path);
     tcase_add_test(tc, test_hostile_framing_is_refused_with_a_reason);
     tcase_add_test(tc, test_unknown_groups_nested_past_the_depth_limit_are_refused);
