@@ -458,6 +458,10 @@ typedef struct act_peer {
 /* True, with *out filled, if the process at pid's address is such a peer. Safe from any
  * thread; one atomic load when the process has met none. */
 bool act_peer_get(const act_pid *pid, act_peer *out);
+/* Records the process at pid's address as such a peer, as if a message in that form had just
+ * come from it: for a process we must speak to first, whose form we saved (an executor that
+ * outlived a restart of its slave). Safe from any thread. */
+void act_peer_set(const act_pid *pid, const act_peer *peer);
 
 /* Like act_send, but hands a pointer to a local actor without encoding: the handler sees it
  * in msg->obj. free_obj(obj) runs after delivery, or when the message is dropped. Returns

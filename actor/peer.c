@@ -98,6 +98,11 @@ bool act_peer_get(const act_pid *pid, act_peer *out)
     return act__peer_at(pid->ip, pid->port, out);
 }
 
+void act_peer_set(const act_pid *pid, const act_peer *peer)
+{
+    act__peer_heard(pid->ip, pid->port, peer->libprocess, peer->content_type);
+}
+
 void act__peers_reset(void)
 {
     pthread_mutex_lock(&mu);

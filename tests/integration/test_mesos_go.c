@@ -355,6 +355,47 @@ START_TEST(test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours)
 }
 END_TEST
 
+/* A checkpointing mesos-go framework's executor outlives its slave: the restarted slave asks
+ * it to reconnect in protobuf (it saved how the executor speaks), and afterwards kills reach
+ * it and its updates reach the scheduler. */
+START_TEST(test_a_mesos_go_executor_reregisters_with_a_restarted_slave)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    char log[4300], master[96], executor[4200];
+    snprintf(log, sizeof log, "%s/go-scheduler.log", c.dir);
+    snprintf(master, sizeof master, "-master=%s", c.master_addr);
+    snprintf(executor, sizeof executor, "-executor=%s", tu_go_bin("executor"));
+    char *argv[] = {(char *)tu_go_bin("scheduler"), master, executor, "-tasks=wait",
+                    "-checkpoint", NULL};
+    int go = tu_spawn(argv, log);
+    ck_assert_int_gt(go, 0);
+    expect_line(log, "status wait TASK_RUNNING");
+    char pattern[4400];
+    snprintf(pattern, sizeof pattern,
+             "%s/slaves/*/frameworks/*/executors/go-executor/runs/latest/stdout",
+             tc_slave_work_dir(&c));
+    glob_wait gw = {pattern, "launch wait", {0}};
+    ck_assert(poll_until(glob_has, &gw, 30));
+
+    tc_kill_slave(&c, SIGKILL);
+    tc_start_slave(&c, NULL);
+    gw.text = "reregistered";
+    ck_assert_msg(poll_until(glob_has, &gw, 30), "%s", gw.out.data);
+
+    ck_assert_int_eq(kill(go, SIGUSR1), 0);
+    expect_line(log, "status wait TASK_KILLED");
+    expect_line(log, "done");
+    int st = tu_stop(go, SIGTERM, 30);
+    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the Go scheduler exited %d",
+                  st);
+    gw.text = "shutdown";
+    ck_assert_msg(poll_until(glob_has, &gw, 30), "%s", gw.out.data);
+    act_buf_free(&gw.out);
+    tc_stop(&c);
+}
+END_TEST
+
 Suite *mesos_go_suite(void);
 Suite *mesos_go_suite(void)
 {
@@ -367,6 +408,7 @@ Suite *mesos_go_suite(void)
     TCase *cluster = tcase_create("cluster");
     tcase_set_timeout(cluster, 240);
     tcase_add_test(cluster, test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours);
+    tcase_add_test(cluster, test_a_mesos_go_executor_reregisters_with_a_restarted_slave);
     suite_add_tcase(s, cluster);
     return s;
 }

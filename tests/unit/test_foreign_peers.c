@@ -305,6 +305,44 @@ START_TEST(test_our_own_peers_keep_msgpack_and_get_no_answer)
 }
 END_TEST
 
+static void send_registered(act_actor *self, void *arg)
+{
+    wire_framework_registered_message out;
+    wire_init(WIRE_DESC(framework_registered_message), &out);
+    out.framework_id.value = "fw-1";
+    out.master_info.id = "m-1";
+    wire_send(self, arg, WIRE_DESC(framework_registered_message), &out);
+}
+
+START_TEST(test_a_peer_set_from_its_saved_form_is_spoken_to_in_it_before_it_speaks)
+{
+    tu_runtime_start(1);
+    uint16_t peer_port;
+    int lfd = listen_on(&peer_port);
+    static act_pid peer;
+    char pid[64];
+    snprintf(pid, sizeof pid, "scheduler(1)@127.0.0.1:%u", peer_port);
+    ck_assert_int_eq(act_pid_parse(pid, &peer), 0);
+    act_peer form = {.libprocess = true};
+    act_peer_set(&peer, &form);
+    ck_assert_int_eq(wire_peer_format(&peer), WIRE_PROTOBUF);
+
+    spawn_master();
+    act_pid me = act_address();
+    snprintf(me.id, sizeof me.id, "master");
+    ck_assert_int_eq(act_dispatch(&me, send_registered, &peer), 0);
+    act_buf head = {0};
+    expect_registered(lfd, WIRE_PROTOBUF, &head);
+    char ua[96];
+    snprintf(ua, sizeof ua, "\r\nUser-Agent: libprocess/master@127.0.0.1:%u\r\n", act_port());
+    ck_assert_msg(strstr(head.data, ua), "%s", head.data);
+    ck_assert(strstr(head.data, "\r\nContent-Type: application/x-protobuf\r\n"));
+    close(lfd);
+    act_buf_free(&head);
+    act_shutdown();
+}
+END_TEST
+
 /* ---- failures ---------------------------------------------------------------------------- */
 
 START_TEST(test_an_unreadable_body_and_an_unencodable_message_are_logged_and_counted)
@@ -350,6 +388,7 @@ Suite *foreign_peers_suite(void)
     tcase_add_test(tc, test_a_libprocess_0_22_peer_gets_no_answer_and_protobuf_with_its_user_agent);
     tcase_add_test(tc, test_a_libprocess_peer_naming_itself_only_in_user_agent_is_understood);
     tcase_add_test(tc, test_our_own_peers_keep_msgpack_and_get_no_answer);
+    tcase_add_test(tc, test_a_peer_set_from_its_saved_form_is_spoken_to_in_it_before_it_speaks);
     tcase_add_test(tc, test_an_unreadable_body_and_an_unencodable_message_are_logged_and_counted);
     suite_add_tcase(s, tc);
     return s;

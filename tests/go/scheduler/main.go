@@ -1,11 +1,12 @@
 // scheduler: a framework written with mesos-go's v0 scheduler driver, for
-// tests/integration/test_mesos_go.c. It registers, launches on the first offer that fits a
-// command task ("cmd", echo), and two tasks of one custom executor (the -executor program):
-// "msg" finishes once the executor got a framework message, "kill" runs until killed. When
-// "msg" runs it sends the executor "ping" (the executor answers "pong"); when "kill" runs it
-// asks for reconciliation and kills "kill" once the master answered. It prints every event to
-// stdout, one line each, and "done" when all three tasks ended as expected; then it stays
-// registered until SIGTERM, which stops the driver.
+// tests/integration/test_mesos_go.c. It registers and launches, on the first offer that fits,
+// the tasks -tasks names: "cmd" a command task (echo), and tasks of one custom executor (the
+// -executor program): "msg" finishes once the executor got a framework message, "kill" runs
+// until killed, "wait" too. When "msg" runs it sends the executor "ping" (the executor answers
+// "pong"); when "kill" runs it asks for reconciliation and kills "kill" once the master
+// answered; "wait" is killed on SIGUSR1. It prints every event to stdout, one line each, and
+// "done" when every task ended as expected (FINISHED, or KILLED for kill and wait); then it
+// stays registered until SIGTERM, which stops the driver.
 //
 // mesos-go's standalone detector reports a new master only when the leader's PID changes, so
 // a stock mesos-go scheduler does not notice a master restarted at the same address (it
@@ -22,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -34,9 +36,17 @@ import (
 )
 
 var (
-	master   = flag.String("master", "127.0.0.1:5050", "the master's host:port")
-	executor = flag.String("executor", "", "the custom executor program")
+	master     = flag.String("master", "127.0.0.1:5050", "the master's host:port")
+	executor   = flag.String("executor", "", "the custom executor program")
+	tasks      = flag.String("tasks", "cmd,msg,kill", "the tasks to launch: cmd, msg, kill, wait")
+	checkpoint = flag.Bool("checkpoint", false, "FrameworkInfo.checkpoint")
 )
+
+// What each task ends in when all goes well.
+var expected = map[string]mesos.TaskState{
+	"cmd": mesos.TaskState_TASK_FINISHED, "msg": mesos.TaskState_TASK_FINISHED,
+	"kill": mesos.TaskState_TASK_KILLED, "wait": mesos.TaskState_TASK_KILLED,
+}
 
 // ---- the framework ----------------------------------------------------------------------
 
@@ -81,15 +91,21 @@ func (f *framework) tasks(o *mesos.Offer) []*mesos.TaskInfo {
 		Name:       proto.String("mesos-go test executor"),
 		Resources:  resources(0.1, 32),
 	}
-	task := func(id string) *mesos.TaskInfo {
-		return &mesos.TaskInfo{Name: proto.String(id), TaskId: &mesos.TaskID{Value: proto.String(id)},
+	var list []*mesos.TaskInfo
+	for _, id := range strings.Split(*tasks, ",") {
+		t := &mesos.TaskInfo{Name: proto.String(id), TaskId: &mesos.TaskID{Value: proto.String(id)},
 			SlaveId: o.SlaveId, Resources: resources(0.1, 32)}
+		switch id {
+		case "cmd":
+			t.Command = &mesos.CommandInfo{Value: proto.String("echo hello from a mesos-go framework")}
+		case "msg":
+			t.Executor, t.Data = ex, []byte("wait-message")
+		default:
+			t.Executor, t.Data = ex, []byte("wait-kill")
+		}
+		list = append(list, t)
 	}
-	cmd, msg, kill := task("cmd"), task("msg"), task("kill")
-	cmd.Command = &mesos.CommandInfo{Value: proto.String("echo hello from a mesos-go framework")}
-	msg.Executor, msg.Data = ex, []byte("wait-message")
-	kill.Executor, kill.Data = ex, []byte("wait-kill")
-	return []*mesos.TaskInfo{cmd, msg, kill}
+	return list
 }
 
 func (f *framework) ResourceOffers(d sched.SchedulerDriver, offers []*mesos.Offer) {
@@ -125,13 +141,15 @@ func (f *framework) StatusUpdate(d sched.SchedulerDriver, s *mesos.TaskStatus) {
 	case s.GetState() == mesos.TaskState_TASK_RUNNING && id == "kill" &&
 		s.GetReason() == mesos.TaskStatus_REASON_RECONCILIATION:
 		d.KillTask(s.GetTaskId())
-	case s.GetState() != mesos.TaskState_TASK_RUNNING && s.GetState() != mesos.TaskState_TASK_STARTING:
+	case s.GetState() != mesos.TaskState_TASK_RUNNING && s.GetState() != mesos.TaskState_TASK_STARTING &&
+		s.GetState() != mesos.TaskState_TASK_STAGING:
 		f.ended[id] = s.GetState()
-		if f.ended["cmd"] == mesos.TaskState_TASK_FINISHED &&
-			f.ended["msg"] == mesos.TaskState_TASK_FINISHED &&
-			f.ended["kill"] == mesos.TaskState_TASK_KILLED {
-			fmt.Println("done")
+		for _, t := range strings.Split(*tasks, ",") {
+			if f.ended[t] != expected[t] {
+				return
+			}
 		}
+		fmt.Println("done")
 	}
 }
 
@@ -209,6 +227,7 @@ func main() {
 			User:            proto.String(""),
 			Name:            proto.String("mesos-go test framework"),
 			FailoverTimeout: proto.Float64(60),
+			Checkpoint:      proto.Bool(*checkpoint),
 		},
 		Master:         *master,
 		BindingAddress: net.ParseIP("127.0.0.1"),
@@ -221,10 +240,16 @@ func main() {
 		os.Exit(1)
 	}
 	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 	go func() {
-		<-signals
-		driver.Stop(false)
+		for sig := range signals {
+			if sig == syscall.SIGUSR1 {
+				driver.KillTask(&mesos.TaskID{Value: proto.String("wait")})
+				continue
+			}
+			driver.Stop(false)
+			return
+		}
 	}()
 	status, err := driver.Run()
 	fmt.Println("stopped", status, err)
