@@ -317,36 +317,38 @@ static int dec_packed(pdec *d, const wire_field *f, void *obj, span *s)
     return rc;
 }
 
-/* The bytes of every occurrence of message field f in s, from the first (read already, its
- * payload `first`) on, concatenated in the arena: what protobuf merges them into. */
+/* The payload of the next occurrence of message field f in *s. Returns 1 (and *payload), 0 at
+ * the end, or an error. */
+static int next_occurrence(pdec *d, const wire_field *f, span *s, span *payload)
+{
+    uint32_t number;
+    int wire_type, rc;
+    while (s->p < s->end) {
+        if ((rc = read_tag(d, s, &number, &wire_type))) return rc;
+        if (number == f->number && wire_type == WT_LEN)
+            return (rc = read_payload(d, s, payload)) ? rc : 1;
+        if ((rc = skip_value(d, s, number, wire_type))) return rc;
+    }
+    return 0;
+}
+
+/* The bytes of every occurrence of message field f, the first (read already, its payload
+ * `first`) and those in s after it, concatenated in the arena: what protobuf merges them
+ * into. */
 static int gather(pdec *d, const wire_field *f, span first, span s, span *out)
 {
     size_t total = left(&first);
     span scan = s, payload;
-    uint32_t number;
-    int wire_type, rc;
-    while (scan.p < scan.end) {
-        if ((rc = read_tag(d, &scan, &number, &wire_type))) return rc;
-        if (number == f->number && wire_type == WT_LEN) {
-            if ((rc = read_payload(d, &scan, &payload))) return rc;
-            total += left(&payload);
-        } else if ((rc = skip_value(d, &scan, number, wire_type))) {
-            return rc;
-        }
-    }
+    int rc;
+    while ((rc = next_occurrence(d, f, &scan, &payload)) == 1) total += left(&payload);
+    if (rc < 0) return rc;
     uint8_t *buf = arena(d, total);
     if (!buf) return WIRE_ELIMIT;
+    memcpy(buf, first.p, left(&first));
     size_t at = left(&first);
-    memcpy(buf, first.p, at);
-    while (s.p < s.end) {
-        if ((rc = read_tag(d, &s, &number, &wire_type))) return rc;
-        if (number == f->number && wire_type == WT_LEN) {
-            if ((rc = read_payload(d, &s, &payload))) return rc;
-            memcpy(buf + at, payload.p, left(&payload));
-            at += left(&payload);
-        } else if ((rc = skip_value(d, &s, number, wire_type))) {
-            return rc;
-        }
+    while (next_occurrence(d, f, &s, &payload) == 1) { /* the scan above checked the framing */
+        memcpy(buf + at, payload.p, left(&payload));
+        at += left(&payload);
     }
     *out = (span){buf, buf + total};
     return 0;

@@ -297,6 +297,40 @@ static bool glob_has(void *arg)
     return read_glob(w->pattern, &w->out) && strstr(w->out.data, w->text);
 }
 
+/* Starts the Go scheduler against c's master with the Go executor and `extra` flags (NULL-
+ * terminated); its output goes to <c.dir>/go-scheduler.log (written into log). */
+static int go_scheduler(const tc_cluster *c, char *log, size_t n, const char *const *extra)
+{
+    char master[96], executor[4200];
+    snprintf(log, n, "%s/go-scheduler.log", c->dir);
+    snprintf(master, sizeof master, "-master=%s", c->master_addr);
+    snprintf(executor, sizeof executor, "-executor=%s", tu_go_bin("executor"));
+    char *argv[8] = {(char *)tu_go_bin("scheduler"), master, executor};
+    for (size_t i = 0; extra && extra[i] && i < 4; i++) argv[3 + i] = (char *)extra[i];
+    int pid = tu_spawn(argv, log);
+    ck_assert_int_gt(pid, 0);
+    return pid;
+}
+
+/* The Go executor's stdout, in the slave's sandbox. */
+static void executor_stdout(const tc_cluster *c, char *pattern, size_t n)
+{
+    snprintf(pattern, n, "%s/slaves/*/frameworks/*/executors/go-executor/runs/latest/stdout",
+             tc_slave_work_dir(c));
+}
+
+/* Stops the Go scheduler (it unregisters) and waits for the slave to shut its executor down,
+ * which the executor prints to its stdout (gw watches it). */
+static void stop_go_scheduler(int go, glob_wait *gw)
+{
+    int st = tu_stop(go, SIGTERM, 30);
+    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the Go scheduler exited %d",
+                  st);
+    gw->text = "shutdown";
+    ck_assert_msg(poll_until(glob_has, gw, 30), "%s", gw->out.data);
+    act_buf_free(&gw->out);
+}
+
 START_TEST(test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours)
 {
     tc_cluster c;
@@ -305,14 +339,8 @@ START_TEST(test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours)
     tc_task c_task = {.id = "c-task", .command = "echo ours", .cpus = 0.1, .mem = 32};
     tc_sched_launch(ours, &c_task, 1);
 
-    char log[4300], master[96], executor[4200];
-    snprintf(log, sizeof log, "%s/go-scheduler.log", c.dir);
-    snprintf(master, sizeof master, "-master=%s", c.master_addr);
-    snprintf(executor, sizeof executor, "-executor=%s", tu_go_bin("executor"));
-    char *argv[] = {(char *)tu_go_bin("scheduler"), master, executor, NULL};
-    int go = tu_spawn(argv, log);
-    ck_assert_int_gt(go, 0);
-
+    char log[4300];
+    int go = go_scheduler(&c, log, sizeof log, NULL);
     expect_line(log, "registered ");
     expect_line(log, "status cmd TASK_FINISHED");
     expect_line(log, "message go-executor pong");
@@ -328,9 +356,7 @@ START_TEST(test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours)
                   tw.active, tw.completed);
 
     char pattern[4400];
-    snprintf(pattern, sizeof pattern,
-             "%s/slaves/*/frameworks/*/executors/go-executor/runs/latest/stdout",
-             tc_slave_work_dir(&c));
+    executor_stdout(&c, pattern, sizeof pattern);
     glob_wait gw = {pattern, "message ping", {0}};
     ck_assert(poll_until(glob_has, &gw, 30));
     ck_assert_msg(strstr(gw.out.data, "registered go-executor of mesos-go test framework"), "%s",
@@ -344,12 +370,7 @@ START_TEST(test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours)
     ck_assert(poll_until(slave_back, &c, 30));
 
     /* Stopping the framework shuts its executor down through the slave. */
-    int st = tu_stop(go, SIGTERM, 30);
-    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the Go scheduler exited %d",
-                  st);
-    gw.text = "shutdown";
-    ck_assert_msg(poll_until(glob_has, &gw, 30), "%s", gw.out.data);
-    act_buf_free(&gw.out);
+    stop_go_scheduler(go, &gw);
     tc_sched_stop(ours);
     tc_stop(&c);
 }
@@ -362,19 +383,11 @@ START_TEST(test_a_mesos_go_executor_reregisters_with_a_restarted_slave)
 {
     tc_cluster c;
     tc_start(&c, NULL);
-    char log[4300], master[96], executor[4200];
-    snprintf(log, sizeof log, "%s/go-scheduler.log", c.dir);
-    snprintf(master, sizeof master, "-master=%s", c.master_addr);
-    snprintf(executor, sizeof executor, "-executor=%s", tu_go_bin("executor"));
-    char *argv[] = {(char *)tu_go_bin("scheduler"), master, executor, "-tasks=wait",
-                    "-checkpoint", NULL};
-    int go = tu_spawn(argv, log);
-    ck_assert_int_gt(go, 0);
+    char log[4300], pattern[4400];
+    const char *const flags[] = {"-tasks=wait", "-checkpoint", NULL};
+    int go = go_scheduler(&c, log, sizeof log, flags);
     expect_line(log, "status wait TASK_RUNNING");
-    char pattern[4400];
-    snprintf(pattern, sizeof pattern,
-             "%s/slaves/*/frameworks/*/executors/go-executor/runs/latest/stdout",
-             tc_slave_work_dir(&c));
+    executor_stdout(&c, pattern, sizeof pattern);
     glob_wait gw = {pattern, "launch wait", {0}};
     ck_assert(poll_until(glob_has, &gw, 30));
 
@@ -386,12 +399,7 @@ START_TEST(test_a_mesos_go_executor_reregisters_with_a_restarted_slave)
     ck_assert_int_eq(kill(go, SIGUSR1), 0);
     expect_line(log, "status wait TASK_KILLED");
     expect_line(log, "done");
-    int st = tu_stop(go, SIGTERM, 30);
-    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the Go scheduler exited %d",
-                  st);
-    gw.text = "shutdown";
-    ck_assert_msg(poll_until(glob_has, &gw, 30), "%s", gw.out.data);
-    act_buf_free(&gw.out);
+    stop_go_scheduler(go, &gw);
     tc_stop(&c);
 }
 END_TEST

@@ -161,6 +161,29 @@ static void expect_registered(int lfd, wire_format f, act_buf *head)
     close(fd);
 }
 
+/* Checks nothing answered the message just sent on fd: the first answer on the connection
+ * must be the one to a request sent after it. */
+static void expect_no_answer(int fd)
+{
+    static const char get[] = "GET /help HTTP/1.1\r\nHost: x\r\n\r\n";
+    send_all(fd, get, sizeof get - 1);
+    act_buf answer = {0}, ignored = {0};
+    read_http(fd, &answer, &ignored);
+    ck_assert_msg(strncmp(answer.data, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", answer.data);
+    act_buf_free(&answer);
+    act_buf_free(&ignored);
+}
+
+/* The pid of the peer's scheduler actor at 127.0.0.1:port. */
+static act_pid peer_pid(uint16_t port)
+{
+    act_pid pid;
+    char text[64];
+    snprintf(text, sizeof text, "scheduler(1)@127.0.0.1:%u", port);
+    ck_assert_int_eq(act_pid_parse(text, &pid), 0);
+    return pid;
+}
+
 /* ---- the header forms -------------------------------------------------------------------- */
 
 START_TEST(test_a_mesos_go_peer_gets_202_and_protobuf_in_its_header_form)
@@ -184,10 +207,7 @@ START_TEST(test_a_mesos_go_peer_gets_202_and_protobuf_in_its_header_form)
     ck_assert(tu_counter_wait(&m->registrations, 1, 10));
     ck_assert_int_eq(m->format, WIRE_PROTOBUF);
     ck_assert_str_eq(m->name, "go");
-    act_pid peer;
-    char pid[64];
-    snprintf(pid, sizeof pid, "scheduler(1)@127.0.0.1:%u", peer_port);
-    ck_assert_int_eq(act_pid_parse(pid, &peer), 0);
+    act_pid peer = peer_pid(peer_port);
     act_peer info;
     ck_assert(act_peer_get(&peer, &info));
     ck_assert(!info.libprocess);
@@ -218,7 +238,7 @@ static void libprocess_peer(bool with_from)
     master *m = spawn_master();
     uint16_t peer_port;
     int lfd = listen_on(&peer_port);
-    act_buf body = {0}, headers = {0}, head = {0}, answer = {0}, ignored = {0};
+    act_buf body = {0}, headers = {0}, head = {0};
     registration(WIRE_PROTOBUF, "libmesos", &body);
     act_buf_printf(&headers, "User-Agent: libprocess/scheduler(1)@127.0.0.1:%u\r\n", peer_port);
     if (with_from)
@@ -226,12 +246,7 @@ static void libprocess_peer(bool with_from)
     act_buf_puts(&headers, "Connection: Keep-Alive\r\nHost: \r\n");
     int fd = tu_connect(act_port());
     post(fd, headers.data, &body, true);
-    /* libprocess answers nothing to libprocess: the first answer on this connection must be
-     * the one to the request that follows. */
-    static const char get[] = "GET /help HTTP/1.1\r\nHost: x\r\n\r\n";
-    send_all(fd, get, sizeof get - 1);
-    read_http(fd, &answer, &ignored);
-    ck_assert_msg(strncmp(answer.data, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", answer.data);
+    expect_no_answer(fd);
 
     ck_assert(tu_counter_wait(&m->registrations, 1, 10));
     ck_assert_int_eq(m->format, WIRE_PROTOBUF);
@@ -248,8 +263,6 @@ static void libprocess_peer(bool with_from)
     act_buf_free(&body);
     act_buf_free(&headers);
     act_buf_free(&head);
-    act_buf_free(&answer);
-    act_buf_free(&ignored);
     act_shutdown();
 }
 
@@ -271,23 +284,17 @@ START_TEST(test_our_own_peers_keep_msgpack_and_get_no_answer)
     master *m = spawn_master();
     uint16_t peer_port;
     int lfd = listen_on(&peer_port);
-    act_buf body = {0}, headers = {0}, head = {0}, answer = {0}, ignored = {0};
+    act_buf body = {0}, headers = {0}, head = {0};
     registration(WIRE_MSGPACK, "ours", &body);
     act_buf_printf(&headers, "Libprocess-From: scheduler(1)@127.0.0.1:%u\r\n"
                              "Content-Type: application/x-msgpack\r\n", peer_port);
     int fd = tu_connect(act_port());
     post(fd, headers.data, &body, false);
-    static const char get[] = "GET /help HTTP/1.1\r\nHost: x\r\n\r\n";
-    send_all(fd, get, sizeof get - 1);
-    read_http(fd, &answer, &ignored);
-    ck_assert_msg(strncmp(answer.data, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", answer.data);
+    expect_no_answer(fd);
 
     ck_assert(tu_counter_wait(&m->registrations, 1, 10));
     ck_assert_int_eq(m->format, WIRE_MSGPACK);
-    act_pid peer;
-    char pid[64];
-    snprintf(pid, sizeof pid, "scheduler(1)@127.0.0.1:%u", peer_port);
-    ck_assert_int_eq(act_pid_parse(pid, &peer), 0);
+    act_pid peer = peer_pid(peer_port);
     act_peer info;
     ck_assert(!act_peer_get(&peer, &info));
     expect_registered(lfd, WIRE_MSGPACK, &head);
@@ -299,8 +306,6 @@ START_TEST(test_our_own_peers_keep_msgpack_and_get_no_answer)
     act_buf_free(&body);
     act_buf_free(&headers);
     act_buf_free(&head);
-    act_buf_free(&answer);
-    act_buf_free(&ignored);
     act_shutdown();
 }
 END_TEST
@@ -320,9 +325,7 @@ START_TEST(test_a_peer_set_from_its_saved_form_is_spoken_to_in_it_before_it_spea
     uint16_t peer_port;
     int lfd = listen_on(&peer_port);
     static act_pid peer;
-    char pid[64];
-    snprintf(pid, sizeof pid, "scheduler(1)@127.0.0.1:%u", peer_port);
-    ck_assert_int_eq(act_pid_parse(pid, &peer), 0);
+    peer = peer_pid(peer_port);
     act_peer form = {.libprocess = true};
     act_peer_set(&peer, &form);
     ck_assert_int_eq(wire_peer_format(&peer), WIRE_PROTOBUF);
