@@ -196,6 +196,23 @@ $(foreach b,$(BUILD) $(BUILD)/check,$(patsubst %.c,$(b)/obj/%.o,$(EXAMPLE_SRCS))
 $(patsubst %.c,$(BUILD)/obj/%.o,$(EXAMPLE_SRCS)): REL_CFLAGS += -I$(BUILD)/include
 $(patsubst %.c,$(BUILD)/check/obj/%.o,$(EXAMPLE_SRCS)): CHK_CFLAGS += -I$(BUILD)/include
 
+# ---- Go programs (the mesos-go tests) -----------------------------------------------------
+# Each tests/go/<name>/ is a Go program built against Debian's packaged Go sources (mesos-go,
+# gogo/protobuf) in GOPATH mode, with no network, into build/go/bin/<name>. The Go build cache
+# lives in build/go/cache, so only the first build compiles the dependencies.
+GO_PROGRAMS := $(notdir $(wildcard tests/go/*))
+GO_BINS := $(addprefix $(BUILD)/go/bin/,$(GO_PROGRAMS))
+GO_ENV := GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(abspath $(BUILD)/go/cache) \
+          GOFLAGS= CGO_ENABLED=0
+
+define go_rules
+$(BUILD)/go/bin/$(1): $(wildcard tests/go/$(1)/*.go)
+	@mkdir -p $$(dir $$@)
+	@$(if $(V),,echo "  GO      $$@")
+	$(Q)cd tests/go/$(1) && $(GO_ENV) go build -o $(abspath $(BUILD)/go/bin/$(1)) .
+endef
+$(foreach g,$(GO_PROGRAMS),$(eval $(call go_rules,$(g))))
+
 # ---- check build --------------------------------------------------------------------------
 $(BUILD)/check/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -226,7 +243,8 @@ $(BUILD)/check/bin/tests: $(TEST_OBJS) $(CHK_LIBS)
 
 .PHONY: check check-build
 # The release build too: the SDK, package and docs tests install and run it.
-check-build: deps-quiet all $(BUILD)/check/bin/tests $(addprefix $(BUILD)/check/bin/,$(PROG_NAMES))
+check-build: deps-quiet all $(BUILD)/check/bin/tests $(addprefix $(BUILD)/check/bin/,$(PROG_NAMES)) \
+             $(GO_BINS)
 check: check-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(BUILD)/check/bin/tests

@@ -16,18 +16,20 @@ _Thread_local act_loop *act__current_loop;
 
 /* ---- entries ----------------------------------------------------------------------------- */
 
-act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_id,
-                          const char *name, const void *body, size_t len)
+act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *to_id,
+                              const char *name, const void *body, size_t len, const char *ctype)
 {
     size_t tl = to_id ? strlen(to_id) + 1 : 0;
     size_t nl = name ? strlen(name) + 1 : 0;
-    act_entry *e = act_malloc(sizeof *e + tl + nl + len);
+    size_t cl = ctype ? strlen(ctype) + 1 : 0;
+    act_entry *e = act_malloc(sizeof *e + tl + nl + cl + len);
     atomic_store_explicit(&e->next, NULL, memory_order_relaxed);
     e->kind = kind;
     e->to_ip = 0;
     e->to_port = 0;
     e->anonymous_http = false;
     e->skip_filter = false;
+    e->libprocess = false;
     memset(&e->u, 0, sizeof e->u);
     if (from)
         e->from = *from;
@@ -38,10 +40,18 @@ act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_i
     p += tl;
     e->name = nl ? memcpy(p, name, nl) : NULL;
     p += nl;
+    e->ctype = cl ? memcpy(p, ctype, cl) : NULL;
+    p += cl;
     e->body = (uint8_t *)p;
     if (len) memcpy(p, body, len);
     e->len = len;
     return e;
+}
+
+act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_id,
+                          const char *name, const void *body, size_t len)
+{
+    return act__msg_entry_new(kind, from, to_id, name, body, len, NULL);
 }
 
 void act__entry_free(act_entry *e)
@@ -452,14 +462,23 @@ static act_pid sender_pid(act_actor *from)
 int act_send(act_actor *from, const act_pid *to, const char *name, const void *body,
              size_t len)
 {
+    return act_send_as(from, to, name, body, len, NULL);
+}
+
+int act_send_as(act_actor *from, const act_pid *to, const char *name, const void *body,
+                size_t len, const char *content_type)
+{
     if (!msg_name_valid(name) || !act_name_valid(to->id)) return -EINVAL;
+    char ctype[ACT_CONTENT_TYPE_MAX];
+    act__content_type(content_type, ctype, sizeof ctype);
+    const char *type = ctype[0] ? ctype : NULL;
     act_pid fp = sender_pid(from);
     if (from) atomic_fetch_add_explicit(&from->stat_out, 1, memory_order_relaxed);
     if (act__is_local(to->ip, to->port)) {
-        act__deliver(act__entry_new(E_MSG, &fp, to->id, name, body, len));
+        act__deliver(act__msg_entry_new(E_MSG, &fp, to->id, name, body, len, type));
         return 0;
     }
-    act_entry *e = act__entry_new(E_REMOTE_SEND, &fp, to->id, name, body, len);
+    act_entry *e = act__msg_entry_new(E_REMOTE_SEND, &fp, to->id, name, body, len, type);
     e->to_ip = to->ip;
     e->to_port = to->port;
     if (act__current_loop == &act__rt->loops[0])
@@ -562,7 +581,9 @@ static void run_message(act_actor *a, act_entry *e)
     if (!fn) {
         act__count_drop("no handler for this message name", a->name, e->name);
     } else {
-        act_msg m = {e->from, e->name, e->body, e->len, e->u.post.obj, &taken};
+        act_msg m = {.from = e->from, .name = e->name, .body = e->body, .len = e->len,
+                     .obj = e->u.post.obj, .obj_taken = &taken, .content_type = e->ctype,
+                     .libprocess = e->libprocess};
         atomic_fetch_add_explicit(&a->stat_in, 1, memory_order_relaxed);
         fn(a, &m);
     }

@@ -383,6 +383,9 @@ typedef struct act_msg {
     void *obj;           /* act_post's object (NULL for act_send); the runtime frees it after
                             the handler unless the handler sets *obj_taken */
     bool *obj_taken;
+    const char *content_type; /* the body's media type when not the default ("application/
+                            x-protobuf", from act_send_as or the Content-Type header); else NULL */
+    bool libprocess;     /* the sender named itself with User-Agent: libprocess/<pid> */
 } act_msg;
 
 typedef void (*act_msg_fn)(act_actor *self, const act_msg *msg);
@@ -430,6 +433,36 @@ void act_exit(act_actor *self);
  * thread when from is NULL; otherwise call it from `from`'s own loop. */
 int act_send(act_actor *from, const act_pid *to, const char *name, const void *body,
              size_t len);
+/* The media type of message bodies unless a sender says otherwise, and the longest one kept. */
+#define ACT_CONTENT_TYPE_DEFAULT "application/x-msgpack"
+#define ACT_CONTENT_TYPE_MAX 64
+
+/* act_send with the body's media type: NULL or ACT_CONTENT_TYPE_DEFAULT is the default; any
+ * other is sent as the Content-Type and reaches the handler in act_msg.content_type. */
+int act_send_as(act_actor *from, const act_pid *to, const char *name, const void *body,
+                size_t len, const char *content_type);
+
+/* A peer process that is not one of ours: one whose messages carried a body type other than
+ * the default, or came from libprocess itself (User-Agent: libprocess/<pid>). The runtime
+ * records such a peer by its address (ip:port) when its first message arrives and sends it
+ * everything afterwards in the header form it used: libprocess peers get User-Agent and
+ * Libprocess-From (as libprocess writes them), others Libprocess-From, both with
+ * Connection: Keep-Alive, and those that did not name themselves libprocess get 202 Accepted
+ * for each message, as libprocess answers them. At most 65536 are kept; past that the one
+ * heard from least recently is forgotten. */
+typedef struct act_peer {
+    bool libprocess;                        /* it sent User-Agent: libprocess/<pid> */
+    char content_type[ACT_CONTENT_TYPE_MAX]; /* its bodies' media type; "" if it named none */
+} act_peer;
+
+/* True, with *out filled, if the process at pid's address is such a peer. Safe from any
+ * thread; one atomic load when the process has met none. */
+bool act_peer_get(const act_pid *pid, act_peer *out);
+/* Records the process at pid's address as such a peer, as if a message in that form had just
+ * come from it: for a process we must speak to first, whose form we saved (an executor that
+ * outlived a restart of its slave). Safe from any thread. */
+void act_peer_set(const act_pid *pid, const act_peer *peer);
+
 /* Like act_send, but hands a pointer to a local actor without encoding: the handler sees it
  * in msg->obj. free_obj(obj) runs after delivery, or when the message is dropped. Returns
  * -EXDEV (after freeing obj) if `to` is not in this process. */

@@ -39,6 +39,8 @@ struct act_entry {
     uint16_t to_port;
     bool anonymous_http; /* E_MSG from a plain HTTP POST */
     bool skip_filter;    /* a held message being released */
+    bool libprocess;     /* E_MSG: the sender is libprocess (act_msg.libprocess) */
+    char *ctype;         /* E_MSG, E_REMOTE_SEND: the body's media type; NULL = the default */
     char *to_id;         /* points into payload (or NULL) */
     char *name;          /* points into payload (E_MSG) */
     uint8_t *body;       /* points into payload */
@@ -58,6 +60,9 @@ struct act_entry {
 /* Allocates an entry with room for to_id, name and body copied into its payload. */
 act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_id,
                           const char *name, const void *body, size_t len);
+/* The same for a message whose body has media type ctype (NULL = the default), copied too. */
+act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *to_id,
+                              const char *name, const void *body, size_t len, const char *ctype);
 /* Releases an entry that will not be delivered: posted objects are freed, dispatches run
  * fn(NULL, arg), HTTP requests are answered 404. */
 void act__entry_drop(act_entry *e);
@@ -232,6 +237,17 @@ void act__transport_start(struct ev_loop *ev);
 void act__transport_shutdown(void);
 void act__transport_handle(act_entry *e); /* E_REMOTE_SEND / E_REMOTE_LINK / E_HTTP_REPLY */
 void act__transport_flush(void);       /* write buffered output (prepare watcher) */
+
+/* ---- peers that are not ours (peer.c) ---------------------------------------------------- */
+/* The media type of a Content-Type header value, without parameters, into out (n bytes):
+ * "" for none, for ACT_CONTENT_TYPE_DEFAULT and for what does not fit. */
+void act__content_type(const char *value, char *out, size_t n);
+/* Records (or refreshes) the peer at ip:port that sent a message as libprocess or with a body
+ * type other than the default. */
+void act__peer_heard(uint32_t ip, uint16_t port, bool libprocess, const char *content_type);
+/* True, with *out filled, if the peer at ip:port was recorded. */
+bool act__peer_at(uint32_t ip, uint16_t port, act_peer *out);
+void act__peers_reset(void);
 
 /* ---- HTTP (http.c) ----------------------------------------------------------------------- */
 struct conn;

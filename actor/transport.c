@@ -575,20 +575,38 @@ static const char *header(conn *c, const char *name)
     return NULL;
 }
 
-static bool is_message(conn *c, act_pid *from)
+/* A POST with Libprocess-From, or from libprocess itself (User-Agent: libprocess/<pid>, which
+ * older versions send alone), is a message. */
+static bool is_message(conn *c, act_pid *from, bool *libprocess)
 {
     if (c->parser.method != HTTP_POST) return false;
+    const char *ua = header(c, "User-Agent");
+    *libprocess = ua && strncmp(ua, "libprocess/", 11) == 0;
     const char *f = header(c, "Libprocess-From");
     if (!f) {
-        const char *ua = header(c, "User-Agent"); /* older libprocess: "libprocess/<pid>" */
-        if (!ua || strncmp(ua, "libprocess/", 11) != 0) return false;
+        if (!*libprocess) return false;
         f = ua + 11;
     }
     if (act_pid_parse(f, from) != 0) memset(from, 0, sizeof *from);
     return true;
 }
 
-static void deliver_message(conn *c, const act_pid *from)
+static void queue_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
+                        bool close, bool stream);
+
+/* Answers a message from a peer that is not libprocess itself, as libprocess answers them (it
+ * answers libprocess nothing), in order with any other answers on the connection. */
+static void answer_message(conn *c, int status)
+{
+    char head[96];
+    int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n", status,
+                     act__http_reason(status));
+    queue_reply(c->id, c->next_seq++, head, (size_t)n, !http_should_keep_alive(&c->parser),
+                false);
+}
+
+/* Hands a message to its actor; false if its path or sender is malformed (then dropped). */
+static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const char *ctype)
 {
     /* URL: /<actor>/<name>[?...] */
     char *url = c->url.data ? c->url.data : "";
@@ -596,15 +614,32 @@ static void deliver_message(conn *c, const act_pid *from)
     char *slash = url[0] == '/' ? strchr(url + 1, '/') : NULL;
     if (!slash || act_pid_is_none(from)) {
         act__count_drop(slash ? "invalid Libprocess-From" : "malformed message path", url, "");
-        return;
+        return false;
     }
     *slash = '\0';
     const char *to = url + 1, *name = slash + 1;
     if (!act_name_valid(to) || !*name || strchr(name, '/')) {
         act__count_drop("malformed message path", to, name);
-        return;
+        return false;
     }
-    act__deliver(act__entry_new(E_MSG, from, to, name, c->body.data, c->body.len));
+    act_entry *e = act__msg_entry_new(E_MSG, from, to, name, c->body.data, c->body.len,
+                                      ctype[0] ? ctype : NULL);
+    e->libprocess = libprocess;
+    act__deliver(e);
+    return true;
+}
+
+/* A message from a peer that is not ours (libprocess, or another body type) first records the
+ * peer (peer.c), so whatever its actor answers goes out in the peer's form, and unless it is
+ * libprocess itself gets 202 Accepted (400 if malformed). */
+static void handle_message(conn *c, const act_pid *from, bool libprocess)
+{
+    char ctype[ACT_CONTENT_TYPE_MAX];
+    act__content_type(header(c, "Content-Type"), ctype, sizeof ctype);
+    bool foreign = libprocess || ctype[0];
+    if (foreign && !act_pid_is_none(from)) act__peer_heard(from->ip, from->port, libprocess, ctype);
+    bool delivered = deliver_message(c, from, libprocess, ctype);
+    if (foreign && !libprocess) answer_message(c, delivered ? 202 : 400);
 }
 
 static act_http_req *build_request(conn *c)
@@ -637,8 +672,9 @@ static act_http_req *build_request(conn *c)
 static void handle_parsed_request(conn *c)
 {
     act_pid from;
-    if (is_message(c, &from)) {
-        deliver_message(c, &from);
+    bool libprocess;
+    if (is_message(c, &from, &libprocess)) {
+        handle_message(c, &from, libprocess);
         return;
     }
     act_http_req *req = build_request(c);
@@ -722,23 +758,44 @@ int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, 
 
 /* ---- sending messages -------------------------------------------------------------------- */
 
+/* The head of a message to a peer that is not ours (peer.c): the User-Agent libprocess sends,
+ * if the peer sent it, Libprocess-From, and the Connection and Host such peers expect. */
+static int foreign_head(char *p, size_t n, const act_entry *e, const char *from,
+                        const act_peer *peer, const char *ctype)
+{
+    char ip[16];
+    act_ip_format(e->to_ip, ip, sizeof ip);
+    return snprintf(p, n,
+                    "POST /%s/%s HTTP/1.1\r\n%s%s%sLibprocess-From: %s\r\n"
+                    "Connection: Keep-Alive\r\nHost: %s:%u\r\nContent-Type: %s\r\n"
+                    "Content-Length: %zu\r\n\r\n",
+                    e->to_id, e->name, peer->libprocess ? "User-Agent: libprocess/" : "",
+                    peer->libprocess ? from : "", peer->libprocess ? "\r\n" : "", from, ip,
+                    e->to_port, ctype, e->len);
+}
+
 static void queue_message(conn *c, const act_entry *e)
 {
     char from[ACT_PID_STRLEN];
     act_pid_format(&e->from, from, sizeof from);
-    size_t max_head = 160 + strlen(e->to_id) + strlen(e->name) + strlen(from);
+    const char *ctype = e->ctype ? e->ctype : ACT_CONTENT_TYPE_DEFAULT;
+    size_t max_head = 256 + strlen(e->to_id) + strlen(e->name) + 2 * strlen(from) +
+                      strlen(ctype);
     char *p = out_reserve(c, max_head + e->len);
+    act_peer peer;
     int n;
-    if (from[0])
+    if (from[0] && act__peer_at(e->to_ip, e->to_port, &peer))
+        n = foreign_head(p, max_head, e, from, &peer, ctype);
+    else if (from[0])
         n = snprintf(p, max_head,
                      "POST /%s/%s HTTP/1.1\r\nLibprocess-From: %s\r\n"
-                     "Content-Type: application/x-msgpack\r\nContent-Length: %zu\r\n\r\n",
-                     e->to_id, e->name, from, e->len);
+                     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                     e->to_id, e->name, from, ctype, e->len);
     else
         n = snprintf(p, max_head,
                      "POST /%s/%s HTTP/1.1\r\n"
-                     "Content-Type: application/x-msgpack\r\nContent-Length: %zu\r\n\r\n",
-                     e->to_id, e->name, e->len);
+                     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                     e->to_id, e->name, ctype, e->len);
     memcpy(p + n, e->body, e->len);
     out_commit(c, (size_t)n + e->len);
     schedule_flush(c);
@@ -852,6 +909,7 @@ void act__transport_shutdown(void)
     free(T->by_addr);
     free(T);
     T = NULL;
+    act__peers_reset();
 }
 
 #ifdef ACT_FUZZING

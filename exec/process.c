@@ -316,7 +316,7 @@ static void on_message(act_actor *self, const act_msg *msg)
     if (!h || !running(d) || !guard_passes(d, h, msg)) return;
     wire_msg *m = NULL;
     char err[256];
-    int rc = wire_decode(h->desc, msg->body, msg->len, &m, err, sizeof err);
+    int rc = wire_decode_body(msg, h->desc, &m, err, sizeof err);
     if (rc != 0) {
         char from[ACT_PID_STRLEN];
         LOG_WARNING("Executor %s of framework %s: dropping malformed %s from %s: %s", eid(d),

@@ -146,15 +146,18 @@ static void status_fill(wire_task_status *st, const char *task_id, const char *s
     }
 }
 
-/* Sends an update made by the master; with_uuid makes it one the scheduler acknowledges. */
+/* Sends an update made by the master; a uuid makes it one the scheduler acknowledges; reason
+ * is a wire_status_reason, or -1 for none. */
 static void send_update(master *m, const act_pid *to, const char *framework_id,
                         const char *slave_id, const char *task_id, wire_task_state state,
-                        const char *message, const wire_uuid *uuid)
+                        const char *message, const wire_uuid *uuid, int reason)
 {
     wire_slave_id sid = {0}, sid2 = {(char *)slave_id};
     wire_status_update_message u = {0};
     u.update.framework_id.value = (char *)framework_id;
     status_fill(&u.update.status, task_id, slave_id, state, message, &sid);
+    u.update.status.has_reason = reason >= 0;
+    u.update.status.reason = reason >= 0 ? (wire_status_reason)reason : 0;
     if (slave_id && *slave_id) u.update.slave_id = &sid2;
     u.update.timestamp = u.update.status.timestamp;
     u.update.uuid.data = uuid ? (uint8_t *)uuid->bytes : NULL;
@@ -171,7 +174,7 @@ void m_send_status(master *m, const act_pid *to, const char *framework_id, const
     wire_uuid uuid;
     if (with_uuid) wire_uuid_random(&uuid);
     send_update(m, to, framework_id, slave_id, task_id, state, message,
-                with_uuid ? &uuid : NULL);
+                with_uuid ? &uuid : NULL, -1);
 }
 
 /* Appends a status to the task's record and moves its state. */
@@ -198,7 +201,7 @@ void m_task_fail(master *m, m_task *t, wire_task_state state, const char *messag
     m_framework *f = m_framework_find(m, t->framework_id);
     if (f && f->connected)
         send_update(m, &f->pid, t->framework_id, t->slave_id, t->t->task_id.value, state,
-                    message, &t->terminal_uuid);
+                    message, &t->terminal_uuid, -1);
 }
 
 static void apply_update(m_task *t, const wire_status_update *u)
@@ -321,10 +324,12 @@ static void on_kill(master *m, const act_msg *msg, void *decoded)
     if (s && s->connected) m_send(m, &s->pid, WIRE_DESC(kill_task_message), k);
 }
 
+/* Reconciliation answers carry no UUID (nothing to acknowledge) and, as in Mesos,
+ * REASON_RECONCILIATION. */
 static void answer_latest(master *m, m_framework *f, const m_task *t)
 {
     send_update(m, &f->pid, f->id, t->slave_id, t->t->task_id.value, t->t->state,
-                "Reconciliation: latest task state", NULL);
+                "Reconciliation: latest task state", NULL, WIRE_REASON_RECONCILIATION);
 }
 
 static void on_reconcile(master *m, const act_msg *msg, void *decoded)
@@ -345,7 +350,8 @@ static void on_reconcile(master *m, const act_msg *msg, void *decoded)
             answer_latest(m, f, t);
         else
             send_update(m, &f->pid, f->id, NULL, id, WIRE_TASK_LOST,
-                        "Reconciliation: task is unknown to the master", NULL);
+                        "Reconciliation: task is unknown to the master", NULL,
+                        WIRE_REASON_RECONCILIATION);
     }
 }
 

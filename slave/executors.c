@@ -697,13 +697,19 @@ static void on_shutdown_framework(act_actor *self, const act_msg *msg)
         shutdown_executor(s, e);
 }
 
+/* From the master, or straight from the framework's scheduler: Mesos' drivers (libmesos,
+ * mesos-go) send to a slave they know from an offer directly. */
 static void on_framework_to_executor(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
-    if (!s_from_master(s, msg)) return;
     wire_msg *m = wire_decode_msg(msg, WIRE_DESC(framework_to_executor_message));
     if (!m) return;
     wire_framework_to_executor_message *fm = m->root;
+    s_framework *f = s_framework_find(s, fm->framework_id.value);
+    if (!(f && act_pid_equal(&msg->from, &f->pid)) && !s_from_master(s, msg)) {
+        wire_msg_free(m);
+        return;
+    }
     s_executor *e = s_executor_find(s, fm->framework_id.value, fm->executor_id.value);
     if (e && e->state == EXEC_RUNNING)
         s_send(s, &e->pid, WIRE_DESC(framework_to_executor_message), fm);

@@ -74,6 +74,9 @@ void s_checkpoint_task(slave *s, s_executor *e, const s_task *t)
     log_ckpt_error(ckpt_write(path, WIRE_DESC(task_info), t->info, err, sizeof err), err);
 }
 
+/* An executor that speaks Mesos' own wire (a mesos-go or libmesos executor) also leaves how it
+ * speaks in pids/libprocess.peer ("libprocess" and/or its content type), so that after a
+ * restart the slave asks it to reconnect in a form it reads. */
 void s_checkpoint_executor_pid(slave *s, s_executor *e)
 {
     if (!s->cfg.checkpoint || !e->framework->info->checkpoint) return;
@@ -83,6 +86,23 @@ void s_checkpoint_executor_pid(slave *s, s_executor *e)
     snprintf(path, sizeof path, "%s/pids/libprocess.pid", dir);
     log_ckpt_error(ckpt_write_text(path, act_pid_format(&e->pid, pid, sizeof pid), err,
                                    sizeof err), err);
+    act_peer peer;
+    if (!act_peer_get(&e->pid, &peer)) return;
+    char text[ACT_CONTENT_TYPE_MAX + 16];
+    snprintf(text, sizeof text, "%s%s", peer.libprocess ? "libprocess " : "", peer.content_type);
+    snprintf(path, sizeof path, "%s/pids/libprocess.peer", dir);
+    log_ckpt_error(ckpt_write_text(path, text, err, sizeof err), err);
+}
+
+static void recover_peer(const char *path, const act_pid *pid)
+{
+    char text[ACT_CONTENT_TYPE_MAX + 16];
+    if (ckpt_read_text(path, text, sizeof text) < 0) return;
+    text[strcspn(text, "\r\n")] = '\0';
+    act_peer peer = {.libprocess = strncmp(text, "libprocess", 10) == 0};
+    const char *type = peer.libprocess ? text + 10 + (text[10] == ' ') : text;
+    snprintf(peer.content_type, sizeof peer.content_type, "%.*s", ACT_CONTENT_TYPE_MAX - 1, type);
+    act_peer_set(pid, &peer);
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
@@ -188,7 +208,10 @@ static void recover_run(void *ctx, const char *container_id)
     if (ckpt_read_text(path, directory, sizeof directory) >= 0)
         w->e->directory = act_strdup(directory);
     snprintf(path, sizeof path, "%s/pids/libprocess.pid", dir);
-    if (ckpt_read_text(path, text, sizeof text) >= 0) act_pid_parse(text, &w->e->pid);
+    if (ckpt_read_text(path, text, sizeof text) >= 0 && act_pid_parse(text, &w->e->pid) == 0) {
+        snprintf(path, sizeof path, "%s/pids/libprocess.peer", dir);
+        recover_peer(path, &w->e->pid);
+    }
     snprintf(path, sizeof path, "%s/tasks", dir);
     each_dir(path, recover_task, w);
 }

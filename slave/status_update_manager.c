@@ -192,11 +192,7 @@ static void forward_head(sum_state *st, stream *s, double interval)
     act_pid_format(&s->slave, pid, sizeof pid);
     m.has_pid = pid[0] != '\0';
     m.pid = pid;
-    act_buf b = {0};
-    if (wire_encode(WIRE_DESC(status_update_message), &m, &b) == 0)
-        act_send(st->self, &st->master, wire_type_name(WIRE_DESC(status_update_message)),
-                 b.data, b.len);
-    act_buf_free(&b);
+    wire_send(st->self, &st->master, WIRE_DESC(status_update_message), &m);
     LOG_INFO("Forwarding status update %s (UUID: %s) for task %s of framework %s to %s",
              wire_task_state_name(u->status.state), uuid_text(&s->head->uuid, id), s->task_id,
              s->framework_id, act_pid_format(&st->master, master, sizeof master));
@@ -230,12 +226,7 @@ static void ack_executor(sum_state *st, const act_pid *executor, const wire_stat
     a.framework_id = u->framework_id;
     a.task_id = u->status.task_id;
     a.uuid = u->uuid;
-    act_buf b = {0};
-    if (wire_encode(WIRE_DESC(status_update_acknowledgement_message), &a, &b) == 0)
-        act_send(st->self, executor,
-                 wire_type_name(WIRE_DESC(status_update_acknowledgement_message)), b.data,
-                 b.len);
-    act_buf_free(&b);
+    wire_send(st->self, executor, WIRE_DESC(status_update_acknowledgement_message), &a);
 }
 
 /* ---- checkpoint records ------------------------------------------------------------------ */

@@ -11,6 +11,7 @@ PACKAGES=(
   clang libclang-rt-14-dev llvm
   curl procps iproute2 tar gzip unzip zip
   debhelper dpkg-dev help2man
+  golang-go golang-github-mesos-mesos-go-dev
 )
 
 missing=()

@@ -70,10 +70,26 @@ static bool grow(wire_msg *m, size_t n)
     return true;
 }
 
+/* A block of its own for one large allocation (an array of a repeated field), so the room left
+ * in the current chunk stays in use. */
+static void *alloc_alone(wire_msg *m, size_t n)
+{
+    struct wire_chunk *c = chunk_new(m, CHUNK_HDR + n);
+    if (!c) return NULL;
+    m->chunks_ = c;
+    m->total_ += CHUNK_HDR + n;
+    void *p = (uint8_t *)c + CHUNK_HDR;
+    memset(p, 0, n);
+    return p;
+}
+
 void *wire__arena_alloc(wire_msg *m, size_t n)
 {
     n = round_up(n ? n : 1);
-    if ((size_t)(m->end_ - m->cur_) < n && !grow(m, n)) return NULL;
+    if ((size_t)(m->end_ - m->cur_) < n) {
+        if (n > m->next_ / 2) return alloc_alone(m, n);
+        if (!grow(m, n)) return NULL;
+    }
     void *p = m->cur_;
     m->cur_ += n;
     memset(p, 0, n);
@@ -125,4 +141,26 @@ void wire_msg_free(wire_msg *m)
 size_t wire_msg_arena_bytes(const wire_msg *m)
 {
     return m->total_;
+}
+
+wire_msg *wire__decode_begin(const wire_desc *desc, size_t len, char *err, size_t errlen)
+{
+    if (len > (SIZE_MAX - WIRE_ARENA_SLACK) / WIRE_EXPANSION) {
+        wire__fail(err, errlen, WIRE_ELIMIT, "%s: message too large", wire__short_name(desc));
+        return NULL;
+    }
+    wire_msg *m = wire__msg_new(desc, 2 * len + 256, len * WIRE_EXPANSION + WIRE_ARENA_SLACK);
+    ACT_CHECK(m != NULL);
+    return m;
+}
+
+int wire__decode_end(wire_msg *m, int rc, wire_msg **out)
+{
+    if (rc) {
+        wire_msg_free(m);
+        return rc;
+    }
+    m->limit_ = 0; /* the caller may add to the message freely */
+    *out = m;
+    return 0;
 }

@@ -32,19 +32,12 @@ typedef struct item {
     const uint8_t *data; /* T_STR / T_BIN / T_EXT payload */
 } item;
 
-/* Where the decoder is, for error messages: the field being read at each nesting level. */
-typedef struct frame {
-    const wire_field *f;
-    size_t index;
-    bool indexed;
-} frame;
-
 typedef struct dec {
     const uint8_t *p, *end;
     wire_msg *m;
     const wire_desc *root;
     int depth;
-    frame path[WIRE_MAX_DEPTH + 1];
+    wire__frame path[WIRE_MAX_DEPTH + 1];
     char *err;
     size_t errlen;
 } dec;
@@ -58,22 +51,10 @@ static size_t remaining(const dec *d)
 static int fail(dec *d, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(dec *d, int code, const char *fmt, ...)
 {
-    if (!d->err || !d->errlen) return code;
-    act_buf b = {0};
-    act_buf_puts(&b, wire__short_name(d->root));
-    for (int k = 0; k <= d->depth && k <= WIRE_MAX_DEPTH; k++) {
-        const frame *fr = &d->path[k];
-        if (!fr->f) break;
-        act_buf_printf(&b, ".%s", fr->f->name);
-        if (fr->indexed) act_buf_printf(&b, "[%zu]", fr->index);
-    }
-    act_buf_puts(&b, ": ");
     va_list ap;
     va_start(ap, fmt);
-    act_buf_vprintf(&b, fmt, ap);
+    wire__path_fail(d->err, d->errlen, d->root, d->path, d->depth, code, fmt, ap);
     va_end(ap);
-    snprintf(d->err, d->errlen, "%s", b.data);
-    act_buf_free(&b);
     return code;
 }
 
@@ -385,7 +366,7 @@ static int dec_repeated(dec *d, const wire_field *f, void *obj)
     size_t n = (size_t)it.u, sz = wire__value_size(f);
     uint8_t *items = n ? arena(d, n * sz) : NULL;
     if (n && !items) return limit_exceeded(d);
-    frame *fr = &d->path[d->depth];
+    wire__frame *fr = &d->path[d->depth];
     fr->indexed = true;
     for (size_t k = 0; k < n; k++) {
         fr->index = k;
@@ -454,7 +435,7 @@ static int check_required(dec *d, const wire_desc *desc, uint64_t seen)
 /* Reads the n key/value pairs of a map whose header `hdr` was read. */
 static int dec_fields(dec *d, const wire_desc *desc, void *obj, uint64_t n)
 {
-    frame *fr = &d->path[d->depth];
+    wire__frame *fr = &d->path[d->depth];
     uint64_t seen = 0;
     uint16_t next = 0;
     for (uint64_t k = 0; k < n; k++) {
@@ -467,7 +448,7 @@ static int dec_fields(dec *d, const wire_desc *desc, void *obj, uint64_t n)
             if ((rc = skip_value(d))) return rc;
             continue;
         }
-        *fr = (frame){.f = f};
+        *fr = (wire__frame){.f = f};
         if (remaining(d) && *d->p == 0xc0) { /* nil: absent */
             d->p++;
             continue;
@@ -486,7 +467,7 @@ static int dec_msg(dec *d, const wire_desc *desc, void *obj, const item *hdr)
     if (d->depth + 1 > WIRE_MAX_DEPTH)
         return fail(d, WIRE_EDEPTH, "nested deeper than %d", WIRE_MAX_DEPTH);
     d->depth++;
-    d->path[d->depth] = (frame){0};
+    d->path[d->depth] = (wire__frame){0};
     wire__init(desc, obj, false);
     int rc = dec_fields(d, desc, obj, hdr->u);
     d->depth--;
@@ -497,11 +478,8 @@ int wire_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **
                 size_t errlen)
 {
     *out = NULL;
-    if (len > (SIZE_MAX - WIRE_ARENA_SLACK) / WIRE_EXPANSION)
-        return wire__fail(err, errlen, WIRE_ELIMIT, "%s: message too large",
-                          wire__short_name(desc));
-    wire_msg *m = wire__msg_new(desc, 2 * len + 256, len * WIRE_EXPANSION + WIRE_ARENA_SLACK);
-    ACT_CHECK(m != NULL);
+    wire_msg *m = wire__decode_begin(desc, len, err, errlen);
+    if (!m) return WIRE_ELIMIT;
     const uint8_t *bytes = data ? data : (const uint8_t *)"";
     dec d = {.p = bytes,
              .end = bytes + len,
@@ -515,13 +493,7 @@ int wire_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **
     if (rc == 0 && it.type != T_MAP) rc = fail(&d, WIRE_ETYPE, "expected map");
     if (rc == 0) rc = dec_msg(&d, desc, m->root, &it);
     if (rc == 0 && d.p != d.end) rc = fail(&d, WIRE_ETRAILING, "%zu trailing bytes", remaining(&d));
-    if (rc) {
-        wire_msg_free(m);
-        return rc;
-    }
-    m->limit_ = 0; /* the caller may add to the message freely */
-    *out = m;
-    return 0;
+    return wire__decode_end(m, rc, out);
 }
 
 int wire_decode_by_name(const char *name, const void *data, size_t len, wire_msg **out, char *err,

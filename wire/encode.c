@@ -6,22 +6,15 @@
  */
 #include "wire/wire_int.h"
 
-/* Makes room for n more bytes and returns where they go; the caller advances b->len. */
-static inline uint8_t *room(act_buf *b, size_t n)
-{
-    if (b->len + n + 1 > b->cap) act_buf_reserve(b, n);
-    return (uint8_t *)b->data + b->len;
-}
-
 static inline void put1(act_buf *b, uint8_t c)
 {
-    *room(b, 1) = c;
+    *wire__buf_room(b, 1) = c;
     b->len += 1;
 }
 
 static inline void put_be(act_buf *b, uint8_t tag, uint64_t v, int bytes)
 {
-    uint8_t *p = room(b, 1 + (size_t)bytes);
+    uint8_t *p = wire__buf_room(b, 1 + (size_t)bytes);
     p[0] = tag;
     for (int i = 0; i < bytes; i++) p[1 + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
     b->len += 1 + (size_t)bytes;
@@ -76,7 +69,7 @@ static void put_raw(act_buf *b, bool bin, const void *data, size_t n)
     else
         put_be(b, bin ? 0xc6 : 0xdb, n, 4);
     if (n) {
-        memcpy(room(b, n), data, n);
+        memcpy(wire__buf_room(b, n), data, n);
         b->len += n;
     }
 }
@@ -154,12 +147,16 @@ static int enc_msg(act_buf *b, const wire_desc *d, const void *obj, int depth)
     return 0;
 }
 
-int wire_encode(const wire_desc *desc, const void *obj, act_buf *out)
+int wire__encode_end(act_buf *out, size_t start, int rc)
 {
-    size_t start = out->len;
-    int rc = enc_msg(out, desc, obj, 0);
     if (rc) out->len = start;
     act_buf_reserve(out, 0);
     out->data[out->len] = '\0';
     return rc;
+}
+
+int wire_encode(const wire_desc *desc, const void *obj, act_buf *out)
+{
+    size_t start = out->len;
+    return wire__encode_end(out, start, enc_msg(out, desc, obj, 0));
 }

@@ -44,8 +44,8 @@
 #define WIRE_DEF_UINT64(v) {.u = (v)}
 #define WIRE_DEF_DOUBLE(v) {.d = (v)}
 
-#define WIRE_FB(m, f, k, l)                                                                  \
-    .name = #f, .name_len = sizeof(#f) - 1, .kind = (k), .label = (l),                       \
+#define WIRE_FB(m, f, n, k, l)                                                               \
+    .name = #f, .name_len = sizeof(#f) - 1, .number = (n), .kind = (k), .label = (l),        \
     .offset = offsetof(wire_##m, f)
 
 #define WIRE_MSG(m, full) static const wire_field fields_##m[] = {
@@ -55,23 +55,26 @@
     ;                                                                                        \
     _Static_assert(sizeof(fields_##m) / sizeof(fields_##m[0]) - 1 <= WIRE_MAX_FIELDS,        \
                    #m " has too many fields");
-#define WIRE_REQ(m, K, f) {WIRE_FB(m, f, WIRE_K_##K, WIRE_L_REQ)},
-#define WIRE_OPT(m, K, f, d)                                                                 \
-    {WIRE_FB(m, f, WIRE_K_##K, WIRE_L_OPT), .aux_offset = offsetof(wire_##m, has_##f),       \
+#define WIRE_REQ(m, K, f, n) {WIRE_FB(m, f, n, WIRE_K_##K, WIRE_L_REQ)},
+#define WIRE_OPT(m, K, f, n, d)                                                              \
+    {WIRE_FB(m, f, n, WIRE_K_##K, WIRE_L_OPT), .aux_offset = offsetof(wire_##m, has_##f),    \
      .def = WIRE_DEF_##K(d)},
-#define WIRE_REP(m, K, f)                                                                    \
-    {WIRE_FB(m, f, WIRE_K_##K, WIRE_L_REP), .aux_offset = offsetof(wire_##m, f##_count)},
-#define WIRE_REQ_E(m, e, f) {WIRE_FB(m, f, WIRE_K_ENUM, WIRE_L_REQ), .en = &wire_enum_##e},
-#define WIRE_OPT_E(m, e, f, d)                                                               \
-    {WIRE_FB(m, f, WIRE_K_ENUM, WIRE_L_OPT), .aux_offset = offsetof(wire_##m, has_##f),      \
+#define WIRE_REP(m, K, f, n)                                                                 \
+    {WIRE_FB(m, f, n, WIRE_K_##K, WIRE_L_REP), .aux_offset = offsetof(wire_##m, f##_count)},
+#define WIRE_REQ_E(m, e, f, n)                                                               \
+    {WIRE_FB(m, f, n, WIRE_K_ENUM, WIRE_L_REQ), .en = &wire_enum_##e},
+#define WIRE_OPT_E(m, e, f, n, d)                                                            \
+    {WIRE_FB(m, f, n, WIRE_K_ENUM, WIRE_L_OPT), .aux_offset = offsetof(wire_##m, has_##f),   \
      .en = &wire_enum_##e, .def = {.enumv = (d)}},
-#define WIRE_REP_E(m, e, f)                                                                  \
-    {WIRE_FB(m, f, WIRE_K_ENUM, WIRE_L_REP), .aux_offset = offsetof(wire_##m, f##_count),    \
+#define WIRE_REP_E(m, e, f, n)                                                               \
+    {WIRE_FB(m, f, n, WIRE_K_ENUM, WIRE_L_REP), .aux_offset = offsetof(wire_##m, f##_count), \
      .en = &wire_enum_##e},
-#define WIRE_REQ_M(m, s, f) {WIRE_FB(m, f, WIRE_K_MSG, WIRE_L_REQ), .sub = &wire_desc_##s},
-#define WIRE_OPT_M(m, s, f) {WIRE_FB(m, f, WIRE_K_MSG, WIRE_L_OPT), .sub = &wire_desc_##s},
-#define WIRE_REP_M(m, s, f)                                                                  \
-    {WIRE_FB(m, f, WIRE_K_MSG, WIRE_L_REP), .aux_offset = offsetof(wire_##m, f##_count),     \
+#define WIRE_REQ_M(m, s, f, n)                                                               \
+    {WIRE_FB(m, f, n, WIRE_K_MSG, WIRE_L_REQ), .sub = &wire_desc_##s},
+#define WIRE_OPT_M(m, s, f, n)                                                               \
+    {WIRE_FB(m, f, n, WIRE_K_MSG, WIRE_L_OPT), .sub = &wire_desc_##s},
+#define WIRE_REP_M(m, s, f, n)                                                               \
+    {WIRE_FB(m, f, n, WIRE_K_MSG, WIRE_L_REP), .aux_offset = offsetof(wire_##m, f##_count),  \
      .sub = &wire_desc_##s},
 #include "wire/schema.def"
 
@@ -266,5 +269,23 @@ int wire__fail(char *err, size_t errlen, int code, const char *fmt, ...)
         vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
     }
+    return code;
+}
+
+int wire__path_fail(char *err, size_t errlen, const wire_desc *root, const wire__frame *path,
+                    int depth, int code, const char *fmt, va_list ap)
+{
+    if (!err || !errlen) return code;
+    act_buf b = {0};
+    act_buf_puts(&b, wire__short_name(root));
+    for (int k = 0; k <= depth && k <= WIRE_MAX_DEPTH; k++) {
+        if (!path[k].f) break;
+        act_buf_printf(&b, ".%s", path[k].f->name);
+        if (path[k].indexed) act_buf_printf(&b, "[%zu]", path[k].index);
+    }
+    act_buf_puts(&b, ": ");
+    act_buf_vprintf(&b, fmt, ap);
+    snprintf(err, errlen, "%s", b.data);
+    act_buf_free(&b);
     return code;
 }

@@ -1,28 +1,95 @@
 /*
  * send.c - the two steps every actor of the system takes around act_send: encode a struct
- * and send it under its type's name, and decode a received body or say clearly why not.
+ * and send it under its type's name, and decode a received body or say clearly why not. Both
+ * pick the encoding per peer: msgpack between our own processes, protobuf for the processes
+ * that speak Mesos' own wire (libmesos frameworks and executors, mesos-go ...), which the
+ * runtime recognises and remembers (act_peer_get).
  */
 #include "wire/wire.h"
 
+#include <string.h>
+#include <strings.h>
+
+static const char *const content_types[] = {
+    [WIRE_MSGPACK] = ACT_CONTENT_TYPE_DEFAULT,
+    [WIRE_PROTOBUF] = "application/x-protobuf",
+};
+
+const char *wire_format_content_type(wire_format f)
+{
+    return content_types[f];
+}
+
+const char *wire_format_name(wire_format f)
+{
+    return f == WIRE_PROTOBUF ? "protobuf" : "msgpack";
+}
+
+/* libprocess itself names no Content-Type: its bodies are protobuf. */
+static wire_format format_of(const char *content_type, bool libprocess)
+{
+    if (content_type && content_type[0])
+        return strcasecmp(content_type, content_types[WIRE_PROTOBUF]) == 0 ? WIRE_PROTOBUF
+                                                                           : WIRE_MSGPACK;
+    return libprocess ? WIRE_PROTOBUF : WIRE_MSGPACK;
+}
+
+wire_format wire_peer_format(const act_pid *to)
+{
+    act_peer peer;
+    return act_peer_get(to, &peer) ? format_of(peer.content_type, peer.libprocess)
+                                   : WIRE_MSGPACK;
+}
+
+wire_format wire_msg_format(const act_msg *msg)
+{
+    return format_of(msg->content_type, msg->libprocess);
+}
+
+int wire_encode_as(wire_format f, const wire_desc *desc, const void *obj, act_buf *out)
+{
+    return f == WIRE_PROTOBUF ? wire_pb_encode(desc, obj, out) : wire_encode(desc, obj, out);
+}
+
+int wire_decode_as(wire_format f, const wire_desc *desc, const void *data, size_t len,
+                   wire_msg **out, char *err, size_t errlen)
+{
+    return f == WIRE_PROTOBUF ? wire_pb_decode(desc, data, len, out, err, errlen)
+                              : wire_decode(desc, data, len, out, err, errlen);
+}
+
 int wire_send(act_actor *from, const act_pid *to, const wire_desc *desc, const void *obj)
 {
+    wire_format f = wire_peer_format(to);
     act_buf buf = {0};
-    int rc = wire_encode(desc, obj, &buf);
-    if (rc != 0)
-        LOG_ERROR("Cannot encode %s: %s", wire_type_name(desc), wire_strerror(rc));
-    else
-        act_send(from, to, wire_type_name(desc), buf.data, buf.len);
+    int rc = wire_encode_as(f, desc, obj, &buf);
+    if (rc != 0) {
+        char pid[ACT_PID_STRLEN];
+        act_counter_inc(act_counter_get("wire/unencodable_messages"));
+        LOG_ERROR("Cannot encode %s as %s for %s: %s", wire_type_name(desc), wire_format_name(f),
+                  act_pid_format(to, pid, sizeof pid), wire_strerror(rc));
+    } else {
+        act_send_as(from, to, wire_type_name(desc), buf.data, buf.len,
+                    wire_format_content_type(f));
+    }
     act_buf_free(&buf);
     return rc;
+}
+
+int wire_decode_body(const act_msg *msg, const wire_desc *desc, wire_msg **out, char *err,
+                     size_t errlen)
+{
+    return wire_decode_as(wire_msg_format(msg), desc, msg->body, msg->len, out, err, errlen);
 }
 
 wire_msg *wire_decode_msg(const act_msg *msg, const wire_desc *desc)
 {
     wire_msg *m = NULL;
     char err[256], from[ACT_PID_STRLEN];
-    if (wire_decode(desc, msg->body, msg->len, &m, err, sizeof err) == 0) return m;
+    if (wire_decode_body(msg, desc, &m, err, sizeof err) == 0) return m;
     act_counter_inc(act_counter_get("wire/malformed_messages"));
-    LOG_WARNING("Dropping a malformed %s from %s: %s", msg->name,
+    LOG_WARNING("Dropping a malformed %s (%s) from %s: %s", msg->name,
+                wire_format_name(wire_msg_format(msg)),
                 act_pid_format(&msg->from, from, sizeof from), err);
     return NULL;
 }

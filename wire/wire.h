@@ -127,15 +127,15 @@ typedef struct wire_enum_desc wire_enum_desc;
 #define WIRE_MSG(m, full) struct wire_##m {
 #define WIRE_END(m) };
 #define WIRE_NONE(m) char unused_;
-#define WIRE_REQ(m, K, f) WIRE_CT_##K f;
-#define WIRE_OPT(m, K, f, d) bool has_##f; WIRE_CT_##K f;
-#define WIRE_REP(m, K, f) WIRE_CT_##K *f; size_t f##_count;
-#define WIRE_REQ_E(m, e, f) wire_##e f;
-#define WIRE_OPT_E(m, e, f, d) bool has_##f; wire_##e f;
-#define WIRE_REP_E(m, e, f) wire_##e *f; size_t f##_count;
-#define WIRE_REQ_M(m, s, f) wire_##s f;
-#define WIRE_OPT_M(m, s, f) wire_##s *f;
-#define WIRE_REP_M(m, s, f) wire_##s *f; size_t f##_count;
+#define WIRE_REQ(m, K, f, n) WIRE_CT_##K f;
+#define WIRE_OPT(m, K, f, n, d) bool has_##f; WIRE_CT_##K f;
+#define WIRE_REP(m, K, f, n) WIRE_CT_##K *f; size_t f##_count;
+#define WIRE_REQ_E(m, e, f, n) wire_##e f;
+#define WIRE_OPT_E(m, e, f, n, d) bool has_##f; wire_##e f;
+#define WIRE_REP_E(m, e, f, n) wire_##e *f; size_t f##_count;
+#define WIRE_REQ_M(m, s, f, n) wire_##s f;
+#define WIRE_OPT_M(m, s, f, n) wire_##s *f;
+#define WIRE_REP_M(m, s, f, n) wire_##s *f; size_t f##_count;
 #include "wire/schema.def"
 
 /* The descriptor of a generated type by its C name: WIRE_DESC(task_info). */
@@ -193,13 +193,55 @@ int wire_decode_by_name(const char *name, const void *data, size_t len, wire_msg
  * Returns 0, or WIRE_EENUM (out unchanged) if an enum field holds a value the enum lacks. */
 int wire_encode(const wire_desc *desc, const void *obj, act_buf *out);
 
-/* Encodes obj (a `desc` struct) and sends it from `from` (NULL: anonymous) to `to` under the
- * type's name, through the runtime's act_send. Returns 0, or the wire_encode error (logged,
- * nothing sent). Call from `from`'s loop. */
+/* Protobuf (proto2), the encoding of Mesos' own processes and of every framework library that
+ * speaks libprocess (libmesos, mesos-go, pesos, jesos): the same schema written with the
+ * fields' .proto numbers, in ascending order, byte for byte what protobuf's encoders write
+ * (required fields always, optional ones when set, repeated ones unpacked). Returns 0, or
+ * WIRE_EENUM (out unchanged) if an enum field holds a value the enum lacks. */
+int wire_pb_encode(const wire_desc *desc, const void *obj, act_buf *out);
+/* Decodes `len` bytes of protobuf into a new `desc` message, with wire_decode's guarantees
+ * (every length checked before use, bounded nesting and arena, errors naming the path) and
+ * protobuf's rules: unknown fields and groups are skipped, repeated numbers may be packed, the
+ * last of a repeated scalar wins, repeated occurrences of a message merge, an unknown value of
+ * an optional enum reads as absent. Returns 0 and *out, or a WIRE_E* code with *out = NULL. */
+int wire_pb_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **out,
+                   char *err, size_t errlen);
+
+/* The two encodings of a message body: msgpack between our own processes, protobuf with the
+ * processes that speak Mesos' own wire. */
+typedef enum wire_format {
+    WIRE_MSGPACK,
+    WIRE_PROTOBUF,
+} wire_format;
+
+/* "application/x-msgpack" (ACT_CONTENT_TYPE_DEFAULT) or "application/x-protobuf". */
+const char *wire_format_content_type(wire_format f);
+/* "msgpack" or "protobuf", for log lines. */
+const char *wire_format_name(wire_format f);
+/* wire_encode or wire_pb_encode; wire_decode or wire_pb_decode. */
+int wire_encode_as(wire_format f, const wire_desc *desc, const void *obj, act_buf *out);
+int wire_decode_as(wire_format f, const wire_desc *desc, const void *data, size_t len,
+                   wire_msg **out, char *err, size_t errlen);
+
+/* The encoding the process at `to` reads: protobuf if the runtime met it as a libprocess peer
+ * (User-Agent: libprocess/<pid>, whose bodies are protobuf without saying so) or as a sender of
+ * application/x-protobuf; msgpack otherwise. */
+wire_format wire_peer_format(const act_pid *to);
+/* The encoding of a received message's body, by the same rule. */
+wire_format wire_msg_format(const act_msg *msg);
+
+/* Encodes obj (a `desc` struct) in the encoding `to` reads (wire_peer_format) and sends it
+ * from `from` (NULL: anonymous) to `to` under the type's name, with that encoding's content
+ * type, through the runtime's act_send_as. Returns 0, or the encoder's error: then nothing is
+ * sent, a line is logged and wire/unencodable_messages counts it. Call from `from`'s loop. */
 int wire_send(act_actor *from, const act_pid *to, const wire_desc *desc, const void *obj);
 
-/* Decodes a received message's body as `desc`. Returns the message (free with wire_msg_free),
- * or NULL after logging a warning that names the message, its sender and the reason, and
+/* Decodes a received message's body as `desc` in its encoding (wire_msg_format). Returns 0 and
+ * *out, or the decoder's error with a reason in err. */
+int wire_decode_body(const act_msg *msg, const wire_desc *desc, wire_msg **out, char *err,
+                     size_t errlen);
+/* wire_decode_body that logs: returns the message (free with wire_msg_free), or NULL after
+ * logging a warning that names the message, its encoding, its sender and the reason, and
  * counting it in wire/malformed_messages: a daemon never acts on, nor silently loses, a body
  * it cannot read. */
 wire_msg *wire_decode_msg(const act_msg *msg, const wire_desc *desc);

@@ -45,6 +45,7 @@ typedef struct wire_field {
     uint8_t name_len;
     uint8_t kind;             /* wire_field_kind */
     uint8_t label;            /* wire_field_label */
+    uint32_t number;          /* its number in the .proto: the protobuf tag */
     uint32_t offset;          /* the value (or the array pointer, or the message pointer) */
     uint32_t aux_offset;      /* OPT non-message: the has_ flag; REP: the count */
     const wire_desc *sub;     /* WIRE_K_MSG */
@@ -133,6 +134,38 @@ void *wire__arena_alloc(wire_msg *m, size_t n);
 /* snprintf into err (if not NULL) and return code. */
 int wire__fail(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Where a decoder is: the field being read at each nesting level (and the element, for a
+ * repeated field), so an error can name its path. */
+typedef struct wire__frame {
+    const wire_field *f;
+    size_t index;
+    bool indexed;
+} wire__frame;
+
+/* Writes "Root.field[i].field: <reason>" into err (if not NULL) from path[0..depth], stopping
+ * at the first frame without a field, and returns code: how both decoders report errors. */
+int wire__path_fail(char *err, size_t errlen, const wire_desc *root, const wire__frame *path,
+                    int depth, int code, const char *fmt, va_list ap);
+
+/* ---- decoding and encoding --------------------------------------------------------------- */
+
+/* A new message to decode `len` bytes into, its arena capped at WIRE_EXPANSION times len (plus
+ * WIRE_ARENA_SLACK). NULL (with the reason in err) when len is too large to cap. */
+wire_msg *wire__decode_begin(const wire_desc *desc, size_t len, char *err, size_t errlen);
+/* Ends a decode: on success (rc 0) lifts the cap and sets *out; otherwise frees m. Returns rc. */
+int wire__decode_end(wire_msg *m, int rc, wire_msg **out);
+
+/* Makes room for n more bytes at the end of b and returns where they go; the caller advances
+ * b->len. */
+static inline uint8_t *wire__buf_room(act_buf *b, size_t n)
+{
+    if (b->len + n + 1 > b->cap) act_buf_reserve(b, n);
+    return (uint8_t *)b->data + b->len;
+}
+/* Ends an encode into out that started at length `start`: on error drops what was written.
+ * Keeps out NUL-terminated. Returns rc. */
+int wire__encode_end(act_buf *out, size_t start, int rc);
 
 /* ---- values ------------------------------------------------------------------------------ */
 

@@ -1,7 +1,8 @@
 /*
  * wire_bench.c - the figures `make bench` reports for wire/, one JSON line each: a status update
- * encoded and decoded (ns), a 100-offer ResourceOffersMessage encoded and decoded (us), and the
- * allocator's hot resource operations (ns per op). Each figure runs for about half a second.
+ * encoded and decoded (ns) and a 100-offer ResourceOffersMessage encoded and decoded (us), each
+ * in msgpack and in protobuf (".protobuf"), and the allocator's hot resource operations (ns per
+ * op). Each figure runs for about half a second.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,17 +48,33 @@ typedef struct codec_case {
     const wire_desc *desc;
     const void *obj;
     act_buf buf;
+    int (*encode)(const wire_desc *, const void *, act_buf *);
+    int (*decode)(const wire_desc *, const void *, size_t, wire_msg **, char *, size_t);
 } codec_case;
 
 static void codec_once(void *arg)
 {
     codec_case *c = arg;
     act_buf_reset(&c->buf);
-    if (wire_encode(c->desc, c->obj, &c->buf) != 0) abort();
+    if (c->encode(c->desc, c->obj, &c->buf) != 0) abort();
     wire_msg *m;
-    if (wire_decode(c->desc, c->buf.data, c->buf.len, &m, NULL, 0) != 0) abort();
+    if (c->decode(c->desc, c->buf.data, c->buf.len, &m, NULL, 0) != 0) abort();
     sink += wire_msg_arena_bytes(m);
     wire_msg_free(m);
+}
+
+/* The msgpack figure under `name`, the protobuf one under `name.protobuf`. */
+static void codec_bench(const char *name, const wire_desc *desc, const void *obj, double scale,
+                        const char *unit)
+{
+    codec_case mp = {desc, obj, {0}, wire_encode, wire_decode};
+    codec_case pb = {desc, obj, {0}, wire_pb_encode, wire_pb_decode};
+    char pb_name[128];
+    snprintf(pb_name, sizeof pb_name, "%s.protobuf", name);
+    report(name, measure(codec_once, &mp) * scale, unit);
+    report(pb_name, measure(codec_once, &pb) * scale, unit);
+    act_buf_free(&mp.buf);
+    act_buf_free(&pb.buf);
 }
 
 static wire_msg *status_update(void)
@@ -169,12 +186,9 @@ static void resources_bench(void)
 int main(void)
 {
     wire_msg *su = status_update(), *offers = offers100();
-    codec_case c1 = {WIRE_DESC(status_update_message), su->root, {0}};
-    report("wire.status_update.codec", measure(codec_once, &c1) * 1e9, "ns");
-    codec_case c2 = {WIRE_DESC(resource_offers_message), offers->root, {0}};
-    report("wire.offers100.codec", measure(codec_once, &c2) * 1e6, "us");
-    act_buf_free(&c1.buf);
-    act_buf_free(&c2.buf);
+    codec_bench("wire.status_update.codec", WIRE_DESC(status_update_message), su->root, 1e9, "ns");
+    codec_bench("wire.offers100.codec", WIRE_DESC(resource_offers_message), offers->root, 1e6,
+                "us");
     wire_msg_free(su);
     wire_msg_free(offers);
     resources_bench();

@@ -101,26 +101,6 @@ static void on_status(sched_driver *d, const wire_task_status *st)
 
 /* ---- the fake slave ---------------------------------------------------------------------- */
 
-static const char *const slave_names[] = {
-    MI(SlaveRegisteredMessage), MI(RunTaskMessage), MI(PingSlaveMessage),
-    MI(StatusUpdateAcknowledgementMessage), MI(ShutdownFrameworkMessage), NULL};
-
-static fake *register_slave(const act_pid *master)
-{
-    fake *s = fake_spawn("slave(1)", 0, slave_names);
-    fake_autoreply(s, MI(PingSlaveMessage), MI(PongSlaveMessage));
-    wire_msg *m = wire_new(WIRE_DESC(register_slave_message));
-    wire_register_slave_message *r = m->root;
-    r->slave.hostname = "fake-host";
-    res_set set = {0};
-    res_parse_text("cpus:2;mem:1024;ports:[31000-31010]", "*", &set, NULL, 0);
-    res_to_wire(&set, m, &r->slave.resources, &r->slave.resources_count);
-    res_free(&set);
-    fake_send(s, master, WIRE_DESC(register_slave_message), r);
-    wire_msg_free(m);
-    return s;
-}
-
 static bool wait_count(fake *f, const char *name, size_t n, double secs)
 {
     for (int i = 0; i < (int)(secs * 100); i++) {
@@ -130,6 +110,38 @@ static bool wait_count(fake *f, const char *name, size_t n, double secs)
     }
     return false;
 }
+
+static const char *const slave_names[] = {
+    MI(SlaveRegisteredMessage), MI(RunTaskMessage), MI(PingSlaveMessage),
+    MI(StatusUpdateAcknowledgementMessage), MI(ShutdownFrameworkMessage), NULL};
+
+static void send_registration(fake *s, const act_pid *master)
+{
+    wire_msg *m = wire_new(WIRE_DESC(register_slave_message));
+    wire_register_slave_message *r = m->root;
+    r->slave.hostname = "fake-host";
+    res_set set = {0};
+    res_parse_text("cpus:2;mem:1024;ports:[31000-31010]", "*", &set, NULL, 0);
+    res_to_wire(&set, m, &r->slave.resources, &r->slave.resources_count);
+    res_free(&set);
+    fake_send(s, master, WIRE_DESC(register_slave_message), r);
+    wire_msg_free(m);
+}
+
+/* A fake slave registered with the master. The master drops registrations until it has
+ * recovered its registry (its /master/health answers before that), so, as a real slave does,
+ * it sends again until one is answered. */
+static fake *register_slave(const act_pid *master)
+{
+    fake *s = fake_spawn("slave(1)", 0, slave_names);
+    fake_autoreply(s, MI(PingSlaveMessage), MI(PongSlaveMessage));
+    for (int i = 0; i < 60 && fake_count(s, MI(SlaveRegisteredMessage)) == 0; i++) {
+        send_registration(s, master);
+        wait_count(s, MI(SlaveRegisteredMessage), 1, 1);
+    }
+    return s;
+}
+
 
 static void slave_reports(fake *s, const act_pid *master, const wire_run_task_message *run,
                           wire_task_state state)

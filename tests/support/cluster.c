@@ -16,10 +16,11 @@
 static void start_master(tc_cluster *c)
 {
     char port[32], work[4200];
-    c->master_port = tu_free_port();
+    if (!c->master_port) c->master_port = tu_free_port();
     snprintf(port, sizeof port, "--port=%u", c->master_port);
     snprintf(work, sizeof work, "--work_dir=%s/master", c->dir);
-    snprintf(c->master_log, sizeof c->master_log, "%s/master.log", c->dir);
+    static int starts;
+    snprintf(c->master_log, sizeof c->master_log, "%.4000s/master-%d.log", c->dir, ++starts);
     char *argv[] = {(char *)tu_bin("mesos-master"), "--ip=127.0.0.1", port, work,
                     "--allocation_interval=100ms", NULL};
     c->master_pid = tu_spawn(argv, c->master_log);
@@ -80,6 +81,17 @@ void tc_start(tc_cluster *c, const char *const *slave_flags)
     ck_assert_ptr_nonnull(c->dir);
     start_master(c);
     tc_start_slave(c, slave_flags);
+}
+
+void tc_kill_master(tc_cluster *c, int sig)
+{
+    tu_stop(c->master_pid, sig, 30);
+    c->master_pid = 0;
+}
+
+void tc_start_master(tc_cluster *c)
+{
+    start_master(c);
 }
 
 void tc_kill_slave(tc_cluster *c, int sig)

@@ -24,6 +24,9 @@ void tc_start(tc_cluster *c, const char *const *slave_flags);
 /* (Re)starts only the slave, same work dir and port. */
 void tc_start_slave(tc_cluster *c, const char *const *slave_flags);
 void tc_kill_slave(tc_cluster *c, int sig);
+/* Stops the master with sig (bounded) / (re)starts it on the same port and work dir. */
+void tc_kill_master(tc_cluster *c, int sig);
+void tc_start_master(tc_cluster *c);
 /* Stops everything (SIGTERM, bounded) and removes the temp dir. */
 void tc_stop(tc_cluster *c);
 /* The slave's work_dir. */

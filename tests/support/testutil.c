@@ -291,6 +291,24 @@ const char *tu_bin(const char *name)
     return path;
 }
 
+const char *tu_go_bin(const char *name)
+{
+    static char path[4096];
+#ifdef TEST_BIN_DIR
+    snprintf(path, sizeof path, "%s/../../go/bin/%s", TEST_BIN_DIR, name);
+#else
+    snprintf(path, sizeof path, "build/go/bin/%s", name);
+#endif
+    return path;
+}
+
+int tu_run(char *const argv[], const char *out_path, double secs)
+{
+    int pid = tu_spawn(argv, out_path);
+    int status = tu_stop(pid, 0, secs);
+    return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 char *tu_tmpdir(void)
 {
     char *dir = act_strdup("/tmp/mesos-test-XXXXXX");

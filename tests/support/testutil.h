@@ -64,6 +64,11 @@ bool tu_wait_file_contains(const char *path, const char *text, double secs);
 bool tu_wait_http(uint16_t port, const char *path, double secs);
 /* The path of a build/check binary ("mesos-master"). */
 const char *tu_bin(const char *name);
+/* The path of a Go test program built from tests/go/<name> (build/go/bin/<name>). */
+const char *tu_go_bin(const char *name);
+/* Runs argv (a path first) to completion with stdout and stderr into `out_path`, waiting at
+ * most `secs`. Returns its exit code, or -1 if it could not run, died or took too long. */
+int tu_run(char *const argv[], const char *out_path, double secs);
 /* A fresh temporary directory (removed by the caller with tu_rmrf). */
 char *tu_tmpdir(void);
 void tu_rmrf(const char *path);

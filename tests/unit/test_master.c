@@ -456,6 +456,11 @@ START_TEST(test_reconciliation_answers_every_task)
     ck_assert_uint_eq(fake_count(f.f, MI(StatusUpdateMessage)), 2);
     ck_assert_int_eq(last_state(&f, "a", NULL, 0), WIRE_TASK_RUNNING);
     ck_assert_int_eq(last_state(&f, "b", NULL, 0), WIRE_TASK_STAGING);
+    wire_msg *answer = fake_last(f.f, MI(StatusUpdateMessage), WIRE_DESC(status_update_message));
+    const wire_status_update *u = &((wire_status_update_message *)answer->root)->update;
+    ck_assert(u->status.has_reason && u->status.reason == WIRE_REASON_RECONCILIATION);
+    ck_assert_uint_eq(u->uuid.len, 0); /* nothing to acknowledge */
+    wire_msg_free(answer);
     fake_clear(f.f);
     wire_task_status st[2] = {{.task_id = {"b"}, .state = WIRE_TASK_RUNNING},
                               {.task_id = {"ghost"}, .state = WIRE_TASK_RUNNING}};

@@ -1,8 +1,9 @@
 /*
- * test_wire_codec.c - the msgpack codec: every schema type round-trips with random contents,
- * every truncation and a catalogue of hostile inputs give errors (never crashes or huge
- * allocations), and the decoder accepts what other versions may send (unknown keys, other
- * integer widths, nil, unknown optional enum names).
+ * test_wire_codec.c - the msgpack codec: every schema type round-trips with random contents
+ * (in protobuf too, whose own rules test_wire_protobuf.c pins), every truncation and a
+ * catalogue of hostile inputs give errors (never crashes or huge allocations), and the decoder
+ * accepts what other versions may send (unknown keys, other integer widths, nil, unknown
+ * optional enum names).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -50,21 +51,22 @@ static int decode_buf(const wire_desc *d, const act_buf *b, wire_msg **m, char *
 
 /* ---- round trips ------------------------------------------------------------------------- */
 
-static void round_trip(const wire_desc *d, uint64_t seed)
+static void round_trip(const wire_desc *d, uint64_t seed, wire_format f)
 {
     uint64_t rng = seed;
     wire_msg *m = wire_new(d);
     wire_random_fill(m, d, m->root, &rng);
     act_buf enc = {0}, again = {0};
-    ck_assert_int_eq(wire_encode(d, m->root, &enc), 0);
+    ck_assert_int_eq(wire_encode_as(f, d, m->root, &enc), 0);
 
     wire_msg *back = NULL;
     char err[200] = "";
-    int rc = wire_decode(d, enc.data, enc.len, &back, err, sizeof err);
-    ck_assert_msg(rc == 0, "%s seed %llu: %s", wire_type_name(d), (unsigned long long)seed, err);
-    ck_assert_msg(wire_equal(d, m->root, back->root), "%s differs after a round trip",
-                  wire_type_name(d));
-    ck_assert_int_eq(wire_encode(d, back->root, &again), 0);
+    int rc = wire_decode_as(f, d, enc.data, enc.len, &back, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s in %s, seed %llu: %s", wire_type_name(d), wire_format_name(f),
+                  (unsigned long long)seed, err);
+    ck_assert_msg(wire_equal(d, m->root, back->root), "%s differs after a round trip in %s",
+                  wire_type_name(d), wire_format_name(f));
+    ck_assert_int_eq(wire_encode_as(f, d, back->root, &again), 0);
     ck_assert_uint_eq(again.len, enc.len);
     ck_assert(memcmp(again.data, enc.data, enc.len) == 0);
 
@@ -77,11 +79,14 @@ static void round_trip(const wire_desc *d, uint64_t seed)
     act_buf_free(&again);
 }
 
-START_TEST(test_every_type_round_trips_with_random_contents)
+START_TEST(test_every_type_round_trips_with_random_contents_in_both_encodings)
 {
     ck_assert_uint_gt(wire_type_count(), 100);
     for (size_t i = 0; i < wire_type_count(); i++)
-        for (uint64_t seed = 1; seed <= 12; seed++) round_trip(wire_type_at(i), seed * 7919 + i);
+        for (uint64_t seed = 1; seed <= 12; seed++) {
+            round_trip(wire_type_at(i), seed * 7919 + i, WIRE_MSGPACK);
+            round_trip(wire_type_at(i), seed * 7919 + i, WIRE_PROTOBUF);
+        }
 }
 END_TEST
 
@@ -509,7 +514,7 @@ Suite *wire_codec_suite(void)
     Suite *s = suite_create("wire_codec");
     TCase *tc = tcase_create("codec");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_every_type_round_trips_with_random_contents);
+    tcase_add_test(tc, test_every_type_round_trips_with_random_contents_in_both_encodings);
     tcase_add_test(tc, test_every_truncation_of_a_valid_encoding_is_an_error);
     tcase_add_test(tc, test_type_lookup_by_name_finds_every_type);
     tcase_add_test(tc, test_encoding_is_a_map_keyed_by_field_names_with_enum_names);
