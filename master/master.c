@@ -81,6 +81,8 @@ typedef struct m_held {
     char *name;
     uint8_t *body;
     size_t len;
+    char *content_type;  /* NULL for msgpack; a protobuf peer's body stays protobuf */
+    bool libprocess;
     double at;
 } m_held;
 
@@ -88,6 +90,7 @@ static void held_entry_free(m_held *h)
 {
     free(h->name);
     free(h->body);
+    free(h->content_type);
 }
 
 /* A standby forgets what it held longer than STANDBY_HOLD_SECS. */
@@ -121,6 +124,8 @@ static void hold(master *m, const act_msg *msg)
     h->body = act_malloc(msg->len ? msg->len : 1);
     if (msg->len) memcpy(h->body, msg->body, msg->len);
     h->len = msg->len;
+    h->content_type = msg->content_type ? act_strdup(msg->content_type) : NULL;
+    h->libprocess = msg->libprocess;
     h->at = act_now();
     m->held_bytes += msg->len;
 }
@@ -141,7 +146,9 @@ void m_replay_held(master *m)
     for (size_t i = 0; i < m->nheld; i++) {
         bool taken = false;
         m_held *h = &m->held[i];
-        act_msg msg = {h->from, h->name, h->body, h->len, NULL, &taken};
+        act_msg msg = {.from = h->from, .name = h->name, .body = h->body, .len = h->len,
+                       .obj_taken = &taken, .content_type = h->content_type,
+                       .libprocess = h->libprocess};
         if (h->at < m->elected_time - STANDBY_HOLD_SECS)
             m_drop(m, &msg, "it reached this master long before it was elected");
         else

@@ -18,7 +18,7 @@ static int run_capturing(const char *bin, const char *arg, const char *dir, char
     char log[4200];
     snprintf(log, sizeof log, "%s/%s.out", dir, bin);
     char *argv[] = {(char *)tu_bin(bin), (char *)arg, NULL};
-    int rc = tu_run(argv, log);
+    int rc = tu_run(argv, log, 60);
     *out = tu_read_file(log);
     ck_assert_ptr_nonnull(*out);
     return rc;
@@ -57,7 +57,7 @@ START_TEST(test_unusable_log_dir_stops_a_daemon_at_startup)
         char *argv[] = {(char *)tu_bin(daemons[i]), flag, work, "--master=127.0.0.1:1",
                         "--port=0", NULL};
         if (i == 0) argv[3] = "--registry=in_memory"; /* the master has no --master */
-        ck_assert_int_eq(tu_run(argv, log), 1);
+        ck_assert_int_eq(tu_run(argv, log, 60), 1);
         char *out = tu_read_file(log);
         ck_assert_msg(out && strstr(out, "Cannot write logs to --log_dir=") &&
                           strstr(out, "Not a directory"),

@@ -252,7 +252,7 @@ START_TEST(test_init_wrapper_starts_the_daemons_from_files_under_etc)
     char wrapper[4300], *dir = tu_tmpdir(), log[4300], text[4400];
     snprintf(wrapper, sizeof wrapper, "%s/bin/mesos-init-wrapper", prefix);
     snprintf(log, sizeof log, "%s/no-master.log", dir);
-    ck_assert_int_eq(tu_run((char *[]){wrapper, "slave", NULL}, log), 1);
+    ck_assert_int_eq(tu_run((char *[]){wrapper, "slave", NULL}, log, 60), 1);
     char *out = tu_read_file(log);
     ck_assert_msg(out && strstr(out, "no master for the slave"), "%s", out ? out : "");
     free(out);

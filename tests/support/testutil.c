@@ -213,13 +213,6 @@ int tu_stop(int pid, int sig, double secs)
     }
 }
 
-int tu_run(char *const argv[], const char *log_path)
-{
-    int pid = tu_spawn(argv, log_path), status;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 int tu_sh(const char *log_path, const char *fmt, ...)
 {
     act_buf cmd = {0};
@@ -231,7 +224,7 @@ int tu_sh(const char *log_path, const char *fmt, ...)
     act_buf_printf(&cmd, "\n}");
     if (log_path) act_buf_printf(&cmd, " >>'%s' 2>&1", log_path);
     char *argv[] = {"/bin/sh", "-c", cmd.data, NULL};
-    int rc = tu_run(argv, NULL);
+    int rc = tu_run(argv, NULL, TU_RUN_MAX_SECS);
     act_buf_free(&cmd);
     return rc;
 }

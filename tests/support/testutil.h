@@ -50,11 +50,8 @@ int tu_spawn(char *const argv[], const char *log_path);
 /* Sends sig to pid and waits up to `secs` for it to exit (SIGKILL after that). Returns its
  * wait status, or -1. */
 int tu_stop(int pid, int sig, double secs);
-/* Runs argv[0] (a path) to completion with stdout and stderr in `log_path` (NULL: inherited).
- * Returns its exit code, or -1 if it could not start or was killed by a signal. */
-int tu_run(char *const argv[], const char *log_path);
 /* Runs `sh -c` on the formatted command with stdout and stderr appended to `log_path`
- * (NULL: inherited). Returns the exit code, or -1. */
+ * (NULL: inherited), for at most TU_RUN_MAX_SECS. Returns the exit code, or -1. */
 int tu_sh(const char *log_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The whole file as a NUL-terminated string (free() it), or NULL if it cannot be read. */
 char *tu_read_file(const char *path);
@@ -66,9 +63,12 @@ bool tu_wait_http(uint16_t port, const char *path, double secs);
 const char *tu_bin(const char *name);
 /* The path of a Go test program built from tests/go/<name> (build/go/bin/<name>). */
 const char *tu_go_bin(const char *name);
-/* Runs argv (a path first) to completion with stdout and stderr into `out_path`, waiting at
- * most `secs`. Returns its exit code, or -1 if it could not run, died or took too long. */
+/* Runs argv (a path first) to completion with stdout and stderr into `out_path` (NULL:
+ * inherited), waiting at most `secs` (then it is killed). Returns its exit code, or -1 if it
+ * could not run, died of a signal or took too long. */
 int tu_run(char *const argv[], const char *out_path, double secs);
+/* The bound for commands that build (make deb, make install): long, but never forever. */
+#define TU_RUN_MAX_SECS 600.0
 /* A fresh temporary directory (removed by the caller with tu_rmrf). */
 char *tu_tmpdir(void);
 void tu_rmrf(const char *path);
