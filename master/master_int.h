@@ -190,7 +190,6 @@ void m_send_status(master *m, const act_pid *to, const char *framework_id, const
                    bool with_uuid);
 /* Moves a task to `state` as the master sees it (slave lost ...) and tells the framework. */
 void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message);
-bool m_task_state_terminal(wire_task_state s);
 void m_executor_add(master *m, m_slave *s, const char *framework_id,
                     const wire_executor_info *info);
 void m_executor_remove(master *m, m_slave *s, const char *key);

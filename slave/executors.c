@@ -52,12 +52,6 @@ static void task_free(s_task *t)
     free(t);
 }
 
-static bool terminal(wire_task_state st)
-{
-    return st == WIRE_TASK_FINISHED || st == WIRE_TASK_FAILED || st == WIRE_TASK_KILLED ||
-           st == WIRE_TASK_LOST || st == WIRE_TASK_ERROR;
-}
-
 static void count_state(slave *s, wire_task_state st)
 {
     if (st == WIRE_TASK_FINISHED) s->finished_tasks++;
@@ -71,7 +65,7 @@ static void task_transition(slave *s, s_executor *e, s_task *t, act_map *where,
                             wire_task_state st)
 {
     t->state = st;
-    if (!terminal(st) || where == e->finishing) return;
+    if (!wire_task_state_terminal(st) || where == e->finishing) return;
     count_state(s, st);
     act_map_remove(where, t->info->task_id.value);
     act_map_put(e->finishing, t->info->task_id.value, t);

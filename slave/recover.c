@@ -160,10 +160,7 @@ static void recover_task(void *ctx, const char *task_id)
         sr->v[sr->n].slave = w->s->pid;
         sr->n++;
     }
-    bool done = t->state == WIRE_TASK_FINISHED || t->state == WIRE_TASK_FAILED ||
-                t->state == WIRE_TASK_KILLED || t->state == WIRE_TASK_LOST ||
-                t->state == WIRE_TASK_ERROR;
-    act_map_put(done ? w->e->finishing : w->e->launched, t->info->task_id.value, t);
+    act_map_put(wire_task_state_terminal(t->state) ? w->e->finishing : w->e->launched, t->info->task_id.value, t);
 }
 
 static bool process_alive(int pid)

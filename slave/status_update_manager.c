@@ -66,12 +66,6 @@ void sum_recover_free(void *p)
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-static bool terminal_state(wire_task_state s)
-{
-    return s == WIRE_TASK_FINISHED || s == WIRE_TASK_FAILED || s == WIRE_TASK_KILLED ||
-           s == WIRE_TASK_LOST || s == WIRE_TASK_ERROR;
-}
-
 static const wire_status_update *update_of(const pending *p)
 {
     return p->msg->root;
@@ -167,7 +161,7 @@ static bool stream_pop(sum_state *st, stream *s)
     pending *p = s->head;
     s->head = p->next;
     if (!s->head) s->tail = NULL;
-    bool terminal = terminal_state(update_of(p)->status.state);
+    bool terminal = wire_task_state_terminal(update_of(p)->status.state);
     if (terminal) s->terminated = true;
     wire_msg_free(p->msg);
     free(p);

@@ -78,9 +78,7 @@ static void status(sched_driver *d, const wire_task_status *st)
            st->task_id.value, st->has_message && *st->message ? ": " : "",
            st->has_message ? st->message : "");
     fflush(stdout);
-    if (st->state == WIRE_TASK_FINISHED || st->state == WIRE_TASK_FAILED ||
-        st->state == WIRE_TASK_KILLED || st->state == WIRE_TASK_LOST ||
-        st->state == WIRE_TASK_ERROR) {
+    if (wire_task_state_terminal(st->state)) {
         x->final = st->state;
         x->done = true;
         sched_driver_stop(d, false);
