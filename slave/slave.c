@@ -409,7 +409,8 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     }
     s->frameworks = act_map_new();
     int loop = act_loop_count() > 1 ? 1 : 0;
-    s->containerizer = containerizer_spawn(loop);
+    s->containerizer = act_pid_is_none(&cfg->containerizer) ? containerizer_spawn(loop)
+                                                            : cfg->containerizer;
     s->sum = sum_spawn(0);
     s->files = files_spawn(0);
     s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->disk_watch_interval, loop);

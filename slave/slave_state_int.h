@@ -30,6 +30,8 @@ typedef struct slave_config {
     double disk_watch_interval;
     const act_flags *flags;      /* borrowed, for state.json; may be NULL */
     const char *log_dir;
+    act_pid containerizer;       /* a containerizer to use instead of spawning one (tests play
+                                    it at the message level); id "" = spawn the real one */
 } slave_config;
 
 void slave_config_default(slave_config *c);
