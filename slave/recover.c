@@ -210,6 +210,7 @@ static s_executor *executor_from_checkpoint(walk *w, const char *executor_id)
     e->queued = act_map_new();
     e->launched = act_map_new();
     e->finishing = act_map_new();
+    s_history_init(&e->completed, S_MAX_COMPLETED_TASKS_PER_EXECUTOR);
     return e;
 }
 
@@ -249,6 +250,7 @@ static void recover_executor(void *ctx, const char *executor_id)
         }
         wire_msg_free(e->info_msg);
         free(e->directory);
+        s_history_free(&e->completed, NULL);
         free(e);
         return;
     }
@@ -275,6 +277,7 @@ static void recover_framework(void *ctx, const char *framework_id)
     f->info_msg = m;
     f->info = m->root;
     f->executors = act_map_new();
+    s_history_init(&f->completed, S_MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK);
     snprintf(path, sizeof path, "%s/framework.pid", dir);
     if (ckpt_read_text(path, pid, sizeof pid) >= 0) act_pid_parse(pid, &f->pid);
     w->f = f;
@@ -282,6 +285,7 @@ static void recover_framework(void *ctx, const char *framework_id)
     each_dir(path, recover_executor, w);
     if (act_map_size(f->executors) == 0) {
         act_map_free(f->executors);
+        s_history_free(&f->completed, NULL);
         wire_msg_free(f->info_msg);
         free(f);
         return;
@@ -357,7 +361,7 @@ static void cleanup_and_exit(slave *s)
         proc_kill_tree(rec.cz->v[i].pid, SIGKILL);
         kill(-rec.cz->v[i].pid, SIGKILL);
     }
-    act_stop();
+    s_exit(s);
 }
 
 void s_recover(slave *s)

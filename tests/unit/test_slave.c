@@ -48,6 +48,15 @@ static fake *start_task(const char *fw, bool checkpoint, const char *task, const
     return st_executor(&sl, fw, executor);
 }
 
+/* The task runs and finishes, and the master acknowledges both updates. */
+static void finish_task(fake *ex, const char *fw, const char *executor, const char *task,
+                        uint8_t n)
+{
+    st_update(&sl, ex, fw, executor, task, WIRE_TASK_RUNNING, n);
+    st_update(&sl, ex, fw, executor, task, WIRE_TASK_FINISHED, (uint8_t)(n + 1));
+    st_ack_all(&sl);
+}
+
 static json_t *framework_in(json_t *state, const char *key, const char *fw)
 {
     return st_find(json_object_get(state, key), fw);
@@ -56,6 +65,27 @@ static json_t *framework_in(json_t *state, const char *key, const char *fw)
 static size_t array_size(json_t *obj, const char *key)
 {
     return json_array_size(json_object_get(obj, key));
+}
+
+/* A message of the last update the master got for task. */
+static void last_update(const char *task, wire_task_state *state, char *message, size_t n,
+                        wire_status_reason *reason)
+{
+    size_t total = st_updates_total(&sl);
+    for (size_t i = total; i-- > 0;) {
+        wire_msg *m = fake_nth(sl.master, MI(StatusUpdateMessage),
+                               WIRE_DESC(status_update_message), i);
+        const wire_task_status *s = &((wire_status_update_message *)m->root)->update.status;
+        if (strcmp(s->task_id.value, task) == 0) {
+            *state = s->state;
+            snprintf(message, n, "%s", s->has_message ? s->message : "");
+            if (reason) *reason = s->has_reason ? s->reason : (wire_status_reason)-1;
+            wire_msg_free(m);
+            return;
+        }
+        wire_msg_free(m);
+    }
+    ck_abort_msg("no update for task %s", task);
 }
 
 /* ---- the basic path ---------------------------------------------------------------------- */
@@ -80,6 +110,227 @@ START_TEST(test_a_task_runs_through_its_executor_and_its_updates_reach_the_maste
 }
 END_TEST
 
+/* ---- item 2: the slave retires what is finished ------------------------------------------ */
+
+START_TEST(test_an_exited_executor_and_its_framework_retire_with_their_tasks)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    finish_task(ex, "fw1", "e1", "t1", 1);
+    st_terminated(&sl, st_launch_of(&sl, "e1").container_id, 0, "Executor exited with status 0");
+    json_t *st = st_state(&sl);
+    ck_assert_ptr_null(framework_in(st, "frameworks", "fw1"));
+    json_t *f = framework_in(st, "completed_frameworks", "fw1");
+    ck_assert_msg(f != NULL, "fw1 is not in completed_frameworks");
+    ck_assert_uint_eq(array_size(f, "executors"), 0);
+    json_t *e = st_find(json_object_get(f, "completed_executors"), "e1");
+    ck_assert_ptr_nonnull(e);
+    json_t *done = json_object_get(e, "completed_tasks");
+    ck_assert_uint_eq(json_array_size(done), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(done, 0), "state")),
+                     "TASK_FINISHED");
+    ck_assert_uint_eq(array_size(e, "tasks"), 0);
+    ck_assert_uint_eq(array_size(e, "queued_tasks"), 0);
+    json_decref(st);
+    ck_assert_int_eq((int)st_metric("slave/executors_running"), 0);
+    ck_assert_int_eq((int)st_metric("slave/frameworks_active"), 0);
+    ck_assert_int_eq((int)st_metric("status-update-manager/streams"), 0);
+}
+END_TEST
+
+START_TEST(test_acknowledged_tasks_are_listed_as_completed_up_to_200_per_executor)
+{
+    fake *ex = NULL;
+    char task[32];
+    for (int i = 0; i < 205; i++) {
+        snprintf(task, sizeof task, "t%d", i);
+        ex = start_task("fw1", false, task, "e1", ex);
+        finish_task(ex, "fw1", "e1", task, (uint8_t)(2 * i));
+    }
+    json_t *st = st_state(&sl);
+    json_t *e = st_find(json_object_get(framework_in(st, "frameworks", "fw1"), "executors"),
+                        "e1");
+    ck_assert_ptr_nonnull(e);
+    json_t *done = json_object_get(e, "completed_tasks");
+    ck_assert_uint_eq(json_array_size(done), 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(done, 0), "id")), "t5");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(done, 199), "id")), "t204");
+    ck_assert_uint_eq(array_size(e, "tasks"), 0);
+    json_decref(st);
+    ck_assert_int_eq((int)st_metric("status-update-manager/streams"), 0);
+    ck_assert_int_eq((int)st_metric("slave/tasks_finished"), 205);
+}
+END_TEST
+
+START_TEST(test_a_terminal_but_unacknowledged_task_is_listed_as_completed_and_keeps_its_stream)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_FINISHED, 1);
+    json_t *st = st_state(&sl);
+    json_t *e = st_find(json_object_get(framework_in(st, "frameworks", "fw1"), "executors"),
+                        "e1");
+    ck_assert_uint_eq(array_size(e, "completed_tasks"), 1);
+    ck_assert_uint_eq(array_size(e, "tasks"), 0);
+    json_decref(st);
+    ck_assert_int_eq((int)st_metric("status-update-manager/streams"), 1);
+    st_ack_all(&sl);
+    ck_assert_int_eq((int)st_metric("status-update-manager/streams"), 0);
+}
+END_TEST
+
+START_TEST(test_completed_executors_are_bounded_to_150_per_framework)
+{
+    char task[32], executor[32];
+    for (int i = 0; i < 152; i++) {
+        snprintf(task, sizeof task, "t%d", i);
+        snprintf(executor, sizeof executor, "e%d", i);
+        fake *ex = start_task("fw1", false, task, executor, NULL);
+        finish_task(ex, "fw1", executor, task, 1);
+        if (i == 0) start_task("fw1", false, "keep", "keeper", NULL); /* fw1 stays active */
+        st_terminated(&sl, st_launch_of(&sl, executor).container_id, 0, "exited");
+    }
+    json_t *st = st_state(&sl);
+    json_t *f = framework_in(st, "frameworks", "fw1");
+    ck_assert_ptr_nonnull(f);
+    json_t *done = json_object_get(f, "completed_executors");
+    ck_assert_uint_eq(json_array_size(done), 150);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(done, 0), "id")), "e2");
+    ck_assert_uint_eq(array_size(f, "executors"), 1);
+    json_decref(st);
+}
+END_TEST
+
+START_TEST(test_completed_frameworks_are_bounded_to_50)
+{
+    char fw[32];
+    for (int i = 0; i < 52; i++) {
+        snprintf(fw, sizeof fw, "fw%d", i);
+        fake *ex = start_task(fw, false, "t", "e", NULL);
+        finish_task(ex, fw, "e", "t", 1);
+        st_terminated(&sl, st_launch_at(&sl, (size_t)i).container_id, 0, "exited");
+    }
+    json_t *st = st_state(&sl);
+    json_t *done = json_object_get(st, "completed_frameworks");
+    ck_assert_uint_eq(json_array_size(done), 50);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(done, 0), "id")), "fw2");
+    ck_assert_uint_eq(array_size(st, "frameworks"), 0);
+    json_decref(st);
+}
+END_TEST
+
+START_TEST(test_a_framework_shut_down_by_the_master_drops_its_pending_updates_and_retires)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1); /* never acknowledged */
+    ck_assert_int_eq((int)st_metric("status-update-manager/pending"), 1);
+    st_shutdown_framework(&sl, "fw1");
+    ck_assert_uint_eq(fake_count(ex, MI(ShutdownExecutorMessage)), 1);
+    ck_assert_int_eq((int)st_metric("status-update-manager/pending"), 0);
+    size_t sent = st_updates_total(&sl);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_KILLED, 2); /* the executor obeys */
+    st_terminated(&sl, st_launch_of(&sl, "e1").container_id, 0, "exited");
+    st_advance(600); /* no resend of anything */
+    ck_assert_uint_eq(st_updates_total(&sl), sent);
+    json_t *st = st_state(&sl);
+    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
+    ck_assert_ptr_null(framework_in(st, "frameworks", "fw1"));
+    json_decref(st);
+    ck_assert_int_eq((int)st_metric("status-update-manager/streams"), 0);
+}
+END_TEST
+
+START_TEST(test_an_executor_that_exits_with_live_tasks_fails_them_and_retires_after_the_acks)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
+    st_ack_all(&sl);
+    st_terminated(&sl, st_launch_of(&sl, "e1").container_id, 9 /* SIGKILL */,
+                  "Executor terminated by signal 9 (Killed)");
+    wire_task_state state;
+    char msg[256];
+    last_update("t1", &state, msg, sizeof msg, NULL);
+    ck_assert_int_eq(state, WIRE_TASK_FAILED);
+    ck_assert_uint_eq(fake_count(sl.master, MI(ExitedExecutorMessage)), 1);
+    ck_assert_int_eq((int)st_metric("slave/executors_running"), 0);
+    json_t *st = st_state(&sl);
+    ck_assert_ptr_nonnull(framework_in(st, "frameworks", "fw1")); /* waits for the ack */
+    json_decref(st);
+    st_ack_all(&sl);
+    st = st_state(&sl);
+    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
+    json_decref(st);
+}
+END_TEST
+
+/* ---- item 3: a launch failure ends the executor ------------------------------------------ */
+
+START_TEST(test_a_sandbox_that_cannot_be_created_fails_every_task_of_that_executor)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/slaves/%s/frameworks", sl.work_dir, sl.id);
+    ck_assert_int_eq(ckpt_mkdirs(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/slaves/%s/frameworks/fw1", sl.work_dir, sl.id);
+    int fd = open(path, O_WRONLY | O_CREAT, 0644); /* a file in the way */
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    st_run_task(&sl, "fw1", false, "t1", "e1");
+    wire_task_state state;
+    char msg[256];
+    wire_status_reason reason;
+    last_update("t1", &state, msg, sizeof msg, &reason);
+    ck_assert_int_eq(state, WIRE_TASK_FAILED);
+    ck_assert_msg(strstr(msg, "sandbox") && strstr(msg, "Not a directory"), "message: %s", msg);
+    st_run_task(&sl, "fw1", false, "t2", "e1"); /* a later task for it gets an answer too */
+    ck_assert_uint_eq(st_updates(&sl, "t2", WIRE_TASK_FAILED) +
+                      st_updates(&sl, "t2", WIRE_TASK_LOST), 1);
+    st_ack_all(&sl);
+    json_t *st = st_state(&sl);
+    ck_assert_ptr_null(framework_in(st, "frameworks", "fw1"));
+    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
+    json_decref(st);
+    ck_assert_int_eq((int)st_metric("slave/executors_registering"), 0);
+    ck_assert_int_eq((int)st_metric("slave/tasks_staging"), 0);
+}
+END_TEST
+
+START_TEST(test_a_failed_launch_fails_the_queued_tasks_with_the_reason_and_retires)
+{
+    st_run_task(&sl, "fw1", false, "t1", "e1");
+    st_run_task(&sl, "fw1", false, "t2", "e1");
+    st_launched(&sl, st_launch_of(&sl, "e1").container_id, 0,
+                "Failed to checkpoint executor's forked pid: No space left on device");
+    for (int i = 1; i <= 2; i++) {
+        char task[16], msg[256];
+        snprintf(task, sizeof task, "t%d", i);
+        wire_task_state state;
+        last_update(task, &state, msg, sizeof msg, NULL);
+        ck_assert_int_eq(state, WIRE_TASK_FAILED);
+        ck_assert_msg(strstr(msg, "No space left on device"), "message: %s", msg);
+    }
+    st_ack_all(&sl);
+    json_t *st = st_state(&sl);
+    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
+    json_decref(st);
+}
+END_TEST
+
+START_TEST(test_an_update_that_cannot_be_checkpointed_still_reaches_the_master)
+{
+    fake *ex = start_task("fw1", true, "t1", "e1", NULL);
+    st_launch l = st_launch_of(&sl, "e1");
+    char path[4096];
+    path_meta_task_updates(path, sizeof path, sl.work_dir, sl.id, "fw1", "e1", l.container_id,
+                           "t1");
+    ck_assert_int_eq(ckpt_mkdirs(path, 0755), 0); /* a directory where the log should go */
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
+    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_RUNNING), 1);
+    /* not durable: the executor keeps it (no acknowledgement) and resends it after a restart */
+    ck_assert_uint_eq(fake_count(ex, MI(StatusUpdateAcknowledgementMessage)), 0);
+    ck_assert_uint_eq(st_ack_all(&sl), 1);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_FINISHED, 2);
+    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_FINISHED), 1);
+}
+END_TEST
+
 Suite *slave_suite(void)
 {
     Suite *s = suite_create("slave");
@@ -87,6 +338,22 @@ Suite *slave_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_a_task_runs_through_its_executor_and_its_updates_reach_the_master);
+    tcase_add_test(tc, test_an_exited_executor_and_its_framework_retire_with_their_tasks);
+    tcase_add_test(tc, test_acknowledged_tasks_are_listed_as_completed_up_to_200_per_executor);
+    tcase_add_test(tc,
+                   test_a_terminal_but_unacknowledged_task_is_listed_as_completed_and_keeps_its_stream);
+    tcase_add_test(tc, test_completed_executors_are_bounded_to_150_per_framework);
+    tcase_add_test(tc, test_completed_frameworks_are_bounded_to_50);
+    tcase_add_test(tc, test_a_framework_shut_down_by_the_master_drops_its_pending_updates_and_retires);
+    tcase_add_test(tc,
+                   test_an_executor_that_exits_with_live_tasks_fails_them_and_retires_after_the_acks);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("launch_failures");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_a_sandbox_that_cannot_be_created_fails_every_task_of_that_executor);
+    tcase_add_test(tc, test_a_failed_launch_fails_the_queued_tasks_with_the_reason_and_retires);
+    tcase_add_test(tc, test_an_update_that_cannot_be_checkpointed_still_reaches_the_master);
     suite_add_tcase(s, tc);
     return s;
 }
