@@ -279,13 +279,10 @@ static void launch(slave *s, s_executor *e)
     const char *user = executor_user(s, e);
     l->user = user ? act_strdup(user) : NULL;
     l->env = executor_env(s, e);
-    if (s->cfg.checkpoint && e->framework->info->checkpoint) {
+    if (checkpointing(s, e->framework)) {
         char p[PATH_MAX];
-        path_meta_run(p, sizeof p, s->cfg.work_dir, s->id, e->framework->id, e->id,
-                      e->container_id);
-        size_t n = strlen(p) + 32;
-        l->pid_file = act_malloc(n);
-        snprintf(l->pid_file, n, "%s/pids/forked.pid", p);
+        l->pids_dir = act_strdup(path_meta_pids(p, sizeof p, s->cfg.work_dir, s->id,
+                                                e->framework->id, e->id, e->container_id));
     }
     l->frameworks_home = s->cfg.frameworks_home ? act_strdup(s->cfg.frameworks_home) : NULL;
     res_from_wire(e->info->resources, e->info->resources_count, &l->resources, NULL, 0);

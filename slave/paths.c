@@ -75,6 +75,13 @@ char *path_meta_run(char *buf, size_t n, const char *work_dir, const char *slave
                slave_id, framework_id, executor_id, container_id);
 }
 
+char *path_meta_pids(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                     const char *framework_id, const char *executor_id, const char *container_id)
+{
+    return fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s/executors/%s/runs/%s/pids", work_dir,
+               slave_id, framework_id, executor_id, container_id);
+}
+
 char *path_meta_task(char *buf, size_t n, const char *work_dir, const char *slave_id,
                      const char *framework_id, const char *executor_id, const char *container_id,
                      const char *task_id)

@@ -163,22 +163,27 @@ static void recover_task(void *ctx, const char *task_id)
     act_map_put(wire_task_state_terminal(t->state) ? w->e->finishing : w->e->launched, t->info->task_id.value, t);
 }
 
-static bool process_alive(int pid)
-{
-    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
-/* One run of an executor: the latest one with a live forked pid is the executor. */
+/* One run of an executor: the one whose checkpointed process is provably still alive is the
+ * executor. */
 static void recover_run(void *ctx, const char *container_id)
 {
     walk *w = ctx;
-    char dir[PATH_MAX], path[PATH_MAX + 32], text[ACT_PID_STRLEN];
+    char dir[PATH_MAX], path[PATH_MAX + 32], text[ACT_PID_STRLEN], why[1024];
     path_meta_run(dir, sizeof dir, w->s->cfg.work_dir, w->s->id, w->f->id, w->e->id,
                   container_id);
-    snprintf(path, sizeof path, "%s/pids/forked.pid", dir);
-    int pid = ckpt_read_text(path, text, sizeof text) >= 0 ? atoi(text) : 0;
-    if (!process_alive(pid) || w->e->os_pid) return;
-    w->e->os_pid = pid;
+    proc_identity id;
+    snprintf(path, sizeof path, "%s/pids", dir);
+    int rc = proc_identity_load(path, &id, why, sizeof why);
+    if (rc == 0) rc = proc_identity_check(&id);
+    if (rc == -ENODATA || rc == -EBADMSG)
+        LOG_WARNING("Run %s of executor %s of framework %s: %s", container_id, w->e->id,
+                    w->f->id, why);
+    if (rc == -ESTALE)
+        LOG_WARNING("Run %s of executor %s of framework %s: pid %d now names another process",
+                    container_id, w->e->id, w->f->id, (int)id.pid);
+    if (rc != 0 || w->e->os_pid) return;
+    w->e->os_pid = id.pid;
+    w->e->identity = id;
     copy_id(w->e->container_id, sizeof w->e->container_id, container_id);
     snprintf(path, sizeof path, "%s/directory", dir);
     char directory[PATH_MAX];
@@ -223,7 +228,7 @@ static void add_to_containerizer(s_executor *e)
     snprintf(r->container_id, sizeof r->container_id, "%s", e->container_id);
     snprintf(r->framework_id, sizeof r->framework_id, "%s", e->framework->id);
     snprintf(r->executor_id, sizeof r->executor_id, "%s", e->id);
-    r->pid = e->os_pid;
+    r->identity = e->identity;
     r->directory = act_strdup(e->directory ? e->directory : "");
     res_from_wire(e->info->resources, e->info->resources_count, &r->resources, NULL, 0);
 }
@@ -357,10 +362,7 @@ static void on_reregister_executor(act_actor *self, const act_msg *msg)
 static void cleanup_and_exit(slave *s)
 {
     LOG_INFO("--recover=cleanup: killing the executors of the previous run, then exiting");
-    for (size_t i = 0; i < rec.cz->n; i++) {
-        proc_kill_tree(rec.cz->v[i].pid, SIGKILL);
-        kill(-rec.cz->v[i].pid, SIGKILL);
-    }
+    for (size_t i = 0; i < rec.cz->n; i++) proc_kill(&rec.cz->v[i].identity, SIGKILL);
     s_exit(s);
 }
 

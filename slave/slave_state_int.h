@@ -80,6 +80,7 @@ typedef struct s_executor {
     s_history completed;     /* s_task: terminal and acknowledged */
     act_timer_id registration_timer, shutdown_timer;
     int os_pid;
+    proc_identity identity;  /* recovered: what the checkpoint proves of its process */
     bool reconnecting;       /* recovered; waiting for ReregisterExecutorMessage */
     char *failure;           /* why the slave ended it (launch failure, registration timeout),
                                 or NULL */

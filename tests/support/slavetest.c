@@ -6,7 +6,6 @@
 #include "tests/support/testutil.h"
 
 #include <check.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -59,10 +58,7 @@ static void cz_on_launch(act_actor *self, const act_msg *msg)
     snprintf(out->framework_id, sizeof out->framework_id, "%s", l->framework_id);
     snprintf(out->executor_id, sizeof out->executor_id, "%s", l->executor_id);
     snprintf(out->directory, sizeof out->directory, "%s", l->directory);
-    if (l->pid_file) {
-        snprintf(out->pids_dir, sizeof out->pids_dir, "%s", l->pid_file);
-        snprintf(out->pids_dir, sizeof out->pids_dir, "%s", dirname(out->pids_dir));
-    }
+    if (l->pids_dir) snprintf(out->pids_dir, sizeof out->pids_dir, "%s", l->pids_dir);
     pthread_mutex_unlock(&c->mu);
 }
 
