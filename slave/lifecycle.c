@@ -167,8 +167,9 @@ static void count_terminal(slave *s, wire_task_state st)
 
 void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where, wire_task_state st)
 {
+    if (where == e->finishing) return; /* nothing moves a task out of a terminal state */
     t->state = st;
-    if (!wire_task_state_terminal(st) || where == e->finishing) return;
+    if (!wire_task_state_terminal(st)) return;
     count_terminal(s, st);
     act_map_remove(where, t->info->task_id.value);
     act_map_put(e->finishing, t->info->task_id.value, t);
@@ -195,11 +196,12 @@ static bool incomplete(const s_executor *e)
     return act_map_size(e->queued) || act_map_size(e->launched) || act_map_size(e->finishing);
 }
 
-static void executor_retire(slave *s, s_executor *e)
+void s_executor_retire(slave *s, s_executor *e)
 {
     s_framework *f = e->framework;
     LOG_INFO("Cleaning up executor %s of framework %s", e->id, f->id);
     act_map_remove(f->executors, e->id);
+    s_checkpoint_executor_completed(s, e);
     if (e->registration_timer) act_cancel(s->self, e->registration_timer);
     if (e->shutdown_timer) act_cancel(s->self, e->shutdown_timer);
     e->registration_timer = e->shutdown_timer = 0;
@@ -227,7 +229,7 @@ void s_retire(slave *s, s_executor *e)
     s_framework *f = e->framework;
     if (e->state != EXEC_TERMINATED) return;
     if (incomplete(e) && !f->shutting_down && !s->terminating) return;
-    executor_retire(s, e);
+    s_executor_retire(s, e);
     s_framework_retire_if_idle(s, f);
 }
 
@@ -365,7 +367,7 @@ void s_framework_shutdown(slave *s, s_framework *f)
     act_post(s->self, &s->sum, SUM_MSG_CLEANUP, act_strdup(f->id), free);
     s_executor *e;
     for (size_t it = 0; act_map_next(f->executors, &it, NULL, (void **)&e);) {
-        if (e->state == EXEC_TERMINATED) executor_retire(s, e);
+        if (e->state == EXEC_TERMINATED) s_executor_retire(s, e);
         else s_executor_shutdown(s, e);
     }
     s_framework_retire_if_idle(s, f);

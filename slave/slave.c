@@ -218,6 +218,8 @@ static void on_ping(act_actor *self, const act_msg *msg)
 
 void s_exit(slave *s)
 {
+    if (s->exiting) return;
+    s->exiting = true;
     LOG_INFO("Slave %s terminating", s->id[0] ? s->id : s->pid.id);
     act_exit(s->self);
 }

@@ -128,6 +128,7 @@ typedef struct slave {
     uint64_t executors_terminated;
     bool recovered;          /* recovery finished: registration may start */
     bool terminating;        /* shutting down: stops once every framework is gone */
+    bool exiting;            /* s_exit was called */
 } slave;
 
 /* slave.c */
@@ -189,6 +190,8 @@ void s_framework_shutdown(slave *s, s_framework *f);
 /* Retires the executor if it ended and nothing of it waits, then its framework if it has no
  * executor left (and stops a terminating slave that has no framework left). */
 void s_retire(slave *s, s_executor *e);
+/* Moves an ended executor into its framework's completed executors, whatever it still holds. */
+void s_executor_retire(slave *s, s_executor *e);
 void s_framework_retire_if_idle(slave *s, s_framework *f);
 /* Frees every record without side effects (the slave actor terminates). */
 void s_frameworks_free(slave *s);
@@ -222,6 +225,8 @@ void s_checkpoint_slave_info(slave *s);
 void s_checkpoint_framework(slave *s, s_framework *f);
 void s_checkpoint_executor(slave *s, s_executor *e);
 void s_checkpoint_task(slave *s, s_executor *e, const s_task *t);
+/* Marks the executor's run completed (Mesos' sentinel): a restart lists it as completed. */
+void s_checkpoint_executor_completed(slave *s, s_executor *e);
 void s_recover_handlers(act_actor *a);
 
 #endif /* SLAVE_SLAVE_STATE_INT_H */

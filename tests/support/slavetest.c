@@ -210,6 +210,36 @@ bool st_recovered_has(st_slave *s, const char *container_id)
 
 /* ---- the slave ------------------------------------------------------------------------- */
 
+/* Counts the slave's end: it links to the slave actor. */
+static void on_slave_exited(act_actor *self, const act_pid *pid)
+{
+    tu_counter_add(act_state(self), 1);
+}
+
+static void watch_slave(act_actor *self, void *arg)
+{
+    act_link(self, arg);
+    free(arg);
+}
+
+static void spawn_watcher(st_slave *s)
+{
+    if (!s->exited) s->exited = act_calloc(1, sizeof *s->exited);
+    tu_counter_init(s->exited);
+    act_actor *a = act_new("slave-watcher", s->exited);
+    act_on_exited(a, on_slave_exited);
+    act_pid me = act_self(a);
+    ck_assert_int_eq(act_spawn(a, 0), 0);
+    act_pid *target = act_malloc(sizeof *target);
+    *target = s->pid;
+    ck_assert_int_eq(act_dispatch(&me, watch_slave, target), 0);
+}
+
+bool st_exited(st_slave *s, double secs)
+{
+    return tu_counter_wait(s->exited, 1, secs);
+}
+
 static void spawn_all(st_slave *s, const st_options *o)
 {
     act_clock_pause();
@@ -236,6 +266,7 @@ static void spawn_all(st_slave *s, const st_options *o)
         cfg.executor_registration_timeout = o->registration_timeout;
     if (s->cz) cfg.containerizer = s->cz->self;
     ck_assert_int_eq(slave_spawn(&cfg, &s->pid), 0);
+    spawn_watcher(s);
     st_settle();
 }
 
@@ -259,6 +290,8 @@ void st_stop(st_slave *s)
     tu_rmrf(s->work_dir);
     free(s->work_dir);
     s->work_dir = NULL;
+    free(s->exited);
+    s->exited = NULL;
 }
 
 void st_register(st_slave *s)
@@ -331,11 +364,17 @@ void st_shutdown_framework(st_slave *s, const char *fw)
     st_settle();
 }
 
+fake *st_executor_named(const char *name)
+{
+    fake *e = fake_spawn(name, 0, executor_names);
+    ck_assert_ptr_nonnull(e);
+    return e;
+}
+
 fake *st_executor(st_slave *s, const char *fw, const char *executor_id)
 {
     char name[ACT_ID_MAX];
-    fake *e = fake_spawn(act_unique_name("executor", name, sizeof name), 0, executor_names);
-    ck_assert_ptr_nonnull(e);
+    fake *e = st_executor_named(act_unique_name("executor", name, sizeof name));
     wire_register_executor_message m = {.framework_id = {(char *)fw},
                                         .executor_id = {(char *)executor_id}};
     fake_send(e, &s->pid, WIRE_DESC(register_executor_message), &m);

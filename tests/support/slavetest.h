@@ -12,6 +12,7 @@
 
 #include "slave/slave_state_int.h"
 #include "tests/support/fake.h"
+#include "tests/support/testutil.h"
 
 #include <jansson.h>
 
@@ -41,6 +42,7 @@ typedef struct st_slave {
     st_cz *cz;                   /* NULL with the real containerizer */
     char id[WIRE_ID_MAX];        /* the slave ID once registered */
     size_t acked;                /* StatusUpdateMessages st_ack_all already answered */
+    tu_counter *exited;          /* counts the slave actor's end */
 } st_slave;
 
 /* Starts a runtime (paused clock, one loop), the fakes and the slave; lets recovery finish
@@ -49,7 +51,8 @@ void st_start(st_slave *s, const st_options *o);
 /* Registers the slave with the fake master (slave ID "S1", or the recovered one). */
 void st_register(st_slave *s);
 /* Ends the runtime as a SIGKILL would end the process (nothing is cleaned up on disk) and
- * starts a new slave on the same work dir with `o` (work_dir ignored). */
+ * starts a new slave on the same work dir with `o` (work_dir ignored). Executors of the old
+ * one are played by new fakes (st_executor_named with the old name). */
 void st_restart(st_slave *s, const st_options *o);
 /* Shuts the runtime down and removes the work dir. */
 void st_stop(st_slave *s);
@@ -66,6 +69,10 @@ void st_shutdown_framework(st_slave *s, const char *fw);
 
 /* A fake executor (records what the slave sends it) that registers as `executor_id`. */
 fake *st_executor(st_slave *s, const char *fw, const char *executor_id);
+/* A fake executor named `name` that does not register (it answers a reconnection). */
+fake *st_executor_named(const char *name);
+/* True once the slave actor has ended (bounded wait of `secs` of real time). */
+bool st_exited(st_slave *s, double secs);
 /* StatusUpdateMessage from the fake executor; the update's uuid is made from n. */
 void st_update(st_slave *s, fake *executor, const char *fw, const char *executor_id,
                const char *task_id, wire_task_state state, uint8_t n);

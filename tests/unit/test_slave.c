@@ -17,8 +17,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static st_slave sl;
@@ -331,6 +333,309 @@ START_TEST(test_an_update_that_cannot_be_checkpointed_still_reaches_the_master)
 }
 END_TEST
 
+
+/* ---- item 4: finished work survives a restart; item 5: only our own processes ------------ */
+
+/* A process standing in for an executor's OS process: `sleep` leading a session of its own
+ * (as the launcher makes executors); it dies with the test. */
+static pid_t spawn_process(void)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 1);
+        dup2(null, 2);
+        setsid();
+        execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* What the launcher checkpoints for a run whose process is pid. */
+static void checkpoint_process(const st_launch *l, pid_t pid)
+{
+    proc_identity id;
+    char why[512];
+    ck_assert_int_eq(proc_identity_read(pid, &id), 0);
+    ck_assert_int_eq(proc_identity_save(l->pids_dir, &id, why, sizeof why), 0);
+}
+
+/* True if pid was never signalled: a SIGKILL sent before this SIGSTOP (from anyone) would be
+ * handled first. Leaves it running. */
+static bool never_signalled(pid_t pid)
+{
+    int status;
+    if (kill(pid, SIGSTOP) != 0 || waitpid(pid, &status, WUNTRACED) != pid) return false;
+    kill(pid, SIGCONT);
+    return WIFSTOPPED(status);
+}
+
+/* True once pid is gone or a zombie (bounded wait). */
+static bool dies(pid_t pid)
+{
+    for (int i = 0; i < 1000; i++) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) return true;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static void reap(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* The uuid's first byte of the last update the master got for task in state. */
+static int last_uuid(const char *task, wire_task_state state)
+{
+    int u = -1;
+    for (size_t i = 0; i < st_updates_total(&sl); i++) {
+        wire_msg *m = fake_nth(sl.master, MI(StatusUpdateMessage),
+                               WIRE_DESC(status_update_message), i);
+        const wire_status_update *up = &((wire_status_update_message *)m->root)->update;
+        if (strcmp(up->status.task_id.value, task) == 0 && up->status.state == state)
+            u = up->uuid.len ? up->uuid.data[0] : -1;
+        wire_msg_free(m);
+    }
+    return u;
+}
+
+START_TEST(test_a_finished_update_checkpointed_before_a_restart_is_delivered_after_it)
+{
+    fake *ex = start_task("fw1", true, "t1", "e1", NULL);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
+    st_ack_all(&sl);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_FINISHED, 2); /* never acknowledged */
+    st_terminated(&sl, st_launch_of(&sl, "e1").container_id, 0, "Executor exited with status 0");
+    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_FINISHED), 1);
+    st_restart(&sl, NULL); /* the fake master of the new runtime starts with nothing recorded */
+    st_advance(120); /* the master is down meanwhile: nothing is sent to nobody */
+    ck_assert_uint_eq(st_updates_total(&sl), 0);
+    st_register(&sl);
+    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_FINISHED), 1); /* sent again, after */
+    ck_assert_int_eq(last_uuid("t1", WIRE_TASK_FINISHED), 2);         /* the same update */
+    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_LOST) + st_updates(&sl, "t1", WIRE_TASK_FAILED),
+                      0);
+    st_ack_all(&sl);
+    st_advance(600);
+    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_FINISHED), 1); /* and never again */
+    json_t *st = st_state(&sl);
+    json_t *f = framework_in(st, "completed_frameworks", "fw1");
+    ck_assert_msg(f != NULL, "fw1 did not retire after the restart");
+    json_t *e = st_find(json_object_get(f, "completed_executors"), "e1");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(array_size(e, "completed_tasks"), 1);
+    json_decref(st);
+}
+END_TEST
+
+START_TEST(test_an_executor_that_died_while_the_slave_was_down_is_reported_after_it)
+{
+    fake *ex = start_task("fw1", true, "t1", "e1", NULL);
+    pid_t process = spawn_process();
+    st_launch l = st_launch_of(&sl, "e1");
+    checkpoint_process(&l, process);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
+    st_ack_all(&sl);
+    reap(process); /* the executor dies while no slave runs */
+    st_restart(&sl, NULL);
+    ck_assert_uint_eq(st_recovered(&sl), 0); /* nothing alive to hand the containerizer */
+    st_register(&sl);
+    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_LOST) + st_updates(&sl, "t1", WIRE_TASK_FAILED),
+                      1);
+    ck_assert_uint_eq(fake_count(sl.master, MI(ExitedExecutorMessage)), 1);
+    wire_msg *m = fake_last(sl.master, MI(ExitedExecutorMessage), WIRE_DESC(exited_executor_message));
+    ck_assert_str_eq(((wire_exited_executor_message *)m->root)->executor_id.value, "e1");
+    wire_msg_free(m);
+    st_ack_all(&sl);
+    json_t *st = st_state(&sl);
+    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
+    json_decref(st);
+}
+END_TEST
+
+START_TEST(test_a_live_executor_is_reconnected_and_its_update_resent_after_a_restart)
+{
+    fake *ex = start_task("fw1", true, "t1", "e1", NULL);
+    pid_t process = spawn_process();
+    st_launch l = st_launch_of(&sl, "e1");
+    checkpoint_process(&l, process);
+    act_pid old = fake_pid(ex);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
+    st_ack_all(&sl);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_FINISHED, 2);
+    st_restart(&sl, NULL);
+    ck_assert(st_recovered_has(&sl, l.container_id));
+    fake *again = st_executor_named(old.id); /* the executor process answers the reconnect */
+    wire_reregister_executor_message r = {.executor_id = {"e1"}, .framework_id = {"fw1"}};
+    fake_send(again, &sl.pid, WIRE_DESC(reregister_executor_message), &r);
+    st_settle();
+    ck_assert_uint_eq(fake_count(again, MI(ExecutorReregisteredMessage)), 1);
+    st_register(&sl);
+    ck_assert_int_eq(last_uuid("t1", WIRE_TASK_FINISHED), 2);
+    st_ack_all(&sl);
+    json_t *st = st_state(&sl);
+    json_t *e = st_find(json_object_get(framework_in(st, "frameworks", "fw1"), "executors"),
+                        "e1");
+    ck_assert_ptr_nonnull(e); /* it still runs */
+    ck_assert_uint_eq(array_size(e, "completed_tasks"), 1);
+    json_decref(st);
+    reap(process);
+}
+END_TEST
+
+/* A live, unrelated process whose pid is in the checkpoint (pid reuse, a corrupt file). */
+static pid_t plant_decoy(bool with_identity)
+{
+    fake *ex = start_task("fw1", true, "t1", "e1", NULL);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
+    st_ack_all(&sl);
+    pid_t decoy = spawn_process();
+    st_launch l = st_launch_of(&sl, "e1");
+    char why[512], path[4200];
+    if (with_identity) { /* the identity of the process that had this pid before */
+        proc_identity id;
+        ck_assert_int_eq(proc_identity_read(decoy, &id), 0);
+        id.start_time -= 1;
+        ck_assert_int_eq(proc_identity_save(l.pids_dir, &id, why, sizeof why), 0);
+    } else { /* a bare forked.pid, as Mesos writes it */
+        char text[32];
+        snprintf(path, sizeof path, "%s/forked.pid", l.pids_dir);
+        snprintf(text, sizeof text, "%d", (int)decoy);
+        ck_assert_int_eq(ckpt_write_text(path, text, why, sizeof why), 0);
+    }
+    return decoy;
+}
+
+static void decoy_survives_recovery(bool with_identity, bool cleanup)
+{
+    pid_t decoy = plant_decoy(with_identity);
+    st_options o = {.real_containerizer = true, .cleanup = cleanup};
+    st_restart(&sl, &o);
+    st_advance(10); /* past any reconnection wait */
+    if (cleanup) ck_assert_msg(st_exited(&sl, 10), "--recover=cleanup did not end the slave");
+    ck_assert_msg(never_signalled(decoy), "the decoy %d was signalled", (int)decoy);
+    if (!cleanup) {
+        st_register(&sl);
+        ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_LOST) +
+                          st_updates(&sl, "t1", WIRE_TASK_FAILED), 1);
+        ck_assert(never_signalled(decoy));
+    }
+    reap(decoy);
+}
+
+START_TEST(test_a_recovered_pid_of_another_process_is_never_signalled)
+{
+    decoy_survives_recovery(true, false);
+}
+END_TEST
+
+START_TEST(test_a_bare_checkpointed_pid_proves_nothing_and_is_never_signalled)
+{
+    decoy_survives_recovery(false, false);
+}
+END_TEST
+
+START_TEST(test_recover_cleanup_never_signals_a_process_it_cannot_prove_is_its_own)
+{
+    decoy_survives_recovery(true, true);
+}
+END_TEST
+
+START_TEST(test_a_corrupt_executor_checkpoint_is_named_and_its_process_is_not_left_running)
+{
+    start_task("fw1", true, "t1", "e1", NULL);
+    pid_t process = spawn_process();
+    st_launch l = st_launch_of(&sl, "e1");
+    checkpoint_process(&l, process);
+    char path[4200], why[512];
+    path_meta_executor(path, sizeof path, sl.work_dir, sl.id, "fw1", "e1");
+    strcat(path, "/executor.info");
+    ck_assert_int_eq(ckpt_write_text(path, "\xc1 not msgpack", why, sizeof why), 0);
+    st_options o = {.real_containerizer = true};
+    st_restart(&sl, &o);
+    ck_assert_msg(dies(process), "the executor %d of the unreadable checkpoint still runs",
+                  (int)process);
+    st_advance(10);
+    st_register(&sl); /* the slave still comes up */
+}
+END_TEST
+
+START_TEST(test_a_corrupt_task_checkpoint_skips_that_task_only)
+{
+    fake *ex = start_task("fw1", true, "t1", "e1", NULL);
+    start_task("fw1", true, "t2", "e1", ex);
+    pid_t process = spawn_process();
+    st_launch l = st_launch_of(&sl, "e1");
+    checkpoint_process(&l, process);
+    char path[4200], why[512];
+    path_meta_task(path, sizeof path, sl.work_dir, sl.id, "fw1", "e1", l.container_id, "t1");
+    strcat(path, "/task.info");
+    ck_assert_int_eq(ckpt_write_text(path, "garbage", why, sizeof why), 0);
+    act_pid old = fake_pid(ex);
+    st_restart(&sl, NULL);
+    fake *again = st_executor_named(old.id);
+    wire_reregister_executor_message r = {.executor_id = {"e1"}, .framework_id = {"fw1"}};
+    fake_send(again, &sl.pid, WIRE_DESC(reregister_executor_message), &r);
+    st_settle();
+    st_register(&sl);
+    wire_msg *m = fake_last(sl.master, MI(ReregisterSlaveMessage),
+                            WIRE_DESC(reregister_slave_message));
+    wire_reregister_slave_message *rr = m->root;
+    ck_assert_uint_eq(rr->tasks_count, 1);
+    ck_assert_str_eq(rr->tasks[0].task_id.value, "t2");
+    wire_msg_free(m);
+    reap(process);
+}
+END_TEST
+
+/* ---- item 6: shutdown -------------------------------------------------------------------- */
+
+static void shut_down(void)
+{
+    ck_assert_int_eq(act_dispatch(&sl.pid, slave_shutdown, NULL), 0);
+    st_settle();
+}
+
+START_TEST(test_an_idle_slave_stops_at_once)
+{
+    shut_down();
+    ck_assert(st_exited(&sl, 10));
+}
+END_TEST
+
+START_TEST(test_a_slave_stops_as_soon_as_its_executors_are_gone)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    shut_down();
+    ck_assert_uint_eq(fake_count(ex, MI(ShutdownExecutorMessage)), 1);
+    ck_assert(!st_exited(&sl, 0));
+    st_terminated(&sl, st_launch_of(&sl, "e1").container_id, 0, "Executor exited with status 0");
+    ck_assert(st_exited(&sl, 10)); /* no clock moved */
+}
+END_TEST
+
+START_TEST(test_an_executor_that_ignores_the_shutdown_is_killed_after_its_grace_period)
+{
+    start_task("fw1", false, "t1", "e1", NULL);
+    const char *cid = st_launch_of(&sl, "e1").container_id;
+    shut_down();
+    st_advance(4.9);
+    ck_assert_uint_eq(st_destroys(&sl, cid), 0);
+    st_advance(0.2);
+    ck_assert_uint_eq(st_destroys(&sl, cid), 1);
+    ck_assert(!st_exited(&sl, 0));
+    st_terminated(&sl, cid, 9, "Executor terminated by signal 9 (Killed)");
+    ck_assert(st_exited(&sl, 10));
+}
+END_TEST
+
 Suite *slave_suite(void)
 {
     Suite *s = suite_create("slave");
@@ -354,6 +659,25 @@ Suite *slave_suite(void)
     tcase_add_test(tc, test_a_sandbox_that_cannot_be_created_fails_every_task_of_that_executor);
     tcase_add_test(tc, test_a_failed_launch_fails_the_queued_tasks_with_the_reason_and_retires);
     tcase_add_test(tc, test_an_update_that_cannot_be_checkpointed_still_reaches_the_master);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("recovery");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_a_finished_update_checkpointed_before_a_restart_is_delivered_after_it);
+    tcase_add_test(tc, test_an_executor_that_died_while_the_slave_was_down_is_reported_after_it);
+    tcase_add_test(tc, test_a_live_executor_is_reconnected_and_its_update_resent_after_a_restart);
+    tcase_add_test(tc, test_a_recovered_pid_of_another_process_is_never_signalled);
+    tcase_add_test(tc, test_a_bare_checkpointed_pid_proves_nothing_and_is_never_signalled);
+    tcase_add_test(tc, test_recover_cleanup_never_signals_a_process_it_cannot_prove_is_its_own);
+    tcase_add_test(tc, test_a_corrupt_executor_checkpoint_is_named_and_its_process_is_not_left_running);
+    tcase_add_test(tc, test_a_corrupt_task_checkpoint_skips_that_task_only);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("shutdown");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_an_idle_slave_stops_at_once);
+    tcase_add_test(tc, test_a_slave_stops_as_soon_as_its_executors_are_gone);
+    tcase_add_test(tc, test_an_executor_that_ignores_the_shutdown_is_killed_after_its_grace_period);
     suite_add_tcase(s, tc);
     return s;
 }
