@@ -359,7 +359,7 @@ static int checkpoint_pid(cz_job *job)
     int rc = proc_identity_save(dir, &job->identity, why, sizeof why);
     if (rc == 0) return 0;
     snprintf(job->message, sizeof job->message,
-             "Failed to checkpoint executor's forked pid: %s", why);
+             "Failed to checkpoint the executor's pid: %s (%s)", strerror(-rc), why);
     if (job->pidfd >= 0) close(job->pidfd);
     job->pidfd = -1;
     spawn_undo(&job->identity, job->pid);

@@ -10,6 +10,8 @@
 #include "sched/sched.h"
 #include "tests/support/testutil.h"
 
+#include <jansson.h>
+
 typedef struct tc_cluster {
     char *dir;                 /* temp root: master/, slave/ work dirs and logs */
     int master_pid, slave_pid;
@@ -24,6 +26,15 @@ void tc_start(tc_cluster *c, const char *const *slave_flags);
 /* (Re)starts only the slave, same work dir and port. */
 void tc_start_slave(tc_cluster *c, const char *const *slave_flags);
 void tc_kill_slave(tc_cluster *c, int sig);
+/* (Re)starts only the master, same work dir (its registry) and port. */
+void tc_start_master(tc_cluster *c);
+void tc_kill_master(tc_cluster *c, int sig);
+/* The slave's /state.json parsed (json_decref it), and a number of its /metrics/snapshot
+ * (-1 when absent or the slave does not answer). */
+json_t *tc_slave_state(tc_cluster *c);
+double tc_slave_metric(tc_cluster *c, const char *name);
+/* Waits (bounded) until the slave's metric `name` is `value`. */
+bool tc_wait_slave_metric(tc_cluster *c, const char *name, double value, double secs);
 /* Stops everything (SIGTERM, bounded) and removes the temp dir. */
 void tc_stop(tc_cluster *c);
 /* The slave's work_dir. */
@@ -44,6 +55,9 @@ typedef struct tc_sched tc_sched;
 /* A driver registered with the cluster's master that launches queued tasks on offers (as
  * many as fit) and records updates. checkpoint: FrameworkInfo.checkpoint. */
 tc_sched *tc_sched_start(tc_cluster *c, bool checkpoint);
+/* The same with explicit acknowledgements that the test never gives: updates are delivered
+ * but only a resent duplicate is acknowledged (by the driver). */
+tc_sched *tc_sched_start_unacknowledging(tc_cluster *c, bool checkpoint);
 void tc_sched_launch(tc_sched *s, const tc_task *tasks, size_t n);
 /* Waits until task `id` reached `state` (bounded); true if it did. */
 bool tc_wait_state(tc_sched *s, const char *id, wire_task_state state, double secs);

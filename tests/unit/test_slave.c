@@ -299,7 +299,7 @@ START_TEST(test_a_failed_launch_fails_the_queued_tasks_with_the_reason_and_retir
     st_run_task(&sl, "fw1", false, "t1", "e1");
     st_run_task(&sl, "fw1", false, "t2", "e1");
     st_launched(&sl, st_launch_of(&sl, "e1").container_id, 0,
-                "Failed to checkpoint executor's forked pid: No space left on device");
+                "Failed to checkpoint the executor's pid: No space left on device");
     for (int i = 1; i <= 2; i++) {
         char task[16], msg[256];
         snprintf(task, sizeof task, "t%d", i);
