@@ -185,20 +185,29 @@ static void signal_group(pid_t pgid, int sig)
     if (pgid > 1) kill(-pgid, sig);
 }
 
-/* The process is ours: it, every descendant (deepest first) and every group one of them
- * leads (its executor's group, a command task's own session). */
+static bool leads_group(pid_t pid, const proc_stat *all, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (all[k].pid == pid) return all[k].pgid == pid;
+    return false;
+}
+
+/* The process is ours: its group at once (so every member has the signal pending before any
+ * of them can exit and be waited for), then every descendant (deepest first) and every group
+ * one of them leads (a command task's own session). */
 static void kill_tree(const proc_identity *id, const proc_stat *all, size_t n, int sig)
 {
+    if (leads_group(id->pid, all, n)) signal_group(id->pid, sig);
+    signal_one(id->pid, sig);
     pid_t *tree = act_calloc(n + 1, sizeof *tree);
     size_t count = 0;
     tree[count++] = id->pid;
     for (size_t i = 0; i < count; i++) /* breadth first: children of tree[i] */
         for (size_t k = 0; k < n && count <= n; k++)
             if (all[k].ppid == tree[i] && all[k].pid != id->pid) tree[count++] = all[k].pid;
-    for (size_t i = count; i-- > 0;) {
+    for (size_t i = count; i-- > 1;) {
+        if (leads_group(tree[i], all, n)) signal_group(tree[i], sig);
         signal_one(tree[i], sig);
-        for (size_t k = 0; k < n; k++)
-            if (all[k].pid == tree[i] && all[k].pgid == tree[i]) signal_group(tree[i], sig);
     }
     free(tree);
 }
