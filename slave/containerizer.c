@@ -4,8 +4,9 @@
  * CZ_MSG_LAUNCH (fetch + fork, see launcher.c), watches executors through cz_watch.c, destroys
  * process groups with SIGTERM then SIGKILL after a grace period on the runtime clock, and
  * adopts recovered executors. Every signal goes through proc_kill with the executor's
- * identity, so a pid that now names another process is never signalled. Every launch gets exactly one CZ_MSG_LAUNCHED; a launch that
- * succeeded (pid > 0) and every recovered executor later get exactly one CZ_MSG_TERMINATED.
+ * identity, so a pid that now names another process is never signalled. Every launch gets
+ * exactly one CZ_MSG_LAUNCHED; a launch that succeeded (pid > 0) and every recovered executor
+ * later get exactly one CZ_MSG_TERMINATED.
  */
 #include "slave/cz_int.h"
 

@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,18 +35,6 @@
 static void log_ckpt_error(int rc, const char *err)
 {
     if (rc != 0) LOG_ERROR("Checkpoint failed: %s", err);
-}
-
-/* Formats a path or a message into buf (truncated if it must be; IDs and paths here come from
- * directory names of bounded length). Returns buf. */
-static char *fmt(char *buf, size_t n, const char *format, ...) __attribute__((format(printf, 3, 4)));
-static char *fmt(char *buf, size_t n, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(buf, n, format, ap);
-    va_end(ap);
-    return buf;
 }
 
 /* ---- writing ----------------------------------------------------------------------------- */
@@ -217,7 +204,7 @@ static void kill_orphan(void *ctx, const char *container_id)
     walk *w = ctx;
     char pids[PATH_MAX + WIRE_ID_MAX + 16], why[1024];
     if (w->skip && strcmp(w->skip, container_id) == 0) return;
-    fmt(pids, sizeof pids, "%s/%s/pids", w->dir, container_id);
+    path_fmt(pids, sizeof pids, "%s/%s/pids", w->dir, container_id);
     proc_identity id;
     if (proc_identity_load(pids, &id, why, sizeof why) != 0 || proc_identity_check(&id) != 0)
         return;
@@ -230,7 +217,7 @@ static void kill_orphans_of_executor(void *ctx, const char *executor_id)
 {
     walk *w = ctx;
     walk inner = *w;
-    fmt(inner.dir, sizeof inner.dir, "%s/%s/runs", w->dir, executor_id);
+    path_fmt(inner.dir, sizeof inner.dir, "%s/%s/runs", w->dir, executor_id);
     each_dir(inner.dir, kill_orphan, &inner);
 }
 
@@ -266,7 +253,7 @@ static void recover_task(void *ctx, const char *task_id)
     char dir[PATH_MAX], path[PATH_MAX + 32], err[512];
     path_meta_task(dir, sizeof dir, w->s->cfg.work_dir, w->s->id, w->f->id, e->id,
                    e->container_id, task_id);
-    fmt(path, sizeof path, "%s/task.info", dir);
+    path_fmt(path, sizeof path, "%s/task.info", dir);
     wire_msg *m = NULL;
     if (ckpt_read(path, WIRE_DESC(task_info), &m, err, sizeof err) != 0) {
         LOG_WARNING("Skipping task %s of executor %s of framework %s: %s", task_id, e->id,
@@ -277,7 +264,7 @@ static void recover_task(void *ctx, const char *task_id)
     t->msg = m;
     t->info = m->root;
     task_log l = {.state = WIRE_TASK_STAGING};
-    fmt(path, sizeof path, "%s/task.updates", dir);
+    path_fmt(path, sizeof path, "%s/task.updates", dir);
     ckpt_read_records(path, WIRE_DESC(status_update_record), replay, &l, err, sizeof err);
     t->state = l.state;
     if (!l.acknowledged && !w->completed) add_stream(path);
@@ -297,19 +284,19 @@ static void recover_task(void *ctx, const char *task_id)
 static bool latest_run(const char *runs, char *out, size_t n)
 {
     char link[PATH_MAX + 8], target[PATH_MAX];
-    fmt(link, sizeof link, "%s/latest", runs);
+    path_fmt(link, sizeof link, "%s/latest", runs);
     ssize_t len = readlink(link, target, sizeof target - 1);
     if (len > 0) {
         target[len] = '\0';
         const char *base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-        fmt(out, n, "%s", base);
+        path_fmt(out, n, "%s", base);
         return wire_id_valid(out);
     }
     DIR *d = opendir(runs);
     int count = 0;
     struct dirent *de;
     while (d && (de = readdir(d)) != NULL)
-        if (de->d_name[0] != '.' && count++ == 0) fmt(out, n, "%s", de->d_name);
+        if (de->d_name[0] != '.' && count++ == 0) path_fmt(out, n, "%s", de->d_name);
     if (d) closedir(d);
     return count == 1 && wire_id_valid(out);
 }
@@ -318,18 +305,18 @@ static bool latest_run(const char *runs, char *out, size_t n)
 static bool process_alive(walk *w, const char *run_dir, char *why, size_t n)
 {
     char pids[PATH_MAX + 8], err[1024];
-    fmt(pids, sizeof pids, "%s/pids", run_dir);
+    path_fmt(pids, sizeof pids, "%s/pids", run_dir);
     int rc = proc_identity_load(pids, &w->e->identity, err, sizeof err);
     if (rc == 0) rc = proc_identity_check(&w->e->identity);
     if (rc == 0) return true;
     if (rc == -ESRCH)
-        fmt(why, n, "Executor (pid %d) exited while the slave was down",
+        path_fmt(why, n, "Executor (pid %d) exited while the slave was down",
                  (int)w->e->identity.pid);
     else if (rc == -ESTALE)
-        fmt(why, n, "Executor's pid %d now names another process (or the machine "
+        path_fmt(why, n, "Executor's pid %d now names another process (or the machine "
                  "rebooted): it is not signalled", (int)w->e->identity.pid);
     else
-        fmt(why, n, "Executor's process cannot be proven alive: %s", err);
+        path_fmt(why, n, "Executor's process cannot be proven alive: %s", err);
     if (rc != -ESRCH) LOG_WARNING("Executor %s of framework %s: %s", w->e->id, w->f->id, why);
     return false;
 }
@@ -339,11 +326,11 @@ static void read_run(walk *w, const char *run_dir)
 {
     s_executor *e = w->e;
     char path[PATH_MAX + 32], text[PATH_MAX];
-    fmt(path, sizeof path, "%s/directory", run_dir);
+    path_fmt(path, sizeof path, "%s/directory", run_dir);
     if (ckpt_read_text(path, text, sizeof text) > 0) e->directory = act_strdup(text);
-    fmt(path, sizeof path, "%s/pids/libprocess.pid", run_dir);
+    path_fmt(path, sizeof path, "%s/pids/libprocess.pid", run_dir);
     if (ckpt_read_text(path, text, sizeof text) > 0) act_pid_parse(text, &e->pid);
-    fmt(path, sizeof path, "%s/tasks", run_dir);
+    path_fmt(path, sizeof path, "%s/tasks", run_dir);
     each_dir(path, recover_task, w);
     if (e->directory) {
         files_attach *fa = act_calloc(1, sizeof *fa);
@@ -358,8 +345,8 @@ static void recover_executor(void *ctx, const char *executor_id)
     walk *w = ctx;
     char dir[PATH_MAX], runs[PATH_MAX + 8], path[PATH_MAX + 32], err[512], cid[WIRE_ID_MAX];
     path_meta_executor(dir, sizeof dir, w->s->cfg.work_dir, w->s->id, w->f->id, executor_id);
-    fmt(path, sizeof path, "%s/executor.info", dir);
-    fmt(runs, sizeof runs, "%s/runs", dir);
+    path_fmt(path, sizeof path, "%s/executor.info", dir);
+    path_fmt(runs, sizeof runs, "%s/runs", dir);
     wire_msg *m = NULL;
     int rc = ckpt_read(path, WIRE_DESC(executor_info), &m, err, sizeof err);
     if (rc != 0 || !latest_run(runs, cid, sizeof cid)) {
@@ -367,7 +354,7 @@ static void recover_executor(void *ctx, const char *executor_id)
                     rc != 0 ? err : "its latest run is unknown");
         wire_msg_free(m);
         walk orphans = {.why = "its executor's checkpoint is unusable"};
-        fmt(orphans.dir, sizeof orphans.dir, "%s", runs);
+        path_fmt(orphans.dir, sizeof orphans.dir, "%s", runs);
         each_dir(runs, kill_orphan, &orphans);
         return;
     }
@@ -375,12 +362,12 @@ static void recover_executor(void *ctx, const char *executor_id)
     bool command = info->has_source && strcmp(info->source, executor_id) == 0 &&
                    info->name && strstr(info->name, "Command Executor") != NULL;
     walk old = {.why = "it belongs to an earlier run of its executor", .skip = cid};
-    fmt(old.dir, sizeof old.dir, "%s", runs);
+    path_fmt(old.dir, sizeof old.dir, "%s", runs);
     each_dir(runs, kill_orphan, &old);
     w->e = s_executor_add(w->s, w->f, m, command, cid);
     path_meta_run(path, sizeof path, w->s->cfg.work_dir, w->s->id, w->f->id, executor_id, cid);
     char sentinel[PATH_MAX + 32], why[640];
-    fmt(sentinel, sizeof sentinel, "%s/" SENTINEL, path);
+    path_fmt(sentinel, sizeof sentinel, "%s/" SENTINEL, path);
     w->completed = access(sentinel, F_OK) == 0;
     read_run(w, path);
     if (w->completed) { /* completed before the restart */
@@ -403,21 +390,21 @@ static void recover_framework(void *ctx, const char *framework_id)
     walk *w = ctx;
     char dir[PATH_MAX], path[PATH_MAX + 32], err[512], pid[ACT_PID_STRLEN];
     path_meta_framework(dir, sizeof dir, w->s->cfg.work_dir, w->s->id, framework_id);
-    fmt(path, sizeof path, "%s/framework.info", dir);
+    path_fmt(path, sizeof path, "%s/framework.info", dir);
     wire_msg *m = NULL;
     if (ckpt_read(path, WIRE_DESC(framework_info), &m, err, sizeof err) != 0) {
         LOG_WARNING("Skipping framework %s: %s", framework_id, err);
         walk orphans = {.why = "its framework's checkpoint is unusable"};
-        fmt(orphans.dir, sizeof orphans.dir, "%s/executors", dir);
+        path_fmt(orphans.dir, sizeof orphans.dir, "%s/executors", dir);
         each_dir(orphans.dir, kill_orphans_of_executor, &orphans);
         return;
     }
     act_pid scheduler = {0};
-    fmt(path, sizeof path, "%s/framework.pid", dir);
+    path_fmt(path, sizeof path, "%s/framework.pid", dir);
     if (ckpt_read_text(path, pid, sizeof pid) > 0) act_pid_parse(pid, &scheduler);
     w->f = s_framework_add(w->s, framework_id, m->root, &scheduler);
     wire_msg_free(m);
-    fmt(path, sizeof path, "%s/executors", dir);
+    path_fmt(path, sizeof path, "%s/executors", dir);
     each_dir(path, recover_executor, w);
     s_framework_retire_if_idle(w->s, w->f);
 }
@@ -446,10 +433,10 @@ static void read_checkpoint(slave *s)
         LOG_WARNING("The slave's resources changed since its checkpoint: registering as a new "
                     "slave");
     } else {
-        fmt(s->id, sizeof s->id, "%s", old->id->value);
+        path_fmt(s->id, sizeof s->id, "%s", old->id->value);
         walk w = {.s = s};
         path_meta_slave(path, sizeof path, s->cfg.work_dir, s->id);
-        fmt(w.dir, sizeof w.dir, "%s/frameworks", path);
+        path_fmt(w.dir, sizeof w.dir, "%s/frameworks", path);
         each_dir(w.dir, recover_framework, &w);
     }
     res_free(&was);

@@ -26,6 +26,9 @@
  *   runs/<container>/pids/forked.pid + forked.identity + libprocess.pid,
  *   tasks/<task>/task.info + task.updates */
 
+/* Writes the formatted path into buf (truncated to n - 1 bytes if it must be) and returns buf;
+ * for the paths below and for walking what they name. */
+char *path_fmt(char *buf, size_t n, const char *format, ...) __attribute__((format(printf, 3, 4)));
 char *path_sandbox(char *buf, size_t n, const char *work_dir, const char *slave_id,
                    const char *framework_id, const char *executor_id, const char *container_id);
 /* .../executors/<ex>/runs/latest (a symlink to the current run) */

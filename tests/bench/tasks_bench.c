@@ -76,6 +76,38 @@ static int task_index(const char *id)
     return atoi(id + 1);
 }
 
+/* Task `id` on the offer's slave with 0.01 cpus and 1 MB: through `executor` when given, else
+ * the command `sleep 30`. */
+static void fill_task(wire_msg *m, wire_task_info *ti, const char *id, const wire_offer *o,
+                      const wire_msg *executor)
+{
+    ti->name = ti->task_id.value = wire_strdup(m, id);
+    ti->slave_id = o->slave_id;
+    res_set tr = {0};
+    res_add_scalar(&tr, "cpus", "*", 0.01);
+    res_add_scalar(&tr, "mem", "*", 1);
+    res_to_wire(&tr, m, &ti->resources, &ti->resources_count);
+    res_free(&tr);
+    if (executor) {
+        ti->executor = executor->root;
+        return;
+    }
+    ti->command = wire_alloc(m, sizeof *ti->command);
+    ti->command->has_value = true;
+    ti->command->value = "sleep 30";
+}
+
+/* Launches the tasks on the offer, or declines it; either way the rest comes back at once. */
+static void answer_offer(sched_driver *d, const wire_offer *o, const wire_task_info *t,
+                         size_t count)
+{
+    wire_filters brief = {.has_refuse_seconds = true, .refuse_seconds = 0.01};
+    if (count)
+        sched_driver_launch_tasks(d, &o->id, 1, t, count, &brief);
+    else
+        sched_driver_decline_offer(d, &o->id, &brief);
+}
+
 static void offers(sched_driver *d, const wire_offer *o, size_t n)
 {
     bench *b = sched_driver_ctx(d);
@@ -94,31 +126,13 @@ static void offers(sched_driver *d, const wire_offer *o, size_t n)
                (!b->one_at_a_time || (b->launched == b->running && k == 0))) {
             char id[32];
             snprintf(id, sizeof id, "t%d", b->launched);
-            wire_task_info *ti = &t[k++];
-            ti->name = ti->task_id.value = wire_strdup(m, id);
-            ti->slave_id = o[i].slave_id;
-            res_set tr = {0};
-            res_add_scalar(&tr, "cpus", "*", b->custom ? 0.01 : 0.01);
-            res_add_scalar(&tr, "mem", "*", 1);
-            res_to_wire(&tr, m, &ti->resources, &ti->resources_count);
-            res_free(&tr);
-            if (b->custom) {
-                ti->executor = b->executor->root;
-            } else {
-                ti->command = wire_alloc(m, sizeof *ti->command);
-                ti->command->has_value = true;
-                ti->command->value = "sleep 30";
-            }
+            fill_task(m, &t[k++], id, &o[i], b->custom ? b->executor : NULL);
             b->launched_at[b->launched++] = mono();
             cpus -= per_c;
             mem -= per_m;
         }
         pthread_mutex_unlock(&b->mu);
-        wire_filters brief = {.has_refuse_seconds = true, .refuse_seconds = 0.01};
-        if (k)
-            sched_driver_launch_tasks(d, &o[i].id, 1, t, k, &brief);
-        else
-            sched_driver_decline_offer(d, &o[i].id, &brief);
+        answer_offer(d, &o[i], t, k);
         wire_msg_free(m);
     }
 }
@@ -284,24 +298,12 @@ static void soak_offers(sched_driver *d, const wire_offer *o, size_t n)
                cpus >= 0.01 && mem >= 1) {
             char id[32];
             snprintf(id, sizeof id, "s%d", k->launched++);
-            wire_task_info *ti = &t[count++];
-            ti->name = ti->task_id.value = wire_strdup(m, id);
-            ti->slave_id = o[i].slave_id;
-            res_set tr = {0};
-            res_add_scalar(&tr, "cpus", "*", 0.01);
-            res_add_scalar(&tr, "mem", "*", 1);
-            res_to_wire(&tr, m, &ti->resources, &ti->resources_count);
-            res_free(&tr);
-            ti->executor = k->executor->root;
+            fill_task(m, &t[count++], id, &o[i], k->executor);
             cpus -= 0.01;
             mem -= 1;
         }
         pthread_mutex_unlock(&k->mu);
-        wire_filters brief = {.has_refuse_seconds = true, .refuse_seconds = 0.01};
-        if (count)
-            sched_driver_launch_tasks(d, &o[i].id, 1, t, count, &brief);
-        else
-            sched_driver_decline_offer(d, &o[i].id, &brief);
+        answer_offer(d, &o[i], t, count);
         wire_msg_free(m);
     }
 }

@@ -16,7 +16,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -65,14 +64,15 @@ static void assert_completed(json_t *frameworks, const char *name, size_t tasks)
         size_t k;
         json_t *t;
         json_array_foreach(json_object_get(e, "completed_tasks"), k, t)
-            finished += strcmp(json_string_value(json_object_get(t, "state")), "TASK_FINISHED") == 0;
+            finished += strcmp(json_string_value(json_object_get(t, "state")),
+                               "TASK_FINISHED") == 0;
     }
     ck_assert_msg(finished == tasks, "%s: %zu finished tasks listed, not %zu", name, finished,
                   tasks);
     ck_assert_uint_eq(json_array_size(json_object_get(f, "executors")), 0);
 }
 
-START_TEST(test_frameworks_that_stop_in_their_callback_leave_nothing_pending_and_complete)
+START_TEST(test_schedulers_stopping_in_callbacks_leave_nothing_pending_and_complete)
 {
     tc_cluster c;
     tc_start(&c, NULL);
@@ -142,7 +142,7 @@ static void finished_updates_survive(bool master_down)
     tc_stop(&c);
 }
 
-START_TEST(test_finished_updates_checkpointed_before_a_sigkill_arrive_once_after_the_restart)
+START_TEST(test_finished_updates_from_before_a_sigkill_arrive_once_after_restart)
 {
     finished_updates_survive(false);
 }
@@ -207,38 +207,6 @@ END_TEST
 
 /* ---- a decoy in the checkpoint -------------------------------------------------------------- */
 
-/* A `sleep` unrelated to the slave (its own session, dies with the test). */
-static pid_t spawn_decoy(void)
-{
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        setsid();
-        execl("/bin/sleep", "sleep", "1000", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-static bool never_signalled(pid_t pid)
-{
-    int status;
-    if (kill(pid, SIGSTOP) != 0 || waitpid(pid, &status, WUNTRACED) != pid) return false;
-    kill(pid, SIGCONT);
-    return WIFSTOPPED(status);
-}
-
-static bool wait_dead(pid_t pid, double secs)
-{
-    for (int i = 0; i < (int)(secs * 100); i++) {
-        if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    return false;
-}
-
 /* Runs a checkpointing task, SIGKILLs the slave, ends the executor and its task (as a crash
  * would), and puts the decoy's pid where the executor's was: in forked.pid, and in its
  * identity with the executor's own start time (the pid was reused). */
@@ -261,8 +229,8 @@ static pid_t plant_decoy(tc_cluster *c, tc_sched **s)
     proc_identity executor;
     ck_assert_int_eq(proc_identity_load(pids, &executor, why, sizeof why), 0);
     ck_assert_int_eq(proc_kill(&executor, SIGKILL), 0); /* the executor and its task die */
-    ck_assert(wait_dead(executor.pid, 30));
-    pid_t decoy = spawn_decoy();
+    ck_assert(tu_wait_gone(executor.pid, 30));
+    pid_t decoy = tu_spawn_session("exec sleep 1000");
     proc_identity planted = executor;
     planted.pid = decoy;
     ck_assert_int_eq(proc_identity_save(pids, &planted, why, sizeof why), 0);
@@ -278,10 +246,10 @@ START_TEST(test_a_recovering_slave_never_signals_the_process_now_at_its_executor
     tc_start_slave(&c, NULL);
     ck_assert_msg(tc_wait_state(s, "victim", WIRE_TASK_FAILED, 60), /* a command executor's */
                   "the task of the vanished executor was not reported; see %s", c.slave_log);
-    ck_assert_msg(never_signalled(decoy), "the decoy was signalled; see %s", c.slave_log);
+    ck_assert_msg(tu_never_signalled(decoy), "the decoy was signalled; see %s", c.slave_log);
     tc_sched_stop(s);
     tc_stop(&c);
-    ck_assert(never_signalled(decoy));
+    ck_assert(tu_never_signalled(decoy));
     kill(decoy, SIGKILL);
     waitpid(decoy, NULL, 0);
 }
@@ -293,17 +261,13 @@ START_TEST(test_recover_cleanup_never_signals_the_process_now_at_its_executors_p
     tc_start(&c, NULL);
     tc_sched *s;
     pid_t decoy = plant_decoy(&c, &s);
-    char port[32], work[4300], master[96], launcher[4300], log[4300];
-    snprintf(port, sizeof port, "--port=%u", c.slave_port);
-    snprintf(work, sizeof work, "--work_dir=%s", tc_slave_work_dir(&c));
-    snprintf(master, sizeof master, "--master=%s", c.master_addr);
-    snprintf(launcher, sizeof launcher, "--launcher_dir=%s", tu_bin(""));
+    char log[4300];
     snprintf(log, sizeof log, "%s/cleanup.log", c.dir);
-    char *argv[] = {(char *)tu_bin("mesos-slave"), "--ip=127.0.0.1", port, work, master,
-                    launcher, "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
-                    "--recover=cleanup", NULL};
-    ck_assert_msg(run(argv, log) == 0, "--recover=cleanup did not exit 0; see %s", log);
-    ck_assert_msg(never_signalled(decoy), "the decoy was signalled; see %s", log);
+    const char *cleanup[] = {"--recover=cleanup", NULL};
+    int status = tu_stop(tc_spawn_slave(&c, cleanup, log), 0, 60); /* signal 0: only wait */
+    ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "--recover=cleanup did not exit 0 (%d); see %s", status, log);
+    ck_assert_msg(tu_never_signalled(decoy), "the decoy was signalled; see %s", log);
     kill(decoy, SIGKILL);
     waitpid(decoy, NULL, 0);
     tc_sched_stop(s);
@@ -362,8 +326,8 @@ Suite *slave_lifecycle_suite(void)
     Suite *s = suite_create("slave_lifecycle");
     TCase *tc = tcase_create("real_binaries");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_frameworks_that_stop_in_their_callback_leave_nothing_pending_and_complete);
-    tcase_add_test(tc, test_finished_updates_checkpointed_before_a_sigkill_arrive_once_after_the_restart);
+    tcase_add_test(tc, test_schedulers_stopping_in_callbacks_leave_nothing_pending_and_complete);
+    tcase_add_test(tc, test_finished_updates_from_before_a_sigkill_arrive_once_after_restart);
     tcase_add_test(tc, test_finished_updates_arrive_once_when_the_master_was_down_meanwhile_too);
     tcase_add_test(tc, test_a_full_work_directory_fails_tasks_with_the_reason);
     tcase_add_test(tc, test_a_recovering_slave_never_signals_the_process_now_at_its_executors_pid);

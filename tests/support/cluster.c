@@ -44,7 +44,7 @@ static bool slave_registered(tc_cluster *c)
     return ok;
 }
 
-void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
+int tc_spawn_slave(tc_cluster *c, const char *const *slave_flags, const char *log)
 {
     if (!c->slave_port) c->slave_port = tu_free_port();
     char port[32], work[4300], master[96], launcher[4300];
@@ -52,8 +52,6 @@ void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
     snprintf(work, sizeof work, "--work_dir=%s", tc_slave_work_dir(c));
     snprintf(master, sizeof master, "--master=%s", c->master_addr);
     snprintf(launcher, sizeof launcher, "--launcher_dir=%s", tu_bin(""));
-    static int starts;
-    snprintf(c->slave_log, sizeof c->slave_log, "%.4000s/slave-%d.log", c->dir, ++starts);
     char *argv[32] = {(char *)tu_bin("mesos-slave"), "--ip=127.0.0.1", port, work, master,
                       launcher, "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
                       "--registration_backoff_factor=10ms", "--recovery_timeout=1mins"};
@@ -61,7 +59,14 @@ void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
     for (size_t i = 0; slave_flags && slave_flags[i] && n < 31; i++)
         argv[n++] = (char *)slave_flags[i];
     argv[n] = NULL;
-    c->slave_pid = tu_spawn(argv, c->slave_log);
+    return tu_spawn(argv, log);
+}
+
+void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
+{
+    static int starts;
+    snprintf(c->slave_log, sizeof c->slave_log, "%.4000s/slave-%d.log", c->dir, ++starts);
+    c->slave_pid = tc_spawn_slave(c, slave_flags, c->slave_log);
     ck_assert_int_gt(c->slave_pid, 0);
     for (int i = 0; i < 3000 && !slave_registered(c); i++) {
         int status;

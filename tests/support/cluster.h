@@ -25,6 +25,9 @@ typedef struct tc_cluster {
 void tc_start(tc_cluster *c, const char *const *slave_flags);
 /* (Re)starts only the slave, same work dir and port. */
 void tc_start_slave(tc_cluster *c, const char *const *slave_flags);
+/* Starts a slave on the cluster's work dir and port with extra flags, its output in `log`,
+ * and waits for nothing. Returns its pid. */
+int tc_spawn_slave(tc_cluster *c, const char *const *slave_flags, const char *log);
 void tc_kill_slave(tc_cluster *c, int sig);
 /* (Re)starts only the master, same work dir (its registry) and port. */
 void tc_start_master(tc_cluster *c);

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,9 +58,24 @@ static void finish_task(fake *ex, const char *fw, const char *executor, const ch
     st_ack_all(&sl);
 }
 
+/* How many updates ended task: TASK_FAILED or TASK_LOST. */
+static size_t ended(const char *task)
+{
+    return st_updates(&sl, task, WIRE_TASK_FAILED) + st_updates(&sl, task, WIRE_TASK_LOST);
+}
+
 static json_t *framework_in(json_t *state, const char *key, const char *fw)
 {
     return st_find(json_object_get(state, key), fw);
+}
+
+/* fw is listed in completed_frameworks and no longer among the frameworks. */
+static bool retired(const char *fw)
+{
+    json_t *st = st_state(&sl);
+    bool yes = framework_in(st, "completed_frameworks", fw) && !framework_in(st, "frameworks", fw);
+    json_decref(st);
+    return yes;
 }
 
 static size_t array_size(json_t *obj, const char *key)
@@ -163,7 +177,7 @@ START_TEST(test_acknowledged_tasks_are_listed_as_completed_up_to_200_per_executo
 }
 END_TEST
 
-START_TEST(test_a_terminal_but_unacknowledged_task_is_listed_as_completed_and_keeps_its_stream)
+START_TEST(test_an_unacknowledged_terminal_task_is_completed_and_keeps_its_stream)
 {
     fake *ex = start_task("fw1", false, "t1", "e1", NULL);
     st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_FINISHED, 1);
@@ -219,7 +233,7 @@ START_TEST(test_completed_frameworks_are_bounded_to_50)
 }
 END_TEST
 
-START_TEST(test_a_framework_shut_down_by_the_master_drops_its_pending_updates_and_retires)
+START_TEST(test_a_framework_shut_down_drops_its_pending_updates_and_retires)
 {
     fake *ex = start_task("fw1", false, "t1", "e1", NULL);
     st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1); /* never acknowledged */
@@ -232,15 +246,12 @@ START_TEST(test_a_framework_shut_down_by_the_master_drops_its_pending_updates_an
     st_terminated(&sl, st_launch_of(&sl, "e1").container_id, 0, "exited");
     st_advance(600); /* no resend of anything */
     ck_assert_uint_eq(st_updates_total(&sl), sent);
-    json_t *st = st_state(&sl);
-    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
-    ck_assert_ptr_null(framework_in(st, "frameworks", "fw1"));
-    json_decref(st);
+    ck_assert(retired("fw1"));
     ck_assert_int_eq((int)st_metric("status-update-manager/streams"), 0);
 }
 END_TEST
 
-START_TEST(test_an_executor_that_exits_with_live_tasks_fails_them_and_retires_after_the_acks)
+START_TEST(test_an_exit_with_live_tasks_fails_them_and_retires_after_the_acks)
 {
     fake *ex = start_task("fw1", false, "t1", "e1", NULL);
     st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
@@ -257,9 +268,7 @@ START_TEST(test_an_executor_that_exits_with_live_tasks_fails_them_and_retires_af
     ck_assert_ptr_nonnull(framework_in(st, "frameworks", "fw1")); /* waits for the ack */
     json_decref(st);
     st_ack_all(&sl);
-    st = st_state(&sl);
-    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
-    json_decref(st);
+    ck_assert(retired("fw1"));
 }
 END_TEST
 
@@ -282,13 +291,9 @@ START_TEST(test_a_sandbox_that_cannot_be_created_fails_every_task_of_that_execut
     ck_assert_int_eq(state, WIRE_TASK_FAILED);
     ck_assert_msg(strstr(msg, "sandbox") && strstr(msg, "Not a directory"), "message: %s", msg);
     st_run_task(&sl, "fw1", false, "t2", "e1"); /* a later task for it gets an answer too */
-    ck_assert_uint_eq(st_updates(&sl, "t2", WIRE_TASK_FAILED) +
-                      st_updates(&sl, "t2", WIRE_TASK_LOST), 1);
+    ck_assert_uint_eq(ended("t2"), 1);
     st_ack_all(&sl);
-    json_t *st = st_state(&sl);
-    ck_assert_ptr_null(framework_in(st, "frameworks", "fw1"));
-    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
-    json_decref(st);
+    ck_assert(retired("fw1"));
     ck_assert_int_eq((int)st_metric("slave/executors_registering"), 0);
     ck_assert_int_eq((int)st_metric("slave/tasks_staging"), 0);
 }
@@ -309,9 +314,7 @@ START_TEST(test_a_failed_launch_fails_the_queued_tasks_with_the_reason_and_retir
         ck_assert_msg(strstr(msg, "No space left on device"), "message: %s", msg);
     }
     st_ack_all(&sl);
-    json_t *st = st_state(&sl);
-    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
-    json_decref(st);
+    ck_assert(retired("fw1"));
 }
 END_TEST
 
@@ -336,24 +339,6 @@ END_TEST
 
 /* ---- item 4: finished work survives a restart; item 5: only our own processes ------------ */
 
-/* A process standing in for an executor's OS process: `sleep` leading a session of its own
- * (as the launcher makes executors); it dies with the test. */
-static pid_t spawn_process(void)
-{
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 1);
-        dup2(null, 2);
-        setsid();
-        execl("/bin/sleep", "sleep", "1000", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
 /* What the launcher checkpoints for a run whose process is pid. */
 static void checkpoint_process(const st_launch *l, pid_t pid)
 {
@@ -361,28 +346,6 @@ static void checkpoint_process(const st_launch *l, pid_t pid)
     char why[512];
     ck_assert_int_eq(proc_identity_read(pid, &id), 0);
     ck_assert_int_eq(proc_identity_save(l->pids_dir, &id, why, sizeof why), 0);
-}
-
-/* True if pid was never signalled: a SIGKILL sent before this SIGSTOP (from anyone) would be
- * handled first. Leaves it running. */
-static bool never_signalled(pid_t pid)
-{
-    int status;
-    if (kill(pid, SIGSTOP) != 0 || waitpid(pid, &status, WUNTRACED) != pid) return false;
-    kill(pid, SIGCONT);
-    return WIFSTOPPED(status);
-}
-
-/* True once pid is gone or a zombie (bounded wait). */
-static bool dies(pid_t pid)
-{
-    for (int i = 0; i < 1000; i++) {
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) return true;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    return false;
 }
 
 static void reap(pid_t pid)
@@ -420,8 +383,7 @@ START_TEST(test_a_finished_update_checkpointed_before_a_restart_is_delivered_aft
     st_register(&sl);
     ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_FINISHED), 1); /* sent again, after */
     ck_assert_int_eq(last_uuid("t1", WIRE_TASK_FINISHED), 2);         /* the same update */
-    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_LOST) + st_updates(&sl, "t1", WIRE_TASK_FAILED),
-                      0);
+    ck_assert_uint_eq(ended("t1"), 0);
     st_ack_all(&sl);
     st_advance(600);
     ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_FINISHED), 1); /* and never again */
@@ -438,7 +400,7 @@ END_TEST
 START_TEST(test_an_executor_that_died_while_the_slave_was_down_is_reported_after_it)
 {
     fake *ex = start_task("fw1", true, "t1", "e1", NULL);
-    pid_t process = spawn_process();
+    pid_t process = tu_spawn_session("exec sleep 1000");
     st_launch l = st_launch_of(&sl, "e1");
     checkpoint_process(&l, process);
     st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
@@ -447,23 +409,21 @@ START_TEST(test_an_executor_that_died_while_the_slave_was_down_is_reported_after
     st_restart(&sl, NULL);
     ck_assert_uint_eq(st_recovered(&sl), 0); /* nothing alive to hand the containerizer */
     st_register(&sl);
-    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_LOST) + st_updates(&sl, "t1", WIRE_TASK_FAILED),
-                      1);
+    ck_assert_uint_eq(ended("t1"), 1);
     ck_assert_uint_eq(fake_count(sl.master, MI(ExitedExecutorMessage)), 1);
-    wire_msg *m = fake_last(sl.master, MI(ExitedExecutorMessage), WIRE_DESC(exited_executor_message));
+    wire_msg *m = fake_last(sl.master, MI(ExitedExecutorMessage),
+                            WIRE_DESC(exited_executor_message));
     ck_assert_str_eq(((wire_exited_executor_message *)m->root)->executor_id.value, "e1");
     wire_msg_free(m);
     st_ack_all(&sl);
-    json_t *st = st_state(&sl);
-    ck_assert_ptr_nonnull(framework_in(st, "completed_frameworks", "fw1"));
-    json_decref(st);
+    ck_assert(retired("fw1"));
 }
 END_TEST
 
 START_TEST(test_a_live_executor_is_reconnected_and_its_update_resent_after_a_restart)
 {
     fake *ex = start_task("fw1", true, "t1", "e1", NULL);
-    pid_t process = spawn_process();
+    pid_t process = tu_spawn_session("exec sleep 1000");
     st_launch l = st_launch_of(&sl, "e1");
     checkpoint_process(&l, process);
     act_pid old = fake_pid(ex);
@@ -496,7 +456,7 @@ static pid_t plant_decoy(bool with_identity)
     fake *ex = start_task("fw1", true, "t1", "e1", NULL);
     st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
     st_ack_all(&sl);
-    pid_t decoy = spawn_process();
+    pid_t decoy = tu_spawn_session("exec sleep 1000");
     st_launch l = st_launch_of(&sl, "e1");
     char why[512], path[4200];
     if (with_identity) { /* the identity of the process that had this pid before */
@@ -520,12 +480,11 @@ static void decoy_survives_recovery(bool with_identity, bool cleanup)
     st_restart(&sl, &o);
     st_advance(10); /* past any reconnection wait */
     if (cleanup) ck_assert_msg(st_exited(&sl, 10), "--recover=cleanup did not end the slave");
-    ck_assert_msg(never_signalled(decoy), "the decoy %d was signalled", (int)decoy);
+    ck_assert_msg(tu_never_signalled(decoy), "the decoy %d was signalled", (int)decoy);
     if (!cleanup) {
         st_register(&sl);
-        ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_LOST) +
-                          st_updates(&sl, "t1", WIRE_TASK_FAILED), 1);
-        ck_assert(never_signalled(decoy));
+        ck_assert_uint_eq(ended("t1"), 1);
+        ck_assert(tu_never_signalled(decoy));
     }
     reap(decoy);
 }
@@ -548,10 +507,10 @@ START_TEST(test_recover_cleanup_never_signals_a_process_it_cannot_prove_is_its_o
 }
 END_TEST
 
-START_TEST(test_a_corrupt_executor_checkpoint_is_named_and_its_process_is_not_left_running)
+START_TEST(test_a_corrupt_executor_checkpoint_leaves_no_process_running)
 {
     start_task("fw1", true, "t1", "e1", NULL);
-    pid_t process = spawn_process();
+    pid_t process = tu_spawn_session("exec sleep 1000");
     st_launch l = st_launch_of(&sl, "e1");
     checkpoint_process(&l, process);
     char path[4200], why[512];
@@ -560,8 +519,8 @@ START_TEST(test_a_corrupt_executor_checkpoint_is_named_and_its_process_is_not_le
     ck_assert_int_eq(ckpt_write_text(path, "\xc1 not msgpack", why, sizeof why), 0);
     st_options o = {.real_containerizer = true};
     st_restart(&sl, &o);
-    ck_assert_msg(dies(process), "the executor %d of the unreadable checkpoint still runs",
-                  (int)process);
+    ck_assert_msg(tu_wait_gone(process, 10),
+                  "the executor %d of the unreadable checkpoint still runs", (int)process);
     st_advance(10);
     st_register(&sl); /* the slave still comes up */
 }
@@ -571,7 +530,7 @@ START_TEST(test_a_corrupt_task_checkpoint_skips_that_task_only)
 {
     fake *ex = start_task("fw1", true, "t1", "e1", NULL);
     start_task("fw1", true, "t2", "e1", ex);
-    pid_t process = spawn_process();
+    pid_t process = tu_spawn_session("exec sleep 1000");
     st_launch l = st_launch_of(&sl, "e1");
     checkpoint_process(&l, process);
     char path[4200], why[512];
@@ -636,45 +595,43 @@ START_TEST(test_an_executor_that_ignores_the_shutdown_is_killed_after_its_grace_
 }
 END_TEST
 
+static TCase *tcase(const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    return tc;
+}
+
 Suite *slave_suite(void)
 {
     Suite *s = suite_create("slave");
-    TCase *tc = tcase_create("lifecycle");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
+    TCase *tc = tcase("lifecycle");
     tcase_add_test(tc, test_a_task_runs_through_its_executor_and_its_updates_reach_the_master);
     tcase_add_test(tc, test_an_exited_executor_and_its_framework_retire_with_their_tasks);
     tcase_add_test(tc, test_acknowledged_tasks_are_listed_as_completed_up_to_200_per_executor);
-    tcase_add_test(tc,
-                   test_a_terminal_but_unacknowledged_task_is_listed_as_completed_and_keeps_its_stream);
+    tcase_add_test(tc, test_an_unacknowledged_terminal_task_is_completed_and_keeps_its_stream);
     tcase_add_test(tc, test_completed_executors_are_bounded_to_150_per_framework);
     tcase_add_test(tc, test_completed_frameworks_are_bounded_to_50);
-    tcase_add_test(tc, test_a_framework_shut_down_by_the_master_drops_its_pending_updates_and_retires);
-    tcase_add_test(tc,
-                   test_an_executor_that_exits_with_live_tasks_fails_them_and_retires_after_the_acks);
+    tcase_add_test(tc, test_a_framework_shut_down_drops_its_pending_updates_and_retires);
+    tcase_add_test(tc, test_an_exit_with_live_tasks_fails_them_and_retires_after_the_acks);
     suite_add_tcase(s, tc);
-    tc = tcase_create("launch_failures");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    tc = tcase("launch_failures");
     tcase_add_test(tc, test_a_sandbox_that_cannot_be_created_fails_every_task_of_that_executor);
     tcase_add_test(tc, test_a_failed_launch_fails_the_queued_tasks_with_the_reason_and_retires);
     tcase_add_test(tc, test_an_update_that_cannot_be_checkpointed_still_reaches_the_master);
     suite_add_tcase(s, tc);
-    tc = tcase_create("recovery");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    tc = tcase("recovery");
     tcase_add_test(tc, test_a_finished_update_checkpointed_before_a_restart_is_delivered_after_it);
     tcase_add_test(tc, test_an_executor_that_died_while_the_slave_was_down_is_reported_after_it);
     tcase_add_test(tc, test_a_live_executor_is_reconnected_and_its_update_resent_after_a_restart);
     tcase_add_test(tc, test_a_recovered_pid_of_another_process_is_never_signalled);
     tcase_add_test(tc, test_a_bare_checkpointed_pid_proves_nothing_and_is_never_signalled);
     tcase_add_test(tc, test_recover_cleanup_never_signals_a_process_it_cannot_prove_is_its_own);
-    tcase_add_test(tc, test_a_corrupt_executor_checkpoint_is_named_and_its_process_is_not_left_running);
+    tcase_add_test(tc, test_a_corrupt_executor_checkpoint_leaves_no_process_running);
     tcase_add_test(tc, test_a_corrupt_task_checkpoint_skips_that_task_only);
     suite_add_tcase(s, tc);
-    tc = tcase_create("shutdown");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    tc = tcase("shutdown");
     tcase_add_test(tc, test_an_idle_slave_stops_at_once);
     tcase_add_test(tc, test_a_slave_stops_as_soon_as_its_executors_are_gone);
     tcase_add_test(tc, test_an_executor_that_ignores_the_shutdown_is_killed_after_its_grace_period);
