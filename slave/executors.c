@@ -364,9 +364,15 @@ static void on_run_task(act_actor *self, const act_msg *msg)
         f = s_framework_add(s, r->framework_id.value, &r->framework, &sched);
         if (checkpointing(s, f)) s_checkpoint_framework(s, f);
     }
+    s_executor *e = act_map_get(f->executors, eid);
+    if (e && s_task_find(e, r->task.task_id.value, NULL)) {
+        LOG_WARNING("Ignoring task '%s' of framework '%s': its executor has it already",
+                    r->task.task_id.value, f->id);
+        wire_msg_free(m);
+        return;
+    }
     s_task *t = s_task_new(&r->task);
     s->launched_tasks++;
-    s_executor *e = act_map_get(f->executors, eid);
     if (e) {
         run_on(s, e, t);
     } else {

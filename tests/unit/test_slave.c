@@ -126,6 +126,19 @@ START_TEST(test_a_task_runs_through_its_executor_and_its_updates_reach_the_maste
 }
 END_TEST
 
+START_TEST(test_a_task_id_its_executor_already_runs_is_ignored)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    st_run_task(&sl, "fw1", false, "t1", "e1");
+    ck_assert_uint_eq(fake_count(ex, MI(RunTaskMessage)), 1);
+    json_t *st = st_state(&sl);
+    json_t *e = st_find(json_object_get(framework_in(st, "frameworks", "fw1"), "executors"),
+                        "e1");
+    ck_assert_uint_eq(array_size(e, "tasks"), 1);
+    json_decref(st);
+}
+END_TEST
+
 /* ---- item 2: the slave retires what is finished ------------------------------------------ */
 
 START_TEST(test_an_exited_executor_and_its_framework_retire_with_their_tasks)
@@ -608,6 +621,7 @@ Suite *slave_suite(void)
     Suite *s = suite_create("slave");
     TCase *tc = tcase("lifecycle");
     tcase_add_test(tc, test_a_task_runs_through_its_executor_and_its_updates_reach_the_master);
+    tcase_add_test(tc, test_a_task_id_its_executor_already_runs_is_ignored);
     tcase_add_test(tc, test_an_exited_executor_and_its_framework_retire_with_their_tasks);
     tcase_add_test(tc, test_acknowledged_tasks_are_listed_as_completed_up_to_200_per_executor);
     tcase_add_test(tc, test_an_unacknowledged_terminal_task_is_completed_and_keeps_its_stream);
