@@ -84,12 +84,6 @@ static void finish(act_actor *self, cmd *c)
     act_delay(self, bound, ack_wait_over, NULL);
 }
 
-static bool terminal(wire_task_state s)
-{
-    return s == WIRE_TASK_FINISHED || s == WIRE_TASK_FAILED || s == WIRE_TASK_KILLED ||
-           s == WIRE_TASK_LOST || s == WIRE_TASK_ERROR;
-}
-
 /* ---- the child -------------------------------------------------------------------------- */
 
 /* The environment for the task: ours plus CommandInfo.environment (which wins). The array is
@@ -407,7 +401,7 @@ static void cb_shutdown(exec_driver *d)
 
 static void cb_acknowledged(exec_driver *d, const wire_task_status *status)
 {
-    if (terminal(status->state)) post(d, EV_ACKED, NULL);
+    if (wire_task_state_terminal(status->state)) post(d, EV_ACKED, NULL);
 }
 
 static void cb_error(exec_driver *d, const char *message)

@@ -241,7 +241,6 @@ void m_send_status(master *m, const act_pid *to, const char *framework_id, const
                    bool with_uuid);
 /* Moves a task to `state` as the master sees it (slave lost ...) and tells the framework. */
 void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message);
-bool m_task_state_terminal(wire_task_state s);
 /* Forwards the updates held for a framework's tasks while it was away (after a failover or a
  * disconnection), now that it is connected again. */
 void m_tasks_forward_held(master *m, m_framework *f);

@@ -12,12 +12,6 @@
 void m_handle(act_actor *a, const wire_desc *desc,
               void (*fn)(master *m, const act_msg *msg, void *decoded));
 
-bool m_task_state_terminal(wire_task_state s)
-{
-    return s == WIRE_TASK_FINISHED || s == WIRE_TASK_FAILED || s == WIRE_TASK_KILLED ||
-           s == WIRE_TASK_LOST || s == WIRE_TASK_ERROR;
-}
-
 static void add_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
 {
     m_framework *f = m_framework_find(m, framework_id);
@@ -88,7 +82,7 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
     }
     m_task *rec = task_record(m, s, msg, &exec);
     res_free(&exec);
-    if (m_task_state_terminal(t->state)) rec->terminal = rec->terminal_uuid_unknown = true;
+    if (wire_task_state_terminal(t->state)) rec->terminal = rec->terminal_uuid_unknown = true;
     return rec;
 }
 
@@ -210,7 +204,7 @@ static void apply_update(m_task *t, const wire_status_update *u)
     bool has_uuid = wire_uuid_from_bytes(u->uuid.data, u->uuid.len, &uuid) == 0;
     if (has_uuid && t->has_uuid && wire_uuid_equal(&uuid, &t->uuid)) return; /* a resend */
     if (t->terminal) { /* nothing moves a task out of a terminal state */
-        if (t->terminal_uuid_unknown && has_uuid && m_task_state_terminal(u->status.state)) {
+        if (t->terminal_uuid_unknown && has_uuid && wire_task_state_terminal(u->status.state)) {
             t->terminal_uuid = uuid; /* its acknowledgement releases the task */
             t->terminal_uuid_unknown = false;
         }
@@ -221,7 +215,7 @@ static void apply_update(m_task *t, const wire_status_update *u)
         t->has_uuid = true;
         t->uuid = uuid;
     }
-    if (m_task_state_terminal(u->status.state)) {
+    if (wire_task_state_terminal(u->status.state)) {
         t->terminal = true;
         t->terminal_uuid = uuid;
     }

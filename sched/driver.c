@@ -56,6 +56,7 @@ sched_driver *sched_driver_new(const sched_scheduler *scheduler, void *ctx,
     d->status = SCHED_DRIVER_NOT_STARTED;
     d->implicit_acks = true;
     atomic_init(&d->running, false);
+    atomic_init(&d->aborted, false);
     d->backoff = SCHED_BACKOFF_INITIAL;
     return d;
 }
@@ -183,6 +184,7 @@ sched_status sched_driver_abort(sched_driver *d)
     sched_status s = d->status;
     if (s == SCHED_DRIVER_RUNNING) {
         LOG_INFO("Framework '%s': aborting the driver", d->name);
+        atomic_store(&d->aborted, true);
         atomic_store(&d->running, false);
         post_locked(d, sched__op_abort, NULL, NULL, false);
         s = d->status = SCHED_DRIVER_ABORTED;

@@ -27,6 +27,7 @@ const char *sched__fid(const sched_driver *d)
 }
 
 static bool running(const sched_driver *d) { return atomic_load(&d->running); }
+static bool aborted(const sched_driver *d) { return atomic_load(&d->aborted); }
 
 void sched__send(sched_driver *d, const wire_desc *desc, const void *obj)
 {
@@ -297,7 +298,10 @@ static bool duplicate(sched_driver *d, const wire_status_update *u)
 }
 
 /* Updates from a slave carry a UUID and the slave's pid and need an acknowledgement; updates
- * the master generated itself (pid empty) and reconciliation answers do not. */
+ * the master generated itself (pid empty) and reconciliation answers do not. As in Mesos, an
+ * update handed to the scheduler is acknowledged even when the scheduler stopped the driver
+ * inside the callback (the acknowledgement leaves before the stop's message); only an abort
+ * skips it. */
 static void on_status_update(sched_driver *d, void *root)
 {
     wire_status_update_message *m = root;
@@ -313,13 +317,13 @@ static void on_status_update(sched_driver *d, void *root)
     if (duplicate(d, u)) { /* resent after a slave restart: acknowledge, do not deliver */
         LOG_INFO("Framework %s: dropping a duplicate %s update for task %s", sched__fid(d),
                  wire_task_state_name(u->status.state), u->status.task_id.value);
-        if (running(d) && needs_ack)
+        if (!aborted(d) && needs_ack)
             sched__send_ack(d, u->status.task_id.value, u->slave_id ? u->slave_id->value : "",
                             u->uuid.data, u->uuid.len);
         return;
     }
     sched__deliver_status(d, &u->status);
-    if (!running(d) || !needs_ack) return;
+    if (aborted(d) || !needs_ack) return;
     const char *slave = u->slave_id ? u->slave_id->value : "";
     if (d->implicit)
         sched__send_ack(d, u->status.task_id.value, slave, u->uuid.data, u->uuid.len);

@@ -54,6 +54,9 @@ struct sched_driver {
 
     /* False once stop or abort was called: the actor makes no more callbacks. */
     atomic_bool running;
+    /* True once abort was called: the only case in which an update handed to the scheduler
+     * is not acknowledged (Mesos' SchedulerProcess::aborted). */
+    atomic_bool aborted;
 
     /* The actor's half: its loop thread only (set up before spawn). */
     act_actor *actor;        /* NULL once terminated */

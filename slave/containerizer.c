@@ -3,8 +3,10 @@
  * launcher and posix isolators): it owns the table of containers, starts a launch thread per
  * CZ_MSG_LAUNCH (fetch + fork, see launcher.c), watches executors through cz_watch.c, destroys
  * process groups with SIGTERM then SIGKILL after a grace period on the runtime clock, and
- * adopts recovered executors. Every launch gets exactly one CZ_MSG_LAUNCHED; a launch that
- * succeeded (pid > 0) and every recovered executor later get exactly one CZ_MSG_TERMINATED.
+ * adopts recovered executors. Every signal goes through proc_kill with the executor's
+ * identity, so a pid that now names another process is never signalled. Every launch gets
+ * exactly one CZ_MSG_LAUNCHED; a launch that succeeded (pid > 0) and every recovered executor
+ * later get exactly one CZ_MSG_TERMINATED.
  */
 #include "slave/cz_int.h"
 
@@ -25,6 +27,7 @@ typedef struct container {
     res_set resources;
     cz_job *job;                    /* while launching; the thread owns it until done */
     pid_t pid;                      /* > 0 once running */
+    proc_identity identity;         /* what proves pid is still the executor */
     bool destroying;
     bool silent;                    /* a cancelled launch: its exit is not reported */
     act_timer_id kill_timer;
@@ -49,7 +52,7 @@ void cz_launch_free(void *p)
     free(l->user);
     for (char **e = l->env; e && *e; e++) free(*e);
     free(l->env);
-    free(l->pid_file);
+    free(l->pids_dir);
     free(l->frameworks_home);
     res_free(&l->resources);
     free(l);
@@ -169,7 +172,7 @@ static void threads_join(cz *s, pthread_t t)
 static void job_orphaned(cz_job *job)
 {
     if (job->pid > 0) {
-        cz__killpg(job->pid, SIGKILL);
+        proc_kill(&job->identity, SIGKILL);
         while (waitpid(job->pid, NULL, 0) < 0 && errno == EINTR) {}
     }
     cz__job_free(job);
@@ -179,11 +182,12 @@ static void launch_succeeded(act_actor *self, container *c, cz_job *job)
 {
     cz *s = act_state(self);
     c->pid = job->pid;
-    int rc = cz__watcher_add(s->watcher, job->pidfd, job->pid, true, c->container_id);
+    c->identity = job->identity;
+    int rc = cz__watcher_add(s->watcher, job->pidfd, &c->identity, true, c->container_id);
     job->pidfd = -1;
     if (rc != 0) {
         /* Without a watcher nobody would reap it: take it back. */
-        cz__killpg(c->pid, SIGKILL);
+        proc_kill(&c->identity, SIGKILL);
         while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR) {}
         act_counter_inc(s->launch_failures);
         reply(self, c, CZ_MSG_LAUNCHED, 0, -1, "Cannot watch the executor: %s", strerror(-rc));
@@ -193,7 +197,7 @@ static void launch_succeeded(act_actor *self, container *c, cz_job *job)
     if (c->destroying) {
         /* Destroyed while the thread was forking: finish it quietly. */
         c->silent = true;
-        cz__killpg(c->pid, SIGKILL);
+        proc_kill(&c->identity, SIGKILL);
         act_counter_inc(s->launch_failures);
         reply(self, c, CZ_MSG_LAUNCHED, 0, -1, "Container destroyed while launching");
         return;
@@ -294,7 +298,7 @@ static void on_grace_expired(act_actor *self, void *arg)
     c->kill_timer = 0;
     LOG_INFO("Killing container %s of executor '%s' of framework %s after the grace period",
              c->container_id, c->executor_id, c->framework_id);
-    cz__killpg(c->pid, SIGKILL);
+    proc_kill(&c->identity, SIGKILL);
 }
 
 static void on_destroy(act_actor *self, const act_msg *msg)
@@ -315,10 +319,10 @@ static void on_destroy(act_actor *self, const act_msg *msg)
         return;
     }
     if (d->grace_seconds <= 0) {
-        cz__killpg(c->pid, SIGKILL);
+        proc_kill(&c->identity, SIGKILL);
         return;
     }
-    cz__killpg(c->pid, SIGTERM);
+    proc_kill(&c->identity, SIGTERM);
     c->kill_timer = act_delay(self, d->grace_seconds, on_grace_expired, c);
 }
 
@@ -336,18 +340,25 @@ static void recover_one(act_actor *self, const act_pid *from, const cz_recovered
                                  &r->resources);
     c->executor_name = act_strdup("");
     c->source = act_strdup("");
-    c->pid = r->pid;
-    int fd = r->pid > 1 ? cz__pidfd_open(r->pid) : -ESRCH;
-    if (fd == -ENOSYS) fd = cz__pid_gone(r->pid) ? -ESRCH : -1; /* polled by pid */
-    if (fd >= -1 && cz__watcher_add(s->watcher, fd, r->pid, false, c->container_id) == 0) {
+    c->identity = r->identity;
+    c->pid = r->identity.pid;
+    int alive = proc_identity_check(&r->identity);
+    int fd = alive == 0 ? cz__pidfd_open(c->pid) : alive;
+    if (fd == -ENOSYS) fd = -1; /* polled through its identity */
+    if (fd >= 0 && (alive = proc_identity_check(&r->identity)) != 0) { /* now pinned: again */
+        close(fd);
+        fd = alive;
+    }
+    if (fd >= -1 && cz__watcher_add(s->watcher, fd, &c->identity, false, c->container_id) == 0) {
         LOG_INFO("Recovered container %s (pid %d) of executor '%s' of framework %s",
-                 c->container_id, (int)r->pid, r->executor_id, r->framework_id);
+                 c->container_id, (int)c->pid, r->executor_id, r->framework_id);
         return;
     }
-    LOG_INFO("Recovered container %s of executor '%s' of framework %s: pid %d is gone",
-             c->container_id, r->executor_id, r->framework_id, (int)r->pid);
-    reply(self, c, CZ_MSG_TERMINATED, c->pid, -1, "Executor (pid %d) is not running",
-          (int)r->pid);
+    const char *why = alive == -ESTALE ? "is not the executor any more (the pid names another "
+                                         "process, or the machine rebooted)" : "is not running";
+    LOG_INFO("Recovered container %s of executor '%s' of framework %s: pid %d %s",
+             c->container_id, r->executor_id, r->framework_id, (int)c->pid, why);
+    reply(self, c, CZ_MSG_TERMINATED, c->pid, -1, "Executor (pid %d) %s", (int)c->pid, why);
     container_remove(self, c);
 }
 

@@ -28,6 +28,7 @@ typedef struct cz_job {
     pthread_t thread;
     /* results */
     pid_t pid;             /* > 0: running; 0: failed (message says why) */
+    proc_identity identity; /* the executor's, read right after the fork */
     int pidfd;             /* for pid, or -1 */
     char message[512];
 } cz_job;
@@ -38,16 +39,8 @@ int cz__job_start(cz_job *job);
 /* Frees the job and its launch; closes pidfd if still open. NULL is ignored. */
 void cz__job_free(cz_job *job);
 
-/* Sends sig to the process group `pgid` and to every descendant of its leader (proc_kill_tree:
- * a command task runs in a session of its own); ESRCH is not an error. Returns 0 or -errno. */
-int cz__killpg(pid_t pgid, int sig);
-
 /* pidfd_open(2). Returns the fd or -errno. */
 int cz__pidfd_open(pid_t pid);
-
-/* Writes text to path atomically (temp + rename), creating parent directories. Returns 0 or
- * -errno with a reason in err. */
-int cz__write_atomic(const char *path, const char *text, char *err, size_t errlen);
 
 /* ---- watcher (cz_watch.c) ---------------------------------------------------------------- */
 
@@ -64,12 +57,12 @@ typedef struct cz_watcher cz_watcher;
  * (the callee frees it with free(), also when run with a NULL actor). Returns NULL on
  * failure (logged). */
 cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit);
-/* Watches pidfd (taken: the watcher closes it; -1 when pidfd_open is not available: then pid
- * is checked every 100 ms) for the exit of pid. child: we forked it, so its status is
- * collected with waitpid. Returns 0 or -errno (pidfd is closed then). */
-int cz__watcher_add(cz_watcher *w, int pidfd, pid_t pid, bool child, const char *container_id);
-/* True if pid is gone or a zombie. */
-bool cz__pid_gone(pid_t pid);
+/* Watches pidfd (taken: the watcher closes it; -1 when pidfd_open is not available: then the
+ * process is checked every 100 ms) for the exit of the process `id` names. child: we forked
+ * it, so its status is collected with waitpid. When it is gone, what is left of its group is
+ * killed (through proc_kill). Returns 0 or -errno (pidfd is closed then). */
+int cz__watcher_add(cz_watcher *w, int pidfd, const proc_identity *id, bool child,
+                    const char *container_id);
 /* Stops and joins the thread, closing every pidfd still watched. NULL is ignored. */
 void cz__watcher_stop(cz_watcher *w);
 

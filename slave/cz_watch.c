@@ -21,7 +21,7 @@
 
 typedef struct watch {
     int pidfd;       /* -1: no pidfd, checked every CZ_SLOW_POLL_MS */
-    pid_t pid;
+    proc_identity id;
     bool child;
     char container_id[WIRE_UUID_STRLEN];
 } watch;
@@ -41,10 +41,10 @@ struct cz_watcher {
  * status. While our child is an unreaped zombie its pid (the group's id) cannot be reused. */
 static int reap(const watch *w)
 {
-    cz__killpg(w->pid, SIGKILL);
+    proc_kill(&w->id, SIGKILL);
     if (!w->child) return -1;
     int status = -1;
-    while (waitpid(w->pid, &status, 0) < 0) {
+    while (waitpid(w->id.pid, &status, 0) < 0) {
         if (errno != EINTR) return -1;
     }
     return status;
@@ -54,7 +54,7 @@ static void post_exit(cz_watcher *cw, const watch *w, int status)
 {
     cz_exit *ev = act_calloc(1, sizeof *ev);
     memcpy(ev->container_id, w->container_id, sizeof ev->container_id);
-    ev->pid = w->pid;
+    ev->pid = w->id.pid;
     ev->status = status;
     act_dispatch(&cw->owner, cw->on_exit, ev);
 }
@@ -74,28 +74,15 @@ static bool take(cz_watcher *cw, int pidfd, watch *out)
     return found;
 }
 
-bool cz__pid_gone(pid_t pid)
-{
-    if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f) return true;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    return !p || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X';
-}
-
-/* For watches without a pidfd: has the process exited? (Our child stays waitable.) */
+/* For watches without a pidfd: has the process exited? (Our child stays waitable; any other
+ * is gone once its identity no longer checks out.) */
 static bool exited(const watch *w)
 {
-    if (!w->child) return cz__pid_gone(w->pid);
+    if (!w->child) return proc_identity_check(&w->id) != 0;
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    return waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
-           si.si_pid == w->pid;
+    return waitid(P_PID, (id_t)w->id.pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+           si.si_pid == w->id.pid;
 }
 
 /* Posts every pidfd-less watch whose process exited. */
@@ -186,7 +173,8 @@ cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit)
     return NULL;
 }
 
-int cz__watcher_add(cz_watcher *cw, int pidfd, pid_t pid, bool child, const char *container_id)
+int cz__watcher_add(cz_watcher *cw, int pidfd, const proc_identity *id, bool child,
+                    const char *container_id)
 {
     if (!cw) {
         if (pidfd >= 0) close(pidfd);
@@ -199,7 +187,7 @@ int cz__watcher_add(cz_watcher *cw, int pidfd, pid_t pid, bool child, const char
     }
     watch *w = &cw->v[cw->n++];
     w->pidfd = pidfd;
-    w->pid = pid;
+    w->id = *id;
     w->child = child;
     snprintf(w->container_id, sizeof w->container_id, "%s", container_id);
     pthread_mutex_unlock(&cw->mu);

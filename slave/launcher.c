@@ -1,7 +1,8 @@
 /*
  * launcher.c - the containerizer's launch thread: resolves the user, fetches the URIs into the
  * sandbox, then forks the executor as the leader of a new session (so its process group is the
- * container) with stdout/stderr appended to the sandbox files, and checkpoints its pid. It is
+ * container) with stdout/stderr appended to the sandbox files, and checkpoints its pid with what
+ * proves it is that process (proctree.c). It is
  * Mesos' PosixLauncher plus the fetcher step, run off the actor's loop because it blocks.
  */
 #include "slave/cz_int.h"
@@ -48,32 +49,10 @@ static const char *const step_names[] = {"chdir into the sandbox", "open stdout/
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
-int cz__killpg(pid_t pgid, int sig)
-{
-    if (pgid <= 1) return -EINVAL;
-    proc_kill_tree(pgid, sig); /* descendants that left the group (a command task) too */
-    if (kill(-pgid, sig) == 0 || errno == ESRCH) return 0;
-    return -errno;
-}
-
 int cz__pidfd_open(pid_t pid)
 {
     long fd = syscall(SYS_pidfd_open, pid, 0);
     return fd < 0 ? -errno : (int)fd;
-}
-
-static int mkdirs(const char *path)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -ENAMETOOLONG;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -errno;
-    return 0;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -85,28 +64,6 @@ static int write_all(int fd, const char *p, size_t n)
         p += w, n -= (size_t)w;
     }
     return 0;
-}
-
-int cz__write_atomic(const char *path, const char *text, char *err, size_t errlen)
-{
-    char dir[PATH_MAX], tmp[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) *slash = '\0';
-    int rc = slash && slash != dir ? mkdirs(dir) : 0;
-    if (rc == 0 && snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
-        rc = -ENAMETOOLONG;
-    int fd = rc == 0 ? mkstemp(tmp) : -1;
-    if (rc == 0 && fd < 0) rc = -errno;
-    if (rc == 0) rc = write_all(fd, text, strlen(text));
-    if (rc == 0 && fsync(fd) != 0) rc = -errno;
-    if (fd >= 0 && close(fd) != 0 && rc == 0) rc = -errno;
-    if (rc == 0 && rename(tmp, path) != 0) rc = -errno;
-    if (rc != 0) {
-        if (fd >= 0) unlink(tmp);
-        snprintf(err, errlen, "write %s: %s", path, strerror(-rc));
-    }
-    return rc;
 }
 
 /* ---- user -------------------------------------------------------------------------------- */
@@ -336,11 +293,17 @@ static pid_t spawn(const char *dir, const cz_user *u, const char *path, char **a
     return ce.err > 0 ? -ce.err : -EIO;
 }
 
-/* Kills and reaps a child we will not hand over. */
-static void spawn_undo(pid_t pid)
+/* Kills and reaps a child we will not hand over. Until it is reaped its pid (and so its
+ * group) cannot be reused, so when /proc could not even give its identity, signalling the
+ * pid itself is still safe. */
+static void spawn_undo(const proc_identity *id, pid_t pid)
 {
-    cz__killpg(pid, SIGKILL);
-    kill(pid, SIGKILL);
+    if (id->pid == pid) {
+        proc_kill(id, SIGKILL);
+    } else if (pid > 1) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+    }
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
 }
 
@@ -369,11 +332,19 @@ static int exec_executor(cz_job *job, const cz_user *u, int log_fd)
     strv_free(&env);
     strv_free(&argv);
     if (pid < 0) return pid;
+    int rc = proc_identity_read(pid, &job->identity);
+    if (rc != 0) {
+        snprintf(job->message, sizeof job->message,
+                 "Cannot read the executor's identity from /proc/%d: %s", (int)pid,
+                 strerror(-rc));
+        spawn_undo(&job->identity, pid);
+        return rc;
+    }
     job->pidfd = cz__pidfd_open(pid);
     if (job->pidfd == -ENOSYS) job->pidfd = -1; /* the watcher polls instead */
     else if (job->pidfd < 0) {
         snprintf(job->message, sizeof job->message, "pidfd_open: %s", strerror(-job->pidfd));
-        spawn_undo(pid);
+        spawn_undo(&job->identity, pid);
         return job->pidfd;
     }
     job->pid = pid;
@@ -382,17 +353,16 @@ static int exec_executor(cz_job *job, const cz_user *u, int log_fd)
 
 static int checkpoint_pid(cz_job *job)
 {
-    const char *file = job->launch->pid_file;
-    if (!file) return 0;
-    char text[32], why[256];
-    snprintf(text, sizeof text, "%d", (int)job->pid);
-    int rc = cz__write_atomic(file, text, why, sizeof why);
+    const char *dir = job->launch->pids_dir;
+    if (!dir) return 0;
+    char why[384];
+    int rc = proc_identity_save(dir, &job->identity, why, sizeof why);
     if (rc == 0) return 0;
     snprintf(job->message, sizeof job->message,
-             "Failed to checkpoint executor's forked pid: %s", why);
+             "Failed to checkpoint the executor's pid: %s (%s)", strerror(-rc), why);
     if (job->pidfd >= 0) close(job->pidfd);
     job->pidfd = -1;
-    spawn_undo(job->pid);
+    spawn_undo(&job->identity, job->pid);
     job->pid = 0;
     return rc;
 }

@@ -9,11 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-/* Writes the formatted path into buf (truncated to n - 1 bytes if it must be) and returns buf. */
-static char *fmt(char *buf, size_t n, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static char *fmt(char *buf, size_t n, const char *format, ...)
+char *path_fmt(char *buf, size_t n, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
@@ -25,7 +21,7 @@ static char *fmt(char *buf, size_t n, const char *format, ...)
 char *path_sandbox(char *buf, size_t n, const char *work_dir, const char *slave_id,
                    const char *framework_id, const char *executor_id, const char *container_id)
 {
-    return fmt(buf, n, "%s/slaves/%s/frameworks/%s/executors/%s/runs/%s", work_dir, slave_id,
+    return path_fmt(buf, n, "%s/slaves/%s/frameworks/%s/executors/%s/runs/%s", work_dir, slave_id,
                framework_id, executor_id, container_id);
 }
 
@@ -37,41 +33,48 @@ char *path_sandbox_latest(char *buf, size_t n, const char *work_dir, const char 
 
 char *path_meta_root(char *buf, size_t n, const char *work_dir)
 {
-    return fmt(buf, n, "%s/meta", work_dir);
+    return path_fmt(buf, n, "%s/meta", work_dir);
 }
 
 char *path_meta_latest_slave(char *buf, size_t n, const char *work_dir)
 {
-    return fmt(buf, n, "%s/meta/slaves/latest", work_dir);
+    return path_fmt(buf, n, "%s/meta/slaves/latest", work_dir);
 }
 
 char *path_meta_slave(char *buf, size_t n, const char *work_dir, const char *slave_id)
 {
-    return fmt(buf, n, "%s/meta/slaves/%s", work_dir, slave_id);
+    return path_fmt(buf, n, "%s/meta/slaves/%s", work_dir, slave_id);
 }
 
 char *path_meta_slave_info(char *buf, size_t n, const char *work_dir, const char *slave_id)
 {
-    return fmt(buf, n, "%s/meta/slaves/%s/slave.info", work_dir, slave_id);
+    return path_fmt(buf, n, "%s/meta/slaves/%s/slave.info", work_dir, slave_id);
 }
 
 char *path_meta_framework(char *buf, size_t n, const char *work_dir, const char *slave_id,
                           const char *framework_id)
 {
-    return fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s", work_dir, slave_id, framework_id);
+    return path_fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s", work_dir, slave_id, framework_id);
 }
 
 char *path_meta_executor(char *buf, size_t n, const char *work_dir, const char *slave_id,
                          const char *framework_id, const char *executor_id)
 {
-    return fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s/executors/%s", work_dir, slave_id,
+    return path_fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s/executors/%s", work_dir, slave_id,
                framework_id, executor_id);
 }
 
 char *path_meta_run(char *buf, size_t n, const char *work_dir, const char *slave_id,
                     const char *framework_id, const char *executor_id, const char *container_id)
 {
-    return fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s/executors/%s/runs/%s", work_dir,
+    return path_fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s/executors/%s/runs/%s", work_dir,
+               slave_id, framework_id, executor_id, container_id);
+}
+
+char *path_meta_pids(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                     const char *framework_id, const char *executor_id, const char *container_id)
+{
+    return path_fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s/executors/%s/runs/%s/pids", work_dir,
                slave_id, framework_id, executor_id, container_id);
 }
 
@@ -79,7 +82,7 @@ char *path_meta_task(char *buf, size_t n, const char *work_dir, const char *slav
                      const char *framework_id, const char *executor_id, const char *container_id,
                      const char *task_id)
 {
-    return fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s/executors/%s/runs/%s/tasks/%s",
+    return path_fmt(buf, n, "%s/meta/slaves/%s/frameworks/%s/executors/%s/runs/%s/tasks/%s",
                work_dir, slave_id, framework_id, executor_id, container_id, task_id);
 }
 
@@ -87,7 +90,7 @@ char *path_meta_task_updates(char *buf, size_t n, const char *work_dir, const ch
                              const char *framework_id, const char *executor_id,
                              const char *container_id, const char *task_id)
 {
-    return fmt(buf, n,
+    return path_fmt(buf, n,
                "%s/meta/slaves/%s/frameworks/%s/executors/%s/runs/%s/tasks/%s/task.updates",
                work_dir, slave_id, framework_id, executor_id, container_id, task_id);
 }

@@ -16,6 +16,8 @@
 
 #define MAX_BACKOFF 60.0
 #define DEFAULT_PING_TIMEOUT 75.0
+/* How long after an executor's grace period a shutdown waits for its kill to be reported. */
+#define SHUTDOWN_MARGIN 5.0
 
 void slave_config_default(slave_config *c)
 {
@@ -147,7 +149,7 @@ static void registered(slave *s, const act_msg *msg, const char *id,
     if (s->connected && strcmp(s->id, id) == 0) return; /* a duplicate acknowledgement */
     if (s->id[0] && strcmp(s->id, id) != 0) {
         LOG_ERROR("The master gave slave ID %s, but this slave is %s: shutting down", id, s->id);
-        act_stop();
+        s_exit(s);
         return;
     }
     snprintf(s->id, sizeof s->id, "%s", id);
@@ -164,6 +166,7 @@ static void registered(slave *s, const act_msg *msg, const char *id,
     act_pid *master = act_malloc(sizeof *master);
     *master = s->master;
     act_post(s->self, &s->sum, SUM_MSG_MASTER, master, free);
+    s_report_exits(s);
     act_counter_inc(act_counter_get(re ? "slave/reregistrations" : "slave/registrations"));
     char mpid[ACT_PID_STRLEN];
     LOG_INFO("%s with master %s; given slave ID %s", re ? "Re-registered" : "Registered",
@@ -205,20 +208,44 @@ static void on_ping(act_actor *self, const act_msg *msg)
     if (!connected) disconnected(s, "the master says this slave is disconnected");
 }
 
-static void shutdown_all(act_actor *self, void *arg)
+void s_exit(slave *s)
 {
-    act_stop();
+    if (s->exiting) return;
+    s->exiting = true;
+    LOG_INFO("Slave %s terminating", s->id[0] ? s->id : s->pid.id);
+    act_exit(s->self);
+}
+
+/* The executors outlived their grace period and the kill that follows it: stop anyway. */
+static void shutdown_overdue(act_actor *self, void *arg)
+{
+    slave *s = act_state(self);
+    LOG_ERROR("%zu framework(s) still have executors %.0f s after the shutdown began; "
+              "stopping without them", act_map_size(s->frameworks),
+              s->cfg.executor_shutdown_grace_period + SHUTDOWN_MARGIN);
+    s_exit(s);
 }
 
 void slave_shutdown(act_actor *self, void *arg)
 {
-    if (!self) {
+    if (!self) { /* the slave already ended */
         act_stop();
         return;
     }
     slave *s = act_state(self);
-    s_frameworks_free(s); /* shuts every executor down */
-    act_delay(self, s->cfg.executor_shutdown_grace_period + 1, shutdown_all, NULL);
+    if (s->terminating) return;
+    s->terminating = true;
+    if (act_map_size(s->frameworks) == 0) {
+        s_exit(s);
+        return;
+    }
+    LOG_INFO("Shutting down %zu framework(s); executors have %.3f s to exit",
+             act_map_size(s->frameworks), s->cfg.executor_shutdown_grace_period);
+    act_delay(self, s->cfg.executor_shutdown_grace_period + SHUTDOWN_MARGIN, shutdown_overdue,
+              NULL);
+    s_framework *f;
+    for (size_t it = 0; act_map_next(s->frameworks, &it, NULL, (void **)&f);)
+        s_framework_shutdown(s, f); /* the last one to retire ends the slave */
 }
 
 static void on_shutdown(act_actor *self, const act_msg *msg)
@@ -266,85 +293,6 @@ static void on_detected(act_actor *self, const act_msg *msg)
     s_register(s);
 }
 
-/* ---- HTTP and metrics -------------------------------------------------------------------- */
-
-static void on_state(act_actor *self, act_http_req *req)
-{
-    slave *s = act_state(self);
-    act_buf out = {0};
-    act_json j;
-    act_json_init(&j, &out);
-    act_json_object_begin(&j);
-    act_json_key(&j, "attributes");
-    wire_json_model_attributes(&j, s->info->attributes, s->info->attributes_count);
-    act_json_kv_string(&j, "build_date", __DATE__);
-    act_json_key(&j, "completed_frameworks");
-    act_json_array_begin(&j);
-    act_json_array_end(&j);
-    act_json_kv_uint(&j, "failed_tasks", s->failed_tasks);
-    act_json_kv_uint(&j, "finished_tasks", s->finished_tasks);
-    if (s->cfg.flags) {
-        act_json_key(&j, "flags");
-        act_flags_json(s->cfg.flags, &j);
-    }
-    s_json_frameworks(s, &j);
-    act_json_kv_string(&j, "hostname", s->info->hostname);
-    act_json_kv_string(&j, "id", s->id);
-    act_json_kv_uint(&j, "killed_tasks", s->killed_tasks);
-    if (s->cfg.log_dir) act_json_kv_string(&j, "log_dir", s->cfg.log_dir);
-    act_json_kv_uint(&j, "lost_tasks", s->lost_tasks);
-    char pid[ACT_PID_STRLEN], ip[16];
-    act_json_kv_string(&j, "master_hostname", s->connected ? act_ip_format(s->master.ip, ip,
-                                                                           sizeof ip) : "");
-    act_json_kv_string(&j, "pid", act_pid_format(&s->pid, pid, sizeof pid));
-    act_json_key(&j, "resources");
-    wire_json_model_resources(&j, &s->resources);
-    act_json_kv_uint(&j, "staged_tasks", s->launched_tasks);
-    act_json_kv_double(&j, "start_time", s->start_time);
-    act_json_kv_string(&j, "version", SLAVE_VERSION);
-    act_json_object_end(&j);
-    act_http_respond_json(req, 200, &out);
-    act_buf_free(&out);
-}
-
-static void on_health(act_actor *self, act_http_req *req)
-{
-    act_http_respond(req, 200, NULL, NULL, 0, NULL);
-}
-
-static void refresh_metrics(act_actor *self, void *arg)
-{
-    slave *s = act_state(self);
-    size_t executors = 0, running = 0, staging = 0;
-    s_framework *f;
-    for (size_t it = 0; act_map_next(s->frameworks, &it, NULL, (void **)&f);) {
-        s_executor *e;
-        for (size_t k = 0; act_map_next(f->executors, &k, NULL, (void **)&e);) {
-            executors++;
-            staging += act_map_size(e->queued);
-            s_task *t;
-            for (size_t q = 0; act_map_next(e->launched, &q, NULL, (void **)&t);)
-                running += t->state == WIRE_TASK_RUNNING;
-        }
-    }
-    act_gauge_set(act_gauge_get("slave/uptime_secs"), act_now() - s->start_time);
-    act_gauge_set(act_gauge_get("slave/registered"), s->connected);
-    act_gauge_set(act_gauge_get("slave/frameworks_active"), (double)act_map_size(s->frameworks));
-    act_gauge_set(act_gauge_get("slave/executors_running"), (double)executors);
-    act_gauge_set(act_gauge_get("slave/tasks_staging"), (double)staging);
-    act_gauge_set(act_gauge_get("slave/tasks_running"), (double)running);
-    act_gauge_set(act_gauge_get("slave/tasks_finished"), (double)s->finished_tasks);
-    act_gauge_set(act_gauge_get("slave/tasks_failed"), (double)s->failed_tasks);
-    act_gauge_set(act_gauge_get("slave/tasks_killed"), (double)s->killed_tasks);
-    act_gauge_set(act_gauge_get("slave/tasks_lost"), (double)s->lost_tasks);
-    static const char *names[] = {"cpus", "mem", "disk"};
-    for (int i = 0; i < 3; i++) {
-        char key[64];
-        snprintf(key, sizeof key, "slave/%s_total", names[i]);
-        act_gauge_set(act_gauge_get(key), res_scalar(&s->resources, names[i]));
-    }
-}
-
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 static int build_info(slave *s, char *err, size_t errlen)
@@ -377,7 +325,7 @@ static void on_init(act_actor *self, void *arg)
     slave *s = act_state(self);
     s->pid = act_self(self);
     s->start_time = act_now();
-    act_metrics_add_collector(&s->pid, refresh_metrics);
+    act_metrics_add_collector(&s->pid, s_metrics_refresh);
     if (act_log_file()) { /* the UI's LOG link: /files/read.json?path=/slave/log */
         files_attach *fa = act_calloc(1, sizeof *fa);
         fa->path = act_strdup(act_log_file());
@@ -392,17 +340,20 @@ static void on_init(act_actor *self, void *arg)
     s_recover(s); /* calls s_register when done */
 }
 
+/* Frees everything and leaves every process and checkpoint as it is: a slave that ends
+ * without a shutdown (the runtime ends) is recovered by the next one. */
 static void on_terminate(act_actor *self, void *arg)
 {
     slave *s = act_state(self);
+    bool stop = s->cfg.stop_runtime;
     act_metrics_remove_collector(&s->pid);
     if (!act_pid_is_none(&s->detector)) act_terminate(&s->detector);
     detector_address_free(s->master_address);
     s_frameworks_free(s);
-    act_map_free(s->frameworks);
     wire_msg_free(s->info_msg);
     res_free(&s->resources);
     free(s);
+    if (stop) act_stop();
 }
 
 int slave_spawn(const slave_config *cfg, act_pid *out)
@@ -431,8 +382,10 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
         return -EINVAL;
     }
     s->frameworks = act_map_new();
+    s_history_init(&s->completed, S_MAX_COMPLETED_FRAMEWORKS);
     int loop = act_loop_count() > 1 ? 1 : 0;
-    s->containerizer = containerizer_spawn(loop);
+    s->containerizer = act_pid_is_none(&cfg->containerizer) ? containerizer_spawn(loop)
+                                                            : cfg->containerizer;
     s->sum = sum_spawn(0);
     s->files = files_spawn(0);
     s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->disk_watch_interval, loop);
@@ -447,9 +400,7 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     act_on_message(a, "mesos.internal.PingSlaveMessage", on_ping);
     act_on_message(a, "mesos.internal.ShutdownMessage", on_shutdown);
     act_on_message(a, DETECTOR_MSG_LEADER, on_detected);
-    act_route(a, "state.json", on_state, "What this slave runs: frameworks, executors, tasks.");
-    act_route(a, "state", on_state, "Same as state.json.");
-    act_route(a, "health", on_health, "200 while the slave serves.");
+    s_http_routes(a);
     s_executor_handlers(a);
     s_recover_handlers(a);
     *out = act_self(a);

@@ -23,8 +23,12 @@
  * Checkpoints: <work_dir>/meta/slaves/<slave>/... with the same nesting, plus:
  *   meta/slaves/latest (symlink to the current slave's directory), slave.info,
  *   frameworks/<fw>/framework.info + framework.pid, executors/<ex>/executor.info,
- *   runs/<container>/pids/forked.pid + libprocess.pid, tasks/<task>/task.info + task.updates */
+ *   runs/<container>/pids/forked.pid + forked.identity + libprocess.pid,
+ *   tasks/<task>/task.info + task.updates */
 
+/* Writes the formatted path into buf (truncated to n - 1 bytes if it must be) and returns buf;
+ * for the paths below and for walking what they name. */
+char *path_fmt(char *buf, size_t n, const char *format, ...) __attribute__((format(printf, 3, 4)));
 char *path_sandbox(char *buf, size_t n, const char *work_dir, const char *slave_id,
                    const char *framework_id, const char *executor_id, const char *container_id);
 /* .../executors/<ex>/runs/latest (a symlink to the current run) */
@@ -40,6 +44,9 @@ char *path_meta_executor(char *buf, size_t n, const char *work_dir, const char *
                          const char *framework_id, const char *executor_id);
 char *path_meta_run(char *buf, size_t n, const char *work_dir, const char *slave_id,
                     const char *framework_id, const char *executor_id, const char *container_id);
+/* .../runs/<container>/pids: forked.pid and forked.identity (proctree.c), libprocess.pid */
+char *path_meta_pids(char *buf, size_t n, const char *work_dir, const char *slave_id,
+                     const char *framework_id, const char *executor_id, const char *container_id);
 char *path_meta_task(char *buf, size_t n, const char *work_dir, const char *slave_id,
                      const char *framework_id, const char *executor_id, const char *container_id,
                      const char *task_id);
@@ -74,10 +81,34 @@ int ckpt_read_records(const char *path, const wire_desc *desc,
 int ckpt_read_text(const char *path, char *buf, size_t n);
 int ckpt_write_text(const char *path, const char *text, char *err, size_t errlen);
 
-/* ---- process trees (proctree.c) ---------------------------------------------------------- */
-/* Sends sig to root, every descendant of it, and the groups those lead (a command executor's
- * task runs in its own session, out of the executor's group). Returns 0 or -EINVAL. */
-int proc_kill_tree(pid_t root, int sig);
+/* ---- process identity and signals (proctree.c) ------------------------------------------ */
+
+/* What proves a pid is still the process the slave started: the boot it started in and its
+ * start time. A reused pid starts later, so the pair names one process for good. */
+typedef struct proc_identity {
+    pid_t pid;
+    uint64_t start_time;            /* field 22 of /proc/<pid>/stat: clock ticks after boot */
+    char boot_id[WIRE_UUID_STRLEN]; /* /proc/sys/kernel/random/boot_id */
+} proc_identity;
+
+/* The identity of pid as it is now. Returns 0, -ESRCH if there is no such process, -EINVAL
+ * for pid <= 1, or -errno when /proc cannot be read. */
+int proc_identity_read(pid_t pid, proc_identity *out);
+/* 0 if id's process is still alive; -ESRCH if it is gone (or a zombie); -ESTALE if its pid
+ * now names another process or the machine rebooted since; -EINVAL for a pid <= 1. */
+int proc_identity_check(const proc_identity *id);
+/* Checkpoints id in dir as forked.identity (pid, boot ID, start time) and forked.pid. Returns
+ * 0 or -errno (err says what). */
+int proc_identity_save(const char *dir, const proc_identity *id, char *err, size_t errlen);
+/* Reads what proc_identity_save wrote. Returns 0; -ENOENT when dir holds neither file;
+ * -ENODATA when only forked.pid is there (out->pid is set: a pid nothing proves); -EBADMSG
+ * when the identity does not parse. err names the file. */
+int proc_identity_load(const char *dir, proc_identity *out, char *err, size_t errlen);
+/* Every signal the slave sends to an executor goes through here. If id's process is alive,
+ * signals it, its descendants and the process groups they lead; if it is gone, what is left
+ * of its group; if its pid now names another process (or anything else fails the proof),
+ * nothing. Never a pid or group <= 1. Returns 0 or the proc_identity_check error. */
+int proc_kill(const proc_identity *id, int sig);
 
 /* ---- containerizer (containerizer.c, launcher.c, fetcher.c, monitor.c) ------------------- */
 
@@ -97,7 +128,7 @@ typedef struct cz_launch {
                                environment/user), resources; owned */
     char *user;             /* run as this user (setuid) when non-NULL and we are root */
     char **env;             /* extra "KEY=VALUE" entries (MESOS_*), NULL-terminated; owned */
-    char *pid_file;         /* where to checkpoint the forked pid, or NULL */
+    char *pids_dir;         /* where to checkpoint the forked pid and its identity, or NULL */
     char *frameworks_home;  /* for relative URIs, or NULL */
     res_set resources;      /* what the executor and its tasks may use (limits, statistics) */
 } cz_launch;
@@ -122,7 +153,7 @@ typedef struct cz_recovered {
     char container_id[WIRE_UUID_STRLEN];
     char framework_id[WIRE_ID_MAX];
     char executor_id[WIRE_ID_MAX];
-    int pid;
+    proc_identity identity; /* the executor as checkpointed: watched only while it is that */
     char *directory;
     res_set resources;
 } cz_recovered;

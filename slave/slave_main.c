@@ -121,7 +121,9 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
 }
 
 /* SIGINT/SIGTERM are taken by a thread of their own, which asks the slave actor to shut its
- * executors down (their grace period applies) and then stop, as Mesos' finalize does. */
+ * executors down; the slave stops as soon as they are gone (at once when there are none, at
+ * most their grace period and the kill after it). A second signal changes nothing: the
+ * executors keep their grace period. */
 static act_pid slave_pid;
 
 /* Where mesos-executor is when --launcher_dir is not given: <prefix>/libexec/mesos when this
@@ -144,10 +146,15 @@ static void *signal_thread(void *arg)
 {
     sigset_t *set = arg;
     int sig;
-    if (sigwait(set, &sig) == 0) {
-        LOG_INFO("Received %s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        act_dispatch(&slave_pid, slave_shutdown, NULL);
-        if (sigwait(set, &sig) == 0) act_stop(); /* a second signal: now */
+    for (int n = 0; sigwait(set, &sig) == 0; n++) {
+        const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+        if (n == 0) {
+            LOG_INFO("Received %s: shutting down", name);
+            act_dispatch(&slave_pid, slave_shutdown, NULL);
+        } else {
+            LOG_WARNING("Received %s again: still shutting down (executors have their grace "
+                        "period)", name);
+        }
     }
     return NULL;
 }
@@ -184,6 +191,7 @@ int main(int argc, char **argv)
         return 1;
     }
     cfg.flags = &flags;
+    cfg.stop_runtime = true;
     act_config rcfg;
     act_config_default(&rcfg);
     rcfg.ip = f.ip;

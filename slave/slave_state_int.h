@@ -30,6 +30,10 @@ typedef struct slave_config {
     double disk_watch_interval;
     const act_flags *flags;      /* borrowed, for state.json; may be NULL */
     const char *log_dir;
+    act_pid containerizer;       /* a containerizer to use instead of spawning one (tests play
+                                    it at the message level); id "" = spawn the real one */
+    bool stop_runtime;           /* when the slave ends, stop the runtime (the binary: the
+                                    process exits); tests watch the actor end instead */
 } slave_config;
 
 void slave_config_default(slave_config *c);
@@ -40,6 +44,17 @@ typedef enum executor_state {
     EXEC_TERMINATING,   /* being shut down */
     EXEC_TERMINATED,    /* its process is gone; updates may still be pending */
 } executor_state;
+
+/* What the slave remembers of finished work (Mesos keeps the same numbers). */
+#define S_MAX_COMPLETED_FRAMEWORKS 50
+#define S_MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK 150
+#define S_MAX_COMPLETED_TASKS_PER_EXECUTOR 200
+
+/* A bounded history, oldest first (Mesos' circular buffers of completed work). */
+typedef struct s_history {
+    void **v;
+    size_t cap, start, n;
+} s_history;
 
 typedef struct s_task {
     wire_msg *msg;           /* a wire_task_info */
@@ -62,10 +77,14 @@ typedef struct s_executor {
     act_map *queued;         /* task id -> s_task: waiting for registration */
     act_map *launched;       /* task id -> s_task: sent, not yet terminal */
     act_map *finishing;      /* task id -> s_task: terminal, update not yet acknowledged */
+    s_history completed;     /* s_task: terminal and acknowledged */
     act_timer_id registration_timer, shutdown_timer;
     int os_pid;
+    proc_identity identity;  /* recovered: what the checkpoint proves of its process */
     bool reconnecting;       /* recovered; waiting for ReregisterExecutorMessage */
-    char *failure;           /* why the slave ended it (registration timeout), or NULL */
+    char *failure;           /* why the slave ended it (launch failure, registration timeout),
+                                or NULL */
+    wire_status_reason failure_reason;
 } s_executor;
 
 struct s_framework {
@@ -74,8 +93,16 @@ struct s_framework {
     wire_framework_info *info;
     act_pid pid;             /* the scheduler */
     act_map *executors;      /* executor id -> s_executor */
-    bool shutting_down;
+    s_history completed;     /* s_executor: terminated, every update acknowledged */
+    bool shutting_down;      /* the master (or the slave's own shutdown) ends it */
 };
+
+/* An ExitedExecutorMessage waiting for the slave to be registered. */
+typedef struct s_exited {
+    char framework_id[WIRE_ID_MAX];
+    char executor_id[WIRE_ID_MAX];
+    int status;
+} s_exited;
 
 typedef struct slave {
     act_actor *self;
@@ -95,21 +122,81 @@ typedef struct slave {
     double ping_timeout;
     double start_time;
     act_map *frameworks;     /* id -> s_framework */
+    s_history completed;     /* s_framework: every executor gone */
+    s_exited *exited;        /* executor exits the master has not been told of yet */
+    size_t nexited;
     act_pid containerizer, sum, files, gc;
     uint64_t launched_tasks, failed_tasks, finished_tasks, killed_tasks, lost_tasks;
+    uint64_t executors_terminated;
     bool recovered;          /* recovery finished: registration may start */
+    bool terminating;        /* shutting down: stops once every framework is gone */
+    bool exiting;            /* s_exit was called */
 } slave;
 
 /* slave.c */
 int slave_spawn(const slave_config *cfg, act_pid *out);
-/* Shuts every executor down (their grace period applies), then stops the runtime. For
- * act_dispatch to the slave actor. */
+/* Shuts every executor down (their grace period applies) and stops the slave as soon as they
+ * are gone: at once when there are none. For act_dispatch to the slave actor. */
 void slave_shutdown(act_actor *self, void *arg);
 void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg);
 /* The framework record, or NULL. */
 s_framework *s_framework_find(slave *s, const char *id);
 void s_register(slave *s);   /* (re)start registration with the master */
 bool s_from_master(slave *s, const act_msg *msg);
+/* Ends the slave: its actor terminates (and, in the binary, the process exits). */
+void s_exit(slave *s);
+
+/* history.c */
+void s_history_init(s_history *h, size_t cap);
+/* Appends item; when the history is full the oldest item is taken out and returned for the
+ * caller to free, else NULL. */
+void *s_history_push(s_history *h, void *item);
+size_t s_history_size(const s_history *h);
+void *s_history_at(const s_history *h, size_t i);   /* 0 = the oldest */
+void s_history_free(s_history *h, void (*free_item)(void *));
+
+/* lifecycle.c: the one life cycle of tasks, executors and frameworks in the slave. */
+s_framework *s_framework_add(slave *s, const char *id, const wire_framework_info *info,
+                             const act_pid *scheduler);
+/* A new executor record of f in state LAUNCHING; takes info (a wire_executor_info). The
+ * container ID is random unless given. */
+s_executor *s_executor_add(slave *s, s_framework *f, wire_msg *info, bool command,
+                           const char *container_id);
+/* The task in any of the executor's maps; *where (may be NULL) tells which. */
+s_task *s_task_find(s_executor *e, const char *task_id, act_map **where);
+s_task *s_task_new(const wire_task_info *info);
+/* A task moves to state st; a terminal task waits in `finishing` for its acknowledgement. */
+void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where, wire_task_state st);
+/* The terminal update of task_id was acknowledged: the task is completed, and its executor
+ * and framework retire when nothing else is left. */
+void s_task_acknowledged(slave *s, const char *framework_id, const char *task_id);
+/* Records why the slave itself ended an executor (its tasks fail with this). */
+void s_executor_fail(s_executor *e, wire_status_reason reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The one way an executor ends, whatever ended it (exit, launch failure, registration
+ * timeout, destroy, death while the slave was down): its queued and live tasks fail or are
+ * lost with the reason, the master hears of the exit (at once or when registered), and the
+ * executor retires into its framework's completed executors once no update of its tasks
+ * waits for an acknowledgement (at once when the framework or the slave is going). status:
+ * the wait status, -1 when unknown; how: the containerizer's account of the end. */
+void s_executor_terminated(slave *s, s_executor *e, int status, const char *how);
+/* Sends the ExitedExecutorMessages that waited for the slave to be registered. */
+void s_report_exits(slave *s);
+/* ShutdownExecutorMessage and the grace period, then destroy; an executor that has not
+ * registered is destroyed at once. */
+void s_executor_shutdown(slave *s, s_executor *e);
+void s_executor_destroy(slave *s, s_executor *e, double grace);
+/* The master shut the framework down: its pending updates are dropped, its executors shut
+ * down, and it retires once they are gone. */
+void s_framework_shutdown(slave *s, s_framework *f);
+/* Retires the executor if it ended and nothing of it waits, then its framework if it has no
+ * executor left (and stops a terminating slave that has no framework left). */
+void s_retire(slave *s, s_executor *e);
+/* Moves an ended executor into its framework's completed executors, whatever it still holds. */
+void s_executor_retire(slave *s, s_executor *e);
+void s_framework_retire_if_idle(slave *s, s_framework *f);
+/* Frees every record without side effects (the slave actor terminates). */
+void s_frameworks_free(slave *s);
 
 /* executors.c */
 void s_executor_handlers(act_actor *a);
@@ -125,11 +212,12 @@ void s_forward_update(slave *s, s_executor *e, const wire_status_update *u,
 void s_checkpoint_executor_pid(slave *s, s_executor *e);
 /* Tasks and executors for ReregisterSlaveMessage. */
 void s_collect_for_reregistration(slave *s, wire_msg *m, wire_reregister_slave_message *r);
-void s_frameworks_free(slave *s);
-void s_executor_remove(slave *s, s_executor *e);
 s_executor *s_executor_find(slave *s, const char *framework_id, const char *executor_id);
-/* The state.json "frameworks" array. */
-void s_json_frameworks(slave *s, act_json *j);
+
+/* http.c */
+/* Routes state.json, state and health on a, and the slave's gauges. */
+void s_http_routes(act_actor *a);
+void s_metrics_refresh(act_actor *self, void *arg);
 
 /* recover.c */
 /* Reads the checkpoint under work_dir/meta: fills s->id/info when the slave info still
@@ -139,6 +227,8 @@ void s_checkpoint_slave_info(slave *s);
 void s_checkpoint_framework(slave *s, s_framework *f);
 void s_checkpoint_executor(slave *s, s_executor *e);
 void s_checkpoint_task(slave *s, s_executor *e, const s_task *t);
+/* Marks the executor's run completed (Mesos' sentinel): a restart lists it as completed. */
+void s_checkpoint_executor_completed(slave *s, s_executor *e);
 void s_recover_handlers(act_actor *a);
 
 #endif /* SLAVE_SLAVE_STATE_INT_H */

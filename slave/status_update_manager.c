@@ -2,9 +2,12 @@
  * status_update_manager.c - the actor "status-update-manager": makes a task's status updates
  * reach the master reliably and in order (Mesos' StatusUpdateManager). Each task has a stream
  * of pending updates; only its oldest is in flight, resent after 10 s doubling to 10 min until
- * the master's acknowledgement arrives (via the slave); duplicates (same uuid) are dropped.
- * With checkpointing every update and acknowledgement is appended to the task's task.updates
- * log first, and a restarted slave replays those logs (SUM_MSG_RECOVER).
+ * the master's acknowledgement arrives (via the slave); duplicates (same uuid) are dropped. A
+ * stream is freed as soon as its terminal update is acknowledged, so memory follows the tasks
+ * in flight, not every task ever run. With checkpointing every update and acknowledgement is
+ * appended to the task's task.updates log first, and a restarted slave replays those logs
+ * (SUM_MSG_RECOVER). An update that cannot be checkpointed (a full disk) is still forwarded,
+ * but the executor is not told it is safe, so it keeps it until a slave has it on disk.
  */
 #include "slave/slave_int.h"
 
@@ -24,11 +27,11 @@ typedef struct pending {
 typedef struct stream {
     char framework_id[WIRE_ID_MAX];
     char task_id[WIRE_ID_MAX];
-    char *path;                   /* task.updates, or NULL: not checkpointed; owned */
+    char *path;                   /* task.updates, or NULL: not checkpointed (or no longer: a
+                                     record could not be written); owned */
     act_pid slave;                /* sent as StatusUpdateMessage.pid */
     pending *head, *tail;
     act_map *seen;                /* uuid text -> &seen_mark: every uuid ever received */
-    bool terminated;              /* a terminal update was acknowledged: closed */
     act_timer_id timer;           /* the head's retry, 0 when none */
     double interval;              /* the head's current retry interval */
 } stream;
@@ -37,8 +40,8 @@ typedef struct sum_state {
     act_actor *self;
     act_pid master;               /* id "": paused */
     act_map *frameworks;          /* framework id -> act_map (task id -> stream) */
-    size_t npending;
-    act_gauge *pending_gauge;
+    size_t npending, nstreams;
+    act_gauge *pending_gauge, *streams_gauge;
     act_counter *retries;
 } sum_state;
 
@@ -66,12 +69,6 @@ void sum_recover_free(void *p)
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-static bool terminal_state(wire_task_state s)
-{
-    return s == WIRE_TASK_FINISHED || s == WIRE_TASK_FAILED || s == WIRE_TASK_KILLED ||
-           s == WIRE_TASK_LOST || s == WIRE_TASK_ERROR;
-}
-
 static const wire_status_update *update_of(const pending *p)
 {
     return p->msg->root;
@@ -91,6 +88,12 @@ static void count_pending(sum_state *st, int delta)
 {
     st->npending = (size_t)((long)st->npending + delta);
     act_gauge_set(st->pending_gauge, (double)st->npending);
+}
+
+static void count_streams(sum_state *st, int delta)
+{
+    st->nstreams = (size_t)((long)st->nstreams + delta);
+    act_gauge_set(st->streams_gauge, (double)st->nstreams);
 }
 
 static void cancel_retry(sum_state *st, stream *s)
@@ -139,6 +142,34 @@ static void stream_insert(sum_state *st, stream *s)
         act_map_put(st->frameworks, s->framework_id, tasks);
     }
     act_map_put(tasks, s->task_id, s);
+    count_streams(st, +1);
+}
+
+/* Frees a stream that was inserted; the caller unlinked it. */
+static void stream_drop(sum_state *st, stream *s)
+{
+    cancel_retry(st, s);
+    stream_free(st, s);
+    count_streams(st, -1);
+}
+
+/* Unlinks and frees one stream (its framework's table goes with its last stream). */
+static void stream_remove(sum_state *st, stream *s)
+{
+    act_map *tasks = act_map_get(st->frameworks, s->framework_id);
+    act_map_remove(tasks, s->task_id);
+    if (act_map_size(tasks) == 0) act_map_free(act_map_remove(st->frameworks, s->framework_id));
+    stream_drop(st, s);
+}
+
+/* Stops checkpointing a stream whose log could not be written: what follows would not match
+ * what the log holds. */
+static void stop_checkpointing(stream *s)
+{
+    LOG_ERROR("Status updates of task %s of framework %s are no longer checkpointed",
+              s->task_id, s->framework_id);
+    free(s->path);
+    s->path = NULL;
 }
 
 static bool stream_seen(const stream *s, const wire_uuid *uuid)
@@ -161,14 +192,13 @@ static void stream_push(sum_state *st, stream *s, wire_msg *msg, const wire_uuid
     count_pending(st, +1);
 }
 
-/* Removes the head; returns whether it was terminal (and closes the stream if so). */
+/* Removes the head; returns whether it was terminal. */
 static bool stream_pop(sum_state *st, stream *s)
 {
     pending *p = s->head;
     s->head = p->next;
     if (!s->head) s->tail = NULL;
-    bool terminal = terminal_state(update_of(p)->status.state);
-    if (terminal) s->terminated = true;
+    bool terminal = wire_task_state_terminal(update_of(p)->status.state);
     wire_msg_free(p->msg);
     free(p);
     count_pending(st, -1);
@@ -269,15 +299,14 @@ static bool update_valid(const wire_status_update *u, wire_uuid *uuid)
     return wire_uuid_from_bytes(u->uuid.data, u->uuid.len, uuid) == 0;
 }
 
-/* Logs and acknowledges an update the stream already has, or one for a closed stream. True if
- * the update was handled that way. */
+/* Logs and acknowledges an update the stream already has. True if the update was handled
+ * that way. */
 static bool drop_known(sum_state *st, stream *s, const sum_update *in, const wire_uuid *uuid)
 {
-    if (!s || (!stream_seen(s, uuid) && !s->terminated)) return false;
+    if (!s || !stream_seen(s, uuid)) return false;
     const wire_status_update *u = in->update->root;
     char id[WIRE_UUID_STRLEN];
-    LOG_WARNING("Ignoring %s status update %s (UUID: %s) for task %s of framework %s",
-                stream_seen(s, uuid) ? "duplicate" : "post-terminal",
+    LOG_WARNING("Ignoring duplicate status update %s (UUID: %s) for task %s of framework %s",
                 wire_task_state_name(u->status.state), uuid_text(uuid, id), s->task_id,
                 s->framework_id);
     ack_executor(st, &in->executor, u);
@@ -302,14 +331,16 @@ static void on_update(act_actor *self, const act_msg *msg)
     LOG_INFO("Received status update %s (UUID: %s) for task %s of framework %s",
              wire_task_state_name(u->status.state), uuid_text(&uuid, id),
              u->status.task_id.value, u->framework_id.value);
-    if (in->path && record_update(in->path, u) != 0) return; /* not recorded: no ack */
-    if (!s) {
+    bool fresh = !s;
+    if (fresh) {
         s = stream_new(u->framework_id.value, u->status.task_id.value);
         stream_insert(st, s);
+        if (in->path) s->path = act_strdup(in->path);
     }
-    if (in->path && !s->path) s->path = act_strdup(in->path);
+    bool durable = !in->path || (s->path && record_update(s->path, u) == 0);
+    if (!durable && s->path) stop_checkpointing(s);
     s->slave = in->slave;
-    ack_executor(st, &in->executor, u);
+    if (durable) ack_executor(st, &in->executor, u); /* else it keeps it: nothing on disk */
     stream_push(st, s, in->update, &uuid);
     in->update = NULL; /* the stream owns it now */
     if (s->head == s->tail) forward_head(st, s, SUM_RETRY_MIN);
@@ -340,14 +371,16 @@ static void post_acked(sum_state *st, const act_pid *to, const sum_ack *a, bool 
     act_post(st->self, to, SUM_MSG_ACKED, out, free);
 }
 
-/* Drops what is left after a terminal acknowledgement, as Mesos does. */
-static void drop_after_terminal(sum_state *st, stream *s)
+/* A terminal update was acknowledged: the stream is done. What is still pending after it is
+ * dropped, as Mesos does. */
+static void close_stream(sum_state *st, stream *s)
 {
-    if (!s->head) return;
-    LOG_WARNING("Acknowledged a terminal status update for task %s of framework %s but "
-                "updates are still pending; dropping them", s->task_id, s->framework_id);
-    while (s->head) stream_pop(st, s);
-    s->terminated = true;
+    if (s->head)
+        LOG_WARNING("Acknowledged a terminal status update for task %s of framework %s but "
+                    "updates are still pending; dropping them", s->task_id, s->framework_id);
+    LOG_INFO("Closing status update stream for task %s of framework %s", s->task_id,
+             s->framework_id);
+    stream_remove(st, s);
 }
 
 static void on_ack(act_actor *self, const act_msg *msg)
@@ -356,14 +389,14 @@ static void on_ack(act_actor *self, const act_msg *msg)
     const sum_ack *a = msg->obj;
     stream *s = stream_find(st, a->framework_id, a->task_id);
     if (!ack_matches_head(s, a)) return;
-    if (s->path && record_ack(s->path, &a->uuid) != 0) return; /* it will be resent */
+    if (s->path && record_ack(s->path, &a->uuid) != 0) stop_checkpointing(s);
     char id[WIRE_UUID_STRLEN];
     LOG_INFO("Status update (UUID: %s) for task %s of framework %s acknowledged",
              uuid_text(&a->uuid, id), a->task_id, a->framework_id);
     cancel_retry(st, s);
     bool terminal = stream_pop(st, s);
     post_acked(st, &msg->from, a, terminal);
-    if (terminal) drop_after_terminal(st, s);
+    if (terminal) close_stream(st, s);
     else forward_head(st, s, SUM_RETRY_MIN);
 }
 
@@ -404,6 +437,7 @@ static void on_master(act_actor *self, const act_msg *msg)
 typedef struct replay {
     sum_state *st;
     stream *s;
+    bool terminated;              /* its terminal update was acknowledged: nothing to resume */
     int error;                    /* 0, or -EBADMSG on an out-of-order record */
 } replay;
 
@@ -432,14 +466,14 @@ static void replay_ack(replay *r, const wire_bytes *bytes)
         r->error = -EBADMSG;
         return;
     }
-    stream_pop(r->st, r->s);
+    if (stream_pop(r->st, r->s)) r->terminated = true;
 }
 
 static void replay_record(void *ctx, const void *record)
 {
     replay *r = ctx;
     const wire_status_update_record *rec = record;
-    if (r->error) return;
+    if (r->error || r->terminated) return; /* records after the end mean nothing */
     if (rec->type == WIRE_RECORD_UPDATE && rec->update) replay_update(r, rec->update);
     else if (rec->type == WIRE_RECORD_ACK) replay_ack(r, &rec->uuid);
     else r->error = -EBADMSG;
@@ -448,7 +482,7 @@ static void replay_record(void *ctx, const void *record)
 /* Reads one log; returns the replayed stream or NULL (logged). */
 static stream *recover_stream(sum_state *st, const sum_recover_stream *in)
 {
-    replay r = {st, NULL, 0};
+    replay r = {st, NULL, false, 0};
     char err[512];
     int rc = ckpt_read_records(in->path, WIRE_DESC(status_update_record), replay_record, &r,
                                err, sizeof err);
@@ -456,9 +490,10 @@ static stream *recover_stream(sum_state *st, const sum_recover_stream *in)
         LOG_WARNING("No status updates found in %s", in->path);
         return NULL;
     }
-    if (rc < 0 || r.error) {
-        LOG_ERROR("Skipping status updates of %s: %s", in->path,
-                  rc < 0 ? err : "records out of order");
+    if (rc < 0 || r.error || r.terminated) {
+        if (!r.terminated)
+            LOG_ERROR("Skipping status updates of %s: %s", in->path,
+                      rc < 0 ? err : "records out of order");
         if (r.s) stream_free(st, r.s);
         return NULL;
     }
@@ -477,9 +512,8 @@ static void adopt_recovered(sum_state *st, stream *s)
         stream_free(st, s);
         return;
     }
-    LOG_INFO("Recovered status update stream for task %s of framework %s%s", s->task_id,
-             s->framework_id, s->terminated ? " (terminated)" : "");
-    if (s->terminated) drop_after_terminal(st, s);
+    LOG_INFO("Recovered status update stream for task %s of framework %s", s->task_id,
+             s->framework_id);
     stream_insert(st, s);
     forward_head(st, s, SUM_RETRY_MIN);
 }
@@ -496,13 +530,11 @@ static void on_recover(act_actor *self, const act_msg *msg)
 
 /* ---- SUM_MSG_CLEANUP and termination ----------------------------------------------------- */
 
+/* Frees a framework's table (already unlinked) and every stream in it. */
 static void forget_tasks(sum_state *st, act_map *tasks)
 {
     void *s;
-    for (size_t j = 0; act_map_next(tasks, &j, NULL, &s);) {
-        cancel_retry(st, s);
-        stream_free(st, s);
-    }
+    for (size_t j = 0; act_map_next(tasks, &j, NULL, &s);) stream_drop(st, s);
     act_map_free(tasks);
 }
 
@@ -521,8 +553,7 @@ static void on_terminate(act_actor *self, void *arg)
 {
     sum_state *st = act_state(self);
     void *tasks;
-    for (size_t i = 0; act_map_next(st->frameworks, &i, NULL, &tasks);)
-        forget_tasks(st, tasks);
+    for (size_t i = 0; act_map_next(st->frameworks, &i, NULL, &tasks);) forget_tasks(st, tasks);
     act_map_free(st->frameworks);
     free(st);
 }
@@ -532,6 +563,7 @@ act_pid sum_spawn(int loop)
     sum_state *st = act_calloc(1, sizeof *st);
     st->frameworks = act_map_new();
     st->pending_gauge = act_gauge_get("status-update-manager/pending");
+    st->streams_gauge = act_gauge_get("status-update-manager/streams");
     st->retries = act_counter_get("status-update-manager/retries");
     act_actor *a = act_new(SUM_ACTOR, st);
     st->self = a;

@@ -139,9 +139,7 @@ static void status(sched_driver *d, const wire_task_status *st)
            st->task_id.value, st->has_message && *st->message ? ": " : "",
            st->has_message ? st->message : "");
     fflush(stdout);
-    if (st->state == WIRE_TASK_FINISHED || st->state == WIRE_TASK_FAILED ||
-        st->state == WIRE_TASK_KILLED || st->state == WIRE_TASK_LOST ||
-        st->state == WIRE_TASK_ERROR) {
+    if (wire_task_state_terminal(st->state)) {
         finish(x, st->state);
         sched_driver_stop(d, false);
     }

@@ -3,7 +3,10 @@
  * Unlike Mesos, which runs them as actors of one process, this starts the real mesos-master
  * and mesos-slave binaries found next to it or, as installed, in ../sbin (each slave with its
  * own port and work directory), prints where they are, and on SIGINT/SIGTERM stops them all
- * cleanly; if one dies, it stops the others and exits 1.
+ * cleanly; if one dies, it stops the others and exits 1. The daemons run in process groups of
+ * their own, so a Ctrl-C in the terminal reaches only mesos-local, which sends each daemon one
+ * SIGTERM: slaves give their executors their grace period and exit as soon as those are gone
+ * (at once when idle).
  */
 #include "actor/actor.h"
 #include "wire/wire.h" /* WIRE_VERSION */
@@ -47,6 +50,7 @@ static pid_t start(char *const argv[])
 {
     pid_t pid = fork();
     if (pid == 0) {
+        setpgid(0, 0); /* out of the terminal's foreground group: Ctrl-C is ours to forward */
         execv(argv[0], argv);
         fprintf(stderr, "mesos-local: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # make run: starts a master and a slave on loopback (work dirs and logs under ./run/), runs
 # the example framework and `mesos-execute --command="echo hello"` against them, prints where
-# to look, and keeps the cluster running until Ctrl-C, which stops everything cleanly.
+# to look, and keeps the cluster running until Ctrl-C, which stops everything cleanly: the
+# daemons run in sessions of their own (setsid), so Ctrl-C reaches only this script, which
+# sends each one SIGTERM; the slave gives its executors their grace period and exits as soon
+# as they are gone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/bin
@@ -39,11 +42,11 @@ wait_for() { # url, text (may be empty: any 2xx answer), seconds
   return 1
 }
 
-"$BIN/mesos-master" --ip=127.0.0.1 --port="$MASTER_PORT" --work_dir="$RUN/master" \
+setsid "$BIN/mesos-master" --ip=127.0.0.1 --port="$MASTER_PORT" --work_dir="$RUN/master" \
   --log_dir="$RUN/logs" --quiet &
 pids+=($!)
 wait_for "http://$MASTER/master/health" "" 20 || exit 1
-"$BIN/mesos-slave" --master="$MASTER" --ip=127.0.0.1 --port="$SLAVE_PORT" \
+setsid "$BIN/mesos-slave" --master="$MASTER" --ip=127.0.0.1 --port="$SLAVE_PORT" \
   --work_dir="$RUN/slave" --log_dir="$RUN/logs" --quiet &
 pids+=($!)
 wait_for "http://$MASTER/master/state.json" '"activated_slaves":1' 30 || exit 1

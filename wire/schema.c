@@ -33,6 +33,12 @@
     }
 #include "wire/schema.def"
 
+bool wire_task_state_terminal(wire_task_state s)
+{
+    return s == WIRE_TASK_FINISHED || s == WIRE_TASK_FAILED || s == WIRE_TASK_KILLED ||
+           s == WIRE_TASK_LOST || s == WIRE_TASK_ERROR;
+}
+
 /* ---- field tables ------------------------------------------------------------------------ */
 
 #define WIRE_DEF_STRING(v) {.s = (v)}

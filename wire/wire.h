@@ -141,6 +141,11 @@ typedef struct wire_enum_desc wire_enum_desc;
 /* The descriptor of a generated type by its C name: WIRE_DESC(task_info). */
 #define WIRE_DESC(cname) (&wire_desc_##cname)
 
+/* True for the states a task never leaves: FINISHED, FAILED, KILLED, LOST and ERROR (SPEC
+ * section 5). The one place that says so: the master, the slave, the drivers and the tools
+ * all ask here. */
+bool wire_task_state_terminal(wire_task_state s);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Types by name                                                                              */
 /* ------------------------------------------------------------------------------------------ */

@@ -82,8 +82,7 @@ static void status(sched_driver *d, const wire_task_status *st)
     fflush(stdout);
     if (st->state == WIRE_TASK_FINISHED && ++x->finished == x->total) {
         sched_driver_stop(d, false);
-    } else if (st->state == WIRE_TASK_FAILED || st->state == WIRE_TASK_LOST ||
-               st->state == WIRE_TASK_KILLED || st->state == WIRE_TASK_ERROR) {
+    } else if (st->state != WIRE_TASK_FINISHED && wire_task_state_terminal(st->state)) {
         fprintf(stderr, "Aborting because task %s is in unexpected state %s\n",
                 st->task_id.value, wire_task_state_name(st->state));
         x->failed = true;

@@ -4,11 +4,17 @@
  * tasks.launch.command (command tasks reaching TASK_RUNNING per second, each with its own
  * mesos-executor), tasks.launch.custom (tasks per second through one reused custom executor),
  * tasks.latency.p50 / p99 (ms from the launch call to TASK_RUNNING for a command task launched
- * on an otherwise idle cluster, one at a time).
+ * on an otherwise idle cluster, one at a time), and the soak of a long-running framework:
+ * 20,000 short tasks through one reused custom executor on one slave, with the slave's RSS
+ * after 2,000 and after 20,000 tasks and its state.json size at both points
+ * (slave.soak.rss_kb.2k, slave.soak.rss_kb.20k, slave.soak.state_bytes.2k, .20k): what a slave
+ * keeps of finished work is bounded, so the RSS should not follow the task count.
  */
 #include "sched/sched.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
+#include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -23,6 +29,9 @@
 #define COMMAND_TASKS 200
 #define CUSTOM_TASKS 2000
 #define LATENCY_TASKS 40
+#define SOAK_FIRST 2000
+#define SOAK_TOTAL 20000
+#define SOAK_IN_FLIGHT 400   /* tasks launched and not yet finished, at most */
 
 static double mono(void)
 {
@@ -67,6 +76,38 @@ static int task_index(const char *id)
     return atoi(id + 1);
 }
 
+/* Task `id` on the offer's slave with 0.01 cpus and 1 MB: through `executor` when given, else
+ * the command `sleep 30`. */
+static void fill_task(wire_msg *m, wire_task_info *ti, const char *id, const wire_offer *o,
+                      const wire_msg *executor)
+{
+    ti->name = ti->task_id.value = wire_strdup(m, id);
+    ti->slave_id = o->slave_id;
+    res_set tr = {0};
+    res_add_scalar(&tr, "cpus", "*", 0.01);
+    res_add_scalar(&tr, "mem", "*", 1);
+    res_to_wire(&tr, m, &ti->resources, &ti->resources_count);
+    res_free(&tr);
+    if (executor) {
+        ti->executor = executor->root;
+        return;
+    }
+    ti->command = wire_alloc(m, sizeof *ti->command);
+    ti->command->has_value = true;
+    ti->command->value = "sleep 30";
+}
+
+/* Launches the tasks on the offer, or declines it; either way the rest comes back at once. */
+static void answer_offer(sched_driver *d, const wire_offer *o, const wire_task_info *t,
+                         size_t count)
+{
+    wire_filters brief = {.has_refuse_seconds = true, .refuse_seconds = 0.01};
+    if (count)
+        sched_driver_launch_tasks(d, &o->id, 1, t, count, &brief);
+    else
+        sched_driver_decline_offer(d, &o->id, &brief);
+}
+
 static void offers(sched_driver *d, const wire_offer *o, size_t n)
 {
     bench *b = sched_driver_ctx(d);
@@ -85,31 +126,13 @@ static void offers(sched_driver *d, const wire_offer *o, size_t n)
                (!b->one_at_a_time || (b->launched == b->running && k == 0))) {
             char id[32];
             snprintf(id, sizeof id, "t%d", b->launched);
-            wire_task_info *ti = &t[k++];
-            ti->name = ti->task_id.value = wire_strdup(m, id);
-            ti->slave_id = o[i].slave_id;
-            res_set tr = {0};
-            res_add_scalar(&tr, "cpus", "*", b->custom ? 0.01 : 0.01);
-            res_add_scalar(&tr, "mem", "*", 1);
-            res_to_wire(&tr, m, &ti->resources, &ti->resources_count);
-            res_free(&tr);
-            if (b->custom) {
-                ti->executor = b->executor->root;
-            } else {
-                ti->command = wire_alloc(m, sizeof *ti->command);
-                ti->command->has_value = true;
-                ti->command->value = "sleep 30";
-            }
+            fill_task(m, &t[k++], id, &o[i], b->custom ? b->executor : NULL);
             b->launched_at[b->launched++] = mono();
             cpus -= per_c;
             mem -= per_m;
         }
         pthread_mutex_unlock(&b->mu);
-        wire_filters brief = {.has_refuse_seconds = true, .refuse_seconds = 0.01};
-        if (k)
-            sched_driver_launch_tasks(d, &o[i].id, 1, t, k, &brief);
-        else
-            sched_driver_decline_offer(d, &o[i].id, &brief);
+        answer_offer(d, &o[i], t, k);
         wire_msg_free(m);
     }
 }
@@ -140,49 +163,83 @@ static void emit(const char *name, double v, const char *unit)
     fflush(stdout);
 }
 
+/* A release mesos-master and mesos-slave on loopback in a temporary directory. */
+typedef struct cluster {
+    char dir[32];
+    uint16_t master_port, slave_port;
+    pid_t master, slave;
+    char master_addr[64];
+} cluster;
+
+static bool cluster_start(const char *bin, cluster *c)
+{
+    snprintf(c->dir, sizeof c->dir, "/tmp/mesos-bench-XXXXXX");
+    if (!mkdtemp(c->dir)) return false;
+    c->master_port = free_port();
+    c->slave_port = free_port();
+    char exe[PATH_MAX + 32], a1[64], a2[PATH_MAX + 32];
+    snprintf(exe, sizeof exe, "%s/mesos-master", bin);
+    snprintf(a1, sizeof a1, "--port=%u", c->master_port);
+    snprintf(a2, sizeof a2, "--work_dir=%s/m", c->dir);
+    char *margv[] = {exe, "--ip=127.0.0.1", a1, a2, "--quiet", "--allocation_interval=50ms", NULL};
+    c->master = spawn(margv);
+    char sexe[PATH_MAX + 32], s1[64], s2[PATH_MAX + 32], s3[64], s4[PATH_MAX + 32];
+    snprintf(sexe, sizeof sexe, "%s/mesos-slave", bin);
+    snprintf(s1, sizeof s1, "--port=%u", c->slave_port);
+    snprintf(s2, sizeof s2, "--work_dir=%s/s", c->dir);
+    snprintf(s3, sizeof s3, "--master=127.0.0.1:%u", c->master_port);
+    snprintf(s4, sizeof s4, "--launcher_dir=%s", bin);
+    char *sargv[] = {sexe, "--ip=127.0.0.1", s1, s2, s3, s4, "--quiet",
+                     "--resources=cpus:64;mem:65536;disk:1024", NULL};
+    c->slave = spawn(sargv);
+    snprintf(c->master_addr, sizeof c->master_addr, "127.0.0.1:%u", c->master_port);
+    return true;
+}
+
+static void cluster_stop(cluster *c)
+{
+    kill(c->slave, SIGTERM);
+    waitpid(c->slave, NULL, 0);
+    kill(c->master, SIGTERM);
+    waitpid(c->master, NULL, 0);
+    char rm[PATH_MAX + 16];
+    snprintf(rm, sizeof rm, "rm -rf %s", c->dir);
+    if (system(rm) != 0) fprintf(stderr, "tasks_bench: could not remove %s\n", c->dir);
+}
+
+/* example-executor as the custom executor `id`, with 0.1 cpus and 32 MB of its own. */
+static wire_msg *custom_executor(const char *bin, const char *id)
+{
+    wire_msg *m = wire_new(WIRE_DESC(executor_info));
+    wire_executor_info *e = m->root;
+    e->executor_id.value = wire_strdup(m, id);
+    e->command.has_value = true;
+    char ex[PATH_MAX + 32];
+    snprintf(ex, sizeof ex, "%s/example-executor", bin);
+    e->command.value = wire_strdup(m, ex);
+    res_set er = {0};
+    res_add_scalar(&er, "cpus", "*", 0.1);
+    res_add_scalar(&er, "mem", "*", 32);
+    res_to_wire(&er, m, &e->resources, &e->resources_count);
+    res_free(&er);
+    return m;
+}
+
 /* Runs one round on a fresh master and slave; returns tasks/s, fills latencies. */
 static double round_trip(const char *bin, bool custom, bool sequential, int total, double *p50,
                          double *p99)
 {
-    char dir[] = "/tmp/mesos-bench-XXXXXX";
-    if (!mkdtemp(dir)) return 0;
-    uint16_t mp = free_port(), sp = free_port();
-    char exe[PATH_MAX + 32], a1[64], a2[PATH_MAX + 32], a3[64];
-    snprintf(exe, sizeof exe, "%s/mesos-master", bin);
-    snprintf(a1, sizeof a1, "--port=%u", mp);
-    snprintf(a2, sizeof a2, "--work_dir=%s/m", dir);
-    char *margv[] = {exe, "--ip=127.0.0.1", a1, a2, "--quiet", "--allocation_interval=50ms", NULL};
-    pid_t master = spawn(margv);
-    char sexe[PATH_MAX + 32], s1[64], s2[PATH_MAX + 32], s3[64], s4[PATH_MAX + 32];
-    snprintf(sexe, sizeof sexe, "%s/mesos-slave", bin);
-    snprintf(s1, sizeof s1, "--port=%u", sp);
-    snprintf(s2, sizeof s2, "--work_dir=%s/s", dir);
-    snprintf(s3, sizeof s3, "--master=127.0.0.1:%u", mp);
-    snprintf(s4, sizeof s4, "--launcher_dir=%s", bin);
-    char *sargv[] = {sexe, "--ip=127.0.0.1", s1, s2, s3, s4, "--quiet",
-                     "--resources=cpus:64;mem:65536;disk:1024", NULL};
-    pid_t slave = spawn(sargv);
+    cluster c;
+    if (!cluster_start(bin, &c)) return 0;
     bench b = {.total = total, .custom = custom, .one_at_a_time = sequential};
     pthread_mutex_init(&b.mu, NULL);
     pthread_cond_init(&b.cv, NULL);
     b.launched_at = calloc((size_t)total, sizeof(double));
     b.running_at = calloc((size_t)total, sizeof(double));
-    b.executor = wire_new(WIRE_DESC(executor_info));
-    wire_executor_info *e = b.executor->root;
-    e->executor_id.value = "bench";
-    e->command.has_value = true;
-    char ex[PATH_MAX + 32];
-    snprintf(ex, sizeof ex, "%s/example-executor", bin);
-    e->command.value = wire_strdup(b.executor, ex);
-    res_set er = {0};
-    res_add_scalar(&er, "cpus", "*", 0.1);
-    res_add_scalar(&er, "mem", "*", 32);
-    res_to_wire(&er, b.executor, &e->resources, &e->resources_count);
-    res_free(&er);
-    snprintf(a3, sizeof a3, "127.0.0.1:%u", mp);
+    b.executor = custom_executor(bin, "bench");
     sched_scheduler cb = {.resource_offers = offers, .status_update = status};
     wire_framework_info fi = {.user = "", .name = "bench"};
-    sched_driver *d = sched_driver_new(&cb, &b, &fi, a3, NULL);
+    sched_driver *d = sched_driver_new(&cb, &b, &fi, c.master_addr, NULL);
     sched_driver_start(d);
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -206,19 +263,166 @@ static double round_trip(const char *bin, bool custom, bool sequential, int tota
     sched_driver_stop(d, false);
     sched_driver_join(d);
     sched_driver_free(d);
-    kill(slave, SIGTERM);
-    waitpid(slave, NULL, 0);
-    kill(master, SIGTERM);
-    waitpid(master, NULL, 0);
-    char rm[PATH_MAX + 16];
-    snprintf(rm, sizeof rm, "rm -rf %s", dir);
-    if (system(rm) != 0) fprintf(stderr, "tasks_bench: could not remove %s\n", dir);
+    cluster_stop(&c);
     wire_msg_free(b.executor);
     free(b.launched_at);
     free(b.running_at);
     free(lat);
     if (done < total) fprintf(stderr, "tasks_bench: only %d of %d tasks ran\n", done, total);
     return last > first ? done / (last - first) : 0;
+}
+
+
+/* ---- soak: a long-running framework on one slave -------------------------------------------- */
+
+typedef struct soak {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int limit, launched, finished;
+    wire_msg *executor;
+} soak;
+
+static void soak_offers(sched_driver *d, const wire_offer *o, size_t n)
+{
+    soak *k = sched_driver_ctx(d);
+    for (size_t i = 0; i < n; i++) {
+        res_set r = {0};
+        res_from_wire(o[i].resources, o[i].resources_count, &r, NULL, 0);
+        double cpus = res_scalar(&r, "cpus") - 0.1, mem = res_scalar(&r, "mem") - 32;
+        res_free(&r);
+        wire_msg *m = wire_new(WIRE_DESC(launch_tasks_message));
+        wire_task_info *t = wire_alloc_array(m, WIRE_DESC(task_info), SOAK_IN_FLIGHT);
+        size_t count = 0;
+        pthread_mutex_lock(&k->mu);
+        while (k->launched < k->limit && k->launched - k->finished < SOAK_IN_FLIGHT &&
+               cpus >= 0.01 && mem >= 1) {
+            char id[32];
+            snprintf(id, sizeof id, "s%d", k->launched++);
+            fill_task(m, &t[count++], id, &o[i], k->executor);
+            cpus -= 0.01;
+            mem -= 1;
+        }
+        pthread_mutex_unlock(&k->mu);
+        answer_offer(d, &o[i], t, count);
+        wire_msg_free(m);
+    }
+}
+
+static void soak_status(sched_driver *d, const wire_task_status *st)
+{
+    soak *k = sched_driver_ctx(d);
+    if (st->state != WIRE_TASK_FINISHED) return;
+    pthread_mutex_lock(&k->mu);
+    k->finished++;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* Waits (at most `secs`) until `finished` tasks finished; returns how many did. */
+static int soak_wait(soak *k, int finished, int secs)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += secs;
+    pthread_mutex_lock(&k->mu);
+    while (k->finished < finished)
+        if (pthread_cond_timedwait(&k->cv, &k->mu, &deadline) != 0) break;
+    int done = k->finished;
+    pthread_mutex_unlock(&k->mu);
+    return done;
+}
+
+static size_t collect(void *data, size_t size, size_t n, void *ctx)
+{
+    act_buf_append(ctx, data, size * n);
+    return size * n;
+}
+
+/* GET http://127.0.0.1:port<path> into out. Returns true on 200. */
+static bool http_get(uint16_t port, const char *path, act_buf *out)
+{
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+    CURL *h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    long code = 0;
+    bool ok = curl_easy_perform(h) == CURLE_OK &&
+              curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200;
+    curl_easy_cleanup(h);
+    return ok;
+}
+
+/* The slave has nothing left to send: every update of the finished tasks was acknowledged. */
+static void slave_quiet(uint16_t port)
+{
+    for (int i = 0; i < 200; i++) {
+        act_buf out = {0};
+        json_t *j = http_get(port, "/metrics/snapshot", &out)
+                        ? json_loadb(out.data, out.len, 0, NULL) : NULL;
+        json_t *v = j ? json_object_get(j, "status-update-manager/pending") : NULL;
+        bool quiet = v && json_number_value(v) == 0;
+        json_decref(j);
+        act_buf_free(&out);
+        if (quiet) return;
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static double rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    double kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %lf kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb;
+}
+
+static double state_bytes(uint16_t port)
+{
+    act_buf out = {0};
+    double n = http_get(port, "/state.json", &out) ? (double)out.len : 0;
+    act_buf_free(&out);
+    return n;
+}
+
+static void soak_round(const char *bin)
+{
+    cluster c;
+    if (!cluster_start(bin, &c)) return;
+    soak k = {.limit = SOAK_FIRST};
+    pthread_mutex_init(&k.mu, NULL);
+    pthread_cond_init(&k.cv, NULL);
+    k.executor = custom_executor(bin, "soak");
+    sched_scheduler cb = {.resource_offers = soak_offers, .status_update = soak_status};
+    wire_framework_info fi = {.user = "", .name = "soak"};
+    sched_driver *d = sched_driver_new(&cb, &k, &fi, c.master_addr, NULL);
+    sched_driver_start(d);
+    int done = soak_wait(&k, SOAK_FIRST, 300);
+    slave_quiet(c.slave_port);
+    emit("slave.soak.rss_kb.2k", rss_kb(c.slave), "kB");
+    emit("slave.soak.state_bytes.2k", state_bytes(c.slave_port), "bytes");
+    pthread_mutex_lock(&k.mu);
+    k.limit = SOAK_TOTAL;
+    pthread_mutex_unlock(&k.mu);
+    sched_driver_revive_offers(d);
+    done = soak_wait(&k, SOAK_TOTAL, 1200);
+    slave_quiet(c.slave_port);
+    emit("slave.soak.rss_kb.20k", rss_kb(c.slave), "kB");
+    emit("slave.soak.state_bytes.20k", state_bytes(c.slave_port), "bytes");
+    if (done < SOAK_TOTAL) fprintf(stderr, "tasks_bench: only %d of %d soak tasks finished\n",
+                                   done, SOAK_TOTAL);
+    sched_driver_stop(d, false);
+    sched_driver_join(d);
+    sched_driver_free(d);
+    cluster_stop(&c);
+    wire_msg_free(k.executor);
 }
 
 int main(void)
@@ -239,5 +443,6 @@ int main(void)
     round_trip(bin, false, true, LATENCY_TASKS, &p50, &p99);
     emit("tasks.latency.p50", p50, "ms");
     emit("tasks.latency.p99", p99, "ms");
+    soak_round(bin);
     return 0;
 }

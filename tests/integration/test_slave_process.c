@@ -292,16 +292,6 @@ static int task_pid(tc_cluster *c, const char *task_id)
     return pid;
 }
 
-static bool wait_gone(int pid, double secs)
-{
-    for (int i = 0; i < (int)(secs * 100); i++) {
-        if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    return false;
-}
-
 START_TEST(test_recover_cleanup_kills_the_old_tasks_and_exits)
 {
     tc_cluster c;
@@ -314,20 +304,13 @@ START_TEST(test_recover_cleanup_kills_the_old_tasks_and_exits)
     int pid = task_pid(&c, "old");
     tc_kill_slave(&c, SIGKILL);
     ck_assert_int_eq(kill(pid, 0), 0); /* the task survived its slave */
-    char port[32], work[4300], master[96], launcher[4300], log[4300];
-    snprintf(port, sizeof port, "--port=%u", c.slave_port);
-    snprintf(work, sizeof work, "--work_dir=%s", tc_slave_work_dir(&c));
-    snprintf(master, sizeof master, "--master=%s", c.master_addr);
-    snprintf(launcher, sizeof launcher, "--launcher_dir=%s", tu_bin(""));
+    char log[4300];
     snprintf(log, sizeof log, "%s/cleanup.log", c.dir);
-    char *argv[] = {(char *)tu_bin("mesos-slave"), "--ip=127.0.0.1", port, work, master,
-                    launcher, "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
-                    "--recover=cleanup", NULL};
-    int cleaner = tu_spawn(argv, log);
-    int status = tu_stop(cleaner, 0, 60); /* signal 0: just wait for it to exit */
+    const char *cleanup[] = {"--recover=cleanup", NULL};
+    int status = tu_stop(tc_spawn_slave(&c, cleanup, log), 0, 60); /* signal 0: only wait */
     ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "cleanup did not exit 0 (%d); see %s", status, log);
-    ck_assert_msg(wait_gone(pid, 30), "the old task %d survived --recover=cleanup", pid);
+    ck_assert_msg(tu_wait_gone(pid, 30), "the old task %d survived --recover=cleanup", pid);
     tc_sched_stop(s);
     tc_stop(&c);
 }

@@ -13,7 +13,7 @@
 
 /* ---- processes --------------------------------------------------------------------------- */
 
-static void start_master(tc_cluster *c)
+void tc_start_master(tc_cluster *c)
 {
     char port[32], work[4200];
     if (!c->master_port) c->master_port = tu_free_port();
@@ -45,7 +45,7 @@ static bool slave_registered(tc_cluster *c)
     return ok;
 }
 
-void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
+int tc_spawn_slave(tc_cluster *c, const char *const *slave_flags, const char *log)
 {
     if (!c->slave_port) c->slave_port = tu_free_port();
     char port[32], work[4300], master[96], launcher[4300];
@@ -53,8 +53,6 @@ void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
     snprintf(work, sizeof work, "--work_dir=%s", tc_slave_work_dir(c));
     snprintf(master, sizeof master, "--master=%s", c->master_addr);
     snprintf(launcher, sizeof launcher, "--launcher_dir=%s", tu_bin(""));
-    static int starts;
-    snprintf(c->slave_log, sizeof c->slave_log, "%.4000s/slave-%d.log", c->dir, ++starts);
     char *argv[32] = {(char *)tu_bin("mesos-slave"), "--ip=127.0.0.1", port, work, master,
                       launcher, "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
                       "--registration_backoff_factor=10ms", "--recovery_timeout=1mins"};
@@ -62,7 +60,14 @@ void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
     for (size_t i = 0; slave_flags && slave_flags[i] && n < 31; i++)
         argv[n++] = (char *)slave_flags[i];
     argv[n] = NULL;
-    c->slave_pid = tu_spawn(argv, c->slave_log);
+    return tu_spawn(argv, log);
+}
+
+void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
+{
+    static int starts;
+    snprintf(c->slave_log, sizeof c->slave_log, "%.4000s/slave-%d.log", c->dir, ++starts);
+    c->slave_pid = tc_spawn_slave(c, slave_flags, c->slave_log);
     ck_assert_int_gt(c->slave_pid, 0);
     for (int i = 0; i < 3000 && !slave_registered(c); i++) {
         int status;
@@ -79,8 +84,14 @@ void tc_start(tc_cluster *c, const char *const *slave_flags)
     memset(c, 0, sizeof *c);
     c->dir = tu_tmpdir();
     ck_assert_ptr_nonnull(c->dir);
-    start_master(c);
+    tc_start_master(c);
     tc_start_slave(c, slave_flags);
+}
+
+void tc_kill_slave(tc_cluster *c, int sig)
+{
+    tu_stop(c->slave_pid, sig, 30);
+    c->slave_pid = 0;
 }
 
 void tc_kill_master(tc_cluster *c, int sig)
@@ -89,15 +100,39 @@ void tc_kill_master(tc_cluster *c, int sig)
     c->master_pid = 0;
 }
 
-void tc_start_master(tc_cluster *c)
+json_t *tc_slave_state(tc_cluster *c)
 {
-    start_master(c);
+    act_buf out = {0};
+    json_t *j = NULL;
+    if (tu_http_get(c->slave_port, "/state.json", &out) == 200)
+        j = json_loadb(out.data, out.len, 0, NULL);
+    act_buf_free(&out);
+    ck_assert_msg(j != NULL, "no state.json from the slave; see %s", c->slave_log);
+    return j;
 }
 
-void tc_kill_slave(tc_cluster *c, int sig)
+double tc_slave_metric(tc_cluster *c, const char *name)
 {
-    tu_stop(c->slave_pid, sig, 30);
-    c->slave_pid = 0;
+    act_buf out = {0};
+    double v = -1;
+    if (tu_http_get(c->slave_port, "/metrics/snapshot", &out) == 200) {
+        json_t *j = json_loadb(out.data, out.len, 0, NULL);
+        json_t *x = j ? json_object_get(j, name) : NULL;
+        if (x && json_is_number(x)) v = json_number_value(x);
+        json_decref(j);
+    }
+    act_buf_free(&out);
+    return v;
+}
+
+bool tc_wait_slave_metric(tc_cluster *c, const char *name, double value, double secs)
+{
+    for (int i = 0; i < (int)(secs * 20); i++) {
+        if (tc_slave_metric(c, name) == value) return true;
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
 }
 
 void tc_stop(tc_cluster *c)
@@ -107,9 +142,12 @@ void tc_stop(tc_cluster *c)
         ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
                       "mesos-slave did not exit cleanly (status %d); see %s", st, c->slave_log);
     }
-    int st = tu_stop(c->master_pid, SIGTERM, 30);
-    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                  "mesos-master did not exit cleanly (status %d); see %s", st, c->master_log);
+    if (c->master_pid) {
+        int st = tu_stop(c->master_pid, SIGTERM, 30);
+        ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                      "mesos-master did not exit cleanly (status %d); see %s", st,
+                      c->master_log);
+    }
     tu_rmrf(c->dir);
     free(c->dir);
 }
@@ -119,7 +157,7 @@ void tc_stop(tc_cluster *c)
 typedef struct update {
     char task[64];
     wire_task_state state;
-    char message[256];
+    char message[1024];
 } update;
 
 struct tc_sched {
@@ -252,7 +290,7 @@ static void on_executor_lost(sched_driver *d, const wire_executor_id *e, const w
     pthread_mutex_unlock(&s->mu);
 }
 
-tc_sched *tc_sched_start_at(const char *master, bool checkpoint)
+static tc_sched *sched_start(const char *master, bool checkpoint, bool implicit_acks)
 {
     tc_sched *s = act_calloc(1, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
@@ -264,13 +302,24 @@ tc_sched *tc_sched_start_at(const char *master, bool checkpoint)
                               .checkpoint = checkpoint, .has_failover_timeout = true,
                               .failover_timeout = 3600};
     s->driver = sched_driver_new(&cb, s, &fi, master, NULL);
+    if (!implicit_acks) sched_driver_set_implicit_acknowledgements(s->driver, false);
     ck_assert_int_eq(sched_driver_start(s->driver), SCHED_DRIVER_RUNNING);
     return s;
 }
 
 tc_sched *tc_sched_start(tc_cluster *c, bool checkpoint)
 {
-    return tc_sched_start_at(c->master_addr, checkpoint);
+    return sched_start(c->master_addr, checkpoint, true);
+}
+
+tc_sched *tc_sched_start_at(const char *master, bool checkpoint)
+{
+    return sched_start(master, checkpoint, true);
+}
+
+tc_sched *tc_sched_start_unacknowledging(tc_cluster *c, bool checkpoint)
+{
+    return sched_start(c->master_addr, checkpoint, false);
 }
 
 bool tc_wait_registrations(tc_sched *s, int n, double secs)

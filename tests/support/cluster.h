@@ -10,6 +10,8 @@
 #include "sched/sched.h"
 #include "tests/support/testutil.h"
 
+#include <jansson.h>
+
 typedef struct tc_cluster {
     char *dir;                 /* temp root: master/, slave/ work dirs and logs */
     int master_pid, slave_pid;
@@ -23,10 +25,20 @@ typedef struct tc_cluster {
 void tc_start(tc_cluster *c, const char *const *slave_flags);
 /* (Re)starts only the slave, same work dir and port. */
 void tc_start_slave(tc_cluster *c, const char *const *slave_flags);
+/* Starts a slave on the cluster's work dir and port with extra flags, its output in `log`,
+ * and waits for nothing. Returns its pid. */
+int tc_spawn_slave(tc_cluster *c, const char *const *slave_flags, const char *log);
 void tc_kill_slave(tc_cluster *c, int sig);
-/* Stops the master with sig (bounded) / (re)starts it on the same port and work dir. */
-void tc_kill_master(tc_cluster *c, int sig);
+/* (Re)starts only the master, same work dir (its registry) and port / stops it with sig
+ * (bounded). */
 void tc_start_master(tc_cluster *c);
+void tc_kill_master(tc_cluster *c, int sig);
+/* The slave's /state.json parsed (json_decref it), and a number of its /metrics/snapshot
+ * (-1 when absent or the slave does not answer). */
+json_t *tc_slave_state(tc_cluster *c);
+double tc_slave_metric(tc_cluster *c, const char *name);
+/* Waits (bounded) until the slave's metric `name` is `value`. */
+bool tc_wait_slave_metric(tc_cluster *c, const char *name, double value, double secs);
 /* Stops everything (SIGTERM, bounded) and removes the temp dir. */
 void tc_stop(tc_cluster *c);
 /* The slave's work_dir. */
@@ -49,6 +61,9 @@ typedef struct tc_sched tc_sched;
 tc_sched *tc_sched_start(tc_cluster *c, bool checkpoint);
 /* The same for any master address (host:port, zk://..., file://...). */
 tc_sched *tc_sched_start_at(const char *master, bool checkpoint);
+/* The same with explicit acknowledgements that the test never gives: updates are delivered
+ * but only a resent duplicate is acknowledged (by the driver). */
+tc_sched *tc_sched_start_unacknowledging(tc_cluster *c, bool checkpoint);
 /* Waits until the framework has registered (n = 1) or re-registered n - 1 times (bounded);
  * true if it did. */
 bool tc_wait_registrations(tc_sched *s, int n, double secs);

@@ -190,6 +190,53 @@ int tu_spawn(char *const argv[], const char *log_path)
     _exit(127);
 }
 
+int tu_spawn_session(const char *command)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 1);
+    dup2(null, 2);
+    setsid();
+    execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+    _exit(127);
+}
+
+bool tu_never_signalled(int pid)
+{
+    int status;
+    if (kill(pid, SIGSTOP) != 0 || waitpid(pid, &status, WUNTRACED) != pid) return false;
+    kill(pid, SIGCONT);
+    return WIFSTOPPED(status);
+}
+
+/* Gone, or a zombie nobody reaped yet. */
+static bool gone(int pid)
+{
+    char path[64], buf[512] = "";
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return true;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    return !p || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X';
+}
+
+bool tu_wait_gone(int pid, double secs)
+{
+    for (int i = 0; i < (int)(secs * 100); i++) {
+        if (gone(pid)) return true;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return gone(pid);
+}
+
 int tu_stop(int pid, int sig, double secs)
 {
     if (pid <= 0) return -1;

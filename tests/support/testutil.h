@@ -47,6 +47,14 @@ uint16_t tu_free_port(void);
 /* Starts argv[0] (a path) with argv in a new process whose stdout and stderr go to
  * `log_path` (NULL: inherited). Returns the pid or -1. */
 int tu_spawn(char *const argv[], const char *log_path);
+/* Starts `/bin/sh -c command` as the leader of a session of its own (as the slave starts an
+ * executor), output to /dev/null; it is killed if the test process dies. Returns its pid. */
+int tu_spawn_session(const char *command);
+/* True if pid (a child of this process) has received no signal that stops or kills it: it is
+ * stopped with SIGSTOP, which a SIGKILL sent earlier by anyone would precede, then continued. */
+bool tu_never_signalled(int pid);
+/* Waits up to `secs` until pid is gone or a zombie. True if it is. */
+bool tu_wait_gone(int pid, double secs);
 /* Sends sig to pid and waits up to `secs` for it to exit (SIGKILL after that). Returns its
  * wait status, or -1. */
 int tu_stop(int pid, int sig, double secs);

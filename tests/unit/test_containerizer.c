@@ -267,9 +267,9 @@ START_TEST(test_command_runs_in_its_sandbox_and_its_exit_status_is_reported)
     c->environment->variables[0].name = wire_strdup(l->executor, "FROM_COMMAND");
     c->environment->variables[0].value = wire_strdup(l->executor, "from-command");
     c->environment->variables_count = 1;
-    act_buf pidfile = {0};
-    act_buf_printf(&pidfile, "%s/meta/runs/c1/pids/forked.pid", tmp);
-    l->pid_file = act_strdup(pidfile.data);
+    act_buf pids = {0};
+    act_buf_printf(&pids, "%s/meta/runs/c1/pids", tmp);
+    l->pids_dir = act_strdup(pids.data);
 
     cz_result r = launch(l);
     ck_assert_msg(r.pid > 0, "launch failed: %s", r.message);
@@ -288,9 +288,14 @@ START_TEST(test_command_runs_in_its_sandbox_and_its_exit_status_is_reported)
     ck_assert_str_eq(err, "oops\n");
     char *pid_text = slurp(tmp, "meta/runs/c1/pids/forked.pid");
     ck_assert_int_eq(atoi(pid_text), r.pid);
+    proc_identity id;
+    char why[512];
+    ck_assert_int_eq(proc_identity_load(pids.data, &id, why, sizeof why), 0);
+    ck_assert_int_eq(id.pid, r.pid);
+    ck_assert_int_eq(proc_identity_check(&id), -ESRCH); /* it exited and was reaped */
     ck_assert_uint_eq(act_counter_value(act_counter_get("containerizer/launches")), 1);
     free(pid_text), free(out), free(err), free(dir);
-    act_buf_free(&expect), act_buf_free(&pidfile);
+    act_buf_free(&expect), act_buf_free(&pids);
     stop();
 }
 END_TEST
@@ -664,7 +669,7 @@ END_TEST
 
 /* ---- recover ----------------------------------------------------------------------------- */
 
-static void recover(pid_t pid, const char *cid)
+static void recover_as(const proc_identity *id, const char *cid)
 {
     cz_recover *r = act_calloc(1, sizeof *r);
     r->v = act_calloc(1, sizeof *r->v);
@@ -672,9 +677,17 @@ static void recover(pid_t pid, const char *cid)
     snprintf(r->v[0].container_id, sizeof r->v[0].container_id, "%s", cid);
     snprintf(r->v[0].framework_id, sizeof r->v[0].framework_id, "fw-1");
     snprintf(r->v[0].executor_id, sizeof r->v[0].executor_id, "ex-%s", cid);
-    r->v[0].pid = pid;
+    r->v[0].identity = *id;
     r->v[0].directory = act_strdup(tmp);
     post(CZ_MSG_RECOVER, r, cz_recover_free);
+}
+
+/* Recovers pid with its identity as it is now (the checkpoint of a run that is still ours). */
+static void recover(pid_t pid, const char *cid)
+{
+    proc_identity id;
+    ck_assert_int_eq(proc_identity_read(pid, &id), 0);
+    recover_as(&id, cid);
 }
 
 static pid_t fork_sleeper(void)
@@ -709,15 +722,36 @@ END_TEST
 START_TEST(test_a_recovered_dead_executor_is_reported_at_once)
 {
     start(true);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) _exit(0);
+    pid_t pid = fork_sleeper();
+    proc_identity id;
+    ck_assert_int_eq(proc_identity_read(pid, &id), 0);
+    kill(pid, SIGKILL);
     ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-    recover(pid, "r2");
+    recover_as(&id, "r2");
     cz_result t = wait_terminated(1);
     ck_assert_str_eq(t.container_id, "r2");
     ck_assert_int_eq(t.status, -1);
     ck_assert_msg(strstr(t.message, "not running"), "message: %s", t.message);
+    stop();
+}
+END_TEST
+
+START_TEST(test_a_recovered_pid_that_names_another_process_is_never_signalled)
+{
+    start(true);
+    pid_t decoy = fork_sleeper();
+    proc_identity id;
+    ck_assert_int_eq(proc_identity_read(decoy, &id), 0);
+    id.start_time -= 1; /* the executor that had this pid started earlier */
+    recover_as(&id, "r3");
+    cz_result t = wait_terminated(1);
+    ck_assert_str_eq(t.container_id, "r3");
+    ck_assert_msg(strstr(t.message, "another process"), "message: %s", t.message);
+    destroy("r3", 0); /* nothing known by that name any more */
+    ck_assert_int_eq(act_clock_settle(), 0);
+    ck_assert_msg(tu_never_signalled(decoy), "the decoy was signalled");
+    kill(decoy, SIGKILL);
+    waitpid(decoy, NULL, 0);
     stop();
 }
 END_TEST
@@ -791,6 +825,7 @@ Suite *containerizer_suite(void)
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, test_a_recovered_executor_is_watched_until_it_dies);
     tcase_add_test(tc, test_a_recovered_dead_executor_is_reported_at_once);
+    tcase_add_test(tc, test_a_recovered_pid_that_names_another_process_is_never_signalled);
     suite_add_tcase(s, tc);
     tc = tcase_create("monitor");
     tcase_set_timeout(tc, 60);

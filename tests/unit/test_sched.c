@@ -103,6 +103,17 @@ static size_t fm_count(fake_master *fm, const char *name)
     return n;
 }
 
+/* The position of the first message named `name` among all received, or -1. */
+static int fm_index(fake_master *fm, const char *name)
+{
+    int at = -1;
+    pthread_mutex_lock(&fm->mu);
+    for (size_t i = 0; i < fm->ngot && at < 0; i++)
+        if (strcmp(fm->got[i].name, name) == 0) at = (int)i;
+    pthread_mutex_unlock(&fm->mu);
+    return at;
+}
+
 /* The decoded root of the last message named `name`, or NULL. */
 static void *fm_last(fake_master *fm, const char *name)
 {
@@ -163,6 +174,7 @@ typedef struct recorder {
     wire_msg *last_status; /* a wire_task_status copy */
     bool decline_offers;   /* decline every offer from inside the callback */
     bool abort_on_update;  /* abort the driver from inside status_update */
+    bool stop_on_update;   /* stop the driver from inside status_update */
     bool stop_on_registered;
 } recorder;
 
@@ -241,9 +253,10 @@ static void cb_status(sched_driver *d, const wire_task_status *s)
     r->reason = s->has_reason ? s->reason : (wire_status_reason)-1;
     wire_msg_free(r->last_status);
     r->last_status = wire_copy(WIRE_DESC(task_status), s);
-    bool abort = r->abort_on_update;
+    bool abort = r->abort_on_update, stop = r->stop_on_update;
     pthread_mutex_unlock(&r->mu);
     if (abort) sched_driver_abort(d);
+    if (stop) sched_driver_stop(d, false);
 }
 
 static void cb_framework_message(sched_driver *d, const wire_executor_id *e,
@@ -753,6 +766,27 @@ START_TEST(test_no_acknowledgement_when_the_scheduler_aborts_in_the_callback)
 }
 END_TEST
 
+/* Mesos skips the acknowledgement only for an aborted driver: a scheduler that stops inside
+ * status_update (mesos-execute, the example framework) still acknowledges that last update,
+ * before its UnregisterFrameworkMessage, so the slave does not resend it forever. */
+START_TEST(test_stop_in_the_callback_still_acknowledges_before_unregistering)
+{
+    register_driver();
+    rec.stop_on_update = true;
+    send_update(WIRE_TASK_FINISHED, UUID16, SLAVE_PID);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
+    const char *ack = NAME(status_update_acknowledgement_message);
+    const char *unregister = NAME(unregister_framework_message);
+    ck_assert_uint_eq(fm_count(&fm, ack), 1);
+    ck_assert_uint_eq(fm_count(&fm, unregister), 1);
+    ck_assert_int_lt(fm_index(&fm, ack), fm_index(&fm, unregister));
+    wire_status_update_acknowledgement_message *a = fm_last(&fm, ack);
+    ck_assert_str_eq(a->task_id.value, "t-1");
+    ck_assert_mem_eq(a->uuid.data, UUID16, 16);
+    ck_assert_int_eq(sched_driver_join(drv), SCHED_DRIVER_STOPPED);
+}
+END_TEST
+
 START_TEST(test_explicit_mode_acknowledges_only_when_asked)
 {
     drv = new_driver(master_addr, NULL);
@@ -1098,6 +1132,7 @@ Suite *sched_suite(void)
     tcase_add_test(tc, test_status_update_is_acknowledged_implicitly);
     tcase_add_test(tc, test_updates_from_the_master_need_no_acknowledgement);
     tcase_add_test(tc, test_no_acknowledgement_when_the_scheduler_aborts_in_the_callback);
+    tcase_add_test(tc, test_stop_in_the_callback_still_acknowledges_before_unregistering);
     tcase_add_test(tc, test_explicit_mode_acknowledges_only_when_asked);
     tcase_add_test(tc, test_lost_slave_executor_lost_and_framework_message_reach_callbacks);
     tcase_add_test(tc, test_calls_reach_the_master_with_the_framework_id);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define SUM_UPDATE_MSG MI(StatusUpdateMessage)
 #define SUM_EXEC_ACK MI(StatusUpdateAcknowledgementMessage)
@@ -381,19 +382,43 @@ START_TEST(test_pause_stops_sending_and_resume_resends_heads_at_once)
 }
 END_TEST
 
-START_TEST(test_terminal_ack_reports_terminal_and_closes_the_stream)
+static double gauge(const char *name)
+{
+    return act_gauge_value(act_gauge_get(name));
+}
+
+START_TEST(test_terminal_ack_reports_terminal_and_frees_the_stream)
+{
+    set_master(true);
+    send_update("T1", WIRE_TASK_RUNNING, 1);
+    send_update("T1", WIRE_TASK_FINISHED, 2);
+    send_update("T2", WIRE_TASK_RUNNING, 3);
+    ck_assert_double_eq(gauge("status-update-manager/streams"), 2);
+    ack("T1", 1);
+    ack("T1", 2);
+    ck_assert_uint_eq(acked_count(), 2);
+    ck_assert(!acked[0].terminal);
+    ck_assert(acked[1].terminal);
+    ck_assert_double_eq(gauge("status-update-manager/streams"), 1); /* T2's is left */
+    ck_assert_double_eq(gauge("status-update-manager/pending"), 1);
+    ack("T1", 2); /* stale: the stream is gone */
+    ck_assert_uint_eq(acked_count(), 2);
+    advance(60);
+    ck_assert_uint_eq(sent(), 4); /* T1 twice, T2 and T2's retry */
+}
+END_TEST
+
+START_TEST(test_updates_after_a_terminal_one_are_dropped_with_it)
 {
     set_master(true);
     send_update("T1", WIRE_TASK_FINISHED, 1);
+    send_update("T1", WIRE_TASK_RUNNING, 2); /* behind the terminal one */
     ack("T1", 1);
-    ck_assert_uint_eq(acked_count(), 1);
     ck_assert(acked[0].terminal);
-    send_update("T1", WIRE_TASK_RUNNING, 2); /* after the end: dropped */
     ck_assert_uint_eq(sent(), 1);
-    ack("T1", 1); /* stale */
-    ack("T1", 2); /* never in flight */
-    ck_assert_uint_eq(acked_count(), 1);
-    advance(60);
+    ck_assert_double_eq(gauge("status-update-manager/streams"), 0);
+    ck_assert_double_eq(gauge("status-update-manager/pending"), 0);
+    advance(600);
     ck_assert_uint_eq(sent(), 1);
 }
 END_TEST
@@ -455,6 +480,8 @@ START_TEST(test_recovery_resends_the_unacknowledged_update_when_the_master_is_se
     char task[WIRE_ID_MAX];
     ck_assert_uint_eq(sent_uuid(0, task, sizeof task), 2);
     ck_assert_str_eq(task, "T1");
+    send_update_to("F1", "T1", WIRE_TASK_RUNNING, 1, p); /* replayed uuids are duplicates */
+    ck_assert_uint_eq(sent(), 1);
     ack("T1", 2);
     ck_assert_uint_eq(acked_count(), 1);
     ck_assert(acked[0].terminal);
@@ -462,8 +489,57 @@ START_TEST(test_recovery_resends_the_unacknowledged_update_when_the_master_is_se
     ck_assert_int_eq(r.n, 4);
     ck_assert_int_eq(r.type[3], WIRE_RECORD_ACK);
     ck_assert_int_eq(r.uuid[3], 2);
-    send_update_to("F1", "T1", WIRE_TASK_RUNNING, 1, p); /* replayed uuids are duplicates */
+}
+END_TEST
+
+START_TEST(test_a_recovered_stream_whose_terminal_update_was_acknowledged_is_not_kept)
+{
+    char p[PATH_MAX];
+    task_log(p, "T1");
+    log_update(p, "T1", WIRE_TASK_FINISHED, 1);
+    log_ack(p, 1);
+    log_update(p, "T1", WIRE_TASK_RUNNING, 2); /* after the end: means nothing */
+    const char *paths[] = {p};
+    recover(paths, 1);
+    set_master(true);
+    ck_assert_uint_eq(sent(), 0);
+    ck_assert_double_eq(gauge("status-update-manager/streams"), 0);
+    ck_assert_double_eq(gauge("status-update-manager/pending"), 0);
+}
+END_TEST
+
+START_TEST(test_an_update_that_cannot_be_checkpointed_is_forwarded_but_kept_by_the_executor)
+{
+    char p[PATH_MAX];
+    task_log(p, "T1");
+    ck_assert_int_eq(ckpt_mkdirs(p, 0755), 0); /* a directory where the log should be */
+    set_master(true);
+    send_update_to("F1", "T1", WIRE_TASK_RUNNING, 1, p);
     ck_assert_uint_eq(sent(), 1);
+    ck_assert_uint_eq(fake_count(executor, SUM_EXEC_ACK), 0);
+    ack("T1", 1);
+    send_update_to("F1", "T1", WIRE_TASK_FINISHED, 2, p);
+    ck_assert_uint_eq(sent(), 2); /* the stream goes on, no longer checkpointed */
+    ck_assert_uint_eq(fake_count(executor, SUM_EXEC_ACK), 0);
+    ack("T1", 2);
+    ck_assert_uint_eq(acked_count(), 2);
+    ck_assert_double_eq(gauge("status-update-manager/streams"), 0);
+}
+END_TEST
+
+START_TEST(test_an_acknowledgement_that_cannot_be_checkpointed_still_advances_the_stream)
+{
+    char p[PATH_MAX];
+    task_log(p, "T1");
+    set_master(true);
+    send_update_to("F1", "T1", WIRE_TASK_RUNNING, 1, p);
+    send_update_to("F1", "T1", WIRE_TASK_FINISHED, 2, p);
+    ck_assert_int_eq(unlink(p), 0);
+    ck_assert_int_eq(ckpt_mkdirs(p, 0755), 0); /* the log can no longer be appended to */
+    ack("T1", 1);
+    ck_assert_uint_eq(acked_count(), 1);
+    ck_assert_uint_eq(sent(), 2);
+    ck_assert_uint_eq(sent_uuid(1, NULL, 0), 2);
 }
 END_TEST
 
@@ -556,7 +632,8 @@ Suite *status_update_manager_suite(void)
     tcase_add_test(flow, test_ack_cancels_the_retry);
     tcase_add_test(flow, test_duplicate_uuid_is_not_forwarded_twice_and_still_acked);
     tcase_add_test(flow, test_pause_stops_sending_and_resume_resends_heads_at_once);
-    tcase_add_test(flow, test_terminal_ack_reports_terminal_and_closes_the_stream);
+    tcase_add_test(flow, test_terminal_ack_reports_terminal_and_frees_the_stream);
+    tcase_add_test(flow, test_updates_after_a_terminal_one_are_dropped_with_it);
     tcase_add_test(flow, test_stale_or_unknown_ack_is_ignored);
     tcase_add_test(flow, test_cleanup_forgets_a_framework);
     tcase_add_test(flow, test_update_without_uuid_is_dropped);
@@ -568,6 +645,11 @@ Suite *status_update_manager_suite(void)
     tcase_add_test(disk, test_recovery_resends_the_unacknowledged_update_when_the_master_is_set);
     tcase_add_test(disk, test_recovery_ignores_and_truncates_a_torn_record);
     tcase_add_test(disk, test_recovery_skips_a_corrupt_log_and_keeps_the_others);
+    tcase_add_test(disk, test_a_recovered_stream_whose_terminal_update_was_acknowledged_is_not_kept);
+    tcase_add_test(disk,
+                   test_an_update_that_cannot_be_checkpointed_is_forwarded_but_kept_by_the_executor);
+    tcase_add_test(disk,
+                   test_an_acknowledgement_that_cannot_be_checkpointed_still_advances_the_stream);
     suite_add_tcase(s, disk);
     return s;
 }

@@ -486,6 +486,21 @@ START_TEST(test_decode_by_name_and_strerror)
 }
 END_TEST
 
+START_TEST(test_terminal_task_states_are_the_five_that_never_change)
+{
+    static const wire_task_state terminal[] = {WIRE_TASK_FINISHED, WIRE_TASK_FAILED,
+                                               WIRE_TASK_KILLED, WIRE_TASK_LOST,
+                                               WIRE_TASK_ERROR};
+    static const wire_task_state live[] = {WIRE_TASK_STAGING, WIRE_TASK_STARTING,
+                                           WIRE_TASK_RUNNING};
+    for (size_t i = 0; i < sizeof terminal / sizeof terminal[0]; i++)
+        ck_assert_msg(wire_task_state_terminal(terminal[i]), "%s",
+                      wire_task_state_name(terminal[i]));
+    for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
+        ck_assert_msg(!wire_task_state_terminal(live[i]), "%s", wire_task_state_name(live[i]));
+}
+END_TEST
+
 START_TEST(test_a_message_extended_through_its_arena_encodes)
 {
     wire_msg *m = wire_new(WIRE_DESC(resource_offers_message));
@@ -533,6 +548,7 @@ Suite *wire_codec_suite(void)
     tcase_add_test(tc, test_duplicate_keys_nul_bytes_and_trailing_bytes_are_errors);
     tcase_add_test(tc, test_decode_by_name_and_strerror);
     tcase_add_test(tc, test_a_message_extended_through_its_arena_encodes);
+    tcase_add_test(tc, test_terminal_task_states_are_the_five_that_never_change);
     suite_add_tcase(s, tc);
     return s;
 }
