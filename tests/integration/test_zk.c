@@ -432,8 +432,8 @@ START_TEST(test_expired_session_reports_no_leader_then_detects_again)
     tz_url_one(zk, a, path, det, sizeof det);
     size_t from = 0;
     spawn_contender(url, "master-1", 5051);
+    expect_next(&from, "node:", 20); /* before the detector starts: the two race otherwise */
     spawn_detector(det, SESSION);
-    expect_next(&from, "node:", 20);
     expect_next(&from, "leader:master-1", 20);
     tz_signal(zk, a, SIGSTOP); /* longer than the session: the detector gives it up */
     expect_next(&from, "leader:none", 20);
