@@ -114,6 +114,38 @@ void act_log_vwrite(act_log_level level, const char *file, int line, const char 
     do {                                                                                     \
         if (act_vlog_enabled(n)) act_log_write(ACT_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__); \
     } while (0)
+/* Rate-limited lines, for anything a remote peer can provoke over and over (a malformed
+ * message, a refused connection, a peer that keeps hanging up): each call site writes at most
+ * one line per ACT_LOG_LIMIT_SECS of runtime clock (act_now), and the next line it writes
+ * ends with how many it suppressed meanwhile, so no client can fill the disk through the log.
+ * Suppressed lines cost one clock read and an atomic add; their arguments are not evaluated. */
+#define ACT_LOG_LIMIT_SECS 10.0
+
+/* One call site's state; zero-initialised (static) is ready. Plain fields, accessed with
+ * atomic builtins, so that C++ code may include this header. */
+typedef struct act_log_limit {
+    int64_t next_us;     /* runtime clock (microseconds) before which lines are suppressed */
+    uint64_t suppressed; /* lines suppressed since the last one written */
+} act_log_limit;
+
+/* True when the site may write a line now: then *suppressed is how many lines it suppressed
+ * since its last one, and the site stays closed for ACT_LOG_LIMIT_SECS. Otherwise counts one
+ * more suppressed line and returns false. Thread-safe. */
+bool act_log_limit_pass(act_log_limit *l, uint64_t *suppressed);
+/* act_log_write, with " (N similar lines suppressed)" appended when suppressed > 0. */
+void act_log_write_limited(act_log_level level, const char *file, int line, uint64_t suppressed,
+                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#define ACT_LOG_LIMITED(lvl, ...)                                                            \
+    do {                                                                                     \
+        static act_log_limit act_limit_;                                                     \
+        uint64_t act_suppressed_;                                                            \
+        if (act_log_enabled(lvl) && act_log_limit_pass(&act_limit_, &act_suppressed_))       \
+            act_log_write_limited((lvl), __FILE__, __LINE__, act_suppressed_, __VA_ARGS__);  \
+    } while (0)
+#define LOG_WARNING_LIMITED(...) ACT_LOG_LIMITED(ACT_LOG_WARNING, __VA_ARGS__)
+#define LOG_ERROR_LIMITED(...) ACT_LOG_LIMITED(ACT_LOG_ERROR, __VA_ARGS__)
+
 /* A broken invariant: logs file, line and the expression, then aborts. */
 #define ACT_CHECK(cond)                                                                      \
     do {                                                                                     \

@@ -1,8 +1,8 @@
 /*
  * test_log.c - logging: the glog line format byte for byte, level filtering without argument
  * evaluation, glog's file layout in a log directory (per-level files, symlinks, headers,
- * rotation), buffering and flushing, verbosity and its timed toggle, and whole lines under
- * concurrent writers. stderr is captured by pointing fd 2 at a temporary file.
+ * rotation), buffering and flushing, verbosity and its timed toggle, whole lines under
+ * concurrent writers, and rate-limited sites (one line per interval, with what they skipped). stderr is captured by pointing fd 2 at a temporary file.
  */
 #include "actor/actor.h"
 
@@ -184,6 +184,54 @@ START_TEST(test_lines_below_the_level_are_neither_written_nor_evaluated)
     char *out = captured();
     ck_assert_int_eq(evaluations, 1);
     ck_assert_msg(matches(out, "^W[^\n]*\\] warning 1\n$"), "got '%s'", out);
+    free(out);
+}
+END_TEST
+
+/* One site provoked over and over, as a hostile peer would: the loop body is one call site. */
+static void provoke(int times, int first)
+{
+    for (int i = 0; i < times; i++) LOG_WARNING_LIMITED("peer sent junk %d", side_effect() + first);
+}
+
+START_TEST(test_a_limited_site_writes_once_per_interval_with_the_suppressed_count)
+{
+    act_clock_pause();
+    evaluations = 0;
+    capture_stderr();
+    provoke(100, 0);
+    act_clock_advance(ACT_LOG_LIMIT_SECS / 2);
+    provoke(10, 1000);
+    act_clock_advance(ACT_LOG_LIMIT_SECS / 2);
+    provoke(5, 2000);
+    char *out = captured();
+    act_clock_resume();
+    /* Arguments of suppressed lines are not evaluated. */
+    ck_assert_int_eq(evaluations, 2);
+    ck_assert_msg(matches(out, "^W[^\n]*\\] peer sent junk 1\n"
+                               "W[^\n]*\\] peer sent junk 2002 \\(109 similar lines suppressed\\)\n$"),
+                  "got '%s'", out);
+    free(out);
+}
+END_TEST
+
+START_TEST(test_limited_sites_are_independent_and_a_clock_gone_back_reopens_them)
+{
+    act_clock_pause();
+    capture_stderr();
+    for (int i = 0; i < 20; i++) {
+        LOG_WARNING_LIMITED("site A %d", i);
+        LOG_ERROR_LIMITED("site B %d", i);
+    }
+    act_clock_advance(1000); /* then back to the wall clock, 1000 s earlier */
+    provoke(3, 0);
+    act_clock_resume();
+    provoke(3, 0);
+    char *out = captured();
+    ck_assert_int_eq(count_lines(out, "site A"), 1);
+    ck_assert_int_eq(count_lines(out, "site B"), 1);
+    ck_assert_msg(matches(out, "\n?E[^\n]*\\] site B 0\n"), "got '%s'", out);
+    ck_assert_int_eq(count_lines(out, "peer sent junk"), 2);
     free(out);
 }
 END_TEST
@@ -524,6 +572,8 @@ Suite *log_suite(void)
     tcase_add_test(tc, test_line_has_the_glog_format);
     tcase_add_test(tc, test_level_letters_and_single_newline);
     tcase_add_test(tc, test_lines_below_the_level_are_neither_written_nor_evaluated);
+    tcase_add_test(tc, test_a_limited_site_writes_once_per_interval_with_the_suppressed_count);
+    tcase_add_test(tc, test_limited_sites_are_independent_and_a_clock_gone_back_reopens_them);
     tcase_add_test(tc, test_level_from_init_options);
     tcase_add_test(tc, test_vlog_follows_verbosity_without_evaluating_below_it);
     tcase_add_test(tc, test_toggle_raises_verbosity_and_restores_the_original);
