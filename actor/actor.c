@@ -46,6 +46,7 @@ act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_i
 
 void act__entry_free(act_entry *e)
 {
+    if (e->kind == E_HTTP_REPLY) act__pull_free(e->u.reply.pull);
     free(e);
 }
 

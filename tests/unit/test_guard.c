@@ -1,0 +1,605 @@
+/*
+ * test_guard.c - the runtime under hostile and sloppy clients, over real loopback sockets:
+ * half a request head, a body that stops and an idle HTTP client are closed after their
+ * timeouts on the paused clock while an idle actor peer stays; large bodies beyond the
+ * process' input bound are refused and a stalled one is closed to make room; a streamed body
+ * is produced only as fast as its client reads; a client that pipelines requests and reads
+ * nothing stops being read; with RLIMIT_NOFILE at 256 (in a child process) 400 idle
+ * connections leave /health answering without the process spinning; and every warning a
+ * peer provokes appears once per interval.
+ */
+#include "actor/actor.h"
+#include "tests/support/testutil.h"
+
+#include <check.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- a runtime with small bounds and an actor to talk to --------------------------------- */
+
+typedef struct limits {
+    double header, body, idle, send;
+    size_t max_input, max_conn_output, max_body;
+} limits;
+
+static const limits relaxed = {.header = 1000, .body = 1000, .idle = 1000, .send = 1000};
+
+static void start(const limits *l)
+{
+    act_config c;
+    act_config_default(&c);
+    c.ip = "127.0.0.1";
+    c.port = 0;
+    c.header_timeout = l->header;
+    c.body_timeout = l->body;
+    c.idle_timeout = l->idle;
+    c.send_timeout = l->send;
+    c.max_input = l->max_input;
+    c.max_conn_output = l->max_conn_output;
+    c.max_body = l->max_body;
+    ck_assert_int_eq(act_init(&c), 0);
+    ck_assert_int_eq(act_start(), 0);
+}
+
+static tu_counter pings;
+static _Atomic uint64_t produced; /* bytes handed out by the pattern producer */
+
+static void on_ping(act_actor *self, const act_msg *m)
+{
+    tu_counter_add(&pings, 1);
+}
+
+static void on_health(act_actor *self, act_http_req *req)
+{
+    act_http_respond_text(req, 200, "OK");
+}
+
+/* POST bodies are answered with their length. */
+static void on_upload(act_actor *self, act_http_req *req)
+{
+    size_t len;
+    act_http_body(req, &len);
+    char text[32];
+    snprintf(text, sizeof text, "%zu", len);
+    act_http_respond_text(req, 200, text);
+}
+
+/* A body of ?size= bytes, byte i being 'a' + i % 26, made as the client reads. */
+typedef struct pattern {
+    uint64_t at, size;
+} pattern;
+
+static int pattern_produce(void *ctx, act_buf *out, size_t room)
+{
+    pattern *p = ctx;
+    size_t n = p->size - p->at < room ? (size_t)(p->size - p->at) : room;
+    for (size_t i = 0; i < n; i++) act_buf_putc(out, (char)('a' + (p->at + i) % 26));
+    p->at += n;
+    atomic_fetch_add(&produced, n);
+    return p->at == p->size ? 1 : 0;
+}
+
+static void on_pattern(act_actor *self, act_http_req *req)
+{
+    pattern *p = act_calloc(1, sizeof *p);
+    p->size = strtoull(act_http_query(req, "size"), NULL, 10);
+    act_http_producer prod = {.produce = pattern_produce, .release = free, .ctx = p};
+    act_http_respond_stream(req, 200, "text/plain", (int64_t)p->size, NULL, &prod);
+}
+
+static void spawn_web(void)
+{
+    tu_counter_init(&pings);
+    atomic_store(&produced, 0);
+    act_actor *a = act_new("web", NULL);
+    act_on_message(a, "ping", on_ping);
+    act_route(a, "health", on_health, NULL);
+    act_route(a, "upload", on_upload, NULL);
+    act_route(a, "pattern", on_pattern, NULL);
+    ck_assert_int_eq(act_spawn(a, 0), 0);
+    act_set_default_actor("web");
+}
+
+static void send_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        ck_assert_int_gt(w, 0);
+        data += w;
+        len -= (size_t)w;
+    }
+}
+
+static void send_text(int fd, const char *text)
+{
+    send_all(fd, text, strlen(text));
+}
+
+/* Sends n bytes of body filler. */
+static void send_filler(int fd, size_t n)
+{
+    static char block[64 * 1024];
+    memset(block, 'x', sizeof block);
+    while (n) {
+        size_t k = n < sizeof block ? n : sizeof block;
+        send_all(fd, block, k);
+        n -= k;
+    }
+}
+
+/* True while the server keeps the connection open (nothing to read, no EOF). */
+static bool still_open(int fd)
+{
+    char c;
+    return recv(fd, &c, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN;
+}
+
+static bool closed_by_server(int fd)
+{
+    return tu_read_until_closed(fd, NULL);
+}
+
+static double metric(const char *name)
+{
+    return tu_metric(act_port(), name);
+}
+
+/* Advances the paused clock and lets every due timer run. */
+static void advance(double secs)
+{
+    act_clock_advance(secs);
+    ck_assert_int_eq(act_clock_settle(), 0);
+}
+
+static int upload_head(size_t length)
+{
+    int fd = tu_connect(act_port());
+    char head[128];
+    snprintf(head, sizeof head, "POST /web/upload HTTP/1.1\r\nContent-Length: %zu\r\n\r\n",
+             length);
+    send_text(fd, head);
+    return fd;
+}
+
+static int read_status(int fd, act_buf *body)
+{
+    act_buf all = {0};
+    char buf[4096];
+    ssize_t r;
+    while ((!all.data || !strstr(all.data, "\r\n\r\n")) && (r = read(fd, buf, sizeof buf)) > 0)
+        act_buf_append(&all, buf, (size_t)r);
+    int status = -1;
+    if (all.data) sscanf(all.data, "HTTP/1.1 %d", &status);
+    const char *end = all.data ? strstr(all.data, "\r\n\r\n") : NULL;
+    if (body && end) act_buf_puts(body, end + 4);
+    act_buf_free(&all);
+    return status;
+}
+
+/* ---- timeouts ---------------------------------------------------------------------------- */
+
+START_TEST(test_half_a_request_head_is_closed_after_the_header_timeout)
+{
+    act_clock_pause();
+    limits l = relaxed;
+    l.header = 10;
+    start(&l);
+    spawn_web();
+    int silent = tu_connect(act_port()), half = tu_connect(act_port());
+    send_text(half, "GET /web/health HTTP/1.1\r\nHost: loc");
+    /* both accepted (and the snapshot's own connection): their clocks started */
+    ck_assert(tu_wait_metric(act_port(), "runtime/inbound_connections", 3, 10));
+    advance(9);
+    ck_assert(still_open(silent) && still_open(half));
+    advance(2);
+    ck_assert(closed_by_server(silent));
+    ck_assert(closed_by_server(half));
+    ck_assert_int_eq((int)metric("runtime/header_timeouts"), 2);
+    ck_assert_int_eq(tu_http_get(act_port(), "/health", NULL), 200);
+    close(silent);
+    close(half);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
+START_TEST(test_a_body_that_stops_is_closed_after_the_body_timeout)
+{
+    act_clock_pause();
+    limits l = relaxed;
+    l.body = 30;
+    start(&l);
+    spawn_web();
+    int fd = upload_head(10000);
+    send_filler(fd, 1000);
+    ck_assert(tu_wait_metric(act_port(), "runtime/buffered_input_bytes", 1000, 10));
+    advance(29);
+    send_filler(fd, 1000); /* progress restarts the clock */
+    ck_assert(tu_wait_metric(act_port(), "runtime/buffered_input_bytes", 2000, 10));
+    advance(29);
+    ck_assert(still_open(fd));
+    advance(2);
+    ck_assert(closed_by_server(fd));
+    ck_assert_int_eq((int)metric("runtime/body_timeouts"), 1);
+    ck_assert_int_eq((int)metric("runtime/buffered_input_bytes"), 0);
+    close(fd);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
+START_TEST(test_an_idle_http_client_is_closed_but_an_idle_actor_peer_stays)
+{
+    act_clock_pause();
+    limits l = relaxed;
+    l.idle = 60;
+    start(&l);
+    spawn_web();
+    int client = tu_connect(act_port()), peer = tu_connect(act_port());
+    send_text(client, "GET /web/health HTTP/1.1\r\n\r\n");
+    char buf[256];
+    ck_assert_int_gt(read(client, buf, sizeof buf), 0); /* answered; now idle */
+    send_text(peer, "POST /web/ping HTTP/1.1\r\nLibprocess-From: peer@127.0.0.1:9\r\n"
+                    "Content-Length: 0\r\n\r\n");
+    ck_assert(tu_counter_wait(&pings, 1, 10));
+    advance(59);
+    ck_assert(still_open(client));
+    advance(2);
+    ck_assert(closed_by_server(client));
+    advance(3600);
+    ck_assert(still_open(peer));
+    ck_assert_int_eq((int)metric("runtime/idle_timeouts"), 1);
+    close(client);
+    close(peer);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
+/* ---- bounded input ----------------------------------------------------------------------- */
+
+START_TEST(test_large_bodies_beyond_the_input_bound_are_refused_and_stalled_ones_closed)
+{
+    act_clock_pause();
+    limits l = relaxed;
+    l.max_input = 1 << 20;
+    l.max_body = 8 << 20;
+    start(&l);
+    spawn_web();
+    /* A holds 700 KB of a 900 KB body and goes quiet. */
+    int a = upload_head(900 << 10);
+    send_filler(a, 700 << 10);
+    ck_assert(tu_wait_metric(act_port(), "runtime/buffered_input_bytes", 700 << 10, 10));
+    /* B's 900 KB do not fit beside, and A is not stalled yet: B is refused, read to its end
+     * and answered 503. */
+    int b = upload_head(900 << 10);
+    send_filler(b, 900 << 10);
+    ck_assert_int_eq(read_status(b, NULL), 503);
+    ck_assert_int_eq((int)metric("runtime/bodies_refused"), 1);
+    ck_assert(still_open(a));
+    /* A second later A is stalled: C's body makes room by closing it. */
+    advance(2);
+    int c = upload_head(800 << 10);
+    send_filler(c, 800 << 10);
+    act_buf body = {0};
+    ck_assert_int_eq(read_status(c, &body), 200);
+    ck_assert_str_eq(body.data, "819200");
+    ck_assert(closed_by_server(a));
+    ck_assert_int_eq((int)metric("runtime/stalled_requests_closed"), 1);
+    ck_assert_int_le(metric("runtime/buffered_input_bytes"), 1 << 20);
+    /* Small bodies always fit. */
+    int d = upload_head(10);
+    send_text(d, "0123456789");
+    ck_assert_int_eq(read_status(d, NULL), 200);
+    act_buf_free(&body);
+    close(a);
+    close(b);
+    close(c);
+    close(d);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
+/* ---- bounded output ---------------------------------------------------------------------- */
+
+/* Returns once the server began producing and then stopped: a whole loop iteration went by
+ * without the producer being asked for more (its socket is full). */
+static void wait_until_blocked(void)
+{
+    uint64_t before;
+    int rounds = 0;
+    do {
+        before = atomic_load(&produced);
+        ck_assert_int_eq(act_clock_settle(), 0);
+    } while ((before == 0 || atomic_load(&produced) != before) && ++rounds < 100000);
+    ck_assert_uint_gt(before, 0);
+}
+
+/* A client with a small receive buffer, so the kernel holds little of what it does not read. */
+static int connect_small(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 64 << 10;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(0x7f000001u)};
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+START_TEST(test_a_streamed_body_is_produced_only_as_fast_as_the_client_reads)
+{
+    limits l = relaxed;
+    l.max_conn_output = 256 << 10;
+    start(&l);
+    spawn_web();
+    const size_t size = 64 << 20;
+    int fd = connect_small(act_port());
+    char req[128];
+    snprintf(req, sizeof req, "GET /web/pattern?size=%zu HTTP/1.1\r\n\r\n", size);
+    send_text(fd, req);
+    /* Nothing is read: the server fills the socket buffers and stops. */
+    wait_until_blocked();
+    ck_assert_uint_lt(atomic_load(&produced), 16 << 20);
+    ck_assert_int_le(metric("runtime/buffered_output_bytes"), 256 << 10);
+    /* Reading takes the whole body, intact. */
+    act_buf head = {0};
+    char buf[65536];
+    uint64_t got = 0;
+    bool intact = true, in_body = false;
+    while (got < size) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        ck_assert_int_gt(r, 0);
+        size_t off = 0;
+        if (!in_body) {
+            act_buf_append(&head, buf, (size_t)r);
+            char *end = strstr(head.data, "\r\n\r\n");
+            if (!end) continue;
+            in_body = true;
+            ck_assert(strstr(head.data, "Content-Length: 67108864\r\n"));
+            size_t body_in_head = head.len - (size_t)(end + 4 - head.data);
+            off = (size_t)r - body_in_head;
+        }
+        for (size_t i = off; i < (size_t)r; i++, got++)
+            intact = intact && buf[i] == (char)('a' + got % 26);
+    }
+    ck_assert(intact);
+    ck_assert_uint_eq(got, size);
+    ck_assert_int_eq(tu_http_get(act_port(), "/web/health", NULL), 200);
+    act_buf_free(&head);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_a_client_that_does_not_read_stops_being_read_and_times_out)
+{
+    act_clock_pause();
+    limits l = relaxed;
+    l.send = 60;
+    l.max_conn_output = 64 << 10;
+    start(&l);
+    spawn_web();
+    int fd = connect_small(act_port());
+    /* 2000 pipelined requests for 64 KB each, and not one byte read. */
+    act_buf many = {0};
+    for (int i = 0; i < 2000; i++)
+        act_buf_puts(&many, "GET /web/pattern?size=65536 HTTP/1.1\r\n\r\n");
+    send_all(fd, many.data, many.len);
+    wait_until_blocked();
+    ck_assert_uint_lt(atomic_load(&produced), 2000u * 65536 / 4);
+    ck_assert_int_le(metric("runtime/buffered_output_bytes"), 64 << 10);
+    advance(61);
+    ck_assert(closed_by_server(fd));
+    ck_assert_int_eq((int)metric("runtime/send_timeouts"), 1);
+    act_buf_free(&many);
+    close(fd);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
+/* ---- descriptors ------------------------------------------------------------------------- */
+
+/* utime + stime of pid, in seconds. */
+static double cpu_seconds(pid_t pid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    unsigned long utime = 0, stime = 0;
+    const char *p = strrchr(text, ')'); /* the command may hold spaces */
+    ck_assert(p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                          &utime, &stime) == 2);
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The child: a runtime with 256 descriptors, logging to log_fd; its port goes to port_fd. */
+static void run_limited_child(int port_fd, int log_fd)
+{
+    struct rlimit rl = {256, 256};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(2);
+    dup2(log_fd, STDERR_FILENO);
+    act_config c;
+    act_config_default(&c);
+    c.ip = "127.0.0.1";
+    c.port = 0;
+    if (act_init(&c) != 0) _exit(3);
+    spawn_web();
+    uint16_t port = act_port();
+    if (write(port_fd, &port, sizeof port) != sizeof port) _exit(4);
+    act_run();
+    _exit(0);
+}
+
+static int count_in(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p++) n++;
+    return n;
+}
+
+START_TEST(test_idle_connections_beyond_the_descriptor_limit_leave_health_answering)
+{
+    char log_path[] = "/tmp/test_guard_log.XXXXXX";
+    int log_fd = mkstemp(log_path);
+    ck_assert_int_ge(log_fd, 0);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) run_limited_child(p[1], log_fd);
+    close(p[1]);
+    uint16_t port;
+    ck_assert_int_eq(read(p[0], &port, sizeof port), (ssize_t)sizeof port);
+    close(p[0]);
+    double cpu0 = cpu_seconds(child), wall0 = mono_now();
+    enum { IDLE = 400 };
+    static int fds[IDLE];
+    for (int i = 0; i < IDLE; i++) {
+        fds[i] = tu_connect(port);
+        ck_assert_int_ge(fds[i], 0);
+    }
+    /* Ten health checks over a second: each within a second, however the idle ones are. */
+    for (int i = 0; i < 10; i++) {
+        double t = mono_now();
+        ck_assert_int_eq(tu_http_get(port, "/health", NULL), 200);
+        ck_assert_msg(mono_now() - t < 1.0, "/health took %.3f s", mono_now() - t);
+        struct timespec ts = {0, 100000000}; /* the window CPU is measured over */
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_int_ge(tu_metric(port, "runtime/connections_evicted"), IDLE - 256);
+    double cpu = cpu_seconds(child) - cpu0, wall = mono_now() - wall0;
+    ck_assert_msg(cpu < 0.1 * wall, "%.2f s of CPU in %.2f s", cpu, wall);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    for (int i = 0; i < IDLE; i++) close(fds[i]);
+    /* Whatever the child warned about, it did so at most once per interval. */
+    off_t len = lseek(log_fd, 0, SEEK_END);
+    char *log = act_calloc(1, (size_t)len + 1);
+    ck_assert_int_eq(pread(log_fd, log, (size_t)len, 0), len);
+    ck_assert_int_le(count_in(log, "accept:"), 1);
+    ck_assert_int_le(count_in(log, "Refusing a connection"), 1);
+    ck_assert_int_lt(len, 16384);
+    free(log);
+    close(log_fd);
+    unlink(log_path);
+}
+END_TEST
+
+/* ---- logging ----------------------------------------------------------------------------- */
+
+static int saved_stderr = -1, capture_fd = -1;
+
+static void capture_stderr(void)
+{
+    char path[] = "/tmp/test_guard_err.XXXXXX";
+    capture_fd = mkstemp(path);
+    ck_assert_int_ge(capture_fd, 0);
+    unlink(path);
+    fflush(stderr);
+    saved_stderr = dup(STDERR_FILENO);
+    dup2(capture_fd, STDERR_FILENO);
+}
+
+static char *captured(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    off_t len = lseek(capture_fd, 0, SEEK_END);
+    char *text = act_calloc(1, (size_t)len + 1);
+    ck_assert_int_eq(pread(capture_fd, text, (size_t)len, 0), len);
+    close(capture_fd);
+    return text;
+}
+
+/* Twenty of each thing a peer can do wrong over the network. */
+static void provoke(void)
+{
+    int half[20];
+    for (int i = 0; i < 20; i++) {
+        int fd = tu_connect(act_port());
+        send_text(fd, "POST /web/upload HTTP/1.1\r\nContent-Length: 999999\r\n\r\n");
+        closed_by_server(fd); /* over max_body */
+        close(fd);
+        fd = tu_connect(act_port());
+        send_text(fd, "POST /ghost/ping HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:9\r\n"
+                      "Content-Length: 0\r\n\r\nGET /web/health HTTP/1.1\r\n\r\n");
+        ck_assert_int_eq(read_status(fd, NULL), 200); /* the drop happened before */
+        close(fd);
+        half[i] = tu_connect(act_port());
+        send_text(half[i], "GET /web/health HTTP/1.1\r\n");
+    }
+    ck_assert(tu_wait_metric(act_port(), "runtime/inbound_connections", 21, 10));
+    advance(11); /* twenty header timeouts */
+    for (int i = 0; i < 20; i++) {
+        ck_assert(closed_by_server(half[i]));
+        close(half[i]);
+    }
+}
+
+START_TEST(test_each_warning_a_peer_provokes_appears_once_per_interval)
+{
+    act_clock_pause();
+    limits l = relaxed;
+    l.header = 10;
+    l.max_body = 1000;
+    start(&l);
+    spawn_web();
+    capture_stderr();
+    provoke();
+    advance(ACT_LOG_LIMIT_SECS);
+    provoke();
+    char *out = captured();
+    ck_assert_msg(count_in(out, "request body over the 1000 byte limit") == 2, "%s", out);
+    ck_assert_msg(count_in(out, "Dropping message 'ping' for 'ghost'") == 2, "%s", out);
+    ck_assert_msg(count_in(out, "no complete request head") == 2, "%s", out);
+    ck_assert_msg(count_in(out, "(19 similar lines suppressed)") == 3, "%s", out);
+    free(out);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
+Suite *guard_suite(void)
+{
+    Suite *s = suite_create("guard");
+    TCase *tc = tcase_create("floods");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_half_a_request_head_is_closed_after_the_header_timeout);
+    tcase_add_test(tc, test_a_body_that_stops_is_closed_after_the_body_timeout);
+    tcase_add_test(tc, test_an_idle_http_client_is_closed_but_an_idle_actor_peer_stays);
+    tcase_add_test(tc, test_large_bodies_beyond_the_input_bound_are_refused_and_stalled_ones_closed);
+    tcase_add_test(tc, test_a_streamed_body_is_produced_only_as_fast_as_the_client_reads);
+    tcase_add_test(tc, test_a_client_that_does_not_read_stops_being_read_and_times_out);
+    tcase_add_test(tc, test_idle_connections_beyond_the_descriptor_limit_leave_health_answering);
+    tcase_add_test(tc, test_each_warning_a_peer_provokes_appears_once_per_interval);
+    suite_add_tcase(s, tc);
+    return s;
+}
