@@ -737,7 +737,8 @@ static act_http_req *build_request(conn *c)
     r->conn_id = c->id;
     r->seq = c->next_seq++;
     r->keep_alive = http_should_keep_alive(&c->parser);
-    r->http10 = c->parser.http_major < 1 || (c->parser.http_major == 1 && c->parser.http_minor == 0);
+    r->http10 = c->parser.http_major < 1 ||
+                (c->parser.http_major == 1 && c->parser.http_minor == 0);
     r->method = act_strdup(http_method_str((enum http_method)c->parser.method));
     r->url = act_strdup(c->url.data ? c->url.data : "/");
     const char *q = strchr(r->url, '?');

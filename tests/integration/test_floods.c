@@ -2,15 +2,15 @@
  * test_floods.c - the real daemons under clients that send much and read little, as the
  * reports that motivated the runtime's bounds measured them: 40 connections that announce a
  * 64 MB body to mesos-master and send 16 MB of it keep the master's memory within its input
- * bound (LIBPROCESS_MAX_BUFFERED_INPUT=128MB here; 659 MB before there was one), and twelve /files/download.json requests for a 60 MB
- * sandbox file that read little keep mesos-slave's growth under 64 MB while the file still
- * arrives whole. Memory is the kernel's VmHWM (peak resident set) of the daemon; the ASan
- * daemons run without their quarantine of freed memory, which would otherwise hide frees.
+ * bound (LIBPROCESS_MAX_BUFFERED_INPUT=128MB here; it grew to 659 MB before there was one),
+ * and twelve /files/download.json requests for a 60 MB sandbox file that read little keep
+ * mesos-slave's growth under 64 MB while the file still arrives whole. Memory is the kernel's
+ * VmHWM (peak resident set) of the daemon; the ASan daemons run without their quarantine of
+ * freed memory, which would otherwise hide frees.
  */
 #include "tests/support/cluster.h"
 
 #include <check.h>
-#include <errno.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -46,16 +46,6 @@ static void asan_without_quarantine(void)
     setenv("ASAN_OPTIONS", opts, 1);
 }
 
-static void send_all(int fd, const char *data, size_t len)
-{
-    while (len) {
-        ssize_t w = write(fd, data, len);
-        ck_assert_msg(w > 0, "write: %s", strerror(errno));
-        data += w;
-        len -= (size_t)w;
-    }
-}
-
 /* ---- the master and partial large bodies ------------------------------------------------- */
 
 START_TEST(test_partial_large_bodies_keep_the_master_within_its_input_bound)
@@ -79,8 +69,8 @@ START_TEST(test_partial_large_bodies_keep_the_master_within_its_input_bound)
     for (int i = 0; i < CLIENTS; i++) {
         fds[i] = tu_connect(p);
         ck_assert_int_ge(fds[i], 0);
-        send_all(fds[i], head, sizeof head - 1);
-        send_all(fds[i], block, part);
+        ck_assert(tu_write_all(fds[i], head, sizeof head - 1));
+        ck_assert(tu_write_all(fds[i], block, part));
     }
     /* Every byte sent has been read by the master. */
     double total = CLIENTS * (double)(part + sizeof head - 1);
@@ -143,7 +133,7 @@ static int start_download(uint16_t port, const char *path, size_t size, size_t t
     ck_assert_int_ge(fd, 0);
     char req[PATH_MAX + 256], head[1024];
     int n = snprintf(req, sizeof req, "GET /files/download.json?path=%s HTTP/1.1\r\n\r\n", path);
-    send_all(fd, req, (size_t)n);
+    ck_assert(tu_write_all(fd, req, (size_t)n));
     size_t len = 0;
     while (len < 4 || memcmp(head + len - 4, "\r\n\r\n", 4) != 0) {
         ck_assert_uint_lt(len, sizeof head - 1);

@@ -211,6 +211,44 @@ bool tu_wait_metric(uint16_t port, const char *name, double min, double secs)
     }
 }
 
+bool tu_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        p += w;
+        len -= (size_t)w;
+    }
+    return true;
+}
+
+static int saved_stderr = -1, capture_fd = -1;
+
+void tu_stderr_begin(void)
+{
+    char path[] = "/tmp/tu_stderr.XXXXXX";
+    capture_fd = mkstemp(path);
+    ck_assert_int_ge(capture_fd, 0);
+    unlink(path);
+    fflush(stderr);
+    saved_stderr = dup(STDERR_FILENO);
+    dup2(capture_fd, STDERR_FILENO);
+}
+
+char *tu_stderr_end(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    off_t len = lseek(capture_fd, 0, SEEK_END);
+    char *text = act_calloc(1, (size_t)len + 1);
+    ck_assert_int_eq(pread(capture_fd, text, (size_t)len, 0), len);
+    close(capture_fd);
+    return text;
+}
+
 uint16_t tu_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

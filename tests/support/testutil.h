@@ -44,6 +44,14 @@ double tu_metric(uint16_t port, const char *name);
 /* Polls tu_metric until it is >= min or `secs` pass. True if it got there. */
 bool tu_wait_metric(uint16_t port, const char *name, double min, double secs);
 
+/* Writes all of data to fd (blocking). False on an error. */
+bool tu_write_all(int fd, const void *data, size_t len);
+
+/* Points stderr at a temporary file until tu_stderr_end, which returns what was written
+ * meanwhile (free() it). One capture at a time. */
+void tu_stderr_begin(void);
+char *tu_stderr_end(void);
+
 /* Connects to 127.0.0.1:port; returns the fd (blocking, 10 s timeouts) or -1. */
 int tu_connect(uint16_t port);
 /* Reads until EOF or timeout; returns true if the peer closed the connection. */

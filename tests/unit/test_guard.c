@@ -110,19 +110,9 @@ static void spawn_web(void)
     act_set_default_actor("web");
 }
 
-static void send_all(int fd, const char *data, size_t len)
-{
-    while (len) {
-        ssize_t w = write(fd, data, len);
-        ck_assert_int_gt(w, 0);
-        data += w;
-        len -= (size_t)w;
-    }
-}
-
 static void send_text(int fd, const char *text)
 {
-    send_all(fd, text, strlen(text));
+    ck_assert(tu_write_all(fd, text, strlen(text)));
 }
 
 /* Sends n bytes of body filler. */
@@ -132,7 +122,7 @@ static void send_filler(int fd, size_t n)
     memset(block, 'x', sizeof block);
     while (n) {
         size_t k = n < sizeof block ? n : sizeof block;
-        send_all(fd, block, k);
+        ck_assert(tu_write_all(fd, block, k));
         n -= k;
     }
 }
@@ -399,7 +389,7 @@ START_TEST(test_a_client_that_does_not_read_stops_being_read_and_times_out)
     act_buf many = {0};
     for (int i = 0; i < 2000; i++)
         act_buf_puts(&many, "GET /web/pattern?size=65536 HTTP/1.1\r\n\r\n");
-    send_all(fd, many.data, many.len);
+    ck_assert(tu_write_all(fd, many.data, many.len));
     wait_until_blocked();
     ck_assert_uint_lt(atomic_load(&produced), 2000u * 65536 / 4);
     ck_assert_int_le(metric("runtime/buffered_output_bytes"), 64 << 10);
@@ -514,31 +504,6 @@ END_TEST
 
 /* ---- logging ----------------------------------------------------------------------------- */
 
-static int saved_stderr = -1, capture_fd = -1;
-
-static void capture_stderr(void)
-{
-    char path[] = "/tmp/test_guard_err.XXXXXX";
-    capture_fd = mkstemp(path);
-    ck_assert_int_ge(capture_fd, 0);
-    unlink(path);
-    fflush(stderr);
-    saved_stderr = dup(STDERR_FILENO);
-    dup2(capture_fd, STDERR_FILENO);
-}
-
-static char *captured(void)
-{
-    fflush(stderr);
-    dup2(saved_stderr, STDERR_FILENO);
-    close(saved_stderr);
-    off_t len = lseek(capture_fd, 0, SEEK_END);
-    char *text = act_calloc(1, (size_t)len + 1);
-    ck_assert_int_eq(pread(capture_fd, text, (size_t)len, 0), len);
-    close(capture_fd);
-    return text;
-}
-
 /* Twenty of each thing a peer can do wrong over the network. */
 static void provoke(void)
 {
@@ -572,11 +537,11 @@ START_TEST(test_each_warning_a_peer_provokes_appears_once_per_interval)
     l.max_body = 1000;
     start(&l);
     spawn_web();
-    capture_stderr();
+    tu_stderr_begin();
     provoke();
     advance(ACT_LOG_LIMIT_SECS);
     provoke();
-    char *out = captured();
+    char *out = tu_stderr_end();
     ck_assert_msg(count_in(out, "request body over the 1000 byte limit") == 2, "%s", out);
     ck_assert_msg(count_in(out, "Dropping message 'ping' for 'ghost'") == 2, "%s", out);
     ck_assert_msg(count_in(out, "no complete request head") == 2, "%s", out);
@@ -595,7 +560,8 @@ Suite *guard_suite(void)
     tcase_add_test(tc, test_half_a_request_head_is_closed_after_the_header_timeout);
     tcase_add_test(tc, test_a_body_that_stops_is_closed_after_the_body_timeout);
     tcase_add_test(tc, test_an_idle_http_client_is_closed_but_an_idle_actor_peer_stays);
-    tcase_add_test(tc, test_large_bodies_beyond_the_input_bound_are_refused_and_stalled_ones_closed);
+    tcase_add_test(tc,
+                   test_large_bodies_beyond_the_input_bound_are_refused_and_stalled_ones_closed);
     tcase_add_test(tc, test_a_streamed_body_is_produced_only_as_fast_as_the_client_reads);
     tcase_add_test(tc, test_a_client_that_does_not_read_stops_being_read_and_times_out);
     tcase_add_test(tc, test_idle_connections_beyond_the_descriptor_limit_leave_health_answering);
