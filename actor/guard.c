@@ -358,7 +358,7 @@ void act__guard_queued(conn *c, size_t n)
 void act__guard_written(conn *c, size_t n)
 {
     T->out_bytes -= n;
-    list_remove(&T->sending, c, OUT_LINK);
+    if (c->sending) list_remove(&T->sending, c, OUT_LINK);
     c->sending = c->out_bytes > 0;
     if (c->sending) {
         c->out_since = T->now;

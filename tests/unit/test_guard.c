@@ -5,8 +5,9 @@
  * process' input bound are refused and a stalled one is closed to make room; a streamed body
  * is produced only as fast as its client reads; a client that pipelines requests and reads
  * nothing stops being read; with RLIMIT_NOFILE at 256 (in a child process) 400 idle
- * connections leave /health answering without the process spinning; and every warning a
- * peer provokes appears once per interval.
+ * connections leave /health answering without the process spinning, and with no descriptor
+ * left at all surplus clients are closed at once while the listener pauses; and every
+ * warning a peer provokes appears once per interval.
  */
 #include "actor/actor.h"
 #include "tests/support/testutil.h"
@@ -14,6 +15,7 @@
 #include <check.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -429,8 +431,16 @@ static double mono_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The child: a runtime with 256 descriptors, logging to log_fd; its port goes to port_fd. */
-static void run_limited_child(int port_fd, int log_fd)
+/* A child process running a runtime under RLIMIT_NOFILE=256, its log kept in a file. With
+ * `starve`, files then take every descriptor left, until the parent writes a byte to `cmd`
+ * (64 are given back). */
+typedef struct child {
+    pid_t pid;
+    uint16_t port;
+    int cmd, log_fd;
+} child;
+
+static void child_main(int port_fd, int cmd_fd, int log_fd, bool starve)
 {
     struct rlimit rl = {256, 256};
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(2);
@@ -441,10 +451,52 @@ static void run_limited_child(int port_fd, int log_fd)
     c.port = 0;
     if (act_init(&c) != 0) _exit(3);
     spawn_web();
+    if (act_start() != 0) _exit(4);
+    int files[256], n = 0;
+    while (starve && n < 256 && (files[n] = open("/dev/null", O_RDONLY)) >= 0) n++;
     uint16_t port = act_port();
-    if (write(port_fd, &port, sizeof port) != sizeof port) _exit(4);
-    act_run();
+    if (write(port_fd, &port, sizeof port) != sizeof port) _exit(5);
+    char b;
+    if (read(cmd_fd, &b, 1) == 1)
+        for (int i = 0; i < 64 && n > 0; i++) close(files[--n]);
+    while (read(cmd_fd, &b, 1) > 0) {} /* until the parent goes */
     _exit(0);
+}
+
+static void child_start(child *ch, bool starve)
+{
+    char log_path[] = "/tmp/test_guard_log.XXXXXX";
+    ch->log_fd = mkstemp(log_path);
+    ck_assert_int_ge(ch->log_fd, 0);
+    unlink(log_path);
+    int port[2], cmd[2];
+    ck_assert_int_eq(pipe(port), 0);
+    ck_assert_int_eq(pipe(cmd), 0);
+    ch->pid = fork();
+    ck_assert_int_ge(ch->pid, 0);
+    if (ch->pid == 0) {
+        close(port[0]);
+        close(cmd[1]);
+        child_main(port[1], cmd[0], ch->log_fd, starve);
+    }
+    close(port[1]);
+    close(cmd[0]);
+    ch->cmd = cmd[1];
+    ck_assert_int_eq(read(port[0], &ch->port, sizeof ch->port), (ssize_t)sizeof ch->port);
+    close(port[0]);
+}
+
+/* Ends the child; returns its log (free it). */
+static char *child_stop(child *ch)
+{
+    kill(ch->pid, SIGKILL);
+    waitpid(ch->pid, NULL, 0);
+    close(ch->cmd);
+    off_t len = lseek(ch->log_fd, 0, SEEK_END);
+    char *log = act_calloc(1, (size_t)len + 1);
+    ck_assert_int_eq(pread(ch->log_fd, log, (size_t)len, 0), len);
+    close(ch->log_fd);
+    return log;
 }
 
 static int count_in(const char *text, const char *needle)
@@ -454,51 +506,67 @@ static int count_in(const char *text, const char *needle)
     return n;
 }
 
+/* The window CPU use is measured over, once the clients did what they came for. */
+static void measuring_window(void)
+{
+    struct timespec ts = {1, 0};
+    nanosleep(&ts, NULL);
+}
+
 START_TEST(test_idle_connections_beyond_the_descriptor_limit_leave_health_answering)
 {
-    char log_path[] = "/tmp/test_guard_log.XXXXXX";
-    int log_fd = mkstemp(log_path);
-    ck_assert_int_ge(log_fd, 0);
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    pid_t child = fork();
-    ck_assert_int_ge(child, 0);
-    if (child == 0) run_limited_child(p[1], log_fd);
-    close(p[1]);
-    uint16_t port;
-    ck_assert_int_eq(read(p[0], &port, sizeof port), (ssize_t)sizeof port);
-    close(p[0]);
-    double cpu0 = cpu_seconds(child), wall0 = mono_now();
+    child ch;
+    child_start(&ch, false);
+    double cpu0 = cpu_seconds(ch.pid), wall0 = mono_now();
     enum { IDLE = 400 };
     static int fds[IDLE];
     for (int i = 0; i < IDLE; i++) {
-        fds[i] = tu_connect(port);
+        fds[i] = tu_connect(ch.port);
         ck_assert_int_ge(fds[i], 0);
     }
-    /* Ten health checks over a second: each within a second, however the idle ones are. */
+    /* Ten health checks: each within a second, however many idle connections there are. */
     for (int i = 0; i < 10; i++) {
         double t = mono_now();
-        ck_assert_int_eq(tu_http_get(port, "/health", NULL), 200);
+        ck_assert_int_eq(tu_http_get(ch.port, "/health", NULL), 200);
         ck_assert_msg(mono_now() - t < 1.0, "/health took %.3f s", mono_now() - t);
-        struct timespec ts = {0, 100000000}; /* the window CPU is measured over */
-        nanosleep(&ts, NULL);
     }
-    ck_assert_int_ge(tu_metric(port, "runtime/connections_evicted"), IDLE - 256);
-    double cpu = cpu_seconds(child) - cpu0, wall = mono_now() - wall0;
+    ck_assert_int_ge(tu_metric(ch.port, "runtime/connections_evicted"), IDLE - 256);
+    measuring_window();
+    double cpu = cpu_seconds(ch.pid) - cpu0, wall = mono_now() - wall0;
     ck_assert_msg(cpu < 0.1 * wall, "%.2f s of CPU in %.2f s", cpu, wall);
-    kill(child, SIGKILL);
-    waitpid(child, NULL, 0);
     for (int i = 0; i < IDLE; i++) close(fds[i]);
+    char *log = child_stop(&ch);
     /* Whatever the child warned about, it did so at most once per interval. */
-    off_t len = lseek(log_fd, 0, SEEK_END);
-    char *log = act_calloc(1, (size_t)len + 1);
-    ck_assert_int_eq(pread(log_fd, log, (size_t)len, 0), len);
     ck_assert_int_le(count_in(log, "accept:"), 1);
     ck_assert_int_le(count_in(log, "Refusing a connection"), 1);
-    ck_assert_int_lt(len, 16384);
+    ck_assert_uint_lt(strlen(log), 16384);
     free(log);
-    close(log_fd);
-    unlink(log_path);
+}
+END_TEST
+
+START_TEST(test_accept_without_a_descriptor_closes_the_surplus_and_pauses_instead_of_spinning)
+{
+    child ch;
+    child_start(&ch, true); /* its descriptors are all taken by files */
+    double cpu0 = cpu_seconds(ch.pid), wall0 = mono_now();
+    enum { SURPLUS = 50 };
+    int fds[SURPLUS];
+    for (int i = 0; i < SURPLUS; i++) fds[i] = tu_connect(ch.port);
+    for (int i = 0; i < SURPLUS; i++) {
+        ck_assert_msg(closed_by_server(fds[i]), "client %d was left waiting", i);
+        close(fds[i]);
+    }
+    measuring_window();
+    double cpu = cpu_seconds(ch.pid) - cpu0, wall = mono_now() - wall0;
+    ck_assert_msg(cpu < 0.1 * wall, "%.2f s of CPU in %.2f s", cpu, wall);
+    /* Descriptors come back: the paused listener accepts again. */
+    ck_assert_int_eq(write(ch.cmd, "x", 1), 1);
+    ck_assert(tu_wait_http(ch.port, "/health", 10));
+    ck_assert_int_ge(tu_metric(ch.port, "runtime/descriptors_exhausted"), 1);
+    ck_assert_int_ge(tu_metric(ch.port, "runtime/connections_refused"), SURPLUS);
+    char *log = child_stop(&ch);
+    ck_assert_msg(count_in(log, "accept: Too many open files") == 1, "%s", log);
+    free(log);
 }
 END_TEST
 
@@ -565,6 +633,8 @@ Suite *guard_suite(void)
     tcase_add_test(tc, test_a_streamed_body_is_produced_only_as_fast_as_the_client_reads);
     tcase_add_test(tc, test_a_client_that_does_not_read_stops_being_read_and_times_out);
     tcase_add_test(tc, test_idle_connections_beyond_the_descriptor_limit_leave_health_answering);
+    tcase_add_test(tc,
+                   test_accept_without_a_descriptor_closes_the_surplus_and_pauses_instead_of_spinning);
     tcase_add_test(tc, test_each_warning_a_peer_provokes_appears_once_per_interval);
     suite_add_tcase(s, tc);
     return s;
