@@ -205,6 +205,36 @@ START_TEST(test_half_a_request_head_is_closed_after_the_header_timeout)
 }
 END_TEST
 
+START_TEST(test_limits_come_from_the_environment_and_bad_values_are_refused)
+{
+    act_config c;
+    act_config_default(&c);
+    c.ip = "127.0.0.1";
+    c.port = 0;
+    setenv("LIBPROCESS_HTTP_IDLE_TIMEOUT", "soon", 1);
+    ck_assert_int_eq(act_init(&c), -EINVAL);
+    setenv("LIBPROCESS_HTTP_IDLE_TIMEOUT", "0secs", 1);
+    ck_assert_int_eq(act_init(&c), -EINVAL);
+    setenv("LIBPROCESS_HTTP_IDLE_TIMEOUT", "1mins", 1);
+    setenv("LIBPROCESS_MAX_BUFFERED_INPUT", "lots", 1);
+    ck_assert_int_eq(act_init(&c), -EINVAL);
+    unsetenv("LIBPROCESS_MAX_BUFFERED_INPUT");
+    setenv("LIBPROCESS_HTTP_HEADER_TIMEOUT", "3secs", 1);
+    act_clock_pause();
+    ck_assert_int_eq(act_init(&c), 0);
+    ck_assert_int_eq(act_start(), 0);
+    int fd = tu_connect(act_port());
+    ck_assert(tu_wait_metric(act_port(), "runtime/inbound_connections", 2, 10));
+    advance(2);
+    ck_assert(still_open(fd));
+    advance(2);
+    ck_assert(closed_by_server(fd));
+    close(fd);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
 START_TEST(test_a_body_that_stops_is_closed_after_the_body_timeout)
 {
     act_clock_pause();
@@ -626,6 +656,7 @@ Suite *guard_suite(void)
     TCase *tc = tcase_create("floods");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_half_a_request_head_is_closed_after_the_header_timeout);
+    tcase_add_test(tc, test_limits_come_from_the_environment_and_bad_values_are_refused);
     tcase_add_test(tc, test_a_body_that_stops_is_closed_after_the_body_timeout);
     tcase_add_test(tc, test_an_idle_http_client_is_closed_but_an_idle_actor_peer_stays);
     tcase_add_test(tc,
