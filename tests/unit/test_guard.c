@@ -4,7 +4,8 @@
  * timeouts on the paused clock while an idle actor peer stays; large bodies beyond the
  * process' input bound are refused and a stalled one is closed to make room; a streamed body
  * is produced only as fast as its client reads; a client that pipelines requests and reads
- * nothing stops being read; with RLIMIT_NOFILE at 256 (in a child process) 400 idle
+ * nothing stops being read, and past the process' output bound a stalled client is closed to
+ * make room; with RLIMIT_NOFILE at 256 (in a child process) 400 idle
  * connections leave /health answering without the process spinning, and with no descriptor
  * left at all surplus clients are closed at once while the listener pauses; and every
  * warning a peer provokes appears once per interval.
@@ -31,7 +32,7 @@
 
 typedef struct limits {
     double header, body, idle, send;
-    size_t max_input, max_conn_output, max_body;
+    size_t max_input, max_output, max_conn_output, max_body;
 } limits;
 
 static const limits relaxed = {.header = 1000, .body = 1000, .idle = 1000, .send = 1000};
@@ -47,6 +48,7 @@ static void start(const limits *l)
     c.idle_timeout = l->idle;
     c.send_timeout = l->send;
     c.max_input = l->max_input;
+    c.max_output = l->max_output;
     c.max_conn_output = l->max_conn_output;
     c.max_body = l->max_body;
     ck_assert_int_eq(act_init(&c), 0);
@@ -99,6 +101,15 @@ static void on_pattern(act_actor *self, act_http_req *req)
     act_http_respond_stream(req, 200, "text/plain", (int64_t)p->size, NULL, &prod);
 }
 
+/* An 8 MB answer built whole, as most handlers build theirs. */
+static void on_big(act_actor *self, act_http_req *req)
+{
+    size_t len = 8 << 20;
+    char *body = act_calloc(1, len);
+    act_http_respond(req, 200, "application/octet-stream", body, len, NULL);
+    free(body);
+}
+
 static void spawn_web(void)
 {
     tu_counter_init(&pings);
@@ -108,6 +119,7 @@ static void spawn_web(void)
     act_route(a, "health", on_health, NULL);
     act_route(a, "upload", on_upload, NULL);
     act_route(a, "pattern", on_pattern, NULL);
+    act_route(a, "big", on_big, NULL);
     ck_assert_int_eq(act_spawn(a, 0), 0);
     act_set_default_actor("web");
 }
@@ -435,6 +447,33 @@ START_TEST(test_a_client_that_does_not_read_stops_being_read_and_times_out)
 }
 END_TEST
 
+START_TEST(test_past_the_output_bound_a_stalled_client_is_closed_for_a_new_one)
+{
+    act_clock_pause();
+    limits l = relaxed;
+    l.max_output = 1 << 20;
+    start(&l);
+    spawn_web();
+    /* A asks for 8 MB and reads none: what the kernel does not hold waits in the process. */
+    int a = connect_small(act_port());
+    send_text(a, "GET /web/big HTTP/1.1\r\n\r\n");
+    ck_assert(tu_wait_metric(act_port(), "runtime/buffered_output_bytes", 1 << 20, 10));
+    /* Two seconds later B asks too: A, stalled, goes to make room. */
+    advance(2);
+    int b = tu_connect(act_port());
+    send_text(b, "GET /web/big HTTP/1.1\r\n\r\n");
+    act_buf body = {0};
+    ck_assert_int_eq(read_status(b, &body), 200);
+    ck_assert(closed_by_server(a));
+    ck_assert_int_eq((int)metric("runtime/stalled_responses_closed"), 1);
+    act_buf_free(&body);
+    close(a);
+    close(b);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
 /* ---- descriptors ------------------------------------------------------------------------- */
 
 /* utime + stime of pid, in seconds. */
@@ -663,6 +702,7 @@ Suite *guard_suite(void)
                    test_large_bodies_beyond_the_input_bound_are_refused_and_stalled_ones_closed);
     tcase_add_test(tc, test_a_streamed_body_is_produced_only_as_fast_as_the_client_reads);
     tcase_add_test(tc, test_a_client_that_does_not_read_stops_being_read_and_times_out);
+    tcase_add_test(tc, test_past_the_output_bound_a_stalled_client_is_closed_for_a_new_one);
     tcase_add_test(tc, test_idle_connections_beyond_the_descriptor_limit_leave_health_answering);
     tcase_add_test(tc,
                    test_accept_without_a_descriptor_closes_the_surplus_and_pauses_instead_of_spinning);
