@@ -56,6 +56,7 @@ act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_i
 
 void act__entry_free(act_entry *e)
 {
+    if (e->kind == E_HTTP_REPLY) act__pull_free(e->u.reply.pull);
     free(e);
 }
 
@@ -64,10 +65,8 @@ void act__count_drop(const char *why, const char *to, const char *name)
     static _Atomic uint64_t drops;
     uint64_t n = atomic_fetch_add(&drops, 1);
     if (act__rt && act__rt->dropped) act_counter_inc(act__rt->dropped);
-    /* Hostile or misdirected traffic must not flood the log: the first 10, then every 1000th. */
-    if (n < 10 || n % 1000 == 0)
-        LOG_WARNING("Dropping message '%s' for '%s': %s (%llu dropped so far)",
-                    name ? name : "?", to ? to : "?", why, (unsigned long long)n + 1);
+    LOG_WARNING_LIMITED("Dropping message '%s' for '%s': %s (%llu dropped so far)",
+                        name ? name : "?", to ? to : "?", why, (unsigned long long)n + 1);
 }
 
 static void send_exited(const char *dead_id, const act_pid *to)

@@ -114,6 +114,38 @@ void act_log_vwrite(act_log_level level, const char *file, int line, const char 
     do {                                                                                     \
         if (act_vlog_enabled(n)) act_log_write(ACT_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__); \
     } while (0)
+/* Rate-limited lines, for anything a remote peer can provoke over and over (a malformed
+ * message, a refused connection, a peer that keeps hanging up): each call site writes at most
+ * one line per ACT_LOG_LIMIT_SECS of runtime clock (act_now), and the next line it writes
+ * ends with how many it suppressed meanwhile, so no client can fill the disk through the log.
+ * Suppressed lines cost one clock read and an atomic add; their arguments are not evaluated. */
+#define ACT_LOG_LIMIT_SECS 10.0
+
+/* One call site's state; zero-initialised (static) is ready. Plain fields, accessed with
+ * atomic builtins, so that C++ code may include this header. */
+typedef struct act_log_limit {
+    int64_t next_us;     /* runtime clock (microseconds) before which lines are suppressed */
+    uint64_t suppressed; /* lines suppressed since the last one written */
+} act_log_limit;
+
+/* True when the site may write a line now: then *suppressed is how many lines it suppressed
+ * since its last one, and the site stays closed for ACT_LOG_LIMIT_SECS. Otherwise counts one
+ * more suppressed line and returns false. Thread-safe. */
+bool act_log_limit_pass(act_log_limit *l, uint64_t *suppressed);
+/* act_log_write, with " (N similar lines suppressed)" appended when suppressed > 0. */
+void act_log_write_limited(act_log_level level, const char *file, int line, uint64_t suppressed,
+                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#define ACT_LOG_LIMITED(lvl, ...)                                                            \
+    do {                                                                                     \
+        static act_log_limit act_limit_;                                                     \
+        uint64_t act_suppressed_;                                                            \
+        if (act_log_enabled(lvl) && act_log_limit_pass(&act_limit_, &act_suppressed_))       \
+            act_log_write_limited((lvl), __FILE__, __LINE__, act_suppressed_, __VA_ARGS__);  \
+    } while (0)
+#define LOG_WARNING_LIMITED(...) ACT_LOG_LIMITED(ACT_LOG_WARNING, __VA_ARGS__)
+#define LOG_ERROR_LIMITED(...) ACT_LOG_LIMITED(ACT_LOG_ERROR, __VA_ARGS__)
+
 /* A broken invariant: logs file, line and the expression, then aborts. */
 #define ACT_CHECK(cond)                                                                      \
     do {                                                                                     \
@@ -329,6 +361,21 @@ typedef struct act_config {
     int loops;                /* event-loop threads; <= 0 means 1 */
     size_t max_body;          /* largest accepted request body; 0 = 64 MB */
     bool listen;              /* false: no listening socket (a pure client) */
+    /* What a flood of clients may cost. Each 0 means its LIBPROCESS_* environment variable
+     * (a duration such as "20secs" or a size such as "256MB"), else the default. */
+    double header_timeout;    /* a request head must arrive within this (HTTP_HEADER_TIMEOUT,
+                                 20secs); a new connection's first head counts from accept */
+    double body_timeout;      /* longest pause within a request body (HTTP_BODY_TIMEOUT, 30secs) */
+    double idle_timeout;      /* an HTTP client's keep-alive connection idle this long is closed
+                                 (HTTP_IDLE_TIMEOUT, 60secs); actor peers may idle forever */
+    double send_timeout;      /* output toward a client that takes none of it for this long
+                                 closes the connection (HTTP_SEND_TIMEOUT, 60secs) */
+    size_t max_input;         /* bytes of incomplete requests buffered, all connections
+                                 (MAX_BUFFERED_INPUT, 256MB): beyond, large bodies are refused */
+    size_t max_output;        /* bytes queued toward HTTP clients, all connections
+                                 (MAX_BUFFERED_OUTPUT, 256MB) */
+    size_t max_conn_output;   /* ... per connection, before a streamed body waits and the
+                                 next request is read (MAX_CONNECTION_OUTPUT, 1MB) */
 } act_config;
 
 /* A config with every field "from the environment / default", listening. */
@@ -576,11 +623,39 @@ void act_http_respond_json(act_http_req *req, int status, act_buf *json);
 /* Answers status with a short text/plain body (a reason). */
 void act_http_respond_text(act_http_req *req, int status, const char *text);
 
+/* A response body produced piece by piece as the client takes it (a large file): the runtime
+ * asks for more only while the connection's queued output is under max_conn_output and the
+ * process' under max_output (act_config), so a client that does not read costs a bounded
+ * amount of memory and nothing is read ahead of it. */
+typedef struct act_http_producer {
+    /* Appends at most `room` (> 0) more bytes of the body to out. Returns 0 while more will
+     * follow, 1 after the last bytes, or a negative errno to abandon the response (the
+     * connection is closed). Runs on loop 0 whenever the connection has room. */
+    int (*produce)(void *ctx, act_buf *out, size_t room);
+    /* Releases ctx. Called exactly once: after the last produce, or when the body will not
+     * be completed (the client went away, the runtime shut down), on whichever thread sees
+     * that. */
+    void (*release)(void *ctx);
+    void *ctx;
+} act_http_producer;
+
+/* Answers req with a body taken from p (copied; its release runs in every case). length: the
+ * body's exact length when known (sent as Content-Length; a producer that ends short closes
+ * the connection), else -1 (chunked, or ended by closing for HTTP/1.0 clients).
+ * extra_headers as for act_http_respond. Safe from any thread; req is consumed. */
+void act_http_respond_stream(act_http_req *req, int status, const char *content_type,
+                             int64_t length, const char *extra_headers,
+                             const act_http_producer *p);
+/* Streams a JSON body from p, honouring ?jsonp=NAME and CORS as act_http_respond_json does. */
+void act_http_respond_json_stream(act_http_req *req, int status, const act_http_producer *p);
+
 /* A chunked response kept open (for streams such as /__trace__). Loop-0 actors only. */
 typedef struct act_http_stream act_http_stream;
 /* Sends the response head and returns the stream; req is consumed. */
 act_http_stream *act_http_stream_open(act_http_req *req, const char *content_type);
-/* Writes one chunk. Returns 0, or -EPIPE once the client went away (then close it). */
+/* Writes one chunk. Returns 0; -ENOBUFS when the client is not reading and the connection's
+ * output is at its bound (max_conn_output; the chunk is dropped); or -EPIPE once the client
+ * went away (then close it). */
 int act_http_stream_write(act_http_stream *s, const void *data, size_t len);
 /* Ends the response and releases the stream. */
 void act_http_stream_close(act_http_stream *s);

@@ -51,7 +51,7 @@ struct act_entry {
         act_timer_id timer_id;
         act_http_req *req;
         act_actor *actor;
-        struct { uint64_t conn_id; uint64_t seq; bool close; } reply;
+        struct { uint64_t conn_id; uint64_t seq; bool close; struct act_pull *pull; } reply;
     } u;
     act_pid from;
     char payload[];
@@ -66,6 +66,7 @@ act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *
 /* Releases an entry that will not be delivered: posted objects are freed, dispatches run
  * fn(NULL, arg), HTTP requests are answered 404. */
 void act__entry_drop(act_entry *e);
+/* Frees an entry and what it still owns (an E_HTTP_REPLY's producer). */
 void act__entry_free(act_entry *e);
 
 /* ---- MPSC inbox (Vyukov's intrusive queue) ----------------------------------------------- */
@@ -186,6 +187,9 @@ typedef struct act_runtime {
     uint32_t bind_ip;
     uint16_t bind_port;
     size_t max_body;
+    /* what one flood of clients may cost (act_config) */
+    double header_timeout, body_timeout, idle_timeout, send_timeout;
+    size_t max_input, max_output, max_conn_output;
     int listen_fd;
     /* actor table: name -> actor */
     pthread_rwlock_t table_lock;
@@ -249,6 +253,25 @@ void act__peer_heard(uint32_t ip, uint16_t port, bool libprocess, const char *co
 bool act__peer_at(uint32_t ip, uint16_t port, act_peer *out);
 void act__peers_reset(void);
 
+/* A response body made by a producer as the client takes it: http.c builds it, the
+ * transport drives it on loop 0 and frees it. */
+typedef struct act_pull {
+    act_http_producer p;
+    int64_t left; /* bytes still owed when the length was announced, else -1 */
+    bool chunked; /* framed as chunks (length unknown, HTTP/1.1) */
+} act_pull;
+/* Runs the producer's release and frees the pull. NULL is ignored. */
+void act__pull_free(act_pull *pl);
+
+/* Queues the response head (or a whole response) for slot seq of connection conn_id; the
+ * slot is complete after it unless `stream` (a push stream follows) or `pull` (a produced
+ * body follows; the transport takes it). close: close once written. */
+void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
+                          bool close, bool stream, act_pull *pull);
+/* A push stream's next chunk / its end. Returns 0, -EPIPE when the client is gone, or
+ * -ENOBUFS when the connection's output is over its bound (the chunk is dropped). */
+int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end);
+
 /* ---- HTTP (http.c) ----------------------------------------------------------------------- */
 struct conn;
 struct act_http_req {
@@ -290,5 +313,10 @@ static inline uint32_t act__hash(const char *s)
 }
 
 double act__mono(void);
+
+#ifdef ACT_FUZZING
+/* For fuzz targets: runs every loop on the calling thread until nothing is left to do. */
+void act__fuzz_run_until_idle(void);
+#endif
 
 #endif /* ACTOR_ACTOR_INT_H */

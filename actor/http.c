@@ -4,7 +4,8 @@
  * path whose first segment names no actor goes to the default actor. A plain POST to a path
  * that names a message handler is delivered as an anonymous message and answered 202.
  * Handlers run on their actor's loop and may answer from any thread; answers are written in
- * request order by the transport on loop 0.
+ * request order by the transport on loop 0. A body may also be produced piece by piece as the
+ * client takes it (act_http_respond_stream), for answers too large to build in memory.
  */
 #include "actor/actor_int.h"
 
@@ -12,10 +13,6 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
-
-void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
-                          bool close, bool stream);
-int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end);
 
 void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help)
 {
@@ -225,29 +222,41 @@ const char *act__http_reason(int status)
     }
 }
 
-void act__http_format_response(act_buf *out, int status, const char *ctype, const void *body,
-                               size_t len, const char *extra, bool keep_alive)
+/* A response head. length < 0: no Content-Length (chunked when `chunked`, else the body
+ * ends when the connection closes). */
+static void format_head(act_buf *out, int status, const char *ctype, int64_t length,
+                        bool chunked, const char *extra, bool keep_alive)
 {
     act_buf_printf(out, "HTTP/1.1 %d %s\r\n", status, act__http_reason(status));
     if (ctype) act_buf_printf(out, "Content-Type: %s\r\n", ctype);
-    act_buf_printf(out, "Content-Length: %zu\r\n", len);
+    if (length >= 0) act_buf_printf(out, "Content-Length: %lld\r\n", (long long)length);
+    if (chunked) act_buf_puts(out, "Transfer-Encoding: chunked\r\n");
     if (!keep_alive) act_buf_puts(out, "Connection: close\r\n");
     if (extra) act_buf_puts(out, extra);
     act_buf_puts(out, "\r\n");
+}
+
+void act__http_format_response(act_buf *out, int status, const char *ctype, const void *body,
+                               size_t len, const char *extra, bool keep_alive)
+{
+    format_head(out, status, ctype, (int64_t)len, false, extra, keep_alive);
     act_buf_append(out, body, len);
 }
 
-static void send_reply(act_http_req *req, act_buf *bytes, bool stream)
+/* Hands the response bytes (and a producer for the rest of the body) to the transport. */
+static void send_reply(act_http_req *req, act_buf *bytes, bool stream, bool close,
+                       act_pull *pull)
 {
-    bool close = !req->keep_alive && !stream;
     if (act__current_loop == &act__rt->loops[0]) {
-        act__transport_reply(req->conn_id, req->seq, bytes->data, bytes->len, close, stream);
+        act__transport_reply(req->conn_id, req->seq, bytes->data, bytes->len, close, stream,
+                             pull);
     } else {
         ACT_CHECK(!stream);
         act_entry *e = act__entry_new(E_HTTP_REPLY, NULL, NULL, NULL, bytes->data, bytes->len);
         e->u.reply.conn_id = req->conn_id;
         e->u.reply.seq = req->seq;
         e->u.reply.close = close;
+        e->u.reply.pull = pull;
         act__loop_push(&act__rt->loops[0], e);
     }
 }
@@ -258,7 +267,7 @@ void act_http_respond(act_http_req *req, int status, const char *content_type,
     act_buf out = {0};
     act__http_format_response(&out, status, content_type, body, len, extra_headers,
                               req->keep_alive);
-    send_reply(req, &out, false);
+    send_reply(req, &out, false, !req->keep_alive, NULL);
     act_buf_free(&out);
     act__http_req_free(req);
 }
@@ -271,12 +280,21 @@ static bool jsonp_name_valid(const char *s)
     return true;
 }
 
+/* The request's ?jsonp= callback name in *cb (NULL when absent). An invalid name is answered
+ * 400 (req consumed) and gives -EINVAL. */
+static int jsonp_callback(act_http_req *req, const char **cb)
+{
+    *cb = act_http_query(req, "jsonp");
+    if (!*cb || jsonp_name_valid(*cb)) return 0;
+    act_http_respond_text(req, 400, "Invalid jsonp callback name");
+    return -EINVAL;
+}
+
 void act_http_respond_json(act_http_req *req, int status, act_buf *json)
 {
-    const char *cb = act_http_query(req, "jsonp");
-    if (cb && !jsonp_name_valid(cb)) {
+    const char *cb;
+    if (jsonp_callback(req, &cb) != 0) {
         act_buf_reset(json);
-        act_http_respond_text(req, 400, "Invalid jsonp callback name");
         return;
     }
     if (cb) {
@@ -298,6 +316,78 @@ void act_http_respond_text(act_http_req *req, int status, const char *text)
     act_http_respond(req, status, "text/plain; charset=utf-8", text, strlen(text), NULL);
 }
 
+/* ---- produced bodies --------------------------------------------------------------------- */
+
+void act__pull_free(act_pull *pl)
+{
+    if (!pl) return;
+    if (pl->p.release) pl->p.release(pl->p.ctx);
+    free(pl);
+}
+
+void act_http_respond_stream(act_http_req *req, int status, const char *content_type,
+                             int64_t length, const char *extra_headers,
+                             const act_http_producer *p)
+{
+    act_pull *pl = act_calloc(1, sizeof *pl);
+    pl->p = *p;
+    pl->left = length < 0 ? -1 : length;
+    pl->chunked = length < 0 && !req->http10; /* HTTP/1.0 has no chunks: closing ends it */
+    bool close = !req->keep_alive || (length < 0 && req->http10);
+    act_buf head = {0};
+    format_head(&head, status, content_type, pl->left, pl->chunked, extra_headers, !close);
+    send_reply(req, &head, false, close, pl);
+    act_buf_free(&head);
+    act__http_req_free(req);
+}
+
+/* A JSONP body: "name(" + the inner producer's JSON + ");". */
+typedef struct jsonp_body {
+    act_http_producer inner;
+    bool opened;
+    char name[];
+} jsonp_body;
+
+static int jsonp_produce(void *ctx, act_buf *out, size_t room)
+{
+    jsonp_body *j = ctx;
+    if (!j->opened) {
+        act_buf_printf(out, "%s(", j->name);
+        j->opened = true;
+    }
+    int rc = j->inner.produce(j->inner.ctx, out, room);
+    if (rc == 1) act_buf_puts(out, ");");
+    return rc;
+}
+
+static void jsonp_release(void *ctx)
+{
+    jsonp_body *j = ctx;
+    if (j->inner.release) j->inner.release(j->inner.ctx);
+    free(j);
+}
+
+void act_http_respond_json_stream(act_http_req *req, int status, const act_http_producer *p)
+{
+    const char *cb;
+    if (jsonp_callback(req, &cb) != 0) {
+        if (p->release) p->release(p->ctx);
+        return;
+    }
+    if (!cb) {
+        act_http_respond_stream(req, status, "application/json", -1,
+                                "Access-Control-Allow-Origin: *\r\n", p);
+        return;
+    }
+    size_t n = strlen(cb) + 1;
+    jsonp_body *j = act_malloc(sizeof *j + n);
+    j->inner = *p;
+    j->opened = false;
+    memcpy(j->name, cb, n);
+    act_http_producer wrapped = {.produce = jsonp_produce, .release = jsonp_release, .ctx = j};
+    act_http_respond_stream(req, status, "text/javascript", -1, NULL, &wrapped);
+}
+
 /* ---- streams ----------------------------------------------------------------------------- */
 
 struct act_http_stream {
@@ -312,7 +402,7 @@ act_http_stream *act_http_stream_open(act_http_req *req, const char *content_typ
                    "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
                    "Access-Control-Allow-Origin: *\r\nCache-Control: no-cache\r\n\r\n",
                    content_type);
-    send_reply(req, &head, true);
+    send_reply(req, &head, true, false, NULL);
     act_buf_free(&head);
     act_http_stream *s = act_malloc(sizeof *s);
     s->conn_id = req->conn_id;

@@ -4,6 +4,7 @@
  * directory, to glog's per-level files (<program>.INFO, .WARNING, .ERROR symlinks to the
  * current <program>.<host>.<user>.log.<LEVEL>.<YYYYMMDD-HHMMSS>.<pid> file, rotated by size).
  * One mutex serialises output; the level checks the macros make are single relaxed loads.
+ * Lines a remote peer can provoke go through a per-call-site limiter (LOG_WARNING_LIMITED).
  */
 #include "actor/actor.h"
 
@@ -377,8 +378,10 @@ static void emit_locked(act_log_level level, const char *text, size_t len)
         flush_files_locked();
 }
 
-void act_log_vwrite(act_log_level level, const char *file, int line, const char *fmt,
-                    va_list ap)
+/* Formats and writes one line; `suppressed` > 0 appends the count a rate-limited site
+ * skipped (before the newline, so the line stays one line). */
+static void log_vwrite(act_log_level level, const char *file, int line, uint64_t suppressed,
+                       const char *fmt, va_list ap)
 {
     if (!act_log_enabled(level)) return;
     char prefix[1024];
@@ -388,7 +391,10 @@ void act_log_vwrite(act_log_level level, const char *file, int line, const char 
     act_buf text = {0};
     act_buf_append(&text, prefix, (size_t)head);
     act_buf_vprintf(&text, fmt, ap);
-    if (text.len == 0 || text.data[text.len - 1] != '\n') act_buf_putc(&text, '\n');
+    while (text.len > (size_t)head && text.data[text.len - 1] == '\n') text.data[--text.len] = 0;
+    if (suppressed)
+        act_buf_printf(&text, " (%llu similar lines suppressed)", (unsigned long long)suppressed);
+    act_buf_putc(&text, '\n');
     pthread_mutex_lock(&L.lock);
     expire_toggle_locked();
     emit_locked(level, text.data, text.len);
@@ -396,11 +402,44 @@ void act_log_vwrite(act_log_level level, const char *file, int line, const char 
     act_buf_free(&text);
 }
 
+void act_log_vwrite(act_log_level level, const char *file, int line, const char *fmt,
+                    va_list ap)
+{
+    log_vwrite(level, file, line, 0, fmt, ap);
+}
+
 void act_log_write(act_log_level level, const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    act_log_vwrite(level, file, line, fmt, ap);
+    log_vwrite(level, file, line, 0, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- rate-limited sites ------------------------------------------------------------------ */
+
+bool act_log_limit_pass(act_log_limit *l, uint64_t *suppressed)
+{
+    const int64_t window = (int64_t)(ACT_LOG_LIMIT_SECS * 1e6);
+    int64_t now = (int64_t)(act_now() * 1e6);
+    int64_t next = __atomic_load_n(&l->next_us, __ATOMIC_RELAXED);
+    /* A clock that went back (a test's advanced clock resumed) must not silence the site. */
+    bool open = now >= next || next - now > window;
+    if (!open || !__atomic_compare_exchange_n(&l->next_us, &next, now + window, false,
+                                              __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+        __atomic_fetch_add(&l->suppressed, 1, __ATOMIC_RELAXED);
+        return false;
+    }
+    *suppressed = __atomic_exchange_n(&l->suppressed, 0, __ATOMIC_ACQ_REL);
+    return true;
+}
+
+void act_log_write_limited(act_log_level level, const char *file, int line, uint64_t suppressed,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vwrite(level, file, line, suppressed, fmt, ap);
     va_end(ap);
 }
 

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -159,6 +161,43 @@ static int env_port(const char *name, int *out)
     return 0;
 }
 
+/* The bounds on what clients may cost: a field of act_config left 0 takes its environment
+ * variable, else the default. Durations and sizes are written as Mesos writes them. */
+static const struct limit_spec {
+    const char *env, *def;
+    bool bytes; /* a size_t byte count, else a double of seconds */
+    size_t offset;
+} limits[] = {
+    {"LIBPROCESS_HTTP_HEADER_TIMEOUT", "20secs", false, offsetof(act_config, header_timeout)},
+    {"LIBPROCESS_HTTP_BODY_TIMEOUT", "30secs", false, offsetof(act_config, body_timeout)},
+    {"LIBPROCESS_HTTP_IDLE_TIMEOUT", "60secs", false, offsetof(act_config, idle_timeout)},
+    {"LIBPROCESS_HTTP_SEND_TIMEOUT", "60secs", false, offsetof(act_config, send_timeout)},
+    {"LIBPROCESS_MAX_BUFFERED_INPUT", "256MB", true, offsetof(act_config, max_input)},
+    {"LIBPROCESS_MAX_BUFFERED_OUTPUT", "256MB", true, offsetof(act_config, max_output)},
+    {"LIBPROCESS_MAX_CONNECTION_OUTPUT", "1MB", true, offsetof(act_config, max_conn_output)},
+};
+
+static int resolve_limit(const struct limit_spec *l, act_config *c)
+{
+    char *field = (char *)c + l->offset;
+    if (l->bytes ? *(size_t *)field != 0 : *(double *)field > 0) return 0;
+    const char *v = getenv(l->env);
+    const char *text = v && *v ? v : l->def;
+    uint64_t bytes = 0;
+    double secs = 0;
+    int rc = l->bytes ? act_bytes_parse(text, &bytes) : act_duration_parse(text, &secs);
+    if (rc != 0 || (l->bytes ? bytes == 0 || bytes > SIZE_MAX : !(secs > 0))) {
+        LOG_ERROR("%s='%s' is not a positive %s", l->env, text, l->bytes ? "size (e.g. 64MB)"
+                  : "duration (e.g. 30secs)");
+        return -EINVAL;
+    }
+    if (l->bytes)
+        *(size_t *)field = (size_t)bytes;
+    else
+        *(double *)field = secs;
+    return 0;
+}
+
 static int resolve_config(const act_config *in, act_config *c)
 {
     *c = *in;
@@ -174,6 +213,8 @@ static int resolve_config(const act_config *in, act_config *c)
     if (c->port > 65535) return -EINVAL;
     if (c->loops <= 0) c->loops = 1;
     if (c->max_body == 0) c->max_body = 64u << 20;
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (resolve_limit(&limits[i], c) != 0) return -EINVAL;
     return 0;
 }
 
@@ -200,6 +241,13 @@ int act_init(const act_config *cfg)
     rt->bind_ip = ip;
     rt->bind_port = (uint16_t)c.port;
     rt->max_body = c.max_body;
+    rt->header_timeout = c.header_timeout;
+    rt->body_timeout = c.body_timeout;
+    rt->idle_timeout = c.idle_timeout;
+    rt->send_timeout = c.send_timeout;
+    rt->max_input = c.max_input;
+    rt->max_output = c.max_output;
+    rt->max_conn_output = c.max_conn_output;
     rt->listen_fd = -1;
     pthread_rwlock_init(&rt->table_lock, NULL);
     rt->nloops = c.loops;
@@ -400,8 +448,6 @@ int act__loop_barrier(act_loop *l, double deadline)
 }
 
 #ifdef ACT_FUZZING
-/* For fuzz targets: runs every loop on the calling thread until nothing is left to do. */
-void act__fuzz_run_until_idle(void);
 void act__fuzz_run_until_idle(void)
 {
     for (int round = 0; round < 64; round++) {

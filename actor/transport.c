@@ -7,13 +7,12 @@
  * linked to pids at that address. Connections are freed at a safe point (the prepare watcher),
  * never in the middle of a callback that may still use them.
  */
-#include "actor/actor_int.h"
+#include "actor/transport_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <http_parser.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -22,78 +21,21 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#define T act__T /* the process' one transport, loop 0's */
+
 #define CHUNK_SIZE (64 * 1024)
 #define MAX_IOV 64
 #define MAX_HEAD_BYTES (64 * 1024)
 #define MAX_HEADERS 100
 #define READ_SIZE (64 * 1024)
+#define ACCEPT_BATCH 64
+/* A producer is asked for at most this much at a time, and a connection's writes and
+ * productions alternate at most this many times per loop iteration, so one fast reader of a
+ * large file does not hold up the loop. */
+#define PULL_MAX (256 * 1024)
+#define PULL_ROUNDS 4
 
-typedef struct chunk {
-    struct chunk *next;
-    size_t len, off, cap;
-    char data[];
-} chunk;
-
-typedef struct reply {
-    struct reply *next;
-    uint64_t seq;
-    bool close;
-    bool stream; /* a stream head: the slot stays open after it */
-    size_t len;
-    char data[];
-} reply;
-
-typedef struct link_pair {
-    act_pid linker, target;
-} link_pair;
-
-enum conn_state { C_CONNECTING, C_OPEN, C_DEAD };
-
-typedef struct conn {
-    uint64_t id;
-    int fd;
-    bool outgoing;
-    enum conn_state state;
-    uint32_t ip;
-    uint16_t port;
-    ev_io rio, wio;
-    chunk *out_head, *out_tail;
-    size_t out_bytes;
-    bool in_flush_list;
-    struct conn *flush_next, *dead_next;
-    struct conn *id_next, *addr_next;
-    /* incoming parsing */
-    http_parser parser;
-    act_buf url, hdrs, body;
-    size_t nhdrs, head_bytes;
-    bool in_value;
-    bool too_large;
-    /* responses, written in request order */
-    uint64_t next_seq, write_seq;
-    reply *pending;
-    bool close_after_write;
-    bool streaming;
-    /* outgoing: links to pids at this address */
-    link_pair *links;
-    size_t nlinks, links_cap;
-    int connect_err; /* connect() failed at once: reported after the caller's queueing */
-} conn;
-
-struct transport {
-    int listen_fd;
-    ev_io accept_io;
-    struct ev_loop *ev;
-    conn **by_id;   /* hash by id */
-    conn **by_addr; /* hash by ip:port, outgoing only */
-    size_t cap;     /* both tables */
-    size_t count;
-    uint64_t next_id;
-    conn *flush_list;
-    conn *dead_list;
-    http_parser_settings settings;
-};
-
-static struct transport *T;
+transport *act__T;
 
 static void conn_kill(conn *c, const char *why);
 static void conn_flush(conn *c);
@@ -199,6 +141,7 @@ static void out_commit(conn *c, size_t n)
 {
     c->out_tail->len += n;
     c->out_bytes += n;
+    if (!c->outgoing) act__guard_queued(c, n);
 }
 
 static void out_append(conn *c, const void *p, size_t n)
@@ -216,6 +159,11 @@ static void schedule_flush(conn *c)
     T->flush_list = c;
 }
 
+void act__conn_schedule_flush(conn *c)
+{
+    schedule_flush(c);
+}
+
 static void out_free(conn *c)
 {
     while (c->out_head) {
@@ -227,10 +175,11 @@ static void out_free(conn *c)
     c->out_bytes = 0;
 }
 
-/* Writes as much as the socket takes. */
-static void conn_flush(conn *c)
+/* Writes as much as the socket takes. True when nothing is left to write; false when the
+ * socket is full (the write watcher then waits for it) or the connection died. */
+static bool write_out(conn *c)
 {
-    while (c->state == C_OPEN && c->out_head) {
+    while (c->out_head) {
         struct iovec iov[MAX_IOV];
         int n = 0;
         for (chunk *k = c->out_head; k && n < MAX_IOV; k = k->next)
@@ -249,10 +198,10 @@ static void conn_flush(conn *c)
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 if (!ev_is_active(&c->wio)) ev_io_start(T->ev, &c->wio);
-                return;
+                return false;
             }
             conn_kill(c, strerror(errno));
-            return;
+            return false;
         }
         size_t left = (size_t)w;
         c->out_bytes -= left;
@@ -267,15 +216,101 @@ static void conn_flush(conn *c)
                 free(k);
             }
         }
+        if (!c->outgoing) act__guard_written(c, (size_t)w);
     }
-    if (c->state != C_OPEN) return;
+    return true;
+}
+
+static void write_ready_replies(conn *c);
+
+/* The produced body is complete, or ended short of the length its head announced: then the
+ * connection closes, the only way the client can tell. */
+static void pull_finish(conn *c)
+{
+    act_pull *pl = c->pull;
+    if (pl->chunked) out_append(c, "0\r\n\r\n", 5);
+    if (pl->left > 0) {
+        char peer[32];
+        LOG_WARNING_LIMITED("A response to %s ended %lld bytes short of its length; closing",
+                            act__conn_peer(c, peer, sizeof peer), (long long)pl->left);
+        c->close_after_write = true;
+    }
+    c->pull = NULL;
+    act__pull_free(pl);
+    c->streaming = false;
+    c->write_seq++;
+    write_ready_replies(c);
+}
+
+/* Asks the current response's producer for what the bounds allow and queues it, framed. */
+static void pull_pump(conn *c, size_t room)
+{
+    act_pull *pl = c->pull;
+    if (room > PULL_MAX) room = PULL_MAX;
+    if (pl->left >= 0 && (uint64_t)pl->left < room) room = (size_t)pl->left;
+    act_buf *b = &T->scratch;
+    act_buf_reset(b);
+    int rc = room ? pl->p.produce(pl->p.ctx, b, room) : 1;
+    if (rc < 0 || (rc == 0 && b->len == 0)) {
+        char peer[32];
+        LOG_WARNING_LIMITED("Abandoning a response to %s: %s", act__conn_peer(c, peer, sizeof peer),
+                            rc < 0 ? act_strerror(rc) : "its producer gave nothing");
+        conn_kill(c, NULL);
+        return;
+    }
+    size_t n = b->len;
+    if (pl->left >= 0 && n > (uint64_t)pl->left) n = (size_t)pl->left; /* never past its length */
+    if (n && pl->chunked) {
+        char head[24];
+        out_append(c, head, (size_t)snprintf(head, sizeof head, "%zx\r\n", n));
+    }
+    out_append(c, b->data, n);
+    if (n && pl->chunked) out_append(c, "\r\n", 2);
+    if (pl->left >= 0) pl->left -= (int64_t)n;
+    if (rc == 1 || pl->left == 0) pull_finish(c);
+}
+
+/* Parses what followed a request once that request's answer is out of the way. */
+static void conn_resume(conn *c);
+
+/* The next request is read once every answer is queued and the output has room. */
+static bool can_resume(conn *c)
+{
+    if (!c->parser.data || c->write_seq != c->next_seq || c->streaming) return false;
+    if (act__guard_room(c)) return true;
+    act__guard_wait(c);
+    return false;
+}
+
+/* Writes what is queued, alternating with the producer of a streamed body while the socket
+ * takes it and the bounds allow, then reads on if the connection was waiting to. */
+static void conn_flush(conn *c)
+{
+    int rounds = 0;
+    while (c->state == C_OPEN && write_out(c) && c->pull) {
+        size_t room = act__guard_room(c);
+        if (!room) {
+            act__guard_wait(c);
+            break;
+        }
+        if (rounds++ == PULL_ROUNDS) { /* the socket is still writable: go on next time */
+            if (!ev_is_active(&c->wio)) ev_io_start(T->ev, &c->wio);
+            return;
+        }
+        pull_pump(c, room);
+    }
+    if (c->state != C_OPEN || c->out_head) return; /* dead, or the write watcher waits */
     if (ev_is_active(&c->wio)) ev_io_stop(T->ev, &c->wio);
-    if (c->close_after_write && !c->out_head) conn_kill(c, NULL);
+    if (c->close_after_write && !c->pull)
+        conn_kill(c, NULL);
+    else if (c->paused && can_resume(c))
+        conn_resume(c);
 }
 
 void act__transport_flush(void)
 {
     if (!T) return;
+    if (T->flush_list) act__guard_tick();
     while (T->flush_list) {
         conn *c = T->flush_list;
         T->flush_list = c->flush_next;
@@ -288,6 +323,7 @@ void act__transport_flush(void)
         act_buf_free(&c->url);
         act_buf_free(&c->hdrs);
         act_buf_free(&c->body);
+        act_buf_free(&c->rest);
         free(c->links);
         free(c);
     }
@@ -305,33 +341,49 @@ static void tell_linkers(conn *c)
     c->nlinks = 0;
 }
 
+const char *act__conn_peer(const conn *c, char *buf, size_t n)
+{
+    char ip[16];
+    snprintf(buf, n, "%s:%u", act_ip_format(c->ip, ip, sizeof ip), c->port);
+    return buf;
+}
+
 /* Closes the socket, drops queued output, tells linkers; the memory goes at a safe point. */
 static void conn_kill(conn *c, const char *why)
 {
     if (c->state == C_DEAD) return;
     bool was_connecting = c->state == C_CONNECTING;
+    if (!c->outgoing) act__guard_forget(c);
     c->state = C_DEAD;
     ev_io_stop(T->ev, &c->rio);
     ev_io_stop(T->ev, &c->wio);
     close(c->fd);
     table_del(c);
     if (c->outgoing) {
-        char ip[16];
-        act_ip_format(c->ip, ip, sizeof ip);
+        char peer[32];
         if (why || c->out_bytes)
-            LOG_WARNING("%s %s:%u: %s%s", was_connecting ? "Failed to connect to" :
-                        "Connection to", ip, c->port, why ? why : "closed by peer",
-                        c->out_bytes ? " (queued messages dropped)" : "");
+            LOG_WARNING_LIMITED("%s %s: %s%s", was_connecting ? "Failed to connect to" :
+                                "Connection to", act__conn_peer(c, peer, sizeof peer),
+                                why ? why : "closed by peer",
+                                c->out_bytes ? " (queued messages dropped)" : "");
         tell_linkers(c);
     }
     out_free(c);
     while (c->pending) {
         reply *r = c->pending;
         c->pending = r->next;
+        act__pull_free(r->pull);
         free(r);
     }
+    act__pull_free(c->pull);
+    c->pull = NULL;
     c->dead_next = T->dead_list;
     T->dead_list = c;
+}
+
+void act__conn_kill(conn *c, const char *why)
+{
+    conn_kill(c, why);
 }
 
 static void set_socket_options(int fd)
@@ -370,8 +422,10 @@ static conn *get_outgoing(uint32_t ip, uint16_t port)
     conn *c = find_by_addr(ip, port);
     if (c) return c;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 && act__guard_socket_failed(errno))
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        LOG_ERROR("socket: %s", strerror(errno));
+        LOG_ERROR_LIMITED("socket: %s", strerror(errno));
         return NULL;
     }
     set_socket_options(fd);
@@ -393,6 +447,7 @@ static conn *get_outgoing(uint32_t ip, uint16_t port)
 static void on_writable(struct ev_loop *ev, ev_io *w, int revents)
 {
     conn *c = w->data;
+    act__guard_tick();
     if (c->state == C_CONNECTING) {
         int err = 0;
         socklen_t len = sizeof err;
@@ -410,21 +465,31 @@ static void on_writable(struct ev_loop *ev, ev_io *w, int revents)
 
 /* ---- incoming: accept and parse ---------------------------------------------------------- */
 
+/* A connection from a client: admitted (which may evict an idle one) and read from. */
+static conn *inbound_open(int fd, uint32_t ip, uint16_t port)
+{
+    set_socket_options(fd);
+    conn *c = conn_new(fd, false, ip, port);
+    c->state = C_OPEN;
+    if (!act__guard_admit(c)) return NULL;
+    ev_io_start(T->ev, &c->rio);
+    return c;
+}
+
 static void on_accept(struct ev_loop *ev, ev_io *w, int revents)
 {
-    for (int i = 0; i < 64; i++) {
+    act__guard_tick();
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
         struct sockaddr_in sa;
         socklen_t len = sizeof sa;
         int fd = accept4(T->listen_fd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                LOG_WARNING("accept: %s", strerror(errno));
+        if (fd >= 0) {
+            inbound_open(fd, ntohl(sa.sin_addr.s_addr), ntohs(sa.sin_port));
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             return;
+        } else if (errno != EINTR && errno != ECONNABORTED && !act__guard_accept_failed(errno)) {
+            return; /* the listener is paused for a moment */
         }
-        set_socket_options(fd);
-        conn *c = conn_new(fd, false, ntohl(sa.sin_addr.s_addr), ntohs(sa.sin_port));
-        c->state = C_OPEN;
-        ev_io_start(T->ev, &c->rio);
     }
 }
 
@@ -432,25 +497,28 @@ static void reset_request(conn *c)
 {
     act_buf_reset(&c->url);
     act_buf_reset(&c->hdrs);
-    /* A large body's memory is not kept for the life of the connection. */
-    if (c->body.cap > CHUNK_SIZE)
-        act_buf_free(&c->body);
-    else
-        act_buf_reset(&c->body);
+    act_buf_reset(&c->body);
     c->nhdrs = 0;
     c->head_bytes = 0;
+    c->body_seen = 0;
     c->in_value = false;
+    c->head_done = false;
+    c->discard = false;
 }
 
 static int head_grow(conn *c, size_t n)
 {
     c->head_bytes += n;
+    act__guard_hold(c, n);
     return c->head_bytes > MAX_HEAD_BYTES ? -1 : 0;
 }
 
 static int on_message_begin(http_parser *p)
 {
-    reset_request(p->data);
+    conn *c = p->data;
+    reset_request(c);
+    if (c->in_state != IN_HEAD) c->req_start = T->now; /* a new connection's counts from accept */
+    c->in_request = true;
     return 0;
 }
 
@@ -488,6 +556,16 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
+/* Refuses the current request's body for want of room under the process' input bound: what
+ * it held is freed, the rest is read and thrown away, and the request is then answered 503
+ * (a message is dropped). */
+static void refuse_body(conn *c)
+{
+    c->discard = true;
+    act__guard_release(c);
+    act_buf_free(&c->body);
+}
+
 static int on_headers_complete(http_parser *p)
 {
     conn *c = p->data;
@@ -498,42 +576,66 @@ static int on_headers_complete(http_parser *p)
         return -1;
     }
     if (p->upgrade) return -1;
+    c->head_done = true;
+    if (p->content_length != ULLONG_MAX && !act__guard_body_room(c, p->content_length))
+        refuse_body(c);
     return 0;
 }
 
 static int on_body(http_parser *p, const char *at, size_t n)
 {
     conn *c = p->data;
-    if (c->body.len + n > act__rt->max_body) {
+    c->body_seen += n;
+    if (c->body_seen > act__rt->max_body) {
         c->too_large = true;
         return -1;
     }
+    if (c->discard) return 0;
+    if (!act__guard_body_room(c, n)) {
+        refuse_body(c);
+        return 0;
+    }
     act_buf_append(&c->body, at, n);
+    act__guard_hold(c, n);
     return 0;
 }
 
 static int on_message_complete(http_parser *p)
 {
-    handle_parsed_request(p->data);
+    conn *c = p->data;
+    c->in_request = false;
+    handle_parsed_request(c);
+    act__guard_release(c);
+    /* A large body's memory is not kept for the life of the connection. */
+    if (c->body.cap > CHUNK_SIZE) act_buf_free(&c->body);
     return 0;
 }
 
 /* Feeds received bytes to the parser; on a framing error answers 400 and closes. */
 static void conn_feed(conn *c, const char *data, size_t n)
 {
+    if (c->paused) { /* reading stops while paused; only the fuzz target feeds more */
+        act_buf_append(&c->rest, data, n);
+        return;
+    }
     size_t used = http_parser_execute(&c->parser, &T->settings, data, n);
     if (c->state == C_DEAD) return;
     enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+    if (err == HPE_PAUSED) { /* a request waits for its answer: keep what followed it */
+        act_buf_append(&c->rest, data + used, n - used);
+        ev_io_stop(T->ev, &c->rio);
+        return;
+    }
     if (err == HPE_OK && used == n) return;
-    char ip[16];
-    act_ip_format(c->ip, ip, sizeof ip);
+    char peer[32];
+    act__conn_peer(c, peer, sizeof peer);
     if (c->too_large) {
-        LOG_WARNING("Closing connection from %s:%u: request body over the %zu byte limit", ip,
-                    c->port, act__rt->max_body);
+        LOG_WARNING_LIMITED("Closing connection from %s: request body over the %zu byte limit",
+                            peer, act__rt->max_body);
         conn_kill(c, NULL);
         return;
     }
-    VLOG(1, "Bad HTTP from %s:%u: %s", ip, c->port, http_errno_description(err));
+    VLOG(1, "Bad HTTP from %s: %s", peer, http_errno_description(err));
     static const char bad[] =
         "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     /* Earlier pipelined answers still pending are abandoned: the stream is unusable. */
@@ -542,6 +644,19 @@ static void conn_feed(conn *c, const char *data, size_t n)
     c->parser.data = NULL; /* nothing more is parsed */
     ev_io_stop(T->ev, &c->rio);
     schedule_flush(c);
+}
+
+static void conn_resume(conn *c)
+{
+    c->paused = false;
+    http_parser_pause(&c->parser, 0);
+    act_buf rest = c->rest;
+    act_buf_init(&c->rest);
+    if (rest.len) conn_feed(c, rest.data, rest.len);
+    act_buf_free(&rest);
+    if (c->state != C_OPEN) return;
+    if (!c->paused && c->parser.data) ev_io_start(T->ev, &c->rio);
+    act__guard_update(c);
 }
 
 static void on_readable(struct ev_loop *ev, ev_io *w, int revents)
@@ -559,7 +674,10 @@ static void on_readable(struct ev_loop *ev, ev_io *w, int revents)
         return;
     }
     if (c->outgoing) return; /* peers answer messages with nothing we need */
+    act_counter_add(T->received, (uint64_t)r);
+    act__guard_tick();
     conn_feed(c, buf, (size_t)r);
+    if (c->state == C_OPEN) act__guard_update(c);
 }
 
 /* ---- dispatching what was parsed --------------------------------------------------------- */
@@ -592,7 +710,7 @@ static bool is_message(conn *c, act_pid *from, bool *libprocess)
 }
 
 static void queue_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
-                        bool close, bool stream);
+                        bool close, bool stream, act_pull *pull);
 
 /* Answers a message from a peer that is not libprocess itself, as libprocess answers them (it
  * answers libprocess nothing), in order with any other answers on the connection. */
@@ -602,11 +720,13 @@ static void answer_message(conn *c, int status)
     int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n", status,
                      act__http_reason(status));
     queue_reply(c->id, c->next_seq++, head, (size_t)n, !http_should_keep_alive(&c->parser),
-                false);
+                false, NULL);
 }
 
-/* Hands a message to its actor; false if its path or sender is malformed (then dropped). */
-static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const char *ctype)
+/* Hands a message to its actor; false if it was dropped (counted): for `refusal` (when not
+ * NULL), or because its path is malformed. */
+static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const char *ctype,
+                            const char *refusal)
 {
     /* URL: /<actor>/<name>[?...] */
     char *url = c->url.data ? c->url.data : "";
@@ -622,6 +742,11 @@ static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const
         act__count_drop("malformed message path", to, name);
         return false;
     }
+    if (refusal) {
+        act__count_drop(refusal, to, name);
+        return false;
+    }
+    c->actor = true;
     act_entry *e = act__msg_entry_new(E_MSG, from, to, name, c->body.data, c->body.len,
                                       ctype[0] ? ctype : NULL);
     e->libprocess = libprocess;
@@ -631,15 +756,15 @@ static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const
 
 /* A message from a peer that is not ours (libprocess, or another body type) first records the
  * peer (peer.c), so whatever its actor answers goes out in the peer's form, and unless it is
- * libprocess itself gets 202 Accepted (400 if malformed). */
-static void handle_message(conn *c, const act_pid *from, bool libprocess)
+ * libprocess itself gets 202 Accepted (503 when refused for lack of room, 400 if malformed). */
+static void handle_message(conn *c, const act_pid *from, bool libprocess, const char *refusal)
 {
     char ctype[ACT_CONTENT_TYPE_MAX];
     act__content_type(header(c, "Content-Type"), ctype, sizeof ctype);
     bool foreign = libprocess || ctype[0];
     if (foreign && !act_pid_is_none(from)) act__peer_heard(from->ip, from->port, libprocess, ctype);
-    bool delivered = deliver_message(c, from, libprocess, ctype);
-    if (foreign && !libprocess) answer_message(c, delivered ? 202 : 400);
+    bool delivered = deliver_message(c, from, libprocess, ctype, refusal);
+    if (foreign && !libprocess) answer_message(c, delivered ? 202 : refusal ? 503 : 400);
 }
 
 static act_http_req *build_request(conn *c)
@@ -648,6 +773,8 @@ static act_http_req *build_request(conn *c)
     r->conn_id = c->id;
     r->seq = c->next_seq++;
     r->keep_alive = http_should_keep_alive(&c->parser);
+    r->http10 = c->parser.http_major < 1 ||
+                (c->parser.http_major == 1 && c->parser.http_minor == 0);
     r->method = act_strdup(http_method_str((enum http_method)c->parser.method));
     r->url = act_strdup(c->url.data ? c->url.data : "/");
     const char *q = strchr(r->url, '?');
@@ -674,7 +801,17 @@ static void handle_parsed_request(conn *c)
     act_pid from;
     bool libprocess;
     if (is_message(c, &from, &libprocess)) {
-        handle_message(c, &from, libprocess);
+        handle_message(c, &from, libprocess, c->discard ? "too much buffered input" : NULL);
+        return;
+    }
+    /* One request at a time: the next is parsed once this one's answer is queued and the
+     * connection's output has room, so a client that sends and never reads stops being read. */
+    http_parser_pause(&c->parser, 1);
+    c->paused = true;
+    if (c->discard) {
+        static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                   "Connection: close\r\n\r\n";
+        queue_reply(c->id, c->next_seq++, busy, sizeof busy - 1, true, false, NULL);
         return;
     }
     act_http_req *req = build_request(c);
@@ -692,29 +829,36 @@ static void write_ready_replies(conn *c)
         reply *r = c->pending;
         c->pending = r->next;
         out_append(c, r->data, r->len);
-        if (r->stream)
+        if (r->stream || r->pull) {
             c->streaming = true;
-        else
+            c->pull = r->pull;
+        } else {
             c->write_seq++;
+        }
         if (r->close) {
             c->close_after_write = true;
             if (c->parser.data) ev_io_stop(T->ev, &c->rio);
         }
         free(r);
     }
+    act__guard_update(c);
     schedule_flush(c);
 }
 
 /* Queues a complete response (or a stream head) for slot seq of connection conn_id. */
 static void queue_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
-                        bool close, bool stream)
+                        bool close, bool stream, act_pull *pull)
 {
     conn *c = find_by_id(conn_id);
-    if (!c || c->state == C_DEAD) return; /* the client went away */
+    if (!c || c->state == C_DEAD) { /* the client went away */
+        act__pull_free(pull);
+        return;
+    }
     reply *r = act_malloc(sizeof *r + len);
     r->seq = seq;
     r->close = close;
     r->stream = stream;
+    r->pull = pull;
     r->len = len;
     memcpy(r->data, data, len);
     reply **pp = &c->pending;
@@ -725,20 +869,17 @@ static void queue_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t
 }
 
 void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
-                          bool close, bool stream);
-void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size_t len,
-                          bool close, bool stream)
+                          bool close, bool stream, act_pull *pull)
 {
-    queue_reply(conn_id, seq, data, len, close, stream);
+    queue_reply(conn_id, seq, data, len, close, stream, pull);
 }
 
-/* Stream support for http.c: append a chunk / end the stream. Returns -EPIPE if gone. */
-int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end);
 int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end)
 {
     conn *c = find_by_id(conn_id);
     if (!c || c->state == C_DEAD) return -EPIPE;
     if (!c->streaming) return 0; /* head not written yet: best effort, drop */
+    if (len && act__guard_room(c) < len) return -ENOBUFS;
     if (len) {
         char head[24];
         int n = snprintf(head, sizeof head, "%zx\r\n", len);
@@ -819,8 +960,11 @@ static void add_link(conn *c, const act_pid *linker, const act_pid *target)
 void act__transport_handle(act_entry *e)
 {
     if (e->kind == E_HTTP_REPLY) {
+        act_pull *pull = e->u.reply.pull;
+        e->u.reply.pull = NULL; /* the transport's now */
+        if (T) act__guard_tick();
         queue_reply(e->u.reply.conn_id, e->u.reply.seq, e->body, e->len, e->u.reply.close,
-                    false);
+                    false, pull);
         act__entry_free(e);
         return;
     }
@@ -889,6 +1033,7 @@ void act__transport_start(struct ev_loop *ev)
         ev_io_init(&T->accept_io, on_accept, T->listen_fd, EV_READ);
         ev_io_start(ev, &T->accept_io);
     }
+    act__guard_start();
 }
 
 void act__transport_shutdown(void)
@@ -901,10 +1046,12 @@ void act__transport_shutdown(void)
             conn_kill(c, NULL);
         }
     act__transport_flush();
+    act__guard_stop();
     if (T->listen_fd >= 0) {
         ev_io_stop(T->ev, &T->accept_io);
         close(T->listen_fd);
     }
+    act_buf_free(&T->scratch);
     free(T->by_id);
     free(T->by_addr);
     free(T);
@@ -913,19 +1060,24 @@ void act__transport_shutdown(void)
 }
 
 #ifdef ACT_FUZZING
-/* For the fuzz target: a connection with no peer (a socketpair end nobody reads is replaced
- * by /dev/null semantics: output is discarded at flush) fed the given bytes. */
+/* For the fuzz target: an incoming connection on a socketpair nobody reads fed the given
+ * bytes in two reads; the loops then answer its requests one by one, as they would. */
 int act__transport_fuzz_feed(const uint8_t *data, size_t n, size_t split);
 int act__transport_fuzz_feed(const uint8_t *data, size_t n, size_t split)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0) return -errno;
-    conn *c = conn_new(sv[0], false, 0x7f000001u, 1);
-    c->state = C_OPEN;
+    act__guard_tick();
+    conn *c = inbound_open(sv[0], 0x7f000001u, 1);
+    uint64_t id = c ? c->id : 0;
     if (split > n) split = n;
-    conn_feed(c, (const char *)data, split);
-    if (c->state != C_DEAD && c->parser.data) conn_feed(c, (const char *)data + split, n - split);
-    conn_kill(c, NULL);
+    if (c) conn_feed(c, (const char *)data, split);
+    if (c && c->state == C_OPEN && c->parser.data)
+        conn_feed(c, (const char *)data + split, n - split);
+    /* The loops may close and free it: it is looked up again each time. */
+    for (int i = 0; i < 256 && (c = find_by_id(id)) && c->paused; i++)
+        act__fuzz_run_until_idle();
+    if ((c = find_by_id(id))) conn_kill(c, NULL);
     act__transport_flush();
     close(sv[1]);
     return 0;

@@ -303,9 +303,9 @@ static bool guard_passes(const exec_driver *d, const handler *h, const act_msg *
         msg->from.port == d->slave.port)
         return true;
     char from[ACT_PID_STRLEN], slave[ACT_PID_STRLEN];
-    LOG_WARNING("Executor %s of framework %s: ignoring %s from %s: the slave is %s", eid(d),
-                fid(d), msg->name, act_pid_format(&msg->from, from, sizeof from),
-                act_pid_format(&d->slave, slave, sizeof slave));
+    LOG_WARNING_LIMITED("Executor %s of framework %s: ignoring %s from %s: the slave is %s",
+                        eid(d), fid(d), msg->name, act_pid_format(&msg->from, from, sizeof from),
+                        act_pid_format(&d->slave, slave, sizeof slave));
     return false;
 }
 
@@ -319,8 +319,9 @@ static void on_message(act_actor *self, const act_msg *msg)
     int rc = wire_decode_body(msg, h->desc, &m, err, sizeof err);
     if (rc != 0) {
         char from[ACT_PID_STRLEN];
-        LOG_WARNING("Executor %s of framework %s: dropping malformed %s from %s: %s", eid(d),
-                    fid(d), msg->name, act_pid_format(&msg->from, from, sizeof from), err);
+        LOG_WARNING_LIMITED("Executor %s of framework %s: dropping malformed %s from %s: %s",
+                            eid(d), fid(d), msg->name,
+                            act_pid_format(&msg->from, from, sizeof from), err);
         return;
     }
     h->fn(d, msg, m->root);

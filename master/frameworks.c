@@ -116,8 +116,8 @@ static void on_register(master *m, const act_msg *msg, void *decoded)
     }
     const char *invalid = validate_info(m, &r->framework);
     if (invalid) {
-        LOG_WARNING("Refusing registration of framework '%s' at %s: %s", r->framework.name,
-                    from, invalid);
+        LOG_WARNING_LIMITED("Refusing registration of framework '%s' at %s: %s",
+                            r->framework.name, from, invalid);
         m_framework_error(m, &msg->from, invalid);
         return;
     }

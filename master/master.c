@@ -60,8 +60,8 @@ void m_drop(master *m, const act_msg *msg, const char *why)
 {
     char from[ACT_PID_STRLEN];
     act_counter_inc(act_counter_get("master/dropped_messages"));
-    LOG_WARNING("Dropping %s from %s: %s", msg->name, act_pid_format(&msg->from, from,
-                sizeof from), why);
+    LOG_WARNING_LIMITED("Dropping %s from %s: %s", msg->name,
+                        act_pid_format(&msg->from, from, sizeof from), why);
 }
 
 /* ---- messages that arrive before the master can handle them ----------------------------- */

@@ -292,7 +292,8 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
     res_set res = {0}, exec = {0};
     const char *err = check_task(m, f, s, ti, available, &res, &exec, why, sizeof why);
     if (err) {
-        LOG_WARNING("Refusing task %s of framework %s: %s", ti->task_id.value, f->id, err);
+        LOG_WARNING_LIMITED("Refusing task %s of framework %s: %s", ti->task_id.value, f->id,
+                            err);
         m_send_status(m, &f->pid, f->id, s->id, ti->task_id.value, WIRE_TASK_ERROR, err, false);
     } else {
         if (ti->executor && !res_empty(&exec)) m_executor_add(m, s, f->id, ti->executor);

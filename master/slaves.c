@@ -223,7 +223,7 @@ static void on_register(master *m, const act_msg *msg, void *decoded)
     const char *invalid = validate_info(&r->slave, &total, err, sizeof err);
     res_free(&total);
     if (invalid) {
-        LOG_WARNING("Refusing registration of slave at %s: %s", from, invalid);
+        LOG_WARNING_LIMITED("Refusing registration of slave at %s: %s", from, invalid);
         send_shutdown(m, &msg->from, invalid);
         return;
     }

@@ -307,7 +307,8 @@ static void on_kill(master *m, const act_msg *msg, void *decoded)
     if (!f) return;
     m_task *t = act_map_get(f->tasks, k->task_id.value);
     if (!t) {
-        LOG_WARNING("Framework %s asked to kill unknown task %s", f->id, k->task_id.value);
+        LOG_WARNING_LIMITED("Framework %s asked to kill unknown task %s", f->id,
+                            k->task_id.value);
         m_send_status(m, &f->pid, f->id, NULL, k->task_id.value, WIRE_TASK_LOST,
                       "Attempted to kill an unknown task", false);
         return;

@@ -412,9 +412,9 @@ static bool guard_passes(const sched_driver *d, const handler *h, const act_msg 
     }
     if (act_pid_equal(&msg->from, &d->master)) return true;
     char from[ACT_PID_STRLEN], master[ACT_PID_STRLEN];
-    LOG_WARNING("Framework %s: ignoring %s from %s: the master is %s", sched__fid(d),
-                msg->name, act_pid_format(&msg->from, from, sizeof from),
-                act_pid_format(&d->master, master, sizeof master));
+    LOG_WARNING_LIMITED("Framework %s: ignoring %s from %s: the master is %s", sched__fid(d),
+                        msg->name, act_pid_format(&msg->from, from, sizeof from),
+                        act_pid_format(&d->master, master, sizeof master));
     return false;
 }
 
@@ -428,8 +428,8 @@ static void on_message(act_actor *self, const act_msg *msg)
     int rc = wire_decode_body(msg, h->desc, &m, err, sizeof err);
     if (rc != 0) {
         char from[ACT_PID_STRLEN];
-        LOG_WARNING("Framework %s: dropping malformed %s from %s: %s", sched__fid(d), msg->name,
-                    act_pid_format(&msg->from, from, sizeof from), err);
+        LOG_WARNING_LIMITED("Framework %s: dropping malformed %s from %s: %s", sched__fid(d),
+                            msg->name, act_pid_format(&msg->from, from, sizeof from), err);
         return;
     }
     h->fn(d, m->root);

@@ -3,7 +3,9 @@
  * FilesProcess does (/files/browse.json, read.json, download.json, debug.json). The slave
  * attaches a real path under a virtual name; a request path resolves through the longest
  * attached name, and anything that would leave the attached real path is answered 404.
- * Files are small and local, so every request is answered inline on the actor's loop.
+ * read.json and download.json stream from the open file as the client takes the answer
+ * (act_http_respond_stream), so a large sandbox file is never held in memory and a client
+ * that does not read costs a bounded amount of it.
  */
 #include "slave/slave_int.h"
 
@@ -20,8 +22,8 @@
 /* read.json returns at most this many pages per request (Mesos caps at 16 pages too; the
  * web UI's pailer asks again for the rest). */
 #define FILES_READ_PAGES 16
-/* download.json answers 413 above this size: the body is built in memory. */
-#define FILES_DOWNLOAD_MAX ((off_t)64 << 20)
+/* read.json escapes at most this many file bytes per piece it produces. */
+#define FILES_ESCAPE_PIECE 16384
 
 typedef struct files_state {
     act_map *paths; /* virtual name -> canonical real path (owned char *) */
@@ -129,7 +131,8 @@ static int resolve(const files_state *st, const char *vpath, char *out)
     if (w < 0 || (size_t)w >= sizeof joined) return -ENAMETOOLONG;
     if (!realpath(joined, out)) return -errno;
     if (!is_below(root, out)) {
-        LOG_WARNING("Refusing '%s': it resolves to '%s', outside '%s'", vpath, out, root);
+        LOG_WARNING_LIMITED("Refusing '%s': it resolves to '%s', outside '%s'", vpath, out,
+                            root);
         return -EPERM;
     }
     return 0;
@@ -203,6 +206,78 @@ static ssize_t pread_full(int fd, char *buf, size_t n, off_t offset)
         got += (size_t)r;
     }
     return (ssize_t)got;
+}
+
+/* ---- bodies streamed from a file --------------------------------------------------------- */
+
+/* A window of an open file, produced as the client takes it: the raw bytes (download.json),
+ * or escaped inside read.json's {"data":"...","offset":N}. Owns the descriptor. */
+typedef struct file_body {
+    int fd;
+    off_t pos, left;   /* next byte to read; bytes of the window still to read */
+    bool json;         /* read.json's object around escaped data */
+    int phase;         /* json: 0 before the data, 1 in it, 2 done */
+    long long offset;  /* json: the "offset" field */
+} file_body;
+
+/* Raw bytes: as many as there is room for. A file that shrank ends the body early (the
+ * transport then closes the connection: the announced length cannot be met). */
+static int produce_raw(file_body *f, act_buf *out, size_t room)
+{
+    size_t want = (uint64_t)f->left < room ? (size_t)f->left : room;
+    act_buf_reserve(out, want);
+    ssize_t got = pread_full(f->fd, out->data + out->len, want, f->pos);
+    if (got < 0) return (int)got;
+    out->len += (size_t)got;
+    out->data[out->len] = '\0';
+    f->pos += got;
+    f->left -= got;
+    return f->left == 0 || (size_t)got < want ? 1 : 0;
+}
+
+/* read.json: escaping can make a byte six, so a piece reads at most room/6 bytes. */
+static int produce_json(file_body *f, act_buf *out, size_t room)
+{
+    if (f->phase == 0) {
+        act_buf_puts(out, "{\"data\":\"");
+        f->phase = 1;
+    }
+    if (f->phase == 1 && f->left > 0) {
+        char raw[FILES_ESCAPE_PIECE];
+        size_t want = room / 6 ? room / 6 : 1;
+        if (want > sizeof raw) want = sizeof raw;
+        if ((uint64_t)f->left < want) want = (size_t)f->left;
+        ssize_t got = pread_full(f->fd, raw, want, f->pos);
+        if (got < 0) return (int)got;
+        act_json_escape(out, raw, (size_t)got, false);
+        f->pos += got;
+        f->left = (size_t)got < want ? 0 : f->left - got; /* a shrunk file ends the data */
+    }
+    if (f->left > 0) return 0;
+    act_buf_printf(out, "\",\"offset\":%lld}", f->offset);
+    return 1;
+}
+
+static int file_produce(void *ctx, act_buf *out, size_t room)
+{
+    file_body *f = ctx;
+    return f->json ? produce_json(f, out, room) : produce_raw(f, out, room);
+}
+
+static void file_release(void *ctx)
+{
+    file_body *f = ctx;
+    close(f->fd);
+    free(f);
+}
+
+/* A producer over [pos, pos + len) of fd, which it takes over. */
+static act_http_producer file_producer(int fd, off_t pos, off_t len, bool json,
+                                       long long offset)
+{
+    file_body *f = act_calloc(1, sizeof *f);
+    *f = (file_body){.fd = fd, .pos = pos, .left = len, .json = json, .offset = offset};
+    return (act_http_producer){.produce = file_produce, .release = file_release, .ctx = f};
 }
 
 /* ---- browse.json ------------------------------------------------------------------------- */
@@ -333,41 +408,18 @@ static int parse_position(const char *text, long long *out)
     return 0;
 }
 
-static void respond_read(act_http_req *req, long long offset, const char *data, size_t len)
-{
-    act_buf out = {0};
-    act_json j;
-    act_json_init(&j, &out);
-    act_json_object_begin(&j);
-    act_json_key(&j, "data");
-    act_json_string_n(&j, data, len);
-    act_json_kv_int(&j, "offset", offset);
-    act_json_object_end(&j);
-    act_http_respond_json(req, 200, &out);
-    act_buf_free(&out);
-}
-
-/* Answers length bytes at offset of fd (a file of `size` bytes), Mesos' way: offset -1
- * means the end (so the answer is the size), length -1 the rest, capped at 16 pages; at or
- * past the end the answer is the size with no data. */
+/* Answers length bytes at offset of fd (a file of `size` bytes; fd is taken over), Mesos'
+ * way: offset -1 means the end (so the answer is the size), length -1 the rest, capped at 16
+ * pages; at or past the end the answer is the size with no data. */
 static void read_window(act_http_req *req, int fd, off_t size, long long offset,
                         long long length)
 {
-    if (offset == -1) offset = size;
-    if (offset >= size) {
-        respond_read(req, size, "", 0);
-        return;
-    }
-    if (length == -1) length = size - offset;
+    if (offset == -1 || offset > size) offset = size;
+    if (length == -1 || length > size - offset) length = size - offset;
     long long cap = sysconf(_SC_PAGESIZE) * FILES_READ_PAGES;
     if (length > cap) length = cap;
-    char *buf = act_malloc((size_t)length + 1);
-    ssize_t got = pread_full(fd, buf, (size_t)length, (off_t)offset);
-    if (got < 0)
-        respond_error(req, (int)got);
-    else
-        respond_read(req, offset, buf, (size_t)got);
-    free(buf);
+    act_http_producer p = file_producer(fd, (off_t)offset, (off_t)length, true, offset);
+    act_http_respond_json_stream(req, 200, &p);
 }
 
 static void on_read(act_actor *self, act_http_req *req)
@@ -381,12 +433,10 @@ static void on_read(act_actor *self, act_http_req *req)
     } else if (request_target(self, req, real)) {
         struct stat s;
         int fd = open_regular(real, &s);
-        if (fd < 0) {
+        if (fd < 0)
             respond_error(req, fd);
-            return;
-        }
-        read_window(req, fd, s.st_size, offset, length);
-        close(fd);
+        else
+            read_window(req, fd, s.st_size, offset, length);
     }
 }
 
@@ -406,23 +456,16 @@ static void disposition_header(const char *real, act_buf *out)
     act_buf_puts(out, "\r\n");
 }
 
+/* Sends the file's bytes as they are now (fd is taken over); the client learns the length
+ * first, and the body comes from the file as the client takes it. */
 static void send_file(act_http_req *req, int fd, const struct stat *s, const char *real)
 {
-    if (s->st_size > FILES_DOWNLOAD_MAX) {
-        act_http_respond_text(req, 413, "File larger than 64MB: use read.json.\n");
-        return;
-    }
-    char *buf = act_malloc((size_t)s->st_size + 1);
-    ssize_t got = pread_full(fd, buf, (size_t)s->st_size, 0);
-    if (got < 0) {
-        respond_error(req, (int)got);
-    } else {
-        act_buf headers = {0};
-        disposition_header(real, &headers);
-        act_http_respond(req, 200, "application/octet-stream", buf, (size_t)got, headers.data);
-        act_buf_free(&headers);
-    }
-    free(buf);
+    act_buf headers = {0};
+    disposition_header(real, &headers);
+    act_http_producer p = file_producer(fd, 0, s->st_size, false, 0);
+    act_http_respond_stream(req, 200, "application/octet-stream", (int64_t)s->st_size,
+                            headers.data, &p);
+    act_buf_free(&headers);
 }
 
 static void on_download(act_actor *self, act_http_req *req)
@@ -437,7 +480,6 @@ static void on_download(act_actor *self, act_http_req *req)
         respond_error(req, fd);
     } else {
         send_file(req, fd, &s, real);
-        close(fd);
     }
 }
 
@@ -485,7 +527,8 @@ act_pid files_spawn(int loop)
               "Reads a file: ?path=&offset=&length=. {\"data\", \"offset\"}; offset=-1 (or none)"
               " gives the size; at most 16 pages per request.");
     act_route(a, "download.json", on_download,
-              "Returns a file's bytes as an attachment: ?path=. Files over 64MB are refused.");
+              "Returns a file's bytes as an attachment: ?path=. Any size: the file is sent as"
+              " the client reads it.");
     act_route(a, "debug.json", on_debug, "The attached paths: {virtual name: real path}.");
     act_on_message(a, FILES_MSG_ATTACH, on_attach);
     act_on_message(a, FILES_MSG_DETACH, on_detach);

@@ -51,8 +51,8 @@ bool s_from_master(slave *s, const act_msg *msg)
     if (act_pid_equal(&msg->from, &s->master)) return true;
     char from[ACT_PID_STRLEN];
     act_counter_inc(act_counter_get("slave/invalid_framework_messages"));
-    LOG_WARNING("Ignoring %s from %s: not the master", msg->name,
-                act_pid_format(&msg->from, from, sizeof from));
+    LOG_WARNING_LIMITED("Ignoring %s from %s: not the master", msg->name,
+                        act_pid_format(&msg->from, from, sizeof from));
     return false;
 }
 

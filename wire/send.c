@@ -88,8 +88,8 @@ wire_msg *wire_decode_msg(const act_msg *msg, const wire_desc *desc)
     char err[256], from[ACT_PID_STRLEN];
     if (wire_decode_body(msg, desc, &m, err, sizeof err) == 0) return m;
     act_counter_inc(act_counter_get("wire/malformed_messages"));
-    LOG_WARNING("Dropping a malformed %s (%s) from %s: %s", msg->name,
-                wire_format_name(wire_msg_format(msg)),
-                act_pid_format(&msg->from, from, sizeof from), err);
+    LOG_WARNING_LIMITED("Dropping a malformed %s (%s) from %s: %s", msg->name,
+                        wire_format_name(wire_msg_format(msg)),
+                        act_pid_format(&msg->from, from, sizeof from), err);
     return NULL;
 }

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,32 +96,60 @@ bool tu_read_until_closed(int fd, act_buf *out)
     }
 }
 
-/* Reads one response: head, then Content-Length bytes (or until close). */
+/* Reads until `in` holds at least `want` bytes; false at EOF or on error. */
+static bool read_at_least(int fd, act_buf *in, size_t want)
+{
+    char buf[4096];
+    while (in->len < want) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0) return false;
+        act_buf_append(in, buf, (size_t)r);
+    }
+    return true;
+}
+
+/* Decodes a chunked body that starts at in[at]; appends it to body. False if cut short. */
+static bool read_chunked(int fd, act_buf *in, size_t at, act_buf *body)
+{
+    for (;;) {
+        char *eol;
+        while (!(eol = in->len > at ? strstr(in->data + at, "\r\n") : NULL))
+            if (!read_at_least(fd, in, in->len + 1)) return false;
+        size_t size = strtoul(in->data + at, NULL, 16), data = (size_t)(eol - in->data) + 2;
+        if (!read_at_least(fd, in, data + size + 2)) return false;
+        if (size == 0) return true;
+        if (body) act_buf_append(body, in->data + data, size);
+        at = data + size + 2;
+    }
+}
+
+/* Reads one response: head, then Content-Length bytes, a chunked body, or until close. */
 static int read_response(int fd, act_buf *head_out, act_buf *body)
 {
     act_buf in = {0};
-    char buf[4096];
     char *end = NULL;
     while (!(end = in.data ? strstr(in.data, "\r\n\r\n") : NULL)) {
-        ssize_t r = read(fd, buf, sizeof buf);
-        if (r <= 0) {
+        if (!read_at_least(fd, &in, in.len + 1)) {
             act_buf_free(&in);
             return -1;
         }
-        act_buf_append(&in, buf, (size_t)r);
     }
     size_t head_len = (size_t)(end - in.data) + 4;
     int status = -1;
     sscanf(in.data, "HTTP/1.%*d %d", &status);
     const char *cl = strcasestr(in.data, "Content-Length:");
-    long want = cl && cl < end ? strtol(cl + 15, NULL, 10) : -1;
-    while (want >= 0 && in.len - head_len < (size_t)want) {
-        ssize_t r = read(fd, buf, sizeof buf);
-        if (r <= 0) break;
-        act_buf_append(&in, buf, (size_t)r);
-    }
+    const char *te = strcasestr(in.data, "Transfer-Encoding: chunked");
     if (head_out) act_buf_append(head_out, in.data, head_len);
-    if (body) act_buf_append(body, in.data + head_len, in.len - head_len);
+    if (te && te < end) {
+        if (!read_chunked(fd, &in, head_len, body)) status = -1;
+    } else {
+        long want = cl && cl < end ? strtol(cl + 15, NULL, 10) : -1;
+        if (want >= 0)
+            read_at_least(fd, &in, head_len + (size_t)want);
+        else
+            while (read_at_least(fd, &in, in.len + 1)) {}
+        if (body) act_buf_append(body, in.data + head_len, in.len - head_len);
+    }
     act_buf_free(&in);
     return status;
 }
@@ -154,6 +183,72 @@ int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *bo
 int tu_http_get(uint16_t port, const char *path, act_buf *body)
 {
     return tu_http_get_head(port, path, NULL, body);
+}
+
+double tu_metric(uint16_t port, const char *name)
+{
+    act_buf body = {0};
+    double v = -1;
+    if (tu_http_get(port, "/metrics/snapshot", &body) == 200) {
+        json_t *all = json_loadb(body.data, body.len, 0, NULL);
+        json_t *m = json_object_get(all, name);
+        if (json_is_number(m)) v = json_number_value(m);
+        json_decref(all);
+    }
+    act_buf_free(&body);
+    return v;
+}
+
+bool tu_wait_metric(uint16_t port, const char *name, double min, double secs)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (tu_metric(port, name) >= min) return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > secs)
+            return false;
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+bool tu_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        p += w;
+        len -= (size_t)w;
+    }
+    return true;
+}
+
+static int saved_stderr = -1, capture_fd = -1;
+
+void tu_stderr_begin(void)
+{
+    char path[] = "/tmp/tu_stderr.XXXXXX";
+    capture_fd = mkstemp(path);
+    ck_assert_int_ge(capture_fd, 0);
+    unlink(path);
+    fflush(stderr);
+    saved_stderr = dup(STDERR_FILENO);
+    dup2(capture_fd, STDERR_FILENO);
+}
+
+char *tu_stderr_end(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    off_t len = lseek(capture_fd, 0, SEEK_END);
+    char *text = act_calloc(1, (size_t)len + 1);
+    ck_assert_int_eq(pread(capture_fd, text, (size_t)len, 0), len);
+    close(capture_fd);
+    return text;
 }
 
 uint16_t tu_free_port(void)

@@ -30,12 +30,27 @@ bool tu_counter_wait(tu_counter *c, uint64_t target, double secs);
 void tu_runtime_start(int loops);
 
 /* Sends `request` (raw bytes) to 127.0.0.1:port and reads one response. Returns the HTTP
- * status (or -1 on error/timeout) and fills body (may be NULL). Waits at most 10 s. */
+ * status (or -1 on error/timeout) and fills body (may be NULL; a chunked body is decoded).
+ * Waits at most 10 s. */
 int tu_http_raw(uint16_t port, const char *request, size_t len, act_buf *body);
 /* GET path; returns the status. */
 int tu_http_get(uint16_t port, const char *path, act_buf *body);
 /* Fills headers (the response head) too. */
 int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *body);
+
+/* The value of metric `name` ("runtime/bodies_refused") in /metrics/snapshot of the process
+ * at 127.0.0.1:port; -1 if it cannot be read or is absent. */
+double tu_metric(uint16_t port, const char *name);
+/* Polls tu_metric until it is >= min or `secs` pass. True if it got there. */
+bool tu_wait_metric(uint16_t port, const char *name, double min, double secs);
+
+/* Writes all of data to fd (blocking). False on an error. */
+bool tu_write_all(int fd, const void *data, size_t len);
+
+/* Points stderr at a temporary file until tu_stderr_end, which returns what was written
+ * meanwhile (free() it). One capture at a time. */
+void tu_stderr_begin(void);
+char *tu_stderr_end(void);
 
 /* Connects to 127.0.0.1:port; returns the fd (blocking, 10 s timeouts) or -1. */
 int tu_connect(uint16_t port);

@@ -1,14 +1,16 @@
 /*
  * test_files.c - the "files" actor over real HTTP on loopback: an attached sandbox is
  * browsed (entries, sizes, modes), read by offset and length (Mesos' offset=-1 = size, the
- * 16-page cap, empty data past the end), downloaded with its attachment header, and
- * detached; paths that escape the attached directory (by "..", or by a symlink) and unknown
- * paths answer 404; bad numbers, directories and files in the wrong place answer 400.
+ * 16-page cap, empty data past the end, every byte escaped), downloaded with its attachment
+ * header whatever its size (the body streams from the file), and detached; paths that
+ * escape the attached directory (by "..", or by a symlink) and unknown paths answer 404; bad
+ * numbers, directories and files in the wrong place answer 400.
  */
 #include "slave/slave_int.h"
 #include "tests/support/testutil.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -319,6 +321,45 @@ START_TEST(test_download_sends_the_bytes_as_an_attachment)
 }
 END_TEST
 
+START_TEST(test_download_streams_files_of_any_size)
+{
+    /* 65 MB (sparse: zeros), past the 64 MB a download was once refused at. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/huge", sandbox);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    const off_t size = (off_t)65 << 20;
+    ck_assert_int_eq(ftruncate(fd, size - 3), 0);
+    ck_assert_int_eq(pwrite(fd, "end", 3, size - 3), 3);
+    close(fd);
+    act_buf head = {0}, body = {0};
+    ck_assert_int_eq(get(&head, &body, "download.json", "path=%s", path), 200);
+    ck_assert_ptr_nonnull(strstr(head.data, "Content-Length: 68157440\r\n"));
+    ck_assert_uint_eq(body.len, (size_t)size);
+    ck_assert(memcmp(body.data + size - 3, "end", 3) == 0);
+    ck_assert_uint_eq(strlen(body.data), 0); /* zeros up to there */
+    act_buf_free(&head);
+    act_buf_free(&body);
+}
+END_TEST
+
+START_TEST(test_read_escapes_every_byte_of_a_window_made_in_pieces)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), len = page * 16;
+    char *text = act_malloc(len);
+    for (size_t i = 0; i < len; i++) text[i] = (char)(i % 128); /* quotes, controls, all */
+    write_file(sandbox, "ascii", text, len, 0644);
+    json_t *v = get_json("read.json", "path=%s/ascii&offset=0&length=%zu", sandbox, len);
+    json_t *d = json_object_get(v, "data");
+    ck_assert_uint_eq(json_string_length(d), len);
+    ck_assert(memcmp(json_string_value(d), text, len) == 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(v, "offset")), 0);
+    ck_assert_uint_eq(json_object_size(v), 2);
+    json_decref(v);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_debug_shows_attachments_and_detach_hides_them)
 {
     json_t *v = get_json("debug.json", "x=1");
@@ -378,6 +419,8 @@ Suite *files_suite(void)
     tcase_add_test(tc, test_paths_escaping_the_attached_directory_answer_404);
     tcase_add_test(tc, test_virtual_names_resolve_by_longest_prefix);
     tcase_add_test(tc, test_download_sends_the_bytes_as_an_attachment);
+    tcase_add_test(tc, test_download_streams_files_of_any_size);
+    tcase_add_test(tc, test_read_escapes_every_byte_of_a_window_made_in_pieces);
     tcase_add_test(tc, test_debug_shows_attachments_and_detach_hides_them);
     tcase_add_test(tc, test_attaching_a_missing_path_is_ignored);
     tcase_add_test(tc, test_jsonp_wraps_the_answer);

@@ -1,10 +1,12 @@
 /*
  * test_log.c - logging: the glog line format byte for byte, level filtering without argument
  * evaluation, glog's file layout in a log directory (per-level files, symlinks, headers,
- * rotation), buffering and flushing, verbosity and its timed toggle, and whole lines under
- * concurrent writers. stderr is captured by pointing fd 2 at a temporary file.
+ * rotation), buffering and flushing, verbosity and its timed toggle, whole lines under
+ * concurrent writers, and rate-limited sites (one line per interval, with what they skipped).
+ * stderr is captured by pointing fd 2 at a temporary file (tu_stderr_begin).
  */
 #include "actor/actor.h"
+#include "tests/support/testutil.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -20,8 +22,6 @@
 #include <unistd.h>
 
 static char dir[64];     /* a temporary log_dir, "" when the test uses none */
-static int saved_stderr = -1;
-static int capture_fd = -1;
 
 static void setup(void)
 {
@@ -51,30 +51,6 @@ static void teardown(void)
     act_log_close();
     act_log_set_level(ACT_LOG_INFO);
     if (dir[0]) remove_dir(dir);
-}
-
-static void capture_stderr(void)
-{
-    char path[64] = "/tmp/test_log_err.XXXXXX";
-    capture_fd = mkstemp(path);
-    ck_assert_int_ge(capture_fd, 0);
-    unlink(path);
-    fflush(stderr);
-    saved_stderr = dup(STDERR_FILENO);
-    dup2(capture_fd, STDERR_FILENO);
-}
-
-/* Stops capturing and returns what was written (free it). */
-static char *captured(void)
-{
-    fflush(stderr);
-    dup2(saved_stderr, STDERR_FILENO);
-    close(saved_stderr);
-    off_t len = lseek(capture_fd, 0, SEEK_END);
-    char *text = calloc(1, (size_t)len + 1);
-    ck_assert_int_eq(pread(capture_fd, text, (size_t)len, 0), len);
-    close(capture_fd);
-    return text;
 }
 
 static char *read_whole(const char *path)
@@ -124,10 +100,10 @@ static int count_lines(const char *text, const char *needle)
 START_TEST(test_line_has_the_glog_format)
 {
     time_t before = time(NULL);
-    capture_stderr();
+    tu_stderr_begin();
     int line = __LINE__ + 1;
     LOG_INFO("Registered slave %s at %d", "S1", 42);
-    char *out = captured();
+    char *out = tu_stderr_end();
     ck_assert_msg(matches(out, "^I[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} [ 0-9]{5} "
                                "test_log\\.c:[0-9]+\\] Registered slave S1 at 42\n$"),
                   "bad line: '%s'", out);
@@ -150,11 +126,11 @@ END_TEST
 
 START_TEST(test_level_letters_and_single_newline)
 {
-    capture_stderr();
+    tu_stderr_begin();
     LOG_WARNING("w");
     LOG_ERROR("e\n");
     act_log_write(ACT_LOG_FATAL, "dir/sub/file.c", 7, "f");
-    char *out = captured();
+    char *out = tu_stderr_end();
     ck_assert_msg(matches(out, "^W[^\n]* test_log\\.c:[0-9]+\\] w\n"
                                "E[^\n]* test_log\\.c:[0-9]+\\] e\n"
                                "F[^\n]* file\\.c:7\\] f\n$"),
@@ -177,13 +153,62 @@ START_TEST(test_lines_below_the_level_are_neither_written_nor_evaluated)
     ck_assert(act_log_enabled(ACT_LOG_WARNING));
     ck_assert(act_log_enabled(ACT_LOG_FATAL));
     evaluations = 0;
-    capture_stderr();
+    tu_stderr_begin();
     LOG_INFO("info %d", side_effect());
     act_log_write(ACT_LOG_INFO, __FILE__, __LINE__, "direct info");
     LOG_WARNING("warning %d", side_effect());
-    char *out = captured();
+    char *out = tu_stderr_end();
     ck_assert_int_eq(evaluations, 1);
     ck_assert_msg(matches(out, "^W[^\n]*\\] warning 1\n$"), "got '%s'", out);
+    free(out);
+}
+END_TEST
+
+/* One site provoked over and over, as a hostile peer would: the loop body is one call site. */
+static void provoke(int times, int first)
+{
+    for (int i = 0; i < times; i++) LOG_WARNING_LIMITED("peer sent junk %d", side_effect() + first);
+}
+
+START_TEST(test_a_limited_site_writes_once_per_interval_with_the_suppressed_count)
+{
+    act_clock_pause();
+    evaluations = 0;
+    tu_stderr_begin();
+    provoke(100, 0);
+    act_clock_advance(ACT_LOG_LIMIT_SECS / 2);
+    provoke(10, 1000);
+    act_clock_advance(ACT_LOG_LIMIT_SECS / 2);
+    provoke(5, 2000);
+    char *out = tu_stderr_end();
+    act_clock_resume();
+    /* Arguments of suppressed lines are not evaluated. */
+    ck_assert_int_eq(evaluations, 2);
+    ck_assert_msg(matches(out, "^W[^\n]*\\] peer sent junk 1\n"
+                               "W[^\n]*\\] peer sent junk 2002 "
+                               "\\(109 similar lines suppressed\\)\n$"),
+                  "got '%s'", out);
+    free(out);
+}
+END_TEST
+
+START_TEST(test_limited_sites_are_independent_and_a_clock_gone_back_reopens_them)
+{
+    act_clock_pause();
+    tu_stderr_begin();
+    for (int i = 0; i < 20; i++) {
+        LOG_WARNING_LIMITED("site A %d", i);
+        LOG_ERROR_LIMITED("site B %d", i);
+    }
+    act_clock_advance(1000); /* then back to the wall clock, 1000 s earlier */
+    provoke(3, 0);
+    act_clock_resume();
+    provoke(3, 0);
+    char *out = tu_stderr_end();
+    ck_assert_int_eq(count_lines(out, "site A"), 1);
+    ck_assert_int_eq(count_lines(out, "site B"), 1);
+    ck_assert_msg(matches(out, "\n?E[^\n]*\\] site B 0\n"), "got '%s'", out);
+    ck_assert_int_eq(count_lines(out, "peer sent junk"), 2);
     free(out);
 }
 END_TEST
@@ -201,10 +226,10 @@ START_TEST(test_vlog_follows_verbosity_without_evaluating_below_it)
 {
     act_log_set_verbosity(1);
     evaluations = 0;
-    capture_stderr();
+    tu_stderr_begin();
     VLOG(1, "v1 %d", side_effect());
     VLOG(2, "v2 %d", side_effect());
-    char *out = captured();
+    char *out = tu_stderr_end();
     ck_assert_int_eq(evaluations, 1);
     ck_assert_msg(matches(out, "^I[^\n]*\\] v1 1\n$"), "got '%s'", out);
     free(out);
@@ -357,10 +382,10 @@ END_TEST
 START_TEST(test_quiet_keeps_stderr_empty_but_fatal_still_shows)
 {
     init_with_dir("mesos-test", 0, 0, true);
-    capture_stderr();
+    tu_stderr_begin();
     LOG_ERROR("not on stderr");
     act_log_write(ACT_LOG_FATAL, __FILE__, __LINE__, "dying");
-    char *out = captured();
+    char *out = tu_stderr_end();
     ck_assert_msg(matches(out, "^F[^\n]*\\] dying\n$"), "got '%s'", out);
     free(out);
     char *info = read_in_dir("mesos-test.INFO");
@@ -432,9 +457,9 @@ END_TEST
 START_TEST(test_fatal_lines_are_always_flushed)
 {
     init_with_dir("mesos-test", 0, 3600, true);
-    capture_stderr();
+    tu_stderr_begin();
     act_log_write(ACT_LOG_FATAL, __FILE__, __LINE__, "last words");
-    free(captured());
+    free(tu_stderr_end());
     char *info = read_in_dir("mesos-test.INFO");
     ck_assert_ptr_nonnull(strstr(info, "] last words\n"));
     free(info);
@@ -457,9 +482,9 @@ START_TEST(test_uncreatable_log_dir_is_an_error_and_stderr_still_works)
     act_log_options o = {.log_dir = "/proc/self/no/such/dir"};
     ck_assert_int_lt(act_log_init(&o), 0);
     ck_assert_ptr_null(act_log_file());
-    capture_stderr();
+    tu_stderr_begin();
     LOG_INFO("still here");
-    char *out = captured();
+    char *out = tu_stderr_end();
     ck_assert_ptr_nonnull(strstr(out, "] still here\n"));
     free(out);
 }
@@ -524,6 +549,8 @@ Suite *log_suite(void)
     tcase_add_test(tc, test_line_has_the_glog_format);
     tcase_add_test(tc, test_level_letters_and_single_newline);
     tcase_add_test(tc, test_lines_below_the_level_are_neither_written_nor_evaluated);
+    tcase_add_test(tc, test_a_limited_site_writes_once_per_interval_with_the_suppressed_count);
+    tcase_add_test(tc, test_limited_sites_are_independent_and_a_clock_gone_back_reopens_them);
     tcase_add_test(tc, test_level_from_init_options);
     tcase_add_test(tc, test_vlog_follows_verbosity_without_evaluating_below_it);
     tcase_add_test(tc, test_toggle_raises_verbosity_and_restores_the_original);
