@@ -29,8 +29,9 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 FUZZ_SECONDS ?= 30
 FUZZ_SHORT   ?= 5
 
-# Modules in dependency order (a module may use those before it).
-MODULES := actor wire master sched exec slave
+# Modules in dependency order (a module may use those before it). tools/ is a module too:
+# its sources other than the programs' (tools/cli.c, what the command-line tools share).
+MODULES := actor wire master sched exec slave tools
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Wstrict-prototypes -Wmissing-prototypes -I. -pthread -MMD -MP
@@ -49,8 +50,8 @@ CHK_LDFLAGS := -fsanitize=address,undefined
 TEST_LDLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lrt -lm)
 
 # ---- sources ------------------------------------------------------------------------------
-mod_srcs  = $(filter-out %_main.c,$(wildcard $(1)/*.c))
-ALL_LIB_SRCS := $(foreach m,$(MODULES),$(call mod_srcs,$(m)))
+mod_srcs  = $(filter-out %_main.c $(PROG_SRCS),$(wildcard $(1)/*.c))
+ALL_LIB_SRCS = $(foreach m,$(MODULES),$(call mod_srcs,$(m)))
 
 # lib order for the linker: dependents first
 LINK_ORDER := $(shell echo $(MODULES) | tr ' ' '\n' | tac | tr '\n' ' ')
@@ -63,9 +64,13 @@ FUZZ_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/fuzz/lib/lib$(m).a)
 ALL_PROGRAMS := mesos-master:master/master_main.c mesos-slave:slave/slave_main.c \
                 mesos-executor:exec/executor_main.c mesos-execute:tools/mesos_execute.c \
                 mesos-local:tools/mesos_local.c mesos-resolve:tools/mesos_resolve.c \
+                mesos:tools/mesos.c mesos-ps:tools/mesos_ps.c mesos-cat:tools/mesos_cat.c \
+                mesos-tail:tools/mesos_tail.c mesos-ls:tools/mesos_ls.c \
+                mesos-scp:tools/mesos_scp.c \
                 example-framework:sched/examples/example_framework.c \
                 example-executor:exec/examples/example_executor.c \
                 minimal-scheduler:sched/examples/minimal_scheduler.c
+PROG_SRCS := $(foreach p,$(ALL_PROGRAMS),$(word 2,$(subst :, ,$(p))))
 PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))),$(p)))
 PROG_NAMES := $(foreach p,$(PROGRAMS),$(word 1,$(subst :, ,$(p))))
 prog_src = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGRAMS))))
@@ -380,7 +385,9 @@ uninstall:
 # Every installed program must have a flag table in docs/operators-guide.md.
 DOC_FILES := docs/operators-guide.md $(filter-out docs/operators-guide.md,$(wildcard docs/*.md)) \
              README.md
-DOC_ARGS   = --bin $(BUILD)/bin --require "$(SBIN_PROGRAMS) $(BIN_PROGRAMS)" $(DOC_FILES)
+# (mesos, the dispatcher, has no flags of its own.)
+DOC_ARGS   = --bin $(BUILD)/bin --require "$(SBIN_PROGRAMS) $(filter-out mesos,$(BIN_PROGRAMS))" \
+             $(DOC_FILES)
 docs: all
 	tools/gen-docs.sh $(DOC_ARGS)
 docs-check: all
