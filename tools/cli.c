@@ -153,34 +153,32 @@ char *cli_escape(const char *s)
     return out;
 }
 
-int cli_master_state(const char *master, double timeout, json_t **state, char *err,
-                     size_t errlen)
+int cli_master_state(const cli_common *c, json_t **state)
 {
-    char leader[ACT_PID_STRLEN], why[1024];
-    if (cli_resolve(master, timeout, leader, sizeof leader, err, errlen) != CLI_OK)
-        return CLI_NO_MASTER;
-    *state = cli_get_json(leader, "/master/state.json", NULL, why, sizeof why);
-    if (!*state) {
-        snprintf(err, errlen, "Failed to get the master's state: %s", why);
-        return CLI_NO_MASTER;
-    }
-    return CLI_OK;
+    char leader[ACT_PID_STRLEN], err[1024];
+    *state = NULL;
+    if (cli_resolve(c->master, c->timeout, leader, sizeof leader, err, sizeof err) == CLI_OK)
+        *state = cli_get_json(leader, "/master/state.json", NULL, err, sizeof err);
+    else
+        fprintf(stderr, "%s\n", err);
+    if (!*state && *leader) fprintf(stderr, "Failed to get the master's state: %s\n", err);
+    return *state ? CLI_OK : CLI_NO_MASTER;
 }
 
 /* ---- tasks ------------------------------------------------------------------------------- */
 
-static const char *str(json_t *o, const char *key)
+const char *cli_str(json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "";
 }
 
-static json_t *slave_by_id(json_t *state, const char *id)
+json_t *cli_slave_by_id(json_t *state, const char *id)
 {
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(state, "slaves"), i, s)
-        if (strcmp(str(s, "id"), id) == 0) return s;
+        if (strcmp(cli_str(s, "id"), id) == 0) return s;
     return NULL;
 }
 
@@ -193,15 +191,15 @@ typedef struct matches {
 static void consider(matches *m, json_t *state, json_t *fw, json_t *task, bool active,
                      const char *want)
 {
-    const char *id = str(task, "id");
+    const char *id = cli_str(task, "id");
     if (!strstr(id, want)) return;
-    cli_task t = {task, fw, slave_by_id(state, str(task, "slave_id")), active};
+    cli_task t = {task, fw, cli_slave_by_id(state, cli_str(task, "slave_id")), active};
     bool exact = strcmp(id, want) == 0;
     if (exact && m->nexact++ == 0) m->exact = t;
     if (m->n++ == 0) m->first = t;
     if (m->n <= 10)
-        act_buf_printf(&m->names, "\n  %s (framework %s, %s)", id, str(fw, "id"),
-                       str(task, "state"));
+        act_buf_printf(&m->names, "\n  %s (framework %s, %s)", id, cli_str(fw, "id"),
+                       cli_str(task, "state"));
 }
 
 static void scan(matches *m, json_t *state, const char *list, const char *framework,
@@ -210,7 +208,7 @@ static void scan(matches *m, json_t *state, const char *list, const char *framew
     size_t i, k;
     json_t *fw, *task;
     json_array_foreach(json_object_get(state, list), i, fw) {
-        if (framework && strcmp(str(fw, "id"), framework) != 0) continue;
+        if (framework && strcmp(cli_str(fw, "id"), framework) != 0) continue;
         json_array_foreach(json_object_get(fw, "tasks"), k, task)
             consider(m, state, fw, task, true, want);
         json_array_foreach(json_object_get(fw, "completed_tasks"), k, task)
@@ -242,8 +240,8 @@ int cli_find_task(json_t *state, const char *framework, const char *task, cli_ta
 
 void cli_slave_addr(json_t *slave, char *out, size_t n)
 {
-    const char *pid = str(slave, "pid"), *colon = strrchr(pid, ':');
-    snprintf(out, n, "%s:%s", str(slave, "hostname"), colon ? colon + 1 : "5051");
+    const char *pid = cli_str(slave, "pid"), *colon = strrchr(pid, ':');
+    snprintf(out, n, "%s:%s", cli_str(slave, "hostname"), colon ? colon + 1 : "5051");
 }
 
 /* The directory of executor `eid` in the frameworks of list `key` of a slave's state. */
@@ -253,11 +251,11 @@ static const char *find_directory(json_t *slave_state, const char *key, const ch
     size_t i, k;
     json_t *fw, *e;
     json_array_foreach(json_object_get(slave_state, key), i, fw) {
-        if (strcmp(str(fw, "id"), fid) != 0) continue;
+        if (strcmp(cli_str(fw, "id"), fid) != 0) continue;
         json_array_foreach(json_object_get(fw, "executors"), k, e)
-            if (strcmp(str(e, "id"), eid) == 0) return str(e, "directory");
+            if (strcmp(cli_str(e, "id"), eid) == 0) return cli_str(e, "directory");
         json_array_foreach(json_object_get(fw, "completed_executors"), k, e)
-            if (strcmp(str(e, "id"), eid) == 0) return str(e, "directory");
+            if (strcmp(cli_str(e, "id"), eid) == 0) return cli_str(e, "directory");
     }
     return NULL;
 }
@@ -266,12 +264,12 @@ int cli_task_sandbox(const cli_task *t, char *dir, size_t n, char *err, size_t e
 {
     if (!t->slave) {
         snprintf(err, errlen, "Task '%s' ran on slave %s, which the master no longer knows",
-                 str(t->task, "id"), str(t->task, "slave_id"));
+                 cli_str(t->task, "id"), cli_str(t->task, "slave_id"));
         return CLI_FAILED;
     }
     char addr[512], target[600], why[1024];
     cli_slave_addr(t->slave, addr, sizeof addr);
-    const char *pid = str(t->slave, "pid"), *at = strchr(pid, '@');
+    const char *pid = cli_str(t->slave, "pid"), *at = strchr(pid, '@');
     snprintf(target, sizeof target, "/%.*s/state.json", at ? (int)(at - pid) : 8,
              at ? pid : "slave(1)");
     json_t *st = cli_get_json(addr, target, NULL, why, sizeof why);
@@ -280,9 +278,9 @@ int cli_task_sandbox(const cli_task *t, char *dir, size_t n, char *err, size_t e
         return CLI_FAILED;
     }
     /* A command task has an empty executor ID in the master; its executor is the task's ID. */
-    const char *eid = *str(t->task, "executor_id") ? str(t->task, "executor_id")
-                                                    : str(t->task, "id");
-    const char *fid = str(t->task, "framework_id");
+    const char *eid = *cli_str(t->task, "executor_id") ? cli_str(t->task, "executor_id")
+                                                    : cli_str(t->task, "id");
+    const char *fid = cli_str(t->task, "framework_id");
     const char *d = find_directory(st, "frameworks", fid, eid);
     if (!d) d = find_directory(st, "completed_frameworks", fid, eid);
     int rc = d && *d ? CLI_OK : CLI_FAILED;
@@ -290,7 +288,7 @@ int cli_task_sandbox(const cli_task *t, char *dir, size_t n, char *err, size_t e
         snprintf(dir, n, "%s", d);
     else
         snprintf(err, errlen, "The sandbox of task '%s' is gone from slave %s",
-                 str(t->task, "id"), addr);
+                 cli_str(t->task, "id"), addr);
     json_decref(st);
     return rc;
 }
@@ -322,19 +320,24 @@ int cli_read(const char *slave, const char *path, long long offset, long long le
     return rc;
 }
 
-int cli_task_target(const char *master, double timeout, const char *framework,
-                    const char *task, json_t **state, cli_task *t, char *slave, size_t slave_n,
-                    char *dir, size_t dir_n, char *err, size_t errlen)
+int cli_find_sandbox(const char *program, const cli_task_flags *f, int npos, char **pos,
+                     cli_sandbox *out)
 {
-    int rc = cli_master_state(master, timeout, state, err, errlen);
-    if (rc != CLI_OK) return rc;
-    rc = cli_find_task(*state, framework, task, t, err, errlen);
-    if (rc == CLI_OK) rc = cli_task_sandbox(t, dir, dir_n, err, errlen);
-    if (rc == CLI_OK) cli_slave_addr(t->slave, slave, slave_n);
-    if (rc != CLI_OK) {
-        json_decref(*state);
-        *state = NULL;
+    const char *task = npos > 0 ? pos[0] : f->task;
+    if (!task) {
+        fprintf(stderr, "Missing the task: --task=ID or TASK\n\nSee '%s --help'.\n", program);
+        return CLI_USAGE;
     }
+    json_t *state;
+    cli_task t;
+    char err[2048];
+    int rc = cli_master_state(&f->common, &state);
+    if (rc != CLI_OK) return rc;
+    rc = cli_find_task(state, f->framework, task, &t, err, sizeof err);
+    if (rc == CLI_OK) rc = cli_task_sandbox(&t, out->dir, sizeof out->dir, err, sizeof err);
+    if (rc == CLI_OK) cli_slave_addr(t.slave, out->slave, sizeof out->slave);
+    else fprintf(stderr, "%s\n", err);
+    json_decref(state);
     return rc;
 }
 

@@ -27,6 +27,12 @@ enum {
     CLI_INTERRUPTED = 130 /* SIGINT (mesos-tail -f) */
 };
 
+/* The flags every tool that talks to a cluster has; its flag struct starts with one. */
+typedef struct cli_common {
+    char *master;   /* required */
+    double timeout; /* for finding the leader */
+} cli_common;
+
 /* Resolves a master address (host:port, master@ip:port, zk://..., file://...) to the
  * leader's "ip:port" in out, waiting at most `timeout` seconds. Starts and shuts down a
  * client runtime of its own. Returns CLI_OK or CLI_NO_MASTER with the reason in err. */
@@ -44,10 +50,14 @@ json_t *cli_get_json(const char *hostport, const char *target, long *status, cha
 /* Percent-escapes s for a query value; free() the result. */
 char *cli_escape(const char *s);
 
-/* The master's state.json from the leader of `master`. Returns CLI_OK with *state set (the
- * caller owns it), or CLI_NO_MASTER. */
-int cli_master_state(const char *master, double timeout, json_t **state, char *err,
-                     size_t errlen);
+/* The master's state.json from the leader of c->master. Returns CLI_OK with *state set
+ * (the caller owns it), or CLI_NO_MASTER after printing why to stderr. */
+int cli_master_state(const cli_common *c, json_t **state);
+
+/* o[key] as a string; "" when absent or not a string. */
+const char *cli_str(json_t *o, const char *key);
+/* The slave with that ID in the master's state, or NULL. */
+json_t *cli_slave_by_id(json_t *state, const char *id);
 
 /* A task found in the master's state; the pointers borrow from that state. */
 typedef struct cli_task {
@@ -73,25 +83,40 @@ int cli_task_sandbox(const cli_task *t, char *dir, size_t n, char *err, size_t e
 int cli_read(const char *slave, const char *path, long long offset, long long length,
              act_buf *data, long long *at, char *err, size_t errlen);
 
-/* The task named by a tool's --framework/--task/--file flags or by positional TASK [FILE]:
- * resolves the master, finds the task and its sandbox. On CLI_OK *state must be freed
- * (json_decref) and `slave` holds the slave's host:port. */
-int cli_task_target(const char *master, double timeout, const char *framework,
-                    const char *task, json_t **state, cli_task *t, char *slave, size_t slave_n,
-                    char *dir, size_t dir_n, char *err, size_t errlen);
-
-/* The flags every tool that talks to a cluster has; its flag struct starts with one. */
-typedef struct cli_common {
-    char *master;   /* required */
-    double timeout; /* for finding the leader */
-} cli_common;
-
-#define CLI_COMMON_FLAGS(type)                                                               \
+#define CLI_COMMON_FLAGS(type) CLI_COMMON_FLAGS_AT(type, common)
+/* The same for a cli_common at member m of type. */
+#define CLI_COMMON_FLAGS_AT(type, m)                                                         \
     {"master", ACT_FLAG_STRING, NULL, "The master: host:port, zk://host:port/path or "        \
      "file:///path holding one (required; MESOS_master works too).",                          \
-     offsetof(type, common.master), NULL},                                                     \
+     offsetof(type, m.master), NULL},                                                             \
     {"timeout", ACT_FLAG_DURATION, "5secs", "How long to wait for a leading master.",         \
-     offsetof(type, common.timeout), NULL}
+     offsetof(type, m.timeout), NULL}
+
+/* The flags of the tools that name a task (mesos-cat, -tail, -ls); their struct starts with
+ * a cli_task_flags named `task`. */
+typedef struct cli_task_flags {
+    cli_common common;
+    char *framework, *task;
+} cli_task_flags;
+
+#define CLI_TASK_FLAGS(type)                                                                 \
+    CLI_COMMON_FLAGS_AT(type, task.common),                                                   \
+    {"framework", ACT_FLAG_STRING, NULL, "Only tasks of this framework.",                     \
+     offsetof(type, task.framework), NULL},                                                    \
+    {"task", ACT_FLAG_STRING, NULL, "The task: its ID or a part of it that only it has (or "  \
+     "TASK).", offsetof(type, task.task), NULL}
+
+/* Where a task's sandbox is: its slave's host:port and the directory there. */
+typedef struct cli_sandbox {
+    char slave[512];
+    char dir[4096];
+} cli_sandbox;
+
+/* The sandbox of the task named by positional argument TASK (when npos > 0) or --task, for
+ * tool `program`: resolves the master, finds the task and asks its slave for the directory.
+ * Prints what went wrong to stderr; returns the exit code (CLI_USAGE without a task). */
+int cli_find_sandbox(const char *program, const cli_task_flags *f, int npos, char **pos,
+                     cli_sandbox *out);
 
 /* A tool's work once its flags are parsed: pos[0..npos) are the positional arguments.
  * Prints its own messages; returns an exit code. */

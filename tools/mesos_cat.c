@@ -11,17 +11,15 @@
 #include <string.h>
 
 typedef struct cat_flags {
-    cli_common common;
-    char *framework, *task, *file;
+    cli_task_flags task;
+    char *file;
 } cat_flags;
 
 #define F(name, type, def, help) \
     {#name, ACT_FLAG_##type, def, help, offsetof(cat_flags, name), NULL}
 
 static const act_flag flag_table[] = {
-    CLI_COMMON_FLAGS(cat_flags),
-    F(framework, STRING, NULL, "Only tasks of this framework."),
-    F(task, STRING, NULL, "The task: its ID or a part of it that only it has (or TASK)."),
+    CLI_TASK_FLAGS(cat_flags),
     F(file, STRING, NULL, "The file, relative to the sandbox (or FILE; default stdout)."),
 };
 
@@ -31,35 +29,24 @@ static const act_flag flag_table[] = {
 static int cat(void *values, int npos, char **pos)
 {
     cat_flags *f = values;
-    const char *task = npos > 0 ? pos[0] : f->task;
-    const char *file = npos > 1 ? pos[1] : f->file ? f->file : "stdout";
-    if (!task) {
-        fprintf(stderr, "Missing the task: --task=ID or TASK\n\nSee 'mesos-cat --help'.\n");
-        return CLI_USAGE;
-    }
-    json_t *state;
-    cli_task t;
-    char slave[512], dir[4096], path[8192], err[2048];
-    int rc = cli_task_target(f->common.master, f->common.timeout, f->framework, task, &state,
-                             &t, slave, sizeof slave, dir, sizeof dir, err, sizeof err);
-    if (rc != CLI_OK) {
-        fprintf(stderr, "%s\n", err);
-        return rc;
-    }
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    cli_sandbox sb;
+    int rc = cli_find_sandbox("mesos-cat", &f->task, npos, pos, &sb);
+    if (rc != CLI_OK) return rc;
+    char path[8192], err[2048];
+    snprintf(path, sizeof path, "%s/%s", sb.dir, npos > 1 ? pos[1] : f->file ? f->file
+                                                                             : "stdout");
     long long size = 0, at = 0;
     act_buf data = {0};
-    rc = cli_read(slave, path, -1, -1, &data, &size, err, sizeof err);
+    rc = cli_read(sb.slave, path, -1, -1, &data, &size, err, sizeof err);
     for (long long offset = 0; rc == CLI_OK && offset < size;) {
         act_buf_reset(&data);
-        rc = cli_read(slave, path, offset, CAT_CHUNK, &data, &at, err, sizeof err);
+        rc = cli_read(sb.slave, path, offset, CAT_CHUNK, &data, &at, err, sizeof err);
         if (rc != CLI_OK || data.len == 0) break; /* truncated meanwhile: done */
         fwrite(data.data, 1, data.len, stdout);
         offset = at + (long long)data.len;
     }
     if (rc != CLI_OK) fprintf(stderr, "%s\n", err);
     act_buf_free(&data);
-    json_decref(state);
     return rc;
 }
 

@@ -12,24 +12,16 @@
 #include <time.h>
 
 typedef struct ls_flags {
-    cli_common common;
-    char *framework, *task, *path;
+    cli_task_flags task;
+    char *path;
 } ls_flags;
 
 #define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(ls_flags, name), NULL}
 
 static const act_flag flag_table[] = {
-    CLI_COMMON_FLAGS(ls_flags),
-    F(framework, STRING, NULL, "Only tasks of this framework."),
-    F(task, STRING, NULL, "The task: its ID or a part of it that only it has (or TASK)."),
+    CLI_TASK_FLAGS(ls_flags),
     F(path, STRING, NULL, "A directory relative to the sandbox (or PATH; default the sandbox)."),
 };
-
-static const char *str(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
 
 static void print_entry(json_t *e)
 {
@@ -37,38 +29,27 @@ static void print_entry(json_t *e)
     time_t mtime = (time_t)json_integer_value(json_object_get(e, "mtime"));
     struct tm tm;
     strftime(when, sizeof when, "%b %d %H:%M", localtime_r(&mtime, &tm));
-    const char *p = str(e, "path"), *slash = strrchr(p, '/');
-    printf("%s %3lld %-8s %-8s %10lld %s %s\n", str(e, "mode"),
-           (long long)json_integer_value(json_object_get(e, "nlink")), str(e, "uid"),
-           str(e, "gid"), (long long)json_integer_value(json_object_get(e, "size")), when,
+    const char *p = cli_str(e, "path"), *slash = strrchr(p, '/');
+    printf("%s %3lld %-8s %-8s %10lld %s %s\n", cli_str(e, "mode"),
+           (long long)json_integer_value(json_object_get(e, "nlink")), cli_str(e, "uid"),
+           cli_str(e, "gid"), (long long)json_integer_value(json_object_get(e, "size")), when,
            slash ? slash + 1 : p);
 }
 
 static int ls(void *values, int npos, char **pos)
 {
     ls_flags *f = values;
-    const char *task = npos > 0 ? pos[0] : f->task;
+    cli_sandbox sb;
+    int rc = cli_find_sandbox("mesos-ls", &f->task, npos, pos, &sb);
+    if (rc != CLI_OK) return rc;
     const char *sub = npos > 1 ? pos[1] : f->path;
-    if (!task) {
-        fprintf(stderr, "Missing the task: --task=ID or TASK\n\nSee 'mesos-ls --help'.\n");
-        return CLI_USAGE;
-    }
-    json_t *state;
-    cli_task t;
-    char slave[512], dir[4096], path[8192], target[16384], err[2048];
-    int rc = cli_task_target(f->common.master, f->common.timeout, f->framework, task, &state,
-                             &t, slave, sizeof slave, dir, sizeof dir, err, sizeof err);
-    if (rc != CLI_OK) {
-        fprintf(stderr, "%s\n", err);
-        return rc;
-    }
-    json_decref(state);
-    snprintf(path, sizeof path, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
+    char path[8192], target[16384], err[2048];
+    snprintf(path, sizeof path, "%s%s%s", sb.dir, sub ? "/" : "", sub ? sub : "");
     char *escaped = cli_escape(path);
     snprintf(target, sizeof target, "/files/browse.json?path=%s", escaped);
     free(escaped);
     long status;
-    json_t *list = cli_get_json(slave, target, &status, err, sizeof err);
+    json_t *list = cli_get_json(sb.slave, target, &status, err, sizeof err);
     if (!list || !json_is_array(list)) {
         fprintf(stderr, status == 404 ? "No such directory: %s\n" : "Failed to list %s: %s\n",
                 path, err);

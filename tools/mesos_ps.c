@@ -67,12 +67,6 @@ static void print_table(table *t)
     free(t->cells);
 }
 
-static const char *str(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
 static void data_size(double bytes, char *out, size_t n)
 {
     const char *units[] = {"B", "KB", "MB", "GB"};
@@ -84,12 +78,12 @@ static void data_size(double bytes, char *out, size_t n)
 /* The statistics of the task's executor in a slave's /monitor/statistics.json, or NULL. */
 static json_t *executor_stats(json_t *stats, json_t *task)
 {
-    const char *eid = *str(task, "executor_id") ? str(task, "executor_id") : str(task, "id");
+    const char *eid = *cli_str(task, "executor_id") ? cli_str(task, "executor_id") : cli_str(task, "id");
     size_t i;
     json_t *e;
     json_array_foreach(stats, i, e)
-        if (strcmp(str(e, "framework_id"), str(task, "framework_id")) == 0 &&
-            strcmp(str(e, "executor_id"), eid) == 0)
+        if (strcmp(cli_str(e, "framework_id"), cli_str(task, "framework_id")) == 0 &&
+            strcmp(cli_str(e, "executor_id"), eid) == 0)
             return json_object_get(e, "statistics");
     return NULL;
 }
@@ -115,20 +109,11 @@ static void add_task(table *out, json_t *fw, json_t *task, json_t *slave, json_t
         if (json_object_get(s, "cpus_limit")) cpus = num(s, "cpus_limit");
     }
     snprintf(cpu, sizeof cpu, "%g", cpus);
-    const char *state = str(task, "state");
-    const char *text[NCOLS] = {str(fw, "user"), str(fw, "name"), str(task, "name"),
-                               slave ? str(slave, "hostname") : "(gone)", mem, time, cpu,
+    const char *state = cli_str(task, "state");
+    const char *text[NCOLS] = {cli_str(fw, "user"), cli_str(fw, "name"), cli_str(task, "name"),
+                               slave ? cli_str(slave, "hostname") : "(gone)", mem, time, cpu,
                                strncmp(state, "TASK_", 5) == 0 ? state + 5 : state};
     add_row(out, text);
-}
-
-static json_t *slave_by_id(json_t *state, const char *id)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(state, "slaves"), i, s)
-        if (strcmp(str(s, "id"), id) == 0) return s;
-    return NULL;
 }
 
 /* Adds the tasks of one slave (slave NULL: of slaves the master no longer knows). */
@@ -148,7 +133,7 @@ static void add_slave(table *out, json_t *state, json_t *slave, bool inactive)
             const char *tl[] = {"tasks", "completed_tasks"};
             for (int w = 0; w < (inactive ? 2 : 1); w++)
                 json_array_foreach(json_object_get(fw, tl[w]), k, t) {
-                    json_t *ts = slave_by_id(state, str(t, "slave_id"));
+                    json_t *ts = cli_slave_by_id(state, cli_str(t, "slave_id"));
                     if (ts == slave) add_task(out, fw, t, slave, w == 0 ? stats : NULL);
                 }
         }
@@ -160,12 +145,8 @@ static int ps(void *values, int npos, char **pos)
 {
     const ps_flags *f = values;
     json_t *state;
-    char err[2048];
-    int rc = cli_master_state(f->common.master, f->common.timeout, &state, err, sizeof err);
-    if (rc != CLI_OK) {
-        fprintf(stderr, "%s\n", err);
-        return rc;
-    }
+    int rc = cli_master_state(&f->common, &state);
+    if (rc != CLI_OK) return rc;
     table t = {0};
     const char *titles[NCOLS];
     for (int i = 0; i < NCOLS; i++) {

@@ -111,12 +111,8 @@ static int scp(void *values, int npos, char **pos)
         return CLI_USAGE;
     }
     json_t *state;
-    char err[2048];
-    int rc = cli_master_state(f->common.master, f->common.timeout, &state, err, sizeof err);
-    if (rc != CLI_OK) {
-        fprintf(stderr, "%s\n", err);
-        return rc;
-    }
+    int rc = cli_master_state(&f->common, &state);
+    if (rc != CLI_OK) return rc;
     act_map *hosts = hostnames(state);
     rc = copy_to_all(f, hosts, pos, npos - 1, pos[npos - 1]);
     act_map_free(hosts);

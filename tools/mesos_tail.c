@@ -13,8 +13,8 @@
 #include <time.h>
 
 typedef struct tail_flags {
-    cli_common common;
-    char *framework, *task, *file;
+    cli_task_flags task;
+    char *file;
     int64_t lines;
     bool follow;
     double interval;
@@ -24,9 +24,7 @@ typedef struct tail_flags {
     {#name, ACT_FLAG_##type, def, help, offsetof(tail_flags, name), NULL}
 
 static const act_flag flag_table[] = {
-    CLI_COMMON_FLAGS(tail_flags),
-    F(framework, STRING, NULL, "Only tasks of this framework."),
-    F(task, STRING, NULL, "The task: its ID or a part of it that only it has (or TASK)."),
+    CLI_TASK_FLAGS(tail_flags),
     F(file, STRING, NULL, "The file, relative to the sandbox (or FILE; default stdout)."),
     F(lines, INT, "10", "How many lines from the end to print first (-n)."),
     F(follow, BOOL, "false", "Keep printing what is appended to the file (-f)."),
@@ -96,24 +94,17 @@ static void nap(double secs)
 static int tail(void *values, int npos, char **pos)
 {
     tail_flags *f = values;
-    const char *task = npos > 0 ? pos[0] : f->task;
-    const char *file = npos > 1 ? pos[1] : f->file ? f->file : "stdout";
-    if (!task || f->lines < 0) {
-        fprintf(stderr, "%s\n\nSee 'mesos-tail --help'.\n", !task ? "Missing the task: "
-                "--task=ID or TASK" : "--lines must not be negative");
+    if (f->lines < 0) {
+        fprintf(stderr, "--lines must not be negative\n\nSee 'mesos-tail --help'.\n");
         return CLI_USAGE;
     }
-    json_t *state;
-    cli_task t;
-    char slave[512], dir[4096], path[8192], err[2048];
-    int rc = cli_task_target(f->common.master, f->common.timeout, f->framework, task, &state,
-                             &t, slave, sizeof slave, dir, sizeof dir, err, sizeof err);
-    if (rc != CLI_OK) {
-        fprintf(stderr, "%s\n", err);
-        return rc;
-    }
-    json_decref(state);
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    cli_sandbox sb;
+    int rc = cli_find_sandbox("mesos-tail", &f->task, npos, pos, &sb);
+    if (rc != CLI_OK) return rc;
+    char path[8192], err[2048];
+    const char *slave = sb.slave;
+    snprintf(path, sizeof path, "%s/%s", sb.dir, npos > 1 ? pos[1] : f->file ? f->file
+                                                                             : "stdout");
     long long size = 0, offset = 0;
     act_buf probe = {0};
     rc = cli_read(slave, path, -1, -1, &probe, &size, err, sizeof err);

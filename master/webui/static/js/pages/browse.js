@@ -6,6 +6,7 @@
 
 import {h, mount, alert, breadcrumb, dataSize, jsonp, pidHost, basename, truncateId}
   from '../util.js';
+import {findFramework, findExecutor} from './slave.js';
 
 function mtime(secs) {
   const d = new Date(secs * 1000), now = new Date();
@@ -57,10 +58,9 @@ function pathCrumbs(sid, path) {
 async function executorDirectory(slave, fid, eid) {
   const {id, host} = pidHost(slave.pid, slave.hostname);
   const st = await jsonp(`http://${host}/${id}/state.json`);
-  const match = (x) => x.id === fid;
-  const f = st.frameworks.find(match) || (st.completed_frameworks || []).find(match);
+  const f = findFramework(st, fid);
   if (!f) throw new Error(`Framework ${fid} does not exist on this slave.`);
-  const e = (f.executors || []).concat(f.completed_executors || []).find((x) => x.id === eid);
+  const e = findExecutor(f, eid);
   if (!e) throw new Error(`Executor ${eid} does not exist on this slave.`);
   return e.directory;
 }

@@ -146,6 +146,18 @@ function executorView(sid, f, e, u) {
             empty: 'No completed tasks.'})));
 }
 
+// A framework in a slave's state, active or completed; null if none.
+export function findFramework(st, fid) {
+  const match = (x) => x.id === fid;
+  return st.frameworks.find(match) || (st.completed_frameworks || []).find(match) || null;
+}
+
+// An executor of a framework in a slave's state, running or completed; null if none.
+export function findExecutor(f, eid) {
+  const match = (x) => x.id === eid;
+  return (f.executors || []).find(match) || (f.completed_executors || []).find(match) || null;
+}
+
 export function render(view, {model: m, params: [sid, fid, eid]}) {
   const crumbs = [['Master', '#/'], ['Slave ' + truncateId(sid), fid ? '#/slaves/' +
                   encodeURIComponent(sid) : null]];
@@ -167,12 +179,10 @@ export function render(view, {model: m, params: [sid, fid, eid]}) {
       if (left) return;
       const u = usage(stats);
       if (!fid) return mount(body, slaveView(sid, st, u));
-      const match = (x) => x.id === fid;
-      const f = st.frameworks.find(match) || (st.completed_frameworks || []).find(match);
+      const f = findFramework(st, fid);
       if (!f) return mount(body, alert('No framework found with ID: ' + fid));
       if (!eid) return mount(body, frameworkView(sid, f, u));
-      const e = (f.executors || []).find((x) => x.id === eid) ||
-                (f.completed_executors || []).find((x) => x.id === eid);
+      const e = findExecutor(f, eid);
       if (!e) return mount(body, alert('No executor found with ID: ' + eid));
       mount(body, executorView(sid, f, e, u));
     })
