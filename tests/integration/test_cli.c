@@ -104,7 +104,7 @@ START_TEST(test_mesos_ps_lists_the_running_tasks_and_with_i_the_finished_one)
 }
 END_TEST
 
-START_TEST(test_mesos_cat_prints_a_tasks_stdout_from_a_partial_id)
+START_TEST(test_mesos_cat_prints_a_tasks_stdout_from_a_partial_id_running_or_finished)
 {
     char *out = NULL;
     for (int i = 0; i < 200 && (!out || !strstr(out, "tick 3\n")); i++) {
@@ -120,6 +120,10 @@ START_TEST(test_mesos_cat_prints_a_tasks_stdout_from_a_partial_id)
                            NULL), 0);
     ck_assert_msg(strstr(out, "Starting task ticker-beta\n") && strstr(out, "\ntick 0\n"),
                   "%s", out);
+    free(out);
+    /* a finished task's sandbox, through the slave's completed executors */
+    ck_assert_int_eq(mesos(&out, "cat", master(), "quick", "stdout", NULL), 0);
+    ck_assert_msg(strstr(out, "\ndone\n"), "%s", out);
     free(out);
 }
 END_TEST
@@ -159,10 +163,13 @@ END_TEST
 START_TEST(test_mesos_ls_lists_the_sandbox)
 {
     char *out;
-    ck_assert_int_eq(mesos(&out, "ls", master(), "alpha", NULL), 0);
-    ck_assert_msg(strstr(out, "-rw") && strstr(out, " stdout\n") && strstr(out, " stderr\n"),
-                  "%s", out);
-    free(out);
+    const char *tasks[] = {"alpha", "quick"}; /* running, finished */
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(mesos(&out, "ls", master(), tasks[i], NULL), 0);
+        ck_assert_msg(strstr(out, "-rw") && strstr(out, " stdout\n") &&
+                      strstr(out, " stderr\n"), "%s", out);
+        free(out);
+    }
 }
 END_TEST
 
@@ -267,7 +274,7 @@ Suite *cli_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_unchecked_fixture(tc, cluster_up, cluster_down);
     tcase_add_test(tc, test_mesos_ps_lists_the_running_tasks_and_with_i_the_finished_one);
-    tcase_add_test(tc, test_mesos_cat_prints_a_tasks_stdout_from_a_partial_id);
+    tcase_add_test(tc, test_mesos_cat_prints_a_tasks_stdout_from_a_partial_id_running_or_finished);
     tcase_add_test(tc, test_mesos_tail_prints_the_last_lines_and_follows_until_interrupted);
     tcase_add_test(tc, test_mesos_ls_lists_the_sandbox);
     tcase_add_test(tc, test_error_cases_have_their_messages_and_exit_codes);
