@@ -137,6 +137,21 @@ async function pages(context, master, taskId) {
   await shot(popup, 'stdout-viewer');
   if (!(later > first)) fail('the viewer follows stdout as it grows', `${first} -> ${later}`);
   checkClean(`the stdout viewer follows the file as it grows (line ${first} -> line ${later})`);
+  await popup.close();
+
+  // The slave's LOG link follows its log (the slave runs with --log_dir) through /files.
+  await visit(page, base + `#/slaves/${slave.id}`, 'slave', fw.name, '#slave');
+  const [log] = await Promise.all([context.waitForEvent('page'),
+                                   page.locator('#slave a.m-log-link').click()]);
+  watch(log);
+  try {
+    await log.waitForFunction(() => /^[IWE]\d{4} \d\d:\d\d/m.test(
+      document.getElementById('data').textContent), null, {timeout: TIMEOUT});
+  } catch (e) {
+    fail("the slave's LOG link shows its log", e.message.split('\n')[0]);
+  }
+  await shot(log, 'slave-log');
+  checkClean("the slave's LOG link shows the slave's log");
 }
 
 async function standby(context, standbyAddr, leader) {

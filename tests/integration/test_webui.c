@@ -3,7 +3,8 @@
  * tests/browser/webui.js (playwright-core from npm, installed under build/browser/ from the
  * lockfile when missing), against real binaries on loopback. Every page loads with no console
  * error and no request leaving loopback and shows the running task; the sandbox viewer shows
- * the task's stdout growing; a standby master sends the browser to the leader. Screenshots of
+ * the task's stdout growing; the slave's LOG link shows its log; a standby master sends the
+ * browser to the leader. Screenshots of
  * each page are kept in build/webui-screenshots/. Also, without a browser: the master serves
  * the UI's files with their content types and refuses paths that leave --webui_dir.
  */
@@ -48,7 +49,10 @@ static int run_browser(const char *log, const char *args)
 START_TEST(test_every_page_shows_the_running_task_and_the_viewer_follows_stdout)
 {
     tc_cluster c;
-    tc_start(&c, NULL);
+    char *logs = tu_tmpdir(), log_dir[4300];
+    snprintf(log_dir, sizeof log_dir, "--log_dir=%s", logs);
+    const char *slave_flags[] = {log_dir, NULL};
+    tc_start(&c, slave_flags);
     tc_sched *s = tc_sched_start(&c, false);
     tc_task t = {.id = "webui-task", .cpus = 0.1, .mem = 16,
                  .command = "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"};
@@ -61,8 +65,11 @@ START_TEST(test_every_page_shows_the_running_task_and_the_viewer_follows_stdout)
     char *report = tu_read_file(log);
     tc_sched_stop(s);
     tc_stop(&c);
+    tu_rmrf(logs);
+    free(logs);
     ck_assert_msg(rc == 0, "the browser run failed (exit %d):\n%s", rc, report);
-    ck_assert_msg(strstr(report, "viewer follows the file as it grows"), "%s", report);
+    ck_assert_msg(strstr(report, "viewer follows the file as it grows") &&
+                  strstr(report, "LOG link shows the slave's log"), "%s", report);
     free(report);
 }
 END_TEST

@@ -1,7 +1,8 @@
 // model.js - the master's state.json turned into what the pages show, as the Mesos 0.22 UI
 // computes it: maps of slaves, frameworks and offers by ID, active and completed tasks (with
 // start and finish times from their statuses), total/used/offered/idle CPUs and memory, each
-// framework's share of the cluster ("Max Share") and the count of tasks in each state.
+// framework's share of the cluster ("Max Share") and the count of tasks in each state; and
+// finding a framework or an executor in a slave's state.json.
 
 export const TASK_STATES = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED',
                             'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR'];
@@ -80,4 +81,16 @@ export function findTask(m, frameworkId, taskId) {
   const f = m.frameworks[frameworkId] || m.completed_frameworks[frameworkId];
   if (!f) return null;
   return (f.tasks || []).concat(f.completed_tasks || []).find((t) => t.id === taskId) || null;
+}
+
+// A framework in a slave's state, active or completed; null if none.
+export function findFramework(st, fid) {
+  const match = (x) => x.id === fid;
+  return st.frameworks.find(match) || (st.completed_frameworks || []).find(match) || null;
+}
+
+// An executor of a framework in a slave's state, running or completed; null if none.
+export function findExecutor(f, eid) {
+  const match = (x) => x.id === eid;
+  return (f.executors || []).find(match) || (f.completed_executors || []).find(match) || null;
 }

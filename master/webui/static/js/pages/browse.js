@@ -6,7 +6,8 @@
 
 import {h, mount, alert, breadcrumb, dataSize, jsonp, pidHost, basename, truncateId}
   from '../util.js';
-import {findFramework, findExecutor} from './slave.js';
+import {findFramework, findExecutor} from '../model.js';
+import {openPailer} from '../files.js';
 
 function mtime(secs) {
   const d = new Date(secs * 1000), now = new Date();
@@ -14,11 +15,6 @@ function mtime(secs) {
     ? {month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false}
     : {month: 'short', day: '2-digit', year: 'numeric'};
   return d.toLocaleString('en-US', opts);
-}
-
-export function openPailer(host, path) {
-  const params = new URLSearchParams({host, path, title: basename(path)});
-  window.open('static/pailer.html?' + params, '_blank', 'width=700,height=700');
 }
 
 function listing(sid, host, files) {

@@ -6,18 +6,7 @@ import {h, facts, table, timestamp, number, memSize, shortState, breadcrumb} fro
 import {taskCount} from '../model.js';
 import {drawCharts} from '../charts.js';
 import {taskLink, sandboxLink, slaveHost} from './links.js';
-
-function openLog(state) {
-  const note = document.getElementById('log-note');
-  if (!state.external_log_file && !state.log_dir) {
-    note.textContent = "Logging to a file is not enabled: set --log_dir or " +
-                       "--external_log_file on the master to read its log here.";
-    return;
-  }
-  const params = new URLSearchParams({host: location.host, path: '/master/log',
-                                      title: 'Mesos Master'});
-  window.open('static/pailer.html?' + params, 'master-log', 'width=700,height=700');
-}
+import {logLink} from '../files.js';
 
 function summary(m) {
   const s = m.state;
@@ -43,10 +32,8 @@ function summary(m) {
       ['Elected:', timestamp(s.elected_time)],
       s.external_log_file && ['External log:', h('code', null, s.external_log_file)],
     ]),
-    h('p', null, h('a', {href: '', id: 'log-link', onclick: (e) => {
-      e.preventDefault();
-      openLog(s);
-    }}, 'LOG'), h('span', {id: 'log-note', class: 'small text-muted d-block'})),
+    logLink(location.host, '/master/log', 'Mesos Master',
+            !!(s.external_log_file || s.log_dir)),
     h('h6', null, 'Slaves'),
     rows([['Activated', number(s.activated_slaves)],
           ['Deactivated', number(s.deactivated_slaves)]]),

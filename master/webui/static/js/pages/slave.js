@@ -5,6 +5,8 @@
 
 import {h, mount, facts, table, timestamp, number, memSize, dataSize, shortState, alert,
         breadcrumb, jsonp, pidHost, truncateId} from '../util.js';
+import {findFramework, findExecutor} from '../model.js';
+import {logLink} from '../files.js';
 
 // The previous statistics per executor, to turn CPU seconds into a usage rate.
 const lastStats = new Map();
@@ -42,7 +44,7 @@ function frameworkStats(f) {
 const execBase = (sid, fid) => `#/slaves/${encodeURIComponent(sid)}/frameworks/` +
                                `${encodeURIComponent(fid)}`;
 
-function slaveView(sid, st, u) {
+function slaveView(sid, host, st, u) {
   const all = st.frameworks.concat(st.completed_frameworks || []);
   all.forEach(frameworkStats);
   const used = {cpus: 0, mem: 0};
@@ -63,6 +65,8 @@ function slaveView(sid, st, u) {
     h('div', {class: 'col-lg-3'}, h('div', {class: 'card card-body bg-light mb-3'},
       facts([['Slave:', st.hostname], ['ID:', st.id], ['Version:', st.version],
              ['Started:', timestamp(st.start_time)], ['Master:', st.master_hostname]]),
+      logLink(host, '/slave/log', 'Mesos Slave',
+              !!(st.external_log_file || st.log_dir || (st.flags || {}).log_dir)),
       h('h6', null, 'Tasks'), counts(st),
       h('h6', null, 'Resources'),
       resourcesTable(used, st.resources))),
@@ -146,18 +150,6 @@ function executorView(sid, f, e, u) {
             empty: 'No completed tasks.'})));
 }
 
-// A framework in a slave's state, active or completed; null if none.
-export function findFramework(st, fid) {
-  const match = (x) => x.id === fid;
-  return st.frameworks.find(match) || (st.completed_frameworks || []).find(match) || null;
-}
-
-// An executor of a framework in a slave's state, running or completed; null if none.
-export function findExecutor(f, eid) {
-  const match = (x) => x.id === eid;
-  return (f.executors || []).find(match) || (f.completed_executors || []).find(match) || null;
-}
-
 export function render(view, {model: m, params: [sid, fid, eid]}) {
   const crumbs = [['Master', '#/'], ['Slave ' + truncateId(sid), fid ? '#/slaves/' +
                   encodeURIComponent(sid) : null]];
@@ -178,7 +170,7 @@ export function render(view, {model: m, params: [sid, fid, eid]}) {
     .then(([st, stats]) => {
       if (left) return;
       const u = usage(stats);
-      if (!fid) return mount(body, slaveView(sid, st, u));
+      if (!fid) return mount(body, slaveView(sid, host, st, u));
       const f = findFramework(st, fid);
       if (!f) return mount(body, alert('No framework found with ID: ' + fid));
       if (!eid) return mount(body, frameworkView(sid, f, u));
