@@ -152,6 +152,12 @@ async function pages(context, master, taskId) {
   }
   await shot(log, 'slave-log');
   checkClean("the slave's LOG link shows the slave's log");
+
+  // The viewer reads only from this master and its slaves: a crafted link naming another
+  // host is refused before any request goes there.
+  await page.goto(base + 'static/pailer.html?host=192.0.2.1:80&path=/etc/passwd');
+  await page.locator('#indicator').getByText('refused').waitFor({timeout: TIMEOUT});
+  checkClean('the viewer refuses a host that is not the master or one of its slaves');
 }
 
 async function standby(context, standbyAddr, leader) {

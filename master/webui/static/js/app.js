@@ -37,14 +37,25 @@ const view = document.getElementById('view');
 const history = new History(10 * 60); // ten minutes of samples, kept in this tab
 let model = null, leave = null, lastError = null;
 
+function decodeParam(p) {
+  try {
+    return decodeURIComponent(p);
+  } catch (e) {
+    return p;
+  }
+}
+
 function parseHash() {
-  const raw = decodeURI(location.hash.replace(/^#/, '') || '/');
+  let raw = location.hash.replace(/^#/, '') || '/';
+  try {
+    raw = decodeURI(raw);
+  } catch (e) { /* a malformed escape: route it as it is */ }
   const q = raw.indexOf('?');
   const path = q < 0 ? raw : raw.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
   for (const [re, page, tab] of ROUTES) {
     const match = path.match(re);
-    if (match) return {page, tab, params: match.slice(1).map(decodeURIComponent), query};
+    if (match) return {page, tab, params: match.slice(1).map(decodeParam), query};
   }
   return null;
 }

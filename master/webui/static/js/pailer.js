@@ -3,7 +3,7 @@
 // it as it grows, and pages earlier data in when scrolled to the top. Query parameters:
 // host (host:port serving /files), path, title.
 
-import {jsonp} from './util.js';
+import {jsonp, getJSON, pidHost} from './util.js';
 
 const PAGE = 16 * 4096;          // bytes asked for at a time (the slave caps a read at 16 pages)
 const TRUNCATE = 1024 * 1024;    // characters kept on screen; older ones are dropped
@@ -67,9 +67,21 @@ window.addEventListener('scroll', () => {
   if (window.scrollY === 0) page().catch(() => {});
 });
 
+// Scripts are loaded from `host` (JSONP): only this master and its slaves may be read, so a
+// crafted link cannot make this page run another server's script.
+async function hostAllowed() {
+  if (host === location.host) return true;
+  const state = await getJSON('../master/state.json');
+  return (state.slaves || []).some((s) => pidHost(s.pid, s.hostname).host === host);
+}
+
 async function init() {
   indicator.textContent = '(loading)';
   try {
+    if (!(await hostAllowed())) {
+      indicator.textContent = `(refused: ${host} is neither this master nor one of its slaves)`;
+      return;
+    }
     const r = await read(-1);
     start = end = Math.max(0, r.offset - PAGE);
     tail();

@@ -185,6 +185,16 @@ export function pidHost(pid, hostname) {
   return {id: pid.slice(0, at), host: hostname + ':' + pid.slice(pid.lastIndexOf(':') + 1)};
 }
 
+// url if it is http(s), else null: a framework's webui_url is not ours to trust with
+// javascript: and the like.
+export function safeUrl(url) {
+  try {
+    return ['http:', 'https:'].includes(new URL(url).protocol) ? url : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 export function basename(path) {
   if (path === '/') return path;
   const p = path.endsWith('/') ? path.slice(0, -1) : path;

@@ -1,7 +1,8 @@
 // framework.js - one framework: its facts (with the link to its own web UI), active and
 // completed tasks.
 
-import {h, facts, table, timestamp, number, memSize, breadcrumb, alert} from '../util.js';
+import {h, facts, table, timestamp, number, memSize, breadcrumb, alert, safeUrl}
+  from '../util.js';
 import {taskColumns} from './home.js';
 
 export function render(view, {model: m, params: [id]}) {
@@ -15,8 +16,8 @@ export function render(view, {model: m, params: [id]}) {
   view.append(h('div', {class: 'row'},
     h('div', {class: 'col-lg-3'}, h('div', {class: 'card card-body bg-light mb-3'}, facts([
       ['Name:', f.name],
-      f.webui_url && ['Web UI:', h('a', {href: f.webui_url, id: 'framework-webui'},
-                                   f.webui_url)],
+      f.webui_url && ['Web UI:', safeUrl(f.webui_url)
+        ? h('a', {href: f.webui_url, id: 'framework-webui'}, f.webui_url) : f.webui_url],
       ['User:', f.user],
       ['Role:', f.role],
       ['Registered:', timestamp(f.registered_time)],

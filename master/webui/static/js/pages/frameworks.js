@@ -1,7 +1,7 @@
 // frameworks.js - active frameworks (with Max Share, their share of the cluster's dominant
 // resource) and terminated ones.
 
-import {h, table, timestamp, number, memSize, breadcrumb} from '../util.js';
+import {h, table, timestamp, number, memSize, breadcrumb, safeUrl} from '../util.js';
 import {frameworkLink} from './links.js';
 
 export function render(view, {model: m}) {
@@ -10,7 +10,7 @@ export function render(view, {model: m}) {
     breadcrumb(['Master', '#/'], ['Frameworks']),
     table(active, [
       {title: 'ID', key: (f) => f.id, cell: (f) => frameworkLink(f.id)},
-      {title: 'Host', key: (f) => f.hostname, cell: (f) => f.webui_url
+      {title: 'Host', key: (f) => f.hostname, cell: (f) => safeUrl(f.webui_url)
         ? h('a', {href: f.webui_url}, f.hostname || f.webui_url) : f.hostname},
       {title: 'User', key: (f) => f.user},
       {title: 'Name', key: (f) => f.name},
