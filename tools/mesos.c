@@ -104,7 +104,7 @@ static void usage(FILE *out)
 static int run(const char *cmd, char **argv)
 {
     char full[PATH_MAX * 2], name[256];
-    if (!find_command(cmd, full, sizeof full)) {
+    if (strchr(cmd, '/') || !find_command(cmd, full, sizeof full)) {
         fprintf(stderr, "'%s' is not a mesos command (no " PREFIX "%s found).\n\n", cmd, cmd);
         usage(stderr);
         return 2;

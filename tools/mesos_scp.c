@@ -29,11 +29,12 @@ static const act_flag flag_table[] = {
       "key'); they come after -pr."),
 };
 
-/* The argv of scp for one host: scp -pr [options] files... host:dir. Free the array. */
+/* The argv of scp for one host: scp -pr [options] -- files... host:dir ("--": a file or a
+ * hostname cannot pass for an option). Free the array and *opts_copy. */
 static char **scp_argv(const scp_flags *f, char **files, int nfiles, const char *target,
                        char **opts_copy)
 {
-    size_t n = 4 + (size_t)nfiles, k = 0;
+    size_t n = 5 + (size_t)nfiles, k = 0;
     char *save = NULL;
     *opts_copy = act_strdup(f->scp_options ? f->scp_options : "");
     for (const char *p = *opts_copy; *p; p++) n += *p == ' ';
@@ -42,6 +43,7 @@ static char **scp_argv(const scp_flags *f, char **files, int nfiles, const char 
     v[k++] = "-pr";
     for (char *o = strtok_r(*opts_copy, " ", &save); o; o = strtok_r(NULL, " ", &save))
         v[k++] = o;
+    v[k++] = "--";
     for (int i = 0; i < nfiles; i++) v[k++] = files[i];
     v[k++] = (char *)target;
     return v;
@@ -51,6 +53,10 @@ static char **scp_argv(const scp_flags *f, char **files, int nfiles, const char 
 static pid_t start_scp(const scp_flags *f, char **files, int nfiles, const char *dir,
                        const char *host)
 {
+    if (host[0] == '-' || strpbrk(host, ":/ ")) { /* a slave's hostname is not to be trusted */
+        fprintf(stderr, "Refusing to copy to '%s': not a hostname\n", host);
+        return -1;
+    }
     char target[4096], *opts;
     snprintf(target, sizeof target, "%s:%s", host, dir);
     char **v = scp_argv(f, files, nfiles, target, &opts);
