@@ -24,12 +24,14 @@ SBINDIR    ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/libexec/mesos
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 FUZZ_SECONDS ?= 30
 FUZZ_SHORT   ?= 5
 
-# Modules in dependency order (a module may use those before it).
-MODULES := actor wire master sched exec slave
+# Modules in dependency order (a module may use those before it). tools/ is a module too:
+# its sources other than the programs' (tools/cli.c, what the command-line tools share).
+MODULES := actor wire master sched exec slave tools
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Wstrict-prototypes -Wmissing-prototypes -I. -pthread -MMD -MP
@@ -48,8 +50,8 @@ CHK_LDFLAGS := -fsanitize=address,undefined
 TEST_LDLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lrt -lm)
 
 # ---- sources ------------------------------------------------------------------------------
-mod_srcs  = $(filter-out %_main.c,$(wildcard $(1)/*.c))
-ALL_LIB_SRCS := $(foreach m,$(MODULES),$(call mod_srcs,$(m)))
+mod_srcs  = $(filter-out %_main.c $(PROG_SRCS),$(wildcard $(1)/*.c))
+ALL_LIB_SRCS = $(foreach m,$(MODULES),$(call mod_srcs,$(m)))
 
 # lib order for the linker: dependents first
 LINK_ORDER := $(shell echo $(MODULES) | tr ' ' '\n' | tac | tr '\n' ' ')
@@ -62,9 +64,13 @@ FUZZ_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/fuzz/lib/lib$(m).a)
 ALL_PROGRAMS := mesos-master:master/master_main.c mesos-slave:slave/slave_main.c \
                 mesos-executor:exec/executor_main.c mesos-execute:tools/mesos_execute.c \
                 mesos-local:tools/mesos_local.c mesos-resolve:tools/mesos_resolve.c \
+                mesos:tools/mesos.c mesos-ps:tools/mesos_ps.c mesos-cat:tools/mesos_cat.c \
+                mesos-tail:tools/mesos_tail.c mesos-ls:tools/mesos_ls.c \
+                mesos-scp:tools/mesos_scp.c \
                 example-framework:sched/examples/example_framework.c \
                 example-executor:exec/examples/example_executor.c \
                 minimal-scheduler:sched/examples/minimal_scheduler.c
+PROG_SRCS := $(foreach p,$(ALL_PROGRAMS),$(word 2,$(subst :, ,$(p))))
 PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(word 2,$(subst :, ,$(p)))),$(p)))
 PROG_NAMES := $(foreach p,$(PROGRAMS),$(word 1,$(subst :, ,$(p))))
 prog_src = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGRAMS))))
@@ -119,7 +125,26 @@ endef
 $(foreach p,$(PROG_NAMES),$(eval $(call prog_rules,$(p))))
 
 .PHONY: all
-all: deps-quiet $(REL_LIBS) $(addprefix $(BUILD)/bin/,$(PROG_NAMES)) sdk
+all: deps-quiet $(REL_LIBS) $(addprefix $(BUILD)/bin/,$(PROG_NAMES)) sdk webui
+
+# ---- the web UI -----------------------------------------------------------------------------
+# master/webui/ (our pages, scripts, styles) plus the libraries Debian ships that they use,
+# staged as <dir>/share/mesos/webui beside <dir>/bin, where mesos-master looks by default:
+# build/ for the release binaries, build/check/ for the test build. `make install` copies
+# the staged tree to $(DATADIR)/mesos/webui, so an installed master needs no other package.
+WEBUI_FILES  := $(filter-out master/webui/DESIGN.md,$(shell find master/webui -type f))
+WEBUI_VENDOR := /usr/share/javascript/bootstrap5/css/bootstrap.min.css \
+                /usr/share/javascript/chart.js/chart.min.js
+WEBUI_STAGED := $(BUILD)/share/mesos/webui $(BUILD)/check/share/mesos/webui
+
+$(addsuffix /.staged,$(WEBUI_STAGED)): %/.staged: $(WEBUI_FILES) $(WEBUI_VENDOR)
+	$(Q)rm -rf $* && mkdir -p $*/static/vendor
+	$(Q)cd master/webui && cp --parents $(patsubst master/webui/%,%,$(WEBUI_FILES)) $(abspath $*)/
+	$(Q)cp $(WEBUI_VENDOR) $*/static/vendor/
+	$(Q)touch $@
+
+.PHONY: webui
+webui: $(addsuffix /.staged,$(WEBUI_STAGED))
 
 # ---- the SDK --------------------------------------------------------------------------------
 # What a framework author builds against (`make install`, the libmesos-dev package):
@@ -318,6 +343,7 @@ INSTALLED := $(addprefix $(SBINDIR)/,$(SBIN_PROGRAMS)) \
              $(foreach l,$(SDK_LIBS),$(addprefix $(LIBDIR)/lib$(l),.a .so .so.$(SO_MAJOR) \
                                                                    .so.$(VERSION))) \
              $(addprefix $(LIBDIR)/pkgconfig/,$(addsuffix .pc,$(SDK_PCS)))
+WEBUIDIR := $(DATADIR)/mesos/webui
 
 # Writes the pkg-config file of SDK library $(1) to $(2).
 define pc_write
@@ -343,11 +369,14 @@ install: all
 	$(foreach l,$(SDK_LIBS),ln -sf lib$(l).so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$(l).so.$(SO_MAJOR) \
 	  && ln -sf lib$(l).so.$(SO_MAJOR) $(DESTDIR)$(LIBDIR)/lib$(l).so;)
 	$(foreach p,$(SDK_PCS),$(call pc_write,$(p),$(DESTDIR)$(LIBDIR)/pkgconfig/$(p).pc);)
+	rm -rf $(DESTDIR)$(WEBUIDIR) && install -d $(DESTDIR)$(WEBUIDIR)
+	cp -R $(BUILD)/share/mesos/webui/. $(DESTDIR)$(WEBUIDIR)/ && rm $(DESTDIR)$(WEBUIDIR)/.staged
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	rmdir $(addprefix $(DESTDIR),$(INCLUDEDIR)/mesos $(LIBEXECDIR)) 2>/dev/null || true
+	rm -rf $(DESTDIR)$(WEBUIDIR)
+	rmdir $(addprefix $(DESTDIR),$(INCLUDEDIR)/mesos $(LIBEXECDIR) $(DATADIR)/mesos) 2>/dev/null || true
 
 # ---- documentation --------------------------------------------------------------------------
 # The flag and endpoint tables in docs/ and the example files shown in README.md and docs/ are
@@ -356,7 +385,9 @@ uninstall:
 # Every installed program must have a flag table in docs/operators-guide.md.
 DOC_FILES := docs/operators-guide.md $(filter-out docs/operators-guide.md,$(wildcard docs/*.md)) \
              README.md
-DOC_ARGS   = --bin $(BUILD)/bin --require "$(SBIN_PROGRAMS) $(BIN_PROGRAMS)" $(DOC_FILES)
+# (mesos, the dispatcher, has no flags of its own.)
+DOC_ARGS   = --bin $(BUILD)/bin --require "$(SBIN_PROGRAMS) $(filter-out mesos,$(BIN_PROGRAMS))" \
+             $(DOC_FILES)
 docs: all
 	tools/gen-docs.sh $(DOC_ARGS)
 docs-check: all
@@ -376,7 +407,7 @@ deb: all
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)/build
 	tar -c --exclude-vcs --exclude=./build --exclude=./run --exclude=./$(BUILD_IN_TREE) . \
 	  | tar -x -C $(DEB_SRC)
-	cp -a $(addprefix $(BUILD)/,obj bin lib include) $(DEB_SRC)/build/
+	cp -a $(addprefix $(BUILD)/,obj bin lib include share) $(DEB_SRC)/build/
 	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	  dpkg-buildpackage --build=binary --no-sign --no-pre-clean \
 	  > $(abspath $(DEB_DIR))/build.log 2>&1 || { tail -40 $(abspath $(DEB_DIR))/build.log; exit 1; }

@@ -649,6 +649,16 @@ void act_http_respond_stream(act_http_req *req, int status, const char *content_
 /* Streams a JSON body from p, honouring ?jsonp=NAME and CORS as act_http_respond_json does. */
 void act_http_respond_json_stream(act_http_req *req, int status, const act_http_producer *p);
 
+/* Answers with the file `rel` (a path relative to directory `root`, e.g. "js/app.js") with
+ * a content type by extension, an ETag and Cache-Control: no-cache (304 when the request's
+ * If-None-Match matches). Anything that is not a regular file below root (an absolute path,
+ * ".", "..", a symlink leading out) is a 404. Reads the file on the calling loop: for small
+ * files (at most 16 MB). */
+void act_http_respond_file(act_http_req *req, const char *root, const char *rel);
+/* The Content-Type for a file name by its extension ("text/css; charset=utf-8");
+ * application/octet-stream when unknown. */
+const char *act_content_type(const char *path);
+
 /* A chunked response kept open (for streams such as /__trace__). Loop-0 actors only. */
 typedef struct act_http_stream act_http_stream;
 /* Sends the response head and returns the stream; req is consumed. */

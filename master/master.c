@@ -307,6 +307,7 @@ static void on_terminate(act_actor *self, void *arg)
     free(m->cfg.weights);
     free((char *)m->cfg.work_dir);
     free((char *)m->cfg.cluster);
+    free((char *)m->cfg.webui_dir);
     free((char *)m->cfg.hostname);
     free((char *)m->cfg.zk);
     handlers_free();
@@ -327,6 +328,7 @@ static void copy_config(master_config *dst, const master_config *src)
     dst->cluster = src->cluster ? act_strdup(src->cluster) : NULL;
     dst->hostname = src->hostname ? act_strdup(src->hostname) : NULL;
     dst->zk = src->zk ? act_strdup(src->zk) : NULL;
+    dst->webui_dir = src->webui_dir ? act_strdup(src->webui_dir) : NULL;
     dst->roles = copy_strings(src->roles, src->nroles);
     dst->weight_roles = copy_strings(src->weight_roles, src->nweights);
     dst->weights = act_calloc(src->nweights ? src->nweights : 1, sizeof(double));
@@ -374,6 +376,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m_registrar_handlers(a);
     m_election_handlers(a);
     m_http_routes(a);
+    m_webui_routes(a);
     int rc = act_spawn(a, 0);
     if (rc != 0) return rc;
     *out = mpid;

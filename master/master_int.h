@@ -53,6 +53,7 @@ typedef struct master_config {
     int allocator_loop;          /* loop for the allocator and registrar */
     const act_flags *flags;      /* borrowed, for /master/flags and state.json; may be NULL */
     const char *log_dir;         /* for state.json */
+    const char *webui_dir;       /* the web UI's files (index.html, static/); NULL: none */
 } master_config;
 
 /* Fills every field with the Mesos defaults (registry in memory, no work_dir). */
@@ -308,5 +309,8 @@ void m_recovered(master *m, wire_msg *registry);
 /* ---- http.c ------------------------------------------------------------------------------ */
 void m_http_routes(act_actor *a);
 void m_metrics_refresh(act_actor *self, void *arg);
+
+/* ---- webui.c ----------------------------------------------------------------------------- */
+void m_webui_routes(act_actor *a);
 
 #endif /* MASTER_MASTER_INT_H */

@@ -10,10 +10,12 @@
 #include "master/master_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct master_flags {
     char *ip, *hostname, *advertise_ip, *zk, *work_dir, *registry, *cluster, *roles, *weights;
@@ -74,7 +76,9 @@ static const act_flag flag_table[] = {
       "may be removed for not re-registering after a failover."),
     F(max_completed_frameworks, INT, "50", "Completed frameworks kept for the endpoints."),
     F(max_completed_tasks_per_framework, INT, "1000", "Completed tasks kept per framework."),
-    F(webui_dir, STRING, NULL, "Directory of the web UI's files."),
+    F(webui_dir, STRING, NULL, "Directory of the web UI's files (index.html and static/) "
+      "(default: share/mesos/webui beside the binary's directory, where make install and the "
+      "package put it)."),
     F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
     F(logging_level, STRING, "INFO", "Lowest level logged: INFO, WARNING or ERROR."),
     F(external_log_file, STRING, NULL, "A log file written by something else (e.g. a "
@@ -222,6 +226,36 @@ static void free_config(master_config *c)
     free(c->weights);
 }
 
+/* --webui_dir, else <dir of this binary>/../share/mesos/webui: /usr/sbin/mesos-master finds
+ * /usr/share/mesos/webui and build/bin/mesos-master the copy the build stages in build/share.
+ * Returns a path to free(), or NULL when the binary's own path cannot be read. */
+static char *webui_dir(const master_flags *f)
+{
+    if (f->webui_dir) return act_strdup(f->webui_dir);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return NULL;
+    *slash = '\0';
+    size_t len = strlen(exe) + sizeof "/../share/mesos/webui";
+    char *dir = act_malloc(len);
+    snprintf(dir, len, "%s/../share/mesos/webui", exe);
+    return dir;
+}
+
+static void check_webui(const char *dir)
+{
+    char index[PATH_MAX];
+    snprintf(index, sizeof index, "%s/index.html", dir ? dir : "");
+    if (!dir || access(index, R_OK) != 0)
+        LOG_WARNING("No web UI at '%s' (no readable index.html): / answers 404; see "
+                    "--webui_dir", dir ? dir : "(unknown)");
+    else
+        LOG_INFO("Serving the web UI from %s", dir);
+}
+
 static int start_runtime(const master_flags *f)
 {
     act_config rc;
@@ -269,12 +303,15 @@ int main(int argc, char **argv)
         act_flags_free(&flags);
         return 1;
     }
-    if (f.webui_dir) LOG_WARNING("--webui_dir: the web UI is not in this build yet");
+    char *webui = webui_dir(&f);
+    check_webui(webui);
+    cfg.webui_dir = webui;
     cfg.flags = &flags;
     cfg.abort = on_abort;
     act_pid pid;
     if (start_runtime(&f) != 0 || master_spawn(&cfg, &pid) != 0) {
         if (act_initialized()) act_shutdown();
+        free(webui);
         free_config(&cfg);
         act_flags_free(&flags);
         return 1;
@@ -286,6 +323,7 @@ int main(int argc, char **argv)
     LOG_INFO(atomic_load(&aborted) ? "Master exiting (aborted)" : "Master stopping");
     act_shutdown();
     zk_drain(5); /* our znodes go with our sessions: let the standbys know at once */
+    free(webui);
     free_config(&cfg);
     act_flags_free(&flags);
     act_log_close();

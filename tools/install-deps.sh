@@ -12,6 +12,8 @@ PACKAGES=(
   curl procps iproute2 tar gzip unzip zip
   debhelper dpkg-dev help2man
   golang-go golang-github-mesos-mesos-go-dev
+  libjs-bootstrap5 node-chart.js
+  chromium nodejs dropbear-bin openssh-client
 )
 
 missing=()
@@ -19,6 +21,9 @@ for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
+# The browser tests fetch playwright-core with npm: Debian's npm package, unless the nodejs
+# installed already brings its own npm (as other builds of nodejs do).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

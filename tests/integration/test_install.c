@@ -14,7 +14,8 @@
  * deb (as root): `make deb`, `dpkg -i` of every package, the systemd units verified, master
  * and slave started through /usr/bin/mesos-init-wrapper with their flags as files under
  * /etc/mesos-master/ and /etc/mesos-slave/ (an attribute among them), the slave seen
- * registered with that attribute and running a command task, then `dpkg --purge`, after which
+ * registered with that attribute and running a command task (seen by `mesos ps`), the web UI
+ * served from /usr/share/mesos/webui, then `dpkg --purge`, after which
  * nothing the packages or the daemons put on the machine is left.
  *
  * docs: `make docs-check`, the flag and endpoint tables of the operator's guide against the
@@ -215,6 +216,42 @@ START_TEST(test_installed_mesos_local_finds_the_daemons_in_sbin)
 }
 END_TEST
 
+/* The installed master finds the web UI in <prefix>/share/mesos/webui on its own, with the
+ * libraries it uses copied beside it; the installed `mesos` finds the installed tools. */
+START_TEST(test_installed_master_serves_the_web_ui_and_mesos_finds_the_tools)
+{
+    char *dir = tu_tmpdir(), bin[4300], port[32], log[4300];
+    uint16_t p = tu_free_port();
+    snprintf(bin, sizeof bin, "%s/sbin/mesos-master", prefix);
+    snprintf(port, sizeof port, "--port=%u", p);
+    snprintf(log, sizeof log, "%s/master.log", dir);
+    int pid = start_installed(bin, (char *[]){"--ip=127.0.0.1", port, "--registry=in_memory",
+                                              NULL}, log);
+    ck_assert_msg(tu_wait_http(p, "/master/health", 30), "no master; see %s", log);
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(p, "/", &body), 200);
+    ck_assert_msg(strstr(body.data, "static/js/app.js"), "%s", body.data);
+    const char *files[] = {"/static/js/app.js", "/static/js/pages/home.js",
+                           "/static/vendor/bootstrap.min.css", "/static/vendor/chart.min.js",
+                           "/static/pailer.html"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        ck_assert_msg(tu_http_get(p, files[i], NULL) == 200, "%s", files[i]);
+    act_buf_free(&body);
+    int st = tu_stop(pid, SIGTERM, 30);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    snprintf(bin, sizeof bin, "%s/bin/mesos", prefix);
+    snprintf(log, sizeof log, "%s/help.out", dir);
+    ck_assert_int_eq(tu_run((char *[]){bin, "help", NULL}, log, 60), 0);
+    char *out = tu_read_file(log);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_msg(strstr(out, "  ps\n") && strstr(out, "  scp\n") && strstr(out, "  tail\n"),
+                  "%s", out);
+    free(out);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 /* Writes text to the file at path, creating its directory. */
 static void write_file(const char *path, const char *text)
 {
@@ -334,6 +371,7 @@ Suite *sdk_suite(void)
     tcase_add_unchecked_fixture(tc, install_sdk, remove_sdk);
     tcase_add_test(tc, test_readme_scheduler_builds_with_pkg_config_alone_and_its_task_finishes);
     tcase_add_test(tc, test_installed_mesos_local_finds_the_daemons_in_sbin);
+    tcase_add_test(tc, test_installed_master_serves_the_web_ui_and_mesos_finds_the_tools);
     tcase_add_test(tc, test_init_wrapper_starts_the_daemons_from_files_under_etc);
     tcase_add_test(tc, test_libraries_have_sonames_and_export_only_their_api);
     tcase_add_test(tc, test_uninstall_removes_every_installed_file); /* last: it removes them */
@@ -430,6 +468,10 @@ START_TEST(test_packages_install_run_through_the_wrapper_and_purge_without_a_tra
     ASSERT_RAN(tu_sh(log_path, "/usr/bin/mesos-execute --master=127.0.0.1:%u --name=deb "
                      "--command=true --resources='cpus:0.1;mem:32'", port), "mesos-execute");
     ck_assert(tu_wait_file_contains("/var/log/mesos/mesos-slave.INFO", "Registered with", 5));
+    /* the packaged master serves the web UI from /usr/share/mesos/webui, and mesos ps works */
+    ck_assert_int_eq(tu_http_get(port, "/static/vendor/chart.min.js", NULL), 200);
+    ASSERT_RAN(tu_sh(log_path, "/usr/bin/mesos ps -i --master=127.0.0.1:%u | grep -q FINISHED",
+                     port), "mesos ps");
     stop_daemons(slave, master);
 
     ASSERT_RAN(tu_sh(log_path, "dpkg --purge " DEB_PACKAGES " && rm '%s/installed'", deb_work),

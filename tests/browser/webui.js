@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+// webui.js - drives Debian's headless chromium (through playwright-core) over the web UI of a
+// live cluster and checks what a person would see. Started by tests/integration/test_webui.c:
+//
+//   node webui.js --master=127.0.0.1:5050 --task=ID --out=DIR
+//     every page loads with no console error and no request leaving loopback; Home, the
+//     framework's page and the executor's page show the running task; the sandbox lists
+//     stdout, and the viewer opened on it shows the task's output growing; a screenshot of
+//     each page is kept in DIR.
+//   node webui.js --standby=127.0.0.1:5052 --leader=127.0.0.1:5050 --out=DIR
+//     the standby's UI sends the browser to the leader's.
+//
+// Prints "ok - ..." per check; exits 1 at the first failed one ("not ok - ..." and why).
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const {chromium} = require('playwright-core');
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const m = a.match(/^--([^=]+)=(.*)$/);
+  return m ? [m[1], m[2]] : [a, true];
+}));
+const OUT = args.out || '.';
+const TIMEOUT = 20000;
+
+const problems = []; // console errors, page errors, requests that left loopback
+
+function loopback(url) {
+  if (/^(data|blob|about|chrome-error):/.test(url)) return true;
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
+function ok(what) {
+  console.log('ok - ' + what);
+}
+
+function fail(what, why) {
+  console.log('not ok - ' + what + (why ? ': ' + why : ''));
+  throw new Error(what);
+}
+
+function watch(page) {
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error on ${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`));
+}
+
+function checkClean(what) {
+  if (problems.length) fail(what + ' with no console error and no request leaving loopback',
+                            problems.join('; '));
+  ok(what + ': no console error, no request leaving loopback');
+}
+
+async function shot(page, name) {
+  await page.screenshot({path: path.join(OUT, name + '.png'), fullPage: true});
+}
+
+async function visit(page, url, name, expectText, selector = '#view') {
+  await page.goto(url);
+  try {
+    await page.locator(selector).getByText(expectText, {exact: false}).first()
+      .waitFor({timeout: TIMEOUT});
+  } catch (e) {
+    await shot(page, name + '-failed');
+    fail(`${name} shows '${expectText}'`, e.message.split('\n')[0]);
+  }
+  await shot(page, name);
+  checkClean(`${name} (${url}) shows '${expectText}'`);
+}
+
+async function getJSON(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return r.json();
+}
+
+// The output the viewer shows now: the highest "line N" in it.
+async function lastLine(popup) {
+  const text = await popup.locator('#data').textContent();
+  const nums = [...text.matchAll(/line (\d+)/g)].map((m) => +m[1]);
+  return nums.length ? Math.max(...nums) : -1;
+}
+
+async function pages(context, master, taskId) {
+  const state = await getJSON(`http://${master}/master/state.json`);
+  const fw = state.frameworks.find((f) => f.tasks.some((t) => t.id === taskId));
+  if (!fw) fail('the master lists task ' + taskId);
+  const task = fw.tasks.find((t) => t.id === taskId);
+  const slave = state.slaves.find((s) => s.id === task.slave_id);
+  const base = `http://${master}/`;
+  const exec = `#/slaves/${slave.id}/frameworks/${fw.id}/executors/${task.executor_id || task.id}`;
+  const page = await context.newPage();
+  watch(page);
+
+  await visit(page, base, 'home', taskId);
+  await page.locator('#chart-cpus').waitFor({timeout: TIMEOUT});
+  const stamp = page.locator('#summary time').first();
+  const before = await stamp.textContent();
+  await stamp.click();
+  const after = await stamp.textContent();
+  if (before === after || !/^\d{4}-\d\d-\d\dT/.test(before.match(/ago|now/) ? after : before))
+    fail('a timestamp switches between relative and absolute time on click',
+         `${before} -> ${after}`);
+  ok(`a timestamp switches between relative and absolute time on click (${before} -> ${after})`);
+  await stamp.click();
+
+  await visit(page, base + '#/frameworks', 'frameworks', fw.name);
+  await visit(page, base + `#/frameworks/${fw.id}`, 'framework', taskId);
+  await visit(page, base + '#/slaves', 'slaves', slave.hostname);
+  await visit(page, base + `#/slaves/${slave.id}`, 'slave', fw.name, '#slave');
+  await visit(page, base + `#/slaves/${slave.id}/frameworks/${fw.id}`, 'slave-framework',
+              task.executor_id || task.id, '#slave');
+  await visit(page, base + exec, 'executor', 'RUNNING', '#slave');
+  await visit(page, base + '#/offers', 'offers', 'Offers');
+
+  // The sandbox: the executor's browse route finds the directory and lists its files.
+  await visit(page, base + exec + '/browse', 'sandbox', 'stdout', '#browse');
+  if (!/browse\?path=/.test(page.url())) fail('the sandbox route lands on the executor directory');
+  ok('the sandbox route lands on ' + decodeURIComponent(page.url().split('path=')[1]));
+
+  const [popup] = await Promise.all([context.waitForEvent('page'),
+                                     page.locator('#listing a[data-file="stdout"]').click()]);
+  watch(popup);
+  await popup.waitForLoadState();
+  await popup.locator('#data').getByText('line', {exact: false}).first()
+    .waitFor({timeout: TIMEOUT});
+  const first = await lastLine(popup);
+  await popup.waitForFunction((n) => {
+    const nums = [...document.getElementById('data').textContent.matchAll(/line (\d+)/g)];
+    return nums.some((m) => +m[1] >= n);
+  }, first + 3, {timeout: TIMEOUT});
+  const later = await lastLine(popup);
+  await shot(popup, 'stdout-viewer');
+  if (!(later > first)) fail('the viewer follows stdout as it grows', `${first} -> ${later}`);
+  checkClean(`the stdout viewer follows the file as it grows (line ${first} -> line ${later})`);
+  await popup.close();
+
+  // The slave's LOG link follows its log (the slave runs with --log_dir) through /files.
+  await visit(page, base + `#/slaves/${slave.id}`, 'slave', fw.name, '#slave');
+  const [log] = await Promise.all([context.waitForEvent('page'),
+                                   page.locator('#slave a.m-log-link').click()]);
+  watch(log);
+  try {
+    await log.waitForFunction(() => /^[IWE]\d{4} \d\d:\d\d/m.test(
+      document.getElementById('data').textContent), null, {timeout: TIMEOUT});
+  } catch (e) {
+    fail("the slave's LOG link shows its log", e.message.split('\n')[0]);
+  }
+  await shot(log, 'slave-log');
+  checkClean("the slave's LOG link shows the slave's log");
+
+  // The viewer reads only from this master and its slaves: a crafted link naming another
+  // host is refused before any request goes there.
+  await page.goto(base + 'static/pailer.html?host=192.0.2.1:80&path=/etc/passwd');
+  await page.locator('#indicator').getByText('refused').waitFor({timeout: TIMEOUT});
+  checkClean('the viewer refuses a host that is not the master or one of its slaves');
+}
+
+async function standby(context, standbyAddr, leader) {
+  const page = await context.newPage();
+  watch(page);
+  await page.goto(`http://${standbyAddr}/`);
+  await page.locator('#standby').getByText('not the leader').waitFor({timeout: TIMEOUT});
+  await shot(page, 'standby');
+  try {
+    await page.waitForURL((u) => u.host === leader, {timeout: TIMEOUT});
+    await page.locator('#view #summary').waitFor({timeout: TIMEOUT});
+  } catch (e) {
+    fail(`the standby ${standbyAddr} sends the browser to the leader ${leader}`,
+         'at ' + page.url());
+  }
+  await shot(page, 'standby-redirected');
+  checkClean(`the standby ${standbyAddr} sent the browser to the leader ${page.url()}`);
+}
+
+async function main() {
+  fs.mkdirSync(OUT, {recursive: true});
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-webui-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: args.chromium || '/usr/bin/chromium',
+    headless: true,
+    viewport: {width: 1400, height: 900},
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  context.on('request', (r) => {
+    if (!loopback(r.url())) problems.push('request left loopback: ' + r.url());
+  });
+  try {
+    if (args.standby) await standby(context, args.standby, args.leader);
+    else await pages(context, args.master, args.task);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, {recursive: true, force: true});
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  if (!/^not ok/.test(String(e.message))) console.log('not ok - ' + (e.stack || e));
+  process.exit(1);
+});
