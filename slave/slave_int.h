@@ -119,6 +119,22 @@ int proc_kill(const proc_identity *id, int sig);
 #define CZ_MSG_TERMINATED "containerizer.terminated" /* cz_result, to the launch requester */
 #define CZ_MSG_RECOVER "containerizer.recover"      /* cz_recover */
 
+/* Mesos' ResourceStatistics: what the isolators measured of a container, for
+ * /monitor/statistics.json. A group of fields is shown only when its has_ flag is set. */
+typedef struct cz_stats {
+    bool has_cpus_times;
+    double cpus_user_time_secs, cpus_system_time_secs;
+    bool has_cpus_throttling;         /* CFS: cpu.stat */
+    uint64_t cpus_nr_periods, cpus_nr_throttled;
+    double cpus_throttled_time_secs;
+    bool has_mem_rss;
+    uint64_t mem_rss_bytes;
+    bool has_mem_breakdown;           /* memory.stat */
+    uint64_t mem_file_bytes, mem_anon_bytes, mem_mapped_file_bytes;
+    bool has_disk_limit, has_disk_used;
+    uint64_t disk_limit_bytes, disk_used_bytes;
+} cz_stats;
+
 typedef struct cz_launch {
     char container_id[WIRE_UUID_STRLEN];
     char framework_id[WIRE_ID_MAX];
