@@ -473,10 +473,20 @@ static bool freeze(const cg_layout *l, const char *dir, bool on, double until)
     return !on || wait_text(dir, "freezer.state", "FROZEN", until);
 }
 
-static bool wait_empty(const char *dir, double until)
+/* Empty: no process listed and, in v2, none that is still dying (v2 hides zombies from
+ * cgroup.procs but keeps the cgroup populated, and unremovable, until they are reaped). */
+static bool empty(const cg_layout *l, const char *dir)
+{
+    char events[256];
+    if (cg_count(dir) > 0) return false;
+    return l->version != CG_V2 || cg_read(dir, "cgroup.events", events, sizeof events) != 0 ||
+           strstr(events, "populated 0") != NULL;
+}
+
+static bool wait_empty(const cg_layout *l, const char *dir, double until)
 {
     for (int ms = 1;; ms = ms < 32 ? ms * 2 : ms) {
-        if (cg_count(dir) == 0) return true;
+        if (empty(l, dir)) return true;
         if (mono_now() > until) return false;
         pause_ms(ms);
     }
@@ -489,7 +499,7 @@ int cg_kill_all(const cg_layout *l, const char *dir, double secs)
     bool can_freeze = l->version == CG_V2 ||
                       (file_path(dir, "freezer.state", probe, sizeof probe) == 0 &&
                        access(probe, W_OK) == 0);
-    while (cg_count(dir) > 0) {
+    while (!empty(l, dir)) {
         if (l->version == CG_V2 && cg_write(dir, "cgroup.kill", "1") == 0) {
             /* the kernel kills every member, forks included */
         } else {
@@ -499,7 +509,7 @@ int cg_kill_all(const cg_layout *l, const char *dir, double secs)
             (void)frozen; /* not frozen in time (a process in D state): killed all the same */
         }
         double round = mono_now() + 0.5;
-        if (wait_empty(dir, round < until ? round : until)) return 0;
+        if (wait_empty(l, dir, round < until ? round : until)) return 0;
         if (mono_now() > until) return -EBUSY;
     }
     return 0;

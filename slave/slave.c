@@ -34,6 +34,7 @@ void slave_config_default(slave_config *c)
     c->registration_backoff_factor = 1;
     c->gc_delay = 7 * 86400;
     c->disk_watch_interval = 60;
+    cz_config_default(&c->isolation);
 }
 
 void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg)
@@ -381,11 +382,25 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
         free(s);
         return -EINVAL;
     }
+    int loop = act_loop_count() > 1 ? 1 : 0;
+    int rc = 0;
+    s->containerizer = cfg->containerizer;
+    if (act_pid_is_none(&cfg->containerizer)) {
+        s->containerizer = containerizer_spawn(&cfg->isolation, loop, err, sizeof err);
+        if (act_pid_is_none(&s->containerizer)) {
+            LOG_ERROR("%s", err);
+            rc = -EINVAL;
+        }
+    }
+    if (rc != 0) {
+        detector_address_free(s->master_address);
+        wire_msg_free(s->info_msg);
+        res_free(&s->resources);
+        free(s);
+        return -EINVAL;
+    }
     s->frameworks = act_map_new();
     s_history_init(&s->completed, S_MAX_COMPLETED_FRAMEWORKS);
-    int loop = act_loop_count() > 1 ? 1 : 0;
-    s->containerizer = act_pid_is_none(&cfg->containerizer) ? containerizer_spawn(loop)
-                                                            : cfg->containerizer;
     s->sum = sum_spawn(0);
     s->files = files_spawn(0);
     s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->disk_watch_interval, loop);
@@ -404,7 +419,7 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     s_executor_handlers(a);
     s_recover_handlers(a);
     *out = act_self(a);
-    int rc = act_spawn(a, 0);
+    rc = act_spawn(a, 0);
     if (rc == 0) act_set_default_actor(name);
     return rc;
 }

@@ -2,8 +2,9 @@
  * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
  * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
  * gc), and a clean stop on SIGINT/SIGTERM. Flags of features this build does not have yet
- * (cgroups and other isolators, the docker containerizer, authentication, container info,
- * disk quotas) are refused with a clear error rather than ignored.
+ * (the docker containerizer, authentication, container info, disk quotas) are refused with a
+ * clear error rather than ignored; --isolation names are checked here, and whether this machine has what they need
+ * (cgroup controllers, root) when the containerizer starts.
  */
 #include "slave/slave_state_int.h"
 
@@ -19,12 +20,13 @@
 typedef struct slave_flags {
     char *master, *ip, *hostname, *advertise_ip, *work_dir, *resources, *attributes;
     char *default_role, *isolation, *containerizers, *recover, *credential, *frameworks_home;
-    char *default_container_info, *cgroups_root, *launcher_dir, *log_dir, *logging_level;
-    char *external_log_file;
+    char *default_container_info, *cgroups_root, *cgroups_hierarchy, *launcher_dir, *log_dir;
+    char *logging_level, *external_log_file;
     int64_t port, advertise_port;
     double executor_registration_timeout, executor_shutdown_grace_period, recovery_timeout;
     double gc_delay, disk_watch_interval, registration_backoff_factor, logbufsecs;
     bool strict, checkpoint, switch_user, enforce_container_disk_quota, quiet;
+    bool cgroups_enable_cfs, cgroups_limit_swap;
 } slave_flags;
 
 #define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL}
@@ -43,8 +45,11 @@ static const act_flag flag_table[] = {
       "JSON array; missing cpus, mem, disk and ports are detected."),
     F(attributes, STRING, NULL, "Attributes, e.g. 'rack:r1;os:debian'."),
     F(default_role, STRING, "*", "Role of resources given without one."),
-    F(isolation, STRING, "posix/cpu,posix/mem", "Isolators; this build has posix/cpu and "
-      "posix/mem (usage only)."),
+    F(isolation, STRING, "posix/cpu,posix/mem", "Isolators, comma-separated: posix/cpu and "
+      "posix/mem (usage only), cgroups/cpu (cpu shares; with --cgroups_enable_cfs a CFS "
+      "quota), cgroups/mem (memory limit; a container over it ends 'Memory limit exceeded'). "
+      "The cgroups ones contain each container in a cgroup of its own, so destroying it kills "
+      "every process it started."),
     F(containerizers, STRING, "mesos", "Containerizers; this build has 'mesos'."),
     F(executor_registration_timeout, DURATION, "1mins", "Time an executor has to register."),
     F(executor_shutdown_grace_period, DURATION, "5secs", "Time an executor has to exit after "
@@ -65,7 +70,16 @@ static const act_flag flag_table[] = {
       "build yet."),
     F(registration_backoff_factor, DURATION, "1secs", "First registration delay is random in "
       "[0, this]; it doubles up to 1 minute."),
-    F(cgroups_root, STRING, "mesos", "Cgroups root (cgroups isolators only)."),
+    F(cgroups_hierarchy, STRING, "/sys/fs/cgroup", "Where the cgroups are: cgroup v1 "
+      "controllers mounted at <this>/<controller>, or a cgroup v2 (unified) mount here or at "
+      "<this>/unified. The slave says in its log which layout it uses."),
+    F(cgroups_root, STRING, "mesos", "The cgroup under which every container's cgroup is made "
+      "(<root>/<container id>), in each hierarchy; after a restart, cgroups under it that no "
+      "recovered container owns are destroyed."),
+    F(cgroups_enable_cfs, BOOL, "false", "With cgroups/cpu: also limit cpu with a CFS quota "
+      "(a hard limit of its cpus), not only cpu shares."),
+    F(cgroups_limit_swap, BOOL, "false", "With cgroups/mem: the memory limit covers memory and "
+      "swap together."),
     F(launcher_dir, STRING, NULL, "Directory holding mesos-executor (default: ../libexec/mesos "
       "from this binary when it is there, as installed; else this binary's)."),
     F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
@@ -77,9 +91,6 @@ static const act_flag flag_table[] = {
 
 static const char *unsupported(const slave_flags *f)
 {
-    if (strcmp(f->isolation, "posix/cpu,posix/mem") != 0 &&
-        strcmp(f->isolation, "posix/mem,posix/cpu") != 0)
-        return "--isolation: only posix/cpu,posix/mem is in this build yet";
     if (strcmp(f->containerizers, "mesos") != 0)
         return "--containerizers: only 'mesos' is in this build yet";
     if (f->credential) return "--credential: authentication is not in this build yet";
@@ -90,6 +101,15 @@ static const char *unsupported(const slave_flags *f)
     return NULL;
 }
 
+static void isolation_config(const slave_flags *f, cz_config *c)
+{
+    c->isolation = f->isolation;
+    c->cgroups_hierarchy = f->cgroups_hierarchy;
+    c->cgroups_root = f->cgroups_root;
+    c->cgroups_enable_cfs = f->cgroups_enable_cfs;
+    c->cgroups_limit_swap = f->cgroups_limit_swap;
+}
+
 static int build_config(const slave_flags *f, slave_config *c, char *err, size_t errlen)
 {
     slave_config_default(c);
@@ -98,6 +118,9 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     if (!f->master) return snprintf(err, errlen, "--master is required"), -EINVAL;
     if (strcmp(f->recover, "reconnect") != 0 && strcmp(f->recover, "cleanup") != 0)
         return snprintf(err, errlen, "Invalid --recover '%s'", f->recover), -EINVAL;
+    isolation_config(f, &c->isolation);
+    int rc = cz_config_check(&c->isolation, err, errlen);
+    if (rc != 0) return rc;
     c->master = f->master;
     c->work_dir = f->work_dir;
     c->resources = f->resources;

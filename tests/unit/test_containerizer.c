@@ -58,7 +58,8 @@ static void start(bool paused)
     act_on_message(a, CZ_MSG_TERMINATED, on_result);
     rec_pid = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
-    cz_pid = containerizer_spawn(0);
+    char err[512];
+    cz_pid = containerizer_spawn(NULL, 0, err, sizeof err);
     ck_assert(!act_pid_is_none(&cz_pid));
     tmp = tu_tmpdir();
     ck_assert_ptr_nonnull(tmp);
