@@ -201,6 +201,16 @@ static wire_msg *command_executor(slave *s, const char *framework_id, const wire
     return m;
 }
 
+/* --default_container_info for an executor that brings no ContainerInfo (Mesos'
+ * getExecutorInfo). */
+static void default_container(slave *s, wire_msg *info)
+{
+    wire_executor_info *ei = info->root;
+    if (ei->container || !s->default_container) return;
+    ei->container = wire_alloc(info, sizeof *ei->container);
+    wire_copy_into(info, WIRE_DESC(container_info), ei->container, s->default_container->root);
+}
+
 static char *env_entry(const char *key, const char *value)
 {
     size_t n = strlen(key) + strlen(value) + 2;
@@ -405,6 +415,7 @@ static void on_run_task(act_actor *self, const act_msg *msg)
     } else {
         wire_msg *info = r->task.executor ? wire_copy(WIRE_DESC(executor_info), r->task.executor)
                                           : command_executor(s, f->id, &r->task);
+        default_container(s, info);
         e = s_executor_add(s, f, info, r->task.executor == NULL, NULL);
         if (make_sandbox(s, e) != 0) {
             act_map_put(e->queued, t->info->task_id.value, t); /* it fails with the executor */

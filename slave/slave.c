@@ -37,6 +37,23 @@ void slave_config_default(slave_config *c)
     cz_config_default(&c->isolation);
 }
 
+/* --default_container_info: Mesos' JSON ContainerInfo. Returns 0 or -EINVAL (logged). */
+static int parse_default_container(slave *s)
+{
+    const char *text = s->cfg.default_container_info;
+    if (!text) return 0;
+    char err[512];
+    int rc = wire_from_json(WIRE_DESC(container_info), text, strlen(text), &s->default_container,
+                            err, sizeof err);
+    if (rc != 0) {
+        LOG_ERROR("Invalid --default_container_info (a JSON ContainerInfo such as "
+                  "{\"type\":\"MESOS\",\"volumes\":[{\"host_path\":\"tmp\",\"container_path\":"
+                  "\"/tmp\",\"mode\":\"RW\"}]}): %s", err);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg)
 {
     wire_send(s->self, to, desc, msg);
@@ -352,6 +369,7 @@ static void on_terminate(act_actor *self, void *arg)
     detector_address_free(s->master_address);
     s_frameworks_free(s);
     wire_msg_free(s->info_msg);
+    wire_msg_free(s->default_container);
     res_free(&s->resources);
     free(s);
     if (stop) act_stop();
@@ -383,9 +401,9 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
         return -EINVAL;
     }
     int loop = act_loop_count() > 1 ? 1 : 0;
-    int rc = 0;
+    int rc = parse_default_container(s);
     s->containerizer = cfg->containerizer;
-    if (act_pid_is_none(&cfg->containerizer)) {
+    if (rc == 0 && act_pid_is_none(&cfg->containerizer)) {
         s->containerizer = containerizer_spawn(&cfg->isolation, loop, err, sizeof err);
         if (act_pid_is_none(&s->containerizer)) {
             LOG_ERROR("%s", err);
@@ -395,6 +413,7 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     if (rc != 0) {
         detector_address_free(s->master_address);
         wire_msg_free(s->info_msg);
+        wire_msg_free(s->default_container);
         res_free(&s->resources);
         free(s);
         return -EINVAL;

@@ -2,8 +2,8 @@
  * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
  * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
  * gc), and a clean stop on SIGINT/SIGTERM. Flags of features this build does not have yet
- * (the docker containerizer, authentication, container info, disk quotas) are refused with a
- * clear error rather than ignored; --isolation names are checked here, and whether this machine has what they need
+ * (the docker containerizer, authentication, disk quotas) are refused with a clear error
+ * rather than ignored; --isolation names are checked here, and whether this machine has what they need
  * (cgroup controllers, root) when the containerizer starts.
  */
 #include "slave/slave_state_int.h"
@@ -46,10 +46,12 @@ static const act_flag flag_table[] = {
     F(attributes, STRING, NULL, "Attributes, e.g. 'rack:r1;os:debian'."),
     F(default_role, STRING, "*", "Role of resources given without one."),
     F(isolation, STRING, "posix/cpu,posix/mem", "Isolators, comma-separated: posix/cpu and "
-      "posix/mem (usage only), cgroups/cpu (cpu shares; with --cgroups_enable_cfs a CFS "
-      "quota), cgroups/mem (memory limit; a container over it ends 'Memory limit exceeded'). "
-      "The cgroups ones contain each container in a cgroup of its own, so destroying it kills "
-      "every process it started."),
+      "posix/mem (usage only), cgroups/cpu (cpu shares; with --cgroups_enable_cfs a CFS quota), cgroups/mem "
+      "(memory limit; a container over it ends 'Memory limit exceeded'), namespaces/pid (an "
+      "executor's tasks see only its processes), filesystem/shared (the volumes of "
+      "--default_container_info or the executor's ContainerInfo). Any of the last four "
+      "contains each container in a cgroup of its own, so destroying it kills every process it "
+      "started."),
     F(containerizers, STRING, "mesos", "Containerizers; this build has 'mesos'."),
     F(executor_registration_timeout, DURATION, "1mins", "Time an executor has to register."),
     F(executor_shutdown_grace_period, DURATION, "5secs", "Time an executor has to exit after "
@@ -64,8 +66,10 @@ static const act_flag flag_table[] = {
     F(gc_delay, DURATION, "1weeks", "Time after which finished sandboxes are removed."),
     F(disk_watch_interval, DURATION, "1mins", "How often disk usage is checked for gc."),
     F(switch_user, BOOL, "true", "Run tasks as their user (when the slave runs as root)."),
-    F(default_container_info, STRING, NULL, "Container info for executors without one. Not "
-      "supported by this build yet."),
+    F(default_container_info, STRING, NULL, "JSON ContainerInfo given to every executor that "
+      "brings none, e.g. {\"type\":\"MESOS\",\"volumes\":[{\"host_path\":\"tmp\","
+      "\"container_path\":\"/tmp\",\"mode\":\"RW\"}]} (with filesystem/shared: a /tmp "
+      "of its own, in the sandbox, for each container)."),
     F(enforce_container_disk_quota, BOOL, "false", "Enforce disk quotas. Not supported by this "
       "build yet."),
     F(registration_backoff_factor, DURATION, "1secs", "First registration delay is random in "
@@ -94,8 +98,6 @@ static const char *unsupported(const slave_flags *f)
     if (strcmp(f->containerizers, "mesos") != 0)
         return "--containerizers: only 'mesos' is in this build yet";
     if (f->credential) return "--credential: authentication is not in this build yet";
-    if (f->default_container_info)
-        return "--default_container_info: container info is not in this build yet";
     if (f->enforce_container_disk_quota)
         return "--enforce_container_disk_quota: disk quotas are not in this build yet";
     return NULL;
@@ -121,6 +123,7 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     isolation_config(f, &c->isolation);
     int rc = cz_config_check(&c->isolation, err, errlen);
     if (rc != 0) return rc;
+    c->default_container_info = f->default_container_info;
     c->master = f->master;
     c->work_dir = f->work_dir;
     c->resources = f->resources;

@@ -29,6 +29,7 @@ typedef struct slave_config {
     double gc_delay;
     double disk_watch_interval;
     cz_config isolation;         /* --isolation and its isolators' flags */
+    const char *default_container_info; /* JSON ContainerInfo for executors without one */
     const act_flags *flags;      /* borrowed, for state.json; may be NULL */
     const char *log_dir;
     act_pid containerizer;       /* a containerizer to use instead of spawning one (tests play
@@ -127,6 +128,7 @@ typedef struct slave {
     s_exited *exited;        /* executor exits the master has not been told of yet */
     size_t nexited;
     act_pid containerizer, sum, files, gc;
+    wire_msg *default_container; /* a wire_container_info (--default_container_info), or NULL */
     uint64_t launched_tasks, failed_tasks, finished_tasks, killed_tasks, lost_tasks;
     uint64_t executors_terminated;
     bool recovered;          /* recovery finished: registration may start */

@@ -2,12 +2,14 @@
  * test_isolation.c - the isolators with the real binaries, as root, on each cgroup layout this
  * machine offers (cgroup v1 controllers; the v2 unified hierarchy, which here has no
  * controllers of its own: there the tests that need cpu or memory limits say they are
- * skipped).
+ * skipped, and containment runs on v2's own cgroup.procs, cgroup.freeze and cgroup.kill).
  * A task allocating twice its container's memory is OOM-killed and fails with the reason; a
  * CPU hog given 0.5 cpus with CFS uses about 0.5 cpus by its cgroup's own accounting; a task
- * that double-forks and detaches is still killed when its container ends; cgroups left by a
- * SIGKILLed slave are destroyed when it recovers, while a recovered container keeps its own;
- * a slave refuses isolators this machine cannot give, and names unknown ones. Every cgroup goes under the test process' own root (cgtest.h).
+ * that double-forks and detaches is still killed when its container ends; a task in a pid
+ * namespace sees none of the slave's processes; a volume of --default_container_info is
+ * private to each container (and a read-only one is read-only); cgroups left by a SIGKILLed slave are destroyed when it recovers, while a
+ * recovered container keeps its own; a slave refuses isolators this machine cannot give, and
+ * names unknown ones. Every cgroup goes under the test process' own root (cgtest.h).
  */
 #include "tests/support/cgtest.h"
 #include "tests/support/cluster.h"
@@ -19,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -280,19 +283,18 @@ END_TEST
 
 /* ---- containment ------------------------------------------------------------------------- */
 
-/* An isolation that contains each container: the cgroups isolators (with the freezer). */
+/* The isolation that contains without limiting anything: on v1 the cgroups isolators (with the
+ * freezer), on v2 here filesystem/shared (no volumes) whose container is v2's own cgroup. */
 static const char *containing(const cg_layout *l)
 {
-    return "cgroups/cpu,cgroups/mem";
+    return l->version == CG_V1 ? "cgroups/cpu,cgroups/mem" : "filesystem/shared";
 }
 
 START_TEST(test_a_task_that_double_forks_and_detaches_is_killed_with_its_container)
 {
     cg_layout l;
     const char *h;
-    if (!tcg_layout_with(layouts[_i], CG_BIT(CG_CPU) | CG_BIT(CG_MEMORY) | CG_BIT(CG_FREEZER),
-                         "a detached task", &l, &h))
-        return;
+    if (!tcg_layout_with(layouts[_i], CG_BIT(CG_FREEZER), "a detached task", &l, &h)) return;
     iso_flags f;
     tc_cluster c;
     tc_start(&c, slave_flags(&f, containing(&l), h, "detach", NULL));
@@ -316,15 +318,107 @@ START_TEST(test_a_task_that_double_forks_and_detaches_is_killed_with_its_contain
 }
 END_TEST
 
+/* ---- pid namespace ----------------------------------------------------------------------- */
+
+START_TEST(test_a_task_in_a_pid_namespace_cannot_see_the_slaves_processes)
+{
+    cg_layout l;
+    const char *h;
+    if (!tcg_layout_with(layouts[_i], CG_BIT(CG_FREEZER), "the pid namespace", &l, &h)) return;
+    iso_flags f;
+    tc_cluster c;
+    tc_start(&c, slave_flags(&f, "namespaces/pid", h, "pidns", NULL));
+    tc_sched *s = tc_sched_start(&c, false);
+    tc_task t = {.id = "look",
+                 .command = "for p in /proc/[0-9]*; do printf 'proc %s %s\\n' "
+                            "\"${p#/proc/}\" \"$(tr '\\0' ' ' < $p/cmdline)\"; done; echo done",
+                 .cpus = 0.1, .mem = 32};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "look", WIRE_TASK_FINISHED, 60), "see %s", c.slave_log);
+    char path[4400];
+    char *out = wait_contents(sandbox_file(&c, "look", "stdout", path, sizeof path), "done", 10);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_msg(!strstr(out, "mesos-slave") && !strstr(out, "mesos-master"),
+                  "the task sees the slave's processes:\n%s", out);
+    ck_assert_msg(strstr(out, "proc 1 ") && strstr(out, "mesos-executor"),
+                  "its executor is not pid 1 of the namespace:\n%s", out);
+    int procs = 0;
+    for (const char *p = out; (p = strstr(p, "\nproc ")); p++) procs++;
+    ck_assert_msg(procs < 10, "the task sees %d processes:\n%s", procs, out);
+    free(out);
+    ck_assert(kill(c.slave_pid, 0) == 0);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+/* ---- shared filesystem ------------------------------------------------------------------- */
+
+START_TEST(test_a_default_volume_is_private_per_container_and_read_only_when_asked)
+{
+    cg_layout l;
+    const char *h;
+    if (!tcg_layout_with(layouts[_i], CG_BIT(CG_FREEZER), "private volumes", &l, &h)) return;
+    char *dir = tu_tmpdir(), mnt[4200], ro[4200], src[4200], info[13000], flag[13100];
+    snprintf(mnt, sizeof mnt, "%s/scratch", dir);
+    snprintf(ro, sizeof ro, "%s/ro", dir);
+    snprintf(src, sizeof src, "%s/ro-src", dir);
+    ck_assert_int_eq(mkdir(mnt, 01777), 0);
+    ck_assert_int_eq(mkdir(ro, 0755), 0);
+    ck_assert_int_eq(mkdir(src, 0755), 0);
+    ck_assert_int_eq(tu_sh(NULL, "echo from-host > %s/hello", src), 0);
+    snprintf(info, sizeof info, "{\"type\":\"MESOS\",\"volumes\":["
+             "{\"host_path\":\"scratch\",\"container_path\":\"%s\",\"mode\":\"RW\"},"
+             "{\"host_path\":\"%s\",\"container_path\":\"%s\",\"mode\":\"RO\"}]}", mnt, src, ro);
+    snprintf(flag, sizeof flag, "--default_container_info=%s", info);
+    const char *extra[] = {flag, NULL};
+    iso_flags f;
+    tc_cluster c;
+    tc_start(&c, slave_flags(&f, "filesystem/shared", h, "shared", extra));
+    tc_sched *s = tc_sched_start(&c, false);
+    char cmd[2][20000];
+    tc_task t[2];
+    const char *ids[] = {"first", "second"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd[i], sizeof cmd[i], "echo %s > %s/mine; echo seen: $(ls %s); "
+                 "touch %s/x 2>/dev/null && echo ro-writable || echo ro-refused; cat %s/hello; "
+                 "echo done", ids[i], mnt, mnt, ro, ro);
+        t[i] = (tc_task){.id = ids[i], .command = cmd[i], .cpus = 0.1, .mem = 32};
+    }
+    tc_sched_launch(s, t, 2);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_msg(tc_wait_state(s, ids[i], WIRE_TASK_FINISHED, 60), "see %s", c.slave_log);
+        char path[4400], *out, *mine;
+        out = wait_contents(sandbox_file(&c, ids[i], "stdout", path, sizeof path), "done", 10);
+        ck_assert_ptr_nonnull(out);
+        ck_assert_msg(strstr(out, "seen: mine\n"), "%s sees another's files:\n%s", ids[i], out);
+        ck_assert_msg(strstr(out, "ro-refused") && strstr(out, "from-host"), "%s", out);
+        free(out);
+        /* what it wrote lives in its own sandbox */
+        mine = wait_contents(sandbox_file(&c, ids[i], "scratch/mine", path, sizeof path),
+                             ids[i], 10);
+        ck_assert_ptr_nonnull(mine);
+        free(mine);
+    }
+    char host[4300];
+    snprintf(host, sizeof host, "%s/mine", mnt);
+    ck_assert_msg(access(host, F_OK) != 0, "a container wrote into the host's %s", mnt);
+    snprintf(host, sizeof host, "%s/x", src);
+    ck_assert(access(host, F_OK) != 0);
+    tc_sched_stop(s);
+    tc_stop(&c);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 /* ---- recovery ---------------------------------------------------------------------------- */
 
 START_TEST(test_cgroups_left_by_a_sigkilled_slave_are_destroyed_on_recovery)
 {
     cg_layout l;
     const char *h;
-    if (!tcg_layout_with(layouts[_i], CG_BIT(CG_CPU) | CG_BIT(CG_MEMORY) | CG_BIT(CG_FREEZER),
-                         "orphaned cgroups", &l, &h))
-        return;
+    if (!tcg_layout_with(layouts[_i], CG_BIT(CG_FREEZER), "orphaned cgroups", &l, &h)) return;
     iso_flags f;
     tc_cluster c;
     const char *const *flags = slave_flags(&f, containing(&l), h, "orphans", NULL);
@@ -443,6 +537,11 @@ Suite *isolation_suite(void)
     tcase_add_loop_test(tc, test_a_cpu_hog_given_half_a_cpu_with_cfs_uses_about_half_a_cpu, 0, 2);
     tcase_add_loop_test(tc, test_a_task_that_double_forks_and_detaches_is_killed_with_its_container, 0, 2);
     tcase_add_loop_test(tc, test_cgroups_left_by_a_sigkilled_slave_are_destroyed_on_recovery, 0, 2);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("namespaces");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, test_a_task_in_a_pid_namespace_cannot_see_the_slaves_processes, 0, 2);
+    tcase_add_loop_test(tc, test_a_default_volume_is_private_per_container_and_read_only_when_asked, 0, 2);
     suite_add_tcase(s, tc);
     tc = tcase_create("refusals");
     tcase_set_timeout(tc, 120);

@@ -64,6 +64,7 @@ static void cz_on_launch(act_actor *self, const act_msg *msg)
     if (l->pids_dir) snprintf(out->pids_dir, sizeof out->pids_dir, "%s", l->pids_dir);
     out->cpus = res_scalar_milli(&l->resources, "cpus");
     out->mem = res_scalar_milli(&l->resources, "mem");
+    out->has_container_info = ((const wire_executor_info *)l->executor->root)->container != NULL;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -308,6 +309,7 @@ static void spawn_all(st_slave *s, const st_options *o)
     if (o && o->registration_timeout > 0)
         cfg.executor_registration_timeout = o->registration_timeout;
     if (s->cz) cfg.containerizer = s->cz->self;
+    if (o) cfg.default_container_info = o->default_container_info;
     ck_assert_int_eq(slave_spawn(&cfg, &s->pid), 0);
     spawn_watcher(s);
     st_settle();

@@ -20,6 +20,7 @@ typedef struct st_options {
     const char *work_dir;        /* reuse this one (a restart); NULL: a fresh temp dir */
     bool cleanup;                /* --recover=cleanup (else reconnect) */
     bool real_containerizer;     /* the real containerizer instead of the fake one */
+    const char *default_container_info; /* --default_container_info */
     double grace;                /* --executor_shutdown_grace_period; 0 = 5 s */
     double registration_timeout; /* --executor_registration_timeout; 0 = 1 min */
 } st_options;
@@ -32,6 +33,7 @@ typedef struct st_launch {
     char directory[4096];
     char pids_dir[4096];         /* where the run's pid is checkpointed; "" = not */
     int64_t cpus, mem;           /* the container's resources (res_scalar_milli) */
+    bool has_container_info;     /* the executor brought (or was given) a ContainerInfo */
 } st_launch;
 
 /* One CZ_MSG_UPDATE the slave sent: a container's resources then. */

@@ -648,6 +648,18 @@ START_TEST(test_a_container_destroyed_for_a_limit_fails_its_tasks_with_the_limit
 }
 END_TEST
 
+START_TEST(test_the_default_container_info_goes_to_executors_that_bring_none)
+{
+    st_stop(&sl);
+    st_options o = {.default_container_info = "{\"type\":\"MESOS\",\"volumes\":[{\"host_path\":"
+                                              "\"tmp\",\"container_path\":\"/tmp\",\"mode\":\"RW\"}]}"};
+    st_start(&sl, &o);
+    st_register(&sl);
+    st_run_task(&sl, "fw1", false, "t1", "e1");
+    ck_assert(st_launch_of(&sl, "e1").has_container_info);
+}
+END_TEST
+
 static TCase *tcase(const char *name)
 {
     TCase *tc = tcase_create(name);
@@ -688,6 +700,7 @@ Suite *slave_suite(void)
     tc = tcase("isolation");
     tcase_add_test(tc, test_a_custom_executors_container_grows_and_shrinks_with_its_tasks);
     tcase_add_test(tc, test_a_container_destroyed_for_a_limit_fails_its_tasks_with_the_limit_and_its_reason);
+    tcase_add_test(tc, test_the_default_container_info_goes_to_executors_that_bring_none);
     suite_add_tcase(s, tc);
     tc = tcase("shutdown");
     tcase_add_test(tc, test_an_idle_slave_stops_at_once);
