@@ -15,8 +15,8 @@
 
 static const iso_ops *const table[] = {
     &iso_filesystem_shared, /* first: the others prepare in the container's view of files */
-    &iso_posix_cpu,   &iso_posix_mem,   &iso_cgroups_cpu, &iso_cgroups_mem,
-    &iso_namespaces_pid,
+    &iso_posix_cpu,   &iso_posix_mem,   &iso_posix_disk, &iso_cgroups_cpu,
+    &iso_cgroups_mem, &iso_namespaces_pid,
 };
 #define NTABLE (sizeof table / sizeof table[0])
 

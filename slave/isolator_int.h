@@ -102,11 +102,11 @@ struct isolator {
     void *priv;                       /* its own, from create */
 };
 
-/* The isolators by name (isolation.c): posix/cpu, posix/mem (iso_posix.c), cgroups/cpu
- * (iso_cgroups_cpu.c), cgroups/mem (iso_cgroups_mem.c), namespaces/pid (iso_pid.c),
- * filesystem/shared (iso_shared.c). */
-extern const iso_ops iso_posix_cpu, iso_posix_mem, iso_cgroups_cpu, iso_cgroups_mem,
-    iso_namespaces_pid, iso_filesystem_shared;
+/* The isolators by name (isolation.c): posix/cpu, posix/mem (iso_posix.c), posix/disk
+ * (iso_disk.c), cgroups/cpu (iso_cgroups_cpu.c), cgroups/mem (iso_cgroups_mem.c),
+ * namespaces/pid (iso_pid.c), filesystem/shared (iso_shared.c). */
+extern const iso_ops iso_posix_cpu, iso_posix_mem, iso_posix_disk, iso_cgroups_cpu,
+    iso_cgroups_mem, iso_namespaces_pid, iso_filesystem_shared;
 
 /* What the containerizer offers isolators that watch on their own (posix/disk): the container
  * hit a limit; it is destroyed and its tasks fail with `message`. Call it on the

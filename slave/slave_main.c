@@ -2,8 +2,8 @@
  * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
  * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
  * gc), and a clean stop on SIGINT/SIGTERM. Flags of features this build does not have yet
- * (the docker containerizer, authentication, disk quotas) are refused with a clear error
- * rather than ignored; --isolation names are checked here, and whether this machine has what they need
+ * (the docker containerizer, authentication) are refused with a clear error rather than
+ * ignored; --isolation names are checked here, and whether this machine has what they need
  * (cgroup controllers, root) when the containerizer starts.
  */
 #include "slave/slave_state_int.h"
@@ -25,6 +25,7 @@ typedef struct slave_flags {
     int64_t port, advertise_port;
     double executor_registration_timeout, executor_shutdown_grace_period, recovery_timeout;
     double gc_delay, disk_watch_interval, registration_backoff_factor, logbufsecs;
+    double container_disk_watch_interval;
     bool strict, checkpoint, switch_user, enforce_container_disk_quota, quiet;
     bool cgroups_enable_cfs, cgroups_limit_swap;
 } slave_flags;
@@ -46,7 +47,8 @@ static const act_flag flag_table[] = {
     F(attributes, STRING, NULL, "Attributes, e.g. 'rack:r1;os:debian'."),
     F(default_role, STRING, "*", "Role of resources given without one."),
     F(isolation, STRING, "posix/cpu,posix/mem", "Isolators, comma-separated: posix/cpu and "
-      "posix/mem (usage only), cgroups/cpu (cpu shares; with --cgroups_enable_cfs a CFS quota), cgroups/mem "
+      "posix/mem (usage only), posix/disk (sandbox usage; with --enforce_container_disk_quota "
+      "a limit), cgroups/cpu (cpu shares; with --cgroups_enable_cfs a CFS quota), cgroups/mem "
       "(memory limit; a container over it ends 'Memory limit exceeded'), namespaces/pid (an "
       "executor's tasks see only its processes), filesystem/shared (the volumes of "
       "--default_container_info or the executor's ContainerInfo). Any of the last four "
@@ -70,8 +72,10 @@ static const act_flag flag_table[] = {
       "brings none, e.g. {\"type\":\"MESOS\",\"volumes\":[{\"host_path\":\"tmp\","
       "\"container_path\":\"/tmp\",\"mode\":\"RW\"}]} (with filesystem/shared: a /tmp "
       "of its own, in the sandbox, for each container)."),
-    F(enforce_container_disk_quota, BOOL, "false", "Enforce disk quotas. Not supported by this "
-      "build yet."),
+    F(enforce_container_disk_quota, BOOL, "false", "With posix/disk: destroy a container whose "
+      "sandbox uses more than its disk resource (its tasks fail 'Disk usage exceeded')."),
+    F(container_disk_watch_interval, DURATION, "15secs", "With posix/disk: how often sandboxes "
+      "are measured."),
     F(registration_backoff_factor, DURATION, "1secs", "First registration delay is random in "
       "[0, this]; it doubles up to 1 minute."),
     F(cgroups_hierarchy, STRING, "/sys/fs/cgroup", "Where the cgroups are: cgroup v1 "
@@ -98,8 +102,6 @@ static const char *unsupported(const slave_flags *f)
     if (strcmp(f->containerizers, "mesos") != 0)
         return "--containerizers: only 'mesos' is in this build yet";
     if (f->credential) return "--credential: authentication is not in this build yet";
-    if (f->enforce_container_disk_quota)
-        return "--enforce_container_disk_quota: disk quotas are not in this build yet";
     return NULL;
 }
 
@@ -110,6 +112,8 @@ static void isolation_config(const slave_flags *f, cz_config *c)
     c->cgroups_root = f->cgroups_root;
     c->cgroups_enable_cfs = f->cgroups_enable_cfs;
     c->cgroups_limit_swap = f->cgroups_limit_swap;
+    c->enforce_container_disk_quota = f->enforce_container_disk_quota;
+    c->container_disk_watch_interval = f->container_disk_watch_interval;
 }
 
 static int build_config(const slave_flags *f, slave_config *c, char *err, size_t errlen)

@@ -7,7 +7,8 @@
  * CPU hog given 0.5 cpus with CFS uses about 0.5 cpus by its cgroup's own accounting; a task
  * that double-forks and detaches is still killed when its container ends; a task in a pid
  * namespace sees none of the slave's processes; a volume of --default_container_info is
- * private to each container (and a read-only one is read-only); cgroups left by a SIGKILLed slave are destroyed when it recovers, while a
+ * private to each container (and a read-only one is read-only); a sandbox over its disk quota
+ * fails its task; cgroups left by a SIGKILLed slave are destroyed when it recovers, while a
  * recovered container keeps its own; a slave refuses isolators this machine cannot give, and
  * names unknown ones. Every cgroup goes under the test process' own root (cgtest.h).
  */
@@ -412,6 +413,46 @@ START_TEST(test_a_default_volume_is_private_per_container_and_read_only_when_ask
 }
 END_TEST
 
+/* ---- disk quota -------------------------------------------------------------------------- */
+
+START_TEST(test_a_sandbox_over_its_disk_quota_fails_its_task)
+{
+    const char *extra[] = {"--isolation=posix/cpu,posix/mem,posix/disk",
+                           "--enforce_container_disk_quota", "--container_disk_watch_interval=100ms",
+                           NULL};
+    tc_cluster c;
+    tc_start(&c, extra);
+    tc_sched *s = tc_sched_start(&c, false);
+    tc_task t[] = {{.id = "filler", .command = "dd if=/dev/zero of=big bs=1M count=4; "
+                                               "sync; exec sleep 1000",
+                    .cpus = 0.1, .mem = 32, .disk = 2},
+                   {.id = "modest", .command = "echo small > small; exec sleep 1000",
+                    .cpus = 0.1, .mem = 32, .disk = 2}};
+    tc_sched_launch(s, t, 2);
+    ck_assert_msg(tc_wait_state(s, "filler", WIRE_TASK_FAILED, 60), "see %s", c.slave_log);
+    char msg[1024];
+    tc_last_message(s, "filler", msg, sizeof msg);
+    ck_assert_msg(strncmp(msg, "Disk usage exceeded: ", 21) == 0 && strstr(msg, "quota 2MB"),
+                  "message: %s", msg);
+    ck_assert(tc_wait_state(s, "modest", WIRE_TASK_RUNNING, 60));
+    ck_assert_int_eq(tc_count_state(s, "modest", WIRE_TASK_FAILED), 0);
+    /* the monitor shows the modest sandbox's usage beside its limit */
+    bool measured = false;
+    for (int i = 0; i < 300 && !measured; i++, pause_ms(20)) {
+        json_t *st = statistics_of(&c);
+        json_t *x = json_object_get(json_array_get(st, 0), "statistics");
+        measured = json_integer_value(json_object_get(x, "disk_limit_bytes")) ==
+                       2 * 1024 * 1024 && json_object_get(x, "disk_used_bytes");
+        json_decref(st);
+    }
+    ck_assert(measured);
+    tc_kill(s, "modest");
+    ck_assert(tc_wait_state(s, "modest", WIRE_TASK_KILLED, 60));
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
 /* ---- recovery ---------------------------------------------------------------------------- */
 
 START_TEST(test_cgroups_left_by_a_sigkilled_slave_are_destroyed_on_recovery)
@@ -542,6 +583,10 @@ Suite *isolation_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_a_task_in_a_pid_namespace_cannot_see_the_slaves_processes, 0, 2);
     tcase_add_loop_test(tc, test_a_default_volume_is_private_per_container_and_read_only_when_asked, 0, 2);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("disk");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_a_sandbox_over_its_disk_quota_fails_its_task);
     suite_add_tcase(s, tc);
     tc = tcase_create("refusals");
     tcase_set_timeout(tc, 120);

@@ -191,6 +191,7 @@ static void fill_task(wire_msg *m, wire_task_info *t, const tc_task *q, const wi
     res_set r = {0};
     res_add_scalar(&r, "cpus", "*", q->cpus);
     res_add_scalar(&r, "mem", "*", q->mem);
+    if (q->disk > 0) res_add_scalar(&r, "disk", "*", q->disk);
     res_to_wire(&r, m, &t->resources, &t->resources_count);
     res_free(&r);
     if (q->executor) {

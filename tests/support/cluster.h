@@ -52,6 +52,7 @@ typedef struct tc_task {
     double cpus, mem;
     const wire_command_uri *uris; /* for the command task */
     size_t nuris;
+    double disk;               /* MB; 0: no disk resource */
 } tc_task;
 
 typedef struct tc_sched tc_sched;
