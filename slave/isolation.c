@@ -150,6 +150,18 @@ static int create_layout(iso_set *s, char *err, size_t errlen)
         act_buf_free(&names);
         return rc;
     }
+    /* The root now, as Mesos' cgroups::prepare does: no permission is found at start-up, not
+     * at the first launch. */
+    unsigned used = iso_set_controllers(s), enable = used & (CG_BIT(CG_CPU) | CG_BIT(CG_MEMORY));
+    for (int c = 0; c < CG_NCONTROLLERS; c++) {
+        if (!(used & CG_BIT(c))) continue;
+        rc = cg_create(&s->layout, (cg_controller)c, s->cfg.cgroups_root, enable, false, why,
+                       sizeof why);
+        if (rc != 0) {
+            snprintf(err, errlen, "Cannot use --cgroups_root=%s: %s", s->cfg.cgroups_root, why);
+            return rc;
+        }
+    }
     char text[4096];
     LOG_INFO("Isolation %s in %s, containers under '%s'", s->cfg.isolation,
              cg_layout_describe(&s->layout, text, sizeof text), s->cfg.cgroups_root);
