@@ -636,6 +636,7 @@ static void on_recover(act_actor *self, const act_msg *msg)
         if (s->iso.v[i].ops->recover) s->iso.v[i].ops->recover(&s->iso.v[i], views, n);
     if (s->iso.contain) ll_orphans(&s->iso, views, n, destroy_orphan, self);
     for (size_t k = 0; k < n; k++) {
+        if (s->iso.contain && !live[k]->iso.contained) continue; /* no cgroup to watch */
         for (size_t i = 0; i < s->iso.n; i++) arm(s, live[k], i);
         check_limits(s, live[k]); /* hit while the slave was down (an OOM it froze) */
         if (live[k]->limitation) limit(self, live[k]);
