@@ -546,6 +546,17 @@ START_TEST(test_unknown_isolators_are_an_error_naming_each)
 }
 END_TEST
 
+START_TEST(test_a_default_container_info_that_does_not_parse_stops_the_slave)
+{
+    char out[8192];
+    const char *flags[] = {"--default_container_info={\"type\":\"MESOS\",\"volumes\":[{}]}",
+                           NULL};
+    ck_assert_int_eq(slave_refuses(flags, out, sizeof out), 1);
+    ck_assert_msg(strstr(out, "Invalid --default_container_info") &&
+                  strstr(out, "container_path"), "%s", out);
+}
+END_TEST
+
 START_TEST(test_cgroups_isolators_refuse_to_start_without_their_controller)
 {
     char out[8192];
@@ -591,6 +602,7 @@ Suite *isolation_suite(void)
     tc = tcase_create("refusals");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_unknown_isolators_are_an_error_naming_each);
+    tcase_add_test(tc, test_a_default_container_info_that_does_not_parse_stops_the_slave);
     tcase_add_test(tc, test_cgroups_isolators_refuse_to_start_without_their_controller);
     suite_add_tcase(s, tc);
     return s;
