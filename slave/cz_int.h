@@ -1,13 +1,15 @@
 /*
  * cz_int.h - what the containerizer's files share (containerizer.c, launcher.c, cz_watch.c,
- * fetcher.c, monitor.c); the public contract is the "containerizer" section of slave_int.h.
- * The actor runs on a loop and never blocks: fetching and forking happen on a launch thread,
- * exits are noticed by one watcher thread polling pidfds; both report back by act_dispatch.
+ * fetcher.c, monitor.c); the public contract is the "containerizer" section of slave_int.h,
+ * the isolators' is isolator_int.h. The actor runs on a loop and never blocks: fetching and
+ * forking happen on a launch thread, killing a container's cgroup on a thread of its own,
+ * exits and isolator notifications are noticed by one watcher thread polling fds; all report
+ * back by act_dispatch.
  */
 #ifndef SLAVE_CZ_INT_H
 #define SLAVE_CZ_INT_H
 
-#include "slave/slave_int.h"
+#include "slave/isolator_int.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,6 +24,7 @@
  * act_dispatch(owner, done, job); the actor then owns the job (free with cz__job_free). */
 typedef struct cz_job {
     cz_launch *launch;     /* owned */
+    iso_plan plan;         /* what the child does before exec; owned */
     act_pid owner;         /* the containerizer */
     act_fn done;           /* run in the containerizer with the job */
     atomic_bool cancelled; /* set by the actor on destroy: do not fork */
@@ -36,7 +39,7 @@ typedef struct cz_job {
 /* Starts the launch thread for job. Returns 0 or -errno (then nothing runs and the caller
  * still owns job). */
 int cz__job_start(cz_job *job);
-/* Frees the job and its launch; closes pidfd if still open. NULL is ignored. */
+/* Frees the job, its launch and its plan; closes pidfd if still open. NULL is ignored. */
 void cz__job_free(cz_job *job);
 
 /* pidfd_open(2). Returns the fd or -errno. */
@@ -51,18 +54,30 @@ typedef struct cz_exit {
     int status;
 } cz_exit;
 
+/* An isolator's fd fired, posted to the owner (once; the fd is closed). */
+typedef struct cz_notify {
+    char container_id[WIRE_UUID_STRLEN];
+    int isolator;          /* its index in the set */
+} cz_notify;
+
 typedef struct cz_watcher cz_watcher;
 
 /* Starts the watcher thread; each exit is delivered as act_dispatch(owner, on_exit, cz_exit*)
- * (the callee frees it with free(), also when run with a NULL actor). Returns NULL on
- * failure (logged). */
-cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit);
+ * and each notification as act_dispatch(owner, on_notify, cz_notify*) (the callee frees them
+ * with free(), also when run with a NULL actor). Returns NULL on failure (logged). */
+cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit, act_fn on_notify);
 /* Watches pidfd (taken: the watcher closes it; -1 when pidfd_open is not available: then the
  * process is checked every 100 ms) for the exit of the process `id` names. child: we forked
  * it, so its status is collected with waitpid. When it is gone, what is left of its group is
  * killed (through proc_kill). Returns 0 or -errno (pidfd is closed then). */
 int cz__watcher_add(cz_watcher *w, int pidfd, const proc_identity *id, bool child,
                     const char *container_id);
+/* Watches fd (taken) for `events` on behalf of isolator number `index` of the container: when
+ * they occur, the notification is posted once and fd closed. Returns 0 or -errno. */
+int cz__watcher_add_fd(cz_watcher *w, int fd, short events, const char *container_id,
+                       int index);
+/* Drops (and closes) the container's notification fds. */
+void cz__watcher_forget(cz_watcher *w, const char *container_id);
 /* Stops and joins the thread, closing every pidfd still watched. NULL is ignored. */
 void cz__watcher_stop(cz_watcher *w);
 
@@ -77,21 +92,12 @@ int cz__fetch(const wire_command_uri *uris, size_t n, const char *directory,
 
 /* ---- usage and monitor (monitor.c) ------------------------------------------------------- */
 
-typedef struct cz_usage {
-    double cpus_user_time_secs;
-    double cpus_system_time_secs;
-    uint64_t mem_rss_bytes;
-} cz_usage;
-
-/* Sums the usage of every process in the session led by `sid` (executors call setsid, so the
- * session is the container). Returns 0, or -ESRCH if no process was found. */
-int cz__usage(pid_t sid, cz_usage *u);
-
 /* A running container as the monitor shows it. */
 typedef struct cz_stat_view {
     const char *container_id, *executor_id, *executor_name, *framework_id, *source;
     pid_t pid;
-    const res_set *resources;
+    const res_set *resources;  /* cpus_limit and mem_limit_bytes come from these */
+    cz_stats stats;            /* what its isolators measured */
 } cz_stat_view;
 
 /* Writes one element of /monitor/statistics.json for v (Mesos 0.22's format). */

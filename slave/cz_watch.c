@@ -4,7 +4,8 @@
  * our children as well as for our own), kills the rest of the process group when the leader
  * is gone, reaps our children by pid (never waitpid(-1), so other children of the process are
  * left alone) and posts each exit back with act_dispatch. Where pidfd_open is missing (kernels
- * before 5.3, valgrind) processes are checked every 100 ms instead.
+ * before 5.3, valgrind) processes are checked every 100 ms instead. The same thread polls the
+ * isolators' notification fds (an OOM event) and posts each one that fires, once.
  */
 #include "slave/cz_int.h"
 
@@ -20,10 +21,14 @@
 #define CZ_SLOW_POLL_MS 100
 
 typedef struct watch {
-    int pidfd;       /* -1: no pidfd, checked every CZ_SLOW_POLL_MS */
+    int pidfd;       /* -1: no pidfd, checked every CZ_SLOW_POLL_MS; a notify watch's fd */
     proc_identity id;
     bool child;
     char container_id[WIRE_UUID_STRLEN];
+    bool notify;     /* an isolator's fd, not an exit */
+    short events;    /* notify: what to poll for */
+    int isolator;    /* notify: whose */
+    bool dead;       /* notify: forgotten; the thread closes it */
 } watch;
 
 struct cz_watcher {
@@ -32,7 +37,7 @@ struct cz_watcher {
     int wake;        /* eventfd: the list changed or stop was asked */
     bool stop;
     act_pid owner;
-    act_fn on_exit;
+    act_fn on_exit, on_notify;
     watch *v;        /* guarded by mu */
     size_t n, cap;
 };
@@ -85,6 +90,14 @@ static bool exited(const watch *w)
            si.si_pid == w->id.pid;
 }
 
+static void post_notify(cz_watcher *cw, const watch *w)
+{
+    cz_notify *ev = act_calloc(1, sizeof *ev);
+    memcpy(ev->container_id, w->container_id, sizeof ev->container_id);
+    ev->isolator = w->isolator;
+    act_dispatch(&cw->owner, cw->on_notify, ev);
+}
+
 /* Posts every pidfd-less watch whose process exited. */
 static void check_slow(cz_watcher *cw)
 {
@@ -93,7 +106,7 @@ static void check_slow(cz_watcher *cw)
         bool found = false;
         pthread_mutex_lock(&cw->mu);
         for (size_t i = 0; i < cw->n && !found; i++) {
-            if (cw->v[i].pidfd >= 0 || !exited(&cw->v[i])) continue;
+            if (cw->v[i].notify || cw->v[i].pidfd >= 0 || !exited(&cw->v[i])) continue;
             w = cw->v[i];
             cw->v[i] = cw->v[--cw->n];
             found = true;
@@ -118,9 +131,16 @@ static size_t poll_set(cz_watcher *cw, struct pollfd **fds, size_t *cap, bool *s
     }
     (*fds)[0] = (struct pollfd){.fd = cw->wake, .events = POLLIN};
     size_t n = 1;
-    for (size_t i = 0; i < cw->n; i++) {
-        if (cw->v[i].pidfd < 0) *slow = true;
-        else (*fds)[n++] = (struct pollfd){.fd = cw->v[i].pidfd, .events = POLLIN};
+    for (size_t i = 0; i < cw->n;) {
+        watch *w = &cw->v[i];
+        if (w->dead) { /* forgotten by the owner: only this thread closes watched fds */
+            close(w->pidfd);
+            *w = cw->v[--cw->n];
+            continue;
+        }
+        if (w->pidfd < 0) *slow = true;
+        else (*fds)[n++] = (struct pollfd){.fd = w->pidfd, .events = w->notify ? w->events : POLLIN};
+        i++;
     }
     pthread_mutex_unlock(&cw->mu);
     return n;
@@ -143,7 +163,8 @@ static void *watch_thread(void *arg)
             watch w;
             if (!fds[i].revents || !take(cw, fds[i].fd, &w)) continue;
             close(w.pidfd);
-            post_exit(cw, &w, reap(&w));
+            if (w.notify) post_notify(cw, &w);
+            else post_exit(cw, &w, reap(&w));
         }
         if (slow) check_slow(cw);
     }
@@ -157,11 +178,12 @@ static void wake(cz_watcher *cw)
     if (write(cw->wake, &one, sizeof one) < 0) LOG_ERROR("eventfd: %s", strerror(errno));
 }
 
-cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit)
+cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit, act_fn on_notify)
 {
     cz_watcher *cw = act_calloc(1, sizeof *cw);
     cw->owner = *owner;
     cw->on_exit = on_exit;
+    cw->on_notify = on_notify;
     pthread_mutex_init(&cw->mu, NULL);
     cw->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     int rc = cw->wake < 0 ? errno : pthread_create(&cw->thread, NULL, watch_thread, cw);
@@ -173,11 +195,10 @@ cz_watcher *cz__watcher_start(const act_pid *owner, act_fn on_exit)
     return NULL;
 }
 
-int cz__watcher_add(cz_watcher *cw, int pidfd, const proc_identity *id, bool child,
-                    const char *container_id)
+static int add(cz_watcher *cw, const watch *w)
 {
     if (!cw) {
-        if (pidfd >= 0) close(pidfd);
+        if (w->pidfd >= 0) close(w->pidfd);
         return -ESRCH;
     }
     pthread_mutex_lock(&cw->mu);
@@ -185,14 +206,37 @@ int cz__watcher_add(cz_watcher *cw, int pidfd, const proc_identity *id, bool chi
         cw->cap = cw->cap ? cw->cap * 2 : 8;
         cw->v = act_realloc(cw->v, cw->cap * sizeof *cw->v);
     }
-    watch *w = &cw->v[cw->n++];
-    w->pidfd = pidfd;
-    w->id = *id;
-    w->child = child;
-    snprintf(w->container_id, sizeof w->container_id, "%s", container_id);
+    cw->v[cw->n++] = *w;
     pthread_mutex_unlock(&cw->mu);
     wake(cw);
     return 0;
+}
+
+int cz__watcher_add(cz_watcher *cw, int pidfd, const proc_identity *id, bool child,
+                    const char *container_id)
+{
+    watch w = {.pidfd = pidfd, .id = *id, .child = child};
+    snprintf(w.container_id, sizeof w.container_id, "%s", container_id);
+    return add(cw, &w);
+}
+
+int cz__watcher_add_fd(cz_watcher *cw, int fd, short events, const char *container_id,
+                       int index)
+{
+    watch w = {.pidfd = fd, .notify = true, .events = events, .isolator = index};
+    snprintf(w.container_id, sizeof w.container_id, "%s", container_id);
+    return add(cw, &w);
+}
+
+void cz__watcher_forget(cz_watcher *cw, const char *container_id)
+{
+    if (!cw) return;
+    pthread_mutex_lock(&cw->mu);
+    for (size_t i = 0; i < cw->n; i++)
+        if (cw->v[i].notify && strcmp(cw->v[i].container_id, container_id) == 0)
+            cw->v[i].dead = true;
+    pthread_mutex_unlock(&cw->mu);
+    wake(cw);
 }
 
 void cz__watcher_stop(cz_watcher *cw)

@@ -201,6 +201,16 @@ static wire_msg *command_executor(slave *s, const char *framework_id, const wire
     return m;
 }
 
+/* --default_container_info for an executor that brings no ContainerInfo (Mesos'
+ * getExecutorInfo). */
+static void default_container(slave *s, wire_msg *info)
+{
+    wire_executor_info *ei = info->root;
+    if (ei->container || !s->default_container) return;
+    ei->container = wire_alloc(info, sizeof *ei->container);
+    wire_copy_into(info, WIRE_DESC(container_info), ei->container, s->default_container->root);
+}
+
 static char *env_entry(const char *key, const char *value)
 {
     size_t n = strlen(key) + strlen(value) + 2;
@@ -285,12 +295,38 @@ static void launch(slave *s, s_executor *e)
                                                 e->framework->id, e->id, e->container_id));
     }
     l->frameworks_home = s->cfg.frameworks_home ? act_strdup(s->cfg.frameworks_home) : NULL;
-    res_from_wire(e->info->resources, e->info->resources_count, &l->resources, NULL, 0);
+    s_executor_resources(e, &l->resources);
     act_post(s->self, &s->containerizer, CZ_MSG_LAUNCH, l, cz_launch_free);
     e->registration_timer = act_delay(s->self, s->cfg.executor_registration_timeout,
                                       registration_timeout, e);
     LOG_INFO("Launching executor %s of framework %s in %s", e->id, e->framework->id,
              e->directory);
+}
+
+void s_executor_resources(const s_executor *e, res_set *out)
+{
+    memset(out, 0, sizeof *out);
+    res_from_wire(e->info->resources, e->info->resources_count, out, NULL, 0);
+    if (e->command) return;
+    act_map *maps[] = {e->queued, e->launched};
+    for (int i = 0; i < 2; i++) {
+        s_task *t;
+        for (size_t it = 0; act_map_next(maps[i], &it, NULL, (void **)&t);) {
+            res_set r = {0};
+            res_from_wire(t->info->resources, t->info->resources_count, &r, NULL, 0);
+            res_add(out, &r);
+            res_free(&r);
+        }
+    }
+}
+
+void s_executor_update(slave *s, s_executor *e)
+{
+    if (e->command || (e->state != EXEC_RUNNING && e->state != EXEC_LAUNCHING)) return;
+    cz_update *u = act_calloc(1, sizeof *u);
+    snprintf(u->container_id, sizeof u->container_id, "%s", e->container_id);
+    s_executor_resources(e, &u->resources);
+    act_post(s->self, &s->containerizer, CZ_MSG_UPDATE, u, cz_update_free);
 }
 
 static void send_run_task(slave *s, s_executor *e, s_task *t)
@@ -375,9 +411,11 @@ static void on_run_task(act_actor *self, const act_msg *msg)
     s->launched_tasks++;
     if (e) {
         run_on(s, e, t);
+        s_executor_update(s, e); /* its container grows by the task (Mesos: before it runs) */
     } else {
         wire_msg *info = r->task.executor ? wire_copy(WIRE_DESC(executor_info), r->task.executor)
                                           : command_executor(s, f->id, &r->task);
+        default_container(s, info);
         e = s_executor_add(s, f, info, r->task.executor == NULL, NULL);
         if (make_sandbox(s, e) != 0) {
             act_map_put(e->queued, t->info->task_id.value, t); /* it fails with the executor */
@@ -410,12 +448,16 @@ static void on_launched(act_actor *self, const act_msg *msg)
     s_executor_terminated(s, e, -1, r->message);
 }
 
+/* A container destroyed for a limit it hit fails its tasks with the isolator's message; Mesos
+ * 0.22 gives every such end REASON_MEMORY_LIMIT (a disk quota too), and so do we. */
 static void on_terminated(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
     const cz_result *r = msg->obj;
     s_executor *e = r ? by_container(s, r->container_id) : NULL;
-    if (e) s_executor_terminated(s, e, r->status, r->message);
+    if (!e) return;
+    if (r->limited) s_executor_fail(e, WIRE_REASON_MEMORY_LIMIT, "%s", r->message);
+    s_executor_terminated(s, e, r->status, r->message);
 }
 
 static void registration_timeout(act_actor *self, void *arg)

@@ -2,8 +2,11 @@
  * launcher.c - the containerizer's launch thread: resolves the user, fetches the URIs into the
  * sandbox, then forks the executor as the leader of a new session (so its process group is the
  * container) with stdout/stderr appended to the sandbox files, and checkpoints its pid with what
- * proves it is that process (proctree.c). It is
- * Mesos' PosixLauncher plus the fetcher step, run off the actor's loop because it blocks.
+ * proves it is that process (proctree.c). What the isolators prepared (iso_plan) the child does
+ * itself before anything else: it is cloned into new namespaces, joins the container's cgroups
+ * and makes its mounts, so not one instruction of the executor runs outside them. It is Mesos'
+ * PosixLauncher and LinuxLauncher fork plus the fetcher step, run off the actor's loop because
+ * it blocks.
  */
 #include "slave/cz_int.h"
 
@@ -16,6 +19,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,12 +45,16 @@ typedef struct cz_user {
 typedef struct cz_child_error {
     int step;
     int err;
+    int index;       /* STEP_MOUNT: which of the plan's mounts */
 } cz_child_error;
 
-enum { STEP_CHDIR, STEP_STDIO, STEP_GROUPS, STEP_SETGID, STEP_SETUID, STEP_EXEC };
+enum { STEP_CHDIR, STEP_STDIO, STEP_GROUPS, STEP_SETGID, STEP_SETUID, STEP_EXEC, STEP_CGROUP,
+       STEP_PRIVATE, STEP_MOUNT, STEP_PROC };
 static const char *const step_names[] = {"chdir into the sandbox", "open stdout/stderr",
                                           "set supplementary groups", "setgid", "setuid",
-                                          "execute"};
+                                          "execute", "join the container's cgroup",
+                                          "make the mount namespace private", "mount",
+                                          "mount /proc for the pid namespace"};
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -212,13 +221,20 @@ static char *argv_build(const wire_command_info *cmd, const strv *env, strv *arg
 
 /* ---- fork and exec ----------------------------------------------------------------------- */
 
-/* Only system calls from here to exec: other threads may hold locks we would need. */
-static void child_fail(int fd, int step)
+/* Only system calls from here to exec: other threads may hold locks we would need. After a
+ * raw clone(2) glibc still believes those threads exist, so credentials are changed with the
+ * raw system calls too (glibc's setuid would wait for them). */
+static void child_fail_at(int fd, int step, int index)
 {
-    cz_child_error ce = {step, errno};
+    cz_child_error ce = {step, errno, index};
     ssize_t w = write(fd, &ce, sizeof ce);
     (void)w;
     _exit(127);
+}
+
+static void child_fail(int fd, int step)
+{
+    child_fail_at(fd, step, 0);
 }
 
 static void child_stdio(int errfd)
@@ -245,17 +261,38 @@ static void child_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* The container's own view of the file system: nothing mounted here reaches the host. */
+static void child_mounts(int errfd, const iso_plan *p)
+{
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) child_fail(errfd, STEP_PRIVATE);
+    for (size_t i = 0; i < p->nmounts; i++) {
+        const iso_mount *m = &p->mounts[i];
+        if (mount(m->source, m->target, m->fstype, m->flags, NULL) != 0)
+            child_fail_at(errfd, STEP_MOUNT, (int)i);
+        if (m->remount_readonly &&
+            mount(NULL, m->target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0)
+            child_fail_at(errfd, STEP_MOUNT, (int)i);
+    }
+    if (p->mount_proc &&
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) != 0)
+        child_fail(errfd, STEP_PROC);
+}
+
 static void child_run(int errfd, const char *dir, const cz_user *u, const char *path,
-                      char **argv, char **envp)
+                      char **argv, char **envp, const iso_plan *plan)
 {
     child_signals();
+    for (size_t i = 0; i < plan->njoin; i++) /* "0": the writer, whatever its pid here */
+        if (write(plan->join[i], "0", 1) != 1) child_fail(errfd, STEP_CGROUP);
     setsid();
+    if (plan->clone_flags & CLONE_NEWNS) child_mounts(errfd, plan);
     if (chdir(dir) != 0) child_fail(errfd, STEP_CHDIR);
     child_stdio(errfd);
     if (u->set) {
-        if (setgroups((size_t)u->ngroups, u->groups) != 0) child_fail(errfd, STEP_GROUPS);
-        if (setgid(u->gid) != 0) child_fail(errfd, STEP_SETGID);
-        if (setuid(u->uid) != 0) child_fail(errfd, STEP_SETUID);
+        if (syscall(SYS_setgroups, (size_t)u->ngroups, u->groups) != 0)
+            child_fail(errfd, STEP_GROUPS);
+        if (syscall(SYS_setgid, u->gid) != 0) child_fail(errfd, STEP_SETGID);
+        if (syscall(SYS_setuid, u->uid) != 0) child_fail(errfd, STEP_SETUID);
     }
     /* Nothing of the slave's (sockets, pidfds) leaks into the executor. */
     syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
@@ -263,22 +300,41 @@ static void child_run(int errfd, const char *dir, const cz_user *u, const char *
     child_fail(errfd, STEP_EXEC);
 }
 
+/* fork(), or a clone(2) into new namespaces (a new pid namespace makes the child its pid 1;
+ * the pid returned is the one this namespace knows it by). */
+static pid_t fork_into(int clone_flags)
+{
+    if (!clone_flags) return fork();
+    return (pid_t)syscall(SYS_clone, (unsigned long)clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
+static void describe_failure(const cz_child_error *ce, const char *dir, const char *path,
+                             const iso_plan *plan, char *err, size_t errlen)
+{
+    if (ce->step == STEP_MOUNT && ce->index >= 0 && (size_t)ce->index < plan->nmounts)
+        snprintf(err, errlen, "Failed to mount '%s' on '%s': %s", plan->mounts[ce->index].source,
+                 plan->mounts[ce->index].target, strerror(ce->err));
+    else
+        snprintf(err, errlen, "Failed to %s '%s': %s", step_names[ce->step],
+                 ce->step == STEP_EXEC ? path : dir, strerror(ce->err));
+}
+
 /* Forks the executor. Returns the pid, or -errno with the reason in err (no child left). */
 static pid_t spawn(const char *dir, const cz_user *u, const char *path, char **argv,
-                   char **envp, char *err, size_t errlen)
+                   char **envp, const iso_plan *plan, char *err, size_t errlen)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -errno;
     }
-    pid_t pid = fork();
-    if (pid == 0) child_run(p[1], dir, u, path, argv, envp);
+    pid_t pid = fork_into(plan->clone_flags);
+    if (pid == 0) child_run(p[1], dir, u, path, argv, envp, plan);
     int saved = errno;
     close(p[1]);
     if (pid < 0) {
         close(p[0]);
-        snprintf(err, errlen, "fork: %s", strerror(saved));
+        snprintf(err, errlen, "%s: %s", plan->clone_flags ? "clone" : "fork", strerror(saved));
         return -saved;
     }
     cz_child_error ce;
@@ -288,8 +344,7 @@ static pid_t spawn(const char *dir, const cz_user *u, const char *path, char **a
     close(p[0]);
     if (r != (ssize_t)sizeof ce) return pid; /* exec closed the pipe: running */
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
-    snprintf(err, errlen, "Failed to %s '%s': %s", step_names[ce.step],
-             ce.step == STEP_EXEC ? path : dir, strerror(ce.err));
+    describe_failure(&ce, dir, path, plan, err, errlen);
     return ce.err > 0 ? -ce.err : -EIO;
 }
 
@@ -327,7 +382,8 @@ static int exec_executor(cz_job *job, const cz_user *u, int log_fd)
     strv env = {0}, argv = {0};
     env_build(l, &ei->command, &env);
     char *path = argv_build(&ei->command, &env, &argv);
-    pid_t pid = spawn(l->directory, u, path, argv.v, env.v, job->message, sizeof job->message);
+    pid_t pid = spawn(l->directory, u, path, argv.v, env.v, &job->plan, job->message,
+                      sizeof job->message);
     free(path);
     strv_free(&env);
     strv_free(&argv);
@@ -419,5 +475,6 @@ void cz__job_free(cz_job *job)
     if (!job) return;
     if (job->pidfd >= 0) close(job->pidfd);
     cz_launch_free(job->launch);
+    iso_plan_free(&job->plan);
     free(job);
 }

@@ -173,6 +173,7 @@ void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where, wire_task
     count_terminal(s, st);
     act_map_remove(where, t->info->task_id.value);
     act_map_put(e->finishing, t->info->task_id.value, t);
+    s_executor_update(s, e); /* its container shrinks by the task */
 }
 
 void s_task_acknowledged(slave *s, const char *framework_id, const char *task_id)

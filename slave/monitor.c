@@ -1,8 +1,8 @@
 /*
- * monitor.c - measures running executors (the posix/cpu and posix/mem isolators: usage read
- * from /proc, summed over the executor's session) and serves GET /monitor/statistics.json in
- * Mesos 0.22's format. The "monitor" actor asks the containerizer for its containers by
- * dispatching into it, so the container table has one owner.
+ * monitor.c - serves GET /monitor/statistics.json in Mesos 0.22's format: for each running
+ * executor, what its isolators measure (cpu times and throttling, memory, disk) and the limits
+ * it was given. The "monitor" actor asks the containerizer for its containers by dispatching
+ * into it, so the container table has one owner and the isolators run on its loop.
  */
 #include "slave/cz_int.h"
 
@@ -13,63 +13,34 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- usage from /proc -------------------------------------------------------------------- */
-
-typedef struct proc_stat {
-    pid_t sid;
-    unsigned long utime, stime; /* clock ticks */
-    long rss;                   /* pages */
-} proc_stat;
-
-/* Parses /proc/<pid>/stat; the command name may hold spaces, so fields count from its ')'. */
-static int read_stat(const char *pid, proc_stat *ps)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    FILE *f = fopen(path, "re");
-    if (!f) return -errno;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    if (!p) return -EINVAL;
-    int sid;
-    /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
-     * cutime cstime priority nice threads itrealvalue starttime vsize rss */
-    int got = sscanf(p + 2, "%*c %*d %*d %d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d "
-                            "%*d %*d %*d %*u %*u %ld",
-                     &sid, &ps->utime, &ps->stime, &ps->rss);
-    ps->sid = sid;
-    return got == 4 ? 0 : -EINVAL;
-}
-
-int cz__usage(pid_t sid, cz_usage *u)
-{
-    memset(u, 0, sizeof *u);
-    DIR *d = opendir("/proc");
-    if (!d) return -errno;
-    double tick = (double)sysconf(_SC_CLK_TCK);
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-    int found = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        proc_stat ps;
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        if (read_stat(e->d_name, &ps) != 0 || ps.sid != sid) continue;
-        u->cpus_user_time_secs += (double)ps.utime / tick;
-        u->cpus_system_time_secs += (double)ps.stime / tick;
-        u->mem_rss_bytes += ps.rss > 0 ? (uint64_t)ps.rss * page : 0;
-        found++;
-    }
-    closedir(d);
-    return found ? 0 : -ESRCH;
-}
-
 /* ---- statistics.json --------------------------------------------------------------------- */
+
+/* Mesos 0.22's ResourceStatistics fields, plus mem_cache_bytes (later Mesos' name for
+ * mem_file_bytes) for tools that read it. */
+static void stats_fields(act_json *j, const cz_stats *u)
+{
+    if (u->has_cpus_times) {
+        act_json_kv_double(j, "cpus_system_time_secs", u->cpus_system_time_secs);
+        act_json_kv_double(j, "cpus_user_time_secs", u->cpus_user_time_secs);
+    }
+    if (u->has_cpus_throttling) {
+        act_json_kv_uint(j, "cpus_nr_periods", u->cpus_nr_periods);
+        act_json_kv_uint(j, "cpus_nr_throttled", u->cpus_nr_throttled);
+        act_json_kv_double(j, "cpus_throttled_time_secs", u->cpus_throttled_time_secs);
+    }
+    if (u->has_disk_limit) act_json_kv_uint(j, "disk_limit_bytes", u->disk_limit_bytes);
+    if (u->has_disk_used) act_json_kv_uint(j, "disk_used_bytes", u->disk_used_bytes);
+    if (u->has_mem_breakdown) {
+        act_json_kv_uint(j, "mem_anon_bytes", u->mem_anon_bytes);
+        act_json_kv_uint(j, "mem_cache_bytes", u->mem_file_bytes);
+        act_json_kv_uint(j, "mem_file_bytes", u->mem_file_bytes);
+        act_json_kv_uint(j, "mem_mapped_file_bytes", u->mem_mapped_file_bytes);
+    }
+    if (u->has_mem_rss) act_json_kv_uint(j, "mem_rss_bytes", u->mem_rss_bytes);
+}
 
 void cz__stats_json(act_json *j, const cz_stat_view *v)
 {
-    cz_usage u;
-    if (cz__usage(v->pid, &u) != 0) memset(&u, 0, sizeof u);
     act_json_object_begin(j);
     act_json_kv_string(j, "executor_id", v->executor_id);
     act_json_kv_string(j, "executor_name", v->executor_name ? v->executor_name : "");
@@ -81,10 +52,8 @@ void cz__stats_json(act_json *j, const cz_stat_view *v)
     int64_t cpus = res_scalar_milli(v->resources, "cpus");
     int64_t mem = res_scalar_milli(v->resources, "mem");
     if (cpus > 0) act_json_kv_double(j, "cpus_limit", (double)cpus / RES_SCALE);
-    act_json_kv_double(j, "cpus_system_time_secs", u.cpus_system_time_secs);
-    act_json_kv_double(j, "cpus_user_time_secs", u.cpus_user_time_secs);
     if (mem > 0) act_json_kv_uint(j, "mem_limit_bytes", (uint64_t)mem * 1024 * 1024 / RES_SCALE);
-    act_json_kv_uint(j, "mem_rss_bytes", u.mem_rss_bytes);
+    stats_fields(j, &v->stats);
     act_json_kv_double(j, "timestamp", act_now());
     act_json_object_end(j);
     act_json_object_end(j);
@@ -131,7 +100,8 @@ int cz__monitor_spawn(const act_pid *cz, int loop)
         return -EINVAL;
     }
     act_route(a, "statistics.json", on_statistics,
-              "Resource usage of every running executor (cpus, mem), with its limits.");
+              "Resource usage of every running executor (cpu times and throttling, memory, "
+              "disk, as its isolators measure them), with its limits.");
     act_on_terminate(a, monitor_terminate, state);
     int rc = act_spawn(a, loop);
     if (rc != 0) free(state);

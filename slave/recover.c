@@ -176,7 +176,7 @@ static void add_live(s_executor *e)
     snprintf(r->executor_id, sizeof r->executor_id, "%s", e->id);
     r->identity = e->identity;
     r->directory = act_strdup(e->directory ? e->directory : "");
-    res_from_wire(e->info->resources, e->info->resources_count, &r->resources, NULL, 0);
+    s_executor_resources(e, &r->resources);
 }
 
 static void add_gone(s_executor *e, const char *why)

@@ -34,6 +34,24 @@ void slave_config_default(slave_config *c)
     c->registration_backoff_factor = 1;
     c->gc_delay = 7 * 86400;
     c->disk_watch_interval = 60;
+    cz_config_default(&c->isolation);
+}
+
+/* --default_container_info: Mesos' JSON ContainerInfo. Returns 0 or -EINVAL (logged). */
+static int parse_default_container(slave *s)
+{
+    const char *text = s->cfg.default_container_info;
+    if (!text) return 0;
+    char err[512];
+    int rc = wire_from_json(WIRE_DESC(container_info), text, strlen(text), &s->default_container,
+                            err, sizeof err);
+    if (rc != 0) {
+        LOG_ERROR("Invalid --default_container_info (a JSON ContainerInfo such as "
+                  "{\"type\":\"MESOS\",\"volumes\":[{\"host_path\":\"tmp\",\"container_path\":"
+                  "\"/tmp\",\"mode\":\"RW\"}]}): %s", err);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg)
@@ -351,6 +369,7 @@ static void on_terminate(act_actor *self, void *arg)
     detector_address_free(s->master_address);
     s_frameworks_free(s);
     wire_msg_free(s->info_msg);
+    wire_msg_free(s->default_container);
     res_free(&s->resources);
     free(s);
     if (stop) act_stop();
@@ -381,11 +400,26 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
         free(s);
         return -EINVAL;
     }
+    int loop = act_loop_count() > 1 ? 1 : 0;
+    int rc = parse_default_container(s);
+    s->containerizer = cfg->containerizer;
+    if (rc == 0 && act_pid_is_none(&cfg->containerizer)) {
+        s->containerizer = containerizer_spawn(&cfg->isolation, loop, err, sizeof err);
+        if (act_pid_is_none(&s->containerizer)) {
+            LOG_ERROR("%s", err);
+            rc = -EINVAL;
+        }
+    }
+    if (rc != 0) {
+        detector_address_free(s->master_address);
+        wire_msg_free(s->info_msg);
+        wire_msg_free(s->default_container);
+        res_free(&s->resources);
+        free(s);
+        return -EINVAL;
+    }
     s->frameworks = act_map_new();
     s_history_init(&s->completed, S_MAX_COMPLETED_FRAMEWORKS);
-    int loop = act_loop_count() > 1 ? 1 : 0;
-    s->containerizer = act_pid_is_none(&cfg->containerizer) ? containerizer_spawn(loop)
-                                                            : cfg->containerizer;
     s->sum = sum_spawn(0);
     s->files = files_spawn(0);
     s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->disk_watch_interval, loop);
@@ -404,7 +438,7 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     s_executor_handlers(a);
     s_recover_handlers(a);
     *out = act_self(a);
-    int rc = act_spawn(a, 0);
+    rc = act_spawn(a, 0);
     if (rc == 0) act_set_default_actor(name);
     return rc;
 }

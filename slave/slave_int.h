@@ -118,6 +118,41 @@ int proc_kill(const proc_identity *id, int sig);
 #define CZ_MSG_DESTROY "containerizer.destroy"      /* cz_destroy */
 #define CZ_MSG_TERMINATED "containerizer.terminated" /* cz_result, to the launch requester */
 #define CZ_MSG_RECOVER "containerizer.recover"      /* cz_recover */
+#define CZ_MSG_UPDATE "containerizer.update"        /* cz_update, from the slave */
+
+/* How the containerizer isolates executors: the slave's --isolation and the flags of its
+ * isolators (SPEC section 6). Strings are borrowed. */
+typedef struct cz_config {
+    const char *isolation;             /* "posix/cpu,posix/mem" (the default), "cgroups/cpu,..." */
+    const char *cgroups_hierarchy;     /* /sys/fs/cgroup */
+    const char *cgroups_root;          /* mesos: each container's cgroup is <root>/<container> */
+    bool cgroups_enable_cfs;           /* a CFS quota as well as cpu shares */
+    bool cgroups_limit_swap;           /* the memory limit covers swap too */
+    bool enforce_container_disk_quota; /* posix/disk: over its disk, a container is destroyed */
+    double container_disk_watch_interval; /* posix/disk: seconds between measurements */
+} cz_config;
+
+void cz_config_default(cz_config *c);
+/* Checks what can be checked without the machine: every --isolation name is known (the error
+ * names those that are not) and --cgroups_root is a relative path without "..". Returns 0 or
+ * -EINVAL with the reason in err. */
+int cz_config_check(const cz_config *c, char *err, size_t errlen);
+
+/* Mesos' ResourceStatistics: what the isolators measured of a container, for
+ * /monitor/statistics.json. A group of fields is shown only when its has_ flag is set. */
+typedef struct cz_stats {
+    bool has_cpus_times;
+    double cpus_user_time_secs, cpus_system_time_secs;
+    bool has_cpus_throttling;         /* CFS: cpu.stat */
+    uint64_t cpus_nr_periods, cpus_nr_throttled;
+    double cpus_throttled_time_secs;
+    bool has_mem_rss;
+    uint64_t mem_rss_bytes;
+    bool has_mem_breakdown;           /* memory.stat */
+    uint64_t mem_file_bytes, mem_anon_bytes, mem_mapped_file_bytes;
+    bool has_disk_limit, has_disk_used;
+    uint64_t disk_limit_bytes, disk_used_bytes;
+} cz_stats;
 
 typedef struct cz_launch {
     char container_id[WIRE_UUID_STRLEN];
@@ -142,12 +177,22 @@ typedef struct cz_result {
     int pid;                /* launched: > 0; 0 on failure */
     int status;             /* terminated: the wait status, -1 if unknown (not our child) */
     char message[512];      /* why a launch failed or how the executor ended */
+    bool limited;           /* terminated: destroyed because it hit a limit (the message says
+                               which, with the usage then: "Memory limit exceeded: ...") */
 } cz_result;
 
 typedef struct cz_destroy {
     char container_id[WIRE_UUID_STRLEN];
     double grace_seconds;   /* SIGTERM, then SIGKILL to the process group after this */
 } cz_destroy;
+
+/* The resources of a running container changed (tasks joined or left its executor): the
+ * isolators apply them (cpu shares and quota, memory limit, disk quota). */
+typedef struct cz_update {
+    char container_id[WIRE_UUID_STRLEN];
+    res_set resources;      /* the executor's and its live tasks'; owned */
+} cz_update;
+void cz_update_free(void *update);
 
 typedef struct cz_recovered {
     char container_id[WIRE_UUID_STRLEN];
@@ -164,9 +209,11 @@ typedef struct cz_recover {
 } cz_recover;
 void cz_recover_free(void *recover);
 
-/* Spawns "containerizer" and "monitor" (route statistics.json) on `loop`. Terminations are
- * posted as CZ_MSG_TERMINATED to whoever asked for the launch (or for the recovery). */
-act_pid containerizer_spawn(int loop);
+/* Spawns "containerizer" and "monitor" (route statistics.json) on `loop`, with the isolators
+ * of cfg (NULL: the defaults). Terminations are posted as CZ_MSG_TERMINATED to whoever asked
+ * for the launch (or for the recovery). Returns the pid, or none when the isolators cannot be
+ * made here (a controller missing, not root ...: the reason is written to err). */
+act_pid containerizer_spawn(const cz_config *cfg, int loop, char *err, size_t errlen);
 
 /* ---- status update manager (status_update_manager.c) ------------------------------------- */
 

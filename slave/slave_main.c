@@ -2,8 +2,9 @@
  * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
  * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
  * gc), and a clean stop on SIGINT/SIGTERM. Flags of features this build does not have yet
- * (cgroups and other isolators, the docker containerizer, authentication, container info,
- * disk quotas) are refused with a clear error rather than ignored.
+ * (the docker containerizer, authentication) are refused with a clear error rather than
+ * ignored; --isolation names are checked here, and whether this machine has what they need
+ * (cgroup controllers, root) when the containerizer starts.
  */
 #include "slave/slave_state_int.h"
 
@@ -19,12 +20,14 @@
 typedef struct slave_flags {
     char *master, *ip, *hostname, *advertise_ip, *work_dir, *resources, *attributes;
     char *default_role, *isolation, *containerizers, *recover, *credential, *frameworks_home;
-    char *default_container_info, *cgroups_root, *launcher_dir, *log_dir, *logging_level;
-    char *external_log_file;
+    char *default_container_info, *cgroups_root, *cgroups_hierarchy, *launcher_dir, *log_dir;
+    char *logging_level, *external_log_file;
     int64_t port, advertise_port;
     double executor_registration_timeout, executor_shutdown_grace_period, recovery_timeout;
     double gc_delay, disk_watch_interval, registration_backoff_factor, logbufsecs;
+    double container_disk_watch_interval;
     bool strict, checkpoint, switch_user, enforce_container_disk_quota, quiet;
+    bool cgroups_enable_cfs, cgroups_limit_swap;
 } slave_flags;
 
 #define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL}
@@ -43,8 +46,14 @@ static const act_flag flag_table[] = {
       "JSON array; missing cpus, mem, disk and ports are detected."),
     F(attributes, STRING, NULL, "Attributes, e.g. 'rack:r1;os:debian'."),
     F(default_role, STRING, "*", "Role of resources given without one."),
-    F(isolation, STRING, "posix/cpu,posix/mem", "Isolators; this build has posix/cpu and "
-      "posix/mem (usage only)."),
+    F(isolation, STRING, "posix/cpu,posix/mem", "Isolators, comma-separated: posix/cpu and "
+      "posix/mem (usage only), posix/disk (sandbox usage; with --enforce_container_disk_quota "
+      "a limit), cgroups/cpu (cpu shares; with --cgroups_enable_cfs a CFS quota), cgroups/mem "
+      "(memory limit; a container over it ends 'Memory limit exceeded'), namespaces/pid (an "
+      "executor's tasks see only its processes), filesystem/shared (the volumes of "
+      "--default_container_info or the executor's ContainerInfo). Any of the last four "
+      "contains each container in a cgroup of its own, so destroying it kills every process it "
+      "started."),
     F(containerizers, STRING, "mesos", "Containerizers; this build has 'mesos'."),
     F(executor_registration_timeout, DURATION, "1mins", "Time an executor has to register."),
     F(executor_shutdown_grace_period, DURATION, "5secs", "Time an executor has to exit after "
@@ -59,13 +68,26 @@ static const act_flag flag_table[] = {
     F(gc_delay, DURATION, "1weeks", "Time after which finished sandboxes are removed."),
     F(disk_watch_interval, DURATION, "1mins", "How often disk usage is checked for gc."),
     F(switch_user, BOOL, "true", "Run tasks as their user (when the slave runs as root)."),
-    F(default_container_info, STRING, NULL, "Container info for executors without one. Not "
-      "supported by this build yet."),
-    F(enforce_container_disk_quota, BOOL, "false", "Enforce disk quotas. Not supported by this "
-      "build yet."),
+    F(default_container_info, STRING, NULL, "JSON ContainerInfo given to every executor that "
+      "brings none, e.g. {\"type\":\"MESOS\",\"volumes\":[{\"host_path\":\"tmp\","
+      "\"container_path\":\"/tmp\",\"mode\":\"RW\"}]} (with filesystem/shared: a /tmp "
+      "of its own, in the sandbox, for each container)."),
+    F(enforce_container_disk_quota, BOOL, "false", "With posix/disk: destroy a container whose "
+      "sandbox uses more than its disk resource (its tasks fail 'Disk usage exceeded')."),
+    F(container_disk_watch_interval, DURATION, "15secs", "With posix/disk: how often sandboxes "
+      "are measured."),
     F(registration_backoff_factor, DURATION, "1secs", "First registration delay is random in "
       "[0, this]; it doubles up to 1 minute."),
-    F(cgroups_root, STRING, "mesos", "Cgroups root (cgroups isolators only)."),
+    F(cgroups_hierarchy, STRING, "/sys/fs/cgroup", "Where the cgroups are: cgroup v1 "
+      "controllers mounted at <this>/<controller>, or a cgroup v2 (unified) mount here or at "
+      "<this>/unified. The slave says in its log which layout it uses."),
+    F(cgroups_root, STRING, "mesos", "The cgroup under which every container's cgroup is made "
+      "(<root>/<container id>), in each hierarchy; after a restart, cgroups under it that no "
+      "recovered container owns are destroyed."),
+    F(cgroups_enable_cfs, BOOL, "false", "With cgroups/cpu: also limit cpu with a CFS quota "
+      "(a hard limit of its cpus), not only cpu shares."),
+    F(cgroups_limit_swap, BOOL, "false", "With cgroups/mem: the memory limit covers memory and "
+      "swap together."),
     F(launcher_dir, STRING, NULL, "Directory holding mesos-executor (default: ../libexec/mesos "
       "from this binary when it is there, as installed; else this binary's)."),
     F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
@@ -77,17 +99,21 @@ static const act_flag flag_table[] = {
 
 static const char *unsupported(const slave_flags *f)
 {
-    if (strcmp(f->isolation, "posix/cpu,posix/mem") != 0 &&
-        strcmp(f->isolation, "posix/mem,posix/cpu") != 0)
-        return "--isolation: only posix/cpu,posix/mem is in this build yet";
     if (strcmp(f->containerizers, "mesos") != 0)
         return "--containerizers: only 'mesos' is in this build yet";
     if (f->credential) return "--credential: authentication is not in this build yet";
-    if (f->default_container_info)
-        return "--default_container_info: container info is not in this build yet";
-    if (f->enforce_container_disk_quota)
-        return "--enforce_container_disk_quota: disk quotas are not in this build yet";
     return NULL;
+}
+
+static void isolation_config(const slave_flags *f, cz_config *c)
+{
+    c->isolation = f->isolation;
+    c->cgroups_hierarchy = f->cgroups_hierarchy;
+    c->cgroups_root = f->cgroups_root;
+    c->cgroups_enable_cfs = f->cgroups_enable_cfs;
+    c->cgroups_limit_swap = f->cgroups_limit_swap;
+    c->enforce_container_disk_quota = f->enforce_container_disk_quota;
+    c->container_disk_watch_interval = f->container_disk_watch_interval;
 }
 
 static int build_config(const slave_flags *f, slave_config *c, char *err, size_t errlen)
@@ -98,6 +124,10 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     if (!f->master) return snprintf(err, errlen, "--master is required"), -EINVAL;
     if (strcmp(f->recover, "reconnect") != 0 && strcmp(f->recover, "cleanup") != 0)
         return snprintf(err, errlen, "Invalid --recover '%s'", f->recover), -EINVAL;
+    isolation_config(f, &c->isolation);
+    int rc = cz_config_check(&c->isolation, err, errlen);
+    if (rc != 0) return rc;
+    c->default_container_info = f->default_container_info;
     c->master = f->master;
     c->work_dir = f->work_dir;
     c->resources = f->resources;

@@ -28,6 +28,8 @@ typedef struct slave_config {
     double registration_backoff_factor;
     double gc_delay;
     double disk_watch_interval;
+    cz_config isolation;         /* --isolation and its isolators' flags */
+    const char *default_container_info; /* JSON ContainerInfo for executors without one */
     const act_flags *flags;      /* borrowed, for state.json; may be NULL */
     const char *log_dir;
     act_pid containerizer;       /* a containerizer to use instead of spawning one (tests play
@@ -126,6 +128,7 @@ typedef struct slave {
     s_exited *exited;        /* executor exits the master has not been told of yet */
     size_t nexited;
     act_pid containerizer, sum, files, gc;
+    wire_msg *default_container; /* a wire_container_info (--default_container_info), or NULL */
     uint64_t launched_tasks, failed_tasks, finished_tasks, killed_tasks, lost_tasks;
     uint64_t executors_terminated;
     bool recovered;          /* recovery finished: registration may start */
@@ -208,6 +211,12 @@ void s_send_update(slave *s, s_framework *f, s_executor *e, const char *task_id,
  * checkpoints); executor (may be NULL) is acknowledged once it is recorded. */
 void s_forward_update(slave *s, s_executor *e, const wire_status_update *u,
                       const act_pid *executor);
+/* What the executor's container is given: the executor's own resources and, for a custom
+ * executor, those of its queued and running tasks (a command executor's info holds its task's
+ * already). Fills out (res_free it). */
+void s_executor_resources(const s_executor *e, res_set *out);
+/* Tells the containerizer the executor's resources changed (a task joined or left). */
+void s_executor_update(slave *s, s_executor *e);
 /* Checkpoints the executor's libprocess pid (for reconnection after a restart). */
 void s_checkpoint_executor_pid(slave *s, s_executor *e);
 /* Tasks and executors for ReregisterSlaveMessage. */

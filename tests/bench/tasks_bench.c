@@ -8,9 +8,14 @@
  * 20,000 short tasks through one reused custom executor on one slave, with the slave's RSS
  * after 2,000 and after 20,000 tasks and its state.json size at both points
  * (slave.soak.rss_kb.2k, slave.soak.rss_kb.20k, slave.soak.state_bytes.2k, .20k): what a slave
- * keeps of finished work is bounded, so the RSS should not follow the task count.
+ * keeps of finished work is bounded, so the RSS should not follow the task count. The command
+ * launch rate and the latency are measured again with --isolation=cgroups/cpu,cgroups/mem
+ * (tasks.launch.command.cgroups, tasks.latency.p50.cgroups / .p99.cgroups: each container's
+ * cgroups made, joined, limited and removed) where the machine has those controllers and the
+ * bench runs as root; otherwise it says they are skipped.
  */
 #include "sched/sched.h"
+#include "slave/cgroups_int.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -171,7 +176,8 @@ typedef struct cluster {
     char master_addr[64];
 } cluster;
 
-static bool cluster_start(const char *bin, cluster *c)
+/* extra: more slave flags (NULL-terminated, may be NULL). */
+static bool cluster_start(const char *bin, cluster *c, const char *const *extra)
 {
     snprintf(c->dir, sizeof c->dir, "/tmp/mesos-bench-XXXXXX");
     if (!mkdtemp(c->dir)) return false;
@@ -189,8 +195,9 @@ static bool cluster_start(const char *bin, cluster *c)
     snprintf(s2, sizeof s2, "--work_dir=%s/s", c->dir);
     snprintf(s3, sizeof s3, "--master=127.0.0.1:%u", c->master_port);
     snprintf(s4, sizeof s4, "--launcher_dir=%s", bin);
-    char *sargv[] = {sexe, "--ip=127.0.0.1", s1, s2, s3, s4, "--quiet",
-                     "--resources=cpus:64;mem:65536;disk:1024", NULL};
+    char *sargv[16] = {sexe, "--ip=127.0.0.1", s1, s2, s3, s4, "--quiet",
+                       "--resources=cpus:64;mem:65536;disk:1024"};
+    for (int i = 0, k = 8; extra && extra[i] && k < 15; i++) sargv[k++] = (char *)extra[i];
     c->slave = spawn(sargv);
     snprintf(c->master_addr, sizeof c->master_addr, "127.0.0.1:%u", c->master_port);
     return true;
@@ -227,10 +234,10 @@ static wire_msg *custom_executor(const char *bin, const char *id)
 
 /* Runs one round on a fresh master and slave; returns tasks/s, fills latencies. */
 static double round_trip(const char *bin, bool custom, bool sequential, int total, double *p50,
-                         double *p99)
+                         double *p99, const char *const *slave_flags)
 {
     cluster c;
-    if (!cluster_start(bin, &c)) return 0;
+    if (!cluster_start(bin, &c, slave_flags)) return 0;
     bench b = {.total = total, .custom = custom, .one_at_a_time = sequential};
     pthread_mutex_init(&b.mu, NULL);
     pthread_cond_init(&b.cv, NULL);
@@ -395,7 +402,7 @@ static double state_bytes(uint16_t port)
 static void soak_round(const char *bin)
 {
     cluster c;
-    if (!cluster_start(bin, &c)) return;
+    if (!cluster_start(bin, &c, NULL)) return;
     soak k = {.limit = SOAK_FIRST};
     pthread_mutex_init(&k.mu, NULL);
     pthread_cond_init(&k.cv, NULL);
@@ -425,6 +432,35 @@ static void soak_round(const char *bin)
     wire_msg_free(k.executor);
 }
 
+/* ---- the same with cgroups isolation ------------------------------------------------------ */
+
+static void cgroups_rounds(const char *bin)
+{
+    cg_layout l;
+    char err[512], root[64], flag[96];
+    if (geteuid() != 0 || cg_layout_detect("/sys/fs/cgroup", &l, err, sizeof err) != 0 ||
+        cg_layout_require(&l, CG_BIT(CG_CPU) | CG_BIT(CG_CPUACCT) | CG_BIT(CG_MEMORY) |
+                          CG_BIT(CG_FREEZER), err, sizeof err) != 0) {
+        fprintf(stderr, "tasks_bench: the cgroups figures are skipped: %s\n",
+                geteuid() != 0 ? "not root" : err);
+        return;
+    }
+    snprintf(root, sizeof root, "mesos-bench-%d", (int)getpid());
+    snprintf(flag, sizeof flag, "--cgroups_root=%s", root);
+    const char *flags[] = {"--isolation=cgroups/cpu,cgroups/mem", flag, NULL};
+    double p50, p99, u1, u2;
+    emit("tasks.launch.command.cgroups",
+         round_trip(bin, false, false, COMMAND_TASKS, &u1, &u2, flags), "tasks/s");
+    round_trip(bin, false, true, LATENCY_TASKS, &p50, &p99, flags);
+    emit("tasks.latency.p50.cgroups", p50, "ms");
+    emit("tasks.latency.p99.cgroups", p99, "ms");
+    for (int c = 0; c < CG_NCONTROLLERS; c++) { /* the containers' cgroups went with them */
+        char dir[PATH_MAX];
+        if (cg_remove(cg_dir(&l, (cg_controller)c, root, dir, sizeof dir)) != 0)
+            fprintf(stderr, "tasks_bench: cannot remove %s\n", dir);
+    }
+}
+
 int main(void)
 {
     char self[PATH_MAX];
@@ -434,15 +470,16 @@ int main(void)
     snprintf(bin, sizeof bin, "%s/../bin", dirname(self)); /* build/bench -> build/bin */
     act_log_set_level(ACT_LOG_ERROR);
     double p50, p99, u1, u2;
-    double command = round_trip(bin, false, false, COMMAND_TASKS, &u1, &u2);
+    double command = round_trip(bin, false, false, COMMAND_TASKS, &u1, &u2, NULL);
     emit("tasks.launch.command", command, "tasks/s");
     emit("tasks.launch.command.burst_latency_p50", u1, "ms"); /* 200 at once, queued */
-    double custom = round_trip(bin, true, false, CUSTOM_TASKS, &u1, &u2);
+    double custom = round_trip(bin, true, false, CUSTOM_TASKS, &u1, &u2, NULL);
     emit("tasks.launch.custom", custom, "tasks/s");
     /* latency from the launch call to TASK_RUNNING, one command task at a time */
-    round_trip(bin, false, true, LATENCY_TASKS, &p50, &p99);
+    round_trip(bin, false, true, LATENCY_TASKS, &p50, &p99, NULL);
     emit("tasks.latency.p50", p50, "ms");
     emit("tasks.latency.p99", p99, "ms");
+    cgroups_rounds(bin);
     soak_round(bin);
     return 0;
 }

@@ -158,6 +158,7 @@ typedef struct update {
     char task[64];
     wire_task_state state;
     char message[1024];
+    int reason;                /* -1: none */
 } update;
 
 struct tc_sched {
@@ -190,6 +191,7 @@ static void fill_task(wire_msg *m, wire_task_info *t, const tc_task *q, const wi
     res_set r = {0};
     res_add_scalar(&r, "cpus", "*", q->cpus);
     res_add_scalar(&r, "mem", "*", q->mem);
+    if (q->disk > 0) res_add_scalar(&r, "disk", "*", q->disk);
     res_to_wire(&r, m, &t->resources, &t->resources_count);
     res_free(&r);
     if (q->executor) {
@@ -249,6 +251,7 @@ static void on_status(sched_driver *d, const wire_task_status *st)
     snprintf(u->task, sizeof u->task, "%s", st->task_id.value);
     u->state = st->state;
     snprintf(u->message, sizeof u->message, "%s", st->has_message ? st->message : "");
+    u->reason = st->has_reason ? (int)st->reason : -1;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
 }
@@ -390,6 +393,16 @@ const char *tc_last_message(tc_sched *s, const char *id, char *buf, size_t n)
         if (strcmp(s->updates[i].task, id) == 0) snprintf(buf, n, "%s", s->updates[i].message);
     pthread_mutex_unlock(&s->mu);
     return buf;
+}
+
+int tc_last_reason(tc_sched *s, const char *id)
+{
+    int reason = -1;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->nupdates; i++)
+        if (strcmp(s->updates[i].task, id) == 0) reason = s->updates[i].reason;
+    pthread_mutex_unlock(&s->mu);
+    return reason;
 }
 
 int tc_executor_lost_count(tc_sched *s)

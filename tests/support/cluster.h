@@ -52,6 +52,7 @@ typedef struct tc_task {
     double cpus, mem;
     const wire_command_uri *uris; /* for the command task */
     size_t nuris;
+    double disk;               /* MB; 0: no disk resource */
 } tc_task;
 
 typedef struct tc_sched tc_sched;
@@ -76,6 +77,8 @@ bool tc_wait_state(tc_sched *s, const char *id, wire_task_state state, double se
 int tc_count_state(tc_sched *s, const char *id, wire_task_state state);
 /* The message of the last update for task id (copied into buf). */
 const char *tc_last_message(tc_sched *s, const char *id, char *buf, size_t n);
+/* The reason of the last update for task id, or -1 when it has none. */
+int tc_last_reason(tc_sched *s, const char *id);
 int tc_executor_lost_count(tc_sched *s);
 void tc_kill(tc_sched *s, const char *task_id);
 const char *tc_framework_id(tc_sched *s);

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 static const char *const master_names[] = {
@@ -43,6 +44,8 @@ struct st_cz {
     size_t ndestroyed;
     char (*recovered)[WIRE_UUID_STRLEN];
     size_t nrecovered;
+    st_cz_update *updates;
+    size_t nupdates;
 };
 
 static void cz_on_launch(act_actor *self, const act_msg *msg)
@@ -59,6 +62,22 @@ static void cz_on_launch(act_actor *self, const act_msg *msg)
     snprintf(out->executor_id, sizeof out->executor_id, "%s", l->executor_id);
     snprintf(out->directory, sizeof out->directory, "%s", l->directory);
     if (l->pids_dir) snprintf(out->pids_dir, sizeof out->pids_dir, "%s", l->pids_dir);
+    out->cpus = res_scalar_milli(&l->resources, "cpus");
+    out->mem = res_scalar_milli(&l->resources, "mem");
+    out->has_container_info = ((const wire_executor_info *)l->executor->root)->container != NULL;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void cz_on_update(act_actor *self, const act_msg *msg)
+{
+    st_cz *c = act_state(self);
+    const cz_update *u = msg->obj;
+    pthread_mutex_lock(&c->mu);
+    c->updates = act_realloc(c->updates, (c->nupdates + 1) * sizeof *c->updates);
+    st_cz_update *out = &c->updates[c->nupdates++];
+    snprintf(out->container_id, sizeof out->container_id, "%s", u->container_id);
+    out->cpus = res_scalar_milli(&u->resources, "cpus");
+    out->mem = res_scalar_milli(&u->resources, "mem");
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -91,6 +110,7 @@ static void cz_on_terminate(act_actor *self, void *arg)
     free(c->launches);
     free(c->destroyed);
     free(c->recovered);
+    free(c->updates);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -103,6 +123,7 @@ static st_cz *cz_spawn(void)
     act_on_message(a, CZ_MSG_LAUNCH, cz_on_launch);
     act_on_message(a, CZ_MSG_DESTROY, cz_on_destroy);
     act_on_message(a, CZ_MSG_RECOVER, cz_on_recover);
+    act_on_message(a, CZ_MSG_UPDATE, cz_on_update);
     act_on_terminate(a, cz_on_terminate, NULL);
     c->self = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
@@ -127,7 +148,7 @@ static void cz_post(act_actor *self, void *arg)
 }
 
 static void cz_reply_now(st_slave *s, const char *name, const char *container_id, int pid,
-                         int status, const char *message)
+                         int status, const char *message, bool limited)
 {
     ck_assert_ptr_nonnull(s->cz);
     cz_reply *r = act_calloc(1, sizeof *r);
@@ -137,18 +158,41 @@ static void cz_reply_now(st_slave *s, const char *name, const char *container_id
     r->result->pid = pid;
     r->result->status = status;
     snprintf(r->result->message, sizeof r->result->message, "%s", message ? message : "");
+    r->result->limited = limited;
     ck_assert_int_eq(act_dispatch(&s->cz->self, cz_post, r), 0);
     st_settle();
 }
 
 void st_launched(st_slave *s, const char *container_id, int pid, const char *message)
 {
-    cz_reply_now(s, CZ_MSG_LAUNCHED, container_id, pid, -1, message);
+    cz_reply_now(s, CZ_MSG_LAUNCHED, container_id, pid, -1, message, false);
 }
 
 void st_terminated(st_slave *s, const char *container_id, int status, const char *message)
 {
-    cz_reply_now(s, CZ_MSG_TERMINATED, container_id, 0, status, message);
+    cz_reply_now(s, CZ_MSG_TERMINATED, container_id, 0, status, message, false);
+}
+
+void st_limited(st_slave *s, const char *container_id, const char *message)
+{
+    cz_reply_now(s, CZ_MSG_TERMINATED, container_id, 0, SIGKILL, message, true);
+}
+
+size_t st_cz_updates(st_slave *s)
+{
+    pthread_mutex_lock(&s->cz->mu);
+    size_t n = s->cz->nupdates;
+    pthread_mutex_unlock(&s->cz->mu);
+    return n;
+}
+
+st_cz_update st_cz_update_at(st_slave *s, size_t i)
+{
+    pthread_mutex_lock(&s->cz->mu);
+    ck_assert_uint_lt(i, s->cz->nupdates);
+    st_cz_update u = s->cz->updates[i];
+    pthread_mutex_unlock(&s->cz->mu);
+    return u;
 }
 
 size_t st_launches(st_slave *s)
@@ -265,6 +309,7 @@ static void spawn_all(st_slave *s, const st_options *o)
     if (o && o->registration_timeout > 0)
         cfg.executor_registration_timeout = o->registration_timeout;
     if (s->cz) cfg.containerizer = s->cz->self;
+    if (o) cfg.default_container_info = o->default_container_info;
     ck_assert_int_eq(slave_spawn(&cfg, &s->pid), 0);
     spawn_watcher(s);
     st_settle();

@@ -20,6 +20,7 @@ typedef struct st_options {
     const char *work_dir;        /* reuse this one (a restart); NULL: a fresh temp dir */
     bool cleanup;                /* --recover=cleanup (else reconnect) */
     bool real_containerizer;     /* the real containerizer instead of the fake one */
+    const char *default_container_info; /* --default_container_info */
     double grace;                /* --executor_shutdown_grace_period; 0 = 5 s */
     double registration_timeout; /* --executor_registration_timeout; 0 = 1 min */
 } st_options;
@@ -31,7 +32,15 @@ typedef struct st_launch {
     char executor_id[WIRE_ID_MAX];
     char directory[4096];
     char pids_dir[4096];         /* where the run's pid is checkpointed; "" = not */
+    int64_t cpus, mem;           /* the container's resources (res_scalar_milli) */
+    bool has_container_info;     /* the executor brought (or was given) a ContainerInfo */
 } st_launch;
+
+/* One CZ_MSG_UPDATE the slave sent: a container's resources then. */
+typedef struct st_update {
+    char container_id[WIRE_UUID_STRLEN];
+    int64_t cpus, mem;           /* res_scalar_milli */
+} st_cz_update;
 
 typedef struct st_cz st_cz;
 
@@ -95,6 +104,11 @@ st_launch st_launch_of(st_slave *s, const char *executor_id);
 void st_launched(st_slave *s, const char *container_id, int pid, const char *message);
 /* Reports the end of a container: wait status (-1 unknown) and how it ended. */
 void st_terminated(st_slave *s, const char *container_id, int status, const char *message);
+/* Reports the end of a container an isolator destroyed for a limit it hit (`message`). */
+void st_limited(st_slave *s, const char *container_id, const char *message);
+/* The updates the slave sent, oldest first. */
+size_t st_cz_updates(st_slave *s);
+st_cz_update st_cz_update_at(st_slave *s, size_t i);
 size_t st_destroys(st_slave *s, const char *container_id);
 /* How many containers the slave handed over in CZ_MSG_RECOVER, and whether one is among them. */
 size_t st_recovered(st_slave *s);

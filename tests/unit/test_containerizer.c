@@ -6,6 +6,7 @@
  * /monitor/statistics.json.
  */
 #include "slave/slave_int.h"
+#include "tests/support/cgtest.h"
 #include "tests/support/testutil.h"
 
 #include <check.h>
@@ -45,7 +46,14 @@ static void on_result(act_actor *self, const act_msg *m)
     tu_counter_add(c, 1);
 }
 
+static void start_with(const cz_config *cfg, bool paused);
+
 static void start(bool paused)
+{
+    start_with(NULL, paused);
+}
+
+static void start_with(const cz_config *cfg, bool paused)
 {
     if (paused) act_clock_pause();
     memset(&rec, 0, sizeof rec);
@@ -58,8 +66,9 @@ static void start(bool paused)
     act_on_message(a, CZ_MSG_TERMINATED, on_result);
     rec_pid = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
-    cz_pid = containerizer_spawn(0);
-    ck_assert(!act_pid_is_none(&cz_pid));
+    char err[512];
+    cz_pid = containerizer_spawn(cfg, 0, err, sizeof err);
+    ck_assert_msg(!act_pid_is_none(&cz_pid), "%s", err);
     tmp = tu_tmpdir();
     ck_assert_ptr_nonnull(tmp);
     chmod(tmp, 0755); /* so that "nobody" can reach a sandbox below it */
@@ -795,6 +804,185 @@ START_TEST(test_statistics_json_lists_a_running_executor_with_its_usage_and_limi
 }
 END_TEST
 
+/* ---- isolators -------------------------------------------------------------------------- */
+
+static void set_resources(cz_launch *l, const char *text)
+{
+    char err[256];
+    res_free(&l->resources);
+    ck_assert_int_eq(res_parse_text(text, NULL, &l->resources, err, sizeof err), 0);
+}
+
+static void update(const char *cid, const char *resources)
+{
+    cz_update *u = act_calloc(1, sizeof *u);
+    snprintf(u->container_id, sizeof u->container_id, "%s", cid);
+    char err[256];
+    ck_assert_int_eq(res_parse_text(resources, NULL, &u->resources, err, sizeof err), 0);
+    post(CZ_MSG_UPDATE, u, cz_update_free);
+}
+
+/* Waits (bounded) until the control file `file` of dir reads `value`. */
+static bool wait_control(const char *dir, const char *file, uint64_t value)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 1000; i++, pause_ms(10))
+        if (cg_read_u64(dir, file, &v) == 0 && v == value) return true;
+    return false;
+}
+
+/* Mesos' update: shares follow the cpus both ways; the hard memory limit only rises (lowering
+ * it under use would provoke an OOM), the soft limit follows both ways. */
+START_TEST(test_cgroup_limits_follow_the_resources_as_tasks_join_and_leave)
+{
+    cg_layout lay;
+    const char *h;
+    if (!tcg_layout_with(CG_V1, CG_BIT(CG_CPU) | CG_BIT(CG_MEMORY) | CG_BIT(CG_FREEZER),
+                         "limits that follow updates", &lay, &h))
+        return;
+    char root[256], cg[512], cpu[PATH_MAX], mem[PATH_MAX];
+    snprintf(root, sizeof root, "%s/updates", tcg_root());
+    cz_config cfg;
+    cz_config_default(&cfg);
+    cfg.isolation = "cgroups/cpu,cgroups/mem";
+    cfg.cgroups_hierarchy = h;
+    cfg.cgroups_root = root;
+    start_with(&cfg, false);
+    cz_launch *l = make_launch("u1", "exec sleep 1000");
+    set_resources(l, "cpus:0.5;mem:64");
+    cz_result r = launch(l);
+    ck_assert_msg(r.pid > 0, "launch failed: %s", r.message);
+    snprintf(cg, sizeof cg, "%s/u1", root);
+    cg_dir(&lay, CG_CPU, cg, cpu, sizeof cpu);
+    cg_dir(&lay, CG_MEMORY, cg, mem, sizeof mem);
+    ck_assert(wait_control(cpu, "cpu.shares", 512));
+    ck_assert(wait_control(mem, "memory.limit_in_bytes", 64ULL << 20));
+    ck_assert(wait_control(mem, "memory.soft_limit_in_bytes", 64ULL << 20));
+    ck_assert_int_eq(cg_count(mem), 1);
+    update("u1", "cpus:1.5;mem:128");
+    ck_assert(wait_control(cpu, "cpu.shares", 1536));
+    ck_assert(wait_control(mem, "memory.limit_in_bytes", 128ULL << 20));
+    ck_assert(wait_control(mem, "memory.soft_limit_in_bytes", 128ULL << 20));
+    update("u1", "cpus:0.25;mem:40");
+    ck_assert(wait_control(cpu, "cpu.shares", 256));
+    ck_assert(wait_control(mem, "memory.soft_limit_in_bytes", 40ULL << 20));
+    ck_assert(wait_control(mem, "memory.limit_in_bytes", 128ULL << 20));
+    destroy("u1", 0);
+    cz_result t = wait_terminated(1);
+    ck_assert(!t.limited);
+    ck_assert(!cg_exists(&lay, CG_CPU, cg) && !cg_exists(&lay, CG_MEMORY, cg) &&
+              !cg_exists(&lay, CG_FREEZER, cg));
+    stop();
+}
+END_TEST
+
+START_TEST(test_a_volume_over_the_sandbox_fails_the_launch_before_anything_runs)
+{
+    cg_layout lay;
+    const char *h;
+    if (!tcg_layout_with(CG_V1, CG_BIT(CG_FREEZER), "volumes that would hide the sandbox", &lay,
+                         &h))
+        return;
+    char root[256];
+    snprintf(root, sizeof root, "%s/volumes", tcg_root());
+    cz_config cfg;
+    cz_config_default(&cfg);
+    cfg.isolation = "filesystem/shared";
+    cfg.cgroups_hierarchy = h;
+    cfg.cgroups_root = root;
+    start_with(&cfg, false);
+    const char *bad[][2] = {{"scratch", NULL}, {"../escape", "/var"}};
+    for (int i = 0; i < 2; i++) {
+        char cid[16];
+        snprintf(cid, sizeof cid, "v%d", i);
+        cz_launch *l = make_launch(cid, "touch ran");
+        char *dir = act_strdup(l->directory);
+        wire_executor_info *ei = l->executor->root;
+        ei->container = wire_alloc(l->executor, sizeof *ei->container);
+        ei->container->type = WIRE_CONTAINER_MESOS;
+        ei->container->volumes = wire_alloc_array(l->executor, WIRE_DESC(volume), 1);
+        ei->container->volumes_count = 1;
+        wire_volume *v = &ei->container->volumes[0];
+        v->host_path = wire_strdup(l->executor, bad[i][0]);
+        v->container_path = wire_strdup(l->executor, bad[i][1] ? bad[i][1] : tmp);
+        v->mode = WIRE_VOLUME_RW;
+        cz_result r = launch(l);
+        ck_assert_int_eq(r.pid, 0);
+        ck_assert_msg(strstr(r.message, i == 0 ? "because it is under volume"
+                                               : "cannot contain relative components"),
+                      "message: %s", r.message);
+        char path[4200];
+        snprintf(path, sizeof path, "%s/ran", dir);
+        ck_assert(access(path, F_OK) != 0);
+        free(dir);
+    }
+    char cg[512];
+    snprintf(cg, sizeof cg, "%s/v0", root);
+    ck_assert(!cg_exists(&lay, CG_FREEZER, cg)); /* what prepare made is cleaned up */
+    stop();
+}
+END_TEST
+
+/* posix/disk on the paused clock: nothing is measured until the interval passes; then the
+ * sandbox over its disk is destroyed and reported limited. */
+START_TEST(test_a_sandbox_over_its_disk_is_destroyed_when_the_interval_passes)
+{
+    cz_config cfg;
+    cz_config_default(&cfg);
+    cfg.isolation = "posix/cpu,posix/mem,posix/disk";
+    cfg.enforce_container_disk_quota = true;
+    cfg.container_disk_watch_interval = 30;
+    start_with(&cfg, true);
+    cz_launch *l = make_launch("d1", "head -c 3000000 /dev/zero > big; echo written; "
+                                     "exec sleep 1000");
+    set_resources(l, "cpus:0.1;mem:32;disk:1");
+    char *dir = act_strdup(l->directory);
+    cz_result r = launch(l);
+    ck_assert_msg(r.pid > 0, "launch failed: %s", r.message);
+    ck_assert(wait_file_has(dir, "stdout", "written", 30));
+    ck_assert_int_eq(act_clock_settle(), 0);
+    ck_assert_uint_eq(tu_counter_get(&rec.terminated), 0);
+    act_clock_advance(30);
+    ck_assert_int_eq(act_clock_settle(), 0);
+    cz_result t = wait_terminated(1); /* the measurement runs on a thread: waited for */
+    ck_assert(t.limited);
+    ck_assert_msg(strncmp(t.message, "Disk usage exceeded: ", 21) == 0 &&
+                  strstr(t.message, "quota 1MB"), "message: %s", t.message);
+    free(dir);
+    stop();
+}
+END_TEST
+
+START_TEST(test_isolation_names_are_checked_and_every_unknown_one_is_named)
+{
+    cz_config c;
+    cz_config_default(&c);
+    char err[512];
+    ck_assert_int_eq(cz_config_check(&c, err, sizeof err), 0);
+    c.isolation = "cgroups"; /* Mesos' deprecated spellings */
+    ck_assert_int_eq(cz_config_check(&c, err, sizeof err), 0);
+    c.isolation = "process";
+    ck_assert_int_eq(cz_config_check(&c, err, sizeof err), 0);
+    c.isolation = "posix/cpu,foo/bar,network/port_mapping";
+    ck_assert_int_eq(cz_config_check(&c, err, sizeof err), -EINVAL);
+    ck_assert_msg(strstr(err, "isolators 'foo/bar', 'network/port_mapping'") &&
+                  strstr(err, "namespaces/pid"), "%s", err);
+    c.isolation = "cgroups/mem,cgroups/mem";
+    ck_assert_int_eq(cz_config_check(&c, err, sizeof err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "twice"));
+    c.isolation = "";
+    ck_assert_int_eq(cz_config_check(&c, err, sizeof err), -EINVAL);
+    c.isolation = "posix/cpu";
+    const char *roots[] = {"/mesos", "../mesos", "a//b", "a/./b", "mesos/", ""};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+        c.cgroups_root = roots[i];
+        ck_assert_msg(cz_config_check(&c, err, sizeof err) == -EINVAL, "%s", roots[i]);
+    }
+    c.cgroups_root = "mesos/slave-1";
+    ck_assert_int_eq(cz_config_check(&c, err, sizeof err), 0);
+}
+END_TEST
+
 Suite *containerizer_suite(void)
 {
     Suite *s = suite_create("containerizer");
@@ -830,6 +1018,13 @@ Suite *containerizer_suite(void)
     tc = tcase_create("monitor");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_statistics_json_lists_a_running_executor_with_its_usage_and_limits);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("isolators");
+    tcase_set_timeout(tc, 90);
+    tcase_add_test(tc, test_cgroup_limits_follow_the_resources_as_tasks_join_and_leave);
+    tcase_add_test(tc, test_a_volume_over_the_sandbox_fails_the_launch_before_anything_runs);
+    tcase_add_test(tc, test_a_sandbox_over_its_disk_is_destroyed_when_the_interval_passes);
+    tcase_add_test(tc, test_isolation_names_are_checked_and_every_unknown_one_is_named);
     suite_add_tcase(s, tc);
     return s;
 }

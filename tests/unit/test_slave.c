@@ -608,6 +608,58 @@ START_TEST(test_an_executor_that_ignores_the_shutdown_is_killed_after_its_grace_
 }
 END_TEST
 
+/* ---- isolation: resources, limits, container info ------------------------------------- */
+
+START_TEST(test_a_custom_executors_container_grows_and_shrinks_with_its_tasks)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    st_launch l = st_launch_of(&sl, "e1");
+    ck_assert_int_eq(l.cpus, 200);   /* the executor's 0.1 and its first task's 0.1 */
+    ck_assert_int_eq(l.mem, 48000);  /* 32 MB and 16 MB */
+    ck_assert_uint_eq(st_cz_updates(&sl), 0);
+    start_task("fw1", false, "t2", "e1", ex);
+    ck_assert_uint_eq(st_cz_updates(&sl), 1);
+    st_cz_update u = st_cz_update_at(&sl, 0);
+    ck_assert_str_eq(u.container_id, l.container_id);
+    ck_assert_int_eq(u.cpus, 300);
+    ck_assert_int_eq(u.mem, 64000);
+    finish_task(ex, "fw1", "e1", "t1", 1);
+    ck_assert_uint_eq(st_cz_updates(&sl), 2);
+    u = st_cz_update_at(&sl, 1);
+    ck_assert_int_eq(u.cpus, 200);
+    ck_assert_int_eq(u.mem, 48000);
+}
+END_TEST
+
+START_TEST(test_a_container_destroyed_for_a_limit_fails_its_tasks_with_the_limit_and_its_reason)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
+    st_ack_all(&sl);
+    const char *why = "Memory limit exceeded: Requested: 48MB Maximum Used: 48MB";
+    st_limited(&sl, st_launch_of(&sl, "e1").container_id, why);
+    ck_assert_uint_eq(st_updates(&sl, "t1", WIRE_TASK_FAILED), 1);
+    wire_msg *m = fake_last(sl.master, MI(StatusUpdateMessage), WIRE_DESC(status_update_message));
+    const wire_task_status *st = &((wire_status_update_message *)m->root)->update.status;
+    ck_assert_str_eq(st->message, why);
+    ck_assert(st->has_reason);
+    ck_assert_int_eq(st->reason, WIRE_REASON_MEMORY_LIMIT);
+    wire_msg_free(m);
+}
+END_TEST
+
+START_TEST(test_the_default_container_info_goes_to_executors_that_bring_none)
+{
+    st_stop(&sl);
+    st_options o = {.default_container_info = "{\"type\":\"MESOS\",\"volumes\":[{\"host_path\":"
+                                              "\"tmp\",\"container_path\":\"/tmp\",\"mode\":\"RW\"}]}"};
+    st_start(&sl, &o);
+    st_register(&sl);
+    st_run_task(&sl, "fw1", false, "t1", "e1");
+    ck_assert(st_launch_of(&sl, "e1").has_container_info);
+}
+END_TEST
+
 static TCase *tcase(const char *name)
 {
     TCase *tc = tcase_create(name);
@@ -644,6 +696,11 @@ Suite *slave_suite(void)
     tcase_add_test(tc, test_recover_cleanup_never_signals_a_process_it_cannot_prove_is_its_own);
     tcase_add_test(tc, test_a_corrupt_executor_checkpoint_leaves_no_process_running);
     tcase_add_test(tc, test_a_corrupt_task_checkpoint_skips_that_task_only);
+    suite_add_tcase(s, tc);
+    tc = tcase("isolation");
+    tcase_add_test(tc, test_a_custom_executors_container_grows_and_shrinks_with_its_tasks);
+    tcase_add_test(tc, test_a_container_destroyed_for_a_limit_fails_its_tasks_with_the_limit_and_its_reason);
+    tcase_add_test(tc, test_the_default_container_info_goes_to_executors_that_bring_none);
     suite_add_tcase(s, tc);
     tc = tcase("shutdown");
     tcase_add_test(tc, test_an_idle_slave_stops_at_once);
