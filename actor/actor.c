@@ -458,16 +458,67 @@ static act_pid sender_pid(act_actor *from)
     return p;
 }
 
+/* ---- sends from threads that run no loop -------------------------------------------------- */
+
+/* A thread that runs no loop (a helper thread, a ZooKeeper completion, a driver caller) may
+ * send while act_shutdown runs on another. The gate lets such sends finish before shutdown
+ * frees what they use, and turns later ones into drops (a dispatch's fn runs with NULL, a
+ * post's object is freed) instead of touching freed memory. Loop threads need no gate:
+ * act_shutdown joins them before it closes the gate. */
+static pthread_rwlock_t gate = PTHREAD_RWLOCK_INITIALIZER;
+static bool gate_closed = true; /* under gate: no runtime to deliver to */
+
+void act__gate_open(void)
+{
+    pthread_rwlock_wrlock(&gate);
+    gate_closed = false;
+    pthread_rwlock_unlock(&gate);
+}
+
+void act__gate_close(void)
+{
+    pthread_rwlock_wrlock(&gate); /* waits for the sends in progress */
+    gate_closed = true;
+    pthread_rwlock_unlock(&gate);
+}
+
+/* True when the caller may deliver; then it must call gate_leave(). */
+static bool gate_enter(void)
+{
+    if (act__current_loop) return true;
+    pthread_rwlock_rdlock(&gate);
+    if (!gate_closed) return true;
+    pthread_rwlock_unlock(&gate);
+    return false;
+}
+
+static void gate_leave(void)
+{
+    if (!act__current_loop) pthread_rwlock_unlock(&gate);
+}
+
 int act_send(act_actor *from, const act_pid *to, const char *name, const void *body,
              size_t len)
 {
     return act_send_as(from, to, name, body, len, NULL);
 }
 
+static void send_as(act_actor *from, const act_pid *to, const char *name, const void *body,
+                    size_t len, const char *content_type);
+
 int act_send_as(act_actor *from, const act_pid *to, const char *name, const void *body,
                 size_t len, const char *content_type)
 {
     if (!msg_name_valid(name) || !act_name_valid(to->id)) return -EINVAL;
+    if (!gate_enter()) return 0; /* the runtime is shutting down: dropped */
+    send_as(from, to, name, body, len, content_type);
+    gate_leave();
+    return 0;
+}
+
+static void send_as(act_actor *from, const act_pid *to, const char *name, const void *body,
+                    size_t len, const char *content_type)
+{
     char ctype[ACT_CONTENT_TYPE_MAX];
     act__content_type(content_type, ctype, sizeof ctype);
     const char *type = ctype[0] ? ctype : NULL;
@@ -475,7 +526,7 @@ int act_send_as(act_actor *from, const act_pid *to, const char *name, const void
     if (from) atomic_fetch_add_explicit(&from->stat_out, 1, memory_order_relaxed);
     if (act__is_local(to->ip, to->port)) {
         act__deliver(act__msg_entry_new(E_MSG, &fp, to->id, name, body, len, type));
-        return 0;
+        return;
     }
     act_entry *e = act__msg_entry_new(E_REMOTE_SEND, &fp, to->id, name, body, len, type);
     e->to_ip = to->ip;
@@ -484,7 +535,6 @@ int act_send_as(act_actor *from, const act_pid *to, const char *name, const void
         act__transport_handle(e);
     else
         act__loop_push(&act__rt->loops[0], e);
-    return 0;
 }
 
 int act_post(act_actor *from, const act_pid *to, const char *name, void *obj,
@@ -494,22 +544,32 @@ int act_post(act_actor *from, const act_pid *to, const char *name, void *obj,
         if (obj && free_obj) free_obj(obj);
         return act_name_valid(to->id) && msg_name_valid(name) ? -EXDEV : -EINVAL;
     }
+    if (!gate_enter()) { /* the runtime is shutting down: dropped */
+        if (obj && free_obj) free_obj(obj);
+        return 0;
+    }
     act_pid fp = sender_pid(from);
     if (from) atomic_fetch_add_explicit(&from->stat_out, 1, memory_order_relaxed);
     act_entry *e = act__entry_new(E_MSG, &fp, to->id, name, NULL, 0);
     e->u.post.obj = obj;
     e->u.post.free_obj = free_obj;
     act__deliver(e);
+    gate_leave();
     return 0;
 }
 
 int act_dispatch(const act_pid *to, act_fn fn, void *arg)
 {
     if (!act_name_valid(to->id)) return -EINVAL;
+    if (!gate_enter()) { /* the runtime is shutting down: the actor is gone */
+        fn(NULL, arg);
+        return 0;
+    }
     act_entry *e = act__entry_new(E_DISPATCH, NULL, to->id, NULL, NULL, 0);
     e->u.call.fn = fn;
     e->u.call.arg = arg;
     act__deliver(e);
+    gate_leave();
     return 0;
 }
 

@@ -477,7 +477,9 @@ void act_exit(act_actor *self);
  * threads). Body bytes are copied. Messages from one actor to another arrive in send order.
  * Delivery is not guaranteed: unknown actors and names are dropped, logged and counted
  * (runtime/dropped_messages). Returns 0, or -EINVAL for an invalid name or pid. Safe from any
- * thread when from is NULL; otherwise call it from `from`'s own loop. */
+ * thread when from is NULL; otherwise call it from `from`'s own loop. From a thread that runs
+ * no loop it is safe even while act_shutdown runs: once the actors are gone such sends (and
+ * posts and dispatches) are dropped as if their target did not exist. */
 int act_send(act_actor *from, const act_pid *to, const char *name, const void *body,
              size_t len);
 /* The media type of message bodies unless a sender says otherwise, and the longest one kept. */

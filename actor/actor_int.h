@@ -211,6 +211,10 @@ int act__lookup_loop(const char *name); /* -1 if no such actor */
 
 /* Delivery: routes an entry to the loop owning its target actor (or drops it). */
 void act__deliver(act_entry *e);
+/* Sends from threads that run no loop pass a gate: open while a runtime exists, closed by
+ * act_shutdown once the actors are gone (later sends are dropped). */
+void act__gate_open(void);
+void act__gate_close(void);
 /* Puts an entry into a loop's inbox and wakes it. */
 void act__loop_push(act_loop *l, act_entry *e);
 /* Enqueues into a local actor's mailbox (loop thread only). */

@@ -269,6 +269,7 @@ int act_init(const act_config *cfg)
     rt->dropped = act_counter_get("runtime/dropped_messages");
     act__transport_start(rt->loops[0].ev);
     act__internal_actors_spawn();
+    act__gate_open(); /* threads that run no loop may send from now on */
     char addr[32];
     LOG_INFO("Runtime listening on %s:%u (advertised as %s:%u), %d loop(s)",
              act_ip_format(rt->bind_ip, addr, sizeof addr), rt->bind_port,
@@ -398,6 +399,7 @@ void act_shutdown(void)
     act_stop();
     join_loops();
     act__actors_destroy_all();
+    act__gate_close(); /* helper threads' sends from now on are dropped, not enqueued */
     drain_inboxes_for_shutdown(rt);
     act__transport_shutdown();
     for (int i = 0; i < rt->nloops; i++) loop_teardown(&rt->loops[i]);
