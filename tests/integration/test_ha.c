@@ -8,8 +8,9 @@
  * once, the other standby redirects to the new leader; then the ZooKeeper leader is killed
  * and the cluster keeps launching tasks; then every master stops and a fresh one recovers the
  * admitted slaves from the registry. Also: a deposed leader (stopped past its session)
- * exits; detection by the slave, the driver and mesos-resolve through zk:// URLs with
- * credentials (digest ACLs on the znodes), file:// and host:port.
+ * exits; a mesos-go scheduler follows a failover through mesos-go's own ZooKeeper detector;
+ * detection by the slave, the driver and mesos-resolve through zk:// URLs with credentials
+ * (digest ACLs on the znodes), file:// and host:port.
  */
 #include "tests/support/cluster.h"
 #include "tests/support/testutil.h"
@@ -357,6 +358,46 @@ START_TEST(test_deposed_leader_exits_once_it_notices)
 }
 END_TEST
 
+/* A framework written with mesos-go (Debian's v0 bindings) finds the leader through
+ * mesos-go's own ZooKeeper detector, which reads the json.info_ znodes our masters write, and
+ * follows a failover: it re-registers with the new leader, which then kills its task. */
+START_TEST(test_a_mesos_go_scheduler_follows_a_failover_through_zookeeper)
+{
+    char url[1024], master[1100], executor[4200];
+    zk_url(NULL, url, sizeof url);
+    proc m[2] = {start_master(url, NULL), {0}};
+    ck_assert_int_eq(wait_leader(m, 1, 30), 0);
+    m[1] = start_master(url, NULL);
+    proc s = start_slave(url, 1);
+    int one = 1;
+    ck_assert(wait_state(m[0].port, slaves_active, &one, 30));
+
+    proc go = {0};
+    snprintf(master, sizeof master, "-master=%s", url);
+    snprintf(executor, sizeof executor, "-executor=%s", tu_go_bin("executor"));
+    char *argv[] = {(char *)tu_go_bin("scheduler"), master, executor, "-tasks=wait",
+                    "-checkpoint", NULL};
+    spawn(&go, argv, "go-scheduler");
+    ck_assert_msg(tu_wait_file_contains(go.log, "status wait TASK_RUNNING", 60),
+                  "the task did not start; see %s", go.log);
+
+    tu_stop(m[0].pid, SIGKILL, 10);
+    m[0].pid = 0;
+    ck_assert_int_eq(wait_leader(&m[1], 1, 30), 0);
+    ck_assert_msg(tu_wait_file_contains(go.log, "reregistered ", 60),
+                  "the Go scheduler did not re-register with the new leader; see %s", go.log);
+    /* Killed once the slave is back: a kill before that gets TASK_LOST, as in Mesos 0.22. */
+    ck_assert(wait_state(m[1].port, slaves_active, &one, 30));
+    ck_assert_int_eq(kill(go.pid, SIGUSR1), 0);
+    ck_assert_msg(tu_wait_file_contains(go.log, "status wait TASK_KILLED", 60),
+                  "the new leader did not kill the task; see %s", go.log);
+    ck_assert(tu_wait_file_contains(go.log, "done", 30));
+    stop(&go, "the Go scheduler");
+    stop(&s, "the slave");
+    stop(&m[1], "the new leader");
+}
+END_TEST
+
 /* ---- detection --------------------------------------------------------------------------- */
 
 /* Runs mesos-resolve with args; returns its exit status and output. */
@@ -426,6 +467,7 @@ Suite *ha_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_leader_failover_keeps_tasks_and_reregisters_everyone);
     tcase_add_test(tc, test_deposed_leader_exits_once_it_notices);
+    tcase_add_test(tc, test_a_mesos_go_scheduler_follows_a_failover_through_zookeeper);
     tcase_add_test(tc, test_slave_driver_and_resolve_detect_through_zk_file_and_credentials);
     suite_add_tcase(s, tc);
     return s;

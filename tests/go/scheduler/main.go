@@ -12,7 +12,8 @@
 // a stock mesos-go scheduler does not notice a master restarted at the same address (it
 // would not with Mesos either). This one uses detector.Master (mesos-go's extension point,
 // DriverConfig.NewDetector) with a poller that also reports the master lost while its /state
-// does not answer, and found again when it does.
+// does not answer, and found again when it does. A zk:// -master goes to mesos-go's own
+// ZooKeeper detector unchanged, as a stock mesos-go framework would use it.
 package main
 
 import (
@@ -30,13 +31,14 @@ import (
 
 	"github.com/gogo/protobuf/proto"
 	"github.com/mesos/mesos-go/api/v0/detector"
+	_ "github.com/mesos/mesos-go/api/v0/detector/zoo" // registers the zk:// detector
 	mesos "github.com/mesos/mesos-go/api/v0/mesosproto"
 	sched "github.com/mesos/mesos-go/api/v0/scheduler"
 	"github.com/mesos/mesos-go/api/v0/upid"
 )
 
 var (
-	master     = flag.String("master", "127.0.0.1:5050", "the master's host:port")
+	master     = flag.String("master", "127.0.0.1:5050", "the master's host:port, or zk://")
 	executor   = flag.String("executor", "", "the custom executor program")
 	tasks      = flag.String("tasks", "cmd,msg,kill", "the tasks to launch: cmd, msg, kill, wait")
 	checkpoint = flag.Bool("checkpoint", false, "FrameworkInfo.checkpoint")
@@ -232,6 +234,9 @@ func main() {
 		Master:         *master,
 		BindingAddress: net.ParseIP("127.0.0.1"),
 		NewDetector: func() (detector.Master, error) {
+			if strings.HasPrefix(*master, "zk://") {
+				return detector.New(*master)
+			}
 			return &poller{addr: *master, done: make(chan struct{})}, nil
 		},
 	})
