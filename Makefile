@@ -31,7 +31,7 @@ FUZZ_SHORT   ?= 5
 
 # Modules in dependency order (a module may use those before it). tools/ is a module too:
 # its sources other than the programs' (tools/cli.c, what the command-line tools share).
-MODULES := actor wire master sched exec slave tools
+MODULES := actor wire master sched docker exec slave tools
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Wstrict-prototypes -Wmissing-prototypes -I. -pthread -MMD -MP
