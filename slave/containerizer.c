@@ -481,7 +481,10 @@ static void on_launch(act_actor *self, const act_msg *msg)
     *msg->obj_taken = true;
     const char *refusal = !l->executor || !l->directory ? "has no executor or sandbox"
                           : act_map_get(s->containers, l->container_id) ? "already exists"
-                                                                         : NULL;
+                          : !cz_kind_runs(CZ_MESOS, l->executor->root)
+                              ? "runs in a Docker image: this slave's --containerizers has no "
+                                "'docker'"
+                              : NULL;
     if (refusal) {
         container bad = {.requester = msg->from};
         memcpy(bad.container_id, l->container_id, sizeof bad.container_id);
@@ -709,7 +712,5 @@ act_pid containerizer_spawn(const cz_config *cfg, int loop, char *err, size_t er
         snprintf(err, errlen, "Cannot spawn the containerizer");
         return none;
     }
-    int rc = cz__monitor_spawn(&me, loop);
-    if (rc != 0) LOG_ERROR("Cannot spawn the monitor: %s", act_strerror(rc));
     return me;
 }

@@ -66,8 +66,9 @@ static void start_with(const cz_config *cfg, bool paused)
     act_on_message(a, CZ_MSG_TERMINATED, on_result);
     rec_pid = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
+    cz_kind mesos = CZ_MESOS;
     char err[512];
-    cz_pid = containerizer_spawn(cfg, 0, err, sizeof err);
+    cz_pid = composing_spawn(&mesos, 1, cfg, NULL, 0, err, sizeof err); /* and the monitor */
     ck_assert_msg(!act_pid_is_none(&cz_pid), "%s", err);
     tmp = tu_tmpdir();
     ck_assert_ptr_nonnull(tmp);
