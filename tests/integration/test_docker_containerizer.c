@@ -1,9 +1,20 @@
 /*
  * test_docker_containerizer.c - Docker for real: one dockerd on a private socket and data root
- * (tests/support/docker.h), shared by every test here, with a busybox image built locally.
- * First the client module (docker/docker.h) against it: a pull that cannot succeed fails with
- * docker's own error, and `docker run` made of a ContainerInfo runs a container that sees its
- * sandbox, gets the resources as shares and a memory limit, and is listed by its label.
+ * (tests/support/docker.h), shared by every test here, with a busybox image built locally, and
+ * per test a real master and a slave with --containerizers=docker,mesos.
+ *
+ * The client module first (docker/docker.h): a pull that cannot succeed fails with docker's own
+ * error, and `docker run` made of a ContainerInfo runs a container that sees its sandbox and gets
+ * its limits. Then the containerizer through real tasks: a command task in the image finishes
+ * with its output in the sandbox; a file written to $MESOS_SANDBOX appears on the host; the
+ * resources become the container's cpu shares and memory limit and statistics.json reads its
+ * cgroups; a kill stops the container within --docker_stop_timeout and it is removed after
+ * --docker_remove_delay; an image that cannot be pulled fails the task with the pull error; a
+ * slave SIGKILLed and restarted reattaches its running container and removes the mesos-
+ * containers of its own that nobody owns (and no other's); BRIDGE port mappings reach the
+ * container through the offered host port (skipped, saying why, where the machine allows no
+ * bridge); port mappings outside the offered ports are refused with TASK_ERROR; a custom
+ * executor runs in an image; mesos-execute --docker_image runs a command.
  */
 #include "docker/docker.h"
 #include "tests/support/cluster.h"
@@ -12,10 +23,20 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#ifndef TEST_BUILD_DIR
+#define TEST_BUILD_DIR "build"
+#endif
 
 #define IMAGE "mesos-test-busybox:1"
 
@@ -102,6 +123,457 @@ START_TEST(test_run_args_start_a_container_that_sees_its_sandbox_and_gets_its_li
 }
 END_TEST
 
+/* ---- a cluster with the Docker containerizer --------------------------------------------- */
+
+#define STOP_TIMEOUT "1secs"
+
+/* The slave's flags: docker then mesos containers; extra: one more flag or NULL. */
+static const char *const *slave_flags(const char *extra)
+{
+    static char docker[4300];
+    static const char *flags[5];
+    snprintf(docker, sizeof docker, "--docker=%s", dockerd->client);
+    flags[0] = "--containerizers=docker,mesos";
+    flags[1] = docker;
+    flags[2] = "--docker_stop_timeout=" STOP_TIMEOUT;
+    flags[3] = extra;
+    flags[4] = NULL;
+    return flags;
+}
+
+/* Starts a master and such a slave. */
+static void start_cluster(tc_cluster *c, const char *extra)
+{
+    tc_start(c, slave_flags(extra));
+}
+
+/* A DOCKER ContainerInfo for `image` on `net`, in a message of its own. */
+static wire_msg *container_of(const char *image, wire_docker_network net)
+{
+    wire_msg *m = wire_new(WIRE_DESC(container_info));
+    wire_container_info *ci = m->root;
+    ci->type = WIRE_CONTAINER_DOCKER;
+    ci->docker = wire_alloc(m, sizeof *ci->docker);
+    wire_init(WIRE_DESC(docker_info), ci->docker);
+    ci->docker->image = wire_strdup(m, image);
+    ci->docker->has_network = true;
+    ci->docker->network = net;
+    return m;
+}
+
+static void add_port_mapping(wire_msg *m, uint32_t host, uint32_t container)
+{
+    wire_docker_info *d = ((wire_container_info *)m->root)->docker;
+    d->port_mappings = wire_alloc_array(m, WIRE_DESC(port_mapping), 1);
+    d->port_mappings[0] = (wire_port_mapping){.host_port = host, .container_port = container};
+    d->port_mappings_count = 1;
+}
+
+/* The name of the container of executor_id's latest run: mesos-<run's container id>. */
+static char *container_name(tc_cluster *c, const char *executor_id, char *buf, size_t n)
+{
+    char pattern[4600], link[PATH_MAX];
+    tc_sandbox_glob(c, executor_id, "", pattern, sizeof pattern);
+    pattern[strlen(pattern) - 1] = '\0'; /* .../runs/latest */
+    glob_t g;
+    ck_assert_msg(glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc == 1, "no sandbox %s", pattern);
+    ssize_t len = readlink(g.gl_pathv[0], link, sizeof link - 1);
+    globfree(&g);
+    ck_assert_int_gt(len, 0);
+    link[len] = '\0';
+    snprintf(buf, n, "%s%s", DOCKER_NAME_PREFIX, basename(link));
+    return buf;
+}
+
+/* docker inspect, asserting the container exists. */
+static docker_container inspect(const char *name)
+{
+    docker_container c;
+    char err[2048];
+    ck_assert_msg(docker_inspect(dockerd->client, name, &c, err, sizeof err) == 0, "%s", err);
+    return c;
+}
+
+static bool gone(const char *name)
+{
+    docker_container c;
+    char err[2048];
+    return docker_inspect(dockerd->client, name, &c, err, sizeof err) == -ENOENT;
+}
+
+static bool wait_gone(const char *name, double secs)
+{
+    for (int i = 0; i < (int)(secs * 10); i++) {
+        if (gone(name)) return true;
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- command tasks in an image ----------------------------------------------------------- */
+
+START_TEST(test_a_command_task_in_an_image_finishes_with_its_output_in_the_sandbox)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_HOST);
+    tc_task t = {.id = "hello", .command = "echo hello-from-docker; echo to-stderr >&2",
+                 .cpus = 0.2, .mem = 32, .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "hello", WIRE_TASK_FINISHED, 120), "see %s", c.slave_log);
+    ck_assert_int_eq(tc_count_state(s, "hello", WIRE_TASK_RUNNING), 1);
+    char msg[1024], pattern[4600];
+    ck_assert_str_eq(tc_last_message(s, "hello", msg, sizeof msg), "Container exited with status 0");
+    tc_sandbox_glob(&c, "hello", "stdout", pattern, sizeof pattern);
+    ck_assert_msg(tc_wait_glob_contains(pattern, "hello-from-docker", 10), "stdout: %s", pattern);
+    tc_sandbox_glob(&c, "hello", "stderr", pattern, sizeof pattern);
+    ck_assert_msg(tc_wait_glob_contains(pattern, "to-stderr", 10), "stderr: %s", pattern);
+    char name[128];
+    docker_container dc = inspect(container_name(&c, "hello", name, sizeof name));
+    ck_assert(!dc.running);
+    ck_assert_int_eq(dc.exit_code, 0);
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_a_file_written_to_mesos_sandbox_appears_in_the_host_sandbox)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_NONE);
+    tc_task t = {.id = "writer", .command = "echo written-inside > \"$MESOS_SANDBOX/made.txt\"",
+                 .cpus = 0.2, .mem = 32, .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "writer", WIRE_TASK_FINISHED, 120), "see %s", c.slave_log);
+    char pattern[4600];
+    tc_sandbox_glob(&c, "writer", "made.txt", pattern, sizeof pattern);
+    char *text = tc_read_glob(pattern);
+    ck_assert_msg(text && strcmp(text, "written-inside\n") == 0, "%s: %s", pattern,
+                  text ? text : "(missing)");
+    free(text);
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+/* The statistics.json entry of executor_id, or NULL. */
+static json_t *statistics_of(tc_cluster *c, const char *executor_id, json_t **all)
+{
+    act_buf out = {0};
+    *all = NULL;
+    if (tu_http_get(c->slave_port, "/monitor/statistics.json", &out) == 200)
+        *all = json_loadb(out.data, out.len, 0, NULL);
+    act_buf_free(&out);
+    size_t i;
+    json_t *e;
+    json_array_foreach(*all, i, e) {
+        const char *id = json_string_value(json_object_get(e, "executor_id"));
+        if (id && strcmp(id, executor_id) == 0) return json_object_get(e, "statistics");
+    }
+    return NULL;
+}
+
+START_TEST(test_resources_become_the_containers_limits_and_usage_comes_from_its_cgroups)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_HOST);
+    tc_task t = {.id = "sized", .command = "exec sleep 1000", .cpus = 0.5, .mem = 64,
+                 .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "sized", WIRE_TASK_RUNNING, 120), "see %s", c.slave_log);
+    char name[128];
+    docker_container dc = inspect(container_name(&c, "sized", name, sizeof name));
+    /* the task's and its executor's 0.1 cpus and 32 MB, as Mesos' command executor takes */
+    ck_assert(dc.running);
+    ck_assert_uint_eq(dc.cpu_shares, 614);
+    ck_assert_uint_eq(dc.memory, 96ull << 20);
+    json_t *all = NULL, *st = NULL;
+    for (int i = 0; i < 300; i++) { /* the cgroups are found on the first request */
+        json_decref(all);
+        st = statistics_of(&c, "sized", &all);
+        if (st && json_integer_value(json_object_get(st, "mem_rss_bytes")) > 0) break;
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(st, "no statistics for the executor");
+    ck_assert(json_real_value(json_object_get(st, "cpus_limit")) > 0.59);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "mem_limit_bytes")), 96 << 20);
+    json_int_t rss = json_integer_value(json_object_get(st, "mem_rss_bytes"));
+    ck_assert_msg(rss > 0 && rss < 96 << 20, "mem_rss_bytes %lld", (long long)rss);
+    json_decref(all);
+    tc_kill(s, "sized");
+    ck_assert(tc_wait_state(s, "sized", WIRE_TASK_KILLED, 60));
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_a_kill_stops_the_container_within_the_stop_timeout_and_it_is_removed_later)
+{
+    tc_cluster c;
+    start_cluster(&c, "--docker_remove_delay=2secs");
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_HOST);
+    /* sleep as the container's first process ignores SIGTERM: docker stop must kill it */
+    tc_task t = {.id = "stubborn", .command = "exec sleep 1000", .cpus = 0.2, .mem = 32,
+                 .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "stubborn", WIRE_TASK_RUNNING, 120), "see %s", c.slave_log);
+    char name[128];
+    ck_assert(inspect(container_name(&c, "stubborn", name, sizeof name)).running);
+    double asked = now();
+    tc_kill(s, "stubborn");
+    ck_assert(tc_wait_state(s, "stubborn", WIRE_TASK_KILLED, 60));
+    double took = now() - asked;
+    docker_container dc = inspect(name);
+    ck_assert(!dc.running);
+    ck_assert_int_eq(dc.exit_code, 137); /* SIGKILL once the stop timeout passed */
+    ck_assert_msg(took < 1 + 20, "the kill took %.1f s with a stop timeout of 1 s", took);
+    char pattern[4600], want[256];
+    snprintf(want, sizeof want, "Stopping container %s (docker stop -t " STOP_TIMEOUT ")", name);
+    tc_sandbox_glob(&c, "stubborn", "stdout", pattern, sizeof pattern);
+    ck_assert_msg(tc_wait_glob_contains(pattern, want, 5), "no '%s' in %s", want, pattern);
+    ck_assert_msg(wait_gone(name, 60), "%s was not removed after --docker_remove_delay", name);
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_an_image_that_cannot_be_pulled_fails_the_task_with_the_pull_error)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of("mesos-test-missing", WIRE_DOCKER_HOST);
+    tc_task t = {.id = "unpullable", .command = "true", .cpus = 0.2, .mem = 32,
+                 .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "unpullable", WIRE_TASK_FAILED, 120), "see %s", c.slave_log);
+    char msg[1024], want[4400];
+    tc_last_message(s, "unpullable", msg, sizeof msg);
+    snprintf(want, sizeof want, "Failed to '%s pull mesos-test-missing:latest': exit status = "
+             "exited with status 1 stderr = ", dockerd->client);
+    const char *at = strstr(msg, want);
+    ck_assert_msg(at, "the update says: %s", msg);
+    const char *stderr_text = at + strlen(want);
+    ck_assert_msg(strlen(stderr_text) > 5, "no stderr of docker in: %s", msg);
+    ck_assert_msg(tu_wait_file_contains(c.slave_log, want, 10), "the slave's log %s lacks: %s",
+                  c.slave_log, want);
+    char pattern[4600], line[128];
+    snprintf(line, sizeof line, "%.60s", stderr_text); /* what docker printed, in the sandbox */
+    tc_sandbox_glob(&c, "unpullable", "stderr", pattern, sizeof pattern);
+    ck_assert_msg(tc_wait_glob_contains(pattern, line, 5), "no '%s' in %s", line, pattern);
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+/* ---- recovery ---------------------------------------------------------------------------- */
+
+START_TEST(test_a_restarted_slave_reattaches_its_container_and_removes_only_its_own_orphans)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, true);
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_HOST);
+    tc_task t = {.id = "survivor", .command = "exec sleep 1000", .cpus = 0.2, .mem = 32,
+                 .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "survivor", WIRE_TASK_RUNNING, 120), "see %s", c.slave_log);
+    char name[128], orphan[64], foreign[64];
+    container_name(&c, "survivor", name, sizeof name);
+    snprintf(orphan, sizeof orphan, "mesos-orphan-%d", (int)getpid());
+    snprintf(foreign, sizeof foreign, "mesos-foreign-%d", (int)getpid());
+    ck_assert_int_eq(td_docker(dockerd, NULL, "run -d --name %s --label %s=%s %s sleep 1000",
+                               orphan, DOCKER_LABEL_WORK_DIR, tc_slave_work_dir(&c), IMAGE), 0);
+    ck_assert_int_eq(td_docker(dockerd, NULL, "run -d --name %s --label %s=/another/slave %s "
+                               "sleep 1000", foreign, DOCKER_LABEL_WORK_DIR, IMAGE), 0);
+    tc_kill_slave(&c, SIGKILL);
+    ck_assert(inspect(name).running);
+    tc_start_slave(&c, slave_flags(NULL));
+    ck_assert_msg(tu_wait_file_contains(c.slave_log, "re-registered", 30), "see %s",
+                  c.slave_log);
+    ck_assert_msg(wait_gone(orphan, 60), "the orphan %s was not removed; see %s", orphan,
+                  c.slave_log);
+    ck_assert_msg(inspect(foreign).running, "another slave's container was touched");
+    ck_assert(inspect(name).running);
+    tc_kill(s, "survivor"); /* through the executor the restarted slave reattached */
+    ck_assert_msg(tc_wait_state(s, "survivor", WIRE_TASK_KILLED, 60), "see %s", c.slave_log);
+    ck_assert(!inspect(name).running);
+    td_docker(dockerd, NULL, "rm -f %s", foreign);
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+/* ---- networks ---------------------------------------------------------------------------- */
+
+/* Reads what a server behind 127.0.0.1:port says, retrying while nothing listens yet. */
+static bool read_from_port(uint16_t port, const char *want, double secs)
+{
+    for (int i = 0; i < (int)(secs * 10); i++) {
+        int fd = tu_connect(port);
+        if (fd >= 0) {
+            act_buf got = {0};
+            tu_read_until_closed(fd, &got);
+            close(fd);
+            bool ok = got.data && strstr(got.data, want);
+            act_buf_free(&got);
+            if (ok) return true;
+        }
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+START_TEST(test_bridge_port_mappings_reach_the_container_through_the_offered_host_port)
+{
+    if (!dockerd->bridge[0]) {
+        fprintf(stderr, "SKIPPED %s: no bridge network here: %s\n", __func__, dockerd->no_bridge);
+        return;
+    }
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_BRIDGE);
+    add_port_mapping(ci, 31007, 8080);
+    tc_task t = {.id = "server", .command = "while true; do echo pong | nc -l -p 8080; done",
+                 .cpus = 0.2, .mem = 32, .container = ci->root, .ports = "[31007-31007]"};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "server", WIRE_TASK_RUNNING, 120), "see %s", c.slave_log);
+    ck_assert_msg(read_from_port(31007, "pong", 60), "nothing answered on host port 31007");
+    tc_kill(s, "server");
+    ck_assert(tc_wait_state(s, "server", WIRE_TASK_KILLED, 60));
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_port_mappings_outside_the_offered_ports_are_refused_with_task_error)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *bridge = container_of(IMAGE, WIRE_DOCKER_BRIDGE);
+    add_port_mapping(bridge, 31050, 80);
+    wire_msg *host = container_of(IMAGE, WIRE_DOCKER_HOST);
+    add_port_mapping(host, 31001, 80);
+    tc_task t[] = {{.id = "unoffered", .command = "true", .cpus = 0.1, .mem = 16,
+                    .container = bridge->root, .ports = "[31001-31001]"},
+                   {.id = "on-host", .command = "true", .cpus = 0.1, .mem = 16,
+                    .container = host->root, .ports = "[31001-31001]"}};
+    tc_sched_launch(s, t, 2);
+    ck_assert(tc_wait_state(s, "unoffered", WIRE_TASK_ERROR, 60));
+    ck_assert(tc_wait_state(s, "on-host", WIRE_TASK_ERROR, 60));
+    char msg[1024];
+    ck_assert_str_eq(tc_last_message(s, "unoffered", msg, sizeof msg),
+                     "Port [31050] not included in resources");
+    ck_assert_str_eq(tc_last_message(s, "on-host", msg, sizeof msg),
+                     "Port mappings are only supported for bridge network");
+    wire_msg_free(bridge);
+    wire_msg_free(host);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+/* ---- an executor in an image, mesos-execute --------------------------------------------- */
+
+/* A read-only volume host_path:host_path. */
+static void add_volume(wire_msg *m, wire_volume *v, const char *path)
+{
+    *v = (wire_volume){.container_path = wire_strdup(m, path), .has_host_path = true,
+                       .host_path = wire_strdup(m, path), .mode = WIRE_VOLUME_RO};
+}
+
+START_TEST(test_a_custom_executor_runs_in_an_image_and_runs_its_task)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    /* the release example-executor, its libraries from the host's /usr read-only */
+    char bin[PATH_MAX], exe[PATH_MAX + 32];
+    ck_assert_ptr_nonnull(realpath(TEST_BUILD_DIR "/bin", bin));
+    snprintf(exe, sizeof exe, "%s/example-executor", bin);
+    wire_msg *m = wire_new(WIRE_DESC(executor_info));
+    wire_executor_info *e = m->root;
+    e->executor_id.value = "in-image";
+    e->command.has_value = true;
+    e->command.value = exe;
+    e->command.has_shell = true;
+    e->command.shell = false;
+    res_set r = {0};
+    res_parse("cpus:0.1;mem:32", "*", &r, NULL, 0);
+    res_to_wire(&r, m, &e->resources, &e->resources_count);
+    res_free(&r);
+    wire_msg *cm = container_of(IMAGE, WIRE_DOCKER_HOST);
+    wire_container_info *ci = cm->root;
+    const char *paths[] = {"/usr", "/lib", "/lib64", bin};
+    ci->volumes = wire_alloc_array(cm, WIRE_DESC(volume), 4);
+    for (int i = 0; i < 4; i++) add_volume(cm, &ci->volumes[i], paths[i]);
+    ci->volumes_count = 4;
+    e->container = ci;
+    tc_task t = {.id = "imaged", .command = "data-for-the-executor", .executor = e, .cpus = 0.1,
+                 .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "imaged", WIRE_TASK_FINISHED, 120), "see %s", c.slave_log);
+    char pattern[4600], name[128];
+    tc_sandbox_glob(&c, "in-image", "stdout", pattern, sizeof pattern);
+    ck_assert_msg(tc_wait_glob_contains(pattern, "data-for-the-executor", 10), "%s", pattern);
+    ck_assert(inspect(container_name(&c, "in-image", name, sizeof name)).running);
+    tc_sched_stop(s); /* the framework ends: its executor is shut down, the container stops */
+    for (int i = 0; i < 300 && inspect(name).running; i++) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(!inspect(name).running, "the executor's container still runs");
+    wire_msg_free(cm);
+    wire_msg_free(m);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_mesos_execute_runs_a_command_in_a_docker_image)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    char master[128], image[128], out[4400];
+    snprintf(master, sizeof master, "--master=%s", c.master_addr);
+    snprintf(image, sizeof image, "--docker_image=%s", IMAGE);
+    snprintf(out, sizeof out, "%s/execute.out", c.dir);
+    char *argv[] = {(char *)tu_bin("mesos-execute"), master, "--name=in-docker",
+                    "--command=test -d \"$MESOS_SANDBOX\" && echo ran-in-image", image,
+                    "--resources=cpus:0.2;mem:32", NULL};
+    ck_assert_msg(tu_run(argv, out, 120) == 0, "mesos-execute failed; see %s", out);
+    ck_assert(tu_wait_file_contains(out, "TASK_FINISHED", 1));
+    char pattern[4600];
+    tc_sandbox_glob(&c, "in-docker", "stdout", pattern, sizeof pattern);
+    ck_assert_msg(tc_wait_glob_contains(pattern, "ran-in-image", 5), "%s", pattern);
+    tc_stop(&c);
+}
+END_TEST
+
 Suite *docker_containerizer_suite(void)
 {
     Suite *s = suite_create("docker_containerizer");
@@ -110,6 +582,16 @@ Suite *docker_containerizer_suite(void)
     tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
     tcase_add_test(tc, test_a_pull_that_cannot_succeed_fails_with_dockers_error);
     tcase_add_test(tc, test_run_args_start_a_container_that_sees_its_sandbox_and_gets_its_limits);
+    tcase_add_test(tc, test_a_command_task_in_an_image_finishes_with_its_output_in_the_sandbox);
+    tcase_add_test(tc, test_a_file_written_to_mesos_sandbox_appears_in_the_host_sandbox);
+    tcase_add_test(tc, test_resources_become_the_containers_limits_and_usage_comes_from_its_cgroups);
+    tcase_add_test(tc, test_a_kill_stops_the_container_within_the_stop_timeout_and_it_is_removed_later);
+    tcase_add_test(tc, test_an_image_that_cannot_be_pulled_fails_the_task_with_the_pull_error);
+    tcase_add_test(tc, test_a_restarted_slave_reattaches_its_container_and_removes_only_its_own_orphans);
+    tcase_add_test(tc, test_bridge_port_mappings_reach_the_container_through_the_offered_host_port);
+    tcase_add_test(tc, test_port_mappings_outside_the_offered_ports_are_refused_with_task_error);
+    tcase_add_test(tc, test_a_custom_executor_runs_in_an_image_and_runs_its_task);
+    tcase_add_test(tc, test_mesos_execute_runs_a_command_in_a_docker_image);
     suite_add_tcase(s, tc);
     return s;
 }
