@@ -269,6 +269,26 @@ START_TEST(test_a_file_written_to_mesos_sandbox_appears_in_the_host_sandbox)
 }
 END_TEST
 
+START_TEST(test_a_command_that_fails_in_its_container_fails_the_task_with_its_exit_status)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_HOST);
+    tc_task t = {.id = "failing", .command = "echo about-to-fail; exit 3", .cpus = 0.2,
+                 .mem = 32, .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "failing", WIRE_TASK_FAILED, 120), "see %s", c.slave_log);
+    char msg[1024];
+    ck_assert_str_eq(tc_last_message(s, "failing", msg, sizeof msg),
+                     "Container exited with status 3");
+    ck_assert_int_eq(tc_count_state(s, "failing", WIRE_TASK_RUNNING), 1);
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
 /* The statistics.json entry of executor_id, or NULL. */
 static json_t *statistics_of(tc_cluster *c, const char *executor_id, json_t **all)
 {
@@ -383,6 +403,115 @@ START_TEST(test_an_image_that_cannot_be_pulled_fails_the_task_with_the_pull_erro
     wire_msg_free(ci);
     tc_sched_stop(s);
     tc_stop(&c);
+}
+END_TEST
+
+/* A client that pulls forever (the real one otherwise): no registry is reachable here to make
+ * a real pull slow. It writes its pid first so that the test can see it killed. */
+static const char *slow_pull_client(tc_cluster *c, char *path, size_t n)
+{
+    snprintf(path, n, "%s/slow-docker", c->dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "#!/bin/sh\nif [ \"$1\" = pull ]; then echo $$ > '%s.pid'; exec sleep 300; fi\n"
+               "exec '%s' \"$@\"\n", path, dockerd->client);
+    fclose(f);
+    chmod(path, 0755);
+    return path;
+}
+
+START_TEST(test_a_pull_counts_against_the_registration_timeout_and_is_killed_with_the_launch)
+{
+    tc_cluster c;
+    memset(&c, 0, sizeof c);
+    c.dir = tu_tmpdir();
+    tc_start_master(&c);
+    char client[4400], docker[4500], pid_path[4500];
+    slow_pull_client(&c, client, sizeof client);
+    snprintf(docker, sizeof docker, "--docker=%s", client);
+    const char *flags[] = {"--containerizers=docker,mesos", docker,
+                           "--executor_registration_timeout=2secs", NULL};
+    tc_start_slave(&c, flags);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of("mesos-test-slow-to-pull", WIRE_DOCKER_HOST);
+    tc_task t = {.id = "waiting", .command = "true", .cpus = 0.2, .mem = 32,
+                 .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "waiting", WIRE_TASK_FAILED, 60), "see %s", c.slave_log);
+    char msg[1024];
+    ck_assert_str_eq(tc_last_message(s, "waiting", msg, sizeof msg),
+                     "Executor did not register within 2secs");
+    snprintf(pid_path, sizeof pid_path, "%s.pid", client);
+    char *pid = tu_read_file(pid_path);
+    ck_assert_msg(pid, "the pull never started; see %s", c.slave_log);
+    ck_assert_msg(tu_wait_gone(atoi(pid), 10), "the pull (pid %s) outlived its launch", pid);
+    free(pid);
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
+START_TEST(test_a_slave_that_cannot_run_docker_or_names_an_unknown_containerizer_exits)
+{
+    tc_cluster c;
+    memset(&c, 0, sizeof c);
+    c.dir = tu_tmpdir();
+    tc_start_master(&c);
+    const char *no_docker[] = {"--containerizers=docker,mesos", "--docker=/bin/false", NULL};
+    const char *unknown[] = {"--containerizers=mesos,rkt", NULL};
+    const char *const *cases[] = {no_docker, unknown};
+    const char *says[] = {"Failed to create a containerizer: Failed to create the Docker "
+                          "containerizer: Failed to '/bin/false version': exit status = exited "
+                          "with status 1",
+                          "Unknown containerizer 'rkt' in --containerizers"};
+    for (int i = 0; i < 2; i++) {
+        char log[4400];
+        snprintf(log, sizeof log, "%s/refused-%d.log", c.dir, i);
+        int pid = tc_spawn_slave(&c, cases[i], log);
+        int st = tu_stop(pid, 0, 30); /* it exits by itself */
+        ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d; see %s", st,
+                      log);
+        ck_assert_msg(tu_wait_file_contains(log, says[i], 1), "%s lacks: %s", log, says[i]);
+    }
+    tc_stop(&c);
+}
+END_TEST
+
+/* The helper's promise: a test process that dies leaves no daemon and no data root. */
+START_TEST(test_a_daemon_is_stopped_and_its_data_root_removed_when_its_test_process_dies)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        td_daemon *d = td_start(false);
+        dprintf(fds[1], "%s\n", d->dir);
+        abort(); /* a test that crashes: no td_stop */
+    }
+    close(fds[1]);
+    char dir[4300] = "";
+    FILE *f = fdopen(fds[0], "r");
+    ck_assert_msg(fgets(dir, sizeof dir, f), "the daemon did not start");
+    fclose(f);
+    dir[strcspn(dir, "\n")] = '\0';
+    waitpid(child, NULL, 0);
+    char ready[4400], data[4400], line[128];
+    snprintf(ready, sizeof ready, "%s/ready", dir);
+    snprintf(data, sizeof data, "%s/data", dir);
+    int daemon = 0;
+    FILE *r = fopen(ready, "r");
+    while (r && fgets(line, sizeof line, r)) sscanf(line, "pid %d", &daemon);
+    if (r) fclose(r);
+    ck_assert_int_gt(daemon, 0);
+    ck_assert_msg(tu_wait_gone(daemon, 90), "dockerd %d outlived its test process", daemon);
+    for (int i = 0; i < 900 && access(data, F_OK) == 0; i++) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(access(data, F_OK) != 0, "%s was left behind", data);
+    tu_rmrf(dir);
 }
 END_TEST
 
@@ -592,6 +721,10 @@ Suite *docker_containerizer_suite(void)
     tcase_add_test(tc, test_port_mappings_outside_the_offered_ports_are_refused_with_task_error);
     tcase_add_test(tc, test_a_custom_executor_runs_in_an_image_and_runs_its_task);
     tcase_add_test(tc, test_mesos_execute_runs_a_command_in_a_docker_image);
+    tcase_add_test(tc, test_a_command_that_fails_in_its_container_fails_the_task_with_its_exit_status);
+    tcase_add_test(tc, test_a_pull_counts_against_the_registration_timeout_and_is_killed_with_the_launch);
+    tcase_add_test(tc, test_a_slave_that_cannot_run_docker_or_names_an_unknown_containerizer_exits);
+    tcase_add_test(tc, test_a_daemon_is_stopped_and_its_data_root_removed_when_its_test_process_dies);
     suite_add_tcase(s, tc);
     return s;
 }
