@@ -66,16 +66,20 @@ static void registered(void *ctx, const wire_executor_info *ei)
     pthread_mutex_unlock(&d->mu);
 }
 
-/* The container's environment: ours (MESOS_*) with the sandbox as the container sees it. */
+/* What the slave told this executor and the task gets as well (Mesos' executor environment),
+ * with the sandbox as the container sees it; nothing else of the slave's environment. */
+static const char *const passed_env[] = {
+    "MESOS_SLAVE_PID", "MESOS_SLAVE_ID", "MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID",
+    "MESOS_CHECKPOINT", "MESOS_RECOVERY_TIMEOUT", "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
+};
+
 static void container_env(const dexec *d, docker_args *env)
 {
-    for (char **e = environ; *e; e++) {
-        if (strncmp(*e, "MESOS_", 6) != 0) continue;
-        if (strncmp(*e, "MESOS_DIRECTORY=", 16) == 0)
-            docker_args_pushf(env, "MESOS_DIRECTORY=%s", d->f.mapped_directory);
-        else
-            docker_args_push(env, *e);
+    for (size_t i = 0; i < sizeof passed_env / sizeof passed_env[0]; i++) {
+        const char *v = getenv(passed_env[i]);
+        if (v) docker_args_pushf(env, "%s=%s", passed_env[i], v);
     }
+    docker_args_pushf(env, "MESOS_DIRECTORY=%s", d->f.mapped_directory);
 }
 
 /* After fork: only system calls. The client gets a process group of its own and HOME = the
@@ -105,6 +109,23 @@ static char **client_env(const char *home, char **home_entry)
     return envp;
 }
 
+/* The command, into the sandbox's stdout, with the environment's values left out (they may
+ * be secrets the sandbox's readers should not see). */
+static void print_command(const docker_args *argv)
+{
+    act_buf line = {0};
+    for (size_t i = 0; i < argv->n; i++) {
+        const char *a = argv->v[i];
+        bool value = i > 0 && strcmp(argv->v[i - 1], "-e") == 0;
+        act_buf_printf(&line, "%s%.*s%s", i ? " " : "",
+                       (int)(value && strchr(a, '=') ? strchr(a, '=') - a : (long)strlen(a)), a,
+                       value ? "=..." : "");
+    }
+    printf("Running %s\n", line.data);
+    fflush(stdout);
+    act_buf_free(&line);
+}
+
 static pid_t start(void *ctx, const wire_task_info *task, char *err, size_t n)
 {
     dexec *d = ctx;
@@ -131,10 +152,7 @@ static pid_t start(void *ctx, const wire_task_info *task, char *err, size_t n)
     }
     pid_t pid = rc;
     if (rc == 0) {
-        char *line = docker_args_join(&argv, 0);
-        printf("Running %s\n", line);
-        fflush(stdout);
-        free(line);
+        print_command(&argv);
         char **envp = client_env(d->f.sandbox_directory, &home);
         pid = fork();
         if (pid == 0) child_exec(path, argv.v, envp);

@@ -226,8 +226,11 @@ START_TEST(test_a_command_task_in_an_image_finishes_with_its_output_in_the_sandb
     start_cluster(&c, NULL);
     tc_sched *s = tc_sched_start(&c, false);
     wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_HOST);
-    tc_task t = {.id = "hello", .command = "echo hello-from-docker; echo to-stderr >&2",
-                 .cpus = 0.2, .mem = 32, .container = ci->root};
+    wire_environment_variable var = {"GREETING", "secret-greeting"};
+    wire_environment env = {.variables = &var, .variables_count = 1};
+    tc_task t = {.id = "hello", .command = "echo hello-from-docker; echo to-stderr >&2; "
+                                           "echo \"got $GREETING as $MESOS_EXECUTOR_ID\"",
+                 .cpus = 0.2, .mem = 32, .container = ci->root, .environment = &env};
     tc_sched_launch(s, &t, 1);
     ck_assert_msg(tc_wait_state(s, "hello", WIRE_TASK_FINISHED, 120), "see %s", c.slave_log);
     ck_assert_int_eq(tc_count_state(s, "hello", WIRE_TASK_RUNNING), 1);
@@ -235,6 +238,17 @@ START_TEST(test_a_command_task_in_an_image_finishes_with_its_output_in_the_sandb
     ck_assert_str_eq(tc_last_message(s, "hello", msg, sizeof msg), "Container exited with status 0");
     tc_sandbox_glob(&c, "hello", "stdout", pattern, sizeof pattern);
     ck_assert_msg(tc_wait_glob_contains(pattern, "hello-from-docker", 10), "stdout: %s", pattern);
+    /* CommandInfo.environment and the executor's environment reach the container; the
+     * executor's account of the command shows no value of them */
+    ck_assert(tc_wait_glob_contains(pattern, "got secret-greeting as hello", 10));
+    char *out = tc_read_glob(pattern);
+    const char *running = strstr(out, "Running ");
+    ck_assert_ptr_nonnull(running);
+    ck_assert_ptr_nonnull(strstr(running, "-e GREETING=... "));
+    const char *only = strstr(out, "secret-greeting"); /* the task's output, nothing else */
+    ck_assert_ptr_eq(only, strstr(out, "got secret-greeting") + strlen("got "));
+    ck_assert_ptr_null(strstr(only + 1, "secret-greeting"));
+    free(out);
     tc_sandbox_glob(&c, "hello", "stderr", pattern, sizeof pattern);
     ck_assert_msg(tc_wait_glob_contains(pattern, "to-stderr", 10), "stderr: %s", pattern);
     char name[128];

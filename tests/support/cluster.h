@@ -61,6 +61,7 @@ typedef struct tc_task {
     size_t nuris;
     double disk;               /* MB; 0: no disk resource */
     const wire_container_info *container; /* the task's (a Docker image ...), or NULL */
+    const wire_environment *environment;  /* the command task's, or NULL */
     const char *ports;         /* ranges the task takes from the offer ("[31001-31001]") */
 } tc_task;
 
