@@ -176,7 +176,8 @@ static int supervise(pid_t pid, int out_r, int err_r, const docker_io *io, act_b
     struct pollfd fds[2] = {{.fd = out_r, .events = POLLIN}, {.fd = err_r, .events = POLLIN}};
     int killed = 0, status = -1;
     for (;;) {
-        if (!killed && (killed = must_stop(io, deadline)) != 0) kill(-pid, SIGKILL);
+        if (!killed && (killed = must_stop(io, deadline)) != 0 && kill(-pid, SIGKILL) != 0)
+            kill(pid, SIGKILL);
         if (fds[0].fd < 0 && fds[1].fd < 0) {
             pid_t w = waitpid(pid, &status, WNOHANG);
             if (w == pid || (w < 0 && errno != EINTR)) break;
@@ -207,6 +208,7 @@ int docker_cmd(const char *docker, const docker_args *args, const docker_io *io,
     pid_t pid = rc == 0 ? fork() : -1;
     if (pid == 0) child_exec(path, argv.v, envp, po[1], pe[1]);
     if (rc == 0 && pid < 0) rc = -errno;
+    if (pid > 0) setpgid(pid, pid); /* as the child does: either may run first */
     if (po[1] >= 0) close(po[1]);
     if (pe[1] >= 0) close(pe[1]);
     if (rc == 0) rc = supervise(pid, po[0], pe[0], io, out, err);

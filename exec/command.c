@@ -76,6 +76,36 @@ static void finish(act_actor *self, cmd *c)
     act_delay(self, bound, ack_wait_over, NULL);
 }
 
+/* ---- the child and its signals ----------------------------------------------------------- */
+
+/* The task's pid from its start until it is reaped: a signal goes to it only while its pid (and
+ * so its process group) cannot name another process. Any thread may signal, hence the lock. */
+static pthread_mutex_t child_mu = PTHREAD_MUTEX_INITIALIZER;
+static pid_t live_child;
+
+bool cmd_signal(pid_t child, int sig)
+{
+    pthread_mutex_lock(&child_mu);
+    bool ours = child > 1 && child == live_child;
+    if (ours && kill(-child, sig) != 0) kill(child, sig);
+    pthread_mutex_unlock(&child_mu);
+    return ours;
+}
+
+/* Waits for the child to end, then reaps it while no signal can be on its way. */
+static int reap_child(pid_t pid)
+{
+    siginfo_t si;
+    while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0 && errno == EINTR) {}
+    pthread_mutex_lock(&child_mu);
+    live_child = 0;
+    int status;
+    pid_t rc;
+    while ((rc = waitpid(pid, &status, 0)) == -1 && errno == EINTR) {}
+    pthread_mutex_unlock(&child_mu);
+    return rc == pid ? status : -1;
+}
+
 /* ---- reaping ----------------------------------------------------------------------------- */
 
 typedef struct reap {
@@ -99,10 +129,7 @@ static void *reaper(void *arg)
     reap *r = arg;
     if (r->ops->await_running && r->ops->await_running(r->ops->ctx, r->pid))
         act_dispatch(&r->to, on_running, NULL);
-    int status;
-    pid_t rc;
-    while ((rc = waitpid(r->pid, &status, 0)) == -1 && errno == EINTR) {}
-    r->status = rc == r->pid ? status : -1;
+    r->status = reap_child(r->pid);
     act_dispatch(&r->to, on_reaped, r);
     return NULL;
 }
@@ -192,6 +219,9 @@ static void launch(act_actor *self, cmd *c, const wire_task_info *task)
         return;
     }
     c->child = pid;
+    pthread_mutex_lock(&child_mu);
+    live_child = pid;
+    pthread_mutex_unlock(&child_mu);
     int rc = start_reaper(c, pid);
     if (rc != 0) LOG_FATAL("Task %s: cannot start the reaper thread: %s", c->task_id,
                            strerror(-rc));

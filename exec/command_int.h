@@ -36,6 +36,11 @@ typedef struct cmd_ops {
     wire_task_state (*ended)(void *ctx, int status, bool killed, char *msg, size_t n);
 } cmd_ops;
 
+/* Sends sig to the task's process group (or to it alone if it leads none) if `child` is the
+ * task and not yet reaped, so that a reused pid is never signalled. Any thread may call it.
+ * Returns whether it was sent. */
+bool cmd_signal(pid_t child, int sig);
+
 /* Runs the executor with these steps: starts the runtime, the actor and the executor driver,
  * and returns the process's exit status once the driver stopped. */
 int cmd_main(const cmd_ops *ops);

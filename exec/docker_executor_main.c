@@ -156,6 +156,7 @@ static pid_t start(void *ctx, const wire_task_info *task, char *err, size_t n)
         char **envp = client_env(d->f.sandbox_directory, &home);
         pid = fork();
         if (pid == 0) child_exec(path, argv.v, envp);
+        if (pid > 0) setpgid(pid, pid); /* as the child does: either may run first */
         if (pid < 0) snprintf(err, n, "Failed to fork the docker client: %s", strerror(errno));
         if (pid < 0) pid = -errno;
         free(envp);
@@ -208,7 +209,7 @@ static void *stop_thread(void *arg)
     if (docker_stop(s->d->f.docker, s->d->f.container, s->d->f.stop_timeout, err,
                     sizeof err) != 0) {
         fprintf(stderr, "%s; killing the docker client\n", err);
-        kill(-s->client, SIGKILL);
+        cmd_signal(s->client, SIGKILL);
     }
     free(s);
     return NULL;
@@ -226,7 +227,7 @@ static void kill_task(void *ctx, pid_t child)
     pthread_t t;
     if (pthread_create(&t, NULL, stop_thread, s) != 0) {
         free(s);
-        kill(-child, SIGKILL);
+        cmd_signal(child, SIGKILL);
         return;
     }
     pthread_detach(t);

@@ -144,7 +144,7 @@ static pid_t start(void *ctx, const wire_task_info *task, char *err, size_t n)
 static void kill_task(void *ctx, pid_t child)
 {
     printf("Sending SIGTERM to process group %d\n", (int)child);
-    if (kill(-child, SIGTERM) == -1) kill(child, SIGTERM);
+    cmd_signal(child, SIGTERM);
 }
 
 static void escalate(void *ctx, pid_t child)
@@ -152,7 +152,7 @@ static void escalate(void *ctx, pid_t child)
     printf("Process %d did not terminate after %.0f secs, sending SIGKILL to its process "
            "group\n", (int)child, CMD_ESCALATION_SECS);
     fflush(stdout);
-    if (kill(-child, SIGKILL) == -1) kill(child, SIGKILL);
+    cmd_signal(child, SIGKILL);
 }
 
 /* The state and message of the task's end, as Mesos words them. */
