@@ -148,7 +148,11 @@ static void op_free(dz_op *op)
     free(op);
 }
 
-/* Starts a docker command for container c (or with c NULL, for op->names). */
+static void op_handle(act_actor *self, dz_op *op);
+
+/* Runs a docker command on a thread: for the container container_id named `name` (either may
+ * be NULL), or over `names` (taken). Its result is handled on the actor, as if it had failed
+ * when no thread can be started. */
 static void op_start(act_actor *self, op_kind kind, const char *container_id, const char *name,
                      docker_args *names)
 {
@@ -161,12 +165,13 @@ static void op_start(act_actor *self, op_kind kind, const char *container_id, co
     snprintf(op->name, sizeof op->name, "%s", name ? name : "");
     if (names) op->names = *names;
     int rc = pthread_create(&op->thread, NULL, op_thread, op);
-    if (rc != 0) {
-        LOG_ERROR("Cannot start a thread for docker: %s", strerror(rc));
-        op_free(op);
+    if (rc == 0) {
+        cz__threads_add(&s->threads, op->thread);
         return;
     }
-    cz__threads_add(&s->threads, op->thread);
+    op->rc = -rc;
+    snprintf(op->err, sizeof op->err, "Cannot start a thread for docker: %s", strerror(rc));
+    op_handle(self, op);
 }
 
 /* ---- containers -------------------------------------------------------------------------- */
@@ -301,8 +306,14 @@ static void op_done(act_actor *self, void *arg)
         op_free(op);
         return;
     }
+    cz__threads_join(&((dz *)act_state(self))->threads, op->thread);
+    op_handle(self, op);
+}
+
+/* What a docker command found, on the actor; frees op. */
+static void op_handle(act_actor *self, dz_op *op)
+{
     dz *s = act_state(self);
-    cz__threads_join(&s->threads, op->thread);
     dcontainer *c = op->container_id[0] ? act_map_get(s->containers, op->container_id) : NULL;
     switch (op->kind) {
     case OP_STOP: stopped(self, op); break;
@@ -617,14 +628,16 @@ static void dz_init(act_actor *self, void *arg)
     s->watcher = cz__watcher_start(&me, on_executor_exit, NULL);
 }
 
-/* Leaves executors and containers running (a restarted slave recovers them); joins the
- * threads, whose reports then run with no actor. */
+/* Leaves executors and containers running (a restarted slave recovers them); cancels the
+ * launches still pulling and joins the threads, whose reports then run with no actor. */
 static void dz_terminate(act_actor *self, void *arg)
 {
     dz *s = arg;
+    dcontainer *c;
+    for (size_t it = 0; act_map_next(s->containers, &it, NULL, (void **)&c);)
+        if (c->job) atomic_store(&c->job->cancelled, true); /* a pull would hold us up */
     cz__threads_join_all(&s->threads);
     cz__watcher_stop(s->watcher);
-    dcontainer *c;
     for (size_t it = 0; act_map_next(s->containers, &it, NULL, (void **)&c);) container_free(c);
     act_map_free(s->containers);
     char *name;
