@@ -529,6 +529,40 @@ START_TEST(test_a_daemon_is_stopped_and_its_data_root_removed_when_its_test_proc
 }
 END_TEST
 
+/* Runs one task on a fresh cluster whose slave has --containerizers=list; returns the message
+ * of its TASK_FAILED. */
+static void failed_on(const char *list, const tc_task *t, char *msg, size_t n)
+{
+    tc_cluster c;
+    char flag[64], docker[4300];
+    snprintf(flag, sizeof flag, "--containerizers=%s", list);
+    snprintf(docker, sizeof docker, "--docker=%s", dockerd->client);
+    const char *flags[] = {flag, docker, NULL};
+    tc_start(&c, flags);
+    tc_sched *s = tc_sched_start(&c, false);
+    tc_sched_launch(s, t, 1);
+    ck_assert_msg(tc_wait_state(s, t->id, WIRE_TASK_FAILED, 60), "see %s", c.slave_log);
+    tc_last_message(s, t->id, msg, n);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+
+START_TEST(test_each_containerizer_refuses_what_only_the_other_runs)
+{
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_HOST);
+    tc_task in_image = {.id = "in-image", .command = "true", .cpus = 0.1, .mem = 16,
+                        .container = ci->root};
+    tc_task plain = {.id = "plain", .command = "true", .cpus = 0.1, .mem = 16};
+    char msg[1024];
+    failed_on("mesos", &in_image, msg, sizeof msg);
+    ck_assert_msg(strstr(msg, "runs in a Docker image: this slave's --containerizers has no "
+                              "'docker'"), "%s", msg);
+    failed_on("docker", &plain, msg, sizeof msg);
+    ck_assert_msg(strstr(msg, "has no Docker ContainerInfo"), "%s", msg);
+    wire_msg_free(ci);
+}
+END_TEST
+
 /* ---- recovery ---------------------------------------------------------------------------- */
 
 START_TEST(test_a_restarted_slave_reattaches_its_container_and_removes_only_its_own_orphans)
@@ -738,6 +772,7 @@ Suite *docker_containerizer_suite(void)
     tcase_add_test(tc, test_a_command_that_fails_in_its_container_fails_the_task_with_its_exit_status);
     tcase_add_test(tc, test_a_pull_counts_against_the_registration_timeout_and_is_killed_with_the_launch);
     tcase_add_test(tc, test_a_slave_that_cannot_run_docker_or_names_an_unknown_containerizer_exits);
+    tcase_add_test(tc, test_each_containerizer_refuses_what_only_the_other_runs);
     tcase_add_test(tc, test_a_daemon_is_stopped_and_its_data_root_removed_when_its_test_process_dies);
     suite_add_tcase(s, tc);
     return s;
