@@ -661,7 +661,8 @@ act_pid dz__spawn(const dz_config *cfg, int loop, char *err, size_t errlen)
     dz *s = act_calloc(1, sizeof *s);
     s->docker = act_strdup(cfg->docker);
     s->sandbox_directory = act_strdup(cfg->sandbox_directory);
-    s->work_dir = act_strdup(cfg->work_dir);
+    char real[PATH_MAX]; /* the label names the work_dir the same way however it was given */
+    s->work_dir = act_strdup(realpath(cfg->work_dir, real) ? real : cfg->work_dir);
     s->remove_delay = cfg->remove_delay;
     s->stop_timeout = cfg->stop_timeout;
     s->containers = act_map_new();
