@@ -2,7 +2,8 @@
  * cli.c - running the docker client (docker.h): one child process per command, in a process
  * group of its own, its output read through pipes (and copied to the sandbox when asked) while
  * the caller's cancellation and time bound are watched; then the commands Mesos 0.22 runs
- * (version, inspect, pull, stop, rm, ps) with its failure messages. Everything here blocks.
+ * (version, inspect, pull, stop, update, rm, ps) with its failure messages. Everything here
+ * blocks.
  */
 #include "docker/docker.h"
 
@@ -374,6 +375,22 @@ int docker_stop(const char *docker, const char *name, double secs, char *err, si
     docker_args_push(&a, "stop");
     docker_args_push(&a, "-t");
     docker_args_pushf(&a, "%d", secs > 0 ? (int)secs : 0);
+    docker_args_push(&a, name);
+    int rc = run_checked(docker, &a, NULL, NULL, err, errlen);
+    docker_args_free(&a);
+    return rc;
+}
+
+int docker_update(const char *docker, const char *name, uint64_t shares, uint64_t memory,
+                  char *err, size_t errlen)
+{
+    docker_args a = {0};
+    docker_args_push(&a, "update");
+    if (shares) docker_args_pushf(&a, "--cpu-shares=%llu", (unsigned long long)shares);
+    if (memory) {
+        docker_args_pushf(&a, "--memory=%llu", (unsigned long long)memory);
+        docker_args_pushf(&a, "--memory-swap=%llu", (unsigned long long)memory * 2);
+    }
     docker_args_push(&a, name);
     int rc = run_checked(docker, &a, NULL, NULL, err, errlen);
     docker_args_free(&a);

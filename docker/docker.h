@@ -1,10 +1,10 @@
 /*
  * docker.h - the docker command-line client, driven as Mesos 0.22 drives it (its
- * src/docker/docker.cpp): the commands (version, pull, run, stop, rm, inspect, ps), their
- * failure messages ("Failed to 'docker pull busybox:latest': exit status = exited with status
- * 1 stderr = ..."), the `docker run` arguments made from a ContainerInfo and a CommandInfo, and
- * what `docker inspect` tells of a container. The Docker containerizer (slave/docker*.c) and
- * mesos-docker-executor (exec/docker_executor_main.c) are its users.
+ * src/docker/docker.cpp): the commands (version, pull, run, stop, update, rm, inspect, ps),
+ * their failure messages ("Failed to 'docker pull busybox:latest': exit status = exited with
+ * status 1 stderr = ..."), the `docker run` arguments made from a ContainerInfo and a
+ * CommandInfo, and what `docker inspect` tells of a container. The Docker containerizer
+ * (slave/docker*.c) and mesos-docker-executor (exec/docker_executor_main.c) are its users.
  *
  * Every function that runs the client blocks until the client exits: call them on a thread of
  * their own, never on an actor's loop. The client reaches whatever daemon its environment names
@@ -112,6 +112,11 @@ int docker_inspect(const char *docker, const char *name, docker_container *out, 
                    size_t errlen);
 /* `docker stop -t <secs> <name>` (SIGTERM, SIGKILL after secs). Returns 0 or -errno (err). */
 int docker_stop(const char *docker, const char *name, double secs, char *err, size_t errlen);
+/* `docker update` of a running container: --cpu-shares when shares > 0, --memory (and
+ * --memory-swap at twice it, as `docker run -m` sets it) when memory > 0. Returns 0 or -errno
+ * (err). */
+int docker_update(const char *docker, const char *name, uint64_t shares, uint64_t memory,
+                  char *err, size_t errlen);
 /* `docker rm [-f] <name>`. Returns 0 or -errno (err). */
 int docker_rm(const char *docker, const char *name, bool force, char *err, size_t errlen);
 
@@ -130,7 +135,8 @@ typedef struct docker_run_spec {
     const wire_command_info *command;       /* what runs in it */
     const char *name;                       /* mesos-<container id> */
     const char *sandbox;                    /* the sandbox on the host */
-    const char *mapped;                     /* where it appears inside (--docker_sandbox_directory) */
+    const char *mapped;                     /* where it appears inside
+                                               (--docker_sandbox_directory) */
     const res_set *resources;               /* -c, -m, and the ports -p may use; NULL: none */
     char *const *env;                       /* "KEY=VALUE" for the container (NULL-terminated, may
                                                be NULL); CommandInfo.environment and

@@ -89,7 +89,8 @@ static bool port_offered(const res_set *r, uint64_t port)
     size_t n = 0;
     if (r) res_ranges(r, "ports", &ranges, &n);
     bool found = false;
-    for (size_t i = 0; i < n && !found; i++) found = port >= ranges[i].begin && port <= ranges[i].end;
+    for (size_t i = 0; i < n && !found; i++)
+        found = port >= ranges[i].begin && port <= ranges[i].end;
     free(ranges);
     return found;
 }

@@ -149,23 +149,10 @@ typedef struct cz_source {
  * Returns 0 or -errno. */
 int cz__monitor_spawn(const cz_source *sources, size_t n, int loop);
 
-/* ---- the Docker containerizer (docker_containerizer.c, docker_cgroups.c) ----------------- */
+/* ---- the Docker containerizer (docker_containerizer.c) ----------------------------------- */
 
 /* Spawns "docker-containerizer" on `loop` after checking that `docker version` reaches a
  * daemon (blocking). Returns its pid, or none with the reason in err. */
 act_pid dz__spawn(const dz_config *cfg, int loop, char *err, size_t errlen);
-
-/* A container's cgroups, found through its first process. */
-typedef struct dz_cgroups {
-    char cpu[PATH_MAX];     /* v1: its cpuacct cgroup; v2: its cgroup */
-    char memory[PATH_MAX];  /* v1: its memory cgroup; v2: the same */
-    bool v2;
-} dz_cgroups;
-
-/* Finds the cgroups of pid. Returns 0 or -ENOENT. */
-int dz__cgroups_of(pid_t pid, dz_cgroups *out);
-/* Reads cpu times and memory use from them into the has_cpus_times and has_mem_rss fields.
- * Returns 0 or -ENOENT. */
-int dz__cgroups_usage(const dz_cgroups *cg, cz_stats *u);
 
 #endif /* SLAVE_CZ_INT_H */

@@ -14,10 +14,12 @@
  * executor process as the Mesos containerizer does (SIGTERM, SIGKILL after the grace, both
  * through proc_kill) or cancels the launch. Recovery adopts the checkpointed executors it is
  * given, then stops and removes the mesos- containers of this slave that no executor owns.
- * Usage comes from the container's cgroups (docker_cgroups.c). Every docker command runs on a
- * thread of its own that reports back by act_dispatch.
+ * Usage comes from the cgroups the daemon put the container in (cgroups_int.h); resources that
+ * change as tasks join or leave an executor in an image become `docker update`. Every docker
+ * command runs on a thread of its own that reports back by act_dispatch.
  */
 #include "docker/docker.h"
+#include "slave/cgroups_int.h"
 #include "slave/cz_int.h"
 
 #include <errno.h>
@@ -49,8 +51,12 @@ typedef struct dcontainer {
     int status;                     /* then its wait status ... */
     char how[256];                  /* ... and how it ended */
     act_timer_id kill_timer;
-    dz_cgroups cg;                  /* for usage, once docker inspect found them */
+    char cg_cpu[PATH_MAX];          /* its cpuacct (v2: its only) cgroup and its memory cgroup, */
+    char cg_mem[PATH_MAX];          /* for usage, once docker inspect found its process */
     bool cg_known, cg_looking;
+    uint64_t shares, memory;        /* the limits docker has for it */
+    bool updating;                  /* a docker update is on its way ... */
+    bool update_pending;            /* ... or waits for it (or for the launch) */
 } dcontainer;
 
 typedef struct dz {
@@ -58,6 +64,8 @@ typedef struct dz {
     double remove_delay, stop_timeout;
     act_map *containers;            /* id -> dcontainer (owned) */
     act_map *removals;              /* name -> the name (owned): rm after remove_delay */
+    cg_layout layout;               /* the cgroups the daemon's containers are in, */
+    bool has_layout;                /* when this machine has them */
     cz_watcher *watcher;
     cz_threads threads;
     act_counter *launches, *launch_failures;
@@ -71,6 +79,7 @@ void dz_config_default(dz_config *c)
     c->remove_delay = 6 * 3600;
     c->stop_timeout = 0;
     c->work_dir = "/tmp/mesos";
+    c->cgroups_hierarchy = "/sys/fs/cgroup";
 }
 
 /* ---- docker commands on threads ---------------------------------------------------------- */
@@ -81,6 +90,7 @@ typedef enum op_kind {
     OP_LIST,        /* after recovery: this slave's mesos- containers */
     OP_ORPHANS,     /* stop and remove those nobody owns */
     OP_INSPECT,     /* find a container's cgroups */
+    OP_UPDATE,      /* docker update: its new cpu shares and memory limit */
 } op_kind;
 
 typedef struct dz_op {
@@ -93,7 +103,8 @@ typedef struct dz_op {
     docker_args names;              /* OP_LIST found, OP_ORPHANS removes */
     int rc;
     char err[2048];
-    dz_cgroups cg;
+    char cg_cpu[PATH_MAX], cg_mem[PATH_MAX]; /* OP_INSPECT found them */
+    uint64_t shares, memory;        /* OP_UPDATE sets them (0: unchanged) */
 } dz_op;
 
 static void op_done(act_actor *self, void *arg);
@@ -129,7 +140,15 @@ static void run_op(dz_op *op)
         break;
     case OP_INSPECT:
         op->rc = docker_inspect(s->docker, op->name, &c, op->err, sizeof op->err);
-        if (op->rc == 0) op->rc = c.running && c.pid > 0 ? dz__cgroups_of(c.pid, &op->cg) : -ESRCH;
+        if (op->rc == 0 && !(c.running && c.pid > 0)) op->rc = -ESRCH;
+        if (op->rc == 0)
+            op->rc = cg_of_pid(&s->layout, CG_CPUACCT, c.pid, op->cg_cpu, sizeof op->cg_cpu);
+        if (op->rc == 0)
+            op->rc = cg_of_pid(&s->layout, CG_MEMORY, c.pid, op->cg_mem, sizeof op->cg_mem);
+        break;
+    case OP_UPDATE:
+        op->rc = docker_update(s->docker, op->name, op->shares, op->memory, op->err,
+                               sizeof op->err);
         break;
     }
 }
@@ -150,20 +169,23 @@ static void op_free(dz_op *op)
 
 static void op_handle(act_actor *self, dz_op *op);
 
-/* Runs a docker command on a thread: for the container container_id named `name` (either may
- * be NULL), or over `names` (taken). Its result is handled on the actor, as if it had failed
- * when no thread can be started. */
-static void op_start(act_actor *self, op_kind kind, const char *container_id, const char *name,
-                     docker_args *names)
+/* A docker command for the container container_id named `name` (either may be NULL). */
+static dz_op *op_new(act_actor *self, op_kind kind, const char *container_id, const char *name)
 {
-    dz *s = act_state(self);
     dz_op *op = act_calloc(1, sizeof *op);
     op->kind = kind;
     op->owner = act_self(self);
-    op->s = s;
+    op->s = act_state(self);
     snprintf(op->container_id, sizeof op->container_id, "%s", container_id ? container_id : "");
     snprintf(op->name, sizeof op->name, "%s", name ? name : "");
-    if (names) op->names = *names;
+    return op;
+}
+
+/* Runs op on a thread of its own. Its result is handled on the actor, as if the command had
+ * failed when no thread can be started. */
+static void op_run(act_actor *self, dz_op *op)
+{
+    dz *s = act_state(self);
     int rc = pthread_create(&op->thread, NULL, op_thread, op);
     if (rc == 0) {
         cz__threads_add(&s->threads, op->thread);
@@ -172,6 +194,15 @@ static void op_start(act_actor *self, op_kind kind, const char *container_id, co
     op->rc = -rc;
     snprintf(op->err, sizeof op->err, "Cannot start a thread for docker: %s", strerror(rc));
     op_handle(self, op);
+}
+
+/* op_new and op_run in one; names (taken) for OP_ORPHANS. */
+static void op_start(act_actor *self, op_kind kind, const char *container_id, const char *name,
+                     docker_args *names)
+{
+    dz_op *op = op_new(self, kind, container_id, name);
+    if (names) op->names = *names;
+    op_run(self, op);
 }
 
 /* ---- containers -------------------------------------------------------------------------- */
@@ -186,6 +217,8 @@ static dcontainer *container_new(dz *s, const char *id, const char *fid, const c
     snprintf(c->name, sizeof c->name, "%s%s", DOCKER_NAME_PREFIX, id);
     c->requester = *requester;
     res_copy(&c->resources, resources);
+    c->shares = docker_cpu_shares(resources);
+    c->memory = docker_memory_limit(resources);
     act_map_put(s->containers, c->id, c);
     return c;
 }
@@ -214,13 +247,16 @@ void dz__each_container(act_actor *self, cz_view_fn fn, void *ctx)
     dcontainer *c;
     for (size_t it = 0; act_map_next(s->containers, &it, NULL, (void **)&c);) {
         if (c->pid <= 0 || c->silent || c->ended) continue;
-        if (!c->cg_known && !c->cg_looking) {
+        if (s->has_layout && !c->cg_known && !c->cg_looking) {
             c->cg_looking = true;
             op_start(self, OP_INSPECT, c->id, c->name, NULL);
         }
         cz_stat_view v = {c->id, c->executor_id, c->executor_name, c->framework_id, c->source,
                           c->pid, &c->resources, {0}};
-        if (c->cg_known) dz__cgroups_usage(&c->cg, &v.stats);
+        if (c->cg_known) {
+            cg_cpu_usage(&s->layout, c->cg_cpu, true, &v.stats);
+            cg_mem_usage(&s->layout, c->cg_mem, &v.stats);
+        }
         fn(&v, ctx);
     }
 }
@@ -310,6 +346,8 @@ static void op_done(act_actor *self, void *arg)
     op_handle(self, op);
 }
 
+static void apply_resources(act_actor *self, dcontainer *c);
+
 /* What a docker command found, on the actor; frees op. */
 static void op_handle(act_actor *self, dz_op *op)
 {
@@ -326,11 +364,55 @@ static void op_handle(act_actor *self, dz_op *op)
         if (c) {
             c->cg_looking = false;
             c->cg_known = op->rc == 0;
-            c->cg = op->cg;
+            memcpy(c->cg_cpu, op->cg_cpu, sizeof c->cg_cpu);
+            memcpy(c->cg_mem, op->cg_mem, sizeof c->cg_mem);
         }
+        break;
+    case OP_UPDATE:
+        if (op->rc != 0 && !strstr(op->err, "No such container"))
+            LOG_WARNING("Cannot update the limits of container %s: %s", op->name, op->err);
+        if (c) c->updating = false;
+        if (c && c->update_pending && !c->ended) apply_resources(self, c);
         break;
     }
     op_free(op);
+}
+
+/* ---- update ------------------------------------------------------------------------------ */
+
+/* Brings docker's limits to the container's resources, one `docker update` at a time (the
+ * latest resources win): the shares follow them both ways, the memory limit only up, as Mesos'
+ * DockerContainerizer::update does (what runs may not fit a lower one). */
+static void apply_resources(act_actor *self, dcontainer *c)
+{
+    if (c->job || c->updating) {
+        c->update_pending = true; /* once it runs, or once the update on its way is done */
+        return;
+    }
+    c->update_pending = false;
+    uint64_t shares = docker_cpu_shares(&c->resources), memory = docker_memory_limit(&c->resources);
+    if (shares == c->shares && memory <= c->memory) return;
+    dz_op *op = op_new(self, OP_UPDATE, c->id, c->name);
+    op->shares = c->shares = shares;
+    op->memory = memory > c->memory ? memory : 0;
+    if (op->memory) c->memory = memory;
+    LOG_INFO("Updating container %s of executor '%s' of framework %s: %llu cpu shares%s",
+             c->name, c->executor_id, c->framework_id, (unsigned long long)op->shares,
+             op->memory ? ", a higher memory limit" : "");
+    c->updating = true;
+    op_run(self, op);
+}
+
+/* Tasks joined or left an executor in an image (the slave sends no update for its own command
+ * executors). */
+static void on_update(act_actor *self, const act_msg *msg)
+{
+    dz *s = act_state(self);
+    const cz_update *u = msg->obj;
+    dcontainer *c = u ? act_map_get(s->containers, u->container_id) : NULL;
+    if (!c || c->destroying || c->ended) return;
+    res_copy(&c->resources, &u->resources);
+    apply_resources(self, c);
 }
 
 /* ---- launch ------------------------------------------------------------------------------ */
@@ -467,6 +549,7 @@ static void launch_succeeded(act_actor *self, dcontainer *c, cz_job *job)
     LOG_INFO("Launched container %s (executor pid %d) for executor '%s' of framework %s",
              c->name, (int)c->pid, c->executor_id, c->framework_id);
     cz__reply(self, &c->requester, c->id, CZ_MSG_LAUNCHED, c->pid, -1, "Launched");
+    if (c->update_pending) apply_resources(self, c);
 }
 
 static void on_launch_done(act_actor *self, void *arg)
@@ -667,12 +750,18 @@ act_pid dz__spawn(const dz_config *cfg, int loop, char *err, size_t errlen)
     s->stop_timeout = cfg->stop_timeout;
     s->containers = act_map_new();
     s->removals = act_map_new();
+    char why_not[512];
+    const char *hierarchy = cfg->cgroups_hierarchy ? cfg->cgroups_hierarchy : "/sys/fs/cgroup";
+    s->has_layout = cg_layout_detect(hierarchy, &s->layout, why_not, sizeof why_not) == 0;
+    if (!s->has_layout)
+        LOG_WARNING("The usage of Docker containers will not be measured: %s", why_not);
     s->launches = act_counter_get("containerizer/launches");
     s->launch_failures = act_counter_get("containerizer/launch_failures");
     act_actor *a = act_new(DOCKER_CONTAINERIZER_ACTOR, s);
     act_on_message(a, CZ_MSG_LAUNCH, on_launch);
     act_on_message(a, CZ_MSG_DESTROY, on_destroy);
     act_on_message(a, CZ_MSG_RECOVER, on_recover);
+    act_on_message(a, CZ_MSG_UPDATE, on_update);
     act_on_init(a, dz_init, NULL);
     act_on_terminate(a, dz_terminate, s);
     act_pid me = act_self(a);

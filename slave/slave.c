@@ -66,6 +66,7 @@ static act_pid spawn_containerizers(const slave_config *cfg, int loop)
     int n = cz_kinds_parse(cfg->containerizers, kinds, err, sizeof err);
     dz_config docker = cfg->docker;
     docker.work_dir = cfg->work_dir;
+    docker.cgroups_hierarchy = cfg->isolation.cgroups_hierarchy;
     act_pid pid = n > 0 ? composing_spawn(kinds, (size_t)n, &cfg->isolation, &docker, loop, err,
                                           sizeof err)
                         : none;

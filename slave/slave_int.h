@@ -232,6 +232,7 @@ typedef struct dz_config {
                                        after this */
     double stop_timeout;            /* --docker_stop_timeout: docker stop -t */
     const char *work_dir;           /* the slave's: its containers are labelled with it */
+    const char *cgroups_hierarchy;  /* where the cgroups of its containers are read (usage) */
 } dz_config;
 
 void dz_config_default(dz_config *c);

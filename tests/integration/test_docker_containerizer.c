@@ -235,7 +235,8 @@ START_TEST(test_a_command_task_in_an_image_finishes_with_its_output_in_the_sandb
     ck_assert_msg(tc_wait_state(s, "hello", WIRE_TASK_FINISHED, 120), "see %s", c.slave_log);
     ck_assert_int_eq(tc_count_state(s, "hello", WIRE_TASK_RUNNING), 1);
     char msg[1024], pattern[4600];
-    ck_assert_str_eq(tc_last_message(s, "hello", msg, sizeof msg), "Container exited with status 0");
+    ck_assert_str_eq(tc_last_message(s, "hello", msg, sizeof msg),
+                     "Container exited with status 0");
     tc_sandbox_glob(&c, "hello", "stdout", pattern, sizeof pattern);
     ck_assert_msg(tc_wait_glob_contains(pattern, "hello-from-docker", 10), "stdout: %s", pattern);
     /* CommandInfo.environment and the executor's environment reach the container; the
@@ -434,7 +435,7 @@ static const char *slow_pull_client(tc_cluster *c, char *path, size_t n)
     return path;
 }
 
-START_TEST(test_a_pull_counts_against_the_registration_timeout_and_is_killed_with_the_launch)
+START_TEST(test_a_pull_counts_against_the_registration_timeout_and_is_killed)
 {
     tc_cluster c;
     memset(&c, 0, sizeof c);
@@ -565,7 +566,7 @@ END_TEST
 
 /* ---- recovery ---------------------------------------------------------------------------- */
 
-START_TEST(test_a_restarted_slave_reattaches_its_container_and_removes_only_its_own_orphans)
+START_TEST(test_a_restarted_slave_reattaches_its_container_and_removes_its_orphans)
 {
     tc_cluster c;
     start_cluster(&c, NULL);
@@ -684,7 +685,23 @@ static void add_volume(wire_msg *m, wire_volume *v, const char *path)
                        .host_path = wire_strdup(m, path), .mode = WIRE_VOLUME_RO};
 }
 
-START_TEST(test_a_custom_executor_runs_in_an_image_and_runs_its_task)
+/* Waits until the container's shares and memory limit are these (docker update is on a
+ * thread of the slave's). */
+static bool wait_limits(const char *name, uint64_t shares, uint64_t memory, double secs)
+{
+    docker_container dc = {0};
+    for (int i = 0; i < (int)(secs * 10); i++) {
+        dc = inspect(name);
+        if (dc.cpu_shares == shares && dc.memory == memory) return true;
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "%s has %llu shares and %llu bytes\n", name,
+            (unsigned long long)dc.cpu_shares, (unsigned long long)dc.memory);
+    return false;
+}
+
+START_TEST(test_a_custom_executor_in_an_image_runs_tasks_and_its_limits_follow_them)
 {
     tc_cluster c;
     start_cluster(&c, NULL);
@@ -719,6 +736,18 @@ START_TEST(test_a_custom_executor_runs_in_an_image_and_runs_its_task)
     tc_sandbox_glob(&c, "in-image", "stdout", pattern, sizeof pattern);
     ck_assert_msg(tc_wait_glob_contains(pattern, "data-for-the-executor", 10), "%s", pattern);
     ck_assert(inspect(container_name(&c, "in-image", name, sizeof name)).running);
+    /* launched with the executor's and the task's 0.2 cpus and 48 MB; the task gone, the
+     * shares follow (0.1 cpus) but the memory limit never goes down */
+    ck_assert(wait_limits(name, 102, 48 << 20, 30));
+    tc_task bigger = {.id = "bigger", .command = "more-data", .executor = e, .cpus = 0.3,
+                      .mem = 64};
+    tc_sched_launch(s, &bigger, 1);
+    ck_assert_msg(tc_wait_state(s, "bigger", WIRE_TASK_FINISHED, 60), "see %s", c.slave_log);
+    ck_assert(tc_wait_glob_contains(pattern, "more-data", 10));
+    /* it joined (0.4 cpus, 96 MB: a higher limit) and left again (0.1 cpus) */
+    ck_assert_msg(wait_limits(name, 102, 96 << 20, 30), "see %s", c.slave_log);
+    ck_assert_msg(tu_wait_file_contains(c.slave_log, "409 cpu shares, a higher memory limit", 1),
+                  "the update for the joining task is not in %s", c.slave_log);
     tc_sched_stop(s); /* the framework ends: its executor is shut down, the container stops */
     for (int i = 0; i < 300 && inspect(name).running; i++) {
         struct timespec ts = {0, 100000000};
@@ -761,19 +790,25 @@ Suite *docker_containerizer_suite(void)
     tcase_add_test(tc, test_run_args_start_a_container_that_sees_its_sandbox_and_gets_its_limits);
     tcase_add_test(tc, test_a_command_task_in_an_image_finishes_with_its_output_in_the_sandbox);
     tcase_add_test(tc, test_a_file_written_to_mesos_sandbox_appears_in_the_host_sandbox);
-    tcase_add_test(tc, test_resources_become_the_containers_limits_and_usage_comes_from_its_cgroups);
-    tcase_add_test(tc, test_a_kill_stops_the_container_within_the_stop_timeout_and_it_is_removed_later);
+    tcase_add_test(tc,
+                   test_resources_become_the_containers_limits_and_usage_comes_from_its_cgroups);
+    tcase_add_test(tc,
+                   test_a_kill_stops_the_container_within_the_stop_timeout_and_it_is_removed_later);
     tcase_add_test(tc, test_an_image_that_cannot_be_pulled_fails_the_task_with_the_pull_error);
-    tcase_add_test(tc, test_a_restarted_slave_reattaches_its_container_and_removes_only_its_own_orphans);
+    tcase_add_test(tc,
+                   test_a_restarted_slave_reattaches_its_container_and_removes_its_orphans);
     tcase_add_test(tc, test_bridge_port_mappings_reach_the_container_through_the_offered_host_port);
     tcase_add_test(tc, test_port_mappings_outside_the_offered_ports_are_refused_with_task_error);
-    tcase_add_test(tc, test_a_custom_executor_runs_in_an_image_and_runs_its_task);
+    tcase_add_test(tc, test_a_custom_executor_in_an_image_runs_tasks_and_its_limits_follow_them);
     tcase_add_test(tc, test_mesos_execute_runs_a_command_in_a_docker_image);
-    tcase_add_test(tc, test_a_command_that_fails_in_its_container_fails_the_task_with_its_exit_status);
-    tcase_add_test(tc, test_a_pull_counts_against_the_registration_timeout_and_is_killed_with_the_launch);
+    tcase_add_test(tc,
+                   test_a_command_that_fails_in_its_container_fails_the_task_with_its_exit_status);
+    tcase_add_test(tc,
+                   test_a_pull_counts_against_the_registration_timeout_and_is_killed);
     tcase_add_test(tc, test_a_slave_that_cannot_run_docker_or_names_an_unknown_containerizer_exits);
     tcase_add_test(tc, test_each_containerizer_refuses_what_only_the_other_runs);
-    tcase_add_test(tc, test_a_daemon_is_stopped_and_its_data_root_removed_when_its_test_process_dies);
+    tcase_add_test(tc,
+                   test_a_daemon_is_stopped_and_its_data_root_removed_when_its_test_process_dies);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -324,7 +324,8 @@ Suite *docker_suite(void)
     Suite *s = suite_create("docker");
     TCase *tc = tcase_create("run_args");
     tcase_add_test(tc, test_run_args_follow_mesos_for_a_shell_command_on_the_host_network);
-    tcase_add_test(tc, test_run_args_pass_the_command_environment_volumes_parameters_and_privileged);
+    tcase_add_test(tc,
+                   test_run_args_pass_the_command_environment_volumes_parameters_and_privileged);
     tcase_add_test(tc, test_run_args_map_offered_ports_on_a_bridge_and_refuse_others);
     tcase_add_test(tc, test_run_args_refuse_what_mesos_refuses);
     tcase_add_test(tc, test_resources_become_shares_and_a_memory_limit_with_mesos_minimums);
