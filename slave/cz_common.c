@@ -13,12 +13,13 @@
 #include <sys/wait.h>
 
 void cz__reply(act_actor *self, const act_pid *to, const char *container_id, const char *name,
-               pid_t pid, int status, const char *fmt, ...)
+               pid_t pid, int status, bool limited, const char *fmt, ...)
 {
     cz_result *r = act_calloc(1, sizeof *r);
     snprintf(r->container_id, sizeof r->container_id, "%s", container_id);
     r->pid = pid;
     r->status = status;
+    r->limited = limited;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->message, sizeof r->message, fmt, ap);

@@ -54,10 +54,10 @@ int cz__pidfd_open(pid_t pid);
 /* ---- what every containerizer does alike (cz_common.c) ----------------------------------- */
 
 /* Posts a cz_result named `name` (CZ_MSG_LAUNCHED or CZ_MSG_TERMINATED) to `to`; logged
- * instead when `to` is none. */
+ * instead when `to` is none. limited: it ended for a limit it hit (the message says which). */
 void cz__reply(act_actor *self, const act_pid *to, const char *container_id, const char *name,
-               pid_t pid, int status, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
+               pid_t pid, int status, bool limited, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 /* "Executor exited with status 3", "Executor terminated by signal 9 (Killed)" ... for a wait
  * status (-1: unknown, not our child). */
 void cz__describe_status(int status, char *buf, size_t n);

@@ -293,8 +293,9 @@ static void stopped(act_actor *self, dz_op *op)
                     c->executor_id, c->framework_id, op->err);
     LOG_INFO("Container %s of executor '%s' of framework %s is gone: %s", c->name,
              c->executor_id, c->framework_id, c->how);
-    if (!c->silent) cz__reply(self, &c->requester, c->id, CZ_MSG_TERMINATED, c->pid, c->status,
-                              "%s", c->how);
+    if (!c->silent)
+        cz__reply(self, &c->requester, c->id, CZ_MSG_TERMINATED, c->pid, c->status, false, "%s",
+                  c->how);
     if (!act_map_get(s->removals, c->name)) {
         char *name = act_strdup(c->name);
         act_map_put(s->removals, name, name);
@@ -517,7 +518,7 @@ static void launch_failed(act_actor *self, dcontainer *c, const char *why)
     act_counter_inc(s->launch_failures);
     LOG_ERROR("Failed to launch container %s for executor '%s' of framework %s: %s", c->name,
               c->executor_id, c->framework_id, why);
-    cz__reply(self, &c->requester, c->id, CZ_MSG_LAUNCHED, 0, -1, "%s", why);
+    cz__reply(self, &c->requester, c->id, CZ_MSG_LAUNCHED, 0, -1, false, "%s", why);
     op_start(self, OP_REMOVE, NULL, c->name, NULL); /* whatever the client may have created */
     container_remove(self, c);
 }
@@ -541,14 +542,14 @@ static void launch_succeeded(act_actor *self, dcontainer *c, cz_job *job)
         c->silent = true;
         proc_kill(&c->identity, SIGKILL);
         act_counter_inc(s->launch_failures);
-        cz__reply(self, &c->requester, c->id, CZ_MSG_LAUNCHED, 0, -1,
+        cz__reply(self, &c->requester, c->id, CZ_MSG_LAUNCHED, 0, -1, false,
                   "Container destroyed while launching");
         return;
     }
     act_counter_inc(s->launches);
     LOG_INFO("Launched container %s (executor pid %d) for executor '%s' of framework %s",
              c->name, (int)c->pid, c->executor_id, c->framework_id);
-    cz__reply(self, &c->requester, c->id, CZ_MSG_LAUNCHED, c->pid, -1, "Launched");
+    cz__reply(self, &c->requester, c->id, CZ_MSG_LAUNCHED, c->pid, -1, false, "Launched");
     if (c->update_pending) apply_resources(self, c);
 }
 
@@ -586,8 +587,8 @@ static void on_launch(act_actor *self, const act_msg *msg)
     const char *why = refusal(s, l);
     if (why) {
         act_counter_inc(s->launch_failures);
-        cz__reply(self, &msg->from, l->container_id, CZ_MSG_LAUNCHED, 0, -1, "Container '%s' %s",
-                  l->container_id, why);
+        cz__reply(self, &msg->from, l->container_id, CZ_MSG_LAUNCHED, 0, -1, false,
+                  "Container '%s' %s", l->container_id, why);
         cz_launch_free(l);
         return;
     }
