@@ -516,14 +516,8 @@ static container *recover_one(act_actor *self, const act_pid *from, const cz_rec
     c->source = act_strdup("");
     c->identity = r->identity;
     c->pid = c->iso.pid = r->identity.pid;
-    int alive = proc_identity_check(&r->identity);
-    int fd = alive == 0 ? cz__pidfd_open(c->pid) : alive;
-    if (fd == -ENOSYS) fd = -1; /* polled through its identity */
-    if (fd >= 0 && (alive = proc_identity_check(&r->identity)) != 0) { /* now pinned: again */
-        close(fd);
-        fd = alive;
-    }
-    if (fd >= -1 && cz__watcher_add(s->watcher, fd, &c->identity, false, c->container_id) == 0) {
+    char why[160];
+    if (cz__watch_recovered(s->watcher, &c->identity, c->container_id, why, sizeof why) == 0) {
         c->prepared = true;
         c->iso.contained = s->iso.contain && cg_exists(&s->iso.layout, CG_FREEZER, c->iso.cgroup);
         LOG_INFO("Recovered container %s (pid %d) of executor '%s' of framework %s%s",
@@ -531,8 +525,6 @@ static container *recover_one(act_actor *self, const act_pid *from, const cz_rec
                  s->iso.contain && !c->iso.contained ? " (it has no cgroup: not contained)" : "");
         return c;
     }
-    const char *why = alive == -ESTALE ? "is not the executor any more (the pid names another "
-                                         "process, or the machine rebooted)" : "is not running";
     LOG_INFO("Recovered container %s of executor '%s' of framework %s: pid %d %s",
              c->container_id, r->executor_id, r->framework_id, (int)c->pid, why);
     cz__reply(self, &c->requester, c->container_id, CZ_MSG_TERMINATED, c->pid, -1, false,

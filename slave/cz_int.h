@@ -106,6 +106,11 @@ int cz__watcher_add(cz_watcher *w, int pidfd, const proc_identity *id, bool chil
  * they occur, the notification is posted once and fd closed. Returns 0 or -errno. */
 int cz__watcher_add_fd(cz_watcher *w, int fd, short events, const char *container_id,
                        int index);
+/* Watches a recovered executor (not our child) while `id` still names it, pinned with a pidfd
+ * and checked again once pinned. Returns 0, or -ESRCH / -ESTALE (or the watcher's error) with
+ * why it is not watched ("is not running" ...) in why. */
+int cz__watch_recovered(cz_watcher *w, const proc_identity *id, const char *container_id,
+                        char *why, size_t n);
 /* Drops (and closes) the container's notification fds. */
 void cz__watcher_forget(cz_watcher *w, const char *container_id);
 /* Stops and joins the thread, closing every pidfd still watched. NULL is ignored. */

@@ -676,22 +676,13 @@ static void recover_one(act_actor *self, const act_pid *from, const cz_recovered
     c->source = act_strdup("");
     c->identity = r->identity;
     c->pid = r->identity.pid;
-    int alive = proc_identity_check(&r->identity);
-    int fd = alive == 0 ? cz__pidfd_open(c->pid) : alive;
-    if (fd == -ENOSYS) fd = -1; /* polled through its identity */
-    if (fd >= 0 && (alive = proc_identity_check(&r->identity)) != 0) { /* now pinned: again */
-        close(fd);
-        fd = alive;
-    }
-    if (fd >= -1 && cz__watcher_add(s->watcher, fd, &c->identity, false, c->id) == 0) {
+    char why[160], how[256];
+    if (cz__watch_recovered(s->watcher, &c->identity, c->id, why, sizeof why) == 0) {
         LOG_INFO("Recovered container %s (executor pid %d) of executor '%s' of framework %s",
                  c->name, (int)c->pid, r->executor_id, r->framework_id);
         return;
     }
-    char how[256];
-    snprintf(how, sizeof how, "Executor (pid %d) %s", (int)c->pid,
-             alive == -ESTALE ? "is not the executor any more (the pid names another process, "
-                                "or the machine rebooted)" : "is not running");
+    snprintf(how, sizeof how, "Executor (pid %d) %s", (int)c->pid, why);
     container_ended(self, c, -1, how);
 }
 
