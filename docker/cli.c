@@ -92,8 +92,7 @@ char *docker_resolve(const char *docker, char *buf, size_t n)
     return NULL;
 }
 
-/* environ with HOME replaced when home is given; the strings are environ's, but HOME's. */
-static char **child_env(const char *home, char **home_entry)
+char **docker_client_env(const char *home, char **home_entry)
 {
     size_t n = 0;
     while (environ[n]) n++;
@@ -203,7 +202,7 @@ int docker_cmd(const char *docker, const docker_args *args, const docker_io *io,
     docker_args_push(&argv, docker);
     for (size_t i = 0; i < args->n; i++) docker_args_push(&argv, args->v[i]);
     char *home = NULL;
-    char **envp = child_env(io->home, &home);
+    char **envp = docker_client_env(io->home, &home);
     int po[2] = {-1, -1}, pe[2] = {-1, -1};
     int rc = pipe2(po, O_CLOEXEC) == 0 && pipe2(pe, O_CLOEXEC) == 0 ? 0 : -errno;
     pid_t pid = rc == 0 ? fork() : -1;

@@ -76,6 +76,11 @@ void docker_failure(char *buf, size_t n, const char *docker, const docker_args *
  * <dir>/docker on PATH. Returns buf, or NULL when there is none. */
 char *docker_resolve(const char *docker, char *buf, size_t n);
 
+/* The docker client's environment: environ, with HOME=<home> in place of HOME when home is
+ * given (where a fetched .dockercfg is). The strings are environ's but *home_entry, which the
+ * caller frees with the array (free both; *home_entry is NULL without home). */
+char **docker_client_env(const char *home, char **home_entry);
+
 /* ---- commands ---------------------------------------------------------------------------- */
 
 /* `docker version`: the client runs and reaches its daemon (bounded by 15 s). Returns 0, or

@@ -22,8 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
 /* How often `docker inspect` looks for the container before TASK_RUNNING (Mesos: 500 ms). */
 #define INSPECT_EVERY_NS 200000000L
 
@@ -94,21 +92,6 @@ static void child_exec(const char *path, char **argv, char **envp)
     _exit(127);
 }
 
-static char **client_env(const char *home, char **home_entry)
-{
-    size_t n = 0;
-    while (environ[n]) n++;
-    char **envp = act_calloc(n + 2, sizeof *envp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "HOME=", 5) != 0) envp[k++] = environ[i];
-    size_t len = strlen(home) + 6;
-    *home_entry = act_malloc(len);
-    snprintf(*home_entry, len, "HOME=%s", home);
-    envp[k] = *home_entry;
-    return envp;
-}
-
 /* The command, into the sandbox's stdout, with the environment's values left out (they may
  * be secrets the sandbox's readers should not see). */
 static void print_command(const docker_args *argv)
@@ -153,7 +136,7 @@ static pid_t start(void *ctx, const wire_task_info *task, char *err, size_t n)
     pid_t pid = rc;
     if (rc == 0) {
         print_command(&argv);
-        char **envp = client_env(d->f.sandbox_directory, &home);
+        char **envp = docker_client_env(d->f.sandbox_directory, &home);
         pid = fork();
         if (pid == 0) child_exec(path, argv.v, envp);
         if (pid > 0) setpgid(pid, pid); /* as the child does: either may run first */
