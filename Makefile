@@ -31,7 +31,7 @@ FUZZ_SHORT   ?= 5
 
 # Modules in dependency order (a module may use those before it). tools/ is a module too:
 # its sources other than the programs' (tools/cli.c, what the command-line tools share).
-MODULES := actor wire master sched exec slave tools
+MODULES := actor wire master sched docker exec slave tools
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Wstrict-prototypes -Wmissing-prototypes -I. -pthread -MMD -MP
@@ -62,7 +62,9 @@ FUZZ_LIBS := $(foreach m,$(LINK_ORDER),$(BUILD)/fuzz/lib/lib$(m).a)
 
 # Programs: name:source pairs; those whose source does not exist yet are skipped.
 ALL_PROGRAMS := mesos-master:master/master_main.c mesos-slave:slave/slave_main.c \
-                mesos-executor:exec/executor_main.c mesos-execute:tools/mesos_execute.c \
+                mesos-executor:exec/executor_main.c \
+                mesos-docker-executor:exec/docker_executor_main.c \
+                mesos-execute:tools/mesos_execute.c \
                 mesos-local:tools/mesos_local.c mesos-resolve:tools/mesos_resolve.c \
                 mesos:tools/mesos.c mesos-ps:tools/mesos_ps.c mesos-cat:tools/mesos_cat.c \
                 mesos-tail:tools/mesos_tail.c mesos-ls:tools/mesos_ls.c \
@@ -77,7 +79,7 @@ prog_src = $(word 2,$(subst :, ,$(filter $(1):%,$(PROGRAMS))))
 
 # Where `make install` puts each program (examples are not installed).
 SBIN_PROGRAMS    := mesos-master mesos-slave
-LIBEXEC_PROGRAMS := mesos-executor
+LIBEXEC_PROGRAMS := mesos-executor mesos-docker-executor
 EXAMPLE_PROGRAMS := example-framework example-executor minimal-scheduler
 BIN_PROGRAMS     := $(filter-out $(SBIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(EXAMPLE_PROGRAMS),\
                                $(PROG_NAMES))
@@ -333,9 +335,9 @@ run: all
 
 # `make install [PREFIX=/usr/local] [DESTDIR=...]` lays things out as the Mesos packages do:
 # the daemons in sbin/, the tools in bin/ with mesos-init-wrapper (which reads SYSCONFDIR),
-# mesos-executor in libexec/mesos/ (where an installed slave looks for it), and the SDK:
-# headers in include/mesos/, the libraries, and pkg-config files (mesos-sched.pc,
-# mesos-exec.pc). `make uninstall` removes what it put there.
+# mesos-executor and mesos-docker-executor in libexec/mesos/ (where an installed slave looks
+# for them), and the SDK: headers in include/mesos/, the libraries, and pkg-config files
+# (mesos-sched.pc, mesos-exec.pc). `make uninstall` removes what it put there.
 INSTALLED := $(addprefix $(SBINDIR)/,$(SBIN_PROGRAMS)) \
              $(addprefix $(LIBEXECDIR)/,$(LIBEXEC_PROGRAMS)) \
              $(addprefix $(BINDIR)/,$(BIN_PROGRAMS)) $(BINDIR)/mesos-init-wrapper \

@@ -245,6 +245,36 @@ static const char *check_executor(master *m, m_framework *f, m_slave *s, const w
     return check_roles(f, exec, why, n);
 }
 
+/* A task's Docker ContainerInfo: an image, and BRIDGE port mappings whose host ports are among
+ * the task's ports (the words of Mesos' Docker::run, which refuses them too late). */
+static const char *check_container(const wire_task_info *t, const res_set *res, char *why,
+                                   size_t n)
+{
+    const wire_container_info *c = t->container;
+    if (!c || c->type != WIRE_CONTAINER_DOCKER) return NULL;
+    if (!c->docker || !c->docker->image || !c->docker->image[0])
+        return snprintf(why, n, "Task has a DOCKER ContainerInfo without an image"), why;
+    const wire_docker_info *d = c->docker;
+    if (d->port_mappings_count && d->network != WIRE_DOCKER_BRIDGE)
+        return snprintf(why, n, "Port mappings are only supported for bridge network"), why;
+    res_range *ports = NULL;
+    size_t nports = 0;
+    res_ranges(res, "ports", &ports, &nports);
+    const char *bad = NULL;
+    for (size_t i = 0; i < d->port_mappings_count && !bad; i++) {
+        uint32_t p = d->port_mappings[i].host_port;
+        bool offered = false;
+        for (size_t k = 0; k < nports && !offered; k++)
+            offered = p >= ports[k].begin && p <= ports[k].end;
+        if (!offered) {
+            snprintf(why, n, "Port [%u] not included in resources", p);
+            bad = why;
+        }
+    }
+    free(ports);
+    return bad;
+}
+
 /* Validates one task against what is left of the offers. Returns NULL or a reason. */
 static const char *check_task(master *m, m_framework *f, m_slave *s, const wire_task_info *t,
                               const res_set *available, res_set *res, res_set *exec, char *why,
@@ -262,6 +292,7 @@ static const char *check_task(master *m, m_framework *f, m_slave *s, const wire_
     if (res_from_wire(t->resources, t->resources_count, res, why, n) != 0) return why;
     if (res_empty(res)) return snprintf(why, n, "Task uses no resources"), why;
     if (check_roles(f, res, why, n)) return why;
+    if (check_container(t, res, why, n)) return why;
     if (check_executor(m, f, s, t, available, exec, why, n)) return why;
     res_set need = {0};
     res_copy(&need, res);

@@ -49,8 +49,7 @@ typedef struct container {
 typedef struct cz {
     act_map *containers;            /* container_id -> container (owned) */
     cz_watcher *watcher;
-    pthread_t *threads;             /* launch and kill threads not joined yet */
-    size_t nthreads, cap;
+    cz_threads threads;             /* launch and kill threads not joined yet */
     act_counter *launches, *launch_failures;
     iso_set iso;
 } cz;
@@ -151,66 +150,6 @@ void cz__each_container(act_actor *self, cz_view_fn fn, void *ctx)
     }
 }
 
-/* ---- replies ----------------------------------------------------------------------------- */
-
-static void reply(act_actor *self, const container *c, const char *name, pid_t pid,
-                  int status, bool limited, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-static void reply(act_actor *self, const container *c, const char *name, pid_t pid,
-                  int status, bool limited, const char *fmt, ...)
-{
-    cz_result *r = act_calloc(1, sizeof *r);
-    memcpy(r->container_id, c->container_id, sizeof r->container_id);
-    r->pid = pid;
-    r->status = status;
-    r->limited = limited;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->message, sizeof r->message, fmt, ap);
-    va_end(ap);
-    if (act_pid_is_none(&c->requester)) {
-        LOG_WARNING("Nobody to tell %s for container %s: %s", name, c->container_id, r->message);
-        free(r);
-        return;
-    }
-    act_post(self, &c->requester, name, r, free);
-}
-
-/* "Executor exited with status 3" / "Executor terminated by signal 9 (Killed)" */
-static void describe_status(int status, char *buf, size_t n)
-{
-    if (status == -1)
-        snprintf(buf, n, "Executor exited (status unknown: it is not our child)");
-    else if (WIFEXITED(status))
-        snprintf(buf, n, "Executor exited with status %d", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        snprintf(buf, n, "Executor terminated by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else
-        snprintf(buf, n, "Executor ended with wait status %d", status);
-}
-
-/* ---- threads ----------------------------------------------------------------------------- */
-
-static void threads_add(cz *s, pthread_t t)
-{
-    if (s->nthreads == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 8;
-        s->threads = act_realloc(s->threads, s->cap * sizeof *s->threads);
-    }
-    s->threads[s->nthreads++] = t;
-}
-
-static void threads_join(cz *s, pthread_t t)
-{
-    for (size_t i = 0; i < s->nthreads; i++) {
-        if (!pthread_equal(s->threads[i], t)) continue;
-        s->threads[i] = s->threads[--s->nthreads];
-        pthread_join(t, NULL);
-        return;
-    }
-}
-
 /* ---- the end of a container -------------------------------------------------------------- */
 
 /* Asks each isolator whether the container hit its limit (the first message stands). */
@@ -232,13 +171,13 @@ static void finish(act_actor *self, container *c)
     cz__watcher_forget(s->watcher, c->container_id);
     if (c->prepared) iso_set_cleanup(&s->iso, &c->iso);
     char why[256];
-    describe_status(c->status, why, sizeof why);
+    cz__describe_status(c->status, why, sizeof why);
     LOG_INFO("Container %s of executor '%s' of framework %s (pid %d) is gone: %s%s%s",
              c->container_id, c->executor_id, c->framework_id, (int)c->pid, why,
              c->limitation ? "; " : "", c->limitation ? c->limitation : "");
     if (!c->silent)
-        reply(self, c, CZ_MSG_TERMINATED, c->pid, c->status, c->limitation != NULL, "%s",
-              c->limitation ? c->limitation : why);
+        cz__reply(self, &c->requester, c->container_id, CZ_MSG_TERMINATED, c->pid, c->status,
+                  c->limitation != NULL, "%s", c->limitation ? c->limitation : why);
     container_remove(self, c);
 }
 
@@ -257,7 +196,7 @@ static void on_killed(act_actor *self, void *arg)
 {
     kill_job *job = arg;
     if (self) {
-        threads_join(act_state(self), job->thread);
+        cz__threads_join(&((cz *)act_state(self))->threads, job->thread);
         container *c = job->container_id[0] ? find(self, job->container_id) : NULL;
         if (!job->container_id[0] && job->rc == 0)
             LOG_INFO("Removed orphaned cgroup '%s'", job->cgroup);
@@ -296,7 +235,7 @@ static void start_kill(act_actor *self, const char *container_id, const char *cg
         kill_thread(job);
         return;
     }
-    threads_add(s, job->thread);
+    cz__threads_add(&s->threads, job->thread);
 }
 
 /* SIGKILL to the whole container now: its cgroup when contained, else the executor's tree. */
@@ -374,16 +313,6 @@ static void on_executor_exit(act_actor *self, void *arg)
 
 /* ---- launch ------------------------------------------------------------------------------ */
 
-/* The containerizer is gone: nobody will watch what the thread started. */
-static void job_orphaned(cz_job *job)
-{
-    if (job->pid > 0) {
-        proc_kill(&job->identity, SIGKILL);
-        while (waitpid(job->pid, NULL, 0) < 0 && errno == EINTR) {}
-    }
-    cz__job_free(job);
-}
-
 /* A launch that never ran an executor: the isolators clean up what they prepared. */
 static void launch_failed(act_actor *self, container *c, const char *message)
 {
@@ -391,7 +320,7 @@ static void launch_failed(act_actor *self, container *c, const char *message)
     act_counter_inc(s->launch_failures);
     LOG_ERROR("Failed to launch container %s for executor '%s' of framework %s: %s",
               c->container_id, c->executor_id, c->framework_id, message);
-    reply(self, c, CZ_MSG_LAUNCHED, 0, -1, false, "%s", message);
+    cz__reply(self, &c->requester, c->container_id, CZ_MSG_LAUNCHED, 0, -1, false, "%s", message);
     cz__watcher_forget(s->watcher, c->container_id);
     if (c->prepared) iso_set_cleanup(&s->iso, &c->iso);
     container_remove(self, c);
@@ -426,7 +355,8 @@ static void launch_succeeded(act_actor *self, container *c, cz_job *job)
         c->silent = true;
         kill_container(self, c);
         act_counter_inc(s->launch_failures);
-        reply(self, c, CZ_MSG_LAUNCHED, 0, -1, false, "Container destroyed while launching");
+        cz__reply(self, &c->requester, c->container_id, CZ_MSG_LAUNCHED, 0, -1, false,
+                  "Container destroyed while launching");
         return;
     }
     if (c->update_pending) apply_update(s, c);
@@ -434,7 +364,7 @@ static void launch_succeeded(act_actor *self, container *c, cz_job *job)
     act_counter_inc(s->launches);
     LOG_INFO("Launched container %s (pid %d) for executor '%s' of framework %s",
              c->container_id, (int)c->pid, c->executor_id, c->framework_id);
-    reply(self, c, CZ_MSG_LAUNCHED, c->pid, -1, false, "Launched");
+    cz__reply(self, &c->requester, c->container_id, CZ_MSG_LAUNCHED, c->pid, -1, false, "Launched");
     if (c->limitation) kill_container(self, c); /* it hit a limit while being launched */
 }
 
@@ -442,11 +372,11 @@ static void on_launch_done(act_actor *self, void *arg)
 {
     cz_job *job = arg;
     if (!self) {
-        job_orphaned(job);
+        cz__job_orphaned(job);
         return;
     }
     cz *s = act_state(self);
-    threads_join(s, job->thread);
+    cz__threads_join(&s->threads, job->thread);
     container *c = act_map_get(s->containers, job->launch->container_id);
     ACT_CHECK(c && c->job == job);
     c->job = NULL;
@@ -481,13 +411,14 @@ static void on_launch(act_actor *self, const act_msg *msg)
     *msg->obj_taken = true;
     const char *refusal = !l->executor || !l->directory ? "has no executor or sandbox"
                           : act_map_get(s->containers, l->container_id) ? "already exists"
-                                                                         : NULL;
+                          : !cz_kind_runs(CZ_MESOS, l->executor->root)
+                              ? "runs in a Docker image: this slave's --containerizers has no "
+                                "'docker'"
+                              : NULL;
     if (refusal) {
-        container bad = {.requester = msg->from};
-        memcpy(bad.container_id, l->container_id, sizeof bad.container_id);
         act_counter_inc(s->launch_failures);
-        reply(self, &bad, CZ_MSG_LAUNCHED, 0, -1, false, "Container '%s' %s", l->container_id,
-              refusal);
+        cz__reply(self, &msg->from, l->container_id, CZ_MSG_LAUNCHED, 0, -1, false,
+                  "Container '%s' %s", l->container_id, refusal);
         cz_launch_free(l);
         return;
     }
@@ -512,7 +443,7 @@ static void on_launch(act_actor *self, const act_msg *msg)
         return;
     }
     c->job = job;
-    threads_add(s, job->thread);
+    cz__threads_add(&s->threads, job->thread);
     LOG_INFO("Starting container %s for executor '%s' of framework %s in '%s'",
              c->container_id, c->executor_id, c->framework_id, l->directory);
 }
@@ -585,14 +516,8 @@ static container *recover_one(act_actor *self, const act_pid *from, const cz_rec
     c->source = act_strdup("");
     c->identity = r->identity;
     c->pid = c->iso.pid = r->identity.pid;
-    int alive = proc_identity_check(&r->identity);
-    int fd = alive == 0 ? cz__pidfd_open(c->pid) : alive;
-    if (fd == -ENOSYS) fd = -1; /* polled through its identity */
-    if (fd >= 0 && (alive = proc_identity_check(&r->identity)) != 0) { /* now pinned: again */
-        close(fd);
-        fd = alive;
-    }
-    if (fd >= -1 && cz__watcher_add(s->watcher, fd, &c->identity, false, c->container_id) == 0) {
+    char why[160];
+    if (cz__watch_recovered(s->watcher, &c->identity, c->container_id, why, sizeof why) == 0) {
         c->prepared = true;
         c->iso.contained = s->iso.contain && cg_exists(&s->iso.layout, CG_FREEZER, c->iso.cgroup);
         LOG_INFO("Recovered container %s (pid %d) of executor '%s' of framework %s%s",
@@ -600,12 +525,10 @@ static container *recover_one(act_actor *self, const act_pid *from, const cz_rec
                  s->iso.contain && !c->iso.contained ? " (it has no cgroup: not contained)" : "");
         return c;
     }
-    const char *why = alive == -ESTALE ? "is not the executor any more (the pid names another "
-                                         "process, or the machine rebooted)" : "is not running";
     LOG_INFO("Recovered container %s of executor '%s' of framework %s: pid %d %s",
              c->container_id, r->executor_id, r->framework_id, (int)c->pid, why);
-    reply(self, c, CZ_MSG_TERMINATED, c->pid, -1, false, "Executor (pid %d) %s", (int)c->pid,
-          why);
+    cz__reply(self, &c->requester, c->container_id, CZ_MSG_TERMINATED, c->pid, -1, false,
+              "Executor (pid %d) %s", (int)c->pid, why);
     container_remove(self, c);
     return NULL;
 }
@@ -661,8 +584,7 @@ static void cz_init(act_actor *self, void *arg)
 static void cz_terminate(act_actor *self, void *arg)
 {
     cz *s = arg;
-    for (size_t i = 0; i < s->nthreads; i++) pthread_join(s->threads[i], NULL);
-    free(s->threads);
+    cz__threads_join_all(&s->threads);
     cz__watcher_stop(s->watcher);
     iso_set_destroy(&s->iso);
     const char *key;
@@ -709,7 +631,5 @@ act_pid containerizer_spawn(const cz_config *cfg, int loop, char *err, size_t er
         snprintf(err, errlen, "Cannot spawn the containerizer");
         return none;
     }
-    int rc = cz__monitor_spawn(&me, loop);
-    if (rc != 0) LOG_ERROR("Cannot spawn the monitor: %s", act_strerror(rc));
     return me;
 }

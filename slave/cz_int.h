@@ -11,6 +11,7 @@
 
 #include "slave/isolator_int.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -34,6 +35,11 @@ typedef struct cz_job {
     proc_identity identity; /* the executor's, read right after the fork */
     int pidfd;             /* for pid, or -1 */
     char message[512];
+    /* Optional: runs on the thread after the fetch, before the fork (the Docker containerizer
+     * pulls its image here). Returns 0, or -errno with job->message set; it may watch
+     * `cancelled`. ctx is the caller's and outlives the job. */
+    int (*prepare)(struct cz_job *job, int log_fd);
+    void *ctx;
 } cz_job;
 
 /* Starts the launch thread for job. Returns 0 or -errno (then nothing runs and the caller
@@ -44,6 +50,30 @@ void cz__job_free(cz_job *job);
 
 /* pidfd_open(2). Returns the fd or -errno. */
 int cz__pidfd_open(pid_t pid);
+
+/* ---- what every containerizer does alike (cz_common.c) ----------------------------------- */
+
+/* Posts a cz_result named `name` (CZ_MSG_LAUNCHED or CZ_MSG_TERMINATED) to `to`; logged
+ * instead when `to` is none. limited: it ended for a limit it hit (the message says which). */
+void cz__reply(act_actor *self, const act_pid *to, const char *container_id, const char *name,
+               pid_t pid, int status, bool limited, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+/* "Executor exited with status 3", "Executor terminated by signal 9 (Killed)" ... for a wait
+ * status (-1: unknown, not our child). */
+void cz__describe_status(int status, char *buf, size_t n);
+
+/* Threads a containerizer started and joins when they report back, or all at its end. */
+typedef struct cz_threads {
+    pthread_t *v;
+    size_t n, cap;
+} cz_threads;
+void cz__threads_add(cz_threads *t, pthread_t thread);
+void cz__threads_join(cz_threads *t, pthread_t thread);
+void cz__threads_join_all(cz_threads *t);   /* and frees the list */
+
+/* A launch that finished after its containerizer ended: nobody would watch what it started,
+ * so it is killed and reaped, and the job freed. */
+void cz__job_orphaned(cz_job *job);
 
 /* ---- watcher (cz_watch.c) ---------------------------------------------------------------- */
 
@@ -76,6 +106,11 @@ int cz__watcher_add(cz_watcher *w, int pidfd, const proc_identity *id, bool chil
  * they occur, the notification is posted once and fd closed. Returns 0 or -errno. */
 int cz__watcher_add_fd(cz_watcher *w, int fd, short events, const char *container_id,
                        int index);
+/* Watches a recovered executor (not our child) while `id` still names it, pinned with a pidfd
+ * and checked again once pinned. Returns 0, or -ESRCH / -ESTALE (or the watcher's error) with
+ * why it is not watched ("is not running" ...) in why. */
+int cz__watch_recovered(cz_watcher *w, const proc_identity *id, const char *container_id,
+                        char *why, size_t n);
 /* Drops (and closes) the container's notification fds. */
 void cz__watcher_forget(cz_watcher *w, const char *container_id);
 /* Stops and joins the thread, closing every pidfd still watched. NULL is ignored. */
@@ -103,12 +138,26 @@ typedef struct cz_stat_view {
 /* Writes one element of /monitor/statistics.json for v (Mesos 0.22's format). */
 void cz__stats_json(act_json *j, const cz_stat_view *v);
 
-/* Walks the containerizer's running containers (in its context). */
+/* Walks a containerizer's running containers (in its context). */
 typedef void (*cz_view_fn)(const cz_stat_view *v, void *ctx);
-void cz__each_container(act_actor *cz, cz_view_fn fn, void *ctx);
+typedef void (*cz_each_fn)(act_actor *cz, cz_view_fn fn, void *ctx);
+void cz__each_container(act_actor *cz, cz_view_fn fn, void *ctx);   /* containerizer.c */
+void dz__each_container(act_actor *dz, cz_view_fn fn, void *ctx);   /* docker_containerizer.c */
 
-/* Spawns "monitor" (route statistics.json) asking the containerizer `cz` for its
- * containers. Returns 0 or -errno. */
-int cz__monitor_spawn(const act_pid *cz, int loop);
+/* A containerizer whose containers the monitor lists. */
+typedef struct cz_source {
+    act_pid pid;
+    cz_each_fn each;
+} cz_source;
+
+/* Spawns "monitor" (route statistics.json) listing the containers of each source in turn.
+ * Returns 0 or -errno. */
+int cz__monitor_spawn(const cz_source *sources, size_t n, int loop);
+
+/* ---- the Docker containerizer (docker_containerizer.c) ----------------------------------- */
+
+/* Spawns "docker-containerizer" on `loop` after checking that `docker version` reaches a
+ * daemon (blocking). Returns its pid, or none with the reason in err. */
+act_pid dz__spawn(const dz_config *cfg, int loop, char *err, size_t errlen);
 
 #endif /* SLAVE_CZ_INT_H */

@@ -254,3 +254,20 @@ void cz__watcher_stop(cz_watcher *cw)
     pthread_mutex_destroy(&cw->mu);
     free(cw);
 }
+
+int cz__watch_recovered(cz_watcher *w, const proc_identity *id, const char *container_id,
+                        char *why, size_t n)
+{
+    int alive = proc_identity_check(id);
+    int fd = alive == 0 ? cz__pidfd_open(id->pid) : alive;
+    if (fd == -ENOSYS) fd = -1; /* polled through its identity */
+    if (fd >= 0 && (alive = proc_identity_check(id)) != 0) { /* now pinned: again */
+        close(fd);
+        fd = alive;
+    }
+    if (fd >= -1 && (alive = cz__watcher_add(w, fd, id, false, container_id)) == 0) return 0;
+    snprintf(why, n, "%s", alive == -ESTALE ? "is not the executor any more (the pid names "
+                                              "another process, or the machine rebooted)"
+                                            : "is not running");
+    return alive ? alive : -ESRCH;
+}

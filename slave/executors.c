@@ -158,8 +158,10 @@ static void on_acked(act_actor *self, const act_msg *msg)
 
 /* ---- launching ---------------------------------------------------------------------------- */
 
-/* The built-in command executor for a command task: mesos-executor with the task's
- * resources plus its own 0.1 cpus and 32 MB. */
+/* The built-in command executor for a command task: mesos-executor (mesos-docker-executor for
+ * a task in a Docker image, whose ContainerInfo it then carries, so that the containerizer
+ * that runs it is known after a restart too) with the task's resources plus its own 0.1 cpus
+ * and 32 MB. */
 static wire_msg *command_executor(slave *s, const char *framework_id, const wire_task_info *t)
 {
     wire_msg *m = wire_new(WIRE_DESC(executor_info));
@@ -173,8 +175,13 @@ static wire_msg *command_executor(slave *s, const char *framework_id, const wire
     e->has_name = e->has_source = true;
     e->name = wire_strdup(m, name);
     e->source = wire_strdup(m, t->task_id.value);
-    snprintf(path, sizeof path, "%s/mesos-executor",
-             s->cfg.launcher_dir ? s->cfg.launcher_dir : ".");
+    bool docker = t->container && t->container->type == WIRE_CONTAINER_DOCKER;
+    snprintf(path, sizeof path, "%s/%s", s->cfg.launcher_dir ? s->cfg.launcher_dir : ".",
+             docker ? "mesos-docker-executor" : "mesos-executor");
+    if (docker) {
+        e->container = wire_alloc(m, sizeof *e->container);
+        wire_copy_into(m, WIRE_DESC(container_info), e->container, t->container);
+    }
     e->command.has_value = true;
     e->command.value = wire_strdup(m, path);
     e->command.has_shell = true;
@@ -296,6 +303,7 @@ static void launch(slave *s, s_executor *e)
     }
     l->frameworks_home = s->cfg.frameworks_home ? act_strdup(s->cfg.frameworks_home) : NULL;
     s_executor_resources(e, &l->resources);
+    l->command = e->command;
     act_post(s->self, &s->containerizer, CZ_MSG_LAUNCH, l, cz_launch_free);
     e->registration_timer = act_delay(s->self, s->cfg.executor_registration_timeout,
                                       registration_timeout, e);

@@ -437,6 +437,7 @@ static void launch_run(cz_job *job)
         rc = cz__fetch(ei->command.uris, ei->command.uris_count, l->directory,
                        l->frameworks_home, log_fd, ids, job->message, sizeof job->message);
     if (rc == 0 && u.set) rc = chown_tree(l->directory, &u, job->message, sizeof job->message);
+    if (rc == 0 && job->prepare) rc = job->prepare(job, log_fd);
     if (rc == 0 && atomic_load(&job->cancelled)) {
         snprintf(job->message, sizeof job->message, "Container destroyed while launching");
         rc = -ECANCELED;

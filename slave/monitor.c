@@ -1,8 +1,9 @@
 /*
  * monitor.c - serves GET /monitor/statistics.json in Mesos 0.22's format: for each running
- * executor, what its isolators measure (cpu times and throttling, memory, disk) and the limits
- * it was given. The "monitor" actor asks the containerizer for its containers by dispatching
- * into it, so the container table has one owner and the isolators run on its loop.
+ * executor, what its isolators measure (cpu times and throttling, memory, disk; a Docker
+ * container's cgroups) and the limits it was given. The "monitor" actor asks each
+ * containerizer in turn for its containers by dispatching into it, so every container table
+ * has one owner and the isolators run on its loop.
  */
 #include "slave/cz_int.h"
 
@@ -64,25 +65,52 @@ static void stats_one(const cz_stat_view *v, void *ctx)
     cz__stats_json(ctx, v);
 }
 
-/* Runs in the containerizer: renders every running container and answers. */
+/* One request walking the containerizers in turn, each rendering its containers in its own
+ * context (the container tables have one owner each); the last one answers. */
+typedef struct stats_walk {
+    act_http_req *req;
+    act_buf out;
+    act_json j;
+    cz_source sources[CZ_KINDS_MAX];
+    size_t n, next;
+} stats_walk;
+
+static void walk_next(stats_walk *w);
+
 static void stats_in_containerizer(act_actor *cz, void *arg)
 {
-    act_http_req *req = arg;
-    act_buf out = {0};
-    act_json j;
-    act_json_init(&j, &out);
-    act_json_array_begin(&j);
-    if (cz) cz__each_container(cz, stats_one, &j);
-    act_json_array_end(&j);
-    act_http_respond_json(req, 200, &out);
-    act_buf_free(&out);
+    stats_walk *w = arg;
+    if (cz) w->sources[w->next - 1].each(cz, stats_one, &w->j);
+    walk_next(w);
 }
+
+static void walk_next(stats_walk *w)
+{
+    while (w->next < w->n) {
+        const cz_source *src = &w->sources[w->next++];
+        if (act_dispatch(&src->pid, stats_in_containerizer, w) == 0) return;
+    }
+    act_json_array_end(&w->j);
+    act_http_respond_json(w->req, 200, &w->out);
+    act_buf_free(&w->out);
+    free(w);
+}
+
+typedef struct monitor {
+    cz_source sources[CZ_KINDS_MAX];
+    size_t n;
+} monitor;
 
 static void on_statistics(act_actor *self, act_http_req *req)
 {
-    act_pid *cz = act_state(self);
-    if (act_dispatch(cz, stats_in_containerizer, req) != 0)
-        act_http_respond_text(req, 503, "The containerizer is not running");
+    const monitor *m = act_state(self);
+    stats_walk *w = act_calloc(1, sizeof *w);
+    w->req = req;
+    memcpy(w->sources, m->sources, sizeof w->sources);
+    w->n = m->n;
+    act_json_init(&w->j, &w->out);
+    act_json_array_begin(&w->j);
+    walk_next(w);
 }
 
 static void monitor_terminate(act_actor *self, void *arg)
@@ -90,10 +118,12 @@ static void monitor_terminate(act_actor *self, void *arg)
     free(arg);
 }
 
-int cz__monitor_spawn(const act_pid *cz, int loop)
+int cz__monitor_spawn(const cz_source *sources, size_t n, int loop)
 {
-    act_pid *state = act_malloc(sizeof *state);
-    *state = *cz;
+    if (n > CZ_KINDS_MAX) return -EINVAL;
+    monitor *state = act_calloc(1, sizeof *state);
+    memcpy(state->sources, sources, n * sizeof *sources);
+    state->n = n;
     act_actor *a = act_new(CZ_MONITOR_ACTOR, state);
     if (!a) {
         free(state);

@@ -177,6 +177,7 @@ static void add_live(s_executor *e)
     r->identity = e->identity;
     r->directory = act_strdup(e->directory ? e->directory : "");
     s_executor_resources(e, &r->resources);
+    if (e->info->container) r->container_type = e->info->container->type;
 }
 
 static void add_gone(s_executor *e, const char *why)

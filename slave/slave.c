@@ -35,6 +35,8 @@ void slave_config_default(slave_config *c)
     c->gc_delay = 7 * 86400;
     c->disk_watch_interval = 60;
     cz_config_default(&c->isolation);
+    c->containerizers = "mesos";
+    dz_config_default(&c->docker);
 }
 
 /* --default_container_info: Mesos' JSON ContainerInfo. Returns 0 or -EINVAL (logged). */
@@ -52,6 +54,24 @@ static int parse_default_container(slave *s)
         return -EINVAL;
     }
     return 0;
+}
+
+/* The containerizers of --containerizers (through the composing layer). Returns none with the
+ * reason logged when one cannot be made here (docker unreachable, a cgroup missing ...). */
+static act_pid spawn_containerizers(const slave_config *cfg, int loop)
+{
+    act_pid none = {0};
+    cz_kind kinds[CZ_KINDS_MAX];
+    char err[2048];
+    int n = cz_kinds_parse(cfg->containerizers, kinds, err, sizeof err);
+    dz_config docker = cfg->docker;
+    docker.work_dir = cfg->work_dir;
+    docker.cgroups_hierarchy = cfg->isolation.cgroups_hierarchy;
+    act_pid pid = n > 0 ? composing_spawn(kinds, (size_t)n, &cfg->isolation, &docker, loop, err,
+                                          sizeof err)
+                        : none;
+    if (act_pid_is_none(&pid)) LOG_ERROR("Failed to create a containerizer: %s", err);
+    return pid;
 }
 
 void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg)
@@ -404,11 +424,8 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     int rc = parse_default_container(s);
     s->containerizer = cfg->containerizer;
     if (rc == 0 && act_pid_is_none(&cfg->containerizer)) {
-        s->containerizer = containerizer_spawn(&cfg->isolation, loop, err, sizeof err);
-        if (act_pid_is_none(&s->containerizer)) {
-            LOG_ERROR("%s", err);
-            rc = -EINVAL;
-        }
+        s->containerizer = spawn_containerizers(cfg, loop);
+        if (act_pid_is_none(&s->containerizer)) rc = -EINVAL;
     }
     if (rc != 0) {
         detector_address_free(s->master_address);

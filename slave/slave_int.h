@@ -166,6 +166,8 @@ typedef struct cz_launch {
     char *pids_dir;         /* where to checkpoint the forked pid and its identity, or NULL */
     char *frameworks_home;  /* for relative URIs, or NULL */
     res_set resources;      /* what the executor and its tasks may use (limits, statistics) */
+    bool command;           /* the slave's own executor for a command task (mesos-executor,
+                               or mesos-docker-executor for a task in a Docker image) */
 } cz_launch;
 void cz_launch_free(void *launch);
 
@@ -201,6 +203,8 @@ typedef struct cz_recovered {
     proc_identity identity; /* the executor as checkpointed: watched only while it is that */
     char *directory;
     res_set resources;
+    wire_container_type container_type; /* the executor's ContainerInfo.type, 0 if none:
+                                           which containerizer recovers it */
 } cz_recovered;
 
 typedef struct cz_recover {
@@ -209,11 +213,50 @@ typedef struct cz_recover {
 } cz_recover;
 void cz_recover_free(void *recover);
 
-/* Spawns "containerizer" and "monitor" (route statistics.json) on `loop`, with the isolators
- * of cfg (NULL: the defaults). Terminations are posted as CZ_MSG_TERMINATED to whoever asked
- * for the launch (or for the recovery). Returns the pid, or none when the isolators cannot be
- * made here (a controller missing, not root ...: the reason is written to err). */
+/* Spawns "containerizer" (Mesos' MesosContainerizer) on `loop`, with the isolators of cfg
+ * (NULL: the defaults). Terminations are posted as CZ_MSG_TERMINATED to whoever asked for the
+ * launch (or for the recovery). Returns the pid, or none when the isolators cannot be made here
+ * (a controller missing, not root ...: the reason is written to err). */
 act_pid containerizer_spawn(const cz_config *cfg, int loop, char *err, size_t errlen);
+
+/* ---- the Docker containerizer and the choice between containerizers ---------------------- */
+
+#define DOCKER_CONTAINERIZER_ACTOR "docker-containerizer"
+#define COMPOSING_ACTOR "composing-containerizer"
+
+/* The Docker containerizer's flags (docker_containerizer.c). Strings are borrowed. */
+typedef struct dz_config {
+    const char *docker;             /* --docker: the client, a path or a name on PATH */
+    const char *sandbox_directory;  /* --docker_sandbox_directory: the sandbox in a container */
+    double remove_delay;            /* --docker_remove_delay: an ended container is removed
+                                       after this */
+    double stop_timeout;            /* --docker_stop_timeout: docker stop -t */
+    const char *work_dir;           /* the slave's: its containers are labelled with it */
+    const char *cgroups_hierarchy;  /* where the cgroups of its containers are read (usage) */
+} dz_config;
+
+void dz_config_default(dz_config *c);
+
+/* The containerizers of --containerizers, in order of preference. */
+typedef enum cz_kind { CZ_MESOS, CZ_DOCKER } cz_kind;
+#define CZ_KINDS_MAX 2
+
+/* Parses --containerizers ("mesos", "docker,mesos" ...). Returns how many kinds were written
+ * to out, or -EINVAL with the reason in err (an unknown or repeated name, an empty list). */
+int cz_kinds_parse(const char *list, cz_kind *out, char *err, size_t errlen);
+/* Whether containerizer `kind` runs this executor: docker those whose ContainerInfo is DOCKER,
+ * mesos every other (as Mesos' containerizers decline what they cannot run). */
+bool cz_kind_runs(cz_kind kind, const wire_executor_info *executor);
+
+/* Spawns the containerizers of kinds (n of them, in order of preference) on `loop`, the
+ * "monitor" (route statistics.json) over all of them and, when there are several, a
+ * "composing-containerizer" in front that gives each launch to the first that runs its
+ * executor and routes destroy, update and recovery by container. mesos: the isolators of the
+ * Mesos containerizer (NULL: the defaults); docker: the Docker containerizer's flags (it
+ * checks here, blocking for up to 15 s, that `docker version` reaches a daemon). Returns the
+ * pid the slave talks to (the CZ_MSG_* contract above), or none with the reason in err. */
+act_pid composing_spawn(const cz_kind *kinds, size_t n, const cz_config *mesos,
+                        const dz_config *docker, int loop, char *err, size_t errlen);
 
 /* ---- status update manager (status_update_manager.c) ------------------------------------- */
 

@@ -2,9 +2,9 @@
  * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
  * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
  * gc), and a clean stop on SIGINT/SIGTERM. Flags of features this build does not have yet
- * (the docker containerizer, authentication) are refused with a clear error rather than
- * ignored; --isolation names are checked here, and whether this machine has what they need
- * (cgroup controllers, root) when the containerizer starts.
+ * (authentication) are refused with a clear error rather than ignored; --isolation and
+ * --containerizers names are checked here, and whether this machine has what they need
+ * (cgroup controllers, root, a docker daemon) when the containerizers start.
  */
 #include "slave/slave_state_int.h"
 
@@ -21,11 +21,11 @@ typedef struct slave_flags {
     char *master, *ip, *hostname, *advertise_ip, *work_dir, *resources, *attributes;
     char *default_role, *isolation, *containerizers, *recover, *credential, *frameworks_home;
     char *default_container_info, *cgroups_root, *cgroups_hierarchy, *launcher_dir, *log_dir;
-    char *logging_level, *external_log_file;
+    char *logging_level, *external_log_file, *docker, *docker_sandbox_directory;
     int64_t port, advertise_port;
     double executor_registration_timeout, executor_shutdown_grace_period, recovery_timeout;
     double gc_delay, disk_watch_interval, registration_backoff_factor, logbufsecs;
-    double container_disk_watch_interval;
+    double container_disk_watch_interval, docker_remove_delay, docker_stop_timeout;
     bool strict, checkpoint, switch_user, enforce_container_disk_quota, quiet;
     bool cgroups_enable_cfs, cgroups_limit_swap;
 } slave_flags;
@@ -54,7 +54,17 @@ static const act_flag flag_table[] = {
       "--default_container_info or the executor's ContainerInfo). Any of the last four "
       "contains each container in a cgroup of its own, so destroying it kills every process it "
       "started."),
-    F(containerizers, STRING, "mesos", "Containerizers; this build has 'mesos'."),
+    F(containerizers, STRING, "mesos", "Comma-separated containerizers in order of "
+      "preference: 'mesos' (processes in sandboxes) and 'docker' (executors and tasks with a "
+      "DOCKER ContainerInfo, through the docker client); e.g. 'docker,mesos'."),
+    F(docker, STRING, "docker", "The docker client the Docker containerizer runs (a path, or "
+      "a name found on PATH); it reaches the daemon its environment names (DOCKER_HOST)."),
+    F(docker_sandbox_directory, STRING, "/mnt/mesos/sandbox", "Where the sandbox is mounted in "
+      "a Docker container (MESOS_SANDBOX there)."),
+    F(docker_remove_delay, DURATION, "6hrs", "How long an ended Docker container is kept "
+      "before it is removed."),
+    F(docker_stop_timeout, DURATION, "0secs", "How long `docker stop` waits after SIGTERM "
+      "before it kills a container (a task's kill, an executor's end)."),
     F(executor_registration_timeout, DURATION, "1mins", "Time an executor has to register."),
     F(executor_shutdown_grace_period, DURATION, "5secs", "Time an executor has to exit after "
       "shutdown before its process group is killed."),
@@ -88,7 +98,8 @@ static const act_flag flag_table[] = {
       "(a hard limit of its cpus), not only cpu shares."),
     F(cgroups_limit_swap, BOOL, "false", "With cgroups/mem: the memory limit covers memory and "
       "swap together."),
-    F(launcher_dir, STRING, NULL, "Directory holding mesos-executor (default: ../libexec/mesos "
+    F(launcher_dir, STRING, NULL, "Directory holding mesos-executor and mesos-docker-executor "
+      "(default: ../libexec/mesos "
       "from this binary when it is there, as installed; else this binary's)."),
     F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
     F(logging_level, STRING, "INFO", "Lowest level logged: INFO, WARNING or ERROR."),
@@ -99,8 +110,6 @@ static const act_flag flag_table[] = {
 
 static const char *unsupported(const slave_flags *f)
 {
-    if (strcmp(f->containerizers, "mesos") != 0)
-        return "--containerizers: only 'mesos' is in this build yet";
     if (f->credential) return "--credential: authentication is not in this build yet";
     return NULL;
 }
@@ -122,6 +131,8 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     const char *why = unsupported(f);
     if (why) return snprintf(err, errlen, "%s", why), -ENOTSUP;
     if (!f->master) return snprintf(err, errlen, "--master is required"), -EINVAL;
+    cz_kind kinds[CZ_KINDS_MAX];
+    if (cz_kinds_parse(f->containerizers, kinds, err, errlen) < 0) return -EINVAL;
     if (strcmp(f->recover, "reconnect") != 0 && strcmp(f->recover, "cleanup") != 0)
         return snprintf(err, errlen, "Invalid --recover '%s'", f->recover), -EINVAL;
     isolation_config(f, &c->isolation);
@@ -147,6 +158,11 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     c->gc_delay = f->gc_delay;
     c->disk_watch_interval = f->disk_watch_interval;
     c->log_dir = f->log_dir;
+    c->containerizers = f->containerizers;
+    c->docker.docker = f->docker;
+    c->docker.sandbox_directory = f->docker_sandbox_directory;
+    c->docker.remove_delay = f->docker_remove_delay;
+    c->docker.stop_timeout = f->docker_stop_timeout;
     return 0;
 }
 

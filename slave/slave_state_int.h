@@ -32,6 +32,9 @@ typedef struct slave_config {
     const char *default_container_info; /* JSON ContainerInfo for executors without one */
     const act_flags *flags;      /* borrowed, for state.json; may be NULL */
     const char *log_dir;
+    const char *containerizers;  /* --containerizers: "mesos", "docker,mesos" ... */
+    dz_config docker;            /* the Docker containerizer's flags (work_dir is set from
+                                    work_dir when the slave spawns) */
     act_pid containerizer;       /* a containerizer to use instead of spawning one (tests play
                                     it at the message level); id "" = spawn the real one */
     bool stop_runtime;           /* when the slave ends, stop the runtime (the binary: the

@@ -14,6 +14,7 @@ PACKAGES=(
   golang-go golang-github-mesos-mesos-go-dev
   libjs-bootstrap5 node-chart.js
   chromium nodejs dropbear-bin openssh-client
+  docker.io busybox-static
 )
 
 missing=()

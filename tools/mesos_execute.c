@@ -1,9 +1,9 @@
 /*
  * mesos_execute.c - mesos-execute: a one-task framework. It registers with the master, runs
- * --command with --resources on the first offer big enough, prints the framework ID and each
- * status update, and exits 0 only if the task finished (TASK_FINISHED), as Mesos' tool does.
- * While no offer fits it does not wait silently: after a few seconds it says what it waits
- * for and the largest offer it has seen.
+ * --command (in --docker_image when given) with --resources on the first offer big enough,
+ * prints the framework ID and each status update, and exits 0 only if the task finished
+ * (TASK_FINISHED), as Mesos' tool does. While no offer fits it does not wait silently: after a
+ * few seconds it says what it waits for and the largest offer it has seen.
  */
 #include "sched/sched.h"
 
@@ -30,8 +30,8 @@ static const act_flag flag_table[] = {
     F(name, STRING, NULL, "Name of the framework and the task (required)."),
     F(command, STRING, NULL, "Shell command to run (required)."),
     F(resources, STRING, "cpus:1;mem:128", "Resources the task needs."),
-    F(docker_image, STRING, NULL, "Run the command in this Docker image. Not supported by "
-      "this build yet."),
+    F(docker_image, STRING, NULL, "Run the command in this Docker image (<image>[:<tag>], "
+      "e.g. busybox or python:3) on a slave with --containerizers=docker,..."),
     F(checkpoint, BOOL, "false", "Enable checkpointing for the framework."),
 };
 
@@ -96,8 +96,17 @@ static void launch(sched_driver *d, execute *x, const wire_offer *o)
     t->slave_id = o->slave_id;
     res_to_wire(&x->need, m, &t->resources, &t->resources_count);
     t->command = wire_alloc(m, sizeof *t->command);
+    wire_init(WIRE_DESC(command_info), t->command);
     t->command->has_value = true;
     t->command->value = (char *)x->f->command;
+    if (x->f->docker_image) { /* the host's network, as Mesos' tool asks for */
+        t->container = wire_alloc(m, sizeof *t->container);
+        wire_init(WIRE_DESC(container_info), t->container);
+        t->container->type = WIRE_CONTAINER_DOCKER;
+        t->container->docker = wire_alloc(m, sizeof *t->container->docker);
+        wire_init(WIRE_DESC(docker_info), t->container->docker);
+        t->container->docker->image = (char *)x->f->docker_image;
+    }
     sched_driver_launch_tasks(d, &o->id, 1, t, 1, NULL);
     wire_msg_free(m);
     printf("task %s submitted to slave %s\n", x->f->name, o->slave_id.value);
@@ -221,11 +230,6 @@ int main(int argc, char **argv)
         snprintf(err, sizeof err, "Missing required flag: --%s",
                  !f.master ? "master" : !f.name ? "name" : "command");
         rc = -EINVAL;
-    }
-    if (rc == 0 && f.docker_image) {
-        snprintf(err, sizeof err, "--docker_image: the Docker containerizer is not in this "
-                 "build yet");
-        rc = -ENOTSUP;
     }
     execute x = {.f = &f};
     if (rc == 0 && res_parse(f.resources, "*", &x.need, err, sizeof err) != 0) rc = -EINVAL;

@@ -19,37 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static bool wait_file_contains(const char *pattern, const char *text, double secs)
-{
-    for (int i = 0; i < (int)(secs * 100); i++) {
-        glob_t g;
-        bool found = false;
-        if (glob(pattern, 0, NULL, &g) == 0) {
-            for (size_t k = 0; k < g.gl_pathc && !found; k++) {
-                FILE *f = fopen(g.gl_pathv[k], "r");
-                char buf[4096] = "";
-                size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-                buf[n] = '\0';
-                if (f) fclose(f);
-                found = strstr(buf, text) != NULL;
-            }
-            globfree(&g);
-        }
-        if (found) return true;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    return false;
-}
-
-static char *sandbox_glob(tc_cluster *c, const char *executor_id, const char *file, char *buf,
-                          size_t n)
-{
-    snprintf(buf, n, "%s/slaves/*/frameworks/*/executors/%s/runs/latest/%s",
-             tc_slave_work_dir(c), executor_id, file);
-    return buf;
-}
-
 START_TEST(test_hundred_command_tasks_finish_with_their_output_in_stdout)
 {
     tc_cluster c;
@@ -70,9 +39,8 @@ START_TEST(test_hundred_command_tasks_finish_with_their_output_in_stdout)
     char pattern[4600], text[64];
     for (int i = 0; i < N; i++) {
         snprintf(text, sizeof text, "output-of-%d", i);
-        ck_assert_msg(wait_file_contains(sandbox_glob(&c, ids[i], "stdout", pattern,
-                                                      sizeof pattern), text, 5),
-                      "no '%s' in %s", text, pattern);
+        tc_sandbox_glob(&c, ids[i], "stdout", pattern, sizeof pattern);
+        ck_assert_msg(tc_wait_glob_contains(pattern, text, 5), "no '%s' in %s", text, pattern);
         ck_assert_int_eq(tc_count_state(s, ids[i], WIRE_TASK_FINISHED), 1);
     }
     tc_sched_stop(s);
@@ -90,8 +58,8 @@ START_TEST(test_killed_task_ends_killed_and_its_process_group_is_gone)
     tc_sched_launch(s, &t, 1);
     ck_assert(tc_wait_state(s, "sleeper", WIRE_TASK_RUNNING, 60));
     char pattern[4600];
-    ck_assert(wait_file_contains(sandbox_glob(&c, "sleeper", "stdout", pattern, sizeof pattern),
-                                 "pid=", 20));
+    tc_sandbox_glob(&c, "sleeper", "stdout", pattern, sizeof pattern);
+    ck_assert(tc_wait_glob_contains(pattern, "pid=", 20));
     glob_t g;
     ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
     FILE *f = fopen(g.gl_pathv[0], "r");
@@ -233,8 +201,8 @@ START_TEST(test_fetcher_extracts_an_archive_served_over_http)
     tc_sched_launch(s, &t, 1);
     ck_assert_msg(tc_wait_state(s, "fetching", WIRE_TASK_FINISHED, 60), "see %s", c.slave_log);
     char pattern[4600];
-    ck_assert(wait_file_contains(sandbox_glob(&c, "fetching", "stdout", pattern, sizeof pattern),
-                                 "fetched-content", 5));
+    tc_sandbox_glob(&c, "fetching", "stdout", pattern, sizeof pattern);
+    ck_assert(tc_wait_glob_contains(pattern, "fetched-content", 5));
     tc_sched_stop(s);
     tc_stop(&c);
     act_shutdown();
@@ -257,8 +225,8 @@ START_TEST(test_finished_sandboxes_are_garbage_collected)
     snprintf(pattern, sizeof pattern, "%s/slaves/*/frameworks/*/executors/brief/runs/*-*",
              tc_slave_work_dir(&c));
     /* first the sandbox exists (so its absence below means something) */
-    ck_assert(wait_file_contains(sandbox_glob(&c, "brief", "stdout", out, sizeof out),
-                                 "sandbox-was-here", 2));
+    tc_sandbox_glob(&c, "brief", "stdout", out, sizeof out);
+    ck_assert(tc_wait_glob_contains(out, "sandbox-was-here", 2));
     bool gone = false;
     for (int i = 0; i < 3000 && !gone; i++) {
         glob_t g;
@@ -277,8 +245,8 @@ END_TEST
 static int task_pid(tc_cluster *c, const char *task_id)
 {
     char pattern[4600];
-    ck_assert(wait_file_contains(sandbox_glob(c, task_id, "stdout", pattern, sizeof pattern),
-                                 "pid=", 20));
+    tc_sandbox_glob(c, task_id, "stdout", pattern, sizeof pattern);
+    ck_assert(tc_wait_glob_contains(pattern, "pid=", 20));
     glob_t g;
     ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
     FILE *f = fopen(g.gl_pathv[0], "r");
@@ -383,8 +351,8 @@ START_TEST(test_mesos_execute_exits_zero_only_when_the_task_finished)
     /* the slave serves the sandbox of the finished task through /files */
     char pattern[4600];
     glob_t g;
-    ck_assert_int_eq(glob(sandbox_glob(&c, "ok", "stdout", pattern, sizeof pattern), 0, NULL, &g),
-                     0);
+    tc_sandbox_glob(&c, "ok", "stdout", pattern, sizeof pattern);
+    ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
     char real[4096], url[4400];
     ck_assert_ptr_nonnull(realpath(g.gl_pathv[0], real));
     globfree(&g);

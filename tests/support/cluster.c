@@ -5,6 +5,7 @@
 #include "tests/support/cluster.h"
 
 #include <check.h>
+#include <glob.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -33,6 +34,43 @@ const char *tc_slave_work_dir(const tc_cluster *c)
     static char dir[4200];
     snprintf(dir, sizeof dir, "%s/slave", c->dir);
     return dir;
+}
+
+char *tc_sandbox_glob(tc_cluster *c, const char *executor_id, const char *file, char *buf,
+                      size_t n)
+{
+    snprintf(buf, n, "%s/slaves/*/frameworks/*/executors/%s/runs/latest/%s",
+             tc_slave_work_dir(c), executor_id, file);
+    return buf;
+}
+
+char *tc_read_glob(const char *pattern)
+{
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0) return NULL;
+    char *text = g.gl_pathc ? tu_read_file(g.gl_pathv[0]) : NULL;
+    globfree(&g);
+    return text;
+}
+
+bool tc_wait_glob_contains(const char *pattern, const char *text, double secs)
+{
+    for (int i = 0; i < (int)(secs * 100); i++) {
+        glob_t g;
+        bool found = false;
+        if (glob(pattern, 0, NULL, &g) == 0) {
+            for (size_t k = 0; k < g.gl_pathc && !found; k++) {
+                char *content = tu_read_file(g.gl_pathv[k]);
+                found = content && strstr(content, text) != NULL;
+                free(content);
+            }
+            globfree(&g);
+        }
+        if (found) return true;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
 }
 
 /* True once the master lists an active slave. */
@@ -192,8 +230,20 @@ static void fill_task(wire_msg *m, wire_task_info *t, const tc_task *q, const wi
     res_add_scalar(&r, "cpus", "*", q->cpus);
     res_add_scalar(&r, "mem", "*", q->mem);
     if (q->disk > 0) res_add_scalar(&r, "disk", "*", q->disk);
+    if (q->ports) {
+        char text[128];
+        res_set ports = {0};
+        snprintf(text, sizeof text, "ports:%s", q->ports);
+        ck_assert_int_eq(res_parse(text, "*", &ports, NULL, 0), 0);
+        res_add(&r, &ports);
+        res_free(&ports);
+    }
     res_to_wire(&r, m, &t->resources, &t->resources_count);
     res_free(&r);
+    if (q->container) {
+        t->container = wire_alloc(m, sizeof *t->container);
+        wire_copy_into(m, WIRE_DESC(container_info), t->container, q->container);
+    }
     if (q->executor) {
         t->executor = wire_alloc(m, sizeof *t->executor);
         wire_copy_into(m, WIRE_DESC(executor_info), t->executor, q->executor);
@@ -209,6 +259,7 @@ static void fill_task(wire_msg *m, wire_task_info *t, const tc_task *q, const wi
     t->command->value = wire_strdup(m, q->command);
     t->command->uris = (wire_command_uri *)q->uris;
     t->command->uris_count = q->nuris;
+    t->command->environment = (wire_environment *)q->environment;
 }
 
 static void on_offers(sched_driver *d, const wire_offer *offers, size_t n)

@@ -43,6 +43,13 @@ bool tc_wait_slave_metric(tc_cluster *c, const char *name, double value, double 
 void tc_stop(tc_cluster *c);
 /* The slave's work_dir. */
 const char *tc_slave_work_dir(const tc_cluster *c);
+/* The glob pattern of `file` in the latest run of executor_id's sandbox; returns buf. */
+char *tc_sandbox_glob(tc_cluster *c, const char *executor_id, const char *file, char *buf,
+                      size_t n);
+/* Waits until a file matching `pattern` contains `text` (bounded); true if one did. */
+bool tc_wait_glob_contains(const char *pattern, const char *text, double secs);
+/* The whole of the first file matching pattern (free() it), or NULL. */
+char *tc_read_glob(const char *pattern);
 
 /* One task for the test scheduler to launch. */
 typedef struct tc_task {
@@ -53,6 +60,9 @@ typedef struct tc_task {
     const wire_command_uri *uris; /* for the command task */
     size_t nuris;
     double disk;               /* MB; 0: no disk resource */
+    const wire_container_info *container; /* the task's (a Docker image ...), or NULL */
+    const wire_environment *environment;  /* the command task's, or NULL */
+    const char *ports;         /* ranges the task takes from the offer ("[31001-31001]") */
 } tc_task;
 
 typedef struct tc_sched tc_sched;

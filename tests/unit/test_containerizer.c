@@ -66,8 +66,9 @@ static void start_with(const cz_config *cfg, bool paused)
     act_on_message(a, CZ_MSG_TERMINATED, on_result);
     rec_pid = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
+    cz_kind mesos = CZ_MESOS;
     char err[512];
-    cz_pid = containerizer_spawn(cfg, 0, err, sizeof err);
+    cz_pid = composing_spawn(&mesos, 1, cfg, NULL, 0, err, sizeof err); /* and the monitor */
     ck_assert_msg(!act_pid_is_none(&cz_pid), "%s", err);
     tmp = tu_tmpdir();
     ck_assert_ptr_nonnull(tmp);
@@ -776,9 +777,18 @@ START_TEST(test_statistics_json_lists_a_running_executor_with_its_usage_and_limi
     cz_result r = launch(l);
     ck_assert_int_gt(r.pid, 0);
     act_buf body = {0};
-    ck_assert_int_eq(tu_http_get(act_port(), "/monitor/statistics.json", &body), 200);
-    json_error_t jerr;
-    json_t *doc = json_loads(body.data, 0, &jerr);
+    json_t *doc = NULL;
+    for (int i = 0; i < 500; i++) { /* right after its exec the executor may have no page yet */
+        act_buf_reset(&body);
+        ck_assert_int_eq(tu_http_get(act_port(), "/monitor/statistics.json", &body), 200);
+        json_decref(doc);
+        doc = json_loads(body.data, 0, NULL);
+        json_t *rss = json_object_get(json_object_get(json_array_get(doc, 0), "statistics"),
+                                      "mem_rss_bytes");
+        if (json_integer_value(rss) > 0) break;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
     ck_assert_msg(doc && json_is_array(doc), "body: %s", body.data);
     ck_assert_uint_eq(json_array_size(doc), 1);
     json_t *e = json_array_get(doc, 0);
