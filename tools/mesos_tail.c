@@ -66,16 +66,18 @@ static int last_lines_start(const char *slave, const char *path, long long size,
     return rc;
 }
 
-/* Prints the file from offset on; returns the offset after what was printed. */
-static int print_from(const char *slave, const char *path, long long *offset, char *err,
-                      size_t errlen)
+/* Prints the file from offset on, up to `until` (-1: its end, however far it has grown);
+ * advances offset past what was printed. */
+static int print_from(const char *slave, const char *path, long long *offset, long long until,
+                      char *err, size_t errlen)
 {
     act_buf data = {0};
-    int rc;
-    for (;;) {
-        long long at = 0;
+    int rc = CLI_OK;
+    while (until < 0 || *offset < until) {
+        long long at = 0, want = TAIL_CHUNK;
+        if (until >= 0 && until - *offset < want) want = until - *offset;
         act_buf_reset(&data);
-        rc = cli_read(slave, path, *offset, TAIL_CHUNK, &data, &at, err, errlen);
+        rc = cli_read(slave, path, *offset, want, &data, &at, err, errlen);
         if (rc != CLI_OK || data.len == 0) break;
         fwrite(data.data, 1, data.len, stdout);
         *offset = at + (long long)data.len;
@@ -113,11 +115,12 @@ static int tail(void *values, int npos, char **pos)
         rc = last_lines_start(slave, path, size, f->lines, &offset, err, sizeof err);
     else
         offset = size;
-    if (rc == CLI_OK) rc = print_from(slave, path, &offset, err, sizeof err);
+    /* The last lines as of the size measured, not what was appended since (-f shows that). */
+    if (rc == CLI_OK) rc = print_from(slave, path, &offset, size, err, sizeof err);
     signal(SIGINT, on_sigint);
     while (rc == CLI_OK && f->follow && !interrupted) {
         nap(f->interval);
-        rc = print_from(slave, path, &offset, err, sizeof err);
+        rc = print_from(slave, path, &offset, -1, err, sizeof err);
     }
     if (rc != CLI_OK) fprintf(stderr, "%s\n", err);
     return interrupted ? CLI_INTERRUPTED : rc;
