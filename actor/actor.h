@@ -449,6 +449,16 @@ char *act_unique_name(const char *base, char *out, size_t n);
 
 /* Handler for messages named `name`. Replaces an earlier one. Before act_spawn only. */
 void act_on_message(act_actor *a, const char *name, act_msg_fn fn);
+/* Handler for messages named `name` from this process' own actors only (act_post, or act_send
+ * between actors of this process): the runtime's internal protocols between a daemon's
+ * actors. The same name from another process is dropped and counted, never handed to fn.
+ * Replaces an earlier handler of that name. Before act_spawn only. */
+void act_on_local(act_actor *a, const char *name, act_msg_fn fn);
+/* For a handler that refuses a message because of who sent it (not the peer that may send it):
+ * counts it in runtime/refused_messages, beside runtime/spoofed_messages, where the runtime
+ * counts messages whose Libprocess-From names an address other than the one they came from.
+ * The handler logs why. */
+void act_count_refused(void);
 /* Handler for exited events of linked pids. */
 void act_on_exited(act_actor *a, act_exited_fn fn);
 /* Runs first on the actor's loop, before any message. */

@@ -40,6 +40,7 @@ struct act_entry {
     bool anonymous_http; /* E_MSG from a plain HTTP POST */
     bool skip_filter;    /* a held message being released */
     bool libprocess;     /* E_MSG: the sender is libprocess (act_msg.libprocess) */
+    bool remote;         /* E_MSG: came in from the network (never for act_on_local handlers) */
     char *ctype;         /* E_MSG, E_REMOTE_SEND: the body's media type; NULL = the default */
     char *to_id;         /* points into payload (or NULL) */
     char *name;          /* points into payload (E_MSG) */
@@ -90,6 +91,7 @@ typedef struct handler_slot {
     const char *name; /* owned copy; NULL = empty slot */
     uint32_t hash;
     act_msg_fn fn;
+    bool local_only;  /* act_on_local: messages from this process only */
 } handler_slot;
 
 typedef struct route {
@@ -132,7 +134,9 @@ struct act_actor {
     _Atomic uint64_t stat_in, stat_out, stat_ns, stat_depth, stat_links;
 };
 
-act_msg_fn act__find_handler(const act_actor *a, const char *name);
+/* The handler for messages named `name` that came from the network (remote) or from this
+ * process; NULL if there is none for such a message. */
+act_msg_fn act__find_handler(const act_actor *a, const char *name, bool remote);
 
 /* ---- timers ------------------------------------------------------------------------------ */
 

@@ -70,7 +70,7 @@ void act__http_route_request(act_http_req *req, const char *path)
     pthread_rwlock_rdlock(&rt->table_lock);
     act_actor *a = named ? act__table_find(first) : NULL;
     const route *r = a ? match_route(a, rest) : NULL;
-    if (a && !r && strcmp(req->method, "POST") == 0 && act__find_handler(a, rest)) {
+    if (a && !r && strcmp(req->method, "POST") == 0 && act__find_handler(a, rest, true)) {
         anonymous_message = true;
         snprintf(target, sizeof target, "%s", a->name);
     } else if (!r && rt->default_actor[0]) {
@@ -87,6 +87,7 @@ void act__http_route_request(act_http_req *req, const char *path)
     if (anonymous_message) {
         act_entry *m = act__entry_new(E_MSG, NULL, target, rest, req->body, req->body_len);
         m->anonymous_http = true;
+        m->remote = true;
         act__deliver(m);
         act_http_respond(req, 202, NULL, NULL, 0, NULL);
         return;

@@ -393,6 +393,23 @@ static void set_socket_options(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* Outgoing connections leave from the address this process advertises (else the one it is
+ * bound to), so that receivers, which check that a message's Libprocess-From names the
+ * address it came from, accept it: on a host with several addresses (127.0.0.2, 127.0.0.3 ...
+ * all reach lo) the kernel would otherwise pick one by route. An address this host does not
+ * have (an advertised NAT address) is skipped. */
+static void bind_source(int fd)
+{
+    uint32_t ips[2] = {act__rt->address.ip, act__rt->bind_ip};
+    int one = 1;
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    for (int i = 0; i < 2; i++) {
+        if (!ips[i]) continue;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(ips[i])};
+        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0) return;
+    }
+}
+
 static void on_readable(struct ev_loop *ev, ev_io *w, int revents);
 static void on_writable(struct ev_loop *ev, ev_io *w, int revents);
 
@@ -429,6 +446,7 @@ static conn *get_outgoing(uint32_t ip, uint16_t port)
         return NULL;
     }
     set_socket_options(fd);
+    bind_source(fd);
     c = conn_new(fd, true, ip, port);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
                              .sin_addr.s_addr = htonl(ip)};
@@ -750,18 +768,39 @@ static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const
     act_entry *e = act__msg_entry_new(E_MSG, from, to, name, c->body.data, c->body.len,
                                       ctype[0] ? ctype : NULL);
     e->libprocess = libprocess;
+    e->remote = true;
     act__deliver(e);
     return true;
 }
 
+/* A sender names itself in Libprocess-From; its port is whatever port it listens on (the
+ * connection comes from another), but its address must be the connection's: a message that
+ * names another host is forged and is dropped (libprocess trusted the header; we do not). */
+static bool sender_matches_peer(conn *c, const act_pid *from)
+{
+    if (act_pid_is_none(from) || from->ip == c->ip) return true;
+    char claimed[ACT_PID_STRLEN], peer[16];
+    act_counter_inc(act_counter_get("runtime/spoofed_messages"));
+    if (act__rt->dropped) act_counter_inc(act__rt->dropped);
+    LOG_WARNING_LIMITED("Dropping message %s: Libprocess-From %s but sent from %s",
+                        c->url.data ? c->url.data : "", act_pid_format(from, claimed,
+                        sizeof claimed), act_ip_format(c->ip, peer, sizeof peer));
+    return false;
+}
+
 /* A message from a peer that is not ours (libprocess, or another body type) first records the
  * peer (peer.c), so whatever its actor answers goes out in the peer's form, and unless it is
- * libprocess itself gets 202 Accepted (503 when refused for lack of room, 400 if malformed). */
+ * libprocess itself gets 202 Accepted (503 when refused for lack of room, 400 if malformed or
+ * forged). */
 static void handle_message(conn *c, const act_pid *from, bool libprocess, const char *refusal)
 {
     char ctype[ACT_CONTENT_TYPE_MAX];
     act__content_type(header(c, "Content-Type"), ctype, sizeof ctype);
     bool foreign = libprocess || ctype[0];
+    if (!sender_matches_peer(c, from)) {
+        if (foreign && !libprocess) answer_message(c, 400);
+        return;
+    }
     if (foreign && !act_pid_is_none(from)) act__peer_heard(from->ip, from->port, libprocess, ctype);
     bool delivered = deliver_message(c, from, libprocess, ctype, refusal);
     if (foreign && !libprocess) answer_message(c, delivered ? 202 : refusal ? 503 : 400);
