@@ -1109,8 +1109,8 @@ act_pid alloc_spawn(const alloc_config *cfg, const act_pid *master, int loop)
     st->run_ms = act_timing_get("allocator/allocation_run_ms");
     pending_gauge(); /* shown from the start */
     act_actor *a = act_new(ALLOC_ACTOR, st);
-    act_on_message(a, ALLOC_MSG_EVENT, on_event);
-    act_on_message(a, ALLOC_MSG_RUN, on_run);
+    act_on_local(a, ALLOC_MSG_EVENT, on_event);
+    act_on_local(a, ALLOC_MSG_RUN, on_run);
     act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, st);
     act_pid pid = act_self(a);

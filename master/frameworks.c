@@ -282,7 +282,7 @@ static void framework_remove(master *m, m_framework *f, const char *why)
     add_completed_framework(m, f);
 }
 
-static m_framework *from_own_scheduler(master *m, const act_msg *msg, const char *id)
+m_framework *m_framework_from_scheduler(master *m, const act_msg *msg, const char *id)
 {
     m_framework *f = m_framework_find(m, id);
     if (!f) {
@@ -290,6 +290,7 @@ static m_framework *from_own_scheduler(master *m, const act_msg *msg, const char
         return NULL;
     }
     if (!act_pid_equal(&f->pid, &msg->from)) {
+        act_count_refused();
         m_drop(m, msg, "not from the framework's scheduler");
         return NULL;
     }
@@ -299,7 +300,7 @@ static m_framework *from_own_scheduler(master *m, const act_msg *msg, const char
 static void on_unregister(master *m, const act_msg *msg, void *decoded)
 {
     wire_unregister_framework_message *u = decoded;
-    m_framework *f = from_own_scheduler(m, msg, u->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, u->framework_id.value);
     if (f) framework_remove(m, f, "the framework unregistered");
 }
 
@@ -325,7 +326,7 @@ static void start_failover_timer(master *m, m_framework *f)
 static void on_deactivate(master *m, const act_msg *msg, void *decoded)
 {
     wire_deactivate_framework_message *d = decoded;
-    m_framework *f = from_own_scheduler(m, msg, d->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, d->framework_id.value);
     if (!f) return;
     LOG_INFO("Deactivating framework %s (%s)", f->id, f->info->name);
     deactivate(m, f);
@@ -346,14 +347,14 @@ void m_framework_exited(master *m, const act_pid *pid)
 static void on_revive(master *m, const act_msg *msg, void *decoded)
 {
     wire_revive_offers_message *r = decoded;
-    m_framework *f = from_own_scheduler(m, msg, r->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, r->framework_id.value);
     if (f) m_alloc(m, alloc_event_new(ALLOC_REVIVE, f->id, NULL));
 }
 
 static void on_suppress(master *m, const act_msg *msg, void *decoded)
 {
     wire_suppress_offers_message *r = decoded;
-    m_framework *f = from_own_scheduler(m, msg, r->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, r->framework_id.value);
     if (f) m_alloc(m, alloc_event_new(ALLOC_SUPPRESS, f->id, NULL));
 }
 

@@ -162,6 +162,11 @@ static void trampoline(act_actor *self, const act_msg *msg)
     master *m = act_state(self);
     handler_entry *h = act_map_get(handlers, msg->name);
     if (!h) return;
+    if (act_pid_is_none(&msg->from)) { /* a plain HTTP POST: nobody to answer or check */
+        act_count_refused();
+        m_drop(m, msg, "no sender (Libprocess-From)");
+        return;
+    }
     if (m->aborted) {
         m_drop(m, msg, "the master is aborting");
         return;

@@ -199,6 +199,10 @@ act_pid contender_spawn(const zk_url *url, double session_timeout, const char *d
 /* ---- frameworks.c ------------------------------------------------------------------------ */
 void m_framework_handlers(act_actor *a);
 m_framework *m_framework_find(master *m, const char *id);
+/* The framework `id` if msg came from its scheduler (exactly its pid); otherwise the message
+ * is dropped (counted, logged, and in runtime/refused_messages when another pid sent it) and
+ * NULL is returned. Every message a scheduler sends about its framework goes through here. */
+m_framework *m_framework_from_scheduler(master *m, const act_msg *msg, const char *id);
 /* The framework whose scheduler is `pid`, or NULL. */
 m_framework *m_framework_by_pid(master *m, const act_pid *pid);
 void m_framework_exited(master *m, const act_pid *pid);
@@ -210,6 +214,10 @@ void m_framework_error(master *m, const act_pid *to, const char *message);
 void m_slave_handlers(act_actor *a);
 m_slave *m_slave_find(master *m, const char *id);
 m_slave *m_slave_by_pid(master *m, const act_pid *pid);
+/* The slave `id` if msg came from it (exactly its pid); otherwise dropped as
+ * m_framework_from_scheduler does, and NULL. Status updates are the exception: the slave's
+ * status update manager, another actor of its process, sends them (tasks.c). */
+m_slave *m_slave_from_slave(master *m, const act_msg *msg, const char *id);
 void m_slave_exited(master *m, const act_pid *pid);
 /* Removes a slave for good: registrar, TASK_LOST for its tasks, slaveLost to frameworks. */
 void m_slave_remove(master *m, m_slave *s, const char *reason);

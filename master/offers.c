@@ -311,11 +311,8 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
 static void on_launch(master *m, const act_msg *msg, void *decoded)
 {
     wire_launch_tasks_message *l = decoded;
-    m_framework *f = m_framework_find(m, l->framework_id.value);
-    if (!f || !act_pid_equal(&f->pid, &msg->from)) {
-        m_drop(m, msg, "not from a registered framework's scheduler");
-        return;
-    }
+    m_framework *f = m_framework_from_scheduler(m, msg, l->framework_id.value);
+    if (!f) return;
     double refuse = l->filters.has_refuse_seconds ? l->filters.refuse_seconds
                                                   : DEFAULT_REFUSE_SECONDS;
     char why[512];
@@ -341,5 +338,5 @@ static void on_launch(master *m, const act_msg *msg, void *decoded)
 void m_offer_handlers(act_actor *a)
 {
     m_handle(a, WIRE_DESC(launch_tasks_message), on_launch);
-    act_on_message(a, ALLOC_MSG_OFFERS, on_alloc_offers);
+    act_on_local(a, ALLOC_MSG_OFFERS, on_alloc_offers);
 }

@@ -16,6 +16,21 @@ m_slave *m_slave_find(master *m, const char *id)
     return act_map_get(m->slaves, id);
 }
 
+m_slave *m_slave_from_slave(master *m, const act_msg *msg, const char *id)
+{
+    m_slave *s = m_slave_find(m, id);
+    if (!s) {
+        m_drop(m, msg, "unknown slave");
+        return NULL;
+    }
+    if (!act_pid_equal(&s->pid, &msg->from)) {
+        act_count_refused();
+        m_drop(m, msg, "not from that slave");
+        return NULL;
+    }
+    return s;
+}
+
 m_slave *m_slave_by_pid(master *m, const act_pid *pid)
 {
     char key[ACT_PID_STRLEN];
@@ -301,6 +316,12 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
         return;
     }
     m_slave *s = m_slave_find(m, id);
+    if (s && s->pid.ip != msg->from.ip) {
+        /* A restarted slave may come back with a new pid, but from its own host. */
+        act_count_refused();
+        m_drop(m, msg, "the slave with that ID is registered from another host");
+        return;
+    }
     if (s) {
         reconnect(m, s, &msg->from, r);
         return;
@@ -404,11 +425,8 @@ void m_slave_exited(master *m, const act_pid *pid)
 static void on_unregister(master *m, const act_msg *msg, void *decoded)
 {
     wire_unregister_slave_message *u = decoded;
-    m_slave *s = m_slave_find(m, u->slave_id.value);
-    if (!s || !act_pid_equal(&s->pid, &msg->from)) {
-        m_drop(m, msg, "not from that slave");
-        return;
-    }
+    m_slave *s = m_slave_from_slave(m, msg, u->slave_id.value);
+    if (!s) return;
     m_slave_remove(m, s, "the slave unregistered");
 }
 

@@ -373,9 +373,10 @@ static void on_error(sched_driver *d, void *root)
 
 /* Which messages a handler accepts, beyond "the driver still runs". */
 typedef enum guard {
-    FROM_ANYONE,          /* executor messages (may come from a slave) and errors, as Mesos */
-    FROM_MASTER,          /* registration answers: from the current master */
-    FROM_MASTER_CONNECTED /* everything else: from the current master, while registered */
+    FROM_MASTER,          /* registration answers and errors: from the current master */
+    FROM_MASTER_CONNECTED /* everything else: from the current master, while registered (our
+                             slaves relay executor messages through the master; Mesos 0.22
+                             drivers took those and errors from anyone) */
 } guard;
 
 typedef struct handler {
@@ -392,8 +393,8 @@ static const handler handlers[] = {
     {WIRE_DESC(status_update_message), on_status_update, FROM_MASTER_CONNECTED},
     {WIRE_DESC(lost_slave_message), on_lost_slave, FROM_MASTER_CONNECTED},
     {WIRE_DESC(exited_executor_message), on_exited_executor, FROM_MASTER_CONNECTED},
-    {WIRE_DESC(executor_to_framework_message), on_framework_message, FROM_ANYONE},
-    {WIRE_DESC(framework_error_message), on_error, FROM_ANYONE},
+    {WIRE_DESC(executor_to_framework_message), on_framework_message, FROM_MASTER_CONNECTED},
+    {WIRE_DESC(framework_error_message), on_error, FROM_MASTER},
 };
 
 static const handler *find_handler(const char *name)
@@ -405,12 +406,12 @@ static const handler *find_handler(const char *name)
 
 static bool guard_passes(const sched_driver *d, const handler *h, const act_msg *msg)
 {
-    if (h->guard == FROM_ANYONE) return true;
     if (h->guard == FROM_MASTER_CONNECTED && !d->connected) {
         VLOG(1, "Framework %s: ignoring %s: not connected", sched__fid(d), msg->name);
         return false;
     }
     if (act_pid_equal(&msg->from, &d->master)) return true;
+    act_count_refused();
     char from[ACT_PID_STRLEN], master[ACT_PID_STRLEN];
     LOG_WARNING_LIMITED("Framework %s: ignoring %s from %s: the master is %s", sched__fid(d),
                         msg->name, act_pid_format(&msg->from, from, sizeof from),
@@ -446,7 +447,7 @@ act_actor *sched__actor_new(sched_driver *d)
     if (!a) return NULL;
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
         act_on_message(a, wire_type_name(handlers[i].desc), on_message);
-    act_on_message(a, DETECTOR_MSG_LEADER, on_detected);
+    act_on_local(a, DETECTOR_MSG_LEADER, on_detected);
     act_on_exited(a, on_exited);
     act_on_init(a, on_init, d);
     act_on_terminate(a, on_terminate, d);

@@ -530,8 +530,8 @@ act_pid files_spawn(int loop)
               "Returns a file's bytes as an attachment: ?path=. Any size: the file is sent as"
               " the client reads it.");
     act_route(a, "debug.json", on_debug, "The attached paths: {virtual name: real path}.");
-    act_on_message(a, FILES_MSG_ATTACH, on_attach);
-    act_on_message(a, FILES_MSG_DETACH, on_detach);
+    act_on_local(a, FILES_MSG_ATTACH, on_attach);
+    act_on_local(a, FILES_MSG_DETACH, on_detach);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);
     if (act_spawn(a, loop) != 0) {

@@ -68,8 +68,18 @@ bool s_from_master(slave *s, const act_msg *msg)
 {
     if (act_pid_equal(&msg->from, &s->master)) return true;
     char from[ACT_PID_STRLEN];
-    act_counter_inc(act_counter_get("slave/invalid_framework_messages"));
+    act_count_refused();
     LOG_WARNING_LIMITED("Ignoring %s from %s: not the master", msg->name,
+                        act_pid_format(&msg->from, from, sizeof from));
+    return false;
+}
+
+bool s_from_this_host(slave *s, const act_msg *msg)
+{
+    if (!act_pid_is_none(&msg->from) && msg->from.ip == s->pid.ip) return true;
+    char from[ACT_PID_STRLEN];
+    act_count_refused();
+    LOG_WARNING_LIMITED("Ignoring %s from %s: executors run on this slave's host", msg->name,
                         act_pid_format(&msg->from, from, sizeof from));
     return false;
 }
@@ -433,7 +443,7 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     act_on_message(a, "mesos.internal.SlaveReregisteredMessage", on_reregistered);
     act_on_message(a, "mesos.internal.PingSlaveMessage", on_ping);
     act_on_message(a, "mesos.internal.ShutdownMessage", on_shutdown);
-    act_on_message(a, DETECTOR_MSG_LEADER, on_detected);
+    act_on_local(a, DETECTOR_MSG_LEADER, on_detected);
     s_http_routes(a);
     s_executor_handlers(a);
     s_recover_handlers(a);

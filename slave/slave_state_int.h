@@ -145,7 +145,12 @@ void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg)
 /* The framework record, or NULL. */
 s_framework *s_framework_find(slave *s, const char *id);
 void s_register(slave *s);   /* (re)start registration with the master */
+/* Sender checks (counted in runtime/refused_messages and logged when they fail): the master
+ * this slave is registered with (exactly its pid); an executor of this slave, which runs on
+ * this host and binds this slave's address (LIBPROCESS_IP), so that a process elsewhere
+ * cannot register or re-register as one. */
 bool s_from_master(slave *s, const act_msg *msg);
+bool s_from_this_host(slave *s, const act_msg *msg);
 /* Ends the slave: its actor terminates (and, in the binary, the process exits). */
 void s_exit(slave *s);
 

@@ -69,7 +69,7 @@ static void run_detector(resolve *r, detector_address *a)
     }
     act_actor *self = act_new("resolve", r);
     act_on_init(self, on_init, NULL);
-    act_on_message(self, DETECTOR_MSG_LEADER, on_leader);
+    act_on_local(self, DETECTOR_MSG_LEADER, on_leader);
     act_pid pid = act_self(self);
     act_spawn(self, 0);
     detector_spawn(a, DETECTOR_ZK_SESSION_TIMEOUT, &pid, 0);
