@@ -264,6 +264,8 @@ typedef enum act_flag_type {
     ACT_FLAG_DOUBLE,   /* double   */
     ACT_FLAG_DURATION, /* double seconds, text "5mins" */
     ACT_FLAG_BYTES,    /* uint64_t bytes, text "64MB" */
+    ACT_FLAG_PATH,     /* char *, a file the program reads itself (and may read again):
+                          "/path" or "file:///path" both give "/path" (not its content) */
 } act_flag_type;
 
 /* Validates a parsed value (pointer to the field). Returns 0, or nonzero with a reason
@@ -297,7 +299,7 @@ typedef struct act_flags {
 /* Fills flags->values (which need not be initialised): defaults first, then environment variables `<env_prefix><name>`
  * (e.g. MESOS_work_dir; env_prefix may be NULL to skip), then argv (--name=value, --name value
  * is NOT accepted: Mesos requires '='), each value possibly "file:///path" to read it from a
- * file (trailing newline stripped). Arguments that do not start with "--" are positional: they
+ * file (trailing newline stripped; ACT_FLAG_PATH flags keep the path instead). Arguments that do not start with "--" are positional: they
  * are moved, in order, to argv[1..*npositional] (npositional may be NULL: then positional
  * arguments are an error). "--" ends flag parsing.
  * Returns 0, ACT_FLAGS_HELP / ACT_FLAGS_VERSION (after printing to stdout), or -EINVAL with a
