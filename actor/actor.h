@@ -175,6 +175,10 @@ void act_buf_printf(act_buf *b, const char *fmt, ...) __attribute__((format(prin
 void act_buf_vprintf(act_buf *b, const char *fmt, va_list ap);
 /* Gives the caller the data (free() it; never NULL) and empties the buffer. */
 char *act_buf_detach(act_buf *b, size_t *len);
+/* Appends the regular file at path (no FIFOs or devices: they could block or never end),
+ * at most max bytes of it. Returns 0, -EINVAL (not a regular file), -EFBIG (larger than max)
+ * or the errno of open/read; on error b may hold part of the file. */
+int act_buf_read_file(act_buf *b, const char *path, size_t max);
 
 /* ------------------------------------------------------------------------------------------ */
 /* String-keyed map (insertion-ordered)                                                       */

@@ -12,12 +12,9 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_FILE_VALUE (16u << 20) /* largest file:// value read */
 #define HELP_WIDTH 80              /* --help wraps help text at this column */
@@ -186,27 +183,10 @@ static bool has_value(const act_flags *flags, size_t i)
 
 /* ---- file:// values ---------------------------------------------------------------------- */
 
-/* Reads a regular file (no FIFOs or devices: they could block or never end) into out,
- * without its trailing newline. */
+/* Reads a value file into out, without its trailing newline. */
 static int read_value_file(const char *path, act_buf *out, char *why, size_t n)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    int rc = fd < 0 ? -errno : 0;
-    if (rc == 0 && fstat(fd, &st) != 0) rc = -errno;
-    if (rc == 0 && !S_ISREG(st.st_mode)) rc = -EINVAL;
-    char chunk[4096];
-    while (rc == 0) {
-        ssize_t got = read(fd, chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) {
-            rc = got < 0 ? -errno : 0;
-            break;
-        }
-        if (out->len + (size_t)got > MAX_FILE_VALUE) rc = -EFBIG;
-        else act_buf_append(out, chunk, (size_t)got);
-    }
-    if (fd >= 0) close(fd);
+    int rc = act_buf_read_file(out, path, MAX_FILE_VALUE);
     if (rc != 0) {
         snprintf(why, n, "cannot read file '%s': %s", path,
                  rc == -EINVAL ? "not a regular file" : act_strerror(rc));
@@ -214,7 +194,6 @@ static int read_value_file(const char *path, act_buf *out, char *why, size_t n)
     }
     while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r'))
         out->data[--out->len] = '\0';
-    act_buf_append(out, "", 0); /* an empty file still gives a string */
     return 0;
 }
 
