@@ -54,6 +54,30 @@ static const char *validate_info(master *m, const wire_framework_info *info)
     return "Role is not in the list of roles the master was started with (--roles)";
 }
 
+/* With --authenticate, why a framework at `from` may not (re-)register with `info`, written
+ * into buf; else NULL (Mesos' Master::validate). An authenticated framework that names no
+ * principal in its FrameworkInfo is let in with a warning, as in Mesos. */
+static const char *unauthenticated(master *m, const act_pid *from,
+                                   const wire_framework_info *info, char *buf, size_t n)
+{
+    if (!m->cfg.authenticate_frameworks) return NULL;
+    char pid[ACT_PID_STRLEN];
+    act_pid_format(from, pid, sizeof pid);
+    const char *principal = m_auth_principal(m, from);
+    if (!principal)
+        snprintf(buf, n, "Framework at %s is not authenticated", pid);
+    else if (info->has_principal && strcmp(info->principal, principal) != 0)
+        snprintf(buf, n, "Framework principal '%s' does not match authenticated principal '%s'",
+                 info->principal, principal);
+    else {
+        if (!info->has_principal)
+            LOG_WARNING("Framework at %s (authenticated as '%s') does not specify principal in "
+                        "its FrameworkInfo", pid, principal);
+        return NULL;
+    }
+    return buf;
+}
+
 static m_framework *framework_new(master *m, const char *id, const wire_framework_info *info,
                                   const act_pid *pid)
 {
@@ -114,7 +138,9 @@ static void on_register(master *m, const act_msg *msg, void *decoded)
         send_registered(m, f, false);
         return;
     }
-    const char *invalid = validate_info(m, &r->framework);
+    char why[512];
+    const char *invalid = unauthenticated(m, &msg->from, &r->framework, why, sizeof why);
+    if (!invalid) invalid = validate_info(m, &r->framework);
     if (invalid) {
         LOG_WARNING_LIMITED("Refusing registration of framework '%s' at %s: %s",
                             r->framework.name, from, invalid);
@@ -170,12 +196,19 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
         m_framework_error(m, &msg->from, "Framework re-registered without a valid ID");
         return;
     }
-    const char *id = info->id->value, *invalid = validate_info(m, info);
+    char why[512];
+    const char *id = info->id->value;
+    const char *invalid = unauthenticated(m, &msg->from, info, why, sizeof why);
+    if (!invalid) invalid = validate_info(m, info);
+    m_framework *f = m_framework_find(m, id);
+    if (!invalid && f && m->cfg.authenticate_frameworks &&
+        strcmp(f->info->principal, info->principal) != 0) /* nobody takes over another's */
+        invalid = "A framework's principal cannot change when it re-registers";
     if (invalid) {
+        LOG_WARNING("Refusing re-registration of framework %s at %s: %s", id, from, invalid);
         m_framework_error(m, &msg->from, invalid);
         return;
     }
-    m_framework *f = m_framework_find(m, id);
     if (!f) {
         for (size_t i = 0; i < m->ncompleted_frameworks; i++)
             if (strcmp(m->completed_frameworks[i]->id, id) == 0) {

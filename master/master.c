@@ -273,6 +273,7 @@ static void on_init(act_actor *self, void *arg)
 static void on_exited(act_actor *self, const act_pid *pid)
 {
     master *m = act_state(self);
+    m_auth_exited(m, pid);
     m_framework_exited(m, pid);
     m_slave_exited(m, pid);
 }
@@ -306,6 +307,7 @@ static void on_terminate(act_actor *self, void *arg)
         wire_msg_free(w);
     act_map_free(m->recovered_slaves);
     m_registrar_abandon(m);
+    m_auth_free(m);
     wire_msg_free(m->info_msg);
     free_strings(m->cfg.roles, m->cfg.nroles);
     free_strings(m->cfg.weight_roles, m->cfg.nweights);
@@ -364,6 +366,8 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m->removed_slaves = act_map_new();
     m->offers = act_map_new();
     m->pending_ops = act_map_new();
+    m->authenticated = act_map_new();
+    m->auth_sessions = act_map_new();
     act_actor *a = act_new(MASTER_ACTOR, m);
     act_pid mpid = act_self(a);
     alloc_config ac = {cfg->allocation_interval, (const char *const *)cfg->weight_roles,
@@ -380,6 +384,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m_task_handlers(a);
     m_registrar_handlers(a);
     m_election_handlers(a);
+    m_auth_handlers(a);
     m_http_routes(a);
     m_webui_routes(a);
     int rc = act_spawn(a, 0);

@@ -13,6 +13,7 @@
 
 #include "actor/actor.h"
 #include "master/allocator_int.h"
+#include "master/auth.h"
 #include "master/zk_int.h"
 #include "wire/wire.h"
 
@@ -52,6 +53,10 @@ typedef struct master_config {
     size_t max_completed_tasks_per_framework;
     int allocator_loop;          /* loop for the allocator and registrar */
     const act_flags *flags;      /* borrowed, for /master/flags and state.json; may be NULL */
+    const auth_credentials *credentials; /* --credentials, borrowed (outlives the master);
+                                            NULL: every authentication fails */
+    bool authenticate_frameworks; /* --authenticate: only authenticated frameworks register */
+    bool authenticate_slaves;     /* --authenticate_slaves */
     const char *log_dir;         /* for state.json */
     const char *webui_dir;       /* the web UI's files (index.html, static/); NULL: none */
 } master_config;
@@ -150,6 +155,8 @@ typedef struct master {
     uint64_t next_framework, next_slave, next_offer, next_token;
     act_map *pending_ops;   /* registrar token -> pending operation (registrar.c) */
     act_timer_id recovery_timer;
+    act_map *authenticated; /* pid text -> principal (owned): pids that authenticated */
+    act_map *auth_sessions; /* authenticatee pid text -> session (authenticator.c) */
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
@@ -313,6 +320,14 @@ void m_registrar_handlers(act_actor *a);
 /* Asks the registrar for the registry; the master continues in m_recovered. */
 void m_registrar_recover(master *m);
 void m_recovered(master *m, wire_msg *registry);
+
+/* ---- authenticator.c --------------------------------------------------------------------- */
+void m_auth_handlers(act_actor *a);
+/* The principal `pid` authenticated as (its connection unbroken since), or NULL. */
+const char *m_auth_principal(master *m, const act_pid *pid);
+/* pid's connection broke: it must authenticate again. */
+void m_auth_exited(master *m, const act_pid *pid);
+void m_auth_free(master *m);
 
 /* ---- http.c ------------------------------------------------------------------------------ */
 void m_http_routes(act_actor *a);

@@ -4,8 +4,7 @@
  * second loop for the allocator and registrar, and a clean stop on SIGINT/SIGTERM. A master
  * that gives up (lost leadership, a registry it cannot write) exits 1, as Mesos does, so a
  * supervisor restarts it as a standby. Flags for features this build does not have yet
- * (authentication, ACLs, rate limits, whitelists) are refused with a clear error rather than
- * silently ignored.
+ * (ACLs, rate limits, whitelists) are refused with a clear error rather than silently ignored.
  */
 #include "master/master_int.h"
 
@@ -57,11 +56,13 @@ static const act_flag flag_table[] = {
       "(default weight 1)."),
     F(whitelist, STRING, NULL, "File of slave hostnames to offer. Not supported by this build "
       "yet."),
-    F(credentials, STRING, NULL, "Credentials file. Not supported by this build yet."),
-    F(authenticate, BOOL, "false", "Only authenticated frameworks may register. Not supported "
-      "by this build yet."),
-    F(authenticate_slaves, BOOL, "false", "Only authenticated slaves may register. Not "
-      "supported by this build yet."),
+    F(credentials, PATH, NULL, "A file of the principals and secrets frameworks and slaves "
+      "authenticate with (CRAM-MD5): 'principal secret' per line, or JSON {\"credentials\": "
+      "[{\"principal\": ..., \"secret\": ...}]}; /path or file:///path."),
+    F(authenticate, BOOL, "false", "Only authenticated frameworks may register (needs "
+      "--credentials)."),
+    F(authenticate_slaves, BOOL, "false", "Only authenticated slaves may register (needs "
+      "--credentials)."),
     F(acls, STRING, NULL, "ACLs (JSON). Not supported by this build yet."),
     F(rate_limits, STRING, NULL, "Framework rate limits (JSON). Not supported by this build "
       "yet."),
@@ -89,9 +90,6 @@ static const act_flag flag_table[] = {
 
 static const char *unsupported(const master_flags *f)
 {
-    if (f->authenticate || f->authenticate_slaves || f->credentials)
-        return "--authenticate/--authenticate_slaves/--credentials: authentication is not in "
-               "this build yet";
     if (f->acls) return "--acls: ACLs are not in this build yet";
     if (f->rate_limits) return "--rate_limits: rate limiting is not in this build yet";
     if (f->whitelist) return "--whitelist: whitelists are not in this build yet";
@@ -196,6 +194,16 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
     c->max_completed_tasks_per_framework = (size_t)f->max_completed_tasks_per_framework;
     c->allocator_loop = 1;
     c->log_dir = f->log_dir;
+    c->authenticate_frameworks = f->authenticate;
+    c->authenticate_slaves = f->authenticate_slaves;
+    if ((f->authenticate || f->authenticate_slaves) && !f->credentials)
+        return snprintf(err, errlen, "--authenticate and --authenticate_slaves need "
+                        "--credentials"), -EINVAL;
+    if (f->credentials) {
+        auth_credentials *creds;
+        if (auth_credentials_read(f->credentials, &creds, err, errlen) != 0) return -EINVAL;
+        c->credentials = creds;
+    }
     if (c->max_slave_ping_timeouts < 1 || f->max_completed_frameworks < 0 ||
         f->max_completed_tasks_per_framework < 0)
         return snprintf(err, errlen, "Counts must not be negative (and "
@@ -219,6 +227,7 @@ static void on_abort(const char *why)
 
 static void free_config(master_config *c)
 {
+    auth_credentials_free((auth_credentials *)c->credentials);
     for (size_t i = 0; i < c->nroles; i++) free(c->roles[i]);
     free(c->roles);
     for (size_t i = 0; i < c->nweights; i++) free(c->weight_roles[i]);

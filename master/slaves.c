@@ -61,6 +61,18 @@ static void send_shutdown(master *m, const act_pid *to, const char *why)
     m_send(m, to, WIRE_DESC(shutdown_message), &sd);
 }
 
+/* With --authenticate_slaves, a slave that did not authenticate is told to shut down (Mesos).
+ * True if the registration may go on. */
+static bool authenticated(master *m, const act_msg *msg)
+{
+    if (!m->cfg.authenticate_slaves || m_auth_principal(m, &msg->from)) return true;
+    char from[ACT_PID_STRLEN];
+    LOG_WARNING("Refusing registration of slave at %s: it is not authenticated",
+                act_pid_format(&msg->from, from, sizeof from));
+    send_shutdown(m, &msg->from, "Slave is not authenticated");
+    return false;
+}
+
 static void send_registered(master *m, m_slave *s, bool reregistered)
 {
     wire_master_slave_connection conn = {
@@ -227,6 +239,7 @@ static void on_register(master *m, const act_msg *msg, void *decoded)
     wire_register_slave_message *r = decoded;
     char from[ACT_PID_STRLEN], err[256];
     act_pid_format(&msg->from, from, sizeof from);
+    if (!authenticated(m, msg)) return;
     m_slave *s = m_slave_by_pid(m, &msg->from);
     if (s) {
         LOG_INFO("Slave %s at %s already registered, resending acknowledgement", s->id, from);
@@ -310,6 +323,7 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
         m_drop(m, msg, "invalid slave ID");
         return;
     }
+    if (!authenticated(m, msg)) return;
     if (act_map_get(m->removed_slaves, id)) {
         LOG_WARNING("Slave %s at %s attempted to re-register after removal", id, from);
         send_shutdown(m, &msg->from, "Slave attempted to re-register after removal");

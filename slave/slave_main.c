@@ -1,12 +1,14 @@
 /*
  * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
  * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
- * gc), and a clean stop on SIGINT/SIGTERM. Flags of features this build does not have yet
- * (the docker containerizer, authentication) are refused with a clear error rather than
- * ignored; --isolation names are checked here, and whether this machine has what they need
- * (cgroup controllers, root) when the containerizer starts.
+ * gc), the credential it authenticates with (--credential), and a clean stop on SIGINT/SIGTERM.
+ * Flags of features this build does not have yet (the docker containerizer) are refused with
+ * a clear error rather than ignored; --isolation names are checked here, and whether this
+ * machine has what they need (cgroup controllers, root) when the containerizer starts.
  */
 #include "slave/slave_state_int.h"
+
+#include "master/auth.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -63,7 +65,10 @@ static const act_flag flag_table[] = {
     F(recovery_timeout, DURATION, "15mins", "Time executors wait for a restarted slave."),
     F(strict, BOOL, "true", "Fail recovery on any error."),
     F(checkpoint, BOOL, "true", "Checkpoint for recovery (frameworks opt in too)."),
-    F(credential, STRING, NULL, "Credential file. Not supported by this build yet."),
+    F(credential, PATH, NULL, "A file holding this slave's credential for authenticating "
+      "with the master (CRAM-MD5): a line 'principal secret', or JSON {\"principal\": ..., "
+      "\"secret\": ...}; /path or file:///path. Needed with the master's "
+      "--authenticate_slaves."),
     F(frameworks_home, STRING, NULL, "Directory prepended to relative executor URIs."),
     F(gc_delay, DURATION, "1weeks", "Time after which finished sandboxes are removed."),
     F(disk_watch_interval, DURATION, "1mins", "How often disk usage is checked for gc."),
@@ -101,7 +106,6 @@ static const char *unsupported(const slave_flags *f)
 {
     if (strcmp(f->containerizers, "mesos") != 0)
         return "--containerizers: only 'mesos' is in this build yet";
-    if (f->credential) return "--credential: authentication is not in this build yet";
     return NULL;
 }
 
@@ -148,6 +152,14 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     c->disk_watch_interval = f->disk_watch_interval;
     c->log_dir = f->log_dir;
     return 0;
+}
+
+/* The --credential file's credential, or NULL (the slave does not authenticate). */
+static wire_msg *read_credential(const slave_flags *f, char *err, size_t errlen, int *rc)
+{
+    wire_msg *cred = NULL;
+    *rc = f->credential ? auth_credential_read(f->credential, &cred, err, errlen) : 0;
+    return cred;
 }
 
 /* SIGINT/SIGTERM are taken by a thread of their own, which asks the slave actor to shut its
@@ -203,20 +215,23 @@ int main(int argc, char **argv)
     }
     act_log_options lo = {"mesos-slave", f.log_dir, ACT_LOG_INFO, f.quiet, f.logbufsecs, 0};
     slave_config cfg;
+    wire_msg *credential = NULL;
     if (act_log_level_parse(f.logging_level, &lo.level) != 0) {
         snprintf(err, sizeof err, "Invalid --logging_level '%s'", f.logging_level);
         rc = -EINVAL;
-    } else {
-        rc = build_config(&f, &cfg, err, sizeof err);
+    } else if ((rc = build_config(&f, &cfg, err, sizeof err)) == 0) {
+        credential = read_credential(&f, err, sizeof err, &rc);
     }
     if (rc != 0) {
         fprintf(stderr, "%s\n", err);
         act_flags_free(&flags);
         return 1;
     }
+    cfg.credential = credential ? credential->root : NULL;
     if (!cfg.launcher_dir) cfg.launcher_dir = default_launcher_dir(exe_dir);
     if ((rc = act_log_init(&lo)) != 0) {
         fprintf(stderr, "Cannot write logs to --log_dir=%s: %s\n", f.log_dir, act_strerror(rc));
+        wire_msg_free(credential);
         act_flags_free(&flags);
         return 1;
     }
@@ -236,11 +251,13 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
     if ((rc = act_init(&rcfg)) != 0) {
         fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(rc));
+        wire_msg_free(credential);
         act_flags_free(&flags);
         return 1;
     }
     if (slave_spawn(&cfg, &slave_pid) != 0) {
         act_shutdown();
+        wire_msg_free(credential);
         act_flags_free(&flags);
         return 1;
     }
@@ -250,6 +267,7 @@ int main(int argc, char **argv)
     act_run();
     LOG_INFO("Slave stopping");
     act_shutdown();
+    wire_msg_free(credential);
     act_flags_free(&flags);
     act_log_close();
     return 0;

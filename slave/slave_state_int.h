@@ -31,6 +31,8 @@ typedef struct slave_config {
     cz_config isolation;         /* --isolation and its isolators' flags */
     const char *default_container_info; /* JSON ContainerInfo for executors without one */
     const act_flags *flags;      /* borrowed, for state.json; may be NULL */
+    const wire_credential *credential; /* --credential, borrowed (outlives the slave): the
+                                    slave authenticates before it registers; NULL: it does not */
     const char *log_dir;
     act_pid containerizer;       /* a containerizer to use instead of spawning one (tests play
                                     it at the message level); id "" = spawn the real one */
@@ -116,6 +118,8 @@ typedef struct slave {
     char id[WIRE_ID_MAX];    /* "" until registered */
     act_pid master;          /* the leading master as detected; none while unknown */
     act_pid detector;        /* master/detector.h: reports the leading master */
+    act_pid authenticatee;   /* master/auth.h: authenticating with the master; none if not */
+    bool authenticated;      /* with the current master, since the last disconnection */
     struct detector_address *master_address; /* until the actor's init spawns the detector */
     bool connected;
     bool registering;
