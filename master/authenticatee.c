@@ -152,8 +152,8 @@ static void on_message(act_actor *self, const act_msg *msg)
     if (msg->from.ip != a->master.ip || msg->from.port != a->master.port) {
         char from[ACT_PID_STRLEN];
         act_count_refused();
-        LOG_WARNING("Authenticatee: ignoring %s from %s: not the master's process", msg->name,
-                    act_pid_format(&msg->from, from, sizeof from));
+        LOG_WARNING_LIMITED("Authenticatee: ignoring %s from %s: not the master's process",
+                            msg->name, act_pid_format(&msg->from, from, sizeof from));
         return;
     }
     if (a->state == WAITING) return;

@@ -62,8 +62,8 @@ static void session_timeout(act_actor *self, void *arg)
     m_auth_session *s = arg;
     s->timer = 0;
     char client[ACT_PID_STRLEN];
-    LOG_WARNING("Authentication of %s timed out",
-                act_pid_format(&s->client, client, sizeof client));
+    LOG_WARNING_LIMITED("Authentication of %s timed out",
+                        act_pid_format(&s->client, client, sizeof client));
     session_end(m, s);
 }
 
@@ -95,7 +95,7 @@ static void on_authenticate(master *m, const act_msg *msg, void *decoded)
     s->client = client;
     s->timer = act_delay(m->self, AUTH_TIMEOUT, session_timeout, s);
     act_map_put(m->auth_sessions, key, s);
-    LOG_INFO("Authenticating %s", a->pid);
+    VLOG(1, "Authenticating %s", a->pid);
     char *mechanisms[] = {AUTH_MECHANISM};
     wire_authentication_mechanisms_message mm = {.mechanisms = mechanisms,
                                                  .mechanisms_count = 1};
@@ -152,8 +152,8 @@ static void on_step(master *m, const act_msg *msg, void *decoded)
                &(wire_authentication_completed_message){0});
     } else if (rc == -EACCES) {
         m_count("master/authentication_failures");
-        LOG_WARNING("Failed to authenticate principal '%s' at %s: unknown principal or wrong "
-                    "secret", principal, client);
+        LOG_WARNING_LIMITED("Failed to authenticate principal '%s' at %s: unknown principal or "
+                            "wrong secret", principal, client);
         m_send(m, &msg->from, WIRE_DESC(authentication_failed_message),
                &(wire_authentication_failed_message){0});
     } else {

@@ -71,8 +71,8 @@ static const char *unauthenticated(master *m, const act_pid *from,
                  info->principal, principal);
     else {
         if (!info->has_principal)
-            LOG_WARNING("Framework at %s (authenticated as '%s') does not specify principal in "
-                        "its FrameworkInfo", pid, principal);
+            LOG_WARNING_LIMITED("Framework at %s (authenticated as '%s') does not specify "
+                                "principal in its FrameworkInfo", pid, principal);
         return NULL;
     }
     return buf;
@@ -205,7 +205,8 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
         strcmp(f->info->principal, info->principal) != 0) /* nobody takes over another's */
         invalid = "A framework's principal cannot change when it re-registers";
     if (invalid) {
-        LOG_WARNING("Refusing re-registration of framework %s at %s: %s", id, from, invalid);
+        LOG_WARNING_LIMITED("Refusing re-registration of framework %s at %s: %s", id, from,
+                            invalid);
         m_framework_error(m, &msg->from, invalid);
         return;
     }

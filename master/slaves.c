@@ -67,8 +67,8 @@ static bool authenticated(master *m, const act_msg *msg)
 {
     if (!m->cfg.authenticate_slaves || m_auth_principal(m, &msg->from)) return true;
     char from[ACT_PID_STRLEN];
-    LOG_WARNING("Refusing registration of slave at %s: it is not authenticated",
-                act_pid_format(&msg->from, from, sizeof from));
+    LOG_WARNING_LIMITED("Refusing registration of slave at %s: it is not authenticated",
+                        act_pid_format(&msg->from, from, sizeof from));
     send_shutdown(m, &msg->from, "Slave is not authenticated");
     return false;
 }
