@@ -616,6 +616,27 @@ typedef void (*act_http_fn)(act_actor *self, act_http_req *req);
  * longer paths below it ("static" matches "static/js/app.js"); the longest match wins.
  * help: one or more lines for /help. Before act_spawn only. */
 void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help);
+/* Like act_route, for a route that changes state or shows task data (Mesos' --authenticate_
+ * http): once the process has an authenticator, a request without valid HTTP Basic
+ * credentials is answered 401 and never reaches fn. Before act_spawn only. */
+void act_route_protected(act_actor *a, const char *path, act_http_fn fn, const char *help);
+
+/* Checks an HTTP Basic user name and password; true if they are right. Runs on loop 0 (for
+ * protected routes) or a handler's loop (act_http_authenticate), so it must be thread-safe. */
+typedef bool (*act_http_auth_fn)(void *ctx, const char *user, const char *password);
+/* Turns HTTP Basic authentication on for the protected routes (NULL: off, the default), with
+ * realm naming the process in WWW-Authenticate ("Mesos master"). Process-wide; ctx is the
+ * caller's and must outlive the runtime or the next call. */
+void act_http_set_authenticator(act_http_auth_fn fn, void *ctx, const char *realm);
+/* Whom the request authenticated as (HTTP Basic, on a protected route or after
+ * act_http_authenticate), or NULL. */
+const char *act_http_principal(const act_http_req *req);
+/* In a handler, for a request only some of whose forms need authentication: true if it may
+ * go on (no authenticator, or valid credentials); else it was answered 401 (req consumed). */
+bool act_http_authenticate(act_http_req *req);
+/* Answers 401 with WWW-Authenticate for the process' realm (a refused authorization). */
+void act_http_respond_unauthorized(act_http_req *req);
+
 /* Requests whose first path segment names no actor go to this actor with the whole path
  * ("/state.json" -> path "state.json"). */
 void act_set_default_actor(const char *name);
@@ -630,6 +651,9 @@ const char *act_http_query(const act_http_req *req, const char *key);
 /* A header value (name case-insensitive); NULL if absent. */
 const char *act_http_header(const act_http_req *req, const char *name);
 const uint8_t *act_http_body(const act_http_req *req, size_t *len);
+/* A field of a form body (application/x-www-form-urlencoded, "frameworkId=...&..."),
+ * percent-decoded, in a new string (free() it); NULL if absent. */
+char *act_http_form(const act_http_req *req, const char *key);
 
 /* Answers the request and releases it. `body` is copied. extra_headers: NULL or CRLF-
  * terminated header lines ("Location: http://x/\r\n"). */

@@ -98,6 +98,7 @@ typedef struct route {
     char *path;
     act_http_fn fn;
     char *help;
+    bool protect;  /* act_route_protected: HTTP Basic when an authenticator is set */
 } route;
 
 typedef struct pid_list {
@@ -200,6 +201,9 @@ typedef struct act_runtime {
     act_actor **table;
     size_t table_cap, table_count;
     char default_actor[ACT_ID_MAX];
+    act_http_auth_fn http_auth; /* act_http_set_authenticator (under table_lock) */
+    void *http_auth_ctx;
+    char http_realm[64];
     _Atomic bool running;
     _Atomic uint64_t next_timer_id;
     act_counter *dropped;
@@ -299,8 +303,14 @@ struct act_http_req {
     size_t q_count;
     bool q_parsed;
     act_http_fn fn;
+    char *principal;     /* who authenticated with HTTP Basic, or NULL */
 };
 void act__http_route_request(act_http_req *req, const char *target_path);
+/* (http_auth.c) For a request on a protected route: true if it may reach its handler (no
+ * authenticator, or valid Basic credentials: req->principal is set); else false with the
+ * realm to answer with. Call with table_lock held; answer (act__http_auth_refuse) without. */
+bool act__http_auth_check(act_http_req *req, char *realm, size_t n);
+void act__http_auth_refuse(act_http_req *req, const char *realm);
 void act__http_req_free(act_http_req *req);
 /* Builds the bytes of a full response. */
 void act__http_format_response(act_buf *out, int status, const char *ctype, const void *body,

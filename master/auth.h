@@ -33,6 +33,10 @@ const wire_bytes *auth_credentials_secret(const auth_credentials *c, const char 
 size_t auth_credentials_count(const auth_credentials *c);
 void auth_credentials_free(auth_credentials *c);
 
+/* True if principal's secret is `secret` (constant time in the secret). For HTTP Basic
+ * authentication (--authenticate_http): an act_http_auth_fn with the credentials as ctx. */
+bool auth_credentials_check(void *credentials, const char *principal, const char *secret);
+
 /* Reads one credential (the slave's --credential): the same forms holding exactly one
  * principal (JSON {"principal": "p", "secret": "s"} is also accepted, as Mesos does). Returns
  * 0 and a new wire_credential message in *out (wire_msg_free it), or an error as above. */

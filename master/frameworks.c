@@ -43,15 +43,22 @@ static void send_registered(master *m, m_framework *f, bool reregistered)
     }
 }
 
-/* The reason a framework may not register with this info, or NULL. */
-static const char *validate_info(master *m, const wire_framework_info *info)
+/* The reason a framework may not register with this info (written into buf when it needs
+ * formatting), or NULL: its role must be one of --roles and one the register_frameworks ACLs
+ * let its principal use. */
+static const char *validate_info(master *m, const wire_framework_info *info, char *buf,
+                                 size_t n)
 {
     const char *role = info->has_role ? info->role : "*";
     if (!*role) return "Role must not be empty";
-    if (m->cfg.nroles == 0) return NULL;
-    for (size_t i = 0; i < m->cfg.nroles; i++)
-        if (strcmp(m->cfg.roles[i], role) == 0) return NULL;
-    return "Role is not in the list of roles the master was started with (--roles)";
+    bool listed = m->cfg.nroles == 0;
+    for (size_t i = 0; i < m->cfg.nroles && !listed; i++)
+        listed = strcmp(m->cfg.roles[i], role) == 0;
+    if (!listed) return "Role is not in the list of roles the master was started with (--roles)";
+    if (m_authorize_role(m->cfg.acls, info->has_principal ? info->principal : NULL, role))
+        return NULL;
+    snprintf(buf, n, "Not authorized to use role '%s'", role);
+    return buf;
 }
 
 /* With --authenticate, why a framework at `from` may not (re-)register with `info`, written
@@ -140,7 +147,7 @@ static void on_register(master *m, const act_msg *msg, void *decoded)
     }
     char why[512];
     const char *invalid = unauthenticated(m, &msg->from, &r->framework, why, sizeof why);
-    if (!invalid) invalid = validate_info(m, &r->framework);
+    if (!invalid) invalid = validate_info(m, &r->framework, why, sizeof why);
     if (invalid) {
         LOG_WARNING_LIMITED("Refusing registration of framework '%s' at %s: %s",
                             r->framework.name, from, invalid);
@@ -199,7 +206,7 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
     char why[512];
     const char *id = info->id->value;
     const char *invalid = unauthenticated(m, &msg->from, info, why, sizeof why);
-    if (!invalid) invalid = validate_info(m, info);
+    if (!invalid) invalid = validate_info(m, info, why, sizeof why);
     m_framework *f = m_framework_find(m, id);
     if (!invalid && f && m->cfg.authenticate_frameworks &&
         strcmp(f->info->principal, info->principal) != 0) /* nobody takes over another's */
@@ -397,6 +404,39 @@ static void on_resource_request(master *m, const act_msg *msg, void *decoded)
     /* Mesos' allocator ignores requests too; they are only counted. */
 }
 
+/* ---- /master/shutdown ------------------------------------------------------------------- */
+
+/* POST /master/shutdown with frameworkId=<id> in a form body (Mesos' Master::Http::shutdown):
+ * the framework is removed as if it had unregistered, if the shutdown_frameworks ACLs let the
+ * requester (its HTTP principal, ANY without one) shut down frameworks of its principal. */
+static void on_shutdown_http(act_actor *self, act_http_req *req)
+{
+    master *m = act_state(self);
+    if (strcmp(act_http_method(req), "POST") != 0) {
+        act_http_respond_text(req, 400, "Expecting POST");
+        return;
+    }
+    char *id = act_http_form(req, "frameworkId");
+    m_framework *f = id ? m_framework_find(m, id) : NULL;
+    const char *requester = act_http_principal(req);
+    if (!f) {
+        act_http_respond_text(req, 400, id ? "No framework found with specified ID"
+                                           : "Missing 'frameworkId' query parameter");
+    } else if (!m_authorize_shutdown(m->cfg.acls, requester,
+                                     f->info->has_principal ? f->info->principal : NULL)) {
+        LOG_WARNING_LIMITED("Refusing to shut down framework %s for %s: not authorized", f->id,
+                            requester ? requester : "an anonymous request");
+        act_http_respond_unauthorized(req);
+    } else {
+        char why[256];
+        snprintf(why, sizeof why, "shut down through /master/shutdown by %s",
+                 requester ? requester : "an anonymous request");
+        framework_remove(m, f, why);
+        act_http_respond(req, 200, NULL, NULL, 0, NULL);
+    }
+    free(id);
+}
+
 void m_frameworks_free(master *m)
 {
     m_framework *f;
@@ -415,4 +455,7 @@ void m_framework_handlers(act_actor *a)
     m_handle(a, WIRE_DESC(revive_offers_message), on_revive);
     m_handle(a, WIRE_DESC(suppress_offers_message), on_suppress);
     m_handle(a, WIRE_DESC(resource_request_message), on_resource_request);
+    act_route_protected(a, "shutdown", on_shutdown_http,
+                        "POST frameworkId=<id>: shuts the framework down (its tasks are "
+                        "killed), if the shutdown_frameworks ACLs allow it.");
 }

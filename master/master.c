@@ -266,6 +266,7 @@ static void on_init(act_actor *self, void *arg)
     act_gauge_set(act_gauge_get("master/elected"), 0);
     act_metrics_add_collector(&m->pid, m_metrics_refresh);
     LOG_INFO("Master %s (%s) started on %s", m->id, m->info->hostname, m->info->pid);
+    m_whitelist_start(m);
     m_election_start(m);
 }
 
@@ -317,6 +318,7 @@ static void on_terminate(act_actor *self, void *arg)
     free((char *)m->cfg.webui_dir);
     free((char *)m->cfg.hostname);
     free((char *)m->cfg.zk);
+    free((char *)m->cfg.whitelist);
     handlers_free();
     free(m);
 }
@@ -336,6 +338,7 @@ static void copy_config(master_config *dst, const master_config *src)
     dst->hostname = src->hostname ? act_strdup(src->hostname) : NULL;
     dst->zk = src->zk ? act_strdup(src->zk) : NULL;
     dst->webui_dir = src->webui_dir ? act_strdup(src->webui_dir) : NULL;
+    dst->whitelist = src->whitelist ? act_strdup(src->whitelist) : NULL;
     dst->roles = copy_strings(src->roles, src->nroles);
     dst->weight_roles = copy_strings(src->weight_roles, src->nweights);
     dst->weights = act_calloc(src->nweights ? src->nweights : 1, sizeof(double));

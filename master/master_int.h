@@ -57,6 +57,10 @@ typedef struct master_config {
                                             NULL: every authentication fails */
     bool authenticate_frameworks; /* --authenticate: only authenticated frameworks register */
     bool authenticate_slaves;     /* --authenticate_slaves */
+    const wire_acls *acls;        /* --acls, borrowed (outlives the master); NULL: no
+                                     authorization, everything is allowed */
+    const char *whitelist;        /* --whitelist: a file of the slave hostnames to offer,
+                                     watched for changes; NULL: every slave is offered */
     const char *log_dir;         /* for state.json */
     const char *webui_dir;       /* the web UI's files (index.html, static/); NULL: none */
 } master_config;
@@ -157,6 +161,7 @@ typedef struct master {
     act_timer_id recovery_timer;
     act_map *authenticated; /* pid text -> principal (owned): pids that authenticated */
     act_map *auth_sessions; /* authenticatee pid text -> session (authenticator.c) */
+    uint64_t whitelist_sig; /* the version of the --whitelist file last read (whitelist.c) */
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
@@ -251,9 +256,10 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *t);
 /* Releases a task: its resources go back to the allocator, it joins the framework's completed
  * tasks, it leaves both maps. */
 void m_task_remove(master *m, m_task *t);
-/* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...). */
+/* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...); reason
+ * is a wire_status_reason or -1. */
 void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
-                   const char *task_id, wire_task_state state, const char *message,
+                   const char *task_id, wire_task_state state, const char *message, int reason,
                    bool with_uuid);
 /* Moves a task to `state` as the master sees it (slave lost ...) and tells the framework. */
 void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message);
@@ -328,6 +334,21 @@ const char *m_auth_principal(master *m, const act_pid *pid);
 /* pid's connection broke: it must authenticate again. */
 void m_auth_exited(master *m, const act_pid *pid);
 void m_auth_free(master *m);
+
+/* ---- acls.c: authorization (--acls) ----------------------------------------------------- */
+/* Whether `principal` (NULL: a framework without one, the ANY entity) may register with
+ * `role`, launch tasks as `user`, or shut down a framework of `framework_principal` (NULL:
+ * one without). Always true without ACLs. */
+bool m_authorize_role(const wire_acls *acls, const char *principal, const char *role);
+bool m_authorize_user(const wire_acls *acls, const char *principal, const char *user);
+bool m_authorize_shutdown(const wire_acls *acls, const char *principal,
+                          const char *framework_principal);
+
+/* ---- whitelist.c: --whitelist ------------------------------------------------------------ */
+/* Starts watching cfg.whitelist (if set): the allocator offers only the slaves whose hostname
+ * it lists, and learns of every change to the file within WHITELIST_INTERVAL. */
+#define WHITELIST_INTERVAL 1.0
+void m_whitelist_start(master *m);
 
 /* ---- http.c ------------------------------------------------------------------------------ */
 void m_http_routes(act_actor *a);

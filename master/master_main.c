@@ -4,7 +4,7 @@
  * second loop for the allocator and registrar, and a clean stop on SIGINT/SIGTERM. A master
  * that gives up (lost leadership, a registry it cannot write) exits 1, as Mesos does, so a
  * supervisor restarts it as a standby. Flags for features this build does not have yet
- * (ACLs, rate limits, whitelists) are refused with a clear error rather than silently ignored.
+ * (rate limits) are refused with a clear error rather than silently ignored.
  */
 #include "master/master_int.h"
 
@@ -25,7 +25,7 @@ typedef struct master_flags {
     double zk_session_timeout, registry_store_timeout, registry_fetch_timeout;
     double allocation_interval, offer_timeout, slave_ping_timeout, slave_reregister_timeout;
     double logbufsecs;
-    bool authenticate, authenticate_slaves, quiet;
+    bool authenticate, authenticate_slaves, authenticate_http, quiet;
 } master_flags;
 
 #define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL}
@@ -54,8 +54,8 @@ static const act_flag flag_table[] = {
       "(default: any role)."),
     F(weights, STRING, NULL, "Comma-separated role=weight pairs, e.g. dev=10,prod=30 "
       "(default weight 1)."),
-    F(whitelist, STRING, NULL, "File of slave hostnames to offer. Not supported by this build "
-      "yet."),
+    F(whitelist, PATH, NULL, "A file of the slave hostnames to offer resources of, one per "
+      "line; re-read when it changes (checked every second). /path or file:///path."),
     F(credentials, PATH, NULL, "A file of the principals and secrets frameworks and slaves "
       "authenticate with (CRAM-MD5): 'principal secret' per line, or JSON {\"credentials\": "
       "[{\"principal\": ..., \"secret\": ...}]}; /path or file:///path."),
@@ -63,7 +63,12 @@ static const act_flag flag_table[] = {
       "--credentials)."),
     F(authenticate_slaves, BOOL, "false", "Only authenticated slaves may register (needs "
       "--credentials)."),
-    F(acls, STRING, NULL, "ACLs (JSON). Not supported by this build yet."),
+    F(authenticate_http, BOOL, "false", "The endpoints that change state or show task data "
+      "(/master/shutdown, /logging/toggle) need HTTP Basic credentials from --credentials "
+      "(later Mesos' flag)."),
+    F(acls, STRING, NULL, "Authorization: ACLs as JSON (Mesos' ACLs message: "
+      "register_frameworks, run_tasks, shutdown_frameworks, permissive), or a file holding "
+      "them (/path or file:///path)."),
     F(rate_limits, STRING, NULL, "Framework rate limits (JSON). Not supported by this build "
       "yet."),
     F(allocation_interval, DURATION, "1secs", "Time between periodic allocation cycles."),
@@ -90,9 +95,7 @@ static const act_flag flag_table[] = {
 
 static const char *unsupported(const master_flags *f)
 {
-    if (f->acls) return "--acls: ACLs are not in this build yet";
     if (f->rate_limits) return "--rate_limits: rate limiting is not in this build yet";
-    if (f->whitelist) return "--whitelist: whitelists are not in this build yet";
     return NULL;
 }
 
@@ -150,6 +153,26 @@ static int parse_percent(const char *text, double *out, char *err, size_t errlen
     return 0;
 }
 
+static wire_msg *acls_msg; /* what master_config.acls points into */
+
+/* A JSON-valued flag as Mesos takes it: JSON text, or a file holding it named by an absolute
+ * path (file:// values arrive already read). NULL, with err set, if it does not parse. */
+static wire_msg *json_flag(const char *name, const char *value, const wire_desc *desc,
+                           char *err, size_t errlen)
+{
+    act_buf file = {0};
+    char why[400];
+    int rc = value[0] == '/' ? act_buf_read_file(&file, value, 16u << 20) : 0;
+    wire_msg *m = NULL;
+    if (rc != 0)
+        snprintf(err, errlen, "--%s: cannot read '%s': %s", name, value, act_strerror(rc));
+    else if (wire_from_json(desc, file.data ? file.data : value,
+                            file.data ? file.len : strlen(value), &m, why, sizeof why) != 0)
+        snprintf(err, errlen, "--%s: %s", name, why);
+    act_buf_free(&file);
+    return m;
+}
+
 static int build_config(const master_flags *f, master_config *c, char *err, size_t errlen)
 {
     master_config_default(c);
@@ -196,13 +219,20 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
     c->log_dir = f->log_dir;
     c->authenticate_frameworks = f->authenticate;
     c->authenticate_slaves = f->authenticate_slaves;
-    if ((f->authenticate || f->authenticate_slaves) && !f->credentials)
-        return snprintf(err, errlen, "--authenticate and --authenticate_slaves need "
-                        "--credentials"), -EINVAL;
+    if ((f->authenticate || f->authenticate_slaves || f->authenticate_http) && !f->credentials)
+        return snprintf(err, errlen, "--authenticate, --authenticate_slaves and "
+                        "--authenticate_http need --credentials"), -EINVAL;
     if (f->credentials) {
         auth_credentials *creds;
         if (auth_credentials_read(f->credentials, &creds, err, errlen) != 0) return -EINVAL;
         c->credentials = creds;
+    }
+    c->whitelist = f->whitelist;
+    if (f->acls) {
+        wire_msg *acls = json_flag("acls", f->acls, WIRE_DESC(acls), err, errlen);
+        if (!acls) return -EINVAL;
+        c->acls = acls->root;
+        acls_msg = acls;
     }
     if (c->max_slave_ping_timeouts < 1 || f->max_completed_frameworks < 0 ||
         f->max_completed_tasks_per_framework < 0)
@@ -227,6 +257,8 @@ static void on_abort(const char *why)
 
 static void free_config(master_config *c)
 {
+    wire_msg_free(acls_msg);
+    acls_msg = NULL;
     auth_credentials_free((auth_credentials *)c->credentials);
     for (size_t i = 0; i < c->nroles; i++) free(c->roles[i]);
     free(c->roles);
@@ -326,6 +358,9 @@ int main(int argc, char **argv)
         return 1;
     }
     act_set_default_actor(MASTER_ACTOR);
+    if (f.authenticate_http)
+        act_http_set_authenticator(auth_credentials_check, (void *)cfg.credentials,
+                                   "Mesos master");
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     act_run();

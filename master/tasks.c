@@ -162,13 +162,13 @@ static void send_update(master *m, const act_pid *to, const char *framework_id,
 }
 
 void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
-                   const char *task_id, wire_task_state state, const char *message,
+                   const char *task_id, wire_task_state state, const char *message, int reason,
                    bool with_uuid)
 {
     wire_uuid uuid;
     if (with_uuid) wire_uuid_random(&uuid);
     send_update(m, to, framework_id, slave_id, task_id, state, message,
-                with_uuid ? &uuid : NULL, -1);
+                with_uuid ? &uuid : NULL, reason);
 }
 
 /* Appends a status to the task's record and moves its state. */
@@ -298,7 +298,7 @@ static void on_kill(master *m, const act_msg *msg, void *decoded)
         LOG_WARNING_LIMITED("Framework %s asked to kill unknown task %s", f->id,
                             k->task_id.value);
         m_send_status(m, &f->pid, f->id, NULL, k->task_id.value, WIRE_TASK_LOST,
-                      "Attempted to kill an unknown task", false);
+                      "Attempted to kill an unknown task", -1, false);
         return;
     }
     m_slave *s = m_slave_find(m, t->slave_id);

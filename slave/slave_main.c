@@ -23,12 +23,12 @@ typedef struct slave_flags {
     char *master, *ip, *hostname, *advertise_ip, *work_dir, *resources, *attributes;
     char *default_role, *isolation, *containerizers, *recover, *credential, *frameworks_home;
     char *default_container_info, *cgroups_root, *cgroups_hierarchy, *launcher_dir, *log_dir;
-    char *logging_level, *external_log_file;
+    char *logging_level, *external_log_file, *http_credentials;
     int64_t port, advertise_port;
     double executor_registration_timeout, executor_shutdown_grace_period, recovery_timeout;
     double gc_delay, disk_watch_interval, registration_backoff_factor, logbufsecs;
     double container_disk_watch_interval;
-    bool strict, checkpoint, switch_user, enforce_container_disk_quota, quiet;
+    bool strict, checkpoint, switch_user, enforce_container_disk_quota, authenticate_http, quiet;
     bool cgroups_enable_cfs, cgroups_limit_swap;
 } slave_flags;
 
@@ -69,6 +69,10 @@ static const act_flag flag_table[] = {
       "with the master (CRAM-MD5): a line 'principal secret', or JSON {\"principal\": ..., "
       "\"secret\": ...}; /path or file:///path. Needed with the master's "
       "--authenticate_slaves."),
+    F(authenticate_http, BOOL, "false", "The endpoints that show task data (/files/*) and "
+      "/logging/toggle need HTTP Basic credentials from --http_credentials."),
+    F(http_credentials, PATH, NULL, "A file of the principals and secrets HTTP clients "
+      "authenticate with (--authenticate_http): the --credentials forms of the master."),
     F(frameworks_home, STRING, NULL, "Directory prepended to relative executor URIs."),
     F(gc_delay, DURATION, "1weeks", "Time after which finished sandboxes are removed."),
     F(disk_watch_interval, DURATION, "1mins", "How often disk usage is checked for gc."),
@@ -154,6 +158,21 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     return 0;
 }
 
+/* The --http_credentials, or NULL when --authenticate_http is off. */
+static auth_credentials *read_http_credentials(const slave_flags *f, char *err, size_t errlen,
+                                               int *rc)
+{
+    auth_credentials *c = NULL;
+    *rc = 0;
+    if (f->authenticate_http && !f->http_credentials) {
+        snprintf(err, errlen, "--authenticate_http needs --http_credentials");
+        *rc = -EINVAL;
+    } else if (f->authenticate_http) {
+        *rc = auth_credentials_read(f->http_credentials, &c, err, errlen);
+    }
+    return c;
+}
+
 /* The --credential file's credential, or NULL (the slave does not authenticate). */
 static wire_msg *read_credential(const slave_flags *f, char *err, size_t errlen, int *rc)
 {
@@ -216,24 +235,24 @@ int main(int argc, char **argv)
     act_log_options lo = {"mesos-slave", f.log_dir, ACT_LOG_INFO, f.quiet, f.logbufsecs, 0};
     slave_config cfg;
     wire_msg *credential = NULL;
+    auth_credentials *http_credentials = NULL;
     if (act_log_level_parse(f.logging_level, &lo.level) != 0) {
         snprintf(err, sizeof err, "Invalid --logging_level '%s'", f.logging_level);
         rc = -EINVAL;
-    } else if ((rc = build_config(&f, &cfg, err, sizeof err)) == 0) {
-        credential = read_credential(&f, err, sizeof err, &rc);
+    } else if ((rc = build_config(&f, &cfg, err, sizeof err)) == 0 &&
+               (credential = read_credential(&f, err, sizeof err, &rc), rc == 0)) {
+        http_credentials = read_http_credentials(&f, err, sizeof err, &rc);
     }
+    int status = 1;
     if (rc != 0) {
         fprintf(stderr, "%s\n", err);
-        act_flags_free(&flags);
-        return 1;
+        goto out;
     }
     cfg.credential = credential ? credential->root : NULL;
     if (!cfg.launcher_dir) cfg.launcher_dir = default_launcher_dir(exe_dir);
     if ((rc = act_log_init(&lo)) != 0) {
         fprintf(stderr, "Cannot write logs to --log_dir=%s: %s\n", f.log_dir, act_strerror(rc));
-        wire_msg_free(credential);
-        act_flags_free(&flags);
-        return 1;
+        goto out;
     }
     cfg.flags = &flags;
     cfg.stop_runtime = true;
@@ -251,24 +270,22 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
     if ((rc = act_init(&rcfg)) != 0) {
         fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(rc));
-        wire_msg_free(credential);
-        act_flags_free(&flags);
-        return 1;
+        goto out;
     }
-    if (slave_spawn(&cfg, &slave_pid) != 0) {
-        act_shutdown();
-        wire_msg_free(credential);
-        act_flags_free(&flags);
-        return 1;
-    }
+    if (http_credentials)
+        act_http_set_authenticator(auth_credentials_check, http_credentials, "Mesos slave");
+    if (slave_spawn(&cfg, &slave_pid) != 0) goto out;
     pthread_t sig_thread;
     pthread_create(&sig_thread, NULL, signal_thread, &set);
     pthread_detach(sig_thread);
     act_run();
     LOG_INFO("Slave stopping");
-    act_shutdown();
+    status = 0;
+out:
+    if (act_initialized()) act_shutdown();
     wire_msg_free(credential);
+    auth_credentials_free(http_credentials);
     act_flags_free(&flags);
     act_log_close();
-    return 0;
+    return status;
 }

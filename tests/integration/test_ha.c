@@ -258,9 +258,9 @@ START_TEST(test_leader_failover_keeps_tasks_and_reregisters_everyone)
     tc_sched *fw = tc_sched_start_at(url, true);
     snprintf(go, sizeof go, "%s/go", dir);
     snprintf(waiter, sizeof waiter, "while [ ! -e %s ]; do sleep 0.05; done", go);
-    tc_task tasks[] = {{"t1", "sleep 600", NULL, 0.4, 64, NULL, 0, 0},
-                       {"t2", "sleep 600", NULL, 0.4, 64, NULL, 0, 0},
-                       {"t3", waiter, NULL, 0.4, 64, NULL, 0, 0}};
+    tc_task tasks[] = {{"t1", "sleep 600", NULL, 0.4, 64, NULL, 0, 0, NULL},
+                       {"t2", "sleep 600", NULL, 0.4, 64, NULL, 0, 0, NULL},
+                       {"t3", waiter, NULL, 0.4, 64, NULL, 0, 0, NULL}};
     tc_sched_launch(fw, tasks, 3);
     for (int i = 0; i < 3; i++)
         ck_assert_msg(tc_wait_state(fw, tasks[i].id, WIRE_TASK_RUNNING, 60), "%s not running",
@@ -307,7 +307,7 @@ START_TEST(test_leader_failover_keeps_tasks_and_reregisters_everyone)
     int zk_leader = tz_leader(zk);
     ck_assert_int_ge(zk_leader, 0);
     tz_signal(zk, zk_leader, SIGKILL);
-    tc_task t4 = {"t4", "sleep 600", NULL, 0.4, 64, NULL, 0, 0};
+    tc_task t4 = {"t4", "sleep 600", NULL, 0.4, 64, NULL, 0, 0, NULL};
     tc_sched_launch(fw, &t4, 1);
     ck_assert_msg(tc_wait_state(fw, "t4", WIRE_TASK_RUNNING, 60), "no task runs after the "
                   "ZooKeeper leader died");

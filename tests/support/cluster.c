@@ -229,6 +229,8 @@ static void fill_task(wire_msg *m, wire_task_info *t, const tc_task *q, const wi
     t->command->value = wire_strdup(m, q->command);
     t->command->uris = (wire_command_uri *)q->uris;
     t->command->uris_count = q->nuris;
+    t->command->has_user = q->user != NULL;
+    t->command->user = (char *)q->user;
 }
 
 static void on_offers(sched_driver *d, const wire_offer *offers, size_t n)

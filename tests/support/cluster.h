@@ -69,6 +69,7 @@ typedef struct tc_task {
     const wire_command_uri *uris; /* for the command task */
     size_t nuris;
     double disk;               /* MB; 0: no disk resource */
+    const char *user;          /* the command task's CommandInfo.user; NULL: none */
 } tc_task;
 
 typedef struct tc_sched tc_sched;
