@@ -19,10 +19,25 @@ m_framework *m_framework_find(master *m, const char *id)
 
 m_framework *m_framework_by_pid(master *m, const act_pid *pid)
 {
-    m_framework *f;
-    for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);)
-        if (act_pid_equal(&f->pid, pid)) return f;
-    return NULL;
+    char key[ACT_PID_STRLEN];
+    return act_map_get(m->frameworks_by_pid, act_pid_format(pid, key, sizeof key));
+}
+
+/* Drops the framework's scheduler from the pid index (if the entry is still its own). */
+static void unindex_pid(master *m, m_framework *f)
+{
+    char key[ACT_PID_STRLEN];
+    if (act_map_get(m->frameworks_by_pid, act_pid_format(&f->pid, key, sizeof key)) == f)
+        act_map_remove(m->frameworks_by_pid, key);
+}
+
+/* The framework's scheduler is (now) pid, in the pid index. */
+static void index_pid(master *m, m_framework *f, const act_pid *pid)
+{
+    char key[ACT_PID_STRLEN];
+    unindex_pid(m, f);
+    f->pid = *pid;
+    act_map_put(m->frameworks_by_pid, act_pid_format(pid, key, sizeof key), f);
 }
 
 void m_framework_error(master *m, const act_pid *to, const char *message)
@@ -94,7 +109,8 @@ static m_framework *framework_new(master *m, const char *id, const wire_framewor
     f->info = f->info_msg->root;
     if (!f->info->id) f->info->id = wire_alloc(f->info_msg, sizeof *f->info->id);
     f->info->id->value = wire_strdup(f->info_msg, id);
-    f->pid = *pid;
+    index_pid(m, f, pid);
+    m_principal_add(m, f);
     f->connected = f->active = true;
     f->registered_time = f->reregistered_time = act_now();
     f->tasks = act_map_new();
@@ -182,7 +198,7 @@ static void reactivate(master *m, m_framework *f, const act_pid *pid)
     if (f->failover_timer) act_cancel(m->self, f->failover_timer);
     f->failover_timer = 0;
     if (!act_pid_equal(&f->pid, pid)) {
-        f->pid = *pid;
+        index_pid(m, f, pid);
         act_link(m->self, pid);
     }
     f->connected = true;
@@ -317,6 +333,8 @@ static void framework_remove(master *m, m_framework *f, const char *why)
     }
     m_alloc(m, alloc_event_new(ALLOC_REMOVE_FRAMEWORK, f->id, NULL));
     act_map_remove(m->frameworks, f->id);
+    m_principal_remove(m, f);
+    unindex_pid(m, f);
     f->failover_timer = 0;
     f->connected = f->active = false;
     f->unregistered_time = act_now();

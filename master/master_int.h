@@ -61,6 +61,8 @@ typedef struct master_config {
                                      authorization, everything is allowed */
     const char *whitelist;        /* --whitelist: a file of the slave hostnames to offer,
                                      watched for changes; NULL: every slave is offered */
+    const wire_rate_limits *rate_limits; /* --rate_limits, borrowed (outlives the master),
+                                     checked with m_rate_limits_check; NULL: none */
     const char *log_dir;         /* for state.json */
     const char *webui_dir;       /* the web UI's files (index.html, static/); NULL: none */
 } master_config;
@@ -130,6 +132,8 @@ typedef struct m_slave {
     act_timer_id ping_timer, reregister_timer;
 } m_slave;
 
+typedef struct m_limiter m_limiter;
+
 typedef struct master {
     act_actor *self;
     act_pid pid, allocator, registrar;
@@ -162,9 +166,35 @@ typedef struct master {
     act_map *authenticated; /* pid text -> principal (owned): pids that authenticated */
     act_map *auth_sessions; /* authenticatee pid text -> session (authenticator.c) */
     uint64_t whitelist_sig; /* the version of the --whitelist file last read (whitelist.c) */
+    act_map *frameworks_by_pid; /* scheduler pid text -> m_framework (registered ones) */
+    act_map *principals;    /* principal -> its frameworks' message counters (ratelimit.c) */
+    act_map *limiters;      /* principal -> m_limiter, or a marker for "not limited" */
+    struct m_limiter *default_limiter; /* aggregate_default_qps: every other framework */
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
+
+/* A message kept to be handled later (while the registry is recovered, or while its framework
+ * waits for its rate limit): a copy of everything the handler sees. */
+typedef struct m_held {
+    act_pid from;
+    char *name;
+    uint8_t *body;
+    size_t len;
+    char *content_type;  /* NULL for msgpack; a protobuf peer's body stays protobuf */
+    bool libprocess;
+    double at;           /* when it arrived (runtime clock) */
+} m_held;
+
+void m_held_copy(m_held *h, const act_msg *msg);
+/* The message to hand to a handler (valid while h lives). */
+act_msg m_held_msg(const m_held *h, bool *taken);
+void m_held_free(m_held *h);
+/* Decodes and handles a message now (counted in master/messages_<name> and, for a framework
+ * with a principal, frameworks/<principal>/messages_processed). */
+void m_dispatch(master *m, const act_msg *msg);
+/* A linked pid went away (its connection broke), in the order of its framework's messages. */
+void m_exited(master *m, const act_pid *pid);
 
 /* Spawns the registrar, the allocator and the master (on loop 0) with this configuration
  * (copied). Returns 0 and the master's pid, or a negative code (work_dir unusable ...). */
@@ -343,6 +373,27 @@ bool m_authorize_role(const wire_acls *acls, const char *principal, const char *
 bool m_authorize_user(const wire_acls *acls, const char *principal, const char *user);
 bool m_authorize_shutdown(const wire_acls *acls, const char *principal,
                           const char *framework_principal);
+
+/* ---- ratelimit.c: --rate_limits and frameworks/<principal>/messages_* ------------------- */
+#define M_PRINCIPAL_MAX 256
+
+/* Checks a --rate_limits value as Mesos does at start-up: NULL, or the reason in buf. */
+const char *m_rate_limits_check(const wire_rate_limits *r, char *buf, size_t n);
+void m_rate_limits_init(master *m);
+void m_rate_limits_free(master *m);
+/* Counts a message from a framework's scheduler (messages_received) and, when its principal's
+ * rate limit says it must wait, queues it (or drops it with an error to the framework when
+ * the queue is at capacity). True if the message was taken: the caller handles it no more. */
+bool m_rate_limited(master *m, const act_msg *msg);
+/* The same for the exited event of pid: true if it waits behind its framework's messages. */
+bool m_rate_limited_exit(master *m, const act_pid *pid);
+/* A framework (with its pid in frameworks_by_pid) joins or leaves its principal's counters. */
+void m_principal_add(master *m, const m_framework *f);
+void m_principal_remove(master *m, const m_framework *f);
+/* The principal of the framework whose scheduler is pid, copied into buf; false if none. */
+bool m_principal_of(master *m, const act_pid *pid, char *buf, size_t n);
+/* Counts a message of that principal's frameworks handled (unless the last one just left). */
+void m_principal_processed(master *m, const char *principal);
 
 /* ---- whitelist.c: --whitelist ------------------------------------------------------------ */
 /* Starts watching cfg.whitelist (if set): the allocator offers only the slaves whose hostname

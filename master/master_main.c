@@ -3,8 +3,8 @@
  * --flag=value, printed by --help, served at /master/flags), logging, the runtime with a
  * second loop for the allocator and registrar, and a clean stop on SIGINT/SIGTERM. A master
  * that gives up (lost leadership, a registry it cannot write) exits 1, as Mesos does, so a
- * supervisor restarts it as a standby. Flags for features this build does not have yet
- * (rate limits) are refused with a clear error rather than silently ignored.
+ * supervisor restarts it as a standby. Security comes from the flags too: credentials, ACLs,
+ * rate limits and the whitelist are read here and handed to the master.
  */
 #include "master/master_int.h"
 
@@ -69,8 +69,9 @@ static const act_flag flag_table[] = {
     F(acls, STRING, NULL, "Authorization: ACLs as JSON (Mesos' ACLs message: "
       "register_frameworks, run_tasks, shutdown_frameworks, permissive), or a file holding "
       "them (/path or file:///path)."),
-    F(rate_limits, STRING, NULL, "Framework rate limits (JSON). Not supported by this build "
-      "yet."),
+    F(rate_limits, STRING, NULL, "Framework rate limiting: JSON (Mesos' RateLimits message: "
+      "limits [{principal, qps, capacity}], aggregate_default_qps, "
+      "aggregate_default_capacity), or a file holding it (/path or file:///path)."),
     F(allocation_interval, DURATION, "1secs", "Time between periodic allocation cycles."),
     F(offer_timeout, DURATION, NULL, "Time after which an unanswered offer is rescinded "
       "(default: never)."),
@@ -92,12 +93,6 @@ static const act_flag flag_table[] = {
     F(quiet, BOOL, "false", "Log nothing to stderr."),
     F(logbufsecs, DOUBLE, "0", "Seconds log lines may stay buffered."),
 };
-
-static const char *unsupported(const master_flags *f)
-{
-    if (f->rate_limits) return "--rate_limits: rate limiting is not in this build yet";
-    return NULL;
-}
 
 /* Splits "a,b,c" into a new array (free each and the array). */
 static char **split(const char *text, size_t *n)
@@ -153,7 +148,7 @@ static int parse_percent(const char *text, double *out, char *err, size_t errlen
     return 0;
 }
 
-static wire_msg *acls_msg; /* what master_config.acls points into */
+static wire_msg *acls_msg, *rate_limits_msg; /* what master_config points into */
 
 /* A JSON-valued flag as Mesos takes it: JSON text, or a file holding it named by an absolute
  * path (file:// values arrive already read). NULL, with err set, if it does not parse. */
@@ -176,8 +171,6 @@ static wire_msg *json_flag(const char *name, const char *value, const wire_desc 
 static int build_config(const master_flags *f, master_config *c, char *err, size_t errlen)
 {
     master_config_default(c);
-    const char *why = unsupported(f);
-    if (why) return snprintf(err, errlen, "%s", why), -ENOTSUP;
     if (strcmp(f->registry, "in_memory") != 0 && strcmp(f->registry, "replicated") != 0 &&
         strcmp(f->registry, "replicated_log") != 0)
         return snprintf(err, errlen, "Invalid --registry '%s' (expected replicated_log or "
@@ -234,6 +227,15 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
         c->acls = acls->root;
         acls_msg = acls;
     }
+    if (f->rate_limits) {
+        char why[256];
+        rate_limits_msg = json_flag("rate_limits", f->rate_limits, WIRE_DESC(rate_limits), err,
+                                    errlen);
+        if (!rate_limits_msg) return -EINVAL;
+        c->rate_limits = rate_limits_msg->root;
+        if (m_rate_limits_check(c->rate_limits, why, sizeof why))
+            return snprintf(err, errlen, "--rate_limits: %s", why), -EINVAL;
+    }
     if (c->max_slave_ping_timeouts < 1 || f->max_completed_frameworks < 0 ||
         f->max_completed_tasks_per_framework < 0)
         return snprintf(err, errlen, "Counts must not be negative (and "
@@ -258,7 +260,8 @@ static void on_abort(const char *why)
 static void free_config(master_config *c)
 {
     wire_msg_free(acls_msg);
-    acls_msg = NULL;
+    wire_msg_free(rate_limits_msg);
+    acls_msg = rate_limits_msg = NULL;
     auth_credentials_free((auth_credentials *)c->credentials);
     for (size_t i = 0; i < c->nroles; i++) free(c->roles[i]);
     free(c->roles);

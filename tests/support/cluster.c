@@ -485,6 +485,11 @@ void tc_kill(tc_sched *s, const char *task_id)
     sched_driver_kill_task(s->driver, &id);
 }
 
+void tc_reconcile(tc_sched *s)
+{
+    sched_driver_reconcile_tasks(s->driver, NULL, 0);
+}
+
 const char *tc_framework_id(tc_sched *s)
 {
     return s->framework_id;

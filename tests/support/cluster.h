@@ -113,6 +113,9 @@ const char *tc_last_message(tc_sched *s, const char *id, char *buf, size_t n);
 int tc_last_reason(tc_sched *s, const char *id);
 int tc_executor_lost_count(tc_sched *s);
 void tc_kill(tc_sched *s, const char *task_id);
+/* Asks the master for the state of every task of the framework (a message a test can send as
+ * often as it likes). */
+void tc_reconcile(tc_sched *s);
 const char *tc_framework_id(tc_sched *s);
 void tc_sched_stop(tc_sched *s);
 
