@@ -45,7 +45,7 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                -DACT_TEST_BUILD -DACT_FUZZING
 
-LDLIBS := -lev -lhttp_parser -lmsgpackc -ljansson -lcurl -lzookeeper_mt -lcrypto -lpthread -lm
+LDLIBS := -lev -lhttp_parser -lmsgpackc -ljansson -lcurl -lzookeeper_mt -lssl -lcrypto -lpthread -lm
 CHK_LDFLAGS := -fsanitize=address,undefined
 TEST_LDLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lrt -lm)
 

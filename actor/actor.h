@@ -388,7 +388,13 @@ typedef struct act_config {
 void act_config_default(act_config *c);
 
 /* Creates the runtime and binds its socket. Does not start any thread. Returns 0, -EALREADY
- * if a runtime exists, -EINVAL for a bad address, or the bind/listen errno. */
+ * if a runtime exists, -EINVAL for a bad address or TLS configuration, or the bind/listen
+ * errno. TLS comes from the environment, as later libprocess reads it:
+ * LIBPROCESS_SSL_ENABLED (every connection TLS; messages and HTTP on the same port),
+ * LIBPROCESS_SSL_CERT_FILE and _KEY_FILE (required then), LIBPROCESS_SSL_CA_FILE / _CA_DIR
+ * (whom to trust; default the system's), LIBPROCESS_SSL_VERIFY_CERT (verify peers'
+ * certificates, which must also name the peer's address), LIBPROCESS_SSL_REQUIRE_CERT
+ * (clients must present one) and LIBPROCESS_SSL_SUPPORT_DOWNGRADE (accept plain text too). */
 int act_init(const act_config *c);
 /* Starts every loop on a thread of its own. Returns 0 or -EALREADY. */
 int act_start(void);

@@ -253,6 +253,10 @@ void act__transport_start(struct ev_loop *ev);
 void act__transport_shutdown(void);
 void act__transport_handle(act_entry *e); /* E_REMOTE_SEND / E_REMOTE_LINK / E_HTTP_REPLY */
 void act__transport_flush(void);       /* write buffered output (prepare watcher) */
+/* TLS (tls.c) from LIBPROCESS_SSL_*: read at act_init (0, or -EINVAL after logging why), and
+ * released at act_shutdown. */
+int act__tls_init(void);
+void act__tls_shutdown(void);
 
 /* ---- peers that are not ours (peer.c) ---------------------------------------------------- */
 /* The media type of a Content-Type header value, without parameters, into out (n bytes):

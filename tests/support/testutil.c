@@ -175,9 +175,17 @@ int tu_http_raw(uint16_t port, const char *request, size_t len, act_buf *body)
     return status;
 }
 
+static tu_http_get_fn http_client; /* tu_http_set_client: how GETs go (TLS), or NULL */
+
+void tu_http_set_client(tu_http_get_fn fn)
+{
+    http_client = fn;
+}
+
 static int http_get_head(const char *ip, uint16_t port, const char *path, act_buf *head,
                          act_buf *body)
 {
+    if (http_client) return http_client(ip, port, path, head, body);
     int fd = tu_connect_addr(NULL, ip, port);
     if (fd < 0) return -1;
     act_buf req = {0};

@@ -62,6 +62,11 @@ int tu_connect(uint16_t port);
 int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port);
 /* GET path from the process at ip:port, as tu_http_get does. */
 int tu_http_get_at(const char *ip, uint16_t port, const char *path, act_buf *body);
+/* Makes every tu_http_get* (and so the cluster helpers' waits) go through fn, e.g. over TLS
+ * (tests/support/tlsutil.h); NULL: plain sockets again. */
+typedef int (*tu_http_get_fn)(const char *ip, uint16_t port, const char *path, act_buf *head,
+                              act_buf *body);
+void tu_http_set_client(tu_http_get_fn fn);
 /* Sends one message as a process sending from src_ip would: POST /<to_actor>/<name> with
  * Libprocess-From: from (any text: the tests forge it) and the body, on a new connection to
  * dst_ip:port, which is closed after the peer had a moment to read it. True if written. */
