@@ -2,8 +2,8 @@
  * test_tls_cluster.c - a cluster whose every connection is TLS (LIBPROCESS_SSL_* with
  * certificates the test makes with openssl, verified and required both ways, no downgrade):
  * the real master and slave, the command executor the slave starts (it inherits the
- * environment) and the test scheduler run a task end to end; a plain-text client and a client
- * whose certificate another CA signed are refused.
+ * environment) and the test scheduler run a task end to end, and mesos-ps reads it over HTTPS;
+ * a plain-text client and a client whose certificate another CA signed are refused.
  */
 #include "tests/support/cluster.h"
 #include "tests/support/tlsutil.h"
@@ -32,6 +32,13 @@ START_TEST(test_a_tls_cluster_runs_a_task_and_refuses_strangers)
                                 2, 10));
     ck_assert_int_eq(tls_https_get(dir, "node", c.master_ip, c.master_port, "/master/health",
                                    NULL), 200);
+    /* The command-line tools read the cluster over HTTPS with the same environment. */
+    char master[96], out[4400];
+    snprintf(master, sizeof master, "--master=%s", c.master_addr);
+    snprintf(out, sizeof out, "%s/ps.out", c.dir);
+    char *ps[] = {(char *)tu_bin("mesos-ps"), master, "--inactive", NULL};
+    ck_assert_msg(tu_run(ps, out, 60) == 0, "mesos-ps failed over TLS; see %s", out);
+    ck_assert(tu_wait_file_contains(out, "t1", 1));
     tc_sched_stop(s);
     tc_stop(&c);
     tu_http_set_client(NULL);
