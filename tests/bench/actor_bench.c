@@ -6,6 +6,7 @@
  * a sustained rate, not the speed of filling memory.
  */
 #include "actor/actor.h"
+#include "tests/support/selfsigned.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -299,28 +300,6 @@ static void bench_remote(bool tls)
     waitpid(child, NULL, 0);
 }
 
-/* Both processes speak TLS (a certificate for 127.0.0.1 made with openssl, verified and
- * required both ways, as a locked-down cluster runs). False if openssl failed. */
-static bool tls_setup(char dir[32])
-{
-    snprintf(dir, 32, "/tmp/actor-bench-XXXXXX");
-    if (!mkdtemp(dir)) return false;
-    char cmd[512], path[64];
-    snprintf(cmd, sizeof cmd, "cd %s && openssl req -x509 -newkey ec -pkeyopt "
-             "ec_paramgen_curve:prime256v1 -nodes -subj /CN=bench -days 2 -keyout key.pem "
-             "-out cert.pem -addext subjectAltName=IP:127.0.0.1 2>/dev/null", dir);
-    if (system(cmd) != 0) return false;
-    setenv("LIBPROCESS_SSL_ENABLED", "true", 1);
-    snprintf(path, sizeof path, "%s/cert.pem", dir);
-    setenv("LIBPROCESS_SSL_CERT_FILE", path, 1);
-    setenv("LIBPROCESS_SSL_CA_FILE", path, 1);
-    snprintf(path, sizeof path, "%s/key.pem", dir);
-    setenv("LIBPROCESS_SSL_KEY_FILE", path, 1);
-    setenv("LIBPROCESS_SSL_VERIFY_CERT", "true", 1);
-    setenv("LIBPROCESS_SSL_REQUIRE_CERT", "true", 1);
-    return true;
-}
-
 int main(void)
 {
     act_log_set_level(ACT_LOG_WARNING);
@@ -329,7 +308,8 @@ int main(void)
     bench_local_pingpong();
     bench_remote(false);
     char dir[32], rm[64];
-    if (tls_setup(dir)) {
+    if (selfsigned_tls_env(dir, true)) { /* verified and required both ways, as a locked-down
+                                           cluster runs */
         bench_remote(true);
         snprintf(rm, sizeof rm, "rm -rf %s", dir);
         if (system(rm) != 0) fprintf(stderr, "actor_bench: could not remove %s\n", dir);

@@ -7,12 +7,11 @@
  * goes through the parser to a test actor and the built-in routes; nothing may crash, leak,
  * or allocate much beyond the input.
  */
-#include "actor/actor.h"
+#include "tests/fuzz/http_fuzz.h"
+#include "tests/support/selfsigned.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,54 +19,14 @@
 uint64_t act__transport_fuzz_open(int fd);
 bool act__transport_fuzz_pump(uint64_t id);
 void act__transport_fuzz_close(uint64_t id);
-void act__fuzz_run_until_idle(void);
 
 static SSL_CTX *client_ctx;
 
-static void on_ping(act_actor *self, const act_msg *m)
-{
-    if (!act_pid_is_none(&m->from)) act_send(self, &m->from, "pong", m->body, m->len);
-}
-
-static void on_hello(act_actor *self, act_http_req *req)
-{
-    act_http_respond_text(req, 200, act_http_path(req));
-}
-
-/* A self-signed certificate for 127.0.0.1 in a directory that lives as long as the target. */
-static void make_certificate(void)
-{
-    static char dir[] = "/tmp/fuzz-https-XXXXXX";
-    if (!mkdtemp(dir)) abort();
-    char cmd[1024], path[256];
-    snprintf(cmd, sizeof cmd, "cd %s && openssl req -x509 -newkey ec -pkeyopt "
-             "ec_paramgen_curve:prime256v1 -nodes -subj /CN=fuzz -days 2 -keyout key.pem "
-             "-out cert.pem -addext subjectAltName=IP:127.0.0.1 2>/dev/null", dir);
-    if (system(cmd) != 0) abort();
-    setenv("LIBPROCESS_SSL_ENABLED", "true", 1);
-    snprintf(path, sizeof path, "%s/cert.pem", dir);
-    setenv("LIBPROCESS_SSL_CERT_FILE", path, 1);
-    setenv("LIBPROCESS_SSL_CA_FILE", path, 1);
-    snprintf(path, sizeof path, "%s/key.pem", dir);
-    setenv("LIBPROCESS_SSL_KEY_FILE", path, 1);
-}
-
 static void setup(void)
 {
-    act_log_set_level(ACT_LOG_FATAL);
-    make_certificate();
-    act_config c;
-    act_config_default(&c);
-    c.ip = "127.0.0.1";
-    c.port = 0;
-    c.max_body = 1 << 20;
-    if (act_init(&c) != 0) abort();
-    act_actor *a = act_new("echo", NULL);
-    act_on_message(a, "ping", on_ping);
-    act_route(a, "hello", on_hello, "fuzz");
-    act_spawn(a, 0);
-    act_set_default_actor("echo");
-    act__fuzz_run_until_idle();
+    char dir[32]; /* the certificate's directory stays while the target runs */
+    if (!selfsigned_tls_env(dir, false)) abort();
+    http_fuzz_setup();
     client_ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(client_ctx, SSL_VERIFY_NONE, NULL);
 }

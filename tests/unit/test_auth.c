@@ -7,9 +7,9 @@
  * authenticate is told to shut down.
  */
 #include "master/auth.h"
-#include "master/master_int.h"
 #include "sched/sched.h"
 #include "tests/support/fake.h"
+#include "tests/support/mastertest.h"
 #include "tests/support/testutil.h"
 
 #include <check.h>
@@ -197,12 +197,7 @@ static void start_master(void)
     cfg.credentials = creds;
     cfg.authenticate_frameworks = true;
     cfg.authenticate_slaves = true;
-    act_clock_pause();
-    tu_runtime_start(2);
-    cfg.allocator_loop = 1;
-    ck_assert_int_eq(master_spawn(&cfg, &master_pid), 0);
-    snprintf(master_addr, sizeof master_addr, "127.0.0.1:%u", act_port());
-    settle();
+    mt_start(&cfg, &master_pid, master_addr, sizeof master_addr);
 }
 
 static void stop_master(void)

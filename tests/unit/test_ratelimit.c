@@ -6,8 +6,8 @@
  * without qps is not limited; and the per-principal counters live as long as a framework of
  * that principal does.
  */
-#include "master/master_int.h"
 #include "sched/sched.h"
+#include "tests/support/mastertest.h"
 #include "tests/support/testutil.h"
 
 #include <check.h>
@@ -48,12 +48,7 @@ static void start_master(const char *json)
     master_config cfg;
     master_config_default(&cfg);
     cfg.rate_limits = limits->root;
-    act_clock_pause();
-    tu_runtime_start(2);
-    cfg.allocator_loop = 1;
-    ck_assert_int_eq(master_spawn(&cfg, &master_pid), 0);
-    snprintf(master_addr, sizeof master_addr, "127.0.0.1:%u", act_port());
-    settle();
+    mt_start(&cfg, &master_pid, master_addr, sizeof master_addr);
 }
 
 static void stop_master(void)

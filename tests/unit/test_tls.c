@@ -109,6 +109,17 @@ static void ping_from(act_actor *self, void *arg)
     for (int i = 0; i < 100; i++) act_send(self, to, "ping", "x", 1);
 }
 
+/* The client actor links the echo at port and sends it 100 pings. */
+static void ping_echo(client *c, uint16_t port)
+{
+    spawn_client(c);
+    static act_pid echo;
+    act_pid self = act_address();
+    act_pid_make("echo", 0x7f000001u, port, &echo);
+    snprintf(self.id, sizeof self.id, "client");
+    act_dispatch(&self, ping_from, &echo);
+}
+
 static uint64_t counter(const char *name)
 {
     return act_counter_value(act_counter_get(name));
@@ -121,11 +132,7 @@ START_TEST(test_two_processes_exchange_messages_over_tls)
     pid_t child = fork_echo("node", &port);
     tu_runtime_start(1);
     client c;
-    spawn_client(&c);
-    act_pid echo, self = act_address();
-    act_pid_make("echo", 0x7f000001u, port, &echo);
-    snprintf(self.id, sizeof self.id, "client");
-    act_dispatch(&self, ping_from, &echo);
+    ping_echo(&c, port);
     ck_assert(tu_counter_wait(&c.pongs, 100, 10));
     ck_assert_uint_eq(tu_counter_get(&c.exits), 0);
     act_shutdown();
@@ -180,11 +187,7 @@ START_TEST(test_a_server_certificate_that_names_another_address_is_refused)
     pid_t child = fork_echo("nosan", &port); /* trusted CA, but no address named */
     tu_runtime_start(1);
     client c;
-    spawn_client(&c);
-    act_pid echo, self = act_address();
-    act_pid_make("echo", 0x7f000001u, port, &echo);
-    snprintf(self.id, sizeof self.id, "client");
-    act_dispatch(&self, ping_from, &echo);
+    ping_echo(&c, port);
     ck_assert(tu_counter_wait(&c.exits, 1, 10)); /* the connection failed */
     ck_assert_uint_eq(tu_counter_get(&c.pongs), 0);
     act_shutdown();
