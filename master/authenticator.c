@@ -68,16 +68,17 @@ static void session_timeout(act_actor *self, void *arg)
 }
 
 /* AuthenticateMessage{pid}: the authenticatee (msg->from) asks to authenticate pid, which must
- * live in its own process: nobody authenticates someone else's scheduler. */
+ * live on its own host: nobody authenticates a scheduler elsewhere. (libprocess runs the
+ * authenticatee in the client's process; mesos-go in a process of its own, on another port
+ * of the same host.) */
 static void on_authenticate(master *m, const act_msg *msg, void *decoded)
 {
     wire_authenticate_message *a = decoded;
     act_pid client;
-    if (act_pid_parse(a->pid, &client) != 0 || client.ip != msg->from.ip ||
-        client.port != msg->from.port) {
+    if (act_pid_parse(a->pid, &client) != 0 || client.ip != msg->from.ip) {
         act_count_refused();
-        m_drop(m, msg, "the pid to authenticate is not in the sender's process");
-        send_error(m, &msg->from, "The pid to authenticate must be in the sender's process");
+        m_drop(m, msg, "the pid to authenticate is not on the sender's host");
+        send_error(m, &msg->from, "The pid to authenticate must be on the sender's host");
         return;
     }
     forget(m, a->pid); /* authenticating again: the old proof is void (Mesos) */

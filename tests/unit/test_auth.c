@@ -3,7 +3,7 @@
  * RFC 2195's own example, and the whole exchange between the real master and the real
  * scheduler driver in one process on a paused clock: the right secret registers, a wrong one
  * and none are refused with the errors Mesos gives, a lost answer is tried again after the
- * timeout, nobody authenticates a pid of another process, and a slave that did not
+ * timeout, nobody authenticates a pid on another host, and a slave that did not
  * authenticate is told to shut down.
  */
 #include "master/auth.h"
@@ -299,7 +299,7 @@ static const char *const auth_names[] = {MI(AuthenticationErrorMessage),
                                          MI(AuthenticationMechanismsMessage),
                                          MI(ShutdownMessage), NULL};
 
-START_TEST(test_nobody_authenticates_a_pid_of_another_process)
+START_TEST(test_nobody_authenticates_a_pid_on_another_host)
 {
     start_master();
     fake *f = fake_spawn("crammd5_authenticatee(9)", 0, auth_names);
@@ -348,7 +348,7 @@ Suite *auth_suite(void)
     tcase_add_test(tc, test_a_framework_with_the_right_secret_registers);
     tcase_add_test(tc, test_a_wrong_secret_or_none_is_refused_with_mesos_errors);
     tcase_add_test(tc, test_an_unanswered_attempt_is_made_again_after_the_timeout);
-    tcase_add_test(tc, test_nobody_authenticates_a_pid_of_another_process);
+    tcase_add_test(tc, test_nobody_authenticates_a_pid_on_another_host);
     tcase_add_test(tc, test_a_slave_that_did_not_authenticate_is_told_to_shut_down);
     suite_add_tcase(s, tc);
     return s;
