@@ -111,6 +111,8 @@ static m_framework *framework_new(master *m, const char *id, const wire_framewor
     f->info->id->value = wire_strdup(f->info_msg, id);
     index_pid(m, f, pid);
     m_principal_add(m, f);
+    const char *proved = m_auth_principal(m, pid);
+    f->authenticated_as = proved ? act_strdup(proved) : NULL;
     f->connected = f->active = true;
     f->registered_time = f->reregistered_time = act_now();
     f->tasks = act_map_new();
@@ -224,9 +226,13 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
     const char *invalid = unauthenticated(m, &msg->from, info, why, sizeof why);
     if (!invalid) invalid = validate_info(m, info, why, sizeof why);
     m_framework *f = m_framework_find(m, id);
-    if (!invalid && f && m->cfg.authenticate_frameworks &&
-        strcmp(f->info->principal, info->principal) != 0) /* nobody takes over another's */
-        invalid = "A framework's principal cannot change when it re-registers";
+    const char *proved = m_auth_principal(m, &msg->from);
+    if (!invalid && f && m->cfg.authenticate_frameworks && f->authenticated_as &&
+        strcmp(f->authenticated_as, proved ? proved : "") != 0) { /* nobody takes another's */
+        snprintf(why, sizeof why, "Framework %s was registered by principal '%s'", id,
+                 f->authenticated_as);
+        invalid = why;
+    }
     if (invalid) {
         LOG_WARNING_LIMITED("Refusing re-registration of framework %s at %s: %s", id, from,
                             invalid);
@@ -280,6 +286,7 @@ static void deactivate(master *m, m_framework *f)
 
 static void framework_free(m_framework *f)
 {
+    free(f->authenticated_as);
     for (size_t i = 0; i < f->ncompleted; i++) wire_msg_free(f->completed[i]);
     free(f->completed);
     act_map_free(f->tasks);

@@ -103,7 +103,6 @@ void m_held_free(m_held *h)
     free(h->content_type);
 }
 
-
 /* A standby forgets what it held longer than STANDBY_HOLD_SECS. */
 static void prune(master *m)
 {

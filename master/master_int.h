@@ -108,6 +108,8 @@ typedef struct m_framework {
     wire_msg *info_msg;     /* a wire_framework_info, id filled in */
     wire_framework_info *info;
     act_pid pid;
+    char *authenticated_as; /* with --authenticate: the principal its scheduler proved when it
+                               registered (owned); only that principal may take it over */
     bool connected, active;
     double registered_time, reregistered_time, unregistered_time;
     act_map *tasks;         /* task id -> m_task (owned by the slave) */

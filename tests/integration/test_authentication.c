@@ -219,14 +219,15 @@ static void send_registration(fake *f, tc_cluster *c)
     fake_send(f, &master, WIRE_DESC(register_framework_message), &r);
 }
 
-/* Waits (bounded) until the master shows its one framework inactive: it saw the scheduler's
- * connection break, and so forgot that pid's authentication in the same step. */
+/* Waits (bounded) until the master shows its one framework inactive, or removed (its failover
+ * timeout is 0): it saw the scheduler's connection break, and so forgot that pid's
+ * authentication in the same step. */
 static bool framework_inactive(tc_cluster *c)
 {
     for (int i = 0; i < 3000; i++) {
         json_t *st = master_state(c);
         json_t *f = json_array_get(json_object_get(st, "frameworks"), 0);
-        bool inactive = json_is_false(json_object_get(f, "active"));
+        bool inactive = !f || json_is_false(json_object_get(f, "active"));
         json_decref(st);
         if (inactive) return true;
         usleep(10000);

@@ -168,11 +168,19 @@ static auth_credentials *creds;
 typedef struct client {
     int registered;
     char error[256];
+    char framework_id[WIRE_ID_MAX];
     sched_driver *driver;
 } client;
 
 static void on_registered(sched_driver *d, const wire_framework_id *id,
                           const wire_master_info *mi)
+{
+    client *c = sched_driver_ctx(d);
+    snprintf(c->framework_id, sizeof c->framework_id, "%s", id->value);
+    c->registered++;
+}
+
+static void on_reregistered(sched_driver *d, const wire_master_info *mi)
 {
     ((client *)sched_driver_ctx(d))->registered++;
 }
@@ -191,7 +199,7 @@ static void settle(void)
 static void start_master(void)
 {
     char err[128];
-    creds = parse("sherman kitesurf\nslave1 secret1\n", 0, err, sizeof err);
+    creds = parse("sherman kitesurf\nslave1 secret1\nmallory evil\n", 0, err, sizeof err);
     master_config cfg;
     master_config_default(&cfg);
     cfg.credentials = creds;
@@ -207,18 +215,34 @@ static void stop_master(void)
     auth_credentials_free(creds);
 }
 
-/* A driver for framework principal "sherman" with the given secret (NULL: no credential). */
-static void start_client(client *c, const char *secret)
+/* A driver that authenticates as `principal` with `secret` (NULL: no credential), names
+ * `named` as FrameworkInfo.principal (NULL: none), and re-registers framework `id` when given
+ * one. */
+static void start_named(client *c, const char *principal, const char *secret,
+                        const char *named, const char *id)
 {
     memset(c, 0, sizeof *c);
-    sched_scheduler cb = {.registered = on_registered, .error = on_error};
-    wire_framework_info fi = {.user = "", .name = "auth", .has_principal = true,
-                              .principal = "sherman"};
-    wire_credential cred = {.principal = "sherman", .has_secret = true,
+    sched_scheduler cb = {.registered = on_registered, .reregistered = on_reregistered,
+                          .error = on_error};
+    wire_framework_id fid = {(char *)id};
+    wire_framework_info fi = {.user = "", .name = "auth", .id = id ? &fid : NULL,
+                              .has_principal = named != NULL, .principal = (char *)named};
+    wire_credential cred = {.principal = (char *)principal, .has_secret = true,
                             .secret = {(uint8_t *)secret, secret ? strlen(secret) : 0}};
     c->driver = sched_driver_new(&cb, c, &fi, master_addr, secret ? &cred : NULL);
     ck_assert_int_eq(sched_driver_start(c->driver), SCHED_DRIVER_RUNNING);
     settle();
+}
+
+static void start_as(client *c, const char *principal, const char *secret, const char *id)
+{
+    start_named(c, principal, secret, NULL, id);
+}
+
+/* A driver for framework principal "sherman" with the given secret (NULL: no credential). */
+static void start_client(client *c, const char *secret)
+{
+    start_named(c, "sherman", secret, "sherman", NULL);
 }
 
 static void stop_client(client *c)
@@ -265,6 +289,36 @@ START_TEST(test_a_wrong_secret_or_none_is_refused_with_mesos_errors)
     ck_assert_uint_eq(frameworks(), 0);
     stop_client(&wrong);
     stop_client(&none);
+    stop_master();
+}
+END_TEST
+
+/* With --authenticate a framework belongs to the principal that registered it: another one,
+ * authenticated or not, cannot take it over by re-registering (failover) with its ID. */
+START_TEST(test_another_principal_cannot_take_a_framework_over)
+{
+    start_master();
+    client owner, thief, same;
+    start_client(&owner, "kitesurf");
+    ck_assert_int_eq(owner.registered, 1);
+    start_as(&thief, "mallory", "evil", owner.framework_id);
+    ck_assert_int_eq(thief.registered, 0);
+    char want[256];
+    snprintf(want, sizeof want, "Framework %s was registered by principal 'sherman'",
+             owner.framework_id);
+    ck_assert_str_eq(thief.error, want);
+    ck_assert_str_eq(owner.error, ""); /* still its framework */
+    client liar;
+    start_named(&liar, "mallory", "evil", "sherman", NULL);
+    ck_assert_str_eq(liar.error, "Framework principal 'sherman' does not match authenticated "
+                                 "principal 'mallory'");
+    stop_client(&liar);
+    start_as(&same, "sherman", "kitesurf", owner.framework_id); /* its own failover: fine */
+    ck_assert_int_eq(same.registered, 1);
+    ck_assert_str_eq(owner.error, "Framework failed over");
+    stop_client(&thief);
+    stop_client(&same);
+    stop_client(&owner);
     stop_master();
 }
 END_TEST
@@ -348,6 +402,7 @@ Suite *auth_suite(void)
     tcase_add_test(tc, test_a_framework_with_the_right_secret_registers);
     tcase_add_test(tc, test_a_wrong_secret_or_none_is_refused_with_mesos_errors);
     tcase_add_test(tc, test_an_unanswered_attempt_is_made_again_after_the_timeout);
+    tcase_add_test(tc, test_another_principal_cannot_take_a_framework_over);
     tcase_add_test(tc, test_nobody_authenticates_a_pid_on_another_host);
     tcase_add_test(tc, test_a_slave_that_did_not_authenticate_is_told_to_shut_down);
     suite_add_tcase(s, tc);
