@@ -147,7 +147,7 @@ static void on_step(master *m, const act_msg *msg, void *decoded)
                               step->data.data, step->data.len, principal, sizeof principal);
     if (rc == 0) {
         LOG_INFO("Authenticated principal '%s' at %s", principal, client);
-        act_map_put(m->authenticated, client, act_strdup(principal));
+        free(act_map_put(m->authenticated, client, act_strdup(principal))); /* a race of two */
         act_link(m->self, &s->client); /* until its connection breaks */
         m_send(m, &msg->from, WIRE_DESC(authentication_completed_message),
                &(wire_authentication_completed_message){0});
