@@ -13,6 +13,7 @@
  */
 #include "master/master_int.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct m_principal {
@@ -180,8 +181,12 @@ static void drain(act_actor *self, void *arg)
     queued e = l->q[l->head];
     l->head = (l->head + 1) % l->cap;
     l->n--;
-    l->next = act_now() + l->interval;
-    if (l->n) l->timer = act_delay(self, l->interval, drain, l);
+    /* The next turn is one interval after this one was due, not after this late timer fired
+     * (a loaded host wakes timers late): the rate stays qps. A turn more than an interval late
+     * gains at most one interval back, so there is never a burst. */
+    double now = act_now();
+    l->next = fmax(l->next, now - l->interval) + l->interval;
+    if (l->n) l->timer = act_delay(self, l->next - now, drain, l);
     if (e.exited) {
         m_exited(m, &e.msg.from);
     } else {

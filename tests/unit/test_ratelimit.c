@@ -130,6 +130,27 @@ START_TEST(test_a_flooding_framework_goes_at_its_qps_and_others_at_once)
 }
 END_TEST
 
+/* A loaded host wakes timers late: here every turn comes half an interval late, and the
+ * framework still goes at its qps, neither slower nor in bursts. */
+START_TEST(test_late_timers_keep_the_rate)
+{
+    start_master("{\"limits\": [{\"principal\": \"flood\", \"qps\": 10}]}");
+    fw a;
+    start_fw(&a, "flood");
+    double before = metric("flood", "processed");
+    flood(&a, 100);
+    advance(20, 0.15);
+    /* 3 s at 10 qps after the first (a turn due at a step's very end may fall to the next) */
+    double handled = metric("flood", "processed") - before;
+    ck_assert_msg(handled >= 30 && handled <= 31, "%.0f handled", handled);
+    advance(1, 1.0); /* a whole second late: at most one interval gained back, not ten */
+    double more = metric("flood", "processed") - before - handled;
+    ck_assert_msg(more >= 1 && more <= 3, "%.0f handled after 1 s late", more);
+    stop_fw(&a);
+    stop_master();
+}
+END_TEST
+
 START_TEST(test_over_its_capacity_a_framework_gets_the_error_callback)
 {
     start_master("{\"limits\": [{\"principal\": \"flood\", \"qps\": 1, \"capacity\": 3}]}");
@@ -206,6 +227,7 @@ Suite *ratelimit_suite(void)
     TCase *tc = tcase_create("limits");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_a_flooding_framework_goes_at_its_qps_and_others_at_once);
+    tcase_add_test(tc, test_late_timers_keep_the_rate);
     tcase_add_test(tc, test_over_its_capacity_a_framework_gets_the_error_callback);
     tcase_add_test(tc, test_unlisted_frameworks_share_the_default_and_listed_without_qps_go_free);
     tcase_add_test(tc, test_a_principals_counters_go_with_its_last_framework);
