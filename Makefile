@@ -45,7 +45,7 @@ FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                -DACT_TEST_BUILD -DACT_FUZZING
 
-LDLIBS := -lev -lhttp_parser -lmsgpackc -ljansson -lcurl -lzookeeper_mt -lpthread -lm
+LDLIBS := -lev -lhttp_parser -lmsgpackc -ljansson -lcurl -lzookeeper_mt -lssl -lcrypto -lpthread -lm
 CHK_LDFLAGS := -fsanitize=address,undefined
 TEST_LDLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck_pic -lsubunit -lrt -lm)
 
@@ -166,8 +166,10 @@ SDK_LIBS := mesos-core mesos-sched mesos-exec
 mesos-core_SRCS  := $(call mod_srcs,actor) $(call mod_srcs,wire)
 mesos-core_API   := actor/actor.h wire/wire.h
 mesos-core_USES  :=
-# The driver finds the leading master through master/detector.h (host:port, zk://, file://).
-mesos-sched_SRCS := $(call mod_srcs,sched) master/detector.c master/zk.c
+# The driver finds the leading master through master/detector.h (host:port, zk://, file://)
+# and authenticates with it through master/auth.h.
+mesos-sched_SRCS := $(call mod_srcs,sched) master/detector.c master/zk.c \
+                    master/authenticatee.c master/cram_md5.c master/credentials.c
 mesos-sched_API  := sched/sched.h
 mesos-sched_USES := mesos-core
 mesos-sched_DESC := Scheduler driver of a Mesos 0.22 work-alike (MesosSchedulerDriver in C)

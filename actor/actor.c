@@ -30,6 +30,7 @@ act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *
     e->anonymous_http = false;
     e->skip_filter = false;
     e->libprocess = false;
+    e->remote = false;
     memset(&e->u, 0, sizeof e->u);
     if (from)
         e->from = *from;
@@ -67,6 +68,11 @@ void act__count_drop(const char *why, const char *to, const char *name)
     if (act__rt && act__rt->dropped) act_counter_inc(act__rt->dropped);
     LOG_WARNING_LIMITED("Dropping message '%s' for '%s': %s (%llu dropped so far)",
                         name ? name : "?", to ? to : "?", why, (unsigned long long)n + 1);
+}
+
+void act_count_refused(void)
+{
+    act_counter_inc(act_counter_get("runtime/refused_messages"));
 }
 
 static void send_exited(const char *dead_id, const act_pid *to)
@@ -187,51 +193,61 @@ act_actor *act_new(const char *name, void *state)
     return a;
 }
 
-act_msg_fn act__find_handler(const act_actor *a, const char *name)
+static const handler_slot *find_slot(const act_actor *a, const char *name)
 {
     if (!a->handler_cap) return NULL;
     uint32_t h = act__hash(name);
     for (size_t i = h & (a->handler_cap - 1);; i = (i + 1) & (a->handler_cap - 1)) {
         const handler_slot *s = &a->handlers[i];
         if (!s->name) return NULL;
-        if (s->hash == h && strcmp(s->name, name) == 0) return s->fn;
+        if (s->hash == h && strcmp(s->name, name) == 0) return s;
     }
 }
 
-static void handlers_put(handler_slot *slots, size_t cap, const char *name, uint32_t h,
-                         act_msg_fn fn)
+act_msg_fn act__find_handler(const act_actor *a, const char *name, bool remote)
 {
-    size_t i = h & (cap - 1);
-    while (slots[i].name && strcmp(slots[i].name, name) != 0) i = (i + 1) & (cap - 1);
-    slots[i].name = name;
-    slots[i].hash = h;
-    slots[i].fn = fn;
+    const handler_slot *s = find_slot(a, name);
+    return s && !(remote && s->local_only) ? s->fn : NULL;
 }
 
-void act_on_message(act_actor *a, const char *name, act_msg_fn fn)
+static void handlers_put(handler_slot *slots, size_t cap, const handler_slot *in)
+{
+    size_t i = in->hash & (cap - 1);
+    while (slots[i].name && strcmp(slots[i].name, in->name) != 0) i = (i + 1) & (cap - 1);
+    slots[i] = *in;
+}
+
+static void add_handler(act_actor *a, const char *name, act_msg_fn fn, bool local_only)
 {
     ACT_CHECK(!a->spawned);
-    uint32_t h = act__hash(name);
-    for (size_t i = 0; i < a->handler_cap; i++) {
-        handler_slot *s = &a->handlers[i];
-        if (s->name && strcmp(s->name, name) == 0) {
-            s->fn = fn;
-            return;
-        }
+    handler_slot *old = (handler_slot *)find_slot(a, name);
+    if (old) {
+        old->fn = fn;
+        old->local_only = local_only;
+        return;
     }
     if ((a->handler_count + 1) * 2 > a->handler_cap) {
         size_t cap = a->handler_cap ? a->handler_cap * 2 : 16;
         handler_slot *slots = act_calloc(cap, sizeof *slots);
         for (size_t i = 0; i < a->handler_cap; i++)
-            if (a->handlers[i].name)
-                handlers_put(slots, cap, a->handlers[i].name, a->handlers[i].hash,
-                             a->handlers[i].fn);
+            if (a->handlers[i].name) handlers_put(slots, cap, &a->handlers[i]);
         free(a->handlers);
         a->handlers = slots;
         a->handler_cap = cap;
     }
-    handlers_put(a->handlers, a->handler_cap, act_strdup(name), h, fn);
+    handler_slot in = {act_strdup(name), act__hash(name), fn, local_only};
+    handlers_put(a->handlers, a->handler_cap, &in);
     a->handler_count++;
+}
+
+void act_on_message(act_actor *a, const char *name, act_msg_fn fn)
+{
+    add_handler(a, name, fn, false);
+}
+
+void act_on_local(act_actor *a, const char *name, act_msg_fn fn)
+{
+    add_handler(a, name, fn, true);
 }
 
 void act_on_exited(act_actor *a, act_exited_fn fn) { a->on_exited = fn; }
@@ -635,10 +651,11 @@ static uint64_t now_ns(void)
 
 static void run_message(act_actor *a, act_entry *e)
 {
-    act_msg_fn fn = act__find_handler(a, e->name);
+    act_msg_fn fn = act__find_handler(a, e->name, e->remote);
     bool taken = false;
     if (!fn) {
-        act__count_drop("no handler for this message name", a->name, e->name);
+        act__count_drop(find_slot(a, e->name) ? "only this process' own actors may send it"
+                        : "no handler for this message name", a->name, e->name);
     } else {
         act_msg m = {.from = e->from, .name = e->name, .body = e->body, .len = e->len,
                      .obj = e->u.post.obj, .obj_taken = &taken, .content_type = e->ctype,

@@ -175,6 +175,10 @@ void act_buf_printf(act_buf *b, const char *fmt, ...) __attribute__((format(prin
 void act_buf_vprintf(act_buf *b, const char *fmt, va_list ap);
 /* Gives the caller the data (free() it; never NULL) and empties the buffer. */
 char *act_buf_detach(act_buf *b, size_t *len);
+/* Appends the regular file at path (no FIFOs or devices: they could block or never end),
+ * at most max bytes of it. Returns 0, -EINVAL (not a regular file), -EFBIG (larger than max)
+ * or the errno of open/read; on error b may hold part of the file. */
+int act_buf_read_file(act_buf *b, const char *path, size_t max);
 
 /* ------------------------------------------------------------------------------------------ */
 /* String-keyed map (insertion-ordered)                                                       */
@@ -264,6 +268,8 @@ typedef enum act_flag_type {
     ACT_FLAG_DOUBLE,   /* double   */
     ACT_FLAG_DURATION, /* double seconds, text "5mins" */
     ACT_FLAG_BYTES,    /* uint64_t bytes, text "64MB" */
+    ACT_FLAG_PATH,     /* char *, a file the program reads itself (and may read again):
+                          "/path" or "file:///path" both give "/path" (not its content) */
 } act_flag_type;
 
 /* Validates a parsed value (pointer to the field). Returns 0, or nonzero with a reason
@@ -297,7 +303,7 @@ typedef struct act_flags {
 /* Fills flags->values (which need not be initialised): defaults first, then environment variables `<env_prefix><name>`
  * (e.g. MESOS_work_dir; env_prefix may be NULL to skip), then argv (--name=value, --name value
  * is NOT accepted: Mesos requires '='), each value possibly "file:///path" to read it from a
- * file (trailing newline stripped). Arguments that do not start with "--" are positional: they
+ * file (trailing newline stripped; ACT_FLAG_PATH flags keep the path instead). Arguments that do not start with "--" are positional: they
  * are moved, in order, to argv[1..*npositional] (npositional may be NULL: then positional
  * arguments are an error). "--" ends flag parsing.
  * Returns 0, ACT_FLAGS_HELP / ACT_FLAGS_VERSION (after printing to stdout), or -EINVAL with a
@@ -382,7 +388,13 @@ typedef struct act_config {
 void act_config_default(act_config *c);
 
 /* Creates the runtime and binds its socket. Does not start any thread. Returns 0, -EALREADY
- * if a runtime exists, -EINVAL for a bad address, or the bind/listen errno. */
+ * if a runtime exists, -EINVAL for a bad address or TLS configuration, or the bind/listen
+ * errno. TLS comes from the environment, as later libprocess reads it:
+ * LIBPROCESS_SSL_ENABLED (every connection TLS; messages and HTTP on the same port),
+ * LIBPROCESS_SSL_CERT_FILE and _KEY_FILE (required then), LIBPROCESS_SSL_CA_FILE / _CA_DIR
+ * (whom to trust; default the system's), LIBPROCESS_SSL_VERIFY_CERT (verify peers'
+ * certificates, which must also name the peer's address), LIBPROCESS_SSL_REQUIRE_CERT
+ * (clients must present one) and LIBPROCESS_SSL_SUPPORT_DOWNGRADE (accept plain text too). */
 int act_init(const act_config *c);
 /* Starts every loop on a thread of its own. Returns 0 or -EALREADY. */
 int act_start(void);
@@ -449,6 +461,16 @@ char *act_unique_name(const char *base, char *out, size_t n);
 
 /* Handler for messages named `name`. Replaces an earlier one. Before act_spawn only. */
 void act_on_message(act_actor *a, const char *name, act_msg_fn fn);
+/* Handler for messages named `name` from this process' own actors only (act_post, or act_send
+ * between actors of this process): the runtime's internal protocols between a daemon's
+ * actors. The same name from another process is dropped and counted, never handed to fn.
+ * Replaces an earlier handler of that name. Before act_spawn only. */
+void act_on_local(act_actor *a, const char *name, act_msg_fn fn);
+/* For a handler that refuses a message because of who sent it (not the peer that may send it):
+ * counts it in runtime/refused_messages, beside runtime/spoofed_messages, where the runtime
+ * counts messages whose Libprocess-From names an address other than the one they came from.
+ * The handler logs why. */
+void act_count_refused(void);
 /* Handler for exited events of linked pids. */
 void act_on_exited(act_actor *a, act_exited_fn fn);
 /* Runs first on the actor's loop, before any message. */
@@ -600,6 +622,27 @@ typedef void (*act_http_fn)(act_actor *self, act_http_req *req);
  * longer paths below it ("static" matches "static/js/app.js"); the longest match wins.
  * help: one or more lines for /help. Before act_spawn only. */
 void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help);
+/* Like act_route, for a route that changes state or shows task data (Mesos' --authenticate_
+ * http): once the process has an authenticator, a request without valid HTTP Basic
+ * credentials is answered 401 and never reaches fn. Before act_spawn only. */
+void act_route_protected(act_actor *a, const char *path, act_http_fn fn, const char *help);
+
+/* Checks an HTTP Basic user name and password; true if they are right. Runs on loop 0 (for
+ * protected routes) or a handler's loop (act_http_authenticate), so it must be thread-safe. */
+typedef bool (*act_http_auth_fn)(void *ctx, const char *user, const char *password);
+/* Turns HTTP Basic authentication on for the protected routes (NULL: off, the default), with
+ * realm naming the process in WWW-Authenticate ("Mesos master"). Process-wide; ctx is the
+ * caller's and must outlive the runtime or the next call. */
+void act_http_set_authenticator(act_http_auth_fn fn, void *ctx, const char *realm);
+/* Whom the request authenticated as (HTTP Basic, on a protected route or after
+ * act_http_authenticate), or NULL. */
+const char *act_http_principal(const act_http_req *req);
+/* In a handler, for a request only some of whose forms need authentication: true if it may
+ * go on (no authenticator, or valid credentials); else it was answered 401 (req consumed). */
+bool act_http_authenticate(act_http_req *req);
+/* Answers 401 with WWW-Authenticate for the process' realm (a refused authorization). */
+void act_http_respond_unauthorized(act_http_req *req);
+
 /* Requests whose first path segment names no actor go to this actor with the whole path
  * ("/state.json" -> path "state.json"). */
 void act_set_default_actor(const char *name);
@@ -614,6 +657,9 @@ const char *act_http_query(const act_http_req *req, const char *key);
 /* A header value (name case-insensitive); NULL if absent. */
 const char *act_http_header(const act_http_req *req, const char *name);
 const uint8_t *act_http_body(const act_http_req *req, size_t *len);
+/* A field of a form body (application/x-www-form-urlencoded, "frameworkId=...&..."),
+ * percent-decoded, in a new string (free() it); NULL if absent. */
+char *act_http_form(const act_http_req *req, const char *key);
 
 /* Answers the request and releases it. `body` is copied. extra_headers: NULL or CRLF-
  * terminated header lines ("Location: http://x/\r\n"). */

@@ -40,6 +40,7 @@ struct act_entry {
     bool anonymous_http; /* E_MSG from a plain HTTP POST */
     bool skip_filter;    /* a held message being released */
     bool libprocess;     /* E_MSG: the sender is libprocess (act_msg.libprocess) */
+    bool remote;         /* E_MSG: came in from the network (never for act_on_local handlers) */
     char *ctype;         /* E_MSG, E_REMOTE_SEND: the body's media type; NULL = the default */
     char *to_id;         /* points into payload (or NULL) */
     char *name;          /* points into payload (E_MSG) */
@@ -90,12 +91,14 @@ typedef struct handler_slot {
     const char *name; /* owned copy; NULL = empty slot */
     uint32_t hash;
     act_msg_fn fn;
+    bool local_only;  /* act_on_local: messages from this process only */
 } handler_slot;
 
 typedef struct route {
     char *path;
     act_http_fn fn;
     char *help;
+    bool protect;  /* act_route_protected: HTTP Basic when an authenticator is set */
 } route;
 
 typedef struct pid_list {
@@ -132,7 +135,9 @@ struct act_actor {
     _Atomic uint64_t stat_in, stat_out, stat_ns, stat_depth, stat_links;
 };
 
-act_msg_fn act__find_handler(const act_actor *a, const char *name);
+/* The handler for messages named `name` that came from the network (remote) or from this
+ * process; NULL if there is none for such a message. */
+act_msg_fn act__find_handler(const act_actor *a, const char *name, bool remote);
 
 /* ---- timers ------------------------------------------------------------------------------ */
 
@@ -196,6 +201,9 @@ typedef struct act_runtime {
     act_actor **table;
     size_t table_cap, table_count;
     char default_actor[ACT_ID_MAX];
+    act_http_auth_fn http_auth; /* act_http_set_authenticator (under table_lock) */
+    void *http_auth_ctx;
+    char http_realm[64];
     _Atomic bool running;
     _Atomic uint64_t next_timer_id;
     act_counter *dropped;
@@ -245,6 +253,10 @@ void act__transport_start(struct ev_loop *ev);
 void act__transport_shutdown(void);
 void act__transport_handle(act_entry *e); /* E_REMOTE_SEND / E_REMOTE_LINK / E_HTTP_REPLY */
 void act__transport_flush(void);       /* write buffered output (prepare watcher) */
+/* TLS (tls.c) from LIBPROCESS_SSL_*: read at act_init (0, or -EINVAL after logging why), and
+ * released at act_shutdown. */
+int act__tls_init(void);
+void act__tls_shutdown(void);
 
 /* ---- peers that are not ours (peer.c) ---------------------------------------------------- */
 /* The media type of a Content-Type header value, without parameters, into out (n bytes):
@@ -295,8 +307,14 @@ struct act_http_req {
     size_t q_count;
     bool q_parsed;
     act_http_fn fn;
+    char *principal;     /* who authenticated with HTTP Basic, or NULL */
 };
 void act__http_route_request(act_http_req *req, const char *target_path);
+/* (http_auth.c) For a request on a protected route: true if it may reach its handler (no
+ * authenticator, or valid Basic credentials: req->principal is set); else false with the
+ * realm to answer with. Call with table_lock held; answer (act__http_auth_refuse) without. */
+bool act__http_auth_check(act_http_req *req, char *realm, size_t n);
+void act__http_auth_refuse(act_http_req *req, const char *realm);
 void act__http_req_free(act_http_req *req);
 /* Builds the bytes of a full response. */
 void act__http_format_response(act_buf *out, int status, const char *ctype, const void *body,

@@ -1,13 +1,17 @@
 /*
  * buf.c - growable byte buffers and the allocation helpers that never return NULL.
  * Everything that builds text (JSON, HTTP heads, log lines) appends into an act_buf; a buffer
- * keeps a NUL after its bytes so its data can be used as a C string.
+ * keeps a NUL after its bytes so its data can be used as a C string. Also reading a small
+ * file whole into one (flag values, credentials, whitelists).
  */
 #include "actor/actor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -137,4 +141,28 @@ char *act_buf_detach(act_buf *b, size_t *len)
     if (len) *len = b->len;
     act_buf_init(b);
     return d;
+}
+
+int act_buf_read_file(act_buf *b, const char *path, size_t max)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int rc = fd < 0 ? -errno : 0;
+    if (rc == 0 && fstat(fd, &st) != 0) rc = -errno;
+    if (rc == 0 && !S_ISREG(st.st_mode)) rc = -EINVAL;
+    size_t start = b->len;
+    char chunk[4096];
+    while (rc == 0) {
+        ssize_t got = read(fd, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            rc = got < 0 ? -errno : 0;
+            break;
+        }
+        if (b->len - start + (size_t)got > max) rc = -EFBIG;
+        else act_buf_append(b, chunk, (size_t)got);
+    }
+    if (fd >= 0) close(fd);
+    act_buf_append(b, "", 0); /* an empty file still gives a string */
+    return rc;
 }

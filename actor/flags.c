@@ -12,12 +12,9 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_FILE_VALUE (16u << 20) /* largest file:// value read */
 #define HELP_WIDTH 80              /* --help wraps help text at this column */
@@ -99,14 +96,25 @@ static int parse_double(const char *text, double *out)
     return 0;
 }
 
+/* Flags whose value is a string the set owns. */
+static bool is_text(act_flag_type t)
+{
+    return t == ACT_FLAG_STRING || t == ACT_FLAG_PATH;
+}
+
 /* Parses text as a value of type t; on failure writes the reason to why. */
 static int parse_value(act_flag_type t, const char *text, flag_value *v, char *why, size_t n)
 {
     static const char *const kinds[] = {"string", "boolean", "integer",
-                                        "number", "duration", "bytes"};
+                                        "number", "duration", "bytes", "path"};
     int rc = -EINVAL;
     switch (t) {
     case ACT_FLAG_STRING: v->s = act_strdup(text); return 0;
+    case ACT_FLAG_PATH:
+        if (strncmp(text, "file://", 7) == 0) text += 7;
+        if (!*text) break;
+        v->s = act_strdup(text);
+        return 0;
     case ACT_FLAG_BOOL: rc = parse_bool(text, &v->b); break;
     case ACT_FLAG_INT: rc = parse_int(text, &v->i); break;
     case ACT_FLAG_DOUBLE: rc = parse_double(text, &v->d); break;
@@ -114,14 +122,15 @@ static int parse_value(act_flag_type t, const char *text, flag_value *v, char *w
     case ACT_FLAG_BYTES: rc = act_bytes_parse(text, &v->u); break;
     }
     if (rc != 0)
-        snprintf(why, n, "invalid %s '%s'", (size_t)t < 6 ? kinds[t] : "value", text);
+        snprintf(why, n, "invalid %s '%s'", (size_t)t < 7 ? kinds[t] : "value", text);
     return rc;
 }
 
 static void format_value(act_flag_type t, const flag_value *v, char *buf, size_t n)
 {
     switch (t) {
-    case ACT_FLAG_STRING: snprintf(buf, n, "%s", v->s ? v->s : ""); break;
+    case ACT_FLAG_STRING:
+    case ACT_FLAG_PATH: snprintf(buf, n, "%s", v->s ? v->s : ""); break;
     case ACT_FLAG_BOOL: snprintf(buf, n, "%s", v->b ? "true" : "false"); break;
     case ACT_FLAG_INT: snprintf(buf, n, "%lld", (long long)v->i); break;
     case ACT_FLAG_DOUBLE: snprintf(buf, n, "%.15g", v->d); break;
@@ -135,7 +144,8 @@ static void read_field(const act_flags *flags, size_t i, flag_value *v)
 {
     const void *p = field_of(flags, i);
     switch (flags->table[i].type) {
-    case ACT_FLAG_STRING: memcpy(&v->s, p, sizeof v->s); break;
+    case ACT_FLAG_STRING:
+    case ACT_FLAG_PATH: memcpy(&v->s, p, sizeof v->s); break;
     case ACT_FLAG_BOOL: memcpy(&v->b, p, sizeof v->b); break;
     case ACT_FLAG_INT: memcpy(&v->i, p, sizeof v->i); break;
     case ACT_FLAG_DOUBLE:
@@ -150,6 +160,7 @@ static void write_field(act_flags *flags, size_t i, const flag_value *v, bool ow
     void *p = field_of(flags, i);
     switch (flags->table[i].type) {
     case ACT_FLAG_STRING:
+    case ACT_FLAG_PATH:
         if (owned) free(*(char **)p);
         memcpy(p, &v->s, sizeof v->s);
         break;
@@ -164,7 +175,7 @@ static void write_field(act_flags *flags, size_t i, const flag_value *v, bool ow
 static bool has_value(const act_flags *flags, size_t i)
 {
     if (!flags->given || (!flags->given[i] && !flags->table[i].def)) return false;
-    if (flags->table[i].type != ACT_FLAG_STRING) return true;
+    if (!is_text(flags->table[i].type)) return true;
     flag_value v;
     read_field(flags, i, &v);
     return v.s != NULL;
@@ -172,27 +183,10 @@ static bool has_value(const act_flags *flags, size_t i)
 
 /* ---- file:// values ---------------------------------------------------------------------- */
 
-/* Reads a regular file (no FIFOs or devices: they could block or never end) into out,
- * without its trailing newline. */
+/* Reads a value file into out, without its trailing newline. */
 static int read_value_file(const char *path, act_buf *out, char *why, size_t n)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    int rc = fd < 0 ? -errno : 0;
-    if (rc == 0 && fstat(fd, &st) != 0) rc = -errno;
-    if (rc == 0 && !S_ISREG(st.st_mode)) rc = -EINVAL;
-    char chunk[4096];
-    while (rc == 0) {
-        ssize_t got = read(fd, chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) {
-            rc = got < 0 ? -errno : 0;
-            break;
-        }
-        if (out->len + (size_t)got > MAX_FILE_VALUE) rc = -EFBIG;
-        else act_buf_append(out, chunk, (size_t)got);
-    }
-    if (fd >= 0) close(fd);
+    int rc = act_buf_read_file(out, path, MAX_FILE_VALUE);
     if (rc != 0) {
         snprintf(why, n, "cannot read file '%s': %s", path,
                  rc == -EINVAL ? "not a regular file" : act_strerror(rc));
@@ -200,7 +194,6 @@ static int read_value_file(const char *path, act_buf *out, char *why, size_t n)
     }
     while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r'))
         out->data[--out->len] = '\0';
-    act_buf_append(out, "", 0); /* an empty file still gives a string */
     return 0;
 }
 
@@ -234,7 +227,7 @@ static int parse_given(const act_flag *f, const char *value, bool negated, flag_
     if (!text) return -EINVAL;
     act_buf file = {0};
     int rc = 0;
-    if (strncmp(text, "file://", 7) == 0) {
+    if (strncmp(text, "file://", 7) == 0 && f->type != ACT_FLAG_PATH) {
         rc = read_value_file(text + 7, &file, why, n);
         text = file.data;
     }
@@ -265,7 +258,7 @@ static int give(act_flags *flags, size_t i, const char *value, bool negated, boo
         return -EINVAL;
     }
     if (validate && run_validator(f, &v, err, errlen) != 0) {
-        if (f->type == ACT_FLAG_STRING) free(v.s);
+        if (is_text(f->type)) free(v.s);
         return -EINVAL;
     }
     write_field(flags, i, &v, true);
@@ -463,7 +456,7 @@ void act_flags_free(act_flags *flags)
 {
     if (!flags->given) return;
     for (size_t i = 0; i < flags->count; i++) {
-        if (flags->table[i].type != ACT_FLAG_STRING) continue;
+        if (!is_text(flags->table[i].type)) continue;
         flag_value none = {0};
         write_field(flags, i, &none, true);
     }
@@ -501,7 +494,7 @@ static void format_default(const act_flag *f, char *buf, size_t n)
 {
     char why[WHY_MAX];
     flag_value v = {0};
-    if (f->type == ACT_FLAG_STRING || parse_value(f->type, f->def, &v, why, sizeof why) != 0) {
+    if (is_text(f->type) || parse_value(f->type, f->def, &v, why, sizeof why) != 0) {
         snprintf(buf, n, "%s", f->def);
         return;
     }
@@ -597,8 +590,8 @@ void act_flags_json(const act_flags *flags, act_json *j)
         flag_value v;
         read_field(flags, i, &v);
         char text[128];
-        if (list[k]->type != ACT_FLAG_STRING) format_value(list[k]->type, &v, text, sizeof text);
-        act_json_kv_string(j, list[k]->name, list[k]->type == ACT_FLAG_STRING ? v.s : text);
+        if (!is_text(list[k]->type)) format_value(list[k]->type, &v, text, sizeof text);
+        act_json_kv_string(j, list[k]->name, is_text(list[k]->type) ? v.s : text);
     }
     act_json_object_end(j);
     free(list);

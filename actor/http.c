@@ -14,7 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help)
+static void add_route(act_actor *a, const char *path, act_http_fn fn, const char *help,
+                      bool protect)
 {
     ACT_CHECK(!a->spawned);
     while (*path == '/') path++;
@@ -23,6 +24,17 @@ void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help)
     r->path = act_strdup(path);
     r->fn = fn;
     r->help = act_strdup(help ? help : "");
+    r->protect = protect;
+}
+
+void act_route(act_actor *a, const char *path, act_http_fn fn, const char *help)
+{
+    add_route(a, path, fn, help, false);
+}
+
+void act_route_protected(act_actor *a, const char *path, act_http_fn fn, const char *help)
+{
+    add_route(a, path, fn, help, true);
 }
 
 void act_set_default_actor(const char *name)
@@ -70,7 +82,7 @@ void act__http_route_request(act_http_req *req, const char *path)
     pthread_rwlock_rdlock(&rt->table_lock);
     act_actor *a = named ? act__table_find(first) : NULL;
     const route *r = a ? match_route(a, rest) : NULL;
-    if (a && !r && strcmp(req->method, "POST") == 0 && act__find_handler(a, rest)) {
+    if (a && !r && strcmp(req->method, "POST") == 0 && act__find_handler(a, rest, true)) {
         anonymous_message = true;
         snprintf(target, sizeof target, "%s", a->name);
     } else if (!r && rt->default_actor[0]) {
@@ -78,15 +90,22 @@ void act__http_route_request(act_http_req *req, const char *path)
         rest = path;
         r = a ? match_route(a, rest) : NULL;
     }
+    char realm[64];
+    bool refused = r && r->protect && !act__http_auth_check(req, realm, sizeof realm);
     if (r) {
         req->fn = r->fn;
         snprintf(target, sizeof target, "%s", a->name);
     }
     pthread_rwlock_unlock(&rt->table_lock);
+    if (refused) {
+        act__http_auth_refuse(req, realm);
+        return;
+    }
 
     if (anonymous_message) {
         act_entry *m = act__entry_new(E_MSG, NULL, target, rest, req->body, req->body_len);
         m->anonymous_http = true;
+        m->remote = true;
         act__deliver(m);
         act_http_respond(req, 202, NULL, NULL, 0, NULL);
         return;
@@ -103,6 +122,7 @@ void act__http_route_request(act_http_req *req, const char *path)
 
 void act__http_req_free(act_http_req *req)
 {
+    free(req->principal);
     free(req->method);
     free(req->url);
     free(req->path);
@@ -189,6 +209,23 @@ static void parse_query(act_http_req *req)
         p += n;
         if (*p == '&') p++;
     }
+}
+
+char *act_http_form(const act_http_req *req, const char *key)
+{
+    const char *p = (const char *)req->body, *end = p + req->body_len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
+        const char *eq = memchr(p, '=', n);
+        size_t k = eq ? (size_t)(eq - p) : n;
+        char *name = url_decode(p, k);
+        bool found = strcmp(name, key) == 0;
+        free(name);
+        if (found) return eq ? url_decode(eq + 1, n - k - 1) : act_strdup("");
+        p += n + 1;
+    }
+    return NULL;
 }
 
 const char *act_http_query(const act_http_req *req, const char *key)

@@ -370,7 +370,10 @@ static void on_system_stats(act_actor *self, act_http_req *req)
 static void spawn_one(const char *name, const char *path, act_http_fn fn, const char *help)
 {
     act_actor *a = act_new(name, NULL);
-    act_route(a, path, fn, help);
+    if (fn == on_toggle) /* it changes how the process logs (act_route_protected) */
+        act_route_protected(a, path, fn, help);
+    else
+        act_route(a, path, fn, help);
     if (strcmp(name, "help") == 0) act_route(a, "*", fn, NULL);
     act_spawn(a, 0);
 }

@@ -235,6 +235,7 @@ int act_init(const act_config *cfg)
         LOG_ERROR("Invalid IP address '%s'", c.ip);
         return -EINVAL;
     }
+    if ((rc = act__tls_init()) != 0) return rc; /* LIBPROCESS_SSL_* */
     signal(SIGPIPE, SIG_IGN);
     act_runtime *rt = act_calloc(1, sizeof *rt);
     act__rt = rt;
@@ -402,6 +403,7 @@ void act_shutdown(void)
     act__gate_close(); /* helper threads' sends from now on are dropped, not enqueued */
     drain_inboxes_for_shutdown(rt);
     act__transport_shutdown();
+    act__tls_shutdown();
     for (int i = 0; i < rt->nloops; i++) loop_teardown(&rt->loops[i]);
     for (int i = 0; i < rt->nloops; i++) free(rt->loops[i].local);
     free(rt->loops);

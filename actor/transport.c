@@ -175,6 +175,16 @@ static void out_free(conn *c)
     c->out_bytes = 0;
 }
 
+/* Sends through the connection's TLS session, or on its socket. Bytes, or a negative errno
+ * (-EAGAIN: wait for the socket; -EPROTO: TLS failed, the connection is already dead). */
+static ssize_t send_iov(conn *c, struct iovec *iov, int n)
+{
+    if (c->tls) return act__tls_writev(c, iov, n);
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+    ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return w < 0 ? -errno : w;
+}
+
 /* Writes as much as the socket takes. True when nothing is left to write; false when the
  * socket is full (the write watcher then waits for it) or the connection died. */
 static bool write_out(conn *c)
@@ -192,15 +202,14 @@ static bool write_out(conn *c)
             out_free(c);
             break;
         }
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = send_iov(c, iov, n);
         if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (!ev_is_active(&c->wio)) ev_io_start(T->ev, &c->wio);
+            if (w == -EINTR) continue;
+            if (w == -EAGAIN || w == -EWOULDBLOCK) {
+                if (!c->tls && !ev_is_active(&c->wio)) ev_io_start(T->ev, &c->wio);
                 return false;
             }
-            conn_kill(c, strerror(errno));
+            if (w != -EPROTO) conn_kill(c, strerror((int)-w));
             return false;
         }
         size_t left = (size_t)w;
@@ -357,6 +366,7 @@ static void conn_kill(conn *c, const char *why)
     c->state = C_DEAD;
     ev_io_stop(T->ev, &c->rio);
     ev_io_stop(T->ev, &c->wio);
+    act__tls_free(c);
     close(c->fd);
     table_del(c);
     if (c->outgoing) {
@@ -391,6 +401,23 @@ static void set_socket_options(int fd)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* Outgoing connections leave from the address this process advertises (else the one it is
+ * bound to), so that receivers, which check that a message's Libprocess-From names the
+ * address it came from, accept it: on a host with several addresses (127.0.0.2, 127.0.0.3 ...
+ * all reach lo) the kernel would otherwise pick one by route. An address this host does not
+ * have (an advertised NAT address) is skipped. */
+static void bind_source(int fd)
+{
+    uint32_t ips[2] = {act__rt->address.ip, act__rt->bind_ip};
+    int one = 1;
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    for (int i = 0; i < 2; i++) {
+        if (!ips[i]) continue;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(ips[i])};
+        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0) return;
+    }
 }
 
 static void on_readable(struct ev_loop *ev, ev_io *w, int revents);
@@ -429,7 +456,9 @@ static conn *get_outgoing(uint32_t ip, uint16_t port)
         return NULL;
     }
     set_socket_options(fd);
+    bind_source(fd);
     c = conn_new(fd, true, ip, port);
+    act__tls_connect(c);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
                              .sin_addr.s_addr = htonl(ip)};
     c->state = C_CONNECTING;
@@ -460,7 +489,8 @@ static void on_writable(struct ev_loop *ev, ev_io *w, int revents)
         c->state = C_OPEN;
         ev_io_start(T->ev, &c->rio);
     }
-    conn_flush(c);
+    if (act__tls_read_wants_write(c)) on_readable(ev, &c->rio, EV_READ);
+    if (c->state == C_OPEN) conn_flush(c);
 }
 
 /* ---- incoming: accept and parse ---------------------------------------------------------- */
@@ -655,29 +685,55 @@ static void conn_resume(conn *c)
     if (rest.len) conn_feed(c, rest.data, rest.len);
     act_buf_free(&rest);
     if (c->state != C_OPEN) return;
-    if (!c->paused && c->parser.data) ev_io_start(T->ev, &c->rio);
+    if (!c->paused && c->parser.data) {
+        ev_io_start(T->ev, &c->rio);
+        if (act__tls_pending(c)) ev_feed_event(T->ev, &c->rio, EV_READ); /* no socket event */
+    }
     act__guard_update(c);
+}
+
+/* Reads through the connection's TLS session (deciding an inbound connection's first), or
+ * from its socket: bytes, 0 at the end, or a negative errno (-EPROTO: already dead). */
+static ssize_t receive(conn *c, char *buf, size_t n)
+{
+    if (!c->outgoing && act__tls_on() && !c->tls && !c->plain) {
+        int rc = act__tls_accept(c);
+        if (rc < 0) return rc;
+    }
+    if (c->tls) return act__tls_read(c, buf, n);
+    ssize_t r = recv(c->fd, buf, n, 0);
+    return r < 0 ? -errno : r;
 }
 
 static void on_readable(struct ev_loop *ev, ev_io *w, int revents)
 {
     conn *c = w->data;
+    if (act__tls_write_wants_read(c)) {
+        conn_flush(c);
+        if (c->state != C_OPEN) return;
+    }
     char buf[READ_SIZE];
-    ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+    ssize_t r;
+    do { /* peers answer messages with nothing we need: an outgoing connection drains */
+        r = receive(c, buf, sizeof buf);
+    } while (r > 0 && c->outgoing && act__tls_pending(c));
     if (r < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-        conn_kill(c, c->outgoing ? strerror(errno) : NULL);
+        if (r == -EAGAIN || r == -EWOULDBLOCK || r == -EINTR || r == -EPROTO) return;
+        conn_kill(c, c->outgoing ? strerror((int)-r) : NULL);
         return;
     }
     if (r == 0) {
         conn_kill(c, NULL);
         return;
     }
-    if (c->outgoing) return; /* peers answer messages with nothing we need */
+    if (c->outgoing) return;
     act_counter_add(T->received, (uint64_t)r);
     act__guard_tick();
     conn_feed(c, buf, (size_t)r);
-    if (c->state == C_OPEN) act__guard_update(c);
+    if (c->state != C_OPEN) return;
+    act__guard_update(c);
+    if (act__tls_pending(c) && !c->paused && c->parser.data) /* more, next round */
+        ev_feed_event(T->ev, &c->rio, EV_READ);
 }
 
 /* ---- dispatching what was parsed --------------------------------------------------------- */
@@ -750,18 +806,39 @@ static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const
     act_entry *e = act__msg_entry_new(E_MSG, from, to, name, c->body.data, c->body.len,
                                       ctype[0] ? ctype : NULL);
     e->libprocess = libprocess;
+    e->remote = true;
     act__deliver(e);
     return true;
 }
 
+/* A sender names itself in Libprocess-From; its port is whatever port it listens on (the
+ * connection comes from another), but its address must be the connection's: a message that
+ * names another host is forged and is dropped (libprocess trusted the header; we do not). */
+static bool sender_matches_peer(conn *c, const act_pid *from)
+{
+    if (act_pid_is_none(from) || from->ip == c->ip) return true;
+    char claimed[ACT_PID_STRLEN], peer[16];
+    act_counter_inc(act_counter_get("runtime/spoofed_messages"));
+    if (act__rt->dropped) act_counter_inc(act__rt->dropped);
+    LOG_WARNING_LIMITED("Dropping message %s: Libprocess-From %s but sent from %s",
+                        c->url.data ? c->url.data : "", act_pid_format(from, claimed,
+                        sizeof claimed), act_ip_format(c->ip, peer, sizeof peer));
+    return false;
+}
+
 /* A message from a peer that is not ours (libprocess, or another body type) first records the
  * peer (peer.c), so whatever its actor answers goes out in the peer's form, and unless it is
- * libprocess itself gets 202 Accepted (503 when refused for lack of room, 400 if malformed). */
+ * libprocess itself gets 202 Accepted (503 when refused for lack of room, 400 if malformed or
+ * forged). */
 static void handle_message(conn *c, const act_pid *from, bool libprocess, const char *refusal)
 {
     char ctype[ACT_CONTENT_TYPE_MAX];
     act__content_type(header(c, "Content-Type"), ctype, sizeof ctype);
     bool foreign = libprocess || ctype[0];
+    if (!sender_matches_peer(c, from)) {
+        if (foreign && !libprocess) answer_message(c, 400);
+        return;
+    }
     if (foreign && !act_pid_is_none(from)) act__peer_heard(from->ip, from->port, libprocess, ctype);
     bool delivered = deliver_message(c, from, libprocess, ctype, refusal);
     if (foreign && !libprocess) answer_message(c, delivered ? 202 : refusal ? 503 : 400);
@@ -1060,25 +1137,53 @@ void act__transport_shutdown(void)
 }
 
 #ifdef ACT_FUZZING
-/* For the fuzz target: an incoming connection on a socketpair nobody reads fed the given
- * bytes in two reads; the loops then answer its requests one by one, as they would. */
+/* For the fuzz targets: an incoming connection on fd (one end of a socketpair); 0 if the
+ * guard refused it. */
+uint64_t act__transport_fuzz_open(int fd);
+uint64_t act__transport_fuzz_open(int fd)
+{
+    act__guard_tick();
+    conn *c = inbound_open(fd, 0x7f000001u, 1);
+    return c ? c->id : 0;
+}
+
+/* Runs the connection's read handler once (what arrived on its socket goes through TLS and
+ * the parser) and writes what it has to; false once the connection is gone. */
+bool act__transport_fuzz_pump(uint64_t id);
+bool act__transport_fuzz_pump(uint64_t id)
+{
+    conn *c = find_by_id(id);
+    if (!c || c->state != C_OPEN) return false;
+    on_readable(T->ev, &c->rio, EV_READ);
+    if ((c = find_by_id(id)) && c->state == C_OPEN) conn_flush(c);
+    return (c = find_by_id(id)) && c->state == C_OPEN;
+}
+
+/* Lets the loops answer the connection's requests one by one, as they would, then closes it
+ * (the loops may have closed and freed it already: it is looked up each time). */
+void act__transport_fuzz_close(uint64_t id);
+void act__transport_fuzz_close(uint64_t id)
+{
+    conn *c;
+    for (int i = 0; i < 256 && (c = find_by_id(id)) && c->paused; i++)
+        act__fuzz_run_until_idle();
+    if ((c = find_by_id(id))) conn_kill(c, NULL);
+    act__transport_flush();
+}
+
+/* An incoming connection on a socketpair nobody reads fed the given bytes in two reads. */
 int act__transport_fuzz_feed(const uint8_t *data, size_t n, size_t split);
 int act__transport_fuzz_feed(const uint8_t *data, size_t n, size_t split)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0) return -errno;
-    act__guard_tick();
-    conn *c = inbound_open(sv[0], 0x7f000001u, 1);
-    uint64_t id = c ? c->id : 0;
+    uint64_t id = act__transport_fuzz_open(sv[0]);
+    conn *c = find_by_id(id);
     if (split > n) split = n;
     if (c) conn_feed(c, (const char *)data, split);
     if (c && c->state == C_OPEN && c->parser.data)
         conn_feed(c, (const char *)data + split, n - split);
-    /* The loops may close and free it: it is looked up again each time. */
-    for (int i = 0; i < 256 && (c = find_by_id(id)) && c->paused; i++)
-        act__fuzz_run_until_idle();
-    if ((c = find_by_id(id))) conn_kill(c, NULL);
-    act__transport_flush();
+    act__transport_fuzz_close(id);
     close(sv[1]);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "actor/actor_int.h"
 
 #include <http_parser.h>
+#include <sys/uio.h>
 
 typedef struct chunk {
     struct chunk *next;
@@ -46,6 +47,7 @@ enum in_state {
 };
 
 typedef struct conn conn;
+typedef struct act_tls act_tls;
 typedef struct conn_link {
     conn *prev, *next;
 } conn_link;
@@ -96,6 +98,10 @@ struct conn {
     conn_link out_link;  /* in T->sending while inbound output is pending */
     bool sending, starved;
     conn_link starve_link; /* in T->starved: waits for room under the process' output bound */
+    /* TLS (tls.c): the session, or NULL for plain text; an inbound connection with TLS on
+     * is decided by its first byte (plain: only with downgrade support) */
+    act_tls *tls;
+    bool plain;
     /* outgoing: links to pids at this address */
     link_pair *links;
     size_t nlinks, links_cap;
@@ -173,5 +179,24 @@ size_t act__guard_room(const conn *c);
 /* c found no room: it is flushed again when some appears (its own writes wake it when its
  * own bound was the limit). */
 void act__guard_wait(conn *c);
+
+/* ---- tls.c: TLS on the transport (LIBPROCESS_SSL_*) -------------------------------------- */
+bool act__tls_on(void);
+/* An outgoing connection (its connect begun) gets a client session when TLS is on. */
+void act__tls_connect(conn *c);
+/* An inbound connection's first bytes decide it: TLS (a server session), plain text (with
+ * downgrade support), or refused (c is killed, -EPROTO). 0 when decided or nothing to decide;
+ * -EAGAIN when nothing has arrived yet. */
+int act__tls_accept(conn *c);
+/* Through the session, as recv and sendmsg: bytes; 0 at the end; -EAGAIN when it must wait
+ * (the watchers are set); -EPROTO when the connection failed (it has been killed). */
+ssize_t act__tls_read(conn *c, void *buf, size_t n);
+ssize_t act__tls_writev(conn *c, const struct iovec *iov, int n);
+/* Decrypted bytes wait in the session (no socket event will announce them). */
+bool act__tls_pending(const conn *c);
+/* The last read needs the socket writable / the last write needs it readable to go on. */
+bool act__tls_read_wants_write(const conn *c);
+bool act__tls_write_wants_read(const conn *c);
+void act__tls_free(conn *c);
 
 #endif /* ACTOR_TRANSPORT_INT_H */

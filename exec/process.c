@@ -184,7 +184,8 @@ static void send_reregistration(exec_driver *d)
     wire_msg_free(out);
 }
 
-/* A restarted slave (any pid) asks the executor back: it becomes the slave, and gets what
+/* A restarted slave (a new pid on the same host) asks the executor back: it becomes the slave,
+ * and gets what
  * it may have missed: the unacknowledged updates and the tasks none of whose updates it
  * acknowledged. Its status update manager takes the updates over. */
 static void on_reconnect(exec_driver *d, const act_msg *msg, void *root)
@@ -261,7 +262,8 @@ static void on_shutdown(exec_driver *d, const act_msg *msg, void *root)
 typedef enum guard {
     FROM_SLAVE,          /* from the current slave, before any shutdown */
     FROM_SLAVE_ANY_TIME, /* from the current slave, also during a shutdown */
-    FROM_ANY_SLAVE,      /* a restarted slave has a new pid */
+    FROM_SLAVE_HOST,     /* a restarted slave may have a new pid, but lives on the same
+                            host: the address the executor binds (LIBPROCESS_IP) */
     FROM_SLAVE_PROCESS,  /* any actor of the slave's process: its status update manager
                             acknowledges once the update is recorded; also during shutdown */
 } guard;
@@ -275,7 +277,7 @@ typedef struct handler {
 static const handler handlers[] = {
     {WIRE_DESC(executor_registered_message), on_registered, FROM_SLAVE},
     {WIRE_DESC(executor_reregistered_message), on_reregistered, FROM_SLAVE},
-    {WIRE_DESC(reconnect_executor_message), on_reconnect, FROM_ANY_SLAVE},
+    {WIRE_DESC(reconnect_executor_message), on_reconnect, FROM_SLAVE_HOST},
     {WIRE_DESC(run_task_message), on_run_task, FROM_SLAVE},
     {WIRE_DESC(kill_task_message), on_kill_task, FROM_SLAVE},
     {WIRE_DESC(status_update_acknowledgement_message), on_ack, FROM_SLAVE_PROCESS},
@@ -298,10 +300,14 @@ static bool guard_passes(const exec_driver *d, const handler *h, const act_msg *
              msg->name);
         return false;
     }
-    if (h->guard == FROM_ANY_SLAVE || act_pid_equal(&msg->from, &d->slave)) return true;
+    if (act_pid_equal(&msg->from, &d->slave)) return true;
+    if (h->guard == FROM_SLAVE_HOST && !act_pid_is_none(&msg->from) &&
+        msg->from.ip == d->slave.ip)
+        return true;
     if (h->guard == FROM_SLAVE_PROCESS && msg->from.ip == d->slave.ip &&
         msg->from.port == d->slave.port)
         return true;
+    act_count_refused();
     char from[ACT_PID_STRLEN], slave[ACT_PID_STRLEN];
     LOG_WARNING_LIMITED("Executor %s of framework %s: ignoring %s from %s: the slave is %s",
                         eid(d), fid(d), msg->name, act_pid_format(&msg->from, from, sizeof from),

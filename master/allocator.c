@@ -673,7 +673,7 @@ void alloc_update_whitelist(alloc_state *a, const char *const *hostnames, size_t
 {
     act_map_free(a->whitelist);
     a->whitelist = NULL;
-    if (hostnames && n > 0) {
+    if (hostnames) {
         a->whitelist = act_map_new();
         for (size_t i = 0; i < n; i++) act_map_put(a->whitelist, hostnames[i], &whitelisted_marker);
     }
@@ -961,9 +961,11 @@ static bool apply_event(alloc_state *a, const alloc_event *ev, double now)
     case ALLOC_REMOVE_SLAVE: alloc_remove_slave(a, ev->slave_id); return false;
     case ALLOC_ACTIVATE_SLAVE: alloc_activate_slave(a, ev->slave_id); return true;
     case ALLOC_DEACTIVATE_SLAVE: alloc_deactivate_slave(a, ev->slave_id); return false;
-    case ALLOC_UPDATE_WHITELIST:
-        alloc_update_whitelist(a, ev->whitelist_all ? NULL : ids, ev->nused);
+    case ALLOC_UPDATE_WHITELIST: {
+        static const char *const none[1];
+        alloc_update_whitelist(a, ev->whitelist_all ? NULL : ids ? ids : none, ev->nused);
         return true;
+    }
     case ALLOC_RECOVER:
         alloc_recover(a, ev->framework_id, ev->slave_id, &ev->resources, ev->refuse_seconds,
                       now);
@@ -1109,8 +1111,8 @@ act_pid alloc_spawn(const alloc_config *cfg, const act_pid *master, int loop)
     st->run_ms = act_timing_get("allocator/allocation_run_ms");
     pending_gauge(); /* shown from the start */
     act_actor *a = act_new(ALLOC_ACTOR, st);
-    act_on_message(a, ALLOC_MSG_EVENT, on_event);
-    act_on_message(a, ALLOC_MSG_RUN, on_run);
+    act_on_local(a, ALLOC_MSG_EVENT, on_event);
+    act_on_local(a, ALLOC_MSG_RUN, on_run);
     act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, st);
     act_pid pid = act_self(a);

@@ -62,7 +62,8 @@ void alloc_remove_slave(alloc_state *a, const char *slave_id);
 void alloc_activate_slave(alloc_state *a, const char *slave_id);
 void alloc_deactivate_slave(alloc_state *a, const char *slave_id);
 
-/* --whitelist: only these hostnames are offered (NULL/0 = every host). Copied. */
+/* --whitelist: only these hostnames are offered (none when n is 0); NULL: every host.
+ * Copied. */
 void alloc_update_whitelist(alloc_state *a, const char *const *hostnames, size_t n);
 
 /* Resources the framework held on the slave come back (declined or unused offer resources,

@@ -109,6 +109,6 @@ const wire_master_info *m_leader(const master *m)
 
 void m_election_handlers(act_actor *a)
 {
-    act_on_message(a, DETECTOR_MSG_LEADER, on_leader);
-    act_on_message(a, CONTENDER_MSG, on_contender);
+    act_on_local(a, DETECTOR_MSG_LEADER, on_leader);
+    act_on_local(a, CONTENDER_MSG, on_contender);
 }

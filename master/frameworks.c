@@ -19,10 +19,25 @@ m_framework *m_framework_find(master *m, const char *id)
 
 m_framework *m_framework_by_pid(master *m, const act_pid *pid)
 {
-    m_framework *f;
-    for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);)
-        if (act_pid_equal(&f->pid, pid)) return f;
-    return NULL;
+    char key[ACT_PID_STRLEN];
+    return act_map_get(m->frameworks_by_pid, act_pid_format(pid, key, sizeof key));
+}
+
+/* Drops the framework's scheduler from the pid index (if the entry is still its own). */
+static void unindex_pid(master *m, m_framework *f)
+{
+    char key[ACT_PID_STRLEN];
+    if (act_map_get(m->frameworks_by_pid, act_pid_format(&f->pid, key, sizeof key)) == f)
+        act_map_remove(m->frameworks_by_pid, key);
+}
+
+/* The framework's scheduler is (now) pid, in the pid index. */
+static void index_pid(master *m, m_framework *f, const act_pid *pid)
+{
+    char key[ACT_PID_STRLEN];
+    unindex_pid(m, f);
+    f->pid = *pid;
+    act_map_put(m->frameworks_by_pid, act_pid_format(pid, key, sizeof key), f);
 }
 
 void m_framework_error(master *m, const act_pid *to, const char *message)
@@ -43,15 +58,46 @@ static void send_registered(master *m, m_framework *f, bool reregistered)
     }
 }
 
-/* The reason a framework may not register with this info, or NULL. */
-static const char *validate_info(master *m, const wire_framework_info *info)
+/* The reason a framework may not register with this info (written into buf when it needs
+ * formatting), or NULL: its role must be one of --roles and one the register_frameworks ACLs
+ * let its principal use. */
+static const char *validate_info(master *m, const wire_framework_info *info, char *buf,
+                                 size_t n)
 {
     const char *role = info->has_role ? info->role : "*";
     if (!*role) return "Role must not be empty";
-    if (m->cfg.nroles == 0) return NULL;
-    for (size_t i = 0; i < m->cfg.nroles; i++)
-        if (strcmp(m->cfg.roles[i], role) == 0) return NULL;
-    return "Role is not in the list of roles the master was started with (--roles)";
+    bool listed = m->cfg.nroles == 0;
+    for (size_t i = 0; i < m->cfg.nroles && !listed; i++)
+        listed = strcmp(m->cfg.roles[i], role) == 0;
+    if (!listed) return "Role is not in the list of roles the master was started with (--roles)";
+    if (m_authorize_role(m->cfg.acls, info->has_principal ? info->principal : NULL, role))
+        return NULL;
+    snprintf(buf, n, "Not authorized to use role '%s'", role);
+    return buf;
+}
+
+/* With --authenticate, why a framework at `from` may not (re-)register with `info`, written
+ * into buf; else NULL (Mesos' Master::validate). An authenticated framework that names no
+ * principal in its FrameworkInfo is let in with a warning, as in Mesos. */
+static const char *unauthenticated(master *m, const act_pid *from,
+                                   const wire_framework_info *info, char *buf, size_t n)
+{
+    if (!m->cfg.authenticate_frameworks) return NULL;
+    char pid[ACT_PID_STRLEN];
+    act_pid_format(from, pid, sizeof pid);
+    const char *principal = m_auth_principal(m, from);
+    if (!principal)
+        snprintf(buf, n, "Framework at %s is not authenticated", pid);
+    else if (info->has_principal && strcmp(info->principal, principal) != 0)
+        snprintf(buf, n, "Framework principal '%s' does not match authenticated principal '%s'",
+                 info->principal, principal);
+    else {
+        if (!info->has_principal)
+            LOG_WARNING_LIMITED("Framework at %s (authenticated as '%s') does not specify "
+                                "principal in its FrameworkInfo", pid, principal);
+        return NULL;
+    }
+    return buf;
 }
 
 static m_framework *framework_new(master *m, const char *id, const wire_framework_info *info,
@@ -63,7 +109,10 @@ static m_framework *framework_new(master *m, const char *id, const wire_framewor
     f->info = f->info_msg->root;
     if (!f->info->id) f->info->id = wire_alloc(f->info_msg, sizeof *f->info->id);
     f->info->id->value = wire_strdup(f->info_msg, id);
-    f->pid = *pid;
+    index_pid(m, f, pid);
+    m_principal_add(m, f);
+    const char *proved = m_auth_principal(m, pid);
+    f->authenticated_as = proved ? act_strdup(proved) : NULL;
     f->connected = f->active = true;
     f->registered_time = f->reregistered_time = act_now();
     f->tasks = act_map_new();
@@ -114,7 +163,9 @@ static void on_register(master *m, const act_msg *msg, void *decoded)
         send_registered(m, f, false);
         return;
     }
-    const char *invalid = validate_info(m, &r->framework);
+    char why[512];
+    const char *invalid = unauthenticated(m, &msg->from, &r->framework, why, sizeof why);
+    if (!invalid) invalid = validate_info(m, &r->framework, why, sizeof why);
     if (invalid) {
         LOG_WARNING_LIMITED("Refusing registration of framework '%s' at %s: %s",
                             r->framework.name, from, invalid);
@@ -149,7 +200,7 @@ static void reactivate(master *m, m_framework *f, const act_pid *pid)
     if (f->failover_timer) act_cancel(m->self, f->failover_timer);
     f->failover_timer = 0;
     if (!act_pid_equal(&f->pid, pid)) {
-        f->pid = *pid;
+        index_pid(m, f, pid);
         act_link(m->self, pid);
     }
     f->connected = true;
@@ -170,12 +221,24 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
         m_framework_error(m, &msg->from, "Framework re-registered without a valid ID");
         return;
     }
-    const char *id = info->id->value, *invalid = validate_info(m, info);
+    char why[512];
+    const char *id = info->id->value;
+    const char *invalid = unauthenticated(m, &msg->from, info, why, sizeof why);
+    if (!invalid) invalid = validate_info(m, info, why, sizeof why);
+    m_framework *f = m_framework_find(m, id);
+    const char *proved = m_auth_principal(m, &msg->from);
+    if (!invalid && f && m->cfg.authenticate_frameworks && f->authenticated_as &&
+        strcmp(f->authenticated_as, proved ? proved : "") != 0) { /* nobody takes another's */
+        snprintf(why, sizeof why, "Framework %s was registered by principal '%s'", id,
+                 f->authenticated_as);
+        invalid = why;
+    }
     if (invalid) {
+        LOG_WARNING_LIMITED("Refusing re-registration of framework %s at %s: %s", id, from,
+                            invalid);
         m_framework_error(m, &msg->from, invalid);
         return;
     }
-    m_framework *f = m_framework_find(m, id);
     if (!f) {
         for (size_t i = 0; i < m->ncompleted_frameworks; i++)
             if (strcmp(m->completed_frameworks[i]->id, id) == 0) {
@@ -223,6 +286,7 @@ static void deactivate(master *m, m_framework *f)
 
 static void framework_free(m_framework *f)
 {
+    free(f->authenticated_as);
     for (size_t i = 0; i < f->ncompleted; i++) wire_msg_free(f->completed[i]);
     free(f->completed);
     act_map_free(f->tasks);
@@ -276,13 +340,15 @@ static void framework_remove(master *m, m_framework *f, const char *why)
     }
     m_alloc(m, alloc_event_new(ALLOC_REMOVE_FRAMEWORK, f->id, NULL));
     act_map_remove(m->frameworks, f->id);
+    m_principal_remove(m, f);
+    unindex_pid(m, f);
     f->failover_timer = 0;
     f->connected = f->active = false;
     f->unregistered_time = act_now();
     add_completed_framework(m, f);
 }
 
-static m_framework *from_own_scheduler(master *m, const act_msg *msg, const char *id)
+m_framework *m_framework_from_scheduler(master *m, const act_msg *msg, const char *id)
 {
     m_framework *f = m_framework_find(m, id);
     if (!f) {
@@ -290,6 +356,7 @@ static m_framework *from_own_scheduler(master *m, const act_msg *msg, const char
         return NULL;
     }
     if (!act_pid_equal(&f->pid, &msg->from)) {
+        act_count_refused();
         m_drop(m, msg, "not from the framework's scheduler");
         return NULL;
     }
@@ -299,7 +366,7 @@ static m_framework *from_own_scheduler(master *m, const act_msg *msg, const char
 static void on_unregister(master *m, const act_msg *msg, void *decoded)
 {
     wire_unregister_framework_message *u = decoded;
-    m_framework *f = from_own_scheduler(m, msg, u->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, u->framework_id.value);
     if (f) framework_remove(m, f, "the framework unregistered");
 }
 
@@ -325,7 +392,7 @@ static void start_failover_timer(master *m, m_framework *f)
 static void on_deactivate(master *m, const act_msg *msg, void *decoded)
 {
     wire_deactivate_framework_message *d = decoded;
-    m_framework *f = from_own_scheduler(m, msg, d->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, d->framework_id.value);
     if (!f) return;
     LOG_INFO("Deactivating framework %s (%s)", f->id, f->info->name);
     deactivate(m, f);
@@ -346,20 +413,53 @@ void m_framework_exited(master *m, const act_pid *pid)
 static void on_revive(master *m, const act_msg *msg, void *decoded)
 {
     wire_revive_offers_message *r = decoded;
-    m_framework *f = from_own_scheduler(m, msg, r->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, r->framework_id.value);
     if (f) m_alloc(m, alloc_event_new(ALLOC_REVIVE, f->id, NULL));
 }
 
 static void on_suppress(master *m, const act_msg *msg, void *decoded)
 {
     wire_suppress_offers_message *r = decoded;
-    m_framework *f = from_own_scheduler(m, msg, r->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, r->framework_id.value);
     if (f) m_alloc(m, alloc_event_new(ALLOC_SUPPRESS, f->id, NULL));
 }
 
 static void on_resource_request(master *m, const act_msg *msg, void *decoded)
 {
     /* Mesos' allocator ignores requests too; they are only counted. */
+}
+
+/* ---- /master/shutdown ------------------------------------------------------------------- */
+
+/* POST /master/shutdown with frameworkId=<id> in a form body (Mesos' Master::Http::shutdown):
+ * the framework is removed as if it had unregistered, if the shutdown_frameworks ACLs let the
+ * requester (its HTTP principal, ANY without one) shut down frameworks of its principal. */
+static void on_shutdown_http(act_actor *self, act_http_req *req)
+{
+    master *m = act_state(self);
+    if (strcmp(act_http_method(req), "POST") != 0) {
+        act_http_respond_text(req, 400, "Expecting POST");
+        return;
+    }
+    char *id = act_http_form(req, "frameworkId");
+    m_framework *f = id ? m_framework_find(m, id) : NULL;
+    const char *requester = act_http_principal(req);
+    if (!f) {
+        act_http_respond_text(req, 400, id ? "No framework found with specified ID"
+                                           : "Missing 'frameworkId' query parameter");
+    } else if (!m_authorize_shutdown(m->cfg.acls, requester,
+                                     f->info->has_principal ? f->info->principal : NULL)) {
+        LOG_WARNING_LIMITED("Refusing to shut down framework %s for %s: not authorized", f->id,
+                            requester ? requester : "an anonymous request");
+        act_http_respond_unauthorized(req);
+    } else {
+        char why[256];
+        snprintf(why, sizeof why, "shut down through /master/shutdown by %s",
+                 requester ? requester : "an anonymous request");
+        framework_remove(m, f, why);
+        act_http_respond(req, 200, NULL, NULL, 0, NULL);
+    }
+    free(id);
 }
 
 void m_frameworks_free(master *m)
@@ -380,4 +480,7 @@ void m_framework_handlers(act_actor *a)
     m_handle(a, WIRE_DESC(revive_offers_message), on_revive);
     m_handle(a, WIRE_DESC(suppress_offers_message), on_suppress);
     m_handle(a, WIRE_DESC(resource_request_message), on_resource_request);
+    act_route_protected(a, "shutdown", on_shutdown_http,
+                        "POST frameworkId=<id>: shuts the framework down (its tasks are "
+                        "killed), if the shutdown_frameworks ACLs allow it.");
 }

@@ -76,17 +76,27 @@ void m_drop(master *m, const act_msg *msg, const char *why)
 #define HELD_MAX_BYTES (64u << 20)
 #define STANDBY_HOLD_SECS 1.0
 
-typedef struct m_held {
-    act_pid from;
-    char *name;
-    uint8_t *body;
-    size_t len;
-    char *content_type;  /* NULL for msgpack; a protobuf peer's body stays protobuf */
-    bool libprocess;
-    double at;
-} m_held;
+void m_held_copy(m_held *h, const act_msg *msg)
+{
+    h->from = msg->from;
+    h->name = act_strdup(msg->name);
+    h->body = act_malloc(msg->len ? msg->len : 1);
+    if (msg->len) memcpy(h->body, msg->body, msg->len);
+    h->len = msg->len;
+    h->content_type = msg->content_type ? act_strdup(msg->content_type) : NULL;
+    h->libprocess = msg->libprocess;
+    h->at = act_now();
+}
 
-static void held_entry_free(m_held *h)
+act_msg m_held_msg(const m_held *h, bool *taken)
+{
+    *taken = false;
+    return (act_msg){.from = h->from, .name = h->name, .body = h->body, .len = h->len,
+                     .obj_taken = taken, .content_type = h->content_type,
+                     .libprocess = h->libprocess};
+}
+
+void m_held_free(m_held *h)
 {
     free(h->name);
     free(h->body);
@@ -99,7 +109,7 @@ static void prune(master *m)
     size_t old = 0;
     while (old < m->nheld && m->held[old].at < act_now() - STANDBY_HOLD_SECS) {
         m->held_bytes -= m->held[old].len;
-        held_entry_free(&m->held[old++]);
+        m_held_free(&m->held[old++]);
     }
     if (!old) return;
     act_counter_add(act_counter_get("master/dropped_messages"), old);
@@ -118,21 +128,13 @@ static void hold(master *m, const act_msg *msg)
         m->held_cap = m->held_cap ? 2 * m->held_cap : 64;
         m->held = act_realloc(m->held, m->held_cap * sizeof *m->held);
     }
-    m_held *h = &m->held[m->nheld++];
-    h->from = msg->from;
-    h->name = act_strdup(msg->name);
-    h->body = act_malloc(msg->len ? msg->len : 1);
-    if (msg->len) memcpy(h->body, msg->body, msg->len);
-    h->len = msg->len;
-    h->content_type = msg->content_type ? act_strdup(msg->content_type) : NULL;
-    h->libprocess = msg->libprocess;
-    h->at = act_now();
+    m_held_copy(&m->held[m->nheld++], msg);
     m->held_bytes += msg->len;
 }
 
 static void held_free(master *m)
 {
-    for (size_t i = 0; i < m->nheld; i++) held_entry_free(&m->held[i]);
+    for (size_t i = 0; i < m->nheld; i++) m_held_free(&m->held[i]);
     free(m->held);
     m->held = NULL;
     m->nheld = m->held_cap = m->held_bytes = 0;
@@ -144,11 +146,9 @@ void m_replay_held(master *m)
 {
     if (m->nheld) LOG_INFO("Handling %zu message(s) that arrived before recovery", m->nheld);
     for (size_t i = 0; i < m->nheld; i++) {
-        bool taken = false;
+        bool taken;
         m_held *h = &m->held[i];
-        act_msg msg = {.from = h->from, .name = h->name, .body = h->body, .len = h->len,
-                       .obj_taken = &taken, .content_type = h->content_type,
-                       .libprocess = h->libprocess};
+        act_msg msg = m_held_msg(h, &taken);
         if (h->at < m->elected_time - STANDBY_HOLD_SECS)
             m_drop(m, &msg, "it reached this master long before it was elected");
         else
@@ -162,6 +162,11 @@ static void trampoline(act_actor *self, const act_msg *msg)
     master *m = act_state(self);
     handler_entry *h = act_map_get(handlers, msg->name);
     if (!h) return;
+    if (act_pid_is_none(&msg->from)) { /* a plain HTTP POST: nobody to answer or check */
+        act_count_refused();
+        m_drop(m, msg, "no sender (Libprocess-From)");
+        return;
+    }
     if (m->aborted) {
         m_drop(m, msg, "the master is aborting");
         return;
@@ -170,14 +175,24 @@ static void trampoline(act_actor *self, const act_msg *msg)
         hold(m, msg);
         return;
     }
-    wire_msg *decoded = wire_decode_msg(msg, h->desc);
+    if (m_rate_limited(m, msg)) return; /* its framework's turn comes (ratelimit.c) */
+    m_dispatch(m, msg);
+}
+
+void m_dispatch(master *m, const act_msg *msg)
+{
+    handler_entry *h = act_map_get(handlers, msg->name);
+    wire_msg *decoded = h ? wire_decode_msg(msg, h->desc) : NULL;
     if (!decoded) {
         act_counter_inc(act_counter_get("master/dropped_messages"));
         return;
     }
+    char principal[M_PRINCIPAL_MAX];
+    bool counted = m_principal_of(m, &msg->from, principal, sizeof principal);
     act_counter_inc(h->count);
     h->fn(m, msg, decoded->root);
     wire_msg_free(decoded);
+    if (counted) m_principal_processed(m, principal);
 }
 
 /* Registers fn for messages of type desc (named as the type). */
@@ -261,6 +276,7 @@ static void on_init(act_actor *self, void *arg)
     act_gauge_set(act_gauge_get("master/elected"), 0);
     act_metrics_add_collector(&m->pid, m_metrics_refresh);
     LOG_INFO("Master %s (%s) started on %s", m->id, m->info->hostname, m->info->pid);
+    m_whitelist_start(m);
     m_election_start(m);
 }
 
@@ -268,6 +284,13 @@ static void on_init(act_actor *self, void *arg)
 static void on_exited(act_actor *self, const act_pid *pid)
 {
     master *m = act_state(self);
+    if (m_rate_limited_exit(m, pid)) return; /* after the framework's queued messages */
+    m_exited(m, pid);
+}
+
+void m_exited(master *m, const act_pid *pid)
+{
+    m_auth_exited(m, pid);
     m_framework_exited(m, pid);
     m_slave_exited(m, pid);
 }
@@ -301,6 +324,9 @@ static void on_terminate(act_actor *self, void *arg)
         wire_msg_free(w);
     act_map_free(m->recovered_slaves);
     m_registrar_abandon(m);
+    m_auth_free(m);
+    m_rate_limits_free(m);
+    act_map_free(m->frameworks_by_pid);
     wire_msg_free(m->info_msg);
     free_strings(m->cfg.roles, m->cfg.nroles);
     free_strings(m->cfg.weight_roles, m->cfg.nweights);
@@ -310,6 +336,7 @@ static void on_terminate(act_actor *self, void *arg)
     free((char *)m->cfg.webui_dir);
     free((char *)m->cfg.hostname);
     free((char *)m->cfg.zk);
+    free((char *)m->cfg.whitelist);
     handlers_free();
     free(m);
 }
@@ -329,6 +356,7 @@ static void copy_config(master_config *dst, const master_config *src)
     dst->hostname = src->hostname ? act_strdup(src->hostname) : NULL;
     dst->zk = src->zk ? act_strdup(src->zk) : NULL;
     dst->webui_dir = src->webui_dir ? act_strdup(src->webui_dir) : NULL;
+    dst->whitelist = src->whitelist ? act_strdup(src->whitelist) : NULL;
     dst->roles = copy_strings(src->roles, src->nroles);
     dst->weight_roles = copy_strings(src->weight_roles, src->nweights);
     dst->weights = act_calloc(src->nweights ? src->nweights : 1, sizeof(double));
@@ -359,6 +387,10 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m->removed_slaves = act_map_new();
     m->offers = act_map_new();
     m->pending_ops = act_map_new();
+    m->authenticated = act_map_new();
+    m->auth_sessions = act_map_new();
+    m->frameworks_by_pid = act_map_new();
+    m_rate_limits_init(m);
     act_actor *a = act_new(MASTER_ACTOR, m);
     act_pid mpid = act_self(a);
     alloc_config ac = {cfg->allocation_interval, (const char *const *)cfg->weight_roles,
@@ -375,6 +407,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m_task_handlers(a);
     m_registrar_handlers(a);
     m_election_handlers(a);
+    m_auth_handlers(a);
     m_http_routes(a);
     m_webui_routes(a);
     int rc = act_spawn(a, 0);

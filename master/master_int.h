@@ -13,6 +13,7 @@
 
 #include "actor/actor.h"
 #include "master/allocator_int.h"
+#include "master/auth.h"
 #include "master/zk_int.h"
 #include "wire/wire.h"
 
@@ -52,6 +53,16 @@ typedef struct master_config {
     size_t max_completed_tasks_per_framework;
     int allocator_loop;          /* loop for the allocator and registrar */
     const act_flags *flags;      /* borrowed, for /master/flags and state.json; may be NULL */
+    const auth_credentials *credentials; /* --credentials, borrowed (outlives the master);
+                                            NULL: every authentication fails */
+    bool authenticate_frameworks; /* --authenticate: only authenticated frameworks register */
+    bool authenticate_slaves;     /* --authenticate_slaves */
+    const wire_acls *acls;        /* --acls, borrowed (outlives the master); NULL: no
+                                     authorization, everything is allowed */
+    const char *whitelist;        /* --whitelist: a file of the slave hostnames to offer,
+                                     watched for changes; NULL: every slave is offered */
+    const wire_rate_limits *rate_limits; /* --rate_limits, borrowed (outlives the master),
+                                     checked with m_rate_limits_check; NULL: none */
     const char *log_dir;         /* for state.json */
     const char *webui_dir;       /* the web UI's files (index.html, static/); NULL: none */
 } master_config;
@@ -97,6 +108,8 @@ typedef struct m_framework {
     wire_msg *info_msg;     /* a wire_framework_info, id filled in */
     wire_framework_info *info;
     act_pid pid;
+    char *authenticated_as; /* with --authenticate: the principal its scheduler proved when it
+                               registered (owned); only that principal may take it over */
     bool connected, active;
     double registered_time, reregistered_time, unregistered_time;
     act_map *tasks;         /* task id -> m_task (owned by the slave) */
@@ -120,6 +133,8 @@ typedef struct m_slave {
     bool pong_received;
     act_timer_id ping_timer, reregister_timer;
 } m_slave;
+
+typedef struct m_limiter m_limiter;
 
 typedef struct master {
     act_actor *self;
@@ -150,9 +165,38 @@ typedef struct master {
     uint64_t next_framework, next_slave, next_offer, next_token;
     act_map *pending_ops;   /* registrar token -> pending operation (registrar.c) */
     act_timer_id recovery_timer;
+    act_map *authenticated; /* pid text -> principal (owned): pids that authenticated */
+    act_map *auth_sessions; /* authenticatee pid text -> session (authenticator.c) */
+    uint64_t whitelist_sig; /* the version of the --whitelist file last read (whitelist.c) */
+    act_map *frameworks_by_pid; /* scheduler pid text -> m_framework (registered ones) */
+    act_map *principals;    /* principal -> its frameworks' message counters (ratelimit.c) */
+    act_map *limiters;      /* principal -> m_limiter, or a marker for "not limited" */
+    struct m_limiter *default_limiter; /* aggregate_default_qps: every other framework */
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
+
+/* A message kept to be handled later (while the registry is recovered, or while its framework
+ * waits for its rate limit): a copy of everything the handler sees. */
+typedef struct m_held {
+    act_pid from;
+    char *name;
+    uint8_t *body;
+    size_t len;
+    char *content_type;  /* NULL for msgpack; a protobuf peer's body stays protobuf */
+    bool libprocess;
+    double at;           /* when it arrived (runtime clock) */
+} m_held;
+
+void m_held_copy(m_held *h, const act_msg *msg);
+/* The message to hand to a handler (valid while h lives). */
+act_msg m_held_msg(const m_held *h, bool *taken);
+void m_held_free(m_held *h);
+/* Decodes and handles a message now (counted in master/messages_<name> and, for a framework
+ * with a principal, frameworks/<principal>/messages_processed). */
+void m_dispatch(master *m, const act_msg *msg);
+/* A linked pid went away (its connection broke), in the order of its framework's messages. */
+void m_exited(master *m, const act_pid *pid);
 
 /* Spawns the registrar, the allocator and the master (on loop 0) with this configuration
  * (copied). Returns 0 and the master's pid, or a negative code (work_dir unusable ...). */
@@ -199,6 +243,10 @@ act_pid contender_spawn(const zk_url *url, double session_timeout, const char *d
 /* ---- frameworks.c ------------------------------------------------------------------------ */
 void m_framework_handlers(act_actor *a);
 m_framework *m_framework_find(master *m, const char *id);
+/* The framework `id` if msg came from its scheduler (exactly its pid); otherwise the message
+ * is dropped (counted, logged, and in runtime/refused_messages when another pid sent it) and
+ * NULL is returned. Every message a scheduler sends about its framework goes through here. */
+m_framework *m_framework_from_scheduler(master *m, const act_msg *msg, const char *id);
 /* The framework whose scheduler is `pid`, or NULL. */
 m_framework *m_framework_by_pid(master *m, const act_pid *pid);
 void m_framework_exited(master *m, const act_pid *pid);
@@ -210,6 +258,10 @@ void m_framework_error(master *m, const act_pid *to, const char *message);
 void m_slave_handlers(act_actor *a);
 m_slave *m_slave_find(master *m, const char *id);
 m_slave *m_slave_by_pid(master *m, const act_pid *pid);
+/* The slave `id` if msg came from it (exactly its pid); otherwise dropped as
+ * m_framework_from_scheduler does, and NULL. Status updates are the exception: the slave's
+ * status update manager, another actor of its process, sends them (tasks.c). */
+m_slave *m_slave_from_slave(master *m, const act_msg *msg, const char *id);
 void m_slave_exited(master *m, const act_pid *pid);
 /* Removes a slave for good: registrar, TASK_LOST for its tasks, slaveLost to frameworks. */
 void m_slave_remove(master *m, m_slave *s, const char *reason);
@@ -236,9 +288,10 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *t);
 /* Releases a task: its resources go back to the allocator, it joins the framework's completed
  * tasks, it leaves both maps. */
 void m_task_remove(master *m, m_task *t);
-/* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...). */
+/* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...); reason
+ * is a wire_status_reason or -1. */
 void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
-                   const char *task_id, wire_task_state state, const char *message,
+                   const char *task_id, wire_task_state state, const char *message, int reason,
                    bool with_uuid);
 /* Moves a task to `state` as the master sees it (slave lost ...) and tells the framework. */
 void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message);
@@ -305,6 +358,50 @@ void m_registrar_handlers(act_actor *a);
 /* Asks the registrar for the registry; the master continues in m_recovered. */
 void m_registrar_recover(master *m);
 void m_recovered(master *m, wire_msg *registry);
+
+/* ---- authenticator.c --------------------------------------------------------------------- */
+void m_auth_handlers(act_actor *a);
+/* The principal `pid` authenticated as (its connection unbroken since), or NULL. */
+const char *m_auth_principal(master *m, const act_pid *pid);
+/* pid's connection broke: it must authenticate again. */
+void m_auth_exited(master *m, const act_pid *pid);
+void m_auth_free(master *m);
+
+/* ---- acls.c: authorization (--acls) ----------------------------------------------------- */
+/* Whether `principal` (NULL: a framework without one, the ANY entity) may register with
+ * `role`, launch tasks as `user`, or shut down a framework of `framework_principal` (NULL:
+ * one without). Always true without ACLs. */
+bool m_authorize_role(const wire_acls *acls, const char *principal, const char *role);
+bool m_authorize_user(const wire_acls *acls, const char *principal, const char *user);
+bool m_authorize_shutdown(const wire_acls *acls, const char *principal,
+                          const char *framework_principal);
+
+/* ---- ratelimit.c: --rate_limits and frameworks/<principal>/messages_* ------------------- */
+#define M_PRINCIPAL_MAX 256
+
+/* Checks a --rate_limits value as Mesos does at start-up: NULL, or the reason in buf. */
+const char *m_rate_limits_check(const wire_rate_limits *r, char *buf, size_t n);
+void m_rate_limits_init(master *m);
+void m_rate_limits_free(master *m);
+/* Counts a message from a framework's scheduler (messages_received) and, when its principal's
+ * rate limit says it must wait, queues it (or drops it with an error to the framework when
+ * the queue is at capacity). True if the message was taken: the caller handles it no more. */
+bool m_rate_limited(master *m, const act_msg *msg);
+/* The same for the exited event of pid: true if it waits behind its framework's messages. */
+bool m_rate_limited_exit(master *m, const act_pid *pid);
+/* A framework (with its pid in frameworks_by_pid) joins or leaves its principal's counters. */
+void m_principal_add(master *m, const m_framework *f);
+void m_principal_remove(master *m, const m_framework *f);
+/* The principal of the framework whose scheduler is pid, copied into buf; false if none. */
+bool m_principal_of(master *m, const act_pid *pid, char *buf, size_t n);
+/* Counts a message of that principal's frameworks handled (unless the last one just left). */
+void m_principal_processed(master *m, const char *principal);
+
+/* ---- whitelist.c: --whitelist ------------------------------------------------------------ */
+/* Starts watching cfg.whitelist (if set): the allocator offers only the slaves whose hostname
+ * it lists, and learns of every change to the file within WHITELIST_INTERVAL. */
+#define WHITELIST_INTERVAL 1.0
+void m_whitelist_start(master *m);
 
 /* ---- http.c ------------------------------------------------------------------------------ */
 void m_http_routes(act_actor *a);

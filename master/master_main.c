@@ -3,9 +3,8 @@
  * --flag=value, printed by --help, served at /master/flags), logging, the runtime with a
  * second loop for the allocator and registrar, and a clean stop on SIGINT/SIGTERM. A master
  * that gives up (lost leadership, a registry it cannot write) exits 1, as Mesos does, so a
- * supervisor restarts it as a standby. Flags for features this build does not have yet
- * (authentication, ACLs, rate limits, whitelists) are refused with a clear error rather than
- * silently ignored.
+ * supervisor restarts it as a standby. Security comes from the flags too: credentials, ACLs,
+ * rate limits and the whitelist are read here and handed to the master.
  */
 #include "master/master_int.h"
 
@@ -26,7 +25,7 @@ typedef struct master_flags {
     double zk_session_timeout, registry_store_timeout, registry_fetch_timeout;
     double allocation_interval, offer_timeout, slave_ping_timeout, slave_reregister_timeout;
     double logbufsecs;
-    bool authenticate, authenticate_slaves, quiet;
+    bool authenticate, authenticate_slaves, authenticate_http, quiet;
 } master_flags;
 
 #define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL}
@@ -55,16 +54,24 @@ static const act_flag flag_table[] = {
       "(default: any role)."),
     F(weights, STRING, NULL, "Comma-separated role=weight pairs, e.g. dev=10,prod=30 "
       "(default weight 1)."),
-    F(whitelist, STRING, NULL, "File of slave hostnames to offer. Not supported by this build "
-      "yet."),
-    F(credentials, STRING, NULL, "Credentials file. Not supported by this build yet."),
-    F(authenticate, BOOL, "false", "Only authenticated frameworks may register. Not supported "
-      "by this build yet."),
-    F(authenticate_slaves, BOOL, "false", "Only authenticated slaves may register. Not "
-      "supported by this build yet."),
-    F(acls, STRING, NULL, "ACLs (JSON). Not supported by this build yet."),
-    F(rate_limits, STRING, NULL, "Framework rate limits (JSON). Not supported by this build "
-      "yet."),
+    F(whitelist, PATH, NULL, "A file of the slave hostnames to offer resources of, one per "
+      "line; re-read when it changes (checked every second). /path or file:///path."),
+    F(credentials, PATH, NULL, "A file of the principals and secrets frameworks and slaves "
+      "authenticate with (CRAM-MD5): 'principal secret' per line, or JSON {\"credentials\": "
+      "[{\"principal\": ..., \"secret\": ...}]}; /path or file:///path."),
+    F(authenticate, BOOL, "false", "Only authenticated frameworks may register (needs "
+      "--credentials)."),
+    F(authenticate_slaves, BOOL, "false", "Only authenticated slaves may register (needs "
+      "--credentials)."),
+    F(authenticate_http, BOOL, "false", "The endpoints that change state or show task data "
+      "(/master/shutdown, /logging/toggle) need HTTP Basic credentials from --credentials "
+      "(later Mesos' flag)."),
+    F(acls, STRING, NULL, "Authorization: ACLs as JSON (Mesos' ACLs message: "
+      "register_frameworks, run_tasks, shutdown_frameworks, permissive), or a file holding "
+      "them (/path or file:///path)."),
+    F(rate_limits, STRING, NULL, "Framework rate limiting: JSON (Mesos' RateLimits message: "
+      "limits [{principal, qps, capacity}], aggregate_default_qps, "
+      "aggregate_default_capacity), or a file holding it (/path or file:///path)."),
     F(allocation_interval, DURATION, "1secs", "Time between periodic allocation cycles."),
     F(offer_timeout, DURATION, NULL, "Time after which an unanswered offer is rescinded "
       "(default: never)."),
@@ -86,17 +93,6 @@ static const act_flag flag_table[] = {
     F(quiet, BOOL, "false", "Log nothing to stderr."),
     F(logbufsecs, DOUBLE, "0", "Seconds log lines may stay buffered."),
 };
-
-static const char *unsupported(const master_flags *f)
-{
-    if (f->authenticate || f->authenticate_slaves || f->credentials)
-        return "--authenticate/--authenticate_slaves/--credentials: authentication is not in "
-               "this build yet";
-    if (f->acls) return "--acls: ACLs are not in this build yet";
-    if (f->rate_limits) return "--rate_limits: rate limiting is not in this build yet";
-    if (f->whitelist) return "--whitelist: whitelists are not in this build yet";
-    return NULL;
-}
 
 /* Splits "a,b,c" into a new array (free each and the array). */
 static char **split(const char *text, size_t *n)
@@ -152,11 +148,29 @@ static int parse_percent(const char *text, double *out, char *err, size_t errlen
     return 0;
 }
 
+static wire_msg *acls_msg, *rate_limits_msg; /* what master_config points into */
+
+/* A JSON-valued flag as Mesos takes it: JSON text, or a file holding it named by an absolute
+ * path (file:// values arrive already read). NULL, with err set, if it does not parse. */
+static wire_msg *json_flag(const char *name, const char *value, const wire_desc *desc,
+                           char *err, size_t errlen)
+{
+    act_buf file = {0};
+    char why[400];
+    int rc = value[0] == '/' ? act_buf_read_file(&file, value, 16u << 20) : 0;
+    wire_msg *m = NULL;
+    if (rc != 0)
+        snprintf(err, errlen, "--%s: cannot read '%s': %s", name, value, act_strerror(rc));
+    else if (wire_from_json(desc, file.data ? file.data : value,
+                            file.data ? file.len : strlen(value), &m, why, sizeof why) != 0)
+        snprintf(err, errlen, "--%s: %s", name, why);
+    act_buf_free(&file);
+    return m;
+}
+
 static int build_config(const master_flags *f, master_config *c, char *err, size_t errlen)
 {
     master_config_default(c);
-    const char *why = unsupported(f);
-    if (why) return snprintf(err, errlen, "%s", why), -ENOTSUP;
     if (strcmp(f->registry, "in_memory") != 0 && strcmp(f->registry, "replicated") != 0 &&
         strcmp(f->registry, "replicated_log") != 0)
         return snprintf(err, errlen, "Invalid --registry '%s' (expected replicated_log or "
@@ -196,6 +210,32 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
     c->max_completed_tasks_per_framework = (size_t)f->max_completed_tasks_per_framework;
     c->allocator_loop = 1;
     c->log_dir = f->log_dir;
+    c->authenticate_frameworks = f->authenticate;
+    c->authenticate_slaves = f->authenticate_slaves;
+    if ((f->authenticate || f->authenticate_slaves || f->authenticate_http) && !f->credentials)
+        return snprintf(err, errlen, "--authenticate, --authenticate_slaves and "
+                        "--authenticate_http need --credentials"), -EINVAL;
+    if (f->credentials) {
+        auth_credentials *creds;
+        if (auth_credentials_read(f->credentials, &creds, err, errlen) != 0) return -EINVAL;
+        c->credentials = creds;
+    }
+    c->whitelist = f->whitelist;
+    if (f->acls) {
+        wire_msg *acls = json_flag("acls", f->acls, WIRE_DESC(acls), err, errlen);
+        if (!acls) return -EINVAL;
+        c->acls = acls->root;
+        acls_msg = acls;
+    }
+    if (f->rate_limits) {
+        char why[256];
+        rate_limits_msg = json_flag("rate_limits", f->rate_limits, WIRE_DESC(rate_limits), err,
+                                    errlen);
+        if (!rate_limits_msg) return -EINVAL;
+        c->rate_limits = rate_limits_msg->root;
+        if (m_rate_limits_check(c->rate_limits, why, sizeof why))
+            return snprintf(err, errlen, "--rate_limits: %s", why), -EINVAL;
+    }
     if (c->max_slave_ping_timeouts < 1 || f->max_completed_frameworks < 0 ||
         f->max_completed_tasks_per_framework < 0)
         return snprintf(err, errlen, "Counts must not be negative (and "
@@ -219,6 +259,10 @@ static void on_abort(const char *why)
 
 static void free_config(master_config *c)
 {
+    wire_msg_free(acls_msg);
+    wire_msg_free(rate_limits_msg);
+    acls_msg = rate_limits_msg = NULL;
+    auth_credentials_free((auth_credentials *)c->credentials);
     for (size_t i = 0; i < c->nroles; i++) free(c->roles[i]);
     free(c->roles);
     for (size_t i = 0; i < c->nweights; i++) free(c->weight_roles[i]);
@@ -317,6 +361,9 @@ int main(int argc, char **argv)
         return 1;
     }
     act_set_default_actor(MASTER_ACTOR);
+    if (f.authenticate_http)
+        act_http_set_authenticator(auth_credentials_check, (void *)cfg.credentials,
+                                   "Mesos master");
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     act_run();

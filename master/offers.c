@@ -316,16 +316,39 @@ static void run_task(master *m, m_framework *f, m_slave *s, const wire_task_info
     m_send(m, &s->pid, WIRE_DESC(run_task_message), &r);
 }
 
+/* The user a task runs as (Mesos' Master::authorizeTask): its command's, else its executor's
+ * command's, else the framework's. */
+static const char *task_user(const m_framework *f, const wire_task_info *t)
+{
+    if (t->command && t->command->has_user) return t->command->user;
+    if (t->executor && t->executor->command.has_user) return t->executor->command.user;
+    return f->info->user;
+}
+
+/* The run_tasks ACLs: may the framework's principal launch tasks as the task's user? */
+static const char *unauthorized(master *m, const m_framework *f, const wire_task_info *t,
+                                char *why, size_t n)
+{
+    const char *user = task_user(f, t);
+    if (m_authorize_user(m->cfg.acls, f->info->has_principal ? f->info->principal : NULL, user))
+        return NULL;
+    snprintf(why, n, "Not authorized to launch as user '%s'", user);
+    return why;
+}
+
 static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_info *ti,
                        res_set *available)
 {
     char why[1024];
     res_set res = {0}, exec = {0};
-    const char *err = check_task(m, f, s, ti, available, &res, &exec, why, sizeof why);
+    const char *err = unauthorized(m, f, ti, why, sizeof why);
+    int reason = err ? WIRE_REASON_TASK_UNAUTHORIZED : -1;
+    if (!err) err = check_task(m, f, s, ti, available, &res, &exec, why, sizeof why);
     if (err) {
         LOG_WARNING_LIMITED("Refusing task %s of framework %s: %s", ti->task_id.value, f->id,
                             err);
-        m_send_status(m, &f->pid, f->id, s->id, ti->task_id.value, WIRE_TASK_ERROR, err, false);
+        m_send_status(m, &f->pid, f->id, s->id, ti->task_id.value, WIRE_TASK_ERROR, err, reason,
+                      false);
     } else {
         if (ti->executor && !res_empty(&exec)) m_executor_add(m, s, f->id, ti->executor);
         m_task_add(m, f, s, ti, &res, ti->executor ? NULL : &exec);
@@ -342,11 +365,8 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
 static void on_launch(master *m, const act_msg *msg, void *decoded)
 {
     wire_launch_tasks_message *l = decoded;
-    m_framework *f = m_framework_find(m, l->framework_id.value);
-    if (!f || !act_pid_equal(&f->pid, &msg->from)) {
-        m_drop(m, msg, "not from a registered framework's scheduler");
-        return;
-    }
+    m_framework *f = m_framework_from_scheduler(m, msg, l->framework_id.value);
+    if (!f) return;
     double refuse = l->filters.has_refuse_seconds ? l->filters.refuse_seconds
                                                   : DEFAULT_REFUSE_SECONDS;
     char why[512];
@@ -360,7 +380,7 @@ static void on_launch(master *m, const act_msg *msg, void *decoded)
         }
         for (size_t i = 0; i < l->tasks_count; i++)
             m_send_status(m, &f->pid, f->id, l->tasks[i].slave_id.value,
-                          l->tasks[i].task_id.value, WIRE_TASK_LOST, bad, false);
+                          l->tasks[i].task_id.value, WIRE_TASK_LOST, bad, -1, false);
         return;
     }
     for (size_t i = 0; i < l->tasks_count; i++) launch_one(m, f, s, &l->tasks[i], &available);
@@ -372,5 +392,5 @@ static void on_launch(master *m, const act_msg *msg, void *decoded)
 void m_offer_handlers(act_actor *a)
 {
     m_handle(a, WIRE_DESC(launch_tasks_message), on_launch);
-    act_on_message(a, ALLOC_MSG_OFFERS, on_alloc_offers);
+    act_on_local(a, ALLOC_MSG_OFFERS, on_alloc_offers);
 }

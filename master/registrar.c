@@ -238,8 +238,8 @@ act_pid registrar_spawn(const master_config *cfg, const act_pid *owner, int loop
     r->registry = wire_new(WIRE_DESC(registry));
     r->metrics = reg_metrics_get();
     act_actor *a = act_new(REGISTRAR_ACTOR, r);
-    act_on_message(a, REG_MSG_RECOVER, on_recover);
-    act_on_message(a, REG_MSG_APPLY, on_apply);
+    act_on_local(a, REG_MSG_RECOVER, on_recover);
+    act_on_local(a, REG_MSG_APPLY, on_apply);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);
     act_spawn(a, loop);
@@ -333,7 +333,7 @@ void m_recovered(master *m, wire_msg *registry)
 
 void m_registrar_handlers(act_actor *a)
 {
-    act_on_message(a, REG_MSG_APPLIED, on_applied);
-    act_on_message(a, REG_MSG_RECOVERED, on_recovered);
-    act_on_message(a, REG_MSG_FAILED, on_failed);
+    act_on_local(a, REG_MSG_APPLIED, on_applied);
+    act_on_local(a, REG_MSG_RECOVERED, on_recovered);
+    act_on_local(a, REG_MSG_FAILED, on_failed);
 }

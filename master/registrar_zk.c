@@ -498,8 +498,8 @@ act_pid registrar_zk_spawn(const master_config *cfg, const act_pid *owner, int l
     char name[ACT_ID_MAX];
     act_actor *a = act_new(act_unique_name(REGISTRAR_ACTOR, name, sizeof name), z);
     z->self = a;
-    act_on_message(a, REG_MSG_RECOVER, on_recover);
-    act_on_message(a, REG_MSG_APPLY, on_apply);
+    act_on_local(a, REG_MSG_RECOVER, on_recover);
+    act_on_local(a, REG_MSG_APPLY, on_apply);
     act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);

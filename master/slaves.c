@@ -16,6 +16,21 @@ m_slave *m_slave_find(master *m, const char *id)
     return act_map_get(m->slaves, id);
 }
 
+m_slave *m_slave_from_slave(master *m, const act_msg *msg, const char *id)
+{
+    m_slave *s = m_slave_find(m, id);
+    if (!s) {
+        m_drop(m, msg, "unknown slave");
+        return NULL;
+    }
+    if (!act_pid_equal(&s->pid, &msg->from)) {
+        act_count_refused();
+        m_drop(m, msg, "not from that slave");
+        return NULL;
+    }
+    return s;
+}
+
 m_slave *m_slave_by_pid(master *m, const act_pid *pid)
 {
     char key[ACT_PID_STRLEN];
@@ -44,6 +59,18 @@ static void send_shutdown(master *m, const act_pid *to, const char *why)
 {
     wire_shutdown_message sd = {.has_message = true, .message = (char *)why};
     m_send(m, to, WIRE_DESC(shutdown_message), &sd);
+}
+
+/* With --authenticate_slaves, a slave that did not authenticate is told to shut down (Mesos).
+ * True if the registration may go on. */
+static bool authenticated(master *m, const act_msg *msg)
+{
+    if (!m->cfg.authenticate_slaves || m_auth_principal(m, &msg->from)) return true;
+    char from[ACT_PID_STRLEN];
+    LOG_WARNING_LIMITED("Refusing registration of slave at %s: it is not authenticated",
+                        act_pid_format(&msg->from, from, sizeof from));
+    send_shutdown(m, &msg->from, "Slave is not authenticated");
+    return false;
 }
 
 static void send_registered(master *m, m_slave *s, bool reregistered)
@@ -212,6 +239,7 @@ static void on_register(master *m, const act_msg *msg, void *decoded)
     wire_register_slave_message *r = decoded;
     char from[ACT_PID_STRLEN], err[256];
     act_pid_format(&msg->from, from, sizeof from);
+    if (!authenticated(m, msg)) return;
     m_slave *s = m_slave_by_pid(m, &msg->from);
     if (s) {
         LOG_INFO("Slave %s at %s already registered, resending acknowledgement", s->id, from);
@@ -295,12 +323,19 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
         m_drop(m, msg, "invalid slave ID");
         return;
     }
+    if (!authenticated(m, msg)) return;
     if (act_map_get(m->removed_slaves, id)) {
         LOG_WARNING("Slave %s at %s attempted to re-register after removal", id, from);
         send_shutdown(m, &msg->from, "Slave attempted to re-register after removal");
         return;
     }
     m_slave *s = m_slave_find(m, id);
+    if (s && s->pid.ip != msg->from.ip) {
+        /* A restarted slave may come back with a new pid, but from its own host. */
+        act_count_refused();
+        m_drop(m, msg, "the slave with that ID is registered from another host");
+        return;
+    }
     if (s) {
         reconnect(m, s, &msg->from, r);
         return;
@@ -404,11 +439,8 @@ void m_slave_exited(master *m, const act_pid *pid)
 static void on_unregister(master *m, const act_msg *msg, void *decoded)
 {
     wire_unregister_slave_message *u = decoded;
-    m_slave *s = m_slave_find(m, u->slave_id.value);
-    if (!s || !act_pid_equal(&s->pid, &msg->from)) {
-        m_drop(m, msg, "not from that slave");
-        return;
-    }
+    m_slave *s = m_slave_from_slave(m, msg, u->slave_id.value);
+    if (!s) return;
     m_slave_remove(m, s, "the slave unregistered");
 }
 

@@ -162,13 +162,13 @@ static void send_update(master *m, const act_pid *to, const char *framework_id,
 }
 
 void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
-                   const char *task_id, wire_task_state state, const char *message,
+                   const char *task_id, wire_task_state state, const char *message, int reason,
                    bool with_uuid)
 {
     wire_uuid uuid;
     if (with_uuid) wire_uuid_random(&uuid);
     send_update(m, to, framework_id, slave_id, task_id, state, message,
-                with_uuid ? &uuid : NULL, -1);
+                with_uuid ? &uuid : NULL, reason);
 }
 
 /* Appends a status to the task's record and moves its state. */
@@ -228,8 +228,9 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
     m_slave *s = u->slave_id ? m_slave_find(m, u->slave_id->value) : m_slave_by_pid(m, &msg->from);
     /* The slave's status update manager, an actor of the slave's process, forwards them. */
     if (!s || s->pid.ip != msg->from.ip || s->pid.port != msg->from.port) {
+        if (s) act_count_refused();
         m_count("master/invalid_status_updates");
-        m_drop(m, msg, "status update from an unknown slave");
+        m_drop(m, msg, "status update not from that slave's process");
         return;
     }
     m_framework *f = m_framework_find(m, u->framework_id.value);
@@ -268,11 +269,8 @@ void m_tasks_forward_held(master *m, m_framework *f)
 static void on_ack(master *m, const act_msg *msg, void *decoded)
 {
     wire_status_update_acknowledgement_message *a = decoded;
-    m_framework *f = m_framework_find(m, a->framework_id.value);
-    if (!f || !act_pid_equal(&f->pid, &msg->from)) {
-        m_drop(m, msg, "acknowledgement not from the framework's scheduler");
-        return;
-    }
+    m_framework *f = m_framework_from_scheduler(m, msg, a->framework_id.value);
+    if (!f) return;
     m_slave *s = m_slave_find(m, a->slave_id.value);
     if (!s) {
         m_drop(m, msg, "acknowledgement for an unknown slave");
@@ -290,27 +288,17 @@ static void on_ack(master *m, const act_msg *msg, void *decoded)
 
 /* ---- kill, reconcile, messages ----------------------------------------------------------- */
 
-static m_framework *own(master *m, const act_msg *msg, const char *framework_id)
-{
-    m_framework *f = m_framework_find(m, framework_id);
-    if (!f || !act_pid_equal(&f->pid, &msg->from)) {
-        m_drop(m, msg, "not from the framework's scheduler");
-        return NULL;
-    }
-    return f;
-}
-
 static void on_kill(master *m, const act_msg *msg, void *decoded)
 {
     wire_kill_task_message *k = decoded;
-    m_framework *f = own(m, msg, k->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, k->framework_id.value);
     if (!f) return;
     m_task *t = act_map_get(f->tasks, k->task_id.value);
     if (!t) {
         LOG_WARNING_LIMITED("Framework %s asked to kill unknown task %s", f->id,
                             k->task_id.value);
         m_send_status(m, &f->pid, f->id, NULL, k->task_id.value, WIRE_TASK_LOST,
-                      "Attempted to kill an unknown task", false);
+                      "Attempted to kill an unknown task", -1, false);
         return;
     }
     m_slave *s = m_slave_find(m, t->slave_id);
@@ -330,7 +318,7 @@ static void answer_latest(master *m, m_framework *f, const m_task *t)
 static void on_reconcile(master *m, const act_msg *msg, void *decoded)
 {
     wire_reconcile_tasks_message *r = decoded;
-    m_framework *f = own(m, msg, r->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, r->framework_id.value);
     if (!f) return;
     if (r->statuses_count == 0) {
         m_task *t;
@@ -353,7 +341,7 @@ static void on_reconcile(master *m, const act_msg *msg, void *decoded)
 static void on_framework_to_executor(master *m, const act_msg *msg, void *decoded)
 {
     wire_framework_to_executor_message *fm = decoded;
-    m_framework *f = own(m, msg, fm->framework_id.value);
+    m_framework *f = m_framework_from_scheduler(m, msg, fm->framework_id.value);
     if (!f) return;
     m_slave *s = m_slave_find(m, fm->slave_id.value);
     if (!s || !s->connected) {
@@ -366,12 +354,10 @@ static void on_framework_to_executor(master *m, const act_msg *msg, void *decode
 static void on_executor_to_framework(master *m, const act_msg *msg, void *decoded)
 {
     wire_executor_to_framework_message *em = decoded;
-    m_slave *s = m_slave_find(m, em->slave_id.value);
-    m_framework *f = m_framework_find(m, em->framework_id.value);
-    if (!s || !act_pid_equal(&s->pid, &msg->from) || !f || !f->connected) {
-        m_drop(m, msg, "executor message from an unknown slave or for an absent framework");
-        return;
-    }
+    m_slave *s = m_slave_from_slave(m, msg, em->slave_id.value);
+    m_framework *f = s ? m_framework_find(m, em->framework_id.value) : NULL;
+    if (s && !(f && f->connected)) m_drop(m, msg, "executor message for an absent framework");
+    if (!s || !(f && f->connected)) return;
     m_send(m, &f->pid, WIRE_DESC(executor_to_framework_message), em);
 }
 
@@ -414,11 +400,8 @@ void m_executor_remove(master *m, m_slave *s, const char *key)
 static void on_exited_executor(master *m, const act_msg *msg, void *decoded)
 {
     wire_exited_executor_message *x = decoded;
-    m_slave *s = m_slave_find(m, x->slave_id.value);
-    if (!s || !act_pid_equal(&s->pid, &msg->from)) {
-        m_drop(m, msg, "not from that slave");
-        return;
-    }
+    m_slave *s = m_slave_from_slave(m, msg, x->slave_id.value);
+    if (!s) return;
     char key[2 * WIRE_ID_MAX + 2];
     snprintf(key, sizeof key, "%s/%s", x->framework_id.value, x->executor_id.value);
     LOG_INFO("Executor %s of framework %s on slave %s exited with status %d",

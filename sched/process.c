@@ -107,6 +107,45 @@ static void register_now(sched_driver *d)
     schedule_registration(d);
 }
 
+/* ---- authentication (with a credential) ------------------------------------------------- */
+
+static void abandon_authentication(sched_driver *d)
+{
+    if (!act_pid_is_none(&d->authenticatee)) act_terminate(&d->authenticatee);
+    d->authenticatee = (act_pid){0};
+}
+
+/* Registration with d->master starts over. With a credential the driver authenticates first,
+ * every time (the master forgets a pid whose connection broke), as Mesos' driver does. */
+static void start_registration(sched_driver *d)
+{
+    abandon_authentication(d);
+    if (!running(d) || act_pid_is_none(&d->master)) return;
+    if (!d->credential) {
+        register_now(d);
+        return;
+    }
+    if (auth_authenticatee_spawn(&d->master, &d->self, d->credential->root,
+                                 act_actor_loop(d->actor), &d->authenticatee) != 0)
+        d->authenticatee = (act_pid){0};
+}
+
+static void fail(sched_driver *d, const char *message);
+
+/* The authenticatee the driver spawned last is done: register, or, refused, abort with an
+ * error to the scheduler ("Master refused authentication", as Mesos). */
+static void on_authenticated(act_actor *self, const act_msg *msg)
+{
+    sched_driver *d = act_state(self);
+    if (!act_pid_equal(&msg->from, &d->authenticatee)) return; /* an abandoned attempt's */
+    d->authenticatee = (act_pid){0};
+    if (!running(d)) return;
+    if (((const auth_result *)msg->obj)->completed)
+        register_now(d);
+    else
+        fail(d, "Master refused authentication");
+}
+
 static void mark_connected(sched_driver *d)
 {
     d->connected = true;
@@ -120,9 +159,6 @@ static void on_init(act_actor *self, void *arg)
 {
     sched_driver *d = arg;
     d->actor = self;
-    if (d->credential)
-        LOG_WARNING("Framework '%s': authentication (CRAM-MD5) is not supported yet; "
-                    "registering without authenticating", d->name);
     d->detector = detector_spawn(d->address, DETECTOR_ZK_SESSION_TIMEOUT, &d->self, 0);
     d->address = NULL;
 }
@@ -139,6 +175,7 @@ static void on_terminate(act_actor *self, void *arg)
 {
     sched_driver *d = arg;
     if (!act_pid_is_none(&d->detector)) act_terminate(&d->detector);
+    abandon_authentication(d);
     d->actor = NULL;
     delivered_free(d);
     pthread_mutex_lock(&d->mu);
@@ -168,7 +205,7 @@ static void on_exited(act_actor *self, const act_pid *pid)
     if (!act_pid_equal(pid, &d->master)) return;
     d->linked = false;
     if (!running(d)) return;
-    if (!d->connected) {
+    if (!d->connected && !d->credential) {
         schedule_registration(d);
         return;
     }
@@ -176,8 +213,10 @@ static void on_exited(act_actor *self, const act_pid *pid)
     LOG_WARNING("Framework %s: master %s disconnected; re-registering", sched__fid(d),
                 act_pid_format(pid, master, sizeof master));
     lose_connection(d);
+    if (d->reg_timer) act_cancel(d->actor, d->reg_timer);
+    d->reg_timer = 0;
     d->backoff = SCHED_BACKOFF_INITIAL;
-    register_now(d);
+    start_registration(d);
 }
 
 /* A master in this very process may be named by a loopback address; messages from it carry
@@ -190,8 +229,6 @@ static void localize(act_pid *master)
         master->port = self.port;
     }
 }
-
-static void fail(sched_driver *d, const char *message);
 
 /* The detector reports a new leading master, or none (Mesos' SchedulerProcess::detected):
  * a connected driver tells the scheduler it is disconnected, then registers with the new
@@ -208,6 +245,7 @@ static void on_detected(act_actor *self, const act_msg *msg)
         return;
     }
     lose_connection(d);
+    abandon_authentication(d);
     if (d->reg_timer) act_cancel(d->actor, d->reg_timer);
     d->reg_timer = 0;
     d->linked = false;
@@ -221,7 +259,7 @@ static void on_detected(act_actor *self, const act_msg *msg)
     char master[ACT_PID_STRLEN];
     LOG_INFO("Framework %s: new master detected at %s", sched__fid(d),
              act_pid_format(&d->master, master, sizeof master));
-    register_now(d);
+    start_registration(d);
 }
 
 /* ---- messages from the master ----------------------------------------------------------- */
@@ -373,9 +411,10 @@ static void on_error(sched_driver *d, void *root)
 
 /* Which messages a handler accepts, beyond "the driver still runs". */
 typedef enum guard {
-    FROM_ANYONE,          /* executor messages (may come from a slave) and errors, as Mesos */
-    FROM_MASTER,          /* registration answers: from the current master */
-    FROM_MASTER_CONNECTED /* everything else: from the current master, while registered */
+    FROM_MASTER,          /* registration answers and errors: from the current master */
+    FROM_MASTER_CONNECTED /* everything else: from the current master, while registered (our
+                             slaves relay executor messages through the master; Mesos 0.22
+                             drivers took those and errors from anyone) */
 } guard;
 
 typedef struct handler {
@@ -392,8 +431,8 @@ static const handler handlers[] = {
     {WIRE_DESC(status_update_message), on_status_update, FROM_MASTER_CONNECTED},
     {WIRE_DESC(lost_slave_message), on_lost_slave, FROM_MASTER_CONNECTED},
     {WIRE_DESC(exited_executor_message), on_exited_executor, FROM_MASTER_CONNECTED},
-    {WIRE_DESC(executor_to_framework_message), on_framework_message, FROM_ANYONE},
-    {WIRE_DESC(framework_error_message), on_error, FROM_ANYONE},
+    {WIRE_DESC(executor_to_framework_message), on_framework_message, FROM_MASTER_CONNECTED},
+    {WIRE_DESC(framework_error_message), on_error, FROM_MASTER},
 };
 
 static const handler *find_handler(const char *name)
@@ -405,12 +444,12 @@ static const handler *find_handler(const char *name)
 
 static bool guard_passes(const sched_driver *d, const handler *h, const act_msg *msg)
 {
-    if (h->guard == FROM_ANYONE) return true;
     if (h->guard == FROM_MASTER_CONNECTED && !d->connected) {
         VLOG(1, "Framework %s: ignoring %s: not connected", sched__fid(d), msg->name);
         return false;
     }
     if (act_pid_equal(&msg->from, &d->master)) return true;
+    act_count_refused();
     char from[ACT_PID_STRLEN], master[ACT_PID_STRLEN];
     LOG_WARNING_LIMITED("Framework %s: ignoring %s from %s: the master is %s", sched__fid(d),
                         msg->name, act_pid_format(&msg->from, from, sizeof from),
@@ -446,7 +485,8 @@ act_actor *sched__actor_new(sched_driver *d)
     if (!a) return NULL;
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
         act_on_message(a, wire_type_name(handlers[i].desc), on_message);
-    act_on_message(a, DETECTOR_MSG_LEADER, on_detected);
+    act_on_local(a, DETECTOR_MSG_LEADER, on_detected);
+    act_on_local(a, AUTH_MSG_RESULT, on_authenticated);
     act_on_exited(a, on_exited);
     act_on_init(a, on_init, d);
     act_on_terminate(a, on_terminate, d);

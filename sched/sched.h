@@ -83,8 +83,10 @@ typedef struct sched_scheduler {
  * becomes the current user. master: "host:port", "master@ip:port",
  * "zk://[user:pass@]host:port[,host:port...]/path" (the driver follows the leading master
  * ZooKeeper names: on a change it calls disconnected, then re-registers with the new leader)
- * or "file:///path" (a file holding one of these). The credential may be NULL. Returns NULL
- * only if scheduler, framework or master is NULL. */
+ * or "file:///path" (a file holding one of these). With a credential the driver
+ * authenticates (CRAM-MD5) before it registers, with every master it registers with; a master
+ * that refuses the credential aborts the driver with error("Master refused authentication").
+ * The credential may be NULL. Returns NULL only if scheduler, framework or master is NULL. */
 sched_driver *sched_driver_new(const sched_scheduler *scheduler, void *ctx,
                                const wire_framework_info *framework, const char *master,
                                const wire_credential *credential);

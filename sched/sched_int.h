@@ -10,6 +10,7 @@
 #ifndef SCHED_SCHED_INT_H
 #define SCHED_SCHED_INT_H
 
+#include "master/auth.h"
 #include "master/detector.h"
 #include "sched/sched.h"
 
@@ -66,6 +67,7 @@ struct sched_driver {
     act_pid master;          /* the leading master as detected; none while unknown */
     wire_msg *framework;     /* owned; root is a wire_framework_info; id set on registration */
     wire_msg *credential;    /* owned or NULL; root is a wire_credential */
+    act_pid authenticatee;   /* authenticating with the master (master/auth.h); none if not */
     bool implicit;           /* the acknowledgement mode in force */
     bool connected;          /* registered with the current master */
     bool failover;           /* the next re-registration takes over from another scheduler */

@@ -617,10 +617,10 @@ act_pid containerizer_spawn(const cz_config *cfg, int loop, char *err, size_t er
     s->launches = act_counter_get("containerizer/launches");
     s->launch_failures = act_counter_get("containerizer/launch_failures");
     act_actor *a = act_new(CONTAINERIZER_ACTOR, s);
-    act_on_message(a, CZ_MSG_LAUNCH, on_launch);
-    act_on_message(a, CZ_MSG_DESTROY, on_destroy);
-    act_on_message(a, CZ_MSG_RECOVER, on_recover);
-    act_on_message(a, CZ_MSG_UPDATE, on_update);
+    act_on_local(a, CZ_MSG_LAUNCH, on_launch);
+    act_on_local(a, CZ_MSG_DESTROY, on_destroy);
+    act_on_local(a, CZ_MSG_RECOVER, on_recover);
+    act_on_local(a, CZ_MSG_UPDATE, on_update);
     act_on_init(a, cz_init, NULL);
     act_on_terminate(a, cz_terminate, s);
     act_pid me = act_self(a);

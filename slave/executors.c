@@ -486,6 +486,7 @@ static void registration_timeout(act_actor *self, void *arg)
 static void on_register_executor(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
+    if (!s_from_this_host(s, msg)) return;
     wire_msg *m = wire_decode_msg(msg, WIRE_DESC(register_executor_message));
     if (!m) return;
     wire_register_executor_message *r = m->root;
@@ -656,7 +657,7 @@ void s_executor_handlers(act_actor *a)
     act_on_message(a, "mesos.internal.ShutdownFrameworkMessage", on_shutdown_framework);
     act_on_message(a, "mesos.internal.FrameworkToExecutorMessage", on_framework_to_executor);
     act_on_message(a, "mesos.internal.ExecutorToFrameworkMessage", on_executor_to_framework);
-    act_on_message(a, CZ_MSG_LAUNCHED, on_launched);
-    act_on_message(a, CZ_MSG_TERMINATED, on_terminated);
-    act_on_message(a, SUM_MSG_ACKED, on_acked);
+    act_on_local(a, CZ_MSG_LAUNCHED, on_launched);
+    act_on_local(a, CZ_MSG_TERMINATED, on_terminated);
+    act_on_local(a, SUM_MSG_ACKED, on_acked);
 }

@@ -521,17 +521,18 @@ act_pid files_spawn(int loop)
     files_state *st = act_calloc(1, sizeof *st);
     st->paths = act_map_new();
     act_actor *a = act_new(FILES_ACTOR, st);
-    act_route(a, "browse.json", on_browse,
-              "Lists a directory: ?path=. An array of {gid, mode, mtime, nlink, path, size, uid}.");
-    act_route(a, "read.json", on_read,
-              "Reads a file: ?path=&offset=&length=. {\"data\", \"offset\"}; offset=-1 (or none)"
-              " gives the size; at most 16 pages per request.");
-    act_route(a, "download.json", on_download,
-              "Returns a file's bytes as an attachment: ?path=. Any size: the file is sent as"
-              " the client reads it.");
-    act_route(a, "debug.json", on_debug, "The attached paths: {virtual name: real path}.");
-    act_on_message(a, FILES_MSG_ATTACH, on_attach);
-    act_on_message(a, FILES_MSG_DETACH, on_detach);
+    /* Sandboxes hold task data: with --authenticate_http these need HTTP credentials. */
+    act_route_protected(a, "browse.json", on_browse, "Lists a directory: ?path=. An array of "
+                        "{gid, mode, mtime, nlink, path, size, uid}.");
+    act_route_protected(a, "read.json", on_read, "Reads a file: ?path=&offset=&length=. "
+                        "{\"data\", \"offset\"}; offset=-1 (or none) gives the size; at most 16 "
+                        "pages per request.");
+    act_route_protected(a, "download.json", on_download, "Returns a file's bytes as an "
+                        "attachment: ?path=. Any size: the file is sent as the client reads it.");
+    act_route_protected(a, "debug.json", on_debug,
+                        "The attached paths: {virtual name: real path}.");
+    act_on_local(a, FILES_MSG_ATTACH, on_attach);
+    act_on_local(a, FILES_MSG_DETACH, on_detach);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);
     if (act_spawn(a, loop) != 0) {

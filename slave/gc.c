@@ -253,8 +253,8 @@ act_pid gc_spawn(const char *work_dir, double gc_delay, double disk_watch_interv
     st->removals = act_counter_get("gc/path_removals");
     st->failures = act_counter_get("gc/path_removal_failures");
     act_actor *a = act_new(GC_ACTOR, st);
-    act_on_message(a, GC_MSG_SCHEDULE, on_schedule);
-    act_on_message(a, GC_MSG_UNSCHEDULE, on_unschedule);
+    act_on_local(a, GC_MSG_SCHEDULE, on_schedule);
+    act_on_local(a, GC_MSG_UNSCHEDULE, on_unschedule);
     act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);

@@ -516,10 +516,21 @@ static void lose_undelivered(slave *s, s_executor *e, const wire_reregister_exec
 static void on_reregister_executor(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
+    if (!s_from_this_host(s, msg)) return;
     wire_msg *m = wire_decode_msg(msg, WIRE_DESC(reregister_executor_message));
     if (!m) return;
     wire_reregister_executor_message *r = m->root;
     s_executor *e = s_executor_find(s, r->framework_id.value, r->executor_id.value);
+    if (e && e->reconnecting && !act_pid_equal(&e->pid, &msg->from)) {
+        /* Only the process asked back (its checkpointed pid) may answer for the executor. */
+        char from[ACT_PID_STRLEN];
+        act_count_refused();
+        LOG_WARNING_LIMITED("Ignoring the re-registration of executor %s of framework %s from "
+                            "%s: not its process", e->id, e->framework->id,
+                            act_pid_format(&msg->from, from, sizeof from));
+        wire_msg_free(m);
+        return;
+    }
     if (!e || !e->reconnecting) {
         s_send(s, &msg->from, WIRE_DESC(shutdown_executor_message),
                &(wire_shutdown_executor_message){0});

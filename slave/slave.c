@@ -8,6 +8,7 @@
  */
 #include "slave/slave_state_int.h"
 
+#include "master/auth.h"
 #include "master/detector.h"
 
 #include <errno.h>
@@ -88,8 +89,18 @@ bool s_from_master(slave *s, const act_msg *msg)
 {
     if (act_pid_equal(&msg->from, &s->master)) return true;
     char from[ACT_PID_STRLEN];
-    act_counter_inc(act_counter_get("slave/invalid_framework_messages"));
+    act_count_refused();
     LOG_WARNING_LIMITED("Ignoring %s from %s: not the master", msg->name,
+                        act_pid_format(&msg->from, from, sizeof from));
+    return false;
+}
+
+bool s_from_this_host(slave *s, const act_msg *msg)
+{
+    if (!act_pid_is_none(&msg->from) && msg->from.ip == s->pid.ip) return true;
+    char from[ACT_PID_STRLEN];
+    act_count_refused();
+    LOG_WARNING_LIMITED("Ignoring %s from %s: executors run on this slave's host", msg->name,
                         act_pid_format(&msg->from, from, sizeof from));
     return false;
 }
@@ -133,9 +144,50 @@ static void registration_attempt(act_actor *self, void *arg)
     s->registration_timer = act_delay(self, jitter(s->backoff), registration_attempt, NULL);
 }
 
+/* ---- authentication (with --credential) -------------------------------------------------- */
+
+static void abandon_authentication(slave *s)
+{
+    if (!act_pid_is_none(&s->authenticatee)) act_terminate(&s->authenticatee);
+    s->authenticatee = (act_pid){0};
+    s->authenticated = false;
+}
+
+static void authenticate(slave *s)
+{
+    if (!act_pid_is_none(&s->authenticatee)) return; /* in progress */
+    act_pid self = act_self(s->self);
+    if (auth_authenticatee_spawn(&s->master, &self, s->cfg.credential, act_actor_loop(s->self),
+                                 &s->authenticatee) != 0)
+        s->authenticatee = (act_pid){0};
+}
+
+/* The authenticatee this slave spawned last is done: registration follows, or, if the master
+ * refused the credential, the slave shuts down (Mesos: "Master refused authentication"). */
+static void on_authenticated(act_actor *self, const act_msg *msg)
+{
+    slave *s = act_state(self);
+    if (!act_pid_equal(&msg->from, &s->authenticatee)) return; /* an abandoned attempt's */
+    s->authenticatee = (act_pid){0};
+    if (!((const auth_result *)msg->obj)->completed) {
+        LOG_ERROR("The master refused this slave's authentication (--credential); shutting "
+                  "down");
+        slave_shutdown(self, NULL);
+        return;
+    }
+    s->authenticated = true;
+    s_register(s);
+}
+
+/* Registration (re)starts with the current master; with a credential the slave authenticates
+ * first, after every disconnection (the master forgets a pid whose connection broke). */
 void s_register(slave *s)
 {
     if (!s->recovered || s->registration_timer || act_pid_is_none(&s->master)) return;
+    if (s->cfg.credential && !s->authenticated) {
+        authenticate(s);
+        return;
+    }
     s->backoff = s->cfg.registration_backoff_factor;
     act_link(s->self, &s->master);
     s->registration_timer = act_delay(s->self, jitter(s->backoff), registration_attempt, NULL);
@@ -159,6 +211,7 @@ static void arm_ping_timer(slave *s)
 static void lose_master(slave *s)
 {
     s->connected = false;
+    abandon_authentication(s);
     if (s->ping_timer) act_cancel(s->self, s->ping_timer);
     s->ping_timer = 0;
     pause_updates(s);
@@ -386,6 +439,7 @@ static void on_terminate(act_actor *self, void *arg)
     bool stop = s->cfg.stop_runtime;
     act_metrics_remove_collector(&s->pid);
     if (!act_pid_is_none(&s->detector)) act_terminate(&s->detector);
+    abandon_authentication(s);
     detector_address_free(s->master_address);
     s_frameworks_free(s);
     wire_msg_free(s->info_msg);
@@ -446,11 +500,12 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, NULL);
     act_on_exited(a, on_exited);
+    act_on_local(a, AUTH_MSG_RESULT, on_authenticated);
     act_on_message(a, "mesos.internal.SlaveRegisteredMessage", on_registered);
     act_on_message(a, "mesos.internal.SlaveReregisteredMessage", on_reregistered);
     act_on_message(a, "mesos.internal.PingSlaveMessage", on_ping);
     act_on_message(a, "mesos.internal.ShutdownMessage", on_shutdown);
-    act_on_message(a, DETECTOR_MSG_LEADER, on_detected);
+    act_on_local(a, DETECTOR_MSG_LEADER, on_detected);
     s_http_routes(a);
     s_executor_handlers(a);
     s_recover_handlers(a);

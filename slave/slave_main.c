@@ -1,12 +1,13 @@
 /*
  * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
  * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
- * gc), and a clean stop on SIGINT/SIGTERM. Flags of features this build does not have yet
- * (authentication) are refused with a clear error rather than ignored; --isolation and
- * --containerizers names are checked here, and whether this machine has what they need
- * (cgroup controllers, root, a docker daemon) when the containerizers start.
+ * gc), the credential it authenticates with (--credential), and a clean stop on SIGINT/SIGTERM.
+ * --isolation and --containerizers names are checked here, and whether this machine has what
+ * they need (cgroup controllers, root, a docker daemon) when the containerizers start.
  */
 #include "slave/slave_state_int.h"
+
+#include "master/auth.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -21,12 +22,13 @@ typedef struct slave_flags {
     char *master, *ip, *hostname, *advertise_ip, *work_dir, *resources, *attributes;
     char *default_role, *isolation, *containerizers, *recover, *credential, *frameworks_home;
     char *default_container_info, *cgroups_root, *cgroups_hierarchy, *launcher_dir, *log_dir;
-    char *logging_level, *external_log_file, *docker, *docker_sandbox_directory;
+    char *logging_level, *external_log_file, *http_credentials, *docker;
+    char *docker_sandbox_directory;
     int64_t port, advertise_port;
     double executor_registration_timeout, executor_shutdown_grace_period, recovery_timeout;
     double gc_delay, disk_watch_interval, registration_backoff_factor, logbufsecs;
     double container_disk_watch_interval, docker_remove_delay, docker_stop_timeout;
-    bool strict, checkpoint, switch_user, enforce_container_disk_quota, quiet;
+    bool strict, checkpoint, switch_user, enforce_container_disk_quota, authenticate_http, quiet;
     bool cgroups_enable_cfs, cgroups_limit_swap;
 } slave_flags;
 
@@ -73,7 +75,14 @@ static const act_flag flag_table[] = {
     F(recovery_timeout, DURATION, "15mins", "Time executors wait for a restarted slave."),
     F(strict, BOOL, "true", "Fail recovery on any error."),
     F(checkpoint, BOOL, "true", "Checkpoint for recovery (frameworks opt in too)."),
-    F(credential, STRING, NULL, "Credential file. Not supported by this build yet."),
+    F(credential, PATH, NULL, "A file holding this slave's credential for authenticating "
+      "with the master (CRAM-MD5): a line 'principal secret', or JSON {\"principal\": ..., "
+      "\"secret\": ...}; /path or file:///path. Needed with the master's "
+      "--authenticate_slaves."),
+    F(authenticate_http, BOOL, "false", "The endpoints that show task data (/files/*) and "
+      "/logging/toggle need HTTP Basic credentials from --http_credentials."),
+    F(http_credentials, PATH, NULL, "A file of the principals and secrets HTTP clients "
+      "authenticate with (--authenticate_http): the --credentials forms of the master."),
     F(frameworks_home, STRING, NULL, "Directory prepended to relative executor URIs."),
     F(gc_delay, DURATION, "1weeks", "Time after which finished sandboxes are removed."),
     F(disk_watch_interval, DURATION, "1mins", "How often disk usage is checked for gc."),
@@ -108,12 +117,6 @@ static const act_flag flag_table[] = {
     F(logbufsecs, DOUBLE, "0", "Seconds log lines may stay buffered."),
 };
 
-static const char *unsupported(const slave_flags *f)
-{
-    if (f->credential) return "--credential: authentication is not in this build yet";
-    return NULL;
-}
-
 static void isolation_config(const slave_flags *f, cz_config *c)
 {
     c->isolation = f->isolation;
@@ -128,8 +131,6 @@ static void isolation_config(const slave_flags *f, cz_config *c)
 static int build_config(const slave_flags *f, slave_config *c, char *err, size_t errlen)
 {
     slave_config_default(c);
-    const char *why = unsupported(f);
-    if (why) return snprintf(err, errlen, "%s", why), -ENOTSUP;
     if (!f->master) return snprintf(err, errlen, "--master is required"), -EINVAL;
     cz_kind kinds[CZ_KINDS_MAX];
     if (cz_kinds_parse(f->containerizers, kinds, err, errlen) < 0) return -EINVAL;
@@ -164,6 +165,29 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     c->docker.remove_delay = f->docker_remove_delay;
     c->docker.stop_timeout = f->docker_stop_timeout;
     return 0;
+}
+
+/* The --http_credentials, or NULL when --authenticate_http is off. */
+static auth_credentials *read_http_credentials(const slave_flags *f, char *err, size_t errlen,
+                                               int *rc)
+{
+    auth_credentials *c = NULL;
+    *rc = 0;
+    if (f->authenticate_http && !f->http_credentials) {
+        snprintf(err, errlen, "--authenticate_http needs --http_credentials");
+        *rc = -EINVAL;
+    } else if (f->authenticate_http) {
+        *rc = auth_credentials_read(f->http_credentials, &c, err, errlen);
+    }
+    return c;
+}
+
+/* The --credential file's credential, or NULL (the slave does not authenticate). */
+static wire_msg *read_credential(const slave_flags *f, char *err, size_t errlen, int *rc)
+{
+    wire_msg *cred = NULL;
+    *rc = f->credential ? auth_credential_read(f->credential, &cred, err, errlen) : 0;
+    return cred;
 }
 
 /* SIGINT/SIGTERM are taken by a thread of their own, which asks the slave actor to shut its
@@ -219,22 +243,25 @@ int main(int argc, char **argv)
     }
     act_log_options lo = {"mesos-slave", f.log_dir, ACT_LOG_INFO, f.quiet, f.logbufsecs, 0};
     slave_config cfg;
+    wire_msg *credential = NULL;
+    auth_credentials *http_credentials = NULL;
     if (act_log_level_parse(f.logging_level, &lo.level) != 0) {
         snprintf(err, sizeof err, "Invalid --logging_level '%s'", f.logging_level);
         rc = -EINVAL;
-    } else {
-        rc = build_config(&f, &cfg, err, sizeof err);
+    } else if ((rc = build_config(&f, &cfg, err, sizeof err)) == 0 &&
+               (credential = read_credential(&f, err, sizeof err, &rc), rc == 0)) {
+        http_credentials = read_http_credentials(&f, err, sizeof err, &rc);
     }
+    int status = 1;
     if (rc != 0) {
         fprintf(stderr, "%s\n", err);
-        act_flags_free(&flags);
-        return 1;
+        goto out;
     }
+    cfg.credential = credential ? credential->root : NULL;
     if (!cfg.launcher_dir) cfg.launcher_dir = default_launcher_dir(exe_dir);
     if ((rc = act_log_init(&lo)) != 0) {
         fprintf(stderr, "Cannot write logs to --log_dir=%s: %s\n", f.log_dir, act_strerror(rc));
-        act_flags_free(&flags);
-        return 1;
+        goto out;
     }
     cfg.flags = &flags;
     cfg.stop_runtime = true;
@@ -252,21 +279,22 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
     if ((rc = act_init(&rcfg)) != 0) {
         fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(rc));
-        act_flags_free(&flags);
-        return 1;
+        goto out;
     }
-    if (slave_spawn(&cfg, &slave_pid) != 0) {
-        act_shutdown();
-        act_flags_free(&flags);
-        return 1;
-    }
+    if (http_credentials)
+        act_http_set_authenticator(auth_credentials_check, http_credentials, "Mesos slave");
+    if (slave_spawn(&cfg, &slave_pid) != 0) goto out;
     pthread_t sig_thread;
     pthread_create(&sig_thread, NULL, signal_thread, &set);
     pthread_detach(sig_thread);
     act_run();
     LOG_INFO("Slave stopping");
-    act_shutdown();
+    status = 0;
+out:
+    if (act_initialized()) act_shutdown();
+    wire_msg_free(credential);
+    auth_credentials_free(http_credentials);
     act_flags_free(&flags);
     act_log_close();
-    return 0;
+    return status;
 }

@@ -31,6 +31,8 @@ typedef struct slave_config {
     cz_config isolation;         /* --isolation and its isolators' flags */
     const char *default_container_info; /* JSON ContainerInfo for executors without one */
     const act_flags *flags;      /* borrowed, for state.json; may be NULL */
+    const wire_credential *credential; /* --credential, borrowed (outlives the slave): the
+                                    slave authenticates before it registers; NULL: it does not */
     const char *log_dir;
     const char *containerizers;  /* --containerizers: "mesos", "docker,mesos" ... */
     dz_config docker;            /* the Docker containerizer's flags (work_dir is set from
@@ -119,6 +121,8 @@ typedef struct slave {
     char id[WIRE_ID_MAX];    /* "" until registered */
     act_pid master;          /* the leading master as detected; none while unknown */
     act_pid detector;        /* master/detector.h: reports the leading master */
+    act_pid authenticatee;   /* master/auth.h: authenticating with the master; none if not */
+    bool authenticated;      /* with the current master, since the last disconnection */
     struct detector_address *master_address; /* until the actor's init spawns the detector */
     bool connected;
     bool registering;
@@ -148,7 +152,12 @@ void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg)
 /* The framework record, or NULL. */
 s_framework *s_framework_find(slave *s, const char *id);
 void s_register(slave *s);   /* (re)start registration with the master */
+/* Sender checks (counted in runtime/refused_messages and logged when they fail): the master
+ * this slave is registered with (exactly its pid); an executor of this slave, which runs on
+ * this host and binds this slave's address (LIBPROCESS_IP), so that a process elsewhere
+ * cannot register or re-register as one. */
 bool s_from_master(slave *s, const act_msg *msg);
+bool s_from_this_host(slave *s, const act_msg *msg);
 /* Ends the slave: its actor terminates (and, in the binary, the process exits). */
 void s_exit(slave *s);
 

@@ -567,11 +567,11 @@ act_pid sum_spawn(int loop)
     st->retries = act_counter_get("status-update-manager/retries");
     act_actor *a = act_new(SUM_ACTOR, st);
     st->self = a;
-    act_on_message(a, SUM_MSG_UPDATE, on_update);
-    act_on_message(a, SUM_MSG_ACK, on_ack);
-    act_on_message(a, SUM_MSG_MASTER, on_master);
-    act_on_message(a, SUM_MSG_RECOVER, on_recover);
-    act_on_message(a, SUM_MSG_CLEANUP, on_cleanup);
+    act_on_local(a, SUM_MSG_UPDATE, on_update);
+    act_on_local(a, SUM_MSG_ACK, on_ack);
+    act_on_local(a, SUM_MSG_MASTER, on_master);
+    act_on_local(a, SUM_MSG_RECOVER, on_recover);
+    act_on_local(a, SUM_MSG_CLEANUP, on_cleanup);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);
     if (act_spawn(a, loop) != 0) { /* the runtime destroyed the actor, not its state */

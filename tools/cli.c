@@ -69,7 +69,7 @@ static void run_detector(resolve *r, detector_address *a)
     }
     act_actor *self = act_new("resolve", r);
     act_on_init(self, on_init, NULL);
-    act_on_message(self, DETECTOR_MSG_LEADER, on_leader);
+    act_on_local(self, DETECTOR_MSG_LEADER, on_leader);
     act_pid pid = act_self(self);
     act_spawn(self, 0);
     detector_spawn(a, DETECTOR_ZK_SESSION_TIMEOUT, &pid, 0);
@@ -101,12 +101,41 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
     return size * nmemb;
 }
 
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* A cluster whose processes speak TLS (LIBPROCESS_SSL_ENABLED) is read over HTTPS with the
+ * same environment the daemons take: the CA to trust, the certificate to present, and
+ * whether to verify the master's (VERIFY_CERT; its certificate names its address). */
+static bool tls_setup(CURL *c)
+{
+    const char *on = env("LIBPROCESS_SSL_ENABLED");
+    if (!on || (strcmp(on, "true") != 0 && strcmp(on, "1") != 0)) return false;
+    const char *verify = env("LIBPROCESS_SSL_VERIFY_CERT");
+    bool check = verify && (!strcmp(verify, "true") || !strcmp(verify, "1"));
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, check ? 1L : 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, check ? 2L : 0L);
+    if (env("LIBPROCESS_SSL_CA_FILE"))
+        curl_easy_setopt(c, CURLOPT_CAINFO, env("LIBPROCESS_SSL_CA_FILE"));
+    if (env("LIBPROCESS_SSL_CA_DIR"))
+        curl_easy_setopt(c, CURLOPT_CAPATH, env("LIBPROCESS_SSL_CA_DIR"));
+    if (env("LIBPROCESS_SSL_CERT_FILE"))
+        curl_easy_setopt(c, CURLOPT_SSLCERT, env("LIBPROCESS_SSL_CERT_FILE"));
+    if (env("LIBPROCESS_SSL_KEY_FILE"))
+        curl_easy_setopt(c, CURLOPT_SSLKEY, env("LIBPROCESS_SSL_KEY_FILE"));
+    return true;
+}
+
 long cli_http_get(const char *hostport, const char *target, act_buf *body, char *err,
                   size_t errlen)
 {
     char url[2048];
-    snprintf(url, sizeof url, "http://%s%s", hostport, target);
     CURL *c = curl_easy_init();
+    snprintf(url, sizeof url, "%s://%s%s", c && tls_setup(c) ? "https" : "http", hostport,
+             target);
     if (!c) {
         snprintf(err, errlen, "%s: cannot start libcurl", url);
         return -1;

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential pkg-config
   libev-dev libmsgpack-dev libhttp-parser-dev check
   libzookeeper-mt-dev zookeeper
-  libjansson-dev libcurl4-openssl-dev libssl-dev
+  libjansson-dev libcurl4-openssl-dev libssl-dev openssl
   clang libclang-rt-14-dev llvm
   curl procps iproute2 tar gzip unzip zip
   debhelper dpkg-dev help2man

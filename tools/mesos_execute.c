@@ -3,7 +3,8 @@
  * --command (in --docker_image when given) with --resources on the first offer big enough,
  * prints the framework ID and each status update, and exits 0 only if the task finished
  * (TASK_FINISHED), as Mesos' tool does. While no offer fits it does not wait silently: after a
- * few seconds it says what it waits for and the largest offer it has seen.
+ * few seconds it says what it waits for and the largest offer it has seen. With --principal
+ * and --secret it authenticates first.
  */
 #include "sched/sched.h"
 
@@ -17,7 +18,7 @@
 #define REPORT_EVERY_SECS 30  /* and then this often */
 
 typedef struct execute_flags {
-    char *master, *name, *command, *resources, *docker_image;
+    char *master, *name, *command, *resources, *docker_image, *principal, *secret;
     bool checkpoint;
 } execute_flags;
 
@@ -33,6 +34,10 @@ static const act_flag flag_table[] = {
     F(docker_image, STRING, NULL, "Run the command in this Docker image (<image>[:<tag>], "
       "e.g. busybox or python:3) on a slave with --containerizers=docker,..."),
     F(checkpoint, BOOL, "false", "Enable checkpointing for the framework."),
+    F(principal, STRING, NULL, "The framework's principal (FrameworkInfo.principal): what "
+      "the master's ACLs and rate limits know it by."),
+    F(secret, STRING, NULL, "With --principal: authenticate with the master (CRAM-MD5) with "
+      "this secret before registering (file:///path reads it from a file)."),
 };
 
 /* The callbacks run on the driver's thread and main() reports from its own, so everything
@@ -200,14 +205,20 @@ static sched_status run(execute *x)
     sched_scheduler cb = {.registered = registered, .resource_offers = offers,
                           .status_update = status, .error = error};
     wire_framework_info fi = {.user = "", .name = x->f->name, .has_checkpoint = true,
-                              .checkpoint = x->f->checkpoint};
+                              .checkpoint = x->f->checkpoint,
+                              .has_principal = x->f->principal != NULL,
+                              .principal = x->f->principal};
+    wire_credential cred = {.principal = x->f->principal, .has_secret = true,
+                            .secret = {(uint8_t *)x->f->secret,
+                                       x->f->secret ? strlen(x->f->secret) : 0}};
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&x->cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&x->mu, NULL);
-    sched_driver *d = sched_driver_new(&cb, x, &fi, x->f->master, NULL);
+    sched_driver *d = sched_driver_new(&cb, x, &fi, x->f->master,
+                                       x->f->secret ? &cred : NULL);
     sched_status st = sched_driver_start(d);
     if (st == SCHED_DRIVER_RUNNING) {
         wait_for_launch(x);
@@ -229,6 +240,10 @@ int main(int argc, char **argv)
     if (rc == 0 && (!f.master || !f.name || !f.command)) {
         snprintf(err, sizeof err, "Missing required flag: --%s",
                  !f.master ? "master" : !f.name ? "name" : "command");
+        rc = -EINVAL;
+    }
+    if (rc == 0 && f.secret && !f.principal) {
+        snprintf(err, sizeof err, "--secret needs --principal");
         rc = -EINVAL;
     }
     execute x = {.f = &f};

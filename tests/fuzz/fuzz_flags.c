@@ -18,6 +18,7 @@ typedef struct fuzz_values {
     double ratio;
     double timeout;
     uint64_t size;
+    char *list;
 } fuzz_values;
 
 static int validate_count(const void *value, char *err, size_t n)
@@ -34,6 +35,7 @@ static const act_flag table[] = {
     {"ratio", ACT_FLAG_DOUBLE, NULL, "A number.", offsetof(fuzz_values, ratio), NULL},
     {"timeout", ACT_FLAG_DURATION, "5secs", "A duration.", offsetof(fuzz_values, timeout), NULL},
     {"size", ACT_FLAG_BYTES, "64MB", "A size.", offsetof(fuzz_values, size), NULL},
+    {"list", ACT_FLAG_PATH, NULL, "A file.", offsetof(fuzz_values, list), NULL},
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -404,6 +404,43 @@ START_TEST(test_a_mesos_go_executor_reregisters_with_a_restarted_slave)
 }
 END_TEST
 
+/* mesos-go authenticates with its own CRAM-MD5 (from a process of its own on another port):
+ * our master lets the right secret in and refuses a wrong one, as Mesos' master does. */
+START_TEST(test_a_mesos_go_framework_authenticates_with_our_master)
+{
+    char *dir = tu_tmpdir(), creds[4200], flag[4300];
+    snprintf(creds, sizeof creds, "%s/credentials", dir);
+    FILE *f = fopen(creds, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("gofw gosecret\n", f);
+    fclose(f);
+    snprintf(flag, sizeof flag, "--credentials=%s", creds);
+    const char *master_flags[] = {"--authenticate", flag, NULL};
+    tc_cluster c;
+    tc_options o = {.master_flags = master_flags};
+    tc_start_with(&c, &o);
+    char log[4300];
+    const char *const wrong[] = {"-tasks=cmd", "-principal=gofw", "-secret=nope", NULL};
+    int go = go_scheduler(&c, log, sizeof log, wrong);
+    ck_assert(tu_wait_metric(c.master_port, "master/authentication_failures", 1, 60));
+    size_t active, completed;
+    ck_assert(!framework_tasks(&c, "mesos-go test framework", &active, &completed));
+    tu_stop(go, SIGKILL, 10);
+
+    const char *const right[] = {"-tasks=cmd", "-principal=gofw", "-secret=gosecret", NULL};
+    go = go_scheduler(&c, log, sizeof log, right);
+    expect_line(log, "registered ");
+    expect_line(log, "status cmd TASK_FINISHED");
+    expect_line(log, "done");
+    int st = tu_stop(go, SIGTERM, 30);
+    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the Go scheduler exited %d",
+                  st);
+    tc_stop(&c);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *mesos_go_suite(void);
 Suite *mesos_go_suite(void)
 {
@@ -417,6 +454,7 @@ Suite *mesos_go_suite(void)
     tcase_set_timeout(cluster, 240);
     tcase_add_test(cluster, test_mesos_go_framework_and_executor_run_on_our_cluster_beside_ours);
     tcase_add_test(cluster, test_a_mesos_go_executor_reregisters_with_a_restarted_slave);
+    tcase_add_test(cluster, test_a_mesos_go_framework_authenticates_with_our_master);
     suite_add_tcase(s, cluster);
     return s;
 }

@@ -14,19 +14,31 @@
 
 /* ---- processes --------------------------------------------------------------------------- */
 
+/* Appends NULL-terminated flags to argv (n used of cap, the last kept for NULL). */
+static int add_flags(char **argv, int n, int cap, const char *const *flags)
+{
+    for (size_t i = 0; flags && flags[i] && n < cap - 1; i++) argv[n++] = (char *)flags[i];
+    argv[n] = NULL;
+    return n;
+}
+
 void tc_start_master(tc_cluster *c)
 {
-    char port[32], work[4200];
+    char ip[32], port[32], work[4200];
+    if (!c->master_ip[0]) snprintf(c->master_ip, sizeof c->master_ip, "127.0.0.1");
     if (!c->master_port) c->master_port = tu_free_port();
+    snprintf(ip, sizeof ip, "--ip=%s", c->master_ip);
     snprintf(port, sizeof port, "--port=%u", c->master_port);
     snprintf(work, sizeof work, "--work_dir=%s/master", c->dir);
     static int starts;
     snprintf(c->master_log, sizeof c->master_log, "%.4000s/master-%d.log", c->dir, ++starts);
-    char *argv[] = {(char *)tu_bin("mesos-master"), "--ip=127.0.0.1", port, work,
-                    "--allocation_interval=100ms", NULL};
+    char *argv[32] = {(char *)tu_bin("mesos-master"), ip, port, work,
+                      "--allocation_interval=100ms"};
+    add_flags(argv, 5, 32, c->master_flags);
     c->master_pid = tu_spawn(argv, c->master_log);
-    ck_assert_msg(tu_wait_http(c->master_port, "/master/health", 30), "master did not start");
-    snprintf(c->master_addr, sizeof c->master_addr, "127.0.0.1:%u", c->master_port);
+    ck_assert_msg(tu_wait_http_at(c->master_ip, c->master_port, "/master/health", 30),
+                  "master did not start; see %s", c->master_log);
+    snprintf(c->master_addr, sizeof c->master_addr, "%s:%u", c->master_ip, c->master_port);
 }
 
 const char *tc_slave_work_dir(const tc_cluster *c)
@@ -73,31 +85,36 @@ bool tc_wait_glob_contains(const char *pattern, const char *text, double secs)
     return false;
 }
 
-/* True once the master lists an active slave. */
-static bool slave_registered(tc_cluster *c)
+bool tc_slaves_active(tc_cluster *c, int n)
 {
     act_buf out = {0};
-    bool ok = tu_http_get(c->master_port, "/master/state.json", &out) == 200 &&
-              strstr(out.data, "\"activated_slaves\":1");
+    char want[64];
+    snprintf(want, sizeof want, "\"activated_slaves\":%d", n);
+    bool ok = tu_http_get_at(c->master_ip, c->master_port, "/master/state.json", &out) == 200 &&
+              strstr(out.data, want);
     act_buf_free(&out);
     return ok;
 }
 
+static bool slave_registered(tc_cluster *c)
+{
+    return tc_slaves_active(c, 1);
+}
+
 int tc_spawn_slave(tc_cluster *c, const char *const *slave_flags, const char *log)
 {
+    if (!c->slave_ip[0]) snprintf(c->slave_ip, sizeof c->slave_ip, "127.0.0.1");
     if (!c->slave_port) c->slave_port = tu_free_port();
-    char port[32], work[4300], master[96], launcher[4300];
+    char ip[32], port[32], work[4300], master[96], launcher[4300];
+    snprintf(ip, sizeof ip, "--ip=%s", c->slave_ip);
     snprintf(port, sizeof port, "--port=%u", c->slave_port);
     snprintf(work, sizeof work, "--work_dir=%s", tc_slave_work_dir(c));
     snprintf(master, sizeof master, "--master=%s", c->master_addr);
     snprintf(launcher, sizeof launcher, "--launcher_dir=%s", tu_bin(""));
-    char *argv[32] = {(char *)tu_bin("mesos-slave"), "--ip=127.0.0.1", port, work, master,
+    char *argv[32] = {(char *)tu_bin("mesos-slave"), ip, port, work, master,
                       launcher, "--resources=cpus:4;mem:2048;disk:1024;ports:[31000-31100]",
                       "--registration_backoff_factor=10ms", "--recovery_timeout=1mins"};
-    int n = 9;
-    for (size_t i = 0; slave_flags && slave_flags[i] && n < 31; i++)
-        argv[n++] = (char *)slave_flags[i];
-    argv[n] = NULL;
+    add_flags(argv, 9, 32, slave_flags);
     return tu_spawn(argv, log);
 }
 
@@ -117,13 +134,22 @@ void tc_start_slave(tc_cluster *c, const char *const *slave_flags)
     ck_assert_msg(slave_registered(c), "the slave did not register; see %s", c->slave_log);
 }
 
-void tc_start(tc_cluster *c, const char *const *slave_flags)
+void tc_start_with(tc_cluster *c, const tc_options *o)
 {
     memset(c, 0, sizeof *c);
     c->dir = tu_tmpdir();
     ck_assert_ptr_nonnull(c->dir);
+    snprintf(c->master_ip, sizeof c->master_ip, "%s", o->master_ip ? o->master_ip : "127.0.0.1");
+    snprintf(c->slave_ip, sizeof c->slave_ip, "%s", o->slave_ip ? o->slave_ip : "127.0.0.1");
+    c->master_flags = o->master_flags;
     tc_start_master(c);
-    tc_start_slave(c, slave_flags);
+    if (!o->no_slave) tc_start_slave(c, o->slave_flags);
+}
+
+void tc_start(tc_cluster *c, const char *const *slave_flags)
+{
+    tc_options o = {.slave_flags = slave_flags};
+    tc_start_with(c, &o);
 }
 
 void tc_kill_slave(tc_cluster *c, int sig)
@@ -142,7 +168,7 @@ json_t *tc_slave_state(tc_cluster *c)
 {
     act_buf out = {0};
     json_t *j = NULL;
-    if (tu_http_get(c->slave_port, "/state.json", &out) == 200)
+    if (tu_http_get_at(c->slave_ip, c->slave_port, "/state.json", &out) == 200)
         j = json_loadb(out.data, out.len, 0, NULL);
     act_buf_free(&out);
     ck_assert_msg(j != NULL, "no state.json from the slave; see %s", c->slave_log);
@@ -151,16 +177,7 @@ json_t *tc_slave_state(tc_cluster *c)
 
 double tc_slave_metric(tc_cluster *c, const char *name)
 {
-    act_buf out = {0};
-    double v = -1;
-    if (tu_http_get(c->slave_port, "/metrics/snapshot", &out) == 200) {
-        json_t *j = json_loadb(out.data, out.len, 0, NULL);
-        json_t *x = j ? json_object_get(j, name) : NULL;
-        if (x && json_is_number(x)) v = json_number_value(x);
-        json_decref(j);
-    }
-    act_buf_free(&out);
-    return v;
+    return tu_metric_at(c->slave_ip, c->slave_port, name);
 }
 
 bool tc_wait_slave_metric(tc_cluster *c, const char *name, double value, double secs)
@@ -209,7 +226,10 @@ struct tc_sched {
     size_t nupdates, cap;
     int executor_lost;
     int registrations, disconnections; /* registered + reregistered; disconnected */
+    int offers;
     char framework_id[WIRE_ID_MAX];
+    char error[1024];                  /* the error callback's message; "" until it came */
+    bool errored;
 };
 
 static double scalar(const wire_offer *o, const char *name)
@@ -260,12 +280,18 @@ static void fill_task(wire_msg *m, wire_task_info *t, const tc_task *q, const wi
     t->command->uris = (wire_command_uri *)q->uris;
     t->command->uris_count = q->nuris;
     t->command->environment = (wire_environment *)q->environment;
+    t->command->has_user = q->user != NULL;
+    t->command->user = (char *)q->user;
 }
 
 static void on_offers(sched_driver *d, const wire_offer *offers, size_t n)
 {
     tc_sched *s = sched_driver_ctx(d);
     wire_filters quick = {.has_refuse_seconds = true, .refuse_seconds = 0.1};
+    pthread_mutex_lock(&s->mu);
+    s->offers += (int)n;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
     for (size_t i = 0; i < n; i++) {
         double cpus = scalar(&offers[i], "cpus"), mem = scalar(&offers[i], "mem");
         wire_msg *m = wire_new(WIRE_DESC(launch_tasks_message));
@@ -344,36 +370,76 @@ static void on_executor_lost(sched_driver *d, const wire_executor_id *e, const w
     pthread_mutex_unlock(&s->mu);
 }
 
-static tc_sched *sched_start(const char *master, bool checkpoint, bool implicit_acks)
+static void on_error(sched_driver *d, const char *message)
+{
+    tc_sched *s = sched_driver_ctx(d);
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->error, sizeof s->error, "%s", message);
+    s->errored = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+tc_sched *tc_sched_start_with(const char *master, const tc_sched_options *o)
 {
     tc_sched *s = act_calloc(1, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     sched_scheduler cb = {.registered = on_registered, .reregistered = on_reregistered,
                           .disconnected = on_disconnected, .resource_offers = on_offers,
-                          .status_update = on_status, .executor_lost = on_executor_lost};
-    wire_framework_info fi = {.user = "", .name = "integration", .has_checkpoint = true,
-                              .checkpoint = checkpoint, .has_failover_timeout = true,
-                              .failover_timeout = 3600};
-    s->driver = sched_driver_new(&cb, s, &fi, master, NULL);
-    if (!implicit_acks) sched_driver_set_implicit_acknowledgements(s->driver, false);
+                          .status_update = on_status, .executor_lost = on_executor_lost,
+                          .error = on_error};
+    wire_framework_info fi = {.user = (char *)(o->user ? o->user : ""),
+                              .name = (char *)(o->name ? o->name : "integration"),
+                              .has_checkpoint = true, .checkpoint = o->checkpoint,
+                              .has_failover_timeout = true, .failover_timeout = 3600,
+                              .has_principal = o->principal != NULL,
+                              .principal = (char *)o->principal, .has_role = o->role != NULL,
+                              .role = (char *)o->role};
+    s->driver = sched_driver_new(&cb, s, &fi, master, o->credential);
+    if (o->unacknowledging) sched_driver_set_implicit_acknowledgements(s->driver, false);
     ck_assert_int_eq(sched_driver_start(s->driver), SCHED_DRIVER_RUNNING);
     return s;
 }
 
 tc_sched *tc_sched_start(tc_cluster *c, bool checkpoint)
 {
-    return sched_start(c->master_addr, checkpoint, true);
+    tc_sched_options o = {.checkpoint = checkpoint};
+    return tc_sched_start_with(c->master_addr, &o);
 }
 
 tc_sched *tc_sched_start_at(const char *master, bool checkpoint)
 {
-    return sched_start(master, checkpoint, true);
+    tc_sched_options o = {.checkpoint = checkpoint};
+    return tc_sched_start_with(master, &o);
 }
 
 tc_sched *tc_sched_start_unacknowledging(tc_cluster *c, bool checkpoint)
 {
-    return sched_start(c->master_addr, checkpoint, false);
+    tc_sched_options o = {.checkpoint = checkpoint, .unacknowledging = true};
+    return tc_sched_start_with(c->master_addr, &o);
+}
+
+bool tc_wait_error(tc_sched *s, char *buf, size_t n, double secs)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)secs;
+    pthread_mutex_lock(&s->mu);
+    while (!s->errored)
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0) break;
+    bool ok = s->errored;
+    if (buf) snprintf(buf, n, "%s", s->error);
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+int tc_offer_count(tc_sched *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int n = s->offers;
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }
 
 bool tc_wait_registrations(tc_sched *s, int n, double secs)
@@ -468,6 +534,11 @@ void tc_kill(tc_sched *s, const char *task_id)
 {
     wire_task_id id = {(char *)task_id};
     sched_driver_kill_task(s->driver, &id);
+}
+
+void tc_reconcile(tc_sched *s)
+{
+    sched_driver_reconcile_tasks(s->driver, NULL, 0);
 }
 
 const char *tc_framework_id(tc_sched *s)

@@ -6,9 +6,11 @@
 #include "tests/support/testutil.h"
 
 #include <check.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const master_names[] = {
     MI(RegisterSlaveMessage),   MI(ReregisterSlaveMessage), MI(StatusUpdateMessage),
@@ -284,10 +286,24 @@ bool st_exited(st_slave *s, double secs)
     return tu_counter_wait(s->exited, 1, secs);
 }
 
-static void spawn_all(st_slave *s, const st_options *o)
+/* The runtime listens on `port` (0: any free port): a restart keeps the port, as a slave
+ * restarted with its --port does, so that the executors' pids stay what was checkpointed. */
+static void spawn_all(st_slave *s, const st_options *o, uint16_t port)
 {
     act_clock_pause();
-    tu_runtime_start(1);
+    act_config rc;
+    act_config_default(&rc);
+    rc.ip = "127.0.0.1";
+    rc.port = port;
+    /* The old runtime's connections may hold the port for a moment after it closed them. */
+    int rc_init = act_init(&rc);
+    for (int i = 0; rc_init == -EADDRINUSE && i < 500; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+        rc_init = act_init(&rc);
+    }
+    ck_assert_int_eq(rc_init, 0);
+    ck_assert_int_eq(act_start(), 0);
     s->master = fake_spawn("master", 0, master_names);
     fake_autoreply(s->master, MI(PingSlaveMessage), MI(PongSlaveMessage));
     s->cz = o && o->real_containerizer ? NULL : cz_spawn();
@@ -319,13 +335,14 @@ void st_start(st_slave *s, const st_options *o)
 {
     memset(s, 0, sizeof *s);
     s->work_dir = o && o->work_dir ? act_strdup(o->work_dir) : tu_tmpdir();
-    spawn_all(s, o);
+    spawn_all(s, o, 0);
 }
 
 void st_restart(st_slave *s, const st_options *o)
 {
+    uint16_t port = act_port();
     act_shutdown();
-    spawn_all(s, o);
+    spawn_all(s, o, port);
 }
 
 void st_stop(st_slave *s)

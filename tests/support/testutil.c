@@ -69,20 +69,28 @@ void tu_runtime_start(int loops)
     ck_assert_int_eq(act_start(), 0);
 }
 
-int tu_connect(uint16_t port)
+int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port)
 {
+    struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET,
+                                                            .sin_port = htons(port)};
+    if (inet_pton(AF_INET, dst_ip, &dst.sin_addr) != 1) return -1;
+    if (src_ip && inet_pton(AF_INET, src_ip, &src.sin_addr) != 1) return -1;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return -1;
     struct timeval tv = {10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
-                             .sin_addr.s_addr = htonl(0x7f000001u)};
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    if ((src_ip && bind(fd, (struct sockaddr *)&src, sizeof src) != 0) ||
+        connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
         close(fd);
         return -1;
     }
     return fd;
+}
+
+int tu_connect(uint16_t port)
+{
+    return tu_connect_addr(NULL, "127.0.0.1", port);
 }
 
 bool tu_read_until_closed(int fd, act_buf *out)
@@ -167,9 +175,18 @@ int tu_http_raw(uint16_t port, const char *request, size_t len, act_buf *body)
     return status;
 }
 
-int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *body)
+static tu_http_get_fn http_client; /* tu_http_set_client: how GETs go (TLS), or NULL */
+
+void tu_http_set_client(tu_http_get_fn fn)
 {
-    int fd = tu_connect(port);
+    http_client = fn;
+}
+
+static int http_get_head(const char *ip, uint16_t port, const char *path, act_buf *head,
+                         act_buf *body)
+{
+    if (http_client) return http_client(ip, port, path, head, body);
+    int fd = tu_connect_addr(NULL, ip, port);
     if (fd < 0) return -1;
     act_buf req = {0};
     act_buf_printf(&req, "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", path);
@@ -180,37 +197,29 @@ int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *bo
     return status;
 }
 
+int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *body)
+{
+    return http_get_head("127.0.0.1", port, path, head, body);
+}
+
 int tu_http_get(uint16_t port, const char *path, act_buf *body)
 {
     return tu_http_get_head(port, path, NULL, body);
 }
 
+int tu_http_get_at(const char *ip, uint16_t port, const char *path, act_buf *body)
+{
+    return http_get_head(ip, port, path, NULL, body);
+}
+
 double tu_metric(uint16_t port, const char *name)
 {
-    act_buf body = {0};
-    double v = -1;
-    if (tu_http_get(port, "/metrics/snapshot", &body) == 200) {
-        json_t *all = json_loadb(body.data, body.len, 0, NULL);
-        json_t *m = json_object_get(all, name);
-        if (json_is_number(m)) v = json_number_value(m);
-        json_decref(all);
-    }
-    act_buf_free(&body);
-    return v;
+    return tu_metric_at("127.0.0.1", port, name);
 }
 
 bool tu_wait_metric(uint16_t port, const char *name, double min, double secs)
 {
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
-        if (tu_metric(port, name) >= min) return true;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > secs)
-            return false;
-        struct timespec ts = {0, 2000000};
-        nanosleep(&ts, NULL);
-    }
+    return tu_wait_metric_at("127.0.0.1", port, name, min, secs);
 }
 
 bool tu_write_all(int fd, const void *data, size_t len)
@@ -403,10 +412,15 @@ bool tu_wait_file_contains(const char *path, const char *text, double secs)
 
 bool tu_wait_http(uint16_t port, const char *path, double secs)
 {
+    return tu_wait_http_at("127.0.0.1", port, path, secs);
+}
+
+bool tu_wait_http_at(const char *ip, uint16_t port, const char *path, double secs)
+{
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        if (tu_http_get(port, path, NULL) == 200) return true;
+        if (tu_http_get_at(ip, port, path, NULL) == 200) return true;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > secs)
             return false;
@@ -460,4 +474,51 @@ void tu_rmrf(const char *path)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
     if (system(cmd) != 0) fprintf(stderr, "tu_rmrf: could not remove %s\n", path);
+}
+
+double tu_metric_at(const char *ip, uint16_t port, const char *name)
+{
+    act_buf body = {0};
+    double v = -1;
+    if (tu_http_get_at(ip, port, "/metrics/snapshot", &body) == 200) {
+        json_t *all = json_loadb(body.data, body.len, 0, NULL);
+        json_t *m = json_object_get(all, name);
+        if (json_is_number(m)) v = json_number_value(m);
+        json_decref(all);
+    }
+    act_buf_free(&body);
+    return v;
+}
+
+bool tu_wait_metric_at(const char *ip, uint16_t port, const char *name, double min, double secs)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (tu_metric_at(ip, port, name) >= min) return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 > secs)
+            return false;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+bool tu_send_message_from(const char *src_ip, const char *dst_ip, uint16_t port,
+                          const char *to_actor, const char *name, const char *from,
+                          const void *body, size_t len)
+{
+    int fd = tu_connect_addr(src_ip, dst_ip, port);
+    if (fd < 0) return false;
+    act_buf req = {0};
+    act_buf_printf(&req, "POST /%s/%s HTTP/1.1\r\nLibprocess-From: %s\r\n"
+                   "Content-Type: application/x-msgpack\r\nContent-Length: %zu\r\n\r\n",
+                   to_actor, name, from, len);
+    act_buf_append(&req, body, len);
+    bool ok = write(fd, req.data, req.len) == (ssize_t)req.len;
+    act_buf_free(&req);
+    shutdown(fd, SHUT_WR); /* the peer reads the message, then sees the end */
+    tu_read_until_closed(fd, NULL);
+    close(fd);
+    return ok;
 }

@@ -43,6 +43,9 @@ int tu_http_get_head(uint16_t port, const char *path, act_buf *head, act_buf *bo
 double tu_metric(uint16_t port, const char *name);
 /* Polls tu_metric until it is >= min or `secs` pass. True if it got there. */
 bool tu_wait_metric(uint16_t port, const char *name, double min, double secs);
+/* The same for the process at ip:port. */
+double tu_metric_at(const char *ip, uint16_t port, const char *name);
+bool tu_wait_metric_at(const char *ip, uint16_t port, const char *name, double min, double secs);
 
 /* Writes all of data to fd (blocking). False on an error. */
 bool tu_write_all(int fd, const void *data, size_t len);
@@ -54,6 +57,22 @@ char *tu_stderr_end(void);
 
 /* Connects to 127.0.0.1:port; returns the fd (blocking, 10 s timeouts) or -1. */
 int tu_connect(uint16_t port);
+/* Connects from src_ip (NULL: as the kernel picks) to dst_ip:port, as tu_connect does. Every
+ * 127.x.y.z address reaches lo, so tests play several hosts on one machine. */
+int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port);
+/* GET path from the process at ip:port, as tu_http_get does. */
+int tu_http_get_at(const char *ip, uint16_t port, const char *path, act_buf *body);
+/* Makes every tu_http_get* (and so the cluster helpers' waits) go through fn, e.g. over TLS
+ * (tests/support/tlsutil.h); NULL: plain sockets again. */
+typedef int (*tu_http_get_fn)(const char *ip, uint16_t port, const char *path, act_buf *head,
+                              act_buf *body);
+void tu_http_set_client(tu_http_get_fn fn);
+/* Sends one message as a process sending from src_ip would: POST /<to_actor>/<name> with
+ * Libprocess-From: from (any text: the tests forge it) and the body, on a new connection to
+ * dst_ip:port, which is closed after the peer had a moment to read it. True if written. */
+bool tu_send_message_from(const char *src_ip, const char *dst_ip, uint16_t port,
+                          const char *to_actor, const char *name, const char *from,
+                          const void *body, size_t len);
 /* Reads until EOF or timeout; returns true if the peer closed the connection. */
 bool tu_read_until_closed(int fd, act_buf *out);
 
@@ -82,6 +101,8 @@ char *tu_read_file(const char *path);
 bool tu_wait_file_contains(const char *path, const char *text, double secs);
 /* Polls GET path on 127.0.0.1:port until it answers 200 or `secs` pass. True on 200. */
 bool tu_wait_http(uint16_t port, const char *path, double secs);
+/* The same at ip:port. */
+bool tu_wait_http_at(const char *ip, uint16_t port, const char *path, double secs);
 /* The path of a build/check binary ("mesos-master"). */
 const char *tu_bin(const char *name);
 /* The path of a Go test program built from tests/go/<name> (build/go/bin/<name>). */

@@ -598,6 +598,23 @@ START_TEST(test_whitelist_excludes_hosts)
 }
 END_TEST
 
+/* An empty whitelist file offers no slave (Mesos); only no whitelist offers every one. */
+START_TEST(test_an_empty_whitelist_offers_no_host)
+{
+    alloc_state *a = new_allocator();
+    static const char *const none[1];
+    alloc_update_whitelist(a, none, 0);
+    add_slave(a, "s1", "h1", "cpus:4;mem:4096");
+    add_framework(a, "f1", "*");
+    offer_log log = {0};
+    ck_assert_uint_eq(run(a, T0, &log), 0);
+    alloc_update_whitelist(a, NULL, 0);
+    ck_assert_uint_eq(run(a, T0 + 1, &log), 1);
+    log_free(&log);
+    alloc_destroy(a);
+}
+END_TEST
+
 START_TEST(test_nothing_below_min_cpus_or_min_mem_is_offered)
 {
     alloc_state *a = new_allocator();
@@ -890,6 +907,7 @@ Suite *allocator_suite(void)
     tcase_add_test(core, test_inactive_frameworks_get_nothing);
     tcase_add_test(core, test_inactive_slaves_are_not_offered);
     tcase_add_test(core, test_whitelist_excludes_hosts);
+    tcase_add_test(core, test_an_empty_whitelist_offers_no_host);
     tcase_add_test(core, test_nothing_below_min_cpus_or_min_mem_is_offered);
     tcase_add_test(core, test_removing_a_slave_drops_its_allocations);
     tcase_add_test(core, test_removing_a_framework_frees_its_resources_for_others);

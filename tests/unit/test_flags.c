@@ -561,6 +561,33 @@ START_TEST(test_free_is_safe_on_a_set_never_loaded)
 }
 END_TEST
 
+/* A path flag names a file the program reads itself (a whitelist it watches): file:// and a
+ * bare path give the same path, and nothing is read at load. */
+START_TEST(test_a_path_flag_keeps_the_path_of_a_file_url)
+{
+    typedef struct { char *whitelist; } path_values;
+    static const act_flag paths[] = {
+        {"whitelist", ACT_FLAG_PATH, NULL, "Slaves to offer.", offsetof(path_values, whitelist),
+         NULL}};
+    path_values pv;
+    act_flags pf = {.program = "mesos-test", .table = paths, .count = 1, .values = &pv};
+    char *argv[] = {"mesos-test", "--whitelist=file:///nonexistent/hosts", NULL};
+    ck_assert_int_eq(act_flags_load(&pf, 2, argv, NULL, NULL, err, sizeof err), 0);
+    ck_assert_str_eq(pv.whitelist, "/nonexistent/hosts");
+    char buf[64];
+    ck_assert_str_eq(act_flags_format(&pf, "whitelist", buf, sizeof buf), "/nonexistent/hosts");
+    act_flags_free(&pf);
+    char *bare[] = {"mesos-test", "--whitelist=/etc/hosts.allow", NULL};
+    ck_assert_int_eq(act_flags_load(&pf, 2, bare, NULL, NULL, err, sizeof err), 0);
+    ck_assert_str_eq(pv.whitelist, "/etc/hosts.allow");
+    act_flags_free(&pf);
+    char *empty[] = {"mesos-test", "--whitelist=file://", NULL};
+    ck_assert_int_eq(act_flags_load(&pf, 2, empty, NULL, NULL, err, sizeof err), -EINVAL);
+    ck_assert(strstr(err, "whitelist"));
+    act_flags_free(&pf);
+}
+END_TEST
+
 Suite *flags_suite(void);
 
 Suite *flags_suite(void)
@@ -602,6 +629,7 @@ Suite *flags_suite(void)
     tcase_add_test(tc, test_loading_again_replaces_strings_without_leaking);
     tcase_add_test(tc, test_bad_default_is_reported);
     tcase_add_test(tc, test_free_is_safe_on_a_set_never_loaded);
+    tcase_add_test(tc, test_a_path_flag_keeps_the_path_of_a_file_url);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,7 +6,8 @@
 // "pong"); when "kill" runs it asks for reconciliation and kills "kill" once the master
 // answered; "wait" is killed on SIGUSR1. It prints every event to stdout, one line each, and
 // "done" when every task ended as expected (FINISHED, or KILLED for kill and wait); then it
-// stays registered until SIGTERM, which stops the driver.
+// stays registered until SIGTERM, which stops the driver. With -principal and -secret it
+// authenticates first, with mesos-go's own CRAM-MD5 authenticatee.
 //
 // mesos-go's standalone detector reports a new master only when the leader's PID changes, so
 // a stock mesos-go scheduler does not notice a master restarted at the same address (it
@@ -30,11 +31,15 @@ import (
 	"time"
 
 	"github.com/gogo/protobuf/proto"
+	"github.com/mesos/mesos-go/api/v0/auth"
+	"github.com/mesos/mesos-go/api/v0/auth/sasl"
+	_ "github.com/mesos/mesos-go/api/v0/auth/sasl/mech/crammd5"
 	"github.com/mesos/mesos-go/api/v0/detector"
 	_ "github.com/mesos/mesos-go/api/v0/detector/zoo" // registers the zk:// detector
 	mesos "github.com/mesos/mesos-go/api/v0/mesosproto"
 	sched "github.com/mesos/mesos-go/api/v0/scheduler"
 	"github.com/mesos/mesos-go/api/v0/upid"
+	"golang.org/x/net/context"
 )
 
 var (
@@ -42,6 +47,8 @@ var (
 	executor   = flag.String("executor", "", "the custom executor program")
 	tasks      = flag.String("tasks", "cmd,msg,kill", "the tasks to launch: cmd, msg, kill, wait")
 	checkpoint = flag.Bool("checkpoint", false, "FrameworkInfo.checkpoint")
+	principal  = flag.String("principal", "", "FrameworkInfo.principal")
+	secret     = flag.String("secret", "", "with -principal: authenticate (mesos-go's CRAM-MD5)")
 )
 
 // What each task ends in when all goes well.
@@ -223,7 +230,7 @@ func (p *poller) Cancel()               { p.once.Do(func() { close(p.done) }) }
 
 func main() {
 	flag.Parse()
-	driver, err := sched.NewMesosSchedulerDriver(sched.DriverConfig{
+	config := sched.DriverConfig{
 		Scheduler: &framework{ended: map[string]mesos.TaskState{}},
 		Framework: &mesos.FrameworkInfo{
 			User:            proto.String(""),
@@ -239,7 +246,19 @@ func main() {
 			}
 			return &poller{addr: *master, done: make(chan struct{})}, nil
 		},
-	})
+	}
+	if *principal != "" {
+		config.Framework.Principal = proto.String(*principal)
+	}
+	if *secret != "" { // mesos-go's own SASL CRAM-MD5 authenticatee, as its examples set it up
+		config.Credential = &mesos.Credential{Principal: proto.String(*principal),
+			Secret: proto.String(*secret)}
+		config.WithAuthContext = func(ctx context.Context) context.Context {
+			ctx = auth.WithLoginProvider(ctx, sasl.ProviderName)
+			return sasl.WithBindingAddress(ctx, net.ParseIP("127.0.0.1"))
+		}
+	}
+	driver, err := sched.NewMesosSchedulerDriver(config)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
