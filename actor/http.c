@@ -106,6 +106,7 @@ void act__http_route_request(act_http_req *req, const char *path)
         act_entry *m = act__entry_new(E_MSG, NULL, target, rest, req->body, req->body_len);
         m->anonymous_http = true;
         m->remote = true;
+        m->tc.span = m->tc.trace = act__span_new(); /* a plain POST starts a trace */
         act__deliver(m);
         act_http_respond(req, 202, NULL, NULL, 0, NULL);
         return;

@@ -1,0 +1,490 @@
+/*
+ * recorder.c - trace contexts and the flight recorder. Each message gets a span; a message
+ * sent while an entry runs is a child of that entry's context (actor.c sets act__cur_trace
+ * around each one), so causes link up across actors and, through the Libprocess-Trace header,
+ * across processes. Every process records its message events (sent, received, dropped) in
+ * bounded rings, one per loop plus one for threads that run no loop: each ring has a single
+ * writer at a time and readers check each slot's generation before and after copying it (a
+ * seqlock), so recording never waits for a reader and a reader never sees a torn event.
+ * Bodies are copied only while a /__trace__ watcher asks for them, into a byte ring per ring.
+ */
+#include "actor/actor_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define DEFAULT_EVENTS 4096
+#define MAX_EVENTS (1u << 20)
+#define FOREIGN_EVENTS 256        /* the ring of threads that run no loop */
+#define ARENA_BYTES (4u << 20)    /* captured bodies per ring */
+#define BODY_MAX (64u << 10)      /* longest body captured (longer ones are cut) */
+
+_Thread_local act_trace act__cur_trace;
+_Atomic bool act__rec_on;
+
+/* ---- tags -------------------------------------------------------------------------------- */
+
+bool act_tags_add(act_tags *t, const char *key, const char *value, size_t n)
+{
+    size_t kl = strlen(key);
+    if (memchr(value, '\0', n)) n = strlen(value);
+    for (size_t at = 0; at < t->len;) { /* already there? */
+        const char *k = t->data + at, *v = k + strlen(k) + 1;
+        if (strcmp(k, key) == 0 && strlen(v) == n && memcmp(v, value, n) == 0) return true;
+        at = (size_t)(v + strlen(v) + 1 - t->data);
+    }
+    if (t->len + kl + n + 2 > sizeof t->data) {
+        t->truncated = true;
+        return false;
+    }
+    memcpy(t->data + t->len, key, kl + 1);
+    memcpy(t->data + t->len + kl + 1, value, n);
+    t->data[t->len + kl + 1 + n] = '\0';
+    t->len = (uint16_t)(t->len + kl + n + 2);
+    return true;
+}
+
+bool act_tags_next(const act_tags *t, size_t *at, const char **key, const char **value)
+{
+    if (*at >= t->len) return false;
+    *key = t->data + *at;
+    *value = *key + strlen(*key) + 1;
+    *at = (size_t)(*value + strlen(*value) + 1 - t->data);
+    return true;
+}
+
+static _Atomic(act_tagger) tagger;
+
+void act_recorder_set_tagger(act_tagger fn)
+{
+    atomic_store(&tagger, fn);
+}
+
+/* ---- trace contexts ---------------------------------------------------------------------- */
+
+/* Spans count up from a random start per thread: unique in practice across threads and
+ * processes without any shared counter. */
+uint64_t act__span_new(void)
+{
+    static _Thread_local uint64_t next;
+    if (next == 0) {
+        if (getrandom(&next, sizeof next, GRND_NONBLOCK) != sizeof next)
+            next = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)&next;
+        next &= ~0xffffffull; /* room to count before anything wraps */
+        if (next == 0) next = 1ull << 40;
+    }
+    return next++;
+}
+
+act_trace act__trace_child(void)
+{
+    act_trace tc;
+    tc.span = act__span_new();
+    tc.trace = act__cur_trace.trace ? act__cur_trace.trace : tc.span;
+    tc.parent = act__cur_trace.span;
+    return tc;
+}
+
+act_trace act_trace_current(void)
+{
+    return act__cur_trace;
+}
+
+static void hex16(uint64_t v, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4) out[i] = digits[v & 15];
+}
+
+void act__trace_format(const act_trace *tc, char *out)
+{
+    hex16(tc->trace, out);
+    out[16] = '/';
+    hex16(tc->span, out + 17);
+    out[33] = '/';
+    hex16(tc->parent, out + 34);
+    out[50] = '\0';
+}
+
+static bool parse_hex16(const char *p, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+bool act__trace_parse(const char *text, act_trace *out)
+{
+    act_trace tc;
+    if (!text || strlen(text) != 50 || text[16] != '/' || text[33] != '/') return false;
+    if (!parse_hex16(text, &tc.trace) || !parse_hex16(text + 17, &tc.span) ||
+        !parse_hex16(text + 34, &tc.parent) || !tc.trace || !tc.span)
+        return false;
+    *out = tc;
+    return true;
+}
+
+/* ---- rings ------------------------------------------------------------------------------- */
+
+typedef struct rec_slot {
+    _Atomic uint64_t gen; /* 2i+1 while event i is written, 2i+2 once it is complete */
+    rec_event ev;         /* ev.body unused: the body is at body_at in the ring's arena */
+    uint64_t body_at;
+} rec_slot;
+
+typedef struct rec_ring {
+    rec_slot *slots;
+    uint64_t mask;
+    _Atomic uint64_t head;      /* events written (published after each) */
+    uint8_t *arena;             /* captured bodies (allocated on first capture) */
+    _Atomic(uint8_t *) arena_pub;
+    _Atomic uint64_t arena_head; /* bytes ever reserved, published before they are written */
+} rec_ring;
+
+static rec_ring *rings; /* one per loop, then the foreign ring */
+static size_t nrings;
+static size_t capacity; /* per loop ring; 0 = the recorder is off */
+static bool enabled;
+static _Atomic uint64_t last_seq;
+static _Atomic int nwatch, nbodies;
+static pthread_mutex_t foreign_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t round_pow2(size_t n)
+{
+    size_t p = 1;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+int act__rec_init(int nloops, long events)
+{
+    if (events == 0) {
+        const char *v = getenv("LIBPROCESS_RECORDER_EVENTS");
+        char *end = NULL;
+        events = v && *v ? strtol(v, &end, 10) : DEFAULT_EVENTS;
+        if (v && *v && (*end || events < 0)) {
+            LOG_ERROR("LIBPROCESS_RECORDER_EVENTS='%s' is not a count of events (0: off)", v);
+            return -EINVAL;
+        }
+        if (events == 0) events = -1;
+    }
+    enabled = events > 0;
+    size_t per_loop = round_pow2((size_t)(events > 0 ? (events < MAX_EVENTS ? events : MAX_EVENTS)
+                                                     : DEFAULT_EVENTS));
+    capacity = enabled ? per_loop : 0;
+    nrings = (size_t)nloops + 1;
+    rings = act_calloc(nrings, sizeof *rings);
+    for (size_t i = 0; i < nrings; i++) {
+        size_t cap = i + 1 == nrings ? FOREIGN_EVENTS : per_loop;
+        rings[i].slots = act_calloc(cap, sizeof *rings[i].slots); /* pages come as used */
+        rings[i].mask = cap - 1;
+    }
+    atomic_store(&last_seq, 0);
+    atomic_store(&act__rec_on, enabled || atomic_load(&nwatch) > 0);
+    return 0;
+}
+
+void act__rec_shutdown(void)
+{
+    atomic_store(&act__rec_on, false);
+    for (size_t i = 0; i < nrings; i++) {
+        free(rings[i].slots);
+        free(rings[i].arena);
+    }
+    free(rings);
+    rings = NULL;
+    nrings = 0;
+    atomic_store(&nwatch, 0);
+    atomic_store(&nbodies, 0);
+}
+
+void act__rec_watch(int delta, bool bodies)
+{
+    int n = atomic_fetch_add(&nwatch, delta) + delta;
+    if (bodies) atomic_fetch_add(&nbodies, delta);
+    atomic_store(&act__rec_on, enabled || n > 0);
+}
+
+size_t act__rec_capacity(void) { return capacity; }
+uint64_t act__rec_last_seq(void) { return atomic_load(&last_seq); }
+
+uint64_t act__rec_overwritten(void)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < nrings; i++) {
+        uint64_t h = atomic_load_explicit(&rings[i].head, memory_order_acquire);
+        if (h > rings[i].mask + 1) n += h - (rings[i].mask + 1);
+    }
+    return n;
+}
+
+/* Copies up to BODY_MAX bytes of the body into the ring's arena; returns its length. */
+static uint32_t capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len)
+{
+    if (!r->arena) {
+        r->arena = act_malloc(ARENA_BYTES);
+        atomic_store_explicit(&r->arena_pub, r->arena, memory_order_release);
+    }
+    size_t n = len < BODY_MAX ? len : BODY_MAX;
+    uint64_t at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
+    if (at % ARENA_BYTES + n > ARENA_BYTES) at += ARENA_BYTES - at % ARENA_BYTES; /* wrap */
+    atomic_store_explicit(&r->arena_head, at + n, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst); /* reserved before the bytes change */
+    memcpy(r->arena + at % ARENA_BYTES, body, n);
+    s->body_at = at;
+    return (uint32_t)n;
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    size_t l = src ? strnlen(src, n - 1) : 0;
+    memcpy(dst, src ? src : "", l);
+    dst[l] = '\0';
+}
+
+static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
+{
+    rec_event *ev = &s->ev;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ev->seq = seq;
+    ev->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    ev->tc = m->tc;
+    ev->kind = (uint8_t)m->kind;
+    ev->libprocess = m->libprocess;
+    ev->size = (uint32_t)m->len;
+    if (m->from)
+        ev->from = *m->from;
+    else
+        memset(&ev->from, 0, sizeof ev->from);
+    copy_str(ev->to.id, sizeof ev->to.id, m->to_id);
+    ev->to.ip = m->to_ip;
+    ev->to.port = m->to_port;
+    copy_str(ev->name, sizeof ev->name, m->name);
+    copy_str(ev->ctype, sizeof ev->ctype, m->ctype);
+    copy_str(ev->reason, sizeof ev->reason, m->reason);
+    ev->tags.len = 0;
+    ev->tags.truncated = false;
+    act_tagger fn = atomic_load_explicit(&tagger, memory_order_relaxed);
+    if (fn && m->body && m->len && m->name) fn(m->name, m->body, m->len, m->ctype,
+                                               m->libprocess, &ev->tags);
+    ev->body_len = 0;
+    if (m->body && m->len && atomic_load_explicit(&nbodies, memory_order_relaxed) > 0)
+        ev->body_len = capture_body(r, s, m->body, m->len);
+}
+
+static void ring_write(rec_ring *r, const rec_msg *m)
+{
+    uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
+    rec_slot *s = &r->slots[i & r->mask];
+    uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
+    atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    fill(r, s, m, seq);
+    atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
+    atomic_store_explicit(&r->head, i + 1, memory_order_release);
+}
+
+void act__rec(const rec_msg *m)
+{
+    if (!rings) return;
+    act_loop *l = act__current_loop;
+    if (l) {
+        ring_write(&rings[l->index], m);
+    } else { /* threads that run no loop share a ring and take turns */
+        pthread_mutex_lock(&foreign_mu);
+        ring_write(&rings[nrings - 1], m);
+        pthread_mutex_unlock(&foreign_mu);
+    }
+    if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
+}
+
+void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
+{
+    bool remote = e->kind == E_REMOTE_SEND;
+    rec_msg m = {.kind = kind, .from = &e->from, .to_id = to_id ? to_id : e->to_id,
+                 .to_ip = remote ? e->to_ip : act__rt->address.ip,
+                 .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
+                 .body = e->len ? e->body : NULL, .len = e->len, .ctype = e->ctype,
+                 .libprocess = e->libprocess, .tc = e->tc, .reason = reason};
+    act__rec(&m);
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+/* Copies event i of ring r into *out; false when it was overwritten meanwhile. */
+static bool read_slot(rec_ring *r, uint64_t i, bool bodies, rec_event *out)
+{
+    rec_slot *s = &r->slots[i & r->mask];
+    if (atomic_load_explicit(&s->gen, memory_order_acquire) != 2 * i + 2) return false;
+    *out = s->ev;
+    uint64_t body_at = s->body_at;
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->gen, memory_order_relaxed) != 2 * i + 2) return false;
+    out->body = NULL;
+    if (out->kind > REC_DROP) return false;
+    out->name[sizeof out->name - 1] = out->ctype[sizeof out->ctype - 1] = '\0';
+    uint8_t *arena = atomic_load_explicit(&r->arena_pub, memory_order_acquire);
+    if (!bodies || !out->body_len || !arena) {
+        out->body_len = 0;
+        return true;
+    }
+    out->body = act_malloc(out->body_len);
+    memcpy(out->body, arena + body_at % ARENA_BYTES, out->body_len);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&r->arena_head, memory_order_acquire) > body_at + ARENA_BYTES) {
+        free(out->body); /* the bytes were reused while we copied */
+        out->body = NULL;
+        out->body_len = 0;
+    }
+    return true;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const rec_event *)a)->seq, y = ((const rec_event *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+void act__rec_cursor_free(rec_cursor *c)
+{
+    free(c->pos);
+    c->pos = NULL;
+    c->n = 0;
+}
+
+void act__rec_read(rec_cursor *c, uint64_t since, size_t max, bool bodies, rec_event **out,
+                   size_t *n, uint64_t *lost)
+{
+    *out = NULL;
+    *n = 0;
+    if (lost) *lost = 0;
+    if (!rings) return;
+    if (c->n != nrings) {
+        free(c->pos);
+        c->pos = act_calloc(nrings, sizeof *c->pos);
+        c->n = nrings;
+    }
+    size_t cap = 0;
+    for (size_t k = 0; k < nrings; k++) {
+        rec_ring *r = &rings[k];
+        uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+        uint64_t from = c->pos[k], oldest = head > r->mask + 1 ? head - (r->mask + 1) : 0;
+        if (from < oldest) {
+            if (lost) *lost += oldest - from;
+            from = oldest;
+        }
+        for (uint64_t i = from; i < head; i++) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 256;
+                *out = act_realloc(*out, cap * sizeof **out);
+            }
+            rec_event *ev = &(*out)[*n];
+            if (!read_slot(r, i, bodies, ev)) {
+                if (lost) (*lost)++;
+            } else if (ev->seq > since) {
+                (*n)++;
+            } else {
+                free(ev->body);
+            }
+        }
+        c->pos[k] = head;
+    }
+    if (*n > 1) qsort(*out, *n, sizeof **out, by_seq);
+    if (max && *n > max) { /* keep the newest */
+        for (size_t i = 0; i < *n - max; i++) free((*out)[i].body);
+        memmove(*out, *out + (*n - max), max * sizeof **out);
+        *n = max;
+    }
+}
+
+void act__rec_events_free(rec_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(ev[i].body);
+    free(ev);
+}
+
+/* ---- JSON -------------------------------------------------------------------------------- */
+
+static const char *const kind_names[] = {[REC_SEND] = "send", [REC_RECV] = "receive",
+                                         [REC_DROP] = "drop"};
+
+static void base64(act_buf *out, const uint8_t *p, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
+                     i + 2 < n ? tab[v & 63] : '='};
+        act_buf_append(out, q, 4);
+    }
+}
+
+/* True when a pair before offset `end` has this key. */
+static bool key_before(const act_tags *t, size_t end, const char *key)
+{
+    const char *k, *v;
+    for (size_t at = 0; at < end && act_tags_next(t, &at, &k, &v);)
+        if (strcmp(k, key) == 0) return true;
+    return false;
+}
+
+/* "tags": {key: [values]}, keys in first-seen order. */
+static void tags_json(act_json *j, const act_tags *t)
+{
+    act_json_key(j, "tags");
+    act_json_object_begin(j);
+    const char *k, *v, *k2, *v2;
+    for (size_t here = 0, at = 0; act_tags_next(t, &at, &k, &v); here = at) {
+        if (key_before(t, here, k)) continue;
+        act_json_key(j, k);
+        act_json_array_begin(j);
+        for (size_t b = here; act_tags_next(t, &b, &k2, &v2);)
+            if (strcmp(k2, k) == 0) act_json_string(j, v2);
+        act_json_array_end(j);
+    }
+    act_json_object_end(j);
+    if (t->truncated) act_json_kv_bool(j, "tags_truncated", true);
+}
+
+void act__rec_event_json(act_json *j, const rec_event *ev)
+{
+    char pid[ACT_PID_STRLEN], tc[ACT_TRACE_STRLEN], num[40];
+    act_json_object_begin(j);
+    act_json_kv_uint(j, "seq", ev->seq);
+    act_json_key(j, "time");
+    int n = snprintf(num, sizeof num, "%.6f", ev->time);
+    act_json_raw(j, num, (size_t)n);
+    act_json_kv_string(j, "kind", kind_names[ev->kind]);
+    act_json_kv_string(j, "from", act_pid_format(&ev->from, pid, sizeof pid));
+    act_json_kv_string(j, "to", act_pid_format(&ev->to, pid, sizeof pid));
+    act_json_kv_string(j, "name", ev->name);
+    act_json_kv_uint(j, "size", ev->size);
+    act__trace_format(&ev->tc, tc);
+    tc[16] = tc[33] = '\0';
+    act_json_kv_string(j, "trace", tc);
+    act_json_kv_string(j, "span", tc + 17);
+    act_json_kv_string(j, "parent", tc + 34);
+    if (ev->ctype[0]) act_json_kv_string(j, "content_type", ev->ctype);
+    if (ev->libprocess) act_json_kv_bool(j, "libprocess", true);
+    if (ev->reason[0]) act_json_kv_string(j, "reason", ev->reason);
+    tags_json(j, &ev->tags);
+    if (ev->body) {
+        act_buf b = {0};
+        base64(&b, ev->body, ev->body_len);
+        act_json_kv_string(j, "body", b.data ? b.data : "");
+        if (ev->body_len < ev->size) act_json_kv_bool(j, "body_truncated", true);
+        act_buf_free(&b);
+    }
+    act_json_object_end(j);
+}
