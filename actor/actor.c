@@ -553,10 +553,14 @@ static void send_as(act_actor *from, const act_pid *to, const char *name, const 
     }
     if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
         act__rec_entry(REC_SEND, e, NULL, NULL);
-    if (local) {
+    if (local)
         act__deliver(e);
-        return;
-    }
+    else if (!act__filter_apply(e, to->id))
+        act__send_remote(e);
+}
+
+void act__send_remote(act_entry *e)
+{
     if (act__current_loop == &act__rt->loops[0])
         act__transport_handle(e);
     else

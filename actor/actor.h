@@ -640,7 +640,8 @@ typedef enum act_filter_verdict {
 } act_filter_verdict;
 
 /* What a filter sees: a message about to enter a local actor's mailbox (sent locally or
- * received from the network). */
+ * received from the network), or about to leave for another process (`to` is then there):
+ * each message once in each process it passes through. */
 typedef struct act_filter_msg {
     const act_pid *from;
     const act_pid *to;

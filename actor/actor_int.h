@@ -226,6 +226,8 @@ void act__deliver(act_entry *e);
  * act_shutdown once the actors are gone (later sends are dropped). */
 void act__gate_open(void);
 void act__gate_close(void);
+/* Hands an E_REMOTE_SEND to the transport on loop 0. */
+void act__send_remote(act_entry *e);
 /* Puts an entry into a loop's inbox and wakes it. */
 void act__loop_push(act_loop *l, act_entry *e);
 /* Enqueues into a local actor's mailbox (loop thread only). */
@@ -245,8 +247,9 @@ void act__timers_free(act_loop *l);
 bool act__timers_due(act_loop *l);
 
 /* ---- filters (filter.c) ------------------------------------------------------------------ */
-/* Returns true when the entry was consumed (dropped or held) by a filter. Cheap when no
- * filter is installed. */
+/* Returns true when the entry (an E_MSG about to enter a mailbox, or an E_REMOTE_SEND about
+ * to leave the process) was consumed (dropped or held) by a filter. Cheap when no filter is
+ * installed. */
 bool act__filter_apply(act_entry *e, const char *to_id);
 void act__filters_reset(void);
 
