@@ -484,7 +484,7 @@ static const char page_script[] =
 static void svg(const ins_diagram *d, act_buf *out)
 {
     size_t width = 40 + d->ncolumns * COL_W + 360, height = TOP + (d->nhops + 1) * ROW_H;
-    act_buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%zu\" height=\"%zu\">\n",
+    act_buf_printf(out, "<svg width=\"%zu\" height=\"%zu\">\n",
                    width, height);
     for (size_t c = 0; c < d->ncolumns; c++) {
         size_t x = 40 + c * COL_W + COL_W / 2;
