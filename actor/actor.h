@@ -609,20 +609,21 @@ act_trace act_trace_current(void);
  * pairs the runtime stores without knowing what they mean. */
 #define ACT_TAGS_MAX 224
 typedef struct act_tags {
-    char data[ACT_TAGS_MAX]; /* "key\0value\0key\0value\0..." */
+    char data[ACT_TAGS_MAX]; /* the pairs; read them with act_tags_next */
     uint16_t len;
     bool truncated;          /* some pair did not fit */
 } act_tags;
 
 /* Appends key=value[0..n) unless that exact pair is there already. Returns false (and marks
- * the tags truncated) when it does not fit. */
+ * the tags truncated) when it does not fit, or key or value is over 255 bytes. */
 bool act_tags_add(act_tags *t, const char *key, const char *value, size_t n);
 /* Iterates the pairs: for (size_t at = 0; act_tags_next(t, &at, &k, &v);) ... */
 bool act_tags_next(const act_tags *t, size_t *at, const char **key, const char **value);
 
 /* Fills out with the tags of a message body (name, body bytes, the body's media type as
- * act_msg.content_type gives it, whether the sender was libprocess). Must not block, allocate
- * much or trust the body; runs on the recording thread for each message with a body. */
+ * act_msg.content_type gives it, whether the sender was libprocess). The recorder keeps the
+ * first kilobyte of each body for it and calls it when the event is read (on the reading
+ * thread), so the bytes may be cut short; it must not trust them. */
 typedef void (*act_tagger)(const char *name, const uint8_t *body, size_t len,
                            const char *content_type, bool libprocess, act_tags *out);
 /* Installs the tagger (wire/ installs one that reads Mesos' IDs); NULL removes it. Safe

@@ -293,6 +293,9 @@ void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size
 /* A push stream's next chunk / its end. Returns 0, -EPIPE when the client is gone, or
  * -ENOBUFS when the connection's output is over its bound (the chunk is dropped). */
 int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end);
+/* Bytes a push stream may queue now (SIZE_MAX once the client is gone: a write says so). */
+size_t act__transport_stream_room(uint64_t conn_id);
+size_t act__http_stream_room(const act_http_stream *s);
 
 /* ---- HTTP (http.c) ----------------------------------------------------------------------- */
 struct conn;
@@ -383,6 +386,7 @@ typedef struct rec_event {
     act_tags tags;
     uint8_t *body;     /* a copy when captured (read with bodies), else NULL */
     uint32_t body_len;
+    bool body_whole;   /* kept whole for a watcher, not only its start for the tags */
 } rec_event;
 
 /* Where a reader is in each ring (one position per ring, in events ever written there):

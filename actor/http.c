@@ -455,6 +455,11 @@ int act_http_stream_write(act_http_stream *s, const void *data, size_t len)
     return act__transport_stream_write(s->conn_id, data, len, false);
 }
 
+size_t act__http_stream_room(const act_http_stream *s)
+{
+    return act__transport_stream_room(s->conn_id);
+}
+
 void act_http_stream_close(act_http_stream *s)
 {
     act__transport_stream_write(s->conn_id, NULL, 0, true);

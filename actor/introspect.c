@@ -281,12 +281,17 @@ static void drop_watcher(int i)
     watchers[i] = watchers[--nwatchers];
 }
 
+/* Below this much room toward a watcher, its events wait in the recorder (and are counted
+ * lost if overwritten meanwhile): a slow watcher costs the process nothing. */
+#define WATCH_ROOM (64 * 1024)
+
 /* Writes what watcher w has not seen yet; false when its client went away. */
 static bool flush_one(struct watcher *w)
 {
     rec_event *ev;
     size_t n;
     uint64_t lost;
+    if (act__http_stream_room(w->stream) < WATCH_ROOM) return true;
     act__rec_read(&w->cursor, 0, 0, w->bodies, &ev, &n, &lost);
     w->lost += lost;
     act_buf out = {0};

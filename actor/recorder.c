@@ -6,7 +6,9 @@
  * bounded rings, one per loop plus one for threads that run no loop: each ring has a single
  * writer at a time and readers check each slot's generation before and after copying it (a
  * seqlock), so recording never waits for a reader and a reader never sees a torn event.
- * Bodies are copied only while a /__trace__ watcher asks for them, into a byte ring per ring.
+ * The start of each body is kept in a byte ring beside its ring, and the tagger (wire/'s
+ * reads Mesos' IDs) reads it when the event is read, not while the loop records; whole
+ * bodies are kept, and served, only while a /__trace__ watcher asks for them.
  */
 #include "actor/actor_int.h"
 
@@ -18,40 +20,56 @@
 #define DEFAULT_EVENTS 4096
 #define MAX_EVENTS (1u << 20)
 #define FOREIGN_EVENTS 256        /* the ring of threads that run no loop */
-#define ARENA_BYTES (4u << 20)    /* captured bodies per ring */
-#define BODY_MAX (64u << 10)      /* longest body captured (longer ones are cut) */
+#define ARENA_BYTES (2u << 20)    /* kept bodies per ring */
+#define BODY_MAX (64u << 10)      /* longest body kept for a watcher (longer ones are cut) */
+#define TAG_PREFIX 1024           /* what is kept of a body otherwise, to read its tags from */
 
 _Thread_local act_trace act__cur_trace;
 _Atomic bool act__rec_on;
 
 /* ---- tags -------------------------------------------------------------------------------- */
 
+/* Each pair is stored as [key length][key]\0[value length][value]\0: the lengths make
+ * comparing and stepping cheap (the recorder adds tags for every message it records). */
 bool act_tags_add(act_tags *t, const char *key, const char *value, size_t n)
 {
     size_t kl = strlen(key);
-    if (memchr(value, '\0', n)) n = strlen(value);
-    for (size_t at = 0; at < t->len;) { /* already there? */
-        const char *k = t->data + at, *v = k + strlen(k) + 1;
-        if (strcmp(k, key) == 0 && strlen(v) == n && memcmp(v, value, n) == 0) return true;
-        at = (size_t)(v + strlen(v) + 1 - t->data);
-    }
-    if (t->len + kl + n + 2 > sizeof t->data) {
+    const char *nul = memchr(value, '\0', n);
+    if (nul) n = (size_t)(nul - value);
+    if (kl > 255 || n > 255) {
         t->truncated = true;
         return false;
     }
-    memcpy(t->data + t->len, key, kl + 1);
-    memcpy(t->data + t->len + kl + 1, value, n);
-    t->data[t->len + kl + 1 + n] = '\0';
-    t->len = (uint16_t)(t->len + kl + n + 2);
+    for (size_t at = 0; at < t->len;) { /* already there? */
+        const uint8_t *p = (const uint8_t *)t->data + at;
+        size_t pkl = p[0], pvl = p[pkl + 2];
+        if (pkl == kl && pvl == n && memcmp(p + 1, key, kl) == 0 &&
+            memcmp(p + kl + 3, value, n) == 0)
+            return true;
+        at += pkl + pvl + 4;
+    }
+    if (t->len + kl + n + 4 > sizeof t->data) {
+        t->truncated = true;
+        return false;
+    }
+    char *p = t->data + t->len;
+    p[0] = (char)kl;
+    memcpy(p + 1, key, kl);
+    p[kl + 1] = '\0';
+    p[kl + 2] = (char)n;
+    memcpy(p + kl + 3, value, n);
+    p[kl + 3 + n] = '\0';
+    t->len = (uint16_t)(t->len + kl + n + 4);
     return true;
 }
 
 bool act_tags_next(const act_tags *t, size_t *at, const char **key, const char **value)
 {
     if (*at >= t->len) return false;
-    *key = t->data + *at;
-    *value = *key + strlen(*key) + 1;
-    *at = (size_t)(*value + strlen(*value) + 1 - t->data);
+    const uint8_t *p = (const uint8_t *)t->data + *at;
+    *key = (const char *)p + 1;
+    *value = (const char *)p + p[0] + 3;
+    *at += (size_t)p[0] + p[p[0] + 2] + 4;
     return true;
 }
 
@@ -227,18 +245,19 @@ uint64_t act__rec_overwritten(void)
     return n;
 }
 
-/* Copies up to BODY_MAX bytes of the body into the ring's arena; returns its length. */
-static uint32_t capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len)
+/* Copies up to `max` bytes of the body into the ring's arena; returns its length. */
+static uint32_t capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len,
+                             size_t max)
 {
     if (!r->arena) {
         r->arena = act_malloc(ARENA_BYTES);
         atomic_store_explicit(&r->arena_pub, r->arena, memory_order_release);
     }
-    size_t n = len < BODY_MAX ? len : BODY_MAX;
+    size_t n = len < max ? len : max;
     uint64_t at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
     if (at % ARENA_BYTES + n > ARENA_BYTES) at += ARENA_BYTES - at % ARENA_BYTES; /* wrap */
-    atomic_store_explicit(&r->arena_head, at + n, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst); /* reserved before the bytes change */
+    atomic_store_explicit(&r->arena_head, at + n, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release); /* reserved before the bytes change */
     memcpy(r->arena + at % ARENA_BYTES, body, n);
     s->body_at = at;
     return (uint32_t)n;
@@ -262,10 +281,9 @@ static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
     ev->kind = (uint8_t)m->kind;
     ev->libprocess = m->libprocess;
     ev->size = (uint32_t)m->len;
-    if (m->from)
-        ev->from = *m->from;
-    else
-        memset(&ev->from, 0, sizeof ev->from);
+    copy_str(ev->from.id, sizeof ev->from.id, m->from ? m->from->id : NULL);
+    ev->from.ip = m->from ? m->from->ip : 0;
+    ev->from.port = m->from ? m->from->port : 0;
     copy_str(ev->to.id, sizeof ev->to.id, m->to_id);
     ev->to.ip = m->to_ip;
     ev->to.port = m->to_port;
@@ -274,12 +292,13 @@ static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
     copy_str(ev->reason, sizeof ev->reason, m->reason);
     ev->tags.len = 0;
     ev->tags.truncated = false;
-    act_tagger fn = atomic_load_explicit(&tagger, memory_order_relaxed);
-    if (fn && m->body && m->len && m->name) fn(m->name, m->body, m->len, m->ctype,
-                                               m->libprocess, &ev->tags);
+    /* The tags are read from the kept bytes when the event is read, not here: recording
+     * costs a copy of the body's start, not a walk through it. */
     ev->body_len = 0;
-    if (m->body && m->len && atomic_load_explicit(&nbodies, memory_order_relaxed) > 0)
-        ev->body_len = capture_body(r, s, m->body, m->len);
+    ev->body_whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
+    if (m->body && m->len && (ev->body_whole || atomic_load_explicit(&tagger,
+                                                                      memory_order_relaxed)))
+        ev->body_len = capture_body(r, s, m->body, m->len, ev->body_whole ? BODY_MAX : TAG_PREFIX);
 }
 
 static void ring_write(rec_ring *r, const rec_msg *m)
@@ -334,7 +353,7 @@ static bool read_slot(rec_ring *r, uint64_t i, bool bodies, rec_event *out)
     if (out->kind > REC_DROP) return false;
     out->name[sizeof out->name - 1] = out->ctype[sizeof out->ctype - 1] = '\0';
     uint8_t *arena = atomic_load_explicit(&r->arena_pub, memory_order_acquire);
-    if (!bodies || !out->body_len || !arena) {
+    if (!out->body_len || !arena) {
         out->body_len = 0;
         return true;
     }
@@ -342,7 +361,17 @@ static bool read_slot(rec_ring *r, uint64_t i, bool bodies, rec_event *out)
     memcpy(out->body, arena + body_at % ARENA_BYTES, out->body_len);
     atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&r->arena_head, memory_order_acquire) > body_at + ARENA_BYTES) {
-        free(out->body); /* the bytes were reused while we copied */
+        free(out->body); /* the bytes were reused: later bodies pushed it out */
+        out->body = NULL;
+        out->body_len = 0;
+        out->tags.truncated = true;
+        return true;
+    }
+    act_tagger fn = atomic_load_explicit(&tagger, memory_order_relaxed);
+    if (fn) fn(out->name, out->body, out->body_len, out->ctype[0] ? out->ctype : NULL,
+               out->libprocess, &out->tags);
+    if (!bodies || !out->body_whole) { /* a start kept for the tags only */
+        free(out->body);
         out->body = NULL;
         out->body_len = 0;
     }

@@ -178,8 +178,11 @@ static void unsent_push(conn *c, const act_entry *e)
     u->end = c->queued_total;
     u->tc = e->tc;
     u->from = e->from;
-    snprintf(u->to, sizeof u->to, "%s", e->to_id);
-    snprintf(u->name, sizeof u->name, "%s", e->name);
+    size_t tl = strnlen(e->to_id, sizeof u->to - 1), nl = strnlen(e->name, sizeof u->name - 1);
+    memcpy(u->to, e->to_id, tl);
+    u->to[tl] = '\0';
+    memcpy(u->name, e->name, nl);
+    u->name[nl] = '\0';
 }
 
 /* Forgets the messages written in full. */
@@ -1034,6 +1037,13 @@ void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size
                           bool close, bool stream, act_pull *pull)
 {
     queue_reply(conn_id, seq, data, len, close, stream, pull);
+}
+
+size_t act__transport_stream_room(uint64_t conn_id)
+{
+    conn *c = find_by_id(conn_id);
+    if (!c || c->state == C_DEAD) return SIZE_MAX; /* a write finds out, and says so */
+    return c->streaming ? act__guard_room(c) : 0;
 }
 
 int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end)

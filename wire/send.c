@@ -6,7 +6,7 @@
  * runtime recognises and remembers (act_peer_get). It also installs wire/'s tagger in the
  * runtime's flight recorder (tags.c).
  */
-#include "wire/wire_int.h"
+#include "wire/wire.h"
 
 #include <string.h>
 #include <strings.h>
@@ -15,7 +15,7 @@
  * recorder's events: the tagger is installed before main, and needs nothing else. */
 __attribute__((constructor)) static void install_recorder_tags(void)
 {
-    act_recorder_set_tagger(wire__recorder_tags);
+    act_recorder_set_tagger(wire_recorder_tags);
 }
 
 static const char *const content_types[] = {

@@ -4,7 +4,7 @@
  * schema from msgpack or protobuf. The recorder asks for every message it records, on the
  * loop that sends or receives it, so this never decodes into an arena: it walks the bytes,
  * descends only into fields whose types can hold an ID, skips the rest, and gives up quietly
- * (with the tags found so far) on anything malformed. send.c installs it.
+ * (with the tags found so far) on anything malformed. send.c installs it in the runtime.
  */
 #include "wire/wire_int.h"
 
@@ -30,7 +30,7 @@ static const char *id_key(const wire_desc *d)
 
 static bool is_uuid(const wire_field *f)
 {
-    return f->kind == WIRE_K_BYTES && strcmp(f->name, "uuid") == 0;
+    return f->kind == WIRE_K_BYTES && f->name_len == 4 && memcmp(f->name, "uuid", 4) == 0;
 }
 
 static bool relevant(const wire_desc *d, int depth)
@@ -57,13 +57,19 @@ static bool wanted(const wire_field *f)
     return f && (is_uuid(f) || (f->kind == WIRE_K_MSG && relevance[f->sub->index] == RELEVANT));
 }
 
+/* The canonical text of a 16-byte UUID (as wire_uuid_format writes it, without printf). */
 static void tag_uuid(act_tags *out, const uint8_t *p, size_t n)
 {
-    wire_uuid u;
+    static const char hex[] = "0123456789abcdef";
     char text[WIRE_UUID_STRLEN];
-    if (wire_uuid_from_bytes(p, n, &u) != 0) return;
-    wire_uuid_format(&u, text, sizeof text);
-    act_tags_add(out, "uuid", text, strlen(text));
+    size_t k = 0;
+    if (n != 16) return;
+    for (size_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) text[k++] = '-';
+        text[k++] = hex[p[i] >> 4];
+        text[k++] = hex[p[i] & 15];
+    }
+    act_tags_add(out, "uuid", text, k);
 }
 
 /* ---- msgpack ----------------------------------------------------------------------------- */
@@ -249,7 +255,7 @@ static bool pb_message(const uint8_t *p, const uint8_t *end, const wire_desc *d,
 
 /* ---- the recorder's tagger --------------------------------------------------------------- */
 
-void wire__recorder_tags(const char *name, const uint8_t *body, size_t len,
+void wire_recorder_tags(const char *name, const uint8_t *body, size_t len,
                          const char *content_type, bool libprocess, act_tags *out)
 {
     const wire_desc *d = wire_type_by_name(name);

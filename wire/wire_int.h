@@ -187,13 +187,6 @@ int wire__value_parse(const char *text, size_t len, wire_msg *m, wire_value *out
 int wire__from_jansson(const wire_desc *desc, const void *json, wire_msg *m, void *obj, char *err,
                        size_t errlen);
 
-/* ---- the flight recorder's tags (tags.c) ------------------------------------------------ */
-
-/* The runtime's act_tagger: the IDs a message body holds ("framework", "slave", "executor",
- * "task", "offer") and a status update's "uuid". send.c installs it. */
-void wire__recorder_tags(const char *name, const uint8_t *body, size_t len,
-                         const char *content_type, bool libprocess, act_tags *out);
-
 /* ---- resources (resources.c) ------------------------------------------------------------- */
 
 /* The entry (name, role, type) of s, or NULL. */
