@@ -140,23 +140,29 @@ static int by_hop_time(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Each hop's cause among the chosen ones; a message is put after its cause even when the
- * clocks of their processes disagree. */
-static void order(ins_diagram *d)
+/* Sets each hop's cause: the index of the hop whose span is its parent, or -1. */
+static void link_causes(ins_diagram *d)
 {
     act_map *at = act_map_new();
+    char key[17];
     for (size_t i = 0; i < d->nhops; i++) {
-        char key[17];
         span_key(any_event(&d->hops[i])->span, key);
         act_map_put(at, key, (void *)(i + 1));
     }
     for (size_t i = 0; i < d->nhops; i++) {
-        char key[17];
         uint64_t parent = any_event(&d->hops[i])->parent;
         span_key(parent, key);
         uintptr_t c = parent ? (uintptr_t)act_map_get(at, key) : 0;
         d->hops[i].cause = c ? (int)c - 1 : -1;
     }
+    act_map_free(at);
+}
+
+/* Orders the hops by time, a message after its cause even when the clocks of their
+ * processes disagree. */
+static void order(ins_diagram *d)
+{
+    link_causes(d);
     for (size_t round = 0; round < d->nhops; round++) { /* relax until causes come first */
         bool changed = false;
         for (size_t i = 0; i < d->nhops; i++) {
@@ -168,23 +174,8 @@ static void order(ins_diagram *d)
         }
         if (!changed) break;
     }
-    /* sort, keeping causes by span rather than index */
     qsort(d->hops, d->nhops, sizeof *d->hops, by_hop_time);
-    act_map_free(at);
-    at = act_map_new();
-    for (size_t i = 0; i < d->nhops; i++) {
-        char key[17];
-        span_key(any_event(&d->hops[i])->span, key);
-        act_map_put(at, key, (void *)(i + 1));
-    }
-    for (size_t i = 0; i < d->nhops; i++) {
-        char key[17];
-        uint64_t parent = any_event(&d->hops[i])->parent;
-        span_key(parent, key);
-        uintptr_t c = parent ? (uintptr_t)act_map_get(at, key) : 0;
-        d->hops[i].cause = c ? (int)c - 1 : -1;
-    }
-    act_map_free(at);
+    link_causes(d); /* by their new places */
 }
 
 static bool same_str(const char *a, const char *b)

@@ -409,19 +409,25 @@ static int run_follow(const inspect_flags *f, char **sources, int n)
     size_t nread = 0;
     char err[512];
     for (int i = 0; i < n; i++) act_map_put(todo, sources[i], (void *)1);
+    /* Rounds: read every source not read yet, then add where the task's messages went. */
     for (bool found = true; found && nread < MAX_PROCESSES;) {
         found = false;
+        char *round[MAX_PROCESSES];
+        size_t nround = 0;
         const char *src;
-        for (size_t it = 0; act_map_next(todo, &it, &src, NULL) && nread < MAX_PROCESSES;) {
-            if (act_map_get(done, src)) continue;
-            act_map_put(done, src, (void *)1);
+        for (size_t it = 0; act_map_next(todo, &it, &src, NULL) && nround < MAX_PROCESSES;)
+            if (!act_map_get(done, src)) round[nround++] = act_strdup(src);
+        for (size_t i = 0; i < nround; i++) {
+            act_map_put(done, round[i], (void *)1);
             found = true;
-            if (load_source(src, f->timeout, &all, err, sizeof err) < 0) {
-                fprintf(stderr, "mesos-inspect: %s (skipped)\n", err);
+            if (nread == MAX_PROCESSES || load_source(round[i], f->timeout, &all, err,
+                                                      sizeof err) < 0) {
+                if (nread < MAX_PROCESSES) fprintf(stderr, "mesos-inspect: %s (skipped)\n", err);
+                free(round[i]);
                 continue;
             }
-            read[nread++] = act_strdup(src);
-            if (!is_file(src)) from_master_state(src, f->follow_task, f->timeout, todo);
+            read[nread++] = round[i];
+            if (!is_file(round[i])) from_master_state(round[i], f->follow_task, f->timeout, todo);
         }
         ins_diagram_peers(&all, f->follow_task, todo); /* where its messages went */
     }
