@@ -214,6 +214,7 @@ static int run_actors(const inspect_flags *f, char *source)
 typedef struct stream {
     char *source;
     CURL *easy;
+    bool open;         /* its answer's head said 200: events will come */
     act_buf partial;   /* a line not complete yet */
     ins_events *pending;
 } stream;
@@ -232,6 +233,14 @@ static size_t stream_data(char *p, size_t size, size_t n, void *arg)
         memmove(s->partial.data, s->partial.data + len, s->partial.len - len);
         s->partial.len -= len;
     }
+    return size * n;
+}
+
+static size_t stream_head(char *p, size_t size, size_t n, void *arg)
+{
+    stream *s = arg;
+    if (size * n > 12 && strncmp(p, "HTTP/1.", 7) == 0 && strncmp(p + 8, " 200", 4) == 0)
+        s->open = true;
     return size * n;
 }
 
@@ -264,6 +273,7 @@ static bool print_events(watch_out *w, ins_events *l, size_t upto)
 /* Removes the first n events of l. */
 static void shift(ins_events *l, size_t n)
 {
+    if (n == 0) return;
     for (size_t i = 0; i < n; i++) ins_event_free(&l->v[i]);
     memmove(l->v, l->v + n, (l->n - n) * sizeof *l->v);
     l->n -= n;
@@ -305,6 +315,8 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_data);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &st[i]);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, stream_head);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &st[i]);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(f->timeout * 1000));
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PRIVATE, sources[i]);
@@ -313,9 +325,15 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
     }
     double delay = live > 1 ? 0.25 : 0, start = mono();
     int running = 1, rc = 0;
-    bool more = true;
+    bool more = true, announced = false;
     while (more && running) {
         curl_multi_perform(multi, &running);
+        int open = 0;
+        for (int i = 0; i < n; i++) open += st[i].open;
+        if (!announced && open == live) { /* from here on nothing is missed */
+            fprintf(stderr, "mesos-inspect: watching %d process%s\n", live, live > 1 ? "es" : "");
+            announced = true;
+        }
         CURLMsg *m;
         int left;
         while ((m = curl_multi_info_read(multi, &left)))

@@ -64,6 +64,8 @@ static void wait_done(void)
 
 typedef struct oneway {
     act_pid peer;
+    const char *name; /* of the messages sent: "data" unless set */
+    const void *body; /* body100 unless set */
     uint64_t total, sent, acked, received;
     size_t body_len;
     double start, end;
@@ -74,7 +76,8 @@ static char body100[100];
 static void source_pump(act_actor *self, oneway *s)
 {
     while (s->sent < s->total && s->sent - s->acked < WINDOW) {
-        act_send(self, &s->peer, "data", body100, s->body_len);
+        act_send(self, &s->peer, s->name ? s->name : "data", s->body ? s->body : body100,
+                 s->body_len);
         s->sent++;
     }
 }
@@ -124,6 +127,22 @@ static double run_oneway(oneway *src, int loop)
     wait_done();
     act_terminate(&p);
     return (double)src->total / (src->end - src->start);
+}
+
+/* One-way within a loop with the flight recorder switched off: what recording costs the
+ * cheapest send there is. */
+static void bench_local_oneway_recorder_off(void)
+{
+    act_config c;
+    act_config_default(&c);
+    c.recorder_events = -1;
+    act_init(&c);
+    act_start();
+    static oneway sink, src;
+    src.peer = spawn_sink(&sink, 0);
+    src.total = 20000000 / ACK_EVERY * ACK_EVERY;
+    emit("actor.local.oneway.recorder_off", run_oneway(&src, 0), "msgs/s");
+    act_shutdown();
 }
 
 static void bench_local_oneway(void)
@@ -353,33 +372,6 @@ static void *watch_main(void *arg)
     return NULL;
 }
 
-static void ack_sink_pump(act_actor *self, oneway *s)
-{
-    while (s->sent < s->total && s->sent - s->acked < WINDOW) {
-        act_send(self, &s->peer, ACK_NAME, ack_body.data, ack_body.len);
-        s->sent++;
-    }
-}
-
-static void ack_start(act_actor *self, void *arg)
-{
-    oneway *s = act_state(self);
-    s->start = mono();
-    ack_sink_pump(self, s);
-}
-
-static void ack_acked(act_actor *self, const act_msg *m)
-{
-    oneway *s = act_state(self);
-    s->acked += ACK_EVERY;
-    if (s->acked >= s->total) {
-        s->end = mono();
-        signal_done();
-        return;
-    }
-    ack_sink_pump(self, s);
-}
-
 /* One round of one mode: messages per second. */
 static double oneway_round(rec_mode mode, uint64_t total)
 {
@@ -395,13 +387,10 @@ static double oneway_round(rec_mode mode, uint64_t total)
     memset(&src, 0, sizeof src);
     act_pid_make("sink", 0x7f000001u, port, &src.peer);
     src.total = total / ACK_EVERY * ACK_EVERY;
-    act_actor *a = act_new("source", &src);
-    act_on_message(a, "ack", ack_acked);
-    act_pid p = act_self(a);
-    act_spawn(a, 0);
-    act_dispatch(&p, ack_start, NULL);
-    wait_done();
-    double rate = (double)src.total / (src.end - src.start);
+    src.name = ACK_NAME;
+    src.body = ack_body.data;
+    src.body_len = ack_body.len;
+    double rate = run_oneway(&src, 0);
     if (mode == REC_WATCHED) {
         atomic_store(&w.stop, true);
         pthread_join(t, NULL);
@@ -465,6 +454,7 @@ int main(void)
 {
     act_log_set_level(ACT_LOG_WARNING);
     memset(body100, 'x', sizeof body100);
+    bench_local_oneway_recorder_off();
     bench_local_oneway();
     bench_local_pingpong();
     bench_remote_recorder();

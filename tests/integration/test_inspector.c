@@ -1,7 +1,9 @@
 /*
  * test_inspector.c - mesos-inspect against a live cluster: the real master and slave binaries,
  * a real command executor, and the scheduler driver in this process (whose runtime serves its
- * own recorder). --follow-task given only the master finds the other processes and prints
+ * own recorder). --watch of the master and the slave streams the task's messages live, merged
+ * by time; the actors' table and --top answer. --follow-task given only the master finds the
+ * other processes and prints
  * the task's chain (launch, RunTask, the executor's registration, the status update and its
  * acknowledgement) in causal order across the four of them; with a test filter dropping the
  * scheduler's first acknowledgement, the diagram shows the drop and the slave's resend, and
@@ -11,6 +13,7 @@
 
 #include <check.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,22 +93,78 @@ static const want chain[] = {
     {MSG("StatusUpdateAcknowledgementMessage"), "master@", "slave(1)@"},
 };
 
+static void launch(tc_cluster *c, tc_sched *s)
+{
+    tc_task t = {.id = TASK, .command = "sleep 60", .cpus = 0.1, .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, TASK, WIRE_TASK_RUNNING, 60));
+    /* the update was acknowledged all the way down */
+    ck_assert(tc_wait_slave_metric(c, "status-update-manager/pending", 0, 30));
+}
+
 static void run_task(tc_cluster *c, tc_sched **s)
 {
     tc_start(c, NULL);
     *s = tc_sched_start(c, false);
-    tc_task t = {.id = TASK, .command = "sleep 60", .cpus = 0.1, .mem = 16};
-    tc_sched_launch(*s, &t, 1);
-    ck_assert(tc_wait_state(*s, TASK, WIRE_TASK_RUNNING, 60));
-    /* the update was acknowledged all the way down */
-    ck_assert(tc_wait_slave_metric(c, "status-update-manager/pending", 0, 30));
+    launch(c, *s);
+}
+
+/* Starts `mesos-inspect --watch` of the master and the slave for the task's messages, and
+ * waits until it says both streams are open. Returns its pid. */
+static int start_watch(tc_cluster *c, const char *out)
+{
+    char slave[32];
+    snprintf(slave, sizeof slave, "127.0.0.1:%u", c->slave_port);
+    char *argv[] = {(char *)tu_bin("mesos-inspect"), "--watch", c->master_addr, slave,
+                    "--task=" TASK, "--json", "--count=6", "--duration=60secs", NULL};
+    int pid = tu_spawn(argv, out);
+    ck_assert_int_gt(pid, 0);
+    ck_assert(tu_wait_file_contains(out, "mesos-inspect: watching 2 processes", 30));
+    return pid;
+}
+
+/* The live events the watch printed: six, about the task, from both processes, in time
+ * order. */
+static void check_watch(tc_cluster *c, int pid, const char *out)
+{
+    int status = -1;
+    ck_assert_msg(tu_wait_gone(pid, 60), "the watch did not end by itself after --count");
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "watch status %d", status);
+    char *text = tu_read_file(out);
+    json_t *prev = NULL;
+    int n = 0, from_master = 0, from_slave = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] != '{') continue; /* what it said on stderr */
+        n++;
+        json_t *e = json_loads(line, 0, NULL);
+        ck_assert_msg(e && strstr(line, "\"task\":[\"" TASK "\"]"), "%s", line);
+        if (strcmp(str(e, "process"), c->master_addr) == 0)
+            from_master++;
+        else
+            from_slave++;
+        if (prev) ck_assert(json_number_value(json_object_get(prev, "time")) <=
+                            json_number_value(json_object_get(e, "time")));
+        json_decref(prev);
+        prev = e;
+    }
+    json_decref(prev);
+    ck_assert_int_eq(n, 6);
+    ck_assert_msg(from_master > 0 && from_slave > 0, "%d from the master, %d from the slave",
+                  from_master, from_slave);
+    free(text);
 }
 
 START_TEST(test_follow_task_from_the_master_alone_prints_the_chain_across_four_processes)
 {
     tc_cluster c;
-    tc_sched *s;
-    run_task(&c, &s);
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    char watch_out[4300];
+    snprintf(watch_out, sizeof watch_out, "%s/watch.json", c.dir);
+    int watch = start_watch(&c, watch_out);
+    launch(&c, s);
+    check_watch(&c, watch, watch_out);
     json_t *hops = follow(&c);
     int at = 0;
     for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
@@ -126,6 +185,20 @@ START_TEST(test_follow_task_from_the_master_alone_prints_the_chain_across_four_p
     ck_assert_msg(strstr(text, "Task " TASK ": ") && strstr(text, c.master_addr) &&
                   strstr(text, me) && strstr(text, "executor(1)@") &&
                   strstr(text, "|-") && strstr(text, "RegisterExecutorMessage"), "%s", text);
+    free(text);
+    /* the master's actors, then refreshed with rates */
+    const char *table[] = {c.master_addr, NULL};
+    ck_assert_int_eq(inspect(out, table), 0);
+    text = tu_read_file(out);
+    ck_assert_msg(strstr(text, "MAILBOX") && strstr(text, "\nmaster ") &&
+                  strstr(text, "\nallocator "), "%s", text);
+    free(text);
+    const char *top[] = {"--top", "--count=2", "--interval=100ms", c.master_addr, NULL};
+    ck_assert_int_eq(inspect(out, top), 0);
+    text = tu_read_file(out);
+    char *rates = strstr(text, "IN/S"); /* the second round, which has one to compare with */
+    ck_assert_msg(rates && !strstr(rates + 1, "IN/S") && strstr(text, "(every 0.1s)") &&
+                  strstr(rates, "\nmaster "), "%s", text);
     free(text);
     json_decref(hops);
     tc_sched_stop(s);
