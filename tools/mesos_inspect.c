@@ -11,9 +11,11 @@
  *                                               flight recorders (--html=FILE to share it)
  *
  * A source may also be a file of events (what --json writes, or a saved /__recorder__
- * answer), so a flow can be looked at again later. HTTP goes through libcurl, JSON through
- * jansson; what is done with the events is tools/inspect.c and inspect_diagram.c.
+ * answer), so a flow can be looked at again later. HTTP and JSON go through tools/cli.c as for
+ * the other tools (libcurl's multi interface for the live streams); what is done with the
+ * events is tools/inspect.c and inspect_diagram.c.
  */
+#include "tools/cli.h"
 #include "tools/inspect.h"
 
 #include <curl/curl.h>
@@ -28,7 +30,7 @@ typedef struct inspect_flags {
     bool watch, top, decode, json;
     char *follow_task, *html;
     char *actor, *name, *from, *to, *framework, *task;
-    double interval, duration, timeout;
+    double interval, duration;
     int64_t count;
 } inspect_flags;
 
@@ -56,38 +58,9 @@ static const act_flag flag_table[] = {
     F(interval, DURATION, "1secs", "--top: time between refreshes."),
     F(count, INT, "0", "Stop after this many refreshes (--top) or events (--watch); 0: never."),
     F(duration, DURATION, "0ns", "--watch: stop after this long; 0ns: never."),
-    F(timeout, DURATION, "5secs", "How long to wait for a process to answer."),
 };
 
-/* ---- HTTP -------------------------------------------------------------------------------- */
-
-static size_t append_body(char *p, size_t size, size_t n, void *buf)
-{
-    act_buf_append(buf, p, size * n);
-    return size * n;
-}
-
-/* GET http://<hostport><path>. Returns the status (body appended to *body), or -1 with err. */
-static long http_get(const char *hostport, const char *path, double timeout, act_buf *body,
-                     char *err, size_t errlen)
-{
-    char url[1024];
-    snprintf(url, sizeof url, "http://%s%s", hostport, path);
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
-    long status = -1;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    else
-        snprintf(err, errlen, "%.300s: %s", url, curl_easy_strerror(rc));
-    curl_easy_cleanup(c);
-    return status;
-}
+/* ---- sources ----------------------------------------------------------------------------- */
 
 static bool is_file(const char *source)
 {
@@ -96,8 +69,7 @@ static bool is_file(const char *source)
 }
 
 /* Loads the events of a source: a file, or the process' /__recorder__. */
-static int load_source(const char *source, double timeout, ins_events *l, char *err,
-                       size_t errlen)
+static int load_source(const char *source, ins_events *l, char *err, size_t errlen)
 {
     act_buf text = {0};
     int n = -1;
@@ -112,7 +84,7 @@ static int load_source(const char *source, double timeout, ins_events *l, char *
         while ((r = fread(buf, 1, sizeof buf, f)) > 0) act_buf_append(&text, buf, r);
         fclose(f);
     } else {
-        long st = http_get(source, "/__recorder__", timeout, &text, err, errlen);
+        long st = cli_http_get(source, "/__recorder__", &text, err, errlen);
         if (st != 200) {
             if (st > 0) snprintf(err, errlen, "%s/__recorder__: HTTP %ld", source, st);
             act_buf_free(&text);
@@ -141,15 +113,12 @@ static uint64_t num(json_t *o, const char *key)
 /* One table of the actors of `source`; with `prev` (the last answer) and `secs` since it,
  * message rates too. Returns the parsed answer (the caller keeps it for the next round), or
  * NULL after printing why. */
-static json_t *actors_table(const char *source, double timeout, json_t *prev, double secs)
+static json_t *actors_table(const char *source, json_t *prev, double secs)
 {
-    act_buf body = {0};
-    char err[512];
-    long st = http_get(source, "/__actors__", timeout, &body, err, sizeof err);
-    json_t *now = st == 200 ? json_loads(body.data, 0, NULL) : NULL;
-    act_buf_free(&body);
+    char err[1024];
+    json_t *now = cli_get_json(source, "/__actors__", NULL, err, sizeof err);
     if (!json_is_array(now)) {
-        fprintf(stderr, "mesos-inspect: %s\n", st == 200 || st < 0 ? err : "no /__actors__");
+        fprintf(stderr, "mesos-inspect: %s\n", now ? "/__actors__ is not a list" : err);
         json_decref(now);
         return NULL;
     }
@@ -198,7 +167,7 @@ static int run_actors(const inspect_flags *f, char *source)
         if (f->top && isatty(STDOUT_FILENO)) printf("\033[H\033[2J");
         if (f->top) printf("%s  (every %.1fs)\n", source, f->interval);
         double now = mono();
-        json_t *cur = actors_table(source, f->timeout, f->top ? prev : NULL, now - at);
+        json_t *cur = actors_table(source, f->top ? prev : NULL, now - at);
         at = now;
         json_decref(prev);
         prev = cur;
@@ -290,7 +259,7 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
     for (int i = 0; i < n; i++) {
         if (!is_file(sources[i])) {
             live++;
-        } else if (load_source(sources[i], f->timeout, &pending, err, sizeof err) < 0) {
+        } else if (load_source(sources[i], &pending, err, sizeof err) < 0) {
             fprintf(stderr, "mesos-inspect: %s\n", err);
             return 1;
         }
@@ -317,7 +286,7 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &st[i]);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, stream_head);
         curl_easy_setopt(c, CURLOPT_HEADERDATA, &st[i]);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(f->timeout * 1000));
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PRIVATE, sources[i]);
         curl_multi_add_handle(multi, c);
@@ -371,38 +340,19 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
 
 #define MAX_PROCESSES 32
 
-/* What a master's state.json says about where the task lives: its framework's scheduler and
- * its slave. Adds their ip:port to `todo`. */
-static void from_master_state(const char *source, const char *task, double timeout,
-                              act_map *todo)
+/* Where a master's state.json says the task lives: its framework's scheduler and its slave
+ * (their ip:port go into `todo`). A task named by part of its ID is found too: then its
+ * whole ID goes into task. */
+static void from_master_state(const char *source, char *task, size_t n, act_map *todo)
 {
-    act_buf body = {0};
-    char err[512];
-    long st = http_get(source, "/master/state.json", timeout, &body, err, sizeof err);
-    json_t *state = st == 200 ? json_loads(body.data, 0, NULL) : NULL;
-    act_buf_free(&body);
-    const char *lists[] = {"frameworks", "completed_frameworks"};
-    const char *tasks[] = {"tasks", "completed_tasks"};
-    for (int l = 0; l < 2; l++) {
-        size_t i, j;
-        json_t *fw, *t;
-        json_array_foreach(json_object_get(state, lists[l]), i, fw)
-            for (int k = 0; k < 2; k++)
-                json_array_foreach(json_object_get(fw, tasks[k]), j, t) {
-                    const char *id = json_string_value(json_object_get(t, "id"));
-                    if (!id || strcmp(id, task) != 0) continue;
-                    const char *pid = json_string_value(json_object_get(fw, "pid"));
-                    const char *slave = json_string_value(json_object_get(t, "slave_id"));
-                    if (pid && strrchr(pid, '@')) act_map_put(todo, strrchr(pid, '@') + 1, (void *)1);
-                    size_t s;
-                    json_t *sl;
-                    json_array_foreach(json_object_get(state, "slaves"), s, sl) {
-                        const char *sid = json_string_value(json_object_get(sl, "id"));
-                        const char *spid = json_string_value(json_object_get(sl, "pid"));
-                        if (slave && sid && spid && strcmp(sid, slave) == 0 && strrchr(spid, '@'))
-                            act_map_put(todo, strrchr(spid, '@') + 1, (void *)1);
-                    }
-                }
+    char err[1024];
+    json_t *state = cli_get_json(source, "/master/state.json", NULL, err, sizeof err);
+    cli_task t;
+    if (state && cli_find_task(state, NULL, task, &t, err, sizeof err) == CLI_OK) {
+        const char *pids[] = {cli_str(t.framework, "pid"), t.slave ? cli_str(t.slave, "pid") : ""};
+        for (int i = 0; i < 2; i++)
+            if (strrchr(pids[i], '@')) act_map_put(todo, strrchr(pids[i], '@') + 1, (void *)1);
+        snprintf(task, n, "%s", cli_str(t.task, "id"));
     }
     json_decref(state);
 }
@@ -421,6 +371,8 @@ static int write_html(const ins_diagram *d, const char *path)
 
 static int run_follow(const inspect_flags *f, char **sources, int n)
 {
+    char task[WIRE_ID_MAX * 2];
+    snprintf(task, sizeof task, "%s", f->follow_task);
     ins_events all = {0};
     act_map *todo = act_map_new(), *done = act_map_new();
     char *read[MAX_PROCESSES];
@@ -438,22 +390,21 @@ static int run_follow(const inspect_flags *f, char **sources, int n)
         for (size_t i = 0; i < nround; i++) {
             act_map_put(done, round[i], (void *)1);
             found = true;
-            if (nread == MAX_PROCESSES || load_source(round[i], f->timeout, &all, err,
-                                                      sizeof err) < 0) {
+            if (nread == MAX_PROCESSES || load_source(round[i], &all, err, sizeof err) < 0) {
                 if (nread < MAX_PROCESSES) fprintf(stderr, "mesos-inspect: %s (skipped)\n", err);
                 free(round[i]);
                 continue;
             }
             read[nread++] = round[i];
-            if (!is_file(round[i])) from_master_state(round[i], f->follow_task, f->timeout, todo);
+            if (!is_file(round[i])) from_master_state(round[i], task, sizeof task, todo);
         }
-        ins_diagram_peers(&all, f->follow_task, todo); /* where its messages went */
+        ins_diagram_peers(&all, task, todo); /* where its messages went */
     }
     ins_diagram d;
     int rc = 0;
-    if (ins_diagram_build(&d, &all, f->follow_task, read, nread) == 0) {
+    if (ins_diagram_build(&d, &all, task, read, nread) == 0) {
         fprintf(stderr, "mesos-inspect: no message about task '%s' in the recorders read\n",
-                f->follow_task);
+                task);
         rc = 1;
     } else if (f->json) {
         json_t *hops = ins_diagram_json(&d), *h;
