@@ -199,7 +199,8 @@ static void unsent_drop(conn *c, const char *why)
 {
     char reason[64];
     snprintf(reason, sizeof reason, "connection lost: %s", why ? why : "closed by peer");
-    for (size_t i = 0; i < c->unsent_len; i++) {
+    bool on = atomic_load_explicit(&act__rec_on, memory_order_relaxed);
+    for (size_t i = 0; on && i < c->unsent_len; i++) {
         const unsent *u = &c->unsent[(c->unsent_first + i) % c->unsent_cap];
         rec_msg m = {.kind = REC_DROP, .from = &u->from, .to_id = u->to, .to_ip = c->ip,
                      .to_port = c->port, .name = u->name, .tc = u->tc, .reason = reason};
