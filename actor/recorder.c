@@ -153,11 +153,30 @@ bool act__trace_parse(const char *text, act_trace *out)
 
 /* ---- rings ------------------------------------------------------------------------------- */
 
+/* One recorded event, packed: the fixed fields first, then its strings one after another,
+ * so that recording touches the few cache lines the event needs (the ring is larger than the
+ * caches; each line written costs a miss). */
+#define TEXT_MAX (2 * ACT_ID_MAX + 112 + ACT_CONTENT_TYPE_MAX + 64)
+enum { T_FROM, T_TO, T_NAME, T_CTYPE, T_REASON, T_COUNT };
+
 typedef struct rec_slot {
     _Atomic uint64_t gen; /* 2i+1 while event i is written, 2i+2 once it is complete */
-    rec_event ev;         /* ev.body unused: the body is at body_at in the ring's arena */
-    uint64_t body_at;
+    uint64_t seq;
+    double time;
+    act_trace tc;
+    uint64_t body_at;     /* where its kept body starts in the ring's arena */
+    uint32_t size, body_len;
+    uint32_t from_ip, to_ip;
+    uint16_t from_port, to_port;
+    uint8_t kind;
+    bool libprocess, body_whole;
+    uint8_t len[T_COUNT]; /* of each string in text, NUL excluded */
+    char text[TEXT_MAX];  /* the strings, each NUL-terminated */
 } rec_slot;
+
+/* The longest each string may be (the sizes of rec_event's fields, less the NUL). */
+static const size_t text_max[T_COUNT] = {ACT_ID_MAX - 1, ACT_ID_MAX - 1, 111,
+                                         ACT_CONTENT_TYPE_MAX - 1, 63};
 
 typedef struct rec_ring {
     rec_slot *slots;
@@ -263,42 +282,37 @@ static uint32_t capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size
     return (uint32_t)n;
 }
 
-static void copy_str(char *dst, size_t n, const char *src)
-{
-    size_t l = src ? strnlen(src, n - 1) : 0;
-    memcpy(dst, src ? src : "", l);
-    dst[l] = '\0';
-}
-
 static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
 {
-    rec_event *ev = &s->ev;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    ev->seq = seq;
-    ev->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    ev->tc = m->tc;
-    ev->kind = (uint8_t)m->kind;
-    ev->libprocess = m->libprocess;
-    ev->size = (uint32_t)m->len;
-    copy_str(ev->from.id, sizeof ev->from.id, m->from ? m->from->id : NULL);
-    ev->from.ip = m->from ? m->from->ip : 0;
-    ev->from.port = m->from ? m->from->port : 0;
-    copy_str(ev->to.id, sizeof ev->to.id, m->to_id);
-    ev->to.ip = m->to_ip;
-    ev->to.port = m->to_port;
-    copy_str(ev->name, sizeof ev->name, m->name);
-    copy_str(ev->ctype, sizeof ev->ctype, m->ctype);
-    copy_str(ev->reason, sizeof ev->reason, m->reason);
-    ev->tags.len = 0;
-    ev->tags.truncated = false;
+    s->seq = seq;
+    s->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    s->tc = m->tc;
+    s->kind = (uint8_t)m->kind;
+    s->libprocess = m->libprocess;
+    s->size = (uint32_t)m->len;
+    s->from_ip = m->from ? m->from->ip : 0;
+    s->from_port = m->from ? m->from->port : 0;
+    s->to_ip = m->to_ip;
+    s->to_port = m->to_port;
+    const char *strs[T_COUNT] = {m->from ? m->from->id : NULL, m->to_id, m->name, m->ctype,
+                                 m->reason};
+    char *p = s->text;
+    for (int k = 0; k < T_COUNT; k++) {
+        size_t n = strs[k] ? strnlen(strs[k], text_max[k]) : 0;
+        memcpy(p, strs[k] ? strs[k] : "", n);
+        p[n] = '\0';
+        s->len[k] = (uint8_t)n;
+        p += n + 1;
+    }
     /* The tags are read from the kept bytes when the event is read, not here: recording
      * costs a copy of the body's start, not a walk through it. */
-    ev->body_len = 0;
-    ev->body_whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
-    if (m->body && m->len && (ev->body_whole || atomic_load_explicit(&tagger,
-                                                                      memory_order_relaxed)))
-        ev->body_len = capture_body(r, s, m->body, m->len, ev->body_whole ? BODY_MAX : TAG_PREFIX);
+    s->body_len = 0;
+    s->body_whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
+    if (m->body && m->len && (s->body_whole || atomic_load_explicit(&tagger,
+                                                                     memory_order_relaxed)))
+        s->body_len = capture_body(r, s, m->body, m->len, s->body_whole ? BODY_MAX : TAG_PREFIX);
 }
 
 static void ring_write(rec_ring *r, const rec_msg *m)
@@ -341,17 +355,43 @@ void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const 
 /* ---- reading ----------------------------------------------------------------------------- */
 
 /* Copies event i of ring r into *out; false when it was overwritten meanwhile. */
+/* The event a slot holds, strings unpacked into their fields. */
+static void unpack(const rec_slot *s, rec_event *out)
+{
+    memset(out, 0, sizeof *out);
+    out->seq = s->seq;
+    out->time = s->time;
+    out->tc = s->tc;
+    out->kind = s->kind;
+    out->libprocess = s->libprocess;
+    out->size = s->size;
+    out->body_len = s->body_len;
+    out->body_whole = s->body_whole;
+    out->from.ip = s->from_ip;
+    out->from.port = s->from_port;
+    out->to.ip = s->to_ip;
+    out->to.port = s->to_port;
+    char *dst[T_COUNT] = {out->from.id, out->to.id, out->name, out->ctype, out->reason};
+    const char *p = s->text;
+    for (int k = 0; k < T_COUNT; k++) {
+        size_t n = s->len[k] <= text_max[k] ? s->len[k] : text_max[k]; /* torn: bounded */
+        if (p + n >= s->text + TEXT_MAX) n = 0;
+        memcpy(dst[k], p, n);
+        dst[k][n] = '\0';
+        p += n + 1;
+    }
+}
+
 static bool read_slot(rec_ring *r, uint64_t i, bool bodies, rec_event *out)
 {
     rec_slot *s = &r->slots[i & r->mask];
     if (atomic_load_explicit(&s->gen, memory_order_acquire) != 2 * i + 2) return false;
-    *out = s->ev;
+    unpack(s, out);
     uint64_t body_at = s->body_at;
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->gen, memory_order_relaxed) != 2 * i + 2) return false;
     out->body = NULL;
     if (out->kind > REC_DROP) return false;
-    out->name[sizeof out->name - 1] = out->ctype[sizeof out->ctype - 1] = '\0';
     uint8_t *arena = atomic_load_explicit(&r->arena_pub, memory_order_acquire);
     if (!out->body_len || !arena) {
         out->body_len = 0;
