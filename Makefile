@@ -30,7 +30,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_SHORT   ?= 5
 
 # Modules in dependency order (a module may use those before it). tools/ is a module too:
-# its sources other than the programs' (tools/cli.c, what the command-line tools share).
+# its sources other than the programs' (tools/cli.c, what the command-line tools share;
+# tools/inspect*.c, what mesos-inspect is made of).
 MODULES := actor wire master sched docker exec slave tools
 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
@@ -69,6 +70,7 @@ ALL_PROGRAMS := mesos-master:master/master_main.c mesos-slave:slave/slave_main.c
                 mesos:tools/mesos.c mesos-ps:tools/mesos_ps.c mesos-cat:tools/mesos_cat.c \
                 mesos-tail:tools/mesos_tail.c mesos-ls:tools/mesos_ls.c \
                 mesos-scp:tools/mesos_scp.c \
+                mesos-inspect:tools/mesos_inspect.c \
                 example-framework:sched/examples/example_framework.c \
                 example-executor:exec/examples/example_executor.c \
                 minimal-scheduler:sched/examples/minimal_scheduler.c

@@ -31,6 +31,7 @@ act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *
     e->skip_filter = false;
     e->libprocess = false;
     e->remote = false;
+    memset(&e->tc, 0, sizeof e->tc);
     memset(&e->u, 0, sizeof e->u);
     if (from)
         e->from = *from;
@@ -90,6 +91,8 @@ void act__entry_drop(act_entry *e)
     switch (e->kind) {
     case E_MSG:
         act__count_drop("no such actor", e->to_id, e->name);
+        if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
+            act__rec_entry(REC_DROP, e, NULL, "no such actor");
         if (e->u.post.obj && e->u.post.free_obj) e->u.post.free_obj(e->u.post.obj);
         break;
     case E_DISPATCH:
@@ -400,13 +403,13 @@ void act__runq_add(act_loop *l, act_actor *a)
     if (!ev_is_active(&l->idle)) ev_idle_start(l->ev, &l->idle);
 }
 
-/* On the owning loop: filters and tracing see messages here, once each. */
+/* On the owning loop: filters and the recorder see messages here, once each. */
 static void deliver_local(act_loop *l, act_actor *a, act_entry *e)
 {
     if (e->kind == E_MSG) {
         if (act__filter_apply(e, a->name)) return;
-        if (atomic_load_explicit(&act__trace_on, memory_order_relaxed))
-            act__trace_event(&e->from, a->name, e->name, e->len);
+        if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
+            act__rec_entry(REC_RECV, e, a->name, NULL);
     }
     act__mailbox_put(l, a, e);
 }
@@ -540,13 +543,24 @@ static void send_as(act_actor *from, const act_pid *to, const char *name, const 
     const char *type = ctype[0] ? ctype : NULL;
     act_pid fp = sender_pid(from);
     if (from) atomic_fetch_add_explicit(&from->stat_out, 1, memory_order_relaxed);
-    if (act__is_local(to->ip, to->port)) {
-        act__deliver(act__msg_entry_new(E_MSG, &fp, to->id, name, body, len, type));
-        return;
+    bool local = act__is_local(to->ip, to->port);
+    act_entry *e = act__msg_entry_new(local ? E_MSG : E_REMOTE_SEND, &fp, to->id, name, body,
+                                      len, type);
+    e->tc = act__trace_child();
+    if (!local) {
+        e->to_ip = to->ip;
+        e->to_port = to->port;
     }
-    act_entry *e = act__msg_entry_new(E_REMOTE_SEND, &fp, to->id, name, body, len, type);
-    e->to_ip = to->ip;
-    e->to_port = to->port;
+    if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
+        act__rec_entry(REC_SEND, e, NULL, NULL);
+    if (local)
+        act__deliver(e);
+    else if (!act__filter_apply(e, to->id))
+        act__send_remote(e);
+}
+
+void act__send_remote(act_entry *e)
+{
     if (act__current_loop == &act__rt->loops[0])
         act__transport_handle(e);
     else
@@ -569,6 +583,9 @@ int act_post(act_actor *from, const act_pid *to, const char *name, void *obj,
     act_entry *e = act__entry_new(E_MSG, &fp, to->id, name, NULL, 0);
     e->u.post.obj = obj;
     e->u.post.free_obj = free_obj;
+    e->tc = act__trace_child();
+    if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
+        act__rec_entry(REC_SEND, e, NULL, NULL);
     act__deliver(e);
     gate_leave();
     return 0;
@@ -584,6 +601,7 @@ int act_dispatch(const act_pid *to, act_fn fn, void *arg)
     act_entry *e = act__entry_new(E_DISPATCH, NULL, to->id, NULL, NULL, 0);
     e->u.call.fn = fn;
     e->u.call.arg = arg;
+    e->tc = act__cur_trace; /* the call runs in the dispatcher's context */
     act__deliver(e);
     gate_leave();
     return 0;
@@ -654,8 +672,11 @@ static void run_message(act_actor *a, act_entry *e)
     act_msg_fn fn = act__find_handler(a, e->name, e->remote);
     bool taken = false;
     if (!fn) {
-        act__count_drop(find_slot(a, e->name) ? "only this process' own actors may send it"
-                        : "no handler for this message name", a->name, e->name);
+        const char *why = find_slot(a, e->name) ? "only this process' own actors may send it"
+                                                : "no handler for this message name";
+        act__count_drop(why, a->name, e->name);
+        if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
+            act__rec_entry(REC_DROP, e, a->name, find_slot(a, e->name) ? why : "no handler");
     } else {
         act_msg m = {.from = e->from, .name = e->name, .body = e->body, .len = e->len,
                      .obj = e->u.post.obj, .obj_taken = &taken, .content_type = e->ctype,
@@ -666,8 +687,18 @@ static void run_message(act_actor *a, act_entry *e)
     if (e->u.post.obj && !taken && e->u.post.free_obj) e->u.post.free_obj(e->u.post.obj);
 }
 
+/* What sends made while the entry runs descend from: a message, or the context a dispatch
+ * or a timer was made in; nothing for the rest. */
+static act_trace entry_context(const act_entry *e)
+{
+    static const act_trace none;
+    if (e->kind == E_MSG || e->kind == E_DISPATCH) return e->tc;
+    return none;
+}
+
 static void run_entry(act_loop *l, act_actor *a, act_entry *e)
 {
+    act__cur_trace = entry_context(e);
     switch (e->kind) {
     case E_INIT:
         local_add(l, a);
@@ -681,6 +712,7 @@ static void run_entry(act_loop *l, act_actor *a, act_entry *e)
         break;
     case E_TIMER: {
         timer_rec *t = act__timer_take(l, e->u.timer_id);
+        if (t) act__cur_trace = t->tc;
         if (t && !t->canceled) t->fn(a, t->arg);
         free(t);
         break;
@@ -700,6 +732,7 @@ static void run_entry(act_loop *l, act_actor *a, act_entry *e)
     default:
         LOG_ERROR("Unexpected entry kind %d in mailbox of %s", (int)e->kind, a->name);
     }
+    memset(&act__cur_trace, 0, sizeof act__cur_trace);
     act__entry_free(e);
 }
 

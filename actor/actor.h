@@ -382,6 +382,10 @@ typedef struct act_config {
                                  (MAX_BUFFERED_OUTPUT, 256MB) */
     size_t max_conn_output;   /* ... per connection, before a streamed body waits and the
                                  next request is read (MAX_CONNECTION_OUTPUT, 1MB) */
+    long recorder_events;     /* events the flight recorder keeps per loop (rounded up to a
+                                 power of two); 0 = LIBPROCESS_RECORDER_EVENTS, else 4096;
+                                 negative (or the variable set to 0) switches it off: then
+                                 only /__trace__ watchers make it record */
 } act_config;
 
 /* A config with every field "from the environment / default", listening. */
@@ -575,6 +579,58 @@ act_timer_id act_delay(act_actor *self, double secs, act_fn fn, void *arg);
 bool act_cancel(act_actor *self, act_timer_id id);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Trace contexts and the flight recorder                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Every message carries a trace context: its own span, the span of the message whose handler
+ * sent it (its parent; 0 for none) and the trace they share (the first span of the chain).
+ * A message sent while a handler runs inherits that handler's message; so do timers armed and
+ * dispatches made there, and what they send. A message sent with no such context (from init,
+ * an HTTP handler, a foreign thread) starts a trace. Between our processes the context
+ * travels in the message's head as
+ *     Libprocess-Trace: <trace>/<span>/<parent>      (16 hex digits each)
+ * and a message without one (a peer that is not ours) starts a trace where it arrives. */
+#define ACT_TRACE_HEADER "Libprocess-Trace"
+
+typedef struct act_trace {
+    uint64_t trace, span, parent;
+} act_trace;
+
+/* The context of the handler running on the calling thread ({0} outside handlers). */
+act_trace act_trace_current(void);
+
+/* Every process keeps a flight recorder: a bounded ring per loop of its recent message events
+ * (sent, received, dropped and why), each with wall time, a per-process sequence, sender,
+ * receiver, name, size, trace context and the tags below; always on (act_config.
+ * recorder_events), read over HTTP at /__recorder__ and streamed live at /__trace__. Recording
+ * never blocks a loop: a full ring overwrites its oldest events and counts them. */
+
+/* What a message concerns ("framework" -> an ID, "task" -> an ID ...), as short key=value
+ * pairs the runtime stores without knowing what they mean. */
+#define ACT_TAGS_MAX 224
+typedef struct act_tags {
+    char data[ACT_TAGS_MAX]; /* the pairs; read them with act_tags_next */
+    uint16_t len;
+    bool truncated;          /* some pair did not fit */
+} act_tags;
+
+/* Appends key=value[0..n) unless that exact pair is there already. Returns false (and marks
+ * the tags truncated) when it does not fit, or key or value is over 255 bytes. */
+bool act_tags_add(act_tags *t, const char *key, const char *value, size_t n);
+/* Iterates the pairs: for (size_t at = 0; act_tags_next(t, &at, &k, &v);) ... */
+bool act_tags_next(const act_tags *t, size_t *at, const char **key, const char **value);
+
+/* Fills out with the tags of a message body (name, body bytes, the body's media type as
+ * act_msg.content_type gives it, whether the sender was libprocess). The recorder keeps the
+ * first kilobyte of each body for it and calls it when the event is read (on the reading
+ * thread), so the bytes may be cut short; it must not trust them. */
+typedef void (*act_tagger)(const char *name, const uint8_t *body, size_t len,
+                           const char *content_type, bool libprocess, act_tags *out);
+/* Installs the tagger (wire/ installs one that reads Mesos' IDs); NULL removes it. Safe
+ * from any thread, before or after act_init. */
+void act_recorder_set_tagger(act_tagger fn);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Message filters (tests)                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -585,7 +641,8 @@ typedef enum act_filter_verdict {
 } act_filter_verdict;
 
 /* What a filter sees: a message about to enter a local actor's mailbox (sent locally or
- * received from the network). */
+ * received from the network), or about to leave for another process (`to` is then there):
+ * each message once in each process it passes through. */
 typedef struct act_filter_msg {
     const act_pid *from;
     const act_pid *to;

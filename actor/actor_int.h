@@ -46,6 +46,8 @@ struct act_entry {
     char *name;          /* points into payload (E_MSG) */
     uint8_t *body;       /* points into payload */
     size_t len;
+    act_trace tc;        /* E_MSG, E_REMOTE_SEND: the message's context; E_DISPATCH: the
+                            dispatcher's (what the call runs in) */
     union {
         struct { void *obj; void (*free_obj)(void *); } post;
         struct { act_fn fn; void *arg; } call;
@@ -150,6 +152,7 @@ struct timer_rec {
     size_t heap_index;     /* position in the loop's heap while pending */
     bool fired;            /* its E_TIMER entry is in the mailbox */
     bool canceled;
+    act_trace tc;          /* the context it was armed in, which its callback runs in */
     timer_rec *prev, *next; /* the actor's list */
     timer_rec *hnext;      /* id hash chain */
 };
@@ -223,6 +226,8 @@ void act__deliver(act_entry *e);
  * act_shutdown once the actors are gone (later sends are dropped). */
 void act__gate_open(void);
 void act__gate_close(void);
+/* Hands an E_REMOTE_SEND to the transport on loop 0. */
+void act__send_remote(act_entry *e);
 /* Puts an entry into a loop's inbox and wakes it. */
 void act__loop_push(act_loop *l, act_entry *e);
 /* Enqueues into a local actor's mailbox (loop thread only). */
@@ -242,8 +247,9 @@ void act__timers_free(act_loop *l);
 bool act__timers_due(act_loop *l);
 
 /* ---- filters (filter.c) ------------------------------------------------------------------ */
-/* Returns true when the entry was consumed (dropped or held) by a filter. Cheap when no
- * filter is installed. */
+/* Returns true when the entry (an E_MSG about to enter a mailbox, or an E_REMOTE_SEND about
+ * to leave the process) was consumed (dropped or held) by a filter. Cheap when no filter is
+ * installed. */
 bool act__filter_apply(act_entry *e, const char *to_id);
 void act__filters_reset(void);
 
@@ -287,6 +293,9 @@ void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size
 /* A push stream's next chunk / its end. Returns 0, -EPIPE when the client is gone, or
  * -ENOBUFS when the connection's output is over its bound (the chunk is dropped). */
 int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end);
+/* Bytes a push stream may queue now (SIZE_MAX once the client is gone: a write says so). */
+size_t act__transport_stream_room(uint64_t conn_id);
+size_t act__http_stream_room(const act_http_stream *s);
 
 /* ---- HTTP (http.c) ----------------------------------------------------------------------- */
 struct conn;
@@ -321,10 +330,97 @@ void act__http_format_response(act_buf *out, int status, const char *ctype, cons
                                size_t len, const char *extra, bool keep_alive);
 const char *act__http_reason(int status);
 void act__internal_actors_spawn(void);
-/* Called for every message event while tracing is on. */
-extern _Atomic bool act__trace_on;
-void act__trace_event(const act_pid *from, const char *to_id, const char *name, size_t len);
-void act__trace_reset(void);
+void act__trace_reset(void); /* the /__trace__ watchers (introspect.c) */
+
+/* ---- trace contexts and the flight recorder (recorder.c) --------------------------------- */
+
+/* The context of the entry running on this thread: set around each one by actor.c. */
+extern _Thread_local act_trace act__cur_trace;
+/* A new span, unique in practice across processes. */
+uint64_t act__span_new(void);
+/* The context of a message sent now: a child of the running entry's, or a new trace. */
+act_trace act__trace_child(void);
+/* "<trace>/<span>/<parent>" (16 hex digits each) into out (ACT_TRACE_STRLEN bytes). */
+#define ACT_TRACE_STRLEN 52
+void act__trace_format(const act_trace *tc, char *out);
+/* Parses that form; false (out untouched) when malformed or a span is 0. */
+bool act__trace_parse(const char *text, act_trace *out);
+
+typedef enum rec_kind { REC_SEND, REC_RECV, REC_DROP } rec_kind;
+
+/* One message event as the recording code describes it. */
+typedef struct rec_msg {
+    rec_kind kind;
+    const act_pid *from;
+    const char *to_id;          /* the receiving actor ... */
+    uint32_t to_ip;             /* ... at this address */
+    uint16_t to_port;
+    const char *name;
+    const uint8_t *body;        /* NULL for a posted object */
+    size_t len;
+    const char *ctype;          /* NULL = the default */
+    bool libprocess;
+    act_trace tc;
+    const char *reason;         /* REC_DROP: why */
+} rec_msg;
+
+/* True while events are recorded (the recorder is on, or someone watches /__trace__). */
+extern _Atomic bool act__rec_on;
+/* Records one event on the calling thread's ring. */
+void act__rec(const rec_msg *m);
+/* act__rec for an entry (E_MSG or E_REMOTE_SEND) of kind `kind`. */
+void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason);
+
+/* A recorded event as read back. */
+typedef struct rec_event {
+    uint64_t seq;
+    double time;       /* wall clock, seconds */
+    act_trace tc;
+    uint8_t kind;      /* rec_kind */
+    bool libprocess;
+    uint32_t size;
+    act_pid from, to;
+    char name[112];
+    char ctype[ACT_CONTENT_TYPE_MAX];
+    char reason[64];
+    act_tags tags;
+    uint8_t *body;     /* a copy when captured (read with bodies), else NULL */
+    uint32_t body_len;
+    bool body_whole;   /* kept whole for a watcher, not only its start for the tags */
+} rec_event;
+
+/* Where a reader is in each ring (one position per ring, in events ever written there):
+ * each ring has one writer and is read in order, so a reader that keeps its cursor misses
+ * nothing that was not overwritten. Zeroed is "from the oldest kept". */
+typedef struct rec_cursor {
+    uint64_t *pos;
+    size_t n;
+} rec_cursor;
+void act__rec_cursor_free(rec_cursor *c);
+
+/* The events after cursor c (advanced) with seq > since, in seq order, into *out (free with
+ * act__rec_events_free); at most `max` are returned (the newest, when more are there).
+ * *lost (may be NULL) counts events after the cursor that were overwritten before they could
+ * be read. bodies: copy captured bodies. */
+void act__rec_read(rec_cursor *c, uint64_t since, size_t max, bool bodies, rec_event **out,
+                   size_t *n, uint64_t *lost);
+void act__rec_events_free(rec_event *ev, size_t n);
+/* Events overwritten since start; the ring capacity per loop (0: the recorder is off);
+ * the last sequence number given out. */
+uint64_t act__rec_overwritten(void);
+size_t act__rec_capacity(void);
+uint64_t act__rec_last_seq(void);
+/* Watchers of /__trace__ (+1 / -1): recording is forced on while there are any, and bodies
+ * are captured while a watcher wants them. */
+void act__rec_watch(int delta, bool bodies);
+/* Tells /__trace__ new events are there (introspect.c); called after an event is recorded
+ * while someone watches. */
+void act__trace_kick(void);
+/* Writes one event as a JSON object. */
+void act__rec_event_json(act_json *j, const rec_event *ev);
+/* Sets the rings up for nloops loops (act_init) and frees them (act_shutdown). */
+int act__rec_init(int nloops, long events);
+void act__rec_shutdown(void);
 
 /* Hash helper shared by the tables. */
 static inline uint32_t act__hash(const char *s)

@@ -214,6 +214,7 @@ act_timer_id act_delay(act_actor *self, double secs, act_fn fn, void *arg)
     t->actor = self;
     t->fn = fn;
     t->arg = arg;
+    t->tc = act__cur_trace; /* a retry armed by a handler belongs to that handler's trace */
     t->next = self->timers;
     if (self->timers) self->timers->prev = t;
     self->timers = t;

@@ -1,6 +1,7 @@
 /*
  * filter.c - message filters for tests: a test installs a function that sees every message
- * about to enter a local mailbox and may let it pass, drop it, or hold it for later release
+ * about to enter a local mailbox or to leave for another process, and may let it pass, drop
+ * it, or hold it for later release
  * (Mesos' DROP_MESSAGE / FUTURE_MESSAGE style). When no filter is installed the cost is one
  * relaxed atomic load per message.
  */
@@ -49,6 +50,10 @@ bool act__filter_apply(act_entry *e, const char *to_id)
         return false;
     act_pid to = act__rt->address;
     snprintf(to.id, sizeof to.id, "%s", to_id);
+    if (e->kind == E_REMOTE_SEND) {
+        to.ip = e->to_ip;
+        to.port = e->to_port;
+    }
     act_filter_msg m = {&e->from, &to, e->name, e->body, e->len};
     pthread_mutex_lock(&filter_mu);
     act_filter_verdict v = ACT_FILTER_PASS;
@@ -64,6 +69,8 @@ bool act__filter_apply(act_entry *e, const char *to_id)
     }
     pthread_mutex_unlock(&filter_mu);
     if (v == ACT_FILTER_DROP) {
+        if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
+            act__rec_entry(REC_DROP, e, to_id, "dropped by a filter");
         if (e->u.post.obj && e->u.post.free_obj) e->u.post.free_obj(e->u.post.obj);
         act__entry_free(e);
     }
@@ -108,7 +115,10 @@ int act_filter_release(const char *name)
     while (e) {
         act_entry *next = atomic_load_explicit(&e->next, memory_order_relaxed);
         e->skip_filter = true;
-        act__deliver(e);
+        if (e->kind == E_REMOTE_SEND)
+            act__send_remote(e);
+        else
+            act__deliver(e);
         e = next;
         n++;
     }

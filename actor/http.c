@@ -106,6 +106,7 @@ void act__http_route_request(act_http_req *req, const char *path)
         act_entry *m = act__entry_new(E_MSG, NULL, target, rest, req->body, req->body_len);
         m->anonymous_http = true;
         m->remote = true;
+        m->tc.span = m->tc.trace = act__span_new(); /* a plain POST starts a trace */
         act__deliver(m);
         act_http_respond(req, 202, NULL, NULL, 0, NULL);
         return;
@@ -452,6 +453,11 @@ int act_http_stream_write(act_http_stream *s, const void *data, size_t len)
 {
     if (!len) return 0;
     return act__transport_stream_write(s->conn_id, data, len, false);
+}
+
+size_t act__http_stream_room(const act_http_stream *s)
+{
+    return act__transport_stream_room(s->conn_id);
 }
 
 void act_http_stream_close(act_http_stream *s)

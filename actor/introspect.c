@@ -1,8 +1,9 @@
 /*
  * introspect.c - the runtime's own actors, present in every binary: /help (generated from
  * the routes' help text), /metrics/snapshot, /__actors__ (every actor's mailbox depth,
- * traffic, handler time and links), /__trace__ (a live chunked stream of message events,
- * recorded only while someone watches), /logging/toggle and /system/stats.json.
+ * traffic, handler time and links), /__recorder__ (the flight recorder's recent message
+ * events) and /__trace__ (a live chunked stream of them), /logging/toggle and
+ * /system/stats.json.
  */
 #include "actor/actor_int.h"
 
@@ -10,8 +11,6 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
-
-_Atomic bool act__trace_on;
 
 /* ---- /help ------------------------------------------------------------------------------- */
 
@@ -196,99 +195,131 @@ static void on_actors(act_actor *self, act_http_req *req)
     act_buf_free(&out);
 }
 
+/* ---- /__recorder__ ---------------------------------------------------------------------- */
+
+static bool parse_count(const char *text, uint64_t *out)
+{
+    if (!text) return true;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (!*text || *end || text[0] == '-') return false;
+    *out = v;
+    return true;
+}
+
+/* The flight recorder as one JSON object: where it is, how much it keeps and lost, and its
+ * events after ?since=SEQ (at most ?limit=N, the newest). */
+static void on_recorder(act_actor *self, act_http_req *req)
+{
+    uint64_t since = 0, limit = 0;
+    if (!parse_count(act_http_query(req, "since"), &since) ||
+        !parse_count(act_http_query(req, "limit"), &limit)) {
+        act_http_respond_text(req, 400, "Expecting numbers in 'since=' and 'limit='");
+        return;
+    }
+    rec_cursor cur = {0};
+    rec_event *ev;
+    size_t n;
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    char addr[32], ip[16];
+    act_pid me = act_address();
+    snprintf(addr, sizeof addr, "%s:%u", act_ip_format(me.ip, ip, sizeof ip), me.port);
+    act_json_kv_string(&j, "address", addr);
+    act_json_kv_uint(&j, "capacity", act__rec_capacity());
+    act_json_kv_int(&j, "loops", act_loop_count());
+    act_json_kv_uint(&j, "overwritten", act__rec_overwritten());
+    act_json_kv_uint(&j, "last_seq", act__rec_last_seq());
+    act__rec_read(&cur, since, (size_t)limit, false, &ev, &n, NULL);
+    act_json_key(&j, "events");
+    act_json_array_begin(&j);
+    for (size_t i = 0; i < n; i++) act__rec_event_json(&j, &ev[i]);
+    act_json_array_end(&j);
+    act_json_object_end(&j);
+    act__rec_events_free(ev, n);
+    act__rec_cursor_free(&cur);
+    act_http_respond_json(req, 200, &out);
+    act_buf_free(&out);
+}
+
 /* ---- /__trace__ -------------------------------------------------------------------------- */
 
-#define TRACE_RING 8192
 #define MAX_WATCHERS 16
 
-typedef struct trace_event {
-    double time;
-    char from[ACT_PID_STRLEN];
-    char to[ACT_ID_MAX];
-    char name[128];
-    size_t size;
-} trace_event;
-
-static pthread_mutex_t trace_mu = PTHREAD_MUTEX_INITIALIZER;
-static trace_event *ring;        /* under trace_mu */
-static size_t ring_head, ring_len;
-static uint64_t ring_lost;
-static bool flush_queued;
+/* A live stream of the recorder's events from the moment it opened (loop 0 only). */
 static struct watcher {
     act_http_stream *stream;
     char name[128], actor[ACT_ID_MAX];
+    bool bodies;
+    rec_cursor cursor;
+    uint64_t lost; /* events it missed, told with its next line */
 } watchers[MAX_WATCHERS];
-static int nwatchers; /* loop 0 only */
+static int nwatchers;
 static act_pid trace_pid;
+static _Atomic bool flush_queued;
 
 static void trace_flush(act_actor *self, void *arg);
 
-void act__trace_event(const act_pid *from, const char *to_id, const char *name, size_t len)
+void act__trace_kick(void)
 {
-    pthread_mutex_lock(&trace_mu);
-    if (!ring) ring = act_calloc(TRACE_RING, sizeof *ring);
-    if (ring_len == TRACE_RING) {
-        ring_head = (ring_head + 1) % TRACE_RING;
-        ring_len--;
-        ring_lost++;
-    }
-    trace_event *ev = &ring[(ring_head + ring_len++) % TRACE_RING];
-    ev->time = act_now();
-    act_pid_format(from, ev->from, sizeof ev->from);
-    snprintf(ev->to, sizeof ev->to, "%s", to_id);
-    snprintf(ev->name, sizeof ev->name, "%s", name);
-    ev->size = len;
-    bool kick = !flush_queued;
-    flush_queued = true;
-    pthread_mutex_unlock(&trace_mu);
-    if (kick) act_dispatch(&trace_pid, trace_flush, NULL);
+    if (!atomic_exchange(&flush_queued, true)) act_dispatch(&trace_pid, trace_flush, NULL);
 }
 
-static bool watcher_wants(const struct watcher *w, const trace_event *ev)
+static bool watcher_wants(const struct watcher *w, const rec_event *ev)
 {
     if (w->name[0] && !strstr(ev->name, w->name)) return false;
-    if (w->actor[0] && strcmp(ev->to, w->actor) != 0 && !strstr(ev->from, w->actor))
-        return false;
-    return true;
+    return !w->actor[0] || strcmp(ev->to.id, w->actor) == 0 || strcmp(ev->from.id, w->actor) == 0;
 }
 
 static void drop_watcher(int i)
 {
     act_http_stream_close(watchers[i].stream);
+    act__rec_cursor_free(&watchers[i].cursor);
+    act__rec_watch(-1, watchers[i].bodies);
     watchers[i] = watchers[--nwatchers];
-    if (nwatchers == 0) atomic_store(&act__trace_on, false);
+}
+
+/* Below this much room toward a watcher, its events wait in the recorder (and are counted
+ * lost if overwritten meanwhile): a slow watcher costs the process nothing. */
+#define WATCH_ROOM (64 * 1024)
+
+/* Writes what watcher w has not seen yet; false when its client went away. */
+static bool flush_one(struct watcher *w)
+{
+    rec_event *ev;
+    size_t n;
+    uint64_t lost;
+    if (act__http_stream_room(w->stream) < WATCH_ROOM) return true;
+    act__rec_read(&w->cursor, 0, 0, w->bodies, &ev, &n, &lost);
+    w->lost += lost;
+    act_buf out = {0};
+    act_json j;
+    size_t wanted = 0;
+    if (w->lost) act_buf_printf(&out, "{\"kind\":\"lost\",\"count\":%llu}\n",
+                                (unsigned long long)w->lost);
+    for (size_t i = 0; i < n; i++) {
+        if (!watcher_wants(w, &ev[i])) continue;
+        act_json_init(&j, &out);
+        act__rec_event_json(&j, &ev[i]);
+        act_buf_putc(&out, '\n');
+        wanted++;
+    }
+    act__rec_events_free(ev, n);
+    int rc = out.len ? act_http_stream_write(w->stream, out.data, out.len) : 0;
+    act_buf_free(&out);
+    if (rc == 0) w->lost = 0;
+    if (rc == -ENOBUFS) w->lost += wanted; /* a client that does not read loses events */
+    return rc != -EPIPE;
 }
 
 static void trace_flush(act_actor *self, void *arg)
 {
     if (!self) return;
-    pthread_mutex_lock(&trace_mu);
-    size_t n = ring_len;
-    trace_event *copy = n ? act_malloc(n * sizeof *copy) : NULL;
-    for (size_t i = 0; i < n; i++) copy[i] = ring[(ring_head + i) % TRACE_RING];
-    ring_len = 0;
-    flush_queued = false;
-    pthread_mutex_unlock(&trace_mu);
-    for (int w = 0; w < nwatchers; w++) {
-        act_buf out = {0};
-        act_json j;
-        for (size_t i = 0; i < n; i++) {
-            if (!watcher_wants(&watchers[w], &copy[i])) continue;
-            act_json_init(&j, &out);
-            act_json_object_begin(&j);
-            act_json_kv_double(&j, "time", copy[i].time);
-            act_json_kv_string(&j, "from", copy[i].from);
-            act_json_kv_string(&j, "to", copy[i].to);
-            act_json_kv_string(&j, "name", copy[i].name);
-            act_json_kv_uint(&j, "size", copy[i].size);
-            act_json_object_end(&j);
-            act_buf_putc(&out, '\n');
-        }
-        int rc = act_http_stream_write(watchers[w].stream, out.data, out.len);
-        act_buf_free(&out);
-        if (rc == -EPIPE) drop_watcher(w--);
-    }
-    free(copy);
+    atomic_store(&flush_queued, false); /* events from here on kick again */
+    for (int i = 0; i < nwatchers; i++)
+        if (!flush_one(&watchers[i])) drop_watcher(i--);
 }
 
 static void on_trace(act_actor *self, act_http_req *req)
@@ -298,26 +329,30 @@ static void on_trace(act_actor *self, act_http_req *req)
         return;
     }
     struct watcher *w = &watchers[nwatchers];
+    memset(w, 0, sizeof *w);
     const char *name = act_http_query(req, "name"), *actor = act_http_query(req, "actor");
+    const char *bodies = act_http_query(req, "bodies");
     snprintf(w->name, sizeof w->name, "%s", name ? name : "");
     snprintf(w->actor, sizeof w->actor, "%s", actor ? actor : "");
+    w->bodies = bodies && (strcmp(bodies, "1") == 0 || strcmp(bodies, "true") == 0);
+    rec_event *ev;
+    size_t n;
+    act__rec_read(&w->cursor, UINT64_MAX, 0, false, &ev, &n, NULL); /* from now on */
+    act__rec_events_free(ev, n);
     w->stream = act_http_stream_open(req, "application/x-ndjson");
     nwatchers++;
-    atomic_store(&act__trace_on, true);
+    act__rec_watch(+1, w->bodies);
     /* The head goes out now; an empty first write also detects a dead client later. */
 }
 
 void act__trace_reset(void)
 {
-    atomic_store(&act__trace_on, false);
-    for (int i = 0; i < nwatchers; i++) free(watchers[i].stream);
+    for (int i = 0; i < nwatchers; i++) {
+        free(watchers[i].stream);
+        act__rec_cursor_free(&watchers[i].cursor);
+    }
     nwatchers = 0;
-    pthread_mutex_lock(&trace_mu);
-    free(ring);
-    ring = NULL;
-    ring_len = ring_head = 0;
-    flush_queued = false;
-    pthread_mutex_unlock(&trace_mu);
+    atomic_store(&flush_queued, false);
 }
 
 /* ---- /logging/toggle and /system/stats.json ---------------------------------------------- */
@@ -387,8 +422,13 @@ void act__internal_actors_spawn(void)
     spawn_one("__actors__", "", on_actors,
               "Every actor: mailbox depth, messages received and sent, handler time, links.");
     spawn_one("__trace__", "", on_trace,
-              "A live stream of message events (one JSON object per line); ?name= and "
-              "?actor= filter it.");
+              "A live stream of message events (one JSON object per line): sent, received "
+              "and dropped, with trace context and tags; ?name= (part of the message name) "
+              "and ?actor= (sender or receiver) filter it, ?bodies=1 adds each body (base64).");
+    spawn_one("__recorder__", "", on_recorder,
+              "The flight recorder: the process' recent message events (sent, received, "
+              "dropped) as one JSON object; ?since=SEQ gives only later ones, ?limit=N the "
+              "newest N.");
     spawn_one("logging", "toggle", on_toggle,
               "Raises verbose logging to ?level=N for ?duration=5mins, then restores it.");
     spawn_one("system", "stats.json", on_system_stats,

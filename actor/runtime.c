@@ -255,7 +255,8 @@ int act_init(const act_config *cfg)
     rt->loops = act_calloc((size_t)c.loops, sizeof *rt->loops);
     for (int i = 0; i < c.loops; i++) loop_setup(&rt->loops[i], i);
     act__clock_init();
-    if (c.listen && (rc = act__transport_init()) != 0) {
+    if ((rc = act__rec_init(c.loops, c.recorder_events)) != 0 ||
+        (c.listen && (rc = act__transport_init()) != 0)) {
         act_shutdown();
         return rc;
     }
@@ -411,6 +412,7 @@ void act_shutdown(void)
     pthread_rwlock_destroy(&rt->table_lock);
     act__filters_reset();
     act__trace_reset();
+    act__rec_shutdown();
     act__collectors_reset();
     act_metrics_reset();
     free(rt);

@@ -141,6 +141,7 @@ static void out_commit(conn *c, size_t n)
 {
     c->out_tail->len += n;
     c->out_bytes += n;
+    c->queued_total += n;
     if (!c->outgoing) act__guard_queued(c, n);
 }
 
@@ -149,6 +150,65 @@ static void out_append(conn *c, const void *p, size_t n)
     if (!n) return;
     memcpy(out_reserve(c, n), p, n);
     out_commit(c, n);
+}
+
+/* ---- messages queued on an outgoing connection and not yet written ----------------------- */
+
+typedef struct unsent {
+    uint64_t end; /* the connection's queued_total once the message was queued */
+    act_trace tc;
+    act_pid from;
+    char to[ACT_ID_MAX];
+    char name[96];
+} unsent;
+
+static void unsent_push(conn *c, const act_entry *e)
+{
+    if (c->unsent_len == c->unsent_cap) {
+        size_t cap = c->unsent_cap ? c->unsent_cap * 2 : 16;
+        unsent *u = act_malloc(cap * sizeof *u);
+        for (size_t i = 0; i < c->unsent_len; i++)
+            u[i] = c->unsent[(c->unsent_first + i) % c->unsent_cap];
+        free(c->unsent);
+        c->unsent = u;
+        c->unsent_cap = cap;
+        c->unsent_first = 0;
+    }
+    unsent *u = &c->unsent[(c->unsent_first + c->unsent_len++) % c->unsent_cap];
+    u->end = c->queued_total;
+    u->tc = e->tc;
+    u->from = e->from;
+    size_t tl = strnlen(e->to_id, sizeof u->to - 1), nl = strnlen(e->name, sizeof u->name - 1);
+    memcpy(u->to, e->to_id, tl);
+    u->to[tl] = '\0';
+    memcpy(u->name, e->name, nl);
+    u->name[nl] = '\0';
+}
+
+/* Forgets the messages written in full. */
+static void unsent_written(conn *c)
+{
+    while (c->unsent_len && c->unsent[c->unsent_first].end <= c->written_total) {
+        c->unsent_first = (c->unsent_first + 1) % c->unsent_cap;
+        c->unsent_len--;
+    }
+}
+
+/* The connection broke: what was not written is recorded as dropped. */
+static void unsent_drop(conn *c, const char *why)
+{
+    char reason[64];
+    snprintf(reason, sizeof reason, "connection lost: %s", why ? why : "closed by peer");
+    bool on = atomic_load_explicit(&act__rec_on, memory_order_relaxed);
+    for (size_t i = 0; on && i < c->unsent_len; i++) {
+        const unsent *u = &c->unsent[(c->unsent_first + i) % c->unsent_cap];
+        rec_msg m = {.kind = REC_DROP, .from = &u->from, .to_id = u->to, .to_ip = c->ip,
+                     .to_port = c->port, .name = u->name, .tc = u->tc, .reason = reason};
+        act__rec(&m);
+    }
+    free(c->unsent);
+    c->unsent = NULL;
+    c->unsent_len = c->unsent_cap = c->unsent_first = 0;
 }
 
 static void schedule_flush(conn *c)
@@ -225,6 +285,8 @@ static bool write_out(conn *c)
                 free(k);
             }
         }
+        c->written_total += (uint64_t)w;
+        if (c->unsent_len) unsent_written(c);
         if (!c->outgoing) act__guard_written(c, (size_t)w);
     }
     return true;
@@ -377,6 +439,7 @@ static void conn_kill(conn *c, const char *why)
                                 why ? why : "closed by peer",
                                 c->out_bytes ? " (queued messages dropped)" : "");
         tell_linkers(c);
+        unsent_drop(c, why);
     }
     out_free(c);
     while (c->pending) {
@@ -779,27 +842,52 @@ static void answer_message(conn *c, int status)
                 false, NULL);
 }
 
-/* Hands a message to its actor; false if it was dropped (counted): for `refusal` (when not
- * NULL), or because its path is malformed. */
+/* The message's trace context from its head; one that came without (a peer that is not
+ * ours) starts a trace here. */
+static act_trace received_trace(conn *c)
+{
+    act_trace tc;
+    if (act__trace_parse(header(c, ACT_TRACE_HEADER), &tc)) return tc;
+    tc.span = tc.trace = act__span_new();
+    tc.parent = 0;
+    return tc;
+}
+
+/* Counts and records a message from the network that will not be delivered. */
+static void drop_received(conn *c, const act_pid *from, const char *to, const char *name,
+                          const act_trace *tc, const char *why)
+{
+    act__count_drop(why, to, name);
+    if (!atomic_load_explicit(&act__rec_on, memory_order_relaxed)) return;
+    rec_msg m = {.kind = REC_DROP, .from = from, .to_id = to, .to_ip = act__rt->address.ip,
+                 .to_port = act__rt->address.port, .name = name, .len = c->body_seen,
+                 .tc = *tc, .reason = why};
+    act__rec(&m);
+}
+
+/* Hands a message to its actor; false if it was dropped (counted and recorded): for
+ * `refusal` (when not NULL), or because its path is malformed. */
 static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const char *ctype,
                             const char *refusal)
 {
+    act_trace tc = received_trace(c);
     /* URL: /<actor>/<name>[?...] */
     char *url = c->url.data ? c->url.data : "";
     url[strcspn(url, "?#")] = '\0';
     char *slash = url[0] == '/' ? strchr(url + 1, '/') : NULL;
     if (!slash || act_pid_is_none(from)) {
-        act__count_drop(slash ? "invalid Libprocess-From" : "malformed message path", url, "");
+        drop_received(c, from, url, "", &tc,
+                      slash ? "invalid Libprocess-From" : "malformed message path");
         return false;
     }
     *slash = '\0';
     const char *to = url + 1, *name = slash + 1;
     if (!act_name_valid(to) || !*name || strchr(name, '/')) {
-        act__count_drop("malformed message path", to, name);
+        drop_received(c, from, to, name, &tc, "malformed message path");
         return false;
     }
     if (refusal) {
-        act__count_drop(refusal, to, name);
+        drop_received(c, from, to, name, &tc, refusal);
         return false;
     }
     c->actor = true;
@@ -807,6 +895,7 @@ static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const
                                       ctype[0] ? ctype : NULL);
     e->libprocess = libprocess;
     e->remote = true;
+    e->tc = tc;
     act__deliver(e);
     return true;
 }
@@ -951,6 +1040,13 @@ void act__transport_reply(uint64_t conn_id, uint64_t seq, const void *data, size
     queue_reply(conn_id, seq, data, len, close, stream, pull);
 }
 
+size_t act__transport_stream_room(uint64_t conn_id)
+{
+    conn *c = find_by_id(conn_id);
+    if (!c || c->state == C_DEAD) return SIZE_MAX; /* a write finds out, and says so */
+    return c->streaming ? act__guard_room(c) : 0;
+}
+
 int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end)
 {
     conn *c = find_by_id(conn_id);
@@ -992,30 +1088,29 @@ static int foreign_head(char *p, size_t n, const act_entry *e, const char *from,
                     e->to_port, ctype, e->len);
 }
 
+/* Our own peers get the message's trace context (peers that are not ours, none). */
 static void queue_message(conn *c, const act_entry *e)
 {
-    char from[ACT_PID_STRLEN];
+    char from[ACT_PID_STRLEN], tc[ACT_TRACE_STRLEN];
     act_pid_format(&e->from, from, sizeof from);
+    act__trace_format(&e->tc, tc);
     const char *ctype = e->ctype ? e->ctype : ACT_CONTENT_TYPE_DEFAULT;
-    size_t max_head = 256 + strlen(e->to_id) + strlen(e->name) + 2 * strlen(from) +
+    size_t max_head = 320 + strlen(e->to_id) + strlen(e->name) + 2 * strlen(from) +
                       strlen(ctype);
     char *p = out_reserve(c, max_head + e->len);
     act_peer peer;
     int n;
     if (from[0] && act__peer_at(e->to_ip, e->to_port, &peer))
         n = foreign_head(p, max_head, e, from, &peer, ctype);
-    else if (from[0])
-        n = snprintf(p, max_head,
-                     "POST /%s/%s HTTP/1.1\r\nLibprocess-From: %s\r\n"
-                     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-                     e->to_id, e->name, from, ctype, e->len);
     else
         n = snprintf(p, max_head,
-                     "POST /%s/%s HTTP/1.1\r\n"
+                     "POST /%s/%s HTTP/1.1\r\n%s%s%s" ACT_TRACE_HEADER ": %s\r\n"
                      "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-                     e->to_id, e->name, ctype, e->len);
+                     e->to_id, e->name, from[0] ? "Libprocess-From: " : "", from,
+                     from[0] ? "\r\n" : "", tc, ctype, e->len);
     memcpy(p + n, e->body, e->len);
     out_commit(c, (size_t)n + e->len);
+    if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) unsent_push(c, e);
     schedule_flush(c);
 }
 
@@ -1047,10 +1142,13 @@ void act__transport_handle(act_entry *e)
     }
     conn *c = T ? get_outgoing(e->to_ip, e->to_port) : NULL;
     if (e->kind == E_REMOTE_SEND) {
-        if (c)
+        if (c) {
             queue_message(c, e);
-        else
+        } else {
             act__count_drop("cannot connect", e->to_id, e->name);
+            if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
+                act__rec_entry(REC_DROP, e, NULL, "cannot connect");
+        }
     } else if (e->kind == E_REMOTE_LINK) {
         act_pid target;
         memset(&target, 0, sizeof target);

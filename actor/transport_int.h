@@ -106,6 +106,11 @@ struct conn {
     link_pair *links;
     size_t nlinks, links_cap;
     int connect_err; /* connect() failed at once: reported after the caller's queueing */
+    /* outgoing, while the recorder is on: the messages queued and not yet written, so those
+     * a broken connection loses are recorded as dropped */
+    struct unsent *unsent;
+    size_t unsent_first, unsent_len, unsent_cap;
+    uint64_t queued_total, written_total; /* bytes ever queued / written */
 };
 
 typedef struct transport {

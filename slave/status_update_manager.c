@@ -16,6 +16,9 @@
 
 #define SUM_RETRY_MIN 10.0  /* STATUS_UPDATE_RETRY_INTERVAL_MIN */
 #define SUM_RETRY_MAX 600.0 /* STATUS_UPDATE_RETRY_INTERVAL_MAX */
+/* For tests of a live cluster only (docs/debugging-message-flows.md): a shorter first resend,
+ * so a lost acknowledgement's retry can be seen without waiting 10 s of real time. */
+#define SUM_RETRY_ENV "MESOS_TEST_STATUS_UPDATE_RETRY_INTERVAL"
 
 typedef struct pending {
     wire_msg *msg;                /* a wire_status_update; owned */
@@ -43,6 +46,7 @@ typedef struct sum_state {
     size_t npending, nstreams;
     act_gauge *pending_gauge, *streams_gauge;
     act_counter *retries;
+    double retry_min;             /* SUM_RETRY_MIN, unless SUM_RETRY_ENV says otherwise */
 } sum_state;
 
 static char seen_mark;
@@ -343,7 +347,7 @@ static void on_update(act_actor *self, const act_msg *msg)
     if (durable) ack_executor(st, &in->executor, u); /* else it keeps it: nothing on disk */
     stream_push(st, s, in->update, &uuid);
     in->update = NULL; /* the stream owns it now */
-    if (s->head == s->tail) forward_head(st, s, SUM_RETRY_MIN);
+    if (s->head == s->tail) forward_head(st, s, st->retry_min);
 }
 
 /* ---- SUM_MSG_ACK ------------------------------------------------------------------------- */
@@ -397,7 +401,7 @@ static void on_ack(act_actor *self, const act_msg *msg)
     bool terminal = stream_pop(st, s);
     post_acked(st, &msg->from, a, terminal);
     if (terminal) close_stream(st, s);
-    else forward_head(st, s, SUM_RETRY_MIN);
+    else forward_head(st, s, st->retry_min);
 }
 
 /* ---- SUM_MSG_MASTER ---------------------------------------------------------------------- */
@@ -411,7 +415,7 @@ static void for_each_stream(sum_state *st, void (*fn)(sum_state *, stream *))
 
 static void resend_head(sum_state *st, stream *s)
 {
-    forward_head(st, s, SUM_RETRY_MIN);
+    forward_head(st, s, st->retry_min);
 }
 
 static void on_master(act_actor *self, const act_msg *msg)
@@ -515,7 +519,7 @@ static void adopt_recovered(sum_state *st, stream *s)
     LOG_INFO("Recovered status update stream for task %s of framework %s", s->task_id,
              s->framework_id);
     stream_insert(st, s);
-    forward_head(st, s, SUM_RETRY_MIN);
+    forward_head(st, s, st->retry_min);
 }
 
 static void on_recover(act_actor *self, const act_msg *msg)
@@ -565,6 +569,15 @@ act_pid sum_spawn(int loop)
     st->pending_gauge = act_gauge_get("status-update-manager/pending");
     st->streams_gauge = act_gauge_get("status-update-manager/streams");
     st->retries = act_counter_get("status-update-manager/retries");
+    st->retry_min = SUM_RETRY_MIN;
+    const char *test = getenv(SUM_RETRY_ENV);
+    if (test && *test && (act_duration_parse(test, &st->retry_min) != 0 || st->retry_min <= 0)) {
+        LOG_WARNING("Ignoring %s='%s': not a positive duration", SUM_RETRY_ENV, test);
+        st->retry_min = SUM_RETRY_MIN;
+    } else if (test && *test) {
+        LOG_WARNING("Status updates are resent first after %s (%s: for tests only)", test,
+                    SUM_RETRY_ENV);
+    }
     act_actor *a = act_new(SUM_ACTOR, st);
     st->self = a;
     act_on_local(a, SUM_MSG_UPDATE, on_update);

@@ -3,12 +3,20 @@
  * and send it under its type's name, and decode a received body or say clearly why not. Both
  * pick the encoding per peer: msgpack between our own processes, protobuf for the processes
  * that speak Mesos' own wire (libmesos frameworks and executors, mesos-go ...), which the
- * runtime recognises and remembers (act_peer_get).
+ * runtime recognises and remembers (act_peer_get). It also installs wire/'s tagger in the
+ * runtime's flight recorder (tags.c).
  */
 #include "wire/wire.h"
 
 #include <string.h>
 #include <strings.h>
+
+/* Every process that speaks wire/ links this file, and so gets Mesos' IDs in its flight
+ * recorder's events: the tagger is installed before main, and needs nothing else. */
+__attribute__((constructor)) static void install_recorder_tags(void)
+{
+    act_recorder_set_tagger(wire_recorder_tags);
+}
 
 static const char *const content_types[] = {
     [WIRE_MSGPACK] = ACT_CONTENT_TYPE_DEFAULT,

@@ -518,6 +518,19 @@ int wire_uuid_from_bytes(const void *data, size_t len, wire_uuid *u);
 bool wire_uuid_equal(const wire_uuid *a, const wire_uuid *b);
 
 /* ------------------------------------------------------------------------------------------ */
+/* The flight recorder's tags                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The runtime's act_tagger for Mesos messages: the IDs a body holds ("framework", "slave",
+ * "executor", "task", "offer") and a status update's "uuid", read from msgpack or protobuf
+ * through the schema without decoding (no allocation; a malformed or cut body gives what was
+ * read before the fault). Every process that sends or decodes through wire_send or
+ * wire_decode_body (the daemons, the drivers, the tools) has it installed before main;
+ * others may install it with act_recorder_set_tagger. */
+void wire_recorder_tags(const char *name, const uint8_t *body, size_t len,
+                        const char *content_type, bool libprocess, act_tags *out);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Testing                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 

@@ -1,14 +1,23 @@
 /*
  * actor_bench.c - throughput and latency of the actor runtime, one JSON line per figure:
- * local one-way and ping-pong (one loop), one-way between two loop threads, and one-way,
- * ping-pong and round-trip percentiles between two processes over loopback with 100-byte
- * bodies, in plain text and again over TLS (the same figures suffixed .tls). One-way senders keep a bounded window of unacknowledged messages so the figure is
- * a sustained rate, not the speed of filling memory.
+ * local one-way and ping-pong (one loop), one-way between two loop threads, one-way between
+ * two processes over loopback with the flight recorder off, on (the default) and watched with
+ * bodies decoded (medians of rounds taken in turn), and ping-pong and round-trip percentiles
+ * between two processes with 100-byte bodies; the remote one-way (recorder on), ping-pong and
+ * percentiles again over TLS (the same figures suffixed .tls). One-way senders keep a bounded
+ * window of unacknowledged messages so the figure is a sustained rate, not the speed of filling
+ * memory.
  */
 #include "actor/actor.h"
 #include "tests/support/selfsigned.h"
+#include "wire/wire.h"
 
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +67,8 @@ static void wait_done(void)
 
 typedef struct oneway {
     act_pid peer;
+    const char *name; /* of the messages sent: "data" unless set */
+    const void *body; /* body100 unless set */
     uint64_t total, sent, acked, received;
     size_t body_len;
     double start, end;
@@ -68,7 +79,8 @@ static char body100[100];
 static void source_pump(act_actor *self, oneway *s)
 {
     while (s->sent < s->total && s->sent - s->acked < WINDOW) {
-        act_send(self, &s->peer, "data", body100, s->body_len);
+        act_send(self, &s->peer, s->name ? s->name : "data", s->body ? s->body : body100,
+                 s->body_len);
         s->sent++;
     }
 }
@@ -102,6 +114,7 @@ static act_pid spawn_sink(oneway *state, int loop)
 {
     act_actor *a = act_new("sink", state);
     act_on_message(a, "data", sink_data);
+    act_on_message(a, "mesos.internal.StatusUpdateAcknowledgementMessage", sink_data);
     act_pid p = act_self(a);
     act_spawn(a, loop);
     return p;
@@ -117,6 +130,22 @@ static double run_oneway(oneway *src, int loop)
     wait_done();
     act_terminate(&p);
     return (double)src->total / (src->end - src->start);
+}
+
+/* One-way within a loop with the flight recorder switched off: what recording costs the
+ * cheapest send there is. */
+static void bench_local_oneway_recorder_off(void)
+{
+    act_config c;
+    act_config_default(&c);
+    c.recorder_events = -1;
+    act_init(&c);
+    act_start();
+    static oneway sink, src;
+    src.peer = spawn_sink(&sink, 0);
+    src.total = 20000000 / ACK_EVERY * ACK_EVERY;
+    emit("actor.local.oneway.recorder_off", run_oneway(&src, 0), "msgs/s");
+    act_shutdown();
 }
 
 static void bench_local_oneway(void)
@@ -227,17 +256,30 @@ static void bench_local_pingpong(void)
 
 /* ---- two processes ----------------------------------------------------------------------- */
 
-static pid_t fork_peer(uint16_t *port)
+/* The flight recorder while a process sends one-way to another: switched off in both, on (the
+ * default), and on with a /__trace__ watcher of the receiver asking for bodies, which it decodes
+ * through the wire schema (what mesos-inspect --watch --decode does). The message is a real
+ * StatusUpdateAcknowledgementMessage (about 100 bytes), so the recorder reads its IDs too. */
+typedef enum rec_mode { REC_OFF, REC_ON, REC_WATCHED } rec_mode;
+
+static void runtime_for(rec_mode mode)
+{
+    act_config c;
+    act_config_default(&c);
+    c.port = 0;
+    c.recorder_events = mode == REC_OFF ? -1 : 0;
+    if (act_init(&c) != 0) _exit(2);
+    act_recorder_set_tagger(wire_recorder_tags);
+}
+
+static pid_t fork_peer(uint16_t *port, rec_mode mode)
 {
     int p[2];
     if (pipe(p) != 0) return -1;
     pid_t child = fork();
     if (child == 0) {
         close(p[0]);
-        act_config c;
-        act_config_default(&c);
-        c.port = 0;
-        if (act_init(&c) != 0) _exit(2);
+        runtime_for(mode);
         static oneway sink;
         spawn_sink(&sink, 0);
         spawn_echo(0);
@@ -259,6 +301,130 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static act_buf ack_body; /* the encoded acknowledgement */
+#define ACK_NAME "mesos.internal.StatusUpdateAcknowledgementMessage"
+
+static void encode_ack(void)
+{
+    wire_status_update_acknowledgement_message a = {0};
+    a.slave_id.value = "20150113-142013-16842879-5050-5237-S0";
+    a.framework_id.value = "20150113-142013-16842879-5050-5237-0000";
+    a.task_id.value = "web.6f2c3e1a-9b1d";
+    static uint8_t uuid[16] = {1, 2, 3, 4, 5, 6, 0x47, 8, 0x89};
+    a.uuid = (wire_bytes){uuid, 16};
+    wire_encode(WIRE_DESC(status_update_acknowledgement_message), &a, &ack_body);
+}
+
+/* A watcher of the peer's /__trace__ with bodies, decoding each one; stops at `stop`. */
+typedef struct watcher {
+    uint16_t port;
+    _Atomic bool stop;
+    uint64_t decoded;
+} watcher;
+
+static void watch_line(watcher *w, const char *line, size_t len)
+{
+    json_t *o = json_loadb(line, len, 0, NULL);
+    const char *body = json_string_value(json_object_get(o, "body"));
+    const char *name = json_string_value(json_object_get(o, "name"));
+    if (body && name) {
+        uint8_t raw[512];
+        size_t n = 0;
+        uint32_t acc = 0;
+        int bits = 0;
+        for (const char *p = body; *p && *p != '=' && n < sizeof raw; p++) {
+            const char *at = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", *p);
+            acc = acc << 6 | (uint32_t)(at ? at - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" : 0);
+            if ((bits += 6) >= 8) raw[n++] = (uint8_t)(acc >> (bits -= 8));
+        }
+        wire_msg *m = NULL;
+        if (wire_decode_by_name(name, raw, n, &m, NULL, 0) == 0) w->decoded++;
+        wire_msg_free(m);
+    }
+    json_decref(o);
+}
+
+static void *watch_main(void *arg)
+{
+    watcher *w = arg;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(w->port),
+                             .sin_addr.s_addr = htonl(0x7f000001u)};
+    struct timeval tv = {0, 100000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) return NULL;
+    static const char req[] = "GET /__trace__?bodies=1 HTTP/1.1\r\n\r\n";
+    if (write(fd, req, sizeof req - 1) < 0) return NULL;
+    act_buf in = {0};
+    char buf[65536];
+    while (!atomic_load(&w->stop)) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r == 0) break;
+        if (r < 0) continue;
+        act_buf_append(&in, buf, (size_t)r);
+        size_t used = 0;
+        for (char *nl; (nl = memchr(in.data + used, '\n', in.len - used));) {
+            if (in.data[used] == '{') watch_line(w, in.data + used, (size_t)(nl - in.data - used));
+            used = (size_t)(nl - in.data) + 1;
+        }
+        memmove(in.data, in.data + used, in.len - used);
+        in.len -= used;
+    }
+    act_buf_free(&in);
+    close(fd);
+    return NULL;
+}
+
+/* One round of one mode: messages per second. */
+static double oneway_round(rec_mode mode, uint64_t total)
+{
+    uint16_t port;
+    pid_t child = fork_peer(&port, mode);
+    if (child < 0) return 0;
+    runtime_for(mode);
+    act_start();
+    watcher w = {.port = port};
+    pthread_t t;
+    if (mode == REC_WATCHED) pthread_create(&t, NULL, watch_main, &w);
+    static oneway src;
+    memset(&src, 0, sizeof src);
+    act_pid_make("sink", 0x7f000001u, port, &src.peer);
+    src.total = total / ACK_EVERY * ACK_EVERY;
+    src.name = ACK_NAME;
+    src.body = ack_body.data;
+    src.body_len = ack_body.len;
+    double rate = run_oneway(&src, 0);
+    if (mode == REC_WATCHED) {
+        atomic_store(&w.stop, true);
+        pthread_join(t, NULL);
+        if (w.decoded == 0) fprintf(stderr, "actor_bench: the watcher decoded nothing\n");
+    }
+    act_shutdown();
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    return rate;
+}
+
+#define ROUNDS 5
+
+/* The three modes measured in turn, ROUNDS times, each round starting with the next mode (the
+ * machine may be shared): medians. */
+static void bench_remote_recorder(void)
+{
+    static const char *const names[] = {"actor.remote.oneway.recorder_off", "actor.remote.oneway",
+                                        "actor.remote.oneway.watched"};
+    double rate[3][ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) /* each round starts with another mode */
+        for (int k = 0; k < 3; k++) {
+            int m = (r + k) % 3;
+            rate[m][r] = oneway_round((rec_mode)m, 300000);
+        }
+    for (int m = 0; m < 3; m++) {
+        qsort(rate[m], ROUNDS, sizeof rate[m][0], cmp_double);
+        emit(names[m], rate[m][ROUNDS / 2], "msgs/s");
+    }
+}
+
 /* Figures under `name`, or `name`.tls when the runtime speaks TLS. */
 static const char *figure(const char *name, bool tls)
 {
@@ -267,23 +433,16 @@ static const char *figure(const char *name, bool tls)
     return buf;
 }
 
-static void bench_remote(bool tls)
+static void bench_remote_pingpong(bool tls)
 {
     uint16_t port;
-    pid_t child = fork_peer(&port);
+    pid_t child = fork_peer(&port, REC_ON);
     if (child < 0) {
         fprintf(stderr, "actor_bench: cannot start the peer process\n");
         return;
     }
     act_init(NULL);
     act_start();
-    static oneway src;
-    memset(&src, 0, sizeof src);
-    act_pid_make("sink", 0x7f000001u, port, &src.peer);
-    src.total = 2000000 / ACK_EVERY * ACK_EVERY;
-    src.body_len = sizeof body100;
-    emit(figure("actor.remote.oneway", tls), run_oneway(&src, 0), "msgs/s");
-
     static pingpong s;
     memset(&s, 0, sizeof s);
     act_pid_make("echo", 0x7f000001u, port, &s.peer);
@@ -304,17 +463,22 @@ int main(void)
 {
     act_log_set_level(ACT_LOG_WARNING);
     memset(body100, 'x', sizeof body100);
+    bench_local_oneway_recorder_off();
     bench_local_oneway();
     bench_local_pingpong();
-    bench_remote(false);
+    encode_ack();
+    bench_remote_recorder();
+    bench_remote_pingpong(false);
     char dir[32], rm[64];
     if (selfsigned_tls_env(dir, true)) { /* verified and required both ways, as a locked-down
                                            cluster runs */
-        bench_remote(true);
+        emit("actor.remote.oneway.tls", oneway_round(REC_ON, 300000), "msgs/s");
+        bench_remote_pingpong(true);
         snprintf(rm, sizeof rm, "rm -rf %s", dir);
         if (system(rm) != 0) fprintf(stderr, "actor_bench: could not remove %s\n", dir);
     } else {
         fprintf(stderr, "actor_bench: no TLS figures (openssl failed)\n");
     }
+    act_buf_free(&ack_body);
     return 0;
 }

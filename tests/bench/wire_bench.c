@@ -1,8 +1,9 @@
 /*
  * wire_bench.c - the figures `make bench` reports for wire/, one JSON line each: a status update
  * encoded and decoded (ns) and a 100-offer ResourceOffersMessage encoded and decoded (us), each
- * in msgpack and in protobuf (".protobuf"), and the allocator's hot resource operations (ns per
- * op). Each figure runs for about half a second.
+ * in msgpack and in protobuf (".protobuf"), what the flight recorder spends reading a status
+ * update's IDs (ns), and the allocator's hot resource operations (ns per op). Each figure runs
+ * for about half a second.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,10 +184,39 @@ static void resources_bench(void)
     res_free(&c.b);
 }
 
+/* ---- the flight recorder's tags ---------------------------------------------------------- */
+
+typedef struct tags_case {
+    act_buf body;
+    const char *content_type;
+} tags_case;
+
+static void tags_once(void *arg)
+{
+    tags_case *c = arg;
+    act_tags t = {.len = 0};
+    wire_recorder_tags("mesos.internal.StatusUpdateMessage", (const uint8_t *)c->body.data,
+                       c->body.len, c->content_type, false, &t);
+    sink += t.len;
+}
+
+/* What the recorder spends on each status update it records, in each encoding. */
+static void tags_bench(const void *update)
+{
+    tags_case mp = {{0}, NULL}, pb = {{0}, "application/x-protobuf"};
+    wire_encode(WIRE_DESC(status_update_message), update, &mp.body);
+    wire_pb_encode(WIRE_DESC(status_update_message), update, &pb.body);
+    report("wire.status_update.tags", measure(tags_once, &mp) * 1e9, "ns");
+    report("wire.status_update.tags.protobuf", measure(tags_once, &pb) * 1e9, "ns");
+    act_buf_free(&mp.body);
+    act_buf_free(&pb.body);
+}
+
 int main(void)
 {
     wire_msg *su = status_update(), *offers = offers100();
     codec_bench("wire.status_update.codec", WIRE_DESC(status_update_message), su->root, 1e9, "ns");
+    tags_bench(su->root);
     codec_bench("wire.offers100.codec", WIRE_DESC(resource_offers_message), offers->root, 1e6,
                 "us");
     wire_msg_free(su);

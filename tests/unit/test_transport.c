@@ -209,7 +209,7 @@ START_TEST(test_trace_streams_message_events_while_watched)
         ck_assert_int_gt(r, 0);
         act_buf_append(&in, buf, (size_t)r);
     }
-    ck_assert(strstr(in.data, "\"to\":\"web\""));
+    ck_assert(strstr(in.data, "\"to\":\"web@127.0.0.1:"));
     ck_assert(strstr(in.data, "\"size\":5"));
     act_buf_free(&in);
     close(fd);

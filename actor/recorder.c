@@ -1,0 +1,559 @@
+/*
+ * recorder.c - trace contexts and the flight recorder. Each message gets a span; a message
+ * sent while an entry runs is a child of that entry's context (actor.c sets act__cur_trace
+ * around each one), so causes link up across actors and, through the Libprocess-Trace header,
+ * across processes. Every process records its message events (sent, received, dropped) in
+ * bounded rings, one per loop plus one for threads that run no loop: each ring has a single
+ * writer at a time and readers check each slot's generation before and after copying it (a
+ * seqlock), so recording never waits for a reader and a reader never sees a torn event.
+ * The start of each body is kept in a byte ring beside its ring, and the tagger (wire/'s
+ * reads Mesos' IDs) reads it when the event is read, not while the loop records; whole
+ * bodies are kept, and served, only while a /__trace__ watcher asks for them.
+ */
+#include "actor/actor_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define DEFAULT_EVENTS 4096
+#define MAX_EVENTS (1u << 20)
+#define FOREIGN_EVENTS 256        /* the ring of threads that run no loop */
+#define ARENA_BYTES (2u << 20)    /* kept bodies per ring */
+#define BODY_MAX (64u << 10)      /* longest body kept for a watcher (longer ones are cut) */
+#define TAG_PREFIX 1024           /* what is kept of a body otherwise, to read its tags from */
+
+_Thread_local act_trace act__cur_trace;
+_Atomic bool act__rec_on;
+
+/* ---- tags -------------------------------------------------------------------------------- */
+
+/* Each pair is stored as [key length][key]\0[value length][value]\0: the lengths make
+ * comparing and stepping cheap (the recorder adds tags for every message it records). */
+bool act_tags_add(act_tags *t, const char *key, const char *value, size_t n)
+{
+    size_t kl = strlen(key);
+    const char *nul = memchr(value, '\0', n);
+    if (nul) n = (size_t)(nul - value);
+    if (kl > 255 || n > 255) {
+        t->truncated = true;
+        return false;
+    }
+    for (size_t at = 0; at < t->len;) { /* already there? */
+        const uint8_t *p = (const uint8_t *)t->data + at;
+        size_t pkl = p[0], pvl = p[pkl + 2];
+        if (pkl == kl && pvl == n && memcmp(p + 1, key, kl) == 0 &&
+            memcmp(p + kl + 3, value, n) == 0)
+            return true;
+        at += pkl + pvl + 4;
+    }
+    if (t->len + kl + n + 4 > sizeof t->data) {
+        t->truncated = true;
+        return false;
+    }
+    char *p = t->data + t->len;
+    p[0] = (char)kl;
+    memcpy(p + 1, key, kl);
+    p[kl + 1] = '\0';
+    p[kl + 2] = (char)n;
+    memcpy(p + kl + 3, value, n);
+    p[kl + 3 + n] = '\0';
+    t->len = (uint16_t)(t->len + kl + n + 4);
+    return true;
+}
+
+bool act_tags_next(const act_tags *t, size_t *at, const char **key, const char **value)
+{
+    if (*at >= t->len) return false;
+    const uint8_t *p = (const uint8_t *)t->data + *at;
+    *key = (const char *)p + 1;
+    *value = (const char *)p + p[0] + 3;
+    *at += (size_t)p[0] + p[p[0] + 2] + 4;
+    return true;
+}
+
+static _Atomic(act_tagger) tagger;
+
+void act_recorder_set_tagger(act_tagger fn)
+{
+    atomic_store(&tagger, fn);
+}
+
+/* ---- trace contexts ---------------------------------------------------------------------- */
+
+/* Spans count up from a random start per thread: unique in practice across threads and
+ * processes without any shared counter. */
+uint64_t act__span_new(void)
+{
+    static _Thread_local uint64_t next;
+    if (next == 0) {
+        if (getrandom(&next, sizeof next, GRND_NONBLOCK) != sizeof next)
+            next = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)&next;
+        next &= ~0xffffffull; /* room to count before anything wraps */
+        if (next == 0) next = 1ull << 40;
+    }
+    return next++;
+}
+
+act_trace act__trace_child(void)
+{
+    act_trace tc;
+    tc.span = act__span_new();
+    tc.trace = act__cur_trace.trace ? act__cur_trace.trace : tc.span;
+    tc.parent = act__cur_trace.span;
+    return tc;
+}
+
+act_trace act_trace_current(void)
+{
+    return act__cur_trace;
+}
+
+static void hex16(uint64_t v, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4) out[i] = digits[v & 15];
+}
+
+void act__trace_format(const act_trace *tc, char *out)
+{
+    hex16(tc->trace, out);
+    out[16] = '/';
+    hex16(tc->span, out + 17);
+    out[33] = '/';
+    hex16(tc->parent, out + 34);
+    out[50] = '\0';
+}
+
+static bool parse_hex16(const char *p, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+bool act__trace_parse(const char *text, act_trace *out)
+{
+    act_trace tc;
+    if (!text || strlen(text) != 50 || text[16] != '/' || text[33] != '/') return false;
+    if (!parse_hex16(text, &tc.trace) || !parse_hex16(text + 17, &tc.span) ||
+        !parse_hex16(text + 34, &tc.parent) || !tc.trace || !tc.span)
+        return false;
+    *out = tc;
+    return true;
+}
+
+/* ---- rings ------------------------------------------------------------------------------- */
+
+/* One recorded event, packed: the fixed fields first, then its strings one after another,
+ * so that recording touches the few cache lines the event needs (the ring is larger than the
+ * caches; each line written costs a miss). */
+#define TEXT_MAX (2 * ACT_ID_MAX + 112 + ACT_CONTENT_TYPE_MAX + 64)
+enum { T_FROM, T_TO, T_NAME, T_CTYPE, T_REASON, T_COUNT };
+
+typedef struct rec_slot {
+    _Atomic uint64_t gen; /* 2i+1 while event i is written, 2i+2 once it is complete */
+    uint64_t seq;
+    double time;
+    act_trace tc;
+    uint64_t body_at;     /* where its kept body starts in the ring's arena */
+    uint32_t size, body_len;
+    uint32_t from_ip, to_ip;
+    uint16_t from_port, to_port;
+    uint8_t kind;
+    bool libprocess, body_whole;
+    uint8_t len[T_COUNT]; /* of each string in text, NUL excluded */
+    char text[TEXT_MAX];  /* the strings, each NUL-terminated */
+} rec_slot;
+
+/* The longest each string may be (the sizes of rec_event's fields, less the NUL). */
+static const size_t text_max[T_COUNT] = {ACT_ID_MAX - 1, ACT_ID_MAX - 1, 111,
+                                         ACT_CONTENT_TYPE_MAX - 1, 63};
+
+typedef struct rec_ring {
+    rec_slot *slots;
+    uint64_t mask;
+    _Atomic uint64_t head;      /* events written (published after each) */
+    uint8_t *arena;             /* captured bodies (allocated on first capture) */
+    _Atomic(uint8_t *) arena_pub;
+    _Atomic uint64_t arena_head; /* bytes ever reserved, published before they are written */
+} rec_ring;
+
+static rec_ring *rings; /* one per loop, then the foreign ring */
+static size_t nrings;
+static size_t capacity; /* per loop ring; 0 = the recorder is off */
+static bool enabled;
+static _Atomic uint64_t last_seq;
+static _Atomic int nwatch, nbodies;
+static pthread_mutex_t foreign_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t round_pow2(size_t n)
+{
+    size_t p = 1;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+int act__rec_init(int nloops, long events)
+{
+    if (events == 0) {
+        const char *v = getenv("LIBPROCESS_RECORDER_EVENTS");
+        char *end = NULL;
+        events = v && *v ? strtol(v, &end, 10) : DEFAULT_EVENTS;
+        if (v && *v && (*end || events < 0)) {
+            LOG_ERROR("LIBPROCESS_RECORDER_EVENTS='%s' is not a count of events (0: off)", v);
+            return -EINVAL;
+        }
+        if (events == 0) events = -1;
+    }
+    enabled = events > 0;
+    size_t per_loop = round_pow2((size_t)(events > 0 ? (events < MAX_EVENTS ? events : MAX_EVENTS)
+                                                     : DEFAULT_EVENTS));
+    capacity = enabled ? per_loop : 0;
+    nrings = (size_t)nloops + 1;
+    rings = act_calloc(nrings, sizeof *rings);
+    for (size_t i = 0; i < nrings; i++) {
+        size_t cap = i + 1 == nrings ? FOREIGN_EVENTS : per_loop;
+        rings[i].slots = act_calloc(cap, sizeof *rings[i].slots); /* pages come as used */
+        rings[i].mask = cap - 1;
+    }
+    atomic_store(&last_seq, 0);
+    atomic_store(&act__rec_on, enabled || atomic_load(&nwatch) > 0);
+    return 0;
+}
+
+void act__rec_shutdown(void)
+{
+    atomic_store(&act__rec_on, false);
+    for (size_t i = 0; i < nrings; i++) {
+        free(rings[i].slots);
+        free(rings[i].arena);
+    }
+    free(rings);
+    rings = NULL;
+    nrings = 0;
+    atomic_store(&nwatch, 0);
+    atomic_store(&nbodies, 0);
+}
+
+void act__rec_watch(int delta, bool bodies)
+{
+    int n = atomic_fetch_add(&nwatch, delta) + delta;
+    if (bodies) atomic_fetch_add(&nbodies, delta);
+    atomic_store(&act__rec_on, enabled || n > 0);
+}
+
+size_t act__rec_capacity(void) { return capacity; }
+uint64_t act__rec_last_seq(void) { return atomic_load(&last_seq); }
+
+uint64_t act__rec_overwritten(void)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < nrings; i++) {
+        uint64_t h = atomic_load_explicit(&rings[i].head, memory_order_acquire);
+        if (h > rings[i].mask + 1) n += h - (rings[i].mask + 1);
+    }
+    return n;
+}
+
+/* Copies up to `max` bytes of the body into the ring's arena; returns its length. */
+static uint32_t capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len,
+                             size_t max)
+{
+    if (!r->arena) {
+        r->arena = act_malloc(ARENA_BYTES);
+        atomic_store_explicit(&r->arena_pub, r->arena, memory_order_release);
+    }
+    size_t n = len < max ? len : max;
+    uint64_t at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
+    if (at % ARENA_BYTES + n > ARENA_BYTES) at += ARENA_BYTES - at % ARENA_BYTES; /* wrap */
+    atomic_store_explicit(&r->arena_head, at + n, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release); /* reserved before the bytes change */
+    memcpy(r->arena + at % ARENA_BYTES, body, n);
+    s->body_at = at;
+    return (uint32_t)n;
+}
+
+static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s->seq = seq;
+    s->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    s->tc = m->tc;
+    s->kind = (uint8_t)m->kind;
+    s->libprocess = m->libprocess;
+    s->size = (uint32_t)m->len;
+    s->from_ip = m->from ? m->from->ip : 0;
+    s->from_port = m->from ? m->from->port : 0;
+    s->to_ip = m->to_ip;
+    s->to_port = m->to_port;
+    const char *strs[T_COUNT] = {m->from ? m->from->id : NULL, m->to_id, m->name, m->ctype,
+                                 m->reason};
+    char *p = s->text;
+    for (int k = 0; k < T_COUNT; k++) {
+        size_t n = strs[k] ? strnlen(strs[k], text_max[k]) : 0;
+        memcpy(p, strs[k] ? strs[k] : "", n);
+        p[n] = '\0';
+        s->len[k] = (uint8_t)n;
+        p += n + 1;
+    }
+    /* The tags are read from the kept bytes when the event is read, not here: recording
+     * costs a copy of the body's start, not a walk through it. */
+    s->body_len = 0;
+    s->body_whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
+    if (m->body && m->len && (s->body_whole || atomic_load_explicit(&tagger,
+                                                                     memory_order_relaxed)))
+        s->body_len = capture_body(r, s, m->body, m->len, s->body_whole ? BODY_MAX : TAG_PREFIX);
+}
+
+static void ring_write(rec_ring *r, const rec_msg *m)
+{
+    uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
+    rec_slot *s = &r->slots[i & r->mask];
+    uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
+    atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    fill(r, s, m, seq);
+    atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
+    atomic_store_explicit(&r->head, i + 1, memory_order_release);
+}
+
+void act__rec(const rec_msg *m)
+{
+    if (!rings) return;
+    act_loop *l = act__current_loop;
+    if (l) {
+        ring_write(&rings[l->index], m);
+    } else { /* threads that run no loop share a ring and take turns */
+        pthread_mutex_lock(&foreign_mu);
+        ring_write(&rings[nrings - 1], m);
+        pthread_mutex_unlock(&foreign_mu);
+    }
+    if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
+}
+
+void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
+{
+    bool remote = e->kind == E_REMOTE_SEND;
+    rec_msg m = {.kind = kind, .from = &e->from, .to_id = to_id ? to_id : e->to_id,
+                 .to_ip = remote ? e->to_ip : act__rt->address.ip,
+                 .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
+                 .body = e->len ? e->body : NULL, .len = e->len, .ctype = e->ctype,
+                 .libprocess = e->libprocess, .tc = e->tc, .reason = reason};
+    act__rec(&m);
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+/* Copies event i of ring r into *out; false when it was overwritten meanwhile. */
+/* The event a slot holds, strings unpacked into their fields. */
+static void unpack(const rec_slot *s, rec_event *out)
+{
+    memset(out, 0, sizeof *out);
+    out->seq = s->seq;
+    out->time = s->time;
+    out->tc = s->tc;
+    out->kind = s->kind;
+    out->libprocess = s->libprocess;
+    out->size = s->size;
+    out->body_len = s->body_len;
+    out->body_whole = s->body_whole;
+    out->from.ip = s->from_ip;
+    out->from.port = s->from_port;
+    out->to.ip = s->to_ip;
+    out->to.port = s->to_port;
+    char *dst[T_COUNT] = {out->from.id, out->to.id, out->name, out->ctype, out->reason};
+    const char *p = s->text;
+    for (int k = 0; k < T_COUNT; k++) {
+        size_t n = s->len[k] <= text_max[k] ? s->len[k] : text_max[k]; /* torn: bounded */
+        if (p + n >= s->text + TEXT_MAX) n = 0;
+        memcpy(dst[k], p, n);
+        dst[k][n] = '\0';
+        p += n + 1;
+    }
+}
+
+static bool read_slot(rec_ring *r, uint64_t i, bool bodies, rec_event *out)
+{
+    rec_slot *s = &r->slots[i & r->mask];
+    if (atomic_load_explicit(&s->gen, memory_order_acquire) != 2 * i + 2) return false;
+    unpack(s, out);
+    uint64_t body_at = s->body_at;
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->gen, memory_order_relaxed) != 2 * i + 2) return false;
+    out->body = NULL;
+    if (out->kind > REC_DROP) return false;
+    uint8_t *arena = atomic_load_explicit(&r->arena_pub, memory_order_acquire);
+    if (!out->body_len || !arena) {
+        out->body_len = 0;
+        return true;
+    }
+    out->body = act_malloc(out->body_len);
+    memcpy(out->body, arena + body_at % ARENA_BYTES, out->body_len);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&r->arena_head, memory_order_acquire) > body_at + ARENA_BYTES) {
+        free(out->body); /* the bytes were reused: later bodies pushed it out */
+        out->body = NULL;
+        out->body_len = 0;
+        out->tags.truncated = true;
+        return true;
+    }
+    act_tagger fn = atomic_load_explicit(&tagger, memory_order_relaxed);
+    if (fn) fn(out->name, out->body, out->body_len, out->ctype[0] ? out->ctype : NULL,
+               out->libprocess, &out->tags);
+    if (!bodies || !out->body_whole) { /* a start kept for the tags only */
+        free(out->body);
+        out->body = NULL;
+        out->body_len = 0;
+    }
+    return true;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const rec_event *)a)->seq, y = ((const rec_event *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+void act__rec_cursor_free(rec_cursor *c)
+{
+    free(c->pos);
+    c->pos = NULL;
+    c->n = 0;
+}
+
+void act__rec_read(rec_cursor *c, uint64_t since, size_t max, bool bodies, rec_event **out,
+                   size_t *n, uint64_t *lost)
+{
+    *out = NULL;
+    *n = 0;
+    if (lost) *lost = 0;
+    if (!rings) return;
+    if (c->n != nrings) {
+        free(c->pos);
+        c->pos = act_calloc(nrings, sizeof *c->pos);
+        c->n = nrings;
+    }
+    size_t cap = 0;
+    for (size_t k = 0; k < nrings; k++) {
+        rec_ring *r = &rings[k];
+        uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+        uint64_t from = c->pos[k], oldest = head > r->mask + 1 ? head - (r->mask + 1) : 0;
+        if (from < oldest) {
+            if (lost) *lost += oldest - from;
+            from = oldest;
+        }
+        for (uint64_t i = from; i < head; i++) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 256;
+                *out = act_realloc(*out, cap * sizeof **out);
+            }
+            rec_event *ev = &(*out)[*n];
+            if (!read_slot(r, i, bodies, ev)) {
+                if (lost) (*lost)++;
+            } else if (ev->seq > since) {
+                (*n)++;
+            } else {
+                free(ev->body);
+            }
+        }
+        c->pos[k] = head;
+    }
+    if (*n > 1) qsort(*out, *n, sizeof **out, by_seq);
+    if (max && *n > max) { /* keep the newest */
+        for (size_t i = 0; i < *n - max; i++) free((*out)[i].body);
+        memmove(*out, *out + (*n - max), max * sizeof **out);
+        *n = max;
+    }
+}
+
+void act__rec_events_free(rec_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(ev[i].body);
+    free(ev);
+}
+
+/* ---- JSON -------------------------------------------------------------------------------- */
+
+static const char *const kind_names[] = {[REC_SEND] = "send", [REC_RECV] = "receive",
+                                         [REC_DROP] = "drop"};
+
+static void base64(act_buf *out, const uint8_t *p, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
+                     i + 2 < n ? tab[v & 63] : '='};
+        act_buf_append(out, q, 4);
+    }
+}
+
+/* True when a pair before offset `end` has this key. */
+static bool key_before(const act_tags *t, size_t end, const char *key)
+{
+    const char *k, *v;
+    for (size_t at = 0; at < end && act_tags_next(t, &at, &k, &v);)
+        if (strcmp(k, key) == 0) return true;
+    return false;
+}
+
+/* "tags": {key: [values]}, keys in first-seen order. */
+static void tags_json(act_json *j, const act_tags *t)
+{
+    act_json_key(j, "tags");
+    act_json_object_begin(j);
+    const char *k, *v, *k2, *v2;
+    for (size_t here = 0, at = 0; act_tags_next(t, &at, &k, &v); here = at) {
+        if (key_before(t, here, k)) continue;
+        act_json_key(j, k);
+        act_json_array_begin(j);
+        for (size_t b = here; act_tags_next(t, &b, &k2, &v2);)
+            if (strcmp(k2, k) == 0) act_json_string(j, v2);
+        act_json_array_end(j);
+    }
+    act_json_object_end(j);
+    if (t->truncated) act_json_kv_bool(j, "tags_truncated", true);
+}
+
+void act__rec_event_json(act_json *j, const rec_event *ev)
+{
+    char pid[ACT_PID_STRLEN], tc[ACT_TRACE_STRLEN], num[40];
+    act_json_object_begin(j);
+    act_json_kv_uint(j, "seq", ev->seq);
+    act_json_key(j, "time");
+    int n = snprintf(num, sizeof num, "%.6f", ev->time);
+    act_json_raw(j, num, (size_t)n);
+    act_json_kv_string(j, "kind", kind_names[ev->kind]);
+    act_json_kv_string(j, "from", act_pid_format(&ev->from, pid, sizeof pid));
+    act_json_kv_string(j, "to", act_pid_format(&ev->to, pid, sizeof pid));
+    act_json_kv_string(j, "name", ev->name);
+    act_json_kv_uint(j, "size", ev->size);
+    act__trace_format(&ev->tc, tc);
+    tc[16] = tc[33] = '\0';
+    act_json_kv_string(j, "trace", tc);
+    act_json_kv_string(j, "span", tc + 17);
+    act_json_kv_string(j, "parent", tc + 34);
+    if (ev->ctype[0]) act_json_kv_string(j, "content_type", ev->ctype);
+    if (ev->libprocess) act_json_kv_bool(j, "libprocess", true);
+    if (ev->reason[0]) act_json_kv_string(j, "reason", ev->reason);
+    tags_json(j, &ev->tags);
+    if (ev->body) {
+        act_buf b = {0};
+        base64(&b, ev->body, ev->body_len);
+        act_json_kv_string(j, "body", b.data ? b.data : "");
+        if (ev->body_len < ev->size) act_json_kv_bool(j, "body_truncated", true);
+        act_buf_free(&b);
+    }
+    act_json_object_end(j);
+}

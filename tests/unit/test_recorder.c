@@ -1,0 +1,428 @@
+/*
+ * test_recorder.c - trace contexts and the flight recorder, read as an operator reads them
+ * (/__recorder__, /__trace__): a message sent while handling another inherits its trace, and
+ * so do timers and dispatches made there; the context crosses the wire in the
+ * Libprocess-Trace header and a message without one starts a trace; drops are events with
+ * their reason; a full ring overwrites and counts; the tags of Mesos messages come from wire/.
+ */
+#include "actor/actor.h"
+#include "tests/support/testutil.h"
+#include "wire/wire.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- reading the recorder ---------------------------------------------------------------- */
+
+/* GET /__recorder__ parsed (json_decref it). */
+static json_t *recorder(void)
+{
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/__recorder__", &body), 200);
+    json_error_t err;
+    json_t *root = json_loads(body.data, 0, &err);
+    ck_assert_msg(root, "not JSON: %s", err.text);
+    act_buf_free(&body);
+    return root;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* The first event of `kind` named `name` (and with that reason prefix, when given). */
+static json_t *find(json_t *root, const char *kind, const char *name, const char *reason)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(root, "events"), i, ev) {
+        if (strcmp(str(ev, "kind"), kind) || strcmp(str(ev, "name"), name)) continue;
+        if (reason && strncmp(str(ev, "reason"), reason, strlen(reason)) != 0) continue;
+        return ev;
+    }
+    return NULL;
+}
+
+/* Polls the recorder until find() succeeds or `secs` pass; returns the root (decref it) and
+ * the event in *out. */
+static json_t *wait_event(const char *kind, const char *name, const char *reason, double secs,
+                          json_t **out)
+{
+    for (double waited = 0;; waited += 0.02) {
+        json_t *root = recorder();
+        if ((*out = find(root, kind, name, reason)) || waited >= secs) return root;
+        json_decref(root);
+        usleep(20000);
+    }
+}
+
+/* ---- actors that pass messages along ----------------------------------------------------- */
+
+static tu_counter arrived;
+static act_pid pid_b, pid_c;
+
+static void on_start(act_actor *self, const act_msg *m) { act_send(self, &pid_b, "hop", "h", 1); }
+
+static void send_late(act_actor *self, void *arg) { act_send(self, &pid_c, "late", NULL, 0); }
+
+static void send_dispatched(act_actor *self, void *arg)
+{
+    if (self) act_send(self, &pid_c, "dispatched", NULL, 0);
+}
+
+static void on_hop(act_actor *self, const act_msg *m)
+{
+    act_send(self, &pid_c, "last", NULL, 0);
+    act_delay(self, 5, send_late, NULL);
+    act_dispatch(&pid_b, send_dispatched, NULL);
+}
+
+static void on_tick(act_actor *self, void *arg) { act_send(self, &pid_c, "tick", NULL, 0); }
+
+static void b_init(act_actor *self, void *arg) { act_delay(self, 5, on_tick, NULL); }
+
+static void on_any(act_actor *self, const act_msg *m) { tu_counter_add(&arrived, 1); }
+
+static act_pid spawn(const char *name, const char *msg, act_msg_fn fn, act_fn init)
+{
+    act_actor *a = act_new(name, NULL);
+    act_on_message(a, msg, fn);
+    if (init) act_on_init(a, init, NULL);
+    act_pid p = act_self(a);
+    ck_assert_int_eq(act_spawn(a, 0), 0);
+    return p;
+}
+
+static void spawn_chain(void)
+{
+    tu_counter_init(&arrived);
+    act_pid a = spawn("a", "start", on_start, NULL);
+    pid_b = spawn("b", "hop", on_hop, b_init);
+    act_actor *c = act_new("c", NULL);
+    const char *names[] = {"last", "late", "dispatched", "tick"};
+    for (size_t i = 0; i < 4; i++) act_on_message(c, names[i], on_any);
+    pid_c = act_self(c);
+    ck_assert_int_eq(act_spawn(c, 0), 0);
+    act_send(NULL, &a, "start", NULL, 0);
+}
+
+START_TEST(test_a_message_sent_while_handling_another_inherits_its_trace)
+{
+    act_clock_pause();
+    tu_runtime_start(1);
+    spawn_chain();
+    ck_assert(tu_counter_wait(&arrived, 2, 10)); /* last, dispatched */
+    act_clock_advance(5);
+    ck_assert(tu_counter_wait(&arrived, 4, 10)); /* late, tick */
+    json_t *root = recorder();
+    json_t *start = find(root, "send", "start", NULL), *hop = find(root, "send", "hop", NULL);
+    json_t *last = find(root, "send", "last", NULL), *late = find(root, "send", "late", NULL);
+    json_t *disp = find(root, "send", "dispatched", NULL), *tick = find(root, "send", "tick", NULL);
+    ck_assert(start && hop && last && late && disp && tick);
+    /* a foreign thread's message starts a trace: its span is the trace */
+    ck_assert_str_eq(str(start, "trace"), str(start, "span"));
+    ck_assert_str_eq(str(start, "parent"), "0000000000000000");
+    ck_assert_str_eq(str(hop, "trace"), str(start, "trace"));
+    ck_assert_str_eq(str(hop, "parent"), str(start, "span"));
+    /* the handler's own send, its timer and its dispatch all descend from the hop */
+    json_t *kids[] = {last, late, disp};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_str_eq(str(kids[i], "trace"), str(start, "trace"));
+        ck_assert_str_eq(str(kids[i], "parent"), str(hop, "span"));
+    }
+    /* a timer armed in init belongs to nothing: its message starts a trace of its own */
+    ck_assert_str_ne(str(tick, "trace"), str(start, "trace"));
+    ck_assert_str_eq(str(tick, "parent"), "0000000000000000");
+    /* each message is received under the span it was sent with */
+    json_t *got = find(root, "receive", "hop", NULL);
+    ck_assert(got);
+    ck_assert_str_eq(str(got, "span"), str(hop, "span"));
+    ck_assert(strstr(str(got, "to"), "b@127.0.0.1:"));
+    ck_assert(json_integer_value(json_object_get(got, "seq")) >
+              json_integer_value(json_object_get(hop, "seq")));
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
+/* ---- across the wire --------------------------------------------------------------------- */
+
+static act_pid peer;
+
+static void on_in(act_actor *self, const act_msg *m) { act_send(self, &peer, "out", "o", 1); }
+
+/* A listening socket on a free loopback port. */
+static int listen_any(uint16_t *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001u)};
+    ck_assert(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 4) == 0);
+    socklen_t len = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void post_in(const char *trace_header)
+{
+    char req[512];
+    int n = snprintf(req, sizeof req, "POST /fwd/in HTTP/1.1\r\nLibprocess-From: "
+                     "tester@127.0.0.1:1\r\n%sContent-Length: 0\r\n\r\n", trace_header);
+    int fd = tu_connect(act_port());
+    ck_assert(tu_write_all(fd, req, (size_t)n));
+    close(fd);
+}
+
+/* Reads from fd until the text contains `until`. */
+static void read_until(int fd, act_buf *in, const char *until)
+{
+    char buf[4096];
+    while (!in->data || !strstr(in->data, until)) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        ck_assert_int_gt(r, 0);
+        act_buf_append(in, buf, (size_t)r);
+    }
+}
+
+START_TEST(test_the_trace_context_travels_in_the_message_head)
+{
+    tu_runtime_start(1);
+    uint16_t port;
+    int lfd = listen_any(&port);
+    act_pid_make("peer", 0x7f000001u, port, &peer);
+    spawn("fwd", "in", on_in, NULL);
+    post_in("Libprocess-Trace: 00000000000000aa/00000000000000bb/00000000000000cc\r\n");
+    int fd = accept(lfd, NULL, NULL);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    act_buf in = {0};
+    read_until(fd, &in, "\r\n\r\n");
+    /* the forwarded message is a child of the one received: same trace, parent its span */
+    const char *h = strstr(in.data, "Libprocess-Trace: 00000000000000aa/");
+    ck_assert_msg(h, "%s", in.data);
+    ck_assert(strncmp(h + strlen("Libprocess-Trace: 00000000000000aa/") + 16,
+                      "/00000000000000bb\r\n", 19) == 0);
+    /* a message from a peer that sends no context starts a trace where it arrives */
+    post_in("");
+    read_until(fd, &in, "POST /peer/out HTTP/1.1\r\nLibprocess-From: fwd@127.0.0.1");
+    json_t *root = recorder(), *ev;
+    size_t i, received = 0;
+    json_array_foreach(json_object_get(root, "events"), i, ev) {
+        if (strcmp(str(ev, "kind"), "receive") || strcmp(str(ev, "name"), "in")) continue;
+        if (received++ == 0) {
+            ck_assert_str_eq(str(ev, "trace"), "00000000000000aa");
+            ck_assert_str_eq(str(ev, "parent"), "00000000000000cc");
+        } else {
+            ck_assert_str_eq(str(ev, "trace"), str(ev, "span"));
+            ck_assert_str_eq(str(ev, "parent"), "0000000000000000");
+        }
+    }
+    ck_assert_int_eq(received, 2);
+    json_decref(root);
+    act_buf_free(&in);
+    close(fd);
+    close(lfd);
+    act_shutdown();
+}
+END_TEST
+
+/* ---- drops ------------------------------------------------------------------------------- */
+
+static act_filter_verdict drop_doomed(void *ctx, const act_filter_msg *m)
+{
+    return strcmp(m->name, "doomed") == 0 ? ACT_FILTER_DROP : ACT_FILTER_PASS;
+}
+
+START_TEST(test_drops_are_events_with_their_reason)
+{
+    tu_runtime_start(1);
+    act_pid nobody, web, dead;
+    act_pid web_self = spawn("web", "ping", on_any, NULL);
+    act_pid_make("nobody", 0x7f000001u, act_port(), &nobody);
+    act_pid_make("web", 0x7f000001u, act_port(), &web);
+    ck_assert(act_pid_equal(&web, &web_self));
+    act_pid_make("gone", 0x7f000001u, tu_free_port(), &dead);
+    act_filter_add(drop_doomed, NULL);
+    tu_counter_init(&arrived);
+    act_send(NULL, &nobody, "hello", NULL, 0);
+    act_send(NULL, &web, "unheard", NULL, 0);
+    act_send(NULL, &web, "doomed", NULL, 0);
+    act_send(NULL, &dead, "lost", "x", 1);
+    json_t *ev, *root = wait_event("drop", "lost", NULL, 10, &ev);
+    ck_assert_msg(ev, "no drop of the message to a dead peer");
+    ck_assert(strstr(str(ev, "reason"), "connect") || strstr(str(ev, "reason"), "refused"));
+    ck_assert(find(root, "drop", "hello", "no such actor"));
+    ck_assert(find(root, "drop", "doomed", "dropped by a filter"));
+    json_decref(root);
+    /* "no handler" is found when the actor runs the message: wait for it */
+    root = wait_event("drop", "unheard", "no handler", 10, &ev);
+    ck_assert(ev);
+    ck_assert(strstr(str(ev, "to"), "web@"));
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
+/* ---- bounds, switching off, watchers ----------------------------------------------------- */
+
+static void flood(act_actor *self, void *arg)
+{
+    for (int i = 0; i < 100; i++) act_send(self, &pid_c, "last", NULL, 0);
+}
+
+static void start_with_recorder(long events)
+{
+    act_config c;
+    act_config_default(&c);
+    c.ip = "127.0.0.1";
+    c.port = 0;
+    c.recorder_events = events;
+    ck_assert_int_eq(act_init(&c), 0);
+    ck_assert_int_eq(act_start(), 0);
+}
+
+START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
+{
+    start_with_recorder(16);
+    tu_counter_init(&arrived);
+    pid_c = spawn("c", "last", on_any, NULL);
+    act_pid b = spawn("b", "nothing", on_any, NULL);
+    act_dispatch(&b, flood, NULL);
+    ck_assert(tu_counter_wait(&arrived, 100, 10));
+    json_t *root = recorder();
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "capacity")), 16);
+    ck_assert_int_ge(json_integer_value(json_object_get(root, "overwritten")), 200 - 16);
+    json_t *events = json_object_get(root, "events");
+    ck_assert_int_le(json_array_size(events), 16 + 256); /* the loop's ring, the foreign one */
+    ck_assert_int_ge(json_array_size(events), 16);
+    json_decref(root);
+    /* ?since= and ?limit= narrow it down */
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/__recorder__?limit=3", &body), 200);
+    root = json_loads(body.data, 0, NULL);
+    ck_assert_int_eq(json_array_size(json_object_get(root, "events")), 3);
+    json_decref(root);
+    act_buf_reset(&body);
+    ck_assert_int_eq(tu_http_get(act_port(), "/__recorder__?since=x", &body), 400);
+    act_buf_free(&body);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_switched_off_it_records_only_while_watched_and_bodies_on_request)
+{
+    start_with_recorder(-1);
+    tu_counter_init(&arrived);
+    act_pid web = spawn("web", "ping", on_any, NULL);
+    act_send(NULL, &web, "ping", "12345", 5);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    json_t *root = recorder();
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "capacity")), 0);
+    ck_assert_int_eq(json_array_size(json_object_get(root, "events")), 0);
+    json_decref(root);
+    int fd = tu_connect(act_port());
+    static const char req[] = "GET /__trace__?name=ping&bodies=1 HTTP/1.1\r\n\r\n";
+    ck_assert(tu_write_all(fd, req, sizeof req - 1));
+    act_buf in = {0};
+    read_until(fd, &in, "\r\n\r\n"); /* the head: the watcher is in place */
+    act_send(NULL, &web, "ping", "12345", 5);
+    read_until(fd, &in, "\"kind\":\"receive\"");
+    ck_assert(strstr(in.data, "\"body\":\"MTIzNDU=\""));
+    act_buf_free(&in);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
+/* ---- tags -------------------------------------------------------------------------------- */
+
+static void on_update(act_actor *self, const act_msg *m) { tu_counter_add(&arrived, 1); }
+
+START_TEST(test_mesos_messages_are_tagged_with_the_ids_they_concern)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_pid sink = spawn("sink", "mesos.internal.StatusUpdateMessage", on_update, NULL);
+    wire_msg *m = wire_new(WIRE_DESC(status_update_message));
+    wire_status_update_message *u = m->root;
+    u->update.framework_id.value = "F-1";
+    u->update.slave_id = wire_alloc(m, sizeof *u->update.slave_id);
+    u->update.slave_id->value = "S-1";
+    u->update.executor_id = wire_alloc(m, sizeof *u->update.executor_id);
+    u->update.executor_id->value = "E-1";
+    u->update.status.task_id.value = "T-1";
+    u->update.status.state = WIRE_TASK_RUNNING;
+    uint8_t raw[16] = {1, 2, 3, 4, 5, 6, 0x47, 8, 0x89, 10, 11, 12, 13, 14, 15, 16};
+    u->update.uuid = (wire_bytes){raw, 16};
+    act_buf msgpack = {0}, protobuf = {0};
+    ck_assert_int_eq(wire_encode(WIRE_DESC(status_update_message), u, &msgpack), 0);
+    ck_assert_int_eq(wire_pb_encode(WIRE_DESC(status_update_message), u, &protobuf), 0);
+    act_send(NULL, &sink, "mesos.internal.StatusUpdateMessage", msgpack.data, msgpack.len);
+    act_send_as(NULL, &sink, "mesos.internal.StatusUpdateMessage", protobuf.data, protobuf.len,
+                "application/x-protobuf");
+    act_send(NULL, &sink, "mesos.internal.StatusUpdateMessage", "\xde\xff", 2); /* junk */
+    ck_assert(tu_counter_wait(&arrived, 3, 10));
+    json_t *root = recorder(), *ev;
+    size_t i, tagged = 0;
+    json_array_foreach(json_object_get(root, "events"), i, ev) {
+        if (strcmp(str(ev, "kind"), "receive")) continue;
+        json_t *tags = json_object_get(ev, "tags");
+        if (json_object_size(tags) == 0) continue; /* the junk has none, and did no harm */
+        tagged++;
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tags, "framework"), 0)),
+                         "F-1");
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tags, "task"), 0)), "T-1");
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tags, "slave"), 0)), "S-1");
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tags, "executor"), 0)),
+                         "E-1");
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tags, "uuid"), 0)),
+                         "01020304-0506-4708-890a-0b0c0d0e0f10");
+    }
+    ck_assert_int_eq(tagged, 2);
+    json_decref(root);
+    act_buf_free(&msgpack);
+    act_buf_free(&protobuf);
+    wire_msg_free(m);
+    act_shutdown();
+}
+END_TEST
+
+START_TEST(test_tags_keep_each_pair_once_and_say_when_some_did_not_fit)
+{
+    act_tags t = {.len = 0};
+    ck_assert(act_tags_add(&t, "task", "a", 1));
+    ck_assert(act_tags_add(&t, "task", "a", 1));
+    ck_assert(act_tags_add(&t, "task", "b", 1));
+    const char *k, *v;
+    size_t at = 0, n = 0;
+    while (act_tags_next(&t, &at, &k, &v)) n++;
+    ck_assert_int_eq(n, 2);
+    char big[ACT_TAGS_MAX];
+    memset(big, 'x', sizeof big);
+    ck_assert(!act_tags_add(&t, "task", big, sizeof big));
+    ck_assert(t.truncated);
+}
+END_TEST
+
+Suite *recorder_suite(void)
+{
+    Suite *s = suite_create("recorder");
+    TCase *tc = tcase_create("recorder");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_a_message_sent_while_handling_another_inherits_its_trace);
+    tcase_add_test(tc, test_the_trace_context_travels_in_the_message_head);
+    tcase_add_test(tc, test_drops_are_events_with_their_reason);
+    tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
+    tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
+    tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
+    tcase_add_test(tc, test_tags_keep_each_pair_once_and_say_when_some_did_not_fit);
+    suite_add_tcase(s, tc);
+    return s;
+}

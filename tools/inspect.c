@@ -1,0 +1,329 @@
+/*
+ * inspect.c - message events for mesos-inspect: parsed from the runtime's JSON, kept in
+ * lists, merged by time across processes, filtered as --watch asks and printed one line each,
+ * with bodies decoded through the wire schema. The diagram of a task is inspect_diagram.c.
+ */
+#include "tools/inspect.h"
+
+#include "wire/wire.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- one event --------------------------------------------------------------------------- */
+
+static char *dup_str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return act_strdup(s ? s : "");
+}
+
+static uint64_t hex_field(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? strtoull(s, NULL, 16) : 0;
+}
+
+static const char *const kinds[] = {[INS_SEND] = "send", [INS_RECEIVE] = "receive",
+                                    [INS_DROP] = "drop", [INS_LOST] = "lost"};
+
+int ins_event_parse(json_t *o, const char *process, ins_event *e)
+{
+    memset(e, 0, sizeof *e);
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    int k = -1;
+    for (int i = 0; kind && i <= INS_LOST; i++)
+        if (strcmp(kind, kinds[i]) == 0) k = i;
+    if (k < 0 || !json_is_object(o)) return -1;
+    const char *p = json_string_value(json_object_get(o, "process"));
+    e->process = act_strdup(p ? p : process ? process : "");
+    e->kind = (ins_kind)k;
+    e->seq = (uint64_t)json_integer_value(json_object_get(o, "seq"));
+    e->time = json_number_value(json_object_get(o, "time"));
+    e->lost = (uint64_t)json_integer_value(json_object_get(o, "count"));
+    e->from = dup_str(o, "from");
+    e->to = dup_str(o, "to");
+    e->name = dup_str(o, "name");
+    e->size = (uint64_t)json_integer_value(json_object_get(o, "size"));
+    e->trace = hex_field(o, "trace");
+    e->span = hex_field(o, "span");
+    e->parent = hex_field(o, "parent");
+    e->reason = dup_str(o, "reason");
+    e->content_type = dup_str(o, "content_type");
+    e->libprocess = json_is_true(json_object_get(o, "libprocess"));
+    const char *body = json_string_value(json_object_get(o, "body"));
+    e->body = body ? act_strdup(body) : NULL;
+    json_t *tags = json_object_get(o, "tags");
+    e->tags = json_is_object(tags) ? json_incref(tags) : json_object();
+    return 0;
+}
+
+void ins_event_free(ins_event *e)
+{
+    free(e->process);
+    free(e->from);
+    free(e->to);
+    free(e->name);
+    free(e->reason);
+    free(e->content_type);
+    free(e->body);
+    json_decref(e->tags);
+    memset(e, 0, sizeof *e);
+}
+
+static void hex_kv(json_t *o, const char *key, uint64_t v)
+{
+    char s[17];
+    snprintf(s, sizeof s, "%016" PRIx64, v);
+    json_object_set_new(o, key, json_string(s));
+}
+
+void ins_event_print_json(const ins_event *e, FILE *out)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "process", json_string(e->process));
+    json_object_set_new(o, "kind", json_string(kinds[e->kind]));
+    if (e->kind == INS_LOST) {
+        json_object_set_new(o, "count", json_integer((json_int_t)e->lost));
+    } else {
+        json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+        json_object_set_new(o, "time", json_real(e->time));
+        json_object_set_new(o, "from", json_string(e->from));
+        json_object_set_new(o, "to", json_string(e->to));
+        json_object_set_new(o, "name", json_string(e->name));
+        json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+        hex_kv(o, "trace", e->trace);
+        hex_kv(o, "span", e->span);
+        hex_kv(o, "parent", e->parent);
+        if (e->content_type[0]) json_object_set_new(o, "content_type", json_string(e->content_type));
+        if (e->libprocess) json_object_set_new(o, "libprocess", json_true());
+        if (e->reason[0]) json_object_set_new(o, "reason", json_string(e->reason));
+        json_object_set(o, "tags", e->tags);
+        if (e->body) json_object_set_new(o, "body", json_string(e->body));
+    }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    fprintf(out, "%s\n", text);
+    free(text);
+    json_decref(o);
+}
+
+const char *ins_tag(const ins_event *e, const char *key)
+{
+    return json_string_value(json_array_get(json_object_get(e->tags, key), 0));
+}
+
+bool ins_has_tag(const ins_event *e, const char *key, const char *value)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(e->tags, key), i, v) {
+        const char *s = json_string_value(v);
+        if (s && strcmp(s, value) == 0) return true;
+    }
+    return false;
+}
+
+/* ---- lists ------------------------------------------------------------------------------- */
+
+void ins_events_add(ins_events *l, ins_event *e)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = act_realloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = *e;
+    memset(e, 0, sizeof *e);
+}
+
+void ins_events_free(ins_events *l)
+{
+    for (size_t i = 0; i < l->n; i++) ins_event_free(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int add_array(ins_events *l, json_t *events, const char *process)
+{
+    int added = 0;
+    size_t i;
+    json_t *o;
+    ins_event e;
+    json_array_foreach(events, i, o) {
+        if (ins_event_parse(o, process, &e) != 0) continue;
+        ins_events_add(l, &e);
+        added++;
+    }
+    return added;
+}
+
+int ins_events_load(ins_events *l, const char *text, const char *process, char *err,
+                    size_t errlen)
+{
+    json_t *root = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
+    if (json_is_object(root) && json_is_array(json_object_get(root, "events"))) {
+        const char *addr = json_string_value(json_object_get(root, "address"));
+        int n = add_array(l, json_object_get(root, "events"), addr ? addr : process);
+        json_decref(root);
+        return n;
+    }
+    json_decref(root);
+    int added = 0, lines = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n");
+        json_t *o = json_loadb(p, len, 0, NULL);
+        ins_event e;
+        if (o && ins_event_parse(o, process, &e) == 0) {
+            ins_events_add(l, &e);
+            added++;
+        }
+        lines += len > 0;
+        json_decref(o);
+        p += len + (p[len] == '\n');
+    }
+    if (lines && !added) {
+        snprintf(err, errlen, "%s: neither a recorder's answer nor lines of events", process);
+        return -1;
+    }
+    return added;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const ins_event *x = a, *y = b;
+    if (x->time != y->time) return x->time < y->time ? -1 : 1;
+    int c = strcmp(x->process, y->process);
+    if (c) return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void ins_events_sort(ins_events *l)
+{
+    if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, by_time);
+}
+
+/* ---- filters ----------------------------------------------------------------------------- */
+
+/* Does pid ("name@ip:port") answer to `who`: the actor's name, the whole pid, or its
+ * address? */
+static bool names(const char *pid, const char *who)
+{
+    if (strcmp(pid, who) == 0) return true;
+    const char *at = strrchr(pid, '@');
+    if (!at) return false;
+    size_t n = (size_t)(at - pid);
+    return (strlen(who) == n && strncmp(pid, who, n) == 0) || strcmp(at + 1, who) == 0;
+}
+
+bool ins_filter_match(const ins_filter *f, const ins_event *e)
+{
+    if (e->kind == INS_LOST) return true; /* always say what was missed */
+    if (f->actor && *f->actor && !names(e->from, f->actor) && !names(e->to, f->actor))
+        return false;
+    if (f->from && *f->from && !names(e->from, f->from)) return false;
+    if (f->to && *f->to && !names(e->to, f->to)) return false;
+    if (f->name && *f->name && !strstr(e->name, f->name)) return false;
+    if (f->framework && *f->framework && !ins_has_tag(e, "framework", f->framework))
+        return false;
+    return !(f->task && *f->task && !ins_has_tag(e, "task", f->task));
+}
+
+/* ---- lines ------------------------------------------------------------------------------- */
+
+static int base64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decodes base64 text into out; false when it is not base64. */
+static bool unbase64(const char *s, act_buf *out)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    for (; *s && *s != '='; s++) {
+        int v = base64_value(*s);
+        if (v < 0) return false;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            act_buf_putc(out, (char)(acc >> bits & 0xff));
+        }
+    }
+    return true;
+}
+
+/* "Name" for "mesos.internal.Name" (what the Mesos docs call messages). */
+static const char *short_name(const char *name)
+{
+    static const char internal[] = "mesos.internal.";
+    return strncmp(name, internal, sizeof internal - 1) == 0 ? name + sizeof internal - 1 : name;
+}
+
+static void tags_text(const ins_event *e, act_buf *out)
+{
+    const char *key;
+    json_t *values;
+    bool first = true;
+    json_object_foreach(e->tags, key, values) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(values, i, v) {
+            act_buf_printf(out, "%s%s=%s", first ? " [" : " ", key, json_string_value(v));
+            first = false;
+        }
+    }
+    if (!first) act_buf_putc(out, ']');
+}
+
+/* The body as indented JSON under the line, or why not. */
+static void decoded_body(const ins_event *e, act_buf *out)
+{
+    const wire_desc *d = wire_type_by_name(e->name);
+    act_buf raw = {0};
+    if (!d || !unbase64(e->body, &raw)) {
+        act_buf_printf(out, "\n    (%s)", d ? "body is not base64" : "no schema for this name");
+        act_buf_free(&raw);
+        return;
+    }
+    act_msg m = {.name = e->name, .body = (const uint8_t *)raw.data, .len = raw.len,
+                 .content_type = e->content_type[0] ? e->content_type : NULL,
+                 .libprocess = e->libprocess};
+    wire_msg *msg = NULL;
+    char err[256];
+    if (wire_decode_body(&m, d, &msg, err, sizeof err) != 0) {
+        act_buf_printf(out, "\n    (body does not decode: %s)", err);
+    } else {
+        char *json = wire_to_json(d, msg->root);
+        act_buf_printf(out, "\n    %s", json);
+        free(json);
+    }
+    wire_msg_free(msg);
+    act_buf_free(&raw);
+}
+
+void ins_event_line(const ins_event *e, bool decode, act_buf *out)
+{
+    if (e->kind == INS_LOST) {
+        act_buf_printf(out, "%-26s (%llu events missed: the recorder overwrote them first)",
+                       e->process, (unsigned long long)e->lost);
+        return;
+    }
+    char when[32];
+    time_t secs = (time_t)e->time;
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    strftime(when, sizeof when, "%H:%M:%S", &tm);
+    static const char *const verbs[] = {[INS_SEND] = "sent", [INS_RECEIVE] = "recv",
+                                        [INS_DROP] = "DROP"};
+    act_buf_printf(out, "%s.%06d %-4s %s -> %s %s %lluB", when,
+                   (int)((e->time - (double)secs) * 1e6), verbs[e->kind],
+                   e->from[0] ? e->from : "(anonymous)", e->to, short_name(e->name),
+                   (unsigned long long)e->size);
+    tags_text(e, out);
+    if (e->kind == INS_DROP) act_buf_printf(out, " (%s)", e->reason);
+    if (decode && e->body) decoded_body(e, out);
+}
