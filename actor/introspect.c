@@ -324,6 +324,10 @@ static void trace_flush(act_actor *self, void *arg)
 
 static void on_trace(act_actor *self, act_http_req *req)
 {
+    const char *bodies = act_http_query(req, "bodies");
+    bool with_bodies = bodies && (strcmp(bodies, "1") == 0 || strcmp(bodies, "true") == 0);
+    /* Bodies carry task data: behind HTTP Basic when the process asks for it. */
+    if (with_bodies && !act_http_authenticate(req)) return;
     if (nwatchers == MAX_WATCHERS) {
         act_http_respond_text(req, 503, "Too many trace watchers");
         return;
@@ -331,10 +335,9 @@ static void on_trace(act_actor *self, act_http_req *req)
     struct watcher *w = &watchers[nwatchers];
     memset(w, 0, sizeof *w);
     const char *name = act_http_query(req, "name"), *actor = act_http_query(req, "actor");
-    const char *bodies = act_http_query(req, "bodies");
     snprintf(w->name, sizeof w->name, "%s", name ? name : "");
     snprintf(w->actor, sizeof w->actor, "%s", actor ? actor : "");
-    w->bodies = bodies && (strcmp(bodies, "1") == 0 || strcmp(bodies, "true") == 0);
+    w->bodies = with_bodies;
     rec_event *ev;
     size_t n;
     act__rec_read(&w->cursor, UINT64_MAX, 0, false, &ev, &n, NULL); /* from now on */
@@ -424,7 +427,8 @@ void act__internal_actors_spawn(void)
     spawn_one("__trace__", "", on_trace,
               "A live stream of message events (one JSON object per line): sent, received "
               "and dropped, with trace context and tags; ?name= (part of the message name) "
-              "and ?actor= (sender or receiver) filter it, ?bodies=1 adds each body (base64).");
+              "and ?actor= (sender or receiver) filter it, ?bodies=1 adds each body (base64; "
+              "HTTP Basic credentials needed with --authenticate_http).");
     spawn_one("__recorder__", "", on_recorder,
               "The flight recorder: the process' recent message events (sent, received, "
               "dropped) as one JSON object; ?since=SEQ gives only later ones, ?limit=N the "
