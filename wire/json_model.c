@@ -6,71 +6,75 @@
  */
 #include "wire/wire_int.h"
 
-#include <math.h>
 #include <stdlib.h>
 
-/* ---- resources --------------------------------------------------------------------------- */
+/* ---- resources ---------------------------------------------------------------------------
+ * model(Resources): "cpus", "disk" and "mem" always (0 when absent), then every other
+ * resource by name with its exact value: scalars as numbers, ranges as "[1-10, 20-30]", sets
+ * as "{a, b}". Mesos 0.22 wrote each Resource in turn into one map, so of cpus(a) and
+ * cpus(b) only the last showed; later Mesos shows their sum, and so do we (ranges and sets:
+ * their union). */
 
-static void write_ranges(act_json *j, const res_range *r, size_t n)
+typedef struct model_item {
+    const char *name;
+    const res_entry *e; /* NULL: an absent cpus, disk or mem, shown as 0 */
+} model_item;
+
+static int cmp_item(const void *a, const void *b)
 {
-    act_buf b = {0};
-    act_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++)
-        act_buf_printf(&b, "%s%llu-%llu", i ? ", " : "", (unsigned long long)r[i].begin,
-                       (unsigned long long)r[i].end);
-    act_buf_putc(&b, ']');
-    act_json_string_n(j, b.data, b.len);
-    act_buf_free(&b);
+    return strcmp(((const model_item *)a)->name, ((const model_item *)b)->name);
 }
 
-/* {"cpus","disk","mem"[,"ports"]}: Resources::cpus() etc. sum over roles; ports unite. mem and
- * disk go through Megabytes(uint64_t), so Mesos prints whole megabytes. */
-static void write_model(act_json *j, double cpus, double disk, double mem, const res_set *ports)
+static void write_value(act_json *j, const res_entry *e)
 {
-    act_json_object_begin(j);
-    act_json_kv_double(j, "cpus", cpus);
-    act_json_kv_double(j, "disk", floor(disk));
-    act_json_kv_double(j, "mem", floor(mem));
-    res_range *r;
-    size_t n;
-    res_ranges(ports, "ports", &r, &n);
-    if (n) {
-        act_json_key(j, "ports");
-        write_ranges(j, r, n);
+    if (!e) {
+        act_json_uint(j, 0);
+    } else if (e->type == WIRE_VALUE_SCALAR) {
+        act_json_double(j, (double)e->scalar / RES_SCALE);
+    } else {
+        act_buf b = {0};
+        wire__res_format_value(e, &b);
+        act_json_string_n(j, b.data, b.len);
+        act_buf_free(&b);
     }
-    free(r);
-    act_json_object_end(j);
 }
 
 void wire_json_model_resources(act_json *j, const res_set *s)
 {
-    write_model(j, res_scalar(s, "cpus"), res_scalar(s, "disk"), res_scalar(s, "mem"), s);
+    static const char *const always[] = {"cpus", "disk", "mem"};
+    res_set flat = {0};
+    res_flatten(s, "*", &flat);
+    model_item *items = act_malloc((flat.n + 3) * sizeof *items);
+    size_t n = 0;
+    for (size_t i = 0; i < flat.n; i++) items[n++] = (model_item){flat.v[i].name, &flat.v[i]};
+    for (int k = 0; k < 3; k++) {
+        bool present = false;
+        for (size_t i = 0; i < flat.n; i++) present |= strcmp(flat.v[i].name, always[k]) == 0;
+        if (!present) items[n++] = (model_item){always[k], NULL};
+    }
+    qsort(items, n, sizeof *items, cmp_item);
+    act_json_object_begin(j);
+    for (size_t i = 0; i < n; i++) {
+        /* one name with two types: a std::map keeps one of them */
+        if (i + 1 < n && strcmp(items[i].name, items[i + 1].name) == 0) continue;
+        act_json_key(j, items[i].name);
+        write_value(j, items[i].e);
+    }
+    act_json_object_end(j);
+    free(items);
+    res_free(&flat);
 }
 
-static double wire_scalar_sum(const wire_resource *r, size_t n, const char *name)
-{
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        if (r[i].type == WIRE_VALUE_SCALAR && r[i].scalar &&
-            strcmp(wire__str(&r[i].name), name) == 0)
-            sum += r[i].scalar->value;
-    return sum;
-}
-
+/* Resources as a message carries them; an entry that does not convert (it cannot be in a
+ * message the daemons accepted) is left out rather than taking the others with it. */
 void wire_json_model_resources_wire(act_json *j, const wire_resource *r, size_t count)
 {
-    res_set ports = {0};
-    for (size_t i = 0; i < count; i++) {
-        if (r[i].type != WIRE_VALUE_RANGES || !r[i].ranges ||
-            strcmp(wire__str(&r[i].name), "ports") != 0)
-            continue;
-        for (size_t k = 0; k < r[i].ranges->range_count; k++)
-            res_add_range(&ports, "ports", "*", r[i].ranges->range[k].begin,
-                          r[i].ranges->range[k].end);
-    }
-    write_model(j, wire_scalar_sum(r, count, "cpus"), wire_scalar_sum(r, count, "disk"),
-                wire_scalar_sum(r, count, "mem"), &ports);
-    res_free(&ports);
+    res_set all = {0}, one = {0};
+    for (size_t i = 0; i < count; i++)
+        if (res_from_wire(&r[i], 1, &one, NULL, 0) == 0) res_add(&all, &one);
+    wire_json_model_resources(j, &all);
+    res_free(&one);
+    res_free(&all);
 }
 
 /* ---- attributes -------------------------------------------------------------------------- */

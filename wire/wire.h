@@ -436,8 +436,9 @@ const wire_attribute *attr_find(const wire_attribute *a, size_t count, const cha
 /* src/master/http.cpp model(...)). Keys are written in sorted order, as stout does.         */
 /* ------------------------------------------------------------------------------------------ */
 
-/* {"cpus":8,"disk":65536,"mem":16384,"ports":"[31000-32000]"}: cpus, mem and disk always
- * (0 when absent, summed over roles), ports when present. */
+/* {"bugs":"{a, b}","cpus":8,"disk":65536,"gpus":2,"mem":16384.5,"ports":"[31000-32000]"}:
+ * cpus, mem and disk always (0 when absent), every other resource by name; each name summed
+ * (scalars) or united (ranges, sets) over roles; scalars exact to 0.001. */
 void wire_json_model_resources(act_json *j, const res_set *s);
 void wire_json_model_resources_wire(act_json *j, const wire_resource *r, size_t count);
 /* {"name": value, ...}: scalars as numbers, ranges "[1-2]", sets "{a, b}", text as strings. */

@@ -359,6 +359,28 @@ START_TEST(test_slave_and_attribute_models_match_mesos)
 }
 END_TEST
 
+static void resources_model(act_json *j, const void *obj)
+{
+    wire_json_model_resources(j, obj);
+}
+
+START_TEST(test_resources_model_shows_every_resource_exactly)
+{
+    res_set r = {0};
+    ck_assert_int_eq(res_parse_text("cpus(a):1.5; cpus(b):2; mem:1000.5; gpus:2; "
+                                    "bugs:{c,a,b}; myranges:[1-10]; myranges(b):[20-30]",
+                                    "*", &r, NULL, 0),
+                     0);
+    /* custom resources by name, mem not floored, a name's roles summed or united */
+    assert_json(render(resources_model, &r),
+                "{\"bugs\":\"{a, b, c}\",\"cpus\":3.5,\"disk\":0,\"gpus\":2,"
+                "\"mem\":1000.5,\"myranges\":\"[1-10, 20-30]\"}");
+    res_free(&r);
+    res_set none = {0};
+    assert_json(render(resources_model, &none), "{\"cpus\":0,\"disk\":0,\"mem\":0}");
+}
+END_TEST
+
 START_TEST(test_bytes_and_invalid_text_escape_like_stout)
 {
     wire_task_status s;
@@ -478,6 +500,7 @@ Suite *wire_json_suite(void)
     tcase_add_test(tc, test_task_json_matches_mesos);
     tcase_add_test(tc, test_framework_model_matches_mesos);
     tcase_add_test(tc, test_slave_and_attribute_models_match_mesos);
+    tcase_add_test(tc, test_resources_model_shows_every_resource_exactly);
     tcase_add_test(tc, test_bytes_and_invalid_text_escape_like_stout);
     tcase_add_test(tc, test_json_flags_parse_into_messages);
     tcase_add_test(tc, test_bad_json_flags_are_clear_errors);
