@@ -89,10 +89,7 @@ static void alloc_add(master *m, m_framework *f)
         res_set used = {0};
         m_task *t;
         for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
-            if (strcmp(t->framework_id, f->id) == 0) {
-                res_add(&used, &t->resources);
-                res_add(&used, &t->executor_resources);
-            }
+            if (strcmp(t->framework_id, f->id) == 0) res_add(&used, &t->resources);
         m_executor *e;
         for (size_t k = 0; act_map_next(s->executors, &k, NULL, (void **)&e);)
             if (strcmp(e->framework_id, f->id) == 0) res_add(&used, &e->resources);

@@ -21,10 +21,6 @@
 #define CONTENDER_ACTOR "contender"
 #define MASTER_VERSION WIRE_VERSION
 
-/* What the command executor adds to a command task (SPEC section 5). */
-#define COMMAND_EXECUTOR_CPUS 0.1
-#define COMMAND_EXECUTOR_MEM 32.0
-
 typedef struct master_config {
     const char *work_dir;        /* the registry file lives here unless registry_in_memory */
     bool registry_in_memory;
@@ -63,7 +59,6 @@ typedef struct m_task {
     wire_msg *msg;          /* a wire_task: the master's record, with its statuses */
     wire_task *t;
     res_set resources;      /* the task's own resources */
-    res_set executor_resources; /* a command task's executor (0.1 cpus, 32 MB) */
     char framework_id[WIRE_ID_MAX];
     char slave_id[WIRE_ID_MAX];
     char key[2 * WIRE_ID_MAX + 2]; /* "<framework-id>/<task-id>" */
@@ -228,9 +223,11 @@ void m_offers_remove_matching(master *m, const char *framework_id, const char *s
 
 /* ---- tasks.c ----------------------------------------------------------------------------- */
 void m_task_handlers(act_actor *a);
-/* Creates a STAGING task on the slave for the framework (validated by the caller). */
+/* Creates a STAGING task on the slave for the framework (validated by the caller). A command
+ * task counts its own resources only: the slave gives its command executor 0.1 cpus and
+ * 32 MB on top, which the master does not account, as in Mesos 0.22. */
 m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *ti,
-                   const res_set *resources, const res_set *executor_resources);
+                   const res_set *resources);
 /* Adds a task a slave reported at re-registration. */
 m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *t);
 /* Releases a task: its resources go back to the allocator, it joins the framework's completed

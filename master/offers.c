@@ -189,19 +189,6 @@ static const char *take_offers(master *m, m_framework *f, const wire_launch_task
     return NULL;
 }
 
-/* The command executor's resources, from the framework's role if the offer has them. */
-static void command_executor_resources(const res_set *available, const char *role,
-                                       res_set *out)
-{
-    res_clear(out);
-    res_add_scalar(out, "cpus", role, COMMAND_EXECUTOR_CPUS);
-    res_add_scalar(out, "mem", role, COMMAND_EXECUTOR_MEM);
-    if (res_contains(available, out) || strcmp(role, "*") == 0) return;
-    res_clear(out);
-    res_add_scalar(out, "cpus", "*", COMMAND_EXECUTOR_CPUS);
-    res_add_scalar(out, "mem", "*", COMMAND_EXECUTOR_MEM);
-}
-
 static const char *role_of(const m_framework *f)
 {
     return f->info->has_role && *f->info->role ? f->info->role : "*";
@@ -220,12 +207,10 @@ static const char *check_roles(const m_framework *f, const res_set *r, char *why
 
 /* Validates the executor part of a task; fills *exec with what a new executor needs. */
 static const char *check_executor(master *m, m_framework *f, m_slave *s, const wire_task_info *t,
-                                  const res_set *available, res_set *exec, char *why, size_t n)
+                                  res_set *exec, char *why, size_t n)
 {
-    if (!t->executor) {
-        command_executor_resources(available, role_of(f), exec);
-        return NULL;
-    }
+    res_clear(exec);
+    if (!t->executor) return NULL; /* the command executor is not accounted (m_task_add) */
     const char *eid = t->executor->executor_id.value;
     if (!wire_id_valid(eid)) return snprintf(why, n, "Executor ID '%s' is invalid", eid), why;
     char key[2 * WIRE_ID_MAX + 2];
@@ -237,7 +222,6 @@ static const char *check_executor(master *m, m_framework *f, m_slave *s, const w
         if (!wire_equal(WIRE_DESC(executor_info), &mine, e->info))
             return snprintf(why, n, "Task has an ExecutorInfo for executor '%s' that differs "
                             "from the one it runs with", eid), why;
-        res_clear(exec);
         return NULL;
     }
     if (res_from_wire(t->executor->resources, t->executor->resources_count, exec, why, n) != 0)
@@ -293,7 +277,7 @@ static const char *check_task(master *m, m_framework *f, m_slave *s, const wire_
     if (res_empty(res)) return snprintf(why, n, "Task uses no resources"), why;
     if (check_roles(f, res, why, n)) return why;
     if (check_container(t, res, why, n)) return why;
-    if (check_executor(m, f, s, t, available, exec, why, n)) return why;
+    if (check_executor(m, f, s, t, exec, why, n)) return why;
     res_set need = {0};
     res_copy(&need, res);
     res_add(&need, exec);
@@ -328,7 +312,7 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
         m_send_status(m, &f->pid, f->id, s->id, ti->task_id.value, WIRE_TASK_ERROR, err, false);
     } else {
         if (ti->executor && !res_empty(&exec)) m_executor_add(m, s, f->id, ti->executor);
-        m_task_add(m, f, s, ti, &res, ti->executor ? NULL : &exec);
+        m_task_add(m, f, s, ti, &res);
         res_subtract(available, &res);
         res_subtract(available, &exec);
         LOG_INFO("Launching task %s of framework %s on slave %s (%s)", ti->task_id.value, f->id,

@@ -122,7 +122,6 @@ static void tell_allocator(master *m, m_slave *s)
         res_set *u = act_map_get(per_fw, t->framework_id);
         if (!u) act_map_put(per_fw, t->framework_id, u = act_calloc(1, sizeof *u));
         res_add(u, &t->resources);
-        res_add(u, &t->executor_resources);
     }
     m_executor *e;
     for (size_t it = 0; act_map_next(s->executors, &it, NULL, (void **)&e);) {
@@ -464,7 +463,6 @@ void m_slaves_free(master *m)
             wire_msg_free(t->msg);
             wire_msg_free(t->held_update);
             res_free(&t->resources);
-            res_free(&t->executor_resources);
             free(t);
         }
         m_executor *e;

@@ -26,7 +26,7 @@ static void sub_used(master *m, const char *framework_id, m_slave *s, const res_
     if (f) res_subtract(&f->used, r);
 }
 
-static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *exec)
+static m_task *task_record(master *m, m_slave *s, wire_msg *msg)
 {
     m_task *t = act_calloc(1, sizeof *t);
     t->msg = msg;
@@ -35,17 +35,15 @@ static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *
     snprintf(t->slave_id, sizeof t->slave_id, "%s", s->id);
     snprintf(t->key, sizeof t->key, "%s/%s", t->framework_id, t->t->task_id.value);
     res_from_wire(t->t->resources, t->t->resources_count, &t->resources, NULL, 0);
-    if (exec) res_copy(&t->executor_resources, exec);
     act_map_put(s->tasks, t->key, t);
     m_framework *f = m_framework_find(m, t->framework_id);
     if (f) act_map_put(f->tasks, t->t->task_id.value, t);
     add_used(m, t->framework_id, s, &t->resources);
-    add_used(m, t->framework_id, s, &t->executor_resources);
     return t;
 }
 
 m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *ti,
-                   const res_set *resources, const res_set *executor_resources)
+                   const res_set *resources)
 {
     wire_msg *msg = wire_new(WIRE_DESC(task));
     wire_task *t = msg->root;
@@ -67,7 +65,7 @@ m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *
         t->discovery = wire_alloc(msg, sizeof *t->discovery);
         wire_copy_into(msg, WIRE_DESC(discovery_info), t->discovery, ti->discovery);
     }
-    return task_record(m, s, msg, executor_resources);
+    return task_record(m, s, msg);
 }
 
 m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
@@ -75,13 +73,7 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
     wire_msg *msg = wire_copy(WIRE_DESC(task), reported);
     wire_task *t = msg->root;
     t->slave_id.value = wire_strdup(msg, s->id);
-    res_set exec = {0};
-    if (!t->executor_id) { /* a command task: its executor's share, as at launch */
-        res_add_scalar(&exec, "cpus", "*", COMMAND_EXECUTOR_CPUS);
-        res_add_scalar(&exec, "mem", "*", COMMAND_EXECUTOR_MEM);
-    }
-    m_task *rec = task_record(m, s, msg, &exec);
-    res_free(&exec);
+    m_task *rec = task_record(m, s, msg);
     if (wire_task_state_terminal(t->state)) rec->terminal = rec->terminal_uuid_unknown = true;
     return rec;
 }
@@ -104,20 +96,15 @@ void m_task_remove(master *m, m_task *t)
 {
     m_slave *s = m_slave_find(m, t->slave_id);
     m_framework *f = m_framework_find(m, t->framework_id);
-    res_set all = {0};
-    res_copy(&all, &t->resources);
-    res_add(&all, &t->executor_resources);
-    sub_used(m, t->framework_id, s, &all);
+    sub_used(m, t->framework_id, s, &t->resources);
     alloc_event *ev = alloc_event_new(ALLOC_RECOVER, t->framework_id, t->slave_id);
-    res_copy(&ev->resources, &all);
+    res_copy(&ev->resources, &t->resources);
     m_alloc(m, ev);
-    res_free(&all);
     if (s) act_map_remove(s->tasks, t->key);
     if (f) act_map_remove(f->tasks, t->t->task_id.value);
     wire_msg_free(t->held_update);
     add_completed_task(m, f, t->msg);
     res_free(&t->resources);
-    res_free(&t->executor_resources);
     free(t);
 }
 
