@@ -695,8 +695,8 @@ void act_gauge_add(act_gauge *g, double delta);
 double act_gauge_value(const act_gauge *g);
 
 /* A timing (e.g. "allocator/allocation_run_ms"): the snapshot shows the last value under
- * the name itself and name/count, name/min, name/max, name/p50, name/p90, name/p99 over a
- * window of the last 1000 samples (libprocess' method: linear interpolation at p*(n-1)).
+ * the name itself and name/count, name/min, name/max, name/p50, p90, p95, p99, p999 and
+ * p9999 over a window of the last 1000 samples (libprocess' method: linear interpolation at p*(n-1)).
  * Non-finite samples are ignored. */
 act_timing *act_timing_get(const char *name);
 void act_timing_record(act_timing *t, double value);

@@ -5,8 +5,9 @@
  *
  * Counters and gauges are lock-free atomics; a timing has a mutex and a ring of its last
  * ACT_TIMING_WINDOW samples, from which the snapshot derives count, min, max and the
- * percentiles (linear interpolation between closest ranks, as libprocess' Statistics does:
- * position = p * (n - 1)). The registry is a sorted array under one mutex.
+ * percentiles p50 p90 p95 p99 p999 p9999 (linear interpolation between closest ranks, as
+ * libprocess' Statistics does: position = p * (n - 1)). The registry is a sorted array under
+ * one mutex.
  *
  * Asking for an existing name as a different kind logs an error and returns a shared dummy
  * of the kind asked for: it works but never appears in the snapshot, so no caller gets NULL.
@@ -287,9 +288,11 @@ static void snap_timing(snap *s, const char *name, act_timing *t)
     snap_add(s, name, "", false, 0, last);
     snap_add(s, name, "/max", false, 0, sorted[n - 1]);
     snap_add(s, name, "/min", false, 0, sorted[0]);
-    snap_add(s, name, "/p50", false, 0, percentile(sorted, n, 0.50));
-    snap_add(s, name, "/p90", false, 0, percentile(sorted, n, 0.90));
-    snap_add(s, name, "/p99", false, 0, percentile(sorted, n, 0.99));
+    static const struct { const char *key; double p; } ps[] = {
+        {"/p50", 0.50}, {"/p90", 0.90}, {"/p95", 0.95},
+        {"/p99", 0.99}, {"/p999", 0.999}, {"/p9999", 0.9999}};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        snap_add(s, name, ps[i].key, false, 0, percentile(sorted, n, ps[i].p));
 }
 
 static void snap_metric(snap *s, const metric *m)
