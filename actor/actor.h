@@ -466,6 +466,13 @@ const char *act_name(const act_actor *a);
 void *act_state(const act_actor *a);
 int act_actor_loop(const act_actor *a);
 
+/* What waits in an actor's mailbox (libprocess' event queue): messages, dispatches (timers
+ * included) and HTTP requests. Any thread; the counts are a moment's view. */
+typedef struct act_queue_depth {
+    uint64_t messages, dispatches, http_requests;
+} act_queue_depth;
+act_queue_depth act_queue_depth_of(const act_actor *a);
+
 /* Terminates the actor named by pid (local only) after the messages already in its mailbox.
  * Safe from any thread. Returns 0 or -ENOENT. */
 int act_terminate(const act_pid *pid);
