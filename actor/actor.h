@@ -278,6 +278,12 @@ typedef struct act_flag {
     const char *help;            /* one or more sentences for --help and /help */
     size_t offset;               /* offsetof(your_flags_struct, field) */
     act_flag_validator validate; /* may be NULL */
+    /* NULL, or why the flag cannot mean anything here ("ACLs are not in this build yet"):
+     * it is accepted with its default value only; any other value is refused with that
+     * reason, naming the flag ("Failed to load flag 'acls': ACLs are not in this build
+     * yet"), and --help says so. For flags Mesos knows whose feature is not built (yet):
+     * clearing it is all a new feature needs to do here. */
+    const char *unbuilt;
 } act_flag;
 
 /* A parsed flag set: the table, the values struct it fills and what was given explicitly. */

@@ -29,7 +29,7 @@ typedef struct master_flags {
     bool authenticate, authenticate_slaves, quiet;
 } master_flags;
 
-#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL}
+#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL, NULL}
 
 static const act_flag flag_table[] = {
     F(ip, STRING, NULL, "IP address to listen on (default: LIBPROCESS_IP, else 127.0.0.1)."),

@@ -30,7 +30,7 @@ typedef struct slave_flags {
     bool cgroups_enable_cfs, cgroups_limit_swap;
 } slave_flags;
 
-#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL}
+#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL, NULL}
 
 static const act_flag flag_table[] = {
     F(master, STRING, NULL, "The master (required): host:port, master@ip:port, "
