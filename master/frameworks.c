@@ -9,9 +9,6 @@
 
 #include <string.h>
 
-void m_handle(act_actor *a, const wire_desc *desc,
-              void (*fn)(master *m, const act_msg *msg, void *decoded));
-
 m_framework *m_framework_find(master *m, const char *id)
 {
     return act_map_get(m->frameworks, id);
@@ -48,6 +45,8 @@ static const char *validate_info(master *m, const wire_framework_info *info)
 {
     const char *role = info->has_role ? info->role : "*";
     if (!*role) return "Role must not be empty";
+    if (!m->cfg.root_submissions && strcmp(info->user, "root") == 0)
+        return "User 'root' is not allowed to run frameworks without --root_submissions set";
     if (m->cfg.nroles == 0) return NULL;
     for (size_t i = 0; i < m->cfg.nroles; i++)
         if (strcmp(m->cfg.roles[i], role) == 0) return NULL;
@@ -359,6 +358,13 @@ static void on_resource_request(master *m, const act_msg *msg, void *decoded)
     /* Mesos' allocator ignores requests too; they are only counted. */
 }
 
+/* Counted (master/messages_authenticate) and dropped: authentication is not built yet, so
+ * the client's authentication times out as with a master that does not answer. */
+static void on_authenticate(master *m, const act_msg *msg, void *decoded)
+{
+    m_drop(m, msg, "authentication is not in this build");
+}
+
 void m_frameworks_free(master *m)
 {
     m_framework *f;
@@ -377,4 +383,5 @@ void m_framework_handlers(act_actor *a)
     m_handle(a, WIRE_DESC(revive_offers_message), on_revive);
     m_handle(a, WIRE_DESC(suppress_offers_message), on_suppress);
     m_handle(a, WIRE_DESC(resource_request_message), on_resource_request);
+    m_handle(a, WIRE_DESC(authenticate_message), on_authenticate);
 }

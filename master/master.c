@@ -26,12 +26,11 @@ void master_config_default(master_config *c)
     c->recovery_slave_removal_limit = 1.0;
     c->max_completed_frameworks = 50;
     c->max_completed_tasks_per_framework = 1000;
+    c->root_submissions = true;
     c->allocator_loop = 0;
 }
 
 /* ---- typed handlers ---------------------------------------------------------------------- */
-
-typedef void (*m_handler_fn)(master *m, const act_msg *msg, void *decoded);
 
 typedef struct handler_entry {
     const wire_desc *desc;
@@ -175,14 +174,12 @@ static void trampoline(act_actor *self, const act_msg *msg)
         act_counter_inc(act_counter_get("master/dropped_messages"));
         return;
     }
-    act_counter_inc(h->count);
+    if (h->count) act_counter_inc(h->count);
     h->fn(m, msg, decoded->root);
     wire_msg_free(decoded);
 }
 
-/* Registers fn for messages of type desc (named as the type). */
-void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn);
-void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn)
+static void handle(act_actor *a, const wire_desc *desc, m_handler_fn fn, bool counted)
 {
     if (!handlers) handlers = act_map_new();
     handler_entry *h = act_calloc(1, sizeof *h);
@@ -190,9 +187,19 @@ void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn)
     metric_name(wire_type_name(desc), name, sizeof name);
     h->desc = desc;
     h->fn = fn;
-    h->count = act_counter_get(name);
+    h->count = counted ? act_counter_get(name) : NULL;
     free(act_map_put(handlers, wire_type_name(desc), h));
     act_on_message(a, wire_type_name(desc), trampoline);
+}
+
+void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn)
+{
+    handle(a, desc, fn, true);
+}
+
+void m_handle_counted_by_handler(act_actor *a, const wire_desc *desc, m_handler_fn fn)
+{
+    handle(a, desc, fn, false);
 }
 
 static void handlers_free(void)
@@ -258,7 +265,7 @@ static void on_init(act_actor *self, void *arg)
     m->pid = act_self(self);
     m->start_time = act_now();
     make_info(m);
-    act_gauge_set(act_gauge_get("master/elected"), 0);
+    m_metrics_init(m);
     act_metrics_add_collector(&m->pid, m_metrics_refresh);
     LOG_INFO("Master %s (%s) started on %s", m->id, m->info->hostname, m->info->pid);
     m_election_start(m);
@@ -296,6 +303,7 @@ static void on_terminate(act_actor *self, void *arg)
     act_map_free(m->slaves_by_pid);
     act_map_free(m->registering);
     act_map_free(m->removed_slaves);
+    act_map_free(m->removals);
     wire_msg *w;
     for (size_t it = 0; act_map_next(m->recovered_slaves, &it, NULL, (void **)&w);)
         wire_msg_free(w);
@@ -357,6 +365,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m->registering = act_map_new();
     m->recovered_slaves = act_map_new();
     m->removed_slaves = act_map_new();
+    m->removals = act_map_new();
     m->offers = act_map_new();
     m->pending_ops = act_map_new();
     act_actor *a = act_new(MASTER_ACTOR, m);

@@ -44,6 +44,9 @@ typedef struct master_config {
     int max_slave_ping_timeouts;
     double slave_reregister_timeout;
     double recovery_slave_removal_limit; /* fraction 0..1 */
+    double slave_removal_interval; /* --slave_removal_rate_limit N/D: D/N seconds between
+                                      removals for failed health checks; 0 = at once */
+    bool root_submissions;       /* frameworks may run as user root */
     size_t max_completed_frameworks;
     size_t max_completed_tasks_per_framework;
     int allocator_loop;          /* loop for the allocator and registrar */
@@ -113,8 +116,11 @@ typedef struct m_slave {
     act_map *executors;     /* "<framework-id>/<executor-id>" -> m_executor (owned) */
     int missed_pings;
     bool pong_received;
+    bool removal_scheduled; /* failed its health checks; waits in m->removals */
     act_timer_id ping_timer, reregister_timer;
 } m_slave;
+
+#define M_TASK_STATES 8 /* wire_task_state values are 0..7 */
 
 typedef struct master {
     act_actor *self;
@@ -145,6 +151,10 @@ typedef struct master {
     uint64_t next_framework, next_slave, next_offer, next_token;
     act_map *pending_ops;   /* registrar token -> pending operation (registrar.c) */
     act_timer_id recovery_timer;
+    act_map *removals;      /* slave id -> m_slave: health check failed, removal rate-limited */
+    act_timer_id removal_timer;
+    double last_removal;    /* when the rate limiter last let a removal through */
+    uint64_t task_states[M_TASK_STATES]; /* task state changes by state (staged_tasks ...) */
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
@@ -152,6 +162,14 @@ typedef struct master {
 /* Spawns the registrar, the allocator and the master (on loop 0) with this configuration
  * (copied). Returns 0 and the master's pid, or a negative code (work_dir unusable ...). */
 int master_spawn(const master_config *cfg, act_pid *out);
+
+/* A handler of one decoded message type (master.c decodes and guards). */
+typedef void (*m_handler_fn)(master *m, const act_msg *msg, void *decoded);
+/* Handles messages of type desc (named as the type), counted in master/messages_<name>. */
+void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn);
+/* The same, for a handler that counts the message itself (launches and declines share one
+ * message type but not one counter). */
+void m_handle_counted_by_handler(act_actor *a, const wire_desc *desc, m_handler_fn fn);
 
 /* Encodes `msg` (a `desc` struct) and sends it from the master. */
 void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg);
@@ -305,7 +323,18 @@ void m_recovered(master *m, wire_msg *registry);
 
 /* ---- http.c ------------------------------------------------------------------------------ */
 void m_http_routes(act_actor *a);
+
+/* ---- metrics.c --------------------------------------------------------------------------- */
+/* Registers every master counter at 0 and sets the gauges (the master's on_init). */
+void m_metrics_init(master *m);
+/* Refreshes the gauges from the master's state (a /metrics/snapshot collector). */
 void m_metrics_refresh(act_actor *self, void *arg);
+/* Counts a task reaching `state` (the first update of each state a task gets, STAGING at
+ * launch, and tasks refused at launch): state.json's staged_tasks ..., master/tasks_<state>
+ * for terminal states and, with a reason (>= 0), master/<state>/<source>/<reason>. */
+void m_count_task_state(master *m, wire_task_state state, int source, int reason);
+/* The same for a status the master records. */
+void m_count_status(master *m, const wire_task_status *st);
 
 /* ---- webui.c ----------------------------------------------------------------------------- */
 void m_webui_routes(act_actor *a);

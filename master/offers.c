@@ -11,9 +11,6 @@
 
 #include <string.h>
 
-void m_handle(act_actor *a, const wire_desc *desc,
-              void (*fn)(master *m, const act_msg *msg, void *decoded));
-
 #define DEFAULT_REFUSE_SECONDS 5.0
 
 static void recover(master *m, const char *framework_id, const char *slave_id,
@@ -309,6 +306,7 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
     if (err) {
         LOG_WARNING_LIMITED("Refusing task %s of framework %s: %s", ti->task_id.value, f->id,
                             err);
+        m_count_task_state(m, WIRE_TASK_ERROR, WIRE_SOURCE_MASTER, WIRE_REASON_TASK_INVALID);
         m_send_status(m, &f->pid, f->id, s->id, ti->task_id.value, WIRE_TASK_ERROR, err, false);
     } else {
         if (ti->executor && !res_empty(&exec)) m_executor_add(m, s, f->id, ti->executor);
@@ -326,6 +324,7 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
 static void on_launch(master *m, const act_msg *msg, void *decoded)
 {
     wire_launch_tasks_message *l = decoded;
+    m_count(l->tasks_count ? "master/messages_launch_tasks" : "master/messages_decline_offers");
     m_framework *f = m_framework_find(m, l->framework_id.value);
     if (!f || !act_pid_equal(&f->pid, &msg->from)) {
         m_drop(m, msg, "not from a registered framework's scheduler");
@@ -342,9 +341,11 @@ static void on_launch(master *m, const act_msg *msg, void *decoded)
             m_offer *o = act_map_get(m->offers, l->offer_ids[i].value);
             if (o && strcmp(o->framework_id, f->id) == 0) m_offer_remove(m, o, true, false);
         }
-        for (size_t i = 0; i < l->tasks_count; i++)
+        for (size_t i = 0; i < l->tasks_count; i++) {
+            m_count_task_state(m, WIRE_TASK_LOST, WIRE_SOURCE_MASTER, WIRE_REASON_INVALID_OFFERS);
             m_send_status(m, &f->pid, f->id, l->tasks[i].slave_id.value,
                           l->tasks[i].task_id.value, WIRE_TASK_LOST, bad, false);
+        }
         return;
     }
     for (size_t i = 0; i < l->tasks_count; i++) launch_one(m, f, s, &l->tasks[i], &available);
@@ -355,6 +356,6 @@ static void on_launch(master *m, const act_msg *msg, void *decoded)
 
 void m_offer_handlers(act_actor *a)
 {
-    m_handle(a, WIRE_DESC(launch_tasks_message), on_launch);
+    m_handle_counted_by_handler(a, WIRE_DESC(launch_tasks_message), on_launch);
     act_on_message(a, ALLOC_MSG_OFFERS, on_alloc_offers);
 }

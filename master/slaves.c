@@ -8,9 +8,6 @@
 
 #include <string.h>
 
-void m_handle(act_actor *a, const wire_desc *desc,
-              void (*fn)(master *m, const act_msg *msg, void *decoded));
-
 m_slave *m_slave_find(master *m, const char *id)
 {
     return act_map_get(m->slaves, id);
@@ -63,15 +60,67 @@ static void send_registered(master *m, m_slave *s, bool reregistered)
 
 /* ---- health pings ------------------------------------------------------------------------ */
 
+/* Slaves that failed their health checks are removed one per --slave_removal_rate_limit
+ * interval, in order; a pong before its turn cancels a removal (Mesos' SlaveObserver with
+ * its RateLimiter). Without the flag they are removed at once. */
+static void arm_removals(master *m);
+
+static void removal_due(act_actor *self, void *arg)
+{
+    master *m = act_state(self);
+    m->removal_timer = 0;
+    m_slave *s;
+    if (!act_map_next(m->removals, &(size_t){0}, NULL, (void **)&s)) return;
+    m->last_removal = act_now();
+    LOG_INFO("Shutting down slave %s due to health check timeout", s->id);
+    m_slave_remove(m, s, "health check timed out"); /* leaves m->removals */
+    arm_removals(m);
+}
+
+static void arm_removals(master *m)
+{
+    if (m->removal_timer || act_map_size(m->removals) == 0) return;
+    double wait = m->last_removal + m->cfg.slave_removal_interval - act_now();
+    m->removal_timer = act_delay(m->self, wait > 0 ? wait : 0, removal_due, NULL);
+}
+
+/* Takes a slave out of the removal queue (a pong, or it is removed for another reason). */
+static void unschedule_removal(master *m, m_slave *s)
+{
+    if (!s->removal_scheduled) return;
+    s->removal_scheduled = false;
+    act_map_remove(m->removals, s->id);
+    if (m->removal_timer && act_map_size(m->removals) == 0) {
+        act_cancel(m->self, m->removal_timer);
+        m->removal_timer = 0;
+    }
+}
+
+/* Returns true if the slave was removed at once (s is freed). */
+static bool schedule_removal(master *m, m_slave *s)
+{
+    if (s->removal_scheduled) return false;
+    m_count("master/slave_shutdowns_scheduled");
+    if (m->cfg.slave_removal_interval <= 0) {
+        m_slave_remove(m, s, "health check timed out");
+        return true;
+    }
+    LOG_INFO("Scheduling shutdown of slave %s due to health check timeout", s->id);
+    s->removal_scheduled = true;
+    act_map_put(m->removals, s->id, s);
+    arm_removals(m);
+    return false;
+}
+
 static void ping(act_actor *self, void *arg)
 {
     master *m = act_state(self);
     m_slave *s = arg; /* removal cancels this timer */
     s->ping_timer = 0;
-    if (s->pong_received)
+    if (s->pong_received) {
         s->missed_pings = 0;
-    else if (++s->missed_pings >= m->cfg.max_slave_ping_timeouts) {
-        m_slave_remove(m, s, "health check timed out");
+    } else if (++s->missed_pings >= m->cfg.max_slave_ping_timeouts &&
+               schedule_removal(m, s)) {
         return;
     }
     s->pong_received = false;
@@ -84,7 +133,13 @@ static void on_pong(act_actor *self, const act_msg *msg)
 {
     master *m = act_state(self);
     m_slave *s = m_slave_by_pid(m, &msg->from);
-    if (s) s->pong_received = true;
+    if (!s) return;
+    s->pong_received = true;
+    if (!s->removal_scheduled) return;
+    LOG_INFO("Canceling shutdown of slave %s since a pong is received", s->id);
+    m_count("master/slave_shutdowns_canceled");
+    s->missed_pings = 0;
+    unschedule_removal(m, s);
 }
 
 /* ---- adding ------------------------------------------------------------------------------ */
@@ -349,6 +404,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
     LOG_WARNING("Removing slave %s at %s (%s): %s", s->id, s->info->hostname, s->info->hostname,
                 reason);
     m_registrar_apply(m, REG_REMOVE, s->info, removed, act_strdup(s->id), free);
+    unschedule_removal(m, s);
     if (s->ping_timer) act_cancel(m->self, s->ping_timer);
     if (s->reregister_timer) act_cancel(m->self, s->reregister_timer);
     m_offers_remove_matching(m, NULL, s->id, true);
@@ -433,7 +489,7 @@ static void recovery_timeout(act_actor *self, void *arg)
         act_map_put(m->removed_slaves, id, (void *)1);
         act_map_remove(m->recovered_slaves, id);
         wire_msg_free(w);
-        m_count("master/slave_removals");
+        m_count("master/recovery_slave_removals");
     }
 }
 

@@ -9,8 +9,6 @@
 
 #include <string.h>
 
-void m_handle(act_actor *a, const wire_desc *desc,
-              void (*fn)(master *m, const act_msg *msg, void *decoded));
 
 static void add_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
 {
@@ -65,6 +63,7 @@ m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *
         t->discovery = wire_alloc(msg, sizeof *t->discovery);
         wire_copy_into(msg, WIRE_DESC(discovery_info), t->discovery, ti->discovery);
     }
+    m_count_task_state(m, WIRE_TASK_STAGING, WIRE_SOURCE_MASTER, -1);
     return task_record(m, s, msg);
 }
 
@@ -159,8 +158,9 @@ void m_send_status(master *m, const act_pid *to, const char *framework_id, const
 }
 
 /* Appends a status to the task's record and moves its state. */
-static void record_status(m_task *t, const wire_task_status *st)
+static void record_status(master *m, m_task *t, const wire_task_status *st)
 {
+    m_count_status(m, st);
     wire_task *task = t->t;
     wire_task_status *v = wire_alloc_array(t->msg, WIRE_DESC(task_status),
                                            task->statuses_count + 1);
@@ -176,7 +176,7 @@ void m_task_fail(master *m, m_task *t, wire_task_state state, const char *messag
     wire_slave_id sid = {0};
     wire_task_status st = {0};
     status_fill(&st, t->t->task_id.value, t->slave_id, state, message, &sid);
-    record_status(t, &st);
+    record_status(m, t, &st);
     t->terminal = true;
     wire_uuid_random(&t->terminal_uuid);
     m_framework *f = m_framework_find(m, t->framework_id);
@@ -185,7 +185,7 @@ void m_task_fail(master *m, m_task *t, wire_task_state state, const char *messag
                     message, &t->terminal_uuid, -1);
 }
 
-static void apply_update(m_task *t, const wire_status_update *u)
+static void apply_update(master *m, m_task *t, const wire_status_update *u)
 {
     wire_uuid uuid;
     bool has_uuid = wire_uuid_from_bytes(u->uuid.data, u->uuid.len, &uuid) == 0;
@@ -197,7 +197,7 @@ static void apply_update(m_task *t, const wire_status_update *u)
         }
         return;
     }
-    record_status(t, &u->status);
+    record_status(m, t, &u->status);
     if (has_uuid) {
         t->has_uuid = true;
         t->uuid = uuid;
@@ -228,7 +228,7 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
         m_drop(m, msg, "status update for an unknown framework");
         return;
     }
-    if (t) apply_update(t, u);
+    if (t) apply_update(m, t, u);
     m_count("master/valid_status_updates");
     VLOG(1, "Status update %s for task %s of framework %s from slave %s",
          wire_task_state_name(u->status.state), u->status.task_id.value,
@@ -257,15 +257,22 @@ static void on_ack(master *m, const act_msg *msg, void *decoded)
     wire_status_update_acknowledgement_message *a = decoded;
     m_framework *f = m_framework_find(m, a->framework_id.value);
     if (!f || !act_pid_equal(&f->pid, &msg->from)) {
+        m_count("master/invalid_status_update_acknowledgements");
         m_drop(m, msg, "acknowledgement not from the framework's scheduler");
         return;
     }
     m_slave *s = m_slave_find(m, a->slave_id.value);
     if (!s) {
+        m_count("master/invalid_status_update_acknowledgements");
         m_drop(m, msg, "acknowledgement for an unknown slave");
         return;
     }
-    if (s->connected) m_send(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), a);
+    if (s->connected) {
+        m_send(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), a);
+        m_count("master/valid_status_update_acknowledgements");
+    } else {
+        m_count("master/invalid_status_update_acknowledgements");
+    }
     char key[2 * WIRE_ID_MAX + 2];
     snprintf(key, sizeof key, "%s/%s", f->id, a->task_id.value);
     m_task *t = act_map_get(s->tasks, key);
@@ -341,13 +348,15 @@ static void on_framework_to_executor(master *m, const act_msg *msg, void *decode
 {
     wire_framework_to_executor_message *fm = decoded;
     m_framework *f = own(m, msg, fm->framework_id.value);
-    if (!f) return;
-    m_slave *s = m_slave_find(m, fm->slave_id.value);
-    if (!s || !s->connected) {
+    m_slave *s = f ? m_slave_find(m, fm->slave_id.value) : NULL;
+    if (f && (!s || !s->connected))
         m_drop(m, msg, "framework message for an unknown or disconnected slave");
+    if (!s || !s->connected) {
+        m_count("master/invalid_framework_to_executor_messages");
         return;
     }
     m_send(m, &s->pid, WIRE_DESC(framework_to_executor_message), fm);
+    m_count("master/valid_framework_to_executor_messages");
 }
 
 static void on_executor_to_framework(master *m, const act_msg *msg, void *decoded)
