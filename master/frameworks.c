@@ -259,7 +259,7 @@ static void framework_remove(master *m, m_framework *f, const char *why)
         for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
             if (strcmp(t->framework_id, f->id) == 0) {
                 has = true;
-                m_task_remove(m, t);
+                m_task_abandon(m, t, f->id);
             }
         const char *key;
         m_executor *e;

@@ -251,12 +251,16 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *t);
 /* Releases a task: its resources go back to the allocator, it joins the framework's completed
  * tasks, it leaves both maps. */
 void m_task_remove(master *m, m_task *t);
-/* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...). */
+/* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...); reason
+ * is a wire_status_reason or -1. */
 void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
-                   const char *task_id, wire_task_state state, const char *message,
+                   const char *task_id, wire_task_state state, const char *message, int reason,
                    bool with_uuid);
 /* Moves a task to `state` as the master sees it (slave lost ...) and tells the framework. */
-void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message);
+void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message, int reason);
+/* Releases the task of a removed framework: a task still running is recorded TASK_KILLED
+ * ("Framework <id> removed", REASON_FRAMEWORK_REMOVED) first, as Mesos does. */
+void m_task_abandon(master *m, m_task *t, const char *framework_id);
 /* Forwards the updates held for a framework's tasks while it was away (after a failover or a
  * disconnection), now that it is connected again. */
 void m_tasks_forward_held(master *m, m_framework *f);

@@ -307,7 +307,8 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
         LOG_WARNING_LIMITED("Refusing task %s of framework %s: %s", ti->task_id.value, f->id,
                             err);
         m_count_task_state(m, WIRE_TASK_ERROR, WIRE_SOURCE_MASTER, WIRE_REASON_TASK_INVALID);
-        m_send_status(m, &f->pid, f->id, s->id, ti->task_id.value, WIRE_TASK_ERROR, err, false);
+        m_send_status(m, &f->pid, f->id, s->id, ti->task_id.value, WIRE_TASK_ERROR, err,
+                      WIRE_REASON_TASK_INVALID, false);
     } else {
         if (ti->executor && !res_empty(&exec)) m_executor_add(m, s, f->id, ti->executor);
         m_task_add(m, f, s, ti, &res);
@@ -344,7 +345,8 @@ static void on_launch(master *m, const act_msg *msg, void *decoded)
         for (size_t i = 0; i < l->tasks_count; i++) {
             m_count_task_state(m, WIRE_TASK_LOST, WIRE_SOURCE_MASTER, WIRE_REASON_INVALID_OFFERS);
             m_send_status(m, &f->pid, f->id, l->tasks[i].slave_id.value,
-                          l->tasks[i].task_id.value, WIRE_TASK_LOST, bad, false);
+                          l->tasks[i].task_id.value, WIRE_TASK_LOST, bad,
+                          WIRE_REASON_INVALID_OFFERS, false);
         }
         return;
     }

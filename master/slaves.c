@@ -324,7 +324,8 @@ static void reconnect(master *m, m_slave *s, const act_pid *pid,
     m_task *t;
     for (size_t it = 0; act_map_next(s->tasks, &it, NULL, (void **)&t);)
         if (!reported(r, t) && t->t->state != WIRE_TASK_STAGING && !t->terminal) {
-            m_task_fail(m, t, WIRE_TASK_LOST, "Task is unknown to the slave");
+            m_task_fail(m, t, WIRE_TASK_LOST, "Task is unknown to the slave",
+                        WIRE_REASON_TASK_UNKNOWN);
             m_task_remove(m, t); /* the slave does not run it: its resources are free */
         }
     for (size_t i = 0; i < r->tasks_count; i++) {
@@ -412,7 +413,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
     snprintf(message, sizeof message, "Slave %s removed: %s", s->info->hostname, reason);
     m_task *t;
     for (size_t it = 0; act_map_next(s->tasks, &it, NULL, (void **)&t);) {
-        if (!t->terminal) m_task_fail(m, t, WIRE_TASK_LOST, message);
+        if (!t->terminal) m_task_fail(m, t, WIRE_TASK_LOST, message, WIRE_REASON_SLAVE_REMOVED);
         m_task_remove(m, t);
     }
     const char *key;

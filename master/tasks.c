@@ -109,8 +109,10 @@ void m_task_remove(master *m, m_task *t)
 
 /* ---- status updates ---------------------------------------------------------------------- */
 
+/* A status made by the master; reason is a wire_status_reason, or -1 for none. */
 static void status_fill(wire_task_status *st, const char *task_id, const char *slave_id,
-                        wire_task_state state, const char *message, wire_slave_id *sid)
+                        wire_task_state state, const char *message, int reason,
+                        wire_slave_id *sid)
 {
     st->task_id.value = (char *)task_id;
     st->state = state;
@@ -120,6 +122,8 @@ static void status_fill(wire_task_status *st, const char *task_id, const char *s
     st->timestamp = act_now();
     st->has_source = true;
     st->source = WIRE_SOURCE_MASTER;
+    st->has_reason = reason >= 0;
+    st->reason = reason >= 0 ? (wire_status_reason)reason : 0;
     if (slave_id && *slave_id) {
         sid->value = (char *)slave_id;
         st->slave_id = sid;
@@ -135,9 +139,7 @@ static void send_update(master *m, const act_pid *to, const char *framework_id,
     wire_slave_id sid = {0}, sid2 = {(char *)slave_id};
     wire_status_update_message u = {0};
     u.update.framework_id.value = (char *)framework_id;
-    status_fill(&u.update.status, task_id, slave_id, state, message, &sid);
-    u.update.status.has_reason = reason >= 0;
-    u.update.status.reason = reason >= 0 ? (wire_status_reason)reason : 0;
+    status_fill(&u.update.status, task_id, slave_id, state, message, reason, &sid);
     if (slave_id && *slave_id) u.update.slave_id = &sid2;
     u.update.timestamp = u.update.status.timestamp;
     u.update.uuid.data = uuid ? (uint8_t *)uuid->bytes : NULL;
@@ -148,41 +150,63 @@ static void send_update(master *m, const act_pid *to, const char *framework_id,
 }
 
 void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
-                   const char *task_id, wire_task_state state, const char *message,
+                   const char *task_id, wire_task_state state, const char *message, int reason,
                    bool with_uuid)
 {
     wire_uuid uuid;
     if (with_uuid) wire_uuid_random(&uuid);
     send_update(m, to, framework_id, slave_id, task_id, state, message,
-                with_uuid ? &uuid : NULL, -1);
+                with_uuid ? &uuid : NULL, reason);
 }
 
-/* Appends a status to the task's record and moves its state. */
+/* Records a status in the task's history and moves its state. As Mesos, a status of the same
+ * state as the latest replaces it, and its data is not kept (it may be large). */
 static void record_status(master *m, m_task *t, const wire_task_status *st)
 {
     m_count_status(m, st);
     wire_task *task = t->t;
-    wire_task_status *v = wire_alloc_array(t->msg, WIRE_DESC(task_status),
-                                           task->statuses_count + 1);
-    if (task->statuses_count) memcpy(v, task->statuses, task->statuses_count * sizeof *v);
-    wire_copy_into(t->msg, WIRE_DESC(task_status), &v[task->statuses_count], st);
+    size_t n = task->statuses_count;
+    if (n && task->statuses[n - 1].state == st->state) n--;
+    wire_task_status *v = wire_alloc_array(t->msg, WIRE_DESC(task_status), n + 1);
+    if (n) memcpy(v, task->statuses, n * sizeof *v);
+    wire_task_status copy = *st;
+    copy.has_data = false;
+    copy.data = (wire_bytes){0};
+    wire_copy_into(t->msg, WIRE_DESC(task_status), &v[n], &copy);
     task->statuses = v;
-    task->statuses_count++;
+    task->statuses_count = n + 1;
     task->state = st->state;
 }
 
-void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message)
+/* A terminal status made by the master, recorded (nobody is told). */
+static void record_terminal(master *m, m_task *t, wire_task_state state, const char *message,
+                            int reason)
 {
     wire_slave_id sid = {0};
     wire_task_status st = {0};
-    status_fill(&st, t->t->task_id.value, t->slave_id, state, message, &sid);
+    status_fill(&st, t->t->task_id.value, t->slave_id, state, message, reason, &sid);
     record_status(m, t, &st);
     t->terminal = true;
     wire_uuid_random(&t->terminal_uuid);
+}
+
+void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message, int reason)
+{
+    record_terminal(m, t, state, message, reason);
     m_framework *f = m_framework_find(m, t->framework_id);
     if (f && f->connected)
         send_update(m, &f->pid, t->framework_id, t->slave_id, t->t->task_id.value, state,
-                    message, &t->terminal_uuid, -1);
+                    message, &t->terminal_uuid, reason);
+}
+
+void m_task_abandon(master *m, m_task *t, const char *framework_id)
+{
+    if (!t->terminal) {
+        char message[WIRE_ID_MAX + 32];
+        snprintf(message, sizeof message, "Framework %s removed", framework_id);
+        record_terminal(m, t, WIRE_TASK_KILLED, message, WIRE_REASON_FRAMEWORK_REMOVED);
+    }
+    m_task_remove(m, t);
 }
 
 static void apply_update(master *m, m_task *t, const wire_status_update *u)
@@ -304,7 +328,7 @@ static void on_kill(master *m, const act_msg *msg, void *decoded)
         LOG_WARNING_LIMITED("Framework %s asked to kill unknown task %s", f->id,
                             k->task_id.value);
         m_send_status(m, &f->pid, f->id, NULL, k->task_id.value, WIRE_TASK_LOST,
-                      "Attempted to kill an unknown task", false);
+                      "Attempted to kill an unknown task", WIRE_REASON_TASK_UNKNOWN, false);
         return;
     }
     m_slave *s = m_slave_find(m, t->slave_id);

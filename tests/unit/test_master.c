@@ -705,6 +705,101 @@ START_TEST(test_framework_and_executor_messages_are_relayed)
 }
 END_TEST
 
+/* The counters move as tasks and messages do, named as Mesos 0.22 names them. */
+START_TEST(test_metrics_move_as_tasks_and_messages_do)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    ck_assert_double_eq(gauge("master/tasks_finished"), 0); /* there before any task */
+    ck_assert_double_eq(gauge("master/messages_decline_offers"), 0);
+    wire_msg *m = offers(&f, 0);
+    const char *tasks[] = {"t1 cpus:1;mem:512", "t2 cpus:1;mem:512", "t3 cpus:100;mem:1"};
+    launch(&f, ro(m)->offers[0].id.value, sid, tasks, 3, 0);
+    wire_msg_free(m);
+    ck_assert_double_eq(gauge("master/messages_launch_tasks"), 1);
+    ck_assert_double_eq(gauge("master/tasks_error"), 1); /* t3 does not fit */
+    ck_assert_double_eq(gauge("master/task_error/source_master/reason_task_invalid"), 1);
+    slave_update(s, f.id, sid, "t1", WIRE_TASK_RUNNING);
+    wire_uuid done = slave_update(s, f.id, sid, "t1", WIRE_TASK_FINISHED);
+    ck_assert_double_eq(gauge("master/tasks_finished"), 1);
+    ack(&f, sid, "t1", &done);
+    ack(&f, "no-such-slave", "t1", &done);
+    ck_assert_double_eq(gauge("master/valid_status_update_acknowledgements"), 1);
+    ck_assert_double_eq(gauge("master/invalid_status_update_acknowledgements"), 1);
+    act_clock_advance(5); /* the filter of the launch expires: another offer, declined */
+    settle();
+    m = offers(&f, 1);
+    ck_assert_ptr_nonnull(m);
+    decline(&f, ro(m)->offers[0].id.value, sid, 0);
+    wire_msg_free(m);
+    ck_assert_double_eq(gauge("master/messages_decline_offers"), 1);
+    ck_assert_double_eq(gauge("master/messages_launch_tasks"), 1);
+    wire_framework_to_executor_message to = {.slave_id = {sid}, .framework_id = {f.id},
+                                             .executor_id = {"e1"}, .data = {NULL, 0}};
+    fake_send(f.f, &master_pid, WIRE_DESC(framework_to_executor_message), &to);
+    to.slave_id.value = "no-such-slave";
+    fake_send(f.f, &master_pid, WIRE_DESC(framework_to_executor_message), &to);
+    settle();
+    ck_assert_double_eq(gauge("master/valid_framework_to_executor_messages"), 1);
+    ck_assert_double_eq(gauge("master/invalid_framework_to_executor_messages"), 1);
+    fake_mute(s, true); /* t2 is lost with the slave */
+    for (int i = 0; i < 6; i++) {
+        act_clock_advance(15);
+        settle();
+    }
+    ck_assert_double_eq(gauge("master/tasks_lost"), 1);
+    ck_assert_double_eq(gauge("master/task_lost/source_master/reason_slave_removed"), 1);
+    ck_assert_double_eq(gauge("master/slave_shutdowns_scheduled"), 1);
+    ck_assert_double_eq(gauge("master/slave_shutdowns_canceled"), 0);
+    stop();
+}
+END_TEST
+
+/* --slave_removal_rate_limit=1/10mins: slaves that fail their health checks go one per ten
+ * minutes, in order, and one that answers a ping before its turn stays. */
+START_TEST(test_removal_rate_limit_spaces_removals_and_a_pong_cancels_one)
+{
+    master_config cfg;
+    master_config_default(&cfg);
+    cfg.slave_removal_interval = 600;
+    start(&cfg);
+    fake *s[3];
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "slave(%d)", i + 1);
+        s[i] = slave_up(name, "host", "cpus:1;mem:128", true);
+        fake_mute(s[i], true);
+    }
+    for (int i = 0; i < 6; i++) { /* five pings missed: all three are scheduled */
+        act_clock_advance(15);
+        settle();
+    }
+    ck_assert_double_eq(gauge("master/slave_shutdowns_scheduled"), 3);
+    ck_assert_double_eq(gauge("master/slave_removals"), 1); /* the first goes at once */
+    ck_assert_uint_eq(fake_count(s[0], MI(ShutdownMessage)), 1);
+    fake_mute(s[2], false); /* answers the next ping */
+    act_clock_advance(15);
+    settle();
+    ck_assert_double_eq(gauge("master/slave_shutdowns_canceled"), 1);
+    act_clock_advance(570); /* just before ten minutes after the first removal */
+    settle();
+    ck_assert_double_eq(gauge("master/slave_removals"), 1);
+    act_clock_advance(15);
+    settle();
+    ck_assert_double_eq(gauge("master/slave_removals"), 2);
+    ck_assert_uint_eq(fake_count(s[1], MI(ShutdownMessage)), 1);
+    act_clock_advance(1200);
+    settle();
+    ck_assert_double_eq(gauge("master/slave_removals"), 2);
+    ck_assert_uint_eq(fake_count(s[2], MI(ShutdownMessage)), 0);
+    ck_assert_double_eq(gauge("master/slaves_active"), 1);
+    stop();
+}
+END_TEST
+
 START_TEST(test_completed_tasks_are_kept_up_to_the_bound)
 {
     master_config cfg;
@@ -793,6 +888,8 @@ Suite *master_suite(void)
     tcase_add_test(tc, test_state_json_lists_frameworks_slaves_and_tasks);
     tcase_add_test(tc, test_framework_and_executor_messages_are_relayed);
     tcase_add_test(tc, test_completed_tasks_are_kept_up_to_the_bound);
+    tcase_add_test(tc, test_metrics_move_as_tasks_and_messages_do);
+    tcase_add_test(tc, test_removal_rate_limit_spaces_removals_and_a_pong_cancels_one);
     tcase_add_test(tc, test_reregistering_slave_without_a_task_makes_it_lost_and_frees_it);
     suite_add_tcase(s, tc);
     return s;
