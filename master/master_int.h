@@ -297,11 +297,14 @@ typedef struct reg_result {
     char error[256];
 } reg_result;
 
-/* What every registrar counts, whichever store keeps the registry: registrar/operations,
- * registrar/operation_failures, registrar/state_store_ms. */
+/* What every registrar shows, whichever store keeps the registry: registrar/operations,
+ * registrar/operation_failures, registrar/state_store_ms (each write), registrar/
+ * state_fetch_ms (reading it at election), registrar/queued_operations (waiting to be
+ * stored) and registrar/registry_size_bytes (as stored). */
 typedef struct reg_metrics {
     act_counter *ops, *failures;
-    act_timing *store_ms;
+    act_timing *store_ms, *fetch_ms;
+    act_gauge *queued, *size;
 } reg_metrics;
 
 reg_metrics reg_metrics_get(void);

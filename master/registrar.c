@@ -32,7 +32,10 @@ reg_metrics reg_metrics_get(void)
 {
     return (reg_metrics){act_counter_get("registrar/operations"),
                          act_counter_get("registrar/operation_failures"),
-                         act_timing_get("registrar/state_store_ms")};
+                         act_timing_get("registrar/state_store_ms"),
+                         act_timing_get("registrar/state_fetch_ms"),
+                         act_gauge_get("registrar/queued_operations"),
+                         act_gauge_get("registrar/registry_size_bytes")};
 }
 
 void reg_op_free(void *p)
@@ -94,14 +97,14 @@ static int store_file(const char *path, const act_buf *bytes, char *err, size_t 
 /* Writes `next` (the registry with the operation applied) before it replaces the current. */
 static int store(registrar *r, const wire_msg *next, char *err, size_t errlen)
 {
-    if (!r->path) return 0;
     double t0 = act_now();
     act_buf b = {0};
     int rc = wire_encode(WIRE_DESC(registry), next->root, &b);
-    if (rc == 0) rc = store_file(r->path, &b, err, errlen);
-    else snprintf(err, errlen, "encode: %s", wire_strerror(rc));
+    if (rc == 0 && r->path) rc = store_file(r->path, &b, err, errlen);
+    else if (rc != 0) snprintf(err, errlen, "encode: %s", wire_strerror(rc));
+    if (rc == 0) act_gauge_set(r->metrics.size, (double)b.len);
     act_buf_free(&b);
-    act_timing_record(r->metrics.store_ms, (act_now() - t0) * 1000.0);
+    if (r->path) act_timing_record(r->metrics.store_ms, (act_now() - t0) * 1000.0);
     return rc;
 }
 
@@ -121,6 +124,7 @@ static int load(registrar *r, char *err, size_t errlen)
     fclose(f);
     wire_msg *reg = NULL;
     int rc = wire_decode(WIRE_DESC(registry), b.data, b.len, &reg, err, errlen);
+    if (rc == 0) act_gauge_set(r->metrics.size, (double)b.len);
     act_buf_free(&b);
     if (rc != 0) return rc;
     wire_msg_free(r->registry);
@@ -205,8 +209,10 @@ static void on_recover(act_actor *self, const act_msg *msg)
     const reg_recover *rec = msg->obj;
     const wire_master_info *info = rec->info->root;
     char err[512] = "";
+    double t0 = act_now();
     if (load(r, err, sizeof err) != 0)
         LOG_FATAL("Failed to recover the registry: %s", err); /* never serve on a bad registry */
+    act_timing_record(r->metrics.fetch_ms, (act_now() - t0) * 1000.0);
     wire_registry *reg = r->registry->root;
     wire_copy_into(r->registry, WIRE_DESC(master_info), &reg->master.info, info);
     size_t n = reg->slaves ? reg->slaves->slaves_count : 0;
@@ -216,9 +222,24 @@ static void on_recover(act_actor *self, const act_msg *msg)
              free_wire);
 }
 
+/* Operations are stored one per message, as they come: what waits is the mailbox. */
+static void refresh_queued(act_actor *self, void *arg)
+{
+    registrar *r = act_state(self);
+    act_gauge_set(r->metrics.queued, (double)act_queue_depth_of(self).messages);
+}
+
+static void on_init(act_actor *self, void *arg)
+{
+    act_pid me = act_self(self);
+    act_metrics_add_collector(&me, refresh_queued);
+}
+
 static void on_terminate(act_actor *self, void *arg)
 {
     registrar *r = act_state(self);
+    act_pid me = act_self(self);
+    act_metrics_remove_collector(&me);
     wire_msg_free(r->registry);
     free(r->path);
     free(r);
@@ -240,6 +261,7 @@ act_pid registrar_spawn(const master_config *cfg, const act_pid *owner, int loop
     act_actor *a = act_new(REGISTRAR_ACTOR, r);
     act_on_message(a, REG_MSG_RECOVER, on_recover);
     act_on_message(a, REG_MSG_APPLY, on_apply);
+    act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);
     act_spawn(a, loop);

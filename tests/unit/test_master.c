@@ -715,6 +715,9 @@ START_TEST(test_metrics_move_as_tasks_and_messages_do)
     fw f = framework_up("sched1", NULL, 0);
     ck_assert_double_eq(gauge("master/tasks_finished"), 0); /* there before any task */
     ck_assert_double_eq(gauge("master/messages_decline_offers"), 0);
+    ck_assert_double_eq(gauge("registrar/state_fetch_ms/count"), 1); /* read at election */
+    ck_assert(gauge("registrar/registry_size_bytes") > 0);           /* holds the slave */
+    ck_assert_double_eq(gauge("registrar/queued_operations"), 0);
     wire_msg *m = offers(&f, 0);
     const char *tasks[] = {"t1 cpus:1;mem:512", "t2 cpus:1;mem:512", "t3 cpus:100;mem:1"};
     launch(&f, ro(m)->offers[0].id.value, sid, tasks, 3, 0);
