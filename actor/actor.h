@@ -317,8 +317,8 @@ int act_flags_set(act_flags *flags, const char *name, const char *value, char *e
                   size_t errlen);
 /* Prints usage and every flag with its default and help (the --help text). */
 void act_flags_usage(const act_flags *flags, FILE *out);
-/* Writes a JSON object {"name": "value-as-text", ...} of every flag that has a value (what
- * /master/flags shows under "flags"). */
+/* Writes a JSON object {"name": "value-as-text", ...} of every flag that has a value, and
+ * "help" and "version" as "false" (what /master/flags shows under "flags", as Mesos). */
 void act_flags_json(const act_flags *flags, act_json *j);
 /* The value of flag `name` as text (Mesos formatting); NULL if unknown or unset. */
 char *act_flags_format(const act_flags *flags, const char *name, char *buf, size_t n);
@@ -354,6 +354,14 @@ bool act_name_valid(const char *name);
 char *act_ip_format(uint32_t ip, char *buf, size_t n);
 /* Parses a dotted quad into host order. Returns 0 or -EINVAL. */
 int act_ip_parse(const char *text, uint32_t *ip);
+/* The machine's name, as Mesos' net::hostname(): gethostname() made canonical by the
+ * resolver when it can be. Writes into buf; returns buf, or NULL if there is no name. May
+ * block on DNS: for start-up, not for a loop. */
+char *act_host_name(char *buf, size_t n);
+/* The name an IP (host order) resolves to ("localhost" for 127.0.0.1), else act_host_name(),
+ * else the dotted IP: the default hostname of the daemons, as Mesos' net::getHostname(ip).
+ * Writes into buf and returns it. May block on DNS like act_host_name. */
+char *act_ip_hostname(uint32_t ip, char *buf, size_t n);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The runtime                                                                                */
@@ -624,6 +632,9 @@ const char *act_http_path(const act_http_req *req);
 const char *act_http_url(const act_http_req *req);
 /* A query parameter, percent-decoded; NULL if absent. */
 const char *act_http_query(const act_http_req *req, const char *key);
+/* A field of a form body (application/x-www-form-urlencoded, as Mesos' POST endpoints take
+ * it), percent-decoded; NULL if absent. */
+const char *act_http_form(const act_http_req *req, const char *key);
 /* A header value (name case-insensitive); NULL if absent. */
 const char *act_http_header(const act_http_req *req, const char *name);
 const uint8_t *act_http_body(const act_http_req *req, size_t *len);
@@ -674,6 +685,35 @@ void act_http_respond_file(act_http_req *req, const char *root, const char *rel)
  * application/octet-stream when unknown. */
 const char *act_content_type(const char *path);
 
+/* Large JSON bodies made of shared pieces. An act_blob is an immutable reference-counted
+ * string (say the JSON of one task, kept until the task changes); an act_pieces is a body
+ * assembled in order from blobs and copied text. Building one on an actor's loop costs a
+ * reference per blob; joining and sending it happens off that loop. Blobs and pieces may be
+ * released on any thread. */
+typedef struct act_blob act_blob;
+typedef struct act_pieces act_pieces;
+
+/* A blob holding a copy of data[0..len) (NUL-terminated); the caller holds one reference. */
+act_blob *act_blob_new(const void *data, size_t len);
+act_blob *act_blob_ref(act_blob *b);
+void act_blob_unref(act_blob *b); /* NULL is ignored */
+const char *act_blob_data(const act_blob *b, size_t *len);
+
+act_pieces *act_pieces_new(void);
+void act_pieces_free(act_pieces *p); /* NULL is ignored */
+size_t act_pieces_len(const act_pieces *p);
+/* Appends a blob (a reference is taken; the caller keeps its own). */
+void act_pieces_add(act_pieces *p, act_blob *b);
+/* Appends the text in `text` (copied) and empties it. */
+void act_pieces_add_text(act_pieces *p, act_buf *text);
+/* For a body written with an act_json writer into j->out: appends what was written so far,
+ * then blob b as the next JSON value (b must hold one JSON value; the writer puts the comma
+ * before it as for any value). */
+void act_pieces_json_value(act_pieces *p, act_json *j, act_blob *b);
+/* Answers req with the JSON body in p, as act_http_respond_json does (jsonp, CORS); p is
+ * consumed. A large body is joined on a thread of its own. Safe from any thread. */
+void act_http_respond_pieces(act_http_req *req, int status, act_pieces *p);
+
 /* A chunked response kept open (for streams such as /__trace__). Loop-0 actors only. */
 typedef struct act_http_stream act_http_stream;
 /* Sends the response head and returns the stream; req is consumed. */
@@ -723,8 +763,16 @@ void act_metrics_remove_collector(const act_pid *owner);
 
 /* Removes a metric (e.g. per-framework metrics when the framework goes). */
 void act_metric_remove(const char *name);
-/* Writes the snapshot: {"a\/b":1,...} sorted by name, numbers only. */
+/* Writes the snapshot: {"a\/b":1,...} sorted by name, numbers only. With a runtime,
+ * the "system/" gauges (load, CPUs, memory of the host) are read just before. */
 void act_metrics_snapshot(act_buf *out);
+/* The same with more entries merged in by key (Mesos' stats.json); an entry wins over a
+ * metric of the same name. */
+typedef struct act_metric_value {
+    const char *key;
+    double value;
+} act_metric_value;
+void act_metrics_snapshot_with(act_buf *out, const act_metric_value *extra, size_t n);
 /* Removes every metric (act_shutdown calls it). */
 void act_metrics_reset(void);
 

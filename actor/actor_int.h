@@ -302,6 +302,9 @@ struct act_http_req {
     char **q_keys, **q_values; /* decoded query, built lazily */
     size_t q_count;
     bool q_parsed;
+    char **f_keys, **f_values; /* decoded form body (a=1&b=2), built lazily */
+    size_t f_count;
+    bool f_parsed;
     act_http_fn fn;
 };
 void act__http_route_request(act_http_req *req, const char *target_path);
@@ -330,5 +333,8 @@ double act__mono(void);
 /* For fuzz targets: runs every loop on the calling thread until nothing is left to do. */
 void act__fuzz_run_until_idle(void);
 #endif
+
+/* Sets the "system/" gauges from the host (introspect.c); each snapshot does it first. */
+void act__host_metrics(void);
 
 #endif /* ACTOR_ACTOR_INT_H */

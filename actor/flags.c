@@ -590,7 +590,9 @@ static void print_flag_help(FILE *out, const act_flag *f, size_t col)
     }
     act_buf text = {0};
     act_buf_printf(&text, "%s", f->help ? f->help : "");
-    if (f->unbuilt) act_buf_printf(&text, "%s%s.", text.len ? " " : "", f->unbuilt);
+    if (f->unbuilt) /* a sentence of its own */
+        act_buf_printf(&text, "%s%c%s.", text.len ? " " : "",
+                       toupper((unsigned char)f->unbuilt[0]), f->unbuilt + 1);
     print_wrapped(out, text.data, f->def ? tail : NULL, col, width);
     act_buf_free(&text);
 }
@@ -616,13 +618,19 @@ void act_flags_usage(const act_flags *flags, FILE *out)
     free(list);
 }
 
+/* The built-ins show as Mesos shows them (a running program was not asked for them). */
 void act_flags_json(const act_flags *flags, act_json *j)
 {
     size_t n;
-    const act_flag **list = sorted_flags(flags, false, &n);
+    const act_flag **list = sorted_flags(flags, true, &n);
     act_json_object_begin(j);
     for (size_t k = 0; k < n; k++) {
-        size_t i = (size_t)(list[k] - flags->table);
+        int at = find_flag(flags, list[k]->name);
+        if (at < 0) { /* a built-in */
+            act_json_kv_string(j, list[k]->name, "false");
+            continue;
+        }
+        size_t i = (size_t)at;
         if (!has_value(flags, i)) continue;
         flag_value v;
         read_field(flags, i, &v);

@@ -391,7 +391,7 @@ static int cmp_proc(const void *a, const void *b)
 
 static void respond_processes(processes_req *p)
 {
-    qsort(p->items, p->n, sizeof *p->items, cmp_proc);
+    if (p->n) qsort(p->items, p->n, sizeof *p->items, cmp_proc);
     act_buf out = {0};
     act_json j;
     act_json_init(&j, &out);
@@ -499,8 +499,7 @@ static void on_system_stats(act_actor *self, act_http_req *req)
     act_buf_free(&out);
 }
 
-/* The "system/..." gauges of /metrics/snapshot, refreshed before each snapshot. */
-static void refresh_system(act_actor *self, void *arg)
+void act__host_metrics(void)
 {
     host_stats h = read_host();
     act_gauge_set(act_gauge_get("system/load_1min"), h.load[0]);
@@ -542,8 +541,4 @@ void act__internal_actors_spawn(void)
     snprintf(trace_pid.id, sizeof trace_pid.id, "__trace__");
     metrics_pid = act__rt->address;
     snprintf(metrics_pid.id, sizeof metrics_pid.id, "metrics");
-    act_pid system_pid = act__rt->address;
-    snprintf(system_pid.id, sizeof system_pid.id, "system");
-    refresh_system(NULL, NULL); /* present from start-up */
-    act_metrics_add_collector(&system_pid, refresh_system);
 }

@@ -135,6 +135,8 @@ static void adopt_tasks(master *m, m_framework *f)
         for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
             if (strcmp(t->framework_id, f->id) == 0) {
                 act_map_put(f->tasks, t->t->task_id.value, t);
+                act_map_remove(m->orphans, t->key);
+                m_task_changed(m, t);
                 res_add(&f->used, &t->resources);
             }
     }
@@ -219,8 +221,13 @@ static void deactivate(master *m, m_framework *f)
 
 static void framework_free(m_framework *f)
 {
-    for (size_t i = 0; i < f->ncompleted; i++) wire_msg_free(f->completed[i]);
+    for (size_t i = 0; i < f->ncompleted; i++) {
+        wire_msg_free(f->completed[i].task);
+        act_blob_unref(f->completed[i].json);
+    }
     free(f->completed);
+    act_blob_unref(f->tasks_json);
+    act_blob_unref(f->completed_json);
     act_map_free(f->tasks);
     wire_msg_free(f->info_msg);
     res_free(&f->used);
@@ -276,6 +283,11 @@ static void framework_remove(master *m, m_framework *f, const char *why)
     f->connected = f->active = false;
     f->unregistered_time = act_now();
     add_completed_framework(m, f);
+}
+
+void m_framework_shutdown(master *m, m_framework *f, const char *why)
+{
+    framework_remove(m, f, why);
 }
 
 static m_framework *from_own_scheduler(master *m, const act_msg *msg, const char *id)

@@ -304,11 +304,13 @@ static void on_terminate(act_actor *self, void *arg)
     act_map_free(m->registering);
     act_map_free(m->removed_slaves);
     act_map_free(m->removals);
+    act_map_free(m->orphans);
     wire_msg *w;
     for (size_t it = 0; act_map_next(m->recovered_slaves, &it, NULL, (void **)&w);)
         wire_msg_free(w);
     act_map_free(m->recovered_slaves);
     m_registrar_abandon(m);
+    m_state_abandon(m);
     wire_msg_free(m->info_msg);
     free_strings(m->cfg.roles, m->cfg.nroles);
     free_strings(m->cfg.weight_roles, m->cfg.nweights);
@@ -366,6 +368,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m->recovered_slaves = act_map_new();
     m->removed_slaves = act_map_new();
     m->removals = act_map_new();
+    m->orphans = act_map_new();
     m->offers = act_map_new();
     m->pending_ops = act_map_new();
     act_actor *a = act_new(MASTER_ACTOR, m);

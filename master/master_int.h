@@ -51,7 +51,8 @@ typedef struct master_config {
     size_t max_completed_tasks_per_framework;
     int allocator_loop;          /* loop for the allocator and registrar */
     const act_flags *flags;      /* borrowed, for /master/flags and state.json; may be NULL */
-    const char *log_dir;         /* for state.json */
+    const char *log_dir;         /* for state.json and /master/log */
+    const char *external_log_file; /* the same */
     const char *webui_dir;       /* the web UI's files (index.html, static/); NULL: none */
 } master_config;
 
@@ -73,7 +74,14 @@ typedef struct m_task {
                                    terminal update names the UUID to await */
     wire_msg *held_update;  /* the latest update its framework was not connected to get
                                (a wire_status_update_message), forwarded when it is */
+    act_blob *json;         /* its state.json model until it changes; NULL: not made yet */
 } m_task;
+
+/* A finished task as its framework keeps it (a wire_task, and its JSON once made). */
+typedef struct m_done {
+    wire_msg *task;
+    act_blob *json;
+} m_done;
 
 typedef struct m_executor {
     wire_msg *msg;          /* a wire_executor_info */
@@ -100,8 +108,11 @@ typedef struct m_framework {
     act_map *tasks;         /* task id -> m_task (owned by the slave) */
     res_set used, offered;
     act_timer_id failover_timer;
-    wire_msg **completed;   /* ring of finished wire_task copies */
+    m_done *completed;      /* ring of finished tasks */
     size_t ncompleted, completed_next;
+    /* the elements of its "tasks" and "completed_tasks" arrays in state.json, until a task is
+     * added, removed or changes; NULL: not made yet (state.c) */
+    act_blob *tasks_json, *completed_json;
 } m_framework;
 
 typedef struct m_slave {
@@ -118,6 +129,7 @@ typedef struct m_slave {
     bool pong_received;
     bool removal_scheduled; /* failed its health checks; waits in m->removals */
     act_timer_id ping_timer, reregister_timer;
+    act_blob *json;         /* its state.json model until it changes; NULL: not made yet */
 } m_slave;
 
 #define M_TASK_STATES 8 /* wire_task_state values are 0..7 */
@@ -152,9 +164,14 @@ typedef struct master {
     act_map *pending_ops;   /* registrar token -> pending operation (registrar.c) */
     act_timer_id recovery_timer;
     act_map *removals;      /* slave id -> m_slave: health check failed, removal rate-limited */
+    act_map *orphans;       /* task key -> m_task: tasks whose framework is not registered
+                               (after a failover, until it re-registers) */
     act_timer_id removal_timer;
     double last_removal;    /* when the rate limiter last let a removal through */
     uint64_t task_states[M_TASK_STATES]; /* task state changes by state (staged_tasks ...) */
+    uint64_t live_tasks[M_TASK_STATES];  /* the tasks the master holds, by current state */
+    int64_t res_total[3], res_used[3];   /* thousandths of cpus, mem, disk on the slaves */
+    struct m_state_req *state_reqs; /* state.json requests in progress (state.c) */
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
@@ -218,6 +235,9 @@ void m_framework_exited(master *m, const act_pid *pid);
 void m_frameworks_free(master *m);
 /* Sends an error to a framework's scheduler. */
 void m_framework_error(master *m, const act_pid *to, const char *message);
+/* Removes a framework for good (an operator's /master/shutdown): its running tasks end
+ * TASK_KILLED, its slaves are told to shut it down, it joins the completed frameworks. */
+void m_framework_shutdown(master *m, m_framework *f, const char *why);
 
 /* ---- slaves.c ---------------------------------------------------------------------------- */
 void m_slave_handlers(act_actor *a);
@@ -251,6 +271,8 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *t);
 /* Releases a task: its resources go back to the allocator, it joins the framework's completed
  * tasks, it leaves both maps. */
 void m_task_remove(master *m, m_task *t);
+/* Frees a task record (at the master's end, when it is in no map any more). */
+void m_task_free(m_task *t);
 /* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...); reason
  * is a wire_status_reason or -1. */
 void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
@@ -331,6 +353,39 @@ void m_recovered(master *m, wire_msg *registry);
 /* ---- http.c ------------------------------------------------------------------------------ */
 void m_http_routes(act_actor *a);
 
+/* ---- state.c: state.json and the JSON of tasks and slaves -------------------------------- */
+
+typedef struct m_state_req m_state_req;
+
+/* The JSON model of a task or slave as a blob, kept until the object changes (whoever
+ * changes what state.json shows of it drops t->json / s->json). Borrowed: take a reference
+ * to keep it. */
+act_blob *m_task_json(m_task *t);
+act_blob *m_done_json(m_done *d);
+act_blob *m_slave_json(m_slave *s);
+/* Drops what state.json keeps of a task and of its framework's task list (the task was added
+ * or changed), or of the list only (a task left it). */
+void m_task_changed(master *m, m_task *t);
+void m_task_list_changed(master *m, const char *framework_id);
+
+/* A JSON body written around blobs (see act_pieces). */
+typedef struct m_out {
+    act_buf text;       /* written since the last blob */
+    act_json j;         /* writes into text */
+    act_pieces *pieces;
+} m_out;
+void m_out_init(m_out *o);
+/* The next JSON value is blob b. */
+void m_out_blob(m_out *o, act_blob *b);
+/* Answers req with the body (200) and releases o. */
+void m_out_respond(m_out *o, act_http_req *req);
+
+/* Answers /master/state.json: the blobs it lacks are made a few milliseconds at a time, the
+ * master handling other messages in between, then the body is written in one step. */
+void m_state_json(master *m, act_http_req *req);
+/* Answers the requests still in progress 503 (the master terminates). */
+void m_state_abandon(master *m);
+
 /* ---- metrics.c --------------------------------------------------------------------------- */
 /* Registers every master counter at 0 and sets the gauges (the master's on_init). */
 void m_metrics_init(master *m);
@@ -342,6 +397,10 @@ void m_metrics_refresh(act_actor *self, void *arg);
 void m_count_task_state(master *m, wire_task_state state, int source, int reason);
 /* The same for a status the master records. */
 void m_count_status(master *m, const wire_task_status *st);
+/* Keeps the gauges' sums current: a task held (+1) or let go (-1) in `state`; resources
+ * added to (+1) or taken from (-1) the slaves' totals or what they use. */
+void m_count_live_task(master *m, wire_task_state state, int sign);
+void m_count_resources(master *m, const res_set *r, int sign, bool used);
 
 /* ---- webui.c ----------------------------------------------------------------------------- */
 void m_webui_routes(act_actor *a);

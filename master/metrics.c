@@ -75,6 +75,21 @@ void m_count_status(master *m, const wire_task_status *st)
                        st->has_reason ? (int)st->reason : -1);
 }
 
+/* ---- what the gauges sum up, kept current ----------------------------------------------- */
+
+static const char *const res_names[3] = {"cpus", "mem", "disk"};
+
+void m_count_live_task(master *m, wire_task_state state, int sign)
+{
+    if ((unsigned)state < M_TASK_STATES) m->live_tasks[state] += (uint64_t)(int64_t)sign;
+}
+
+void m_count_resources(master *m, const res_set *r, int sign, bool used)
+{
+    int64_t *sums = used ? m->res_used : m->res_total;
+    for (int i = 0; i < 3; i++) sums[i] += sign * res_scalar_milli(r, res_names[i]);
+}
+
 /* ---- gauges ------------------------------------------------------------------------------ */
 
 static void gauge(const char *name, double v)
@@ -84,39 +99,24 @@ static void gauge(const char *name, double v)
 
 static void resource_gauges(master *m)
 {
-    static const char *names[] = {"cpus", "mem", "disk"};
     for (int i = 0; i < 3; i++) {
-        double total = 0, used = 0;
-        m_slave *s;
-        for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
-            total += res_scalar(&s->total, names[i]);
-            used += res_scalar(&s->used, names[i]);
-        }
+        double total = (double)m->res_total[i] / RES_SCALE;
+        double used = (double)m->res_used[i] / RES_SCALE;
         char key[64];
-        snprintf(key, sizeof key, "master/%s_total", names[i]);
+        snprintf(key, sizeof key, "master/%s_total", res_names[i]);
         gauge(key, total);
-        snprintf(key, sizeof key, "master/%s_used", names[i]);
+        snprintf(key, sizeof key, "master/%s_used", res_names[i]);
         gauge(key, used);
-        snprintf(key, sizeof key, "master/%s_percent", names[i]);
+        snprintf(key, sizeof key, "master/%s_percent", res_names[i]);
         gauge(key, total > 0 ? used / total : 0);
     }
 }
 
 static void task_gauges(master *m)
 {
-    size_t staging = 0, starting = 0, running = 0;
-    m_slave *s;
-    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
-        m_task *t;
-        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);) {
-            staging += t->t->state == WIRE_TASK_STAGING;
-            starting += t->t->state == WIRE_TASK_STARTING;
-            running += t->t->state == WIRE_TASK_RUNNING;
-        }
-    }
-    gauge("master/tasks_staging", (double)staging);
-    gauge("master/tasks_starting", (double)starting);
-    gauge("master/tasks_running", (double)running);
+    gauge("master/tasks_staging", (double)m->live_tasks[WIRE_TASK_STAGING]);
+    gauge("master/tasks_starting", (double)m->live_tasks[WIRE_TASK_STARTING]);
+    gauge("master/tasks_running", (double)m->live_tasks[WIRE_TASK_RUNNING]);
 }
 
 void m_metrics_refresh(act_actor *self, void *arg)

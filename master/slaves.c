@@ -28,9 +28,17 @@ static void unindex(master *m, m_slave *s)
     if (act_map_get(m->slaves_by_pid, key) == s) act_map_remove(m->slaves_by_pid, key);
 }
 
+/* What state.json shows of the slave changed: its JSON is made again when next asked for. */
+static void changed(m_slave *s)
+{
+    act_blob_unref(s->json);
+    s->json = NULL;
+}
+
 /* Points the slave at a (new) pid, keeping the pid index in step. */
 static void set_pid(master *m, m_slave *s, const act_pid *pid)
 {
+    changed(s);
     char key[ACT_PID_STRLEN];
     if (!act_pid_is_none(&s->pid)) unindex(m, s);
     s->pid = *pid;
@@ -157,6 +165,7 @@ static m_slave *slave_add(master *m, const wire_slave_info *info, const act_pid 
     s->connected = s->active = true;
     s->registered_time = s->reregistered_time = act_now();
     res_copy(&s->total, total);
+    m_count_resources(m, total, +1, false);
     s->tasks = act_map_new();
     s->executors = act_map_new();
     s->pong_received = true;
@@ -317,6 +326,7 @@ static void reconnect(master *m, m_slave *s, const act_pid *pid,
     }
     s->connected = true;
     s->reregistered_time = act_now();
+    changed(s);
     if (!s->active) {
         s->active = true;
         m_alloc(m, alloc_event_new(ALLOC_ACTIVATE_SLAVE, NULL, s->id));
@@ -391,6 +401,7 @@ static void removed(master *m, bool ok, const char *error, void *ctx)
 
 static void slave_free(m_slave *s)
 {
+    act_blob_unref(s->json);
     act_map_free(s->tasks);
     act_map_free(s->executors);
     wire_msg_free(s->info_msg);
@@ -425,6 +436,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
         if (f->connected) m_send(m, &f->pid, WIRE_DESC(lost_slave_message), &lost);
     send_shutdown(m, &s->pid, reason);
     act_map_put(m->removed_slaves, s->id, (void *)1);
+    m_count_resources(m, &s->total, -1, false);
     act_map_remove(m->slaves, s->id);
     unindex(m, s);
     m_count("master/slave_removals");
@@ -451,6 +463,7 @@ void m_slave_exited(master *m, const act_pid *pid)
              s->info->hostname);
     s->connected = false;
     s->active = false;
+    changed(s);
     m_alloc(m, alloc_event_new(ALLOC_DEACTIVATE_SLAVE, NULL, s->id));
     m_offers_remove_matching(m, NULL, s->id, true);
     s->reregister_timer = act_delay(m->self, m->cfg.slave_reregister_timeout,
@@ -516,12 +529,7 @@ void m_slaves_free(master *m)
     m_slave *s;
     for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
         m_task *t;
-        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);) {
-            wire_msg_free(t->msg);
-            wire_msg_free(t->held_update);
-            res_free(&t->resources);
-            free(t);
-        }
+        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);) m_task_free(t);
         m_executor *e;
         for (size_t k = 0; act_map_next(s->executors, &k, NULL, (void **)&e);) {
             wire_msg_free(e->msg);

@@ -14,13 +14,14 @@ static void add_used(master *m, const char *framework_id, m_slave *s, const res_
 {
     m_framework *f = m_framework_find(m, framework_id);
     res_add(&s->used, r);
+    m_count_resources(m, r, +1, true);
     if (f) res_add(&f->used, r);
 }
 
 static void sub_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
 {
     m_framework *f = m_framework_find(m, framework_id);
-    if (s) res_subtract(&s->used, r);
+    if (s && res_subtract(&s->used, r) == 0) m_count_resources(m, r, -1, true);
     if (f) res_subtract(&f->used, r);
 }
 
@@ -34,8 +35,11 @@ static m_task *task_record(master *m, m_slave *s, wire_msg *msg)
     snprintf(t->key, sizeof t->key, "%s/%s", t->framework_id, t->t->task_id.value);
     res_from_wire(t->t->resources, t->t->resources_count, &t->resources, NULL, 0);
     act_map_put(s->tasks, t->key, t);
+    m_count_live_task(m, t->t->state, +1);
     m_framework *f = m_framework_find(m, t->framework_id);
     if (f) act_map_put(f->tasks, t->t->task_id.value, t);
+    else act_map_put(m->orphans, t->key, t);
+    m_task_changed(m, t);
     add_used(m, t->framework_id, s, &t->resources);
     return t;
 }
@@ -77,34 +81,51 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
     return rec;
 }
 
-static void add_completed_task(master *m, m_framework *f, wire_msg *task)
+/* Takes the task's record and JSON into the framework's ring of finished tasks. */
+static void add_completed_task(master *m, m_framework *f, m_task *t)
 {
     size_t cap = m->cfg.max_completed_tasks_per_framework;
     if (!f || cap == 0) {
-        wire_msg_free(task);
+        wire_msg_free(t->msg);
+        act_blob_unref(t->json);
         return;
     }
-    size_t slot = f->completed_next;
-    wire_msg_free(f->completed[slot]);
-    f->completed[slot] = task;
-    f->completed_next = (slot + 1) % cap;
+    act_blob_unref(f->completed_json);
+    f->completed_json = NULL;
+    m_done *slot = &f->completed[f->completed_next];
+    wire_msg_free(slot->task);
+    act_blob_unref(slot->json);
+    *slot = (m_done){t->msg, t->json};
+    f->completed_next = (f->completed_next + 1) % cap;
     if (f->ncompleted < cap) f->ncompleted++;
+}
+
+void m_task_free(m_task *t)
+{
+    wire_msg_free(t->msg);
+    wire_msg_free(t->held_update);
+    act_blob_unref(t->json);
+    res_free(&t->resources);
+    free(t);
 }
 
 void m_task_remove(master *m, m_task *t)
 {
     m_slave *s = m_slave_find(m, t->slave_id);
     m_framework *f = m_framework_find(m, t->framework_id);
+    m_task_list_changed(m, t->framework_id);
+    m_count_live_task(m, t->t->state, -1);
     sub_used(m, t->framework_id, s, &t->resources);
     alloc_event *ev = alloc_event_new(ALLOC_RECOVER, t->framework_id, t->slave_id);
     res_copy(&ev->resources, &t->resources);
     m_alloc(m, ev);
     if (s) act_map_remove(s->tasks, t->key);
     if (f) act_map_remove(f->tasks, t->t->task_id.value);
-    wire_msg_free(t->held_update);
-    add_completed_task(m, f, t->msg);
-    res_free(&t->resources);
-    free(t);
+    act_map_remove(m->orphans, t->key);
+    add_completed_task(m, f, t);
+    t->msg = NULL;
+    t->json = NULL;
+    m_task_free(t);
 }
 
 /* ---- status updates ---------------------------------------------------------------------- */
@@ -164,6 +185,7 @@ void m_send_status(master *m, const act_pid *to, const char *framework_id, const
 static void record_status(master *m, m_task *t, const wire_task_status *st)
 {
     m_count_status(m, st);
+    m_task_changed(m, t);
     wire_task *task = t->t;
     size_t n = task->statuses_count;
     if (n && task->statuses[n - 1].state == st->state) n--;
@@ -175,6 +197,8 @@ static void record_status(master *m, m_task *t, const wire_task_status *st)
     wire_copy_into(t->msg, WIRE_DESC(task_status), &v[n], &copy);
     task->statuses = v;
     task->statuses_count = n + 1;
+    m_count_live_task(m, task->state, -1);
+    m_count_live_task(m, st->state, +1);
     task->state = st->state;
 }
 

@@ -65,10 +65,81 @@ void wire_json_model_resources(act_json *j, const res_set *s)
     res_free(&flat);
 }
 
+/* The common case written straight from the message: every resource a scalar or already
+ * coalesced ranges, each name once, no disk info. False (nothing written) otherwise. */
+#define FAST_MAX 16
+
+typedef struct wire_item {
+    const char *name;
+    const wire_resource *r; /* NULL: an absent cpus, disk or mem, shown as 0 */
+} wire_item;
+
+static int cmp_wire_item(const void *a, const void *b)
+{
+    return strcmp(((const wire_item *)a)->name, ((const wire_item *)b)->name);
+}
+
+static bool fast_entry_ok(const wire_resource *r)
+{
+    int64_t milli;
+    if (r->disk) return false;
+    if (r->type == WIRE_VALUE_SCALAR)
+        return r->scalar && wire__to_milli(r->scalar->value, &milli) == 0 && milli > 0;
+    if (r->type != WIRE_VALUE_RANGES || !r->ranges || !r->ranges->range_count) return false;
+    const wire_value_range *v = r->ranges->range;
+    for (size_t i = 0; i < r->ranges->range_count; i++)
+        if (v[i].begin > v[i].end || (i && v[i].begin <= v[i - 1].end + 1)) return false;
+    return true;
+}
+
+static void write_wire_value(act_json *j, const wire_resource *r)
+{
+    int64_t milli = 0;
+    if (!r) {
+        act_json_uint(j, 0);
+    } else if (r->type == WIRE_VALUE_SCALAR) {
+        wire__to_milli(r->scalar->value, &milli);
+        act_json_double(j, (double)milli / RES_SCALE);
+    } else {
+        act_buf b = {0};
+        wire_value_format(&b, WIRE_VALUE_RANGES, NULL, r->ranges, NULL, NULL);
+        act_json_string_n(j, b.data, b.len);
+        act_buf_free(&b);
+    }
+}
+
+static bool write_fast(act_json *j, const wire_resource *r, size_t count)
+{
+    static const char *const always[] = {"cpus", "disk", "mem"};
+    if (count > FAST_MAX) return false;
+    wire_item items[FAST_MAX + 3];
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!fast_entry_ok(&r[i])) return false;
+        items[n++] = (wire_item){wire__str(&r[i].name), &r[i]};
+    }
+    for (int k = 0; k < 3; k++) {
+        bool present = false;
+        for (size_t i = 0; i < count; i++) present |= strcmp(items[i].name, always[k]) == 0;
+        if (!present) items[n++] = (wire_item){always[k], NULL};
+    }
+    qsort(items, n, sizeof *items, cmp_wire_item);
+    for (size_t i = 0; i + 1 < n; i++)
+        if (strcmp(items[i].name, items[i + 1].name) == 0) return false; /* roles to sum */
+    act_json_object_begin(j);
+    for (size_t i = 0; i < n; i++) {
+        act_json_key(j, items[i].name);
+        write_wire_value(j, items[i].r);
+    }
+    act_json_object_end(j);
+    return true;
+}
+
 /* Resources as a message carries them; an entry that does not convert (it cannot be in a
  * message the daemons accepted) is left out rather than taking the others with it. */
 void wire_json_model_resources_wire(act_json *j, const wire_resource *r, size_t count)
 {
+    if (write_fast(j, r, count)) return;
     res_set all = {0}, one = {0};
     for (size_t i = 0; i < count; i++)
         if (res_from_wire(&r[i], 1, &one, NULL, 0) == 0) res_add(&all, &one);

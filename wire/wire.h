@@ -50,6 +50,12 @@ extern "C" {
  * from here for the libraries, the pkg-config files and the Debian packages. */
 #define WIRE_VERSION "0.22.0"
 
+/* This build, as state.json reports it (Mesos' build_time, build_date, build_user). */
+double wire_build_time(void);
+/* "YYYY-MM-DD HH:MM:SS" in local time; writes into buf and returns it. */
+char *wire_build_date(char *buf, size_t n);
+const char *wire_build_user(void);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                     */
 /* ------------------------------------------------------------------------------------------ */

@@ -298,8 +298,9 @@ START_TEST(test_leader_failover_keeps_tasks_and_reregisters_everyone)
     int standby = 3 - leader - next;
     act_buf head = {0};
     ck_assert_int_eq(tu_http_get_head(m[standby].port, "/master/redirect", &head, NULL), 307);
-    char location[128];
-    snprintf(location, sizeof location, "Location: http://127.0.0.1:%u\r\n", m[next].port);
+    char location[400], host[256]; /* the masters' hostname: what 127.0.0.1 resolves to */
+    snprintf(location, sizeof location, "Location: http://%s:%u\r\n",
+             act_ip_hostname(0x7f000001u, host, sizeof host), m[next].port);
     ck_assert_msg(strstr(head.data, location), "%s", head.data);
     act_buf_free(&head);
 

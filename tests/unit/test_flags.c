@@ -470,9 +470,9 @@ START_TEST(test_json_renders_every_flag_with_a_value_as_text)
     act_json_init(&j, &buf);
     act_flags_json(&F, &j);
     ck_assert_str_eq(buf.data, "{\"allocation_interval\":\"1mins\",\"authenticate\":\"true\","
-                               "\"cluster\":\"local\",\"max_bytes\":\"64MB\",\"port\":\"5050\","
-                               "\"quiet\":\"false\",\"weight\":\"0.1\","
-                               "\"work_dir\":\"/tmp/mesos\"}");
+                               "\"cluster\":\"local\",\"help\":\"false\",\"max_bytes\":\"64MB\","
+                               "\"port\":\"5050\",\"quiet\":\"false\",\"version\":\"false\","
+                               "\"weight\":\"0.1\",\"work_dir\":\"/tmp/mesos\"}");
     act_buf_free(&buf);
 }
 END_TEST

@@ -748,6 +748,9 @@ START_TEST(test_metrics_move_as_tasks_and_messages_do)
     settle();
     ck_assert_double_eq(gauge("master/valid_framework_to_executor_messages"), 1);
     ck_assert_double_eq(gauge("master/invalid_framework_to_executor_messages"), 1);
+    ck_assert_double_eq(gauge("master/tasks_staging"), 1); /* t2 */
+    ck_assert_double_eq(gauge("master/cpus_used"), 1);
+    ck_assert_double_eq(gauge("master/cpus_total"), 4);
     fake_mute(s, true); /* t2 is lost with the slave */
     for (int i = 0; i < 6; i++) {
         act_clock_advance(15);
@@ -757,6 +760,9 @@ START_TEST(test_metrics_move_as_tasks_and_messages_do)
     ck_assert_double_eq(gauge("master/task_lost/source_master/reason_slave_removed"), 1);
     ck_assert_double_eq(gauge("master/slave_shutdowns_scheduled"), 1);
     ck_assert_double_eq(gauge("master/slave_shutdowns_canceled"), 0);
+    ck_assert_double_eq(gauge("master/tasks_staging"), 0);
+    ck_assert_double_eq(gauge("master/cpus_used"), 0);
+    ck_assert_double_eq(gauge("master/cpus_total"), 0);
     stop();
 }
 END_TEST

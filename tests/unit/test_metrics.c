@@ -132,6 +132,19 @@ START_TEST(test_keys_sort_as_bytes_across_metrics)
 }
 END_TEST
 
+/* Mesos' stats.json: the endpoint's own figures merged in by key, winning a clash. */
+START_TEST(test_snapshot_with_merges_entries_that_win_a_clash)
+{
+    act_counter_add(act_counter_get("master/elected"), 1);
+    act_counter_get("m");
+    act_metric_value extra[] = {{"uptime", 12.5}, {"m", 7}, {"a/b", 2}, {"nan", NAN}};
+    act_buf out = {0};
+    act_metrics_snapshot_with(&out, extra, 4);
+    ck_assert_str_eq(out.data, "{\"a\\/b\":2,\"m\":7,\"master\\/elected\":1,\"uptime\":12.5}");
+    act_buf_free(&out);
+}
+END_TEST
+
 START_TEST(test_get_returns_the_same_object_for_a_name)
 {
     act_counter *c = act_counter_get("c");
@@ -264,6 +277,7 @@ Suite *metrics_suite(void)
     tcase_add_test(tc, test_non_finite_values_are_left_out);
     tcase_add_test(tc, test_keys_sort_as_bytes_across_metrics);
     tcase_add_test(tc, test_get_returns_the_same_object_for_a_name);
+    tcase_add_test(tc, test_snapshot_with_merges_entries_that_win_a_clash);
     tcase_add_test(tc, test_gauge_set_and_add);
     tcase_add_test(tc, test_kind_mismatch_returns_a_working_dummy_outside_the_snapshot);
     tcase_add_test(tc, test_remove_drops_the_metric_and_its_name_can_be_reused);

@@ -381,6 +381,36 @@ START_TEST(test_resources_model_shows_every_resource_exactly)
 }
 END_TEST
 
+/* Resources as messages carry them print as the same resources held in a set do, whether
+ * written straight from the message (each name once) or added up first. */
+START_TEST(test_resources_from_messages_print_like_sets)
+{
+    static const char *const texts[] = {
+        "cpus:0.5;mem:1000.5;disk:64",      "cpus:1;ports:[31000-31001,31005-31010]",
+        "gpus:2;cpus(a):1;cpus(b):2",       "bugs:{b,a};mem:1",
+        "cpus:0.0004;mem:32",               "",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        res_set s = {0};
+        ck_assert_int_eq(res_parse_text(texts[i], "*", &s, NULL, 0), 0);
+        wire_msg *m = wire_new(WIRE_DESC(task_info));
+        wire_task_info *t = m->root;
+        res_to_wire(&s, m, &t->resources, &t->resources_count);
+        act_buf a = {0}, b = {0};
+        act_json ja, jb;
+        act_json_init(&ja, &a);
+        act_json_init(&jb, &b);
+        wire_json_model_resources(&ja, &s);
+        wire_json_model_resources_wire(&jb, t->resources, t->resources_count);
+        ck_assert_msg(strcmp(a.data, b.data) == 0, "%s: %s vs %s", texts[i], a.data, b.data);
+        act_buf_free(&a);
+        act_buf_free(&b);
+        wire_msg_free(m);
+        res_free(&s);
+    }
+}
+END_TEST
+
 START_TEST(test_bytes_and_invalid_text_escape_like_stout)
 {
     wire_task_status s;
@@ -501,6 +531,7 @@ Suite *wire_json_suite(void)
     tcase_add_test(tc, test_framework_model_matches_mesos);
     tcase_add_test(tc, test_slave_and_attribute_models_match_mesos);
     tcase_add_test(tc, test_resources_model_shows_every_resource_exactly);
+    tcase_add_test(tc, test_resources_from_messages_print_like_sets);
     tcase_add_test(tc, test_bytes_and_invalid_text_escape_like_stout);
     tcase_add_test(tc, test_json_flags_parse_into_messages);
     tcase_add_test(tc, test_bad_json_flags_are_clear_errors);
