@@ -39,20 +39,24 @@ static void write_value(act_json *j, const res_entry *e)
     }
 }
 
-void wire_json_model_resources(act_json *j, const res_set *s)
+/* The entries of a set whose names are all different, sorted by name, with the absent ones
+ * of cpus, disk and mem; items has room for s->n + 3. */
+static size_t model_items(const res_set *s, model_item *items)
 {
     static const char *const always[] = {"cpus", "disk", "mem"};
-    res_set flat = {0};
-    res_flatten(s, "*", &flat);
-    model_item *items = act_malloc((flat.n + 3) * sizeof *items);
     size_t n = 0;
-    for (size_t i = 0; i < flat.n; i++) items[n++] = (model_item){flat.v[i].name, &flat.v[i]};
+    for (size_t i = 0; i < s->n; i++) items[n++] = (model_item){s->v[i].name, &s->v[i]};
     for (int k = 0; k < 3; k++) {
         bool present = false;
-        for (size_t i = 0; i < flat.n; i++) present |= strcmp(flat.v[i].name, always[k]) == 0;
+        for (size_t i = 0; i < s->n; i++) present |= strcmp(s->v[i].name, always[k]) == 0;
         if (!present) items[n++] = (model_item){always[k], NULL};
     }
     qsort(items, n, sizeof *items, cmp_item);
+    return n;
+}
+
+static void write_items(act_json *j, const model_item *items, size_t n)
+{
     act_json_object_begin(j);
     for (size_t i = 0; i < n; i++) {
         /* one name with two types: a std::map keeps one of them */
@@ -61,6 +65,23 @@ void wire_json_model_resources(act_json *j, const res_set *s)
         write_value(j, items[i].e);
     }
     act_json_object_end(j);
+}
+
+void wire_json_model_resources(act_json *j, const res_set *s)
+{
+    model_item small[16 + 3], *items = small;
+    bool distinct = s->n <= 16;
+    for (size_t a = 0; distinct && a < s->n; a++)
+        for (size_t b = a + 1; distinct && b < s->n; b++)
+            distinct = strcmp(s->v[a].name, s->v[b].name) != 0;
+    if (distinct) { /* the common case: nothing to add up across roles */
+        write_items(j, items, model_items(s, items));
+        return;
+    }
+    res_set flat = {0};
+    res_flatten(s, "*", &flat);
+    items = act_malloc((flat.n + 3) * sizeof *items);
+    write_items(j, items, model_items(&flat, items));
     free(items);
     res_free(&flat);
 }
@@ -310,8 +331,9 @@ void wire_json_model_framework(act_json *j, const wire_framework_view *v)
 {
     const wire_framework_info *fi = v->info;
     res_set total = {0};
-    if (v->used_resources) res_copy(&total, v->used_resources);
-    if (v->offered_resources) res_add(&total, v->offered_resources);
+    bool offered = v->offered_resources && !res_empty(v->offered_resources);
+    if (v->used_resources && offered) res_copy(&total, v->used_resources);
+    if (offered) res_add(&total, v->offered_resources);
     act_json_object_begin(j);
     act_json_kv_bool(j, "active", v->active);
     act_json_kv_bool(j, "checkpoint", fi->checkpoint);
@@ -324,7 +346,7 @@ void wire_json_model_framework(act_json *j, const wire_framework_view *v)
     write_array(j, "offers", v->offers, v->ctx);
     act_json_kv_double(j, "registered_time", v->registered_time);
     if (v->reregistered) act_json_kv_double(j, "reregistered_time", v->reregistered_time);
-    write_resources(j, "resources", &total);
+    write_resources(j, "resources", offered ? &total : v->used_resources);
     act_json_kv_string(j, "role", fi->role ? fi->role : "*");
     write_array(j, "tasks", v->tasks, v->ctx);
     act_json_kv_double(j, "unregistered_time", v->unregistered_time);

@@ -381,6 +381,38 @@ START_TEST(test_resources_model_shows_every_resource_exactly)
 }
 END_TEST
 
+/* The writer's numbers and escapes, which every endpoint relies on. */
+START_TEST(test_json_writer_numbers_and_escapes)
+{
+    act_buf b = {0};
+    act_json j;
+    act_json_init(&j, &b);
+    act_json_array_begin(&j);
+    act_json_int(&j, INT64_MIN);
+    act_json_int(&j, -7);
+    act_json_uint(&j, UINT64_MAX);
+    act_json_double(&j, 0);
+    act_json_double(&j, -0.0);
+    act_json_double(&j, 1024);
+    act_json_double(&j, -3);
+    act_json_double(&j, 9007199254740992.0); /* 2^53: printed as %.15g */
+    act_json_double(&j, 0.1);
+    act_json_double(&j, 1796139631.84143);
+    act_json_double(&j, 1e20);
+    act_json_string(&j, "a\"b\\c/d\n\x01\x7f");
+    act_json_array_end(&j);
+    ck_assert_str_eq(b.data, "[-9223372036854775808,-7,18446744073709551615,0,-0,1024,-3,"
+                             "9.00719925474099e+15,0.1,1796139631.84143,1e+20,"
+                             "\"a\\\"b\\\\c/d\\n\\u0001\\u007f\"]");
+    act_buf_reset(&b);
+    act_json_init(&j, &b);
+    j.escape_slash = true;
+    act_json_string(&j, "master/elected");
+    ck_assert_str_eq(b.data, "\"master\\/elected\"");
+    act_buf_free(&b);
+}
+END_TEST
+
 /* Resources as messages carry them print as the same resources held in a set do, whether
  * written straight from the message (each name once) or added up first. */
 START_TEST(test_resources_from_messages_print_like_sets)
@@ -532,6 +564,7 @@ Suite *wire_json_suite(void)
     tcase_add_test(tc, test_slave_and_attribute_models_match_mesos);
     tcase_add_test(tc, test_resources_model_shows_every_resource_exactly);
     tcase_add_test(tc, test_resources_from_messages_print_like_sets);
+    tcase_add_test(tc, test_json_writer_numbers_and_escapes);
     tcase_add_test(tc, test_bytes_and_invalid_text_escape_like_stout);
     tcase_add_test(tc, test_json_flags_parse_into_messages);
     tcase_add_test(tc, test_bad_json_flags_are_clear_errors);
