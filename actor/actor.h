@@ -688,8 +688,8 @@ const char *act_content_type(const char *path);
 /* Large JSON bodies made of shared pieces. An act_blob is an immutable reference-counted
  * string (say the JSON of one task, kept until the task changes); an act_pieces is a body
  * assembled in order from blobs and copied text. Building one on an actor's loop costs a
- * reference per blob; joining and sending it happens off that loop. Blobs and pieces may be
- * released on any thread. */
+ * reference per blob; a large one is then streamed to the client (act_http_respond_stream),
+ * never joined. Blobs and pieces may be released on any thread. */
 typedef struct act_blob act_blob;
 typedef struct act_pieces act_pieces;
 
@@ -710,8 +710,11 @@ void act_pieces_add_text(act_pieces *p, act_buf *text);
  * then blob b as the next JSON value (b must hold one JSON value; the writer puts the comma
  * before it as for any value). */
 void act_pieces_json_value(act_pieces *p, act_json *j, act_blob *b);
+/* The same with a JSON value itself made of pieces (references to its blobs are taken). */
+void act_pieces_json_pieces(act_pieces *p, act_json *j, const act_pieces *value);
 /* Answers req with the JSON body in p, as act_http_respond_json does (jsonp, CORS); p is
- * consumed. A large body is joined on a thread of its own. Safe from any thread. */
+ * consumed. A large body is streamed from the pieces, with its Content-Length (chunked with
+ * jsonp). Safe from any thread. */
 void act_http_respond_pieces(act_http_req *req, int status, act_pieces *p);
 
 /* A chunked response kept open (for streams such as /__trace__). Loop-0 actors only. */

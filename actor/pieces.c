@@ -2,16 +2,15 @@
  * pieces.c - large responses made of shared pieces. An act_blob is an immutable, reference-
  * counted string: an actor can keep the rendering of each of its objects as one and reuse it
  * until the object changes. An act_pieces is a body assembled, in order, from blobs and
- * copied text; it is cheap to build on an actor's loop (a reference per blob) and is joined
- * and sent elsewhere, so a body of tens of megabytes does not hold the loop that built it.
+ * copied text; it is cheap to build on an actor's loop (a reference per blob) and is sent as
+ * the client takes it, so a body of tens of megabytes is never copied whole.
  */
 #include "actor/actor_int.h"
 
-#include <pthread.h>
 #include <string.h>
 
-/* Bodies below this are joined and sent at once, on the caller's thread. */
-#define JOIN_INLINE_BYTES (256u << 10)
+/* Bodies below this are joined and sent at once; larger ones are streamed. */
+#define STREAM_BYTES (256u << 10)
 
 struct act_blob {
     _Atomic size_t refs;
@@ -92,17 +91,22 @@ void act_pieces_add(act_pieces *p, act_blob *b)
     add_piece(p, act_blob_ref(b), 0, b->len);
 }
 
-void act_pieces_add_text(act_pieces *p, act_buf *text)
+static void add_text(act_pieces *p, const char *data, size_t len)
 {
-    if (!text->len) return;
+    if (!len) return;
     piece *last = p->n ? &p->v[p->n - 1] : NULL;
     if (last && !last->blob) { /* the text just before: one piece */
-        last->len += text->len;
-        p->len += text->len;
+        last->len += len;
+        p->len += len;
     } else {
-        add_piece(p, NULL, p->text.len, text->len);
+        add_piece(p, NULL, p->text.len, len);
     }
-    act_buf_append(&p->text, text->data, text->len);
+    act_buf_append(&p->text, data, len);
+}
+
+void act_pieces_add_text(act_pieces *p, act_buf *text)
+{
+    add_text(p, text->data, text->len);
     act_buf_reset(text);
 }
 
@@ -111,6 +115,17 @@ void act_pieces_json_value(act_pieces *p, act_json *j, act_blob *b)
     act_json_raw(j, "", 0); /* the comma before the value, if one is due */
     act_pieces_add_text(p, j->out);
     act_pieces_add(p, b);
+}
+
+void act_pieces_json_pieces(act_pieces *p, act_json *j, const act_pieces *value)
+{
+    act_json_raw(j, "", 0);
+    act_pieces_add_text(p, j->out);
+    for (size_t i = 0; i < value->n; i++) {
+        const piece *x = &value->v[i];
+        if (x->blob) add_piece(p, act_blob_ref(x->blob), x->off, x->len);
+        else add_text(p, value->text.data + x->off, x->len);
+    }
 }
 
 static void join(const act_pieces *p, act_buf *out)
@@ -122,12 +137,6 @@ static void join(const act_pieces *p, act_buf *out)
     }
 }
 
-typedef struct joiner {
-    act_http_req *req;
-    int status;
-    act_pieces *pieces;
-} joiner;
-
 static void respond_joined(act_http_req *req, int status, act_pieces *p)
 {
     act_buf out = {0};
@@ -137,27 +146,47 @@ static void respond_joined(act_http_req *req, int status, act_pieces *p)
     act_buf_free(&out);
 }
 
-static void *join_thread(void *arg)
+/* A large body goes out as the client takes it, copied from the pieces a little at a time
+ * on loop 0 (act_http_respond_stream): never joined, never whole in any buffer. */
+typedef struct cursor {
+    act_pieces *p;
+    size_t i, off; /* the next byte: piece i, offset off */
+} cursor;
+
+static int produce(void *ctx, act_buf *out, size_t room)
 {
-    joiner *w = arg;
-    respond_joined(w->req, w->status, w->pieces);
-    free(w);
-    return NULL;
+    cursor *c = ctx;
+    while (room && c->i < c->p->n) {
+        const piece *x = &c->p->v[c->i];
+        const char *data = x->blob ? x->blob->data : c->p->text.data + x->off;
+        size_t n = x->len - c->off < room ? x->len - c->off : room;
+        act_buf_append(out, data + c->off, n);
+        room -= n;
+        c->off += n;
+        if (c->off == x->len) c->i++, c->off = 0;
+    }
+    return c->i == c->p->n;
+}
+
+static void release(void *ctx)
+{
+    cursor *c = ctx;
+    act_pieces_free(c->p);
+    free(c);
 }
 
 void act_http_respond_pieces(act_http_req *req, int status, act_pieces *p)
 {
-    if (p->len >= JOIN_INLINE_BYTES) {
-        joiner *w = act_malloc(sizeof *w);
-        *w = (joiner){req, status, p};
-        pthread_attr_t attr;
-        pthread_t t;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int rc = pthread_create(&t, &attr, join_thread, w);
-        pthread_attr_destroy(&attr);
-        if (rc == 0) return;
-        free(w); /* no thread to be had: join here rather than fail */
+    if (p->len < STREAM_BYTES) {
+        respond_joined(req, status, p);
+        return;
     }
-    respond_joined(req, status, p);
+    cursor *c = act_calloc(1, sizeof *c);
+    c->p = p;
+    act_http_producer body = {produce, release, c};
+    if (act_http_query(req, "jsonp")) /* wrapped: the length is not the pieces' */
+        act_http_respond_json_stream(req, status, &body);
+    else
+        act_http_respond_stream(req, status, "application/json", (int64_t)p->len,
+                                "Access-Control-Allow-Origin: *\r\n", &body);
 }

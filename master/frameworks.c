@@ -66,6 +66,7 @@ static m_framework *framework_new(master *m, const char *id, const wire_framewor
     f->connected = f->active = true;
     f->registered_time = f->reregistered_time = act_now();
     f->tasks = act_map_new();
+    f->offers = act_map_new();
     size_t cap = m->cfg.max_completed_tasks_per_framework;
     f->completed = act_calloc(cap ? cap : 1, sizeof *f->completed);
     act_map_put(m->frameworks, id, f);
@@ -152,6 +153,7 @@ static void reactivate(master *m, m_framework *f, const act_pid *pid)
     }
     f->connected = true;
     f->reregistered_time = act_now();
+    m_framework_changed(f);
     if (!f->active) {
         f->active = true;
         m_alloc(m, alloc_event_new(ALLOC_ACTIVATE_FRAMEWORK, f->id, NULL));
@@ -212,6 +214,7 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
 
 static void deactivate(master *m, m_framework *f)
 {
+    m_framework_changed(f);
     if (f->active) {
         f->active = false;
         m_alloc(m, alloc_event_new(ALLOC_DEACTIVATE_FRAMEWORK, f->id, NULL));
@@ -228,6 +231,8 @@ static void framework_free(m_framework *f)
     free(f->completed);
     act_blob_unref(f->tasks_json);
     act_blob_unref(f->completed_json);
+    act_pieces_free(f->json);
+    act_map_free(f->offers);
     act_map_free(f->tasks);
     wire_msg_free(f->info_msg);
     res_free(&f->used);
@@ -282,6 +287,7 @@ static void framework_remove(master *m, m_framework *f, const char *why)
     f->failover_timer = 0;
     f->connected = f->active = false;
     f->unregistered_time = act_now();
+    m_framework_changed(f);
     add_completed_framework(m, f);
 }
 

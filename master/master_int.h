@@ -110,9 +110,11 @@ typedef struct m_framework {
     act_timer_id failover_timer;
     m_done *completed;      /* ring of finished tasks */
     size_t ncompleted, completed_next;
-    /* the elements of its "tasks" and "completed_tasks" arrays in state.json, until a task is
-     * added, removed or changes; NULL: not made yet (state.c) */
+    act_map *offers;        /* its outstanding offers: offer id -> m_offer (m->offers owns) */
+    /* What state.json shows of it, kept until it changes (state.c; NULL: not made yet): the
+     * elements of its "tasks" and "completed_tasks" arrays, and its whole model. */
     act_blob *tasks_json, *completed_json;
+    act_pieces *json;
 } m_framework;
 
 typedef struct m_slave {
@@ -367,6 +369,8 @@ act_blob *m_slave_json(m_slave *s);
  * or changed), or of the list only (a task left it). */
 void m_task_changed(master *m, m_task *t);
 void m_task_list_changed(master *m, const char *framework_id);
+/* Drops what state.json keeps of a framework (its fields, resources or offers changed). */
+void m_framework_changed(m_framework *f);
 
 /* A JSON body written around blobs (see act_pieces). */
 typedef struct m_out {

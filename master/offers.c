@@ -27,7 +27,11 @@ void m_offer_remove(master *m, m_offer *o, bool recover_resources, bool rescind)
     if (o->timeout) act_cancel(m->self, o->timeout);
     m_framework *f = m_framework_find(m, o->framework_id);
     m_slave *s = m_slave_find(m, o->slave_id);
-    if (f) res_subtract(&f->offered, &o->resources);
+    if (f) {
+        res_subtract(&f->offered, &o->resources);
+        act_map_remove(f->offers, o->id);
+        m_framework_changed(f);
+    }
     if (s) res_subtract(&s->offered, &o->resources);
     if (recover_resources) recover(m, o->framework_id, o->slave_id, &o->resources, 0);
     if (rescind && f && f->connected) {
@@ -94,6 +98,8 @@ static m_offer *offer_new(master *m, m_framework *f, m_slave *s, const res_set *
     snprintf(o->slave_id, sizeof o->slave_id, "%s", s->id);
     res_copy(&o->resources, resources);
     res_add(&f->offered, resources);
+    act_map_put(f->offers, o->id, o);
+    m_framework_changed(f);
     res_add(&s->offered, resources);
     act_map_put(m->offers, o->id, o);
     if (m->cfg.offer_timeout > 0)

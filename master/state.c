@@ -61,12 +61,19 @@ act_blob *m_slave_json(m_slave *s)
     return s->json;
 }
 
+void m_framework_changed(m_framework *f)
+{
+    act_pieces_free(f->json);
+    f->json = NULL;
+}
+
 void m_task_list_changed(master *m, const char *framework_id)
 {
     m_framework *f = m_framework_find(m, framework_id);
     if (!f) return;
     act_blob_unref(f->tasks_json);
     f->tasks_json = NULL;
+    m_framework_changed(f);
 }
 
 void m_task_changed(master *m, m_task *t)
@@ -132,19 +139,15 @@ void m_out_respond(m_out *o, act_http_req *req)
     o->pieces = NULL;
 }
 
-/* ---- frameworks -------------------------------------------------------------------------- */
+/* ---- frameworks --------------------------------------------------------------------------
+ * A framework's model is kept as pieces: its own fields written out, and the blobs of its
+ * task arrays between them. */
 
 typedef struct fw_ctx {
     m_out *o;
     master *m;
     m_framework *f;
-    act_map *offers; /* framework id -> offer_list */
 } fw_ctx;
-
-typedef struct offer_list {
-    m_offer **v;
-    size_t n, cap;
-} offer_list;
 
 /* The arrays' elements are one blob each (the array holds nothing after them). */
 static void fw_tasks(act_json *j, void *ctx)
@@ -162,9 +165,8 @@ static void fw_completed(act_json *j, void *ctx)
 static void fw_offers(act_json *j, void *ctx)
 {
     fw_ctx *c = ctx;
-    offer_list *l = c->offers ? act_map_get(c->offers, c->f->id) : NULL;
-    for (size_t i = 0; l && i < l->n; i++) {
-        const m_offer *o = l->v[i];
+    m_offer *o;
+    for (size_t it = 0; act_map_next(c->f->offers, &it, NULL, (void **)&o);) {
         act_json_object_begin(j);
         act_json_kv_string(j, "framework_id", o->framework_id);
         act_json_kv_string(j, "id", o->id);
@@ -175,36 +177,12 @@ static void fw_offers(act_json *j, void *ctx)
     }
 }
 
-/* The outstanding offers by framework (one pass, not one per framework). */
-static act_map *offers_by_framework(master *m)
+static const act_pieces *framework_json(master *m, m_framework *f)
 {
-    act_map *by = act_map_new();
-    m_offer *o;
-    for (size_t it = 0; act_map_next(m->offers, &it, NULL, (void **)&o);) {
-        offer_list *l = act_map_get(by, o->framework_id);
-        if (!l) act_map_put(by, o->framework_id, l = act_calloc(1, sizeof *l));
-        if (l->n == l->cap) {
-            l->cap = l->cap ? 2 * l->cap : 8;
-            l->v = act_realloc(l->v, l->cap * sizeof *l->v);
-        }
-        l->v[l->n++] = o;
-    }
-    return by;
-}
-
-static void offers_free(act_map *by)
-{
-    offer_list *l;
-    for (size_t it = 0; act_map_next(by, &it, NULL, (void **)&l);) {
-        free(l->v);
-        free(l);
-    }
-    act_map_free(by);
-}
-
-static void write_framework(m_out *o, master *m, m_framework *f, act_map *offers)
-{
-    fw_ctx c = {o, m, f, offers};
+    if (f->json) return f->json;
+    m_out o;
+    m_out_init(&o);
+    fw_ctx c = {&o, m, f};
     wire_framework_view v = {
         .id = f->id, .info = f->info, .active = f->active,
         .registered_time = f->registered_time, .unregistered_time = f->unregistered_time,
@@ -212,7 +190,11 @@ static void write_framework(m_out *o, master *m, m_framework *f, act_map *offers
         .reregistered_time = f->reregistered_time, .used_resources = &f->used,
         .offered_resources = &f->offered, .tasks = fw_tasks, .completed_tasks = fw_completed,
         .offers = fw_offers, .ctx = &c};
-    wire_json_model_framework(&o->j, &v);
+    wire_json_model_framework(&o.j, &v);
+    act_pieces_add_text(o.pieces, &o.text);
+    act_buf_free(&o.text);
+    f->json = o.pieces;
+    return f->json;
 }
 
 /* ---- state.json ---------------------------------------------------------------------------
@@ -260,18 +242,18 @@ static void write_slaves(m_out *o, master *m)
     act_json_array_end(&o->j);
 }
 
-static void write_framework_list(m_out *o, master *m, const char *key, act_map *offers,
-                                 bool completed)
+static void write_framework_list(m_out *o, master *m, const char *key, bool completed)
 {
     act_json_key(&o->j, key);
     act_json_array_begin(&o->j);
     if (completed) {
         for (size_t i = 0; i < m->ncompleted_frameworks; i++)
-            write_framework(o, m, m->completed_frameworks[i], NULL);
+            act_pieces_json_pieces(o->pieces, &o->j,
+                                   framework_json(m, m->completed_frameworks[i]));
     } else {
         m_framework *f;
         for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);)
-            write_framework(o, m, f, offers);
+            act_pieces_json_pieces(o->pieces, &o->j, framework_json(m, f));
     }
     act_json_array_end(&o->j);
 }
@@ -282,7 +264,6 @@ static void write_state(m_out *o, master *m)
     size_t active = 0;
     m_slave *s;
     for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) active += s->active;
-    act_map *offers = offers_by_framework(m);
     char date[32];
     act_json_object_begin(j);
     act_json_kv_uint(j, "activated_slaves", active);
@@ -290,7 +271,7 @@ static void write_state(m_out *o, master *m)
     act_json_kv_double(j, "build_time", wire_build_time());
     act_json_kv_string(j, "build_user", wire_build_user());
     if (m->cfg.cluster) act_json_kv_string(j, "cluster", m->cfg.cluster);
-    write_framework_list(o, m, "completed_frameworks", NULL, true);
+    write_framework_list(o, m, "completed_frameworks", true);
     act_json_kv_uint(j, "deactivated_slaves", act_map_size(m->slaves) - active);
     if (m->elected) act_json_kv_double(j, "elected_time", m->elected_time);
     if (m->cfg.external_log_file)
@@ -304,7 +285,7 @@ static void write_state(m_out *o, master *m)
         act_json_object_begin(j);
         act_json_object_end(j);
     }
-    write_framework_list(o, m, "frameworks", offers, false);
+    write_framework_list(o, m, "frameworks", false);
     act_json_kv_string(j, "hostname", m->info->hostname);
     act_json_kv_string(j, "id", m->id);
     count_task_states(o, m, "killed_tasks", WIRE_TASK_KILLED);
@@ -321,7 +302,6 @@ static void write_state(m_out *o, master *m)
     write_unregistered(o, m);
     act_json_kv_string(j, "version", MASTER_VERSION);
     act_json_object_end(j);
-    offers_free(offers);
 }
 
 /* ---- making blobs in slices ---------------------------------------------------------------
@@ -337,7 +317,7 @@ struct m_state_req {
     int phase;      /* 0: slaves and their tasks; 1: frameworks' finished tasks; 2: those of
                        completed frameworks */
     size_t it, sub; /* position of the current slave or framework; within it */
-    unsigned work;  /* blobs visited: the clock is read every 64 */
+    unsigned work;  /* blobs visited: the clock is read every 16 */
 };
 typedef m_state_req state_req;
 
@@ -350,7 +330,7 @@ static double mono(void)
 
 static bool out_of_time(state_req *r, double deadline)
 {
-    return (++r->work & 63) == 0 && mono() > deadline;
+    return (++r->work & 15) == 0 && mono() > deadline;
 }
 
 /* Makes the missing blobs of one slave and its tasks from r->sub on; false if out of time. */
@@ -375,8 +355,7 @@ static bool warm_framework(master *m, m_framework *f, state_req *r, double deadl
         r->sub++;
         if (out_of_time(r, deadline)) return false;
     }
-    framework_completed_json(m, f);
-    framework_tasks_json(f); /* its tasks' blobs were made with their slaves */
+    framework_json(m, f); /* its tasks' blobs were made with their slaves */
     return !out_of_time(r, deadline);
 }
 

@@ -15,14 +15,14 @@ static void add_used(master *m, const char *framework_id, m_slave *s, const res_
     m_framework *f = m_framework_find(m, framework_id);
     res_add(&s->used, r);
     m_count_resources(m, r, +1, true);
-    if (f) res_add(&f->used, r);
+    if (f) res_add(&f->used, r), m_framework_changed(f);
 }
 
 static void sub_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
 {
     m_framework *f = m_framework_find(m, framework_id);
     if (s && res_subtract(&s->used, r) == 0) m_count_resources(m, r, -1, true);
-    if (f) res_subtract(&f->used, r);
+    if (f) res_subtract(&f->used, r), m_framework_changed(f);
 }
 
 static m_task *task_record(master *m, m_slave *s, wire_msg *msg)
@@ -92,6 +92,7 @@ static void add_completed_task(master *m, m_framework *f, m_task *t)
     }
     act_blob_unref(f->completed_json);
     f->completed_json = NULL;
+    m_framework_changed(f);
     m_done *slot = &f->completed[f->completed_next];
     wire_msg_free(slot->task);
     act_blob_unref(slot->json);
