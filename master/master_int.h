@@ -389,6 +389,8 @@ void m_out_respond(m_out *o, act_http_req *req);
 void m_state_json(master *m, act_http_req *req);
 /* Answers the requests still in progress 503 (the master terminates). */
 void m_state_abandon(master *m);
+/* Drops every JSON kept: the next state.json is made from scratch (tests compare the two). */
+void m_state_forget(master *m);
 
 /* ---- metrics.c --------------------------------------------------------------------------- */
 /* Registers every master counter at 0 and sets the gauges (the master's on_init). */

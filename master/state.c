@@ -67,6 +67,36 @@ void m_framework_changed(m_framework *f)
     f->json = NULL;
 }
 
+static void forget_framework(m_framework *f)
+{
+    m_framework_changed(f);
+    act_blob_unref(f->tasks_json);
+    act_blob_unref(f->completed_json);
+    f->tasks_json = f->completed_json = NULL;
+    for (size_t i = 0; i < f->ncompleted; i++) {
+        act_blob_unref(f->completed[i].json);
+        f->completed[i].json = NULL;
+    }
+}
+
+void m_state_forget(master *m)
+{
+    m_slave *s;
+    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
+        act_blob_unref(s->json);
+        s->json = NULL;
+        m_task *t;
+        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);) {
+            act_blob_unref(t->json);
+            t->json = NULL;
+        }
+    }
+    m_framework *f;
+    for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);) forget_framework(f);
+    for (size_t i = 0; i < m->ncompleted_frameworks; i++)
+        forget_framework(m->completed_frameworks[i]);
+}
+
 void m_task_list_changed(master *m, const char *framework_id)
 {
     m_framework *f = m_framework_find(m, framework_id);

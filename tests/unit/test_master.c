@@ -767,6 +767,108 @@ START_TEST(test_metrics_move_as_tasks_and_messages_do)
 }
 END_TEST
 
+/* ---- what state.json keeps of each object follows every change ---------------------------- */
+
+static void forget(act_actor *self, void *arg)
+{
+    m_state_forget(act_state(self));
+}
+
+/* state.json from the JSON the master kept equals state.json made from scratch. */
+static void assert_state_current(const char *after)
+{
+    act_buf kept = {0}, fresh = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/master/state.json", &kept), 200);
+    act_dispatch(&master_pid, forget, NULL);
+    settle();
+    ck_assert_int_eq(tu_http_get(act_port(), "/master/state.json", &fresh), 200);
+    ck_assert_msg(kept.len == fresh.len && memcmp(kept.data, fresh.data, kept.len) == 0,
+                  "state.json kept stale JSON after %s:\nkept:  %s\nfresh: %s", after,
+                  kept.data, fresh.data);
+    act_buf_free(&kept);
+    act_buf_free(&fresh);
+}
+
+/* Each step follows a request that left every JSON kept, so a change that does not drop what
+ * it affects shows as a difference. */
+START_TEST(test_state_json_kept_between_requests_follows_every_change)
+{
+    start(NULL);
+    assert_state_current("start");
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096;ports:[31000-31010]", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    assert_state_current("a slave registered");
+    fw f = framework_up("sched1", NULL, 60);
+    assert_state_current("a framework registered");
+    wire_msg *m = offers(&f, 0);
+    decline(&f, ro(m)->offers[0].id.value, sid, 0.5); /* not offered again at once */
+    wire_msg_free(m);
+    assert_state_current("a decline");
+    act_clock_advance(1);
+    settle();
+    assert_state_current("an offer");
+    m = offers(&f, 1);
+    const char *tasks[] = {"t1 cpus:1;mem:512", "t2 cpus:1;mem:512", "t3 cpus:9;mem:1"};
+    launch(&f, ro(m)->offers[0].id.value, sid, tasks, 3, 0);
+    wire_msg_free(m);
+    assert_state_current("a launch");
+    slave_update(s, f.id, sid, "t1", WIRE_TASK_RUNNING);
+    assert_state_current("an update");
+    wire_uuid done = slave_update(s, f.id, sid, "t1", WIRE_TASK_FINISHED);
+    assert_state_current("a terminal update");
+    ack(&f, sid, "t1", &done);
+    assert_state_current("a task completed");
+    act_clock_advance(5);
+    settle();
+    assert_state_current("another offer");
+    act_pid old = fake_pid(f.f);
+    act_terminate(&old); /* the scheduler goes: inactive, its offers rescinded */
+    settle();
+    assert_state_current("a framework disconnected");
+    fw again = {fake_spawn("sched2", 0, sched_names), ""};
+    snprintf(again.id, sizeof again.id, "%s", f.id);
+    wire_reregister_framework_message rr = {0};
+    rr.framework.user = "tester";
+    rr.framework.name = "sched1";
+    rr.framework.id = &(wire_framework_id){f.id};
+    rr.failover = true;
+    fake_send(again.f, &master_pid, WIRE_DESC(reregister_framework_message), &rr);
+    settle();
+    assert_state_current("a framework re-registered");
+    act_buf body = {0};
+    char form[WIRE_ID_MAX + 32], req[512];
+    int n = snprintf(form, sizeof form, "frameworkId=%s", f.id);
+    snprintf(req, sizeof req, "POST /master/shutdown HTTP/1.1\r\nContent-Length: %d\r\n"
+             "Connection: close\r\n\r\n%s", n, form);
+    ck_assert_int_eq(tu_http_raw(act_port(), req, strlen(req), &body), 200);
+    act_buf_free(&body);
+    settle();
+    assert_state_current("a framework shut down");
+    fake *s2 = slave_up("slave(2)", "host2", "cpus:1;mem:64", true);
+    assert_state_current("a second slave registered");
+    act_pid gone = fake_pid(s2);
+    act_terminate(&gone); /* a checkpointing slave that disconnects stays, inactive */
+    settle();
+    assert_state_current("a slave disconnected");
+    fw f3 = framework_up("sched3", NULL, 0);
+    act_clock_advance(1);
+    settle();
+    m = offers(&f3, 0);
+    ck_assert_ptr_nonnull(m);
+    const char *t4[] = {"t4 cpus:1;mem:64"};
+    launch(&f3, ro(m)->offers[0].id.value, sid, t4, 1, 0);
+    wire_msg_free(m);
+    fake_mute(s, true); /* the slave stops answering: removed, t4 lost */
+    for (int i = 0; i < 6; i++) {
+        act_clock_advance(15);
+        settle();
+    }
+    assert_state_current("a slave removed");
+    stop();
+}
+END_TEST
+
 /* --slave_removal_rate_limit=1/10mins: slaves that fail their health checks go one per ten
  * minutes, in order, and one that answers a ping before its turn stays. */
 START_TEST(test_removal_rate_limit_spaces_removals_and_a_pong_cancels_one)
@@ -898,6 +1000,7 @@ Suite *master_suite(void)
     tcase_add_test(tc, test_framework_and_executor_messages_are_relayed);
     tcase_add_test(tc, test_completed_tasks_are_kept_up_to_the_bound);
     tcase_add_test(tc, test_metrics_move_as_tasks_and_messages_do);
+    tcase_add_test(tc, test_state_json_kept_between_requests_follows_every_change);
     tcase_add_test(tc, test_removal_rate_limit_spaces_removals_and_a_pong_cancels_one);
     tcase_add_test(tc, test_reregistering_slave_without_a_task_makes_it_lost_and_frees_it);
     suite_add_tcase(s, tc);
