@@ -717,6 +717,21 @@ void act_pieces_json_pieces(act_pieces *p, act_json *j, const act_pieces *value)
  * jsonp). Safe from any thread. */
 void act_http_respond_pieces(act_http_req *req, int status, act_pieces *p);
 
+/* Files over HTTP, as Mesos' FilesProcess serves them: the "files" actor answers
+ * /files/browse.json?path= (a directory's entries; a file lists nothing), /files/read.json?
+ * path=&offset=&length= ({"data","offset"}, at most 16 pages; offset -1 gives the size),
+ * /files/download.json?path= (the bytes, streamed) and /files/debug.json (what is attached).
+ * A real directory or file is attached under a virtual name (a sandbox under its own path,
+ * a log as "/master/log"); request paths resolve through the longest attached name and
+ * nothing outside the attached real path is served. */
+/* Spawns "files" on `loop`, or finds the one the process has (a master and a slave in one
+ * process share it); returns its pid (id "" on failure). */
+act_pid act_files_spawn(int loop);
+/* Serves `path` under `name` ("/a/b/" and "/a/b" are one name); later attaches of a name
+ * replace it. Asynchronous (a message to the actor); any thread. Returns act_post's code. */
+int act_files_attach(const act_pid *files, const char *path, const char *name);
+int act_files_detach(const act_pid *files, const char *name);
+
 /* A chunked response kept open (for streams such as /__trace__). Loop-0 actors only. */
 typedef struct act_http_stream act_http_stream;
 /* Sends the response head and returns the stream; req is consumed. */

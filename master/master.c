@@ -267,6 +267,9 @@ static void on_init(act_actor *self, void *arg)
     make_info(m);
     m_metrics_init(m);
     act_metrics_add_collector(&m->pid, m_metrics_refresh);
+    /* the web UI's LOG link: /files/read.json?path=/master/log */
+    const char *log = m->cfg.external_log_file ? m->cfg.external_log_file : act_log_file();
+    if (log) act_files_attach(&m->files, log, "/master/log");
     LOG_INFO("Master %s (%s) started on %s", m->id, m->info->hostname, m->info->pid);
     m_election_start(m);
 }
@@ -377,6 +380,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
                        cfg->weights, cfg->nweights};
     m->allocator = alloc_spawn(&ac, &mpid, cfg->allocator_loop);
     m->registrar = registrar_spawn(&m->cfg, &mpid, cfg->allocator_loop);
+    m->files = act_files_spawn(0);
     m->self = a;
     act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, NULL);

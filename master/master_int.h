@@ -149,6 +149,7 @@ typedef struct master {
     bool recovering;        /* elected, reading the registry */
     bool recovered;         /* the registry was read; until then messages are held */
     act_pid contender, detector;
+    act_pid files;          /* serves the /files endpoints, this master's log as /master/log */
     wire_msg *leader;       /* the leading master's wire_master_info, as detected */
     char *candidacy;        /* our contender's znode (fences registry writes) */
     struct m_held *held;    /* messages that arrived while recovering, replayed after */

@@ -116,11 +116,11 @@ static const act_flag flag_table[] = {
     F(webui_dir, STRING, NULL, "Directory of the web UI's files (index.html and static/) "
       "(default: share/mesos/webui beside the binary's directory, where make install and the "
       "package put it)."),
-    F(log_dir, STRING, NULL, "Directory for log files (default: stderr only); its "
-      "mesos-master.INFO is served as /master/log."),
+    F(log_dir, STRING, NULL, "Directory for log files (default: stderr only); the INFO file "
+      "is served as /master/log (the web UI's LOG link)."),
     F(logging_level, STRING, "INFO", "Lowest level logged: INFO, WARNING or ERROR."),
     F(external_log_file, STRING, NULL, "A log file written by something else (e.g. a "
-      "supervisor), served as /master/log when there is no --log_dir."),
+      "supervisor), served as /master/log instead of --log_dir's."),
     F(quiet, BOOL, "false", "Log nothing to stderr."),
     F(logbufsecs, DOUBLE, "0", "Seconds log lines may stay buffered."),
     F(initialize_driver_logging, BOOL, "true", "Whether scheduler and executor drivers in "

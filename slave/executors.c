@@ -278,10 +278,7 @@ static int make_sandbox(slave *s, s_executor *e)
     path_sandbox_latest(latest, sizeof latest, s->cfg.work_dir, s->id, e->framework->id, e->id);
     unlink(latest);
     if (symlink(dir, latest) != 0) LOG_WARNING("symlink %s: %s", latest, strerror(errno));
-    files_attach *fa = act_calloc(1, sizeof *fa);
-    fa->path = act_strdup(dir);
-    fa->name = act_strdup(dir);
-    act_post(s->self, &s->files, FILES_MSG_ATTACH, fa, files_attach_free);
+    act_files_attach(&s->files, dir, dir);
     return 0;
 }
 

@@ -60,11 +60,7 @@ static void framework_free(void *p)
  * it (gc removes it in its own time). */
 static void executor_forget(slave *s, s_executor *e)
 {
-    if (e->directory) {
-        files_attach *fa = act_calloc(1, sizeof *fa);
-        fa->name = act_strdup(e->directory);
-        act_post(s->self, &s->files, FILES_MSG_DETACH, fa, files_attach_free);
-    }
+    if (e->directory) act_files_detach(&s->files, e->directory);
     executor_free(e);
 }
 

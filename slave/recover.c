@@ -356,12 +356,7 @@ static void read_run(walk *w, const char *run_dir)
     }
     path_fmt(path, sizeof path, "%s/tasks", run_dir);
     each_dir(path, recover_task, w);
-    if (e->directory) {
-        files_attach *fa = act_calloc(1, sizeof *fa);
-        fa->path = act_strdup(e->directory);
-        fa->name = act_strdup(e->directory);
-        act_post(w->s->self, &w->s->files, FILES_MSG_ATTACH, fa, files_attach_free);
-    }
+    if (e->directory) act_files_attach(&w->s->files, e->directory, e->directory);
 }
 
 static void recover_executor(void *ctx, const char *executor_id)

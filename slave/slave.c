@@ -364,12 +364,9 @@ static void on_init(act_actor *self, void *arg)
     s->pid = act_self(self);
     s->start_time = act_now();
     act_metrics_add_collector(&s->pid, s_metrics_refresh);
-    if (act_log_file()) { /* the UI's LOG link: /files/read.json?path=/slave/log */
-        files_attach *fa = act_calloc(1, sizeof *fa);
-        fa->path = act_strdup(act_log_file());
-        fa->name = act_strdup("/slave/log");
-        act_post(self, &s->files, FILES_MSG_ATTACH, fa, files_attach_free);
-    }
+    /* the UI's LOG link: /files/read.json?path=/slave/log */
+    const char *log = s->cfg.external_log_file ? s->cfg.external_log_file : act_log_file();
+    if (log) act_files_attach(&s->files, log, "/slave/log");
     char *res = res_to_string(&s->resources);
     LOG_INFO("Slave %s starting on %s with %s", s->pid.id, s->info->hostname, res);
     free(res);
@@ -438,7 +435,7 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     s->frameworks = act_map_new();
     s_history_init(&s->completed, S_MAX_COMPLETED_FRAMEWORKS);
     s->sum = sum_spawn(0);
-    s->files = files_spawn(0);
+    s->files = act_files_spawn(0);
     s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->disk_watch_interval, loop);
     char name[ACT_ID_MAX];
     act_actor *a = act_new(act_unique_name("slave", name, sizeof name), s);

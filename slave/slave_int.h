@@ -299,21 +299,7 @@ void sum_recover_free(void *r);
  * clock), duplicates (same uuid) dropped, ACK records checkpointed. */
 act_pid sum_spawn(int loop);
 
-/* ---- files and gc (files.c, gc.c) -------------------------------------------------------- */
-
-#define FILES_ACTOR "files"
-#define FILES_MSG_ATTACH "files.attach"   /* files_attach: serve `path` as `name` */
-#define FILES_MSG_DETACH "files.detach"   /* files_attach (name only) */
-
-typedef struct files_attach {
-    char *path;             /* a real directory or file */
-    char *name;             /* the virtual path clients use, e.g. the sandbox path itself or
-                               "/slave/log" */
-} files_attach;
-void files_attach_free(void *a);
-
-/* Spawns "files" with routes browse.json, read.json, download.json, debug.json. */
-act_pid files_spawn(int loop);
+/* ---- gc (gc.c); sandboxes are served by the runtime's "files" actor (act_files_*) ------ */
 
 #define GC_ACTOR "gc"
 #define GC_MSG_SCHEDULE "gc.schedule"     /* gc_path: remove path after delay */

@@ -163,6 +163,7 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     c->docker.sandbox_directory = f->docker_sandbox_directory;
     c->docker.remove_delay = f->docker_remove_delay;
     c->docker.stop_timeout = f->docker_stop_timeout;
+    c->external_log_file = f->external_log_file;
     return 0;
 }
 

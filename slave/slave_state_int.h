@@ -35,6 +35,7 @@ typedef struct slave_config {
     const char *containerizers;  /* --containerizers: "mesos", "docker,mesos" ... */
     dz_config docker;            /* the Docker containerizer's flags (work_dir is set from
                                     work_dir when the slave spawns) */
+    const char *external_log_file; /* served as /slave/log (else --log_dir's INFO file) */
     act_pid containerizer;       /* a containerizer to use instead of spawning one (tests play
                                     it at the message level); id "" = spawn the real one */
     bool stop_runtime;           /* when the slave ends, stop the runtime (the binary: the
