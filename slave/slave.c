@@ -33,6 +33,7 @@ void slave_config_default(slave_config *c)
     c->recovery_timeout = 900;
     c->registration_backoff_factor = 1;
     c->gc_delay = 7 * 86400;
+    c->gc_disk_headroom = 0.1;
     c->disk_watch_interval = 60;
     cz_config_default(&c->isolation);
     c->containerizers = "mesos";
@@ -436,7 +437,8 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     s_history_init(&s->completed, S_MAX_COMPLETED_FRAMEWORKS);
     s->sum = sum_spawn(0);
     s->files = act_files_spawn(0);
-    s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->disk_watch_interval, loop);
+    s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->gc_disk_headroom,
+                     cfg->disk_watch_interval, loop);
     char name[ACT_ID_MAX];
     act_actor *a = act_new(act_unique_name("slave", name, sizeof name), s);
     s->self = a;

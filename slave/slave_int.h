@@ -130,6 +130,7 @@ typedef struct cz_config {
     bool cgroups_limit_swap;           /* the memory limit covers swap too */
     bool enforce_container_disk_quota; /* posix/disk: over its disk, a container is destroyed */
     double container_disk_watch_interval; /* posix/disk: seconds between measurements */
+    double resource_monitoring_interval;  /* statistics.json measures at most this often */
 } cz_config;
 
 void cz_config_default(cz_config *c);
@@ -313,7 +314,9 @@ void gc_path_free(void *p);
 
 /* Spawns "gc": removes scheduled paths when due, and sooner when the disk of `work_dir` is
  * fuller (checked every disk_watch_interval): paths older than
- * gc_delay * max(0, 1 - 0.1 - usage) go at once (Mesos' formula). */
-act_pid gc_spawn(const char *work_dir, double gc_delay, double disk_watch_interval, int loop);
+ * gc_delay * max(0, 1 - headroom - usage) go at once (Mesos' formula; headroom is
+ * --gc_disk_headroom, 0.1 by default; out of 0..1 it is 0.1). */
+act_pid gc_spawn(const char *work_dir, double gc_delay, double headroom,
+                 double disk_watch_interval, int loop);
 
 #endif /* SLAVE_SLAVE_INT_H */

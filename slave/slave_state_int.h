@@ -27,6 +27,7 @@ typedef struct slave_config {
     double recovery_timeout;
     double registration_backoff_factor;
     double gc_delay;
+    double gc_disk_headroom;     /* the share of the disk gc keeps free */
     double disk_watch_interval;
     cz_config isolation;         /* --isolation and its isolators' flags */
     const char *default_container_info; /* JSON ContainerInfo for executors without one */

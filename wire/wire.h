@@ -401,15 +401,15 @@ void res_to_wire(const res_set *s, wire_msg *m, wire_resource **out, size_t *cou
 typedef struct res_host {
     long cpus;             /* online cores */
     uint64_t mem_bytes;    /* total memory */
-    uint64_t disk_bytes;   /* free space of the work_dir file system */
+    uint64_t disk_bytes;   /* size of the work_dir file system (Mesos' fs::size) */
 } res_host;
 
-/* Reads the host: online cores, total memory, free space under work_dir. Returns 0 or a
+/* Reads the host: online cores, total memory, size of work_dir's file system. Returns 0 or a
  * negative errno (err says which). */
 int res_host_probe(const char *work_dir, res_host *h, char *err, size_t errlen);
 /* Adds the default resources the slave would detect for every default name (cpus, mem, disk,
  * ports) that s does not already have: cpus = cores; mem = total - min(1 GB, half) in MB;
- * disk = free - min(5 GB, half) in MB; ports = [31000-32000]; all with role default_role.
+ * disk = size - min(5 GB, half) in MB; ports = [31000-32000]; all with role default_role.
  * Logs a warning when s has a "cpu" resource (a custom name, not an alias of cpus). */
 void res_add_defaults(res_set *s, const res_host *h, const char *default_role);
 /* res_host_probe + res_add_defaults. */
