@@ -195,6 +195,7 @@ static void registered(slave *s, const act_msg *msg, const char *id,
     if (!s->info->id) s->info->id = wire_alloc(s->info_msg, sizeof *s->info->id);
     s->info->id->value = wire_strdup(s->info_msg, id);
     s->connected = true;
+    act_ip_hostname(s->master.ip, s->master_hostname, sizeof s->master_hostname);
     if (s->registration_timer) act_cancel(s->self, s->registration_timer);
     s->registration_timer = 0;
     s->ping_timeout = conn && conn->has_total_ping_timeout_seconds &&
