@@ -16,14 +16,16 @@
 
 void tc_start_master(tc_cluster *c)
 {
-    char port[32], work[4200];
+    char port[32], work[4200], log[4300];
     if (!c->master_port) c->master_port = tu_free_port();
     snprintf(port, sizeof port, "--port=%u", c->master_port);
     snprintf(work, sizeof work, "--work_dir=%s/master", c->dir);
     static int starts;
     snprintf(c->master_log, sizeof c->master_log, "%.4000s/master-%d.log", c->dir, ++starts);
+    /* its output is its log: served as /master/log, as a supervisor's file would be */
+    snprintf(log, sizeof log, "--external_log_file=%s", c->master_log);
     char *argv[] = {(char *)tu_bin("mesos-master"), "--ip=127.0.0.1", port, work,
-                    "--allocation_interval=100ms", NULL};
+                    "--allocation_interval=100ms", log, NULL};
     c->master_pid = tu_spawn(argv, c->master_log);
     ck_assert_msg(tu_wait_http(c->master_port, "/master/health", 30), "master did not start");
     snprintf(c->master_addr, sizeof c->master_addr, "127.0.0.1:%u", c->master_port);
