@@ -99,17 +99,9 @@ static void gauge(const char *name, double v)
 
 static void resource_gauges(master *m)
 {
-    for (int i = 0; i < 3; i++) {
-        double total = (double)m->res_total[i] / RES_SCALE;
-        double used = (double)m->res_used[i] / RES_SCALE;
-        char key[64];
-        snprintf(key, sizeof key, "master/%s_total", res_names[i]);
-        gauge(key, total);
-        snprintf(key, sizeof key, "master/%s_used", res_names[i]);
-        gauge(key, used);
-        snprintf(key, sizeof key, "master/%s_percent", res_names[i]);
-        gauge(key, total > 0 ? used / total : 0);
-    }
+    for (int i = 0; i < 3; i++)
+        res_gauges("master", res_names[i], (double)m->res_total[i] / RES_SCALE,
+                   (double)m->res_used[i] / RES_SCALE);
 }
 
 static void task_gauges(master *m)

@@ -336,16 +336,8 @@ void s_metrics_refresh(act_actor *self, void *arg)
     gauge("slave/tasks_killed", (double)s->killed_tasks);
     gauge("slave/tasks_lost", (double)s->lost_tasks);
     static const char *names[] = {"cpus", "mem", "disk"};
-    for (int i = 0; i < 3; i++) {
-        char key[64];
-        double total = res_scalar(&s->resources, names[i]);
-        double in_use = res_scalar(&used, names[i]);
-        snprintf(key, sizeof key, "slave/%s_total", names[i]);
-        gauge(key, total);
-        snprintf(key, sizeof key, "slave/%s_used", names[i]);
-        gauge(key, in_use);
-        snprintf(key, sizeof key, "slave/%s_percent", names[i]);
-        gauge(key, total > 0 ? in_use / total : 0);
-    }
+    for (int i = 0; i < 3; i++)
+        res_gauges("slave", names[i], res_scalar(&s->resources, names[i]),
+                   res_scalar(&used, names[i]));
     res_free(&used);
 }

@@ -376,6 +376,9 @@ const res_entry *res_find(const res_set *s, const char *name, const char *role,
                           wire_value_type type);
 /* The scalar `name` summed over roles, as a double (0 if absent). */
 double res_scalar(const res_set *s, const char *name);
+/* Sets the gauges <prefix>/<name>_total, _used and _percent (used / total; 0 without a total),
+ * as Mesos names them (master/cpus_used, slave/mem_percent). */
+void res_gauges(const char *prefix, const char *name, double total, double used);
 /* Thousandths of the scalar `name` summed over roles. */
 int64_t res_scalar_milli(const res_set *s, const char *name);
 /* The union over roles of the ranges `name`: *out is a new array (free() it; NULL when
