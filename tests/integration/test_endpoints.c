@@ -14,6 +14,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static json_t *get_json(uint16_t port, const char *path)
 {
@@ -221,12 +223,77 @@ START_TEST(test_every_documented_field_is_served_with_its_type_and_values_move)
 }
 END_TEST
 
+/* Every flag of Mesos 0.22.1's master and slave (src/master/flags.hpp, src/slave/flags.hpp,
+ * src/logging/flags.hpp and the mains) is known to our binaries: implemented, or taking its
+ * default only; another value of an unbuilt one stops the daemon naming the flag, never with
+ * "Unknown flag". */
+START_TEST(test_every_mesos_flag_is_known_and_an_unbuilt_one_is_refused_by_name)
+{
+    static const char *const logging =
+        "external_log_file initialize_driver_logging log_dir logbufsecs logging_level quiet "
+        "version ip port";
+    static const struct { const char *bin, *flags, *needed, *refused; } d[] = {
+        {"mesos-master", "acls allocation_interval authenticate authenticate_slaves "
+         "authenticators cluster credentials framework_sorter hooks hostname "
+         "log_auto_initialize max_executors_per_slave modules offer_timeout quorum rate_limits "
+         "recovery_slave_removal_limit registry registry_fetch_timeout registry_store_timeout "
+         "registry_strict roles root_submissions slave_removal_rate_limit "
+         "slave_reregister_timeout user_sorter webui_dir weights whitelist work_dir zk "
+         "zk_session_timeout", "--registry=in_memory", "--modules={}"},
+        {"mesos-slave", "attributes authenticatee cgroups_enable_cfs cgroups_hierarchy "
+         "cgroups_limit_swap cgroups_root container_disk_watch_interval containerizer_path "
+         "containerizers credential default_container_image default_container_info "
+         "default_role disk_watch_interval docker docker_remove_delay docker_sandbox_directory "
+         "docker_stop_timeout egress_rate_limit_per_container enforce_container_disk_quota "
+         "ephemeral_ports_per_container eth0_name executor_registration_timeout "
+         "executor_shutdown_grace_period frameworks_home gc_delay gc_disk_headroom hadoop_home "
+         "hooks hostname isolation lo_name master modules "
+         "network_enable_socket_statistics_details network_enable_socket_statistics_summary "
+         "perf_duration perf_events perf_interval recover recovery_timeout "
+         "registration_backoff_factor resource_monitoring_interval resources slave_subsystems "
+         "strict switch_user work_dir", "--master=127.0.0.1:1", "--perf_events=cycles"}};
+    char *dir = tu_tmpdir(), log[4200];
+    snprintf(log, sizeof log, "%s/out", dir);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(tu_sh(log, "%s --help", tu_bin(d[i].bin)), 0);
+        char *help = tu_read_file(log);
+        char all[2048];
+        snprintf(all, sizeof all, "%s %s", d[i].flags, logging);
+        for (char *save = NULL, *name = strtok_r(all, " ", &save); name;
+             name = strtok_r(NULL, " ", &save)) {
+            char plain[128], negatable[128];
+            snprintf(plain, sizeof plain, "--%s=", name);
+            snprintf(negatable, sizeof negatable, "--[no-]%s ", name);
+            ck_assert_msg(strstr(help, plain) || strstr(help, negatable),
+                          "%s --help does not know --%s", d[i].bin, name);
+        }
+        free(help);
+        unlink(log);
+        char *argv[] = {(char *)tu_bin(d[i].bin), (char *)d[i].needed, (char *)d[i].refused,
+                        NULL};
+        int pid = tu_spawn(argv, log), status;
+        waitpid(pid, &status, 0);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+        char *out = tu_read_file(log), flag[64];
+        snprintf(flag, sizeof flag, "'%.*s'", (int)strcspn(d[i].refused + 2, "="),
+                 d[i].refused + 2);
+        ck_assert_msg(strstr(out, flag) && strstr(out, "not in this build") &&
+                      !strstr(out, "Unknown"), "%s %s: %s", d[i].bin, d[i].refused, out);
+        free(out);
+        unlink(log);
+    }
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *endpoints_suite(void)
 {
     Suite *s = suite_create("endpoints");
     TCase *tc = tcase_create("live");
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_every_documented_field_is_served_with_its_type_and_values_move);
+    tcase_add_test(tc, test_every_mesos_flag_is_known_and_an_unbuilt_one_is_refused_by_name);
     suite_add_tcase(s, tc);
     return s;
 }
