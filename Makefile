@@ -104,6 +104,14 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/obj/.cflags
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(REL_CFLAGS) -c $< -o $@
 
+# What state.json reports of the build (wire/build.c): when, and by whom. Only that file sees
+# it, so the time is that of its last compilation; SOURCE_DATE_EPOCH overrides it (packages).
+BUILD_INFO = -DBUILD_TIME=$(or $(SOURCE_DATE_EPOCH),$(shell date +%s)) \
+             -DBUILD_USER='"$(or $(USER),$(shell id -un))"'
+$(BUILD)/obj/wire/build.o: REL_CFLAGS += $(BUILD_INFO)
+$(BUILD)/check/obj/wire/build.o: CHK_CFLAGS += $(BUILD_INFO)
+$(BUILD)/fuzz/obj/wire/build.o: FUZZ_CFLAGS += $(BUILD_INFO)
+
 define lib_rules
 $(BUILD)/obj/lib$(1).a: $(patsubst %.c,$(BUILD)/obj/%.o,$(call mod_srcs,$(1)))
 	@mkdir -p $$(dir $$@)

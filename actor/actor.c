@@ -107,6 +107,9 @@ void act__entry_drop(act_entry *e)
     case E_TIMER:
         if (act__current_loop) free(act__timer_take(act__current_loop, e->u.timer_id));
         break;
+    case E_LOOP_CALL:
+        e->u.loop_call.fn(NULL, e->u.loop_call.arg);
+        break;
     default:
         break;
     }
@@ -378,6 +381,32 @@ void act__loop_push(act_loop *l, act_entry *e)
     ev_async_send(l->ev, &l->wake);
 }
 
+void act__loop_call(int loop, void (*fn)(act_loop *l, void *arg), void *arg)
+{
+    act_entry *e = act__entry_new(E_LOOP_CALL, NULL, NULL, NULL, NULL, 0);
+    e->u.loop_call.fn = fn;
+    e->u.loop_call.arg = arg;
+    act__loop_push(&act__rt->loops[loop], e);
+}
+
+/* Which of act_queue_depth's counts an entry kind belongs to, or -1. */
+static int queue_kind(entry_kind k)
+{
+    if (k == E_MSG) return 0;
+    if (k == E_DISPATCH || k == E_TIMER) return 1;
+    if (k == E_HTTP) return 2;
+    return -1;
+}
+
+act_queue_depth act_queue_depth_of(const act_actor *a)
+{
+    act_actor *x = (act_actor *)a; /* relaxed loads of statistics; nothing is written */
+    act_queue_depth d = {atomic_load_explicit(&x->stat_queued[0], memory_order_relaxed),
+                         atomic_load_explicit(&x->stat_queued[1], memory_order_relaxed),
+                         atomic_load_explicit(&x->stat_queued[2], memory_order_relaxed)};
+    return d;
+}
+
 void act__mailbox_put(act_loop *l, act_actor *a, act_entry *e)
 {
     atomic_store_explicit(&e->next, NULL, memory_order_relaxed);
@@ -387,6 +416,8 @@ void act__mailbox_put(act_loop *l, act_actor *a, act_entry *e)
         a->mb_head = e;
     a->mb_tail = e;
     atomic_fetch_add_explicit(&a->stat_depth, 1, memory_order_relaxed);
+    int q = queue_kind(e->kind);
+    if (q >= 0) atomic_fetch_add_explicit(&a->stat_queued[q], 1, memory_order_relaxed);
     act__runq_add(l, a);
 }
 
@@ -773,6 +804,8 @@ int act__run_queue(act_loop *l, int budget)
             a->mb_head = atomic_load_explicit(&e->next, memory_order_relaxed);
             if (!a->mb_head) a->mb_tail = NULL;
             atomic_fetch_sub_explicit(&a->stat_depth, 1, memory_order_relaxed);
+            int q = queue_kind(e->kind);
+            if (q >= 0) atomic_fetch_sub_explicit(&a->stat_queued[q], 1, memory_order_relaxed);
             run_entry(l, a, e);
             if (a->exiting) terminate_now(l, a);
             /* counted after the work: settle must see work that began before it looked */

@@ -284,6 +284,12 @@ typedef struct act_flag {
     const char *help;            /* one or more sentences for --help and /help */
     size_t offset;               /* offsetof(your_flags_struct, field) */
     act_flag_validator validate; /* may be NULL */
+    /* NULL, or why the flag cannot mean anything here ("ACLs are not in this build yet"):
+     * it is accepted with its default value only; any other value is refused with that
+     * reason, naming the flag ("Failed to load flag 'acls': ACLs are not in this build
+     * yet"), and --help says so. For flags Mesos knows whose feature is not built (yet):
+     * clearing it is all a new feature needs to do here. */
+    const char *unbuilt;
 } act_flag;
 
 /* A parsed flag set: the table, the values struct it fills and what was given explicitly. */
@@ -317,8 +323,8 @@ int act_flags_set(act_flags *flags, const char *name, const char *value, char *e
                   size_t errlen);
 /* Prints usage and every flag with its default and help (the --help text). */
 void act_flags_usage(const act_flags *flags, FILE *out);
-/* Writes a JSON object {"name": "value-as-text", ...} of every flag that has a value (what
- * /master/flags shows under "flags"). */
+/* Writes a JSON object {"name": "value-as-text", ...} of every flag that has a value, and
+ * "help" and "version" as "false" (what /master/flags shows under "flags", as Mesos). */
 void act_flags_json(const act_flags *flags, act_json *j);
 /* The value of flag `name` as text (Mesos formatting); NULL if unknown or unset. */
 char *act_flags_format(const act_flags *flags, const char *name, char *buf, size_t n);
@@ -354,6 +360,14 @@ bool act_name_valid(const char *name);
 char *act_ip_format(uint32_t ip, char *buf, size_t n);
 /* Parses a dotted quad into host order. Returns 0 or -EINVAL. */
 int act_ip_parse(const char *text, uint32_t *ip);
+/* The machine's name, as Mesos' net::hostname(): gethostname() made canonical by the
+ * resolver when it can be. Writes into buf; returns buf, or NULL if there is no name. May
+ * block on DNS: for start-up, not for a loop. */
+char *act_host_name(char *buf, size_t n);
+/* The name an IP (host order) resolves to ("localhost" for 127.0.0.1), else act_host_name(),
+ * else the dotted IP: the default hostname of the daemons, as Mesos' net::getHostname(ip).
+ * Writes into buf and returns it. May block on DNS like act_host_name. */
+char *act_ip_hostname(uint32_t ip, char *buf, size_t n);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The runtime                                                                                */
@@ -491,6 +505,13 @@ act_pid act_self(const act_actor *a);
 const char *act_name(const act_actor *a);
 void *act_state(const act_actor *a);
 int act_actor_loop(const act_actor *a);
+
+/* What waits in an actor's mailbox (libprocess' event queue): messages, dispatches (timers
+ * included) and HTTP requests. Any thread; the counts are a moment's view. */
+typedef struct act_queue_depth {
+    uint64_t messages, dispatches, http_requests;
+} act_queue_depth;
+act_queue_depth act_queue_depth_of(const act_actor *a);
 
 /* Terminates the actor named by pid (local only) after the messages already in its mailbox.
  * Safe from any thread. Returns 0 or -ENOENT. */
@@ -711,12 +732,12 @@ const char *act_http_path(const act_http_req *req);
 const char *act_http_url(const act_http_req *req);
 /* A query parameter, percent-decoded; NULL if absent. */
 const char *act_http_query(const act_http_req *req, const char *key);
+/* A field of a form body (application/x-www-form-urlencoded, as Mesos' POST endpoints take
+ * it), percent-decoded; NULL if absent. */
+const char *act_http_form(const act_http_req *req, const char *key);
 /* A header value (name case-insensitive); NULL if absent. */
 const char *act_http_header(const act_http_req *req, const char *name);
 const uint8_t *act_http_body(const act_http_req *req, size_t *len);
-/* A field of a form body (application/x-www-form-urlencoded, "frameworkId=...&..."),
- * percent-decoded, in a new string (free() it); NULL if absent. */
-char *act_http_form(const act_http_req *req, const char *key);
 
 /* Answers the request and releases it. `body` is copied. extra_headers: NULL or CRLF-
  * terminated header lines ("Location: http://x/\r\n"). */
@@ -764,6 +785,53 @@ void act_http_respond_file(act_http_req *req, const char *root, const char *rel)
  * application/octet-stream when unknown. */
 const char *act_content_type(const char *path);
 
+/* Large JSON bodies made of shared pieces. An act_blob is an immutable reference-counted
+ * string (say the JSON of one task, kept until the task changes); an act_pieces is a body
+ * assembled in order from blobs and copied text. Building one on an actor's loop costs a
+ * reference per blob; a large one is then streamed to the client (act_http_respond_stream),
+ * never joined. Blobs and pieces may be released on any thread. */
+typedef struct act_blob act_blob;
+typedef struct act_pieces act_pieces;
+
+/* A blob holding a copy of data[0..len) (NUL-terminated); the caller holds one reference. */
+act_blob *act_blob_new(const void *data, size_t len);
+act_blob *act_blob_ref(act_blob *b);
+void act_blob_unref(act_blob *b); /* NULL is ignored */
+const char *act_blob_data(const act_blob *b, size_t *len);
+
+act_pieces *act_pieces_new(void);
+void act_pieces_free(act_pieces *p); /* NULL is ignored */
+size_t act_pieces_len(const act_pieces *p);
+/* Appends a blob (a reference is taken; the caller keeps its own). */
+void act_pieces_add(act_pieces *p, act_blob *b);
+/* Appends the text in `text` (copied) and empties it. */
+void act_pieces_add_text(act_pieces *p, act_buf *text);
+/* For a body written with an act_json writer into j->out: appends what was written so far,
+ * then blob b as the next JSON value (b must hold one JSON value; the writer puts the comma
+ * before it as for any value). */
+void act_pieces_json_value(act_pieces *p, act_json *j, act_blob *b);
+/* The same with a JSON value itself made of pieces (references to its blobs are taken). */
+void act_pieces_json_pieces(act_pieces *p, act_json *j, const act_pieces *value);
+/* Answers req with the JSON body in p, as act_http_respond_json does (jsonp, CORS); p is
+ * consumed. A large body is streamed from the pieces, with its Content-Length (chunked with
+ * jsonp). Safe from any thread. */
+void act_http_respond_pieces(act_http_req *req, int status, act_pieces *p);
+
+/* Files over HTTP, as Mesos' FilesProcess serves them: the "files" actor answers
+ * /files/browse.json?path= (a directory's entries; a file lists nothing), /files/read.json?
+ * path=&offset=&length= ({"data","offset"}, at most 16 pages; offset -1 gives the size),
+ * /files/download.json?path= (the bytes, streamed) and /files/debug.json (what is attached).
+ * A real directory or file is attached under a virtual name (a sandbox under its own path,
+ * a log as "/master/log"); request paths resolve through the longest attached name and
+ * nothing outside the attached real path is served. */
+/* Spawns "files" on `loop`, or finds the one the process has (a master and a slave in one
+ * process share it); returns its pid (id "" on failure). */
+act_pid act_files_spawn(int loop);
+/* Serves `path` under `name` ("/a/b/" and "/a/b" are one name); later attaches of a name
+ * replace it. Asynchronous (a message to the actor); any thread. Returns act_post's code. */
+int act_files_attach(const act_pid *files, const char *path, const char *name);
+int act_files_detach(const act_pid *files, const char *name);
+
 /* A chunked response kept open (for streams such as /__trace__). Loop-0 actors only. */
 typedef struct act_http_stream act_http_stream;
 /* Sends the response head and returns the stream; req is consumed. */
@@ -798,8 +866,8 @@ void act_gauge_add(act_gauge *g, double delta);
 double act_gauge_value(const act_gauge *g);
 
 /* A timing (e.g. "allocator/allocation_run_ms"): the snapshot shows the last value under
- * the name itself and name/count, name/min, name/max, name/p50, name/p90, name/p99 over a
- * window of the last 1000 samples (libprocess' method: linear interpolation at p*(n-1)).
+ * the name itself and name/count, name/min, name/max, name/p50, p90, p95, p99, p999 and
+ * p9999 over a window of the last 1000 samples (libprocess' method: linear interpolation at p*(n-1)).
  * Non-finite samples are ignored. */
 act_timing *act_timing_get(const char *name);
 void act_timing_record(act_timing *t, double value);
@@ -813,8 +881,16 @@ void act_metrics_remove_collector(const act_pid *owner);
 
 /* Removes a metric (e.g. per-framework metrics when the framework goes). */
 void act_metric_remove(const char *name);
-/* Writes the snapshot: {"a\/b":1,...} sorted by name, numbers only. */
+/* Writes the snapshot: {"a\/b":1,...} sorted by name, numbers only. With a runtime,
+ * the "system/" gauges (load, CPUs, memory of the host) are read just before. */
 void act_metrics_snapshot(act_buf *out);
+/* The same with more entries merged in by key (Mesos' stats.json); an entry wins over a
+ * metric of the same name. */
+typedef struct act_metric_value {
+    const char *key;
+    double value;
+} act_metric_value;
+void act_metrics_snapshot_with(act_buf *out, const act_metric_value *extra, size_t n);
 /* Removes every metric (act_shutdown calls it). */
 void act_metrics_reset(void);
 

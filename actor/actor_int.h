@@ -25,6 +25,7 @@ typedef enum entry_kind {
     E_TERMINATE,    /* terminate to_id */
     E_INIT,         /* first entry of every mailbox: run the init callback */
     E_SCHEDULE,     /* loop inbox only: put actor u.actor on the run queue */
+    E_LOOP_CALL,    /* loop inbox only: run u.loop_call.fn on the loop, outside any actor */
     /* loop 0 (I/O) inbox only: */
     E_REMOTE_SEND,  /* encode and send to to_ip:to_port */
     E_REMOTE_LINK,  /* from links to a remote pid (to_id at to_ip:to_port) */
@@ -32,6 +33,7 @@ typedef enum entry_kind {
 } entry_kind;
 
 typedef struct act_entry act_entry;
+struct act_loop;
 struct act_entry {
     _Atomic(act_entry *) next;
     entry_kind kind;
@@ -51,6 +53,7 @@ struct act_entry {
     union {
         struct { void *obj; void (*free_obj)(void *); } post;
         struct { act_fn fn; void *arg; } call;
+        struct { void (*fn)(struct act_loop *l, void *arg); void *arg; } loop_call;
         act_timer_id timer_id;
         act_http_req *req;
         act_actor *actor;
@@ -135,6 +138,8 @@ struct act_actor {
     timer_rec *timers;     /* pending timers of this actor (doubly linked) */
     /* statistics, read by /__actors__ from loop 0 */
     _Atomic uint64_t stat_in, stat_out, stat_ns, stat_depth, stat_links;
+    /* what waits in the mailbox by kind: messages, dispatches (and timers), HTTP requests */
+    _Atomic uint64_t stat_queued[3];
 };
 
 /* The handler for messages named `name` that came from the network (remote) or from this
@@ -230,6 +235,9 @@ void act__gate_close(void);
 void act__send_remote(act_entry *e);
 /* Puts an entry into a loop's inbox and wakes it. */
 void act__loop_push(act_loop *l, act_entry *e);
+/* Runs fn(l, arg) on loop `loop` between actors' handlers, where every mailbox of that loop
+ * may be read; fn(NULL, arg) if the runtime shuts down first. Any thread. */
+void act__loop_call(int loop, void (*fn)(act_loop *l, void *arg), void *arg);
 /* Enqueues into a local actor's mailbox (loop thread only). */
 void act__mailbox_put(act_loop *l, act_actor *a, act_entry *e);
 /* Queues the actor to run if it has mail and is not queued (loop thread only). */
@@ -315,6 +323,9 @@ struct act_http_req {
     char **q_keys, **q_values; /* decoded query, built lazily */
     size_t q_count;
     bool q_parsed;
+    char **f_keys, **f_values; /* decoded form body (a=1&b=2), built lazily */
+    size_t f_count;
+    bool f_parsed;
     act_http_fn fn;
     char *principal;     /* who authenticated with HTTP Basic, or NULL */
 };
@@ -436,5 +447,8 @@ double act__mono(void);
 /* For fuzz targets: runs every loop on the calling thread until nothing is left to do. */
 void act__fuzz_run_until_idle(void);
 #endif
+
+/* Sets the "system/" gauges from the host (introspect.c); each snapshot does it first. */
+void act__host_metrics(void);
 
 #endif /* ACTOR_ACTOR_INT_H */

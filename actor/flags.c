@@ -406,11 +406,37 @@ static int load_argv(act_flags *flags, int argc, char **argv, int *npositional, 
     return rc;
 }
 
+/* Whether flag i holds its default value (an unset flag without default counts as one). */
+static bool is_default(const act_flags *flags, size_t i)
+{
+    const act_flag *f = &flags->table[i];
+    if (!flags->given[i]) return true;
+    if (!f->def) return false;
+    flag_value v, d = {0};
+    char why[WHY_MAX];
+    read_field(flags, i, &v);
+    if (parse_value(f->type, f->def, &d, why, sizeof why) != 0) return false;
+    bool same;
+    switch (f->type) {
+    case ACT_FLAG_STRING: same = v.s && strcmp(v.s, d.s) == 0; free(d.s); break;
+    case ACT_FLAG_BOOL: same = v.b == d.b; break;
+    case ACT_FLAG_INT: same = v.i == d.i; break;
+    case ACT_FLAG_BYTES: same = v.u == d.u; break;
+    default: same = v.d == d.d; break;
+    }
+    return same;
+}
+
 static int validate_all(const act_flags *flags, char *err, size_t errlen)
 {
     for (size_t i = 0; i < flags->count; i++) {
+        const act_flag *f = &flags->table[i];
+        if (f->unbuilt && !is_default(flags, i)) {
+            set_err(err, errlen, "Failed to load flag '%s': %s", f->name, f->unbuilt);
+            return -ENOTSUP;
+        }
         if (!has_value(flags, i)) continue;
-        int rc = run_validator(&flags->table[i], field_of(flags, i), err, errlen);
+        int rc = run_validator(f, field_of(flags, i), err, errlen);
         if (rc != 0) return rc;
     }
     return 0;
@@ -476,9 +502,9 @@ static int by_name(const void *a, const void *b)
 static const act_flag **sorted_flags(const act_flags *flags, bool builtins, size_t *n)
 {
     static const act_flag help = {"help", ACT_FLAG_BOOL, "false",
-                                  "Prints this help message", 0, NULL};
+                                  "Prints this help message", 0, NULL, NULL};
     static const act_flag version = {"version", ACT_FLAG_BOOL, "false",
-                                     "Prints the version and exits", 0, NULL};
+                                     "Prints the version and exits", 0, NULL, NULL};
     const act_flag **list = act_malloc(sizeof *list * (flags->count + 2));
     size_t k = 0;
     for (size_t i = 0; i < flags->count; i++) list[k++] = &flags->table[i];
@@ -555,7 +581,13 @@ static void print_flag_help(FILE *out, const act_flag *f, size_t col)
         format_default(f, def, sizeof def);
         snprintf(tail, sizeof tail, "(default: %s)", def);
     }
-    print_wrapped(out, f->help ? f->help : "", f->def ? tail : NULL, col, width);
+    act_buf text = {0};
+    act_buf_printf(&text, "%s", f->help ? f->help : "");
+    if (f->unbuilt) /* a sentence of its own */
+        act_buf_printf(&text, "%s%c%s.", text.len ? " " : "",
+                       toupper((unsigned char)f->unbuilt[0]), f->unbuilt + 1);
+    print_wrapped(out, text.data, f->def ? tail : NULL, col, width);
+    act_buf_free(&text);
 }
 
 void act_flags_usage(const act_flags *flags, FILE *out)
@@ -579,13 +611,19 @@ void act_flags_usage(const act_flags *flags, FILE *out)
     free(list);
 }
 
+/* The built-ins show as Mesos shows them (a running program was not asked for them). */
 void act_flags_json(const act_flags *flags, act_json *j)
 {
     size_t n;
-    const act_flag **list = sorted_flags(flags, false, &n);
+    const act_flag **list = sorted_flags(flags, true, &n);
     act_json_object_begin(j);
     for (size_t k = 0; k < n; k++) {
-        size_t i = (size_t)(list[k] - flags->table);
+        int at = find_flag(flags, list[k]->name);
+        if (at < 0) { /* a built-in */
+            act_json_kv_string(j, list[k]->name, "false");
+            continue;
+        }
+        size_t i = (size_t)at;
         if (!has_value(flags, i)) continue;
         flag_value v;
         read_field(flags, i, &v);

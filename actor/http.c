@@ -140,6 +140,12 @@ void act__http_req_free(act_http_req *req)
     }
     free(req->q_keys);
     free(req->q_values);
+    for (size_t i = 0; i < req->f_count; i++) {
+        free(req->f_keys[i]);
+        free(req->f_values[i]);
+    }
+    free(req->f_keys);
+    free(req->f_values);
     free(req->body);
     free(req);
 }
@@ -191,51 +197,50 @@ static char *url_decode(const char *s, size_t n)
     return out;
 }
 
-static void parse_query(act_http_req *req)
+/* Decodes "a=1&b=2" (s[0..len)) into keys and values appended to the arrays. */
+static void parse_pairs(const char *s, size_t len, char ***keys, char ***values, size_t *count)
 {
-    req->q_parsed = true;
-    const char *p = req->query;
-    while (*p) {
-        size_t n = strcspn(p, "&");
-        if (n) {
-            size_t k = strcspn(p, "=");
-            if (k > n) k = n;
-            req->q_keys = act_realloc(req->q_keys, (req->q_count + 1) * sizeof(char *));
-            req->q_values = act_realloc(req->q_values, (req->q_count + 1) * sizeof(char *));
-            req->q_keys[req->q_count] = url_decode(p, k);
-            req->q_values[req->q_count] = k < n ? url_decode(p + k + 1, n - k - 1)
-                                                : act_strdup("");
-            req->q_count++;
-        }
-        p += n;
-        if (*p == '&') p++;
-    }
-}
-
-char *act_http_form(const act_http_req *req, const char *key)
-{
-    const char *p = (const char *)req->body, *end = p + req->body_len;
+    if (!s) return;
+    const char *p = s, *end = s + len;
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
-        const char *eq = memchr(p, '=', n);
-        size_t k = eq ? (size_t)(eq - p) : n;
-        char *name = url_decode(p, k);
-        bool found = strcmp(name, key) == 0;
-        free(name);
-        if (found) return eq ? url_decode(eq + 1, n - k - 1) : act_strdup("");
+        if (n) {
+            const char *eq = memchr(p, '=', n);
+            size_t k = eq ? (size_t)(eq - p) : n;
+            *keys = act_realloc(*keys, (*count + 1) * sizeof(char *));
+            *values = act_realloc(*values, (*count + 1) * sizeof(char *));
+            (*keys)[*count] = url_decode(p, k);
+            (*values)[*count] = k < n ? url_decode(p + k + 1, n - k - 1) : act_strdup("");
+            (*count)++;
+        }
         p += n + 1;
     }
+}
+
+static const char *find_pair(char **keys, char **values, size_t count, const char *key)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(keys[i], key) == 0) return values[i];
     return NULL;
 }
 
 const char *act_http_query(const act_http_req *req, const char *key)
 {
     act_http_req *r = (act_http_req *)req; /* the decoded query is a cache */
-    if (!r->q_parsed) parse_query(r);
-    for (size_t i = 0; i < r->q_count; i++)
-        if (strcmp(r->q_keys[i], key) == 0) return r->q_values[i];
-    return NULL;
+    if (!r->q_parsed) parse_pairs(r->query, strlen(r->query), &r->q_keys, &r->q_values,
+                                  &r->q_count);
+    r->q_parsed = true;
+    return find_pair(r->q_keys, r->q_values, r->q_count, key);
+}
+
+const char *act_http_form(const act_http_req *req, const char *key)
+{
+    act_http_req *r = (act_http_req *)req; /* the decoded form is a cache too */
+    if (!r->f_parsed) parse_pairs((const char *)r->body, r->body_len, &r->f_keys,
+                                  &r->f_values, &r->f_count);
+    r->f_parsed = true;
+    return find_pair(r->f_keys, r->f_values, r->f_count, key);
 }
 
 /* ---- responses --------------------------------------------------------------------------- */

@@ -1,9 +1,10 @@
 /*
  * introspect.c - the runtime's own actors, present in every binary: /help (generated from
  * the routes' help text), /metrics/snapshot, /__actors__ (every actor's mailbox depth,
- * traffic, handler time and links), /__recorder__ (the flight recorder's recent message
- * events) and /__trace__ (a live chunked stream of them), /logging/toggle and
- * /system/stats.json.
+ * traffic, handler time and links), /__processes__ (libprocess' view: the events waiting in
+ * every mailbox), /__recorder__ (the flight recorder's recent message events) and /__trace__
+ * (a live chunked stream of them), /logging/toggle, and /system/stats.json with the system
+ * gauges (load, CPUs, memory).
  */
 #include "actor/actor_int.h"
 
@@ -358,13 +359,130 @@ void act__trace_reset(void)
     atomic_store(&flush_queued, false);
 }
 
+/* ---- /__processes__ --------------------------------------------------------------------- */
+
+/* One request: each loop adds its actors, the last loop to finish answers. */
+typedef struct proc_item {
+    char *id, *json;
+} proc_item;
+
+typedef struct processes_req {
+    act_http_req *req;
+    pthread_mutex_t mu;
+    int remaining;
+    proc_item *items;
+    size_t n, cap;
+} processes_req;
+
+static void write_event(act_json *j, const act_actor *a, const act_entry *e)
+{
+    char pid[ACT_PID_STRLEN];
+    act_json_object_begin(j);
+    if (e->kind == E_MSG) {
+        act_json_key(j, "body");
+        act_json_string_n(j, (const char *)e->body, e->len);
+        act_json_kv_string(j, "from", act_pid_format(&e->from, pid, sizeof pid));
+        act_json_kv_string(j, "name", e->name);
+        act_pid to = act_self(a);
+        act_json_kv_string(j, "to", act_pid_format(&to, pid, sizeof pid));
+        act_json_kv_string(j, "type", "MESSAGE");
+    } else if (e->kind == E_HTTP) {
+        act_json_kv_string(j, "method", act_http_method(e->u.req));
+        act_json_kv_string(j, "type", "HTTP");
+        act_json_kv_string(j, "url", act_http_url(e->u.req));
+    } else {
+        act_json_kv_string(j, "type", e->kind == E_EXITED      ? "EXITED"
+                                      : e->kind == E_TERMINATE ? "TERMINATE"
+                                                               : "DISPATCH");
+    }
+    act_json_object_end(j);
+}
+
+static void add_process(processes_req *p, const act_actor *a)
+{
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    act_json_key(&j, "events");
+    act_json_array_begin(&j);
+    for (const act_entry *e = a->mb_head; e; e = atomic_load(&((act_entry *)e)->next))
+        if (e->kind == E_MSG || e->kind == E_HTTP || e->kind == E_DISPATCH ||
+            e->kind == E_TIMER || e->kind == E_EXITED || e->kind == E_TERMINATE)
+            write_event(&j, a, e);
+    act_json_array_end(&j);
+    act_json_kv_string(&j, "id", a->name);
+    act_json_object_end(&j);
+    pthread_mutex_lock(&p->mu);
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 32;
+        p->items = act_realloc(p->items, p->cap * sizeof *p->items);
+    }
+    p->items[p->n++] = (proc_item){act_strdup(a->name), act_buf_detach(&out, NULL)};
+    pthread_mutex_unlock(&p->mu);
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+    return strcmp(((const proc_item *)a)->id, ((const proc_item *)b)->id);
+}
+
+static void respond_processes(processes_req *p)
+{
+    if (p->n) qsort(p->items, p->n, sizeof *p->items, cmp_proc);
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_array_begin(&j);
+    for (size_t i = 0; i < p->n; i++) {
+        act_json_raw(&j, p->items[i].json, strlen(p->items[i].json));
+        free(p->items[i].id);
+        free(p->items[i].json);
+    }
+    act_json_array_end(&j);
+    act_http_respond_json(p->req, 200, &out);
+    act_buf_free(&out);
+    pthread_mutex_destroy(&p->mu);
+    free(p->items);
+    free(p);
+}
+
+/* On loop l (NULL: the runtime is going away): its actors, read by the thread owning them. */
+static void list_loop(act_loop *l, void *arg)
+{
+    processes_req *p = arg;
+    for (size_t i = 0; l && i < l->local_cap; i++)
+        for (const act_actor *a = l->local[i]; a; a = a->lnext) add_process(p, a);
+    pthread_mutex_lock(&p->mu);
+    bool last = --p->remaining == 0;
+    pthread_mutex_unlock(&p->mu);
+    if (last) respond_processes(p);
+}
+
+static void on_processes(act_actor *self, act_http_req *req)
+{
+    processes_req *p = act_calloc(1, sizeof *p);
+    p->req = req;
+    pthread_mutex_init(&p->mu, NULL);
+    p->remaining = act_loop_count();
+    for (int i = 0; i < act_loop_count(); i++) act__loop_call(i, list_loop, p);
+}
+
 /* ---- /logging/toggle and /system/stats.json ---------------------------------------------- */
 
+/* As libprocess: no arguments shows the verbosity; both set it for a while. */
 static void on_toggle(act_actor *self, act_http_req *req)
 {
     const char *level = act_http_query(req, "level"), *duration = act_http_query(req, "duration");
+    if (!level && !duration) {
+        char text[32];
+        int n = snprintf(text, sizeof text, "%d\n", act_log_verbosity());
+        act_http_respond(req, 200, "text/plain; charset=utf-8", text, (size_t)n, NULL);
+        return;
+    }
     if (!level || !duration) {
-        act_http_respond_text(req, 400, "Expecting 'level=' and 'duration=' in query");
+        act_http_respond_text(req, 400, level ? "Expecting 'duration=value' in query"
+                                              : "Expecting 'level=value' in query");
         return;
     }
     char *end;
@@ -382,25 +500,52 @@ static void on_toggle(act_actor *self, act_http_req *req)
     act_http_respond(req, 200, NULL, NULL, 0, NULL);
 }
 
+/* The host as libprocess' System process reads it: load averages, online CPUs, memory. */
+typedef struct host_stats {
+    double load[3];
+    long cpus;
+    uint64_t mem_total, mem_free;
+} host_stats;
+
+static host_stats read_host(void)
+{
+    host_stats h = {{0, 0, 0}, sysconf(_SC_NPROCESSORS_ONLN), 0, 0};
+    getloadavg(h.load, 3);
+    struct sysinfo si;
+    if (sysinfo(&si) == 0) {
+        h.mem_total = (uint64_t)si.totalram * si.mem_unit;
+        h.mem_free = (uint64_t)si.freeram * si.mem_unit;
+    }
+    return h;
+}
+
 static void on_system_stats(act_actor *self, act_http_req *req)
 {
-    double load[3] = {0, 0, 0};
-    getloadavg(load, 3);
-    struct sysinfo si;
-    sysinfo(&si);
+    host_stats h = read_host();
     act_buf out = {0};
     act_json j;
     act_json_init(&j, &out);
     act_json_object_begin(&j);
-    act_json_kv_double(&j, "avg_load_15min", load[2]);
-    act_json_kv_double(&j, "avg_load_1min", load[0]);
-    act_json_kv_double(&j, "avg_load_5min", load[1]);
-    act_json_kv_int(&j, "cpus_total", sysconf(_SC_NPROCESSORS_ONLN));
-    act_json_kv_uint(&j, "mem_free_bytes", (uint64_t)si.freeram * si.mem_unit);
-    act_json_kv_uint(&j, "mem_total_bytes", (uint64_t)si.totalram * si.mem_unit);
+    act_json_kv_double(&j, "avg_load_15min", h.load[2]);
+    act_json_kv_double(&j, "avg_load_1min", h.load[0]);
+    act_json_kv_double(&j, "avg_load_5min", h.load[1]);
+    act_json_kv_int(&j, "cpus_total", h.cpus);
+    act_json_kv_uint(&j, "mem_free_bytes", h.mem_free);
+    act_json_kv_uint(&j, "mem_total_bytes", h.mem_total);
     act_json_object_end(&j);
     act_http_respond_json(req, 200, &out);
     act_buf_free(&out);
+}
+
+void act__host_metrics(void)
+{
+    host_stats h = read_host();
+    act_gauge_set(act_gauge_get("system/load_1min"), h.load[0]);
+    act_gauge_set(act_gauge_get("system/load_5min"), h.load[1]);
+    act_gauge_set(act_gauge_get("system/load_15min"), h.load[2]);
+    act_gauge_set(act_gauge_get("system/cpus_total"), (double)h.cpus);
+    act_gauge_set(act_gauge_get("system/mem_total_bytes"), (double)h.mem_total);
+    act_gauge_set(act_gauge_get("system/mem_free_bytes"), (double)h.mem_free);
 }
 
 /* ---- spawning ---------------------------------------------------------------------------- */
@@ -437,6 +582,8 @@ void act__internal_actors_spawn(void)
               "Raises verbose logging to ?level=N for ?duration=5mins, then restores it.");
     spawn_one("system", "stats.json", on_system_stats,
               "Load averages, CPU count and memory of the host.");
+    spawn_one("__processes__", "", on_processes,
+              "Every actor (libprocess' processes) with the events waiting in its mailbox.");
     trace_pid = act__rt->address;
     snprintf(trace_pid.id, sizeof trace_pid.id, "__trace__");
     metrics_pid = act__rt->address;

@@ -46,14 +46,23 @@ void act_json_object_end(act_json *j) { close_container(j, '}'); }
 void act_json_array_begin(act_json *j) { open_container(j, '['); }
 void act_json_array_end(act_json *j) { close_container(j, ']'); }
 
+static bool special(unsigned char c, bool escape_slash)
+{
+    return c < 0x20 || c == '"' || c == '\\' || c == 0x7f || (c == '/' && escape_slash);
+}
+
+/* Runs of plain bytes go out in one append; only the special ones are looked at closely. */
 void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t run = 0; /* bytes copied verbatim in one append */
     act_buf_reserve(out, n);
     for (size_t i = 0; i < n; i++) {
+        size_t start = i;
+        while (i < n && !special((unsigned char)s[i], escape_slash)) i++;
+        act_buf_append(out, s + start, i - start);
+        if (i == n) break;
         unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
+        const char *esc;
         char u[7];
         switch (c) {
         case '"': esc = "\\\""; break;
@@ -63,23 +72,14 @@ void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash)
         case '\t': esc = "\\t"; break;
         case '\b': esc = "\\b"; break;
         case '\f': esc = "\\f"; break;
-        case '/': if (escape_slash) esc = "\\/"; break;
+        case '/': esc = "\\/"; break;
         default:
-            if (c < 0x20 || c == 0x7f) {
-                u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0';
-                u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';
-                esc = u;
-            }
+            u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0';
+            u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';
+            esc = u;
         }
-        if (!esc) {
-            run++;
-            continue;
-        }
-        act_buf_append(out, s + i - run, run);
-        run = 0;
         act_buf_puts(out, esc);
     }
-    act_buf_append(out, s + n - run, run);
 }
 
 void act_json_key(act_json *j, const char *key)
@@ -108,16 +108,29 @@ void act_json_string(act_json *j, const char *s)
     act_json_string_n(j, s, strlen(s));
 }
 
+/* Decimal digits without printf (the endpoints write many numbers). */
+static void put_uint(act_buf *out, bool negative, uint64_t v)
+{
+    char b[24];
+    size_t k = sizeof b;
+    do {
+        b[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (negative) b[--k] = '-';
+    act_buf_append(out, b + k, sizeof b - k);
+}
+
 void act_json_int(act_json *j, int64_t v)
 {
     before_value(j);
-    act_buf_printf(j->out, "%lld", (long long)v);
+    put_uint(j->out, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 void act_json_uint(act_json *j, uint64_t v)
 {
     before_value(j);
-    act_buf_printf(j->out, "%llu", (unsigned long long)v);
+    put_uint(j->out, false, v);
 }
 
 void act_json_double(act_json *j, double v)
@@ -128,7 +141,7 @@ void act_json_double(act_json *j, double v)
     }
     before_value(j);
     if (v == floor(v) && fabs(v) < 9007199254740992.0)
-        act_buf_printf(j->out, "%.0f", v);
+        put_uint(j->out, signbit(v), (uint64_t)fabs(v)); /* "-0" for -0.0, as %.0f */
     else
         act_buf_printf(j->out, "%.15g", v);
 }

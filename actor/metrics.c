@@ -5,15 +5,16 @@
  *
  * Counters and gauges are lock-free atomics; a timing has a mutex and a ring of its last
  * ACT_TIMING_WINDOW samples, from which the snapshot derives count, min, max and the
- * percentiles (linear interpolation between closest ranks, as libprocess' Statistics does:
- * position = p * (n - 1)). The registry is a sorted array under one mutex.
+ * percentiles p50 p90 p95 p99 p999 p9999 (linear interpolation between closest ranks, as
+ * libprocess' Statistics does: position = p * (n - 1)). The registry is a sorted array under
+ * one mutex.
  *
  * Asking for an existing name as a different kind logs an error and returns a shared dummy
  * of the kind asked for: it works but never appears in the snapshot, so no caller gets NULL.
  * act_metric_remove and act_metrics_reset free the objects: pointers callers cached to them
  * must not be used afterwards (that is the caller's contract, as with any freed object).
  */
-#include "actor/actor.h"
+#include "actor/actor_int.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -252,6 +253,7 @@ static double percentile(const double *sorted, size_t n, double p)
 typedef struct snap_item {
     char *key;
     bool is_uint;
+    bool extra;   /* given by the caller of act_metrics_snapshot_with: wins a clash */
     uint64_t u;
     double d;
 } snap_item;
@@ -270,7 +272,7 @@ static void snap_add(snap *s, const char *name, const char *suffix, bool is_uint
     }
     act_buf key = {0};
     act_buf_printf(&key, "%s%s", name, suffix);
-    s->items[s->len++] = (snap_item){act_buf_detach(&key, NULL), is_uint, u, d};
+    s->items[s->len++] = (snap_item){act_buf_detach(&key, NULL), is_uint, false, u, d};
 }
 
 static void snap_timing(snap *s, const char *name, act_timing *t)
@@ -287,9 +289,11 @@ static void snap_timing(snap *s, const char *name, act_timing *t)
     snap_add(s, name, "", false, 0, last);
     snap_add(s, name, "/max", false, 0, sorted[n - 1]);
     snap_add(s, name, "/min", false, 0, sorted[0]);
-    snap_add(s, name, "/p50", false, 0, percentile(sorted, n, 0.50));
-    snap_add(s, name, "/p90", false, 0, percentile(sorted, n, 0.90));
-    snap_add(s, name, "/p99", false, 0, percentile(sorted, n, 0.99));
+    static const struct { const char *key; double p; } ps[] = {
+        {"/p50", 0.50}, {"/p90", 0.90}, {"/p95", 0.95},
+        {"/p99", 0.99}, {"/p999", 0.999}, {"/p9999", 0.9999}};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        snap_add(s, name, ps[i].key, false, 0, percentile(sorted, n, ps[i].p));
 }
 
 static void snap_metric(snap *s, const metric *m)
@@ -304,27 +308,42 @@ static void snap_metric(snap *s, const metric *m)
     }
 }
 
+/* By key; of two equal keys the caller's (extra) first. */
 static int cmp_item(const void *a, const void *b)
 {
-    return strcmp(((const snap_item *)a)->key, ((const snap_item *)b)->key);
+    const snap_item *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (int)y->extra - (int)x->extra;
 }
 
-void act_metrics_snapshot(act_buf *out)
+void act_metrics_snapshot_with(act_buf *out, const act_metric_value *extra, size_t n)
 {
+    if (act_initialized()) act__host_metrics(); /* a process that runs has a host */
     snap s = {0};
     pthread_mutex_lock(&R.lock);
     for (size_t i = 0; i < R.len; i++) snap_metric(&s, &R.items[i]);
     pthread_mutex_unlock(&R.lock);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(extra[i].value)) continue;
+        snap_add(&s, extra[i].key, "", false, 0, extra[i].value);
+        s.items[s.len - 1].extra = true;
+    }
     if (s.len) qsort(s.items, s.len, sizeof *s.items, cmp_item);
     act_json j;
     act_json_init(&j, out);
     j.escape_slash = true;
     act_json_object_begin(&j);
     for (size_t i = 0; i < s.len; i++) {
+        if (i > 0 && strcmp(s.items[i - 1].key, s.items[i].key) == 0) continue; /* a clash */
         if (s.items[i].is_uint) act_json_kv_uint(&j, s.items[i].key, s.items[i].u);
         else act_json_kv_double(&j, s.items[i].key, s.items[i].d);
-        free(s.items[i].key);
     }
+    for (size_t i = 0; i < s.len; i++) free(s.items[i].key);
     act_json_object_end(&j);
     free(s.items);
+}
+
+void act_metrics_snapshot(act_buf *out)
+{
+    act_metrics_snapshot_with(out, NULL, 0);
 }

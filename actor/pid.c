@@ -4,9 +4,12 @@
  */
 #include "actor/actor.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 bool act_name_valid(const char *name)
 {
@@ -24,6 +27,33 @@ char *act_ip_format(uint32_t ip, char *buf, size_t n)
 {
     snprintf(buf, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
     return buf;
+}
+
+char *act_host_name(char *buf, size_t n)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) != 0) return NULL;
+    host[sizeof host - 1] = '\0';
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_CANONNAME};
+    struct addrinfo *res = NULL;
+    bool canon = getaddrinfo(host, NULL, &hints, &res) == 0 && res && res->ai_canonname;
+    snprintf(buf, n, "%s", canon ? res->ai_canonname : host);
+    if (res) freeaddrinfo(res);
+    return buf;
+}
+
+char *act_ip_hostname(uint32_t ip, char *buf, size_t n)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(ip)};
+    char host[NI_MAXHOST];
+    if (getnameinfo((struct sockaddr *)&sa, sizeof sa, host, sizeof host, NULL, 0,
+                    NI_NAMEREQD) == 0) {
+        snprintf(buf, n, "%s", host);
+        return buf;
+    }
+    if (act_host_name(buf, n)) return buf;
+    return act_ip_format(ip, buf, n);
 }
 
 int act_ip_parse(const char *text, uint32_t *ip)

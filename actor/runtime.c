@@ -51,6 +51,10 @@ static int drain_inbox(act_loop *l)
         case E_HTTP_REPLY:
             act__transport_handle(e);
             break;
+        case E_LOOP_CALL:
+            e->u.loop_call.fn(l, e->u.loop_call.arg);
+            act__entry_free(e);
+            break;
         default:
             act__inbox_deliver(l, e);
         }

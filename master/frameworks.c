@@ -9,9 +9,6 @@
 
 #include <string.h>
 
-void m_handle(act_actor *a, const wire_desc *desc,
-              void (*fn)(master *m, const act_msg *msg, void *decoded));
-
 m_framework *m_framework_find(master *m, const char *id)
 {
     return act_map_get(m->frameworks, id);
@@ -66,6 +63,8 @@ static const char *validate_info(master *m, const wire_framework_info *info, cha
 {
     const char *role = info->has_role ? info->role : "*";
     if (!*role) return "Role must not be empty";
+    if (!m->cfg.root_submissions && strcmp(info->user, "root") == 0)
+        return "User 'root' is not allowed to run frameworks without --root_submissions set";
     bool listed = m->cfg.nroles == 0;
     for (size_t i = 0; i < m->cfg.nroles && !listed; i++)
         listed = strcmp(m->cfg.roles[i], role) == 0;
@@ -116,6 +115,7 @@ static m_framework *framework_new(master *m, const char *id, const wire_framewor
     f->connected = f->active = true;
     f->registered_time = f->reregistered_time = act_now();
     f->tasks = act_map_new();
+    f->offers = act_map_new();
     size_t cap = m->cfg.max_completed_tasks_per_framework;
     f->completed = act_calloc(cap ? cap : 1, sizeof *f->completed);
     act_map_put(m->frameworks, id, f);
@@ -138,10 +138,7 @@ static void alloc_add(master *m, m_framework *f)
         res_set used = {0};
         m_task *t;
         for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
-            if (strcmp(t->framework_id, f->id) == 0) {
-                res_add(&used, &t->resources);
-                res_add(&used, &t->executor_resources);
-            }
+            if (strcmp(t->framework_id, f->id) == 0) res_add(&used, &t->resources);
         m_executor *e;
         for (size_t k = 0; act_map_next(s->executors, &k, NULL, (void **)&e);)
             if (strcmp(e->framework_id, f->id) == 0) res_add(&used, &e->resources);
@@ -190,6 +187,8 @@ static void adopt_tasks(master *m, m_framework *f)
         for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
             if (strcmp(t->framework_id, f->id) == 0) {
                 act_map_put(f->tasks, t->t->task_id.value, t);
+                act_map_remove(m->orphans, t->key);
+                m_task_changed(m, t);
                 res_add(&f->used, &t->resources);
             }
     }
@@ -205,6 +204,7 @@ static void reactivate(master *m, m_framework *f, const act_pid *pid)
     }
     f->connected = true;
     f->reregistered_time = act_now();
+    m_framework_changed(f);
     if (!f->active) {
         f->active = true;
         m_alloc(m, alloc_event_new(ALLOC_ACTIVATE_FRAMEWORK, f->id, NULL));
@@ -277,6 +277,7 @@ static void on_reregister(master *m, const act_msg *msg, void *decoded)
 
 static void deactivate(master *m, m_framework *f)
 {
+    m_framework_changed(f);
     if (f->active) {
         f->active = false;
         m_alloc(m, alloc_event_new(ALLOC_DEACTIVATE_FRAMEWORK, f->id, NULL));
@@ -287,8 +288,15 @@ static void deactivate(master *m, m_framework *f)
 static void framework_free(m_framework *f)
 {
     free(f->authenticated_as);
-    for (size_t i = 0; i < f->ncompleted; i++) wire_msg_free(f->completed[i]);
+    for (size_t i = 0; i < f->ncompleted; i++) {
+        wire_msg_free(f->completed[i].task);
+        act_blob_unref(f->completed[i].json);
+    }
     free(f->completed);
+    act_blob_unref(f->tasks_json);
+    act_blob_unref(f->completed_json);
+    act_pieces_free(f->json);
+    act_map_free(f->offers);
     act_map_free(f->tasks);
     wire_msg_free(f->info_msg);
     res_free(&f->used);
@@ -327,7 +335,7 @@ static void framework_remove(master *m, m_framework *f, const char *why)
         for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
             if (strcmp(t->framework_id, f->id) == 0) {
                 has = true;
-                m_task_remove(m, t);
+                m_task_abandon(m, t, f->id);
             }
         const char *key;
         m_executor *e;
@@ -345,6 +353,7 @@ static void framework_remove(master *m, m_framework *f, const char *why)
     f->failover_timer = 0;
     f->connected = f->active = false;
     f->unregistered_time = act_now();
+    m_framework_changed(f);
     add_completed_framework(m, f);
 }
 
@@ -441,7 +450,7 @@ static void on_shutdown_http(act_actor *self, act_http_req *req)
         act_http_respond_text(req, 400, "Expecting POST");
         return;
     }
-    char *id = act_http_form(req, "frameworkId");
+    const char *id = act_http_form(req, "frameworkId");
     m_framework *f = id ? m_framework_find(m, id) : NULL;
     const char *requester = act_http_principal(req);
     if (!f) {
@@ -459,7 +468,6 @@ static void on_shutdown_http(act_actor *self, act_http_req *req)
         framework_remove(m, f, why);
         act_http_respond(req, 200, NULL, NULL, 0, NULL);
     }
-    free(id);
 }
 
 void m_frameworks_free(master *m)

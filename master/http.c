@@ -1,233 +1,24 @@
 /*
- * http.c - the master's operator endpoints with Mesos 0.22 field names: /master/state.json
- * (also /master/state and /state.json through the default actor), /master/health,
- * /master/redirect (307 to the leader, 503 while none is known), /master/flags, and the
- * gauges of /metrics/snapshot, refreshed from the master's state just before each snapshot
- * (master/elected, slaves_*, frameworks_*, tasks_*, outstanding_offers,
- * {cpus,mem,disk}_{total,used,percent}). A standby serves them too, with its empty state.
+ * http.c - the master's operator endpoints, with Mesos 0.22's paths, fields and answers
+ * (src/master/http.cpp): state.json (state.c), stats.json, slaves, tasks.json, roles.json,
+ * health, redirect, flags and observe (shutdown is frameworks.c's), under /master/ and, through the default
+ * actor, as /state.json and /stats.json. A standby serves them too, with its empty state.
  */
 #include "master/master_int.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* ---- metrics ----------------------------------------------------------------------------- */
-
-static void gauge(const char *name, double v)
+static void respond(act_http_req *req, act_buf *out)
 {
-    act_gauge_set(act_gauge_get(name), v);
-}
-
-static void resource_gauges(master *m)
-{
-    static const char *names[] = {"cpus", "mem", "disk"};
-    for (int i = 0; i < 3; i++) {
-        double total = 0, used = 0;
-        m_slave *s;
-        for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
-            total += res_scalar(&s->total, names[i]);
-            used += res_scalar(&s->used, names[i]);
-        }
-        char key[64];
-        snprintf(key, sizeof key, "master/%s_total", names[i]);
-        gauge(key, total);
-        snprintf(key, sizeof key, "master/%s_used", names[i]);
-        gauge(key, used);
-        snprintf(key, sizeof key, "master/%s_percent", names[i]);
-        gauge(key, total > 0 ? used / total : 0);
-    }
-}
-
-void m_metrics_refresh(act_actor *self, void *arg)
-{
-    master *m = act_state(self);
-    size_t sc = 0, sa = 0, fc = 0, fa = 0, staging = 0, starting = 0, running = 0;
-    m_slave *s;
-    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
-        sc += s->connected;
-        sa += s->active;
-        m_task *t;
-        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);) {
-            staging += t->t->state == WIRE_TASK_STAGING;
-            starting += t->t->state == WIRE_TASK_STARTING;
-            running += t->t->state == WIRE_TASK_RUNNING;
-        }
-    }
-    m_framework *f;
-    for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);) {
-        fc += f->connected;
-        fa += f->active;
-    }
-    size_t ns = act_map_size(m->slaves), nf = act_map_size(m->frameworks);
-    gauge("master/uptime_secs", act_now() - m->start_time);
-    gauge("master/elected", m->elected ? 1 : 0);
-    gauge("master/slaves_connected", (double)sc);
-    gauge("master/slaves_disconnected", (double)(ns - sc));
-    gauge("master/slaves_active", (double)sa);
-    gauge("master/slaves_inactive", (double)(ns - sa));
-    gauge("master/frameworks_connected", (double)fc);
-    gauge("master/frameworks_disconnected", (double)(nf - fc));
-    gauge("master/frameworks_active", (double)fa);
-    gauge("master/frameworks_inactive", (double)(nf - fa));
-    gauge("master/outstanding_offers", (double)act_map_size(m->offers));
-    gauge("master/tasks_staging", (double)staging);
-    gauge("master/tasks_starting", (double)starting);
-    gauge("master/tasks_running", (double)running);
-    resource_gauges(m);
-}
-
-/* ---- state.json -------------------------------------------------------------------------- */
-
-typedef struct fw_ctx {
-    master *m;
-    m_framework *f;
-} fw_ctx;
-
-static void fw_tasks(act_json *j, void *ctx)
-{
-    fw_ctx *c = ctx;
-    m_task *t;
-    for (size_t it = 0; c->f->tasks && act_map_next(c->f->tasks, &it, NULL, (void **)&t);)
-        wire_json_model_task(j, t->t);
-}
-
-static void fw_completed(act_json *j, void *ctx)
-{
-    fw_ctx *c = ctx;
-    size_t cap = c->m->cfg.max_completed_tasks_per_framework;
-    for (size_t i = 0; i < c->f->ncompleted; i++) {
-        size_t at = c->f->ncompleted < cap ? i : (c->f->completed_next + i) % cap;
-        wire_json_model_task(j, c->f->completed[at]->root);
-    }
-}
-
-static void fw_offers(act_json *j, void *ctx)
-{
-    fw_ctx *c = ctx;
-    m_offer *o;
-    for (size_t it = 0; act_map_next(c->m->offers, &it, NULL, (void **)&o);) {
-        if (strcmp(o->framework_id, c->f->id) != 0) continue;
-        act_json_object_begin(j);
-        act_json_kv_string(j, "framework_id", o->framework_id);
-        act_json_kv_string(j, "id", o->id);
-        act_json_key(j, "resources");
-        wire_json_model_resources(j, &o->resources);
-        act_json_kv_string(j, "slave_id", o->slave_id);
-        act_json_object_end(j);
-    }
-}
-
-static void write_framework(act_json *j, master *m, m_framework *f)
-{
-    fw_ctx c = {m, f};
-    wire_framework_view v = {
-        .id = f->id, .info = f->info, .active = f->active,
-        .registered_time = f->registered_time, .unregistered_time = f->unregistered_time,
-        .reregistered = f->reregistered_time != f->registered_time,
-        .reregistered_time = f->reregistered_time, .used_resources = &f->used,
-        .offered_resources = &f->offered, .tasks = fw_tasks, .completed_tasks = fw_completed,
-        .offers = fw_offers, .ctx = &c};
-    wire_json_model_framework(j, &v);
-}
-
-static void write_slaves(act_json *j, master *m)
-{
-    act_json_key(j, "slaves");
-    act_json_array_begin(j);
-    m_slave *s;
-    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
-        char pid[ACT_PID_STRLEN];
-        wire_slave_view v = {s->id, act_pid_format(&s->pid, pid, sizeof pid), s->info, s->active,
-                             s->registered_time, s->reregistered_time != s->registered_time,
-                             s->reregistered_time};
-        wire_json_model_slave(j, &v);
-    }
-    act_json_array_end(j);
-}
-
-static void write_frameworks(act_json *j, master *m)
-{
-    act_json_key(j, "frameworks");
-    act_json_array_begin(j);
-    m_framework *f;
-    for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);)
-        write_framework(j, m, f);
-    act_json_array_end(j);
-    act_json_key(j, "completed_frameworks");
-    act_json_array_begin(j);
-    for (size_t i = 0; i < m->ncompleted_frameworks; i++)
-        write_framework(j, m, m->completed_frameworks[i]);
-    act_json_array_end(j);
-}
-
-/* Tasks on slaves whose framework has not registered (yet) with this master: after a
- * failover, until the framework re-registers (Mesos 0.22's orphan_tasks). */
-static void write_orphans(act_json *j, master *m)
-{
-    act_json_key(j, "orphan_tasks");
-    act_json_array_begin(j);
-    m_slave *s;
-    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
-        m_task *t;
-        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
-            if (!m_framework_find(m, t->framework_id)) wire_json_model_task(j, t->t);
-    }
-    act_json_array_end(j);
-}
-
-/* The IDs of those frameworks, each once. */
-static void write_unregistered(act_json *j, master *m)
-{
-    act_map *seen = act_map_new();
-    m_slave *s;
-    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
-        m_task *t;
-        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);)
-            if (!m_framework_find(m, t->framework_id)) act_map_put(seen, t->framework_id, t);
-    }
-    act_json_key(j, "unregistered_frameworks");
-    act_json_array_begin(j);
-    const char *id;
-    for (size_t it = 0; act_map_next(seen, &it, &id, NULL);) act_json_string(j, id);
-    act_json_array_end(j);
-    act_map_free(seen);
+    act_http_respond_json(req, 200, out);
+    act_buf_free(out);
 }
 
 static void on_state(act_actor *self, act_http_req *req)
 {
-    master *m = act_state(self);
-    act_buf out = {0};
-    act_json j;
-    act_json_init(&j, &out);
-    act_json_object_begin(&j);
-    size_t active = 0;
-    m_slave *s;
-    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) active += s->active;
-    act_json_kv_uint(&j, "activated_slaves", active);
-    act_json_kv_string(&j, "build_date", __DATE__);
-    act_json_kv_string(&j, "build_user", "");
-    if (m->cfg.cluster) act_json_kv_string(&j, "cluster", m->cfg.cluster);
-    act_json_kv_uint(&j, "deactivated_slaves", act_map_size(m->slaves) - active);
-    if (m->elected) act_json_kv_double(&j, "elected_time", m->elected_time);
-    if (m->cfg.flags) {
-        act_json_key(&j, "flags");
-        act_flags_json(m->cfg.flags, &j);
-    }
-    write_frameworks(&j, m);
-    act_json_kv_string(&j, "hostname", m->info->hostname);
-    act_json_kv_string(&j, "id", m->id);
-    const wire_master_info *leader = m_leader(m);
-    if (leader) act_json_kv_string(&j, "leader", leader->pid);
-    if (m->cfg.log_dir) act_json_kv_string(&j, "log_dir", m->cfg.log_dir);
-    write_orphans(&j, m);
-    act_json_kv_string(&j, "pid", m->info->pid);
-    write_slaves(&j, m);
-    act_json_kv_double(&j, "start_time", m->start_time);
-    write_unregistered(&j, m);
-    act_json_kv_string(&j, "version", MASTER_VERSION);
-    act_json_object_end(&j);
-    act_http_respond_json(req, 200, &out);
-    act_buf_free(&out);
+    m_state_json(act_state(self), req);
 }
 
 static void on_health(act_actor *self, act_http_req *req)
@@ -266,8 +57,310 @@ static void on_flags(act_actor *self, act_http_req *req)
         act_json_object_end(&j);
     }
     act_json_object_end(&j);
-    act_http_respond_json(req, 200, &out);
-    act_buf_free(&out);
+    respond(req, &out);
+}
+
+/* ---- /master/slaves ---------------------------------------------------------------------- */
+
+static void on_slaves(act_actor *self, act_http_req *req)
+{
+    master *m = act_state(self);
+    m_out o;
+    m_out_init(&o);
+    act_json_object_begin(&o.j);
+    act_json_key(&o.j, "slaves");
+    act_json_array_begin(&o.j);
+    m_slave *s;
+    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);)
+        m_out_blob(&o, m_slave_json(s));
+    act_json_array_end(&o.j);
+    act_json_object_end(&o.j);
+    m_out_respond(&o, req);
+}
+
+/* ---- /master/stats.json ------------------------------------------------------------------ */
+
+typedef struct stats {
+    act_metric_value *v;
+    size_t n, cap;
+    char **names; /* the keys this list made (freed with it) */
+} stats;
+
+static void stat(stats *s, const char *key, double value)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 32;
+        s->v = act_realloc(s->v, s->cap * sizeof *s->v);
+        s->names = act_realloc(s->names, s->cap * sizeof *s->names);
+    }
+    s->names[s->n] = act_strdup(key);
+    s->v[s->n] = (act_metric_value){s->names[s->n], value};
+    s->n++;
+}
+
+/* <name>_total, _used and _percent of every scalar resource the slaves have. */
+static void resource_stats(master *m, stats *st)
+{
+    res_set total = {0}, used = {0};
+    m_slave *s;
+    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
+        res_add(&total, &s->total);
+        res_add(&used, &s->used);
+    }
+    res_set flat = {0};
+    res_flatten(&total, "*", &flat);
+    for (size_t i = 0; i < flat.n; i++) {
+        if (flat.v[i].type != WIRE_VALUE_SCALAR) continue;
+        char key[256];
+        double t = res_scalar(&flat, flat.v[i].name), u = res_scalar(&used, flat.v[i].name);
+        snprintf(key, sizeof key, "%s_total", flat.v[i].name);
+        stat(st, key, t);
+        snprintf(key, sizeof key, "%s_used", flat.v[i].name);
+        stat(st, key, u);
+        snprintf(key, sizeof key, "%s_percent", flat.v[i].name);
+        stat(st, key, t > 0 ? u / t : 0);
+    }
+    res_free(&flat);
+    res_free(&total);
+    res_free(&used);
+}
+
+/* Mesos 0.22's figures, with every metric of /metrics/snapshot merged in (the endpoint's
+ * own figures win a clash of names, as stout's map insert keeps the first). */
+static void on_stats(act_actor *self, act_http_req *req)
+{
+    master *m = act_state(self);
+    m_metrics_refresh(self, NULL);
+    stats st = {0};
+    size_t active = 0, fa = 0, tasks = 0;
+    m_slave *s;
+    for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) active += s->active;
+    m_framework *f;
+    for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);) {
+        fa += f->active;
+        tasks += act_map_size(f->tasks);
+    }
+    stat(&st, "uptime", act_now() - m->start_time);
+    stat(&st, "elected", m->elected ? 1 : 0);
+    stat(&st, "total_schedulers", (double)act_map_size(m->frameworks));
+    stat(&st, "active_schedulers", (double)fa);
+    stat(&st, "activated_slaves", (double)active);
+    stat(&st, "deactivated_slaves", (double)(act_map_size(m->slaves) - active));
+    stat(&st, "outstanding_offers", (double)act_map_size(m->offers));
+    static const struct { const char *key; wire_task_state state; } counts[] = {
+        {"staged_tasks", WIRE_TASK_STAGING}, {"started_tasks", WIRE_TASK_STARTING},
+        {"finished_tasks", WIRE_TASK_FINISHED}, {"killed_tasks", WIRE_TASK_KILLED},
+        {"failed_tasks", WIRE_TASK_FAILED}, {"lost_tasks", WIRE_TASK_LOST}};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        stat(&st, counts[i].key, (double)m->task_states[counts[i].state]);
+    stat(&st, "valid_status_updates",
+         (double)act_counter_value(act_counter_get("master/valid_status_updates")));
+    stat(&st, "invalid_status_updates",
+         (double)act_counter_value(act_counter_get("master/invalid_status_updates")));
+    stat(&st, "active_tasks_gauge", (double)tasks);
+    resource_stats(m, &st);
+    act_buf out = {0};
+    act_metrics_snapshot_with(&out, st.v, st.n);
+    for (size_t i = 0; i < st.n; i++) free(st.names[i]);
+    free(st.names);
+    free(st.v);
+    respond(req, &out);
+}
+
+/* ---- /master/tasks.json ------------------------------------------------------------------ */
+
+/* A task of the listing: its JSON and when its first status came (none: it has not had one). */
+typedef struct listed {
+    act_blob *json;
+    bool has_time;
+    double time;
+} listed;
+
+/* Mesos' TaskComparator: by the first status' timestamp; tasks without one first when
+ * ascending, last when descending. */
+static int cmp_listed(const listed *a, const listed *b, bool asc)
+{
+    if (!a->has_time || !b->has_time) {
+        if (a->has_time == b->has_time) return 0;
+        return asc == !a->has_time ? -1 : 1;
+    }
+    if (a->time == b->time) return 0;
+    return (a->time < b->time) == asc ? -1 : 1;
+}
+
+static int cmp_asc(const void *a, const void *b)
+{
+    return cmp_listed(a, b, true);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    return cmp_listed(a, b, false);
+}
+
+typedef struct listing {
+    listed *v;
+    size_t n, cap;
+} listing;
+
+static void list_task(listing *l, act_blob *json, const wire_task *t)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 256;
+        l->v = act_realloc(l->v, l->cap * sizeof *l->v);
+    }
+    bool has = t->statuses_count > 0;
+    l->v[l->n++] = (listed){json, has, has ? t->statuses[0].timestamp : 0};
+}
+
+static void list_framework(master *m, listing *l, m_framework *f)
+{
+    m_task *t;
+    for (size_t it = 0; act_map_next(f->tasks, &it, NULL, (void **)&t);)
+        list_task(l, m_task_json(t), t->t);
+    for (size_t i = 0; i < f->ncompleted; i++)
+        list_task(l, m_done_json(&f->completed[i]), f->completed[i].task->root);
+}
+
+/* A non-negative integer query parameter; `def` when absent or not a number (Mesos ignores
+ * formatting errors in limit and offset). */
+static size_t query_count(act_http_req *req, const char *key, size_t def)
+{
+    const char *v = act_http_query(req, key);
+    char *end;
+    long long n = v && *v ? strtoll(v, &end, 10) : -1;
+    return v && *v && !*end && n >= 0 ? (size_t)n : def;
+}
+
+#define TASK_LIMIT 100 /* Mesos' default page */
+
+/* The tasks of registered and completed frameworks, running and finished, ordered by their
+ * first status (newest first unless order=asc), `limit` of them from `offset`. */
+static void on_tasks(act_actor *self, act_http_req *req)
+{
+    master *m = act_state(self);
+    size_t limit = query_count(req, "limit", TASK_LIMIT), offset = query_count(req, "offset", 0);
+    const char *order = act_http_query(req, "order");
+    listing l = {0};
+    m_framework *f;
+    for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);)
+        list_framework(m, &l, f);
+    for (size_t i = 0; i < m->ncompleted_frameworks; i++)
+        list_framework(m, &l, m->completed_frameworks[i]);
+    bool asc = order && strcmp(order, "asc") == 0;
+    if (l.n) qsort(l.v, l.n, sizeof *l.v, asc ? cmp_asc : cmp_desc);
+    m_out o;
+    m_out_init(&o);
+    act_json_object_begin(&o.j);
+    act_json_key(&o.j, "tasks");
+    act_json_array_begin(&o.j);
+    for (size_t i = offset; i < l.n && i - offset < limit; i++) m_out_blob(&o, l.v[i].json);
+    act_json_array_end(&o.j);
+    act_json_object_end(&o.j);
+    free(l.v);
+    m_out_respond(&o, req);
+}
+
+/* ---- /master/roles.json ------------------------------------------------------------------ */
+
+/* "*", the --roles whitelist and (without one, any role is allowed) the roles of registered
+ * frameworks; each with its weight, frameworks and what they use and are offered. */
+static void write_role(act_json *j, master *m, const char *role)
+{
+    double weight = 1;
+    for (size_t i = 0; i < m->cfg.nweights; i++)
+        if (strcmp(m->cfg.weight_roles[i], role) == 0) weight = m->cfg.weights[i];
+    res_set r = {0};
+    act_json_object_begin(j);
+    act_json_key(j, "frameworks");
+    act_json_array_begin(j);
+    m_framework *f;
+    for (size_t it = 0; act_map_next(m->frameworks, &it, NULL, (void **)&f);) {
+        const char *fr = f->info->has_role && *f->info->role ? f->info->role : "*";
+        if (strcmp(fr, role) != 0) continue;
+        act_json_string(j, f->id);
+        res_add(&r, &f->used);
+        res_add(&r, &f->offered);
+    }
+    act_json_array_end(j);
+    act_json_kv_string(j, "name", role);
+    act_json_key(j, "resources");
+    wire_json_model_resources(j, &r);
+    act_json_kv_double(j, "weight", weight);
+    act_json_object_end(j);
+    res_free(&r);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void on_roles(act_actor *self, act_http_req *req)
+{
+    master *m = act_state(self);
+    act_map *names = act_map_new();
+    act_map_put(names, "*", (void *)1);
+    for (size_t i = 0; i < m->cfg.nroles; i++) act_map_put(names, m->cfg.roles[i], (void *)1);
+    m_framework *f;
+    for (size_t it = 0; !m->cfg.nroles && act_map_next(m->frameworks, &it, NULL, (void **)&f);)
+        if (f->info->has_role && *f->info->role) act_map_put(names, f->info->role, (void *)1);
+    size_t n = act_map_size(names), k = 0;
+    const char **sorted = act_malloc(n * sizeof *sorted);
+    const char *name;
+    for (size_t it = 0; act_map_next(names, &it, &name, NULL);) sorted[k++] = name;
+    qsort(sorted, n, sizeof *sorted, cmp_str);
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    act_json_key(&j, "roles");
+    act_json_array_begin(&j);
+    for (size_t i = 0; i < n; i++) write_role(&j, m, sorted[i]);
+    act_json_array_end(&j);
+    act_json_object_end(&j);
+    free(sorted);
+    act_map_free(names);
+    respond(req, &out);
+}
+
+/* ---- /master/observe: a form in the body (/master/shutdown is frameworks.c's) ------------ */
+
+/* A form field of the body, non-empty; NULL (and a 400 sent) otherwise. */
+static const char *form_field(act_http_req *req, const char *key)
+{
+    const char *v = act_http_form(req, key);
+    if (v && *v) return v;
+    char why[128];
+    snprintf(why, sizeof why, v ? "Empty string for '%s'." : "Missing value for '%s'.", key);
+    act_http_respond_text(req, 400, why);
+    return NULL;
+}
+
+/* Mesos' health report of hosts by a monitor: echoed back, with isHealthy (level OK). */
+static void on_observe(act_actor *self, act_http_req *req)
+{
+    const char *monitor = form_field(req, "monitor");
+    const char *hosts = monitor ? form_field(req, "hosts") : NULL;
+    const char *level = hosts ? form_field(req, "level") : NULL;
+    if (!level) return;
+    act_buf out = {0};
+    act_json j;
+    act_json_init(&j, &out);
+    act_json_object_begin(&j);
+    act_json_key(&j, "hosts");
+    act_json_array_begin(&j);
+    for (const char *p = hosts;; p++) {
+        size_t n = strcspn(p, ",");
+        act_json_string_n(&j, p, n);
+        p += n;
+        if (!*p) break;
+    }
+    act_json_array_end(&j);
+    act_json_kv_bool(&j, "isHealthy", strcasecmp(level, "OK") == 0);
+    act_json_kv_string(&j, "monitor", monitor);
+    act_json_object_end(&j);
+    respond(req, &out);
 }
 
 void m_http_routes(act_actor *a)
@@ -276,7 +369,16 @@ void m_http_routes(act_actor *a)
               "Everything the master knows: frameworks, slaves, tasks, offers (Mesos 0.22 "
               "fields).");
     act_route(a, "state", on_state, "Same as state.json.");
+    act_route(a, "stats.json", on_stats,
+              "Counts of slaves, frameworks and tasks, resources, and every metric.");
+    act_route(a, "slaves", on_slaves, "The registered slaves.");
+    act_route(a, "tasks.json", on_tasks,
+              "Tasks, newest first: ?limit= (100), ?offset=, ?order=asc|desc.");
+    act_route(a, "tasks", on_tasks, "Same as tasks.json.");
+    act_route(a, "roles.json", on_roles, "Roles with their weights, frameworks and resources.");
     act_route(a, "health", on_health, "200 while the master serves.");
     act_route(a, "redirect", on_redirect, "307 to the leading master.");
     act_route(a, "flags", on_flags, "The flags the master runs with.");
+    act_route(a, "observe", on_observe,
+              "POST monitor=&hosts=a,b&level=OK: a monitor's report on hosts, echoed back.");
 }

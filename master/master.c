@@ -26,12 +26,11 @@ void master_config_default(master_config *c)
     c->recovery_slave_removal_limit = 1.0;
     c->max_completed_frameworks = 50;
     c->max_completed_tasks_per_framework = 1000;
+    c->root_submissions = true;
     c->allocator_loop = 0;
 }
 
 /* ---- typed handlers ---------------------------------------------------------------------- */
-
-typedef void (*m_handler_fn)(master *m, const act_msg *msg, void *decoded);
 
 typedef struct handler_entry {
     const wire_desc *desc;
@@ -189,15 +188,13 @@ void m_dispatch(master *m, const act_msg *msg)
     }
     char principal[M_PRINCIPAL_MAX];
     bool counted = m_principal_of(m, &msg->from, principal, sizeof principal);
-    act_counter_inc(h->count);
+    if (h->count) act_counter_inc(h->count);
     h->fn(m, msg, decoded->root);
     wire_msg_free(decoded);
     if (counted) m_principal_processed(m, principal);
 }
 
-/* Registers fn for messages of type desc (named as the type). */
-void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn);
-void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn)
+static void handle(act_actor *a, const wire_desc *desc, m_handler_fn fn, bool counted)
 {
     if (!handlers) handlers = act_map_new();
     handler_entry *h = act_calloc(1, sizeof *h);
@@ -205,9 +202,19 @@ void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn)
     metric_name(wire_type_name(desc), name, sizeof name);
     h->desc = desc;
     h->fn = fn;
-    h->count = act_counter_get(name);
+    h->count = counted ? act_counter_get(name) : NULL;
     free(act_map_put(handlers, wire_type_name(desc), h));
     act_on_message(a, wire_type_name(desc), trampoline);
+}
+
+void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn)
+{
+    handle(a, desc, fn, true);
+}
+
+void m_handle_counted_by_handler(act_actor *a, const wire_desc *desc, m_handler_fn fn)
+{
+    handle(a, desc, fn, false);
 }
 
 static void handlers_free(void)
@@ -273,8 +280,11 @@ static void on_init(act_actor *self, void *arg)
     m->pid = act_self(self);
     m->start_time = act_now();
     make_info(m);
-    act_gauge_set(act_gauge_get("master/elected"), 0);
+    m_metrics_init(m);
     act_metrics_add_collector(&m->pid, m_metrics_refresh);
+    /* the web UI's LOG link: /files/read.json?path=/master/log */
+    const char *log = m->cfg.external_log_file ? m->cfg.external_log_file : act_log_file();
+    if (log) act_files_attach(&m->files, log, "/master/log");
     LOG_INFO("Master %s (%s) started on %s", m->id, m->info->hostname, m->info->pid);
     m_whitelist_start(m);
     m_election_start(m);
@@ -319,6 +329,8 @@ static void on_terminate(act_actor *self, void *arg)
     act_map_free(m->slaves_by_pid);
     act_map_free(m->registering);
     act_map_free(m->removed_slaves);
+    act_map_free(m->removals);
+    act_map_free(m->orphans);
     wire_msg *w;
     for (size_t it = 0; act_map_next(m->recovered_slaves, &it, NULL, (void **)&w);)
         wire_msg_free(w);
@@ -327,6 +339,7 @@ static void on_terminate(act_actor *self, void *arg)
     m_auth_free(m);
     m_rate_limits_free(m);
     act_map_free(m->frameworks_by_pid);
+    m_state_abandon(m);
     wire_msg_free(m->info_msg);
     free_strings(m->cfg.roles, m->cfg.nroles);
     free_strings(m->cfg.weight_roles, m->cfg.nweights);
@@ -385,6 +398,8 @@ int master_spawn(const master_config *cfg, act_pid *out)
     m->registering = act_map_new();
     m->recovered_slaves = act_map_new();
     m->removed_slaves = act_map_new();
+    m->removals = act_map_new();
+    m->orphans = act_map_new();
     m->offers = act_map_new();
     m->pending_ops = act_map_new();
     m->authenticated = act_map_new();
@@ -397,6 +412,7 @@ int master_spawn(const master_config *cfg, act_pid *out)
                        cfg->weights, cfg->nweights};
     m->allocator = alloc_spawn(&ac, &mpid, cfg->allocator_loop);
     m->registrar = registrar_spawn(&m->cfg, &mpid, cfg->allocator_loop);
+    m->files = act_files_spawn(0);
     m->self = a;
     act_on_init(a, on_init, NULL);
     act_on_terminate(a, on_terminate, NULL);

@@ -22,10 +22,6 @@
 #define CONTENDER_ACTOR "contender"
 #define MASTER_VERSION WIRE_VERSION
 
-/* What the command executor adds to a command task (SPEC section 5). */
-#define COMMAND_EXECUTOR_CPUS 0.1
-#define COMMAND_EXECUTOR_MEM 32.0
-
 typedef struct master_config {
     const char *work_dir;        /* the registry file lives here unless registry_in_memory */
     bool registry_in_memory;
@@ -49,6 +45,9 @@ typedef struct master_config {
     int max_slave_ping_timeouts;
     double slave_reregister_timeout;
     double recovery_slave_removal_limit; /* fraction 0..1 */
+    double slave_removal_interval; /* --slave_removal_rate_limit N/D: D/N seconds between
+                                      removals for failed health checks; 0 = at once */
+    bool root_submissions;       /* frameworks may run as user root */
     size_t max_completed_frameworks;
     size_t max_completed_tasks_per_framework;
     int allocator_loop;          /* loop for the allocator and registrar */
@@ -63,7 +62,8 @@ typedef struct master_config {
                                      watched for changes; NULL: every slave is offered */
     const wire_rate_limits *rate_limits; /* --rate_limits, borrowed (outlives the master),
                                      checked with m_rate_limits_check; NULL: none */
-    const char *log_dir;         /* for state.json */
+    const char *log_dir;         /* for state.json and /master/log */
+    const char *external_log_file; /* the same */
     const char *webui_dir;       /* the web UI's files (index.html, static/); NULL: none */
 } master_config;
 
@@ -74,7 +74,6 @@ typedef struct m_task {
     wire_msg *msg;          /* a wire_task: the master's record, with its statuses */
     wire_task *t;
     res_set resources;      /* the task's own resources */
-    res_set executor_resources; /* a command task's executor (0.1 cpus, 32 MB) */
     char framework_id[WIRE_ID_MAX];
     char slave_id[WIRE_ID_MAX];
     char key[2 * WIRE_ID_MAX + 2]; /* "<framework-id>/<task-id>" */
@@ -86,7 +85,14 @@ typedef struct m_task {
                                    terminal update names the UUID to await */
     wire_msg *held_update;  /* the latest update its framework was not connected to get
                                (a wire_status_update_message), forwarded when it is */
+    act_blob *json;         /* its state.json model until it changes; NULL: not made yet */
 } m_task;
+
+/* A finished task as its framework keeps it (a wire_task, and its JSON once made). */
+typedef struct m_done {
+    wire_msg *task;
+    act_blob *json;
+} m_done;
 
 typedef struct m_executor {
     wire_msg *msg;          /* a wire_executor_info */
@@ -115,8 +121,13 @@ typedef struct m_framework {
     act_map *tasks;         /* task id -> m_task (owned by the slave) */
     res_set used, offered;
     act_timer_id failover_timer;
-    wire_msg **completed;   /* ring of finished wire_task copies */
+    m_done *completed;      /* ring of finished tasks */
     size_t ncompleted, completed_next;
+    act_map *offers;        /* its outstanding offers: offer id -> m_offer (m->offers owns) */
+    /* What state.json shows of it, kept until it changes (state.c; NULL: not made yet): the
+     * elements of its "tasks" and "completed_tasks" arrays, and its whole model. */
+    act_blob *tasks_json, *completed_json;
+    act_pieces *json;
 } m_framework;
 
 typedef struct m_slave {
@@ -131,10 +142,13 @@ typedef struct m_slave {
     act_map *executors;     /* "<framework-id>/<executor-id>" -> m_executor (owned) */
     int missed_pings;
     bool pong_received;
+    bool removal_scheduled; /* failed its health checks; waits in m->removals */
     act_timer_id ping_timer, reregister_timer;
+    act_blob *json;         /* its state.json model until it changes; NULL: not made yet */
 } m_slave;
 
 typedef struct m_limiter m_limiter;
+#define M_TASK_STATES 8 /* wire_task_state values are 0..7 */
 
 typedef struct master {
     act_actor *self;
@@ -149,6 +163,7 @@ typedef struct master {
     bool recovering;        /* elected, reading the registry */
     bool recovered;         /* the registry was read; until then messages are held */
     act_pid contender, detector;
+    act_pid files;          /* serves the /files endpoints, this master's log as /master/log */
     wire_msg *leader;       /* the leading master's wire_master_info, as detected */
     char *candidacy;        /* our contender's znode (fences registry writes) */
     struct m_held *held;    /* messages that arrived while recovering, replayed after */
@@ -172,6 +187,15 @@ typedef struct master {
     act_map *principals;    /* principal -> its frameworks' message counters (ratelimit.c) */
     act_map *limiters;      /* principal -> m_limiter, or a marker for "not limited" */
     struct m_limiter *default_limiter; /* aggregate_default_qps: every other framework */
+    act_map *removals;      /* slave id -> m_slave: health check failed, removal rate-limited */
+    act_map *orphans;       /* task key -> m_task: tasks whose framework is not registered
+                               (after a failover, until it re-registers) */
+    act_timer_id removal_timer;
+    double last_removal;    /* when the rate limiter last let a removal through */
+    uint64_t task_states[M_TASK_STATES]; /* task state changes by state (staged_tasks ...) */
+    uint64_t live_tasks[M_TASK_STATES];  /* the tasks the master holds, by current state */
+    int64_t res_total[3], res_used[3];   /* thousandths of cpus, mem, disk on the slaves */
+    struct m_state_req *state_reqs; /* state.json requests in progress (state.c) */
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
@@ -201,6 +225,14 @@ void m_exited(master *m, const act_pid *pid);
 /* Spawns the registrar, the allocator and the master (on loop 0) with this configuration
  * (copied). Returns 0 and the master's pid, or a negative code (work_dir unusable ...). */
 int master_spawn(const master_config *cfg, act_pid *out);
+
+/* A handler of one decoded message type (master.c decodes and guards). */
+typedef void (*m_handler_fn)(master *m, const act_msg *msg, void *decoded);
+/* Handles messages of type desc (named as the type), counted in master/messages_<name>. */
+void m_handle(act_actor *a, const wire_desc *desc, m_handler_fn fn);
+/* The same, for a handler that counts the message itself (launches and declines share one
+ * message type but not one counter). */
+void m_handle_counted_by_handler(act_actor *a, const wire_desc *desc, m_handler_fn fn);
 
 /* Encodes `msg` (a `desc` struct) and sends it from the master. */
 void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg);
@@ -280,21 +312,28 @@ void m_offers_remove_matching(master *m, const char *framework_id, const char *s
 
 /* ---- tasks.c ----------------------------------------------------------------------------- */
 void m_task_handlers(act_actor *a);
-/* Creates a STAGING task on the slave for the framework (validated by the caller). */
+/* Creates a STAGING task on the slave for the framework (validated by the caller). A command
+ * task counts its own resources only: the slave gives its command executor 0.1 cpus and
+ * 32 MB on top, which the master does not account, as in Mesos 0.22. */
 m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *ti,
-                   const res_set *resources, const res_set *executor_resources);
+                   const res_set *resources);
 /* Adds a task a slave reported at re-registration. */
 m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *t);
 /* Releases a task: its resources go back to the allocator, it joins the framework's completed
  * tasks, it leaves both maps. */
 void m_task_remove(master *m, m_task *t);
+/* Frees a task record (at the master's end, when it is in no map any more). */
+void m_task_free(m_task *t);
 /* Sends the framework a status update made by the master (TASK_LOST, TASK_ERROR ...); reason
  * is a wire_status_reason or -1. */
 void m_send_status(master *m, const act_pid *to, const char *framework_id, const char *slave_id,
                    const char *task_id, wire_task_state state, const char *message, int reason,
                    bool with_uuid);
 /* Moves a task to `state` as the master sees it (slave lost ...) and tells the framework. */
-void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message);
+void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message, int reason);
+/* Releases the task of a removed framework: a task still running is recorded TASK_KILLED
+ * ("Framework <id> removed", REASON_FRAMEWORK_REMOVED) first, as Mesos does. */
+void m_task_abandon(master *m, m_task *t, const char *framework_id);
 /* Forwards the updates held for a framework's tasks while it was away (after a failover or a
  * disconnection), now that it is connected again. */
 void m_tasks_forward_held(master *m, m_framework *f);
@@ -331,11 +370,14 @@ typedef struct reg_result {
     char error[256];
 } reg_result;
 
-/* What every registrar counts, whichever store keeps the registry: registrar/operations,
- * registrar/operation_failures, registrar/state_store_ms. */
+/* What every registrar shows, whichever store keeps the registry: registrar/operations,
+ * registrar/operation_failures, registrar/state_store_ms (each write), registrar/
+ * state_fetch_ms (reading it at election), registrar/queued_operations (waiting to be
+ * stored) and registrar/registry_size_bytes (as stored). */
 typedef struct reg_metrics {
     act_counter *ops, *failures;
-    act_timing *store_ms;
+    act_timing *store_ms, *fetch_ms;
+    act_gauge *queued, *size;
 } reg_metrics;
 
 reg_metrics reg_metrics_get(void);
@@ -405,7 +447,59 @@ void m_whitelist_start(master *m);
 
 /* ---- http.c ------------------------------------------------------------------------------ */
 void m_http_routes(act_actor *a);
+
+/* ---- state.c: state.json and the JSON of tasks and slaves -------------------------------- */
+
+typedef struct m_state_req m_state_req;
+
+/* The JSON model of a task or slave as a blob, kept until the object changes (whoever
+ * changes what state.json shows of it drops t->json / s->json). Borrowed: take a reference
+ * to keep it. */
+act_blob *m_task_json(m_task *t);
+act_blob *m_done_json(m_done *d);
+act_blob *m_slave_json(m_slave *s);
+/* Drops what state.json keeps of a task and of its framework's task list (the task was added
+ * or changed), or of the list only (a task left it). */
+void m_task_changed(master *m, m_task *t);
+void m_task_list_changed(master *m, const char *framework_id);
+/* Drops what state.json keeps of a framework (its fields, resources or offers changed). */
+void m_framework_changed(m_framework *f);
+
+/* A JSON body written around blobs (see act_pieces). */
+typedef struct m_out {
+    act_buf text;       /* written since the last blob */
+    act_json j;         /* writes into text */
+    act_pieces *pieces;
+} m_out;
+void m_out_init(m_out *o);
+/* The next JSON value is blob b. */
+void m_out_blob(m_out *o, act_blob *b);
+/* Answers req with the body (200) and releases o. */
+void m_out_respond(m_out *o, act_http_req *req);
+
+/* Answers /master/state.json: the blobs it lacks are made a few milliseconds at a time, the
+ * master handling other messages in between, then the body is written in one step. */
+void m_state_json(master *m, act_http_req *req);
+/* Answers the requests still in progress 503 (the master terminates). */
+void m_state_abandon(master *m);
+/* Drops every JSON kept: the next state.json is made from scratch (tests compare the two). */
+void m_state_forget(master *m);
+
+/* ---- metrics.c --------------------------------------------------------------------------- */
+/* Registers every master counter at 0 and sets the gauges (the master's on_init). */
+void m_metrics_init(master *m);
+/* Refreshes the gauges from the master's state (a /metrics/snapshot collector). */
 void m_metrics_refresh(act_actor *self, void *arg);
+/* Counts a task reaching `state` (the first update of each state a task gets, STAGING at
+ * launch, and tasks refused at launch): state.json's staged_tasks ..., master/tasks_<state>
+ * for terminal states and, with a reason (>= 0), master/<state>/<source>/<reason>. */
+void m_count_task_state(master *m, wire_task_state state, int source, int reason);
+/* The same for a status the master records. */
+void m_count_status(master *m, const wire_task_status *st);
+/* Keeps the gauges' sums current: a task held (+1) or let go (-1) in `state`; resources
+ * added to (+1) or taken from (-1) the slaves' totals or what they use. */
+void m_count_live_task(master *m, wire_task_state state, int sign);
+void m_count_resources(master *m, const res_set *r, int sign, bool used);
 
 /* ---- webui.c ----------------------------------------------------------------------------- */
 void m_webui_routes(act_actor *a);

@@ -3,8 +3,11 @@
  * --flag=value, printed by --help, served at /master/flags), logging, the runtime with a
  * second loop for the allocator and registrar, and a clean stop on SIGINT/SIGTERM. A master
  * that gives up (lost leadership, a registry it cannot write) exits 1, as Mesos does, so a
- * supervisor restarts it as a standby. Security comes from the flags too: credentials, ACLs,
- * rate limits and the whitelist are read here and handed to the master.
+ * supervisor restarts it as a standby. Every Mesos 0.22 master flag is in the table; those of
+ * features this build does not have (modules, hooks, the network isolator's limit, other
+ * authenticators) take their default only and refuse any other value, naming the flag.
+ * Security comes from the flags too: credentials, ACLs, rate limits and the whitelist are read
+ * here and handed to the master.
  */
 #include "master/master_int.h"
 
@@ -19,21 +22,41 @@
 typedef struct master_flags {
     char *ip, *hostname, *advertise_ip, *zk, *work_dir, *registry, *cluster, *roles, *weights;
     char *whitelist, *credentials, *acls, *rate_limits, *webui_dir, *log_dir, *logging_level;
-    char *external_log_file, *recovery_slave_removal_limit;
+    char *external_log_file, *recovery_slave_removal_limit, *slave_removal_rate_limit;
+    char *user_sorter, *framework_sorter, *modules, *authenticators, *hooks;
     int64_t port, advertise_port, quorum, max_slave_ping_timeouts, max_completed_frameworks;
-    int64_t max_completed_tasks_per_framework;
+    int64_t max_completed_tasks_per_framework, max_executors_per_slave;
     double zk_session_timeout, registry_store_timeout, registry_fetch_timeout;
     double allocation_interval, offer_timeout, slave_ping_timeout, slave_reregister_timeout;
     double logbufsecs;
-    bool authenticate, authenticate_slaves, authenticate_http, quiet;
+    bool authenticate, authenticate_slaves, authenticate_http, quiet, root_submissions;
+    bool registry_strict, log_auto_initialize, initialize_driver_logging;
 } master_flags;
 
-#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL}
+static int validate_sorter(const void *value, char *err, size_t n)
+{
+    const char *v = *(char *const *)value;
+    if (strcmp(v, "drf") == 0) return 0;
+    snprintf(err, n, "'%s' is not a sorter: Mesos 0.22 and this build allocate by dominant "
+             "resource fairness only ('drf')", v);
+    return 1;
+}
+
+#define F(name, type, def, help)                                                              \
+    {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL, NULL}
+#define V(name, type, def, help, validate)                                                    \
+    {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), validate, NULL}
+/* A Mesos flag whose feature is not built yet: its default only (act_flag.unbuilt). */
+#define U(name, type, def, help, why)                                                         \
+    {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL, why}
+
 
 static const act_flag flag_table[] = {
     F(ip, STRING, NULL, "IP address to listen on (default: LIBPROCESS_IP, else 127.0.0.1)."),
     F(port, INT, "5050", "Port to listen on."),
-    F(hostname, STRING, NULL, "The hostname the master advertises (default: its IP)."),
+    F(hostname, STRING, NULL, "The hostname the master advertises (in ZooKeeper, state.json "
+      "and /master/redirect). Default: the name the bound IP resolves to, else the "
+      "machine's host name."),
     F(advertise_ip, STRING, NULL, "IP address others should use to reach this master."),
     F(advertise_port, INT, NULL, "Port others should use to reach this master."),
     F(zk, STRING, NULL, "ZooKeeper URL for leader election and the registry: "
@@ -47,8 +70,13 @@ static const act_flag flag_table[] = {
     F(registry, STRING, "replicated_log", "Registry persistence: 'replicated_log' (in "
       "ZooKeeper with --zk, else a file in --work_dir; 'replicated' is the same) or "
       "'in_memory' (for testing)."),
+    U(registry_strict, BOOL, "false", "Whether the master acts on the registry (refusing "
+      "slaves it does not hold).", "a strict registry is not in this build yet"),
     F(registry_store_timeout, DURATION, "5secs", "Time to wait for a registry write."),
     F(registry_fetch_timeout, DURATION, "1mins", "Time to wait for the registry on recovery."),
+    U(log_auto_initialize, BOOL, "true", "Whether the replicated log of the registry is "
+      "initialized automatically.", "the registry is a file or in ZooKeeper here, never a "
+      "replicated log to initialize by hand"),
     F(cluster, STRING, NULL, "Human readable name for the cluster, shown in the web UI."),
     F(roles, STRING, NULL, "Comma-separated list of the roles frameworks may register with "
       "(default: any role)."),
@@ -72,11 +100,25 @@ static const act_flag flag_table[] = {
     F(rate_limits, STRING, NULL, "Framework rate limiting: JSON (Mesos' RateLimits message: "
       "limits [{principal, qps, capacity}], aggregate_default_qps, "
       "aggregate_default_capacity), or a file holding it (/path or file:///path)."),
+    F(root_submissions, BOOL, "true", "Whether frameworks may run as user root."),
+    V(user_sorter, STRING, "drf", "Policy for allocating between roles: drf (dominant "
+      "resource fairness).", validate_sorter),
+    V(framework_sorter, STRING, "drf", "Policy for allocating between the frameworks of a "
+      "role: drf.", validate_sorter),
+    U(authenticators, STRING, "crammd5", "Authenticator implementation.",
+      "only the built-in 'crammd5' authenticator is in this build"),
+    U(modules, STRING, NULL, "Modules to load (JSON).", "modules are not in this build yet"),
+    U(hooks, STRING, NULL, "Hook modules to install.", "hooks are not in this build yet"),
+    U(max_executors_per_slave, INT, NULL, "Most executors a slave may run (with the network "
+      "isolator).", "the network isolator is not in this build yet"),
     F(allocation_interval, DURATION, "1secs", "Time between periodic allocation cycles."),
     F(offer_timeout, DURATION, NULL, "Time after which an unanswered offer is rescinded "
       "(default: never)."),
     F(slave_ping_timeout, DURATION, "15secs", "Time the master waits for a slave's pong."),
     F(max_slave_ping_timeouts, INT, "5", "Missed pongs after which a slave is removed."),
+    F(slave_removal_rate_limit, STRING, NULL, "Highest rate at which slaves that fail their "
+      "health checks are removed, as <number of slaves>/<duration> (1/10mins, 2/3hrs); one "
+      "that answers a ping before its turn stays. Default: at once."),
     F(slave_reregister_timeout, DURATION, "10mins", "Time slaves have to re-register after a "
       "master failover or a disconnection."),
     F(recovery_slave_removal_limit, STRING, "100%", "Largest share of registered slaves that "
@@ -86,12 +128,15 @@ static const act_flag flag_table[] = {
     F(webui_dir, STRING, NULL, "Directory of the web UI's files (index.html and static/) "
       "(default: share/mesos/webui beside the binary's directory, where make install and the "
       "package put it)."),
-    F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
+    F(log_dir, STRING, NULL, "Directory for log files (default: stderr only); the INFO file "
+      "is served as /master/log (the web UI's LOG link)."),
     F(logging_level, STRING, "INFO", "Lowest level logged: INFO, WARNING or ERROR."),
     F(external_log_file, STRING, NULL, "A log file written by something else (e.g. a "
-      "supervisor) to show in the web UI."),
+      "supervisor), served as /master/log instead of --log_dir's."),
     F(quiet, BOOL, "false", "Log nothing to stderr."),
     F(logbufsecs, DOUBLE, "0", "Seconds log lines may stay buffered."),
+    F(initialize_driver_logging, BOOL, "true", "Whether scheduler and executor drivers in "
+      "this process set up logging (none run in the master)."),
 };
 
 /* Splits "a,b,c" into a new array (free each and the array). */
@@ -168,6 +213,23 @@ static wire_msg *json_flag(const char *name, const char *value, const wire_desc 
     return m;
 }
 
+/* "<number of slaves>/<duration>" into the time between two removals. */
+static int parse_rate(const char *text, double *interval, char *err, size_t errlen)
+{
+    const char *slash = strchr(text, '/');
+    char *end;
+    long permits = slash ? strtol(text, &end, 10) : 0;
+    double secs;
+    if (!slash || end != slash || permits < 1 || act_duration_parse(slash + 1, &secs) != 0 ||
+        !(secs > 0)) {
+        snprintf(err, errlen, "Invalid --slave_removal_rate_limit '%s' (expected <number of "
+                 "slaves>/<duration>, e.g. 1/10mins)", text);
+        return -EINVAL;
+    }
+    *interval = secs / (double)permits;
+    return 0;
+}
+
 static int build_config(const master_flags *f, master_config *c, char *err, size_t errlen)
 {
     master_config_default(c);
@@ -201,6 +263,11 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
     if (parse_percent(f->recovery_slave_removal_limit, &c->recovery_slave_removal_limit, err,
                       errlen) != 0)
         return -EINVAL;
+    if (f->slave_removal_rate_limit &&
+        parse_rate(f->slave_removal_rate_limit, &c->slave_removal_interval, err, errlen) != 0)
+        return -EINVAL;
+    c->root_submissions = f->root_submissions;
+    c->external_log_file = f->external_log_file;
     c->allocation_interval = f->allocation_interval;
     c->offer_timeout = f->offer_timeout;
     c->slave_ping_timeout = f->slave_ping_timeout;
@@ -353,7 +420,10 @@ int main(int argc, char **argv)
     cfg.flags = &flags;
     cfg.abort = on_abort;
     act_pid pid;
-    if (start_runtime(&f) != 0 || master_spawn(&cfg, &pid) != 0) {
+    char host[256];
+    if (start_runtime(&f) == 0 && !cfg.hostname)
+        cfg.hostname = act_ip_hostname(act_address().ip, host, sizeof host);
+    if (!act_initialized() || master_spawn(&cfg, &pid) != 0) {
         if (act_initialized()) act_shutdown();
         free(webui);
         free_config(&cfg);

@@ -11,9 +11,6 @@
 
 #include <string.h>
 
-void m_handle(act_actor *a, const wire_desc *desc,
-              void (*fn)(master *m, const act_msg *msg, void *decoded));
-
 #define DEFAULT_REFUSE_SECONDS 5.0
 
 static void recover(master *m, const char *framework_id, const char *slave_id,
@@ -30,7 +27,11 @@ void m_offer_remove(master *m, m_offer *o, bool recover_resources, bool rescind)
     if (o->timeout) act_cancel(m->self, o->timeout);
     m_framework *f = m_framework_find(m, o->framework_id);
     m_slave *s = m_slave_find(m, o->slave_id);
-    if (f) res_subtract(&f->offered, &o->resources);
+    if (f) {
+        res_subtract(&f->offered, &o->resources);
+        act_map_remove(f->offers, o->id);
+        m_framework_changed(f);
+    }
     if (s) res_subtract(&s->offered, &o->resources);
     if (recover_resources) recover(m, o->framework_id, o->slave_id, &o->resources, 0);
     if (rescind && f && f->connected) {
@@ -97,6 +98,8 @@ static m_offer *offer_new(master *m, m_framework *f, m_slave *s, const res_set *
     snprintf(o->slave_id, sizeof o->slave_id, "%s", s->id);
     res_copy(&o->resources, resources);
     res_add(&f->offered, resources);
+    act_map_put(f->offers, o->id, o);
+    m_framework_changed(f);
     res_add(&s->offered, resources);
     act_map_put(m->offers, o->id, o);
     if (m->cfg.offer_timeout > 0)
@@ -189,19 +192,6 @@ static const char *take_offers(master *m, m_framework *f, const wire_launch_task
     return NULL;
 }
 
-/* The command executor's resources, from the framework's role if the offer has them. */
-static void command_executor_resources(const res_set *available, const char *role,
-                                       res_set *out)
-{
-    res_clear(out);
-    res_add_scalar(out, "cpus", role, COMMAND_EXECUTOR_CPUS);
-    res_add_scalar(out, "mem", role, COMMAND_EXECUTOR_MEM);
-    if (res_contains(available, out) || strcmp(role, "*") == 0) return;
-    res_clear(out);
-    res_add_scalar(out, "cpus", "*", COMMAND_EXECUTOR_CPUS);
-    res_add_scalar(out, "mem", "*", COMMAND_EXECUTOR_MEM);
-}
-
 static const char *role_of(const m_framework *f)
 {
     return f->info->has_role && *f->info->role ? f->info->role : "*";
@@ -220,12 +210,10 @@ static const char *check_roles(const m_framework *f, const res_set *r, char *why
 
 /* Validates the executor part of a task; fills *exec with what a new executor needs. */
 static const char *check_executor(master *m, m_framework *f, m_slave *s, const wire_task_info *t,
-                                  const res_set *available, res_set *exec, char *why, size_t n)
+                                  res_set *exec, char *why, size_t n)
 {
-    if (!t->executor) {
-        command_executor_resources(available, role_of(f), exec);
-        return NULL;
-    }
+    res_clear(exec);
+    if (!t->executor) return NULL; /* the command executor is not accounted (m_task_add) */
     const char *eid = t->executor->executor_id.value;
     if (!wire_id_valid(eid)) return snprintf(why, n, "Executor ID '%s' is invalid", eid), why;
     char key[2 * WIRE_ID_MAX + 2];
@@ -237,7 +225,6 @@ static const char *check_executor(master *m, m_framework *f, m_slave *s, const w
         if (!wire_equal(WIRE_DESC(executor_info), &mine, e->info))
             return snprintf(why, n, "Task has an ExecutorInfo for executor '%s' that differs "
                             "from the one it runs with", eid), why;
-        res_clear(exec);
         return NULL;
     }
     if (res_from_wire(t->executor->resources, t->executor->resources_count, exec, why, n) != 0)
@@ -293,7 +280,7 @@ static const char *check_task(master *m, m_framework *f, m_slave *s, const wire_
     if (res_empty(res)) return snprintf(why, n, "Task uses no resources"), why;
     if (check_roles(f, res, why, n)) return why;
     if (check_container(t, res, why, n)) return why;
-    if (check_executor(m, f, s, t, available, exec, why, n)) return why;
+    if (check_executor(m, f, s, t, exec, why, n)) return why;
     res_set need = {0};
     res_copy(&need, res);
     res_add(&need, exec);
@@ -347,11 +334,13 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
     if (err) {
         LOG_WARNING_LIMITED("Refusing task %s of framework %s: %s", ti->task_id.value, f->id,
                             err);
+        if (reason < 0) reason = WIRE_REASON_TASK_INVALID;
+        m_count_task_state(m, WIRE_TASK_ERROR, WIRE_SOURCE_MASTER, reason);
         m_send_status(m, &f->pid, f->id, s->id, ti->task_id.value, WIRE_TASK_ERROR, err, reason,
                       false);
     } else {
         if (ti->executor && !res_empty(&exec)) m_executor_add(m, s, f->id, ti->executor);
-        m_task_add(m, f, s, ti, &res, ti->executor ? NULL : &exec);
+        m_task_add(m, f, s, ti, &res);
         res_subtract(available, &res);
         res_subtract(available, &exec);
         LOG_INFO("Launching task %s of framework %s on slave %s (%s)", ti->task_id.value, f->id,
@@ -365,6 +354,7 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
 static void on_launch(master *m, const act_msg *msg, void *decoded)
 {
     wire_launch_tasks_message *l = decoded;
+    m_count(l->tasks_count ? "master/messages_launch_tasks" : "master/messages_decline_offers");
     m_framework *f = m_framework_from_scheduler(m, msg, l->framework_id.value);
     if (!f) return;
     double refuse = l->filters.has_refuse_seconds ? l->filters.refuse_seconds
@@ -378,9 +368,12 @@ static void on_launch(master *m, const act_msg *msg, void *decoded)
             m_offer *o = act_map_get(m->offers, l->offer_ids[i].value);
             if (o && strcmp(o->framework_id, f->id) == 0) m_offer_remove(m, o, true, false);
         }
-        for (size_t i = 0; i < l->tasks_count; i++)
+        for (size_t i = 0; i < l->tasks_count; i++) {
+            m_count_task_state(m, WIRE_TASK_LOST, WIRE_SOURCE_MASTER, WIRE_REASON_INVALID_OFFERS);
             m_send_status(m, &f->pid, f->id, l->tasks[i].slave_id.value,
-                          l->tasks[i].task_id.value, WIRE_TASK_LOST, bad, -1, false);
+                          l->tasks[i].task_id.value, WIRE_TASK_LOST, bad,
+                          WIRE_REASON_INVALID_OFFERS, false);
+        }
         return;
     }
     for (size_t i = 0; i < l->tasks_count; i++) launch_one(m, f, s, &l->tasks[i], &available);
@@ -391,6 +384,6 @@ static void on_launch(master *m, const act_msg *msg, void *decoded)
 
 void m_offer_handlers(act_actor *a)
 {
-    m_handle(a, WIRE_DESC(launch_tasks_message), on_launch);
+    m_handle_counted_by_handler(a, WIRE_DESC(launch_tasks_message), on_launch);
     act_on_local(a, ALLOC_MSG_OFFERS, on_alloc_offers);
 }

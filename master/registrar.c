@@ -4,9 +4,9 @@
  * Standalone, the registry is a msgpack file <work_dir>/registry replaced atomically (temp
  * file, fsync, rename, fsync of the directory); with --registry=in_memory it lives only in
  * the actor; with --zk it lives in ZooKeeper (registrar_zk.c, same protocol). Operations
- * (admit, readmit, remove a slave) are applied in order; the master hears back only once an
- * operation is stored. The registrar runs on the allocator's loop so the master's loop never
- * waits on the disk.
+ * (admit, readmit, remove a slave) are applied in order, those that arrive together in one
+ * batch and one write; the master hears back only once an operation is stored. The
+ * registrar runs on the allocator's loop so the master's loop never waits on the disk.
  */
 #include "master/master_int.h"
 
@@ -21,6 +21,9 @@ typedef struct registrar {
     act_pid master;
     wire_msg *registry;  /* a wire_registry */
     reg_metrics metrics;
+    reg_op **pending;    /* operations received, applied at the next flush */
+    size_t npending, pending_cap;
+    bool flush_queued;
 } registrar;
 
 static void free_wire(void *p)
@@ -32,7 +35,10 @@ reg_metrics reg_metrics_get(void)
 {
     return (reg_metrics){act_counter_get("registrar/operations"),
                          act_counter_get("registrar/operation_failures"),
-                         act_timing_get("registrar/state_store_ms")};
+                         act_timing_get("registrar/state_store_ms"),
+                         act_timing_get("registrar/state_fetch_ms"),
+                         act_gauge_get("registrar/queued_operations"),
+                         act_gauge_get("registrar/registry_size_bytes")};
 }
 
 void reg_op_free(void *p)
@@ -94,14 +100,14 @@ static int store_file(const char *path, const act_buf *bytes, char *err, size_t 
 /* Writes `next` (the registry with the operation applied) before it replaces the current. */
 static int store(registrar *r, const wire_msg *next, char *err, size_t errlen)
 {
-    if (!r->path) return 0;
     double t0 = act_now();
     act_buf b = {0};
     int rc = wire_encode(WIRE_DESC(registry), next->root, &b);
-    if (rc == 0) rc = store_file(r->path, &b, err, errlen);
-    else snprintf(err, errlen, "encode: %s", wire_strerror(rc));
+    if (rc == 0 && r->path) rc = store_file(r->path, &b, err, errlen);
+    else if (rc != 0) snprintf(err, errlen, "encode: %s", wire_strerror(rc));
+    if (rc == 0) act_gauge_set(r->metrics.size, (double)b.len);
     act_buf_free(&b);
-    act_timing_record(r->metrics.store_ms, (act_now() - t0) * 1000.0);
+    if (r->path) act_timing_record(r->metrics.store_ms, (act_now() - t0) * 1000.0);
     return rc;
 }
 
@@ -121,6 +127,7 @@ static int load(registrar *r, char *err, size_t errlen)
     fclose(f);
     wire_msg *reg = NULL;
     int rc = wire_decode(WIRE_DESC(registry), b.data, b.len, &reg, err, errlen);
+    if (rc == 0) act_gauge_set(r->metrics.size, (double)b.len);
     act_buf_free(&b);
     if (rc != 0) return rc;
     wire_msg_free(r->registry);
@@ -128,75 +135,156 @@ static int load(registrar *r, char *err, size_t errlen)
     return 0;
 }
 
-/* ---- operations -------------------------------------------------------------------------- */
+/* ---- operations --------------------------------------------------------------------------
+ * Operations that arrive together are applied together (as Mesos' registrar does): one copy
+ * of the registry and one write per batch, so a thousand slaves registering at once cost
+ * about what one does. Each operation is still answered on its own, in order. */
 
-static long find_slave(const wire_registry *reg, const char *id)
+/* What a batch did to one slave ID. */
+typedef struct slot {
+    bool present;
+    const wire_slave_info *info; /* admitted in this batch; NULL: the registry's own entry */
+} slot;
+
+typedef struct batch {
+    act_map *index;   /* slave id -> (void *)(position + 1) in the current registry */
+    act_map *touched; /* slave id -> slot *, in the order first touched */
+} batch;
+
+static bool present(const batch *b, const char *id)
 {
-    if (!reg->slaves) return -1;
-    for (size_t i = 0; i < reg->slaves->slaves_count; i++) {
-        const wire_slave_info *info = &reg->slaves->slaves[i].info;
-        if (info->id && strcmp(info->id->value, id) == 0) return (long)i;
-    }
-    return -1;
+    slot *t = act_map_get(b->touched, id);
+    return t ? t->present : act_map_get(b->index, id) != NULL;
 }
 
-static void add_slave(wire_msg *m, wire_registry *reg, const wire_slave_info *info)
+static void set_slot(batch *b, const char *id, bool is_present, const wire_slave_info *info)
 {
-    if (!reg->slaves) reg->slaves = wire_alloc(m, sizeof *reg->slaves);
-    size_t n = reg->slaves->slaves_count;
-    wire_registry_slave *v = wire_alloc_array(m, WIRE_DESC(registry_slave), n + 1);
-    if (n) memcpy(v, reg->slaves->slaves, n * sizeof *v);
-    wire_copy_into(m, WIRE_DESC(slave_info), &v[n].info, info);
-    reg->slaves->slaves = v;
-    reg->slaves->slaves_count = n + 1;
+    slot *t = act_map_get(b->touched, id);
+    if (!t) act_map_put(b->touched, id, t = act_calloc(1, sizeof *t));
+    t->present = is_present;
+    t->info = info;
 }
 
-/* Applies op to the registry copy `next`. Returns NULL or why it cannot be applied. */
-static const char *apply(wire_msg *next, const reg_op *op)
+/* Applies op to the batch. Returns NULL or why it cannot be applied. */
+static const char *apply(batch *b, const reg_op *op)
 {
-    wire_registry *reg = next->root;
     const wire_slave_info *info = op->info->root;
-    long at = find_slave(reg, info->id->value);
+    const char *id = info->id->value;
     switch (op->kind) {
     case REG_ADMIT:
-        if (at >= 0) return "Slave already admitted";
-        add_slave(next, reg, info);
+        if (present(b, id)) return "Slave already admitted";
+        set_slot(b, id, true, info);
         return NULL;
     case REG_READMIT:
-        if (at < 0) add_slave(next, reg, info); /* not strict: the registry may be newer */
+        if (!present(b, id)) set_slot(b, id, true, info); /* not strict: it may be newer */
         return NULL;
     case REG_REMOVE:
-        if (at >= 0) {
-            size_t n = reg->slaves->slaves_count;
-            memmove(&reg->slaves->slaves[at], &reg->slaves->slaves[at + 1],
-                    (n - (size_t)at - 1) * sizeof reg->slaves->slaves[0]);
-            reg->slaves->slaves_count--;
-        }
+        if (present(b, id)) set_slot(b, id, false, NULL);
         return NULL;
     }
     return "Unknown operation";
 }
 
+/* The registry after the batch: the entries it kept, then those it admitted. */
+static wire_msg *batch_result(const wire_registry *cur, batch *b)
+{
+    size_t n = cur->slaves ? cur->slaves->slaves_count : 0, count = 0;
+    const wire_slave_info **keep = act_malloc((n + act_map_size(b->touched) + 1) * sizeof *keep);
+    for (size_t i = 0; i < n; i++) {
+        const wire_slave_info *info = &cur->slaves->slaves[i].info;
+        slot *t = act_map_get(b->touched, info->id->value);
+        if (!t || (t->present && !t->info)) keep[count++] = info;
+    }
+    slot *t;
+    for (size_t it = 0; act_map_next(b->touched, &it, NULL, (void **)&t);)
+        if (t->present && t->info) keep[count++] = t->info;
+    wire_msg *m = wire_new(WIRE_DESC(registry));
+    wire_registry *reg = m->root;
+    wire_copy_into(m, WIRE_DESC(master_info), &reg->master.info, &cur->master.info);
+    reg->slaves = wire_alloc(m, sizeof *reg->slaves);
+    reg->slaves->slaves = wire_alloc_array(m, WIRE_DESC(registry_slave), count);
+    reg->slaves->slaves_count = count;
+    for (size_t i = 0; i < count; i++)
+        wire_copy_into(m, WIRE_DESC(slave_info), &reg->slaves->slaves[i].info, keep[i]);
+    free(keep);
+    return m;
+}
+
+static void batch_init(batch *b, const wire_registry *cur)
+{
+    b->index = act_map_new();
+    b->touched = act_map_new();
+    size_t n = cur->slaves ? cur->slaves->slaves_count : 0;
+    for (size_t i = 0; i < n; i++)
+        if (cur->slaves->slaves[i].info.id)
+            act_map_put(b->index, cur->slaves->slaves[i].info.id->value, (void *)(i + 1));
+}
+
+static void batch_free(batch *b)
+{
+    void *t;
+    for (size_t it = 0; act_map_next(b->touched, &it, NULL, &t);) free(t);
+    act_map_free(b->touched);
+    act_map_free(b->index);
+}
+
+/* Applies every pending operation, stores the result once, answers each operation. */
+static void flush(act_actor *self, void *arg)
+{
+    if (!self) return; /* terminated: on_terminate released the pending operations */
+    registrar *r = act_state(self);
+    r->flush_queued = false;
+    batch b;
+    batch_init(&b, r->registry->root);
+    reg_result **res = act_malloc((r->npending ? r->npending : 1) * sizeof *res);
+    size_t applied = 0;
+    for (size_t i = 0; i < r->npending; i++) {
+        res[i] = act_calloc(1, sizeof *res[i]);
+        res[i]->token = r->pending[i]->token;
+        const char *why = apply(&b, r->pending[i]);
+        if (why) snprintf(res[i]->error, sizeof res[i]->error, "%s", why);
+        else applied++, res[i]->ok = true;
+    }
+    char err[256] = "";
+    wire_msg *next = applied ? batch_result(r->registry->root, &b) : NULL;
+    if (next && store(r, next, err, sizeof err) == 0) {
+        wire_msg_free(r->registry);
+        r->registry = next;
+    } else if (next) {
+        wire_msg_free(next);
+        for (size_t i = 0; i < r->npending; i++)
+            if (res[i]->ok) res[i]->ok = false, snprintf(res[i]->error, sizeof res[i]->error,
+                                                         "%s", err);
+    }
+    for (size_t i = 0; i < r->npending; i++) {
+        if (!res[i]->ok) {
+            act_counter_inc(r->metrics.failures);
+            LOG_ERROR("Registrar operation failed: %s", res[i]->error);
+        }
+        act_post(self, &r->master, REG_MSG_APPLIED, res[i], free);
+        reg_op_free(r->pending[i]);
+    }
+    free(res);
+    r->npending = 0;
+    act_gauge_set(r->metrics.queued, 0);
+    batch_free(&b);
+}
+
 static void on_apply(act_actor *self, const act_msg *msg)
 {
     registrar *r = act_state(self);
-    const reg_op *op = msg->obj;
-    reg_result *res = act_calloc(1, sizeof *res);
-    res->token = op->token;
     act_counter_inc(r->metrics.ops);
-    wire_msg *next = wire_copy(WIRE_DESC(registry), r->registry->root);
-    const char *why = apply(next, op);
-    if (!why && store(r, next, res->error, sizeof res->error) == 0) {
-        wire_msg_free(r->registry);
-        r->registry = next;
-        res->ok = true;
-    } else {
-        if (why) snprintf(res->error, sizeof res->error, "%s", why);
-        act_counter_inc(r->metrics.failures);
-        LOG_ERROR("Registrar operation failed: %s", res->error);
-        wire_msg_free(next);
+    if (r->npending == r->pending_cap) {
+        r->pending_cap = r->pending_cap ? 2 * r->pending_cap : 64;
+        r->pending = act_realloc(r->pending, r->pending_cap * sizeof *r->pending);
     }
-    act_post(self, &r->master, REG_MSG_APPLIED, res, free);
+    r->pending[r->npending++] = msg->obj;
+    *msg->obj_taken = true;
+    act_gauge_set(r->metrics.queued, (double)r->npending);
+    if (r->flush_queued) return;
+    r->flush_queued = true; /* after what is in the mailbox now: the batch */
+    act_pid me = act_self(self);
+    act_dispatch(&me, flush, NULL);
 }
 
 static void on_recover(act_actor *self, const act_msg *msg)
@@ -205,8 +293,10 @@ static void on_recover(act_actor *self, const act_msg *msg)
     const reg_recover *rec = msg->obj;
     const wire_master_info *info = rec->info->root;
     char err[512] = "";
+    double t0 = act_now();
     if (load(r, err, sizeof err) != 0)
         LOG_FATAL("Failed to recover the registry: %s", err); /* never serve on a bad registry */
+    act_timing_record(r->metrics.fetch_ms, (act_now() - t0) * 1000.0);
     wire_registry *reg = r->registry->root;
     wire_copy_into(r->registry, WIRE_DESC(master_info), &reg->master.info, info);
     size_t n = reg->slaves ? reg->slaves->slaves_count : 0;
@@ -219,6 +309,8 @@ static void on_recover(act_actor *self, const act_msg *msg)
 static void on_terminate(act_actor *self, void *arg)
 {
     registrar *r = act_state(self);
+    for (size_t i = 0; i < r->npending; i++) reg_op_free(r->pending[i]);
+    free(r->pending);
     wire_msg_free(r->registry);
     free(r->path);
     free(r);

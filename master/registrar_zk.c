@@ -53,8 +53,12 @@ typedef struct zreg {
     wire_msg **found;         /* the SlaveInfos read so far */
     size_t nfound, found_cap;
     act_timer_id fetch_timer;
+    double fetch_started;
     bool failed;
     reg_metrics metrics;
+    size_t queued;            /* operations in the queue */
+    act_map *sizes;           /* slave id -> (void *)(bytes + 1) of its znode */
+    size_t size;              /* their sum: registrar/registry_size_bytes */
 } zreg;
 
 /* ---- paths ------------------------------------------------------------------------------- */
@@ -139,12 +143,24 @@ static void watch_progress(zreg *z, bool progressed)
         z->progress_timer = act_delay(z->self, z->store_timeout, store_timeout, NULL);
 }
 
+/* The registry's size as stored: the SlaveInfo znodes' bytes (bytes 0: the slave is gone). */
+static void set_size(zreg *z, const char *slave_id, size_t bytes)
+{
+    size_t old = (size_t)(uintptr_t)act_map_get(z->sizes, slave_id);
+    if (old) z->size -= old - 1;
+    if (bytes) act_map_put(z->sizes, slave_id, (void *)(uintptr_t)(bytes + 1));
+    else act_map_remove(z->sizes, slave_id);
+    z->size += bytes;
+    act_gauge_set(z->metrics.size, (double)z->size);
+}
+
 /* Unlinks o from the queue (replies come in order: it is usually the head) and frees it. */
 static void drop(zreg *z, zop *o)
 {
     zop **pp = &z->head, *prev = NULL;
     while (*pp && *pp != o) prev = *pp, pp = &(*pp)->next;
     if (!*pp) return;
+    act_gauge_set(z->metrics.queued, (double)--z->queued);
     *pp = o->next;
     if (z->tail == o) z->tail = prev;
     if (z->unsent == o) z->unsent = o->next;
@@ -178,6 +194,7 @@ static void on_written(act_actor *self, zk_session *s, const zk_reply *r)
         return;
     }
     if (r->rc == ZOK) {
+        set_size(z, id, o->op->kind == REG_REMOVE ? 0 : o->data.len);
         reply(z, o, true, false, NULL);
     } else if (r->failed_op == 0) {
         reply(z, o, false, true, "this master no longer leads: its znode %s is gone (%s)",
@@ -224,6 +241,7 @@ static void on_apply(act_actor *self, const act_msg *msg)
     if (z->tail) z->tail->next = o;
     else z->head = o;
     z->tail = o;
+    act_gauge_set(z->metrics.queued, (double)++z->queued);
     if (o->op->kind != REG_REMOVE) wire_encode(WIRE_DESC(slave_info), o->op->info->root, &o->data);
     if (!z->fence || o->data.len > MAX_NODE_BYTES) {
         if (!z->fence) reply(z, o, false, true, "an operation before the registry was recovered");
@@ -274,6 +292,7 @@ static void recovery_step_done(zreg *z)
     z->fetch_timer = 0;
     LOG_INFO("Recovered the registry from ZooKeeper (%s/registry): %zu slave(s)", z->url.path,
              z->nfound);
+    act_timing_record(z->metrics.fetch_ms, (act_now() - z->fetch_started) * 1000.0);
     act_post(z->self, &z->master, REG_MSG_RECOVERED, registry_of(z), free_wire);
     found_clear(z);
     flush(z);
@@ -312,6 +331,7 @@ static void on_slave_node(act_actor *self, zk_session *s, const zk_reply *r)
             z->found = act_realloc(z->found, z->found_cap * sizeof *z->found);
         }
         z->found[z->nfound++] = m;
+        set_size(z, ((wire_slave_info *)m->root)->id->value, r->len);
     }
     recovery_step_done(z);
 }
@@ -394,6 +414,7 @@ static void on_recover(act_actor *self, const act_msg *msg)
     }
     LOG_INFO("Recovering the registry from ZooKeeper; writes are fenced on %s", z->fence);
     z->recovering = true;
+    z->fetch_started = act_now();
     z->fetch_timer = act_delay(self, z->fetch_timeout, fetch_timeout, NULL);
     start_recovery(z);
 }
@@ -479,6 +500,7 @@ static void on_terminate(act_actor *self, void *arg)
     zk_close(z->zk);
     while (z->head) drop(z, z->head);
     found_clear(z);
+    act_map_free(z->sizes);
     zk_url_free(&z->url);
     free(z->fence);
     free(z);
@@ -495,6 +517,7 @@ act_pid registrar_zk_spawn(const master_config *cfg, const act_pid *owner, int l
     z->fetch_timeout = cfg->registry_fetch_timeout;
     z->quorum = cfg->quorum;
     z->metrics = reg_metrics_get();
+    z->sizes = act_map_new();
     char name[ACT_ID_MAX];
     act_actor *a = act_new(act_unique_name(REGISTRAR_ACTOR, name, sizeof name), z);
     z->self = a;

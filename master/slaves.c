@@ -8,9 +8,6 @@
 
 #include <string.h>
 
-void m_handle(act_actor *a, const wire_desc *desc,
-              void (*fn)(master *m, const act_msg *msg, void *decoded));
-
 m_slave *m_slave_find(master *m, const char *id)
 {
     return act_map_get(m->slaves, id);
@@ -46,9 +43,17 @@ static void unindex(master *m, m_slave *s)
     if (act_map_get(m->slaves_by_pid, key) == s) act_map_remove(m->slaves_by_pid, key);
 }
 
+/* What state.json shows of the slave changed: its JSON is made again when next asked for. */
+static void changed(m_slave *s)
+{
+    act_blob_unref(s->json);
+    s->json = NULL;
+}
+
 /* Points the slave at a (new) pid, keeping the pid index in step. */
 static void set_pid(master *m, m_slave *s, const act_pid *pid)
 {
+    changed(s);
     char key[ACT_PID_STRLEN];
     if (!act_pid_is_none(&s->pid)) unindex(m, s);
     s->pid = *pid;
@@ -90,15 +95,67 @@ static void send_registered(master *m, m_slave *s, bool reregistered)
 
 /* ---- health pings ------------------------------------------------------------------------ */
 
+/* Slaves that failed their health checks are removed one per --slave_removal_rate_limit
+ * interval, in order; a pong before its turn cancels a removal (Mesos' SlaveObserver with
+ * its RateLimiter). Without the flag they are removed at once. */
+static void arm_removals(master *m);
+
+static void removal_due(act_actor *self, void *arg)
+{
+    master *m = act_state(self);
+    m->removal_timer = 0;
+    m_slave *s;
+    if (!act_map_next(m->removals, &(size_t){0}, NULL, (void **)&s)) return;
+    m->last_removal = act_now();
+    LOG_INFO("Shutting down slave %s due to health check timeout", s->id);
+    m_slave_remove(m, s, "health check timed out"); /* leaves m->removals */
+    arm_removals(m);
+}
+
+static void arm_removals(master *m)
+{
+    if (m->removal_timer || act_map_size(m->removals) == 0) return;
+    double wait = m->last_removal + m->cfg.slave_removal_interval - act_now();
+    m->removal_timer = act_delay(m->self, wait > 0 ? wait : 0, removal_due, NULL);
+}
+
+/* Takes a slave out of the removal queue (a pong, or it is removed for another reason). */
+static void unschedule_removal(master *m, m_slave *s)
+{
+    if (!s->removal_scheduled) return;
+    s->removal_scheduled = false;
+    act_map_remove(m->removals, s->id);
+    if (m->removal_timer && act_map_size(m->removals) == 0) {
+        act_cancel(m->self, m->removal_timer);
+        m->removal_timer = 0;
+    }
+}
+
+/* Returns true if the slave was removed at once (s is freed). */
+static bool schedule_removal(master *m, m_slave *s)
+{
+    if (s->removal_scheduled) return false;
+    m_count("master/slave_shutdowns_scheduled");
+    if (m->cfg.slave_removal_interval <= 0) {
+        m_slave_remove(m, s, "health check timed out");
+        return true;
+    }
+    LOG_INFO("Scheduling shutdown of slave %s due to health check timeout", s->id);
+    s->removal_scheduled = true;
+    act_map_put(m->removals, s->id, s);
+    arm_removals(m);
+    return false;
+}
+
 static void ping(act_actor *self, void *arg)
 {
     master *m = act_state(self);
     m_slave *s = arg; /* removal cancels this timer */
     s->ping_timer = 0;
-    if (s->pong_received)
+    if (s->pong_received) {
         s->missed_pings = 0;
-    else if (++s->missed_pings >= m->cfg.max_slave_ping_timeouts) {
-        m_slave_remove(m, s, "health check timed out");
+    } else if (++s->missed_pings >= m->cfg.max_slave_ping_timeouts &&
+               schedule_removal(m, s)) {
         return;
     }
     s->pong_received = false;
@@ -111,7 +168,13 @@ static void on_pong(act_actor *self, const act_msg *msg)
 {
     master *m = act_state(self);
     m_slave *s = m_slave_by_pid(m, &msg->from);
-    if (s) s->pong_received = true;
+    if (!s) return;
+    s->pong_received = true;
+    if (!s->removal_scheduled) return;
+    LOG_INFO("Canceling shutdown of slave %s since a pong is received", s->id);
+    m_count("master/slave_shutdowns_canceled");
+    s->missed_pings = 0;
+    unschedule_removal(m, s);
 }
 
 /* ---- adding ------------------------------------------------------------------------------ */
@@ -129,6 +192,7 @@ static m_slave *slave_add(master *m, const wire_slave_info *info, const act_pid 
     s->connected = s->active = true;
     s->registered_time = s->reregistered_time = act_now();
     res_copy(&s->total, total);
+    m_count_resources(m, total, +1, false);
     s->tasks = act_map_new();
     s->executors = act_map_new();
     s->pong_received = true;
@@ -149,7 +213,6 @@ static void tell_allocator(master *m, m_slave *s)
         res_set *u = act_map_get(per_fw, t->framework_id);
         if (!u) act_map_put(per_fw, t->framework_id, u = act_calloc(1, sizeof *u));
         res_add(u, &t->resources);
-        res_add(u, &t->executor_resources);
     }
     m_executor *e;
     for (size_t it = 0; act_map_next(s->executors, &it, NULL, (void **)&e);) {
@@ -291,6 +354,7 @@ static void reconnect(master *m, m_slave *s, const act_pid *pid,
     }
     s->connected = true;
     s->reregistered_time = act_now();
+    changed(s);
     if (!s->active) {
         s->active = true;
         m_alloc(m, alloc_event_new(ALLOC_ACTIVATE_SLAVE, NULL, s->id));
@@ -298,7 +362,8 @@ static void reconnect(master *m, m_slave *s, const act_pid *pid,
     m_task *t;
     for (size_t it = 0; act_map_next(s->tasks, &it, NULL, (void **)&t);)
         if (!reported(r, t) && t->t->state != WIRE_TASK_STAGING && !t->terminal) {
-            m_task_fail(m, t, WIRE_TASK_LOST, "Task is unknown to the slave");
+            m_task_fail(m, t, WIRE_TASK_LOST, "Task is unknown to the slave",
+                        WIRE_REASON_TASK_UNKNOWN);
             m_task_remove(m, t); /* the slave does not run it: its resources are free */
         }
     for (size_t i = 0; i < r->tasks_count; i++) {
@@ -371,6 +436,7 @@ static void removed(master *m, bool ok, const char *error, void *ctx)
 
 static void slave_free(m_slave *s)
 {
+    act_blob_unref(s->json);
     act_map_free(s->tasks);
     act_map_free(s->executors);
     wire_msg_free(s->info_msg);
@@ -385,6 +451,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
     LOG_WARNING("Removing slave %s at %s (%s): %s", s->id, s->info->hostname, s->info->hostname,
                 reason);
     m_registrar_apply(m, REG_REMOVE, s->info, removed, act_strdup(s->id), free);
+    unschedule_removal(m, s);
     if (s->ping_timer) act_cancel(m->self, s->ping_timer);
     if (s->reregister_timer) act_cancel(m->self, s->reregister_timer);
     m_offers_remove_matching(m, NULL, s->id, true);
@@ -392,7 +459,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
     snprintf(message, sizeof message, "Slave %s removed: %s", s->info->hostname, reason);
     m_task *t;
     for (size_t it = 0; act_map_next(s->tasks, &it, NULL, (void **)&t);) {
-        if (!t->terminal) m_task_fail(m, t, WIRE_TASK_LOST, message);
+        if (!t->terminal) m_task_fail(m, t, WIRE_TASK_LOST, message, WIRE_REASON_SLAVE_REMOVED);
         m_task_remove(m, t);
     }
     const char *key;
@@ -404,6 +471,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
         if (f->connected) m_send(m, &f->pid, WIRE_DESC(lost_slave_message), &lost);
     send_shutdown(m, &s->pid, reason);
     act_map_put(m->removed_slaves, s->id, (void *)1);
+    m_count_resources(m, &s->total, -1, false);
     act_map_remove(m->slaves, s->id);
     unindex(m, s);
     m_count("master/slave_removals");
@@ -430,6 +498,7 @@ void m_slave_exited(master *m, const act_pid *pid)
              s->info->hostname);
     s->connected = false;
     s->active = false;
+    changed(s);
     m_alloc(m, alloc_event_new(ALLOC_DEACTIVATE_SLAVE, NULL, s->id));
     m_offers_remove_matching(m, NULL, s->id, true);
     s->reregister_timer = act_delay(m->self, m->cfg.slave_reregister_timeout,
@@ -466,7 +535,7 @@ static void recovery_timeout(act_actor *self, void *arg)
         act_map_put(m->removed_slaves, id, (void *)1);
         act_map_remove(m->recovered_slaves, id);
         wire_msg_free(w);
-        m_count("master/slave_removals");
+        m_count("master/recovery_slave_removals");
     }
 }
 
@@ -492,13 +561,7 @@ void m_slaves_free(master *m)
     m_slave *s;
     for (size_t it = 0; act_map_next(m->slaves, &it, NULL, (void **)&s);) {
         m_task *t;
-        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);) {
-            wire_msg_free(t->msg);
-            wire_msg_free(t->held_update);
-            res_free(&t->resources);
-            res_free(&t->executor_resources);
-            free(t);
-        }
+        for (size_t k = 0; act_map_next(s->tasks, &k, NULL, (void **)&t);) m_task_free(t);
         m_executor *e;
         for (size_t k = 0; act_map_next(s->executors, &k, NULL, (void **)&e);) {
             wire_msg_free(e->msg);

@@ -9,24 +9,23 @@
 
 #include <string.h>
 
-void m_handle(act_actor *a, const wire_desc *desc,
-              void (*fn)(master *m, const act_msg *msg, void *decoded));
 
 static void add_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
 {
     m_framework *f = m_framework_find(m, framework_id);
     res_add(&s->used, r);
-    if (f) res_add(&f->used, r);
+    m_count_resources(m, r, +1, true);
+    if (f) res_add(&f->used, r), m_framework_changed(f);
 }
 
 static void sub_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
 {
     m_framework *f = m_framework_find(m, framework_id);
-    if (s) res_subtract(&s->used, r);
-    if (f) res_subtract(&f->used, r);
+    if (s && res_subtract(&s->used, r) == 0) m_count_resources(m, r, -1, true);
+    if (f) res_subtract(&f->used, r), m_framework_changed(f);
 }
 
-static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *exec)
+static m_task *task_record(master *m, m_slave *s, wire_msg *msg)
 {
     m_task *t = act_calloc(1, sizeof *t);
     t->msg = msg;
@@ -35,17 +34,18 @@ static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *
     snprintf(t->slave_id, sizeof t->slave_id, "%s", s->id);
     snprintf(t->key, sizeof t->key, "%s/%s", t->framework_id, t->t->task_id.value);
     res_from_wire(t->t->resources, t->t->resources_count, &t->resources, NULL, 0);
-    if (exec) res_copy(&t->executor_resources, exec);
     act_map_put(s->tasks, t->key, t);
+    m_count_live_task(m, t->t->state, +1);
     m_framework *f = m_framework_find(m, t->framework_id);
     if (f) act_map_put(f->tasks, t->t->task_id.value, t);
+    else act_map_put(m->orphans, t->key, t);
+    m_task_changed(m, t);
     add_used(m, t->framework_id, s, &t->resources);
-    add_used(m, t->framework_id, s, &t->executor_resources);
     return t;
 }
 
 m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *ti,
-                   const res_set *resources, const res_set *executor_resources)
+                   const res_set *resources)
 {
     wire_msg *msg = wire_new(WIRE_DESC(task));
     wire_task *t = msg->root;
@@ -67,7 +67,8 @@ m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *
         t->discovery = wire_alloc(msg, sizeof *t->discovery);
         wire_copy_into(msg, WIRE_DESC(discovery_info), t->discovery, ti->discovery);
     }
-    return task_record(m, s, msg, executor_resources);
+    m_count_task_state(m, WIRE_TASK_STAGING, WIRE_SOURCE_MASTER, -1);
+    return task_record(m, s, msg);
 }
 
 m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
@@ -75,56 +76,65 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
     wire_msg *msg = wire_copy(WIRE_DESC(task), reported);
     wire_task *t = msg->root;
     t->slave_id.value = wire_strdup(msg, s->id);
-    res_set exec = {0};
-    if (!t->executor_id) { /* a command task: its executor's share, as at launch */
-        res_add_scalar(&exec, "cpus", "*", COMMAND_EXECUTOR_CPUS);
-        res_add_scalar(&exec, "mem", "*", COMMAND_EXECUTOR_MEM);
-    }
-    m_task *rec = task_record(m, s, msg, &exec);
-    res_free(&exec);
+    m_task *rec = task_record(m, s, msg);
     if (wire_task_state_terminal(t->state)) rec->terminal = rec->terminal_uuid_unknown = true;
     return rec;
 }
 
-static void add_completed_task(master *m, m_framework *f, wire_msg *task)
+/* Takes the task's record and JSON into the framework's ring of finished tasks. */
+static void add_completed_task(master *m, m_framework *f, m_task *t)
 {
     size_t cap = m->cfg.max_completed_tasks_per_framework;
     if (!f || cap == 0) {
-        wire_msg_free(task);
+        wire_msg_free(t->msg);
+        act_blob_unref(t->json);
         return;
     }
-    size_t slot = f->completed_next;
-    wire_msg_free(f->completed[slot]);
-    f->completed[slot] = task;
-    f->completed_next = (slot + 1) % cap;
+    act_blob_unref(f->completed_json);
+    f->completed_json = NULL;
+    m_framework_changed(f);
+    m_done *slot = &f->completed[f->completed_next];
+    wire_msg_free(slot->task);
+    act_blob_unref(slot->json);
+    *slot = (m_done){t->msg, t->json};
+    f->completed_next = (f->completed_next + 1) % cap;
     if (f->ncompleted < cap) f->ncompleted++;
+}
+
+void m_task_free(m_task *t)
+{
+    wire_msg_free(t->msg);
+    wire_msg_free(t->held_update);
+    act_blob_unref(t->json);
+    res_free(&t->resources);
+    free(t);
 }
 
 void m_task_remove(master *m, m_task *t)
 {
     m_slave *s = m_slave_find(m, t->slave_id);
     m_framework *f = m_framework_find(m, t->framework_id);
-    res_set all = {0};
-    res_copy(&all, &t->resources);
-    res_add(&all, &t->executor_resources);
-    sub_used(m, t->framework_id, s, &all);
+    m_task_list_changed(m, t->framework_id);
+    m_count_live_task(m, t->t->state, -1);
+    sub_used(m, t->framework_id, s, &t->resources);
     alloc_event *ev = alloc_event_new(ALLOC_RECOVER, t->framework_id, t->slave_id);
-    res_copy(&ev->resources, &all);
+    res_copy(&ev->resources, &t->resources);
     m_alloc(m, ev);
-    res_free(&all);
     if (s) act_map_remove(s->tasks, t->key);
     if (f) act_map_remove(f->tasks, t->t->task_id.value);
-    wire_msg_free(t->held_update);
-    add_completed_task(m, f, t->msg);
-    res_free(&t->resources);
-    res_free(&t->executor_resources);
-    free(t);
+    act_map_remove(m->orphans, t->key);
+    add_completed_task(m, f, t);
+    t->msg = NULL;
+    t->json = NULL;
+    m_task_free(t);
 }
 
 /* ---- status updates ---------------------------------------------------------------------- */
 
+/* A status made by the master; reason is a wire_status_reason, or -1 for none. */
 static void status_fill(wire_task_status *st, const char *task_id, const char *slave_id,
-                        wire_task_state state, const char *message, wire_slave_id *sid)
+                        wire_task_state state, const char *message, int reason,
+                        wire_slave_id *sid)
 {
     st->task_id.value = (char *)task_id;
     st->state = state;
@@ -134,6 +144,8 @@ static void status_fill(wire_task_status *st, const char *task_id, const char *s
     st->timestamp = act_now();
     st->has_source = true;
     st->source = WIRE_SOURCE_MASTER;
+    st->has_reason = reason >= 0;
+    st->reason = reason >= 0 ? (wire_status_reason)reason : 0;
     if (slave_id && *slave_id) {
         sid->value = (char *)slave_id;
         st->slave_id = sid;
@@ -149,9 +161,7 @@ static void send_update(master *m, const act_pid *to, const char *framework_id,
     wire_slave_id sid = {0}, sid2 = {(char *)slave_id};
     wire_status_update_message u = {0};
     u.update.framework_id.value = (char *)framework_id;
-    status_fill(&u.update.status, task_id, slave_id, state, message, &sid);
-    u.update.status.has_reason = reason >= 0;
-    u.update.status.reason = reason >= 0 ? (wire_status_reason)reason : 0;
+    status_fill(&u.update.status, task_id, slave_id, state, message, reason, &sid);
     if (slave_id && *slave_id) u.update.slave_id = &sid2;
     u.update.timestamp = u.update.status.timestamp;
     u.update.uuid.data = uuid ? (uint8_t *)uuid->bytes : NULL;
@@ -171,34 +181,60 @@ void m_send_status(master *m, const act_pid *to, const char *framework_id, const
                 with_uuid ? &uuid : NULL, reason);
 }
 
-/* Appends a status to the task's record and moves its state. */
-static void record_status(m_task *t, const wire_task_status *st)
+/* Records a status in the task's history and moves its state. As Mesos, a status of the same
+ * state as the latest replaces it, and its data is not kept (it may be large). */
+static void record_status(master *m, m_task *t, const wire_task_status *st)
 {
+    m_count_status(m, st);
+    m_task_changed(m, t);
     wire_task *task = t->t;
-    wire_task_status *v = wire_alloc_array(t->msg, WIRE_DESC(task_status),
-                                           task->statuses_count + 1);
-    if (task->statuses_count) memcpy(v, task->statuses, task->statuses_count * sizeof *v);
-    wire_copy_into(t->msg, WIRE_DESC(task_status), &v[task->statuses_count], st);
+    size_t n = task->statuses_count;
+    if (n && task->statuses[n - 1].state == st->state) n--;
+    wire_task_status *v = wire_alloc_array(t->msg, WIRE_DESC(task_status), n + 1);
+    if (n) memcpy(v, task->statuses, n * sizeof *v);
+    wire_task_status copy = *st;
+    copy.has_data = false;
+    copy.data = (wire_bytes){0};
+    wire_copy_into(t->msg, WIRE_DESC(task_status), &v[n], &copy);
     task->statuses = v;
-    task->statuses_count++;
+    task->statuses_count = n + 1;
+    m_count_live_task(m, task->state, -1);
+    m_count_live_task(m, st->state, +1);
     task->state = st->state;
 }
 
-void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message)
+/* A terminal status made by the master, recorded (nobody is told). */
+static void record_terminal(master *m, m_task *t, wire_task_state state, const char *message,
+                            int reason)
 {
     wire_slave_id sid = {0};
     wire_task_status st = {0};
-    status_fill(&st, t->t->task_id.value, t->slave_id, state, message, &sid);
-    record_status(t, &st);
+    status_fill(&st, t->t->task_id.value, t->slave_id, state, message, reason, &sid);
+    record_status(m, t, &st);
     t->terminal = true;
     wire_uuid_random(&t->terminal_uuid);
+}
+
+void m_task_fail(master *m, m_task *t, wire_task_state state, const char *message, int reason)
+{
+    record_terminal(m, t, state, message, reason);
     m_framework *f = m_framework_find(m, t->framework_id);
     if (f && f->connected)
         send_update(m, &f->pid, t->framework_id, t->slave_id, t->t->task_id.value, state,
-                    message, &t->terminal_uuid, -1);
+                    message, &t->terminal_uuid, reason);
 }
 
-static void apply_update(m_task *t, const wire_status_update *u)
+void m_task_abandon(master *m, m_task *t, const char *framework_id)
+{
+    if (!t->terminal) {
+        char message[WIRE_ID_MAX + 32];
+        snprintf(message, sizeof message, "Framework %s removed", framework_id);
+        record_terminal(m, t, WIRE_TASK_KILLED, message, WIRE_REASON_FRAMEWORK_REMOVED);
+    }
+    m_task_remove(m, t);
+}
+
+static void apply_update(master *m, m_task *t, const wire_status_update *u)
 {
     wire_uuid uuid;
     bool has_uuid = wire_uuid_from_bytes(u->uuid.data, u->uuid.len, &uuid) == 0;
@@ -210,7 +246,7 @@ static void apply_update(m_task *t, const wire_status_update *u)
         }
         return;
     }
-    record_status(t, &u->status);
+    record_status(m, t, &u->status);
     if (has_uuid) {
         t->has_uuid = true;
         t->uuid = uuid;
@@ -242,7 +278,7 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
         m_drop(m, msg, "status update for an unknown framework");
         return;
     }
-    if (t) apply_update(t, u);
+    if (t) apply_update(m, t, u);
     m_count("master/valid_status_updates");
     VLOG(1, "Status update %s for task %s of framework %s from slave %s",
          wire_task_state_name(u->status.state), u->status.task_id.value,
@@ -270,13 +306,22 @@ static void on_ack(master *m, const act_msg *msg, void *decoded)
 {
     wire_status_update_acknowledgement_message *a = decoded;
     m_framework *f = m_framework_from_scheduler(m, msg, a->framework_id.value);
-    if (!f) return;
+    if (!f) {
+        m_count("master/invalid_status_update_acknowledgements");
+        return;
+    }
     m_slave *s = m_slave_find(m, a->slave_id.value);
     if (!s) {
+        m_count("master/invalid_status_update_acknowledgements");
         m_drop(m, msg, "acknowledgement for an unknown slave");
         return;
     }
-    if (s->connected) m_send(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), a);
+    if (s->connected) {
+        m_send(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), a);
+        m_count("master/valid_status_update_acknowledgements");
+    } else {
+        m_count("master/invalid_status_update_acknowledgements");
+    }
     char key[2 * WIRE_ID_MAX + 2];
     snprintf(key, sizeof key, "%s/%s", f->id, a->task_id.value);
     m_task *t = act_map_get(s->tasks, key);
@@ -298,7 +343,7 @@ static void on_kill(master *m, const act_msg *msg, void *decoded)
         LOG_WARNING_LIMITED("Framework %s asked to kill unknown task %s", f->id,
                             k->task_id.value);
         m_send_status(m, &f->pid, f->id, NULL, k->task_id.value, WIRE_TASK_LOST,
-                      "Attempted to kill an unknown task", -1, false);
+                      "Attempted to kill an unknown task", WIRE_REASON_TASK_UNKNOWN, false);
         return;
     }
     m_slave *s = m_slave_find(m, t->slave_id);
@@ -342,13 +387,15 @@ static void on_framework_to_executor(master *m, const act_msg *msg, void *decode
 {
     wire_framework_to_executor_message *fm = decoded;
     m_framework *f = m_framework_from_scheduler(m, msg, fm->framework_id.value);
-    if (!f) return;
-    m_slave *s = m_slave_find(m, fm->slave_id.value);
-    if (!s || !s->connected) {
+    m_slave *s = f ? m_slave_find(m, fm->slave_id.value) : NULL;
+    if (f && (!s || !s->connected))
         m_drop(m, msg, "framework message for an unknown or disconnected slave");
+    if (!s || !s->connected) {
+        m_count("master/invalid_framework_to_executor_messages");
         return;
     }
     m_send(m, &s->pid, WIRE_DESC(framework_to_executor_message), fm);
+    m_count("master/valid_framework_to_executor_messages");
 }
 
 static void on_executor_to_framework(master *m, const act_msg *msg, void *decoded)

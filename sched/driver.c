@@ -35,6 +35,16 @@ static void default_user(wire_msg *fw_msg)
     }
 }
 
+/* FrameworkInfo.hostname, when empty, is this machine's name (as the Mesos driver sets it). */
+static void default_hostname(wire_msg *fw_msg)
+{
+    wire_framework_info *fw = fw_msg->root;
+    char host[256];
+    if ((fw->has_hostname && fw->hostname[0]) || !act_host_name(host, sizeof host)) return;
+    fw->has_hostname = true;
+    fw->hostname = wire_strdup(fw_msg, host);
+}
+
 sched_driver *sched_driver_new(const sched_scheduler *scheduler, void *ctx,
                                const wire_framework_info *framework, const char *master,
                                const wire_credential *credential)
@@ -46,6 +56,7 @@ sched_driver *sched_driver_new(const sched_scheduler *scheduler, void *ctx,
     d->master_text = act_strdup(master);
     d->framework = wire_copy(WIRE_DESC(framework_info), framework);
     default_user(d->framework);
+    default_hostname(d->framework);
     wire_framework_info *fw = d->framework->root;
     if (fw->id && (!fw->id->value || !fw->id->value[0])) fw->id = NULL;
     d->failover = fw->id != NULL;

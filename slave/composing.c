@@ -226,7 +226,8 @@ act_pid composing_spawn(const cz_kind *kinds, size_t n, const cz_config *mesos,
         sources[made] = (cz_source){cz[made], is_docker ? dz__each_container : cz__each_container};
     }
     act_pid front = made == n ? (n == 1 ? cz[0] : composer_spawn(cz, kinds, n, loop)) : none;
-    int rc = act_pid_is_none(&front) ? -EINVAL : cz__monitor_spawn(sources, n, loop);
+    double interval = mesos ? mesos->resource_monitoring_interval : 1;
+    int rc = act_pid_is_none(&front) ? -EINVAL : cz__monitor_spawn(sources, n, interval, loop);
     if (rc != 0 && !act_pid_is_none(&front))
         LOG_ERROR("Cannot spawn the monitor: %s", act_strerror(rc));
     if (act_pid_is_none(&front)) {

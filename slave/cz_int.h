@@ -150,9 +150,9 @@ typedef struct cz_source {
     cz_each_fn each;
 } cz_source;
 
-/* Spawns "monitor" (route statistics.json) listing the containers of each source in turn.
- * Returns 0 or -errno. */
-int cz__monitor_spawn(const cz_source *sources, size_t n, int loop);
+/* Spawns "monitor" (route statistics.json) listing the containers of each source in turn,
+ * measuring at most once per `interval` seconds. Returns 0 or -errno. */
+int cz__monitor_spawn(const cz_source *sources, size_t n, double interval, int loop);
 
 /* ---- the Docker containerizer (docker_containerizer.c) ----------------------------------- */
 

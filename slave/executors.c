@@ -91,7 +91,7 @@ void s_send_update(slave *s, s_framework *f, s_executor *e, const char *task_id,
     s_forward_update(s, e, &u, NULL);
     act_map *where;
     s_task *t = e ? s_task_find(e, task_id, &where) : NULL;
-    if (t) s_task_update(s, e, t, where, state);
+    if (t) s_task_update(s, e, t, where, &u.status);
 }
 
 static void drop_update(const wire_status_update *u, const char *why)
@@ -124,7 +124,7 @@ static void on_status_update(act_actor *self, const act_msg *msg)
             u->slave_id = wire_alloc(m, sizeof *u->slave_id);
             u->slave_id->value = wire_strdup(m, s->id);
         }
-        s_task_update(s, e, t, where, u->status.state);
+        s_task_update(s, e, t, where, &u->status);
         s_forward_update(s, e, u, &msg->from);
     }
     wire_msg_free(m);
@@ -278,10 +278,7 @@ static int make_sandbox(slave *s, s_executor *e)
     path_sandbox_latest(latest, sizeof latest, s->cfg.work_dir, s->id, e->framework->id, e->id);
     unlink(latest);
     if (symlink(dir, latest) != 0) LOG_WARNING("symlink %s: %s", latest, strerror(errno));
-    files_attach *fa = act_calloc(1, sizeof *fa);
-    fa->path = act_strdup(dir);
-    fa->name = act_strdup(dir);
-    act_post(s->self, &s->files, FILES_MSG_ATTACH, fa, files_attach_free);
+    act_files_attach(&s->files, dir, dir);
     return 0;
 }
 
@@ -578,11 +575,14 @@ static void on_framework_to_executor(act_actor *self, const act_msg *msg)
         return;
     }
     s_executor *e = s_executor_find(s, fm->framework_id.value, fm->executor_id.value);
-    if (e && e->state == EXEC_RUNNING)
+    if (e && e->state == EXEC_RUNNING) {
+        act_counter_inc(act_counter_get("slave/valid_framework_messages"));
         s_send(s, &e->pid, WIRE_DESC(framework_to_executor_message), fm);
-    else
+    } else {
+        act_counter_inc(act_counter_get("slave/invalid_framework_messages"));
         LOG_WARNING("Dropping a framework message for executor %s: not running",
                     fm->executor_id.value);
+    }
     wire_msg_free(m);
 }
 

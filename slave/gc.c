@@ -27,6 +27,7 @@ typedef struct gc_entry {
 typedef struct gc_state {
     char *work_dir;
     double gc_delay;
+    double headroom;       /* --gc_disk_headroom */
     double watch_interval; /* <= 0: no disk watch */
     act_map *entries;      /* path -> gc_entry (owned) */
     act_counter *removals, *failures;
@@ -212,7 +213,7 @@ static void check_disk(act_actor *self, void *arg)
     if (usage < 0) {
         LOG_WARNING("Failed to get the disk usage of '%s'", st->work_dir);
     } else {
-        double max_age = st->gc_delay * fmax(0.0, 1.0 - GC_DISK_HEADROOM - usage);
+        double max_age = st->gc_delay * fmax(0.0, 1.0 - st->headroom - usage);
         char d[32];
         LOG_INFO("Current disk usage %.2f%%. Max allowed age: %s", usage * 100,
                  act_duration_format(max_age, d, sizeof d));
@@ -243,11 +244,13 @@ static void on_terminate(act_actor *self, void *arg)
     state_free(act_state(self));
 }
 
-act_pid gc_spawn(const char *work_dir, double gc_delay, double disk_watch_interval, int loop)
+act_pid gc_spawn(const char *work_dir, double gc_delay, double headroom,
+                 double disk_watch_interval, int loop)
 {
     gc_state *st = act_calloc(1, sizeof *st);
     st->work_dir = act_strdup(work_dir);
     st->gc_delay = gc_delay > 0 ? gc_delay : 0;
+    st->headroom = headroom >= 0 && headroom <= 1 ? headroom : GC_DISK_HEADROOM;
     st->watch_interval = isfinite(disk_watch_interval) ? disk_watch_interval : 0;
     st->entries = act_map_new();
     st->removals = act_counter_get("gc/path_removals");

@@ -29,6 +29,7 @@ void cz_config_default(cz_config *c)
     c->cgroups_hierarchy = "/sys/fs/cgroup";
     c->cgroups_root = "mesos";
     c->container_disk_watch_interval = 15;
+    c->resource_monitoring_interval = 1;
 }
 
 static const iso_ops *find(const char *name, size_t len)

@@ -21,6 +21,7 @@ static void task_free(void *p)
 {
     s_task *t = p;
     wire_msg_free(t->msg);
+    free(t->statuses);
     free(t);
 }
 
@@ -60,11 +61,7 @@ static void framework_free(void *p)
  * it (gc removes it in its own time). */
 static void executor_forget(slave *s, s_executor *e)
 {
-    if (e->directory) {
-        files_attach *fa = act_calloc(1, sizeof *fa);
-        fa->name = act_strdup(e->directory);
-        act_post(s->self, &s->files, FILES_MSG_DETACH, fa, files_attach_free);
-    }
+    if (e->directory) act_files_detach(&s->files, e->directory);
     executor_free(e);
 }
 
@@ -165,9 +162,30 @@ static void count_terminal(slave *s, wire_task_state st)
     if (st == WIRE_TASK_LOST) s->lost_tasks++;
 }
 
-void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where, wire_task_state st)
+/* Keeps the state and time of an update, as Mesos' Task.statuses: the first and the latest
+ * S_MAX_TASK_STATUSES - 1, so an executor repeating updates cannot grow the slave. */
+static void add_status(s_task *t, const wire_task_status *st)
+{
+    if (t->nstatuses == S_MAX_TASK_STATUSES) {
+        memmove(&t->statuses[1], &t->statuses[2], (t->nstatuses - 2) * sizeof *t->statuses);
+        t->nstatuses--;
+    } else {
+        t->statuses = act_realloc(t->statuses, (t->nstatuses + 1) * sizeof *t->statuses);
+    }
+    wire_task_status *k = &t->statuses[t->nstatuses++];
+    memset(k, 0, sizeof *k);
+    k->state = st->state;
+    k->has_timestamp = true;
+    k->timestamp = st->has_timestamp ? st->timestamp : act_now();
+}
+
+void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where,
+                   const wire_task_status *status)
 {
     if (where == e->finishing) return; /* nothing moves a task out of a terminal state */
+    wire_task_state st = status->state;
+    add_status(t, status);
+    if (st == WIRE_TASK_STARTING) s->started_tasks++;
     t->state = st;
     if (!wire_task_state_terminal(st)) return;
     count_terminal(s, st);

@@ -65,10 +65,23 @@ static void stats_one(const cz_stat_view *v, void *ctx)
     cz__stats_json(ctx, v);
 }
 
+/* The monitor measures at most once per --resource_monitoring_interval: a request within
+ * that time of the last measurement gets it again (Mesos measures every interval whether or
+ * not anyone asks; here nothing is measured until someone does). */
+typedef struct monitor {
+    cz_source sources[CZ_KINDS_MAX];
+    size_t n;
+    act_pid self;
+    double interval;
+    act_buf last;   /* the last statistics.json body */
+    double last_at; /* when it was measured; < 0: never */
+} monitor;
+
 /* One request walking the containerizers in turn, each rendering its containers in its own
- * context (the container tables have one owner each); the last one answers. */
+ * context (the container tables have one owner each); the monitor keeps and answers it. */
 typedef struct stats_walk {
     act_http_req *req;
+    act_pid monitor;
     act_buf out;
     act_json j;
     cz_source sources[CZ_KINDS_MAX];
@@ -84,6 +97,21 @@ static void stats_in_containerizer(act_actor *cz, void *arg)
     walk_next(w);
 }
 
+/* Back on the monitor (self NULL if it is gone): keeps the measurement and answers with it. */
+static void measured(act_actor *self, void *arg)
+{
+    stats_walk *w = arg;
+    if (self) {
+        monitor *m = act_state(self);
+        act_buf_reset(&m->last);
+        act_buf_append(&m->last, w->out.data, w->out.len);
+        m->last_at = act_now();
+    }
+    act_http_respond_json(w->req, 200, &w->out);
+    act_buf_free(&w->out);
+    free(w);
+}
+
 static void walk_next(stats_walk *w)
 {
     while (w->next < w->n) {
@@ -91,21 +119,22 @@ static void walk_next(stats_walk *w)
         if (act_dispatch(&src->pid, stats_in_containerizer, w) == 0) return;
     }
     act_json_array_end(&w->j);
-    act_http_respond_json(w->req, 200, &w->out);
-    act_buf_free(&w->out);
-    free(w);
+    if (act_dispatch(&w->monitor, measured, w) != 0) measured(NULL, w);
 }
-
-typedef struct monitor {
-    cz_source sources[CZ_KINDS_MAX];
-    size_t n;
-} monitor;
 
 static void on_statistics(act_actor *self, act_http_req *req)
 {
-    const monitor *m = act_state(self);
+    monitor *m = act_state(self);
+    if (m->last_at >= 0 && act_now() - m->last_at < m->interval) {
+        act_buf copy = {0};
+        act_buf_append(&copy, m->last.data, m->last.len);
+        act_http_respond_json(req, 200, &copy);
+        act_buf_free(&copy);
+        return;
+    }
     stats_walk *w = act_calloc(1, sizeof *w);
     w->req = req;
+    w->monitor = m->self;
     memcpy(w->sources, m->sources, sizeof w->sources);
     w->n = m->n;
     act_json_init(&w->j, &w->out);
@@ -115,23 +144,29 @@ static void on_statistics(act_actor *self, act_http_req *req)
 
 static void monitor_terminate(act_actor *self, void *arg)
 {
-    free(arg);
+    monitor *m = arg;
+    act_buf_free(&m->last);
+    free(m);
 }
 
-int cz__monitor_spawn(const cz_source *sources, size_t n, int loop)
+int cz__monitor_spawn(const cz_source *sources, size_t n, double interval, int loop)
 {
     if (n > CZ_KINDS_MAX) return -EINVAL;
     monitor *state = act_calloc(1, sizeof *state);
     memcpy(state->sources, sources, n * sizeof *sources);
     state->n = n;
+    state->interval = interval;
+    state->last_at = -1;
     act_actor *a = act_new(CZ_MONITOR_ACTOR, state);
     if (!a) {
         free(state);
         return -EINVAL;
     }
+    state->self = act_self(a);
     act_route(a, "statistics.json", on_statistics,
               "Resource usage of every running executor (cpu times and throttling, memory, "
-              "disk, as its isolators measure them), with its limits.");
+              "disk, as its isolators measure them), with its limits; measured at most once "
+              "per --resource_monitoring_interval.");
     act_on_terminate(a, monitor_terminate, state);
     int rc = act_spawn(a, loop);
     if (rc != 0) free(state);

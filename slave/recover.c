@@ -279,6 +279,7 @@ static void recover_task(void *ctx, const char *task_id)
     if (ckpt_read(path, WIRE_DESC(task_info), &m, err, sizeof err) != 0) {
         LOG_WARNING("Skipping task %s of executor %s of framework %s: %s", task_id, e->id,
                     w->f->id, err);
+        w->s->recovery_errors++;
         return;
     }
     s_task *t = act_calloc(1, sizeof *t);
@@ -356,12 +357,7 @@ static void read_run(walk *w, const char *run_dir)
     }
     path_fmt(path, sizeof path, "%s/tasks", run_dir);
     each_dir(path, recover_task, w);
-    if (e->directory) {
-        files_attach *fa = act_calloc(1, sizeof *fa);
-        fa->path = act_strdup(e->directory);
-        fa->name = act_strdup(e->directory);
-        act_post(w->s->self, &w->s->files, FILES_MSG_ATTACH, fa, files_attach_free);
-    }
+    if (e->directory) act_files_attach(&w->s->files, e->directory, e->directory);
 }
 
 static void recover_executor(void *ctx, const char *executor_id)
@@ -376,6 +372,7 @@ static void recover_executor(void *ctx, const char *executor_id)
     if (rc != 0 || !latest_run(runs, cid, sizeof cid)) {
         LOG_WARNING("Skipping executor %s of framework %s: %s", executor_id, w->f->id,
                     rc != 0 ? err : "its latest run is unknown");
+        w->s->recovery_errors++;
         wire_msg_free(m);
         walk orphans = {.why = "its executor's checkpoint is unusable"};
         path_fmt(orphans.dir, sizeof orphans.dir, "%s", runs);
@@ -418,6 +415,7 @@ static void recover_framework(void *ctx, const char *framework_id)
     wire_msg *m = NULL;
     if (ckpt_read(path, WIRE_DESC(framework_info), &m, err, sizeof err) != 0) {
         LOG_WARNING("Skipping framework %s: %s", framework_id, err);
+        w->s->recovery_errors++;
         walk orphans = {.why = "its framework's checkpoint is unusable"};
         path_fmt(orphans.dir, sizeof orphans.dir, "%s/executors", dir);
         each_dir(orphans.dir, kill_orphans_of_executor, &orphans);
@@ -551,7 +549,7 @@ static void on_reregister_executor(act_actor *self, const act_msg *msg)
         const wire_status_update *u = &r->updates[i];
         s_task *t = s_task_find(e, u->status.task_id.value, &where);
         if (!t) continue;
-        s_task_update(s, e, t, where, u->status.state);
+        s_task_update(s, e, t, where, &u->status);
         s_forward_update(s, e, u, &e->pid);
     }
     lose_undelivered(s, e, r);

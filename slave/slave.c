@@ -34,6 +34,7 @@ void slave_config_default(slave_config *c)
     c->recovery_timeout = 900;
     c->registration_backoff_factor = 1;
     c->gc_delay = 7 * 86400;
+    c->gc_disk_headroom = 0.1;
     c->disk_watch_interval = 60;
     cz_config_default(&c->isolation);
     c->containerizers = "mesos";
@@ -247,6 +248,7 @@ static void registered(slave *s, const act_msg *msg, const char *id,
     if (!s->info->id) s->info->id = wire_alloc(s->info_msg, sizeof *s->info->id);
     s->info->id->value = wire_strdup(s->info_msg, id);
     s->connected = true;
+    act_ip_hostname(s->master.ip, s->master_hostname, sizeof s->master_hostname);
     if (s->registration_timer) act_cancel(s->self, s->registration_timer);
     s->registration_timer = 0;
     s->ping_timeout = conn && conn->has_total_ping_timeout_seconds &&
@@ -417,12 +419,9 @@ static void on_init(act_actor *self, void *arg)
     s->pid = act_self(self);
     s->start_time = act_now();
     act_metrics_add_collector(&s->pid, s_metrics_refresh);
-    if (act_log_file()) { /* the UI's LOG link: /files/read.json?path=/slave/log */
-        files_attach *fa = act_calloc(1, sizeof *fa);
-        fa->path = act_strdup(act_log_file());
-        fa->name = act_strdup("/slave/log");
-        act_post(self, &s->files, FILES_MSG_ATTACH, fa, files_attach_free);
-    }
+    /* the UI's LOG link: /files/read.json?path=/slave/log */
+    const char *log = s->cfg.external_log_file ? s->cfg.external_log_file : act_log_file();
+    if (log) act_files_attach(&s->files, log, "/slave/log");
     char *res = res_to_string(&s->resources);
     LOG_INFO("Slave %s starting on %s with %s", s->pid.id, s->info->hostname, res);
     free(res);
@@ -492,8 +491,9 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     s->frameworks = act_map_new();
     s_history_init(&s->completed, S_MAX_COMPLETED_FRAMEWORKS);
     s->sum = sum_spawn(0);
-    s->files = files_spawn(0);
-    s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->disk_watch_interval, loop);
+    s->files = act_files_spawn(0);
+    s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->gc_disk_headroom,
+                     cfg->disk_watch_interval, loop);
     char name[ACT_ID_MAX];
     act_actor *a = act_new(act_unique_name("slave", name, sizeof name), s);
     s->self = a;

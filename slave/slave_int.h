@@ -130,6 +130,7 @@ typedef struct cz_config {
     bool cgroups_limit_swap;           /* the memory limit covers swap too */
     bool enforce_container_disk_quota; /* posix/disk: over its disk, a container is destroyed */
     double container_disk_watch_interval; /* posix/disk: seconds between measurements */
+    double resource_monitoring_interval;  /* statistics.json measures at most this often */
 } cz_config;
 
 void cz_config_default(cz_config *c);
@@ -299,21 +300,7 @@ void sum_recover_free(void *r);
  * clock), duplicates (same uuid) dropped, ACK records checkpointed. */
 act_pid sum_spawn(int loop);
 
-/* ---- files and gc (files.c, gc.c) -------------------------------------------------------- */
-
-#define FILES_ACTOR "files"
-#define FILES_MSG_ATTACH "files.attach"   /* files_attach: serve `path` as `name` */
-#define FILES_MSG_DETACH "files.detach"   /* files_attach (name only) */
-
-typedef struct files_attach {
-    char *path;             /* a real directory or file */
-    char *name;             /* the virtual path clients use, e.g. the sandbox path itself or
-                               "/slave/log" */
-} files_attach;
-void files_attach_free(void *a);
-
-/* Spawns "files" with routes browse.json, read.json, download.json, debug.json. */
-act_pid files_spawn(int loop);
+/* ---- gc (gc.c); sandboxes are served by the runtime's "files" actor (act_files_*) ------ */
 
 #define GC_ACTOR "gc"
 #define GC_MSG_SCHEDULE "gc.schedule"     /* gc_path: remove path after delay */
@@ -327,7 +314,9 @@ void gc_path_free(void *p);
 
 /* Spawns "gc": removes scheduled paths when due, and sooner when the disk of `work_dir` is
  * fuller (checked every disk_watch_interval): paths older than
- * gc_delay * max(0, 1 - 0.1 - usage) go at once (Mesos' formula). */
-act_pid gc_spawn(const char *work_dir, double gc_delay, double disk_watch_interval, int loop);
+ * gc_delay * max(0, 1 - headroom - usage) go at once (Mesos' formula; headroom is
+ * --gc_disk_headroom, 0.1 by default; out of 0..1 it is 0.1). */
+act_pid gc_spawn(const char *work_dir, double gc_delay, double headroom,
+                 double disk_watch_interval, int loop);
 
 #endif /* SLAVE_SLAVE_INT_H */

@@ -2,8 +2,11 @@
  * slave_main.c - the mesos-slave binary: its flag table (MESOS_<flag> and --flag=value,
  * --help, served in state.json), logging, the runtime (a second loop for the containerizer and
  * gc), the credential it authenticates with (--credential), and a clean stop on SIGINT/SIGTERM.
- * --isolation and --containerizers names are checked here, and whether this machine has what
- * they need (cgroup controllers, root, a docker daemon) when the containerizers start.
+ * Every Mesos 0.22 slave flag is in the table; those of features this build does not have yet
+ * (the external containerizer, perf and network isolators, other authenticatees, modules) take
+ * their default only and refuse any other value, naming the flag. --isolation and
+ * --containerizers names are checked here, and whether this machine has what they need
+ * (cgroup controllers, root, a docker daemon) when the containerizers start.
  */
 #include "slave/slave_state_int.h"
 
@@ -21,18 +24,40 @@
 typedef struct slave_flags {
     char *master, *ip, *hostname, *advertise_ip, *work_dir, *resources, *attributes;
     char *default_role, *isolation, *containerizers, *recover, *credential, *frameworks_home;
-    char *default_container_info, *cgroups_root, *cgroups_hierarchy, *launcher_dir, *log_dir;
-    char *logging_level, *external_log_file, *http_credentials, *docker;
-    char *docker_sandbox_directory;
-    int64_t port, advertise_port;
+    char *default_container_info, *cgroups_root, *launcher_dir, *log_dir, *logging_level;
+    char *external_log_file, *hadoop_home, *cgroups_hierarchy, *slave_subsystems;
+    char *perf_events, *containerizer_path, *default_container_image, *docker;
+    char *docker_sandbox_directory, *eth0_name, *lo_name, *modules, *authenticatee, *hooks;
+    char *http_credentials;
+    int64_t port, advertise_port, ephemeral_ports_per_container;
+    uint64_t egress_rate_limit_per_container;
     double executor_registration_timeout, executor_shutdown_grace_period, recovery_timeout;
     double gc_delay, disk_watch_interval, registration_backoff_factor, logbufsecs;
-    double container_disk_watch_interval, docker_remove_delay, docker_stop_timeout;
+    double gc_disk_headroom, resource_monitoring_interval, perf_interval, perf_duration;
+    double docker_remove_delay, docker_stop_timeout, container_disk_watch_interval;
     bool strict, checkpoint, switch_user, enforce_container_disk_quota, authenticate_http, quiet;
-    bool cgroups_enable_cfs, cgroups_limit_swap;
+    bool cgroups_enable_cfs, cgroups_limit_swap, initialize_driver_logging;
+    bool network_enable_socket_statistics_summary, network_enable_socket_statistics_details;
 } slave_flags;
 
-#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL}
+static int validate_headroom(const void *value, char *err, size_t n)
+{
+    double v = *(const double *)value;
+    if (v >= 0 && v <= 1) return 0;
+    snprintf(err, n, "must be a value between 0.0 and 1.0");
+    return 1;
+}
+
+#define F(name, type, def, help)                                                              \
+    {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL, NULL}
+#define V(name, type, def, help, validate)                                                    \
+    {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), validate, NULL}
+/* A Mesos flag whose feature is not built yet: its default only (act_flag.unbuilt). */
+#define U(name, type, def, help, why)                                                         \
+    {#name, ACT_FLAG_##type, def, help, offsetof(slave_flags, name), NULL, why}
+
+#define NO_NETWORK "the network isolator is not in this build yet"
+#define NO_PERF "the perf_event isolator is not in this build yet"
 
 static const act_flag flag_table[] = {
     F(master, STRING, NULL, "The master (required): host:port, master@ip:port, "
@@ -40,7 +65,8 @@ static const act_flag flag_table[] = {
       "file:///path holding one of those."),
     F(ip, STRING, NULL, "IP address to listen on (default: LIBPROCESS_IP, else 127.0.0.1)."),
     F(port, INT, "5051", "Port to listen on."),
-    F(hostname, STRING, NULL, "The hostname the slave reports (default: its IP)."),
+    F(hostname, STRING, NULL, "The hostname the slave reports. Default: the name the bound IP "
+      "resolves to, else the machine's host name."),
     F(advertise_ip, STRING, NULL, "IP address others should use to reach this slave."),
     F(advertise_port, INT, NULL, "Port others should use to reach this slave."),
     F(work_dir, STRING, "/tmp/mesos", "Where sandboxes and checkpoints live."),
@@ -79,13 +105,22 @@ static const act_flag flag_table[] = {
       "with the master (CRAM-MD5): a line 'principal secret', or JSON {\"principal\": ..., "
       "\"secret\": ...}; /path or file:///path. Needed with the master's "
       "--authenticate_slaves."),
+    U(authenticatee, STRING, "crammd5", "Authenticatee implementation.",
+      "only the built-in 'crammd5' authenticatee is in this build"),
     F(authenticate_http, BOOL, "false", "The endpoints that show task data (/files/*) and "
       "/logging/toggle need HTTP Basic credentials from --http_credentials."),
     F(http_credentials, PATH, NULL, "A file of the principals and secrets HTTP clients "
       "authenticate with (--authenticate_http): the --credentials forms of the master."),
     F(frameworks_home, STRING, NULL, "Directory prepended to relative executor URIs."),
+    U(hadoop_home, STRING, NULL, "Where Hadoop is, to fetch hdfs:// URIs.",
+      "fetching from HDFS is not in this build yet"),
     F(gc_delay, DURATION, "1weeks", "Time after which finished sandboxes are removed."),
+    V(gc_disk_headroom, DOUBLE, "0.1", "The share of the disk gc keeps free: every "
+      "--disk_watch_interval, sandboxes older than gc_delay * max(0, 1 - gc_disk_headroom - "
+      "disk usage) are removed. Between 0.0 and 1.0.", validate_headroom),
     F(disk_watch_interval, DURATION, "1mins", "How often disk usage is checked for gc."),
+    F(resource_monitoring_interval, DURATION, "1secs", "How often executors' resource usage "
+      "is measured (/monitor/statistics.json answers one measurement for that long)."),
     F(switch_user, BOOL, "true", "Run tasks as their user (when the slave runs as root)."),
     F(default_container_info, STRING, NULL, "JSON ContainerInfo given to every executor that "
       "brings none, e.g. {\"type\":\"MESOS\",\"volumes\":[{\"host_path\":\"tmp\","
@@ -107,14 +142,40 @@ static const act_flag flag_table[] = {
       "(a hard limit of its cpus), not only cpu shares."),
     F(cgroups_limit_swap, BOOL, "false", "With cgroups/mem: the memory limit covers memory and "
       "swap together."),
+    U(default_container_image, STRING, NULL, "Image for tasks without one (external "
+      "containerizer).", "the external containerizer is not in this build yet"),
+    U(containerizer_path, STRING, NULL, "The external containerizer's program.",
+      "the external containerizer is not in this build yet"),
+    U(slave_subsystems, STRING, NULL, "Cgroup subsystems to run the slave in.",
+      "running the slave in cgroups is not in this build yet"),
+    U(perf_events, STRING, NULL, "Perf events to sample for each container.", NO_PERF),
+    U(perf_interval, DURATION, "1mins", "Time between perf samples.", NO_PERF),
+    U(perf_duration, DURATION, "10secs", "Length of a perf sample.", NO_PERF),
+    U(ephemeral_ports_per_container, INT, "1024", "Ephemeral ports per container (network "
+      "isolator).", NO_NETWORK),
+    U(eth0_name, STRING, NULL, "The public network interface (network isolator).",
+      NO_NETWORK),
+    U(lo_name, STRING, NULL, "The loopback interface (network isolator).", NO_NETWORK),
+    U(egress_rate_limit_per_container, BYTES, NULL, "Egress bytes per second per container "
+      "(network isolator).", NO_NETWORK),
+    U(network_enable_socket_statistics_summary, BOOL, "false", "Socket statistics summary per "
+      "container (network isolator).", NO_NETWORK),
+    U(network_enable_socket_statistics_details, BOOL, "false", "Socket statistics details per "
+      "container (network isolator).", NO_NETWORK),
+    U(modules, STRING, NULL, "Modules to load (JSON).", "modules are not in this build yet"),
+    U(hooks, STRING, NULL, "Hook modules to install.", "hooks are not in this build yet"),
     F(launcher_dir, STRING, NULL, "Directory holding mesos-executor and mesos-docker-executor "
       "(default: ../libexec/mesos "
       "from this binary when it is there, as installed; else this binary's)."),
-    F(log_dir, STRING, NULL, "Directory for log files (default: stderr only)."),
+    F(log_dir, STRING, NULL, "Directory for log files (default: stderr only); the INFO file "
+      "is served as /slave/log (the web UI's LOG link)."),
     F(logging_level, STRING, "INFO", "Lowest level logged: INFO, WARNING or ERROR."),
-    F(external_log_file, STRING, NULL, "A log file written by something else, for the UI."),
+    F(external_log_file, STRING, NULL, "A log file written by something else (e.g. a "
+      "supervisor), served as /slave/log instead of --log_dir's."),
     F(quiet, BOOL, "false", "Log nothing to stderr."),
     F(logbufsecs, DOUBLE, "0", "Seconds log lines may stay buffered."),
+    F(initialize_driver_logging, BOOL, "true", "Whether scheduler and executor drivers in "
+      "this process set up logging (none run in the slave)."),
 };
 
 static void isolation_config(const slave_flags *f, cz_config *c)
@@ -126,6 +187,7 @@ static void isolation_config(const slave_flags *f, cz_config *c)
     c->cgroups_limit_swap = f->cgroups_limit_swap;
     c->enforce_container_disk_quota = f->enforce_container_disk_quota;
     c->container_disk_watch_interval = f->container_disk_watch_interval;
+    c->resource_monitoring_interval = f->resource_monitoring_interval;
 }
 
 static int build_config(const slave_flags *f, slave_config *c, char *err, size_t errlen)
@@ -157,6 +219,7 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     c->recovery_timeout = f->recovery_timeout;
     c->registration_backoff_factor = f->registration_backoff_factor;
     c->gc_delay = f->gc_delay;
+    c->gc_disk_headroom = f->gc_disk_headroom;
     c->disk_watch_interval = f->disk_watch_interval;
     c->log_dir = f->log_dir;
     c->containerizers = f->containerizers;
@@ -164,6 +227,7 @@ static int build_config(const slave_flags *f, slave_config *c, char *err, size_t
     c->docker.sandbox_directory = f->docker_sandbox_directory;
     c->docker.remove_delay = f->docker_remove_delay;
     c->docker.stop_timeout = f->docker_stop_timeout;
+    c->external_log_file = f->external_log_file;
     return 0;
 }
 
@@ -281,6 +345,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(rc));
         goto out;
     }
+    char host[256];
+    if (!cfg.hostname) cfg.hostname = act_ip_hostname(act_address().ip, host, sizeof host);
     if (http_credentials)
         act_http_set_authenticator(auth_credentials_check, http_credentials, "Mesos slave");
     if (slave_spawn(&cfg, &slave_pid) != 0) goto out;

@@ -27,6 +27,7 @@ typedef struct slave_config {
     double recovery_timeout;
     double registration_backoff_factor;
     double gc_delay;
+    double gc_disk_headroom;     /* the share of the disk gc keeps free */
     double disk_watch_interval;
     cz_config isolation;         /* --isolation and its isolators' flags */
     const char *default_container_info; /* JSON ContainerInfo for executors without one */
@@ -37,6 +38,7 @@ typedef struct slave_config {
     const char *containerizers;  /* --containerizers: "mesos", "docker,mesos" ... */
     dz_config docker;            /* the Docker containerizer's flags (work_dir is set from
                                     work_dir when the slave spawns) */
+    const char *external_log_file; /* served as /slave/log (else --log_dir's INFO file) */
     act_pid containerizer;       /* a containerizer to use instead of spawning one (tests play
                                     it at the message level); id "" = spawn the real one */
     bool stop_runtime;           /* when the slave ends, stop the runtime (the binary: the
@@ -56,6 +58,7 @@ typedef enum executor_state {
 #define S_MAX_COMPLETED_FRAMEWORKS 50
 #define S_MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK 150
 #define S_MAX_COMPLETED_TASKS_PER_EXECUTOR 200
+#define S_MAX_TASK_STATUSES 100 /* per task in state.json (Mesos keeps every one) */
 
 /* A bounded history, oldest first (Mesos' circular buffers of completed work). */
 typedef struct s_history {
@@ -67,6 +70,9 @@ typedef struct s_task {
     wire_msg *msg;           /* a wire_task_info */
     wire_task_info *info;
     wire_task_state state;   /* the latest the executor reported (STAGING before) */
+    wire_task_status *statuses; /* each update's state and timestamp, in order (state.json): */
+                                /* the first and the latest, S_MAX_TASK_STATUSES in all */
+    size_t nstatuses;
 } s_task;
 
 typedef struct s_framework s_framework;
@@ -125,6 +131,7 @@ typedef struct slave {
     bool authenticated;      /* with the current master, since the last disconnection */
     struct detector_address *master_address; /* until the actor's init spawns the detector */
     bool connected;
+    char master_hostname[256]; /* the master's IP resolved at registration (state.json) */
     bool registering;
     double backoff;
     act_timer_id registration_timer, ping_timer;
@@ -136,7 +143,8 @@ typedef struct slave {
     size_t nexited;
     act_pid containerizer, sum, files, gc;
     wire_msg *default_container; /* a wire_container_info (--default_container_info), or NULL */
-    uint64_t launched_tasks, failed_tasks, finished_tasks, killed_tasks, lost_tasks;
+    uint64_t launched_tasks, started_tasks, failed_tasks, finished_tasks, killed_tasks, lost_tasks;
+    uint64_t recovery_errors; /* what a non-strict recovery skipped (Mesos: recoveryErrors) */
     uint64_t executors_terminated;
     bool recovered;          /* recovery finished: registration may start */
     bool terminating;        /* shutting down: stops once every framework is gone */
@@ -181,7 +189,8 @@ s_executor *s_executor_add(slave *s, s_framework *f, wire_msg *info, bool comman
 s_task *s_task_find(s_executor *e, const char *task_id, act_map **where);
 s_task *s_task_new(const wire_task_info *info);
 /* A task moves to state st; a terminal task waits in `finishing` for its acknowledgement. */
-void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where, wire_task_state st);
+void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where,
+                   const wire_task_status *st);
 /* The terminal update of task_id was acknowledged: the task is completed, and its executor
  * and framework retire when nothing else is left. */
 void s_task_acknowledged(slave *s, const char *framework_id, const char *task_id);

@@ -88,9 +88,9 @@ int cli_read(const char *slave, const char *path, long long offset, long long le
 #define CLI_COMMON_FLAGS_AT(type, m)                                                         \
     {"master", ACT_FLAG_STRING, NULL, "The master: host:port, zk://host:port/path or "        \
      "file:///path holding one (required; MESOS_master works too).",                          \
-     offsetof(type, m.master), NULL},                                                             \
+     offsetof(type, m.master), NULL, NULL},                                                             \
     {"timeout", ACT_FLAG_DURATION, "5secs", "How long to wait for a leading master.",         \
-     offsetof(type, m.timeout), NULL}
+     offsetof(type, m.timeout), NULL, NULL}
 
 /* The flags of the tools that name a task (mesos-cat, -tail, -ls); their struct starts with
  * a cli_task_flags named `task`. */
@@ -102,9 +102,9 @@ typedef struct cli_task_flags {
 #define CLI_TASK_FLAGS(type)                                                                 \
     CLI_COMMON_FLAGS_AT(type, task.common),                                                   \
     {"framework", ACT_FLAG_STRING, NULL, "Only tasks of this framework.",                     \
-     offsetof(type, task.framework), NULL},                                                    \
+     offsetof(type, task.framework), NULL, NULL},                                                    \
     {"task", ACT_FLAG_STRING, NULL, "The task: its ID or a part of it that only it has (or "  \
-     "TASK).", offsetof(type, task.task), NULL}
+     "TASK).", offsetof(type, task.task), NULL, NULL}
 
 /* Where a task's sandbox is: its slave's host:port and the directory there. */
 typedef struct cli_sandbox {

@@ -6,71 +6,167 @@
  */
 #include "wire/wire_int.h"
 
-#include <math.h>
 #include <stdlib.h>
 
-/* ---- resources --------------------------------------------------------------------------- */
+/* ---- resources ---------------------------------------------------------------------------
+ * model(Resources): "cpus", "disk" and "mem" always (0 when absent), then every other
+ * resource by name with its exact value: scalars as numbers, ranges as "[1-10, 20-30]", sets
+ * as "{a, b}". Mesos 0.22 wrote each Resource in turn into one map, so of cpus(a) and
+ * cpus(b) only the last showed; later Mesos shows their sum, and so do we (ranges and sets:
+ * their union). */
 
-static void write_ranges(act_json *j, const res_range *r, size_t n)
+typedef struct model_item {
+    const char *name;
+    const res_entry *e; /* NULL: an absent cpus, disk or mem, shown as 0 */
+} model_item;
+
+static int cmp_item(const void *a, const void *b)
 {
-    act_buf b = {0};
-    act_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++)
-        act_buf_printf(&b, "%s%llu-%llu", i ? ", " : "", (unsigned long long)r[i].begin,
-                       (unsigned long long)r[i].end);
-    act_buf_putc(&b, ']');
-    act_json_string_n(j, b.data, b.len);
-    act_buf_free(&b);
+    return strcmp(((const model_item *)a)->name, ((const model_item *)b)->name);
 }
 
-/* {"cpus","disk","mem"[,"ports"]}: Resources::cpus() etc. sum over roles; ports unite. mem and
- * disk go through Megabytes(uint64_t), so Mesos prints whole megabytes. */
-static void write_model(act_json *j, double cpus, double disk, double mem, const res_set *ports)
+static void write_value(act_json *j, const res_entry *e)
+{
+    if (!e) {
+        act_json_uint(j, 0);
+    } else if (e->type == WIRE_VALUE_SCALAR) {
+        act_json_double(j, (double)e->scalar / RES_SCALE);
+    } else {
+        act_buf b = {0};
+        wire__res_format_value(e, &b);
+        act_json_string_n(j, b.data, b.len);
+        act_buf_free(&b);
+    }
+}
+
+/* The entries of a set whose names are all different, sorted by name, with the absent ones
+ * of cpus, disk and mem; items has room for s->n + 3. */
+static size_t model_items(const res_set *s, model_item *items)
+{
+    static const char *const always[] = {"cpus", "disk", "mem"};
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++) items[n++] = (model_item){s->v[i].name, &s->v[i]};
+    for (int k = 0; k < 3; k++) {
+        bool present = false;
+        for (size_t i = 0; i < s->n; i++) present |= strcmp(s->v[i].name, always[k]) == 0;
+        if (!present) items[n++] = (model_item){always[k], NULL};
+    }
+    qsort(items, n, sizeof *items, cmp_item);
+    return n;
+}
+
+static void write_items(act_json *j, const model_item *items, size_t n)
 {
     act_json_object_begin(j);
-    act_json_kv_double(j, "cpus", cpus);
-    act_json_kv_double(j, "disk", floor(disk));
-    act_json_kv_double(j, "mem", floor(mem));
-    res_range *r;
-    size_t n;
-    res_ranges(ports, "ports", &r, &n);
-    if (n) {
-        act_json_key(j, "ports");
-        write_ranges(j, r, n);
+    for (size_t i = 0; i < n; i++) {
+        /* one name with two types: a std::map keeps one of them */
+        if (i + 1 < n && strcmp(items[i].name, items[i + 1].name) == 0) continue;
+        act_json_key(j, items[i].name);
+        write_value(j, items[i].e);
     }
-    free(r);
     act_json_object_end(j);
 }
 
 void wire_json_model_resources(act_json *j, const res_set *s)
 {
-    write_model(j, res_scalar(s, "cpus"), res_scalar(s, "disk"), res_scalar(s, "mem"), s);
+    model_item small[16 + 3], *items = small;
+    bool distinct = s->n <= 16;
+    for (size_t a = 0; distinct && a < s->n; a++)
+        for (size_t b = a + 1; distinct && b < s->n; b++)
+            distinct = strcmp(s->v[a].name, s->v[b].name) != 0;
+    if (distinct) { /* the common case: nothing to add up across roles */
+        write_items(j, items, model_items(s, items));
+        return;
+    }
+    res_set flat = {0};
+    res_flatten(s, "*", &flat);
+    items = act_malloc((flat.n + 3) * sizeof *items);
+    write_items(j, items, model_items(&flat, items));
+    free(items);
+    res_free(&flat);
 }
 
-static double wire_scalar_sum(const wire_resource *r, size_t n, const char *name)
+/* The common case written straight from the message: every resource a scalar or already
+ * coalesced ranges, each name once, no disk info. False (nothing written) otherwise. */
+#define FAST_MAX 16
+
+typedef struct wire_item {
+    const char *name;
+    const wire_resource *r; /* NULL: an absent cpus, disk or mem, shown as 0 */
+} wire_item;
+
+static int cmp_wire_item(const void *a, const void *b)
 {
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        if (r[i].type == WIRE_VALUE_SCALAR && r[i].scalar &&
-            strcmp(wire__str(&r[i].name), name) == 0)
-            sum += r[i].scalar->value;
-    return sum;
+    return strcmp(((const wire_item *)a)->name, ((const wire_item *)b)->name);
 }
 
+static bool fast_entry_ok(const wire_resource *r)
+{
+    int64_t milli;
+    if (r->disk) return false;
+    if (r->type == WIRE_VALUE_SCALAR)
+        return r->scalar && wire__to_milli(r->scalar->value, &milli) == 0 && milli > 0;
+    if (r->type != WIRE_VALUE_RANGES || !r->ranges || !r->ranges->range_count) return false;
+    const wire_value_range *v = r->ranges->range;
+    for (size_t i = 0; i < r->ranges->range_count; i++)
+        if (v[i].begin > v[i].end || (i && v[i].begin <= v[i - 1].end + 1)) return false;
+    return true;
+}
+
+static void write_wire_value(act_json *j, const wire_resource *r)
+{
+    int64_t milli = 0;
+    if (!r) {
+        act_json_uint(j, 0);
+    } else if (r->type == WIRE_VALUE_SCALAR) {
+        wire__to_milli(r->scalar->value, &milli);
+        act_json_double(j, (double)milli / RES_SCALE);
+    } else {
+        act_buf b = {0};
+        wire_value_format(&b, WIRE_VALUE_RANGES, NULL, r->ranges, NULL, NULL);
+        act_json_string_n(j, b.data, b.len);
+        act_buf_free(&b);
+    }
+}
+
+static bool write_fast(act_json *j, const wire_resource *r, size_t count)
+{
+    static const char *const always[] = {"cpus", "disk", "mem"};
+    if (count > FAST_MAX) return false;
+    wire_item items[FAST_MAX + 3];
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!fast_entry_ok(&r[i])) return false;
+        items[n++] = (wire_item){wire__str(&r[i].name), &r[i]};
+    }
+    for (int k = 0; k < 3; k++) {
+        bool present = false;
+        for (size_t i = 0; i < count; i++) present |= strcmp(items[i].name, always[k]) == 0;
+        if (!present) items[n++] = (wire_item){always[k], NULL};
+    }
+    qsort(items, n, sizeof *items, cmp_wire_item);
+    for (size_t i = 0; i + 1 < n; i++)
+        if (strcmp(items[i].name, items[i + 1].name) == 0) return false; /* roles to sum */
+    act_json_object_begin(j);
+    for (size_t i = 0; i < n; i++) {
+        act_json_key(j, items[i].name);
+        write_wire_value(j, items[i].r);
+    }
+    act_json_object_end(j);
+    return true;
+}
+
+/* Resources as a message carries them; an entry that does not convert (it cannot be in a
+ * message the daemons accepted) is left out rather than taking the others with it. */
 void wire_json_model_resources_wire(act_json *j, const wire_resource *r, size_t count)
 {
-    res_set ports = {0};
-    for (size_t i = 0; i < count; i++) {
-        if (r[i].type != WIRE_VALUE_RANGES || !r[i].ranges ||
-            strcmp(wire__str(&r[i].name), "ports") != 0)
-            continue;
-        for (size_t k = 0; k < r[i].ranges->range_count; k++)
-            res_add_range(&ports, "ports", "*", r[i].ranges->range[k].begin,
-                          r[i].ranges->range[k].end);
-    }
-    write_model(j, wire_scalar_sum(r, count, "cpus"), wire_scalar_sum(r, count, "disk"),
-                wire_scalar_sum(r, count, "mem"), &ports);
-    res_free(&ports);
+    if (write_fast(j, r, count)) return;
+    res_set all = {0}, one = {0};
+    for (size_t i = 0; i < count; i++)
+        if (res_from_wire(&r[i], 1, &one, NULL, 0) == 0) res_add(&all, &one);
+    wire_json_model_resources(j, &all);
+    res_free(&one);
+    res_free(&all);
 }
 
 /* ---- attributes -------------------------------------------------------------------------- */
@@ -235,8 +331,9 @@ void wire_json_model_framework(act_json *j, const wire_framework_view *v)
 {
     const wire_framework_info *fi = v->info;
     res_set total = {0};
-    if (v->used_resources) res_copy(&total, v->used_resources);
-    if (v->offered_resources) res_add(&total, v->offered_resources);
+    bool offered = v->offered_resources && !res_empty(v->offered_resources);
+    if (v->used_resources && offered) res_copy(&total, v->used_resources);
+    if (offered) res_add(&total, v->offered_resources);
     act_json_object_begin(j);
     act_json_kv_bool(j, "active", v->active);
     act_json_kv_bool(j, "checkpoint", fi->checkpoint);
@@ -249,7 +346,7 @@ void wire_json_model_framework(act_json *j, const wire_framework_view *v)
     write_array(j, "offers", v->offers, v->ctx);
     act_json_kv_double(j, "registered_time", v->registered_time);
     if (v->reregistered) act_json_kv_double(j, "reregistered_time", v->reregistered_time);
-    write_resources(j, "resources", &total);
+    write_resources(j, "resources", offered ? &total : v->used_resources);
     act_json_kv_string(j, "role", fi->role ? fi->role : "*");
     write_array(j, "tasks", v->tasks, v->ctx);
     act_json_kv_double(j, "unregistered_time", v->unregistered_time);

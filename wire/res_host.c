@@ -31,7 +31,7 @@ int res_host_probe(const char *work_dir, res_host *h, char *err, size_t errlen)
     }
     h->cpus = cpus;
     h->mem_bytes = (uint64_t)pages * (uint64_t)page;
-    h->disk_bytes = (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize;
+    h->disk_bytes = (uint64_t)fs.f_blocks * (uint64_t)fs.f_frsize; /* its size, as Mesos */
     return 0;
 }
 

@@ -232,9 +232,8 @@ int res_parse(const char *text, const char *default_role, res_set *out, char *er
 
 /* ---- printing ---------------------------------------------------------------------------- */
 
-static void format_entry(const res_entry *e, act_buf *out)
+void wire__res_format_value(const res_entry *e, act_buf *out)
 {
-    act_buf_printf(out, "%s(%s):", e->name, e->role);
     if (e->type == WIRE_VALUE_SCALAR) {
         wire__format_milli(out, e->scalar);
     } else if (e->type == WIRE_VALUE_RANGES) {
@@ -256,7 +255,8 @@ void res_format(const res_set *s, act_buf *out)
 {
     for (size_t i = 0; i < s->n; i++) {
         if (i) act_buf_puts(out, "; ");
-        format_entry(&s->v[i], out);
+        act_buf_printf(out, "%s(%s):", s->v[i].name, s->v[i].role);
+        wire__res_format_value(&s->v[i], out);
     }
 }
 

@@ -433,6 +433,17 @@ double res_scalar(const res_set *s, const char *name)
     return (double)res_scalar_milli(s, name) / RES_SCALE;
 }
 
+void res_gauges(const char *prefix, const char *name, double total, double used)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s/%s_total", prefix, name);
+    act_gauge_set(act_gauge_get(key), total);
+    snprintf(key, sizeof key, "%s/%s_used", prefix, name);
+    act_gauge_set(act_gauge_get(key), used);
+    snprintf(key, sizeof key, "%s/%s_percent", prefix, name);
+    act_gauge_set(act_gauge_get(key), total > 0 ? used / total : 0);
+}
+
 void res_ranges(const res_set *s, const char *name, res_range **out, size_t *count)
 {
     res_entry all = {.type = WIRE_VALUE_RANGES};

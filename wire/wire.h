@@ -50,6 +50,12 @@ extern "C" {
  * from here for the libraries, the pkg-config files and the Debian packages. */
 #define WIRE_VERSION "0.22.0"
 
+/* This build, as state.json reports it (Mesos' build_time, build_date, build_user). */
+double wire_build_time(void);
+/* "YYYY-MM-DD HH:MM:SS" in local time; writes into buf and returns it. */
+char *wire_build_date(char *buf, size_t n);
+const char *wire_build_user(void);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
@@ -370,6 +376,9 @@ const res_entry *res_find(const res_set *s, const char *name, const char *role,
                           wire_value_type type);
 /* The scalar `name` summed over roles, as a double (0 if absent). */
 double res_scalar(const res_set *s, const char *name);
+/* Sets the gauges <prefix>/<name>_total, _used and _percent (used / total; 0 without a total),
+ * as Mesos names them (master/cpus_used, slave/mem_percent). */
+void res_gauges(const char *prefix, const char *name, double total, double used);
 /* Thousandths of the scalar `name` summed over roles. */
 int64_t res_scalar_milli(const res_set *s, const char *name);
 /* The union over roles of the ranges `name`: *out is a new array (free() it; NULL when
@@ -395,15 +404,15 @@ void res_to_wire(const res_set *s, wire_msg *m, wire_resource **out, size_t *cou
 typedef struct res_host {
     long cpus;             /* online cores */
     uint64_t mem_bytes;    /* total memory */
-    uint64_t disk_bytes;   /* free space of the work_dir file system */
+    uint64_t disk_bytes;   /* size of the work_dir file system (Mesos' fs::size) */
 } res_host;
 
-/* Reads the host: online cores, total memory, free space under work_dir. Returns 0 or a
+/* Reads the host: online cores, total memory, size of work_dir's file system. Returns 0 or a
  * negative errno (err says which). */
 int res_host_probe(const char *work_dir, res_host *h, char *err, size_t errlen);
 /* Adds the default resources the slave would detect for every default name (cpus, mem, disk,
  * ports) that s does not already have: cpus = cores; mem = total - min(1 GB, half) in MB;
- * disk = free - min(5 GB, half) in MB; ports = [31000-32000]; all with role default_role.
+ * disk = size - min(5 GB, half) in MB; ports = [31000-32000]; all with role default_role.
  * Logs a warning when s has a "cpu" resource (a custom name, not an alias of cpus). */
 void res_add_defaults(res_set *s, const res_host *h, const char *default_role);
 /* res_host_probe + res_add_defaults. */
@@ -436,8 +445,9 @@ const wire_attribute *attr_find(const wire_attribute *a, size_t count, const cha
 /* src/master/http.cpp model(...)). Keys are written in sorted order, as stout does.         */
 /* ------------------------------------------------------------------------------------------ */
 
-/* {"cpus":8,"disk":65536,"mem":16384,"ports":"[31000-32000]"}: cpus, mem and disk always
- * (0 when absent, summed over roles), ports when present. */
+/* {"bugs":"{a, b}","cpus":8,"disk":65536,"gpus":2,"mem":16384.5,"ports":"[31000-32000]"}:
+ * cpus, mem and disk always (0 when absent), every other resource by name; each name summed
+ * (scalars) or united (ranges, sets) over roles; scalars exact to 0.001. */
 void wire_json_model_resources(act_json *j, const res_set *s);
 void wire_json_model_resources_wire(act_json *j, const wire_resource *r, size_t count);
 /* {"name": value, ...}: scalars as numbers, ranges "[1-2]", sets "{a, b}", text as strings. */

@@ -200,5 +200,7 @@ uint32_t wire__res_hash(const char *name, const char *role, wire_value_type type
 /* s += one entry (whose hash must be set). Returns 0 or WIRE_ERANGE (s unchanged) on scalar
  * overflow. */
 int wire__res_add_entry(res_set *s, const res_entry *e);
+/* Appends an entry's value as Mesos prints it: "8", "0.5", "[1-10, 20-30]", "{a, b}". */
+void wire__res_format_value(const res_entry *e, act_buf *out);
 
 #endif /* WIRE_WIRE_INT_H */

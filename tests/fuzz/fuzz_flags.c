@@ -29,13 +29,15 @@ static int validate_count(const void *value, char *err, size_t n)
 }
 
 static const act_flag table[] = {
-    {"name", ACT_FLAG_STRING, "x", "A string.", offsetof(fuzz_values, name), NULL},
-    {"flag", ACT_FLAG_BOOL, "false", "A boolean.", offsetof(fuzz_values, flag), NULL},
-    {"count", ACT_FLAG_INT, "1", "An integer.", offsetof(fuzz_values, count), validate_count},
-    {"ratio", ACT_FLAG_DOUBLE, NULL, "A number.", offsetof(fuzz_values, ratio), NULL},
-    {"timeout", ACT_FLAG_DURATION, "5secs", "A duration.", offsetof(fuzz_values, timeout), NULL},
-    {"size", ACT_FLAG_BYTES, "64MB", "A size.", offsetof(fuzz_values, size), NULL},
-    {"list", ACT_FLAG_PATH, NULL, "A file.", offsetof(fuzz_values, list), NULL},
+    {"name", ACT_FLAG_STRING, "x", "A string.", offsetof(fuzz_values, name), NULL, NULL},
+    {"flag", ACT_FLAG_BOOL, "false", "A boolean.", offsetof(fuzz_values, flag), NULL, NULL},
+    {"count", ACT_FLAG_INT, "1", "An integer.", offsetof(fuzz_values, count), validate_count,
+     NULL},
+    {"ratio", ACT_FLAG_DOUBLE, NULL, "A number.", offsetof(fuzz_values, ratio), NULL, NULL},
+    {"timeout", ACT_FLAG_DURATION, "5secs", "A duration.", offsetof(fuzz_values, timeout), NULL,
+     NULL},
+    {"size", ACT_FLAG_BYTES, "64MB", "A size.", offsetof(fuzz_values, size), NULL, NULL},
+    {"list", ACT_FLAG_PATH, NULL, "A file.", offsetof(fuzz_values, list), NULL, NULL},
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -50,7 +50,10 @@ static int execute(const char *name, const char *command, bool wait)
 
 static void cluster_up(void)
 {
-    tc_start(&cluster, NULL);
+    /* --hostname: mesos scp reaches the slave by the hostname it reports, and the test's sshd
+     * listens on 127.0.0.1 only (a name could resolve to ::1 first) */
+    static const char *const flags[] = {"--hostname=127.0.0.1", NULL};
+    tc_start(&cluster, flags);
     tickers[0] = execute("ticker-alpha", TICK, false);
     tickers[1] = execute("ticker-beta", TICK, false); /* framework_id: this one's */
     ck_assert_int_eq(execute("quick-done", "echo done", true), 0);

@@ -79,8 +79,9 @@ static int start_zk_master(const char *zk, uint16_t port, const char *log)
     char p[32], z[600];
     snprintf(p, sizeof p, "--port=%u", port);
     snprintf(z, sizeof z, "--zk=%s", zk);
-    char *argv[] = {(char *)tu_bin("mesos-master"), "--ip=127.0.0.1", p, z,
-                    "--registry=in_memory", "--zk_session_timeout=3secs", NULL};
+    /* --hostname: the redirect names the leader as the browser was told to expect it */
+    char *argv[] = {(char *)tu_bin("mesos-master"), "--ip=127.0.0.1", "--hostname=127.0.0.1",
+                    p, z, "--registry=in_memory", "--zk_session_timeout=3secs", NULL};
     return tu_spawn(argv, log);
 }
 

@@ -573,6 +573,14 @@ START_TEST(test_registry_in_zookeeper_stores_slaves_and_only_the_leader_writes)
     expect_next(&from, "applied:3:refused:Slave S-1 already admitted", 20);
     expect_next(&from, "applied:4:ok", 20);
     expect_next(&from, "applied:5:ok", 20);
+    /* the registrar gauges: nothing waits; the two SlaveInfos are stored */
+    act_buf one = {0};
+    wire_slave_info info = {.hostname = "host", .id = &(wire_slave_id){"S-1"}};
+    ck_assert_int_eq(wire_encode(WIRE_DESC(slave_info), &info, &one), 0);
+    ck_assert_double_eq(act_gauge_value(act_gauge_get("registrar/queued_operations")), 0);
+    ck_assert_double_eq(act_gauge_value(act_gauge_get("registrar/registry_size_bytes")),
+                        2.0 * (double)one.len);
+    act_buf_free(&one);
 
     act_pid again = spawn_registrar(url, 0); /* what a new leader reads */
     recover(&again, fence);

@@ -24,7 +24,7 @@ static int add_flags(char **argv, int n, int cap, const char *const *flags)
 
 void tc_start_master(tc_cluster *c)
 {
-    char ip[32], port[32], work[4200];
+    char ip[32], port[32], work[4200], log[4300];
     if (!c->master_ip[0]) snprintf(c->master_ip, sizeof c->master_ip, "127.0.0.1");
     if (!c->master_port) c->master_port = tu_free_port();
     snprintf(ip, sizeof ip, "--ip=%s", c->master_ip);
@@ -32,9 +32,11 @@ void tc_start_master(tc_cluster *c)
     snprintf(work, sizeof work, "--work_dir=%s/master", c->dir);
     static int starts;
     snprintf(c->master_log, sizeof c->master_log, "%.4000s/master-%d.log", c->dir, ++starts);
+    /* its output is its log: served as /master/log, as a supervisor's file would be */
+    snprintf(log, sizeof log, "--external_log_file=%s", c->master_log);
     char *argv[32] = {(char *)tu_bin("mesos-master"), ip, port, work,
-                      "--allocation_interval=100ms"};
-    add_flags(argv, 5, 32, c->master_flags);
+                      "--allocation_interval=100ms", log};
+    add_flags(argv, 6, 32, c->master_flags);
     c->master_pid = tu_spawn(argv, c->master_log);
     ck_assert_msg(tu_wait_http_at(c->master_ip, c->master_port, "/master/health", 30),
                   "master did not start; see %s", c->master_log);

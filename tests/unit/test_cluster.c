@@ -59,7 +59,7 @@ static fake *slave_up(int i, const char *resources)
 typedef struct runner {
     const char *name;
     const char *role;
-    double cpus, mem;    /* per task (the command executor adds 0.1 cpus, 32 MB) */
+    double cpus, mem;    /* per task (its command executor is not accounted, as in Mesos) */
     int launched, running, finished;
     char framework_id[WIRE_ID_MAX];
     sched_driver *driver;
@@ -87,7 +87,7 @@ static void on_offers(sched_driver *d, const wire_offer *offers, size_t n)
     for (size_t i = 0; i < n; i++) {
         double cpus = scalar(&offers[i], "cpus"), mem = scalar(&offers[i], "mem");
         int fit = 0;
-        while ((fit + 1) * (r->cpus + 0.1) <= cpus + 1e-9 && (fit + 1) * (r->mem + 32) <= mem)
+        while ((fit + 1) * r->cpus <= cpus + 1e-9 && (fit + 1) * r->mem <= mem)
             fit++;
         wire_msg *m = wire_new(WIRE_DESC(launch_tasks_message));
         wire_task_info *tasks = wire_alloc_array(m, WIRE_DESC(task_info), (size_t)(fit ? fit : 1));
@@ -140,7 +140,7 @@ static void runner_stop(runner *r)
     sched_driver_free(r->driver);
 }
 
-/* What the slaves were asked to run for a framework (tasks plus command executors). */
+/* What the slaves were asked to run for a framework. */
 static void usage(fake **slaves, int n, const char *framework_id, double *cpus, double *mem)
 {
     *cpus = *mem = 0;
@@ -151,8 +151,8 @@ static void usage(fake **slaves, int n, const char *framework_id, double *cpus, 
             if (strcmp(r->framework_id.value, framework_id) == 0) {
                 res_set s = {0};
                 res_from_wire(r->task.resources, r->task.resources_count, &s, NULL, 0);
-                *cpus += res_scalar(&s, "cpus") + 0.1;
-                *mem += res_scalar(&s, "mem") + 32;
+                *cpus += res_scalar(&s, "cpus");
+                *mem += res_scalar(&s, "mem");
                 res_free(&s);
             }
             wire_msg_free(m);
@@ -166,11 +166,11 @@ START_TEST(test_a_driver_framework_runs_a_task_to_completion)
     start(&cfg);
     fake *s = slave_up(1, "cpus:1;mem:512");
     settle();
-    runner r = {.name = "one", .cpus = 0.5, .mem = 128};
+    runner r = {.name = "one", .cpus = 0.6, .mem = 128};
     runner_start(&r);
     settle();
     ck_assert(r.framework_id[0]);
-    ck_assert_int_eq(r.launched, 1); /* 0.5 + 0.1 fits once in 1 cpu */
+    ck_assert_int_eq(r.launched, 1); /* 0.6 fits once in 1 cpu */
     wire_msg *m = fake_last(s, MI(RunTaskMessage), WIRE_DESC(run_task_message));
     ck_assert_ptr_nonnull(m);
     wire_run_task_message *run = m->root;
@@ -215,10 +215,10 @@ START_TEST(test_weights_one_to_three_give_shares_one_to_three)
     start(&cfg);
     enum { N = 200 }; /* enough slaves that one tie-break cannot move the ratio much */
     fake *slaves[N];
-    /* tasks fill a slave exactly (with the executor's 0.1 cpus and 32 MB), so no leftovers are
-     * offered around: offered resources count as allocated in DRF, as in Mesos */
-    runner a = {.name = "fa", .role = "a", .cpus = 0.9, .mem = 992};
-    runner b = {.name = "fb", .role = "b", .cpus = 0.9, .mem = 992};
+    /* tasks fill a slave exactly, so no leftovers are offered around: offered resources
+     * count as allocated in DRF, as in Mesos */
+    runner a = {.name = "fa", .role = "a", .cpus = 1, .mem = 1024};
+    runner b = {.name = "fb", .role = "b", .cpus = 1, .mem = 1024};
     runner_start(&a);
     runner_start(&b);
     settle();
@@ -246,8 +246,8 @@ START_TEST(test_drf_equalizes_a_cpu_heavy_and_a_memory_heavy_framework)
     start(&cfg);
     enum { N = 20 };
     fake *slaves[N];
-    runner c = {.name = "cpu", .cpus = 0.9, .mem = 96};    /* 1 cpu, 128 MB with executor */
-    runner m = {.name = "mem", .cpus = 0.1, .mem = 992};   /* 0.2 cpu, 1 GB with executor */
+    runner c = {.name = "cpu", .cpus = 1, .mem = 128};
+    runner m = {.name = "mem", .cpus = 0.2, .mem = 1024};
     runner_start(&c);
     runner_start(&m);
     settle();

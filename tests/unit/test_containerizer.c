@@ -50,7 +50,10 @@ static void start_with(const cz_config *cfg, bool paused);
 
 static void start(bool paused)
 {
-    start_with(NULL, paused);
+    cz_config cfg;
+    cz_config_default(&cfg);
+    cfg.resource_monitoring_interval = 0; /* every statistics.json measures */
+    start_with(&cfg, paused);
 }
 
 static void start_with(const cz_config *cfg, bool paused)
@@ -814,6 +817,36 @@ START_TEST(test_statistics_json_lists_a_running_executor_with_its_usage_and_limi
 }
 END_TEST
 
+/* --resource_monitoring_interval=1mins: within a minute of a measurement statistics.json
+ * answers it again; after that it measures anew. */
+START_TEST(test_statistics_are_measured_at_most_once_per_monitoring_interval)
+{
+    cz_config cfg;
+    cz_config_default(&cfg);
+    cfg.resource_monitoring_interval = 60;
+    start_with(&cfg, true);
+    cz_launch *l = make_launch("m2", "exec sleep 1000");
+    cz_result r = launch(l);
+    ck_assert_int_gt(r.pid, 0);
+    act_buf first = {0}, body = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/monitor/statistics.json", &first), 200);
+    ck_assert(strstr(first.data, "\"executor_id\":\"ex-m2\""));
+    destroy("m2", 0);
+    wait_terminated(1);
+    act_clock_advance(59);
+    ck_assert_int_eq(tu_http_get(act_port(), "/monitor/statistics.json", &body), 200);
+    ck_assert_str_eq(body.data, first.data); /* the same measurement */
+    act_buf_reset(&body);
+    act_clock_advance(1);
+    ck_assert_int_eq(tu_http_get(act_port(), "/monitor/statistics.json", &body), 200);
+    ck_assert_str_eq(body.data, "[]");
+    act_buf_free(&first);
+    act_buf_free(&body);
+    stop();
+    act_clock_resume();
+}
+END_TEST
+
 /* ---- isolators -------------------------------------------------------------------------- */
 
 static void set_resources(cz_launch *l, const char *text)
@@ -1028,6 +1061,7 @@ Suite *containerizer_suite(void)
     tc = tcase_create("monitor");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_statistics_json_lists_a_running_executor_with_its_usage_and_limits);
+    tcase_add_test(tc, test_statistics_are_measured_at_most_once_per_monitoring_interval);
     suite_add_tcase(s, tc);
     tc = tcase_create("isolators");
     tcase_set_timeout(tc, 90);

@@ -137,11 +137,16 @@ static void teardown(void)
     free(tmp);
 }
 
-static void start_gc(double disk_watch_interval)
+static void start_gc_headroom(double disk_watch_interval, double headroom)
 {
-    gc = gc_spawn(work_dir, GC_DELAY, disk_watch_interval, 0);
+    gc = gc_spawn(work_dir, GC_DELAY, headroom, disk_watch_interval, 0);
     ck_assert(!act_pid_is_none(&gc));
     settle();
+}
+
+static void start_gc(double disk_watch_interval)
+{
+    start_gc_headroom(disk_watch_interval, GC_DISK_HEADROOM);
 }
 
 START_TEST(test_scheduled_sandbox_goes_exactly_when_its_delay_passes)
@@ -232,6 +237,21 @@ START_TEST(test_half_full_disk_prunes_at_forty_percent_of_gc_delay)
 }
 END_TEST
 
+/* --gc_disk_headroom=0.3: at 50% used, max age = gc_delay * (1 - 0.3 - 0.5) = 720 s. */
+START_TEST(test_disk_headroom_flag_changes_the_age_allowed)
+{
+    start_gc_headroom(60, 0.3);
+    char sb[PATH_MAX];
+    make_sandbox("h1", sb, sizeof sb);
+    schedule(sb, GC_DELAY);
+    usage = 0.5;
+    advance(660); /* a watch at age 660: kept */
+    ck_assert(exists(sb));
+    advance(60); /* the next at 720: gone */
+    ck_assert(!exists(sb));
+}
+END_TEST
+
 START_TEST(test_paths_outside_the_work_dir_are_never_removed)
 {
     start_gc(86400);
@@ -283,6 +303,7 @@ Suite *gc_suite(void)
     tcase_add_test(tc, test_rescheduling_replaces_the_first_delay);
     tcase_add_test(tc, test_fuller_disk_prunes_older_sandboxes_at_the_next_watch);
     tcase_add_test(tc, test_half_full_disk_prunes_at_forty_percent_of_gc_delay);
+    tcase_add_test(tc, test_disk_headroom_flag_changes_the_age_allowed);
     tcase_add_test(tc, test_paths_outside_the_work_dir_are_never_removed);
     tcase_add_test(tc, test_disk_usage_reads_the_file_system);
     suite_add_tcase(s, tc);

@@ -147,10 +147,10 @@ START_TEST(test_slaves_that_do_not_reregister_after_a_failover_are_removed)
     ck_assert_uint_eq(fake_count(s1, MI(SlaveReregisteredMessage)), 1);
     act_clock_advance(59);
     settle();
-    ck_assert_uint_eq(counter("master/slave_removals"), 0);
+    ck_assert_uint_eq(counter("master/recovery_slave_removals"), 0);
     act_clock_advance(2);
     settle();
-    ck_assert_uint_eq(counter("master/slave_removals"), 1);
+    ck_assert_uint_eq(counter("master/recovery_slave_removals"), 1);
     fake *s2 = slave_back("slave(2)", id2, NULL, NULL); /* too late */
     ck_assert_uint_eq(fake_count(s2, MI(SlaveReregisteredMessage)), 0);
     ck_assert_uint_eq(fake_count(s2, MI(ShutdownMessage)), 1);

@@ -48,7 +48,8 @@ START_TEST(test_snapshot_of_a_small_registry_is_exact)
     act_counter_add(act_counter_get("master/tasks_running"), 3);
     act_gauge_set(act_gauge_get("master/cpus_total"), 4.5);
     act_timing *t = act_timing_get("allocator/allocation_run_ms");
-    /* Sorted: 1 2 3 4. p50 at position 1.5 -> 2.5; p90 at 2.7 -> 3.7; p99 at 2.97 -> 3.97.
+    /* Sorted: 1 2 3 4. p50 at position 1.5 -> 2.5; p90 at 2.7 -> 3.7; p95 at 2.85 -> 3.85;
+     * p99 at 2.97 -> 3.97; p999 at 2.997 -> 3.997; p9999 at 2.9997 -> 3.9997.
      * The last sample recorded (2) is the bare value. */
     act_timing_record(t, 3);
     act_timing_record(t, 1);
@@ -60,7 +61,10 @@ START_TEST(test_snapshot_of_a_small_registry_is_exact)
                     "\"allocator\\/allocation_run_ms\\/min\":1,"
                     "\"allocator\\/allocation_run_ms\\/p50\":2.5,"
                     "\"allocator\\/allocation_run_ms\\/p90\":3.7,"
+                    "\"allocator\\/allocation_run_ms\\/p95\":3.85,"
                     "\"allocator\\/allocation_run_ms\\/p99\":3.97,"
+                    "\"allocator\\/allocation_run_ms\\/p999\":3.997,"
+                    "\"allocator\\/allocation_run_ms\\/p9999\":3.9997,"
                     "\"master\\/cpus_total\":4.5,"
                     "\"master\\/elected\":1,"
                     "\"master\\/tasks_running\":3}");
@@ -72,7 +76,8 @@ START_TEST(test_percentiles_of_0_to_100_are_the_ranks)
     act_timing *t = act_timing_get("t");
     for (int i = 100; i >= 0; i--) act_timing_record(t, i);
     ASSERT_SNAPSHOT("{\"t\":0,\"t\\/count\":101,\"t\\/max\":100,\"t\\/min\":0,\"t\\/p50\":50,"
-                    "\"t\\/p90\":90,\"t\\/p99\":99}");
+                    "\"t\\/p90\":90,\"t\\/p95\":95,\"t\\/p99\":99,\"t\\/p999\":99.9,"
+                    "\"t\\/p9999\":99.99}");
 }
 END_TEST
 
@@ -80,7 +85,8 @@ START_TEST(test_one_sample_is_every_statistic)
 {
     act_timing_record(act_timing_get("t"), 0.25);
     ASSERT_SNAPSHOT("{\"t\":0.25,\"t\\/count\":1,\"t\\/max\":0.25,\"t\\/min\":0.25,"
-                    "\"t\\/p50\":0.25,\"t\\/p90\":0.25,\"t\\/p99\":0.25}");
+                    "\"t\\/p50\":0.25,\"t\\/p90\":0.25,\"t\\/p95\":0.25,\"t\\/p99\":0.25,"
+                    "\"t\\/p999\":0.25,\"t\\/p9999\":0.25}");
 }
 END_TEST
 
@@ -96,9 +102,11 @@ START_TEST(test_timing_window_keeps_the_last_1000_samples)
     act_timing *t = act_timing_get("t");
     for (int i = 0; i < 1500; i++) act_timing_record(t, i);
     /* Window 500..1499: p50 at position 499.5 -> 999.5, p90 at 899.1 -> 1399.1,
-     * p99 at 989.01 -> 1489.01. */
+     * p95 at 949.05 -> 1449.05, p99 at 989.01 -> 1489.01, p999 at 998.001 -> 1498.001,
+     * p9999 at 998.9001 -> 1498.9001. */
     ASSERT_SNAPSHOT("{\"t\":1499,\"t\\/count\":1000,\"t\\/max\":1499,\"t\\/min\":500,"
-                    "\"t\\/p50\":999.5,\"t\\/p90\":1399.1,\"t\\/p99\":1489.01}");
+                    "\"t\\/p50\":999.5,\"t\\/p90\":1399.1,\"t\\/p95\":1449.05,"
+                    "\"t\\/p99\":1489.01,\"t\\/p999\":1498.001,\"t\\/p9999\":1498.9001}");
 }
 END_TEST
 
@@ -119,7 +127,21 @@ START_TEST(test_keys_sort_as_bytes_across_metrics)
     act_timing_record(act_timing_get("t"), 1);
     act_gauge_set(act_gauge_get("a"), -2);
     ASSERT_SNAPSHOT("{\"a\":-2,\"t\":1,\"t-x\":0,\"t\\/count\":1,\"t\\/max\":1,\"t\\/min\":1,"
-                    "\"t\\/p50\":1,\"t\\/p90\":1,\"t\\/p99\":1}");
+                    "\"t\\/p50\":1,\"t\\/p90\":1,\"t\\/p95\":1,\"t\\/p99\":1,\"t\\/p999\":1,"
+                    "\"t\\/p9999\":1}");
+}
+END_TEST
+
+/* Mesos' stats.json: the endpoint's own figures merged in by key, winning a clash. */
+START_TEST(test_snapshot_with_merges_entries_that_win_a_clash)
+{
+    act_counter_add(act_counter_get("master/elected"), 1);
+    act_counter_get("m");
+    act_metric_value extra[] = {{"uptime", 12.5}, {"m", 7}, {"a/b", 2}, {"nan", NAN}};
+    act_buf out = {0};
+    act_metrics_snapshot_with(&out, extra, 4);
+    ck_assert_str_eq(out.data, "{\"a\\/b\":2,\"m\":7,\"master\\/elected\":1,\"uptime\":12.5}");
+    act_buf_free(&out);
 }
 END_TEST
 
@@ -255,6 +277,7 @@ Suite *metrics_suite(void)
     tcase_add_test(tc, test_non_finite_values_are_left_out);
     tcase_add_test(tc, test_keys_sort_as_bytes_across_metrics);
     tcase_add_test(tc, test_get_returns_the_same_object_for_a_name);
+    tcase_add_test(tc, test_snapshot_with_merges_entries_that_win_a_clash);
     tcase_add_test(tc, test_gauge_set_and_add);
     tcase_add_test(tc, test_kind_mismatch_returns_a_working_dummy_outside_the_snapshot);
     tcase_add_test(tc, test_remove_drops_the_metric_and_its_name_can_be_reused);

@@ -139,6 +139,30 @@ START_TEST(test_a_task_id_its_executor_already_runs_is_ignored)
 }
 END_TEST
 
+/* state.json: a task keeps its updates' states and times, the first and the latest 99; the
+ * STARTING one counts in started_tasks. */
+START_TEST(test_a_task_lists_its_status_history_bounded_and_starting_is_counted)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_STARTING, 1);
+    for (int i = 0; i < 150; i++)
+        st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, (uint8_t)(2 + i));
+    json_t *st = st_state(&sl);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "started_tasks")), 1);
+    json_t *e = st_find(json_object_get(framework_in(st, "frameworks", "fw1"), "executors"),
+                        "e1");
+    json_t *statuses = json_object_get(json_array_get(json_object_get(e, "tasks"), 0),
+                                       "statuses");
+    ck_assert_uint_eq(json_array_size(statuses), 100);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(statuses, 0), "state")),
+                     "TASK_STARTING");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(statuses, 99), "state")),
+                     "TASK_RUNNING");
+    ck_assert(json_is_number(json_object_get(json_array_get(statuses, 99), "timestamp")));
+    json_decref(st);
+}
+END_TEST
+
 /* ---- item 2: the slave retires what is finished ------------------------------------------ */
 
 START_TEST(test_an_exited_executor_and_its_framework_retire_with_their_tasks)
@@ -674,6 +698,7 @@ Suite *slave_suite(void)
     TCase *tc = tcase("lifecycle");
     tcase_add_test(tc, test_a_task_runs_through_its_executor_and_its_updates_reach_the_master);
     tcase_add_test(tc, test_a_task_id_its_executor_already_runs_is_ignored);
+    tcase_add_test(tc, test_a_task_lists_its_status_history_bounded_and_starting_is_counted);
     tcase_add_test(tc, test_an_exited_executor_and_its_framework_retire_with_their_tasks);
     tcase_add_test(tc, test_acknowledged_tasks_are_listed_as_completed_up_to_200_per_executor);
     tcase_add_test(tc, test_an_unacknowledged_terminal_task_is_completed_and_keeps_its_stream);

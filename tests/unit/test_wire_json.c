@@ -359,6 +359,90 @@ START_TEST(test_slave_and_attribute_models_match_mesos)
 }
 END_TEST
 
+static void resources_model(act_json *j, const void *obj)
+{
+    wire_json_model_resources(j, obj);
+}
+
+START_TEST(test_resources_model_shows_every_resource_exactly)
+{
+    res_set r = {0};
+    ck_assert_int_eq(res_parse_text("cpus(a):1.5; cpus(b):2; mem:1000.5; gpus:2; "
+                                    "bugs:{c,a,b}; myranges:[1-10]; myranges(b):[20-30]",
+                                    "*", &r, NULL, 0),
+                     0);
+    /* custom resources by name, mem not floored, a name's roles summed or united */
+    assert_json(render(resources_model, &r),
+                "{\"bugs\":\"{a, b, c}\",\"cpus\":3.5,\"disk\":0,\"gpus\":2,"
+                "\"mem\":1000.5,\"myranges\":\"[1-10, 20-30]\"}");
+    res_free(&r);
+    res_set none = {0};
+    assert_json(render(resources_model, &none), "{\"cpus\":0,\"disk\":0,\"mem\":0}");
+}
+END_TEST
+
+/* The writer's numbers and escapes, which every endpoint relies on. */
+START_TEST(test_json_writer_numbers_and_escapes)
+{
+    act_buf b = {0};
+    act_json j;
+    act_json_init(&j, &b);
+    act_json_array_begin(&j);
+    act_json_int(&j, INT64_MIN);
+    act_json_int(&j, -7);
+    act_json_uint(&j, UINT64_MAX);
+    act_json_double(&j, 0);
+    act_json_double(&j, -0.0);
+    act_json_double(&j, 1024);
+    act_json_double(&j, -3);
+    act_json_double(&j, 9007199254740992.0); /* 2^53: printed as %.15g */
+    act_json_double(&j, 0.1);
+    act_json_double(&j, 1796139631.84143);
+    act_json_double(&j, 1e20);
+    act_json_string(&j, "a\"b\\c/d\n\x01\x7f");
+    act_json_array_end(&j);
+    ck_assert_str_eq(b.data, "[-9223372036854775808,-7,18446744073709551615,0,-0,1024,-3,"
+                             "9.00719925474099e+15,0.1,1796139631.84143,1e+20,"
+                             "\"a\\\"b\\\\c/d\\n\\u0001\\u007f\"]");
+    act_buf_reset(&b);
+    act_json_init(&j, &b);
+    j.escape_slash = true;
+    act_json_string(&j, "master/elected");
+    ck_assert_str_eq(b.data, "\"master\\/elected\"");
+    act_buf_free(&b);
+}
+END_TEST
+
+/* Resources as messages carry them print as the same resources held in a set do, whether
+ * written straight from the message (each name once) or added up first. */
+START_TEST(test_resources_from_messages_print_like_sets)
+{
+    static const char *const texts[] = {
+        "cpus:0.5;mem:1000.5;disk:64",      "cpus:1;ports:[31000-31001,31005-31010]",
+        "gpus:2;cpus(a):1;cpus(b):2",       "bugs:{b,a};mem:1",
+        "cpus:0.0004;mem:32",               "",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        res_set s = {0};
+        ck_assert_int_eq(res_parse_text(texts[i], "*", &s, NULL, 0), 0);
+        wire_msg *m = wire_new(WIRE_DESC(task_info));
+        wire_task_info *t = m->root;
+        res_to_wire(&s, m, &t->resources, &t->resources_count);
+        act_buf a = {0}, b = {0};
+        act_json ja, jb;
+        act_json_init(&ja, &a);
+        act_json_init(&jb, &b);
+        wire_json_model_resources(&ja, &s);
+        wire_json_model_resources_wire(&jb, t->resources, t->resources_count);
+        ck_assert_msg(strcmp(a.data, b.data) == 0, "%s: %s vs %s", texts[i], a.data, b.data);
+        act_buf_free(&a);
+        act_buf_free(&b);
+        wire_msg_free(m);
+        res_free(&s);
+    }
+}
+END_TEST
+
 START_TEST(test_bytes_and_invalid_text_escape_like_stout)
 {
     wire_task_status s;
@@ -478,6 +562,9 @@ Suite *wire_json_suite(void)
     tcase_add_test(tc, test_task_json_matches_mesos);
     tcase_add_test(tc, test_framework_model_matches_mesos);
     tcase_add_test(tc, test_slave_and_attribute_models_match_mesos);
+    tcase_add_test(tc, test_resources_model_shows_every_resource_exactly);
+    tcase_add_test(tc, test_resources_from_messages_print_like_sets);
+    tcase_add_test(tc, test_json_writer_numbers_and_escapes);
     tcase_add_test(tc, test_bytes_and_invalid_text_escape_like_stout);
     tcase_add_test(tc, test_json_flags_parse_into_messages);
     tcase_add_test(tc, test_bad_json_flags_are_clear_errors);

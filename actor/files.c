@@ -1,13 +1,14 @@
 /*
- * files.c - the "files" actor: serves attached sandboxes and logs over HTTP as Mesos'
- * FilesProcess does (/files/browse.json, read.json, download.json, debug.json). The slave
- * attaches a real path under a virtual name; a request path resolves through the longest
- * attached name, and anything that would leave the attached real path is answered 404.
+ * files.c - the "files" actor: serves attached directories and files over HTTP as Mesos'
+ * FilesProcess does (/files/browse.json, read.json, download.json, debug.json); the slave
+ * attaches sandboxes and its log, the master its log. A real path is attached under a
+ * virtual name; a request path resolves through the longest attached name, and anything
+ * that would leave the attached real path is answered 404.
  * read.json and download.json stream from the open file as the client takes the answer
  * (act_http_respond_stream), so a large sandbox file is never held in memory and a client
  * that does not read costs a bounded amount of it.
  */
-#include "slave/slave_int.h"
+#include "actor/actor.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,17 +26,44 @@
 /* read.json escapes at most this many file bytes per piece it produces. */
 #define FILES_ESCAPE_PIECE 16384
 
+#define FILES_ACTOR "files"
+#define FILES_MSG_ATTACH "files.attach" /* files_attach: serve `path` as `name` */
+#define FILES_MSG_DETACH "files.detach" /* files_attach (name only) */
+
+typedef struct files_attach {
+    char *path;
+    char *name;
+} files_attach;
+
 typedef struct files_state {
     act_map *paths; /* virtual name -> canonical real path (owned char *) */
 } files_state;
 
-void files_attach_free(void *p)
+static void files_attach_free(void *p)
 {
     files_attach *a = p;
     if (!a) return;
     free(a->path);
     free(a->name);
     free(a);
+}
+
+static int post(const act_pid *files, const char *what, const char *path, const char *name)
+{
+    files_attach *a = act_calloc(1, sizeof *a);
+    a->path = path ? act_strdup(path) : NULL;
+    a->name = act_strdup(name);
+    return act_post(NULL, files, what, a, files_attach_free);
+}
+
+int act_files_attach(const act_pid *files, const char *path, const char *name)
+{
+    return post(files, FILES_MSG_ATTACH, path, name);
+}
+
+int act_files_detach(const act_pid *files, const char *name)
+{
+    return post(files, FILES_MSG_DETACH, NULL, name);
 }
 
 static void strip_trailing_slashes(char *s)
@@ -374,8 +402,11 @@ static void on_browse(act_actor *self, act_http_req *req)
         respond_error(req, -errno);
         return;
     }
-    if (!S_ISDIR(s.st_mode)) {
-        act_http_respond_text(req, 400, "Cannot browse a file.\n");
+    if (!S_ISDIR(s.st_mode)) { /* as Mesos: a file lists nothing */
+        act_buf empty = {0};
+        act_buf_puts(&empty, "[]");
+        act_http_respond_json(req, 200, &empty);
+        act_buf_free(&empty);
         return;
     }
     char *vdir = act_strdup(act_http_query(req, "path"));
@@ -516,7 +547,7 @@ static void on_terminate(act_actor *self, void *arg)
     state_free(act_state(self));
 }
 
-act_pid files_spawn(int loop)
+act_pid act_files_spawn(int loop)
 {
     files_state *st = act_calloc(1, sizeof *st);
     st->paths = act_map_new();
@@ -535,7 +566,10 @@ act_pid files_spawn(int loop)
     act_on_local(a, FILES_MSG_DETACH, on_detach);
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);
-    if (act_spawn(a, loop) != 0) {
+    int rc = act_spawn(a, loop);
+    if (rc == -EEXIST) {
+        state_free(st); /* the process has its files actor already: that one serves */
+    } else if (rc != 0) {
         state_free(st);
         return (act_pid){0};
     }
