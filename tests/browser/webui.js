@@ -153,6 +153,21 @@ async function pages(context, master, taskId) {
   await shot(log, 'slave-log');
   checkClean("the slave's LOG link shows the slave's log");
 
+  // The master's LOG link follows /master/log (the test master runs with
+  // --external_log_file) through the master's own /files.
+  await visit(page, base, 'home', taskId);
+  const [mlog] = await Promise.all([context.waitForEvent('page'),
+                                    page.locator('#summary a.m-log-link').click()]);
+  watch(mlog);
+  try {
+    await mlog.waitForFunction(() => /^[IWE]\d{4} \d\d:\d\d/m.test(
+      document.getElementById('data').textContent), null, {timeout: TIMEOUT});
+  } catch (e) {
+    fail("the master's LOG link shows its log", e.message.split('\n')[0]);
+  }
+  await shot(mlog, 'master-log');
+  checkClean("the master's LOG link shows the master's log");
+
   // The viewer reads only from this master and its slaves: a crafted link naming another
   // host is refused before any request goes there.
   await page.goto(base + 'static/pailer.html?host=192.0.2.1:80&path=/etc/passwd');

@@ -3,7 +3,8 @@
  * tests/browser/webui.js (playwright-core from npm, installed under build/browser/ from the
  * lockfile when missing), against real binaries on loopback. Every page loads with no console
  * error and no request leaving loopback and shows the running task; the sandbox viewer shows
- * the task's stdout growing; the slave's LOG link shows its log; a standby master sends the
+ * the task's stdout growing; the slave's and the master's LOG links show their logs (the
+ * master's is /master/log, its --external_log_file); a standby master sends the
  * browser to the leader. Screenshots of
  * each page are kept in build/webui-screenshots/. Also, without a browser: the master serves
  * the UI's files with their content types and refuses paths that leave --webui_dir.
@@ -69,7 +70,8 @@ START_TEST(test_every_page_shows_the_running_task_and_the_viewer_follows_stdout)
     free(logs);
     ck_assert_msg(rc == 0, "the browser run failed (exit %d):\n%s", rc, report);
     ck_assert_msg(strstr(report, "viewer follows the file as it grows") &&
-                  strstr(report, "LOG link shows the slave's log"), "%s", report);
+                  strstr(report, "LOG link shows the slave's log") &&
+                  strstr(report, "LOG link shows the master's log"), "%s", report);
     free(report);
 }
 END_TEST
