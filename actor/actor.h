@@ -651,6 +651,15 @@ typedef void (*act_tagger)(const char *name, const uint8_t *body, size_t len,
  * from any thread, before or after act_init. */
 void act_recorder_set_tagger(act_tagger fn);
 
+/* Writes a message body into j as one JSON value (the decoded message) and returns true, or
+ * returns false, having written nothing, to have the body shown as a string. /__processes__
+ * calls it for each message waiting in a mailbox, on the loop that owns the mailbox. */
+typedef bool (*act_body_renderer)(const char *name, const uint8_t *body, size_t len,
+                                  const char *content_type, bool libprocess, act_json *j);
+/* Installs the renderer (wire/ installs one that decodes msgpack and protobuf through its
+ * schema); NULL removes it. Safe from any thread, before or after act_init. */
+void act_set_body_renderer(act_body_renderer fn);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Message filters (tests)                                                                    */
 /* ------------------------------------------------------------------------------------------ */

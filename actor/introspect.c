@@ -2,7 +2,7 @@
  * introspect.c - the runtime's own actors, present in every binary: /help (generated from
  * the routes' help text), /metrics/snapshot, /__actors__ (every actor's mailbox depth,
  * traffic, handler time and links), /__processes__ (libprocess' view: the events waiting in
- * every mailbox), /__recorder__ (the flight recorder's recent message events) and /__trace__
+ * every mailbox, bodies decoded to JSON by the renderer wire/ installs), /__recorder__ (the flight recorder's recent message events) and /__trace__
  * (a live chunked stream of them), /logging/toggle, and /system/stats.json with the system
  * gauges (load, CPUs, memory).
  */
@@ -374,13 +374,22 @@ typedef struct processes_req {
     size_t n, cap;
 } processes_req;
 
+static _Atomic(act_body_renderer) body_renderer;
+
+void act_set_body_renderer(act_body_renderer fn)
+{
+    atomic_store(&body_renderer, fn);
+}
+
 static void write_event(act_json *j, const act_actor *a, const act_entry *e)
 {
     char pid[ACT_PID_STRLEN];
     act_json_object_begin(j);
     if (e->kind == E_MSG) {
         act_json_key(j, "body");
-        act_json_string_n(j, (const char *)e->body, e->len);
+        act_body_renderer render = atomic_load(&body_renderer);
+        if (!render || !render(e->name, e->body, e->len, e->ctype, e->libprocess, j))
+            act_json_string_n(j, (const char *)e->body, e->len);
         act_json_kv_string(j, "from", act_pid_format(&e->from, pid, sizeof pid));
         act_json_kv_string(j, "name", e->name);
         act_pid to = act_self(a);
@@ -583,7 +592,8 @@ void act__internal_actors_spawn(void)
     spawn_one("system", "stats.json", on_system_stats,
               "Load averages, CPU count and memory of the host.");
     spawn_one("__processes__", "", on_processes,
-              "Every actor (libprocess' processes) with the events waiting in its mailbox.");
+              "Every actor (libprocess' processes) with the events waiting in its mailbox; "
+              "a body of a known message type is shown as its JSON.");
     trace_pid = act__rt->address;
     snprintf(trace_pid.id, sizeof trace_pid.id, "__trace__");
     metrics_pid = act__rt->address;

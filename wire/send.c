@@ -12,10 +12,12 @@
 #include <strings.h>
 
 /* Every process that speaks wire/ links this file, and so gets Mesos' IDs in its flight
- * recorder's events: the tagger is installed before main, and needs nothing else. */
-__attribute__((constructor)) static void install_recorder_tags(void)
+ * recorder's events and decoded bodies in /__processes__: both hooks are installed before
+ * main, and need nothing else. */
+__attribute__((constructor)) static void install_runtime_hooks(void)
 {
     act_recorder_set_tagger(wire_recorder_tags);
+    act_set_body_renderer(wire_body_json);
 }
 
 static const char *const content_types[] = {
@@ -88,6 +90,20 @@ int wire_decode_body(const act_msg *msg, const wire_desc *desc, wire_msg **out, 
                      size_t errlen)
 {
     return wire_decode_as(wire_msg_format(msg), desc, msg->body, msg->len, out, err, errlen);
+}
+
+bool wire_body_json(const char *name, const uint8_t *body, size_t len,
+                    const char *content_type, bool libprocess, act_json *j)
+{
+    const wire_desc *d = wire_type_by_name(name);
+    act_msg m = {.name = name, .body = body, .len = len, .content_type = content_type,
+                 .libprocess = libprocess};
+    wire_msg *decoded = NULL;
+    char err[256];
+    if (!d || wire_decode_body(&m, d, &decoded, err, sizeof err) != 0) return false;
+    wire_json(j, d, decoded->root);
+    wire_msg_free(decoded);
+    return true;
 }
 
 wire_msg *wire_decode_msg(const act_msg *msg, const wire_desc *desc)

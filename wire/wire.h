@@ -539,6 +539,11 @@ bool wire_uuid_equal(const wire_uuid *a, const wire_uuid *b);
  * others may install it with act_recorder_set_tagger. */
 void wire_recorder_tags(const char *name, const uint8_t *body, size_t len,
                         const char *content_type, bool libprocess, act_tags *out);
+/* The runtime's act_body_renderer for Mesos messages: a body of a schema type, msgpack or
+ * protobuf, written as its JSON (wire_json); false for other names and bodies that do not
+ * decode. Installed before main beside wire_recorder_tags. */
+bool wire_body_json(const char *name, const uint8_t *body, size_t len,
+                    const char *content_type, bool libprocess, act_json *j);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Testing                                                                                    */

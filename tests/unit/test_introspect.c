@@ -1,11 +1,13 @@
 /*
  * test_introspect.c - the runtime's operator endpoints that every binary serves, over real
  * loopback sockets: /__processes__ (the events waiting in each mailbox, in libprocess'
- * format) with the mailbox counts behind master/event_queue_*, /logging/toggle without
+ * format; Mesos messages decoded to JSON, msgpack or protobuf) with the mailbox counts behind
+ * master/event_queue_*, /logging/toggle without
  * arguments, and the system gauges (load, CPUs, memory) of /metrics/snapshot.
  */
 #include "actor/actor.h"
 #include "tests/support/testutil.h"
+#include "wire/wire.h"
 
 #include <check.h>
 #include <stdatomic.h>
@@ -81,6 +83,78 @@ START_TEST(test_processes_lists_the_events_waiting_in_each_mailbox)
     act_buf_free(&body);
     atomic_store(&stop_busy, true);
     act_shutdown();
+}
+END_TEST
+
+/* "updates" (loop 1) keeps a status update waiting in its mailbox, sent to itself again in
+ * the format it came in: protobuf as from a Mesos framework, or msgpack as from our own. */
+static act_buf update_body[2];
+static const char *const update_ctype[2] = {"application/x-protobuf", NULL};
+static tu_counter updates_ran;
+
+static void on_update(act_actor *self, const act_msg *m)
+{
+    tu_counter_add(&updates_ran, 1);
+    if (atomic_load(&stop_busy)) return;
+    int k = m->content_type ? 0 : 1;
+    act_pid me = act_self(self);
+    act_send_as(self, &me, m->name, update_body[k].data, update_body[k].len, update_ctype[k]);
+}
+
+/* Every event waiting in "updates"' mailbox shows the status update as JSON. */
+static void check_updates_decoded(const act_buf *body)
+{
+    json_error_t jerr;
+    json_t *list = json_loadb(body->data, body->len, JSON_ALLOW_NUL, &jerr); /* bytes */
+    ck_assert_msg(list, "not JSON (%s): %.*s", jerr.text, (int)body->len, body->data);
+    json_t *events = json_object_get(find_process(list, "updates"), "events");
+    size_t i;
+    json_t *e;
+    ck_assert_uint_ge(json_array_size(events), 1);
+    json_array_foreach(events, i, e) {
+        json_t *update = json_object_get(json_object_get(e, "body"), "update");
+        ck_assert_msg(json_is_object(update), "a body not shown as JSON: %s", body->data);
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(update,
+                                                           "framework_id"), "value")), "F-1");
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(update, "status"),
+                                                           "state")), "TASK_RUNNING");
+    }
+    json_decref(list);
+}
+
+START_TEST(test_processes_shows_mesos_bodies_as_json_in_either_encoding)
+{
+    tu_runtime_start(2);
+    tu_counter_init(&updates_ran);
+    atomic_store(&stop_busy, false);
+    wire_msg *msg = wire_new(WIRE_DESC(status_update_message));
+    wire_status_update_message *u = msg->root;
+    u->update.framework_id.value = "F-1";
+    u->update.status.task_id.value = "T-1";
+    u->update.status.state = WIRE_TASK_RUNNING;
+    u->update.timestamp = 1.5;
+    uint8_t uuid[16] = {1};
+    u->update.uuid = (wire_bytes){uuid, 16};
+    ck_assert_int_eq(wire_pb_encode(WIRE_DESC(status_update_message), u, &update_body[0]), 0);
+    ck_assert_int_eq(wire_encode(WIRE_DESC(status_update_message), u, &update_body[1]), 0);
+    act_actor *a = act_new("updates", NULL);
+    const char *name = wire_type_name(WIRE_DESC(status_update_message));
+    act_on_message(a, name, on_update);
+    ck_assert_int_eq(act_spawn(a, 1), 0);
+    act_pid to;
+    act_pid_make("updates", 0x7f000001u, act_port(), &to);
+    for (int k = 0; k < 2; k++) { /* protobuf alone, then msgpack beside it */
+        act_send_as(NULL, &to, name, update_body[k].data, update_body[k].len, update_ctype[k]);
+        ck_assert(tu_counter_wait(&updates_ran, 1, 10));
+        act_buf body = {0};
+        ck_assert_int_eq(tu_http_get(act_port(), "/__processes__", &body), 200);
+        check_updates_decoded(&body);
+        act_buf_free(&body);
+    }
+    atomic_store(&stop_busy, true);
+    act_shutdown();
+    for (int k = 0; k < 2; k++) act_buf_free(&update_body[k]);
+    wire_msg_free(msg);
 }
 END_TEST
 
@@ -177,6 +251,7 @@ Suite *introspect_suite(void)
     TCase *tc = tcase_create("endpoints");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_processes_lists_the_events_waiting_in_each_mailbox);
+    tcase_add_test(tc, test_processes_shows_mesos_bodies_as_json_in_either_encoding);
     tcase_add_test(tc, test_queue_depth_counts_what_waits_by_kind);
     tcase_add_test(tc, test_logging_toggle_without_arguments_shows_the_level);
     tcase_add_test(tc, test_system_gauges_are_in_every_snapshot);
