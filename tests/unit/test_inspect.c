@@ -3,12 +3,14 @@
  * by time, filters pick by actor, side, name and the IDs a message concerns, --json lines read
  * back as the same events (and the binary watches files as it watches processes), and a
  * task's diagram puts causes first whatever the clocks say, and marks drops, resends and
- * messages that never arrived.
+ * messages that never arrived; --decode shows a body as its JSON, msgpack or protobuf.
  */
 #include "tests/support/testutil.h"
 #include "tools/inspect.h"
+#include "wire/wire.h"
 
 #include <check.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -247,6 +249,44 @@ START_TEST(test_a_diagram_puts_causes_first_and_marks_drops_resends_and_the_lost
 }
 END_TEST
 
+/* --decode: a recorded body (base64, as /__trace__?bodies=1 gives it) shows as the message's
+ * JSON under its line, whether it was our msgpack or a Mesos framework's protobuf. */
+START_TEST(test_decode_shows_msgpack_and_protobuf_bodies_as_json)
+{
+    wire_msg *msg = wire_new(WIRE_DESC(status_update_acknowledgement_message));
+    wire_status_update_acknowledgement_message *a = msg->root;
+    a->framework_id.value = "f1";
+    a->slave_id.value = "s1";
+    a->task_id.value = "t1";
+    a->uuid = (wire_bytes){(uint8_t *)"0123456789abcdef", 16};
+    for (int pb = 0; pb < 2; pb++) {
+        act_buf raw = {0}, text = {0}, line = {0};
+        const wire_desc *d = WIRE_DESC(status_update_acknowledgement_message);
+        ck_assert_int_eq(pb ? wire_pb_encode(d, a, &raw) : wire_encode(d, a, &raw), 0);
+        unsigned char b64[512];
+        EVP_EncodeBlock(b64, (const unsigned char *)raw.data, (int)raw.len);
+        act_buf_printf(&text, "{\"seq\":1,\"time\":1.0,\"kind\":\"receive\",\"from\":\"%s\","
+                       "\"to\":\"%s\",\"name\":\"%s\",\"size\":%zu,\"trace\":\"1\","
+                       "\"span\":\"1\",\"parent\":\"0\",%s\"body\":\"%s\"}\n",
+                       "scheduler(1)@127.0.0.1:7000", M, wire_type_name(d), raw.len,
+                       pb ? "\"content_type\":\"application/x-protobuf\",\"libprocess\":true,"
+                          : "", (const char *)b64);
+        ins_events l = {0};
+        load(&l, &text, P_M);
+        ck_assert_uint_eq(l.n, 1);
+        ins_event_line(&l.v[0], true, &line);
+        ck_assert_msg(strstr(line.data, "\"task_id\":{\"value\":\"t1\"}") &&
+                      strstr(line.data, "\"slave_id\":{\"value\":\"s1\"}"),
+                      "%s body not decoded: %s", pb ? "protobuf" : "msgpack", line.data);
+        ins_events_free(&l);
+        act_buf_free(&raw);
+        act_buf_free(&text);
+        act_buf_free(&line);
+    }
+    wire_msg_free(msg);
+}
+END_TEST
+
 Suite *inspect_suite(void)
 {
     Suite *s = suite_create("inspect");
@@ -257,6 +297,7 @@ Suite *inspect_suite(void)
     tcase_add_test(tc, test_json_lines_read_back_as_the_same_events);
     tcase_add_test(tc, test_watch_merges_and_filters_recorded_files_into_json_lines);
     tcase_add_test(tc, test_a_diagram_puts_causes_first_and_marks_drops_resends_and_the_lost);
+    tcase_add_test(tc, test_decode_shows_msgpack_and_protobuf_bodies_as_json);
     suite_add_tcase(s, tc);
     return s;
 }
