@@ -56,21 +56,21 @@ static const act_flag flag_table[] = {
       "SIGINT or SIGTERM (to measure a master holding them)."),
 };
 
-typedef struct held_offer {
-    wire_offer_id id;  /* value owned */
-    wire_slave_id slave; /* value owned */
-    res_set left;
-} held_offer;
-
 struct loadgen;
 
 typedef struct lg_framework {
     struct loadgen *lg;
     sched_driver *driver;
-    held_offer *held;
-    size_t nheld, held_cap;
     bool done;         /* offers suppressed: nothing more to launch */
 } lg_framework;
+
+/* An offer waiting for the rate's budget to fill it. */
+typedef struct held_offer {
+    lg_framework *fw;
+    wire_offer_id id;    /* value owned */
+    wire_slave_id slave; /* value owned */
+    size_t fit;          /* tasks it can take */
+} held_offer;
 
 typedef struct loadgen {
     const loadgen_flags *f;
@@ -81,6 +81,8 @@ typedef struct loadgen {
     size_t ndurations;
     lg_framework *fws;
     size_t nfws, total;
+    held_offer *held;   /* oldest first */
+    size_t nheld, held_cap;
     size_t launched, running, finished, failed, killed, lost, errors, duplicates;
     size_t settled;     /* tasks that ended, or run forever and are running */
     double start, first_launch, last_running, last_finished;
@@ -146,16 +148,24 @@ static size_t budget(const loadgen *lg)
     return allowed <= 0 ? 0 : allowed < (double)left ? (size_t)allowed : left;
 }
 
-/* Launches as many tasks as fit in `left` and the budget on one offer (mu held); what is left
- * goes back to the master at once. Returns how many. */
-static size_t launch_on(loadgen *lg, lg_framework *fw, const wire_offer_id *id,
-                        const wire_slave_id *slave, res_set *left)
+/* How many tasks fit in the offer's resources. */
+static size_t fit(const loadgen *lg, const wire_offer *o)
 {
-    size_t n = 0, most = budget(lg);
-    while (n < most && res_contains(left, &lg->need)) {
-        res_subtract(left, &lg->need);
+    res_set left = {0};
+    res_from_wire(o->resources, o->resources_count, &left, NULL, 0);
+    size_t n = 0;
+    while (res_contains(&left, &lg->need)) {
+        res_subtract(&left, &lg->need);
         n++;
     }
+    res_free(&left);
+    return n;
+}
+
+/* Launches n tasks on one offer (mu held); what they leave goes back to the master at once. */
+static void launch_on(loadgen *lg, lg_framework *fw, const wire_offer_id *id,
+                      const wire_slave_id *slave, size_t n)
+{
     wire_msg *m = wire_new(WIRE_DESC(launch_tasks_message));
     wire_task_info *tasks = wire_alloc_array(m, WIRE_DESC(task_info), n);
     double now = mono();
@@ -169,7 +179,6 @@ static size_t launch_on(loadgen *lg, lg_framework *fw, const wire_offer_id *id,
     sched_driver_launch_tasks(fw->driver, id, 1, tasks, n, &filters);
     wire_msg_free(m);
     if (lg->launched == lg->total) pthread_cond_broadcast(&lg->cv);
-    return n;
 }
 
 /* Nothing more to launch: no more offers for this framework. */
@@ -180,37 +189,56 @@ static void finish_launching(lg_framework *fw)
     sched_driver_suppress_offers(fw->driver);
 }
 
-/* ---- held offers (a --rate) -------------------------------------------------------------- */
+/* ---- held offers (a --rate) --------------------------------------------------------------
+ * Offers wait in arrival order until the budget covers all the tasks one can take (or all
+ * that are left), then get them in one launch: the rate holds on average, in whole offers. */
 
-static void hold(lg_framework *fw, const wire_offer *o, res_set *left)
+static void hold(loadgen *lg, lg_framework *fw, const wire_offer *o, size_t n)
 {
-    if (fw->nheld == fw->held_cap) {
-        fw->held_cap = fw->held_cap ? 2 * fw->held_cap : 16;
-        fw->held = act_realloc(fw->held, fw->held_cap * sizeof *fw->held);
+    if (lg->nheld == lg->held_cap) {
+        lg->held_cap = lg->held_cap ? 2 * lg->held_cap : 64;
+        lg->held = act_realloc(lg->held, lg->held_cap * sizeof *lg->held);
     }
-    held_offer *h = &fw->held[fw->nheld++];
+    held_offer *h = &lg->held[lg->nheld++];
+    h->fw = fw;
     h->id.value = act_strdup(o->id.value);
     h->slave.value = act_strdup(o->slave_id.value);
-    h->left = *left; /* taken */
-    memset(left, 0, sizeof *left);
+    h->fit = n;
 }
 
-static void held_drop(lg_framework *fw, size_t i)
+/* Forgets the held offers matching fw (NULL: any) and id (NULL: any); declines them first
+ * when `decline`. */
+static void held_drop(loadgen *lg, const lg_framework *fw, const char *id, bool decline)
 {
-    free(fw->held[i].id.value);
-    free(fw->held[i].slave.value);
-    res_free(&fw->held[i].left);
-    fw->held[i] = fw->held[--fw->nheld];
-}
-
-/* Launches on held offers while the budget allows (mu held). */
-static void launch_held(loadgen *lg, lg_framework *fw)
-{
-    while (fw->nheld && budget(lg) > 0) {
-        held_offer *h = &fw->held[fw->nheld - 1];
-        launch_on(lg, fw, &h->id, &h->slave, &h->left);
-        held_drop(fw, fw->nheld - 1);
+    size_t k = 0;
+    for (size_t i = 0; i < lg->nheld; i++) {
+        held_offer *h = &lg->held[i];
+        if ((fw && h->fw != fw) || (id && strcmp(h->id.value, id) != 0)) {
+            lg->held[k++] = *h;
+            continue;
+        }
+        if (decline) sched_driver_decline_offer(h->fw->driver, &h->id, NULL);
+        free(h->id.value);
+        free(h->slave.value);
     }
+    lg->nheld = k;
+}
+
+/* Launches on the oldest held offers while the budget covers them (mu held). */
+static void launch_held(loadgen *lg)
+{
+    size_t used = 0;
+    while (used < lg->nheld) {
+        held_offer *h = &lg->held[used];
+        size_t left = lg->total - lg->launched, want = h->fit < left ? h->fit : left;
+        if (want == 0 || budget(lg) < want) break;
+        launch_on(lg, h->fw, &h->id, &h->slave, want);
+        free(h->id.value);
+        free(h->slave.value);
+        used++;
+    }
+    memmove(lg->held, lg->held + used, (lg->nheld - used) * sizeof *lg->held);
+    lg->nheld -= used;
 }
 
 /* ---- callbacks --------------------------------------------------------------------------- */
@@ -222,20 +250,18 @@ static void on_offers(sched_driver *d, const wire_offer *offers, size_t count)
     pthread_mutex_lock(&lg->mu);
     for (size_t i = 0; i < count; i++) {
         const wire_offer *o = &offers[i];
-        res_set left = {0};
-        res_from_wire(o->resources, o->resources_count, &left, NULL, 0);
-        if (lg->launched == lg->total) {
+        size_t n = fit(lg, o), left = lg->total - lg->launched;
+        if (left == 0) {
             wire_filters forever = {.has_refuse_seconds = true, .refuse_seconds = 3600};
             sched_driver_decline_offer(d, &o->id, &forever);
             finish_launching(fw);
-        } else if (!res_contains(&left, &lg->need)) {
+        } else if (n == 0) {
             sched_driver_decline_offer(d, &o->id, NULL); /* too small: the default filter */
-        } else if (budget(lg) > 0) {
-            launch_on(lg, fw, &o->id, &o->slave_id, &left);
+        } else if (lg->f->rate > 0) {
+            hold(lg, fw, o, n);
         } else {
-            hold(fw, o, &left);
+            launch_on(lg, fw, &o->id, &o->slave_id, n < left ? n : left);
         }
-        res_free(&left);
     }
     pthread_mutex_unlock(&lg->mu);
 }
@@ -244,11 +270,7 @@ static void on_rescinded(sched_driver *d, const wire_offer_id *id)
 {
     lg_framework *fw = sched_driver_ctx(d);
     pthread_mutex_lock(&fw->lg->mu);
-    for (size_t i = 0; i < fw->nheld; i++)
-        if (strcmp(fw->held[i].id.value, id->value) == 0) {
-            held_drop(fw, i);
-            break;
-        }
+    held_drop(fw->lg, fw, id->value, false);
     pthread_mutex_unlock(&fw->lg->mu);
 }
 
@@ -257,7 +279,7 @@ static void on_disconnected(sched_driver *d)
 {
     lg_framework *fw = sched_driver_ctx(d);
     pthread_mutex_lock(&fw->lg->mu);
-    while (fw->nheld) held_drop(fw, fw->nheld - 1);
+    held_drop(fw->lg, fw, NULL, false);
     pthread_mutex_unlock(&fw->lg->mu);
 }
 
@@ -325,14 +347,10 @@ static void *pacer(void *arg)
     loadgen *lg = arg;
     pthread_mutex_lock(&lg->mu);
     while (!finished(lg)) {
-        for (size_t i = 0; i < lg->nfws; i++) {
-            lg_framework *fw = &lg->fws[i];
-            launch_held(lg, fw);
-            if (lg->launched < lg->total) continue;
-            for (size_t k = 0; k < fw->nheld; k++)
-                sched_driver_decline_offer(fw->driver, &fw->held[k].id, NULL);
-            while (fw->nheld) held_drop(fw, fw->nheld - 1);
-            finish_launching(fw);
+        launch_held(lg);
+        if (lg->launched == lg->total) {
+            held_drop(lg, NULL, NULL, true);
+            for (size_t i = 0; i < lg->nfws; i++) finish_launching(&lg->fws[i]);
         }
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -463,10 +481,8 @@ static int setup(loadgen *lg, const loadgen_flags *f, char *err, size_t errlen)
 
 static void cleanup(loadgen *lg)
 {
-    for (size_t i = 0; i < lg->nfws; i++) {
-        while (lg->fws[i].nheld) held_drop(&lg->fws[i], lg->fws[i].nheld - 1);
-        free(lg->fws[i].held);
-    }
+    held_drop(lg, NULL, NULL, false);
+    free(lg->held);
     free(lg->fws);
     free(lg->durations);
     free(lg->launched_at);
