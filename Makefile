@@ -70,7 +70,8 @@ ALL_PROGRAMS := mesos-master:master/master_main.c mesos-slave:slave/slave_main.c
                 mesos:tools/mesos.c mesos-ps:tools/mesos_ps.c mesos-cat:tools/mesos_cat.c \
                 mesos-tail:tools/mesos_tail.c mesos-ls:tools/mesos_ls.c \
                 mesos-scp:tools/mesos_scp.c \
-                mesos-inspect:tools/mesos_inspect.c \
+                mesos-inspect:tools/mesos_inspect.c mesos-fleet:slave/fleet_main.c \
+                mesos-loadgen:tools/mesos_loadgen.c \
                 example-framework:sched/examples/example_framework.c \
                 example-executor:exec/examples/example_executor.c \
                 minimal-scheduler:sched/examples/minimal_scheduler.c

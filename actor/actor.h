@@ -292,6 +292,12 @@ typedef struct act_flag {
     const char *unbuilt;
 } act_flag;
 
+/* One row of a flag table whose values live in the struct type T, field `name`:
+ *     #define F(name, type, def, help) ACT_FLAG_ROW(my_flags, name, type, def, help, NULL, NULL)
+ * (a binary's F, V (validated) and U (unbuilt) macros are made of it). */
+#define ACT_FLAG_ROW(T, name, type, def, help, validate, unbuilt)                           \
+    {#name, ACT_FLAG_##type, def, help, offsetof(T, name), validate, unbuilt}
+
 /* A parsed flag set: the table, the values struct it fills and what was given explicitly. */
 typedef struct act_flags {
     const char *program;   /* for --help: "mesos-master" */

@@ -183,7 +183,7 @@ typedef struct act_loop {
     timer_rec **heap;
     size_t heap_len, heap_cap;
     timer_rec **timer_hash;
-    size_t timer_hash_cap;
+    size_t timer_hash_cap, timer_count; /* count: records in the hash */
     /* settle */
     pthread_mutex_t settle_mu;
     pthread_cond_t settle_cv;

@@ -154,22 +154,41 @@ static void heap_remove(act_loop *l, timer_rec *t)
     }
 }
 
-/* ---- the id table (to find fired or pending timers by id) -------------------------------- */
+/* ---- the id table (to find fired or pending timers by id) --------------------------------
+ * Chained by id, grown to keep about one timer per bucket: a process with a timer per slave
+ * or per task (mesos-fleet, a master with 50,000 slaves) has hundreds of thousands. */
+
+#define TIMER_HASH_MIN 1024
 
 static timer_rec **hash_slot(act_loop *l, act_timer_id id)
 {
     return &l->timer_hash[id & (l->timer_hash_cap - 1)];
 }
 
+static void hash_grow(act_loop *l)
+{
+    size_t old_cap = l->timer_hash_cap;
+    timer_rec **old = l->timer_hash;
+    l->timer_hash_cap = old_cap ? 2 * old_cap : TIMER_HASH_MIN;
+    l->timer_hash = act_calloc(l->timer_hash_cap, sizeof *l->timer_hash);
+    for (size_t i = 0; i < old_cap; i++)
+        while (old[i]) {
+            timer_rec *t = old[i];
+            old[i] = t->hnext;
+            timer_rec **s = hash_slot(l, t->id);
+            t->hnext = *s;
+            *s = t;
+        }
+    free(old);
+}
+
 static void hash_insert(act_loop *l, timer_rec *t)
 {
-    if (!l->timer_hash_cap) {
-        l->timer_hash_cap = 1024;
-        l->timer_hash = act_calloc(l->timer_hash_cap, sizeof *l->timer_hash);
-    }
+    if (l->timer_count >= l->timer_hash_cap) hash_grow(l);
     timer_rec **s = hash_slot(l, t->id);
     t->hnext = *s;
     *s = t;
+    l->timer_count++;
 }
 
 static timer_rec *hash_take(act_loop *l, act_timer_id id)
@@ -179,6 +198,7 @@ static timer_rec *hash_take(act_loop *l, act_timer_id id)
         if ((*pp)->id == id) {
             timer_rec *t = *pp;
             *pp = t->hnext;
+            l->timer_count--;
             return t;
         }
     return NULL;
@@ -297,5 +317,5 @@ void act__timers_free(act_loop *l)
     free(l->heap);
     l->timer_hash = NULL;
     l->heap = NULL;
-    l->heap_len = l->heap_cap = l->timer_hash_cap = 0;
+    l->heap_len = l->heap_cap = l->timer_hash_cap = l->timer_count = 0;
 }

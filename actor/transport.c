@@ -396,6 +396,7 @@ void act__transport_flush(void)
         act_buf_free(&c->body);
         act_buf_free(&c->rest);
         free(c->links);
+        act_map_free(c->link_index);
         free(c);
     }
 }
@@ -410,6 +411,8 @@ static void tell_linkers(conn *c)
         act__deliver(e);
     }
     c->nlinks = 0;
+    act_map_free(c->link_index);
+    c->link_index = NULL;
 }
 
 const char *act__conn_peer(const conn *c, char *buf, size_t n)
@@ -1114,12 +1117,14 @@ static void queue_message(conn *c, const act_entry *e)
     schedule_flush(c);
 }
 
+/* Links are one-shot: a second link of the same pair while the first is pending is the same
+ * link. The linker is local and the target at c's address, so their ids name the pair. */
 static void add_link(conn *c, const act_pid *linker, const act_pid *target)
 {
-    for (size_t i = 0; i < c->nlinks; i++)
-        if (act_pid_equal(&c->links[i].linker, linker) &&
-            act_pid_equal(&c->links[i].target, target))
-            return;
+    char key[2 * ACT_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s\n%s", linker->id, target->id);
+    if (!c->link_index) c->link_index = act_map_new();
+    if (act_map_put(c->link_index, key, (void *)1)) return;
     if (c->nlinks == c->links_cap) {
         c->links_cap = c->links_cap ? c->links_cap * 2 : 4;
         c->links = act_realloc(c->links, c->links_cap * sizeof *c->links);

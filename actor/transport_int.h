@@ -102,9 +102,13 @@ struct conn {
      * is decided by its first byte (plain: only with downgrade support) */
     act_tls *tls;
     bool plain;
-    /* outgoing: links to pids at this address */
+    /* outgoing: links to pids at this address, and which (linker, target) ids are there, so
+     * that a master linking each of 50,000 slaves behind one address does not scan them all
+     * for each ("<linker id>
+<target id>" -> a marker; NULL while there are none) */
     link_pair *links;
     size_t nlinks, links_cap;
+    act_map *link_index;
     int connect_err; /* connect() failed at once: reported after the caller's queueing */
     /* outgoing, while the recorder is on: the messages queued and not yet written, so those
      * a broken connection loses are recorded as dropped */

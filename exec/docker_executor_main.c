@@ -31,7 +31,7 @@ typedef struct dexec_flags {
 } dexec_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(dexec_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(dexec_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     F(docker, STRING, NULL, "The docker client to run (required)."),

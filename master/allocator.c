@@ -135,8 +135,10 @@ typedef struct alloc_slave {
     char *id, *hostname;
     res_set total, free;    /* free = total - its holdings */
     bool active, whitelisted, has_reserved;
+    bool changed;           /* in alloc_state.changed */
     alloc_link holdings, filters;
     size_t index;           /* in alloc_state.slaves */
+    size_t changed_index;   /* in alloc_state.changed while `changed` */
     uint32_t serial;
 } alloc_slave;
 
@@ -168,6 +170,12 @@ struct alloc_state {
     alloc_slave **slaves;                /* every slave, in no particular order */
     size_t nslaves, slaves_cap;
     alloc_slave **order;                 /* a cycle's slaves */
+    /* Slaves whose resources may have become offerable since the last cycle (added,
+     * recovered, reactivated), for alloc_run_changed; all_changed: every slave (a framework
+     * came, was activated or revived, the whitelist changed). */
+    alloc_slave **changed;
+    size_t nchanged, changed_cap;
+    bool all_changed;
     sorter *roles;
     res_set cluster_total;
     char **weight_roles;
@@ -413,6 +421,35 @@ static void framework_sync(alloc_framework *fw)
         sorter_deactivate(fw->role->frameworks, fw->client);
 }
 
+/* ---- what changed since the last cycle --------------------------------------------------- */
+
+static void mark_changed(alloc_state *a, alloc_slave *s)
+{
+    if (s->changed || a->all_changed) return;
+    if (a->nchanged == a->changed_cap) {
+        a->changed_cap = a->changed_cap ? 2 * a->changed_cap : 64;
+        a->changed = act_realloc(a->changed, a->changed_cap * sizeof *a->changed);
+    }
+    s->changed = true;
+    s->changed_index = a->nchanged;
+    a->changed[a->nchanged++] = s;
+}
+
+static void unmark_changed(alloc_state *a, alloc_slave *s)
+{
+    if (!s->changed) return;
+    alloc_slave *last = a->changed[--a->nchanged];
+    a->changed[s->changed_index] = last;
+    last->changed_index = s->changed_index;
+    s->changed = false;
+}
+
+static void mark_all_changed(alloc_state *a)
+{
+    while (a->nchanged) unmark_changed(a, a->changed[a->nchanged - 1]);
+    a->all_changed = true;
+}
+
 static alloc_framework *framework_lookup(const alloc_state *a, const char *id, const char *op)
 {
     alloc_framework *fw = id ? act_map_get(a->frameworks, id) : NULL;
@@ -460,6 +497,7 @@ void alloc_add_framework(alloc_state *a, const char *framework_id, const char *r
     link_init(&fw->holdings);
     link_init(&fw->filters);
     act_map_put(a->frameworks, fw->id, fw);
+    mark_all_changed(a);
     for (size_t i = 0; i < nused; i++) {
         alloc_slave *s = slave_lookup(a, used_slaves[i], NULL);
         if (s) framework_take_used(a, fw, s, &used[i]);
@@ -495,6 +533,7 @@ static void framework_set_active(alloc_state *a, const char *framework_id, bool 
                                            active ? "activation" : "deactivation");
     if (!fw) return;
     fw->active = active;
+    if (active) mark_all_changed(a);
     framework_sync(fw);
     LOG_INFO("%s framework %s", active ? "Activated" : "Deactivated", fw->id);
 }
@@ -515,6 +554,7 @@ void alloc_revive(alloc_state *a, const char *framework_id)
     if (!fw) return;
     framework_filters_clear(a, fw);
     fw->suppressed = false;
+    mark_all_changed(a);
     framework_sync(fw);
     VLOG(1, "Removed all filters of framework %s (revive)", fw->id);
 }
@@ -610,6 +650,7 @@ void alloc_add_slave(alloc_state *a, const char *slave_id, const char *hostname,
         return;
     }
     alloc_slave *s = slave_new(a, slave_id, hostname, total);
+    mark_changed(a, s);
     cluster_total_change(a, total, 1);
     for (size_t i = 0; i < nused; i++) slave_take_used(a, s, used_frameworks[i], &used[i]);
     if (act_log_enabled(ACT_LOG_INFO)) {
@@ -640,6 +681,7 @@ void alloc_remove_slave(alloc_state *a, const char *slave_id)
         holding_drop(a, h);
     }
     slave_filters_clear(a, s);
+    unmark_changed(a, s);
     cluster_total_change(a, &s->total, -1);
     alloc_slave *last = a->slaves[--a->nslaves];
     a->slaves[s->index] = last;
@@ -654,6 +696,7 @@ static void slave_set_active(alloc_state *a, const char *slave_id, bool active)
     alloc_slave *s = slave_lookup(a, slave_id, active ? "activation" : "deactivation");
     if (!s) return;
     s->active = active;
+    if (active) mark_changed(a, s);
     LOG_INFO("Slave %s %s", s->id, active ? "reactivated" : "deactivated");
 }
 
@@ -679,6 +722,7 @@ void alloc_update_whitelist(alloc_state *a, const char *const *hostnames, size_t
     }
     for (size_t i = 0; i < a->nslaves; i++)
         a->slaves[i]->whitelisted = host_whitelisted(a, a->slaves[i]->hostname);
+    mark_all_changed(a);
     LOG_INFO("Updated the slave whitelist: %s",
              a->whitelist ? "only listed hosts are offered" : "every host is offered");
 }
@@ -702,6 +746,7 @@ void alloc_recover(alloc_state *a, const char *framework_id, const char *slave_i
     alloc_slave *s = slave_lookup(a, slave_id, NULL);
     alloc_framework *fw = framework_lookup(a, framework_id, NULL);
     if (!s || res_empty(resources)) return;
+    mark_changed(a, s);
     if (!fw) {
         recover_unowned(a, s, framework_id, resources);
         return;
@@ -743,12 +788,13 @@ static uint64_t rng_next(alloc_state *a)
     return a->rng * 0x2545f4914f6cdd1dULL;
 }
 
-/* The slaves a cycle visits (active, whitelisted, something free) in shuffled order. */
-static size_t collect_slaves(alloc_state *a)
+/* The slaves a cycle visits (active, whitelisted, something free; of `from`) in shuffled
+ * order. */
+static size_t collect_slaves(alloc_state *a, alloc_slave *const *from, size_t count)
 {
     size_t n = 0;
-    for (size_t i = 0; i < a->nslaves; i++) {
-        alloc_slave *s = a->slaves[i];
+    for (size_t i = 0; i < count; i++) {
+        alloc_slave *s = from[i];
         if (s->active && s->whitelisted && allocatable(&s->free)) a->order[n++] = s;
     }
     for (size_t i = n; i > 1; i--) {
@@ -821,15 +867,29 @@ static void allocate_slave(cycle *cy, alloc_slave *s)
     }
 }
 
-/* fn must not call back into the allocator: the cycle is walking its structures. */
-size_t alloc_run(alloc_state *a, double now, alloc_offer_fn fn, void *ctx)
+/* Allocates the slaves of `from` that can take offers; every change is then accounted for.
+ * fn must not call back into the allocator: the cycle is walking its structures. */
+static size_t run_on(alloc_state *a, alloc_slave *const *from, size_t count, double now,
+                     alloc_offer_fn fn, void *ctx)
 {
     cycle cy = {a, now, fn, ctx, 0};
-    size_t n = collect_slaves(a);
+    size_t n = sorter_count(a->roles) ? collect_slaves(a, from, count) : 0;
+    while (a->nchanged) unmark_changed(a, a->changed[a->nchanged - 1]);
+    a->all_changed = false;
     a->last_cycle_slaves = n;
-    if (sorter_count(a->roles) == 0) return 0;
     for (size_t i = 0; i < n; i++) allocate_slave(&cy, a->order[i]);
     return cy.offers;
+}
+
+size_t alloc_run(alloc_state *a, double now, alloc_offer_fn fn, void *ctx)
+{
+    return run_on(a, a->slaves, a->nslaves, now, fn, ctx);
+}
+
+size_t alloc_run_changed(alloc_state *a, double now, alloc_offer_fn fn, void *ctx)
+{
+    if (a->all_changed) return alloc_run(a, now, fn, ctx);
+    return run_on(a, a->changed, a->nchanged, now, fn, ctx);
 }
 
 /* ---- introspection and teardown ---------------------------------------------------------- */
@@ -890,6 +950,7 @@ void alloc_destroy(alloc_state *a)
     free(a->filters.slots);
     free(a->slaves);
     free(a->order);
+    free(a->changed);
     sorter_destroy(a->roles);
     res_free(&a->cluster_total);
     res_free(&a->offer);
@@ -1029,12 +1090,14 @@ static double mono_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* One cycle; its offers go to the master in one post. */
-static void run_cycle(act_actor *self, alloc_actor *st)
+/* One cycle, over every slave or only those that changed; its offers go to the master in one
+ * post. */
+static void run_cycle(act_actor *self, alloc_actor *st, bool changed_only)
 {
     batch b = {act_calloc(1, sizeof(alloc_offers)), 0};
     double start = mono_ms();
-    size_t n = alloc_run(st->core, act_now(), collect_offer, &b);
+    size_t n = (changed_only ? alloc_run_changed : alloc_run)(st->core, act_now(), collect_offer,
+                                                              &b);
     double ms = mono_ms() - start;
     act_counter_inc(st->runs);
     act_timing_record(st->run_ms, ms);
@@ -1052,7 +1115,7 @@ static void soon_fired(act_actor *self, void *arg)
 {
     alloc_actor *st = act_state(self);
     st->soon = false;
-    run_cycle(self, st);
+    run_cycle(self, st, true);
 }
 
 /* Many events in a row lead to one cycle, on a later turn of the loop. */
@@ -1066,7 +1129,7 @@ static void schedule_soon(act_actor *self, alloc_actor *st)
 static void periodic_fired(act_actor *self, void *arg)
 {
     alloc_actor *st = act_state(self);
-    run_cycle(self, st);
+    run_cycle(self, st, false);
     act_delay(self, st->interval, periodic_fired, NULL);
 }
 
@@ -1096,7 +1159,7 @@ static void on_event(act_actor *self, const act_msg *msg)
 
 static void on_run(act_actor *self, const act_msg *msg)
 {
-    run_cycle(self, act_state(self));
+    run_cycle(self, act_state(self), false);
 }
 
 /* The actor owns its state (freed by on_terminate). An empty pid means it could not be

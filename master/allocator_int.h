@@ -7,7 +7,8 @@
  * decisions. It is what the unit tests and the benchmark drive. The actor ("allocator",
  * normally on loop 1 so a long cycle never stalls the master) wraps the core: the master posts
  * it alloc_event objects (act_post, no encoding) and receives "alloc.offers" back; it runs a
- * cycle every allocation_interval and, batched, soon after events that free or add resources.
+ * cycle every allocation_interval and, batched, soon after events that free or add resources
+ * (then only over the slaves those events concern: alloc_run_changed).
  *
  * IDs are the master's strings (framework and slave IDs). Resources are wire's res_set.
  */
@@ -91,6 +92,13 @@ typedef void (*alloc_offer_fn)(void *ctx, const char *framework_id, const char *
  * frameworks are skipped; offers below ALLOC_MIN_CPUS/ALLOC_MIN_MEM are not made. Returns the
  * number of offers made (calls to fn). */
 size_t alloc_run(alloc_state *a, double now, alloc_offer_fn fn, void *ctx);
+
+/* alloc_run on only the slaves whose resources may have become offerable since the last
+ * cycle (added, reactivated, resources recovered), or on every slave after an event that
+ * concerns them all (a framework added, activated or revived, the whitelist changed): what
+ * Mesos' allocator does for such events between its periodic cycles, so that a task ending
+ * on one of 50,000 slaves does not cost a walk over all of them. */
+size_t alloc_run_changed(alloc_state *a, double now, alloc_offer_fn fn, void *ctx);
 
 /* Introspection for tests and /master/roles.json. */
 double alloc_framework_share(const alloc_state *a, const char *framework_id); /* dominant */

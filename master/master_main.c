@@ -43,12 +43,12 @@ static int validate_sorter(const void *value, char *err, size_t n)
 }
 
 #define F(name, type, def, help)                                                              \
-    {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(master_flags, name, type, def, help, NULL, NULL)
 #define V(name, type, def, help, validate)                                                    \
-    {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), validate, NULL}
+    ACT_FLAG_ROW(master_flags, name, type, def, help, validate, NULL)
 /* A Mesos flag whose feature is not built yet: its default only (act_flag.unbuilt). */
 #define U(name, type, def, help, why)                                                         \
-    {#name, ACT_FLAG_##type, def, help, offsetof(master_flags, name), NULL, why}
+    ACT_FLAG_ROW(master_flags, name, type, def, help, NULL, why)
 
 
 static const act_flag flag_table[] = {

@@ -490,7 +490,7 @@ int slave_spawn(const slave_config *cfg, act_pid *out)
     }
     s->frameworks = act_map_new();
     s_history_init(&s->completed, S_MAX_COMPLETED_FRAMEWORKS);
-    s->sum = sum_spawn(0);
+    s->sum = sum_spawn(NULL, 0);
     s->files = act_files_spawn(0);
     s->gc = gc_spawn(cfg->work_dir, cfg->gc_delay, cfg->gc_disk_headroom,
                      cfg->disk_watch_interval, loop);

@@ -295,10 +295,13 @@ typedef struct sum_recover {
 } sum_recover;
 void sum_recover_free(void *r);
 
-/* Spawns "status-update-manager" on `loop`: per-task streams, the oldest unacknowledged
- * update of each task in flight to the master, resent after 10 s doubling to 10 min (runtime
- * clock), duplicates (same uuid) dropped, ACK records checkpointed. */
-act_pid sum_spawn(int loop);
+/* Spawns a manager named `name` (NULL: "status-update-manager", the slave's) on `loop`:
+ * per-task streams, the oldest unacknowledged update of each task in flight to the master,
+ * resent after 10 s doubling to 10 min (runtime clock), duplicates (same uuid) dropped, ACK
+ * records checkpointed. A process may run several (one per hollow slave in mesos-fleet); the
+ * gauges status-update-manager/pending and /streams count them all. Returns an empty pid if
+ * the name is taken. */
+act_pid sum_spawn(const char *name, int loop);
 
 /* ---- gc (gc.c); sandboxes are served by the runtime's "files" actor (act_files_*) ------ */
 

@@ -88,16 +88,17 @@ static bool paused(const sum_state *st)
     return st->master.id[0] == '\0';
 }
 
+/* The gauges are the process's: several managers (mesos-fleet's hollow slaves) add to them. */
 static void count_pending(sum_state *st, int delta)
 {
     st->npending = (size_t)((long)st->npending + delta);
-    act_gauge_set(st->pending_gauge, (double)st->npending);
+    act_gauge_add(st->pending_gauge, delta);
 }
 
 static void count_streams(sum_state *st, int delta)
 {
     st->nstreams = (size_t)((long)st->nstreams + delta);
-    act_gauge_set(st->streams_gauge, (double)st->nstreams);
+    act_gauge_add(st->streams_gauge, delta);
 }
 
 static void cancel_retry(sum_state *st, stream *s)
@@ -562,7 +563,7 @@ static void on_terminate(act_actor *self, void *arg)
     free(st);
 }
 
-act_pid sum_spawn(int loop)
+act_pid sum_spawn(const char *name, int loop)
 {
     sum_state *st = act_calloc(1, sizeof *st);
     st->frameworks = act_map_new();
@@ -578,7 +579,7 @@ act_pid sum_spawn(int loop)
         LOG_WARNING("Status updates are resent first after %s (%s: for tests only)", test,
                     SUM_RETRY_ENV);
     }
-    act_actor *a = act_new(SUM_ACTOR, st);
+    act_actor *a = act_new(name ? name : SUM_ACTOR, st);
     st->self = a;
     act_on_local(a, SUM_MSG_UPDATE, on_update);
     act_on_local(a, SUM_MSG_ACK, on_ack);

@@ -16,7 +16,7 @@ typedef struct cat_flags {
 } cat_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(cat_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(cat_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     CLI_TASK_FLAGS(cat_flags),

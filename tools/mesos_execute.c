@@ -23,7 +23,7 @@ typedef struct execute_flags {
 } execute_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(execute_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(execute_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     F(master, STRING, NULL, "The master: host:port, zk://host:port[,...]/path or "

@@ -35,7 +35,7 @@ typedef struct inspect_flags {
 } inspect_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(inspect_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(inspect_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     F(watch, BOOL, "false", "Stream the message flow of the given processes, merged by time."),

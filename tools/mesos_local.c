@@ -29,7 +29,7 @@ typedef struct local_flags {
 } local_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(local_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(local_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     F(ip, STRING, "127.0.0.1", "IP address the master and slaves listen on."),

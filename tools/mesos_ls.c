@@ -16,7 +16,7 @@ typedef struct ls_flags {
     char *path;
 } ls_flags;
 
-#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(ls_flags, name), NULL, NULL}
+#define F(name, type, def, help) ACT_FLAG_ROW(ls_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     CLI_TASK_FLAGS(ls_flags),

@@ -16,7 +16,7 @@ typedef struct ps_flags {
     bool inactive;
 } ps_flags;
 
-#define F(name, type, def, help) {#name, ACT_FLAG_##type, def, help, offsetof(ps_flags, name), NULL, NULL}
+#define F(name, type, def, help) ACT_FLAG_ROW(ps_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     CLI_COMMON_FLAGS(ps_flags),

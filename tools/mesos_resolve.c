@@ -19,7 +19,7 @@ typedef struct resolve_flags {
 } resolve_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(resolve_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(resolve_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     F(timeout, DURATION, "5secs", "How long to wait for a leading master."),

@@ -20,7 +20,7 @@ typedef struct scp_flags {
 } scp_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(scp_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(scp_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     CLI_COMMON_FLAGS(scp_flags),

@@ -21,7 +21,7 @@ typedef struct tail_flags {
 } tail_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(tail_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(tail_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     CLI_TASK_FLAGS(tail_flags),

@@ -18,7 +18,7 @@ typedef struct example_flags {
 } example_flags;
 
 #define F(name, type, def, help) \
-    {#name, ACT_FLAG_##type, def, help, offsetof(example_flags, name), NULL, NULL}
+    ACT_FLAG_ROW(example_flags, name, type, def, help, NULL, NULL)
 
 static const act_flag flag_table[] = {
     F(master, STRING, NULL, "The master: host:port (required)."),

@@ -9,6 +9,8 @@
  * cannot come sooner), failover.elected (a standby reports itself elected),
  * failover.reregistered.2 / .50 (every slave and the framework re-registered with it) and
  * failover.reregistered_after_election.2 / .50, the part after the election (target: < 1 s).
+ * The same with 10,000 hollow slaves of one mesos-fleet: scale.failover.reregistered.10000,
+ * ms from the election to every slave and the framework re-registered.
  * Progress is polled from /metrics/snapshot every 5 ms.
  *
  * The registry: 50,000 slaves admitted through the ZooKeeper registrar (registry.zk.admit,
@@ -34,6 +36,7 @@
 #define SESSION_SECS 3
 
 #define REGISTRY_SLAVES 50000
+#define HOLLOW_SLAVES 10000 /* scale.failover.reregistered: slaves of one mesos-fleet */
 
 static char bin[PATH_MAX], root[PATH_MAX], dir[64], zk_servers[512];
 
@@ -141,11 +144,12 @@ static bool wait_for(uint16_t port, const char *name, double value, double secs)
     return false;
 }
 
-static result failover(int nslaves)
+/* A failover with nslaves slaves: mesos-slave processes, or hollow ones in one mesos-fleet. */
+static result failover(int nslaves, bool hollow)
 {
     result res = {0, 0};
     char url[700], zkflag[800], session[64];
-    snprintf(url, sizeof url, "zk://%s/bench-%d", zk_servers, nslaves);
+    snprintf(url, sizeof url, "zk://%s/bench-%d%s", zk_servers, nslaves, hollow ? "-hollow" : "");
     snprintf(zkflag, sizeof zkflag, "--zk=%s", url);
     snprintf(session, sizeof session, "--zk_session_timeout=%dsecs", SESSION_SECS);
     uint16_t mport[MASTERS];
@@ -166,7 +170,15 @@ static result failover(int nslaves)
     for (double end = mono() + 60; first < 0 && mono() < end; nap(10))
         first = leader(mport, mpid, MASTERS);
     pid_t *slave = calloc((size_t)nslaves, sizeof *slave);
-    for (int i = 0; i < nslaves && first >= 0; i++) {
+    if (hollow && first >= 0) {
+        char fexe[PATH_MAX + 32], mflag[800], num[32];
+        snprintf(fexe, sizeof fexe, "%s/mesos-fleet", bin);
+        snprintf(mflag, sizeof mflag, "--master=%s", url);
+        snprintf(num, sizeof num, "--num_slaves=%d", nslaves);
+        char *argv[] = {fexe, "--ip=127.0.0.1", mflag, num, "--quiet", NULL};
+        slave[0] = start(argv, NULL);
+    }
+    for (int i = 0; i < nslaves && first >= 0 && !hollow; i++) {
         char port[32], work[128], mflag[800];
         snprintf(port, sizeof port, "--port=%u", any_port());
         snprintf(work, sizeof work, "--work_dir=%s/slave-%d-%d", dir, nslaves, i);
@@ -415,7 +427,8 @@ int main(void)
     act_config_default(&rc);
     rc.port = 0;
     if (act_init(&rc) != 0 || act_start() != 0) return 1;
-    result two = failover(2), fifty = failover(50);
+    result two = failover(2, false), fifty = failover(50, false);
+    result fleet = failover(HOLLOW_SLAVES, true);
     double admits = 0, recover = 0;
     bool registry_ok = registry_bench(&admits, &recover);
     emit("failover.zk_session_timeout", SESSION_SECS * 1000.0);
@@ -425,6 +438,9 @@ int main(void)
     emit("failover.elected.50", fifty.elected);
     emit("failover.reregistered.50", fifty.reregistered);
     emit("failover.reregistered_after_election.50", fifty.reregistered - fifty.elected);
+    char name[64];
+    snprintf(name, sizeof name, "scale.failover.reregistered.%d", HOLLOW_SLAVES);
+    emit(name, fleet.reregistered - fleet.elected);
     printf("{\"bench\": \"registry.zk.admit.%d\", \"value\": %.1f, \"unit\": \"ops/s\"}\n",
            REGISTRY_SLAVES, admits);
     printf("{\"bench\": \"registry.zk.recover.%d\", \"value\": %.1f, \"unit\": \"ms\"}\n",
@@ -435,5 +451,8 @@ int main(void)
     char rm[128];
     snprintf(rm, sizeof rm, "rm -rf %s", dir);
     if (system(rm) != 0) fprintf(stderr, "ha_bench: could not remove %s\n", dir);
-    return two.reregistered > 0 && fifty.reregistered > 0 && registry_ok ? 0 : 1;
+    return two.reregistered > 0 && fifty.reregistered > 0 && fleet.reregistered > 0 &&
+                   registry_ok
+               ? 0
+               : 1;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 typedef struct record {
+    act_pid from;
     char *name;
     uint8_t *body;
     size_t len;
@@ -31,6 +32,7 @@ static void on_any(act_actor *self, const act_msg *m)
         f->v = act_realloc(f->v, f->cap * sizeof *f->v);
     }
     record *r = &f->v[f->n++];
+    r->from = m->from;
     r->name = act_strdup(m->name);
     r->body = act_malloc(m->len + 1);
     memcpy(r->body, m->body, m->len);
@@ -147,6 +149,19 @@ wire_msg *fake_nth(fake *f, const char *name, const wire_desc *desc, size_t i)
     }
     pthread_mutex_unlock(&f->mu);
     return out;
+}
+
+act_pid fake_nth_sender(fake *f, const char *name, size_t i)
+{
+    act_pid from = {0};
+    pthread_mutex_lock(&f->mu);
+    for (size_t k = 0; k < f->n; k++)
+        if (strcmp(f->v[k].name, name) == 0 && i-- == 0) {
+            from = f->v[k].from;
+            break;
+        }
+    pthread_mutex_unlock(&f->mu);
+    return from;
 }
 
 wire_msg *fake_last(fake *f, const char *name, const wire_desc *desc)

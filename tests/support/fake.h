@@ -29,6 +29,8 @@ void fake_send_raw(fake *f, const act_pid *to, const char *name, const void *bod
 size_t fake_count(fake *f, const char *name);
 /* The i-th message named `name` decoded as `desc` (free with wire_msg_free), or NULL. */
 wire_msg *fake_nth(fake *f, const char *name, const wire_desc *desc, size_t i);
+/* Who sent it (an empty pid when there is no such message). */
+act_pid fake_nth_sender(fake *f, const char *name, size_t i);
 /* The last one, or NULL. */
 wire_msg *fake_last(fake *f, const char *name, const wire_desc *desc);
 /* Forgets everything recorded. */

@@ -395,6 +395,39 @@ START_TEST(test_timer_of_a_terminated_actor_never_fires)
 }
 END_TEST
 
+/* A process with a timer per slave or per task holds tens of thousands at once: every one
+ * is still found to cancel or to fire. */
+#define MANY_TIMERS 20000
+
+static void arm_many(act_actor *self, void *arg)
+{
+    recorder *r = arg;
+    if (!self) return;
+    act_timer_id *ids = act_calloc(MANY_TIMERS, sizeof *ids);
+    for (int i = 0; i < MANY_TIMERS; i++)
+        ids[i] = act_delay(self, 1.0 + (double)(i % 97), timer_fired, r);
+    for (int i = 0; i < MANY_TIMERS; i += 2) ck_assert(act_cancel(self, ids[i]));
+    for (int i = 0; i < MANY_TIMERS; i += 2) ck_assert(!act_cancel(self, ids[i]));
+    free(ids);
+}
+
+START_TEST(test_tens_of_thousands_of_timers_fire_or_cancel_each_once)
+{
+    act_clock_pause();
+    tu_runtime_start(1);
+    recorder r;
+    rec_init(&r);
+    act_pid a = spawn_recorder("timed", &r, 0);
+    act_dispatch(&a, arm_many, &r);
+    ck_assert_int_eq(act_clock_settle(), 0);
+    act_clock_advance(200);
+    ck_assert_int_eq(act_clock_settle(), 0);
+    ck_assert_uint_eq(tu_counter_get(&r.fired), MANY_TIMERS / 2);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
 START_TEST(test_real_clock_timer_fires)
 {
     tu_runtime_start(1);
@@ -523,6 +556,7 @@ Suite *clock_suite(void)
     tcase_add_test(tc, test_cancelled_timer_never_fires);
     tcase_add_test(tc, test_timer_of_a_terminated_actor_never_fires);
     tcase_add_test(tc, test_real_clock_timer_fires);
+    tcase_add_test(tc, test_tens_of_thousands_of_timers_fire_or_cancel_each_once);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -723,6 +723,73 @@ START_TEST(test_unknown_ids_change_nothing)
 }
 END_TEST
 
+/* ---- cycles over what changed ------------------------------------------------------------ */
+
+static size_t run_changed(alloc_state *a, double now, offer_log *log)
+{
+    log_clear(log);
+    size_t n = alloc_run_changed(a, now, record_offer, log);
+    ck_assert_uint_eq(n, log->n);
+    return n;
+}
+
+START_TEST(test_a_changed_cycle_visits_only_slaves_whose_resources_came_back)
+{
+    alloc_state *a = new_allocator();
+    add_slave(a, "s1", "h1", "cpus:4;mem:4096");
+    add_slave(a, "s2", "h2", "cpus:4;mem:4096");
+    add_framework(a, "f1", "*");
+    offer_log log = {0};
+    ck_assert_uint_eq(run_changed(a, T0, &log), 2); /* all new: both */
+    recover(a, "f1", "s2", "cpus:4;mem:4096", 5.0, T0); /* s2 back, but filtered for 5 s */
+    ck_assert_uint_eq(run_changed(a, T0, &log), 0);
+    recover(a, "f1", "s1", "cpus:4;mem:4096", 0, T0 + 10); /* s1 back; s2's filter is over,
+                                                              but s2 did not change */
+    ck_assert_uint_eq(run_changed(a, T0 + 10, &log), 1);
+    ck_assert_ptr_nonnull(offer_of(&log, "f1", "s1"));
+    ck_assert_uint_eq(run_changed(a, T0 + 10, &log), 0); /* nothing changed since */
+    ck_assert_uint_eq(run(a, T0 + 10, &log), 1); /* the periodic cycle finds s2 */
+    ck_assert_ptr_nonnull(offer_of(&log, "f1", "s2"));
+    log_free(&log);
+    alloc_destroy(a);
+}
+END_TEST
+
+START_TEST(test_a_new_or_revived_framework_makes_every_slave_changed)
+{
+    alloc_state *a = new_allocator();
+    add_slave(a, "s1", "h1", "cpus:4;mem:4096");
+    add_slave(a, "s2", "h2", "cpus:4;mem:4096");
+    offer_log log = {0};
+    ck_assert_uint_eq(run_changed(a, T0, &log), 0); /* no framework yet */
+    add_framework(a, "f1", "*");
+    ck_assert_uint_eq(run_changed(a, T0, &log), 2);
+    decline(a, &log.v[0], 100, T0);
+    decline(a, &log.v[1], 100, T0);
+    ck_assert_uint_eq(run_changed(a, T0 + 1, &log), 0); /* filtered */
+    alloc_revive(a, "f1");
+    ck_assert_uint_eq(run_changed(a, T0 + 1, &log), 2);
+    log_free(&log);
+    alloc_destroy(a);
+}
+END_TEST
+
+START_TEST(test_a_removed_slave_leaves_no_trace_among_the_changed)
+{
+    alloc_state *a = new_allocator();
+    add_framework(a, "f1", "*");
+    add_slave(a, "s1", "h1", "cpus:4;mem:4096");
+    add_slave(a, "s2", "h2", "cpus:4;mem:4096");
+    add_slave(a, "s3", "h3", "cpus:4;mem:4096");
+    alloc_remove_slave(a, "s1");
+    offer_log log = {0};
+    ck_assert_uint_eq(run_changed(a, T0, &log), 2);
+    ck_assert_ptr_null(offer_of(&log, "f1", "s1"));
+    log_free(&log);
+    alloc_destroy(a);
+}
+END_TEST
+
 /* ---- the actor --------------------------------------------------------------------------- */
 
 typedef struct test_master {
@@ -913,6 +980,9 @@ Suite *allocator_suite(void)
     tcase_add_test(core, test_removing_a_framework_frees_its_resources_for_others);
     tcase_add_test(core, test_used_resources_are_counted_once_across_reregistration);
     tcase_add_test(core, test_unknown_ids_change_nothing);
+    tcase_add_test(core, test_a_changed_cycle_visits_only_slaves_whose_resources_came_back);
+    tcase_add_test(core, test_a_new_or_revived_framework_makes_every_slave_changed);
+    tcase_add_test(core, test_a_removed_slave_leaves_no_trace_among_the_changed);
     suite_add_tcase(s, core);
     TCase *actor = tcase_create("actor");
     tcase_set_timeout(actor, 30);

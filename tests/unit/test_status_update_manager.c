@@ -80,7 +80,7 @@ static void start(void)
     act_on_message(a, SUM_MSG_ACKED, on_acked);
     slave = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
-    sum = sum_spawn(0);
+    sum = sum_spawn(NULL, 0);
     ck_assert(!act_pid_is_none(&sum));
     master = fake_spawn("master", 0, master_names);
     executor = fake_spawn("executor(1)", 0, executor_names);
@@ -620,6 +620,29 @@ START_TEST(test_update_without_uuid_is_dropped)
 }
 END_TEST
 
+/* mesos-fleet runs one manager per hollow slave in one process: each has its own master and
+ * pause, and the gauges count them all. */
+START_TEST(test_several_managers_in_one_process_are_independent)
+{
+    act_pid first = sum;
+    sum = sum_spawn("status-update-manager(2)", 0);
+    ck_assert(!act_pid_is_none(&sum));
+    act_pid second = sum;
+    send_update("T2", WIRE_TASK_RUNNING, 2); /* the second one: paused (no master yet) */
+    sum = first;
+    set_master(true);
+    send_update("T1", WIRE_TASK_RUNNING, 1);
+    ck_assert_uint_eq(sent(), 1); /* only the first's: the second is still paused */
+    ck_assert_uint_eq(sent_uuid(0, NULL, 0), 1);
+    ck_assert_double_eq(gauge("status-update-manager/pending"), 2);
+    ck_assert_double_eq(gauge("status-update-manager/streams"), 2);
+    ck_assert_int_eq(act_terminate(&second), 0); /* its stream goes with it */
+    ck_assert_int_eq(act_clock_settle(), 0);
+    ck_assert_double_eq(gauge("status-update-manager/pending"), 1);
+    ck_assert_double_eq(gauge("status-update-manager/streams"), 1);
+}
+END_TEST
+
 Suite *status_update_manager_suite(void)
 {
     Suite *s = suite_create("status_update_manager");
@@ -637,6 +660,7 @@ Suite *status_update_manager_suite(void)
     tcase_add_test(flow, test_stale_or_unknown_ack_is_ignored);
     tcase_add_test(flow, test_cleanup_forgets_a_framework);
     tcase_add_test(flow, test_update_without_uuid_is_dropped);
+    tcase_add_test(flow, test_several_managers_in_one_process_are_independent);
     suite_add_tcase(s, flow);
 
     TCase *disk = tcase_create("checkpoint");

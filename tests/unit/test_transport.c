@@ -413,6 +413,50 @@ START_TEST(test_two_processes_exchange_100k_messages_in_order_and_see_exits)
 }
 END_TEST
 
+/* A master links each of thousands of slaves behind one address (mesos-fleet): each link,
+ * made twice or not, is told once when the connection breaks. */
+#define MANY_LINKS 5000
+
+static void link_many(act_actor *self, void *arg)
+{
+    if (!self) return;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < MANY_LINKS; i++) {
+            act_pid p;
+            char id[32];
+            snprintf(id, sizeof id, "slave(%d)", i + 1);
+            act_pid_make(id, 0x7f000001u, sink_pid.port, &p);
+            act_link(self, &p);
+        }
+    act_send(self, &sink_pid, "seq", &(uint64_t){0}, sizeof(uint64_t)); /* connected */
+}
+
+START_TEST(test_many_links_behind_one_address_are_each_told_once)
+{
+    uint16_t port;
+    pid_t child = fork_sink(&port);
+    tu_runtime_start(1);
+    static source_state s;
+    memset(&s, 0, sizeof s);
+    tu_counter_init(&s.reports);
+    tu_counter_init(&s.exited);
+    act_actor *a = act_new("source", &s);
+    act_on_exited(a, source_exited);
+    act_pid src = act_self(a);
+    ck_assert_int_eq(act_spawn(a, 0), 0);
+    act_pid_make("sink", 0x7f000001u, port, &sink_pid);
+    act_dispatch(&src, link_many, NULL);
+    ck_assert(tu_wait_http(act_port(), "/__actors__", 10));
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    ck_assert_msg(tu_counter_wait(&s.exited, MANY_LINKS, 30), "only %llu exited events",
+                  (unsigned long long)tu_counter_get(&s.exited));
+    ck_assert_int_eq(act_clock_settle(), 0);
+    ck_assert_uint_eq(tu_counter_get(&s.exited), MANY_LINKS);
+    act_shutdown();
+}
+END_TEST
+
 START_TEST(test_link_to_an_address_nobody_listens_on_reports_exited)
 {
     tu_runtime_start(1);
@@ -462,6 +506,7 @@ Suite *remote_suite(void)
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_two_processes_exchange_100k_messages_in_order_and_see_exits);
     tcase_add_test(tc, test_link_to_an_address_nobody_listens_on_reports_exited);
+    tcase_add_test(tc, test_many_links_behind_one_address_are_each_told_once);
     suite_add_tcase(s, tc);
     return s;
 }
