@@ -27,8 +27,10 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -624,6 +626,21 @@ static bool read_from_port(uint16_t port, const char *want, double secs)
     return false;
 }
 
+/* A port of the slave's range (31000-31100) that nothing holds on 0.0.0.0 now, where
+ * docker's proxy will listen: other programs on the machine may hold some. */
+static uint16_t free_offered_port(void)
+{
+    for (uint16_t p = 31000; p <= 31100; p++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p)};
+        bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        if (fd >= 0) close(fd);
+        if (ok) return p;
+    }
+    ck_abort_msg("every port of 31000-31100 is taken");
+    return 0;
+}
+
 START_TEST(test_bridge_port_mappings_reach_the_container_through_the_offered_host_port)
 {
     if (!dockerd->bridge[0]) {
@@ -634,12 +651,17 @@ START_TEST(test_bridge_port_mappings_reach_the_container_through_the_offered_hos
     start_cluster(&c, NULL);
     tc_sched *s = tc_sched_start(&c, false);
     wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_BRIDGE);
-    add_port_mapping(ci, 31007, 8080);
+    uint16_t port = free_offered_port();
+    char range[32];
+    snprintf(range, sizeof range, "[%u-%u]", port, port);
+    add_port_mapping(ci, port, 8080);
     tc_task t = {.id = "server", .command = "while true; do echo pong | nc -l -p 8080; done",
-                 .cpus = 0.2, .mem = 32, .container = ci->root, .ports = "[31007-31007]"};
+                 .cpus = 0.2, .mem = 32, .container = ci->root, .ports = range};
     tc_sched_launch(s, &t, 1);
     ck_assert_msg(tc_wait_state(s, "server", WIRE_TASK_RUNNING, 120), "see %s", c.slave_log);
-    ck_assert_msg(read_from_port(31007, "pong", 60), "nothing answered on host port 31007");
+    ck_assert_msg(read_from_port(port, "pong", 60), "nothing answered on host port %u", port);
+    ck_assert_msg(tc_count_state(s, "server", WIRE_TASK_FAILED) == 0, "the container failed "
+                  "(the port was taken after all?); see its sandbox's stderr");
     tc_kill(s, "server");
     ck_assert(tc_wait_state(s, "server", WIRE_TASK_KILLED, 60));
     wire_msg_free(ci);
