@@ -4,9 +4,11 @@
 //
 //   node webui.js --master=127.0.0.1:5050 --task=ID --out=DIR
 //     every page loads with no console error and no request leaving loopback; Home, the
-//     framework's page and the executor's page show the running task; the sandbox lists
-//     stdout, and the viewer opened on it shows the task's output growing; a screenshot of
-//     each page is kept in DIR.
+//     framework's page and the executor's page show the running task; the task's page lists
+//     its messages from the master's and the slave's recorders (RunTaskMessage master ->
+//     slave, StatusUpdateMessage), reading them again while open, and says when a recorder
+//     has wrapped; the sandbox lists stdout, and the viewer opened on it shows the task's
+//     output growing; a screenshot of each page is kept in DIR.
 //   node webui.js --standby=127.0.0.1:5052 --leader=127.0.0.1:5050 --out=DIR
 //     the standby's UI sends the browser to the leader's.
 //
@@ -85,6 +87,63 @@ async function lastLine(popup) {
   return nums.length ? Math.max(...nums) : -1;
 }
 
+// The task's page (reached from its ID on the executor's page) lists its messages from both
+// recorders, one row per message, and reads them again while it is open.
+async function messages(context, page, base, task, slave) {
+  const reads = {master: 0, slave: 0};
+  const slaveHost = `${slave.hostname}:${slave.pid.split(':').pop()}`;
+  let bothRead;
+  const both = new Promise((resolve) => { bothRead = resolve; });
+  const count = (r) => {
+    const u = new URL(r.url());
+    if (u.pathname !== '/__recorder__' || !/^[1-9]/.test(u.searchParams.get('since'))) return;
+    if (u.host === new URL(base).host) reads.master++;
+    if (u.host === slaveHost) reads.slave++;
+    if (reads.master && reads.slave) bothRead();
+  };
+  context.on('request', count);
+  await page.locator(`#slave a[href$="/tasks/${encodeURIComponent(task.id)}"]`).first().click();
+  const rows = page.locator('#messages table.m-timeline tbody tr');
+  const row = (name) => rows.filter({has: page.locator(`td:text-is("${name}")`)}).first();
+  try {
+    await row('RunTaskMessage').waitFor({timeout: TIMEOUT});
+    await row('StatusUpdateMessage').waitFor({timeout: TIMEOUT});
+  } catch (e) {
+    await shot(page, 'task-failed');
+    fail("the task's page lists its RunTaskMessage and a StatusUpdateMessage",
+         e.message.split('\n')[0]);
+  }
+  const texts = await rows.evaluateAll((trs) => trs.map((tr) =>
+    [...tr.cells].map((td) => td.textContent).join(' ')));
+  const run = texts.find((t) => /\bmaster@\S+ \u2192 slave\(\d+\)@\S+ RunTaskMessage\b/.test(t));
+  if (!run) fail('a RunTaskMessage goes from the master to the slave', texts.join('; '));
+  const updates = texts.filter((t) => /\bStatusUpdateMessage\b/.test(t)).length;
+  let timer;
+  await Promise.race([both, new Promise((resolve) => { timer = setTimeout(resolve, TIMEOUT); })]);
+  clearTimeout(timer);
+  context.off('request', count);
+  if (!(reads.master && reads.slave))
+    fail("the task's page reads both recorders again while open",
+         `master ${reads.master}, slave ${reads.slave}`);
+  await shot(page, 'task-messages');
+  checkClean(`the task's page lists ${texts.length} messages (${run.replace(/\s+/g, ' ')}; ` +
+             `${updates} StatusUpdateMessage) and read the master's recorder again ` +
+             `${reads.master} and the slave's ${reads.slave} times`);
+
+  // A recorder that had overwritten events before the page read it, and holds nothing from
+  // before the task ran, is named as no longer holding the task's early events.
+  const said = await page.evaluate(async (t) => {
+    const {gaps} = await import('./static/js/timeline.js');
+    const rec = {name: 'master', capacity: 16, wrapped: true, missed: 0, error: null,
+                 oldest: t.statuses[0].timestamp + 1};
+    return [gaps([rec], t, []).join(' '),
+            gaps([{...rec, wrapped: false}], t, []).join(' ')];
+  }, task);
+  if (!/no longer holds the task's early events/.test(said[0]) || said[1])
+    fail('a wrapped recorder is named as missing the early events', JSON.stringify(said));
+  ok('a wrapped recorder is named as missing the early events: ' + said[0]);
+}
+
 async function pages(context, master, taskId) {
   const state = await getJSON(`http://${master}/master/state.json`);
   const fw = state.frameworks.find((f) => f.tasks.some((t) => t.id === taskId));
@@ -115,6 +174,7 @@ async function pages(context, master, taskId) {
   await visit(page, base + `#/slaves/${slave.id}/frameworks/${fw.id}`, 'slave-framework',
               task.executor_id || task.id, '#slave');
   await visit(page, base + exec, 'executor', 'RUNNING', '#slave');
+  await messages(context, page, base, task, slave);
   await visit(page, base + '#/offers', 'offers', 'Offers');
 
   // The sandbox: the executor's browse route finds the directory and lists its files.

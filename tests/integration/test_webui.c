@@ -2,8 +2,9 @@
  * test_webui.c - the web UI in a real browser: Debian's headless chromium, driven by
  * tests/browser/webui.js (playwright-core from npm, installed under build/browser/ from the
  * lockfile when missing), against real binaries on loopback. Every page loads with no console
- * error and no request leaving loopback and shows the running task; the sandbox viewer shows
- * the task's stdout growing; the slave's and the master's LOG links show their logs (the
+ * error and no request leaving loopback and shows the running task; the task's page lists
+ * its messages (RunTaskMessage, StatusUpdateMessage) from the master's and the slave's flight
+ * recorders, reading them again while open; the sandbox viewer shows the task's stdout growing; the slave's and the master's LOG links show their logs (the
  * master's is /master/log, its --external_log_file); a standby master sends the
  * browser to the leader. Screenshots of
  * each page are kept in build/webui-screenshots/. Also, without a browser: the master serves
@@ -69,7 +70,8 @@ START_TEST(test_every_page_shows_the_running_task_and_the_viewer_follows_stdout)
     tu_rmrf(logs);
     free(logs);
     ck_assert_msg(rc == 0, "the browser run failed (exit %d):\n%s", rc, report);
-    ck_assert_msg(strstr(report, "viewer follows the file as it grows") &&
+    ck_assert_msg(strstr(report, "the task's page lists") &&
+                  strstr(report, "viewer follows the file as it grows") &&
                   strstr(report, "LOG link shows the slave's log") &&
                   strstr(report, "LOG link shows the master's log"), "%s", report);
     free(report);
