@@ -19,7 +19,6 @@ class Recorder {
     this.read = read;          // since -> promise of the /__recorder__ answer
     this.since = 0;            // the last seq seen
     this.window = [];          // its recent events (at most what it holds itself)
-    this.oldest = null;        // the time of the oldest event of its first answer
     this.wrapped = false;      // it had overwritten events before the first answer
     this.missed = 0;           // events overwritten between two of our reads
     this.capacity = 0;
@@ -42,7 +41,6 @@ class Recorder {
     this.capacity = (r.capacity || 0) * (r.loops || 1);
     if (first) {
       this.wrapped = overwritten > 0;
-      this.oldest = events.length ? events[0].time : null;
     } else if (overwritten > this.overwritten && events.length &&
                events[0].seq > this.since + 1) {
       this.missed += events[0].seq - this.since - 1;
@@ -142,20 +140,19 @@ export function messages(recorders, task, kept = []) {
 }
 
 // What to say about recorders that no longer hold all of the task's events: those that had
-// wrapped before the first read and hold nothing from before the task ran (or show no
-// RunTaskMessage), and those that overwrote events between two reads.
-export function gaps(recorders, task, rows) {
-  const statuses = (task.statuses || []).map((s) => s.timestamp).filter(Boolean);
-  const started = statuses.length ? Math.min(...statuses) : Infinity;
-  const launched = rows.some((r) => shortName(r.name) === 'RunTaskMessage');
+// overwritten events before the first read and hold no record of the master's RunTaskMessage
+// (the first message of every task), and those that overwrote events between two reads.
+export function gaps(recorders, rows) {
+  const launch = rows.find((r) => shortName(r.name) === 'RunTaskMessage' &&
+                                  r.from.startsWith('master@'));
   const notes = [];
   for (const r of recorders) {
     if (!r.error && !r.capacity)
       notes.push(`The ${r.name}'s recorder is off (LIBPROCESS_RECORDER_EVENTS=0).`);
-    if (r.wrapped && (!launched || (r.oldest !== null && r.oldest > started)))
-      notes.push(`The ${r.name}'s recorder no longer holds the task's early events: it keeps ` +
-                 `the last ${r.capacity} messages and had overwritten older ones when this ` +
-                 'page first read it.');
+    else if (r.wrapped && !(launch && launch.events.some((e) => e.recorder === r.name)))
+      notes.push(`The ${r.name}'s recorder no longer holds the task's early events: it ` +
+                 `keeps about the last ${r.capacity} messages and had overwritten older ones ` +
+                 'when this page first read it.');
     if (r.missed)
       notes.push(`The ${r.name}'s recorder overwrote ${r.missed} events between two reads ` +
                  'of this page: some of the task\'s messages may be missing.');
@@ -223,7 +220,7 @@ export function timeline(el, task, slave) {
   const show = () => {
     const errors = tl.recorders.filter((r) => r.error)
       .map((r) => alert(`Failed to read the ${r.name}'s recorder: ${r.error}`, 'warning'));
-    const notes = tl.rows ? gaps(tl.recorders, task, tl.rows).map((n) => alert(n, 'info'))
+    const notes = tl.rows ? gaps(tl.recorders, tl.rows).map((n) => alert(n, 'info'))
                           : [];
     mount(el, h('h5', null, 'Messages'), errors, notes, tl.rows ? tableOf(tl.rows)
           : h('p', {class: 'text-muted'}, 'Reading the recorders\u2026'));
