@@ -106,7 +106,7 @@ async function messages(context, page, base, task, slave) {
   context.on('request', count);
   await page.locator(`#slave a[href$="/tasks/${encodeURIComponent(task.id)}"]`).first().click();
   const rows = page.locator('#messages table.m-timeline tbody tr');
-  const row = (name) => rows.filter({has: page.locator(`td:text-is("${name}")`)}).first();
+  const row = (name) => page.locator(`#messages tr[data-name="${name}"]`).first();
   try {
     await row('RunTaskMessage').waitFor({timeout: TIMEOUT});
     await row('StatusUpdateMessage').waitFor({timeout: TIMEOUT});
@@ -139,9 +139,7 @@ async function messages(context, page, base, task, slave) {
 // With a master whose recorder had already overwritten the task's RunTaskMessage when the
 // page opened, the task's page says so, and still lists the launch from the slave's recorder.
 async function wrapped(context, master, taskId) {
-  const state = await getJSON(`http://${master}/master/state.json`);
-  const fw = state.frameworks.find((f) => f.tasks.some((t) => t.id === taskId));
-  if (!fw) fail('the master lists task ' + taskId);
+  const {fw} = await findTask(master, taskId);
   const page = await context.newPage();
   watch(page);
   await visit(page, `http://${master}/#/frameworks/${fw.id}/tasks/${taskId}`, 'task-wrapped',
@@ -152,11 +150,16 @@ async function wrapped(context, master, taskId) {
              "and lists the RunTaskMessage the slave's recorder holds");
 }
 
-async function pages(context, master, taskId) {
+// The master's state, the framework of task taskId and the task.
+async function findTask(master, taskId) {
   const state = await getJSON(`http://${master}/master/state.json`);
   const fw = state.frameworks.find((f) => f.tasks.some((t) => t.id === taskId));
   if (!fw) fail('the master lists task ' + taskId);
-  const task = fw.tasks.find((t) => t.id === taskId);
+  return {state, fw, task: fw.tasks.find((t) => t.id === taskId)};
+}
+
+async function pages(context, master, taskId) {
+  const {state, fw, task} = await findTask(master, taskId);
   const slave = state.slaves.find((s) => s.id === task.slave_id);
   const base = `http://${master}/`;
   const exec = `#/slaves/${slave.id}/frameworks/${fw.id}/executors/${task.executor_id || task.id}`;

@@ -49,8 +49,7 @@ class Recorder {
     for (const e of events) e.recorder = this.name;
     this.window = this.window.concat(events);
     if (this.window.length > this.capacity) this.window = this.window.slice(-this.capacity);
-    this.since = Math.max(this.since, r.last_seq || 0,
-                          events.length ? events[events.length - 1].seq : 0);
+    if (events.length) this.since = Math.max(this.since, events[events.length - 1].seq);
   }
 }
 
