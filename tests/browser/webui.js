@@ -4,9 +4,13 @@
 //
 //   node webui.js --master=127.0.0.1:5050 --task=ID --out=DIR
 //     every page loads with no console error and no request leaving loopback; Home, the
-//     framework's page and the executor's page show the running task; the sandbox lists
-//     stdout, and the viewer opened on it shows the task's output growing; a screenshot of
-//     each page is kept in DIR.
+//     framework's page and the executor's page show the running task; the task's page lists
+//     its messages from the master's and the slave's recorders (RunTaskMessage master ->
+//     slave, StatusUpdateMessage), reading them again while open; the sandbox lists stdout,
+//     and the viewer opened on it shows the task's output growing; a screenshot of each page
+//     is kept in DIR.
+//   node webui.js --master=127.0.0.1:5050 --wrapped=ID --out=DIR
+//     the task's page says that the master's recorder no longer holds the task's early events.
 //   node webui.js --standby=127.0.0.1:5052 --leader=127.0.0.1:5050 --out=DIR
 //     the standby's UI sends the browser to the leader's.
 //
@@ -85,11 +89,77 @@ async function lastLine(popup) {
   return nums.length ? Math.max(...nums) : -1;
 }
 
-async function pages(context, master, taskId) {
+// The task's page (reached from its ID on the executor's page) lists its messages from both
+// recorders, one row per message, and reads them again while it is open.
+async function messages(context, page, base, task, slave) {
+  const reads = {master: 0, slave: 0};
+  const slaveHost = `${slave.hostname}:${slave.pid.split(':').pop()}`;
+  let bothRead;
+  const both = new Promise((resolve) => { bothRead = resolve; });
+  const count = (r) => {
+    const u = new URL(r.url());
+    if (u.pathname !== '/__recorder__' || !/^[1-9]/.test(u.searchParams.get('since'))) return;
+    if (u.host === new URL(base).host) reads.master++;
+    if (u.host === slaveHost) reads.slave++;
+    if (reads.master && reads.slave) bothRead();
+  };
+  context.on('request', count);
+  await page.locator(`#slave a[href$="/tasks/${encodeURIComponent(task.id)}"]`).first().click();
+  const rows = page.locator('#messages table.m-timeline tbody tr');
+  const row = (name) => page.locator(`#messages tr[data-name="${name}"]`).first();
+  try {
+    await row('RunTaskMessage').waitFor({timeout: TIMEOUT});
+    await row('StatusUpdateMessage').waitFor({timeout: TIMEOUT});
+  } catch (e) {
+    await shot(page, 'task-failed');
+    fail("the task's page lists its RunTaskMessage and a StatusUpdateMessage",
+         e.message.split('\n')[0]);
+  }
+  const texts = await rows.evaluateAll((trs) => trs.map((tr) =>
+    [...tr.cells].map((td) => td.textContent).join(' ')));
+  const run = texts.find((t) => /\bmaster@\S+ \u2192 slave\(\d+\)@\S+ RunTaskMessage\b/.test(t));
+  if (!run) fail('a RunTaskMessage goes from the master to the slave', texts.join('; '));
+  const updates = texts.filter((t) => /\bStatusUpdateMessage\b/.test(t)).length;
+  let timer;
+  await Promise.race([both, new Promise((resolve) => { timer = setTimeout(resolve, TIMEOUT); })]);
+  clearTimeout(timer);
+  context.off('request', count);
+  if (!(reads.master && reads.slave))
+    fail("the task's page reads both recorders again while open",
+         `master ${reads.master}, slave ${reads.slave}`);
+  await shot(page, 'task-messages');
+  checkClean(`the task's page lists ${texts.length} messages (${run.replace(/\s+/g, ' ')}; ` +
+             `${updates} StatusUpdateMessage) and read the master's recorder again ` +
+             `${reads.master} and the slave's ${reads.slave} times`);
+
+  if (await page.locator('#messages').getByText('no longer holds').count())
+    fail('no notice of lost early events while both recorders hold the task\'s launch');
+}
+
+// With a master whose recorder had already overwritten the task's RunTaskMessage when the
+// page opened, the task's page says so, and still lists the launch from the slave's recorder.
+async function wrapped(context, master, taskId) {
+  const {fw} = await findTask(master, taskId);
+  const page = await context.newPage();
+  watch(page);
+  await visit(page, `http://${master}/#/frameworks/${fw.id}/tasks/${taskId}`, 'task-wrapped',
+              "The master's recorder no longer holds the task's early events", '#messages');
+  await page.locator('#messages tr[data-name="RunTaskMessage"]').first()
+    .waitFor({timeout: TIMEOUT});
+  checkClean("the task's page says the master's recorder lost the task's early events " +
+             "and lists the RunTaskMessage the slave's recorder holds");
+}
+
+// The master's state, the framework of task taskId and the task.
+async function findTask(master, taskId) {
   const state = await getJSON(`http://${master}/master/state.json`);
   const fw = state.frameworks.find((f) => f.tasks.some((t) => t.id === taskId));
   if (!fw) fail('the master lists task ' + taskId);
-  const task = fw.tasks.find((t) => t.id === taskId);
+  return {state, fw, task: fw.tasks.find((t) => t.id === taskId)};
+}
+
+async function pages(context, master, taskId) {
+  const {state, fw, task} = await findTask(master, taskId);
   const slave = state.slaves.find((s) => s.id === task.slave_id);
   const base = `http://${master}/`;
   const exec = `#/slaves/${slave.id}/frameworks/${fw.id}/executors/${task.executor_id || task.id}`;
@@ -115,6 +185,7 @@ async function pages(context, master, taskId) {
   await visit(page, base + `#/slaves/${slave.id}/frameworks/${fw.id}`, 'slave-framework',
               task.executor_id || task.id, '#slave');
   await visit(page, base + exec, 'executor', 'RUNNING', '#slave');
+  await messages(context, page, base, task, slave);
   await visit(page, base + '#/offers', 'offers', 'Offers');
 
   // The sandbox: the executor's browse route finds the directory and lists its files.
@@ -207,6 +278,7 @@ async function main() {
   });
   try {
     if (args.standby) await standby(context, args.standby, args.leader);
+    else if (args.wrapped) await wrapped(context, args.master, args.wrapped);
     else await pages(context, args.master, args.task);
   } finally {
     await context.close();

@@ -2,8 +2,10 @@
  * test_webui.c - the web UI in a real browser: Debian's headless chromium, driven by
  * tests/browser/webui.js (playwright-core from npm, installed under build/browser/ from the
  * lockfile when missing), against real binaries on loopback. Every page loads with no console
- * error and no request leaving loopback and shows the running task; the sandbox viewer shows
- * the task's stdout growing; the slave's and the master's LOG links show their logs (the
+ * error and no request leaving loopback and shows the running task; the task's page lists
+ * its messages (RunTaskMessage, StatusUpdateMessage) from the master's and the slave's flight
+ * recorders, reading them again while open, and says when the master's recorder no longer
+ * holds the task's launch; the sandbox viewer shows the task's stdout growing; the slave's and the master's LOG links show their logs (the
  * master's is /master/log, its --external_log_file); a standby master sends the
  * browser to the leader. Screenshots of
  * each page are kept in build/webui-screenshots/. Also, without a browser: the master serves
@@ -69,9 +71,58 @@ START_TEST(test_every_page_shows_the_running_task_and_the_viewer_follows_stdout)
     tu_rmrf(logs);
     free(logs);
     ck_assert_msg(rc == 0, "the browser run failed (exit %d):\n%s", rc, report);
-    ck_assert_msg(strstr(report, "viewer follows the file as it grows") &&
+    ck_assert_msg(strstr(report, "the task's page lists") &&
+                  strstr(report, "viewer follows the file as it grows") &&
                   strstr(report, "LOG link shows the slave's log") &&
                   strstr(report, "LOG link shows the master's log"), "%s", report);
+    free(report);
+}
+END_TEST
+
+/* True once the master's flight recorder has overwritten events and no longer holds a
+ * RunTaskMessage. */
+static bool master_lost_launch(tc_cluster *c)
+{
+    act_buf out = {0};
+    bool lost = false;
+    if (tu_http_get(c->master_port, "/__recorder__", &out) == 200 && out.data) {
+        json_t *r = json_loadb(out.data, out.len, 0, NULL), *e;
+        size_t i;
+        lost = r && json_integer_value(json_object_get(r, "overwritten")) > 0;
+        json_array_foreach(json_object_get(r, "events"), i, e)
+            if (strstr(json_string_value(json_object_get(e, "name")) ?: "", "RunTaskMessage"))
+                lost = false;
+        json_decref(r);
+    }
+    act_buf_free(&out);
+    return lost;
+}
+
+START_TEST(test_the_task_page_says_when_the_master_recorder_lost_its_launch)
+{
+    tc_cluster c;
+    tc_options o = {.no_slave = true};
+    /* the master alone keeps 16 events a loop; the offers (every 100 ms) soon overwrite the
+     * launch, which the slave (with the default recorder) still holds */
+    setenv("LIBPROCESS_RECORDER_EVENTS", "16", 1);
+    tc_start_with(&c, &o);
+    unsetenv("LIBPROCESS_RECORDER_EVENTS");
+    tc_start_slave(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    tc_task t = {.id = "wrapped-task", .cpus = 0.1, .mem = 16, .command = "sleep 300"};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "wrapped-task", WIRE_TASK_RUNNING, 60));
+    bool lost = false;
+    for (int i = 0; i < 3000 && !(lost = master_lost_launch(&c)); i++) usleep(10000);
+    char log[4300], args[256];
+    snprintf(log, sizeof log, "%s/browser.log", c.dir);
+    snprintf(args, sizeof args, "--master=%s --wrapped=wrapped-task", c.master_addr);
+    int rc = lost ? run_browser(log, args) : -1;
+    char *report = lost ? tu_read_file(log) : NULL;
+    tc_sched_stop(s);
+    tc_stop(&c);
+    ck_assert_msg(lost, "the master's recorder still holds the RunTaskMessage after 30 s");
+    ck_assert_msg(rc == 0, "the browser run failed (exit %d):\n%s", rc, report);
     free(report);
 }
 END_TEST
@@ -168,6 +219,7 @@ Suite *webui_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_unchecked_fixture(tc, browser_setup, NULL);
     tcase_add_test(tc, test_every_page_shows_the_running_task_and_the_viewer_follows_stdout);
+    tcase_add_test(tc, test_the_task_page_says_when_the_master_recorder_lost_its_launch);
     tcase_add_test(tc, test_a_standby_sends_the_browser_to_the_leader);
     suite_add_tcase(s, tc);
     TCase *files = tcase_create("files");

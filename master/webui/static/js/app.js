@@ -9,6 +9,7 @@ import {History} from './charts.js';
 import * as home from './pages/home.js';
 import * as frameworks from './pages/frameworks.js';
 import * as framework from './pages/framework.js';
+import * as task from './pages/task.js';
 import * as slaves from './pages/slaves.js';
 import * as slave from './pages/slave.js';
 import * as offers from './pages/offers.js';
@@ -19,6 +20,7 @@ const ROUTES = [
   [/^\/$/, home, null],
   [/^\/frameworks$/, frameworks, 'frameworks'],
   [/^\/frameworks\/([^/]+)$/, framework, 'frameworks'],
+  [/^\/frameworks\/([^/]+)\/tasks\/([^/]+)$/, task, 'frameworks'],
   [/^\/slaves$/, slaves, 'slaves'],
   [/^\/slaves\/([^/]+)$/, slave, 'slaves'],
   [/^\/slaves\/([^/]+)\/frameworks\/([^/]+)$/, slave, 'slaves'],

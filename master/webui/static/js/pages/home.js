@@ -49,7 +49,7 @@ function summary(m) {
 
 export function taskColumns(m, completed) {
   return [
-    {title: 'ID', key: (t) => t.id, cell: (t) => completed ? t.id : taskLink(m, t)},
+    {title: 'ID', key: (t) => t.id, cell: taskLink},
     {title: 'Name', key: (t) => t.name},
     {title: 'State', key: (t) => shortState(t.state)},
     {title: 'Started', key: (t) => t.start_time || 0, cell: (t) => timestamp(t.start_time)},

@@ -9,9 +9,12 @@ export function executorHref(t) {
          `${encodeURIComponent(t.framework_id)}/executors/${encodeURIComponent(t.executor_id)}`;
 }
 
-// A task's ID linked to its executor's page on its slave (where its tasks are listed).
-export function taskLink(m, t) {
-  return m.slaves[t.slave_id] ? h('a', {href: executorHref(t), title: t.id}, t.id) : t.id;
+export const taskHref = (t) => `#/frameworks/${encodeURIComponent(t.framework_id)}/tasks/` +
+                               encodeURIComponent(t.id);
+
+// A task's ID linked to its page (its facts, status updates and messages).
+export function taskLink(t) {
+  return h('a', {href: taskHref(t), title: t.id}, t.id);
 }
 
 export function sandboxLink(m, t) {

@@ -7,6 +7,7 @@ import {h, mount, facts, table, timestamp, number, memSize, dataSize, shortState
         breadcrumb, jsonp, pidHost, truncateId} from '../util.js';
 import {findFramework, findExecutor} from '../model.js';
 import {logLink} from '../files.js';
+import {taskLink} from './links.js';
 
 // The previous statistics per executor, to turn CPU seconds into a usage rate.
 const lastStats = new Map();
@@ -128,7 +129,7 @@ function executorView(sid, f, e, u) {
   const sandbox = (t) => h('a', {href: `#/slaves/${encodeURIComponent(sid)}/browse?path=` +
                                         encodeURIComponent(e.directory)}, 'Sandbox');
   const tcols = [
-    {title: 'ID', key: (t) => t.id},
+    {title: 'ID', key: (t) => t.id, cell: taskLink},
     {title: 'Name', key: (t) => t.name},
     {title: 'State', key: (t) => shortState(t.state)},
     {title: 'CPUs (allocated)', key: (t) => t.resources.cpus, cell: (t) => number(t.resources.cpus)},
