@@ -496,16 +496,24 @@ void act__rec_events_free(rec_event *ev, size_t n)
 static const char *const kind_names[] = {[REC_SEND] = "send", [REC_RECV] = "receive",
                                          [REC_DROP] = "drop"};
 
-static void base64(act_buf *out, const uint8_t *p, size_t n)
+/* The body as a JSON string in base64 (which needs no escaping), written in place. */
+static void base64_string(act_buf *out, const uint8_t *p, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
+    act_buf_reserve(out, (n + 2) / 3 * 4 + 2);
+    char *q = out->data + out->len;
+    *q++ = '"';
+    for (size_t i = 0; i < n; i += 3, q += 4) {
         uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
                      (i + 2 < n ? p[i + 2] : 0);
-        char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
-                     i + 2 < n ? tab[v & 63] : '='};
-        act_buf_append(out, q, 4);
+        q[0] = tab[v >> 18 & 63];
+        q[1] = tab[v >> 12 & 63];
+        q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        q[3] = i + 2 < n ? tab[v & 63] : '=';
     }
+    *q++ = '"';
+    *q = '\0';
+    out->len = (size_t)(q - out->data);
 }
 
 /* True when a pair before offset `end` has this key. */
@@ -563,10 +571,11 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     tags_json(j, &ev->tags);
     if (ev->body) {
         act_buf b = {0};
-        base64(&b, ev->body, ev->body_len);
-        act_json_kv_string(j, "body", b.data ? b.data : "");
-        if (ev->body_len < ev->size) act_json_kv_bool(j, "body_truncated", true);
+        base64_string(&b, ev->body, ev->body_len);
+        act_json_key(j, "body");
+        act_json_raw(j, b.data, b.len);
         act_buf_free(&b);
+        if (ev->body_len < ev->size) act_json_kv_bool(j, "body_truncated", true);
     }
     act_json_object_end(j);
 }
