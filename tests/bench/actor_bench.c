@@ -6,7 +6,7 @@
  * between two processes with 100-byte bodies; the remote one-way (recorder on), ping-pong and
  * percentiles again over TLS (the same figures suffixed .tls). One-way senders keep a bounded
  * window of unacknowledged messages so the figure is a sustained rate, not the speed of filling
- * memory.
+ * memory. Arguments run only the groups whose names contain one of them (see main).
  */
 #include "actor/actor.h"
 #include "tests/support/selfsigned.h"
