@@ -156,8 +156,6 @@ bool act__trace_parse(const char *text, act_trace *out)
 /* One recorded event, packed: the fixed fields first, then its strings one after another,
  * so that recording touches the few cache lines the event needs (the ring is larger than the
  * caches; each line written costs a miss). */
-/* What an event usually covers: its fixed fields and short strings. */
-#define PREFETCH_BYTES 192
 #define TEXT_MAX (2 * ACT_ID_MAX + 112 + ACT_CONTENT_TYPE_MAX + 64)
 enum { T_FROM, T_TO, T_NAME, T_CTYPE, T_REASON, T_COUNT };
 
@@ -327,13 +325,6 @@ static void ring_write(rec_ring *r, const rec_msg *m)
     fill(r, s, m, seq);
     atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
     atomic_store_explicit(&r->head, i + 1, memory_order_release);
-    /* The ring is larger than the caches: the lines the next event writes are fetched now,
-     * while the loop does other work, rather than stalling that event's stores. */
-    const char *next = (const char *)&r->slots[(i + 1) & r->mask];
-    for (size_t at = 0; at < PREFETCH_BYTES; at += 64) __builtin_prefetch(next + at, 1);
-    uint64_t b = atomic_load_explicit(&r->arena_head, memory_order_relaxed) % ARENA_BYTES;
-    for (size_t at = 0; r->arena && at < 128 && b + at < ARENA_BYTES; at += 64)
-        __builtin_prefetch(r->arena + b + at, 1);
 }
 
 void act__rec(const rec_msg *m)
