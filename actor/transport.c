@@ -191,12 +191,12 @@ static void unsent_parse(const unsent *u, char *to, char *name, size_t name_max,
     const char *eol = memchr(p, '\r', (size_t)(end - p));
     if (!eol) eol = end;
     const char *slash = memchr(p, '/', (size_t)(eol - p));
-    const char *sp = eol - 9; /* " HTTP/1.1" */
+    static const size_t version = sizeof " HTTP/1.1" - 1;
     to[0] = name[0] = '\0';
     memset(from, 0, sizeof *from);
-    if (slash && sp > slash && (size_t)(slash - p) < ACT_ID_MAX) {
+    if (slash && (size_t)(eol - slash) > version + 1 && (size_t)(slash - p) < ACT_ID_MAX) {
         snprintf(to, ACT_ID_MAX, "%.*s", (int)(slash - p), p);
-        snprintf(name, name_max, "%.*s", (int)(sp - slash - 1), slash + 1);
+        snprintf(name, name_max, "%.*s", (int)(eol - version - slash - 1), slash + 1);
     }
     static const char key[] = "\r\nLibprocess-From: ";
     const char *f = memmem(eol, (size_t)(end - eol), key, sizeof key - 1);
