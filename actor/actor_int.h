@@ -385,7 +385,7 @@ void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const 
 /* A recorded event as read back. */
 typedef struct rec_event {
     uint64_t seq;
-    double time;       /* wall clock, seconds */
+    uint64_t ns;       /* wall clock, nanoseconds since the epoch */
     act_trace tc;
     uint8_t kind;      /* rec_kind */
     bool libprocess;

@@ -46,19 +46,20 @@ void act_json_object_end(act_json *j) { close_container(j, '}'); }
 void act_json_array_begin(act_json *j) { open_container(j, '['); }
 void act_json_array_end(act_json *j) { close_container(j, ']'); }
 
-static bool special(unsigned char c, bool escape_slash)
-{
-    return c < 0x20 || c == '"' || c == '\\' || c == 0x7f || (c == '/' && escape_slash);
-}
+/* Bytes written escaped: 1 always, 2 only in the escape_slash style. */
+static const uint8_t special[256] = {
+    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1, ['/'] = 2,
+};
 
 /* Runs of plain bytes go out in one append; only the special ones are looked at closely. */
 void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash)
 {
     static const char hex[] = "0123456789abcdef";
+    uint8_t mask = escape_slash ? 3 : 1;
     act_buf_reserve(out, n);
     for (size_t i = 0; i < n; i++) {
         size_t start = i;
-        while (i < n && !special((unsigned char)s[i], escape_slash)) i++;
+        while (i < n && !(special[(unsigned char)s[i]] & mask)) i++;
         act_buf_append(out, s + start, i - start);
         if (i == n) break;
         unsigned char c = (unsigned char)s[i];

@@ -23,9 +23,29 @@ bool act_name_valid(const char *name)
     return n > 0 && n < ACT_ID_MAX;
 }
 
+/* Decimal digits of v at p; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+    char d[10];
+    int k = 0;
+    do d[k++] = (char)('0' + v % 10); while (v /= 10);
+    while (k) *p++ = d[--k];
+    return p;
+}
+
+/* Without printf: every message sent to another process names its sender this way. */
 char *act_ip_format(uint32_t ip, char *buf, size_t n)
 {
-    snprintf(buf, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    char text[16], *p = text;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        p = put_dec(p, (ip >> shift) & 255);
+        *p++ = shift ? '.' : '\0';
+    }
+    if (n) {
+        size_t len = (size_t)(p - text) < n ? (size_t)(p - text) : n;
+        memcpy(buf, text, len);
+        buf[len - 1] = '\0';
+    }
     return buf;
 }
 
@@ -118,8 +138,21 @@ char *act_pid_format(const act_pid *pid, char *buf, size_t n)
         if (n) buf[0] = '\0';
         return buf;
     }
-    char ip[16];
-    snprintf(buf, n, "%s@%s:%u", pid->id, act_ip_format(pid->ip, ip, sizeof ip), pid->port);
+    char text[ACT_ID_MAX + 24], *p = text;
+    size_t id = strnlen(pid->id, ACT_ID_MAX - 1);
+    memcpy(p, pid->id, id);
+    p += id;
+    *p++ = '@';
+    act_ip_format(pid->ip, p, 16);
+    p += strlen(p);
+    *p++ = ':';
+    p = put_dec(p, pid->port);
+    *p++ = '\0';
+    if (n) {
+        size_t len = (size_t)(p - text) < n ? (size_t)(p - text) : n;
+        memcpy(buf, text, len);
+        buf[len - 1] = '\0';
+    }
     return buf;
 }
 

@@ -162,7 +162,7 @@ enum { T_FROM, T_TO, T_NAME, T_CTYPE, T_REASON, T_COUNT };
 typedef struct rec_slot {
     _Atomic uint64_t gen; /* 2i+1 while event i is written, 2i+2 once it is complete */
     uint64_t seq;
-    double time;
+    uint64_t ns;          /* wall clock */
     act_trace tc;
     uint64_t body_at;     /* where its kept body starts in the ring's arena */
     uint32_t size, body_len;
@@ -287,7 +287,7 @@ static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     s->seq = seq;
-    s->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    s->ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     s->tc = m->tc;
     s->kind = (uint8_t)m->kind;
     s->libprocess = m->libprocess;
@@ -360,7 +360,7 @@ static void unpack(const rec_slot *s, rec_event *out)
 {
     memset(out, 0, sizeof *out);
     out->seq = s->seq;
-    out->time = s->time;
+    out->ns = s->ns;
     out->tc = s->tc;
     out->kind = s->kind;
     out->libprocess = s->libprocess;
@@ -487,16 +487,24 @@ void act__rec_events_free(rec_event *ev, size_t n)
 static const char *const kind_names[] = {[REC_SEND] = "send", [REC_RECV] = "receive",
                                          [REC_DROP] = "drop"};
 
-static void base64(act_buf *out, const uint8_t *p, size_t n)
+/* The body as a JSON string in base64 (which needs no escaping), written in place. */
+static void base64_string(act_buf *out, const uint8_t *p, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
+    act_buf_reserve(out, (n + 2) / 3 * 4 + 2);
+    char *q = out->data + out->len;
+    *q++ = '"';
+    for (size_t i = 0; i < n; i += 3, q += 4) {
         uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
                      (i + 2 < n ? p[i + 2] : 0);
-        char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
-                     i + 2 < n ? tab[v & 63] : '='};
-        act_buf_append(out, q, 4);
+        q[0] = tab[v >> 18 & 63];
+        q[1] = tab[v >> 12 & 63];
+        q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        q[3] = i + 2 < n ? tab[v & 63] : '=';
     }
+    *q++ = '"';
+    *q = '\0';
+    out->len = (size_t)(q - out->data);
 }
 
 /* True when a pair before offset `end` has this key. */
@@ -531,9 +539,13 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     char pid[ACT_PID_STRLEN], tc[ACT_TRACE_STRLEN], num[40];
     act_json_object_begin(j);
     act_json_kv_uint(j, "seq", ev->seq);
-    act_json_key(j, "time");
-    int n = snprintf(num, sizeof num, "%.6f", ev->time);
-    act_json_raw(j, num, (size_t)n);
+    act_json_key(j, "time"); /* seconds, to the microsecond */
+    size_t n = sizeof num;
+    uint64_t us = (ev->ns + 500) / 1000, sec = us / 1000000;
+    for (int k = 0; k < 6; k++, us /= 10) num[--n] = (char)('0' + us % 10);
+    num[--n] = '.';
+    do num[--n] = (char)('0' + sec % 10); while (sec /= 10);
+    act_json_raw(j, num + n, sizeof num - n);
     act_json_kv_string(j, "kind", kind_names[ev->kind]);
     act_json_kv_string(j, "from", act_pid_format(&ev->from, pid, sizeof pid));
     act_json_kv_string(j, "to", act_pid_format(&ev->to, pid, sizeof pid));
@@ -550,10 +562,11 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     tags_json(j, &ev->tags);
     if (ev->body) {
         act_buf b = {0};
-        base64(&b, ev->body, ev->body_len);
-        act_json_kv_string(j, "body", b.data ? b.data : "");
-        if (ev->body_len < ev->size) act_json_kv_bool(j, "body_truncated", true);
+        base64_string(&b, ev->body, ev->body_len);
+        act_json_key(j, "body");
+        act_json_raw(j, b.data, b.len);
         act_buf_free(&b);
+        if (ev->body_len < ev->size) act_json_kv_bool(j, "body_truncated", true);
     }
     act_json_object_end(j);
 }

@@ -154,15 +154,17 @@ static void out_append(conn *c, const void *p, size_t n)
 
 /* ---- messages queued on an outgoing connection and not yet written ----------------------- */
 
+/* Kept small, since a sender may queue thousands of messages before the socket takes them:
+ * what the recorder needs besides the trace context is read back from the message's head,
+ * which stays in its output chunk until the message is written in full. */
 typedef struct unsent {
     uint64_t end; /* the connection's queued_total once the message was queued */
     act_trace tc;
-    act_pid from;
-    char to[ACT_ID_MAX];
-    char name[96];
+    const char *head;
+    uint32_t head_len;
 } unsent;
 
-static void unsent_push(conn *c, const act_entry *e)
+static void unsent_push(conn *c, const act_entry *e, const char *head, size_t head_len)
 {
     if (c->unsent_len == c->unsent_cap) {
         size_t cap = c->unsent_cap ? c->unsent_cap * 2 : 16;
@@ -177,12 +179,35 @@ static void unsent_push(conn *c, const act_entry *e)
     unsent *u = &c->unsent[(c->unsent_first + c->unsent_len++) % c->unsent_cap];
     u->end = c->queued_total;
     u->tc = e->tc;
-    u->from = e->from;
-    size_t tl = strnlen(e->to_id, sizeof u->to - 1), nl = strnlen(e->name, sizeof u->name - 1);
-    memcpy(u->to, e->to_id, tl);
-    u->to[tl] = '\0';
-    memcpy(u->name, e->name, nl);
-    u->name[nl] = '\0';
+    u->head = head;
+    u->head_len = (uint32_t)head_len;
+}
+
+/* The receiver, name and sender of an unsent message, from its head ("POST /to/name HTTP/1.1"
+ * and Libprocess-From, which queue_message and foreign_head write). */
+static void unsent_parse(const unsent *u, char *to, char *name, size_t name_max, act_pid *from)
+{
+    const char *p = u->head + 6, *end = u->head + u->head_len;
+    const char *eol = memchr(p, '\r', (size_t)(end - p));
+    if (!eol) eol = end;
+    const char *slash = memchr(p, '/', (size_t)(eol - p));
+    static const size_t version = sizeof " HTTP/1.1" - 1;
+    to[0] = name[0] = '\0';
+    memset(from, 0, sizeof *from);
+    if (slash && (size_t)(eol - slash) > version + 1 && (size_t)(slash - p) < ACT_ID_MAX) {
+        snprintf(to, ACT_ID_MAX, "%.*s", (int)(slash - p), p);
+        snprintf(name, name_max, "%.*s", (int)(eol - version - slash - 1), slash + 1);
+    }
+    static const char key[] = "\r\nLibprocess-From: ";
+    const char *f = memmem(eol, (size_t)(end - eol), key, sizeof key - 1);
+    if (!f) return;
+    f += sizeof key - 1;
+    const char *fe = memchr(f, '\r', (size_t)(end - f));
+    char text[ACT_PID_STRLEN];
+    if (fe && (size_t)(fe - f) < sizeof text) {
+        snprintf(text, sizeof text, "%.*s", (int)(fe - f), f);
+        if (act_pid_parse(text, from) != 0) memset(from, 0, sizeof *from);
+    }
 }
 
 /* Forgets the messages written in full. */
@@ -202,8 +227,11 @@ static void unsent_drop(conn *c, const char *why)
     bool on = atomic_load_explicit(&act__rec_on, memory_order_relaxed);
     for (size_t i = 0; on && i < c->unsent_len; i++) {
         const unsent *u = &c->unsent[(c->unsent_first + i) % c->unsent_cap];
-        rec_msg m = {.kind = REC_DROP, .from = &u->from, .to_id = u->to, .to_ip = c->ip,
-                     .to_port = c->port, .name = u->name, .tc = u->tc, .reason = reason};
+        char to[ACT_ID_MAX], name[112];
+        act_pid from;
+        unsent_parse(u, to, name, sizeof name, &from);
+        rec_msg m = {.kind = REC_DROP, .from = &from, .to_id = to, .to_ip = c->ip,
+                     .to_port = c->port, .name = name, .tc = u->tc, .reason = reason};
         act__rec(&m);
     }
     free(c->unsent);
@@ -1113,7 +1141,7 @@ static void queue_message(conn *c, const act_entry *e)
                      from[0] ? "\r\n" : "", tc, ctype, e->len);
     memcpy(p + n, e->body, e->len);
     out_commit(c, (size_t)n + e->len);
-    if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) unsent_push(c, e);
+    if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) unsent_push(c, e, p, (size_t)n);
     schedule_flush(c);
 }
 

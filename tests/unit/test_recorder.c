@@ -258,6 +258,7 @@ START_TEST(test_drops_are_events_with_their_reason)
     json_t *ev, *root = wait_event("drop", "lost", NULL, 10, &ev);
     ck_assert_msg(ev, "no drop of the message to a dead peer");
     ck_assert(strstr(str(ev, "reason"), "connect") || strstr(str(ev, "reason"), "refused"));
+    ck_assert_msg(strncmp(str(ev, "to"), "gone@127.0.0.1:", 15) == 0, "%s", str(ev, "to"));
     ck_assert(find(root, "drop", "hello", "no such actor"));
     ck_assert(find(root, "drop", "doomed", "dropped by a filter"));
     json_decref(root);
@@ -266,6 +267,44 @@ START_TEST(test_drops_are_events_with_their_reason)
     ck_assert(ev);
     ck_assert(strstr(str(ev, "to"), "web@"));
     json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
+/* A message queued behind one larger than the sockets hold is still unsent when the peer goes
+ * away: its drop names who sent it, to whom, and what. */
+#define BIG (32u << 20)
+
+static void send_big_then_small(act_actor *self, void *arg)
+{
+    act_send(self, &peer, "big", arg, BIG);
+    act_send(self, &peer, "queued", "q", 1);
+}
+
+START_TEST(test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names)
+{
+    tu_runtime_start(1);
+    uint16_t port;
+    int lfd = listen_any(&port);
+    act_pid_make("peer", 0x7f000001u, port, &peer);
+    act_pid talker = spawn("talker", "x", on_any, NULL);
+    char *big = calloc(1, BIG);
+    act_dispatch(&talker, send_big_then_small, big);
+    int fd = accept(lfd, NULL, NULL);
+    char some[4096];
+    ck_assert_int_gt(read(fd, some, sizeof some), 0); /* the big one is on its way */
+    close(fd); /* with data unread: the sender sees the connection reset */
+    json_t *ev, *root = wait_event("drop", "queued", "connection lost", 10, &ev);
+    ck_assert_msg(ev, "no drop of the queued message");
+    char from[64], to[64];
+    snprintf(from, sizeof from, "talker@127.0.0.1:%u", act_port());
+    snprintf(to, sizeof to, "peer@127.0.0.1:%u", port);
+    ck_assert_str_eq(str(ev, "from"), from);
+    ck_assert_str_eq(str(ev, "to"), to);
+    ck_assert(find(root, "send", "queued", NULL));
+    json_decref(root);
+    free(big);
+    close(lfd);
     act_shutdown();
 }
 END_TEST
@@ -419,6 +458,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_a_message_sent_while_handling_another_inherits_its_trace);
     tcase_add_test(tc, test_the_trace_context_travels_in_the_message_head);
     tcase_add_test(tc, test_drops_are_events_with_their_reason);
+    tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
