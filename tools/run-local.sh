@@ -65,6 +65,7 @@ cat <<MSG
 The cluster is running. Look at:
   http://$MASTER/                       the web UI
   $BIN/mesos ps --master=$MASTER    the tasks (mesos cat/tail/ls TASK stdout: their files)
+  $BIN/mesos inspect --follow-task=hello $MASTER   hello's messages, process to process
   http://$MASTER/master/state.json      frameworks, slaves and tasks (also /metrics/snapshot,
                                         /__actors__, /__trace__, /help)
   http://127.0.0.1:$SLAVE_PORT/state.json          the slave's view; /monitor/statistics.json
