@@ -55,6 +55,7 @@ typedef struct dcontainer {
     char cg_mem[PATH_MAX];          /* for usage, once docker inspect found its process */
     bool cg_known, cg_looking;
     uint64_t shares, memory;        /* the limits docker has for it */
+    uint64_t memory_asked;          /* the highest memory limit its resources ever asked for */
     bool updating;                  /* a docker update is on its way ... */
     bool update_pending;            /* ... or waits for it (or for the launch) */
 } dcontainer;
@@ -218,7 +219,7 @@ static dcontainer *container_new(dz *s, const char *id, const char *fid, const c
     c->requester = *requester;
     res_copy(&c->resources, resources);
     c->shares = docker_cpu_shares(resources);
-    c->memory = docker_memory_limit(resources);
+    c->memory = c->memory_asked = docker_memory_limit(resources);
     act_map_put(s->containers, c->id, c);
     return c;
 }
@@ -381,9 +382,11 @@ static void op_handle(act_actor *self, dz_op *op)
 
 /* ---- update ------------------------------------------------------------------------------ */
 
-/* Brings docker's limits to the container's resources, one `docker update` at a time (the
- * latest resources win): the shares follow them both ways, the memory limit only up, as Mesos'
- * DockerContainerizer::update does (what runs may not fit a lower one). */
+/* Brings docker's limits to the container's resources, one `docker update` at a time: the
+ * shares follow the latest resources both ways, the memory limit only goes up, as Mesos'
+ * DockerContainerizer::update does (what runs may not fit a lower one), to the highest any
+ * resources asked for, also those that came and went while an update was on its way (a task
+ * that joined and left meanwhile may still hold that memory). */
 static void apply_resources(act_actor *self, dcontainer *c)
 {
     if (c->job || c->updating) {
@@ -391,7 +394,7 @@ static void apply_resources(act_actor *self, dcontainer *c)
         return;
     }
     c->update_pending = false;
-    uint64_t shares = docker_cpu_shares(&c->resources), memory = docker_memory_limit(&c->resources);
+    uint64_t shares = docker_cpu_shares(&c->resources), memory = c->memory_asked;
     if (shares == c->shares && memory <= c->memory) return;
     dz_op *op = op_new(self, OP_UPDATE, c->id, c->name);
     op->shares = c->shares = shares;
@@ -413,6 +416,8 @@ static void on_update(act_actor *self, const act_msg *msg)
     dcontainer *c = u ? act_map_get(s->containers, u->container_id) : NULL;
     if (!c || c->destroying || c->ended) return;
     res_copy(&c->resources, &u->resources);
+    uint64_t memory = docker_memory_limit(&c->resources);
+    if (memory > c->memory_asked) c->memory_asked = memory;
     apply_resources(self, c);
 }
 
