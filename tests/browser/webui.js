@@ -210,40 +210,33 @@ async function pages(context, master, taskId) {
   checkClean(`the stdout viewer follows the file as it grows (line ${first} -> line ${later})`);
   await popup.close();
 
-  // The slave's LOG link follows its log (the slave runs with --log_dir) through /files.
+  // The LOG links follow the daemons' logs through their /files: the slave's (it runs with
+  // --log_dir) and the master's /master/log (the test master runs with --external_log_file).
   await visit(page, base + `#/slaves/${slave.id}`, 'slave', fw.name, '#slave');
-  const [log] = await Promise.all([context.waitForEvent('page'),
-                                   page.locator('#slave a.m-log-link').click()]);
-  watch(log);
-  try {
-    await log.waitForFunction(() => /^[IWE]\d{4} \d\d:\d\d/m.test(
-      document.getElementById('data').textContent), null, {timeout: TIMEOUT});
-  } catch (e) {
-    fail("the slave's LOG link shows its log", e.message.split('\n')[0]);
-  }
-  await shot(log, 'slave-log');
-  checkClean("the slave's LOG link shows the slave's log");
-
-  // The master's LOG link follows /master/log (the test master runs with
-  // --external_log_file) through the master's own /files.
+  await followLogLink(context, page, '#slave', 'slave');
   await visit(page, base, 'home', taskId);
-  const [mlog] = await Promise.all([context.waitForEvent('page'),
-                                    page.locator('#summary a.m-log-link').click()]);
-  watch(mlog);
-  try {
-    await mlog.waitForFunction(() => /^[IWE]\d{4} \d\d:\d\d/m.test(
-      document.getElementById('data').textContent), null, {timeout: TIMEOUT});
-  } catch (e) {
-    fail("the master's LOG link shows its log", e.message.split('\n')[0]);
-  }
-  await shot(mlog, 'master-log');
-  checkClean("the master's LOG link shows the master's log");
+  await followLogLink(context, page, '#summary', 'master');
 
   // The viewer reads only from this master and its slaves: a crafted link naming another
   // host is refused before any request goes there.
   await page.goto(base + 'static/pailer.html?host=192.0.2.1:80&path=/etc/passwd');
   await page.locator('#indicator').getByText('refused').waitFor({timeout: TIMEOUT});
   checkClean('the viewer refuses a host that is not the master or one of its slaves');
+}
+
+// Clicks the LOG link inside `container` and waits for log lines in the viewer it opens.
+async function followLogLink(context, page, container, daemon) {
+  const [log] = await Promise.all([context.waitForEvent('page'),
+                                   page.locator(`${container} a.m-log-link`).click()]);
+  watch(log);
+  try {
+    await log.waitForFunction(() => /^[IWE]\d{4} \d\d:\d\d/m.test(
+      document.getElementById('data').textContent), null, {timeout: TIMEOUT});
+  } catch (e) {
+    fail(`the ${daemon}'s LOG link shows its log`, e.message.split('\n')[0]);
+  }
+  await shot(log, `${daemon}-log`);
+  checkClean(`the ${daemon}'s LOG link shows the ${daemon}'s log`);
 }
 
 async function standby(context, standbyAddr, leader) {
