@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -151,6 +152,7 @@ typedef struct recovery {
     gone *gone;           /* executors that ended while the slave was down */
     size_t ngone;
     size_t waiting;       /* executors asked to reconnect, not yet answered */
+    char failure[1024];   /* --strict: the first checkpoint that could not be read */
 } recovery;
 
 static recovery rec; /* one slave per process */
@@ -189,6 +191,28 @@ static void add_gone(s_executor *e, const char *why)
 }
 
 /* ---- walking the checkpoint -------------------------------------------------------------- */
+
+/* A checkpoint file the walk cannot use (what: "task t1 of executor e1 of framework f1").
+ * An absent one (the slave died before writing it) is skipped with a warning, as Mesos does.
+ * One that is there but does not read is a recovery error: with --no-strict it is counted
+ * (slave/recovery_errors) and skipped; with --strict, Mesos' default, recovery fails, and
+ * the walk stops before it touches any process. Returns false once recovery has failed. */
+static bool skip_unreadable(slave *s, int rc, const char *err, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (rc != -ENOENT) s->recovery_errors++;
+    if (rc == -ENOENT || !s->cfg.strict) {
+        LOG_WARNING("Skipping %s: %s", what, err);
+        return true;
+    }
+    if (!rec.failure[0]) path_fmt(rec.failure, sizeof rec.failure, "cannot read %s: %s", what,
+                                  err);
+    return false;
+}
 
 /* Calls fn(name) for each entry of dir but ".", "..", "latest" and names too long to be an
  * ID of ours. */
@@ -269,6 +293,7 @@ static void replay(void *ctx, const void *record)
 
 static void recover_task(void *ctx, const char *task_id)
 {
+    if (rec.failure[0]) return; /* --strict: recovery has failed */
     walk *w = ctx;
     s_executor *e = w->e;
     char dir[PATH_MAX], path[PATH_MAX + 32], err[512];
@@ -276,18 +301,24 @@ static void recover_task(void *ctx, const char *task_id)
                    e->container_id, task_id);
     path_fmt(path, sizeof path, "%s/task.info", dir);
     wire_msg *m = NULL;
-    if (ckpt_read(path, WIRE_DESC(task_info), &m, err, sizeof err) != 0) {
-        LOG_WARNING("Skipping task %s of executor %s of framework %s: %s", task_id, e->id,
-                    w->f->id, err);
-        w->s->recovery_errors++;
+    int rc = ckpt_read(path, WIRE_DESC(task_info), &m, err, sizeof err);
+    if (rc != 0) {
+        skip_unreadable(w->s, rc, err, "task %s of executor %s of framework %s", task_id,
+                        e->id, w->f->id);
+        return;
+    }
+    task_log l = {.state = WIRE_TASK_STAGING};
+    path_fmt(path, sizeof path, "%s/task.updates", dir);
+    rc = ckpt_read_records(path, WIRE_DESC(status_update_record), replay, &l, err, sizeof err);
+    if (rc < 0 && rc != -ENOENT &&
+        !skip_unreadable(w->s, rc, err, "the status updates of task %s of executor %s "
+                         "of framework %s", task_id, e->id, w->f->id)) {
+        wire_msg_free(m);
         return;
     }
     s_task *t = act_calloc(1, sizeof *t);
     t->msg = m;
     t->info = m->root;
-    task_log l = {.state = WIRE_TASK_STAGING};
-    path_fmt(path, sizeof path, "%s/task.updates", dir);
-    ckpt_read_records(path, WIRE_DESC(status_update_record), replay, &l, err, sizeof err);
     t->state = l.state;
     if (!l.acknowledged && !w->completed) add_stream(path);
     if (l.acknowledged) {
@@ -362,6 +393,7 @@ static void read_run(walk *w, const char *run_dir)
 
 static void recover_executor(void *ctx, const char *executor_id)
 {
+    if (rec.failure[0]) return; /* --strict: recovery has failed */
     walk *w = ctx;
     char dir[PATH_MAX], runs[PATH_MAX + 8], path[PATH_MAX + 32], err[512], cid[WIRE_ID_MAX];
     path_meta_executor(dir, sizeof dir, w->s->cfg.work_dir, w->s->id, w->f->id, executor_id);
@@ -369,11 +401,15 @@ static void recover_executor(void *ctx, const char *executor_id)
     path_fmt(runs, sizeof runs, "%s/runs", dir);
     wire_msg *m = NULL;
     int rc = ckpt_read(path, WIRE_DESC(executor_info), &m, err, sizeof err);
-    if (rc != 0 || !latest_run(runs, cid, sizeof cid)) {
-        LOG_WARNING("Skipping executor %s of framework %s: %s", executor_id, w->f->id,
-                    rc != 0 ? err : "its latest run is unknown");
-        w->s->recovery_errors++;
+    if (rc == 0 && !latest_run(runs, cid, sizeof cid)) { /* died before the link: as absent */
+        rc = -ENOENT;
+        path_fmt(err, sizeof err, "its latest run is unknown");
+    }
+    if (rc != 0) {
         wire_msg_free(m);
+        if (!skip_unreadable(w->s, rc, err, "executor %s of framework %s", executor_id,
+                             w->f->id))
+            return;
         walk orphans = {.why = "its executor's checkpoint is unusable"};
         path_fmt(orphans.dir, sizeof orphans.dir, "%s", runs);
         each_dir(runs, kill_orphan, &orphans);
@@ -408,14 +444,15 @@ static void recover_executor(void *ctx, const char *executor_id)
 
 static void recover_framework(void *ctx, const char *framework_id)
 {
+    if (rec.failure[0]) return; /* --strict: recovery has failed */
     walk *w = ctx;
     char dir[PATH_MAX], path[PATH_MAX + 32], err[512], pid[ACT_PID_STRLEN];
     path_meta_framework(dir, sizeof dir, w->s->cfg.work_dir, w->s->id, framework_id);
     path_fmt(path, sizeof path, "%s/framework.info", dir);
     wire_msg *m = NULL;
-    if (ckpt_read(path, WIRE_DESC(framework_info), &m, err, sizeof err) != 0) {
-        LOG_WARNING("Skipping framework %s: %s", framework_id, err);
-        w->s->recovery_errors++;
+    int rc = ckpt_read(path, WIRE_DESC(framework_info), &m, err, sizeof err);
+    if (rc != 0) {
+        if (!skip_unreadable(w->s, rc, err, "framework %s", framework_id)) return;
         walk orphans = {.why = "its framework's checkpoint is unusable"};
         path_fmt(orphans.dir, sizeof orphans.dir, "%s/executors", dir);
         each_dir(orphans.dir, kill_orphans_of_executor, &orphans);
@@ -428,7 +465,7 @@ static void recover_framework(void *ctx, const char *framework_id)
     wire_msg_free(m);
     path_fmt(path, sizeof path, "%s/executors", dir);
     each_dir(path, recover_executor, w);
-    s_framework_retire_if_idle(w->s, w->f);
+    if (!rec.failure[0]) s_framework_retire_if_idle(w->s, w->f);
 }
 
 /* Fills s->id and the records when the checkpointed slave info still matches. */
@@ -442,10 +479,13 @@ static void read_checkpoint(slave *s)
     const char *id = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
     wire_msg *info = NULL;
     path_meta_slave_info(path, sizeof path, s->cfg.work_dir, id);
-    if (!wire_id_valid(id) ||
-        ckpt_read(path, WIRE_DESC(slave_info), &info, err, sizeof err) != 0) {
-        LOG_WARNING("Cannot read the checkpointed slave info: %s",
-                    wire_id_valid(id) ? err : "invalid slave ID");
+    if (!wire_id_valid(id)) {
+        LOG_WARNING("Cannot read the checkpointed slave info: invalid slave ID");
+        return;
+    }
+    int rc = ckpt_read(path, WIRE_DESC(slave_info), &info, err, sizeof err);
+    if (rc != 0) {
+        skip_unreadable(s, rc, err, "the checkpointed slave info (registering as a new slave)");
         return;
     }
     const wire_slave_info *old = info->root;
@@ -593,6 +633,27 @@ static void cleanup(slave *s)
     if (act_map_size(s->frameworks) == 0) s_exit(s);
 }
 
+/* --strict and a checkpoint that does not read: the slave exits (status 1) with Mesos' remedy,
+ * leaving every process and checkpoint as they are. */
+static void recovery_failed(slave *s)
+{
+    char latest[PATH_MAX];
+    LOG_ERROR("Failed to perform recovery: %s\n"
+              "To remedy this do as follows:\n"
+              "Step 1: rm -f %s\n"
+              "        This ensures the slave does not recover old live executors.\n"
+              "Step 2: Restart the slave.\n"
+              "(Or restart it with --no-strict: it then recovers what it can read and skips "
+              "the rest.)", rec.failure, path_meta_latest_slave(latest, sizeof latest,
+                                                                s->cfg.work_dir));
+    cz_recover_free(rec.cz);
+    sum_recover_free(rec.sum);
+    free(rec.gone);
+    memset(&rec, 0, sizeof rec);
+    if (s->cfg.exit_status) *s->cfg.exit_status = 1;
+    s_exit(s);
+}
+
 void s_recover(slave *s)
 {
     memset(&rec, 0, sizeof rec);
@@ -600,6 +661,10 @@ void s_recover(slave *s)
     rec.cz = act_calloc(1, sizeof *rec.cz);
     rec.sum = act_calloc(1, sizeof *rec.sum);
     read_checkpoint(s);
+    if (rec.failure[0]) {
+        recovery_failed(s);
+        return;
+    }
     /* the manager has every stream before any update below joins one */
     act_post(s->self, &s->sum, SUM_MSG_RECOVER, rec.sum, sum_recover_free);
     rec.sum = NULL;

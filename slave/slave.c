@@ -369,6 +369,7 @@ static void on_detected(act_actor *self, const act_msg *msg)
     const detector_leader *l = msg->obj;
     if (l->error) { /* Mesos exits; executors live on for a restarted slave to recover */
         LOG_ERROR("Failed to detect a master: %s; exiting", l->error);
+        if (s->cfg.exit_status) *s->cfg.exit_status = 1;
         act_stop();
         return;
     }

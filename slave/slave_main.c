@@ -99,7 +99,9 @@ static const act_flag flag_table[] = {
     F(recover, STRING, "reconnect", "After a restart: 'reconnect' to live executors or "
       "'cleanup' (kill them and exit)."),
     F(recovery_timeout, DURATION, "15mins", "Time executors wait for a restarted slave."),
-    F(strict, BOOL, "true", "Fail recovery on any error."),
+    F(strict, BOOL, "true", "A checkpoint file that is there but cannot be read fails "
+      "recovery: the slave exits (status 1) naming it. With --no-strict such files are "
+      "skipped, counted in slave/recovery_errors, and the rest is recovered."),
     F(checkpoint, BOOL, "true", "Checkpoint for recovery (frameworks opt in too)."),
     F(credential, PATH, NULL, "A file holding this slave's credential for authenticating "
       "with the master (CRAM-MD5): a line 'principal secret', or JSON {\"principal\": ..., "
@@ -329,6 +331,8 @@ int main(int argc, char **argv)
     }
     cfg.flags = &flags;
     cfg.stop_runtime = true;
+    int failed = 0;
+    cfg.exit_status = &failed;
     act_config rcfg;
     act_config_default(&rcfg);
     rcfg.ip = f.ip;
@@ -355,7 +359,7 @@ int main(int argc, char **argv)
     pthread_detach(sig_thread);
     act_run();
     LOG_INFO("Slave stopping");
-    status = 0;
+    status = failed;
 out:
     if (act_initialized()) act_shutdown();
     wire_msg_free(credential);

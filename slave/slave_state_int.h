@@ -43,6 +43,8 @@ typedef struct slave_config {
                                     it at the message level); id "" = spawn the real one */
     bool stop_runtime;           /* when the slave ends, stop the runtime (the binary: the
                                     process exits); tests watch the actor end instead */
+    int *exit_status;            /* where a slave that fails (recovery under --strict, no master
+                                    to detect) writes 1 before it ends; may be NULL */
 } slave_config;
 
 void slave_config_default(slave_config *c);

@@ -284,6 +284,39 @@ START_TEST(test_recover_cleanup_kills_the_old_tasks_and_exits)
 }
 END_TEST
 
+/* --strict (the default): a checkpoint that does not read stops the restarted slave, which
+ * names the file and the remedy and leaves the old task alone. */
+START_TEST(test_strict_recovery_exits_at_a_corrupt_checkpoint_leaving_the_task)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, true);
+    tc_task t = {.id = "kept", .command = "echo pid=$$; exec sleep 1000", .cpus = 0.1,
+                 .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "kept", WIRE_TASK_RUNNING, 60));
+    int pid = task_pid(&c, "kept");
+    tc_kill_slave(&c, SIGKILL);
+    ck_assert_int_eq(tu_sh(NULL, "f=$(find '%s/meta' -path '*/tasks/kept/task.info') && "
+                           "[ -n \"$f\" ] && printf '\\301' > \"$f\"",
+                           tc_slave_work_dir(&c)), 0);
+    char log[4300];
+    snprintf(log, sizeof log, "%s/strict.log", c.dir);
+    int status = tu_stop(tc_spawn_slave(&c, NULL, log), 0, 60); /* signal 0: only wait */
+    ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 1,
+                  "strict recovery did not exit 1 (%d); see %s", status, log);
+    char *text = tu_read_file(log);
+    ck_assert_msg(text && strstr(text, "Failed to perform recovery") &&
+                  strstr(text, "kept/task.info") && strstr(text, "rm -f"),
+                  "the log does not name the file and the remedy: %s", log);
+    free(text);
+    ck_assert_msg(tu_alive(pid), "strict recovery killed the task %d", pid);
+    kill(pid, SIGKILL);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
 START_TEST(test_malformed_messages_to_the_slave_are_counted_and_it_keeps_working)
 {
     tc_cluster c;
@@ -409,6 +442,7 @@ Suite *slave_process_suite(void)
     tcase_add_test(tc, test_mesos_execute_exits_zero_only_when_the_task_finished);
     tcase_add_test(tc, test_mesos_local_runs_a_master_and_slaves_and_stops_cleanly);
     tcase_add_test(tc, test_recover_cleanup_kills_the_old_tasks_and_exits);
+    tcase_add_test(tc, test_strict_recovery_exits_at_a_corrupt_checkpoint_leaving_the_task);
     tcase_add_test(tc, test_malformed_messages_to_the_slave_are_counted_and_it_keeps_working);
     suite_add_tcase(s, tc);
     return s;

@@ -319,6 +319,9 @@ static void spawn_all(st_slave *s, const st_options *o, uint16_t port)
     cfg.launcher_dir = tu_bin("");
     cfg.switch_user = false;
     cfg.recover_reconnect = !(o && o->cleanup);
+    cfg.strict = !(o && o->no_strict);
+    s->exit_status = 0;
+    cfg.exit_status = &s->exit_status;
     cfg.registration_backoff_factor = 0.01;
     cfg.gc_delay = 3600;
     if (o && o->grace > 0) cfg.executor_shutdown_grace_period = o->grace;

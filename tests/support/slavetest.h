@@ -19,6 +19,7 @@
 typedef struct st_options {
     const char *work_dir;        /* reuse this one (a restart); NULL: a fresh temp dir */
     bool cleanup;                /* --recover=cleanup (else reconnect) */
+    bool no_strict;              /* --no-strict: skip unreadable checkpoints (else exit) */
     bool real_containerizer;     /* the real containerizer instead of the fake one */
     const char *default_container_info; /* --default_container_info */
     double grace;                /* --executor_shutdown_grace_period; 0 = 5 s */
@@ -47,6 +48,7 @@ typedef struct st_cz st_cz;
 typedef struct st_slave {
     char *work_dir;              /* owned */
     act_pid pid;                 /* the slave actor */
+    int exit_status;             /* what the slave wrote when it failed (1), else 0 */
     fake *master;                /* "master": records what the slave sends it */
     st_cz *cz;                   /* NULL with the real containerizer */
     char id[WIRE_ID_MAX];        /* the slave ID once registered */

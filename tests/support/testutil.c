@@ -331,6 +331,11 @@ static bool gone(int pid)
     return !p || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X';
 }
 
+bool tu_alive(int pid)
+{
+    return !gone(pid);
+}
+
 bool tu_wait_gone(int pid, double secs)
 {
     for (int i = 0; i < (int)(secs * 100); i++) {

@@ -544,7 +544,8 @@ START_TEST(test_recover_cleanup_never_signals_a_process_it_cannot_prove_is_its_o
 }
 END_TEST
 
-START_TEST(test_a_corrupt_executor_checkpoint_leaves_no_process_running)
+/* A live executor process whose executor.info no longer decodes. */
+static pid_t corrupt_executor_checkpoint(void)
 {
     start_task("fw1", true, "t1", "e1", NULL);
     pid_t process = tu_spawn_session("exec sleep 1000");
@@ -554,7 +555,52 @@ START_TEST(test_a_corrupt_executor_checkpoint_leaves_no_process_running)
     path_meta_executor(path, sizeof path, sl.work_dir, sl.id, "fw1", "e1");
     strcat(path, "/executor.info");
     ck_assert_int_eq(ckpt_write_text(path, "\xc1 not msgpack", why, sizeof why), 0);
+    return process;
+}
+
+/* --strict (the default): the slave exits with status 1, registers nowhere, signals nothing. */
+static void strict_recovery_fails(void)
+{
     st_options o = {.real_containerizer = true};
+    st_restart(&sl, &o);
+    ck_assert_msg(st_exited(&sl, 10), "--strict recovery went on past an unreadable checkpoint");
+    ck_assert_int_eq(sl.exit_status, 1);
+    ck_assert_uint_eq(fake_count(sl.master, MI(RegisterSlaveMessage)) +
+                      fake_count(sl.master, MI(ReregisterSlaveMessage)), 0);
+}
+
+START_TEST(test_strict_recovery_stops_at_a_corrupt_checkpoint_and_signals_nothing)
+{
+    pid_t process = corrupt_executor_checkpoint();
+    strict_recovery_fails();
+    ck_assert_msg(tu_never_signalled(process), "strict recovery signalled %d", (int)process);
+    reap(process);
+}
+END_TEST
+
+START_TEST(test_strict_recovery_stops_at_a_damaged_status_update_log)
+{
+    fake *ex = start_task("fw1", true, "t1", "e1", NULL);
+    st_update(&sl, ex, "fw1", "e1", "t1", WIRE_TASK_RUNNING, 1);
+    st_launch l = st_launch_of(&sl, "e1");
+    char path[4200];
+    path_meta_task(path, sizeof path, sl.work_dir, sl.id, "fw1", "e1", l.container_id, "t1");
+    strcat(path, "/task.updates");
+    FILE *f = fopen(path, "ab");
+    ck_assert_ptr_nonnull(f);
+    fwrite("\x00\x00\x00\x02\xc1\xc1", 1, 6, f); /* a whole record that is not one */
+    fclose(f);
+    strict_recovery_fails();
+    st_restart(&sl, &(st_options){.no_strict = true}); /* --no-strict recovers the rest */
+    ck_assert(!st_exited(&sl, 0));
+    st_register(&sl);
+}
+END_TEST
+
+START_TEST(test_no_strict_a_corrupt_executor_checkpoint_leaves_no_process_running)
+{
+    pid_t process = corrupt_executor_checkpoint();
+    st_options o = {.real_containerizer = true, .no_strict = true};
     st_restart(&sl, &o);
     ck_assert_msg(tu_wait_gone(process, 10),
                   "the executor %d of the unreadable checkpoint still runs", (int)process);
@@ -563,7 +609,7 @@ START_TEST(test_a_corrupt_executor_checkpoint_leaves_no_process_running)
 }
 END_TEST
 
-START_TEST(test_a_corrupt_task_checkpoint_skips_that_task_only)
+START_TEST(test_no_strict_a_corrupt_task_checkpoint_skips_that_task_only)
 {
     fake *ex = start_task("fw1", true, "t1", "e1", NULL);
     start_task("fw1", true, "t2", "e1", ex);
@@ -575,7 +621,7 @@ START_TEST(test_a_corrupt_task_checkpoint_skips_that_task_only)
     strcat(path, "/task.info");
     ck_assert_int_eq(ckpt_write_text(path, "garbage", why, sizeof why), 0);
     act_pid old = fake_pid(ex);
-    st_restart(&sl, NULL);
+    st_restart(&sl, &(st_options){.no_strict = true});
     fake *again = st_executor_named(old.id);
     wire_reregister_executor_message r = {.executor_id = {"e1"}, .framework_id = {"fw1"}};
     fake_send(again, &sl.pid, WIRE_DESC(reregister_executor_message), &r);
@@ -719,8 +765,10 @@ Suite *slave_suite(void)
     tcase_add_test(tc, test_a_recovered_pid_of_another_process_is_never_signalled);
     tcase_add_test(tc, test_a_bare_checkpointed_pid_proves_nothing_and_is_never_signalled);
     tcase_add_test(tc, test_recover_cleanup_never_signals_a_process_it_cannot_prove_is_its_own);
-    tcase_add_test(tc, test_a_corrupt_executor_checkpoint_leaves_no_process_running);
-    tcase_add_test(tc, test_a_corrupt_task_checkpoint_skips_that_task_only);
+    tcase_add_test(tc, test_strict_recovery_stops_at_a_corrupt_checkpoint_and_signals_nothing);
+    tcase_add_test(tc, test_strict_recovery_stops_at_a_damaged_status_update_log);
+    tcase_add_test(tc, test_no_strict_a_corrupt_executor_checkpoint_leaves_no_process_running);
+    tcase_add_test(tc, test_no_strict_a_corrupt_task_checkpoint_skips_that_task_only);
     suite_add_tcase(s, tc);
     tc = tcase("isolation");
     tcase_add_test(tc, test_a_custom_executors_container_grows_and_shrinks_with_its_tasks);
