@@ -319,13 +319,9 @@ static void shutdown_overdue(act_actor *self, void *arg)
     s_exit(s);
 }
 
-void slave_shutdown(act_actor *self, void *arg)
+static void shut_down(slave *s)
 {
-    if (!self) { /* the slave already ended */
-        act_stop();
-        return;
-    }
-    slave *s = act_state(self);
+    act_actor *self = s->self;
     if (s->terminating) return;
     s->terminating = true;
     if (act_map_size(s->frameworks) == 0) {
@@ -341,6 +337,25 @@ void slave_shutdown(act_actor *self, void *arg)
         s_framework_shutdown(s, f); /* the last one to retire ends the slave */
 }
 
+/* The slave's own decision (a signal, mesos-local stopping): as Mesos' slave does, it
+ * unregisters first, so that the master removes it at once (its live tasks TASK_LOST, its
+ * resources no longer offered) instead of offering a slave that is going away until the
+ * health check gives up on it. */
+void slave_shutdown(act_actor *self, void *arg)
+{
+    if (!self) { /* the slave already ended */
+        act_stop();
+        return;
+    }
+    slave *s = act_state(self);
+    if (!s->terminating && s->connected && s->id[0]) {
+        LOG_INFO("Unregistering from the master and shutting down");
+        s_send(s, &s->master, WIRE_DESC(unregister_slave_message),
+               &(wire_unregister_slave_message){.slave_id = {s->id}});
+    }
+    shut_down(s);
+}
+
 static void on_shutdown(act_actor *self, const act_msg *msg)
 {
     slave *s = act_state(self);
@@ -351,7 +366,7 @@ static void on_shutdown(act_actor *self, const act_msg *msg)
         why = ((wire_shutdown_message *)m->root)->message;
     LOG_ERROR("The master asked this slave to shut down: %s", why);
     wire_msg_free(m);
-    slave_shutdown(self, NULL);
+    shut_down(s);
 }
 
 static void on_exited(act_actor *self, const act_pid *pid)

@@ -256,8 +256,8 @@ static wire_msg *read_credential(const slave_flags *f, char *err, size_t errlen,
     return cred;
 }
 
-/* SIGINT/SIGTERM are taken by a thread of their own, which asks the slave actor to shut its
- * executors down; the slave stops as soon as they are gone (at once when there are none, at
+/* SIGINT, SIGTERM and SIGUSR1 are taken by a thread of their own, which asks the slave actor to
+ * unregister and shut its executors down; the slave stops as soon as they are gone (at once when there are none, at
  * most their grace period and the kill after it). A second signal changes nothing: the
  * executors keep their grace period. */
 static act_pid slave_pid;
@@ -283,7 +283,7 @@ static void *signal_thread(void *arg)
     sigset_t *set = arg;
     int sig;
     for (int n = 0; sigwait(set, &sig) == 0; n++) {
-        const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+        const char *name = sig == SIGINT ? "SIGINT" : sig == SIGUSR1 ? "SIGUSR1" : "SIGTERM";
         if (n == 0) {
             LOG_INFO("Received %s: shutting down", name);
             act_dispatch(&slave_pid, slave_shutdown, NULL);
@@ -344,6 +344,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1); /* Mesos' slave shuts down on SIGUSR1 */
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
     if ((rc = act_init(&rcfg)) != 0) {
         fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(rc));

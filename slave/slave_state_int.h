@@ -155,8 +155,9 @@ typedef struct slave {
 
 /* slave.c */
 int slave_spawn(const slave_config *cfg, act_pid *out);
-/* Shuts every executor down (their grace period applies) and stops the slave as soon as they
- * are gone: at once when there are none. For act_dispatch to the slave actor. */
+/* Unregisters from the master, shuts every executor down (their grace period applies) and
+ * stops the slave as soon as they are gone: at once when there are none. For act_dispatch to
+ * the slave actor (signals, mesos-local). */
 void slave_shutdown(act_actor *self, void *arg);
 void s_send(slave *s, const act_pid *to, const wire_desc *desc, const void *msg);
 /* The framework record, or NULL. */

@@ -290,6 +290,29 @@ START_TEST(test_sigterm_stops_an_idle_slave_without_waiting_for_a_grace_period)
 }
 END_TEST
 
+/* SIGUSR1 (Mesos' signal) and SIGTERM: the slave unregisters, so the master removes even a
+ * checkpointing slave at once (it would otherwise wait --slave_reregister_timeout, 10 min). */
+START_TEST(test_sigusr1_unregisters_and_the_master_removes_the_slave_at_once)
+{
+    tc_cluster c;
+    tc_start(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, true);
+    tc_task t = {.id = "t", .command = "exec sleep 1000", .cpus = 0.1, .mem = 16};
+    tc_sched_launch(s, &t, 1);
+    ck_assert(tc_wait_state(s, "t", WIRE_TASK_RUNNING, 60));
+    int status = tu_stop(c.slave_pid, SIGUSR1, 30);
+    c.slave_pid = 0;
+    ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the slave did not exit 0 on SIGUSR1 (status %d); see %s", status, c.slave_log);
+    ck_assert_msg(tu_wait_metric(c.master_port, "master/slave_removals", 1, 30),
+                  "the master did not remove the unregistered slave; see %s", c.master_log);
+    ck_assert(tc_wait_state(s, "t", WIRE_TASK_LOST, 30));
+    ck_assert_double_eq(tu_metric(c.master_port, "master/slaves_active"), 0);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
 START_TEST(test_mesos_local_stops_its_idle_slaves_at_once)
 {
     char *dir = tu_tmpdir(), port[32], work[4200], log[4300];
@@ -333,6 +356,7 @@ Suite *slave_lifecycle_suite(void)
     tcase_add_test(tc, test_a_recovering_slave_never_signals_the_process_now_at_its_executors_pid);
     tcase_add_test(tc, test_recover_cleanup_never_signals_the_process_now_at_its_executors_pid);
     tcase_add_test(tc, test_sigterm_stops_an_idle_slave_without_waiting_for_a_grace_period);
+    tcase_add_test(tc, test_sigusr1_unregisters_and_the_master_removes_the_slave_at_once);
     tcase_add_test(tc, test_mesos_local_stops_its_idle_slaves_at_once);
     suite_add_tcase(s, tc);
     return s;

@@ -652,6 +652,30 @@ START_TEST(test_an_idle_slave_stops_at_once)
 }
 END_TEST
 
+/* A shutdown of its own (a signal) unregisters first; one the master asks for does not. */
+START_TEST(test_a_slave_that_shuts_itself_down_unregisters_first)
+{
+    fake *ex = start_task("fw1", false, "t1", "e1", NULL);
+    shut_down();
+    wire_msg *m = fake_last(sl.master, MI(UnregisterSlaveMessage),
+                            WIRE_DESC(unregister_slave_message));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_str_eq(((wire_unregister_slave_message *)m->root)->slave_id.value, sl.id);
+    wire_msg_free(m);
+    ck_assert_uint_eq(fake_count(ex, MI(ShutdownExecutorMessage)), 1);
+    ck_assert_uint_eq(fake_count(sl.master, MI(UnregisterSlaveMessage)), 1);
+}
+END_TEST
+
+START_TEST(test_a_slave_the_master_shuts_down_does_not_unregister)
+{
+    fake_send(sl.master, &sl.pid, WIRE_DESC(shutdown_message),
+              &(wire_shutdown_message){.has_message = true, .message = "test"});
+    ck_assert(st_exited(&sl, 10));
+    ck_assert_uint_eq(fake_count(sl.master, MI(UnregisterSlaveMessage)), 0);
+}
+END_TEST
+
 START_TEST(test_a_slave_stops_as_soon_as_its_executors_are_gone)
 {
     fake *ex = start_task("fw1", false, "t1", "e1", NULL);
@@ -777,6 +801,8 @@ Suite *slave_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase("shutdown");
     tcase_add_test(tc, test_an_idle_slave_stops_at_once);
+    tcase_add_test(tc, test_a_slave_that_shuts_itself_down_unregisters_first);
+    tcase_add_test(tc, test_a_slave_the_master_shuts_down_does_not_unregister);
     tcase_add_test(tc, test_a_slave_stops_as_soon_as_its_executors_are_gone);
     tcase_add_test(tc, test_an_executor_that_ignores_the_shutdown_is_killed_after_its_grace_period);
     suite_add_tcase(s, tc);
