@@ -17,7 +17,7 @@
 
 /* ---- freeing ----------------------------------------------------------------------------- */
 
-static void task_free(void *p)
+void s_task_free(void *p)
 {
     s_task *t = p;
     wire_msg_free(t->msg);
@@ -28,7 +28,7 @@ static void task_free(void *p)
 static void tasks_free(act_map *tasks)
 {
     s_task *t;
-    for (size_t it = 0; act_map_next(tasks, &it, NULL, (void **)&t);) task_free(t);
+    for (size_t it = 0; act_map_next(tasks, &it, NULL, (void **)&t);) s_task_free(t);
     act_map_free(tasks);
 }
 
@@ -39,7 +39,7 @@ static void executor_free(void *p)
     tasks_free(e->queued);
     tasks_free(e->launched);
     tasks_free(e->finishing);
-    s_history_free(&e->completed, task_free);
+    s_history_free(&e->completed, s_task_free);
     wire_msg_free(e->info_msg);
     free(e->directory);
     free(e->failure);
@@ -164,7 +164,7 @@ static void count_terminal(slave *s, wire_task_state st)
 
 /* Keeps the state and time of an update, as Mesos' Task.statuses: the first and the latest
  * S_MAX_TASK_STATUSES - 1, so an executor repeating updates cannot grow the slave. */
-static void add_status(s_task *t, const wire_task_status *st)
+void s_task_add_status(s_task *t, const wire_task_status *st)
 {
     if (t->nstatuses == S_MAX_TASK_STATUSES) {
         memmove(&t->statuses[1], &t->statuses[2], (t->nstatuses - 2) * sizeof *t->statuses);
@@ -184,7 +184,7 @@ void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where,
 {
     if (where == e->finishing) return; /* nothing moves a task out of a terminal state */
     wire_task_state st = status->state;
-    add_status(t, status);
+    s_task_add_status(t, status);
     if (st == WIRE_TASK_STARTING) s->started_tasks++;
     t->state = st;
     if (!wire_task_state_terminal(st)) return;
@@ -202,7 +202,7 @@ void s_task_acknowledged(slave *s, const char *framework_id, const char *task_id
         s_task *t = act_map_remove(e->finishing, task_id);
         if (!t) continue;
         s_task *old = s_history_push(&e->completed, t);
-        if (old) task_free(old);
+        if (old) s_task_free(old);
         s_retire(s, e);
         return;
     }

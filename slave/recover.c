@@ -266,9 +266,10 @@ static void kill_orphans_of_executor(void *ctx, const char *executor_id)
     each_dir(inner.dir, kill_orphan, &inner);
 }
 
-/* Replays a task's updates: its latest state, and whether that state's update (if terminal)
- * was acknowledged. */
+/* Replays a task's updates: its status history, its latest state, and whether that state's
+ * update (if terminal) was acknowledged. */
 typedef struct task_log {
+    s_task *task;           /* gets each update's state and time (state.json's statuses) */
     wire_task_state state;
     wire_uuid terminal;     /* the first terminal update */
     bool has_terminal, acknowledged;
@@ -279,6 +280,7 @@ static void replay(void *ctx, const void *record)
     task_log *l = ctx;
     const wire_status_update_record *r = record;
     if (r->type == WIRE_RECORD_UPDATE && r->update && !l->has_terminal) {
+        s_task_add_status(l->task, &r->update->status);
         l->state = r->update->status.state;
         if (wire_task_state_terminal(l->state))
             l->has_terminal = wire_uuid_from_bytes(r->update->uuid.data, r->update->uuid.len,
@@ -307,26 +309,23 @@ static void recover_task(void *ctx, const char *task_id)
                         e->id, w->f->id);
         return;
     }
-    task_log l = {.state = WIRE_TASK_STAGING};
+    s_task *t = act_calloc(1, sizeof *t);
+    t->msg = m;
+    t->info = m->root;
+    task_log l = {.task = t, .state = WIRE_TASK_STAGING};
     path_fmt(path, sizeof path, "%s/task.updates", dir);
     rc = ckpt_read_records(path, WIRE_DESC(status_update_record), replay, &l, err, sizeof err);
     if (rc < 0 && rc != -ENOENT &&
         !skip_unreadable(w->s, rc, err, "the status updates of task %s of executor %s "
                          "of framework %s", task_id, e->id, w->f->id)) {
-        wire_msg_free(m);
+        s_task_free(t);
         return;
     }
-    s_task *t = act_calloc(1, sizeof *t);
-    t->msg = m;
-    t->info = m->root;
     t->state = l.state;
     if (!l.acknowledged && !w->completed) add_stream(path);
     if (l.acknowledged) {
         s_task *old = s_history_push(&e->completed, t);
-        if (old) {
-            wire_msg_free(old->msg);
-            free(old);
-        }
+        if (old) s_task_free(old);
     } else {
         act_map_put(wire_task_state_terminal(t->state) ? e->finishing : e->launched,
                     t->info->task_id.value, t);

@@ -192,6 +192,10 @@ s_executor *s_executor_add(slave *s, s_framework *f, wire_msg *info, bool comman
 s_task *s_task_find(s_executor *e, const char *task_id, act_map **where);
 s_task *s_task_new(const wire_task_info *info);
 /* A task moves to state st; a terminal task waits in `finishing` for its acknowledgement. */
+/* Frees a task record (for maps and histories). */
+void s_task_free(void *t);
+/* Appends an update's state and timestamp to t->statuses (bounded: the first and the latest). */
+void s_task_add_status(s_task *t, const wire_task_status *status);
 void s_task_update(slave *s, s_executor *e, s_task *t, act_map *where,
                    const wire_task_status *st);
 /* The terminal update of task_id was acknowledged: the task is completed, and its executor

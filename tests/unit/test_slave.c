@@ -482,6 +482,14 @@ START_TEST(test_a_live_executor_is_reconnected_and_its_update_resent_after_a_res
                         "e1");
     ck_assert_ptr_nonnull(e); /* it still runs */
     ck_assert_uint_eq(array_size(e, "completed_tasks"), 1);
+    /* its status history is rebuilt from the checkpointed updates */
+    json_t *statuses = json_object_get(json_array_get(json_object_get(e, "completed_tasks"), 0),
+                                       "statuses");
+    ck_assert_uint_eq(json_array_size(statuses), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(statuses, 0), "state")),
+                     "TASK_RUNNING");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(statuses, 1), "state")),
+                     "TASK_FINISHED");
     json_decref(st);
     reap(process);
 }
