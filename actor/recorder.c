@@ -282,12 +282,41 @@ static uint32_t capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size
     return (uint32_t)n;
 }
 
-static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
+/* Reading the wall clock costs about as much as the rest of recording an event, so a thread
+ * reuses its last reading for the events that follow within STALE_TICKS ticks of the CPU's
+ * time-stamp counter (an instruction, not a call): at most 20 µs on a counter of 1 GHz or
+ * faster. Events that share a reading stay in order by their sequence numbers. Where there is
+ * no such counter, every event reads the clock. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define STALE_TICKS 20000u
+#endif
+
+static uint64_t clock_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t event_ns(void)
+{
+#ifdef STALE_TICKS
+    static _Thread_local uint64_t read_tick, read_ns;
+    uint64_t tick = __rdtsc();
+    if (read_ns && tick - read_tick < STALE_TICKS) return read_ns; /* a counter that went
+                                                                    * back reads anew */
+    read_tick = tick;
+    return read_ns = clock_ns();
+#else
+    return clock_ns();
+#endif
+}
+
+static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
+{
     s->seq = seq;
-    s->ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    s->ns = event_ns();
     s->tc = m->tc;
     s->kind = (uint8_t)m->kind;
     s->libprocess = m->libprocess;

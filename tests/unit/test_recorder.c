@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- reading the recorder ---------------------------------------------------------------- */
@@ -380,6 +381,50 @@ START_TEST(test_switched_off_it_records_only_while_watched_and_bodies_on_request
 }
 END_TEST
 
+/* ---- event times ------------------------------------------------------------------------- */
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double event_time(json_t *ev)
+{
+    ck_assert(ev);
+    return json_real_value(json_object_get(ev, "time"));
+}
+
+/* Events reuse a thread's clock reading only briefly: two sends 2 ms apart, from the same
+ * thread, get the times they were made at (to the microsecond the JSON keeps). */
+START_TEST(test_each_event_has_the_wall_time_it_happened_at)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_pid c = spawn("c", "one", on_any, NULL);
+    act_pid d = spawn("d", "two", on_any, NULL);
+    double t0 = wall_now();
+    act_send(NULL, &c, "one", NULL, 0);
+    double t1 = wall_now();
+    while (wall_now() < t1 + 0.002) {} /* a gap far longer than a reading is reused */
+    double t2 = wall_now();
+    act_send(NULL, &d, "two", NULL, 0);
+    ck_assert(tu_counter_wait(&arrived, 2, 10));
+    double t3 = wall_now();
+    json_t *root = recorder();
+    const double us = 1.5e-6; /* the JSON's rounding */
+    double one = event_time(find(root, "send", "one", NULL));
+    double two = event_time(find(root, "send", "two", NULL));
+    double got = event_time(find(root, "receive", "two", NULL));
+    ck_assert_msg(one >= t0 - us && one <= t1 + us, "one at %.6f, not in [%.6f, %.6f]", one, t0, t1);
+    ck_assert_msg(two >= t2 - us && two <= t3 + us, "two at %.6f, not in [%.6f, %.6f]", two, t2, t3);
+    ck_assert_msg(got >= two - us && got <= t3 + us, "received at %.6f, sent at %.6f", got, two);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
 /* ---- tags -------------------------------------------------------------------------------- */
 
 static void on_update(act_actor *self, const act_msg *m) { tu_counter_add(&arrived, 1); }
@@ -461,6 +506,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
+    tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
     tcase_add_test(tc, test_tags_keep_each_pair_once_and_say_when_some_did_not_fit);
     suite_add_tcase(s, tc);
