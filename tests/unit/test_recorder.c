@@ -478,6 +478,59 @@ START_TEST(test_mesos_messages_are_tagged_with_the_ids_they_concern)
 }
 END_TEST
 
+/* What a body brings is escaped in the JSON: an ID with quotes, a backslash, a slash, a control
+ * character and UTF-8 reads back as it was sent, in /__recorder__ and in /__trace__. */
+START_TEST(test_ids_with_any_bytes_read_back_as_they_were)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_pid sink = spawn("sink", "mesos.internal.StatusUpdateAcknowledgementMessage", on_update,
+                         NULL);
+    int fd = tu_connect(act_port());
+    static const char req[] = "GET /__trace__ HTTP/1.1\r\n\r\n";
+    ck_assert(tu_write_all(fd, req, sizeof req - 1));
+    act_buf in = {0};
+    read_until(fd, &in, "\r\n\r\n"); /* the watcher is in place */
+    static const char odd[] = "t\"1\\/\x01\xc3\xa9";
+    wire_status_update_acknowledgement_message a = {0};
+    a.slave_id.value = "S-1";
+    a.framework_id.value = "F-1";
+    a.task_id.value = (char *)odd;
+    act_buf body = {0};
+    ck_assert_int_eq(wire_encode(WIRE_DESC(status_update_acknowledgement_message), &a, &body), 0);
+    act_send(NULL, &sink, "mesos.internal.StatusUpdateAcknowledgementMessage", body.data,
+             body.len);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    const char *hit;
+    read_until(fd, &in, "\"kind\":\"receive\"");
+    while (!strchr(hit = strstr(in.data, "\"kind\":\"receive\""), '\n')) { /* the line's end */
+        char buf[4096];
+        ssize_t r = read(fd, buf, sizeof buf);
+        ck_assert_int_gt(r, 0);
+        act_buf_append(&in, buf, (size_t)r);
+    }
+    const char *line = hit;
+    while (line[-1] != '\n') line--;
+    json_error_t err;
+    json_t *streamed = json_loadb(line, (size_t)(strchr(hit, '\n') - line), 0, &err);
+    ck_assert_msg(streamed, "not JSON: %s", err.text);
+    json_t *root = recorder(), *ev = find(root, "receive",
+                                          "mesos.internal.StatusUpdateAcknowledgementMessage", NULL);
+    json_t *both[] = {streamed, ev};
+    for (int i = 0; i < 2; i++) {
+        ck_assert(both[i]);
+        json_t *task = json_array_get(json_object_get(json_object_get(both[i], "tags"), "task"), 0);
+        ck_assert_str_eq(json_string_value(task), odd);
+    }
+    json_decref(streamed);
+    json_decref(root);
+    act_buf_free(&body);
+    act_buf_free(&in);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
 START_TEST(test_tags_keep_each_pair_once_and_say_when_some_did_not_fit)
 {
     act_tags t = {.len = 0};
@@ -508,6 +561,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
+    tcase_add_test(tc, test_ids_with_any_bytes_read_back_as_they_were);
     tcase_add_test(tc, test_tags_keep_each_pair_once_and_say_when_some_did_not_fit);
     suite_add_tcase(s, tc);
     return s;
