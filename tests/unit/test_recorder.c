@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- reading the recorder ---------------------------------------------------------------- */
@@ -380,6 +381,50 @@ START_TEST(test_switched_off_it_records_only_while_watched_and_bodies_on_request
 }
 END_TEST
 
+/* ---- event times ------------------------------------------------------------------------- */
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double event_time(json_t *ev)
+{
+    ck_assert(ev);
+    return json_real_value(json_object_get(ev, "time"));
+}
+
+/* Events reuse a thread's clock reading only briefly: two sends 2 ms apart, from the same
+ * thread, get the times they were made at (to the microsecond the JSON keeps). */
+START_TEST(test_each_event_has_the_wall_time_it_happened_at)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_pid c = spawn("c", "one", on_any, NULL);
+    act_pid d = spawn("d", "two", on_any, NULL);
+    double t0 = wall_now();
+    act_send(NULL, &c, "one", NULL, 0);
+    double t1 = wall_now();
+    while (wall_now() < t1 + 0.002) {} /* a gap far longer than a reading is reused */
+    double t2 = wall_now();
+    act_send(NULL, &d, "two", NULL, 0);
+    ck_assert(tu_counter_wait(&arrived, 2, 10));
+    double t3 = wall_now();
+    json_t *root = recorder();
+    const double us = 1.5e-6; /* the JSON's rounding */
+    double one = event_time(find(root, "send", "one", NULL));
+    double two = event_time(find(root, "send", "two", NULL));
+    double got = event_time(find(root, "receive", "two", NULL));
+    ck_assert_msg(one >= t0 - us && one <= t1 + us, "one at %.6f, not in [%.6f, %.6f]", one, t0, t1);
+    ck_assert_msg(two >= t2 - us && two <= t3 + us, "two at %.6f, not in [%.6f, %.6f]", two, t2, t3);
+    ck_assert_msg(got >= two - us && got <= t3 + us, "received at %.6f, sent at %.6f", got, two);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
 /* ---- tags -------------------------------------------------------------------------------- */
 
 static void on_update(act_actor *self, const act_msg *m) { tu_counter_add(&arrived, 1); }
@@ -433,6 +478,59 @@ START_TEST(test_mesos_messages_are_tagged_with_the_ids_they_concern)
 }
 END_TEST
 
+/* What a body brings is escaped in the JSON: an ID with quotes, a backslash, a slash, a control
+ * character and UTF-8 reads back as it was sent, in /__recorder__ and in /__trace__. */
+START_TEST(test_ids_with_any_bytes_read_back_as_they_were)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_pid sink = spawn("sink", "mesos.internal.StatusUpdateAcknowledgementMessage", on_update,
+                         NULL);
+    int fd = tu_connect(act_port());
+    static const char req[] = "GET /__trace__ HTTP/1.1\r\n\r\n";
+    ck_assert(tu_write_all(fd, req, sizeof req - 1));
+    act_buf in = {0};
+    read_until(fd, &in, "\r\n\r\n"); /* the watcher is in place */
+    static const char odd[] = "t\"1\\/\x01\xc3\xa9";
+    wire_status_update_acknowledgement_message a = {0};
+    a.slave_id.value = "S-1";
+    a.framework_id.value = "F-1";
+    a.task_id.value = (char *)odd;
+    act_buf body = {0};
+    ck_assert_int_eq(wire_encode(WIRE_DESC(status_update_acknowledgement_message), &a, &body), 0);
+    act_send(NULL, &sink, "mesos.internal.StatusUpdateAcknowledgementMessage", body.data,
+             body.len);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    const char *hit;
+    read_until(fd, &in, "\"kind\":\"receive\"");
+    while (!strchr(hit = strstr(in.data, "\"kind\":\"receive\""), '\n')) { /* the line's end */
+        char buf[4096];
+        ssize_t r = read(fd, buf, sizeof buf);
+        ck_assert_int_gt(r, 0);
+        act_buf_append(&in, buf, (size_t)r);
+    }
+    const char *line = hit;
+    while (line[-1] != '\n') line--;
+    json_error_t err;
+    json_t *streamed = json_loadb(line, (size_t)(strchr(hit, '\n') - line), 0, &err);
+    ck_assert_msg(streamed, "not JSON: %s", err.text);
+    json_t *root = recorder(), *ev = find(root, "receive",
+                                          "mesos.internal.StatusUpdateAcknowledgementMessage", NULL);
+    json_t *both[] = {streamed, ev};
+    for (int i = 0; i < 2; i++) {
+        ck_assert(both[i]);
+        json_t *task = json_array_get(json_object_get(json_object_get(both[i], "tags"), "task"), 0);
+        ck_assert_str_eq(json_string_value(task), odd);
+    }
+    json_decref(streamed);
+    json_decref(root);
+    act_buf_free(&body);
+    act_buf_free(&in);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
 START_TEST(test_tags_keep_each_pair_once_and_say_when_some_did_not_fit)
 {
     act_tags t = {.len = 0};
@@ -461,7 +559,9 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
+    tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
+    tcase_add_test(tc, test_ids_with_any_bytes_read_back_as_they_were);
     tcase_add_test(tc, test_tags_keep_each_pair_once_and_say_when_some_did_not_fit);
     suite_add_tcase(s, tc);
     return s;
