@@ -366,8 +366,13 @@ typedef struct proc_item {
     char *id, *json;
 } proc_item;
 
+/* Events listed per process: a mailbox of a million (an overloaded master) is counted, and
+ * only its first events are rendered (each body is decoded). ?max_events=N changes it. */
+#define PROCESSES_MAX_EVENTS 1000
+
 typedef struct processes_req {
     act_http_req *req;
+    size_t max_events;
     pthread_mutex_t mu;
     int remaining;
     proc_item *items;
@@ -415,11 +420,20 @@ static void add_process(processes_req *p, const act_actor *a)
     act_json_object_begin(&j);
     act_json_key(&j, "events");
     act_json_array_begin(&j);
-    for (const act_entry *e = a->mb_head; e; e = atomic_load(&((act_entry *)e)->next))
-        if (e->kind == E_MSG || e->kind == E_HTTP || e->kind == E_DISPATCH ||
-            e->kind == E_TIMER || e->kind == E_EXITED || e->kind == E_TERMINATE)
-            write_event(&j, a, e);
+    size_t listed = 0, omitted = 0;
+    for (const act_entry *e = a->mb_head; e; e = atomic_load(&((act_entry *)e)->next)) {
+        if (e->kind != E_MSG && e->kind != E_HTTP && e->kind != E_DISPATCH &&
+            e->kind != E_TIMER && e->kind != E_EXITED && e->kind != E_TERMINATE)
+            continue;
+        if (listed == p->max_events) {
+            omitted++;
+            continue;
+        }
+        write_event(&j, a, e);
+        listed++;
+    }
     act_json_array_end(&j);
+    if (omitted) act_json_kv_uint(&j, "events_omitted", omitted); /* ours, not libprocess' */
     act_json_kv_string(&j, "id", a->name);
     act_json_object_end(&j);
     pthread_mutex_lock(&p->mu);
@@ -470,8 +484,16 @@ static void list_loop(act_loop *l, void *arg)
 
 static void on_processes(act_actor *self, act_http_req *req)
 {
+    const char *max = act_http_query(req, "max_events");
+    char *end = NULL;
+    long long n = max ? strtoll(max, &end, 10) : PROCESSES_MAX_EVENTS;
+    if (max && (*max == '\0' || *end || n < 0)) {
+        act_http_respond_text(req, 400, "Invalid max_events: expecting a count");
+        return;
+    }
     processes_req *p = act_calloc(1, sizeof *p);
     p->req = req;
+    p->max_events = (size_t)n;
     pthread_mutex_init(&p->mu, NULL);
     p->remaining = act_loop_count();
     for (int i = 0; i < act_loop_count(); i++) act__loop_call(i, list_loop, p);
@@ -593,7 +615,8 @@ void act__internal_actors_spawn(void)
               "Load averages, CPU count and memory of the host.");
     spawn_one("__processes__", "", on_processes,
               "Every actor (libprocess' processes) with the events waiting in its mailbox; "
-              "a body of a known message type is shown as its JSON.");
+              "a body of a known message type is shown as its JSON. At most 1000 events "
+              "per actor (?max_events=N), the rest counted in events_omitted.");
     trace_pid = act__rt->address;
     snprintf(trace_pid.id, sizeof trace_pid.id, "__trace__");
     metrics_pid = act__rt->address;

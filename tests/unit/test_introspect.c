@@ -79,7 +79,19 @@ START_TEST(test_processes_lists_the_events_waiting_in_each_mailbox)
         ck_assert(strncmp(json_string_value(json_object_get(e, "to")), "busy@", 5) == 0);
     }
     ck_assert_ptr_nonnull(find_process(list, "__processes__")); /* every actor is listed */
+    ck_assert_ptr_null(json_object_get(find_process(list, "busy"), "events_omitted"));
     json_decref(list);
+    act_buf_free(&body);
+    /* a bound: the first event listed, the others counted */
+    ck_assert_int_eq(tu_http_get(act_port(), "/__processes__?max_events=1", &body), 200);
+    list = json_loadb(body.data, body.len, 0, &jerr);
+    ck_assert_ptr_nonnull(list);
+    json_t *busy_p = find_process(list, "busy");
+    ck_assert_uint_eq(json_array_size(json_object_get(busy_p, "events")), 1);
+    ck_assert_int_ge(json_integer_value(json_object_get(busy_p, "events_omitted")), 1);
+    json_decref(list);
+    act_buf_free(&body);
+    ck_assert_int_eq(tu_http_get(act_port(), "/__processes__?max_events=x", &body), 400);
     act_buf_free(&body);
     atomic_store(&stop_busy, true);
     act_shutdown();
