@@ -14,6 +14,7 @@
  */
 #include <check.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,6 +414,53 @@ START_TEST(test_json_writer_numbers_and_escapes)
 }
 END_TEST
 
+/* Doubles are written without printf where the digits are certain; what is written must be
+ * exactly what "%.15g" prints: timestamps, resource amounts, ties at the 15th digit, powers of
+ * ten and their neighbours, and random values of every magnitude. */
+static void expect_g15(double v)
+{
+    act_buf b = {0};
+    act_json j;
+    act_json_init(&j, &b);
+    act_json_double(&j, v);
+    char want[64];
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        snprintf(want, sizeof want, "%.0f", v);
+    else
+        snprintf(want, sizeof want, "%.15g", v);
+    ck_assert_msg(strcmp(b.data, want) == 0, "%a: wrote %s, printf %s", v, b.data, want);
+    act_buf_free(&b);
+}
+
+START_TEST(test_json_doubles_print_as_printf_does)
+{
+    unsigned seed = 12;
+    for (int i = 0; i < 20000; i++) {
+        expect_g15(1764612345.0 + rand_r(&seed) / (double)RAND_MAX); /* timestamps */
+        expect_g15((double)(rand_r(&seed) % 100000) / 1000);       /* cpus, mem in milli */
+        double m = rand_r(&seed) / (double)RAND_MAX;
+        int e = rand_r(&seed) % 44 - 22;
+        expect_g15((i & 1 ? -m : m) * pow(10, e));
+        /* a tie, or nearly, at the 15th significant digit */
+        expect_g15((double)(100000000000000LL + rand_r(&seed)) / 1e4 + 0.00005);
+        expect_g15(nextafter(0.5 * pow(10, e), i & 1 ? 0 : 1));
+    }
+    for (int e = -20; e <= 20; e++) {
+        double p = pow(10, e);
+        expect_g15(p);
+        expect_g15(nextafter(p, 0));
+        expect_g15(nextafter(p, 1e300));
+        expect_g15(-9.999999999999999 * p);
+        expect_g15(9.9999999999999995 * p);
+    }
+    expect_g15(0.1);
+    expect_g15(0.0001);
+    expect_g15(0.00009999999999999999);
+    expect_g15(999999999999999.9);
+    expect_g15(99999999999999.99);
+}
+END_TEST
+
 /* Resources as messages carry them print as the same resources held in a set do, whether
  * written straight from the message (each name once) or added up first. */
 START_TEST(test_resources_from_messages_print_like_sets)
@@ -565,6 +613,7 @@ Suite *wire_json_suite(void)
     tcase_add_test(tc, test_resources_model_shows_every_resource_exactly);
     tcase_add_test(tc, test_resources_from_messages_print_like_sets);
     tcase_add_test(tc, test_json_writer_numbers_and_escapes);
+    tcase_add_test(tc, test_json_doubles_print_as_printf_does);
     tcase_add_test(tc, test_bytes_and_invalid_text_escape_like_stout);
     tcase_add_test(tc, test_json_flags_parse_into_messages);
     tcase_add_test(tc, test_bad_json_flags_are_clear_errors);
