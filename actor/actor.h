@@ -511,6 +511,12 @@ act_pid act_self(const act_actor *a);
 const char *act_name(const act_actor *a);
 void *act_state(const act_actor *a);
 int act_actor_loop(const act_actor *a);
+/* True if anything waits on self's loop besides self's running handler: an entry in self's
+ * mailbox or another actor's, one not yet delivered (a message, a dispatch), or a timer due.
+ * Sockets are not looked at (they are polled between handlers). For long work done in slices
+ * on a loop: yield (act_delay 0, which does not sleep) when this is true, and every few
+ * milliseconds anyway for the sockets. Call from self's loop. */
+bool act_loop_waiting(const act_actor *self);
 
 /* What waits in an actor's mailbox (libprocess' event queue): messages, dispatches (timers
  * included) and HTTP requests. Any thread; the counts are a moment's view. */
