@@ -238,6 +238,10 @@ void act_json_kv_double(act_json *j, const char *key, double v);
 void act_json_kv_bool(act_json *j, const char *key, bool v);
 /* Appends `s` escaped as JSON string contents (no quotes) to `out`. */
 void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash);
+/* For writers that append to the buffer themselves (no separators): `s` as a JSON string
+ * (quoted, escaped); v as act_json_double writes it. */
+void act_json_put_string(act_buf *out, const char *s, size_t n, bool escape_slash);
+void act_json_put_double(act_buf *out, double v);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Durations and byte sizes (Mesos' textual forms)                                            */
@@ -816,6 +820,11 @@ typedef struct act_pieces act_pieces;
 
 /* A blob holding a copy of data[0..len) (NUL-terminated); the caller holds one reference. */
 act_blob *act_blob_new(const void *data, size_t len);
+/* A blob written in place, without a copy: act_blob_buf_init starts `b` (empty to writers,
+ * room for `hint` bytes); write the text into it with any act_buf or act_json calls, then
+ * act_blob_from_buf makes the blob of it and leaves `b` empty. */
+void act_blob_buf_init(act_buf *b, size_t hint);
+act_blob *act_blob_from_buf(act_buf *b);
 act_blob *act_blob_ref(act_blob *b);
 void act_blob_unref(act_blob *b); /* NULL is ignored */
 const char *act_blob_data(const act_blob *b, size_t *len);

@@ -92,12 +92,18 @@ void act_json_key(act_json *j, const char *key)
     j->after_key = true;
 }
 
+void act_json_put_string(act_buf *out, const char *s, size_t n, bool escape_slash)
+{
+    act_buf_reserve(out, n + 2);
+    out->data[out->len++] = '"';
+    act_json_escape(out, s, n, escape_slash);
+    act_buf_putc(out, '"');
+}
+
 void act_json_string_n(act_json *j, const char *s, size_t n)
 {
     before_value(j);
-    act_buf_putc(j->out, '"');
-    act_json_escape(j->out, s, n, j->escape_slash);
-    act_buf_putc(j->out, '"');
+    act_json_put_string(j->out, s, n, j->escape_slash);
 }
 
 void act_json_string(act_json *j, const char *s)
@@ -177,17 +183,20 @@ static bool put_g15(act_buf *out, double v)
     return true;
 }
 
+void act_json_put_double(act_buf *out, double v)
+{
+    if (!isfinite(v))
+        act_buf_append(out, "null", 4);
+    else if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        put_uint(out, signbit(v), (uint64_t)fabs(v)); /* "-0" for -0.0, as %.0f */
+    else if (!put_g15(out, v))
+        act_buf_printf(out, "%.15g", v);
+}
+
 void act_json_double(act_json *j, double v)
 {
-    if (!isfinite(v)) {
-        act_json_null(j);
-        return;
-    }
     before_value(j);
-    if (v == floor(v) && fabs(v) < 9007199254740992.0)
-        put_uint(j->out, signbit(v), (uint64_t)fabs(v)); /* "-0" for -0.0, as %.0f */
-    else if (!put_g15(j->out, v))
-        act_buf_printf(j->out, "%.15g", v);
+    act_json_put_double(j->out, v);
 }
 
 void act_json_bool(act_json *j, bool v)

@@ -18,15 +18,16 @@
 
 /* ---- blobs ------------------------------------------------------------------------------- */
 
+#define BLOB_HINT 512 /* room a blob is started with: a task's JSON fits */
+
 static act_blob *render(void (*fn)(act_json *, const void *), const void *obj)
 {
-    act_buf b = {0};
+    act_buf b;
+    act_blob_buf_init(&b, BLOB_HINT);
     act_json j;
     act_json_init(&j, &b);
     fn(&j, obj);
-    act_blob *blob = act_blob_new(b.data, b.len);
-    act_buf_free(&b);
-    return blob;
+    return act_blob_from_buf(&b);
 }
 
 static void task_model(act_json *j, const void *t)
