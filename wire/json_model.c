@@ -7,6 +7,17 @@
 #include "wire/wire_int.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* act_buf_append inlined: these are most of what a task's JSON is made of. */
+static inline void put(act_buf *b, const char *s, size_t n)
+{
+    if (b->len + n >= b->cap) act_buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+#define PUT(b, lit) put(b, lit, sizeof lit - 1)
 
 /* ---- resources ---------------------------------------------------------------------------
  * model(Resources): "cpus", "disk" and "mem" always (0 when absent), then every other
@@ -112,7 +123,7 @@ static void write_wire_value(act_buf *b, const wire_resource *r, bool slash)
 {
     int64_t milli = 0;
     if (!r) {
-        act_buf_putc(b, '0');
+        PUT(b, "0");
     } else if (r->type == WIRE_VALUE_SCALAR) {
         wire__to_milli(r->scalar->value, &milli);
         act_json_put_double(b, (double)milli / RES_SCALE);
@@ -149,14 +160,14 @@ static bool write_fast(act_json *j, const wire_resource *r, size_t count)
         if (strcmp(items[i].name, items[i + 1].name) == 0) return false; /* roles to sum */
     act_json_raw(j, "", 0); /* the comma before it, if one is due */
     act_buf *b = j->out;
-    act_buf_putc(b, '{');
+    PUT(b, "{");
     for (size_t i = 0; i < n; i++) {
-        if (i) act_buf_putc(b, ',');
+        if (i) PUT(b, ",");
         act_json_put_string(b, items[i].name, strlen(items[i].name), j->escape_slash);
-        act_buf_putc(b, ':');
+        PUT(b, ":");
         write_wire_value(b, items[i].r, j->escape_slash);
     }
-    act_buf_putc(b, '}');
+    PUT(b, "}");
     return true;
 }
 
@@ -218,7 +229,6 @@ void wire_json_model_attributes(act_json *j, const wire_attribute *a, size_t cou
  * Written straight into the buffer, literal runs of keys and punctuation at a time: state.json
  * holds one of these per task, 100,000 of them in a large cluster. */
 
-#define PUT(b, lit) act_buf_append(b, lit, sizeof lit - 1)
 
 static void put_str(act_buf *b, const char *s, bool slash)
 {
@@ -231,7 +241,7 @@ static void put_status(act_buf *b, const wire_task_status *s, bool slash)
     put_str(b, wire_task_state_name(s->state), slash);
     PUT(b, "\",\"timestamp\":");
     act_json_put_double(b, s->timestamp);
-    act_buf_putc(b, '}');
+    PUT(b, "}");
 }
 
 void wire_json_model_task_status(act_json *j, const wire_task_status *s)
@@ -258,13 +268,13 @@ static void write_task(act_json *j, const task_parts *t)
     act_buf *b = j->out;
     bool slash = j->escape_slash;
     act_json sub; /* for the nested values written the general way */
-    act_buf_putc(b, '{');
+    PUT(b, "{");
     if (t->discovery) {
         PUT(b, "\"discovery\":");
         act_json_init(&sub, b);
         sub.escape_slash = slash;
         wire_json(&sub, WIRE_DESC(discovery_info), t->discovery);
-        act_buf_putc(b, ',');
+        PUT(b, ",");
     }
     PUT(b, "\"executor_id\":\"");
     put_str(b, t->executor_id, slash);
@@ -289,7 +299,7 @@ static void write_task(act_json *j, const task_parts *t)
     put_str(b, wire_task_state_name(t->state), slash);
     PUT(b, "\",\"statuses\":[");
     for (size_t i = 0; i < t->nstatuses; i++) {
-        if (i) act_buf_putc(b, ',');
+        if (i) PUT(b, ",");
         put_status(b, &t->statuses[i], slash);
     }
     PUT(b, "]}");
