@@ -155,7 +155,7 @@ static bool put_g15(act_buf *out, double v)
     if (a >= 1)
         while (a < p10[e]) e--;
     else
-        for (e = -1; a * p10[-e] < 1; e--) {}
+        for (e = -1; e > -4 && a * p10[-e] < 1; e--) {}
     long double x = a * p10[14 - e];
     if (x < 1e14L || x >= 1e15L) return false; /* e misjudged at a power of ten */
     uint64_t r = (uint64_t)x;
