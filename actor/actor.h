@@ -238,6 +238,10 @@ void act_json_kv_double(act_json *j, const char *key, double v);
 void act_json_kv_bool(act_json *j, const char *key, bool v);
 /* Appends `s` escaped as JSON string contents (no quotes) to `out`. */
 void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash);
+/* For writers that append to the buffer themselves (no separators): `s` as a JSON string
+ * (quoted, escaped); v as act_json_double writes it. */
+void act_json_put_string(act_buf *out, const char *s, size_t n, bool escape_slash);
+void act_json_put_double(act_buf *out, double v);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Durations and byte sizes (Mesos' textual forms)                                            */
@@ -511,6 +515,12 @@ act_pid act_self(const act_actor *a);
 const char *act_name(const act_actor *a);
 void *act_state(const act_actor *a);
 int act_actor_loop(const act_actor *a);
+/* True if anything waits on self's loop besides self's running handler: an entry in self's
+ * mailbox or another actor's, one not yet delivered (a message, a dispatch), or a timer due.
+ * Sockets are not looked at (they are polled between handlers). For long work done in slices
+ * on a loop: yield (act_delay 0, which does not sleep) when this is true, and every few
+ * milliseconds anyway for the sockets. Call from self's loop. */
+bool act_loop_waiting(const act_actor *self);
 
 /* What waits in an actor's mailbox (libprocess' event queue): messages, dispatches (timers
  * included) and HTTP requests. Any thread; the counts are a moment's view. */
@@ -810,6 +820,11 @@ typedef struct act_pieces act_pieces;
 
 /* A blob holding a copy of data[0..len) (NUL-terminated); the caller holds one reference. */
 act_blob *act_blob_new(const void *data, size_t len);
+/* A blob written in place, without a copy: act_blob_buf_init starts `b` (empty to writers,
+ * room for `hint` bytes); write the text into it with any act_buf or act_json calls, then
+ * act_blob_from_buf makes the blob of it and leaves `b` empty. */
+void act_blob_buf_init(act_buf *b, size_t hint);
+act_blob *act_blob_from_buf(act_buf *b);
 act_blob *act_blob_ref(act_blob *b);
 void act_blob_unref(act_blob *b); /* NULL is ignored */
 const char *act_blob_data(const act_blob *b, size_t *len);

@@ -92,12 +92,18 @@ void act_json_key(act_json *j, const char *key)
     j->after_key = true;
 }
 
+void act_json_put_string(act_buf *out, const char *s, size_t n, bool escape_slash)
+{
+    act_buf_reserve(out, n + 2);
+    out->data[out->len++] = '"';
+    act_json_escape(out, s, n, escape_slash);
+    act_buf_putc(out, '"');
+}
+
 void act_json_string_n(act_json *j, const char *s, size_t n)
 {
     before_value(j);
-    act_buf_putc(j->out, '"');
-    act_json_escape(j->out, s, n, j->escape_slash);
-    act_buf_putc(j->out, '"');
+    act_json_put_string(j->out, s, n, j->escape_slash);
 }
 
 void act_json_string(act_json *j, const char *s)
@@ -134,17 +140,63 @@ void act_json_uint(act_json *j, uint64_t v)
     put_uint(j->out, false, v);
 }
 
+/* "%.15g" without printf where the 15 digits are certain: v (not an integer) scaled by an
+ * exact power of ten into [1e14, 1e15) in extended precision, whose rounding error is far
+ * below the margin kept around a half (a value that close to a tie goes to printf, as do
+ * those %g writes with an exponent). False if nothing was written. */
+static bool put_g15(act_buf *out, double v)
+{
+    static const long double p10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                      1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                      1e14L, 1e15L, 1e16L, 1e17L, 1e18L};
+    long double a = fabs(v);
+    if (!(a >= 1e-4L && a < 1e15L)) return false;
+    int e = 14; /* the decimal exponent of a: a in [10^e, 10^(e+1)) */
+    if (a >= 1)
+        while (a < p10[e]) e--;
+    else
+        for (e = -1; e > -4 && a * p10[-e] < 1; e--) {}
+    long double x = a * p10[14 - e];
+    if (x < 1e14L || x >= 1e15L) return false; /* e misjudged at a power of ten */
+    uint64_t r = (uint64_t)x;
+    long double frac = x - (long double)r;
+    if (fabsl(frac - 0.5L) < 1e-4L) return false; /* too near a tie to be sure */
+    r += frac > 0.5L;
+    if (r >= 1000000000000000ull) r /= 10, e++; /* rounded up to the next power of ten */
+    if (e >= 15) return false;
+    char d[16], b[40];
+    for (int k = 14; k >= 0; k--, r /= 10) d[k] = (char)('0' + r % 10);
+    int last = 14; /* the last digit kept: %g drops trailing zeros after the point */
+    while (last > (e > 0 ? e : 0) && d[last] == '0') last--;
+    size_t n = 0;
+    if (signbit(v)) b[n++] = '-';
+    int point = e >= 0 ? e : -1; /* the digit after which the point goes */
+    if (e < 0) {
+        b[n++] = '0', b[n++] = '.';
+        for (int z = -1; z > e; z--) b[n++] = '0';
+    }
+    for (int k = 0; k <= last; k++) {
+        b[n++] = d[k];
+        if (k == point && k < last) b[n++] = '.';
+    }
+    act_buf_append(out, b, n);
+    return true;
+}
+
+void act_json_put_double(act_buf *out, double v)
+{
+    if (!isfinite(v))
+        act_buf_append(out, "null", 4);
+    else if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        put_uint(out, signbit(v), (uint64_t)fabs(v)); /* "-0" for -0.0, as %.0f */
+    else if (!put_g15(out, v))
+        act_buf_printf(out, "%.15g", v);
+}
+
 void act_json_double(act_json *j, double v)
 {
-    if (!isfinite(v)) {
-        act_json_null(j);
-        return;
-    }
     before_value(j);
-    if (v == floor(v) && fabs(v) < 9007199254740992.0)
-        put_uint(j->out, signbit(v), (uint64_t)fabs(v)); /* "-0" for -0.0, as %.0f */
-    else
-        act_buf_printf(j->out, "%.15g", v);
+    act_json_put_double(j->out, v);
 }
 
 void act_json_bool(act_json *j, bool v)

@@ -7,6 +7,7 @@
  */
 #include "actor/actor_int.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Bodies below this are joined and sent at once; larger ones are streamed. */
@@ -38,6 +39,28 @@ act_blob *act_blob_new(const void *data, size_t len)
     if (len) memcpy(b->data, data, len);
     b->data[len] = '\0';
     return b;
+}
+
+/* The buffer holds the blob's header, then its text: writers see data after the header as
+ * the buffer's end, so the text goes where the blob needs it. */
+#define HEADER offsetof(act_blob, data)
+
+void act_blob_buf_init(act_buf *b, size_t hint)
+{
+    *b = (act_buf){0};
+    act_buf_reserve(b, HEADER + hint);
+    b->len = HEADER;
+    b->data[HEADER] = '\0';
+}
+
+act_blob *act_blob_from_buf(act_buf *b)
+{
+    size_t len = b->len - HEADER;
+    act_blob *blob = act_realloc(b->data, HEADER + len + 1); /* the room not used given back */
+    atomic_init(&blob->refs, 1);
+    blob->len = len;
+    *b = (act_buf){0};
+    return blob;
 }
 
 act_blob *act_blob_ref(act_blob *b)

@@ -69,6 +69,13 @@ static bool loop_idle(act_loop *l)
     return !l->runq_head && act__mpsc_empty(&l->inbox) && !act__timers_due(l);
 }
 
+bool act_loop_waiting(const act_actor *self)
+{
+    act_loop *l = &act__rt->loops[self->loop];
+    ACT_CHECK(act__current_loop == l);
+    return self->mb_head || !loop_idle(l);
+}
+
 static void on_check(struct ev_loop *ev, ev_check *w, int revents)
 {
     act_loop *l = w->data;
@@ -100,7 +107,8 @@ static void on_prepare(struct ev_loop *ev, ev_prepare *w, int revents)
     act_loop *l = w->data;
     if (l->index == 0) act__transport_flush();
     act__timers_arm(l);
-    if (!act__mpsc_empty(&l->inbox) || l->runq_head) {
+    /* work waiting, a timer due included: no wait in the backend (whose least is 1 ms) */
+    if (!act__mpsc_empty(&l->inbox) || l->runq_head || act__timers_due(l)) {
         if (!ev_is_active(&l->idle)) ev_idle_start(ev, &l->idle);
         return;
     }

@@ -2,8 +2,8 @@
  * state.c - /master/state.json as Mesos 0.22 models it (src/master/http.cpp), for clusters of
  * any size without holding the master's loop. Every task and slave keeps its JSON as a blob
  * (act_blob), made the first time an endpoint needs it and dropped when the object changes.
- * A request first makes the blobs still missing, a few milliseconds at a time with the
- * master's other messages handled in between; then, in one step, writes what is not kept
+ * A request first makes the blobs still missing, at full speed while nothing else waits on
+ * the master's loop and in turns with whatever does; then, in one step, writes what is not kept
  * (the master's own fields, each framework's fields and offers) around references to the
  * blobs. The body, tens of megabytes for 100,000 tasks, is joined and sent off the loop
  * (act_http_respond_pieces).
@@ -13,19 +13,21 @@
 #include <string.h>
 #include <time.h>
 
-#define SLICE_SECS 0.004 /* the longest a slice of blob making keeps the loop */
+#define CHECK_SECS 0.0005 /* how often blob making looks for work waiting on the loop */
+#define SLICE_SECS 0.002  /* the longest it keeps the loop from its sockets */
 
 /* ---- blobs ------------------------------------------------------------------------------- */
 
+#define BLOB_HINT 512 /* room a blob is started with: a task's JSON fits */
+
 static act_blob *render(void (*fn)(act_json *, const void *), const void *obj)
 {
-    act_buf b = {0};
+    act_buf b;
+    act_blob_buf_init(&b, BLOB_HINT);
     act_json j;
     act_json_init(&j, &b);
     fn(&j, obj);
-    act_blob *blob = act_blob_new(b.data, b.len);
-    act_buf_free(&b);
-    return blob;
+    return act_blob_from_buf(&b);
 }
 
 static void task_model(act_json *j, const void *t)
@@ -335,10 +337,12 @@ static void write_state(m_out *o, master *m)
 }
 
 /* ---- making blobs in slices ---------------------------------------------------------------
- * Before the body is written in one step, the blobs it needs are made a slice at a time:
- * each slice stops after SLICE_SECS and the rest waits behind whatever reached the master
- * meanwhile. Cursors are positions in the maps, safe across changes (an object added or
- * removed between slices is at worst visited twice or not at all: the final step makes any
+ * Before the body is written in one step, the blobs it needs are made in slices: every
+ * CHECK_SECS a slice looks whether anything waits on the master's loop (a message, another
+ * actor, a timer) and if so stops, to go on behind it; otherwise it stops after SLICE_SECS,
+ * for the loop to poll its sockets, and goes on at once (the loop does not sleep for a timer
+ * already due). Cursors are positions in the maps, safe across changes (an object added
+ * or removed between slices is at worst visited twice or not at all: the final step makes any
  * blob still missing). */
 
 struct m_state_req {
@@ -348,6 +352,8 @@ struct m_state_req {
                        completed frameworks */
     size_t it, sub; /* position of the current slave or framework; within it */
     unsigned work;  /* blobs visited: the clock is read every 16 */
+    double check_at, end_at; /* when to look next for work waiting on the loop; to stop */
+    act_actor *self;
 };
 typedef m_state_req state_req;
 
@@ -358,35 +364,40 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool out_of_time(state_req *r, double deadline)
+/* True when the slice should stop: something waits on the loop, or its time is up. */
+static bool should_yield(state_req *r)
 {
-    return (++r->work & 15) == 0 && mono() > deadline;
+    if ((++r->work & 15) != 0) return false;
+    double now = mono();
+    if (now < r->check_at) return false;
+    r->check_at = now + CHECK_SECS;
+    return now >= r->end_at || act_loop_waiting(r->self);
 }
 
-/* Makes the missing blobs of one slave and its tasks from r->sub on; false if out of time. */
-static bool warm_slave(m_slave *s, state_req *r, double deadline)
+/* Makes the missing blobs of one slave and its tasks from r->sub on; false if it yields. */
+static bool warm_slave(m_slave *s, state_req *r)
 {
     m_slave_json(s);
     m_task *t;
     while (act_map_next(s->tasks, &r->sub, NULL, (void **)&t)) {
         m_task_json(t);
-        if (out_of_time(r, deadline)) return false;
+        if (should_yield(r)) return false;
     }
-    return !out_of_time(r, deadline);
+    return !should_yield(r);
 }
 
 /* A framework's finished tasks, then its arrays of tasks. */
-static bool warm_framework(master *m, m_framework *f, state_req *r, double deadline)
+static bool warm_framework(master *m, m_framework *f, state_req *r)
 {
     size_t cap = m->cfg.max_completed_tasks_per_framework;
     while (r->sub < f->ncompleted) {
         size_t at = f->ncompleted < cap ? r->sub : (f->completed_next + r->sub) % cap;
         m_done_json(&f->completed[at]);
         r->sub++;
-        if (out_of_time(r, deadline)) return false;
+        if (should_yield(r)) return false;
     }
     framework_json(m, f); /* its tasks' blobs were made with their slaves */
-    return !out_of_time(r, deadline);
+    return !should_yield(r);
 }
 
 /* The slave or framework a phase's cursor is at (advancing *next past it), or NULL. */
@@ -403,7 +414,8 @@ static void *at_cursor(master *m, const state_req *r, size_t *next)
 /* One slice; true when every blob has been visited. */
 static bool warm(master *m, state_req *r)
 {
-    double deadline = mono() + SLICE_SECS;
+    double now = mono();
+    r->check_at = now + CHECK_SECS, r->end_at = now + SLICE_SECS;
     while (r->phase < 3) {
         size_t next;
         void *obj = at_cursor(m, r, &next);
@@ -411,8 +423,7 @@ static bool warm(master *m, state_req *r)
             r->phase++, r->it = r->sub = 0;
             continue;
         }
-        if (r->phase == 0 ? !warm_slave(obj, r, deadline)
-                          : !warm_framework(m, obj, r, deadline))
+        if (r->phase == 0 ? !warm_slave(obj, r) : !warm_framework(m, obj, r))
             return false;
         r->it = next, r->sub = 0;
     }
@@ -426,8 +437,8 @@ static void unlist(master *m, state_req *r)
     *pp = r->next;
 }
 
-/* A slice; the next one is a timer due at once, so whatever is ready on the master's loop
- * (its messages, other actors, sockets) runs in between. */
+/* A slice; the next one is a timer due at once, so what waits on the master's loop (its
+ * messages, other actors, sockets) runs in between. */
 static void state_step(act_actor *self, void *arg)
 {
     master *m = act_state(self);
@@ -448,6 +459,7 @@ void m_state_json(master *m, act_http_req *req)
 {
     state_req *r = act_calloc(1, sizeof *r);
     r->req = req;
+    r->self = m->self;
     r->next = m->state_reqs;
     m->state_reqs = r;
     state_step(m->self, r);

@@ -7,6 +7,17 @@
 #include "wire/wire_int.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* act_buf_append inlined: these are most of what a task's JSON is made of. */
+static inline void put(act_buf *b, const char *s, size_t n)
+{
+    if (b->len + n >= b->cap) act_buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+#define PUT(b, lit) put(b, lit, sizeof lit - 1)
 
 /* ---- resources ---------------------------------------------------------------------------
  * model(Resources): "cpus", "disk" and "mem" always (0 when absent), then every other
@@ -95,11 +106,6 @@ typedef struct wire_item {
     const wire_resource *r; /* NULL: an absent cpus, disk or mem, shown as 0 */
 } wire_item;
 
-static int cmp_wire_item(const void *a, const void *b)
-{
-    return strcmp(((const wire_item *)a)->name, ((const wire_item *)b)->name);
-}
-
 static bool fast_entry_ok(const wire_resource *r)
 {
     int64_t milli;
@@ -113,19 +119,19 @@ static bool fast_entry_ok(const wire_resource *r)
     return true;
 }
 
-static void write_wire_value(act_json *j, const wire_resource *r)
+static void write_wire_value(act_buf *b, const wire_resource *r, bool slash)
 {
     int64_t milli = 0;
     if (!r) {
-        act_json_uint(j, 0);
+        PUT(b, "0");
     } else if (r->type == WIRE_VALUE_SCALAR) {
         wire__to_milli(r->scalar->value, &milli);
-        act_json_double(j, (double)milli / RES_SCALE);
+        act_json_put_double(b, (double)milli / RES_SCALE);
     } else {
-        act_buf b = {0};
-        wire_value_format(&b, WIRE_VALUE_RANGES, NULL, r->ranges, NULL, NULL);
-        act_json_string_n(j, b.data, b.len);
-        act_buf_free(&b);
+        act_buf text = {0};
+        wire_value_format(&text, WIRE_VALUE_RANGES, NULL, r->ranges, NULL, NULL);
+        act_json_put_string(b, text.data, text.len, slash);
+        act_buf_free(&text);
     }
 }
 
@@ -144,15 +150,24 @@ static bool write_fast(act_json *j, const wire_resource *r, size_t count)
         for (size_t i = 0; i < count; i++) present |= strcmp(items[i].name, always[k]) == 0;
         if (!present) items[n++] = (wire_item){always[k], NULL};
     }
-    qsort(items, n, sizeof *items, cmp_wire_item);
+    for (size_t i = 1; i < n; i++) { /* a few: insertion sort by name */
+        wire_item x = items[i];
+        size_t k = i;
+        for (; k > 0 && strcmp(items[k - 1].name, x.name) > 0; k--) items[k] = items[k - 1];
+        items[k] = x;
+    }
     for (size_t i = 0; i + 1 < n; i++)
         if (strcmp(items[i].name, items[i + 1].name) == 0) return false; /* roles to sum */
-    act_json_object_begin(j);
+    act_json_raw(j, "", 0); /* the comma before it, if one is due */
+    act_buf *b = j->out;
+    PUT(b, "{");
     for (size_t i = 0; i < n; i++) {
-        act_json_key(j, items[i].name);
-        write_wire_value(j, items[i].r);
+        if (i) PUT(b, ",");
+        act_json_put_string(b, items[i].name, strlen(items[i].name), j->escape_slash);
+        PUT(b, ":");
+        write_wire_value(b, items[i].r, j->escape_slash);
     }
-    act_json_object_end(j);
+    PUT(b, "}");
     return true;
 }
 
@@ -210,14 +225,29 @@ void wire_json_model_attributes(act_json *j, const wire_attribute *a, size_t cou
     free(order);
 }
 
-/* ---- tasks ------------------------------------------------------------------------------- */
+/* ---- tasks -------------------------------------------------------------------------------
+ * Written straight into the buffer, literal runs of keys and punctuation at a time: state.json
+ * holds one of these per task, 100,000 of them in a large cluster. */
+
+
+static void put_str(act_buf *b, const char *s, bool slash)
+{
+    act_json_escape(b, s, strlen(s), slash);
+}
+
+static void put_status(act_buf *b, const wire_task_status *s, bool slash)
+{
+    PUT(b, "{\"state\":\"");
+    put_str(b, wire_task_state_name(s->state), slash);
+    PUT(b, "\",\"timestamp\":");
+    act_json_put_double(b, s->timestamp);
+    PUT(b, "}");
+}
 
 void wire_json_model_task_status(act_json *j, const wire_task_status *s)
 {
-    act_json_object_begin(j);
-    act_json_kv_string(j, "state", wire_task_state_name(s->state));
-    act_json_kv_double(j, "timestamp", s->timestamp);
-    act_json_object_end(j);
+    act_json_raw(j, "", 0); /* the comma before it, if one is due */
+    put_status(j->out, s, j->escape_slash);
 }
 
 /* The fields model(Task) and model(TaskInfo, ...) share. */
@@ -234,29 +264,45 @@ typedef struct task_parts {
 
 static void write_task(act_json *j, const task_parts *t)
 {
-    act_json_object_begin(j);
+    act_json_raw(j, "", 0);
+    act_buf *b = j->out;
+    bool slash = j->escape_slash;
+    act_json sub; /* for the nested values written the general way */
+    PUT(b, "{");
     if (t->discovery) {
-        act_json_key(j, "discovery");
-        wire_json(j, WIRE_DESC(discovery_info), t->discovery);
+        PUT(b, "\"discovery\":");
+        act_json_init(&sub, b);
+        sub.escape_slash = slash;
+        wire_json(&sub, WIRE_DESC(discovery_info), t->discovery);
+        PUT(b, ",");
     }
-    act_json_kv_string(j, "executor_id", t->executor_id);
-    act_json_kv_string(j, "framework_id", t->framework_id);
-    act_json_kv_string(j, "id", t->id);
-    act_json_key(j, "labels");
-    act_json_array_begin(j);
+    PUT(b, "\"executor_id\":\"");
+    put_str(b, t->executor_id, slash);
+    PUT(b, "\",\"framework_id\":\"");
+    put_str(b, t->framework_id, slash);
+    PUT(b, "\",\"id\":\"");
+    put_str(b, t->id, slash);
+    PUT(b, "\",\"labels\":[");
+    act_json_init(&sub, b);
+    sub.escape_slash = slash;
     for (size_t i = 0; t->labels && i < t->labels->labels_count; i++)
-        wire_json(j, WIRE_DESC(label), &t->labels->labels[i]);
-    act_json_array_end(j);
-    act_json_kv_string(j, "name", t->name);
-    act_json_key(j, "resources");
-    wire_json_model_resources_wire(j, t->resources, t->nresources);
-    act_json_kv_string(j, "slave_id", t->slave_id);
-    act_json_kv_string(j, "state", wire_task_state_name(t->state));
-    act_json_key(j, "statuses");
-    act_json_array_begin(j);
-    for (size_t i = 0; i < t->nstatuses; i++) wire_json_model_task_status(j, &t->statuses[i]);
-    act_json_array_end(j);
-    act_json_object_end(j);
+        wire_json(&sub, WIRE_DESC(label), &t->labels->labels[i]);
+    PUT(b, "],\"name\":\"");
+    put_str(b, t->name, slash);
+    PUT(b, "\",\"resources\":");
+    act_json_init(&sub, b);
+    sub.escape_slash = slash;
+    wire_json_model_resources_wire(&sub, t->resources, t->nresources);
+    PUT(b, ",\"slave_id\":\"");
+    put_str(b, t->slave_id, slash);
+    PUT(b, "\",\"state\":\"");
+    put_str(b, wire_task_state_name(t->state), slash);
+    PUT(b, "\",\"statuses\":[");
+    for (size_t i = 0; i < t->nstatuses; i++) {
+        if (i) PUT(b, ",");
+        put_status(b, &t->statuses[i], slash);
+    }
+    PUT(b, "]}");
 }
 
 void wire_json_model_task(act_json *j, const wire_task *t)

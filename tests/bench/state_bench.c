@@ -12,8 +12,11 @@
  * worked without handling a message while state.json was asked for and sent, in CPU time of
  * the loop's thread, so that time the thread spent preempted on a busy machine does not
  * count; state.render.large.blocked_wall_ms is the same in wall-clock time, preemption
- * included), metrics.snapshot.rps (GET /metrics/snapshot per second over one keep-alive
- * connection, on the same master).
+ * included), state.render.large.cold (the median of a few fetches each made with no piece
+ * kept, as after a failover; state.render.large.cold_cpu_ms is the master's loop's CPU time
+ * for one), metrics.snapshot.rps (GET /metrics/snapshot per second over one keep-alive
+ * connection, on the same master). STATE_BENCH_COLD=N does only N cold fetches (to profile
+ * them).
  */
 #include "master/master_int.h"
 
@@ -402,6 +405,71 @@ static void measure_state(void)
     figure("state.render.large.blocked_wall_ms", worst_wall, "ms");
 }
 
+/* Drops every kept piece on the master's loop, as a failover or a restart leaves it: the next
+ * state.json makes every task's JSON again. */
+static atomic_int forgotten;
+static _Atomic double loop_cpu; /* the master's loop's CPU time when last read on it */
+
+static void forget(act_actor *self, void *arg)
+{
+    m_state_forget(act_state(self));
+    atomic_store(&loop_cpu, thread_cpu());
+    atomic_fetch_add(&forgotten, 1);
+}
+
+static void read_cpu(act_actor *self, void *arg)
+{
+    atomic_store(&loop_cpu, thread_cpu());
+    atomic_fetch_add(&forgotten, 1);
+}
+
+/* Runs fn on the master's loop and waits for it. */
+static void on_master(act_fn fn)
+{
+    int before = atomic_load(&forgotten);
+    act_dispatch(&master_pid, fn, NULL);
+    if (!wait_for(&forgotten, before + 1, 10)) {
+        fprintf(stderr, "state_bench: the master's loop did not answer\n");
+        exit(1);
+    }
+}
+
+static void sort_in(double *v, int n) /* v[0..n-2] sorted: puts v[n-1] in place */
+{
+    for (int k = n - 1; k > 0 && v[k] < v[k - 1]; k--) {
+        double x = v[k];
+        v[k] = v[k - 1], v[k - 1] = x;
+    }
+}
+
+/* state.render.large.cold: the median of a few fetches, each with nothing kept (as after a
+ * failover); state.render.large.cold_cpu_ms: the median CPU time of the master's loop from
+ * dropping the pieces to the response's last byte. */
+static void measure_cold(int rounds)
+{
+    int fd = connect_local();
+    act_buf body = {0};
+    double ms[64], cpu[64];
+    if (rounds > 64) rounds = 64;
+    for (int round = 0; round < rounds; round++) {
+        on_master(forget);
+        double cpu0 = atomic_load(&loop_cpu), t0 = mono();
+        if (get(fd, "/master/state.json", &body) <= 0) {
+            fprintf(stderr, "state_bench: no state.json\n");
+            exit(1);
+        }
+        ms[round] = (mono() - t0) * 1000;
+        on_master(read_cpu);
+        cpu[round] = (atomic_load(&loop_cpu) - cpu0) * 1000;
+        sort_in(ms, round + 1);
+        sort_in(cpu, round + 1);
+    }
+    close(fd);
+    act_buf_free(&body);
+    figure("state.render.large.cold", ms[rounds / 2], "ms");
+    figure("state.render.large.cold_cpu_ms", cpu[rounds / 2], "ms");
+}
+
 static void measure_snapshot(void)
 {
     int fd = connect_local();
@@ -430,8 +498,14 @@ int main(void)
     if (act_init(&c) != 0 || act_start() != 0) return 1;
     epoch = mono();
     build_cluster();
-    measure_state();
-    measure_snapshot();
+    const char *cold_only = getenv("STATE_BENCH_COLD"); /* N: only N cold renders (profiling) */
+    if (cold_only) {
+        measure_cold(atoi(cold_only));
+    } else {
+        measure_state();
+        measure_cold(5);
+        measure_snapshot();
+    }
     act_shutdown();
     return 0;
 }

@@ -359,6 +359,42 @@ START_TEST(test_paused_clock_fires_timers_only_when_advanced_past_them)
 }
 END_TEST
 
+/* act_loop_waiting: what long work done in slices asks before it goes on. */
+static void nothing(act_actor *self, void *arg) {}
+
+static void look_at_loop(act_actor *self, void *arg)
+{
+    int *seen = arg; /* nothing waits; a timer due; none again; a dispatch */
+    seen[0] = act_loop_waiting(self);
+    act_timer_id id = act_delay(self, 0, nothing, NULL);
+    seen[1] = act_loop_waiting(self);
+    act_cancel(self, id);
+    seen[2] = act_loop_waiting(self);
+    act_pid me = act_self(self);
+    act_dispatch(&me, nothing, NULL);
+    seen[3] = act_loop_waiting(self);
+}
+
+START_TEST(test_loop_waiting_sees_timers_due_and_entries)
+{
+    act_clock_pause();
+    tu_runtime_start(1);
+    recorder r;
+    rec_init(&r);
+    act_pid a = spawn_recorder("looker", &r, 0);
+    ck_assert_int_eq(act_clock_settle(), 0);
+    int seen[4] = {-1, -1, -1, -1};
+    act_dispatch(&a, look_at_loop, seen);
+    ck_assert_int_eq(act_clock_settle(), 0);
+    ck_assert_int_eq(seen[0], 0);
+    ck_assert_int_eq(seen[1], 1);
+    ck_assert_int_eq(seen[2], 0);
+    ck_assert_int_eq(seen[3], 1);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
 START_TEST(test_cancelled_timer_never_fires)
 {
     act_clock_pause();
@@ -554,6 +590,7 @@ Suite *clock_suite(void)
     TCase *tc = tcase_create("timers");
     tcase_add_test(tc, test_paused_clock_fires_timers_only_when_advanced_past_them);
     tcase_add_test(tc, test_cancelled_timer_never_fires);
+    tcase_add_test(tc, test_loop_waiting_sees_timers_due_and_entries);
     tcase_add_test(tc, test_timer_of_a_terminated_actor_never_fires);
     tcase_add_test(tc, test_real_clock_timer_fires);
     tcase_add_test(tc, test_tens_of_thousands_of_timers_fire_or_cancel_each_once);

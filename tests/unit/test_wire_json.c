@@ -14,6 +14,7 @@
  */
 #include <check.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +271,144 @@ START_TEST(test_task_json_matches_mesos)
 }
 END_TEST
 
+/* The task writer (straight into the buffer, state.json's hot path) against a reference
+ * built field by field with jansson from the same task: every field, strings that need
+ * escaping (quotes, backslashes, slashes, control characters, UTF-8), resources of every
+ * kind (the fast path and the one that adds up roles), labels, discovery, statuses. A field
+ * dropped, renamed or mis-escaped makes the two differ. */
+static void resources_model_fn(act_json *j, const void *obj)
+{
+    wire_json_model_resources(j, obj);
+}
+
+static json_t *parsed(char *text)
+{
+    json_error_t e;
+    json_t *v = json_loads(text, 0, &e);
+    ck_assert_msg(v != NULL, "%s in %s", e.text, text);
+    free(text);
+    return v;
+}
+
+static json_t *reference_task(const wire_task *t)
+{
+    json_t *o = json_object();
+    if (t->discovery)
+        json_object_set_new(o, "discovery",
+                            parsed(wire_to_json(WIRE_DESC(discovery_info), t->discovery)));
+    json_object_set_new(o, "executor_id",
+                        json_string(t->executor_id ? t->executor_id->value : ""));
+    json_object_set_new(o, "framework_id", json_string(t->framework_id.value));
+    json_object_set_new(o, "id", json_string(t->task_id.value));
+    json_t *ls = json_array();
+    for (size_t i = 0; t->labels && i < t->labels->labels_count; i++)
+        json_array_append_new(ls, parsed(wire_to_json(WIRE_DESC(label), &t->labels->labels[i])));
+    json_object_set_new(o, "labels", ls);
+    json_object_set_new(o, "name", json_string(t->name));
+    res_set all = {0};
+    ck_assert_int_eq(res_from_wire(t->resources, t->resources_count, &all, NULL, 0), 0);
+    json_object_set_new(o, "resources", parsed(render(resources_model_fn, &all)));
+    res_free(&all);
+    json_object_set_new(o, "slave_id", json_string(t->slave_id.value));
+    json_object_set_new(o, "state", json_string(wire_task_state_name(t->state)));
+    json_t *statuses = json_array();
+    for (size_t i = 0; i < t->statuses_count; i++) {
+        json_t *st = json_object();
+        json_object_set_new(st, "state", json_string(wire_task_state_name(t->statuses[i].state)));
+        json_object_set_new(st, "timestamp", json_real(t->statuses[i].timestamp));
+        json_array_append_new(statuses, st);
+    }
+    json_object_set_new(o, "statuses", statuses);
+    return o;
+}
+
+static const char *const odd = "we\"ird\\ /name\n\t\x01\x1f\x7f caf\xc3\xa9 \xe2\x9c\x93";
+
+static wire_msg *odd_task(const char *text, bool everything)
+{
+    wire_msg *m = wire_new(WIRE_DESC(task));
+    wire_task *t = m->root;
+    t->name = (char *)odd;
+    t->task_id.value = "task/1 \"x\"";
+    t->framework_id.value = MASTER "-0000";
+    t->slave_id.value = MASTER "-S0";
+    t->state = WIRE_TASK_FINISHED;
+    res_set r = {0};
+    ck_assert_int_eq(res_parse_text(text, "*", &r, NULL, 0), 0);
+    res_to_wire(&r, m, &t->resources, &t->resources_count);
+    res_free(&r);
+    t->statuses = wire_alloc_array(m, WIRE_DESC(task_status), 3);
+    const wire_task_state states[] = {WIRE_TASK_STARTING, WIRE_TASK_RUNNING, WIRE_TASK_FINISHED};
+    const double times[] = {1421176813.25, 1421176813.375, 0.5};
+    for (size_t i = 0; i < 3; i++) {
+        t->statuses[i].state = states[i];
+        t->statuses[i].has_timestamp = true;
+        t->statuses[i].timestamp = times[i];
+    }
+    t->statuses_count = everything ? 3 : 0;
+    if (!everything) return m;
+    t->executor_id = wire_alloc(m, sizeof *t->executor_id);
+    t->executor_id->value = "exec\\utor/\x02";
+    t->labels = wire_alloc(m, sizeof *t->labels);
+    t->labels->labels = wire_alloc_array(m, WIRE_DESC(label), 2);
+    t->labels->labels_count = 2;
+    t->labels->labels[0].key = "k/\"1\"";
+    t->labels->labels[0].has_value = true;
+    t->labels->labels[0].value = (char *)odd;
+    t->labels->labels[1].key = "k2";
+    t->discovery = wire_alloc(m, sizeof *t->discovery);
+    wire_init(WIRE_DESC(discovery_info), t->discovery);
+    t->discovery->visibility = WIRE_VISIBILITY_EXTERNAL;
+    t->discovery->has_name = true;
+    t->discovery->name = "svc \"a\"";
+    return m;
+}
+
+START_TEST(test_task_writer_matches_a_reference)
+{
+    static const char *const res[] = {
+        "cpus:0.1;mem:32;disk:64;ports:[31000-31005,31007-31009];gpus:2",   /* the fast path */
+        "cpus(a):1.5;cpus(b):2;mem:1000.5;gpus:2;bugs:{c,a,b};myranges:[1-10];my\"res:3",
+        "",
+    };
+    for (size_t i = 0; i < sizeof res / sizeof res[0]; i++)
+        for (int everything = 0; everything < 2; everything++)
+            for (int slash = 0; slash < 2; slash++) {
+                wire_msg *m = odd_task(res[i], everything);
+                act_buf b = {0};
+                act_json j;
+                act_json_init(&j, &b);
+                j.escape_slash = slash;
+                act_json_array_begin(&j); /* after another value: the comma is the writer's */
+                act_json_uint(&j, 7);
+                wire_json_model_task(&j, m->root);
+                act_json_array_end(&j);
+                for (const char *c = strchr(b.data, '/'); slash && c; c = strchr(c + 1, '/'))
+                    ck_assert_msg(c[-1] == '\\', "'/' not escaped: %s", b.data);
+                json_t *got = parsed(act_buf_detach(&b, NULL));
+                json_t *want = reference_task(m->root);
+                char *g = json_dumps(json_array_get(got, 1), JSON_SORT_KEYS);
+                char *w = json_dumps(want, JSON_SORT_KEYS);
+                ck_assert_msg(json_array_size(got) == 2 && json_equal(json_array_get(got, 1), want),
+                              "%s (everything %d, slash %d):\n%s\nvs\n%s", res[i], everything,
+                              slash, g, w);
+                free(g);
+                free(w);
+                json_decref(got);
+                json_decref(want);
+                wire_msg_free(m);
+            }
+    /* bytes that are not UTF-8 go through as they are, as every string of the writer does */
+    wire_msg *m = odd_task("cpus:1", false);
+    ((wire_task *)m->root)->name = "bad \xc3\xff";
+    char *text = render(task_model, m->root);
+    ck_assert_msg(strstr(text, "\"name\":\"bad \xc3\xff\",\"resources\":{\"cpus\":1,") != NULL, "%s",
+                  text);
+    free(text);
+    wire_msg_free(m);
+}
+END_TEST
+
 static void write_tasks(act_json *j, void *ctx)
 {
     wire_json_model_task(j, &task);
@@ -410,6 +549,53 @@ START_TEST(test_json_writer_numbers_and_escapes)
     act_json_string(&j, "master/elected");
     ck_assert_str_eq(b.data, "\"master\\/elected\"");
     act_buf_free(&b);
+}
+END_TEST
+
+/* Doubles are written without printf where the digits are certain; what is written must be
+ * exactly what "%.15g" prints: timestamps, resource amounts, ties at the 15th digit, powers of
+ * ten and their neighbours, and random values of every magnitude. */
+static void expect_g15(double v)
+{
+    act_buf b = {0};
+    act_json j;
+    act_json_init(&j, &b);
+    act_json_double(&j, v);
+    char want[64];
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        snprintf(want, sizeof want, "%.0f", v);
+    else
+        snprintf(want, sizeof want, "%.15g", v);
+    ck_assert_msg(strcmp(b.data, want) == 0, "%a: wrote %s, printf %s", v, b.data, want);
+    act_buf_free(&b);
+}
+
+START_TEST(test_json_doubles_print_as_printf_does)
+{
+    unsigned seed = 12;
+    for (int i = 0; i < 20000; i++) {
+        expect_g15(1764612345.0 + rand_r(&seed) / (double)RAND_MAX); /* timestamps */
+        expect_g15((double)(rand_r(&seed) % 100000) / 1000);       /* cpus, mem in milli */
+        double m = rand_r(&seed) / (double)RAND_MAX;
+        int e = rand_r(&seed) % 44 - 22;
+        expect_g15((i & 1 ? -m : m) * pow(10, e));
+        /* a tie, or nearly, at the 15th significant digit */
+        expect_g15((double)(100000000000000LL + rand_r(&seed)) / 1e4 + 0.00005);
+        expect_g15(nextafter(0.5 * pow(10, e), i & 1 ? 0 : 1));
+    }
+    for (int e = -20; e <= 20; e++) {
+        double p = pow(10, e);
+        expect_g15(p);
+        expect_g15(nextafter(p, 0));
+        expect_g15(nextafter(p, 1e300));
+        expect_g15(-9.999999999999999 * p);
+        expect_g15(9.9999999999999995 * p);
+    }
+    expect_g15(0.1);
+    expect_g15(0.0001);
+    expect_g15(0.00009999999999999999);
+    expect_g15(999999999999999.9);
+    expect_g15(99999999999999.99);
 }
 END_TEST
 
@@ -560,11 +746,13 @@ Suite *wire_json_suite(void)
     tcase_add_test(tc, test_task_status_json_matches_mesos);
     tcase_add_test(tc, test_framework_info_json_matches_mesos);
     tcase_add_test(tc, test_task_json_matches_mesos);
+    tcase_add_test(tc, test_task_writer_matches_a_reference);
     tcase_add_test(tc, test_framework_model_matches_mesos);
     tcase_add_test(tc, test_slave_and_attribute_models_match_mesos);
     tcase_add_test(tc, test_resources_model_shows_every_resource_exactly);
     tcase_add_test(tc, test_resources_from_messages_print_like_sets);
     tcase_add_test(tc, test_json_writer_numbers_and_escapes);
+    tcase_add_test(tc, test_json_doubles_print_as_printf_does);
     tcase_add_test(tc, test_bytes_and_invalid_text_escape_like_stout);
     tcase_add_test(tc, test_json_flags_parse_into_messages);
     tcase_add_test(tc, test_bad_json_flags_are_clear_errors);
