@@ -264,15 +264,17 @@ static void held_drop(loadgen *lg, const lg_framework *fw, const char *id, bool 
     lg->nheld = k;
 }
 
-/* Launches on the held offers, oldest first, that the budget and their framework's room
- * cover (mu held); the others keep waiting in order. */
+/* Launches on the held offers, oldest first, while the budget covers them; an offer whose
+ * framework has no room for it waits, in order, without holding up the others (mu held).
+ * Thousands of offers may be held: the scan ends where the budget does. */
 static void launch_held(loadgen *lg)
 {
-    size_t allowed = budget(lg), k = 0;
-    for (size_t i = 0; i < lg->nheld; i++) {
+    size_t allowed = budget(lg), k = 0, i = 0;
+    for (; i < lg->nheld; i++) {
         held_offer *h = &lg->held[i];
         size_t want = batch(lg, h);
-        if (want == 0 || want > allowed || want > room(lg, h->fw)) {
+        if (want > allowed) break;
+        if (want == 0 || want > room(lg, h->fw)) {
             lg->held[k++] = *h;
             continue;
         }
@@ -281,7 +283,12 @@ static void launch_held(loadgen *lg)
         free(h->id.value);
         free(h->slave.value);
     }
-    lg->nheld = k;
+    if (i == lg->nheld) { /* scanned to the end (none held: held may be NULL) */
+        lg->nheld = k;
+        return;
+    }
+    memmove(lg->held + k, lg->held + i, (lg->nheld - i) * sizeof *lg->held);
+    lg->nheld = k + lg->nheld - i;
 }
 
 /* ---- callbacks --------------------------------------------------------------------------- */
@@ -306,7 +313,6 @@ static void on_offers(sched_driver *d, const wire_offer *offers, size_t count)
             launch_on(lg, fw, &o->id, &o->slave_id, n < left ? n : left);
         }
     }
-    if (holds_offers(lg)) launch_held(lg); /* what fits now need not wait for the pacer */
     pthread_mutex_unlock(&lg->mu);
 }
 
