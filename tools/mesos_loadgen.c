@@ -31,10 +31,11 @@
 #define PACER_TICK_MS 5
 #define PROGRESS_SECS 10.0
 #define FOREVER (-1.0)
-/* The latency histogram: bucket i holds latencies in [LAT_BASE^i, LAT_BASE^(i+1)) ms, so a
- * percentile is within 1% of the sample's; below 1 ms one bucket, above LAT_BUCKETS the last. */
+/* The latency histogram: bucket 0 holds latencies under 1 ms, bucket i >= 1 those in
+ * [LAT_BASE^(i-1), LAT_BASE^i) ms, so a percentile is within 1% of the sample's; the last
+ * bucket also holds everything longer. */
 #define LAT_BASE 1.01
-#define LAT_BUCKETS 2048 /* 1.01^2048 ms: about 200 days */
+#define LAT_BUCKETS 2048 /* 1.01^2048 ms: about 8 days */
 
 typedef struct loadgen_flags {
     char *master, *durations, *task_resources, *role, *name;
@@ -75,7 +76,7 @@ typedef struct lg_framework {
     size_t in_flight;  /* launched, neither running nor ended yet */
 } lg_framework;
 
-/* An offer waiting for the rate's budget to fill it. */
+/* An offer waiting for the rate's budget or its framework's room in flight. */
 typedef struct held_offer {
     lg_framework *fw;
     wire_offer_id id;    /* value owned */
