@@ -214,8 +214,8 @@ int main(void)
     int tasks = env_int("SCALE_TASKS", 100000);
     int held = env_int("SCALE_HELD_TASKS", 100000);
     int rate = env_int("SCALE_RATE", 10000);
-    const char *bound = getenv("SCALE_IN_FLIGHT");
-    int in_flight = bound ? atoi(bound) : 100;
+    const char *bound = getenv("SCALE_IN_FLIGHT"); /* 0 means none, so not env_int */
+    int in_flight = bound && atoi(bound) >= 0 ? atoi(bound) : 100;
     int ok = 1;
 
     /* registration and memory per slave */
