@@ -1,16 +1,22 @@
 /*
  * mesos_loadgen.c - mesos-loadgen: a load framework. It registers --frameworks frameworks in
  * one process (one scheduler driver each, libmesos-sched) and launches --tasks command tasks
- * over them, at --rate tasks per second or as fast as offers allow, each with a duration from
+ * over them, at --rate tasks per second or as fast as offers allow, with at most
+ * --max_in_flight tasks per framework launched and not yet running, each with a duration from
  * the --durations mix (the task's "duration" label, which mesos-fleet's hollow slaves obey,
  * and a `sleep` command, which real slaves run). When every task has ended (or is running, for
  * tasks that run forever), or --timeout passed, it prints one JSON object: how many tasks
- * reached each state, tasks per second to TASK_RUNNING and to TASK_FINISHED, the latency from
- * the launch call to TASK_RUNNING (p50, p90, p99, max) and how many terminal updates arrived
- * more than once for a task (0 unless something is wrong).
+ * reached each state, the rate asked for and the rate launched at, tasks per second to
+ * TASK_RUNNING and to TASK_FINISHED, the latency from the launch call to TASK_RUNNING (p50,
+ * p90, p99, max, from a histogram) and how many terminal updates arrived more than once for a
+ * task (0 unless something is wrong).
+ *
+ * A task needs only its own resources in an offer: the command executor's allowance is the
+ * slave's overcommit (as in Mesos 0.22, whose master and mesos-execute do not count it).
  *
  * Threads: the drivers' callbacks run on the runtime's loop thread, a pacer thread launches
- * on held offers when a --rate is set, and main() waits and reports; `mu` guards the state.
+ * on held offers when a --rate or a --max_in_flight is set, and main() waits and reports;
+ * `mu` guards the state.
  */
 #include "sched/sched.h"
 
@@ -25,13 +31,15 @@
 #define PACER_TICK_MS 5
 #define PROGRESS_SECS 10.0
 #define FOREVER (-1.0)
-/* What the command executor takes beside a command task, as mesos-execute counts it. */
-#define EXECUTOR_CPUS 0.1
-#define EXECUTOR_MEM 32.0
+/* The latency histogram: bucket 0 holds latencies under 1 ms, bucket i >= 1 those in
+ * [LAT_BASE^(i-1), LAT_BASE^i) ms, so a percentile is within 1% of the sample's; the last
+ * bucket also holds everything longer. */
+#define LAT_BASE 1.01
+#define LAT_BUCKETS 2048 /* 1.01^2048 ms: about 8 days */
 
 typedef struct loadgen_flags {
     char *master, *durations, *task_resources, *role, *name;
-    int64_t frameworks, tasks;
+    int64_t frameworks, tasks, max_in_flight;
     double rate, timeout;
     bool stay;
 } loadgen_flags;
@@ -46,6 +54,9 @@ static const act_flag flag_table[] = {
     F(tasks, INT, "1000", "How many tasks to launch over all frameworks."),
     F(rate, DOUBLE, "0", "Tasks launched per second over all frameworks (0: as fast as "
       "offers allow)."),
+    F(max_in_flight, INT, "0", "At most this many tasks per framework launched and not yet "
+      "running (or ended); offers wait meanwhile (0: no bound). With --rate it finds the rate "
+      "the cluster sustains."),
     F(durations, STRING, "1secs", "Comma-separated task durations, taken in turn (e.g. "
       "'0secs,1secs,30secs'); 'forever' runs until killed."),
     F(task_resources, STRING, "cpus:0.1;mem:32", "Each task's resources."),
@@ -62,9 +73,10 @@ typedef struct lg_framework {
     struct loadgen *lg;
     sched_driver *driver;
     bool done;         /* offers suppressed: nothing more to launch */
+    size_t in_flight;  /* launched, neither running nor ended yet */
 } lg_framework;
 
-/* An offer waiting for the rate's budget to fill it. */
+/* An offer waiting for the rate's budget or its framework's room in flight. */
 typedef struct held_offer {
     lg_framework *fw;
     wire_offer_id id;    /* value owned */
@@ -76,7 +88,7 @@ typedef struct loadgen {
     const loadgen_flags *f;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    res_set task, need; /* a task's resources; with the command executor's share */
+    res_set task;       /* a task's resources */
     double *durations;
     size_t ndurations;
     lg_framework *fws;
@@ -85,8 +97,12 @@ typedef struct loadgen {
     size_t nheld, held_cap;
     size_t launched, running, finished, failed, killed, lost, errors, duplicates;
     size_t settled;     /* tasks that ended, or run forever and are running */
-    double start, first_launch, last_running, last_finished;
-    double *launched_at, *running_at; /* per task, monotonic seconds; 0 = not yet */
+    size_t in_flight_peak; /* the most any framework had in flight */
+    double start, first_launch, last_launch, last_running, last_finished;
+    double *launched_at;              /* per task, monotonic seconds */
+    size_t latency[LAT_BUCKETS + 1];  /* launch to TASK_RUNNING; see LAT_BASE */
+    double latency_max;               /* ms */
+    bool *is_running;                 /* per task: TASK_RUNNING seen */
     uint8_t *ended;                   /* per task: terminal updates received (saturating) */
     bool *is_settled;
     char *error;                      /* a driver's error, if any */
@@ -154,8 +170,8 @@ static size_t fit(const loadgen *lg, const wire_offer *o)
     res_set left = {0};
     res_from_wire(o->resources, o->resources_count, &left, NULL, 0);
     size_t n = 0;
-    while (res_contains(&left, &lg->need)) {
-        res_subtract(&left, &lg->need);
+    while (res_contains(&left, &lg->task)) {
+        res_subtract(&left, &lg->task);
         n++;
     }
     res_free(&left);
@@ -176,6 +192,9 @@ static void launch_on(loadgen *lg, lg_framework *fw, const wire_offer_id *id,
     }
     wire_filters filters = {.has_refuse_seconds = true, .refuse_seconds = 0};
     if (!lg->first_launch) lg->first_launch = now;
+    lg->last_launch = now;
+    fw->in_flight += n;
+    if (fw->in_flight > lg->in_flight_peak) lg->in_flight_peak = fw->in_flight;
     sched_driver_launch_tasks(fw->driver, id, 1, tasks, n, &filters);
     wire_msg_free(m);
     if (lg->launched == lg->total) pthread_cond_broadcast(&lg->cv);
@@ -189,9 +208,31 @@ static void finish_launching(lg_framework *fw)
     sched_driver_suppress_offers(fw->driver);
 }
 
-/* ---- held offers (a --rate) --------------------------------------------------------------
- * Offers wait in arrival order until the budget covers all the tasks one can take (or all
- * that are left), then get them in one launch: the rate holds on average, in whole offers. */
+/* ---- held offers (a --rate, a --max_in_flight) --------------------------------------------
+ * Offers wait until the rate's budget and their framework's room in flight cover all the
+ * tasks one can take (or all that are left, or the bound), then get them in one launch: the
+ * rate holds on average, in whole offers. */
+
+static bool holds_offers(const loadgen *lg)
+{
+    return lg->f->rate > 0 || lg->f->max_in_flight > 0;
+}
+
+/* How many tasks the framework may still put in flight. */
+static size_t room(const loadgen *lg, const lg_framework *fw)
+{
+    size_t max = (size_t)lg->f->max_in_flight;
+    if (!max) return SIZE_MAX;
+    return fw->in_flight < max ? max - fw->in_flight : 0;
+}
+
+/* How many tasks one launch on the held offer takes. */
+static size_t batch(const loadgen *lg, const held_offer *h)
+{
+    size_t left = lg->total - lg->launched, want = h->fit < left ? h->fit : left;
+    size_t max = (size_t)lg->f->max_in_flight;
+    return max && want > max ? max : want;
+}
 
 static void hold(loadgen *lg, lg_framework *fw, const wire_offer *o, size_t n)
 {
@@ -224,21 +265,31 @@ static void held_drop(loadgen *lg, const lg_framework *fw, const char *id, bool 
     lg->nheld = k;
 }
 
-/* Launches on the oldest held offers while the budget covers them (mu held). */
+/* Launches on the held offers, oldest first, while the budget covers them; an offer whose
+ * framework has no room for it waits, in order, without holding up the others (mu held).
+ * Thousands of offers may be held: the scan ends where the budget does. */
 static void launch_held(loadgen *lg)
 {
-    size_t used = 0;
-    while (used < lg->nheld) {
-        held_offer *h = &lg->held[used];
-        size_t left = lg->total - lg->launched, want = h->fit < left ? h->fit : left;
-        if (want == 0 || budget(lg) < want) break;
+    size_t allowed = budget(lg), k = 0, i = 0;
+    for (; i < lg->nheld; i++) {
+        held_offer *h = &lg->held[i];
+        size_t want = batch(lg, h);
+        if (want > allowed) break;
+        if (want == 0 || want > room(lg, h->fw)) {
+            lg->held[k++] = *h;
+            continue;
+        }
         launch_on(lg, h->fw, &h->id, &h->slave, want);
+        allowed -= want;
         free(h->id.value);
         free(h->slave.value);
-        used++;
     }
-    memmove(lg->held, lg->held + used, (lg->nheld - used) * sizeof *lg->held);
-    lg->nheld -= used;
+    if (i == lg->nheld) { /* scanned to the end (none held: held may be NULL) */
+        lg->nheld = k;
+        return;
+    }
+    memmove(lg->held + k, lg->held + i, (lg->nheld - i) * sizeof *lg->held);
+    lg->nheld = k + lg->nheld - i;
 }
 
 /* ---- callbacks --------------------------------------------------------------------------- */
@@ -257,7 +308,7 @@ static void on_offers(sched_driver *d, const wire_offer *offers, size_t count)
             finish_launching(fw);
         } else if (n == 0) {
             sched_driver_decline_offer(d, &o->id, NULL); /* too small: the default filter */
-        } else if (lg->f->rate > 0) {
+        } else if (holds_offers(lg)) {
             hold(lg, fw, o, n);
         } else {
             launch_on(lg, fw, &o->id, &o->slave_id, n < left ? n : left);
@@ -307,6 +358,19 @@ static void count_terminal(loadgen *lg, long n, wire_task_state state, double no
     settle(lg, n);
 }
 
+/* Task n reached TASK_RUNNING `ms` after its launch call. */
+static void count_running(loadgen *lg, long n, double now)
+{
+    lg->is_running[n] = true;
+    lg->running++;
+    lg->last_running = now;
+    double ms = (now - lg->launched_at[n]) * 1000.0;
+    size_t b = ms < 1 ? 0 : 1 + (size_t)(log(ms) / log(LAT_BASE));
+    lg->latency[b < LAT_BUCKETS ? b : LAT_BUCKETS]++;
+    if (ms > lg->latency_max) lg->latency_max = ms;
+    if (lg->durations[n % lg->ndurations] == FOREVER) settle(lg, n);
+}
+
 static void on_status(sched_driver *d, const wire_task_status *st)
 {
     lg_framework *fw = sched_driver_ctx(d);
@@ -315,14 +379,11 @@ static void on_status(sched_driver *d, const wire_task_status *st)
     if (n < 0) return;
     double now = mono();
     pthread_mutex_lock(&lg->mu);
-    if (wire_task_state_terminal(st->state)) {
-        count_terminal(lg, n, st->state, now);
-    } else if (st->state == WIRE_TASK_RUNNING && !lg->running_at[n]) {
-        lg->running_at[n] = now;
-        lg->running++;
-        lg->last_running = now;
-        if (lg->durations[n % lg->ndurations] == FOREVER) settle(lg, n);
-    }
+    bool was_in_flight = !lg->is_running[n] && !lg->ended[n];
+    if (wire_task_state_terminal(st->state)) count_terminal(lg, n, st->state, now);
+    else if (st->state == WIRE_TASK_RUNNING && !lg->is_running[n]) count_running(lg, n, now);
+    if (was_in_flight && (lg->is_running[n] || lg->ended[n]) && fw->in_flight > 0)
+        fw->in_flight--;
     pthread_mutex_unlock(&lg->mu);
 }
 
@@ -335,7 +396,7 @@ static void on_error(sched_driver *d, const char *message)
     pthread_mutex_unlock(&fw->lg->mu);
 }
 
-/* ---- the pacer (a --rate) ---------------------------------------------------------------- */
+/* ---- the pacer (held offers) ------------------------------------------------------------- */
 
 static bool finished(const loadgen *lg)
 {
@@ -364,20 +425,17 @@ static void *pacer(void *arg)
 
 /* ---- the report -------------------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
+/* Percentile p (0..1) of the launch-to-running latencies in ms: the upper bound of the
+ * bucket holding the sample of rank ceil(p * n), but never above the largest sample. */
+static double percentile(const loadgen *lg, double p)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Percentile p (0..1) of sorted v by linear interpolation at p * (n - 1). */
-static double percentile(const double *v, size_t n, double p)
-{
-    if (!n) return 0;
-    double at = p * (double)(n - 1);
-    size_t lo = (size_t)at;
-    size_t hi = lo + 1 < n ? lo + 1 : lo;
-    return v[lo] + (v[hi] - v[lo]) * (at - (double)lo);
+    size_t rank = (size_t)ceil(p * (double)lg->running), seen = 0;
+    if (rank == 0) return 0;
+    for (size_t b = 0; b <= LAT_BUCKETS; b++) {
+        seen += lg->latency[b];
+        if (seen >= rank) return fmin(pow(LAT_BASE, (double)b), lg->latency_max);
+    }
+    return lg->latency_max;
 }
 
 static double per_second(size_t count, double from, double to)
@@ -387,19 +445,13 @@ static double per_second(size_t count, double from, double to)
 
 static void latency_json(const loadgen *lg, act_json *j)
 {
-    double *v = act_malloc((lg->total ? lg->total : 1) * sizeof *v);
-    size_t n = 0;
-    for (size_t i = 0; i < lg->total; i++)
-        if (lg->running_at[i] > 0) v[n++] = (lg->running_at[i] - lg->launched_at[i]) * 1000.0;
-    qsort(v, n, sizeof *v, cmp_double);
     act_json_key(j, "launch_to_running_ms");
     act_json_object_begin(j);
-    act_json_kv_double(j, "p50", round(percentile(v, n, 0.5) * 10) / 10);
-    act_json_kv_double(j, "p90", round(percentile(v, n, 0.9) * 10) / 10);
-    act_json_kv_double(j, "p99", round(percentile(v, n, 0.99) * 10) / 10);
-    act_json_kv_double(j, "max", n ? round(v[n - 1] * 10) / 10 : 0);
+    act_json_kv_double(j, "p50", round(percentile(lg, 0.5) * 10) / 10);
+    act_json_kv_double(j, "p90", round(percentile(lg, 0.9) * 10) / 10);
+    act_json_kv_double(j, "p99", round(percentile(lg, 0.99) * 10) / 10);
+    act_json_kv_double(j, "max", round(lg->latency_max * 10) / 10);
     act_json_object_end(j);
-    free(v);
 }
 
 static void report(const loadgen *lg, bool timed_out)
@@ -411,6 +463,8 @@ static void report(const loadgen *lg, bool timed_out)
     act_json_kv_int(&j, "frameworks", (int64_t)lg->nfws);
     act_json_kv_int(&j, "tasks", (int64_t)lg->total);
     act_json_kv_double(&j, "rate_target", lg->f->rate);
+    act_json_kv_int(&j, "max_in_flight", lg->f->max_in_flight);
+    act_json_kv_int(&j, "in_flight_peak", (int64_t)lg->in_flight_peak);
     act_json_kv_int(&j, "launched", (int64_t)lg->launched);
     act_json_kv_int(&j, "running", (int64_t)lg->running);
     act_json_kv_int(&j, "finished", (int64_t)lg->finished);
@@ -421,6 +475,8 @@ static void report(const loadgen *lg, bool timed_out)
     act_json_kv_int(&j, "duplicate_terminal_updates", (int64_t)lg->duplicates);
     double t0 = lg->first_launch;
     act_json_kv_double(&j, "elapsed_secs", round((mono() - lg->start) * 1000) / 1000);
+    act_json_kv_double(&j, "launched_per_sec",
+                       round(per_second(lg->launched, t0, lg->last_launch) * 10) / 10);
     act_json_kv_double(&j, "running_per_sec",
                        round(per_second(lg->running, t0, lg->last_running) * 10) / 10);
     act_json_kv_double(&j, "finished_per_sec",
@@ -462,18 +518,17 @@ static int setup(loadgen *lg, const loadgen_flags *f, char *err, size_t errlen)
     if (f->frameworks < 1 || f->tasks < 1)
         return snprintf(err, errlen, "--frameworks and --tasks must be at least 1"), -1;
     if (f->rate < 0) return snprintf(err, errlen, "--rate must not be negative"), -1;
+    if (f->max_in_flight < 0)
+        return snprintf(err, errlen, "--max_in_flight must not be negative"), -1;
     if (!act_name_valid(f->name)) return snprintf(err, errlen, "--name '%s' is not usable in "
                                                   "task IDs", f->name), -1;
     if (parse_durations(lg, f->durations, err, errlen) != 0) return -1;
     if (res_parse(f->task_resources, "*", &lg->task, err, errlen) != 0) return -1;
     if (res_empty(&lg->task)) return snprintf(err, errlen, "--task_resources is empty"), -1;
-    res_copy(&lg->need, &lg->task);
-    res_add_scalar(&lg->need, "cpus", "*", EXECUTOR_CPUS);
-    res_add_scalar(&lg->need, "mem", "*", EXECUTOR_MEM);
     lg->f = f;
     lg->total = (size_t)f->tasks;
     lg->launched_at = act_calloc(lg->total, sizeof(double));
-    lg->running_at = act_calloc(lg->total, sizeof(double));
+    lg->is_running = act_calloc(lg->total, sizeof(bool));
     lg->ended = act_calloc(lg->total, 1);
     lg->is_settled = act_calloc(lg->total, sizeof(bool));
     return 0;
@@ -486,12 +541,11 @@ static void cleanup(loadgen *lg)
     free(lg->fws);
     free(lg->durations);
     free(lg->launched_at);
-    free(lg->running_at);
+    free(lg->is_running);
     free(lg->ended);
     free(lg->is_settled);
     free(lg->error);
     res_free(&lg->task);
-    res_free(&lg->need);
 }
 
 static void start_frameworks(loadgen *lg)
@@ -614,7 +668,7 @@ int main(int argc, char **argv)
     }
     lg.start = mono();
     start_frameworks(&lg);
-    bool paced = f.rate > 0;
+    bool paced = holds_offers(&lg);
     if (paced) pthread_create(&pacer_thread, NULL, pacer, &lg);
     bool timed_out = wait_until_settled(&lg);
     pthread_mutex_lock(&lg.mu);

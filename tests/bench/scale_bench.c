@@ -10,17 +10,25 @@
  *                                frameworks, tasks that run until killed; the frameworks then
  *                                unregister)
  *   scale.tasks.throughput       tasks/s launched to TASK_RUNNING with 10,000 slaves and 100
- *                                frameworks launching 100,000 tasks at 10,000/s (0, 1 and 5 s
- *                                long), from the first launch to the last TASK_RUNNING. The
- *                                sustained run the capacity target names is SCALE_TASKS=1000000;
- *                                this master does not sustain it yet (the default keeps
- *                                `make bench` bounded; docs/capacity-planning.md has figures)
+ *                                frameworks launching 100,000 tasks (0, 1 and 5 s long) at up
+ *                                to 10,000/s with at most 100 tasks per framework launched and
+ *                                not yet running, from the first launch to the last
+ *                                TASK_RUNNING: the rate the cluster sustains when asked for
+ *                                more (the line also says the rate offered, the rate launched
+ *                                at and the bound). The sustained run the capacity target
+ *                                names is SCALE_TASKS=1000000 (the default keeps `make bench`
+ *                                bounded; docs/capacity-planning.md has figures)
  *   scale.tasks.latency_p99      ms from the launch call to TASK_RUNNING in that run (and p50)
- * SCALE_SLAVES, SCALE_TASK_SLAVES, SCALE_TASKS, SCALE_HELD_TASKS and SCALE_RATE (environment)
- * run it smaller or at another rate.
+ *   scale.tasks.cpu_us.<prog>    CPU time (user + system) per task of the master, the fleet and
+ *                                the load frameworks in that run
+ * SCALE_SLAVES, SCALE_TASK_SLAVES, SCALE_TASKS, SCALE_HELD_TASKS, SCALE_RATE and
+ * SCALE_IN_FLIGHT (per framework; 0: no bound) in the environment run it smaller, at another
+ * rate or with another bound.
  * scale.failover.reregistered.10000 is in ha_bench (it needs the ZooKeeper ensemble).
  */
 #include "tests/bench/bench_cluster.h"
+
+#include <sys/resource.h>
 
 static char bin[PATH_MAX], dir[64];
 
@@ -66,6 +74,23 @@ static bool wait_metric(uint16_t port, const char *name, double value, bool down
         if (v >= 0 && (down ? v <= value : v >= value)) return true;
     }
     return false;
+}
+
+/* CPU seconds (user + system) the process has used so far. */
+static double cpu_secs(pid_t pid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f) fclose(f);
+    text[n] = '\0';
+    char *p = strrchr(text, ')'); /* the command's name may hold spaces */
+    unsigned long utime = 0, stime = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                     &stime) != 2)
+        return -1;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static double rss_kb(pid_t pid)
@@ -125,10 +150,14 @@ static void cluster_down(scale_cluster *c)
 
 /* ---- mesos-loadgen ------------------------------------------------------------------------- */
 
+/* CPU seconds the last mesos-loadgen that ended used. */
+static double loadgen_cpu;
+
 /* Runs mesos-loadgen with args (after --master) and returns its JSON report, or NULL. With
  * `stay` it returns once the report is out and leaves the process in *pid (stop it). */
 static json_t *loadgen(scale_cluster *c, char **args, bool stay, pid_t *pid)
 {
+    struct rusage ru;
     char out[128];
     snprintf(out, sizeof out, "%s/loadgen-%d.json", dir, (int)mono());
     char *argv[12] = {c->mflag};
@@ -139,8 +168,10 @@ static json_t *loadgen(scale_cluster *c, char **args, bool stay, pid_t *pid)
     *pid = start("mesos-loadgen", out, argv);
     json_t *report = NULL;
     while (!report) {
-        if (!stay && waitpid(*pid, NULL, WNOHANG) == *pid) {
+        if (!stay && wait4(*pid, NULL, WNOHANG, &ru) == *pid) {
             *pid = 0;
+            loadgen_cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                          (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
             report = json_load_file(out, JSON_DISABLE_EOF_CHECK, NULL);
             break;
         }
@@ -155,6 +186,23 @@ static double num(json_t *o, const char *name)
     return json_number_value(json_object_get(o, name));
 }
 
+/* The throughput run's figures from the loadgen's report `r`; `cpu` holds the master's and
+ * the fleet's CPU seconds over the run. */
+static void emit_tasks(json_t *r, int in_flight, const double cpu[2])
+{
+    json_t *lat = json_object_get(r, "launch_to_running_ms");
+    double tasks = num(r, "running");
+    printf("{\"bench\": \"scale.tasks.throughput\", \"value\": %.1f, \"unit\": \"tasks/s\", "
+           "\"tasks\": %.0f, \"rate_offered\": %.0f, \"launched_per_sec\": %.1f, "
+           "\"max_in_flight_per_framework\": %d}\n", num(r, "running_per_sec"), tasks,
+           num(r, "rate_target"), num(r, "launched_per_sec"), in_flight);
+    emit("scale.tasks.latency_p50", num(lat, "p50"), "ms");
+    emit("scale.tasks.latency_p99", num(lat, "p99"), "ms");
+    emit("scale.tasks.cpu_us.master", cpu[0] / tasks * 1e6, "us/task");
+    emit("scale.tasks.cpu_us.fleet", cpu[1] / tasks * 1e6, "us/task");
+    emit("scale.tasks.cpu_us.loadgen", loadgen_cpu / tasks * 1e6, "us/task");
+}
+
 int main(void)
 {
     bench_bin_dir(bin);
@@ -166,6 +214,8 @@ int main(void)
     int tasks = env_int("SCALE_TASKS", 100000);
     int held = env_int("SCALE_HELD_TASKS", 100000);
     int rate = env_int("SCALE_RATE", 10000);
+    const char *bound = getenv("SCALE_IN_FLIGHT"); /* 0 means none, so not env_int */
+    int in_flight = bound && atoi(bound) >= 0 ? atoi(bound) : 100;
     int ok = 1;
 
     /* registration and memory per slave */
@@ -208,16 +258,17 @@ int main(void)
         if (!wait_metric(t.port, "master/tasks_running", 0, true, 300))
             fprintf(stderr, "scale_bench: the held tasks did not all end\n");
         snprintf(ntasks, sizeof ntasks, "--tasks=%d", tasks);
-        char rflag[32];
+        char rflag[32], bflag[32];
         snprintf(rflag, sizeof rflag, "--rate=%d", rate);
-        char *run[] = {"--frameworks=100", ntasks, rflag,
+        snprintf(bflag, sizeof bflag, "--max_in_flight=%d", in_flight);
+        char *run[] = {"--frameworks=100", ntasks, rflag, bflag,
                        "--durations=0secs,1secs,5secs", "--timeout=30mins", NULL};
+        double cpu[2] = {cpu_secs(t.master), cpu_secs(t.fleet)};
         r = loadgen(&t, run, false, &pid);
+        cpu[0] = cpu_secs(t.master) - cpu[0];
+        cpu[1] = cpu_secs(t.fleet) - cpu[1];
         if (r && num(r, "running") == tasks) {
-            json_t *lat = json_object_get(r, "launch_to_running_ms");
-            emit("scale.tasks.throughput", num(r, "running_per_sec"), "tasks/s");
-            emit("scale.tasks.latency_p50", num(lat, "p50"), "ms");
-            emit("scale.tasks.latency_p99", num(lat, "p99"), "ms");
+            emit_tasks(r, in_flight, cpu);
         } else {
             char *got = r ? json_dumps(r, JSON_COMPACT) : NULL;
             fprintf(stderr, "scale_bench: the throughput run did not get every task running: %s\n",

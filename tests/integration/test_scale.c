@@ -1,11 +1,11 @@
 /*
  * test_scale.c - a real mesos-master with 2,000 hollow slaves (mesos-fleet) and a load
- * framework (mesos-loadgen, 10 frameworks) running 20,000 tasks of 0, 100 and 500 ms: every
- * task reaches TASK_FINISHED exactly once as the frameworks saw it, each was launched once on
- * a slave and finished there, and the master's state agrees (2,000 slaves; every task once
- * among its framework's completed tasks, as TASK_FINISHED, once the last acknowledgements
- * reached it; nothing left running). The three programs are the ASan builds, on free loopback
- * ports.
+ * framework (mesos-loadgen, 10 frameworks, at most 400 tasks each in flight) running 20,000
+ * tasks of 0, 100 and 500 ms: every task reaches TASK_FINISHED exactly once as the frameworks
+ * saw it, no framework had more than its bound in flight, each task was launched once on a
+ * slave and finished there, and the master's state agrees (2,000 slaves; every task once among
+ * its framework's completed tasks, as TASK_FINISHED, once the last acknowledgements reached
+ * it; nothing left running). The three programs are the ASan builds, on free loopback ports.
  */
 #include "tests/support/testutil.h"
 
@@ -160,7 +160,7 @@ START_TEST(test_2000_hollow_slaves_run_20000_tasks_each_finished_exactly_once)
     snprintf(mflag, sizeof mflag, "--master=127.0.0.1:%u", master_port);
     char *largv[] = {(char *)tu_bin("mesos-loadgen"), mflag, "--frameworks=10",
                      "--tasks=20000", "--durations=0secs,100ms,500ms", "--timeout=4mins",
-                     "--stay", NULL};
+                     "--max_in_flight=400", "--stay", NULL};
     spawn(&loadgen, "loadgen", largv);
     ck_assert_msg(tu_wait_file_contains(loadgen.log, "\"timed_out\"", 250),
                   "no report from mesos-loadgen (see %s)", loadgen.log);
@@ -172,6 +172,15 @@ START_TEST(test_2000_hollow_slaves_run_20000_tasks_each_finished_exactly_once)
                      field(r, "error"), 0);
     ck_assert_int_eq(field(r, "duplicate_terminal_updates"), 0);
     ck_assert(json_is_false(json_object_get(r, "timed_out")));
+    /* no framework had more than its bound launched and not yet running */
+    ck_assert_int_gt(field(r, "in_flight_peak"), 0);
+    ck_assert_int_le(field(r, "in_flight_peak"), 400);
+    json_t *lat = json_object_get(r, "launch_to_running_ms");
+    double p50 = json_number_value(json_object_get(lat, "p50")),
+           p99 = json_number_value(json_object_get(lat, "p99")),
+           max = json_number_value(json_object_get(lat, "max"));
+    ck_assert_msg(p50 > 0 && p50 <= p99 && p99 <= max, "latency p50 %g p99 %g max %g", p50,
+                  p99, max);
     json_decref(r);
     /* what the slaves ran: each task launched once and finished there */
     ck_assert_int_eq((int)tu_metric(fleet_port, "fleet/tasks_launched"), TASKS);
