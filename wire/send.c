@@ -68,8 +68,9 @@ int wire_decode_as(wire_format f, const wire_desc *desc, const void *data, size_
                               : wire_decode(desc, data, len, out, err, errlen);
 }
 
-/* Most messages (a RunTaskMessage, a status update) fit; bigger ones grow the buffer. */
-#define SEND_BUF_START 1024
+/* Most messages (a RunTaskMessage, a status update) fit; bigger ones grow the buffer. With
+ * act_buf's NUL the buffer is 1,024 bytes, a size malloc serves from its per-thread cache. */
+#define SEND_BUF_START 1023
 
 int wire_send(act_actor *from, const act_pid *to, const wire_desc *desc, const void *obj)
 {
