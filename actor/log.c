@@ -53,6 +53,9 @@ static struct {
 } L = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static atomic_int min_level = ACT_LOG_INFO;
+/* --quiet without --log_dir: lines below FATAL go nowhere, so they are not even formatted (a
+ * busy master logs a line per launched task). */
+static atomic_bool sinkless = false;
 static atomic_int verbosity = 0;
 static atomic_bool toggled = false;
 static _Atomic(const char *) info_path = NULL;
@@ -137,6 +140,8 @@ bool act_vlog_enabled(int level)
 
 bool act_log_enabled(act_log_level level)
 {
+    if (level < ACT_LOG_FATAL && atomic_load_explicit(&sinkless, memory_order_relaxed))
+        return false;
     return (int)level >= atomic_load_explicit(&min_level, memory_order_relaxed);
 }
 
@@ -269,6 +274,7 @@ static void close_files_locked(void)
     }
     free(L.dir);
     L.dir = NULL;
+    atomic_store(&sinkless, L.quiet);
 }
 
 static void flush_files_locked(void)
@@ -331,6 +337,7 @@ int act_log_init(const act_log_options *opts)
             if (rc != 0) close_files_locked();
         }
     }
+    atomic_store(&sinkless, L.quiet && !L.dir);
     pthread_mutex_unlock(&L.lock);
     return rc;
 }

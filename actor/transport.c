@@ -1119,6 +1119,37 @@ static int foreign_head(char *p, size_t n, const act_entry *e, const char *from,
                     e->to_port, ctype, e->len);
 }
 
+static char *put_str(char *p, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+static char *put_size(char *p, size_t v)
+{
+    char digits[24];
+    int n = 0;
+    do digits[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+    while (n) *p++ = digits[--n];
+    return p;
+}
+
+/* The head of a message to one of our own peers, written piece by piece (a snprintf of it
+ * cost a busy master 4% of its time); queue_message reserved room for it. */
+static int own_head(char *start, const act_entry *e, const char *from, const char *tc,
+                    const char *ctype)
+{
+    char *p = put_str(start, "POST /");
+    p = put_str(put_str(put_str(p, e->to_id), "/"), e->name);
+    p = put_str(p, " HTTP/1.1\r\n");
+    if (from[0]) p = put_str(put_str(put_str(p, "Libprocess-From: "), from), "\r\n");
+    p = put_str(put_str(put_str(p, ACT_TRACE_HEADER ": "), tc), "\r\n");
+    p = put_str(put_str(put_str(p, "Content-Type: "), ctype), "\r\n");
+    p = put_str(put_size(put_str(p, "Content-Length: "), e->len), "\r\n\r\n");
+    return (int)(p - start);
+}
+
 /* Our own peers get the message's trace context (peers that are not ours, none). */
 static void queue_message(conn *c, const act_entry *e)
 {
@@ -1134,11 +1165,7 @@ static void queue_message(conn *c, const act_entry *e)
     if (from[0] && act__peer_at(e->to_ip, e->to_port, &peer))
         n = foreign_head(p, max_head, e, from, &peer, ctype);
     else
-        n = snprintf(p, max_head,
-                     "POST /%s/%s HTTP/1.1\r\n%s%s%s" ACT_TRACE_HEADER ": %s\r\n"
-                     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-                     e->to_id, e->name, from[0] ? "Libprocess-From: " : "", from,
-                     from[0] ? "\r\n" : "", tc, ctype, e->len);
+        n = own_head(p, e, from, tc, ctype);
     memcpy(p + n, e->body, e->len);
     out_commit(c, (size_t)n + e->len);
     if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) unsent_push(c, e, p, (size_t)n);

@@ -232,6 +232,12 @@ void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg
     wire_send(m->self, to, desc, msg);
 }
 
+void m_forward(master *m, const act_pid *to, const wire_desc *desc, const act_msg *msg,
+               const void *decoded)
+{
+    wire_forward(m->self, to, desc, msg, decoded);
+}
+
 void m_alloc(master *m, alloc_event *ev)
 {
     act_post(m->self, &m->allocator, ALLOC_MSG_EVENT, ev, alloc_event_free);

@@ -236,6 +236,9 @@ void m_handle_counted_by_handler(act_actor *a, const wire_desc *desc, m_handler_
 
 /* Encodes `msg` (a `desc` struct) and sends it from the master. */
 void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg);
+/* Passes a received message on as it came (wire_forward); decoded is its decoded form. */
+void m_forward(master *m, const act_pid *to, const wire_desc *desc, const act_msg *msg,
+               const void *decoded);
 /* Posts an allocator event (takes ownership of ev). */
 void m_alloc(master *m, alloc_event *ev);
 void m_count(const char *metric);

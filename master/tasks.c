@@ -284,7 +284,7 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
          wire_task_state_name(u->status.state), u->status.task_id.value,
          u->framework_id.value, s->id);
     if (f && f->connected) {
-        m_send(m, &f->pid, WIRE_DESC(status_update_message), um);
+        m_forward(m, &f->pid, WIRE_DESC(status_update_message), msg, um);
     } else if (t) { /* after a failover the framework may not be back yet: keep the latest */
         wire_msg_free(t->held_update);
         t->held_update = wire_copy(WIRE_DESC(status_update_message), um);
@@ -317,7 +317,7 @@ static void on_ack(master *m, const act_msg *msg, void *decoded)
         return;
     }
     if (s->connected) {
-        m_send(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), a);
+        m_forward(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), msg, a);
         m_count("master/valid_status_update_acknowledgements");
     } else {
         m_count("master/invalid_status_update_acknowledgements");

@@ -68,10 +68,15 @@ int wire_decode_as(wire_format f, const wire_desc *desc, const void *data, size_
                               : wire_decode(desc, data, len, out, err, errlen);
 }
 
+/* Most messages (a RunTaskMessage, a status update) fit; bigger ones grow the buffer. With
+ * act_buf's NUL the buffer is 1,024 bytes, a size malloc serves from its per-thread cache. */
+#define SEND_BUF_START 1023
+
 int wire_send(act_actor *from, const act_pid *to, const wire_desc *desc, const void *obj)
 {
     wire_format f = wire_peer_format(to);
     act_buf buf = {0};
+    act_buf_reserve(&buf, SEND_BUF_START); /* one allocation for most messages, not five */
     int rc = wire_encode_as(f, desc, obj, &buf);
     if (rc != 0) {
         char pid[ACT_PID_STRLEN];
@@ -84,6 +89,16 @@ int wire_send(act_actor *from, const act_pid *to, const wire_desc *desc, const v
     }
     act_buf_free(&buf);
     return rc;
+}
+
+int wire_forward(act_actor *from, const act_pid *to, const wire_desc *desc, const act_msg *msg,
+                 const void *obj)
+{
+    wire_format f = wire_peer_format(to);
+    if (f != wire_msg_format(msg) || strcmp(msg->name, wire_type_name(desc)) != 0)
+        return wire_send(from, to, desc, obj);
+    act_send_as(from, to, msg->name, msg->body, msg->len, wire_format_content_type(f));
+    return 0;
 }
 
 int wire_decode_body(const act_msg *msg, const wire_desc *desc, wire_msg **out, char *err,

@@ -246,6 +246,11 @@ wire_format wire_msg_format(const act_msg *msg);
  * type, through the runtime's act_send_as. Returns 0, or the encoder's error: then nothing is
  * sent, a line is logged and wire/unencodable_messages counts it. Call from `from`'s loop. */
 int wire_send(act_actor *from, const act_pid *to, const wire_desc *desc, const void *obj);
+/* Passes on a received message (`msg`, decoded as `obj` of type desc) unchanged: its body as
+ * it came when `to` reads the encoding it came in (no re-encoding), else wire_send of obj.
+ * Returns as wire_send. Call from `from`'s loop. */
+int wire_forward(act_actor *from, const act_pid *to, const wire_desc *desc, const act_msg *msg,
+                 const void *obj);
 
 /* Decodes a received message's body as `desc` in its encoding (wire_msg_format). Returns 0 and
  * *out, or the decoder's error with a reason in err. */

@@ -394,6 +394,28 @@ START_TEST(test_quiet_keeps_stderr_empty_but_fatal_still_shows)
 }
 END_TEST
 
+/* With --quiet and no --log_dir a line below FATAL has nowhere to go: it is not formatted and
+ * its arguments are not evaluated (a busy master logs a line per task). */
+START_TEST(test_quiet_without_log_dir_evaluates_nothing_below_fatal)
+{
+    act_log_options o = {.level = ACT_LOG_INFO, .quiet = true};
+    ck_assert_int_eq(act_log_init(&o), 0);
+    evaluations = 0;
+    tu_stderr_begin();
+    LOG_INFO("info %d", side_effect());
+    LOG_ERROR("error %d", side_effect());
+    act_log_write(ACT_LOG_FATAL, __FILE__, __LINE__, "dying %d", side_effect());
+    char *out = tu_stderr_end();
+    ck_assert_int_eq(evaluations, 1);
+    ck_assert_msg(matches(out, "^F[^\n]*\\] dying 1\n$"), "got '%s'", out);
+    free(out);
+    ck_assert(!act_log_enabled(ACT_LOG_ERROR));
+    o.quiet = false; /* stderr again: every level at or above the minimum is written */
+    ck_assert_int_eq(act_log_init(&o), 0);
+    ck_assert(act_log_enabled(ACT_LOG_INFO));
+}
+END_TEST
+
 /* Counts the INFO files of "rot" in dir and the lines "line N" they hold between them. */
 static int count_info_files(int *lines)
 {
@@ -559,6 +581,7 @@ Suite *log_suite(void)
     tcase_add_test(tc, test_log_dir_gets_glog_files_and_symlinks_per_level);
     tcase_add_test(tc, test_log_file_names_the_current_info_file);
     tcase_add_test(tc, test_quiet_keeps_stderr_empty_but_fatal_still_shows);
+    tcase_add_test(tc, test_quiet_without_log_dir_evaluates_nothing_below_fatal);
     tcase_add_test(tc, test_files_rotate_past_max_file_bytes_and_the_symlink_follows);
     tcase_add_test(tc, test_logbufsecs_zero_makes_each_line_visible_at_once);
     tcase_add_test(tc, test_buffered_lines_are_flushed_by_a_warning);
