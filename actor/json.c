@@ -5,6 +5,7 @@
  */
 #include "actor/actor.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -149,6 +150,7 @@ static bool put_g15(act_buf *out, double v)
     static const long double p10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
                                       1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
                                       1e14L, 1e15L, 1e16L, 1e17L, 1e18L};
+    if (LDBL_MANT_DIG < 64) return false; /* the margin below needs x87's 64-bit mantissa */
     long double a = fabs(v);
     if (!(a >= 1e-4L && a < 1e15L)) return false;
     int e = 14; /* the decimal exponent of a: a in [10^e, 10^(e+1)) */

@@ -83,6 +83,12 @@ static size_t array_size(json_t *obj, const char *key)
     return json_array_size(json_object_get(obj, key));
 }
 
+/* The state of a task's i-th entry in state.json's statuses. */
+static const char *status_state(json_t *statuses, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(statuses, i), "state"));
+}
+
 /* A message of the last update the master got for task. */
 static void last_update(const char *task, wire_task_state *state, char *message, size_t n,
                         wire_status_reason *reason)
@@ -154,10 +160,8 @@ START_TEST(test_a_task_lists_its_status_history_bounded_and_starting_is_counted)
     json_t *statuses = json_object_get(json_array_get(json_object_get(e, "tasks"), 0),
                                        "statuses");
     ck_assert_uint_eq(json_array_size(statuses), 100);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(statuses, 0), "state")),
-                     "TASK_STARTING");
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(statuses, 99), "state")),
-                     "TASK_RUNNING");
+    ck_assert_str_eq(status_state(statuses, 0), "TASK_STARTING");
+    ck_assert_str_eq(status_state(statuses, 99), "TASK_RUNNING");
     ck_assert(json_is_number(json_object_get(json_array_get(statuses, 99), "timestamp")));
     json_decref(st);
 }
@@ -486,10 +490,8 @@ START_TEST(test_a_live_executor_is_reconnected_and_its_update_resent_after_a_res
     json_t *statuses = json_object_get(json_array_get(json_object_get(e, "completed_tasks"), 0),
                                        "statuses");
     ck_assert_uint_eq(json_array_size(statuses), 2);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(statuses, 0), "state")),
-                     "TASK_RUNNING");
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(statuses, 1), "state")),
-                     "TASK_FINISHED");
+    ck_assert_str_eq(status_state(statuses, 0), "TASK_RUNNING");
+    ck_assert_str_eq(status_state(statuses, 1), "TASK_FINISHED");
     json_decref(st);
     reap(process);
 }
