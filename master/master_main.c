@@ -19,6 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* How long the master waits at exit for its ZooKeeper sessions to close (their znodes go). */
+#define ZK_DRAIN_SECS 5
+
 typedef struct master_flags {
     char *ip, *hostname, *advertise_ip, *zk, *work_dir, *registry, *cluster, *roles, *weights;
     char *whitelist, *credentials, *acls, *rate_limits, *webui_dir, *log_dir, *logging_level;
@@ -439,10 +442,19 @@ int main(int argc, char **argv)
     act_run();
     LOG_INFO(atomic_load(&aborted) ? "Master exiting (aborted)" : "Master stopping");
     act_shutdown();
-    zk_drain(5); /* our znodes go with our sessions: let the standbys know at once */
+    int status = atomic_load(&aborted) ? 1 : 0;
+    /* our znodes go with our sessions: let the standbys know at once */
+    if (!zk_drain(ZK_DRAIN_SECS)) {
+        /* a close still runs on its thread, inside the client library: leave without
+         * running exit-time cleanup under it */
+        LOG_WARNING("ZooKeeper sessions still closing after %d s; exiting without them",
+                    ZK_DRAIN_SECS);
+        act_log_close();
+        _exit(status);
+    }
     free(webui);
     free_config(&cfg);
     act_flags_free(&flags);
     act_log_close();
-    return atomic_load(&aborted) ? 1 : 0;
+    return status;
 }
