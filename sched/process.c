@@ -169,6 +169,11 @@ static void delivered_free(sched_driver *d)
     for (size_t it = 0; d->delivered && act_map_next(d->delivered, &it, NULL, &v);) free(v);
     act_map_free(d->delivered);
     d->delivered = NULL;
+    for (size_t i = 0; i < d->nended; i++)
+        free(d->ended[(d->ended_head + i) % d->ended_cap].task_id);
+    free(d->ended);
+    d->ended = NULL;
+    d->ended_cap = d->ended_head = d->nended = 0;
 }
 
 static void on_terminate(act_actor *self, void *arg)
@@ -320,18 +325,57 @@ static void on_rescind(sched_driver *d, void *root)
     if (d->sched.offer_rescinded) d->sched.offer_rescinded(d, &m->offer_id);
 }
 
+size_t sched__ended_kept = 100000;
+
+/* A task whose last delivered update is terminal joins the ring of ended tasks; the oldest
+ * beyond sched__ended_kept is forgotten (unless a later delivery replaced its record), so a
+ * driver that runs for months remembers its live tasks and its latest ended ones only. */
+static void remember_ended(sched_driver *d, const char *task_id, sched_delivered *rec)
+{
+    if (sched__ended_kept == 0) { /* remember no ended task */
+        free(act_map_remove(d->delivered, task_id));
+        return;
+    }
+    rec->ended = ++d->ended_seq;
+    if (d->nended >= sched__ended_kept) { /* forget the oldest */
+        sched_ended *old = &d->ended[d->ended_head];
+        sched_delivered *o = act_map_get(d->delivered, old->task_id);
+        if (o && o->ended == old->seq) free(act_map_remove(d->delivered, old->task_id));
+        free(old->task_id);
+        d->ended_head = (d->ended_head + 1) % d->ended_cap;
+        d->nended--;
+    }
+    if (d->nended == d->ended_cap) { /* grow, keeping the order from the head */
+        size_t cap = d->ended_cap ? 2 * d->ended_cap : 64;
+        sched_ended *v = act_malloc(cap * sizeof *v);
+        for (size_t i = 0; i < d->nended; i++) v[i] = d->ended[(d->ended_head + i) % d->ended_cap];
+        free(d->ended);
+        d->ended = v;
+        d->ended_cap = cap;
+        d->ended_head = 0;
+    }
+    d->ended[(d->ended_head + d->nended++) % d->ended_cap] =
+        (sched_ended){act_strdup(task_id), rec->ended};
+}
+
 /* True if this update (by uuid) is the one last delivered for its task; records it otherwise.
  * The slave resends an update whose acknowledgement it never recorded (PROTOCOL.md: duplicates
- * are dropped by the driver). */
+ * are dropped by the driver); for an ended task, as long as it is among the latest
+ * sched__ended_kept ended ones. */
 static bool duplicate(sched_driver *d, const wire_status_update *u)
 {
     if (u->uuid.len != 16) return false;
     if (!d->delivered) d->delivered = act_map_new();
-    uint8_t *last = act_map_get(d->delivered, u->status.task_id.value);
-    if (last && memcmp(last, u->uuid.data, 16) == 0) return true;
-    uint8_t *copy = act_malloc(16);
-    memcpy(copy, u->uuid.data, 16);
-    free(act_map_put(d->delivered, u->status.task_id.value, copy));
+    const char *task = u->status.task_id.value;
+    sched_delivered *last = act_map_get(d->delivered, task);
+    if (last && memcmp(last->uuid, u->uuid.data, 16) == 0) return true;
+    if (!last) {
+        last = act_calloc(1, sizeof *last);
+        act_map_put(d->delivered, task, last);
+    }
+    memcpy(last->uuid, u->uuid.data, 16);
+    last->ended = 0;
+    if (wire_task_state_terminal(u->status.state)) remember_ended(d, task, last);
     return false;
 }
 

@@ -36,6 +36,18 @@ typedef struct sched_pending_ack {
     size_t uuid_len;
 } sched_pending_ack;
 
+/* The last update delivered for a task (by its UUID), to drop it when a slave resends it. */
+typedef struct sched_delivered {
+    uint8_t uuid[16];
+    uint64_t ended;  /* its place among terminal deliveries (sched_driver.ended_seq), 0: live */
+} sched_delivered;
+
+/* A task in the ring of ended ones, with the place its terminal delivery had. */
+typedef struct sched_ended {
+    char *task_id;   /* owned */
+    uint64_t seq;
+} sched_ended;
+
 struct sched_driver {
     /* Fixed at creation; read by any thread. */
     sched_scheduler sched;
@@ -78,8 +90,15 @@ struct sched_driver {
     size_t noffers, offers_cap;
     sched_pending_ack *acks;
     size_t nacks, acks_cap;
-    act_map *delivered;      /* task id -> uint8_t[16]: the last update's uuid delivered */
+    act_map *delivered;      /* task id -> sched_delivered: the last update delivered */
+    sched_ended *ended;      /* ring of the tasks whose last delivered update was terminal */
+    size_t ended_cap, ended_head, nended;
+    uint64_t ended_seq;      /* terminal deliveries so far */
 };
+
+/* How many ended tasks the driver remembers to drop a resent terminal update (tests lower
+ * it); live tasks are always remembered. */
+extern size_t sched__ended_kept;
 
 /* An API call posted into the actor: fn runs on the loop with the copied arguments in msg
  * (a wire message of the kind the call sends; NULL for calls that need none). */

@@ -6,6 +6,7 @@
  * launches, status updates and their acknowledgements, the other callbacks, stop and abort.
  */
 #include "sched/sched.h"
+#include "sched/sched_int.h" /* sched__ended_kept */
 #include "tests/support/testutil.h"
 
 #include <check.h>
@@ -420,15 +421,16 @@ static wire_task_info make_task(const char *task_id)
 
 static const uint8_t UUID16[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
-/* A StatusUpdateMessage for task t-1 in `state`; uuid NULL: none; pid "" : from the master. */
-static void send_update(wire_task_state state, const uint8_t *uuid, const char *pid)
+/* A StatusUpdateMessage for `task` in `state`; uuid NULL: none; pid "" : from the master. */
+static void send_task_update(const char *task, wire_task_state state, const uint8_t *uuid,
+                             const char *pid)
 {
     wire_slave_id slave = {"s-1"};
     wire_status_update_message m;
     wire_init(WIRE_DESC(status_update_message), &m);
     m.update.framework_id.value = FW_ID;
     m.update.slave_id = &slave;
-    m.update.status.task_id.value = "t-1";
+    m.update.status.task_id.value = (char *)task;
     m.update.status.state = state;
     m.update.timestamp = 1.0;
     m.update.uuid = (wire_bytes){(uint8_t *)uuid, uuid ? 16 : 0};
@@ -436,6 +438,11 @@ static void send_update(wire_task_state state, const uint8_t *uuid, const char *
     m.pid = (char *)pid;
     fm_send(&fm, WIRE_DESC(status_update_message), &m);
     settle();
+}
+
+static void send_update(wire_task_state state, const uint8_t *uuid, const char *pid)
+{
+    send_task_update("t-1", state, uuid, pid);
 }
 
 /* ---- registration ---------------------------------------------------------------------- */
@@ -742,6 +749,44 @@ START_TEST(test_status_update_is_acknowledged_implicitly)
     ck_assert_str_eq(a->task_id.value, "t-1");
     ck_assert_uint_eq(a->uuid.len, 16);
     ck_assert_mem_eq(a->uuid.data, UUID16, 16);
+}
+END_TEST
+
+/* A slave that restarts before it records an acknowledgement resends the update: the driver
+ * acknowledges it again and does not deliver it twice. */
+START_TEST(test_a_resent_update_is_acknowledged_and_not_delivered_again)
+{
+    register_driver();
+    send_update(WIRE_TASK_RUNNING, UUID16, SLAVE_PID);
+    send_update(WIRE_TASK_RUNNING, UUID16, SLAVE_PID);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
+    ck_assert_uint_eq(fm_count(&fm, NAME(status_update_acknowledgement_message)), 2);
+}
+END_TEST
+
+/* The driver remembers live tasks and the latest sched__ended_kept ended ones, not every task
+ * it ever saw: a resent terminal update of a task that ended long ago is delivered again. */
+START_TEST(test_ended_tasks_are_remembered_up_to_a_bound)
+{
+    size_t kept = sched__ended_kept;
+    sched__ended_kept = 2;
+    register_driver();
+    uint8_t uuid[3][16];
+    const char *tasks[3] = {"t-1", "t-2", "t-3"};
+    send_task_update("live", WIRE_TASK_RUNNING, UUID16, SLAVE_PID);
+    for (int i = 0; i < 3; i++) {
+        memset(uuid[i], i + 1, 16);
+        send_task_update(tasks[i], WIRE_TASK_FINISHED, uuid[i], SLAVE_PID);
+    }
+    ck_assert_int_eq(rec_int(&rec.updates), 4);
+    send_task_update("t-3", WIRE_TASK_FINISHED, uuid[2], SLAVE_PID); /* among the latest 2 */
+    send_task_update("t-2", WIRE_TASK_FINISHED, uuid[1], SLAVE_PID);
+    send_task_update("live", WIRE_TASK_RUNNING, UUID16, SLAVE_PID);  /* live: remembered */
+    ck_assert_int_eq(rec_int(&rec.updates), 4);
+    send_task_update("t-1", WIRE_TASK_FINISHED, uuid[0], SLAVE_PID); /* forgotten */
+    ck_assert_int_eq(rec_int(&rec.updates), 5);
+    ck_assert_str_eq(rec.task_id, "t-1");
+    sched__ended_kept = kept;
 }
 END_TEST
 
@@ -1130,6 +1175,8 @@ Suite *sched_suite(void)
 
     tc = tcase("updates");
     tcase_add_test(tc, test_status_update_is_acknowledged_implicitly);
+    tcase_add_test(tc, test_a_resent_update_is_acknowledged_and_not_delivered_again);
+    tcase_add_test(tc, test_ended_tasks_are_remembered_up_to_a_bound);
     tcase_add_test(tc, test_updates_from_the_master_need_no_acknowledgement);
     tcase_add_test(tc, test_no_acknowledgement_when_the_scheduler_aborts_in_the_callback);
     tcase_add_test(tc, test_stop_in_the_callback_still_acknowledges_before_unregistering);
