@@ -424,6 +424,11 @@ void act_config_default(act_config *c);
  * certificates, which must also name the peer's address), LIBPROCESS_SSL_REQUIRE_CERT
  * (clients must present one) and LIBPROCESS_SSL_SUPPORT_DOWNGRADE (accept plain text too). */
 int act_init(const act_config *c);
+/* act_init for a daemon from its --ip, --port, --advertise_ip and --advertise_port flags (an
+ * advertise port of 0 or less: the bound one), on `loops` loops; the rest from the
+ * environment. Says on stderr why the runtime could not start. Returns as act_init. */
+int act_init_daemon(const char *ip, int64_t port, const char *advertise_ip,
+                    int64_t advertise_port, int loops);
 /* Starts every loop on a thread of its own. Returns 0 or -EALREADY. */
 int act_start(void);
 /* Runs loop 0 on the calling thread (the others on threads of their own) until act_stop().

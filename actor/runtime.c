@@ -232,6 +232,21 @@ static int resolve_config(const act_config *in, act_config *c)
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
+int act_init_daemon(const char *ip, int64_t port, const char *advertise_ip,
+                    int64_t advertise_port, int loops)
+{
+    act_config c;
+    act_config_default(&c);
+    c.ip = ip;
+    c.port = (int)port;
+    c.advertise_ip = advertise_ip;
+    c.advertise_port = advertise_port > 0 ? (int)advertise_port : -1;
+    c.loops = loops;
+    int err = act_init(&c);
+    if (err != 0) fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(err));
+    return err;
+}
+
 int act_init(const act_config *cfg)
 {
     if (act__rt) return -EALREADY;

@@ -370,20 +370,6 @@ static void check_webui(const char *dir)
         LOG_INFO("Serving the web UI from %s", dir);
 }
 
-static int start_runtime(const master_flags *f)
-{
-    act_config rc;
-    act_config_default(&rc);
-    rc.ip = f->ip;
-    rc.port = (int)f->port;
-    rc.advertise_ip = f->advertise_ip;
-    rc.advertise_port = f->advertise_port > 0 ? (int)f->advertise_port : -1;
-    rc.loops = 2;
-    int err = act_init(&rc);
-    if (err != 0) fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(err));
-    return err;
-}
-
 int main(int argc, char **argv)
 {
     master_flags f;
@@ -424,7 +410,8 @@ int main(int argc, char **argv)
     cfg.abort = on_abort;
     act_pid pid;
     char host[256];
-    if (start_runtime(&f) == 0 && !cfg.hostname)
+    if (act_init_daemon(f.ip, f.port, f.advertise_ip, f.advertise_port, 2) == 0 &&
+        !cfg.hostname)
         cfg.hostname = act_ip_hostname(act_address().ip, host, sizeof host);
     if (!act_initialized() || master_spawn(&cfg, &pid) != 0) {
         if (act_initialized()) act_shutdown();

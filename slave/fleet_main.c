@@ -64,20 +64,6 @@ static int loops_for(int64_t threads)
     return cpus > 2 ? (int)cpus : 2;
 }
 
-static int start_runtime(const fleet_flags *f)
-{
-    act_config rc;
-    act_config_default(&rc);
-    rc.ip = f->ip;
-    rc.port = (int)f->port;
-    rc.advertise_ip = f->advertise_ip;
-    rc.advertise_port = f->advertise_port > 0 ? (int)f->advertise_port : -1;
-    rc.loops = loops_for(f->threads);
-    int err = act_init(&rc);
-    if (err != 0) fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(err));
-    return err;
-}
-
 static int check_counts(const fleet_flags *f, char *err, size_t errlen)
 {
     if (f->num_slaves < 1) return snprintf(err, errlen, "--num_slaves must be at least 1"), -1;
@@ -107,7 +93,8 @@ int main(int argc, char **argv)
     if (rc == 0 && (rc = act_log_init(&lo)) != 0)
         snprintf(err, sizeof err, "Cannot write logs to --log_dir=%s: %s", f.log_dir,
                  act_strerror(rc));
-    if (rc != 0 || start_runtime(&f) != 0) {
+    if (rc != 0 || act_init_daemon(f.ip, f.port, f.advertise_ip, f.advertise_port,
+                                   loops_for(f.threads)) != 0) {
         if (rc != 0) fprintf(stderr, "%s\n", err);
         act_flags_free(&flags);
         return 1;

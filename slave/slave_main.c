@@ -333,23 +333,14 @@ int main(int argc, char **argv)
     cfg.stop_runtime = true;
     int failed = 0;
     cfg.exit_status = &failed;
-    act_config rcfg;
-    act_config_default(&rcfg);
-    rcfg.ip = f.ip;
-    rcfg.port = (int)f.port;
-    rcfg.advertise_ip = f.advertise_ip;
-    rcfg.advertise_port = f.advertise_port > 0 ? (int)f.advertise_port : -1;
-    rcfg.loops = 2;
     static sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGUSR1); /* Mesos' slave shuts down on SIGUSR1 */
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
-    if ((rc = act_init(&rcfg)) != 0) {
-        fprintf(stderr, "Failed to start the runtime: %s\n", act_strerror(rc));
+    if ((rc = act_init_daemon(f.ip, f.port, f.advertise_ip, f.advertise_port, 2)) != 0)
         goto out;
-    }
     char host[256];
     if (!cfg.hostname) cfg.hostname = act_ip_hostname(act_address().ip, host, sizeof host);
     if (http_credentials)
