@@ -1,5 +1,5 @@
 /*
- * bench_cluster.h - what the cluster benchmarks share: the clock, the JSON figure line, and a
+ * bench_cluster.h - what the cluster benchmarks share: the clock and naps, the JSON figure line, and a
  * release mesos-master and mesos-slave started on loopback in a temporary directory (with
  * an extra master flag), and reading their HTTP endpoints. Header-only: each benchmark is one program built from one file.
  */
@@ -27,6 +27,12 @@ static inline double mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline void nap(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 static inline void emit(const char *name, double v, const char *unit)

@@ -18,6 +18,7 @@
  * ms).
  */
 #include "master/master_int.h"
+#include "tests/bench/bench_cluster.h"
 #include "sched/sched.h"
 
 #include <arpa/inet.h>
@@ -40,30 +41,6 @@
 
 static char bin[PATH_MAX], root[PATH_MAX], dir[64], zk_servers[512];
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void nap(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static uint16_t any_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001u)};
-    socklen_t len = sizeof sa;
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 /* Starts argv with stdout and stderr to /dev/null (or `log`). */
 static pid_t start(char *const argv[], const char *log)
 {
@@ -75,31 +52,6 @@ static pid_t start(char *const argv[], const char *log)
         _exit(127);
     }
     return pid;
-}
-
-/* GET /metrics/snapshot from 127.0.0.1:port and reads one number; -1 if unreachable. */
-static double metric(uint16_t port, const char *name)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
-                             .sin_addr.s_addr = htonl(0x7f000001u)};
-    struct timeval tv = {1, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    const char req[] = "GET /metrics/snapshot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    act_buf in = {0};
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-        write(fd, req, sizeof req - 1) == (ssize_t)(sizeof req - 1)) {
-        char buf[16384];
-        ssize_t r;
-        while ((r = read(fd, buf, sizeof buf)) > 0) act_buf_append(&in, buf, (size_t)r);
-    }
-    close(fd);
-    char key[128];
-    snprintf(key, sizeof key, "\"%s\":", name); /* names are given with '/' escaped */
-    const char *at = in.data ? strstr(in.data, key) : NULL;
-    double v = at ? strtod(at + strlen(key), NULL) : -1;
-    act_buf_free(&in);
-    return v;
 }
 
 /* ---- the framework ----------------------------------------------------------------------- */
@@ -133,7 +85,7 @@ typedef struct result {
 static int leader(const uint16_t *ports, const pid_t *pids, int n)
 {
     for (int i = 0; i < n; i++)
-        if (pids[i] > 0 && metric(ports[i], "master\\/elected") == 1) return i;
+        if (pids[i] > 0 && metric(ports[i], "master/elected") == 1) return i;
     return -1;
 }
 
@@ -160,7 +112,7 @@ static result failover(int nslaves, bool hollow)
     snprintf(launcher, sizeof launcher, "--launcher_dir=%s", bin);
     for (int i = 0; i < MASTERS; i++) {
         char port[32];
-        mport[i] = any_port();
+        mport[i] = free_port();
         snprintf(port, sizeof port, "--port=%u", mport[i]);
         char *argv[] = {mexe, "--ip=127.0.0.1", port, zkflag, "--quorum=2", session, "--quiet",
                         NULL};
@@ -180,7 +132,7 @@ static result failover(int nslaves, bool hollow)
     }
     for (int i = 0; i < nslaves && first >= 0 && !hollow; i++) {
         char port[32], work[128], mflag[800];
-        snprintf(port, sizeof port, "--port=%u", any_port());
+        snprintf(port, sizeof port, "--port=%u", free_port());
         snprintf(work, sizeof work, "--work_dir=%s/slave-%d-%d", dir, nslaves, i);
         snprintf(mflag, sizeof mflag, "--master=%s", url);
         char *argv[] = {sexe, "--ip=127.0.0.1", port, work, mflag, launcher, "--quiet",
@@ -194,8 +146,8 @@ static result failover(int nslaves, bool hollow)
                               .failover_timeout = 3600};
     sched_driver *d = sched_driver_new(&cb, &f, &fi, url, NULL);
     sched_driver_start(d);
-    bool ready = first >= 0 && wait_for(mport[first], "master\\/slaves_active", nslaves, 120) &&
-                 wait_for(mport[first], "master\\/frameworks_active", 1, 60);
+    bool ready = first >= 0 && wait_for(mport[first], "master/slaves_active", nslaves, 120) &&
+                 wait_for(mport[first], "master/frameworks_active", 1, 60);
     if (ready) {
         double t0 = mono();
         kill(mpid[first], SIGKILL);
@@ -206,8 +158,8 @@ static result failover(int nslaves, bool hollow)
             next = leader(mport, mpid, MASTERS);
         if (next >= 0) {
             res.elected = (mono() - t0) * 1000;
-            if (wait_for(mport[next], "master\\/slaves_active", nslaves, 60) &&
-                wait_for(mport[next], "master\\/frameworks_active", 1, 60)) {
+            if (wait_for(mport[next], "master/slaves_active", nslaves, 60) &&
+                wait_for(mport[next], "master/frameworks_active", 1, 60)) {
                 double end = mono();
                 pthread_mutex_lock(&f.mu);
                 if (f.reregistered_at > end) end = f.reregistered_at;
@@ -401,12 +353,6 @@ static pid_t zk_start(void)
     return pid;
 }
 
-static void emit(const char *name, double v)
-{
-    printf("{\"bench\": \"%s\", \"value\": %.1f, \"unit\": \"ms\"}\n", name, v);
-    fflush(stdout);
-}
-
 int main(void)
 {
     char self[PATH_MAX];
@@ -431,16 +377,16 @@ int main(void)
     result fleet = failover(HOLLOW_SLAVES, true);
     double admits = 0, recover = 0;
     bool registry_ok = registry_bench(&admits, &recover);
-    emit("failover.zk_session_timeout", SESSION_SECS * 1000.0);
-    emit("failover.elected", two.elected);
-    emit("failover.reregistered.2", two.reregistered);
-    emit("failover.reregistered_after_election.2", two.reregistered - two.elected);
-    emit("failover.elected.50", fifty.elected);
-    emit("failover.reregistered.50", fifty.reregistered);
-    emit("failover.reregistered_after_election.50", fifty.reregistered - fifty.elected);
+    emit("failover.zk_session_timeout", SESSION_SECS * 1000.0, "ms");
+    emit("failover.elected", two.elected, "ms");
+    emit("failover.reregistered.2", two.reregistered, "ms");
+    emit("failover.reregistered_after_election.2", two.reregistered - two.elected, "ms");
+    emit("failover.elected.50", fifty.elected, "ms");
+    emit("failover.reregistered.50", fifty.reregistered, "ms");
+    emit("failover.reregistered_after_election.50", fifty.reregistered - fifty.elected, "ms");
     char name[64];
     snprintf(name, sizeof name, "scale.failover.reregistered.%d", HOLLOW_SLAVES);
-    emit(name, fleet.reregistered - fleet.elected);
+    emit(name, fleet.reregistered - fleet.elected, "ms");
     printf("{\"bench\": \"registry.zk.admit.%d\", \"value\": %.1f, \"unit\": \"ops/s\"}\n",
            REGISTRY_SLAVES, admits);
     printf("{\"bench\": \"registry.zk.recover.%d\", \"value\": %.1f, \"unit\": \"ms\"}\n",

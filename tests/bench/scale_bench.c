@@ -32,12 +32,6 @@
 
 static char bin[PATH_MAX], dir[64];
 
-static void nap(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Starts build/bin/<prog> with args (NULL-terminated), stdout to `out` (NULL: /dev/null) and
  * stderr to /dev/null. */
 static pid_t start(const char *prog, const char *out, char **args)

@@ -19,6 +19,7 @@
  * them).
  */
 #include "master/master_int.h"
+#include "tests/bench/bench_cluster.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,19 +40,6 @@
 
 static act_pid master_pid;
 static atomic_int registered_slaves, registered_frameworks, running;
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void nap(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* ---- slaves ------------------------------------------------------------------------------ */
 
@@ -318,11 +306,6 @@ static long get(int fd, const char *path, act_buf *out)
     }
 }
 
-static void figure(const char *name, double value, const char *unit)
-{
-    printf("{\"bench\": \"%s\", \"value\": %.3f, \"unit\": \"%s\"}\n", name, value, unit);
-    fflush(stdout);
-}
 
 /* ---- the run ----------------------------------------------------------------------------- */
 
@@ -397,12 +380,12 @@ static void measure_state(void)
     }
     close(fd);
     act_buf_free(&body);
-    figure("state.render.large", best, "ms");
-    figure("state.render.large.first", first, "ms");
-    figure("state.render.large.first_cpu_ms", first_cpu_ms, "ms");
-    figure("state.size.large", (double)size, "bytes");
-    figure("state.render.large.blocked_ms", worst_blocked, "ms");
-    figure("state.render.large.blocked_wall_ms", worst_wall, "ms");
+    emit("state.render.large", best, "ms");
+    emit("state.render.large.first", first, "ms");
+    emit("state.render.large.first_cpu_ms", first_cpu_ms, "ms");
+    emit("state.size.large", (double)size, "bytes");
+    emit("state.render.large.blocked_ms", worst_blocked, "ms");
+    emit("state.render.large.blocked_wall_ms", worst_wall, "ms");
 }
 
 /* Drops every kept piece on the master's loop, as a failover or a restart leaves it: the next
@@ -466,8 +449,8 @@ static void measure_cold(int rounds)
     }
     close(fd);
     act_buf_free(&body);
-    figure("state.render.large.cold", ms[rounds / 2], "ms");
-    figure("state.render.large.cold_cpu_ms", cpu[rounds / 2], "ms");
+    emit("state.render.large.cold", ms[rounds / 2], "ms");
+    emit("state.render.large.cold_cpu_ms", cpu[rounds / 2], "ms");
 }
 
 static void measure_snapshot(void)
@@ -483,7 +466,7 @@ static void measure_snapshot(void)
     double secs = mono() - t0;
     close(fd);
     act_buf_free(&body);
-    figure("metrics.snapshot.rps", n / secs, "requests/s");
+    emit("metrics.snapshot.rps", n / secs, "requests/s");
 }
 
 int main(void)

@@ -385,22 +385,30 @@ static void source_go(act_actor *self, void *arg)
     for (uint64_t i = 0; i < CROSS_N; i++) act_send(self, &sink_pid, "seq", &i, sizeof i);
 }
 
-START_TEST(test_two_processes_exchange_100k_messages_in_order_and_see_exits)
+/* The sink in a child process, and "source" here (reports and exits counted in s), which runs
+ * `go`. Returns the child. */
+static pid_t start_source(source_state *s, act_fn go)
 {
     uint16_t port;
     pid_t child = fork_sink(&port);
     tu_runtime_start(1);
-    static source_state s;
-    memset(&s, 0, sizeof s);
-    tu_counter_init(&s.reports);
-    tu_counter_init(&s.exited);
-    act_actor *a = act_new("source", &s);
+    memset(s, 0, sizeof *s);
+    tu_counter_init(&s->reports);
+    tu_counter_init(&s->exited);
+    act_actor *a = act_new("source", s);
     act_on_message(a, "report", source_report);
     act_on_exited(a, source_exited);
     act_pid src = act_self(a);
     ck_assert_int_eq(act_spawn(a, 0), 0);
     act_pid_make("sink", 0x7f000001u, port, &sink_pid);
-    act_dispatch(&src, source_go, NULL);
+    act_dispatch(&src, go, NULL);
+    return child;
+}
+
+START_TEST(test_two_processes_exchange_100k_messages_in_order_and_see_exits)
+{
+    static source_state s;
+    pid_t child = start_source(&s, source_go);
     ck_assert_msg(tu_counter_wait(&s.reports, 1, 120), "the sink never reported");
     ck_assert_uint_eq(s.received, CROSS_N);
     ck_assert_uint_eq(s.bad, 0);
@@ -433,19 +441,8 @@ static void link_many(act_actor *self, void *arg)
 
 START_TEST(test_many_links_behind_one_address_are_each_told_once)
 {
-    uint16_t port;
-    pid_t child = fork_sink(&port);
-    tu_runtime_start(1);
     static source_state s;
-    memset(&s, 0, sizeof s);
-    tu_counter_init(&s.reports);
-    tu_counter_init(&s.exited);
-    act_actor *a = act_new("source", &s);
-    act_on_exited(a, source_exited);
-    act_pid src = act_self(a);
-    ck_assert_int_eq(act_spawn(a, 0), 0);
-    act_pid_make("sink", 0x7f000001u, port, &sink_pid);
-    act_dispatch(&src, link_many, NULL);
+    pid_t child = start_source(&s, link_many);
     ck_assert(tu_wait_http(act_port(), "/__actors__", 10));
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
