@@ -128,6 +128,8 @@ typedef struct zk_link {
     atomic_bool closed;  /* set on the owner's loop by zk_close */
     act_pid owner;
     zk_session *s;       /* read only on the owner's loop while !closed */
+    char *credentials;   /* "user:password" for digest authentication, or NULL */
+    bool auth_added;     /* by the watcher, on the client's completion thread */
 } zk_link;
 
 struct zk_session {
@@ -144,7 +146,9 @@ struct zk_session {
 
 static void link_unref(zk_link *l)
 {
-    if (atomic_fetch_sub(&l->refs, 1) == 1) free(l);
+    if (atomic_fetch_sub(&l->refs, 1) != 1) return;
+    free(l->credentials);
+    free(l);
 }
 
 /* ---- events ------------------------------------------------------------------------------ */
@@ -219,14 +223,37 @@ static void post_event(zk_link *l, zk_event ev, const char *path)
     act_dispatch(&l->owner, run_event, it);
 }
 
+static void auth_done(int rc, const void *data)
+{
+    if (rc == ZAUTHFAILED) LOG_ERROR("ZooKeeper refused the credentials");
+}
+
+/* Hands the credentials to the client when the session first connects. Not at
+ * zookeeper_init: between connection attempts (for about a millisecond after a server refuses)
+ * the client refuses them with ZINVALIDSTATE, and they were lost when the first server tried was
+ * down. Once added, the client sends them ahead of everything else on every connection. */
+static void add_auth(zhandle_t *zh, zk_link *l)
+{
+    if (!l->credentials || l->auth_added) return;
+    int rc = zoo_add_auth(zh, "digest", l->credentials, (int)strlen(l->credentials), auth_done,
+                          NULL);
+    if (rc == ZOK)
+        l->auth_added = true;
+    else
+        LOG_ERROR("Failed to hand the credentials to the ZooKeeper client: %s", zerror(rc));
+}
+
 /* The client's watcher, on its completion thread. */
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     zk_link *l = ctx;
     if (type == ZOO_SESSION_EVENT) {
-        if (state == ZOO_CONNECTED_STATE || state == ZOO_READONLY_STATE)
+        if (state == ZOO_CONNECTED_STATE || state == ZOO_READONLY_STATE) {
+            /* Before the owner hears of the connection: its writes (nodes whose ACL names
+             * the creator) wait for that, and the credentials go ahead of them. */
+            add_auth(zh, l);
             post_event(l, ZK_CONNECTED, NULL);
-        else if (state == ZOO_CONNECTING_STATE || state == ZOO_ASSOCIATING_STATE ||
+        } else if (state == ZOO_CONNECTING_STATE || state == ZOO_ASSOCIATING_STATE ||
                  state == ZOO_NOTCONNECTED_STATE)
             post_event(l, ZK_DISCONNECTED, NULL);
         else if (state == ZOO_EXPIRED_SESSION_STATE)
@@ -249,11 +276,6 @@ static void client_log(const char *message)
 }
 
 /* ---- opening and closing ----------------------------------------------------------------- */
-
-static void auth_done(int rc, const void *data)
-{
-    if (rc == ZAUTHFAILED) LOG_ERROR("ZooKeeper refused the credentials");
-}
 
 static void set_acl(zk_session *s, bool authenticated)
 {
@@ -283,6 +305,7 @@ zk_session *zk_open(act_actor *self, const zk_url *url, double session_timeout,
     atomic_init(&l->closed, false);
     l->owner = act_self(self);
     l->s = s;
+    l->credentials = url->credentials ? act_strdup(url->credentials) : NULL;
     s->owner = self;
     s->link = l;
     s->on_event = on_event;
@@ -293,13 +316,10 @@ zk_session *zk_open(act_actor *self, const zk_url *url, double session_timeout,
     if (!s->zh) {
         snprintf(err, errlen, "Failed to start a ZooKeeper client for '%s': %s", url->servers,
                  strerror(errno));
-        free(l);
+        link_unref(l);
         free(s);
         return NULL;
     }
-    if (url->credentials)
-        zoo_add_auth(s->zh, "digest", url->credentials, (int)strlen(url->credentials),
-                     auth_done, NULL);
     return s;
 }
 

@@ -497,6 +497,22 @@ START_TEST(test_credentials_in_the_url_authenticate_and_protect_the_znodes)
 }
 END_TEST
 
+/* The client refuses credentials between connection attempts (ZINVALIDSTATE): with the first
+ * server in the URL down, they were lost and every node the contender made failed with
+ * "invalid acl" (seen in CI once an ensemble member had been killed). */
+START_TEST(test_credentials_hold_when_the_first_server_is_down)
+{
+    char path[64], url[1024];
+    tz_unique_path(path, sizeof path);
+    snprintf(url, sizeof url, "zk://alice:s3cret@127.0.0.1:%u,127.0.0.1:%u%s", tu_free_port(),
+             zk->port[0], path);
+    zoo_deterministic_conn_order(1); /* the dead server first */
+    size_t from = 0;
+    spawn_contender(url, "master-1", 5051);
+    expect_next(&from, "node:", 20);
+}
+END_TEST
+
 START_TEST(test_file_address_holding_a_zk_url_detects)
 {
     char path[64], url[1024];
@@ -646,6 +662,7 @@ Suite *zk_suite(void)
     tcase_add_test(tc, test_expired_session_reports_no_leader_then_detects_again);
     tcase_add_test(tc, test_contender_whose_session_expires_loses_and_contends_again);
     tcase_add_test(tc, test_credentials_in_the_url_authenticate_and_protect_the_znodes);
+    tcase_add_test(tc, test_credentials_hold_when_the_first_server_is_down);
     tcase_add_test(tc, test_file_address_holding_a_zk_url_detects);
     tcase_add_test(tc, test_registry_in_zookeeper_stores_slaves_and_only_the_leader_writes);
     tcase_add_test(tc, test_quorum_must_be_a_majority_of_the_ensemble);
