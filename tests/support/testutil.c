@@ -260,18 +260,38 @@ char *tu_stderr_end(void)
     return text;
 }
 
-uint16_t tu_free_port(void)
+/* Binds 127.0.0.1:port and lets it go again; true if nothing held it. */
+static bool port_free(uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001u)};
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        if (fd >= 0) close(fd);
-        return 0;
-    }
+    if (fd < 0) return false;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(0x7f000001u)};
+    bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
     close(fd);
-    return ntohs(sa.sin_port);
+    return ok;
+}
+
+/* Ports from 10000 up to 30000 (below the slaves' usual 31000-32000 and the kernel's
+ * ephemeral range, 32768 and up): the kernel hands out ephemeral ports to every outgoing
+ * connection, and one could take a port picked there before its daemon binds it. Each test
+ * process walks the range from its own starting point, so concurrent runs rarely meet. */
+uint16_t tu_free_port(void)
+{
+    enum { LO = 10000, SPAN = 20000 };
+    static unsigned next;
+    static bool seeded;
+    if (!seeded) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        next = ((unsigned)getpid() * 7919u + (unsigned)ts.tv_nsec) % SPAN;
+        seeded = true;
+    }
+    for (unsigned tries = 0; tries < SPAN; tries++) {
+        uint16_t port = (uint16_t)(LO + next++ % SPAN);
+        if (port_free(port)) return port;
+    }
+    return 0;
 }
 
 int tu_spawn(char *const argv[], const char *log_path)

@@ -76,7 +76,8 @@ bool tu_send_message_from(const char *src_ip, const char *dst_ip, uint16_t port,
 /* Reads until EOF or timeout; returns true if the peer closed the connection. */
 bool tu_read_until_closed(int fd, act_buf *out);
 
-/* A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it, close). */
+/* A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range (so no
+ * outgoing connection takes it before the daemon it is for binds it); 0 if none. */
 uint16_t tu_free_port(void);
 /* Starts argv[0] (a path) with argv in a new process whose stdout and stderr go to
  * `log_path` (NULL: inherited). Returns the pid or -1. */
