@@ -446,18 +446,33 @@ void wire_json_model_framework(act_json *j, const wire_framework_view *v)
     res_free(&total);
 }
 
+/* Written straight into the buffer as a task is: state.json holds one per slave. */
 void wire_json_model_slave(act_json *j, const wire_slave_view *v)
 {
-    act_json_object_begin(j);
-    act_json_kv_bool(j, "active", v->active);
-    act_json_key(j, "attributes");
-    wire_json_model_attributes(j, v->info->attributes, v->info->attributes_count);
-    act_json_kv_string(j, "hostname", wire__str(&v->info->hostname));
-    act_json_kv_string(j, "id", v->id);
-    act_json_kv_string(j, "pid", v->pid);
-    act_json_kv_double(j, "registered_time", v->registered_time);
-    if (v->reregistered) act_json_kv_double(j, "reregistered_time", v->reregistered_time);
-    act_json_key(j, "resources");
-    wire_json_model_resources_wire(j, v->info->resources, v->info->resources_count);
-    act_json_object_end(j);
+    act_json_raw(j, "", 0); /* the comma before it, if one is due */
+    act_buf *b = j->out;
+    bool slash = j->escape_slash;
+    act_json sub; /* for the nested values written the general way */
+    if (v->active) PUT(b, "{\"active\":true,\"attributes\":");
+    else PUT(b, "{\"active\":false,\"attributes\":");
+    act_json_init(&sub, b);
+    sub.escape_slash = slash;
+    wire_json_model_attributes(&sub, v->info->attributes, v->info->attributes_count);
+    PUT(b, ",\"hostname\":\"");
+    put_str(b, wire__str(&v->info->hostname), slash);
+    PUT(b, "\",\"id\":\"");
+    put_str(b, v->id, slash);
+    PUT(b, "\",\"pid\":\"");
+    put_str(b, v->pid, slash);
+    PUT(b, "\",\"registered_time\":");
+    act_json_put_double(b, v->registered_time);
+    if (v->reregistered) {
+        PUT(b, ",\"reregistered_time\":");
+        act_json_put_double(b, v->reregistered_time);
+    }
+    PUT(b, ",\"resources\":");
+    act_json_init(&sub, b);
+    sub.escape_slash = slash;
+    wire_json_model_resources_wire(&sub, v->info->resources, v->info->resources_count);
+    PUT(b, "}");
 }
