@@ -99,12 +99,15 @@ void m_state_forget(master *m)
         forget_framework(m->completed_frameworks[i]);
 }
 
+static void drop_joins_of(master *m, const m_framework *f);
+
 void m_task_list_changed(master *m, const char *framework_id)
 {
     m_framework *f = m_framework_find(m, framework_id);
     if (!f) return;
     act_blob_unref(f->tasks_json);
     f->tasks_json = NULL;
+    drop_joins_of(m, f);
     m_framework_changed(f);
 }
 
@@ -115,37 +118,41 @@ void m_task_changed(master *m, m_task *t)
     m_task_list_changed(m, t->framework_id);
 }
 
-/* Blobs joined with commas: the elements of a JSON array. */
-static void join_into(act_buf *b, act_blob *x)
+/* Blobs joined with commas, the elements of a JSON array, in a blob written in place
+ * (act_blob_buf_init): `count` is how many it holds so far. */
+static void join_into(act_buf *b, size_t *count, act_blob *x)
 {
     size_t len;
     const char *data = act_blob_data(x, &len);
-    if (b->len) act_buf_putc(b, ',');
+    if ((*count)++) act_buf_putc(b, ',');
     act_buf_append(b, data, len);
 }
+
+#define JOIN_HINT 384 /* room per element a joined array is started with */
 
 static act_blob *framework_tasks_json(m_framework *f)
 {
     if (f->tasks_json) return f->tasks_json;
-    act_buf b = {0};
+    act_buf b;
+    act_blob_buf_init(&b, act_map_size(f->tasks) * JOIN_HINT);
+    size_t count = 0;
     m_task *t;
     for (size_t it = 0; act_map_next(f->tasks, &it, NULL, (void **)&t);)
-        join_into(&b, m_task_json(t));
-    f->tasks_json = act_blob_new(b.data, b.len);
-    act_buf_free(&b);
+        join_into(&b, &count, m_task_json(t));
+    f->tasks_json = act_blob_from_buf(&b);
     return f->tasks_json;
 }
 
 static act_blob *framework_completed_json(master *m, m_framework *f)
 {
     if (f->completed_json) return f->completed_json;
-    size_t cap = m->cfg.max_completed_tasks_per_framework;
-    act_buf b = {0};
+    size_t cap = m->cfg.max_completed_tasks_per_framework, count = 0;
+    act_buf b;
+    act_blob_buf_init(&b, f->ncompleted * JOIN_HINT);
     for (size_t i = 0; i < f->ncompleted; i++)
-        join_into(&b, m_done_json(&f->completed[f->ncompleted < cap ? i
+        join_into(&b, &count, m_done_json(&f->completed[f->ncompleted < cap ? i
                                                 : (f->completed_next + i) % cap]));
-    f->completed_json = act_blob_new(b.data, b.len);
-    act_buf_free(&b);
+    f->completed_json = act_blob_from_buf(&b);
     return f->completed_json;
 }
 
@@ -343,14 +350,25 @@ static void write_state(m_out *o, master *m)
  * for the loop to poll its sockets, and goes on at once (the loop does not sleep for a timer
  * already due). Cursors are positions in the maps, safe across changes (an object added
  * or removed between slices is at worst visited twice or not at all: the final step makes any
- * blob still missing). */
+ * blob still missing).
+ *
+ * A framework's tasks are walked once: each task's blob is made where missing and appended
+ * to the framework's "tasks" array as it goes, while it is still in the cache. A change to
+ * the framework's tasks between two slices drops that array (m_task_list_changed): the walk
+ * goes on making blobs and the final step joins them. */
 
 struct m_state_req {
     m_state_req *next;  /* the master's list of requests in progress */
     act_http_req *req;
-    int phase;      /* 0: slaves and their tasks; 1: frameworks' finished tasks; 2: those of
-                       completed frameworks */
-    size_t it, sub; /* position of the current slave or framework; within it */
+    int phase;      /* 0: slaves; 1: frameworks (their tasks, then their finished tasks); 2:
+                       completed frameworks; 3: tasks of frameworks not registered */
+    size_t it, sub; /* position of the current slave, framework or task; within a framework,
+                       of its next task, then of its next finished task */
+    bool tasks_done; /* the current framework's tasks have been walked */
+    m_framework *joining; /* whose tasks `join` holds; NULL: none, or they changed */
+    char joining_id[WIRE_ID_MAX];
+    act_buf join;   /* a blob being written in place (act_blob_buf_init) */
+    size_t joined;  /* elements in it */
     unsigned work;  /* blobs visited: the clock is read every 16 */
     double check_at, end_at; /* when to look next for work waiting on the loop; to stop */
     act_actor *self;
@@ -374,21 +392,145 @@ static bool should_yield(state_req *r)
     return now >= r->end_at || act_loop_waiting(r->self);
 }
 
-/* Makes the missing blobs of one slave and its tasks from r->sub on; false if it yields. */
-static bool warm_slave(m_slave *s, state_req *r)
+static void drop_join(state_req *r)
 {
-    m_slave_json(s);
-    m_task *t;
-    while (act_map_next(s->tasks, &r->sub, NULL, (void **)&t)) {
-        m_task_json(t);
-        if (should_yield(r)) return false;
-    }
-    return !should_yield(r);
+    act_buf_free(&r->join);
+    r->joining = NULL;
+    r->joined = 0;
 }
 
-/* A framework's finished tasks, then its arrays of tasks. */
+/* Called when f's tasks change: a join of them in progress no longer holds them all. */
+static void drop_joins_of(master *m, const m_framework *f)
+{
+    for (state_req *r = m->state_reqs; r; r = r->next)
+        if (r->joining == f) drop_join(r);
+}
+
+static void start_join(state_req *r, m_framework *f)
+{
+    drop_join(r);
+    r->joining = f;
+    snprintf(r->joining_id, sizeof r->joining_id, "%s", f->id);
+    act_blob_buf_init(&r->join, act_map_size(f->tasks) * JOIN_HINT);
+}
+
+/* The join, if it is f's own and complete, becomes f's tasks array. */
+static void finish_join(state_req *r, m_framework *f)
+{
+    if (r->joining == f && strcmp(r->joining_id, f->id) == 0 && !f->tasks_json)
+        f->tasks_json = act_blob_from_buf(&r->join);
+    drop_join(r);
+}
+
+/* ---- looking ahead -------------------------------------------------------------------------
+ * Writing a task's JSON reads its record, its wire_task and what that points to, each a cache
+ * miss in a large cluster: a walk of 100,000 tasks waits on memory most of its time, one miss
+ * after the other. The walk asks for what a task reads a few tasks before it gets there, in
+ * three steps as the pointers arrive: its record; then its wire_task (or its blob); then the
+ * strings, resources and statuses the wire_task points to. */
+
+#define FAR 16 /* tasks ahead of the one written whose record is fetched */
+#define MID 8  /* ... whose wire_task or blob is fetched */
+#define NEAR 4 /* ... whose parts are fetched */
+#define NEXT 2 /* ... whose resources' values are fetched */
+
+typedef struct walk {
+    const act_map *tasks;
+    size_t far, mid, near, next; /* positions FAR, MID, NEAR and NEXT tasks ahead */
+} walk;
+
+static void fetch(const void *p, size_t bytes)
+{
+    for (size_t at = 0; p && at < bytes; at += 64) __builtin_prefetch((const char *)p + at);
+}
+
+static void fetch_record(const m_task *t)
+{
+    __builtin_prefetch(&t->t);
+    __builtin_prefetch(&t->json);
+}
+
+static void fetch_wire(const m_task *t)
+{
+    if (t->json) fetch(t->json, 128);
+    else fetch(t->t, sizeof *t->t);
+}
+
+static void fetch_parts(const m_task *t)
+{
+    if (t->json) { /* it is copied whole into the framework's array */
+        size_t len;
+        act_blob_data(t->json, &len);
+        fetch(t->json, len + 64);
+        return;
+    }
+    const wire_task *w = t->t;
+    fetch(w->name, 1);
+    fetch(w->task_id.value, 1);
+    fetch(w->framework_id.value, 1);
+    fetch(w->slave_id.value, 1);
+    /* the resources' names and values were allocated just after them */
+    fetch(w->resources, w->resources_count * sizeof *w->resources + 128);
+    fetch(w->statuses, w->statuses_count * sizeof *w->statuses);
+}
+
+static void fetch_values(const m_task *t)
+{
+    if (t->json) return;
+    const wire_task *w = t->t;
+    for (size_t i = 0; i < w->resources_count; i++) {
+        fetch(w->resources[i].name, 1);
+        fetch(w->resources[i].scalar, 1);
+    }
+}
+
+static void walk_ahead(walk *w, size_t *at, void (*fn)(const m_task *))
+{
+    m_task *t;
+    if (act_map_next(w->tasks, at, NULL, (void **)&t)) fn(t);
+}
+
+/* Starts looking ahead of position `at` of a map of tasks. */
+static void walk_start(walk *w, const act_map *tasks, size_t at)
+{
+    *w = (walk){tasks, at, at, at, at};
+    for (int i = 0; i < FAR; i++) walk_ahead(w, &w->far, fetch_record);
+    for (int i = 0; i < MID; i++) walk_ahead(w, &w->mid, fetch_wire);
+    for (int i = 0; i < NEAR; i++) walk_ahead(w, &w->near, fetch_parts);
+    for (int i = 0; i < NEXT; i++) walk_ahead(w, &w->next, fetch_values);
+}
+
+/* One task further. */
+static void walk_step(walk *w)
+{
+    walk_ahead(w, &w->far, fetch_record);
+    walk_ahead(w, &w->mid, fetch_wire);
+    walk_ahead(w, &w->near, fetch_parts);
+    walk_ahead(w, &w->next, fetch_values);
+}
+
+/* Makes the missing blobs of f's tasks from r->sub on, joining them; false if it yields. */
+static bool warm_tasks(m_framework *f, state_req *r)
+{
+    if (r->sub == 0 && !f->tasks_json) start_join(r, f);
+    walk w;
+    walk_start(&w, f->tasks, r->sub);
+    m_task *t;
+    while (act_map_next(f->tasks, &r->sub, NULL, (void **)&t)) {
+        walk_step(&w);
+        act_blob *json = m_task_json(t);
+        if (r->joining == f) join_into(&r->join, &r->joined, json);
+        if (should_yield(r)) return false;
+    }
+    finish_join(r, f);
+    r->tasks_done = true, r->sub = 0;
+    return true;
+}
+
+/* A framework's tasks, then its finished tasks, then its model. */
 static bool warm_framework(master *m, m_framework *f, state_req *r)
 {
+    if (!r->tasks_done && !warm_tasks(f, r)) return false;
     size_t cap = m->cfg.max_completed_tasks_per_framework;
     while (r->sub < f->ncompleted) {
         size_t at = f->ncompleted < cap ? r->sub : (f->completed_next + r->sub) % cap;
@@ -396,19 +538,31 @@ static bool warm_framework(master *m, m_framework *f, state_req *r)
         r->sub++;
         if (should_yield(r)) return false;
     }
-    framework_json(m, f); /* its tasks' blobs were made with their slaves */
+    framework_json(m, f);
     return !should_yield(r);
 }
 
-/* The slave or framework a phase's cursor is at (advancing *next past it), or NULL. */
+/* The slave, framework or task a phase's cursor is at (advancing *next past it), or NULL. */
 static void *at_cursor(master *m, const state_req *r, size_t *next)
 {
     void *obj = NULL;
     *next = r->it;
     if (r->phase == 0) act_map_next(m->slaves, next, NULL, &obj);
     else if (r->phase == 1) act_map_next(m->frameworks, next, NULL, &obj);
-    else if (r->it < m->ncompleted_frameworks) obj = m->completed_frameworks[(*next)++];
+    else if (r->phase == 2 && r->it < m->ncompleted_frameworks)
+        obj = m->completed_frameworks[(*next)++];
+    else if (r->phase == 3) act_map_next(m->orphans, next, NULL, &obj);
     return obj;
+}
+
+static bool warm_one(master *m, state_req *r, void *obj)
+{
+    switch (r->phase) {
+    case 0: m_slave_json(obj); break;
+    case 3: m_task_json(obj); break;
+    default: return warm_framework(m, obj, r);
+    }
+    return !should_yield(r);
 }
 
 /* One slice; true when every blob has been visited. */
@@ -416,16 +570,16 @@ static bool warm(master *m, state_req *r)
 {
     double now = mono();
     r->check_at = now + CHECK_SECS, r->end_at = now + SLICE_SECS;
-    while (r->phase < 3) {
+    while (r->phase < 4) {
         size_t next;
         void *obj = at_cursor(m, r, &next);
         if (!obj) {
             r->phase++, r->it = r->sub = 0;
             continue;
         }
-        if (r->phase == 0 ? !warm_slave(obj, r) : !warm_framework(m, obj, r))
-            return false;
-        r->it = next, r->sub = 0;
+        if (!warm_one(m, r, obj)) return false;
+        r->it = next, r->sub = 0, r->tasks_done = false;
+        drop_join(r);
     }
     return true;
 }
@@ -452,6 +606,7 @@ static void state_step(act_actor *self, void *arg)
     m_out_init(&o);
     write_state(&o, m);
     m_out_respond(&o, r->req);
+    drop_join(r);
     free(r);
 }
 
@@ -471,6 +626,7 @@ void m_state_abandon(master *m)
         state_req *r = m->state_reqs;
         m->state_reqs = r->next;
         act_http_respond_text(r->req, 503, "The master is shutting down");
+        drop_join(r);
         free(r);
     }
 }

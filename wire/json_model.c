@@ -19,12 +19,55 @@ static inline void put(act_buf *b, const char *s, size_t n)
 }
 #define PUT(b, lit) put(b, lit, sizeof lit - 1)
 
+/* Whether any of the 8 bytes in v needs escaping: below 0x20, '"', '\\', 0x7f, or '/' when
+ * slashes are escaped (bit tricks: a byte of v ^ c is zero where v holds c). */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#define ANY_ZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+
+static inline bool needs_escape8(uint64_t v, bool slash)
+{
+    uint64_t bad = ((v - ONES * 0x20) & ~v & HIGHS) | ANY_ZERO(v ^ (ONES * '"')) |
+                   ANY_ZERO(v ^ (ONES * '\\')) | ANY_ZERO(v ^ (ONES * 0x7f));
+    if (slash) bad |= ANY_ZERO(v ^ (ONES * '/'));
+    return bad != 0;
+}
+
+/* A string's contents, escaped: copied 8 bytes at a time while nothing needs escaping (IDs
+ * and names seldom do), act_json_escape from the first of them that does. */
+static void put_str(act_buf *b, const char *s, bool slash)
+{
+    size_t n = strlen(s), i = 0;
+    if (b->len + n + 8 >= b->cap) act_buf_reserve(b, n + 8);
+    char *d = b->data + b->len;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        if (needs_escape8(v, slash)) break;
+        memcpy(d + i, &v, 8);
+    }
+    for (; i < n; i++) { /* the last few bytes */
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || (c == '/' && slash)) break;
+        d[i] = (char)c;
+    }
+    if (i < n) { /* from the first 8 bytes, or the first byte, that need escaping */
+        b->len += i;
+        act_json_escape(b, s + i, n - i, slash);
+        return;
+    }
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
 /* ---- resources ---------------------------------------------------------------------------
  * model(Resources): "cpus", "disk" and "mem" always (0 when absent), then every other
  * resource by name with its exact value: scalars as numbers, ranges as "[1-10, 20-30]", sets
  * as "{a, b}". Mesos 0.22 wrote each Resource in turn into one map, so of cpus(a) and
  * cpus(b) only the last showed; later Mesos shows their sum, and so do we (ranges and sets:
  * their union). */
+
+static const char *const always[] = {"cpus", "disk", "mem"}; /* shown even when absent */
 
 typedef struct model_item {
     const char *name;
@@ -54,7 +97,6 @@ static void write_value(act_json *j, const res_entry *e)
  * of cpus, disk and mem; items has room for s->n + 3. */
 static size_t model_items(const res_set *s, model_item *items)
 {
-    static const char *const always[] = {"cpus", "disk", "mem"};
     size_t n = 0;
     for (size_t i = 0; i < s->n; i++) items[n++] = (model_item){s->v[i].name, &s->v[i]};
     for (int k = 0; k < 3; k++) {
@@ -104,14 +146,17 @@ void wire_json_model_resources(act_json *j, const res_set *s)
 typedef struct wire_item {
     const char *name;
     const wire_resource *r; /* NULL: an absent cpus, disk or mem, shown as 0 */
+    int64_t milli;          /* a scalar's value */
 } wire_item;
 
-static bool fast_entry_ok(const wire_resource *r)
+/* The item of r; false if r is not for the fast path. */
+static bool fast_item(const wire_resource *r, wire_item *item)
 {
-    int64_t milli;
+    *item = (wire_item){wire__str(&r->name), r, 0};
     if (r->disk) return false;
     if (r->type == WIRE_VALUE_SCALAR)
-        return r->scalar && wire__to_milli(r->scalar->value, &milli) == 0 && milli > 0;
+        return r->scalar && wire__to_milli(r->scalar->value, &item->milli) == 0 &&
+               item->milli > 0;
     if (r->type != WIRE_VALUE_RANGES || !r->ranges || !r->ranges->range_count) return false;
     const wire_value_range *v = r->ranges->range;
     for (size_t i = 0; i < r->ranges->range_count; i++)
@@ -119,17 +164,23 @@ static bool fast_entry_ok(const wire_resource *r)
     return true;
 }
 
-static void write_wire_value(act_buf *b, const wire_resource *r, bool slash)
+/* Which of always[] a name is, as a bit (1 << index); 0 for any other. */
+static unsigned always_bit(const char *name)
 {
-    int64_t milli = 0;
-    if (!r) {
+    for (unsigned k = 0; k < 3; k++)
+        if (name[0] == always[k][0] && strcmp(name, always[k]) == 0) return 1u << k;
+    return 0;
+}
+
+static void write_wire_value(act_buf *b, const wire_item *item, bool slash)
+{
+    if (!item->r) {
         PUT(b, "0");
-    } else if (r->type == WIRE_VALUE_SCALAR) {
-        wire__to_milli(r->scalar->value, &milli);
-        act_json_put_double(b, (double)milli / RES_SCALE);
+    } else if (item->r->type == WIRE_VALUE_SCALAR) {
+        act_json_put_double(b, (double)item->milli / RES_SCALE);
     } else {
         act_buf text = {0};
-        wire_value_format(&text, WIRE_VALUE_RANGES, NULL, r->ranges, NULL, NULL);
+        wire_value_format(&text, WIRE_VALUE_RANGES, NULL, item->r->ranges, NULL, NULL);
         act_json_put_string(b, text.data, text.len, slash);
         act_buf_free(&text);
     }
@@ -137,19 +188,16 @@ static void write_wire_value(act_buf *b, const wire_resource *r, bool slash)
 
 static bool write_fast(act_json *j, const wire_resource *r, size_t count)
 {
-    static const char *const always[] = {"cpus", "disk", "mem"};
     if (count > FAST_MAX) return false;
     wire_item items[FAST_MAX + 3];
     size_t n = 0;
+    unsigned present = 0;
     for (size_t i = 0; i < count; i++) {
-        if (!fast_entry_ok(&r[i])) return false;
-        items[n++] = (wire_item){wire__str(&r[i].name), &r[i]};
+        if (!fast_item(&r[i], &items[n])) return false;
+        present |= always_bit(items[n++].name);
     }
-    for (int k = 0; k < 3; k++) {
-        bool present = false;
-        for (size_t i = 0; i < count; i++) present |= strcmp(items[i].name, always[k]) == 0;
-        if (!present) items[n++] = (wire_item){always[k], NULL};
-    }
+    for (unsigned k = 0; k < 3; k++)
+        if (!(present & 1u << k)) items[n++] = (wire_item){always[k], NULL, 0};
     for (size_t i = 1; i < n; i++) { /* a few: insertion sort by name */
         wire_item x = items[i];
         size_t k = i;
@@ -160,12 +208,12 @@ static bool write_fast(act_json *j, const wire_resource *r, size_t count)
         if (strcmp(items[i].name, items[i + 1].name) == 0) return false; /* roles to sum */
     act_json_raw(j, "", 0); /* the comma before it, if one is due */
     act_buf *b = j->out;
-    PUT(b, "{");
+    PUT(b, "{\"");
     for (size_t i = 0; i < n; i++) {
-        if (i) PUT(b, ",");
-        act_json_put_string(b, items[i].name, strlen(items[i].name), j->escape_slash);
-        PUT(b, ":");
-        write_wire_value(b, items[i].r, j->escape_slash);
+        if (i) PUT(b, ",\"");
+        put_str(b, items[i].name, j->escape_slash);
+        PUT(b, "\":");
+        write_wire_value(b, &items[i], j->escape_slash);
     }
     PUT(b, "}");
     return true;
@@ -229,11 +277,6 @@ void wire_json_model_attributes(act_json *j, const wire_attribute *a, size_t cou
  * Written straight into the buffer, literal runs of keys and punctuation at a time: state.json
  * holds one of these per task, 100,000 of them in a large cluster. */
 
-
-static void put_str(act_buf *b, const char *s, bool slash)
-{
-    act_json_escape(b, s, strlen(s), slash);
-}
 
 static void put_status(act_buf *b, const wire_task_status *s, bool slash)
 {
@@ -403,18 +446,33 @@ void wire_json_model_framework(act_json *j, const wire_framework_view *v)
     res_free(&total);
 }
 
+/* Written straight into the buffer as a task is: state.json holds one per slave. */
 void wire_json_model_slave(act_json *j, const wire_slave_view *v)
 {
-    act_json_object_begin(j);
-    act_json_kv_bool(j, "active", v->active);
-    act_json_key(j, "attributes");
-    wire_json_model_attributes(j, v->info->attributes, v->info->attributes_count);
-    act_json_kv_string(j, "hostname", wire__str(&v->info->hostname));
-    act_json_kv_string(j, "id", v->id);
-    act_json_kv_string(j, "pid", v->pid);
-    act_json_kv_double(j, "registered_time", v->registered_time);
-    if (v->reregistered) act_json_kv_double(j, "reregistered_time", v->reregistered_time);
-    act_json_key(j, "resources");
-    wire_json_model_resources_wire(j, v->info->resources, v->info->resources_count);
-    act_json_object_end(j);
+    act_json_raw(j, "", 0); /* the comma before it, if one is due */
+    act_buf *b = j->out;
+    bool slash = j->escape_slash;
+    act_json sub; /* for the nested values written the general way */
+    if (v->active) PUT(b, "{\"active\":true,\"attributes\":");
+    else PUT(b, "{\"active\":false,\"attributes\":");
+    act_json_init(&sub, b);
+    sub.escape_slash = slash;
+    wire_json_model_attributes(&sub, v->info->attributes, v->info->attributes_count);
+    PUT(b, ",\"hostname\":\"");
+    put_str(b, wire__str(&v->info->hostname), slash);
+    PUT(b, "\",\"id\":\"");
+    put_str(b, v->id, slash);
+    PUT(b, "\",\"pid\":\"");
+    put_str(b, v->pid, slash);
+    PUT(b, "\",\"registered_time\":");
+    act_json_put_double(b, v->registered_time);
+    if (v->reregistered) {
+        PUT(b, ",\"reregistered_time\":");
+        act_json_put_double(b, v->reregistered_time);
+    }
+    PUT(b, ",\"resources\":");
+    act_json_init(&sub, b);
+    sub.escape_slash = slash;
+    wire_json_model_resources_wire(&sub, v->info->resources, v->info->resources_count);
+    PUT(b, "}");
 }

@@ -486,7 +486,7 @@ typedef struct wire_framework_view {
 } wire_framework_view;
 void wire_json_model_framework(act_json *j, const wire_framework_view *v);
 
-/* What the master knows of a slave, for its model in state.json. */
+/* What the master knows of a slave, for its model in state.json (id and pid not NULL). */
 typedef struct wire_slave_view {
     const char *id;
     const char *pid;

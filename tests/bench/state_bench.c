@@ -6,8 +6,9 @@
  * loopback while a probe measures how long the master's loop goes without handling anything.
  *
  * Figures: state.render.large (ms from the request to the last byte of the response, the
- * best of a few; state.render.large.first is the first fetch, which makes every task's JSON;
- * state.render.large.first_cpu_ms is the CPU time the master's loop spent on it),
+ * best of a few; state.render.large.first is the first fetch, which makes every task's JSON,
+ * made once the master has digested the build (its queues empty, its message counters
+ * still); state.render.large.first_cpu_ms is the CPU time the master's loop spent on it),
  * state.size.large (bytes), state.render.large.blocked_ms (the longest time the master's loop
  * worked without handling a message while state.json was asked for and sent, in CPU time of
  * the loop's thread, so that time the thread spent preempted on a busy machine does not
@@ -345,6 +346,54 @@ static void build_cluster(void)
             SLAVES, FRAMEWORKS, TASKS, mono() - t0);
 }
 
+/* ---- settling ---------------------------------------------------------------------------
+ * When the last task runs, the master still has the build to digest (acknowledgements,
+ * declines of the offers that keep coming, the allocator's backlog). The first fetch waits
+ * until that is done, read from the master's own /metrics/snapshot: its mailbox and the
+ * allocator's queue empty and its message counters still over SETTLE_STILL_MS. */
+
+#define SETTLE_STILL_MS 200
+#define SETTLE_MAX_SECS 20
+
+static const char *const queues[] = {"master/event_queue_messages",
+                                     "master/event_queue_dispatches",
+                                     "allocator/event_queue_dispatches"};
+static const char *const counters[] = {"master/valid_status_updates",
+                                       "master/valid_status_update_acknowledgements",
+                                       "master/messages_decline_offers",
+                                       "master/messages_launch_tasks"};
+
+/* The sum of the counters, or -1 while something waits in a queue (or on error). */
+static double master_activity(void)
+{
+    act_buf out = {0};
+    double sum = -1;
+    json_t *j = http_get(act_port(), "/metrics/snapshot", &out)
+                    ? json_loadb(out.data, out.len, 0, NULL) : NULL;
+    for (size_t i = 0; j && i < sizeof counters / sizeof *counters; i++)
+        sum = (sum < 0 ? 0 : sum) + json_number_value(json_object_get(j, counters[i]));
+    for (size_t i = 0; j && i < sizeof queues / sizeof *queues; i++)
+        if (json_number_value(json_object_get(j, queues[i])) > 0) sum = -1;
+    json_decref(j);
+    act_buf_free(&out);
+    return sum;
+}
+
+static void settle_master(void)
+{
+    double t0 = mono(), last = -1;
+    while (mono() - t0 < SETTLE_MAX_SECS) {
+        double now = master_activity();
+        if (now >= 0 && now == last) {
+            fprintf(stderr, "state_bench: the master settled in %.1f s\n", mono() - t0);
+            return;
+        }
+        last = now;
+        nap(SETTLE_STILL_MS);
+    }
+    fprintf(stderr, "state_bench: the master did not settle in %d s\n", SETTLE_MAX_SECS);
+}
+
 static void measure_state(void)
 {
     int fd = connect_local();
@@ -481,6 +530,7 @@ int main(void)
     if (act_init(&c) != 0 || act_start() != 0) return 1;
     epoch = mono();
     build_cluster();
+    settle_master();
     const char *cold_only = getenv("STATE_BENCH_COLD"); /* N: only N cold renders (profiling) */
     if (cold_only) {
         measure_cold(atoi(cold_only));

@@ -10,6 +10,8 @@
 #include "tests/support/testutil.h"
 
 #include <check.h>
+#include <jansson.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -191,8 +193,9 @@ static int last_state(fw *f, const char *task_id, char *message, size_t n)
 }
 
 /* The slave reports a status for a task; returns the uuid it used. */
-static wire_uuid slave_update(fake *s, const char *framework_id, const char *slave_id,
-                              const char *task_id, wire_task_state state)
+/* A status update from fake slave s, sent without waiting for the master to handle it. */
+static wire_uuid send_update(fake *s, const char *framework_id, const char *slave_id,
+                             const char *task_id, wire_task_state state)
 {
     wire_uuid uuid;
     wire_uuid_random(&uuid);
@@ -210,6 +213,13 @@ static wire_uuid slave_update(fake *s, const char *framework_id, const char *sla
     u.has_pid = true;
     u.pid = act_pid_format(&me, pid, sizeof pid);
     fake_send(s, &master_pid, WIRE_DESC(status_update_message), &u);
+    return uuid;
+}
+
+static wire_uuid slave_update(fake *s, const char *framework_id, const char *slave_id,
+                              const char *task_id, wire_task_state state)
+{
+    wire_uuid uuid = send_update(s, framework_id, slave_id, task_id, state);
     settle();
     return uuid;
 }
@@ -869,6 +879,121 @@ START_TEST(test_state_json_kept_between_requests_follows_every_change)
 }
 END_TEST
 
+/* Reads what fd has ready into out without waiting; false once the peer has closed. */
+static bool read_ready(int fd, act_buf *out)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    char buf[1 << 16];
+    while (poll(&p, 1, 0) == 1) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0) return false;
+        act_buf_append(out, buf, (size_t)n);
+    }
+    return true;
+}
+
+#define WALKED_TASKS 1000 /* enough that state.json walks them in several slices */
+
+/* How many tasks of the first framework in state.json `body` (headers first) are in `state`,
+ * -1 if it does not parse; its finished_tasks in *counted. */
+static int tasks_in_state(const act_buf *body, const char *state, json_int_t *counted)
+{
+    const char *json = strstr(body->data, "\r\n\r\n");
+    json_t *j = json ? json_loads(json + 4, 0, NULL) : NULL;
+    json_t *tasks = json_object_get(json_array_get(json_object_get(j, "frameworks"), 0), "tasks");
+    int n = tasks ? 0 : -1;
+    for (size_t i = 0; i < json_array_size(tasks); i++)
+        n += strcmp(json_string_value(json_object_get(json_array_get(tasks, i), "state")),
+                    state) == 0;
+    *counted = json_integer_value(json_object_get(j, "finished_tasks"));
+    json_decref(j);
+    return n;
+}
+
+/* Whether the master is in the middle of a state.json (asked on its loop, between slices). */
+typedef struct busy_probe {
+    tu_counter answered;
+    bool busy;
+} busy_probe;
+
+static void probe_busy(act_actor *self, void *arg)
+{
+    busy_probe *p = arg;
+    p->busy = ((master *)act_state(self))->state_reqs != NULL;
+    tu_counter_add(&p->answered, 1);
+}
+
+static bool rendering_state(void)
+{
+    busy_probe p = {.busy = false};
+    tu_counter_init(&p.answered);
+    act_dispatch(&master_pid, probe_busy, &p);
+    ck_assert(tu_counter_wait(&p.answered, 1, 10));
+    return p.busy;
+}
+
+#define CHANGED_TASKS 100 /* finished while the walk is under way */
+
+/* Asks for state.json with nothing kept and, once the master is in the middle of it, sends
+ * CHANGED_TASKS updates; the body goes to `body`. False if the body came before the master was
+ * caught in the middle (nothing sent). */
+static bool state_json_with_changes(fake *s, const fw *f, const char *sid, act_buf *body)
+{
+    act_dispatch(&master_pid, forget, NULL);
+    settle();
+    int fd = tu_connect(act_port());
+    ck_assert_int_ge(fd, 0);
+    const char req[] = "GET /master/state.json HTTP/1.1\r\nConnection: close\r\n\r\n";
+    ck_assert(tu_write_all(fd, req, sizeof req - 1));
+    act_buf_reset(body);
+    bool caught = false;
+    while (!caught && read_ready(fd, body)) caught = rendering_state();
+    for (int i = 0; caught && i < CHANGED_TASKS; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "t%04d", i);
+        send_update(s, f->id, sid, id, WIRE_TASK_FINISHED);
+    }
+    ck_assert(tu_read_until_closed(fd, body));
+    close(fd);
+    return caught;
+}
+
+/* state.json walks a framework's tasks a few milliseconds at a time, joining their JSON into
+ * the framework's array as it goes. Here tasks finish while it runs, the updates landing
+ * between the walk's slices: an array joined before a change must be dropped, so the body
+ * shows each task as it was when the body was written (as many finished in the array as
+ * finished_tasks counts), and what the master keeps afterwards is current. */
+START_TEST(test_state_json_walk_keeps_no_array_of_tasks_changed_during_it)
+{
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:1000;mem:100000", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 60);
+    static char specs[WALKED_TASKS][32];
+    const char *tasks[WALKED_TASKS];
+    for (int i = 0; i < WALKED_TASKS; i++) {
+        snprintf(specs[i], sizeof specs[i], "t%04d cpus:1;mem:1", i);
+        tasks[i] = specs[i];
+    }
+    wire_msg *m = offers(&f, 0);
+    launch(&f, ro(m)->offers[0].id.value, sid, tasks, WALKED_TASKS, 0);
+    wire_msg_free(m);
+    act_buf body = {0};
+    bool caught = false;
+    for (int attempt = 0; attempt < 5 && !caught; attempt++)
+        caught = state_json_with_changes(s, &f, sid, &body);
+    ck_assert_msg(caught, "state.json was never caught in the middle of its walk");
+    json_int_t counted;
+    int finished = tasks_in_state(&body, "TASK_FINISHED", &counted);
+    ck_assert_int_eq(finished, counted);
+    act_buf_free(&body);
+    settle();
+    assert_state_current("updates during a state.json");
+    stop();
+}
+END_TEST
+
 /* --slave_removal_rate_limit=1/10mins: slaves that fail their health checks go one per ten
  * minutes, in order, and one that answers a ping before its turn stays. */
 START_TEST(test_removal_rate_limit_spaces_removals_and_a_pong_cancels_one)
@@ -1001,6 +1126,7 @@ Suite *master_suite(void)
     tcase_add_test(tc, test_completed_tasks_are_kept_up_to_the_bound);
     tcase_add_test(tc, test_metrics_move_as_tasks_and_messages_do);
     tcase_add_test(tc, test_state_json_kept_between_requests_follows_every_change);
+    tcase_add_test(tc, test_state_json_walk_keeps_no_array_of_tasks_changed_during_it);
     tcase_add_test(tc, test_removal_rate_limit_spaces_removals_and_a_pong_cancels_one);
     tcase_add_test(tc, test_reregistering_slave_without_a_task_makes_it_lost_and_frees_it);
     suite_add_tcase(s, tc);

@@ -409,6 +409,55 @@ START_TEST(test_task_writer_matches_a_reference)
 }
 END_TEST
 
+/* Whether `json` holds "key": followed by s as the JSON writer escapes it. */
+static bool holds_escaped(const char *json, const char *key, const char *s, bool slash)
+{
+    act_buf want = {0};
+    act_buf_printf(&want, "\"%s\":", key);
+    act_json_put_string(&want, s, strlen(s), slash);
+    bool found = strstr(json, want.data) != NULL;
+    act_buf_free(&want);
+    return found;
+}
+
+/* Every byte that needs escaping, at every place of a name longer than 16 bytes, in a task's
+ * name and a slave's hostname: the writers copy 8 bytes at a time while none of them does,
+ * then a byte at a time. */
+START_TEST(test_task_and_slave_writers_escape_every_byte_at_every_place)
+{
+    static const char specials[] = {'"', '\\', '/', '\n', 0x01, 0x1f, 0x7f};
+    for (size_t k = 0; k < sizeof specials; k++)
+        for (int at = 0; at < 20; at++)
+            for (int slash = 0; slash < 2; slash++) {
+                char name[21];
+                memset(name, 'a', 20);
+                name[20] = '\0';
+                name[at] = specials[k];
+                wire_msg *m = odd_task("cpus:1", false);
+                ((wire_task *)m->root)->name = name;
+                act_buf b = {0};
+                act_json j;
+                act_json_init(&j, &b);
+                j.escape_slash = slash;
+                wire_json_model_task(&j, m->root);
+                ck_assert_msg(holds_escaped(b.data, "name", name, slash), "%s", b.data);
+                json_t *got = parsed(act_buf_detach(&b, NULL));
+                ck_assert_str_eq(json_string_value(json_object_get(got, "name")), name);
+                json_decref(got);
+                wire_msg_free(m);
+                wire_slave_info si = {.hostname = name};
+                wire_slave_view v = {.id = "S0", .pid = "slave(1)@10.0.0.2:5051", .info = &si};
+                act_json_init(&j, &b);
+                j.escape_slash = slash;
+                wire_json_model_slave(&j, &v);
+                ck_assert_msg(holds_escaped(b.data, "hostname", name, slash), "%s", b.data);
+                got = parsed(act_buf_detach(&b, NULL));
+                ck_assert_str_eq(json_string_value(json_object_get(got, "hostname")), name);
+                json_decref(got);
+            }
+}
+END_TEST
+
 static void write_tasks(act_json *j, void *ctx)
 {
     wire_json_model_task(j, &task);
@@ -747,6 +796,7 @@ Suite *wire_json_suite(void)
     tcase_add_test(tc, test_framework_info_json_matches_mesos);
     tcase_add_test(tc, test_task_json_matches_mesos);
     tcase_add_test(tc, test_task_writer_matches_a_reference);
+    tcase_add_test(tc, test_task_and_slave_writers_escape_every_byte_at_every_place);
     tcase_add_test(tc, test_framework_model_matches_mesos);
     tcase_add_test(tc, test_slave_and_attribute_models_match_mesos);
     tcase_add_test(tc, test_resources_model_shows_every_resource_exactly);
