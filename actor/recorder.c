@@ -535,9 +535,14 @@ static inline void put(act_buf *b, const char *p, size_t n)
 /* A JSON string (act_json_escape copies runs of plain bytes in one go). */
 static void put_string(act_buf *b, const char *s, size_t n, bool escape_slash)
 {
-    act_buf_putc(b, '"');
-    act_json_escape(b, s, n, escape_slash);
-    act_buf_putc(b, '"');
+    act_json_put_string(b, s, n, escape_slash);
+}
+
+/* Appends one byte; the caller reserved room. */
+static inline void put_char(act_buf *b, char c)
+{
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
 }
 
 static void put_uint_dec(act_buf *b, uint64_t v)
@@ -603,35 +608,37 @@ static void base64_string(act_buf *out, const uint8_t *p, size_t n)
     out->len = (size_t)(q - out->data);
 }
 
-/* True when a pair before offset `end` has this key. */
-static bool key_before(const act_tags *t, size_t end, const char *key)
-{
-    const char *k, *v;
-    for (size_t at = 0; at < end && act_tags_next(t, &at, &k, &v);)
-        if (strcmp(k, key) == 0) return true;
-    return false;
-}
-
-/* "tags": {key: [values]}, keys in first-seen order. */
+/* "tags": {key: [values]}, keys in first-seen order. The pairs are listed once, each with the
+ * first pair of its key, so writing them is one pass per distinct key (a handful: framework,
+ * slave, task ...), not one per pair. */
 static void tags_json(act_buf *b, const act_tags *t, bool escape_slash)
 {
+    enum { MAX_PAIRS = ACT_TAGS_MAX / 4 }; /* a pair takes 4 bytes or more */
+    const char *key[MAX_PAIRS], *value[MAX_PAIRS];
+    uint8_t first[MAX_PAIRS];
+    size_t n = 0;
+    for (size_t at = 0; n < MAX_PAIRS && act_tags_next(t, &at, &key[n], &value[n]); n++) {
+        first[n] = (uint8_t)n;
+        for (size_t k = 0; k < n; k++) /* stored as [length][key]: lengths compare first */
+            if (first[k] == k && key[k][-1] == key[n][-1] && strcmp(key[k], key[n]) == 0) {
+                first[n] = (uint8_t)k;
+                break;
+            }
+    }
     KEY(b, "tags");
     act_buf_putc(b, '{');
-    const char *k, *v, *k2, *v2;
-    bool first = true;
-    for (size_t here = 0, at = 0; act_tags_next(t, &at, &k, &v); here = at) {
-        if (key_before(t, here, k)) continue;
-        if (!first) act_buf_putc(b, ',');
-        first = false;
-        put_string(b, k, strlen(k), escape_slash);
-        act_buf_putc(b, ':');
-        act_buf_putc(b, '[');
-        bool first_value = true;
-        for (size_t at2 = here; act_tags_next(t, &at2, &k2, &v2);) {
-            if (strcmp(k2, k) != 0) continue;
-            if (!first_value) act_buf_putc(b, ',');
-            first_value = false;
-            put_string(b, v2, strlen(v2), escape_slash);
+    for (size_t i = 0; i < n; i++) {
+        if (first[i] != i) continue;
+        act_buf_reserve(b, 1);
+        if (i) put_char(b, ','); /* the first pair always starts its key */
+        put_string(b, key[i], (uint8_t)key[i][-1], escape_slash);
+        act_buf_reserve(b, 2);
+        put_char(b, ':');
+        put_char(b, '[');
+        for (size_t k = i; k < n; k++) {
+            if (first[k] != i) continue;
+            if (k != i) act_buf_putc(b, ',');
+            put_string(b, value[k], (uint8_t)value[k][-1], escape_slash);
         }
         act_buf_putc(b, ']');
     }

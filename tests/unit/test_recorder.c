@@ -531,6 +531,36 @@ START_TEST(test_ids_with_any_bytes_read_back_as_they_were)
 }
 END_TEST
 
+/* A tagger that gives one key several values, between pairs of other keys. */
+static void tag_interleaved(const char *name, const uint8_t *body, size_t len,
+                            const char *content_type, bool libprocess, act_tags *out)
+{
+    static const char *const pairs[][2] = {{"task", "a"}, {"slave", "s"}, {"task", "b"},
+                                           {"uuid", "u"}, {"task", "c"}, {"slave", "s2"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        act_tags_add(out, pairs[i][0], pairs[i][1], strlen(pairs[i][1]));
+}
+
+/* The tags are written grouped by key, keys in the order they first came, values in theirs. */
+START_TEST(test_tags_are_written_grouped_by_key_in_first_seen_order)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_recorder_set_tagger(tag_interleaved);
+    act_pid sink = spawn("sink", "tagged", on_any, NULL);
+    act_send(NULL, &sink, "tagged", "body", 4);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/__recorder__", &body), 200);
+    ck_assert_msg(strstr(body.data, "\"tags\":{\"task\":[\"a\",\"b\",\"c\"],"
+                                    "\"slave\":[\"s\",\"s2\"],\"uuid\":[\"u\"]}"),
+                  "%s", body.data);
+    act_recorder_set_tagger(wire_recorder_tags);
+    act_buf_free(&body);
+    act_shutdown();
+}
+END_TEST
+
 START_TEST(test_tags_keep_each_pair_once_and_say_when_some_did_not_fit)
 {
     act_tags t = {.len = 0};
@@ -563,6 +593,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
     tcase_add_test(tc, test_ids_with_any_bytes_read_back_as_they_were);
     tcase_add_test(tc, test_tags_keep_each_pair_once_and_say_when_some_did_not_fit);
+    tcase_add_test(tc, test_tags_are_written_grouped_by_key_in_first_seen_order);
     suite_add_tcase(s, tc);
     return s;
 }
