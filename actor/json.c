@@ -93,7 +93,11 @@ void act_json_escape(act_buf *out, const char *s, size_t n, bool escape_slash)
         size_t start = i;
         i = skip_plain16(s, i, n, escape_slash);
         while (i < n && !(special[(unsigned char)s[i]] & mask)) i++;
-        act_buf_append(out, s + start, i - start);
+        if (out->len + (i - start) >= out->cap) act_buf_reserve(out, i - start); /* escapes
+                                                                  * took the room reserved */
+        memcpy(out->data + out->len, s + start, i - start);
+        out->len += i - start;
+        out->data[out->len] = '\0';
         if (i == n) break;
         unsigned char c = (unsigned char)s[i];
         const char *esc;
@@ -130,7 +134,9 @@ void act_json_put_string(act_buf *out, const char *s, size_t n, bool escape_slas
     act_buf_reserve(out, n + 2);
     out->data[out->len++] = '"';
     act_json_escape(out, s, n, escape_slash);
-    act_buf_putc(out, '"');
+    if (out->len + 1 >= out->cap) act_buf_reserve(out, 1);
+    out->data[out->len++] = '"';
+    out->data[out->len] = '\0';
 }
 
 void act_json_string_n(act_json *j, const char *s, size_t n)
