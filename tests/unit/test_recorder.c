@@ -356,6 +356,22 @@ START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
 }
 END_TEST
 
+/* "body":"<base64 of p[0, n)>", a bit at a time. */
+static void base64_reference(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *q = out + sprintf(out, "\"body\":\"");
+    for (size_t bit = 0; bit < 8 * n; bit += 6) {
+        int v = 0;
+        for (size_t k = bit; k < bit + 6; k++)
+            v = v << 1 | (k < 8 * n ? p[k / 8] >> (7 - k % 8) & 1 : 0);
+        *q++ = digits[v];
+    }
+    while ((q - out - 8) % 4) *q++ = '=';
+    strcpy(q, "\"");
+}
+
 START_TEST(test_switched_off_it_records_only_while_watched_and_bodies_on_request)
 {
     start_with_recorder(-1);
@@ -375,6 +391,14 @@ START_TEST(test_switched_off_it_records_only_while_watched_and_bodies_on_request
     act_send(NULL, &web, "ping", "12345", 5);
     read_until(fd, &in, "\"kind\":\"receive\"");
     ck_assert(strstr(in.data, "\"body\":\"MTIzNDU=\""));
+    uint8_t every[256]; /* every byte value, and lengths that leave 0, 1 and 2 bytes over */
+    for (int i = 0; i < 256; i++) every[i] = (uint8_t)(255 - i);
+    for (size_t len = 254; len <= 256; len++) {
+        act_send(NULL, &web, "ping", every, len);
+        char want[400];
+        base64_reference(every, len, want);
+        read_until(fd, &in, want);
+    }
     act_buf_free(&in);
     close(fd);
     act_shutdown();
