@@ -545,12 +545,13 @@ static inline void put_char(act_buf *b, char c)
     b->data[b->len] = '\0';
 }
 
+/* The pieces below are written unchecked too, into the room act__rec_event_json reserves for
+ * the whole event (event_room); strings (put_string, base64_string) reserve their own. */
 static void put_uint_dec(act_buf *b, uint64_t v)
 {
     char num[24];
     size_t n = sizeof num;
     do num[--n] = (char)('0' + v % 10); while (v /= 10);
-    act_buf_reserve(b, sizeof num);
     put(b, num + n, sizeof num - n);
     b->data[b->len] = '\0';
 }
@@ -558,7 +559,6 @@ static void put_uint_dec(act_buf *b, uint64_t v)
 /* ,"key": (or "key": first in its object); key needs no escaping. */
 static void put_key(act_buf *b, const char *key, size_t n, bool first)
 {
-    act_buf_reserve(b, n + 4);
     if (!first) b->data[b->len++] = ',';
     b->data[b->len++] = '"';
     put(b, key, n);
@@ -567,12 +567,12 @@ static void put_key(act_buf *b, const char *key, size_t n, bool first)
     b->data[b->len] = '\0';
 }
 #define KEY(b, lit) put_key(b, lit, sizeof lit - 1, false)
+#define PUT_LIT(b, lit) put(b, lit, sizeof lit - 1)
 
 /* ,"key":"<16 hex digits>" */
-static void put_hex(act_buf *b, const char *key, uint64_t v)
+static void put_hex(act_buf *b, const char *key, size_t n, uint64_t v)
 {
-    put_key(b, key, strlen(key), false);
-    act_buf_reserve(b, 18);
+    put_key(b, key, n, false);
     b->data[b->len] = '"';
     hex16(v, b->data + b->len + 1);
     b->data[b->len + 17] = '"';
@@ -640,26 +640,24 @@ static void tags_json(act_buf *b, const act_tags *t, bool escape_slash)
             }
     }
     KEY(b, "tags");
-    act_buf_putc(b, '{');
+    put_char(b, '{');
     for (size_t i = 0; i < n; i++) {
         if (first[i] != i) continue;
-        act_buf_reserve(b, 1);
         if (i) put_char(b, ','); /* the first pair always starts its key */
         put_string(b, key[i], (uint8_t)key[i][-1], escape_slash);
-        act_buf_reserve(b, 2);
         put_char(b, ':');
         put_char(b, '[');
         for (size_t k = i; k < n; k++) {
             if (first[k] != i) continue;
-            if (k != i) act_buf_putc(b, ',');
+            if (k != i) put_char(b, ',');
             put_string(b, value[k], (uint8_t)value[k][-1], escape_slash);
         }
-        act_buf_putc(b, ']');
+        put_char(b, ']');
     }
-    act_buf_putc(b, '}');
+    put_char(b, '}');
     if (t->truncated) {
         KEY(b, "tags_truncated");
-        act_buf_puts(b, "true");
+        PUT_LIT(b, "true");
     }
 }
 
@@ -680,7 +678,7 @@ static void put_pid(act_buf *b, const act_pid *pid, bool escape_slash)
         const pid_text *t = &pid_texts[i];
         if (t->len && t->pid.ip == pid->ip && t->pid.port == pid->port &&
             t->escape_slash == escape_slash && strcmp(t->pid.id, pid->id) == 0) {
-            act_buf_append(b, t->json, t->len);
+            put(b, t->json, t->len);
             return;
         }
     }
@@ -698,13 +696,24 @@ static void put_pid(act_buf *b, const act_pid *pid, bool escape_slash)
     }
 }
 
+/* Room for a whole event: every string escaped at its longest (6 bytes a byte; a tag pair's
+ * 4 bytes of lengths and NULs cover its quotes and punctuation), the body in base64, and
+ * the keys, numbers and IDs (under 600 bytes). */
+static size_t event_room(const rec_event *ev)
+{
+    size_t strings = 2 * ACT_PID_STRLEN + strlen(ev->name) + strlen(ev->ctype) +
+                     strlen(ev->reason) + ev->tags.len;
+    return 1024 + 6 * strings + (ev->body ? (ev->body_len + 2) / 3 * 4 + 2 : 0);
+}
+
 void act__rec_event_json(act_json *j, const rec_event *ev)
 {
     act_json_raw(j, "", 0); /* the comma before it, if any */
     act_buf *b = j->out;
     bool sl = j->escape_slash;
     char num[40];
-    act_buf_putc(b, '{');
+    act_buf_reserve(b, event_room(ev));
+    put_char(b, '{');
     put_key(b, "seq", 3, true);
     put_uint_dec(b, ev->seq);
     KEY(b, "time"); /* seconds, to the microsecond */
@@ -713,11 +722,11 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     for (int k = 0; k < 6; k++, us /= 10) num[--n] = (char)('0' + us % 10);
     num[--n] = '.';
     do num[--n] = (char)('0' + sec % 10); while (sec /= 10);
-    act_buf_append(b, num + n, sizeof num - n);
+    put(b, num + n, sizeof num - n);
     KEY(b, "kind");
-    act_buf_putc(b, '"');
-    act_buf_puts(b, kind_names[ev->kind]);
-    act_buf_putc(b, '"');
+    put_char(b, '"');
+    put(b, kind_names[ev->kind], strlen(kind_names[ev->kind]));
+    put_char(b, '"');
     KEY(b, "from");
     put_pid(b, &ev->from, sl);
     KEY(b, "to");
@@ -726,16 +735,16 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     put_string(b, ev->name, strlen(ev->name), sl);
     KEY(b, "size");
     put_uint_dec(b, ev->size);
-    put_hex(b, "trace", ev->tc.trace);
-    put_hex(b, "span", ev->tc.span);
-    put_hex(b, "parent", ev->tc.parent);
+    put_hex(b, "trace", 5, ev->tc.trace);
+    put_hex(b, "span", 4, ev->tc.span);
+    put_hex(b, "parent", 6, ev->tc.parent);
     if (ev->ctype[0]) {
         KEY(b, "content_type");
         put_string(b, ev->ctype, strlen(ev->ctype), sl);
     }
     if (ev->libprocess) {
         KEY(b, "libprocess");
-        act_buf_puts(b, "true");
+        PUT_LIT(b, "true");
     }
     if (ev->reason[0]) {
         KEY(b, "reason");
@@ -747,8 +756,8 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
         base64_string(b, ev->body, ev->body_len);
         if (ev->body_len < ev->size) {
             KEY(b, "body_truncated");
-            act_buf_puts(b, "true");
+            PUT_LIT(b, "true");
         }
     }
-    act_buf_putc(b, '}');
+    put_char(b, '}');
 }

@@ -585,6 +585,47 @@ START_TEST(test_tags_are_written_grouped_by_key_in_first_seen_order)
 }
 END_TEST
 
+/* A tagger whose values are all control bytes: each is written six bytes long (\u0001). */
+static void tag_control_bytes(const char *name, const uint8_t *body, size_t len,
+                              const char *content_type, bool libprocess, act_tags *out)
+{
+    char v[100];
+    memset(v, 1, sizeof v);
+    act_tags_add(out, "a", v, sizeof v);
+    act_tags_add(out, "b", v, sizeof v - 1);
+}
+
+/* An event written at its longest (tags that all need escapes, in /__trace__ and
+ * /__recorder__) reads back whole. */
+START_TEST(test_tags_that_need_escapes_throughout_read_back_whole)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_recorder_set_tagger(tag_control_bytes);
+    act_pid sink = spawn("sink", "tagged", on_any, NULL);
+    int fd = tu_connect(act_port());
+    static const char req[] = "GET /__trace__?bodies=1 HTTP/1.1\r\n\r\n";
+    ck_assert(tu_write_all(fd, req, sizeof req - 1));
+    act_buf in = {0};
+    read_until(fd, &in, "\r\n\r\n");
+    act_send(NULL, &sink, "tagged", "body", 4);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    read_until(fd, &in, "\"kind\":\"receive\"");
+    json_t *root = recorder(), *ev = find(root, "receive", "tagged", NULL);
+    ck_assert(ev);
+    json_t *a = json_array_get(json_object_get(json_object_get(ev, "tags"), "a"), 0);
+    json_t *b = json_array_get(json_object_get(json_object_get(ev, "tags"), "b"), 0);
+    ck_assert_int_eq(json_string_length(a), 100);
+    ck_assert_int_eq(json_string_length(b), 99);
+    ck_assert_int_eq(json_string_value(a)[99], 1);
+    act_recorder_set_tagger(wire_recorder_tags);
+    json_decref(root);
+    act_buf_free(&in);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
 START_TEST(test_tags_keep_each_pair_once_and_say_when_some_did_not_fit)
 {
     act_tags t = {.len = 0};
@@ -618,6 +659,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_ids_with_any_bytes_read_back_as_they_were);
     tcase_add_test(tc, test_tags_keep_each_pair_once_and_say_when_some_did_not_fit);
     tcase_add_test(tc, test_tags_are_written_grouped_by_key_in_first_seen_order);
+    tcase_add_test(tc, test_tags_that_need_escapes_throughout_read_back_whole);
     suite_add_tcase(s, tc);
     return s;
 }
