@@ -258,6 +258,8 @@ static struct watcher {
     uint64_t lost; /* events it missed, told with its next line */
 } watchers[MAX_WATCHERS];
 static int nwatchers;
+static act_buf flush_out; /* what a flush writes; its memory is kept from flush to flush */
+#define FLUSH_KEEP (1u << 20)   /* ... up to this much */
 static act_pid trace_pid;
 static _Atomic bool flush_queued;
 
@@ -295,21 +297,22 @@ static bool flush_one(struct watcher *w)
     if (act__http_stream_room(w->stream) < WATCH_ROOM) return true;
     act__rec_read(&w->cursor, 0, 0, w->bodies, &ev, &n, &lost);
     w->lost += lost;
-    act_buf out = {0};
+    act_buf *out = &flush_out;
+    act_buf_reset(out);
     act_json j;
     size_t wanted = 0;
-    if (w->lost) act_buf_printf(&out, "{\"kind\":\"lost\",\"count\":%llu}\n",
+    if (w->lost) act_buf_printf(out, "{\"kind\":\"lost\",\"count\":%llu}\n",
                                 (unsigned long long)w->lost);
     for (size_t i = 0; i < n; i++) {
         if (!watcher_wants(w, &ev[i])) continue;
-        act_json_init(&j, &out);
+        act_json_init(&j, out);
         act__rec_event_json(&j, &ev[i]);
-        act_buf_putc(&out, '\n');
+        act_buf_putc(out, '\n');
         wanted++;
     }
     act__rec_events_free(ev, n);
-    int rc = out.len ? act_http_stream_write(w->stream, out.data, out.len) : 0;
-    act_buf_free(&out);
+    int rc = out->len ? act_http_stream_write(w->stream, out->data, out->len) : 0;
+    if (out->cap > FLUSH_KEEP) act_buf_free(out); /* a burst of large bodies: not for good */
     if (rc == 0) w->lost = 0;
     if (rc == -ENOBUFS) w->lost += wanted; /* a client that does not read loses events */
     return rc != -EPIPE;
@@ -356,6 +359,7 @@ void act__trace_reset(void)
         act__rec_cursor_free(&watchers[i].cursor);
     }
     nwatchers = 0;
+    act_buf_free(&flush_out);
     atomic_store(&flush_queued, false);
 }
 

@@ -535,17 +535,23 @@ static inline void put(act_buf *b, const char *p, size_t n)
 /* A JSON string (act_json_escape copies runs of plain bytes in one go). */
 static void put_string(act_buf *b, const char *s, size_t n, bool escape_slash)
 {
-    act_buf_putc(b, '"');
-    act_json_escape(b, s, n, escape_slash);
-    act_buf_putc(b, '"');
+    act_json_put_string(b, s, n, escape_slash);
 }
 
+/* Appends one byte; the caller reserved room. */
+static inline void put_char(act_buf *b, char c)
+{
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+/* The pieces below are written unchecked too, into the room act__rec_event_json reserves for
+ * the whole event (event_room); strings (put_string, base64_string) reserve their own. */
 static void put_uint_dec(act_buf *b, uint64_t v)
 {
     char num[24];
     size_t n = sizeof num;
     do num[--n] = (char)('0' + v % 10); while (v /= 10);
-    act_buf_reserve(b, sizeof num);
     put(b, num + n, sizeof num - n);
     b->data[b->len] = '\0';
 }
@@ -553,7 +559,6 @@ static void put_uint_dec(act_buf *b, uint64_t v)
 /* ,"key": (or "key": first in its object); key needs no escaping. */
 static void put_key(act_buf *b, const char *key, size_t n, bool first)
 {
-    act_buf_reserve(b, n + 4);
     if (!first) b->data[b->len++] = ',';
     b->data[b->len++] = '"';
     put(b, key, n);
@@ -562,12 +567,12 @@ static void put_key(act_buf *b, const char *key, size_t n, bool first)
     b->data[b->len] = '\0';
 }
 #define KEY(b, lit) put_key(b, lit, sizeof lit - 1, false)
+#define PUT_LIT(b, lit) put(b, lit, sizeof lit - 1)
 
 /* ,"key":"<16 hex digits>" */
-static void put_hex(act_buf *b, const char *key, uint64_t v)
+static void put_hex(act_buf *b, const char *key, size_t n, uint64_t v)
 {
-    put_key(b, key, strlen(key), false);
-    act_buf_reserve(b, 18);
+    put_key(b, key, n, false);
     b->data[b->len] = '"';
     hex16(v, b->data + b->len + 1);
     b->data[b->len + 17] = '"';
@@ -575,20 +580,34 @@ static void put_hex(act_buf *b, const char *key, uint64_t v)
     b->data[b->len] = '\0';
 }
 
+static const char base64_digits[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The two digits of every 12-bit value (8 KB), so that a group of three bytes is two lookups. */
+static char base64_pairs[4096][2];
+static pthread_once_t base64_once = PTHREAD_ONCE_INIT;
+
+static void base64_build(void)
+{
+    for (int v = 0; v < 4096; v++) {
+        base64_pairs[v][0] = base64_digits[v >> 6];
+        base64_pairs[v][1] = base64_digits[v & 63];
+    }
+}
+
 /* The body as a JSON string in base64 (which needs no escaping), written in place. */
 static void base64_string(act_buf *out, const uint8_t *p, size_t n)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *tab = base64_digits;
+    pthread_once(&base64_once, base64_build);
     act_buf_reserve(out, (n + 2) / 3 * 4 + 2);
     char *q = out->data + out->len;
     *q++ = '"';
     size_t i = 0;
     for (; i + 3 <= n; i += 3, q += 4) { /* whole groups */
         uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        q[0] = tab[v >> 18];
-        q[1] = tab[v >> 12 & 63];
-        q[2] = tab[v >> 6 & 63];
-        q[3] = tab[v & 63];
+        memcpy(q, base64_pairs[v >> 12], 2);
+        memcpy(q + 2, base64_pairs[v & 0xfff], 2);
     }
     if (i < n) { /* one or two bytes left, padded */
         uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
@@ -603,42 +622,42 @@ static void base64_string(act_buf *out, const uint8_t *p, size_t n)
     out->len = (size_t)(q - out->data);
 }
 
-/* True when a pair before offset `end` has this key. */
-static bool key_before(const act_tags *t, size_t end, const char *key)
-{
-    const char *k, *v;
-    for (size_t at = 0; at < end && act_tags_next(t, &at, &k, &v);)
-        if (strcmp(k, key) == 0) return true;
-    return false;
-}
-
-/* "tags": {key: [values]}, keys in first-seen order. */
+/* "tags": {key: [values]}, keys in first-seen order. The pairs are listed once, each with the
+ * first pair of its key, so writing them is one pass per distinct key (a handful: framework,
+ * slave, task ...), not one per pair. */
 static void tags_json(act_buf *b, const act_tags *t, bool escape_slash)
 {
-    KEY(b, "tags");
-    act_buf_putc(b, '{');
-    const char *k, *v, *k2, *v2;
-    bool first = true;
-    for (size_t here = 0, at = 0; act_tags_next(t, &at, &k, &v); here = at) {
-        if (key_before(t, here, k)) continue;
-        if (!first) act_buf_putc(b, ',');
-        first = false;
-        put_string(b, k, strlen(k), escape_slash);
-        act_buf_putc(b, ':');
-        act_buf_putc(b, '[');
-        bool first_value = true;
-        for (size_t at2 = here; act_tags_next(t, &at2, &k2, &v2);) {
-            if (strcmp(k2, k) != 0) continue;
-            if (!first_value) act_buf_putc(b, ',');
-            first_value = false;
-            put_string(b, v2, strlen(v2), escape_slash);
-        }
-        act_buf_putc(b, ']');
+    enum { MAX_PAIRS = ACT_TAGS_MAX / 4 }; /* a pair takes 4 bytes or more */
+    const char *key[MAX_PAIRS], *value[MAX_PAIRS];
+    uint8_t first[MAX_PAIRS];
+    size_t n = 0;
+    for (size_t at = 0; n < MAX_PAIRS && act_tags_next(t, &at, &key[n], &value[n]); n++) {
+        first[n] = (uint8_t)n;
+        for (size_t k = 0; k < n; k++) /* stored as [length][key]: lengths compare first */
+            if (first[k] == k && key[k][-1] == key[n][-1] && strcmp(key[k], key[n]) == 0) {
+                first[n] = (uint8_t)k;
+                break;
+            }
     }
-    act_buf_putc(b, '}');
+    KEY(b, "tags");
+    put_char(b, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (first[i] != i) continue;
+        if (i) put_char(b, ','); /* the first pair always starts its key */
+        put_string(b, key[i], (uint8_t)key[i][-1], escape_slash);
+        put_char(b, ':');
+        put_char(b, '[');
+        for (size_t k = i; k < n; k++) {
+            if (first[k] != i) continue;
+            if (k != i) put_char(b, ',');
+            put_string(b, value[k], (uint8_t)value[k][-1], escape_slash);
+        }
+        put_char(b, ']');
+    }
+    put_char(b, '}');
     if (t->truncated) {
         KEY(b, "tags_truncated");
-        act_buf_puts(b, "true");
+        PUT_LIT(b, "true");
     }
 }
 
@@ -659,7 +678,7 @@ static void put_pid(act_buf *b, const act_pid *pid, bool escape_slash)
         const pid_text *t = &pid_texts[i];
         if (t->len && t->pid.ip == pid->ip && t->pid.port == pid->port &&
             t->escape_slash == escape_slash && strcmp(t->pid.id, pid->id) == 0) {
-            act_buf_append(b, t->json, t->len);
+            put(b, t->json, t->len);
             return;
         }
     }
@@ -677,13 +696,24 @@ static void put_pid(act_buf *b, const act_pid *pid, bool escape_slash)
     }
 }
 
+/* Room for a whole event: every string escaped at its longest (6 bytes a byte; a tag pair's
+ * 4 bytes of lengths and NULs cover its quotes and punctuation), the body in base64, and
+ * the keys, numbers and IDs (under 600 bytes). */
+static size_t event_room(const rec_event *ev)
+{
+    size_t strings = 2 * ACT_PID_STRLEN + strlen(ev->name) + strlen(ev->ctype) +
+                     strlen(ev->reason) + ev->tags.len;
+    return 1024 + 6 * strings + (ev->body ? (ev->body_len + 2) / 3 * 4 + 2 : 0);
+}
+
 void act__rec_event_json(act_json *j, const rec_event *ev)
 {
     act_json_raw(j, "", 0); /* the comma before it, if any */
     act_buf *b = j->out;
     bool sl = j->escape_slash;
     char num[40];
-    act_buf_putc(b, '{');
+    act_buf_reserve(b, event_room(ev));
+    put_char(b, '{');
     put_key(b, "seq", 3, true);
     put_uint_dec(b, ev->seq);
     KEY(b, "time"); /* seconds, to the microsecond */
@@ -692,11 +722,11 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     for (int k = 0; k < 6; k++, us /= 10) num[--n] = (char)('0' + us % 10);
     num[--n] = '.';
     do num[--n] = (char)('0' + sec % 10); while (sec /= 10);
-    act_buf_append(b, num + n, sizeof num - n);
+    put(b, num + n, sizeof num - n);
     KEY(b, "kind");
-    act_buf_putc(b, '"');
-    act_buf_puts(b, kind_names[ev->kind]);
-    act_buf_putc(b, '"');
+    put_char(b, '"');
+    put(b, kind_names[ev->kind], strlen(kind_names[ev->kind]));
+    put_char(b, '"');
     KEY(b, "from");
     put_pid(b, &ev->from, sl);
     KEY(b, "to");
@@ -705,16 +735,16 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     put_string(b, ev->name, strlen(ev->name), sl);
     KEY(b, "size");
     put_uint_dec(b, ev->size);
-    put_hex(b, "trace", ev->tc.trace);
-    put_hex(b, "span", ev->tc.span);
-    put_hex(b, "parent", ev->tc.parent);
+    put_hex(b, "trace", 5, ev->tc.trace);
+    put_hex(b, "span", 4, ev->tc.span);
+    put_hex(b, "parent", 6, ev->tc.parent);
     if (ev->ctype[0]) {
         KEY(b, "content_type");
         put_string(b, ev->ctype, strlen(ev->ctype), sl);
     }
     if (ev->libprocess) {
         KEY(b, "libprocess");
-        act_buf_puts(b, "true");
+        PUT_LIT(b, "true");
     }
     if (ev->reason[0]) {
         KEY(b, "reason");
@@ -726,8 +756,8 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
         base64_string(b, ev->body, ev->body_len);
         if (ev->body_len < ev->size) {
             KEY(b, "body_truncated");
-            act_buf_puts(b, "true");
+            PUT_LIT(b, "true");
         }
     }
-    act_buf_putc(b, '}');
+    put_char(b, '}');
 }

@@ -356,6 +356,22 @@ START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
 }
 END_TEST
 
+/* "body":"<base64 of p[0, n)>", a bit at a time. */
+static void base64_reference(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *q = out + sprintf(out, "\"body\":\"");
+    for (size_t bit = 0; bit < 8 * n; bit += 6) {
+        int v = 0;
+        for (size_t k = bit; k < bit + 6; k++)
+            v = v << 1 | (k < 8 * n ? p[k / 8] >> (7 - k % 8) & 1 : 0);
+        *q++ = digits[v];
+    }
+    while ((q - out - 8) % 4) *q++ = '=';
+    strcpy(q, "\"");
+}
+
 START_TEST(test_switched_off_it_records_only_while_watched_and_bodies_on_request)
 {
     start_with_recorder(-1);
@@ -375,6 +391,14 @@ START_TEST(test_switched_off_it_records_only_while_watched_and_bodies_on_request
     act_send(NULL, &web, "ping", "12345", 5);
     read_until(fd, &in, "\"kind\":\"receive\"");
     ck_assert(strstr(in.data, "\"body\":\"MTIzNDU=\""));
+    uint8_t every[256]; /* every byte value, and lengths that leave 0, 1 and 2 bytes over */
+    for (int i = 0; i < 256; i++) every[i] = (uint8_t)(255 - i);
+    for (size_t len = 254; len <= 256; len++) {
+        act_send(NULL, &web, "ping", every, len);
+        char want[400];
+        base64_reference(every, len, want);
+        read_until(fd, &in, want);
+    }
     act_buf_free(&in);
     close(fd);
     act_shutdown();
@@ -531,6 +555,77 @@ START_TEST(test_ids_with_any_bytes_read_back_as_they_were)
 }
 END_TEST
 
+/* A tagger that gives one key several values, between pairs of other keys. */
+static void tag_interleaved(const char *name, const uint8_t *body, size_t len,
+                            const char *content_type, bool libprocess, act_tags *out)
+{
+    static const char *const pairs[][2] = {{"task", "a"}, {"slave", "s"}, {"task", "b"},
+                                           {"uuid", "u"}, {"task", "c"}, {"slave", "s2"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        act_tags_add(out, pairs[i][0], pairs[i][1], strlen(pairs[i][1]));
+}
+
+/* The tags are written grouped by key, keys in the order they first came, values in theirs. */
+START_TEST(test_tags_are_written_grouped_by_key_in_first_seen_order)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_recorder_set_tagger(tag_interleaved);
+    act_pid sink = spawn("sink", "tagged", on_any, NULL);
+    act_send(NULL, &sink, "tagged", "body", 4);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    act_buf body = {0};
+    ck_assert_int_eq(tu_http_get(act_port(), "/__recorder__", &body), 200);
+    ck_assert_msg(strstr(body.data, "\"tags\":{\"task\":[\"a\",\"b\",\"c\"],"
+                                    "\"slave\":[\"s\",\"s2\"],\"uuid\":[\"u\"]}"),
+                  "%s", body.data);
+    act_recorder_set_tagger(wire_recorder_tags);
+    act_buf_free(&body);
+    act_shutdown();
+}
+END_TEST
+
+/* A tagger whose values are all control bytes: each is written six bytes long (\u0001). */
+static void tag_control_bytes(const char *name, const uint8_t *body, size_t len,
+                              const char *content_type, bool libprocess, act_tags *out)
+{
+    char v[100];
+    memset(v, 1, sizeof v);
+    act_tags_add(out, "a", v, sizeof v);
+    act_tags_add(out, "b", v, sizeof v - 1);
+}
+
+/* An event written at its longest (tags that all need escapes, in /__trace__ and
+ * /__recorder__) reads back whole. */
+START_TEST(test_tags_that_need_escapes_throughout_read_back_whole)
+{
+    tu_runtime_start(1);
+    tu_counter_init(&arrived);
+    act_recorder_set_tagger(tag_control_bytes);
+    act_pid sink = spawn("sink", "tagged", on_any, NULL);
+    int fd = tu_connect(act_port());
+    static const char req[] = "GET /__trace__?bodies=1 HTTP/1.1\r\n\r\n";
+    ck_assert(tu_write_all(fd, req, sizeof req - 1));
+    act_buf in = {0};
+    read_until(fd, &in, "\r\n\r\n");
+    act_send(NULL, &sink, "tagged", "body", 4);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    read_until(fd, &in, "\"kind\":\"receive\"");
+    json_t *root = recorder(), *ev = find(root, "receive", "tagged", NULL);
+    ck_assert(ev);
+    json_t *a = json_array_get(json_object_get(json_object_get(ev, "tags"), "a"), 0);
+    json_t *b = json_array_get(json_object_get(json_object_get(ev, "tags"), "b"), 0);
+    ck_assert_int_eq(json_string_length(a), 100);
+    ck_assert_int_eq(json_string_length(b), 99);
+    ck_assert_int_eq(json_string_value(a)[99], 1);
+    act_recorder_set_tagger(wire_recorder_tags);
+    json_decref(root);
+    act_buf_free(&in);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
 START_TEST(test_tags_keep_each_pair_once_and_say_when_some_did_not_fit)
 {
     act_tags t = {.len = 0};
@@ -563,6 +658,8 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
     tcase_add_test(tc, test_ids_with_any_bytes_read_back_as_they_were);
     tcase_add_test(tc, test_tags_keep_each_pair_once_and_say_when_some_did_not_fit);
+    tcase_add_test(tc, test_tags_are_written_grouped_by_key_in_first_seen_order);
+    tcase_add_test(tc, test_tags_that_need_escapes_throughout_read_back_whole);
     suite_add_tcase(s, tc);
     return s;
 }

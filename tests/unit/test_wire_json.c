@@ -601,6 +601,47 @@ START_TEST(test_json_writer_numbers_and_escapes)
 }
 END_TEST
 
+/* The escape of one byte, written the slow way. */
+static void escape_byte_reference(act_buf *b, unsigned char c, bool slash)
+{
+    static const char named[][3] = {['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+                                    ['\b'] = "\\b", ['\f'] = "\\f"};
+    if (c < sizeof named / sizeof named[0] && named[c][0])
+        act_buf_puts(b, named[c]);
+    else if (c < 0x20 || c == 0x7f)
+        act_buf_printf(b, "\\u%04x", c);
+    else if (c == '"' || c == '\\' || (c == '/' && slash))
+        act_buf_printf(b, "\\%c", c);
+    else
+        act_buf_putc(b, (char)c);
+}
+
+/* Plain runs are skipped many bytes at a time: every byte value, at every position of a string
+ * longer than such a run, in both styles, escapes as it does alone. */
+START_TEST(test_json_escape_finds_every_special_byte_anywhere)
+{
+    char s[40];
+    act_buf got = {0}, want = {0};
+    for (int slash = 0; slash < 2; slash++)
+        for (int c = 0; c < 256; c++)
+            for (size_t at = 0; at < sizeof s; at++) {
+                memset(s, 'a' + (int)(at % 26), sizeof s);
+                s[sizeof s - 1] = (char)0xc3; /* bytes past 0x7f are written as they are */
+                s[at] = (char)c;
+                act_buf_reset(&got);
+                act_buf_reset(&want);
+                act_json_escape(&got, s, sizeof s, slash);
+                for (size_t i = 0; i < sizeof s; i++)
+                    escape_byte_reference(&want, (unsigned char)s[i], slash);
+                ck_assert_msg(got.len == want.len && memcmp(got.data, want.data, got.len) == 0,
+                              "byte 0x%02x at %zu (slash %d): %s vs %s", c, at, slash, got.data,
+                              want.data);
+            }
+    act_buf_free(&got);
+    act_buf_free(&want);
+}
+END_TEST
+
 /* Doubles are written without printf where the digits are certain; what is written must be
  * exactly what "%.15g" prints: timestamps, resource amounts, ties at the 15th digit, powers of
  * ten and their neighbours, and random values of every magnitude. */
@@ -802,6 +843,7 @@ Suite *wire_json_suite(void)
     tcase_add_test(tc, test_resources_model_shows_every_resource_exactly);
     tcase_add_test(tc, test_resources_from_messages_print_like_sets);
     tcase_add_test(tc, test_json_writer_numbers_and_escapes);
+    tcase_add_test(tc, test_json_escape_finds_every_special_byte_anywhere);
     tcase_add_test(tc, test_json_doubles_print_as_printf_does);
     tcase_add_test(tc, test_bytes_and_invalid_text_escape_like_stout);
     tcase_add_test(tc, test_json_flags_parse_into_messages);
