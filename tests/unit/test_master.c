@@ -981,7 +981,7 @@ START_TEST(test_state_json_walk_keeps_no_array_of_tasks_changed_during_it)
     wire_msg_free(m);
     act_buf body = {0};
     bool caught = false;
-    for (int attempt = 0; attempt < 5 && !caught; attempt++)
+    for (int attempt = 0; attempt < 20 && !caught; attempt++)
         caught = state_json_with_changes(s, &f, sid, &body);
     ck_assert_msg(caught, "state.json was never caught in the middle of its walk");
     json_int_t counted;
