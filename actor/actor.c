@@ -33,6 +33,7 @@ act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *
     e->remote = false;
     memset(&e->tc, 0, sizeof e->tc);
     memset(&e->u, 0, sizeof e->u);
+    e->credit = NULL;
     if (from)
         e->from = *from;
     else
@@ -59,6 +60,7 @@ act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_i
 void act__entry_free(act_entry *e)
 {
     if (e->kind == E_HTTP_REPLY) act__pull_free(e->u.reply.pull);
+    if (e->credit) act__credit_release(e->credit);
     free(e);
 }
 

@@ -375,7 +375,8 @@ static void conn_resume(conn *c);
 /* The next request is read once every answer is queued and the output has room. */
 static bool can_resume(conn *c)
 {
-    if (!c->parser.data || c->write_seq != c->next_seq || c->streaming) return false;
+    if (!c->parser.data || c->write_seq != c->next_seq || c->streaming || c->throttled)
+        return false;
     if (act__guard_room(c)) return true;
     act__guard_wait(c);
     return false;
@@ -927,6 +928,10 @@ static bool deliver_message(conn *c, const act_pid *from, bool libprocess, const
     e->libprocess = libprocess;
     e->remote = true;
     e->tc = tc;
+    if (act__guard_message(c, e)) { /* its queue is full: read on once it has room */
+        http_parser_pause(&c->parser, 1);
+        c->paused = true;
+    }
     act__deliver(e);
     return true;
 }

@@ -98,6 +98,8 @@ struct conn {
     conn_link out_link;  /* in T->sending while inbound output is pending */
     bool sending, starved;
     conn_link starve_link; /* in T->starved: waits for room under the process' output bound */
+    act_credit *credit;  /* counts its messages not yet handled (act_set_max_queued_messages) */
+    bool throttled;      /* not read until enough of them have been handled */
     /* TLS (tls.c): the session, or NULL for plain text; an inbound connection with TLS on
      * is decided by its first byte (plain: only with downgrade support) */
     act_tls *tls;
@@ -140,6 +142,7 @@ typedef struct transport {
     conn_list sending;        /* inbound output pending, least recent progress first */
     size_t in_bytes, out_bytes; /* buffered incomplete requests; queued inbound output */
     conn_list starved;
+    size_t throttled;         /* connections not read for their messages queued */
     act_counter *received;    /* runtime/bytes_received: request bytes read from clients */
     act_actor *sweeper;       /* "__transport__": its timer runs the timeout sweep */
     act_timer_id sweep_id;
@@ -188,6 +191,10 @@ size_t act__guard_room(const conn *c);
 /* c found no room: it is flushed again when some appears (its own writes wake it when its
  * own bound was the limit). */
 void act__guard_wait(conn *c);
+/* A message from c is about to be delivered in e, which takes one of c's credits. True when
+ * c's messages not yet handled have reached the bound: the caller stops reading c after this
+ * one, and the guard flushes c (which reads on) once half of them have been handled. */
+bool act__guard_message(conn *c, act_entry *e);
 
 /* ---- tls.c: TLS on the transport (LIBPROCESS_SSL_*) -------------------------------------- */
 bool act__tls_on(void);
