@@ -25,7 +25,9 @@ static void sub_used(master *m, const char *framework_id, m_slave *s, const res_
     if (f) res_subtract(&f->used, r), m_framework_changed(f);
 }
 
-static m_task *task_record(master *m, m_slave *s, wire_msg *msg)
+/* The record of the task in msg (taken), whose resources are `resources` when the caller
+ * has them as a set already (NULL: read from msg). */
+static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *resources)
 {
     m_task *t = act_calloc(1, sizeof *t);
     t->msg = msg;
@@ -33,7 +35,10 @@ static m_task *task_record(master *m, m_slave *s, wire_msg *msg)
     snprintf(t->framework_id, sizeof t->framework_id, "%s", t->t->framework_id.value);
     snprintf(t->slave_id, sizeof t->slave_id, "%s", s->id);
     snprintf(t->key, sizeof t->key, "%s/%s", t->framework_id, t->t->task_id.value);
-    res_from_wire(t->t->resources, t->t->resources_count, &t->resources, NULL, 0);
+    if (resources)
+        res_copy(&t->resources, resources);
+    else
+        res_from_wire(t->t->resources, t->t->resources_count, &t->resources, NULL, 0);
     act_map_put(s->tasks, t->key, t);
     m_count_live_task(m, t->t->state, +1);
     m_framework *f = m_framework_find(m, t->framework_id);
@@ -68,7 +73,7 @@ m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *
         wire_copy_into(msg, WIRE_DESC(discovery_info), t->discovery, ti->discovery);
     }
     m_count_task_state(m, WIRE_TASK_STAGING, WIRE_SOURCE_MASTER, -1);
-    return task_record(m, s, msg);
+    return task_record(m, s, msg, resources);
 }
 
 m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
@@ -76,7 +81,7 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
     wire_msg *msg = wire_copy(WIRE_DESC(task), reported);
     wire_task *t = msg->root;
     t->slave_id.value = wire_strdup(msg, s->id);
-    m_task *rec = task_record(m, s, msg);
+    m_task *rec = task_record(m, s, msg, NULL);
     if (wire_task_state_terminal(t->state)) rec->terminal = rec->terminal_uuid_unknown = true;
     return rec;
 }
