@@ -119,15 +119,44 @@ static void table_del(conn *c)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
+/* Written chunks of the usual size wait in T->spare for the next output, up to SPARE_MAX:
+ * a busy process queues and writes one per connection per loop iteration, and a new 64 kB
+ * malloc each time made glibc consolidate its free lists over and over. */
+#define SPARE_MAX 8
+
+static chunk *chunk_get(size_t n)
+{
+    chunk *t;
+    if (n <= CHUNK_SIZE && T->spare) {
+        t = T->spare;
+        T->spare = t->next;
+        T->nspare--;
+    } else {
+        size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+        t = act_malloc(sizeof *t + cap);
+        t->cap = cap;
+    }
+    t->next = NULL;
+    t->len = t->off = 0;
+    return t;
+}
+
+static void chunk_put(chunk *t)
+{
+    if (t->cap != CHUNK_SIZE || T->nspare == SPARE_MAX) {
+        free(t);
+        return;
+    }
+    t->next = T->spare;
+    T->spare = t;
+    T->nspare++;
+}
+
 static char *out_reserve(conn *c, size_t n)
 {
     chunk *t = c->out_tail;
     if (!t || t->cap - t->len < n) {
-        size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-        t = act_malloc(sizeof *t + cap);
-        t->next = NULL;
-        t->len = t->off = 0;
-        t->cap = cap;
+        t = chunk_get(n);
         if (c->out_tail)
             c->out_tail->next = t;
         else
@@ -256,7 +285,7 @@ static void out_free(conn *c)
 {
     while (c->out_head) {
         chunk *n = c->out_head->next;
-        free(c->out_head);
+        chunk_put(c->out_head);
         c->out_head = n;
     }
     c->out_tail = NULL;
@@ -310,7 +339,7 @@ static bool write_out(conn *c)
             if (k->off == k->len) {
                 c->out_head = k->next;
                 if (!c->out_head) c->out_tail = NULL;
-                free(k);
+                chunk_put(k);
             }
         }
         c->written_total += (uint64_t)w;
@@ -1292,6 +1321,11 @@ void act__transport_shutdown(void)
         close(T->listen_fd);
     }
     act_buf_free(&T->scratch);
+    while (T->spare) {
+        chunk *k = T->spare;
+        T->spare = k->next;
+        free(k);
+    }
     free(T->by_id);
     free(T->by_addr);
     free(T);

@@ -132,6 +132,8 @@ typedef struct transport {
     conn *dead_list;
     http_parser_settings settings;
     act_buf scratch; /* a producer's output before framing */
+    chunk *spare;    /* written output chunks kept for reuse (transport.c) */
+    size_t nspare;
     /* guards (guard.c) */
     double now;               /* runtime clock, refreshed at each callback's entry */
     size_t inbound;           /* open inbound connections */
