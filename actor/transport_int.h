@@ -46,6 +46,9 @@ enum in_state {
     N_IN_STATES
 };
 
+/* The headers a message's delivery reads (transport.c). */
+enum known_header { H_USER_AGENT, H_FROM, H_TRACE, H_CONTENT_TYPE, N_KNOWN_HEADERS };
+
 typedef struct conn conn;
 typedef struct act_tls act_tls;
 typedef struct conn_link {
@@ -72,6 +75,8 @@ struct conn {
     http_parser parser;
     act_buf url, hdrs, body;
     size_t nhdrs, head_bytes;
+    size_t known[N_KNOWN_HEADERS]; /* where the headers messages need start in hdrs (one
+                                      scan once the head is complete); SIZE_MAX: absent */
     uint64_t body_seen;  /* body bytes received, kept or discarded */
     bool in_value;
     bool too_large;
