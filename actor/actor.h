@@ -412,6 +412,14 @@ typedef struct act_config {
                                  only /__trace__ watchers make it record */
 } act_config;
 
+/* Bounds what one peer may queue: a connection whose messages waiting in mailboxes (or being
+ * handled) reach `max` is not read until half of them have been handled. Its sender is
+ * slowed by TCP (its socket buffer fills, then its own queue grows) and nothing is dropped;
+ * the runtime/connections_throttled counter and runtime/throttled_connections gauge show it.
+ * 0 (the default) sets no bound. Call after act_init, from any thread; it applies to the
+ * messages delivered from then on. */
+void act_set_max_queued_messages(size_t max);
+
 /* A config with every field "from the environment / default", listening. */
 void act_config_default(act_config *c);
 

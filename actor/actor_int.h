@@ -33,6 +33,7 @@ typedef enum entry_kind {
 } entry_kind;
 
 typedef struct act_entry act_entry;
+typedef struct act_credit act_credit;
 struct act_loop;
 struct act_entry {
     _Atomic(act_entry *) next;
@@ -50,6 +51,8 @@ struct act_entry {
     size_t len;
     act_trace tc;        /* E_MSG, E_REMOTE_SEND: the message's context; E_DISPATCH: the
                             dispatcher's (what the call runs in) */
+    act_credit *credit;  /* E_MSG from a connection under a queue bound: released when the
+                            entry is freed (guard.c) */
     union {
         struct { void *obj; void (*free_obj)(void *); } post;
         struct { act_fn fn; void *arg; } call;
@@ -72,8 +75,12 @@ act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *
 /* Releases an entry that will not be delivered: posted objects are freed, dispatches run
  * fn(NULL, arg), HTTP requests are answered 404. */
 void act__entry_drop(act_entry *e);
-/* Frees an entry and what it still owns (an E_HTTP_REPLY's producer). */
+/* Frees an entry and what it still owns (an E_HTTP_REPLY's producer, its credit). */
 void act__entry_free(act_entry *e);
+/* (guard.c) The entry that held one of a connection's credits is gone: when the connection
+ * stopped reading for want of credits and enough have come back, loop 0 reads it again. Any
+ * thread. */
+void act__credit_release(act_credit *cr);
 
 /* ---- MPSC inbox (Vyukov's intrusive queue) ----------------------------------------------- */
 
@@ -203,6 +210,7 @@ typedef struct act_runtime {
     /* what one flood of clients may cost (act_config) */
     double header_timeout, body_timeout, idle_timeout, send_timeout;
     size_t max_input, max_output, max_conn_output;
+    _Atomic size_t max_queued; /* act_set_max_queued_messages; 0: no bound */
     int listen_fd;
     /* actor table: name -> actor */
     pthread_rwlock_t table_lock;

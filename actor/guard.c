@@ -9,7 +9,10 @@
  * clock, so tests drive them with act_clock_advance; actor peers may idle forever. Memory: a
  * process-wide bound on bytes held by incomplete requests (large bodies beyond it are refused
  * and the oldest stalled ones closed) and on output queued toward HTTP clients (redis'
- * client output buffer limits), which streamed bodies wait for. Loop 0 only.
+ * client output buffer limits), which streamed bodies wait for. Queues: a peer whose messages
+ * wait unhandled in mailboxes up to act_set_max_queued_messages is not read until half of
+ * them are handled (TCP slows the sender; nothing is dropped). Loop 0 only, but for the
+ * release of those messages' credits, which happens wherever their actor runs.
  */
 #include "actor/transport_int.h"
 
@@ -35,7 +38,7 @@
 
 static struct {
     act_counter *fd_exhausted, *evicted, *refused, *bodies_refused, *stalled_requests,
-        *stalled_responses, *send_timeouts, *timeouts[N_IN_STATES];
+        *stalled_responses, *send_timeouts, *timeouts[N_IN_STATES], *throttles;
 } M;
 
 /* ---- intrusive lists --------------------------------------------------------------------- */
@@ -382,8 +385,95 @@ void act__guard_wait(conn *c)
     list_append(&T->starved, c, STARVE_LINK);
 }
 
+/* ---- messages queued per connection ------------------------------------------------------ */
+
+/* One reference for the connection while it lives and one for each message it delivered
+ * whose entry is not freed yet: refs - 1 of its messages wait (or run) while it lives. */
+struct act_credit {
+    _Atomic size_t refs;
+    _Atomic bool throttled; /* the connection stopped reading ... */
+    _Atomic bool wake_sent; /* ... and loop 0 has been asked to read it again */
+    size_t low;             /* it is read again once this few wait (set before throttled) */
+    conn *c;                /* loop 0 only; NULL once the connection is gone */
+};
+
+static void credit_wake(act_loop *l, void *arg);
+
+/* Asks loop 0, once per throttling, to read the connection again. */
+static void credit_send_wake(act_credit *cr)
+{
+    if (atomic_exchange(&cr->wake_sent, true)) return;
+    atomic_fetch_add(&cr->refs, 1); /* the call's own */
+    act__loop_call(0, credit_wake, cr);
+}
+
+/* The throttled flag and the count are seq_cst on both sides, so either the releaser sees
+ * the connection throttled or act__guard_message sees the count already low. */
+void act__credit_release(act_credit *cr)
+{
+    size_t left = atomic_fetch_sub(&cr->refs, 1) - 1;
+    if (left == 0) {
+        free(cr);
+        return;
+    }
+    if (atomic_load(&cr->throttled) && left - 1 <= cr->low) credit_send_wake(cr);
+}
+
+static void unthrottle(conn *c)
+{
+    atomic_store(&c->credit->throttled, false);
+    atomic_store(&c->credit->wake_sent, false);
+    c->throttled = false;
+    T->throttled--;
+}
+
+/* On loop 0 (l NULL: the runtime is going down): no new message came while it was not read,
+ * so those waiting are still under the low mark. */
+static void credit_wake(act_loop *l, void *arg)
+{
+    act_credit *cr = arg;
+    conn *c = l ? cr->c : NULL;
+    if (c && c->throttled) {
+        unthrottle(c);
+        act__conn_schedule_flush(c); /* which reads on (can_resume) */
+    }
+    act__credit_release(cr);
+}
+
+bool act__guard_message(conn *c, act_entry *e)
+{
+    size_t max = atomic_load_explicit(&act__rt->max_queued, memory_order_relaxed);
+    if (!max) return false;
+    act_credit *cr = c->credit;
+    if (!cr) {
+        cr = c->credit = act_calloc(1, sizeof *cr);
+        atomic_init(&cr->refs, 1);
+        cr->c = c;
+    }
+    e->credit = cr;
+    if (atomic_fetch_add(&cr->refs, 1) < max) return false; /* the count before, + 1 - 1 */
+    c->throttled = true;
+    T->throttled++;
+    act_counter_inc(M.throttles);
+    cr->low = max / 2;
+    atomic_store(&cr->throttled, true);
+    if (atomic_load(&cr->refs) - 1 <= cr->low) credit_send_wake(cr); /* handled meanwhile */
+    return true;
+}
+
+/* The connection is gone: its messages still waiting release the credits alone. */
+static void credit_forget(conn *c)
+{
+    if (!c->credit) return;
+    if (c->throttled) unthrottle(c);
+    c->credit->c = NULL;
+    act__credit_release(c->credit);
+    c->credit = NULL;
+}
+
 void act__guard_forget(conn *c)
 {
+    credit_forget(c);
     T->inbound--;
     move(c, IN_NONE, 0);
     act__guard_release(c);
@@ -401,6 +491,7 @@ static void refresh_gauges(act_actor *self, void *arg)
     act_gauge_set(act_gauge_get("runtime/inbound_connections"), (double)T->inbound);
     act_gauge_set(act_gauge_get("runtime/buffered_input_bytes"), (double)T->in_bytes);
     act_gauge_set(act_gauge_get("runtime/buffered_output_bytes"), (double)T->out_bytes);
+    act_gauge_set(act_gauge_get("runtime/throttled_connections"), (double)T->throttled);
 }
 
 static void sweeper_gone(act_actor *self, void *arg)
@@ -432,6 +523,7 @@ void act__guard_start(void)
     M.timeouts[IN_HEAD] = act_counter_get("runtime/header_timeouts");
     M.timeouts[IN_BODY] = act_counter_get("runtime/body_timeouts");
     M.timeouts[IN_IDLE] = act_counter_get("runtime/idle_timeouts");
+    M.throttles = act_counter_get("runtime/connections_throttled");
     T->received = act_counter_get("runtime/bytes_received");
     T->max_sockets = socket_budget();
     T->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

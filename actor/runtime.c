@@ -247,6 +247,11 @@ int act_init_daemon(const char *ip, int64_t port, const char *advertise_ip,
     return err;
 }
 
+void act_set_max_queued_messages(size_t max)
+{
+    if (act__rt) atomic_store_explicit(&act__rt->max_queued, max, memory_order_relaxed);
+}
+
 int act_init(const act_config *cfg)
 {
     if (act__rt) return -EALREADY;

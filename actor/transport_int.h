@@ -46,6 +46,9 @@ enum in_state {
     N_IN_STATES
 };
 
+/* The headers a message's delivery reads (transport.c). */
+enum known_header { H_USER_AGENT, H_FROM, H_TRACE, H_CONTENT_TYPE, N_KNOWN_HEADERS };
+
 typedef struct conn conn;
 typedef struct act_tls act_tls;
 typedef struct conn_link {
@@ -72,6 +75,8 @@ struct conn {
     http_parser parser;
     act_buf url, hdrs, body;
     size_t nhdrs, head_bytes;
+    size_t known[N_KNOWN_HEADERS]; /* where the headers messages need start in hdrs (one
+                                      scan once the head is complete); SIZE_MAX: absent */
     uint64_t body_seen;  /* body bytes received, kept or discarded */
     bool in_value;
     bool too_large;
@@ -98,6 +103,8 @@ struct conn {
     conn_link out_link;  /* in T->sending while inbound output is pending */
     bool sending, starved;
     conn_link starve_link; /* in T->starved: waits for room under the process' output bound */
+    act_credit *credit;  /* counts its messages not yet handled (act_set_max_queued_messages) */
+    bool throttled;      /* not read until enough of them have been handled */
     /* TLS (tls.c): the session, or NULL for plain text; an inbound connection with TLS on
      * is decided by its first byte (plain: only with downgrade support) */
     act_tls *tls;
@@ -130,6 +137,8 @@ typedef struct transport {
     conn *dead_list;
     http_parser_settings settings;
     act_buf scratch; /* a producer's output before framing */
+    chunk *spare;    /* written output chunks kept for reuse (transport.c) */
+    size_t nspare;
     /* guards (guard.c) */
     double now;               /* runtime clock, refreshed at each callback's entry */
     size_t inbound;           /* open inbound connections */
@@ -140,6 +149,7 @@ typedef struct transport {
     conn_list sending;        /* inbound output pending, least recent progress first */
     size_t in_bytes, out_bytes; /* buffered incomplete requests; queued inbound output */
     conn_list starved;
+    size_t throttled;         /* connections not read for their messages queued */
     act_counter *received;    /* runtime/bytes_received: request bytes read from clients */
     act_actor *sweeper;       /* "__transport__": its timer runs the timeout sweep */
     act_timer_id sweep_id;
@@ -188,6 +198,10 @@ size_t act__guard_room(const conn *c);
 /* c found no room: it is flushed again when some appears (its own writes wake it when its
  * own bound was the limit). */
 void act__guard_wait(conn *c);
+/* A message from c is about to be delivered in e, which takes one of c's credits. True when
+ * c's messages not yet handled have reached the bound: the caller stops reading c after this
+ * one, and the guard flushes c (which reads on) once half of them have been handled. */
+bool act__guard_message(conn *c, act_entry *e);
 
 /* ---- tls.c: TLS on the transport (LIBPROCESS_SSL_*) -------------------------------------- */
 bool act__tls_on(void);

@@ -156,6 +156,8 @@ void m_replay_held(master *m)
     held_free(m);
 }
 
+static void dispatch(master *m, const act_msg *msg, const handler_entry *h);
+
 static void trampoline(act_actor *self, const act_msg *msg)
 {
     master *m = act_state(self);
@@ -175,12 +177,17 @@ static void trampoline(act_actor *self, const act_msg *msg)
         return;
     }
     if (m_rate_limited(m, msg)) return; /* its framework's turn comes (ratelimit.c) */
-    m_dispatch(m, msg);
+    dispatch(m, msg, h);
 }
 
 void m_dispatch(master *m, const act_msg *msg)
 {
-    handler_entry *h = act_map_get(handlers, msg->name);
+    dispatch(m, msg, act_map_get(handlers, msg->name));
+}
+
+/* Decodes the message for its handler h (NULL: none) and runs it. */
+static void dispatch(master *m, const act_msg *msg, const handler_entry *h)
+{
     wire_msg *decoded = h ? wire_decode_msg(msg, h->desc) : NULL;
     if (!decoded) {
         act_counter_inc(act_counter_get("master/dropped_messages"));
@@ -246,6 +253,17 @@ void m_alloc(master *m, alloc_event *ev)
 void m_count(const char *metric)
 {
     act_counter_inc(act_counter_get(metric));
+}
+
+char *m_key(char *out, const char *framework_id, const char *id)
+{
+    size_t a = strnlen(framework_id, M_KEY_MAX - 1);
+    memcpy(out, framework_id, a);
+    if (a < M_KEY_MAX - 1) out[a++] = '/';
+    size_t b = strnlen(id, M_KEY_MAX - 1 - a);
+    memcpy(out + a, id, b);
+    out[a + b] = '\0';
+    return out;
 }
 
 void m_abort(master *m, const char *why)

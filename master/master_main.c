@@ -29,6 +29,7 @@ typedef struct master_flags {
     char *user_sorter, *framework_sorter, *modules, *authenticators, *hooks;
     int64_t port, advertise_port, quorum, max_slave_ping_timeouts, max_completed_frameworks;
     int64_t max_completed_tasks_per_framework, max_executors_per_slave;
+    int64_t max_queued_messages_per_connection;
     double zk_session_timeout, registry_store_timeout, registry_fetch_timeout;
     double allocation_interval, offer_timeout, slave_ping_timeout, slave_reregister_timeout;
     double logbufsecs;
@@ -128,6 +129,11 @@ static const act_flag flag_table[] = {
       "may be removed for not re-registering after a failover."),
     F(max_completed_frameworks, INT, "50", "Completed frameworks kept for the endpoints."),
     F(max_completed_tasks_per_framework, INT, "1000", "Completed tasks kept per framework."),
+    F(max_queued_messages_per_connection, INT, "5000", "Messages from one connection (a "
+      "framework's or a slave's process) that may wait unhandled in the master: beyond, the "
+      "master stops reading that connection until half of them are handled, so a sender "
+      "faster than the master is slowed by TCP and loses nothing, and the master's queue and "
+      "memory stay bounded (runtime/connections_throttled counts it). 0: no bound."),
     F(webui_dir, STRING, NULL, "Directory of the web UI's files (index.html and static/) "
       "(default: share/mesos/webui beside the binary's directory, where make install and the "
       "package put it)."),
@@ -307,7 +313,7 @@ static int build_config(const master_flags *f, master_config *c, char *err, size
             return snprintf(err, errlen, "--rate_limits: %s", why), -EINVAL;
     }
     if (c->max_slave_ping_timeouts < 1 || f->max_completed_frameworks < 0 ||
-        f->max_completed_tasks_per_framework < 0)
+        f->max_completed_tasks_per_framework < 0 || f->max_queued_messages_per_connection < 0)
         return snprintf(err, errlen, "Counts must not be negative (and "
                         "--max_slave_ping_timeouts at least 1)"), -EINVAL;
     return 0;
@@ -410,9 +416,10 @@ int main(int argc, char **argv)
     cfg.abort = on_abort;
     act_pid pid;
     char host[256];
-    if (act_init_daemon(f.ip, f.port, f.advertise_ip, f.advertise_port, 2) == 0 &&
-        !cfg.hostname)
-        cfg.hostname = act_ip_hostname(act_address().ip, host, sizeof host);
+    if (act_init_daemon(f.ip, f.port, f.advertise_ip, f.advertise_port, 2) == 0) {
+        act_set_max_queued_messages((size_t)f.max_queued_messages_per_connection);
+        if (!cfg.hostname) cfg.hostname = act_ip_hostname(act_address().ip, host, sizeof host);
+    }
     if (!act_initialized() || master_spawn(&cfg, &pid) != 0) {
         if (act_initialized()) act_shutdown();
         free(webui);

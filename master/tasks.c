@@ -25,15 +25,20 @@ static void sub_used(master *m, const char *framework_id, m_slave *s, const res_
     if (f) res_subtract(&f->used, r), m_framework_changed(f);
 }
 
-static m_task *task_record(master *m, m_slave *s, wire_msg *msg)
+/* The record of the task in msg (taken), whose resources are `resources` when the caller
+ * has them as a set already (NULL: read from msg). */
+static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *resources)
 {
     m_task *t = act_calloc(1, sizeof *t);
     t->msg = msg;
     t->t = msg->root;
     snprintf(t->framework_id, sizeof t->framework_id, "%s", t->t->framework_id.value);
     snprintf(t->slave_id, sizeof t->slave_id, "%s", s->id);
-    snprintf(t->key, sizeof t->key, "%s/%s", t->framework_id, t->t->task_id.value);
-    res_from_wire(t->t->resources, t->t->resources_count, &t->resources, NULL, 0);
+    m_key(t->key, t->framework_id, t->t->task_id.value);
+    if (resources)
+        res_copy(&t->resources, resources);
+    else
+        res_from_wire(t->t->resources, t->t->resources_count, &t->resources, NULL, 0);
     act_map_put(s->tasks, t->key, t);
     m_count_live_task(m, t->t->state, +1);
     m_framework *f = m_framework_find(m, t->framework_id);
@@ -68,7 +73,7 @@ m_task *m_task_add(master *m, m_framework *f, m_slave *s, const wire_task_info *
         wire_copy_into(msg, WIRE_DESC(discovery_info), t->discovery, ti->discovery);
     }
     m_count_task_state(m, WIRE_TASK_STAGING, WIRE_SOURCE_MASTER, -1);
-    return task_record(m, s, msg);
+    return task_record(m, s, msg, resources);
 }
 
 m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
@@ -76,7 +81,7 @@ m_task *m_task_add_reported(master *m, m_slave *s, const wire_task *reported)
     wire_msg *msg = wire_copy(WIRE_DESC(task), reported);
     wire_task *t = msg->root;
     t->slave_id.value = wire_strdup(msg, s->id);
-    m_task *rec = task_record(m, s, msg);
+    m_task *rec = task_record(m, s, msg, NULL);
     if (wire_task_state_terminal(t->state)) rec->terminal = rec->terminal_uuid_unknown = true;
     return rec;
 }
@@ -270,9 +275,8 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
         return;
     }
     m_framework *f = m_framework_find(m, u->framework_id.value);
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", u->framework_id.value, u->status.task_id.value);
-    m_task *t = act_map_get(s->tasks, key);
+    char key[M_KEY_MAX];
+    m_task *t = act_map_get(s->tasks, m_key(key, u->framework_id.value, u->status.task_id.value));
     if (!f && !t) {
         m_count("master/invalid_status_updates");
         m_drop(m, msg, "status update for an unknown framework");
@@ -322,9 +326,8 @@ static void on_ack(master *m, const act_msg *msg, void *decoded)
     } else {
         m_count("master/invalid_status_update_acknowledgements");
     }
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", f->id, a->task_id.value);
-    m_task *t = act_map_get(s->tasks, key);
+    char key[M_KEY_MAX];
+    m_task *t = act_map_get(s->tasks, m_key(key, f->id, a->task_id.value));
     wire_uuid uuid;
     if (t && t->terminal && wire_uuid_from_bytes(a->uuid.data, a->uuid.len, &uuid) == 0 &&
         wire_uuid_equal(&uuid, &t->terminal_uuid))
@@ -413,8 +416,8 @@ static void on_executor_to_framework(master *m, const act_msg *msg, void *decode
 void m_executor_add(master *m, m_slave *s, const char *framework_id,
                     const wire_executor_info *info)
 {
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", framework_id, info->executor_id.value);
+    char key[M_KEY_MAX];
+    m_key(key, framework_id, info->executor_id.value);
     if (act_map_get(s->executors, key)) return;
     m_executor *e = act_calloc(1, sizeof *e);
     e->msg = wire_copy(WIRE_DESC(executor_info), info);
@@ -449,8 +452,8 @@ static void on_exited_executor(master *m, const act_msg *msg, void *decoded)
     wire_exited_executor_message *x = decoded;
     m_slave *s = m_slave_from_slave(m, msg, x->slave_id.value);
     if (!s) return;
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", x->framework_id.value, x->executor_id.value);
+    char key[M_KEY_MAX];
+    m_key(key, x->framework_id.value, x->executor_id.value);
     LOG_INFO("Executor %s of framework %s on slave %s exited with status %d",
              x->executor_id.value, x->framework_id.value, s->id, x->status);
     m_executor_remove(m, s, key);

@@ -19,16 +19,36 @@ uint32_t wire__res_hash(const char *name, const char *role, wire_value_type type
     return (h ^ (uint32_t)type) * 16777619u;
 }
 
+/* The keys nearly every resource has, shared by the entries that have them instead of
+ * copied, so that theirs compare by pointer: a busy master compares keys several times for
+ * each task it launches and ends (strcmp was a tenth of its time). */
+static const char shared_keys[][8] = {"cpus\0*", "mem\0*", "disk\0*", "ports\0*"};
+#define N_SHARED_KEYS (sizeof shared_keys / sizeof shared_keys[0])
+
+static const char *shared_key(const char *name, const char *role)
+{
+    if (strcmp(role, "*") != 0) return NULL;
+    for (size_t i = 0; i < N_SHARED_KEYS; i++)
+        if (strcmp(name, shared_keys[i]) == 0) return shared_keys[i];
+    return NULL;
+}
+
+static bool is_shared(const char *name)
+{
+    uintptr_t p = (uintptr_t)name, first = (uintptr_t)shared_keys[0];
+    return p >= first && p < first + sizeof shared_keys;
+}
+
 static bool same_key(const res_entry *e, uint32_t hash, const char *name, const char *role,
                      wire_value_type type)
 {
-    return e->hash == hash && e->type == type && strcmp(e->name, name) == 0 &&
-           strcmp(e->role, role) == 0;
+    return e->hash == hash && e->type == type && (e->name == name || strcmp(e->name, name) == 0)
+           && (e->role == role || strcmp(e->role, role) == 0);
 }
 
 static void entry_free(res_entry *e)
 {
-    free(e->name); /* role shares the allocation */
+    if (!is_shared(e->name)) free(e->name); /* role shares the allocation */
     free(e->ranges);
     for (size_t i = 0; i < e->nitems; i++) free(e->items[i]);
     free(e->items);
@@ -63,10 +83,15 @@ res_entry *wire__res_append(res_set *s, const char *name, const char *role, wire
     res_entry *e = &s->v[s->n++];
     memset(e, 0, sizeof *e);
     size_t nl = strlen(name), rl = strlen(role);
-    e->name = act_malloc(nl + rl + 2);
-    memcpy(e->name, name, nl + 1);
+    const char *shared = shared_key(name, role);
+    if (shared) { /* never written through: entries only read their keys */
+        e->name = (char *)shared;
+    } else {
+        e->name = act_malloc(nl + rl + 2);
+        memcpy(e->name, name, nl + 1);
+        memcpy(e->name + nl + 1, role, rl + 1);
+    }
     e->role = e->name + nl + 1;
-    memcpy(e->role, role, rl + 1);
     e->type = type;
     e->hash = wire__res_hash(name, role, type);
     return e;

@@ -4,7 +4,11 @@
  * 64 MB body to mesos-master and send 16 MB of it keep the master's memory within its input
  * bound (LIBPROCESS_MAX_BUFFERED_INPUT=128MB here; it grew to 659 MB before there was one),
  * and twelve /files/download.json requests for a 60 MB sandbox file that read little keep
- * mesos-slave's growth under 64 MB while the file still arrives whole. Memory is the kernel's
+ * mesos-slave's growth under 64 MB while the file still arrives whole. A peer that sends
+ * messages faster than the master handles them (an open-loop framework once queued 2.7
+ * million in it, and /metrics/snapshot stopped answering) is read no faster than its bound
+ * (--max_queued_messages_per_connection) lets its messages wait, while other peers and the
+ * endpoints are served and every message it sent is handled. Memory is the kernel's
  * VmHWM (peak resident set) of the daemon; the ASan daemons run without their quarantine of
  * freed memory, which would otherwise hide frees.
  */
@@ -13,6 +17,8 @@
 #include <check.h>
 #include <glob.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -92,6 +98,111 @@ START_TEST(test_partial_large_bodies_keep_the_master_within_its_input_bound)
     ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
                   "mesos-master did not exit cleanly (status %d); see %s", st, log);
     free(block);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* ---- the master and a peer that floods it with messages ---------------------------------- */
+
+/* n ReviveOffersMessages for an unknown framework from "flood@127.0.0.1:9" (the master
+ * counts each in master/messages_revive_offers and does nothing else), as one byte stream. */
+static void flood_messages(act_buf *out, int n)
+{
+    wire_revive_offers_message rv = {.framework_id = {"flooding-framework"}};
+    act_buf body = {0};
+    ck_assert_int_eq(wire_encode(WIRE_DESC(revive_offers_message), &rv, &body), 0);
+    for (int i = 0; i < n; i++) {
+        act_buf_printf(out, "POST /master/mesos.internal.ReviveOffersMessage HTTP/1.1\r\n"
+                       "Libprocess-From: flood@127.0.0.1:9\r\nContent-Length: %zu\r\n\r\n",
+                       body.len);
+        act_buf_append(out, body.data, body.len);
+    }
+    act_buf_free(&body);
+}
+
+typedef struct flooder {
+    int fd;
+    act_buf bytes;
+    _Atomic bool done, ok;
+} flooder;
+
+static void *flood(void *arg)
+{
+    flooder *f = arg;
+    atomic_store(&f->ok, tu_write_all(f->fd, f->bytes.data, f->bytes.len));
+    atomic_store(&f->done, true);
+    return NULL;
+}
+
+/* Seconds /metrics/snapshot takes to answer with `name`'s value (into *value). */
+static double timed_metric(uint16_t port, const char *name, double *value)
+{
+    double t0 = tu_mono();
+    *value = tu_metric(port, name);
+    return tu_mono() - t0;
+}
+
+START_TEST(test_a_flooding_peer_is_slowed_and_the_master_keeps_serving_others)
+{
+    asan_without_quarantine();
+    enum { BOUND = 200, N = 200000 };
+    char *dir = tu_tmpdir(), port[32], bound[64], log[4200];
+    uint16_t p = tu_free_port();
+    snprintf(port, sizeof port, "--port=%u", p);
+    snprintf(bound, sizeof bound, "--max_queued_messages_per_connection=%d", BOUND);
+    snprintf(log, sizeof log, "%s/master.log", dir);
+    char *argv[] = {(char *)tu_bin("mesos-master"), "--ip=127.0.0.1", port,
+                    "--registry=in_memory", bound, NULL};
+    int master = tu_spawn(argv, log);
+    ck_assert_msg(tu_wait_http(p, "/master/health", 30), "master did not start; see %s", log);
+    ck_assert_int_eq(tu_metric(p, "runtime/connections_throttled"), 0);
+    double before = proc_status_bytes(master, "VmRSS");
+    flooder f = {.fd = tu_connect(p)};
+    ck_assert_int_ge(f.fd, 0);
+    flood_messages(&f.bytes, N);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, flood, &f), 0);
+    ck_assert_msg(tu_wait_metric(p, "runtime/connections_throttled", 1, 30),
+                  "the flooding connection was never throttled");
+    /* Meanwhile another peer's message is handled, and the endpoints answer, behind at most
+     * the flooder's bound of messages. */
+    wire_suppress_offers_message su = {.framework_id = {"another-framework"}};
+    act_buf body = {0};
+    ck_assert_int_eq(wire_encode(WIRE_DESC(suppress_offers_message), &su, &body), 0);
+    ck_assert(tu_send_message_from(NULL, "127.0.0.1", p, "master",
+                                   "mesos.internal.SuppressOffersMessage", "other@127.0.0.1:9",
+                                   body.data, body.len));
+    act_buf_free(&body);
+    ck_assert(tu_wait_metric(p, "master/messages_suppress_offers", 1, 10));
+    double handled, depth, peak_depth = 0;
+    ck_assert_msg(timed_metric(p, "master/messages_revive_offers", &handled) < 5,
+                  "/metrics/snapshot was slow to answer during the flood");
+    ck_assert_msg(handled < N, "the flood (%d messages) was over before the other peer's "
+                  "message was handled: make it longer", N);
+    ck_assert_int_eq(tu_http_get(p, "/master/state.json", NULL), 200);
+    while (!atomic_load(&f.done)) {
+        ck_assert_msg(timed_metric(p, "master/event_queue_messages", &depth) < 5,
+                      "/metrics/snapshot was slow to answer during the flood");
+        if (depth > peak_depth) peak_depth = depth;
+    }
+    pthread_join(t, NULL);
+    ck_assert(atomic_load(&f.ok));
+    /* Nothing the flooder sent was lost; what waited in the master stayed within the bound
+     * (the message being handled when the gauge was read, and the other peer's, aside). */
+    ck_assert_msg(tu_wait_metric(p, "master/messages_revive_offers", N, 60), "%.0f of %d handled",
+                  tu_metric(p, "master/messages_revive_offers"), N);
+    ck_assert_int_eq(tu_metric(p, "master/messages_revive_offers"), N);
+    ck_assert_msg(peak_depth > 0 && peak_depth <= BOUND + 2, "%.0f messages waited", peak_depth);
+    ck_assert_int_eq(tu_metric(p, "runtime/throttled_connections"), 0);
+    double peak = proc_status_bytes(master, "VmHWM");
+    ck_assert_msg(peak - before < 32 * MB, "the master grew from %.0f MB to %.0f MB",
+                  before / MB, peak / MB);
+    close(f.fd);
+    act_buf_free(&f.bytes);
+    int st = tu_stop(master, SIGTERM, 30);
+    ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "mesos-master did not exit cleanly (status %d); see %s", st, log);
     tu_rmrf(dir);
     free(dir);
 }
@@ -184,6 +295,7 @@ Suite *floods_suite(void)
     TCase *tc = tcase_create("daemons");
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_partial_large_bodies_keep_the_master_within_its_input_bound);
+    tcase_add_test(tc, test_a_flooding_peer_is_slowed_and_the_master_keeps_serving_others);
     tcase_add_test(tc, test_downloads_that_read_little_keep_the_slave_small);
     suite_add_tcase(s, tc);
     return s;

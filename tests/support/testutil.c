@@ -260,6 +260,13 @@ char *tu_stderr_end(void)
     return text;
 }
 
+double tu_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Binds 127.0.0.1:port and lets it go again; true if nothing held it. */
 static bool port_free(uint16_t port)
 {

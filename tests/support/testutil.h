@@ -47,6 +47,9 @@ bool tu_wait_metric(uint16_t port, const char *name, double min, double secs);
 double tu_metric_at(const char *ip, uint16_t port, const char *name);
 bool tu_wait_metric_at(const char *ip, uint16_t port, const char *name, double min, double secs);
 
+/* Seconds on the monotonic clock (real time, whatever the runtime's clock says). */
+double tu_mono(void);
+
 /* Writes all of data to fd (blocking). False on an error. */
 bool tu_write_all(int fd, const void *data, size_t len);
 
