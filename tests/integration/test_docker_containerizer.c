@@ -213,13 +213,6 @@ static bool wait_gone(const char *name, double secs)
     return false;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- command tasks in an image ----------------------------------------------------------- */
 
 START_TEST(test_a_command_task_in_an_image_finishes_with_its_output_in_the_sandbox)
@@ -374,10 +367,10 @@ START_TEST(test_a_kill_stops_the_container_within_the_stop_timeout_and_it_is_rem
     ck_assert_msg(tc_wait_state(s, "stubborn", WIRE_TASK_RUNNING, 120), "see %s", c.slave_log);
     char name[128];
     ck_assert(inspect(container_name(&c, "stubborn", name, sizeof name)).running);
-    double asked = now();
+    double asked = tu_mono();
     tc_kill(s, "stubborn");
     ck_assert(tc_wait_state(s, "stubborn", WIRE_TASK_KILLED, 60));
-    double took = now() - asked;
+    double took = tu_mono() - asked;
     docker_container dc = inspect(name);
     ck_assert(!dc.running);
     ck_assert_int_eq(dc.exit_code, 137); /* SIGKILL once the stop timeout passed */

@@ -146,13 +146,6 @@ static double metric(uint16_t port, const char *name)
     return v;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void pause_briefly(void)
 {
     struct timespec ts = {0, 20000000};
@@ -162,7 +155,7 @@ static void pause_briefly(void)
 /* The index of the one elected master among m[0..n), waiting up to secs; -1 if none. */
 static int wait_leader(proc *m, int n, double secs)
 {
-    for (double end = now() + secs; now() < end; pause_briefly())
+    for (double end = tu_mono() + secs; tu_mono() < end; pause_briefly())
         for (int i = 0; i < n; i++)
             if (m[i].pid > 0 && elected(m[i].port)) return i;
     return -1;
@@ -203,7 +196,7 @@ typedef bool (*state_pred)(json_t *st, const void *arg);
 /* Polls the master's state.json until pred holds (bounded). */
 static bool wait_state(uint16_t port, state_pred pred, const void *arg, double secs)
 {
-    for (double end = now() + secs; now() < end; pause_briefly()) {
+    for (double end = tu_mono() + secs; tu_mono() < end; pause_briefly()) {
         json_t *st = state(port);
         bool ok = st && pred(st, arg);
         json_decref(st);
@@ -324,7 +317,7 @@ START_TEST(test_leader_failover_keeps_tasks_and_reregisters_everyone)
     ck_assert_int_eq(wait_leader(&m[3], 1, 30), 0);
     ck_assert_msg(wait_state(m[3].port, slaves_active, &one, 30), "slave 1 did not come back");
     const char *removals = "master/recovery_slave_removals";
-    for (double end = now() + 30; now() < end && metric(m[3].port, removals) < 1;)
+    for (double end = tu_mono() + 30; tu_mono() < end && metric(m[3].port, removals) < 1;)
         pause_briefly();
     ck_assert_msg(metric(m[3].port, removals) == 1, "slave 2 was not in the registry the new "
                   "master read");

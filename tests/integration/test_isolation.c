@@ -175,13 +175,6 @@ static double cpu_seconds(const cg_layout *l, const char *cpuacct_dir)
     return (double)v / 1e9;
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static json_t *statistics_of(tc_cluster *c)
 {
     act_buf out = {0};
@@ -251,9 +244,9 @@ START_TEST(test_a_cpu_hog_given_half_a_cpu_with_cfs_uses_about_half_a_cpu)
     for (int w = 0; w < 5 && best < 0.40; w++) {
         uint64_t throttled0 = 0, throttled1 = 0;
         cg_stat(cpu, "cpu.stat", "nr_throttled", &throttled0);
-        double t0 = mono(), u0 = cpu_seconds(&l, acct);
+        double t0 = tu_mono(), u0 = cpu_seconds(&l, acct);
         pause_ms(3000);
-        double t1 = mono(), u1 = cpu_seconds(&l, acct);
+        double t1 = tu_mono(), u1 = cpu_seconds(&l, acct);
         cg_stat(cpu, "cpu.stat", "nr_throttled", &throttled1);
         double used = (u1 - u0) / (t1 - t0);
         ck_assert_msg(u1 - u0 <= 0.55 * (t1 - t0) + 0.1, "the hog used %.3f cpus", used);

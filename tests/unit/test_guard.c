@@ -493,13 +493,6 @@ static double cpu_seconds(pid_t pid)
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A child process running a runtime under RLIMIT_NOFILE=256, its log kept in a file. With
  * `starve`, files then take every descriptor left, until the parent writes a byte to `cmd`
  * (64 are given back). */
@@ -586,7 +579,7 @@ START_TEST(test_idle_connections_beyond_the_descriptor_limit_leave_health_answer
 {
     child ch;
     child_start(&ch, false);
-    double cpu0 = cpu_seconds(ch.pid), wall0 = mono_now();
+    double cpu0 = cpu_seconds(ch.pid), wall0 = tu_mono();
     enum { IDLE = 400 };
     static int fds[IDLE];
     for (int i = 0; i < IDLE; i++) {
@@ -595,13 +588,13 @@ START_TEST(test_idle_connections_beyond_the_descriptor_limit_leave_health_answer
     }
     /* Ten health checks: each within a second, however many idle connections there are. */
     for (int i = 0; i < 10; i++) {
-        double t = mono_now();
+        double t = tu_mono();
         ck_assert_int_eq(tu_http_get(ch.port, "/health", NULL), 200);
-        ck_assert_msg(mono_now() - t < 1.0, "/health took %.3f s", mono_now() - t);
+        ck_assert_msg(tu_mono() - t < 1.0, "/health took %.3f s", tu_mono() - t);
     }
     ck_assert_int_ge(tu_metric(ch.port, "runtime/connections_evicted"), IDLE - 256);
     measuring_window();
-    double cpu = cpu_seconds(ch.pid) - cpu0, wall = mono_now() - wall0;
+    double cpu = cpu_seconds(ch.pid) - cpu0, wall = tu_mono() - wall0;
     ck_assert_msg(cpu < 0.1 * wall, "%.2f s of CPU in %.2f s", cpu, wall);
     for (int i = 0; i < IDLE; i++) close(fds[i]);
     char *log = child_stop(&ch);
@@ -617,7 +610,7 @@ START_TEST(test_accept_without_a_descriptor_closes_the_surplus_and_pauses_instea
 {
     child ch;
     child_start(&ch, true); /* its descriptors are all taken by files */
-    double cpu0 = cpu_seconds(ch.pid), wall0 = mono_now();
+    double cpu0 = cpu_seconds(ch.pid), wall0 = tu_mono();
     enum { SURPLUS = 50 };
     int fds[SURPLUS];
     for (int i = 0; i < SURPLUS; i++) fds[i] = tu_connect(ch.port);
@@ -626,7 +619,7 @@ START_TEST(test_accept_without_a_descriptor_closes_the_surplus_and_pauses_instea
         close(fds[i]);
     }
     measuring_window();
-    double cpu = cpu_seconds(ch.pid) - cpu0, wall = mono_now() - wall0;
+    double cpu = cpu_seconds(ch.pid) - cpu0, wall = tu_mono() - wall0;
     ck_assert_msg(cpu < 0.1 * wall, "%.2f s of CPU in %.2f s", cpu, wall);
     /* Descriptors come back: the paused listener accepts again. */
     ck_assert_int_eq(write(ch.cmd, "x", 1), 1);

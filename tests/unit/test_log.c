@@ -254,13 +254,6 @@ START_TEST(test_glog_v_sets_the_initial_verbosity)
 }
 END_TEST
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 START_TEST(test_toggle_raises_verbosity_and_restores_the_original)
 {
     act_log_set_verbosity(0);
@@ -278,18 +271,18 @@ START_TEST(test_toggle_expires_after_its_duration_of_real_time)
 {
     act_log_set_verbosity(1);
     const double secs = 0.05;
-    double start = mono();
+    double start = tu_mono();
     act_log_toggle(4, secs);
-    bool early = mono() - start < secs; /* only then must the raised level still show */
+    bool early = tu_mono() - start < secs; /* only then must the raised level still show */
     int seen = act_log_verbosity();
     if (early) ck_assert_int_eq(seen, 4);
     /* Wait on the condition itself, polling, with a generous bound. */
-    while (act_log_verbosity() == 4 && mono() - start < 10) {
+    while (act_log_verbosity() == 4 && tu_mono() - start < 10) {
         struct timespec tick = {0, 1000000};
         nanosleep(&tick, NULL);
     }
     ck_assert_int_eq(act_log_verbosity(), 1);
-    ck_assert(mono() - start >= secs);
+    ck_assert(tu_mono() - start >= secs);
 }
 END_TEST
 
