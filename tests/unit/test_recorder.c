@@ -3,7 +3,8 @@
  * (/__recorder__, /__trace__): a message sent while handling another inherits its trace, and
  * so do timers and dispatches made there; the context crosses the wire in the
  * Libprocess-Trace header and a message without one starts a trace; drops are events with
- * their reason; a full ring overwrites and counts; the tags of Mesos messages come from wire/.
+ * their reason; a full ring overwrites and counts; events read back whole however many
+ * routes (sender, receiver, name) a ring has seen; the tags of Mesos messages come from wire/.
  */
 #include "actor/actor.h"
 #include "tests/support/testutil.h"
@@ -356,6 +357,61 @@ START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
 }
 END_TEST
 
+/* More distinct routes (sender, receiver, name, reason) than a ring's table holds (4,096):
+ * the events past it keep theirs beside their slots, and all read back whole. */
+#define MANY_ROUTES 4200
+
+static void send_many_names(act_actor *self, void *arg)
+{
+    char name[16];
+    for (int i = 0; i < MANY_ROUTES; i++) {
+        snprintf(name, sizeof name, "m%d", i);
+        act_send(self, &pid_c, name, NULL, 0);
+    }
+    act_send(self, &pid_c, "last", NULL, 0);
+}
+
+START_TEST(test_events_of_more_routes_than_the_table_holds_read_back_whole)
+{
+    start_with_recorder(16384);
+    tu_counter_init(&arrived);
+    pid_c = spawn("c", "last", on_any, NULL);
+    act_pid b = spawn("b", "nothing", on_any, NULL);
+    act_dispatch(&b, send_many_names, NULL);
+    ck_assert(tu_counter_wait(&arrived, 1, 10)); /* after every m<i>, dropped: no handler */
+    char from[ACT_PID_STRLEN], to[ACT_PID_STRLEN];
+    act_pid_format(&b, from, sizeof from);
+    act_pid_format(&pid_c, to, sizeof to);
+    static bool sent[MANY_ROUTES], received[MANY_ROUTES], dropped[MANY_ROUTES];
+    memset(sent, 0, sizeof sent);
+    memset(received, 0, sizeof received);
+    memset(dropped, 0, sizeof dropped);
+    json_t *root = recorder();
+    size_t k;
+    json_t *ev;
+    json_array_foreach(json_object_get(root, "events"), k, ev) {
+        const char *name = str(ev, "name");
+        char *end;
+        long i = name[0] == 'm' ? strtol(name + 1, &end, 10) : -1;
+        if (i < 0 || i >= MANY_ROUTES || *end) continue;
+        ck_assert_str_eq(str(ev, "from"), from);
+        ck_assert_str_eq(str(ev, "to"), to);
+        const char *kind = str(ev, "kind");
+        if (strcmp(kind, "send") == 0 || strcmp(kind, "receive") == 0) {
+            ck_assert_str_eq(str(ev, "reason"), "");
+            (kind[0] == 's' ? sent : received)[i] = true;
+        } else {
+            ck_assert_str_eq(str(ev, "kind"), "drop");
+            ck_assert_str_eq(str(ev, "reason"), "no handler");
+            dropped[i] = true;
+        }
+    }
+    for (int i = 0; i < MANY_ROUTES; i++) ck_assert_msg(sent[i] && received[i] && dropped[i], "m%d", i);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
 /* "body":"<base64 of p[0, n)>", a bit at a time. */
 static void base64_reference(const uint8_t *p, size_t n, char *out)
 {
@@ -653,6 +709,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_drops_are_events_with_their_reason);
     tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
+    tcase_add_test(tc, test_events_of_more_routes_than_the_table_holds_read_back_whole);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
