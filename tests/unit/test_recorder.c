@@ -329,14 +329,22 @@ static void start_with_recorder(long events)
     ck_assert_int_eq(act_start(), 0);
 }
 
-START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
+/* A runtime recording `events` a loop where b runs `fn`, sending to c, which counts the
+ * "last" messages; returns b once `arrivals` came. */
+static act_pid run_b(long events, act_fn fn, int arrivals)
 {
-    start_with_recorder(16);
+    start_with_recorder(events);
     tu_counter_init(&arrived);
     pid_c = spawn("c", "last", on_any, NULL);
     act_pid b = spawn("b", "nothing", on_any, NULL);
-    act_dispatch(&b, flood, NULL);
-    ck_assert(tu_counter_wait(&arrived, 100, 10));
+    act_dispatch(&b, fn, NULL);
+    ck_assert(tu_counter_wait(&arrived, arrivals, 10));
+    return b;
+}
+
+START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
+{
+    run_b(16, flood, 100);
     json_t *root = recorder();
     ck_assert_int_eq(json_integer_value(json_object_get(root, "capacity")), 16);
     ck_assert_int_ge(json_integer_value(json_object_get(root, "overwritten")), 200 - 16);
@@ -373,12 +381,7 @@ static void send_many_names(act_actor *self, void *arg)
 
 START_TEST(test_events_of_more_routes_than_the_table_holds_read_back_whole)
 {
-    start_with_recorder(16384);
-    tu_counter_init(&arrived);
-    pid_c = spawn("c", "last", on_any, NULL);
-    act_pid b = spawn("b", "nothing", on_any, NULL);
-    act_dispatch(&b, send_many_names, NULL);
-    ck_assert(tu_counter_wait(&arrived, 1, 10)); /* after every m<i>, dropped: no handler */
+    act_pid b = run_b(16384, send_many_names, 1); /* "last" comes after every m<i> */
     char from[ACT_PID_STRLEN], to[ACT_PID_STRLEN];
     act_pid_format(&b, from, sizeof from);
     act_pid_format(&pid_c, to, sizeof to);
