@@ -153,34 +153,55 @@ bool act__trace_parse(const char *text, act_trace *out)
 
 /* ---- rings ------------------------------------------------------------------------------- */
 
-/* One recorded event, packed: the fixed fields first, then its strings one after another,
- * so that recording touches the few cache lines the event needs (the ring is larger than the
- * caches; each line written costs a miss). */
+/* What an event says besides its numbers: sender, receiver, name, content type and reason.
+ * Events come in runs over the same few routes, so each ring keeps the routes it has seen in
+ * a table and its slots name them by index: recording an event writes one cache line of its
+ * ring, not the few its strings would take (the ring is larger than the caches; each line
+ * written costs a miss). A ring whose table is full keeps the route of each further event in
+ * a spill area beside its slot. */
 #define TEXT_MAX (2 * ACT_ID_MAX + 112 + ACT_CONTENT_TYPE_MAX + 64)
 enum { T_FROM, T_TO, T_NAME, T_CTYPE, T_REASON, T_COUNT };
-
-typedef struct rec_slot {
-    _Atomic uint64_t gen; /* 2i+1 while event i is written, 2i+2 once it is complete */
-    uint64_t seq;
-    uint64_t ns;          /* wall clock */
-    act_trace tc;
-    uint64_t body_at;     /* where its kept body starts in the ring's arena */
-    uint32_t size, body_len;
-    uint32_t from_ip, to_ip;
-    uint16_t from_port, to_port;
-    uint8_t kind;
-    bool libprocess, body_whole;
-    uint8_t len[T_COUNT]; /* of each string in text, NUL excluded */
-    char text[TEXT_MAX];  /* the strings, each NUL-terminated */
-} rec_slot;
 
 /* The longest each string may be (the sizes of rec_event's fields, less the NUL). */
 static const size_t text_max[T_COUNT] = {ACT_ID_MAX - 1, ACT_ID_MAX - 1, 111,
                                          ACT_CONTENT_TYPE_MAX - 1, 63};
 
+typedef struct rec_route {
+    uint32_t hash;
+    uint32_t from_ip, to_ip;
+    uint16_t from_port, to_port;
+    uint8_t len[T_COUNT]; /* of each string in text, NUL excluded */
+    char text[TEXT_MAX];  /* the strings, each NUL-terminated */
+} rec_route;
+
+#define ROUTES 4096u              /* routes per ring's table */
+#define SPILLED UINT16_MAX        /* a slot's route is in the spill area, not the table */
+
+enum { F_KIND = 3, F_LIBPROCESS = 4, F_CAPTURED = 8, F_WHOLE = 16 }; /* a slot's flags */
+
+typedef struct rec_slot {
+    _Alignas(64) _Atomic uint64_t gen; /* 2i+1 while event i is written, 2i+2 once complete */
+    uint64_t seq;
+    uint64_t ns;          /* wall clock */
+    act_trace tc;
+    uint64_t body_at;     /* where its kept body starts in the ring's arena */
+    uint32_t size;        /* of the body; its first TAG_PREFIX bytes (BODY_MAX with F_WHOLE)
+                           * are in the arena with F_CAPTURED */
+    uint16_t route;
+    uint8_t flags;
+} rec_slot;
+
+_Static_assert(sizeof(rec_slot) == 64, "an event is one cache line");
+
 typedef struct rec_ring {
-    rec_slot *slots;
+    rec_slot *slots;            /* on cache-line bounds, within slots_mem */
+    void *slots_mem;
     uint64_t mask;
+    rec_route *routes;          /* the table, [0, nroutes) published */
+    _Atomic uint32_t nroutes;
+    uint16_t *route_index;      /* the writer's: hash -> index + 1 (2 * ROUTES, open) */
+    uint16_t last;              /* the route the writer used last (while nroutes > 0) */
+    _Atomic(rec_route *) spill; /* one per slot (allocated on the first spill) */
     _Atomic uint64_t head;      /* events written (published after each) */
     uint8_t *arena;             /* captured bodies (allocated on first capture) */
     _Atomic(uint8_t *) arena_pub;
@@ -222,8 +243,12 @@ int act__rec_init(int nloops, long events)
     rings = act_calloc(nrings, sizeof *rings);
     for (size_t i = 0; i < nrings; i++) {
         size_t cap = i + 1 == nrings ? FOREIGN_EVENTS : per_loop;
-        rings[i].slots = act_calloc(cap, sizeof *rings[i].slots); /* pages come as used */
+        /* pages come as used; one slot more to start on a line */
+        rings[i].slots_mem = act_calloc(cap + 1, sizeof *rings[i].slots);
+        rings[i].slots = (rec_slot *)(((uintptr_t)rings[i].slots_mem + 63) & ~(uintptr_t)63);
         rings[i].mask = cap - 1;
+        rings[i].routes = act_calloc(ROUTES, sizeof *rings[i].routes);
+        rings[i].route_index = act_calloc(2 * ROUTES, sizeof *rings[i].route_index);
     }
     atomic_store(&last_seq, 0);
     atomic_store(&act__rec_on, enabled || atomic_load(&nwatch) > 0);
@@ -234,8 +259,11 @@ void act__rec_shutdown(void)
 {
     atomic_store(&act__rec_on, false);
     for (size_t i = 0; i < nrings; i++) {
-        free(rings[i].slots);
+        free(rings[i].slots_mem);
         free(rings[i].arena);
+        free(rings[i].routes);
+        free(rings[i].route_index);
+        free(atomic_load(&rings[i].spill));
     }
     free(rings);
     rings = NULL;
@@ -264,9 +292,8 @@ uint64_t act__rec_overwritten(void)
     return n;
 }
 
-/* Copies up to `max` bytes of the body into the ring's arena; returns its length. */
-static uint32_t capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len,
-                             size_t max)
+/* Copies up to `max` bytes of the body into the ring's arena. */
+static void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len, size_t max)
 {
     if (!r->arena) {
         r->arena = act_malloc(ARENA_BYTES);
@@ -279,7 +306,6 @@ static uint32_t capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size
     atomic_thread_fence(memory_order_release); /* reserved before the bytes change */
     memcpy(r->arena + at % ARENA_BYTES, body, n);
     s->body_at = at;
-    return (uint32_t)n;
 }
 
 /* Reading the wall clock costs about as much as the rest of recording an event, so a thread
@@ -313,35 +339,91 @@ static uint64_t event_ns(void)
 #endif
 }
 
-static void fill(rec_ring *r, rec_slot *s, const rec_msg *m, uint64_t seq)
+/* The route of m into *out but its hash; its length (up to the end of its text) is returned. */
+static size_t route_of(const rec_msg *m, rec_route *out)
 {
-    s->seq = seq;
-    s->ns = event_ns();
-    s->tc = m->tc;
-    s->kind = (uint8_t)m->kind;
-    s->libprocess = m->libprocess;
-    s->size = (uint32_t)m->len;
-    s->from_ip = m->from ? m->from->ip : 0;
-    s->from_port = m->from ? m->from->port : 0;
-    s->to_ip = m->to_ip;
-    s->to_port = m->to_port;
+    out->from_ip = m->from ? m->from->ip : 0;
+    out->from_port = m->from ? m->from->port : 0;
+    out->to_ip = m->to_ip;
+    out->to_port = m->to_port;
     const char *strs[T_COUNT] = {m->from ? m->from->id : NULL, m->to_id, m->name, m->ctype,
                                  m->reason};
-    char *p = s->text;
+    char *p = out->text;
     for (int k = 0; k < T_COUNT; k++) {
         size_t n = strs[k] ? strnlen(strs[k], text_max[k]) : 0;
         memcpy(p, strs[k] ? strs[k] : "", n);
         p[n] = '\0';
-        s->len[k] = (uint8_t)n;
+        out->len[k] = (uint8_t)n;
         p += n + 1;
     }
+    return (size_t)(p - (char *)out);
+}
+
+/* Every fourth byte of the strings (the table compares whole routes) and the addresses. */
+static uint32_t route_hash(const rec_route *rt)
+{
+    uint32_t h = 2166136261u;
+    const char *p = rt->text;
+    for (int k = 0; k < T_COUNT; p += rt->len[k++] + 1) {
+        for (size_t i = 0; i < rt->len[k]; i += 4) h = (h ^ (uint8_t)p[i]) * 16777619u;
+        h = (h ^ rt->len[k]) * 16777619u;
+    }
+    return h ^ rt->from_ip * 2654435761u ^ rt->to_ip ^ (uint32_t)rt->from_port << 16 ^
+           rt->to_port;
+}
+
+/* Whether a holds the route b holds in its first len bytes (the hash aside). */
+static bool route_eq(const rec_route *a, const rec_route *b, size_t len)
+{
+    size_t skip = offsetof(rec_route, from_ip);
+    return memcmp((const char *)a + skip, (const char *)b + skip, len - skip) == 0;
+}
+
+/* The index of m's route in r's table, adding it if new; SPILLED (the route written to the
+ * slot's spill area) when the table is full. */
+static uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
+{
+    rec_route want;
+    size_t len = route_of(m, &want);
+    uint32_t n = atomic_load_explicit(&r->nroutes, memory_order_relaxed);
+    if (n && route_eq(&r->routes[r->last], &want, len)) return r->last; /* runs: no hashing */
+    want.hash = route_hash(&want);
+    uint32_t at = want.hash & (2 * ROUTES - 1);
+    for (uint16_t k; (k = r->route_index[at]); at = (at + 1) & (2 * ROUTES - 1))
+        if (r->routes[k - 1].hash == want.hash && route_eq(&r->routes[k - 1], &want, len))
+            return r->last = (uint16_t)(k - 1);
+    if (n < ROUTES) {
+        memcpy(&r->routes[n], &want, len);
+        r->route_index[at] = (uint16_t)(n + 1);
+        atomic_store_explicit(&r->nroutes, n + 1, memory_order_release);
+        return r->last = (uint16_t)n;
+    }
+    rec_route *spill = atomic_load_explicit(&r->spill, memory_order_relaxed);
+    if (!spill) {
+        spill = act_calloc(r->mask + 1, sizeof *spill);
+        atomic_store_explicit(&r->spill, spill, memory_order_release);
+    }
+    memcpy(&spill[i & r->mask], &want, len);
+    return SPILLED;
+}
+
+static void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, uint64_t seq)
+{
+    s->seq = seq;
+    s->ns = event_ns();
+    s->tc = m->tc;
+    s->size = (uint32_t)m->len;
+    s->route = route_intern(r, i, m);
     /* The tags are read from the kept bytes when the event is read, not here: recording
      * costs a copy of the body's start, not a walk through it. */
-    s->body_len = 0;
-    s->body_whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
-    if (m->body && m->len && (s->body_whole || atomic_load_explicit(&tagger,
-                                                                     memory_order_relaxed)))
-        s->body_len = capture_body(r, s, m->body, m->len, s->body_whole ? BODY_MAX : TAG_PREFIX);
+    bool whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
+    uint8_t flags = (uint8_t)((unsigned)m->kind | (m->libprocess ? F_LIBPROCESS : 0) |
+                              (whole ? F_WHOLE : 0));
+    if (m->body && m->len && (whole || atomic_load_explicit(&tagger, memory_order_relaxed))) {
+        capture_body(r, s, m->body, m->len, whole ? BODY_MAX : TAG_PREFIX);
+        flags |= F_CAPTURED;
+    }
+    s->flags = flags;
 }
 
 static void ring_write(rec_ring *r, const rec_msg *m)
@@ -351,7 +433,7 @@ static void ring_write(rec_ring *r, const rec_msg *m)
     uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
     atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
-    fill(r, s, m, seq);
+    fill(r, s, i, m, seq);
     atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
     atomic_store_explicit(&r->head, i + 1, memory_order_release);
 }
@@ -383,30 +465,40 @@ void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const 
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
-/* Copies event i of ring r into *out; false when it was overwritten meanwhile. */
-/* The event a slot holds, strings unpacked into their fields. */
-static void unpack(const rec_slot *s, rec_event *out)
+/* The event a slot holds (event i of ring r), strings unpacked into their fields; a torn
+ * read (the caller checks the slot's generation after) stays within the ring's memory. */
+static void unpack(const rec_ring *r, uint64_t i, const rec_slot *s, rec_event *out)
 {
     memset(out, 0, sizeof *out);
     out->seq = s->seq;
     out->ns = s->ns;
     out->tc = s->tc;
-    out->kind = s->kind;
-    out->libprocess = s->libprocess;
+    out->kind = s->flags & F_KIND;
+    out->libprocess = s->flags & F_LIBPROCESS;
     out->size = s->size;
-    out->body_len = s->body_len;
-    out->body_whole = s->body_whole;
-    out->from.ip = s->from_ip;
-    out->from.port = s->from_port;
-    out->to.ip = s->to_ip;
-    out->to.port = s->to_port;
+    out->body_whole = s->flags & F_WHOLE;
+    size_t max = out->body_whole ? BODY_MAX : TAG_PREFIX;
+    out->body_len = s->flags & F_CAPTURED ? (s->size < max ? s->size : (uint32_t)max) : 0;
+    const rec_route *rt = NULL;
+    uint16_t k = s->route;
+    if (k == SPILLED) {
+        rec_route *spill = atomic_load_explicit(&r->spill, memory_order_acquire);
+        if (spill) rt = &spill[i & r->mask];
+    } else if (k < atomic_load_explicit(&r->nroutes, memory_order_acquire)) {
+        rt = &r->routes[k];
+    }
+    if (!rt) return; /* torn: the generation check fails */
+    out->from.ip = rt->from_ip;
+    out->from.port = rt->from_port;
+    out->to.ip = rt->to_ip;
+    out->to.port = rt->to_port;
     char *dst[T_COUNT] = {out->from.id, out->to.id, out->name, out->ctype, out->reason};
-    const char *p = s->text;
-    for (int k = 0; k < T_COUNT; k++) {
-        size_t n = s->len[k] <= text_max[k] ? s->len[k] : text_max[k]; /* torn: bounded */
-        if (p + n >= s->text + TEXT_MAX) n = 0;
-        memcpy(dst[k], p, n);
-        dst[k][n] = '\0';
+    const char *p = rt->text;
+    for (int t = 0; t < T_COUNT; t++) {
+        size_t n = rt->len[t] <= text_max[t] ? rt->len[t] : text_max[t]; /* torn: bounded */
+        if (p + n >= rt->text + TEXT_MAX) n = 0;
+        memcpy(dst[t], p, n);
+        dst[t][n] = '\0';
         p += n + 1;
     }
 }
@@ -415,7 +507,7 @@ static bool read_slot(rec_ring *r, uint64_t i, bool bodies, rec_event *out)
 {
     rec_slot *s = &r->slots[i & r->mask];
     if (atomic_load_explicit(&s->gen, memory_order_acquire) != 2 * i + 2) return false;
-    unpack(s, out);
+    unpack(r, i, s, out);
     uint64_t body_at = s->body_at;
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->gen, memory_order_relaxed) != 2 * i + 2) return false;

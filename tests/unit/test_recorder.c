@@ -3,7 +3,8 @@
  * (/__recorder__, /__trace__): a message sent while handling another inherits its trace, and
  * so do timers and dispatches made there; the context crosses the wire in the
  * Libprocess-Trace header and a message without one starts a trace; drops are events with
- * their reason; a full ring overwrites and counts; the tags of Mesos messages come from wire/.
+ * their reason; a full ring overwrites and counts; events read back whole however many
+ * routes (sender, receiver, name) a ring has seen; the tags of Mesos messages come from wire/.
  */
 #include "actor/actor.h"
 #include "tests/support/testutil.h"
@@ -328,14 +329,22 @@ static void start_with_recorder(long events)
     ck_assert_int_eq(act_start(), 0);
 }
 
-START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
+/* A runtime recording `events` a loop where b runs `fn`, sending to c, which counts the
+ * "last" messages; returns b once `arrivals` came. */
+static act_pid run_b(long events, act_fn fn, int arrivals)
 {
-    start_with_recorder(16);
+    start_with_recorder(events);
     tu_counter_init(&arrived);
     pid_c = spawn("c", "last", on_any, NULL);
     act_pid b = spawn("b", "nothing", on_any, NULL);
-    act_dispatch(&b, flood, NULL);
-    ck_assert(tu_counter_wait(&arrived, 100, 10));
+    act_dispatch(&b, fn, NULL);
+    ck_assert(tu_counter_wait(&arrived, arrivals, 10));
+    return b;
+}
+
+START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
+{
+    run_b(16, flood, 100);
     json_t *root = recorder();
     ck_assert_int_eq(json_integer_value(json_object_get(root, "capacity")), 16);
     ck_assert_int_ge(json_integer_value(json_object_get(root, "overwritten")), 200 - 16);
@@ -352,6 +361,56 @@ START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
     act_buf_reset(&body);
     ck_assert_int_eq(tu_http_get(act_port(), "/__recorder__?since=x", &body), 400);
     act_buf_free(&body);
+    act_shutdown();
+}
+END_TEST
+
+/* More distinct routes (sender, receiver, name, reason) than a ring's table holds (4,096):
+ * the events past it keep theirs beside their slots, and all read back whole. */
+#define MANY_ROUTES 4200
+
+static void send_many_names(act_actor *self, void *arg)
+{
+    char name[16];
+    for (int i = 0; i < MANY_ROUTES; i++) {
+        snprintf(name, sizeof name, "m%d", i);
+        act_send(self, &pid_c, name, NULL, 0);
+    }
+    act_send(self, &pid_c, "last", NULL, 0);
+}
+
+START_TEST(test_events_of_more_routes_than_the_table_holds_read_back_whole)
+{
+    act_pid b = run_b(16384, send_many_names, 1); /* "last" comes after every m<i> */
+    char from[ACT_PID_STRLEN], to[ACT_PID_STRLEN];
+    act_pid_format(&b, from, sizeof from);
+    act_pid_format(&pid_c, to, sizeof to);
+    static bool sent[MANY_ROUTES], received[MANY_ROUTES], dropped[MANY_ROUTES];
+    memset(sent, 0, sizeof sent);
+    memset(received, 0, sizeof received);
+    memset(dropped, 0, sizeof dropped);
+    json_t *root = recorder();
+    size_t k;
+    json_t *ev;
+    json_array_foreach(json_object_get(root, "events"), k, ev) {
+        const char *name = str(ev, "name");
+        char *end;
+        long i = name[0] == 'm' ? strtol(name + 1, &end, 10) : -1;
+        if (i < 0 || i >= MANY_ROUTES || *end) continue;
+        ck_assert_str_eq(str(ev, "from"), from);
+        ck_assert_str_eq(str(ev, "to"), to);
+        const char *kind = str(ev, "kind");
+        if (strcmp(kind, "send") == 0 || strcmp(kind, "receive") == 0) {
+            ck_assert_str_eq(str(ev, "reason"), "");
+            (kind[0] == 's' ? sent : received)[i] = true;
+        } else {
+            ck_assert_str_eq(str(ev, "kind"), "drop");
+            ck_assert_str_eq(str(ev, "reason"), "no handler");
+            dropped[i] = true;
+        }
+    }
+    for (int i = 0; i < MANY_ROUTES; i++) ck_assert_msg(sent[i] && received[i] && dropped[i], "m%d", i);
+    json_decref(root);
     act_shutdown();
 }
 END_TEST
@@ -653,6 +712,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_drops_are_events_with_their_reason);
     tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
+    tcase_add_test(tc, test_events_of_more_routes_than_the_table_holds_read_back_whole);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
