@@ -494,19 +494,14 @@ void act__inbox_schedule(act_loop *l, const char *name)
     if (a && a->loop == l->index) act__runq_add(l, a); /* only this thread frees it */
 }
 
-/* Printable ASCII but for what would end a URL path segment: a lookup per character (a
- * chain of comparisons cost a busy master 2% of its time). */
-static bool msg_name_char[256];
-
-static void msg_name_chars_init(void)
-{
-    for (int c = '!'; c < 0x7f; c++) msg_name_char[c] = c != '/' && c != '?' && c != '#';
-}
+/* Printable ASCII but for what would end a URL path segment ('#', '/', '?'): a lookup per
+ * character (a chain of comparisons cost a busy master 2% of its time). */
+static const bool msg_name_char[256] = {
+    ['!' ... '"'] = true, ['$' ... '.'] = true, ['0' ... '>'] = true, ['@' ... '~'] = true,
+};
 
 static bool msg_name_valid(const char *name)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, msg_name_chars_init);
     size_t n = 0;
     while (msg_name_char[(unsigned char)name[n]]) n++;
     return name[n] == '\0' && n > 0 && n < 256;

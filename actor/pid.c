@@ -13,20 +13,13 @@
 
 /* The characters of a name, by byte: a lookup per character (every message sent and
  * received checks its names, and a chain of comparisons cost a busy master 2% of its time). */
-static bool name_char[256];
-
-static void name_chars_init(void)
-{
-    for (int c = 0; c < 256; c++)
-        name_char[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '(' ||
-                       c == ')' || c == '-';
-}
+static const bool name_char[256] = {
+    ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true,
+    ['_'] = true, ['.'] = true, ['('] = true, [')'] = true, ['-'] = true,
+};
 
 bool act_name_valid(const char *name)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, name_chars_init);
     size_t n = 0;
     while (name_char[(unsigned char)name[n]]) n++;
     return name[n] == '\0' && n > 0 && n < ACT_ID_MAX;

@@ -161,6 +161,8 @@ bool act__trace_parse(const char *text, act_trace *out)
  * a spill area beside its slot. */
 #define TEXT_MAX (2 * ACT_ID_MAX + 112 + ACT_CONTENT_TYPE_MAX + 64)
 enum { T_FROM, T_TO, T_NAME, T_CTYPE, T_REASON, T_COUNT };
+_Static_assert(ACT_ID_MAX <= 256 && ACT_CONTENT_TYPE_MAX <= 256,
+               "a route keeps each string's length in a byte");
 
 /* The longest each string may be (the sizes of rec_event's fields, less the NUL). */
 static const size_t text_max[T_COUNT] = {ACT_ID_MAX - 1, ACT_ID_MAX - 1, 111,
