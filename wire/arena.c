@@ -78,12 +78,10 @@ static void *alloc_alone(wire_msg *m, size_t n)
     if (!c) return NULL;
     m->chunks_ = c;
     m->total_ += CHUNK_HDR + n;
-    void *p = (uint8_t *)c + CHUNK_HDR;
-    memset(p, 0, n);
-    return p;
+    return (uint8_t *)c + CHUNK_HDR;
 }
 
-void *wire__arena_alloc(wire_msg *m, size_t n)
+void *wire__arena_take(wire_msg *m, size_t n)
 {
     n = round_up(n ? n : 1);
     if ((size_t)(m->end_ - m->cur_) < n) {
@@ -92,7 +90,13 @@ void *wire__arena_alloc(wire_msg *m, size_t n)
     }
     void *p = m->cur_;
     m->cur_ += n;
-    memset(p, 0, n);
+    return p;
+}
+
+void *wire__arena_alloc(wire_msg *m, size_t n)
+{
+    void *p = wire__arena_take(m, n);
+    if (p) memset(p, 0, n ? n : 1);
     return p;
 }
 

@@ -92,6 +92,28 @@ enum {
     WIRE_NTYPES
 };
 
+/* Each field's position in its message's table (WIRE_FI_<message>_<field>), so a descriptor's
+ * mask of required fields is a constant. */
+#define WIRE_MSG(m, full) enum {
+#define WIRE_END(m) WIRE_NF_##m };
+#define WIRE_FI(m, f) WIRE_FI_##m##_##f,
+#define WIRE_REQ(m, K, f, n) WIRE_FI(m, f)
+#define WIRE_OPT(m, K, f, n, d) WIRE_FI(m, f)
+#define WIRE_REP(m, K, f, n) WIRE_FI(m, f)
+#define WIRE_REQ_E(m, e, f, n) WIRE_FI(m, f)
+#define WIRE_OPT_E(m, e, f, n, d) WIRE_FI(m, f)
+#define WIRE_REP_E(m, e, f, n) WIRE_FI(m, f)
+#define WIRE_REQ_M(m, s, f, n) WIRE_FI(m, f)
+#define WIRE_OPT_M(m, s, f, n) WIRE_FI(m, f)
+#define WIRE_REP_M(m, s, f, n) WIRE_FI(m, f)
+#include "wire/schema.def"
+#undef WIRE_FI
+
+/* Room for each type's blank (filled once by message.c). */
+#define WIRE_MSG(m, full) static uint64_t blank_##m[(sizeof(wire_##m) + 7) / 8];
+#include "wire/schema.def"
+
+/* The descriptor; its initializer ends with the required mask, one term per required field. */
 #define WIRE_MSG(m, full)                                                                    \
     const wire_desc wire_desc_##m = {                                                        \
         .name = full,                                                                        \
@@ -99,8 +121,15 @@ enum {
         .fields = fields_##m,                                                                \
         .nfields = sizeof(fields_##m) / sizeof(fields_##m[0]) - 1,                           \
         .index = WIRE_IX_##m,                                                                \
-    };
+        .blank = blank_##m,                                                                  \
+        .required = 0
+#define WIRE_END(m) };
+#define WIRE_REQ_BIT(m, f) | ((uint64_t)1 << WIRE_FI_##m##_##f)
+#define WIRE_REQ(m, K, f, n) WIRE_REQ_BIT(m, f)
+#define WIRE_REQ_E(m, e, f, n) WIRE_REQ_BIT(m, f)
+#define WIRE_REQ_M(m, s, f, n) WIRE_REQ_BIT(m, f)
 #include "wire/schema.def"
+#undef WIRE_REQ_BIT
 
 static const wire_desc *const all_types[WIRE_NTYPES] = {
 #define WIRE_MSG(m, full) &wire_desc_##m,

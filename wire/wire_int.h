@@ -61,7 +61,9 @@ struct wire_desc {
     size_t size;
     const wire_field *fields;
     uint16_t nfields;
-    uint16_t index; /* position in wire_type_at() */
+    uint16_t index;    /* position in wire_type_at() */
+    uint64_t required; /* bit k set: fields[k] is required */
+    void *blank;       /* size bytes: the type as wire__init(.., false) leaves it (message.c) */
 };
 
 typedef struct wire_enum_value {
@@ -128,6 +130,9 @@ bool wire__enum_valid(const wire_enum_desc *e, int v);
 wire_msg *wire__msg_new(const wire_desc *d, size_t first, size_t limit);
 /* n zeroed bytes (8-aligned) from the arena; NULL only when the arena's limit is reached. */
 void *wire__arena_alloc(wire_msg *m, size_t n);
+/* The same, not zeroed: for a decoder that writes every byte it takes (or fails, and frees the
+ * whole message). */
+void *wire__arena_take(wire_msg *m, size_t n);
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
