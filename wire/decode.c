@@ -257,7 +257,10 @@ static int dec_raw(dec *d, const wire_field *f, const item *it, void *p)
         return fail(d, WIRE_EINVAL, "string contains a NUL byte");
     uint8_t *copy = arena(d, it->u + 1);
     if (!copy) return limit_exceeded(d);
-    if (it->u) memcpy(copy, it->data, it->u);
+    if (it->u < 32)
+        wire__copy_short(copy, it->data, it->u);
+    else
+        memcpy(copy, it->data, it->u);
     copy[it->u] = '\0';
     if (f->kind == WIRE_K_STRING) {
         *(char **)p = (char *)copy;

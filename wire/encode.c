@@ -60,9 +60,14 @@ static void put_double(act_buf *b, double d)
 /* A header for a str (tags 0xa0/0xd9/0xda/0xdb) or bin (0xc4/0xc5/0xc6) of n bytes. */
 static void put_raw(act_buf *b, bool bin, const void *data, size_t n)
 {
-    if (!bin && n < 32)
-        put1(b, (uint8_t)(0xa0 | n));
-    else if (n <= 0xff)
+    if (!bin && n < 32) { /* a fixstr: header and bytes in one reservation */
+        uint8_t *p = wire__buf_room(b, 1 + n);
+        p[0] = (uint8_t)(0xa0 | n);
+        wire__copy_short(p + 1, data, n);
+        b->len += 1 + n;
+        return;
+    }
+    if (n <= 0xff)
         put_be(b, bin ? 0xc4 : 0xd9, n, 1);
     else if (n <= 0xffff)
         put_be(b, bin ? 0xc5 : 0xda, n, 2);
@@ -132,18 +137,27 @@ static int enc_field(act_buf *b, const wire_field *f, const void *obj, int depth
     return 0;
 }
 
+/* A type of fewer than 16 fields always gets a one-byte map header (fixmap), so the header is
+ * written last, in the place kept for it, and the fields are walked once. */
 static int enc_msg(act_buf *b, const wire_desc *d, const void *obj, int depth)
 {
     if (depth > WIRE_MAX_DEPTH) return WIRE_EDEPTH;
-    size_t n = 0;
-    for (uint16_t i = 0; i < d->nfields; i++) n += wire__present(obj, &d->fields[i]);
-    put_container(b, true, n);
+    size_t n = 0, at = b->len;
+    if (d->nfields < 16) {
+        put1(b, 0x80);
+    } else {
+        for (uint16_t i = 0; i < d->nfields; i++) n += wire__present(obj, &d->fields[i]);
+        put_container(b, true, n);
+    }
+    size_t written = 0;
     for (uint16_t i = 0; i < d->nfields; i++) {
         const wire_field *f = &d->fields[i];
         if (!wire__present(obj, f)) continue;
         int rc = enc_field(b, f, obj, depth);
         if (rc) return rc;
+        written++;
     }
+    if (d->nfields < 16) b->data[at] = (char)(0x80 | written);
     return 0;
 }
 

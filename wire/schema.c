@@ -275,14 +275,6 @@ size_t wire__value_size(const wire_field *f)
     return 0;
 }
 
-bool wire__present(const void *obj, const wire_field *f)
-{
-    if (f->label == WIRE_L_REQ) return true;
-    if (f->label == WIRE_L_REP) return *wire__count(obj, f) > 0;
-    if (f->kind == WIRE_K_MSG) return *(void *const *)wire__at(obj, f->offset) != NULL;
-    return wire__has(obj, f);
-}
-
 /* ---- errors ------------------------------------------------------------------------------ */
 
 const char *wire_strerror(int err)

@@ -96,7 +96,13 @@ static inline size_t *wire__count(const void *obj, const wire_field *f)
 
 /* True if the field would be encoded / rendered: required, optional and set, repeated and
  * non-empty. */
-bool wire__present(const void *obj, const wire_field *f);
+static inline bool wire__present(const void *obj, const wire_field *f)
+{
+    if (f->label == WIRE_L_REQ) return true;
+    if (f->label == WIRE_L_REP) return *wire__count(obj, f) > 0;
+    if (f->kind == WIRE_K_MSG) return *(void *const *)wire__at(obj, f->offset) != NULL;
+    return wire__has(obj, f);
+}
 /* The size of one value of the field (an array element for repeated fields). */
 size_t wire__value_size(const wire_field *f);
 /* A string field's value with NULL read as "". */
@@ -167,6 +173,28 @@ static inline uint8_t *wire__buf_room(act_buf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) act_buf_reserve(b, n);
     return (uint8_t *)b->data + b->len;
+}
+/* memcpy for the short strings most keys and values are (under 32 bytes), without a call: a
+ * word at a time, the last word overlapping the one before it. */
+static inline void wire__copy_short(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    uint64_t w;
+    uint32_t h;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, src + i, 8);
+            memcpy(dst + i, &w, 8);
+        }
+        memcpy(&w, src + n - 8, 8);
+        memcpy(dst + n - 8, &w, 8);
+    } else if (n >= 4) {
+        memcpy(&h, src, 4);
+        memcpy(dst, &h, 4);
+        memcpy(&h, src + n - 4, 4);
+        memcpy(dst + n - 4, &h, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) dst[i] = src[i];
+    }
 }
 /* Ends an encode into out that started at length `start`: on error drops what was written.
  * Keeps out NUL-terminated. Returns rc. */
