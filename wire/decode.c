@@ -58,11 +58,18 @@ static int fail(dec *d, int code, const char *fmt, ...)
     return code;
 }
 
+/* An n-byte big-endian number (n is 1, 2, 4 or 8). */
 static uint64_t be(const uint8_t *p, int n)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++) v = (v << 8) | p[i];
-    return v;
+    uint16_t v2;
+    uint32_t v4;
+    uint64_t v8;
+    switch (n) {
+    case 1: return p[0];
+    case 2: memcpy(&v2, p, 2); return __builtin_bswap16(v2);
+    case 4: memcpy(&v4, p, 4); return __builtin_bswap32(v4);
+    default: memcpy(&v8, p, 8); return __builtin_bswap64(v8);
+    }
 }
 
 /* Reads an n-byte big-endian length or count after the tag. */
@@ -134,26 +141,22 @@ static int read_float(dec *d, uint8_t tag, item *it)
     return 0;
 }
 
-/* str / bin / ext with an explicit length field; ext also has a type byte. */
+/* str / bin / ext with an explicit length field of 1, 2 or 4 bytes; ext also has a type byte. */
 static int read_sized(dec *d, uint8_t tag, item *it)
 {
-    static const struct {
-        uint8_t tag;
-        item_type type;
-        int width;
-    } kinds[] = {
-        {0xd9, T_STR, 1}, {0xda, T_STR, 2}, {0xdb, T_STR, 4}, {0xc4, T_BIN, 1}, {0xc5, T_BIN, 2},
-        {0xc6, T_BIN, 4}, {0xc7, T_EXT, 1}, {0xc8, T_EXT, 2}, {0xc9, T_EXT, 4},
-    };
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        if (kinds[k].tag != tag) continue;
-        it->type = kinds[k].type;
-        int rc = read_len(d, kinds[k].width, &it->u);
-        if (rc) return rc;
-        if (it->type == T_EXT) it->u += 1; /* the type byte */
-        return read_payload(d, it);
-    }
-    return fail(d, WIRE_ETYPE, "invalid msgpack tag 0x%02x", tag);
+    uint8_t first;
+    if (tag >= 0xc4 && tag <= 0xc6)
+        it->type = T_BIN, first = 0xc4;
+    else if (tag >= 0xc7 && tag <= 0xc9)
+        it->type = T_EXT, first = 0xc7;
+    else if (tag >= 0xd9 && tag <= 0xdb)
+        it->type = T_STR, first = 0xd9;
+    else
+        return fail(d, WIRE_ETYPE, "invalid msgpack tag 0x%02x", tag);
+    int rc = read_len(d, 1 << (tag - first), &it->u);
+    if (rc) return rc;
+    if (it->type == T_EXT) it->u += 1; /* the type byte */
+    return read_payload(d, it);
 }
 
 static int read_container(dec *d, uint8_t tag, item *it)

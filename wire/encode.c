@@ -109,9 +109,9 @@ static int enc_value(act_buf *b, const wire_field *f, const void *p, int depth)
     case WIRE_K_UINT64: put_uint(b, *(const uint64_t *)p); return 0;
     case WIRE_K_DOUBLE: put_double(b, *(const double *)p); return 0;
     case WIRE_K_ENUM: {
-        const char *name = wire__enum_name(f->en, *(const int *)p);
-        if (!name) return WIRE_EENUM;
-        put_raw(b, false, name, strlen(name));
+        const wire_enum_value *ev = wire__enum_find(f->en, *(const int *)p);
+        if (!ev) return WIRE_EENUM;
+        put_raw(b, false, ev->name, ev->len);
         return 0;
     }
     case WIRE_K_MSG: return enc_msg(b, f->sub, p, depth + 1);

@@ -12,7 +12,7 @@
 /* ---- enum tables ------------------------------------------------------------------------- */
 
 #define WIRE_ENUM(e, full) static const wire_enum_value values_##e[] = {
-#define WIRE_VAL(e, cname, name, num) {name, num},
+#define WIRE_VAL(e, cname, name, num) {name, num, sizeof(name) - 1},
 #define WIRE_ENUM_END(e) };
 #include "wire/schema.def"
 
@@ -232,11 +232,17 @@ const wire_field *wire__field_by_name(const wire_desc *d, const char *name, size
 
 /* ---- enums ------------------------------------------------------------------------------- */
 
-const char *wire__enum_name(const wire_enum_desc *e, int v)
+const wire_enum_value *wire__enum_find(const wire_enum_desc *e, int v)
 {
     for (size_t i = 0; i < e->count; i++)
-        if (e->values[i].number == v) return e->values[i].name;
+        if (e->values[i].number == v) return &e->values[i];
     return NULL;
+}
+
+const char *wire__enum_name(const wire_enum_desc *e, int v)
+{
+    const wire_enum_value *ev = wire__enum_find(e, v);
+    return ev ? ev->name : NULL;
 }
 
 bool wire__enum_valid(const wire_enum_desc *e, int v)
@@ -247,8 +253,8 @@ bool wire__enum_valid(const wire_enum_desc *e, int v)
 int wire__enum_value(const wire_enum_desc *e, const char *name, size_t len, int *out)
 {
     for (size_t i = 0; i < e->count; i++) {
-        const char *n = e->values[i].name;
-        if (strlen(n) == len && memcmp(n, name, len) == 0) {
+        const wire_enum_value *ev = &e->values[i];
+        if (ev->len == len && memcmp(ev->name, name, len) == 0) {
             *out = e->values[i].number;
             return 0;
         }

@@ -69,6 +69,7 @@ struct wire_desc {
 typedef struct wire_enum_value {
     const char *name;
     int number;
+    uint8_t len; /* strlen(name) */
 } wire_enum_value;
 
 struct wire_enum_desc {
@@ -122,6 +123,8 @@ const uint8_t *wire__sorted_fields(const wire_desc *d);
 /* The field named name[0..len), or NULL. */
 const wire_field *wire__field_by_name(const wire_desc *d, const char *name, size_t len);
 
+/* The entry of enum value v, or NULL if the enum has none. */
+const wire_enum_value *wire__enum_find(const wire_enum_desc *e, int v);
 /* The name of enum value v, or NULL if the enum has none. */
 const char *wire__enum_name(const wire_enum_desc *e, int v);
 /* The value named name[0..len). Returns 0 or WIRE_EENUM. */
