@@ -155,6 +155,7 @@ wire_msg *wire__decode_begin(const wire_desc *desc, size_t len, char *err, size_
     }
     wire_msg *m = wire__msg_new(desc, 2 * len + 256, len * WIRE_EXPANSION + WIRE_ARENA_SLACK);
     ACT_CHECK(m != NULL);
+    wire__blanks_ready(); /* the decoders set each message from its blank */
     return m;
 }
 

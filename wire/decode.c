@@ -533,7 +533,7 @@ static int dec_msg(dec *d, const wire_desc *desc, void *obj, const item *hdr)
         return fail(d, WIRE_EDEPTH, "nested deeper than %d", WIRE_MAX_DEPTH);
     d->depth++;
     d->path[d->depth] = (wire__frame){0};
-    wire__init(desc, obj, false);
+    wire__init_blank(desc, obj);
     int rc = dec_fields(d, desc, obj, hdr->u);
     d->depth--;
     return rc;

@@ -64,10 +64,15 @@ static void fill_blanks(void)
     }
 }
 
-void wire__init(const wire_desc *desc, void *obj, bool deep)
+void wire__blanks_ready(void)
 {
     pthread_once(&blanks_once, fill_blanks);
-    memcpy(obj, desc->blank, desc->size);
+}
+
+void wire__init(const wire_desc *desc, void *obj, bool deep)
+{
+    wire__blanks_ready();
+    wire__init_blank(desc, obj);
     if (!deep) return;
     for (uint16_t i = 0; i < desc->nfields; i++) {
         const wire_field *f = &desc->fields[i];

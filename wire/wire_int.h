@@ -116,6 +116,14 @@ static inline const char *wire__str(const void *p)
 /* wire_init; with deep false, required sub-messages are only zeroed (the decoder fills them,
  * or fails when one is missing). */
 void wire__init(const wire_desc *desc, void *obj, bool deep);
+/* Builds every type's blank, once (wire__decode_begin calls it). */
+void wire__blanks_ready(void);
+/* wire__init(desc, obj, false) without the check that the blanks are built: for the decoders,
+ * which run after wire__decode_begin. */
+static inline void wire__init_blank(const wire_desc *desc, void *obj)
+{
+    memcpy(obj, desc->blank, desc->size);
+}
 /* "Offer.Operation" for "mesos.Offer.Operation": the name without its package. */
 const char *wire__short_name(const wire_desc *d);
 /* Field indices of d sorted by name (the order stout's JSON objects use). */
@@ -165,7 +173,8 @@ int wire__path_fail(char *err, size_t errlen, const wire_desc *root, const wire_
 /* ---- decoding and encoding --------------------------------------------------------------- */
 
 /* A new message to decode `len` bytes into, its arena capped at WIRE_EXPANSION times len (plus
- * WIRE_ARENA_SLACK). NULL (with the reason in err) when len is too large to cap. */
+ * WIRE_ARENA_SLACK), with every type's blank built (wire__init_blank may follow). NULL (with
+ * the reason in err) when len is too large to cap. */
 wire_msg *wire__decode_begin(const wire_desc *desc, size_t len, char *err, size_t errlen);
 /* Ends a decode: on success (rc 0) lifts the cap and sets *out; otherwise frees m. Returns rc. */
 int wire__decode_end(wire_msg *m, int rc, wire_msg **out);
