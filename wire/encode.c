@@ -16,7 +16,12 @@ static inline void put_be(act_buf *b, uint8_t tag, uint64_t v, int bytes)
 {
     uint8_t *p = wire__buf_room(b, 1 + (size_t)bytes);
     p[0] = tag;
-    for (int i = 0; i < bytes; i++) p[1 + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    if (bytes == 8) {
+        uint64_t w = __builtin_bswap64(v);
+        memcpy(p + 1, &w, 8);
+    } else {
+        for (int i = 0; i < bytes; i++) p[1 + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    }
     b->len += 1 + (size_t)bytes;
 }
 
@@ -57,16 +62,10 @@ static void put_double(act_buf *b, double d)
     put_be(b, 0xcb, bits, 8);
 }
 
-/* A header for a str (tags 0xa0/0xd9/0xda/0xdb) or bin (0xc4/0xc5/0xc6) of n bytes. */
+/* A str of 32 bytes or more (tags 0xd9/0xda/0xdb: put_str writes the shorter ones) or a bin
+ * (0xc4/0xc5/0xc6) of n bytes. */
 static void put_raw(act_buf *b, bool bin, const void *data, size_t n)
 {
-    if (!bin && n < 32) { /* a fixstr: header and bytes in one reservation */
-        uint8_t *p = wire__buf_room(b, 1 + n);
-        p[0] = (uint8_t)(0xa0 | n);
-        wire__copy_short(p + 1, data, n);
-        b->len += 1 + n;
-        return;
-    }
     if (n <= 0xff)
         put_be(b, bin ? 0xc4 : 0xd9, n, 1);
     else if (n <= 0xffff)
@@ -77,6 +76,19 @@ static void put_raw(act_buf *b, bool bin, const void *data, size_t n)
         memcpy(wire__buf_room(b, n), data, n);
         b->len += n;
     }
+}
+
+/* A string: most (keys, IDs, enum names) are fixstrs, header and bytes in one reservation. */
+static inline void put_str(act_buf *b, const char *s, size_t n)
+{
+    if (n >= 32) {
+        put_raw(b, false, s, n);
+        return;
+    }
+    uint8_t *p = wire__buf_room(b, 1 + n);
+    p[0] = (uint8_t)(0xa0 | n);
+    wire__copy_short(p + 1, (const uint8_t *)s, n);
+    b->len += 1 + n;
 }
 
 static void put_container(act_buf *b, bool map, size_t n)
@@ -96,7 +108,7 @@ static int enc_value(act_buf *b, const wire_field *f, const void *p, int depth)
     switch ((wire_field_kind)f->kind) {
     case WIRE_K_STRING: {
         const char *s = wire__str(p);
-        put_raw(b, false, s, strlen(s));
+        put_str(b, s, strlen(s));
         return 0;
     }
     case WIRE_K_BYTES:
@@ -111,7 +123,7 @@ static int enc_value(act_buf *b, const wire_field *f, const void *p, int depth)
     case WIRE_K_ENUM: {
         const wire_enum_value *ev = wire__enum_find(f->en, *(const int *)p);
         if (!ev) return WIRE_EENUM;
-        put_raw(b, false, ev->name, ev->len);
+        put_str(b, ev->name, ev->len);
         return 0;
     }
     case WIRE_K_MSG: return enc_msg(b, f->sub, p, depth + 1);
@@ -122,7 +134,7 @@ static int enc_value(act_buf *b, const wire_field *f, const void *p, int depth)
 static int enc_field(act_buf *b, const wire_field *f, const void *obj, int depth)
 {
     const void *p = wire__at(obj, f->offset);
-    put_raw(b, false, f->name, f->name_len);
+    put_str(b, f->name, f->name_len);
     if (f->label == WIRE_L_OPT && f->kind == WIRE_K_MSG)
         return enc_value(b, f, *(void *const *)p, depth);
     if (f->label != WIRE_L_REP) return enc_value(b, f, p, depth);
