@@ -78,12 +78,10 @@ static void *alloc_alone(wire_msg *m, size_t n)
     if (!c) return NULL;
     m->chunks_ = c;
     m->total_ += CHUNK_HDR + n;
-    void *p = (uint8_t *)c + CHUNK_HDR;
-    memset(p, 0, n);
-    return p;
+    return (uint8_t *)c + CHUNK_HDR;
 }
 
-void *wire__arena_alloc(wire_msg *m, size_t n)
+void *wire__arena_take(wire_msg *m, size_t n)
 {
     n = round_up(n ? n : 1);
     if ((size_t)(m->end_ - m->cur_) < n) {
@@ -92,7 +90,13 @@ void *wire__arena_alloc(wire_msg *m, size_t n)
     }
     void *p = m->cur_;
     m->cur_ += n;
-    memset(p, 0, n);
+    return p;
+}
+
+void *wire__arena_alloc(wire_msg *m, size_t n)
+{
+    void *p = wire__arena_take(m, n);
+    if (p) memset(p, 0, n ? n : 1);
     return p;
 }
 
@@ -151,6 +155,7 @@ wire_msg *wire__decode_begin(const wire_desc *desc, size_t len, char *err, size_
     }
     wire_msg *m = wire__msg_new(desc, 2 * len + 256, len * WIRE_EXPANSION + WIRE_ARENA_SLACK);
     ACT_CHECK(m != NULL);
+    wire__blanks_ready(); /* the decoders set each message from its blank */
     return m;
 }
 

@@ -58,11 +58,18 @@ static int fail(dec *d, int code, const char *fmt, ...)
     return code;
 }
 
+/* An n-byte big-endian number (n is 1, 2, 4 or 8). */
 static uint64_t be(const uint8_t *p, int n)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++) v = (v << 8) | p[i];
-    return v;
+    uint16_t v2;
+    uint32_t v4;
+    uint64_t v8;
+    switch (n) {
+    case 1: return p[0];
+    case 2: memcpy(&v2, p, 2); return __builtin_bswap16(v2);
+    case 4: memcpy(&v4, p, 4); return __builtin_bswap32(v4);
+    default: memcpy(&v8, p, 8); return __builtin_bswap64(v8);
+    }
 }
 
 /* Reads an n-byte big-endian length or count after the tag. */
@@ -134,26 +141,22 @@ static int read_float(dec *d, uint8_t tag, item *it)
     return 0;
 }
 
-/* str / bin / ext with an explicit length field; ext also has a type byte. */
+/* str / bin / ext with an explicit length field of 1, 2 or 4 bytes; ext also has a type byte. */
 static int read_sized(dec *d, uint8_t tag, item *it)
 {
-    static const struct {
-        uint8_t tag;
-        item_type type;
-        int width;
-    } kinds[] = {
-        {0xd9, T_STR, 1}, {0xda, T_STR, 2}, {0xdb, T_STR, 4}, {0xc4, T_BIN, 1}, {0xc5, T_BIN, 2},
-        {0xc6, T_BIN, 4}, {0xc7, T_EXT, 1}, {0xc8, T_EXT, 2}, {0xc9, T_EXT, 4},
-    };
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        if (kinds[k].tag != tag) continue;
-        it->type = kinds[k].type;
-        int rc = read_len(d, kinds[k].width, &it->u);
-        if (rc) return rc;
-        if (it->type == T_EXT) it->u += 1; /* the type byte */
-        return read_payload(d, it);
-    }
-    return fail(d, WIRE_ETYPE, "invalid msgpack tag 0x%02x", tag);
+    uint8_t first;
+    if (tag >= 0xc4 && tag <= 0xc6)
+        it->type = T_BIN, first = 0xc4;
+    else if (tag >= 0xc7 && tag <= 0xc9)
+        it->type = T_EXT, first = 0xc7;
+    else if (tag >= 0xd9 && tag <= 0xdb)
+        it->type = T_STR, first = 0xd9;
+    else
+        return fail(d, WIRE_ETYPE, "invalid msgpack tag 0x%02x", tag);
+    int rc = read_len(d, 1 << (tag - first), &it->u);
+    if (rc) return rc;
+    if (it->type == T_EXT) it->u += 1; /* the type byte */
+    return read_payload(d, it);
 }
 
 static int read_container(dec *d, uint8_t tag, item *it)
@@ -164,16 +167,9 @@ static int read_container(dec *d, uint8_t tag, item *it)
     return rc ? rc : check_count(d, it, map ? 2 : 1);
 }
 
-/* Reads one item header (and any str/bin/ext payload), checking every size against the input. */
-static int read_item(dec *d, item *it)
+/* The tags from 0xc0 on (after the tag byte): nil, bool, the sized and numeric forms. */
+static int read_item_long(dec *d, uint8_t tag, item *it)
 {
-    if (remaining(d) < 1) return fail(d, WIRE_ETRUNCATED, "truncated");
-    uint8_t tag = *d->p++;
-    if (tag <= 0x7f) return it->type = T_UINT, it->u = tag, 0;
-    if (tag >= 0xe0) return it->type = T_INT, it->i = (int8_t)tag, 0;
-    if (tag <= 0x8f) return it->type = T_MAP, it->u = tag & 0x0f, check_count(d, it, 2);
-    if (tag <= 0x9f) return it->type = T_ARR, it->u = tag & 0x0f, check_count(d, it, 1);
-    if (tag <= 0xbf) return it->type = T_STR, it->u = tag & 0x1f, read_payload(d, it);
     switch (tag) {
     case 0xc0: it->type = T_NIL; return 0;
     case 0xc2:
@@ -201,6 +197,20 @@ static int read_item(dec *d, item *it)
     return read_sized(d, tag, it);
 }
 
+/* Reads one item header (and any str/bin/ext payload), checking every size against the input.
+ * The one-byte forms, which are most of what our encoder writes, are read here. */
+static inline int read_item(dec *d, item *it)
+{
+    if (d->p == d->end) return fail(d, WIRE_ETRUNCATED, "truncated");
+    uint8_t tag = *d->p++;
+    if (tag <= 0x7f) return it->type = T_UINT, it->u = tag, 0;
+    if (tag >= 0xe0) return it->type = T_INT, it->i = (int8_t)tag, 0;
+    if (tag <= 0x8f) return it->type = T_MAP, it->u = tag & 0x0f, check_count(d, it, 2);
+    if (tag <= 0x9f) return it->type = T_ARR, it->u = tag & 0x0f, check_count(d, it, 1);
+    if (tag <= 0xbf) return it->type = T_STR, it->u = tag & 0x1f, read_payload(d, it);
+    return read_item_long(d, tag, it);
+}
+
 /* Skips one value of any shape without recursion: left[k] counts the items still to read at
  * nesting level k. Containers count toward the nesting limit like messages do, so a hostile
  * pile of nested arrays is refused rather than walked. */
@@ -226,9 +236,11 @@ static int skip_value(dec *d)
     return 0;
 }
 
+/* Every byte the decoder takes from the arena it writes before the message is returned (a
+ * value, a sub-message's blank, a string and its NUL), so it takes them unzeroed. */
 static void *arena(dec *d, size_t n)
 {
-    return wire__arena_alloc(d->m, n);
+    return wire__arena_take(d->m, n);
 }
 
 static int limit_exceeded(dec *d)
@@ -248,7 +260,11 @@ static int dec_raw(dec *d, const wire_field *f, const item *it, void *p)
         return fail(d, WIRE_EINVAL, "string contains a NUL byte");
     uint8_t *copy = arena(d, it->u + 1);
     if (!copy) return limit_exceeded(d);
-    if (it->u) memcpy(copy, it->data, it->u);
+    if (it->u < 32)
+        wire__copy_short(copy, it->data, it->u);
+    else
+        memcpy(copy, it->data, it->u);
+    copy[it->u] = '\0';
     if (f->kind == WIRE_K_STRING) {
         *(char **)p = (char *)copy;
     } else {
@@ -310,39 +326,39 @@ static int dec_double(dec *d, const item *it, double *out)
 }
 
 /* Converts one item (not a whole repeated field) into the field's value at p. */
-static int dec_item(dec *d, const wire_field *f, item it, void *p)
+static int dec_item(dec *d, const wire_field *f, const item *it, void *p)
 {
     int64_t i = 0;
     uint64_t u = 0;
     int rc;
     switch ((wire_field_kind)f->kind) {
     case WIRE_K_STRING:
-    case WIRE_K_BYTES: return dec_raw(d, f, &it, p);
+    case WIRE_K_BYTES: return dec_raw(d, f, it, p);
     case WIRE_K_BOOL:
-        if (it.type != T_BOOL) return fail(d, WIRE_ETYPE, "expected bool");
-        *(bool *)p = it.b;
+        if (it->type != T_BOOL) return fail(d, WIRE_ETYPE, "expected bool");
+        *(bool *)p = it->b;
         return 0;
     case WIRE_K_INT32:
-        rc = int_in(d, &it, INT32_MIN, INT32_MAX, &i);
+        rc = int_in(d, it, INT32_MIN, INT32_MAX, &i);
         if (!rc) *(int32_t *)p = (int32_t)i;
         return rc;
     case WIRE_K_INT64:
-        rc = int_in(d, &it, INT64_MIN, INT64_MAX, &i);
+        rc = int_in(d, it, INT64_MIN, INT64_MAX, &i);
         if (!rc) *(int64_t *)p = i;
         return rc;
     case WIRE_K_UINT32:
-        rc = uint_in(d, &it, UINT32_MAX, &u);
+        rc = uint_in(d, it, UINT32_MAX, &u);
         if (!rc) *(uint32_t *)p = (uint32_t)u;
         return rc;
     case WIRE_K_UINT64:
-        rc = uint_in(d, &it, UINT64_MAX, &u);
+        rc = uint_in(d, it, UINT64_MAX, &u);
         if (!rc) *(uint64_t *)p = u;
         return rc;
-    case WIRE_K_DOUBLE: return dec_double(d, &it, (double *)p);
-    case WIRE_K_ENUM: return dec_enum(d, f, &it, (int *)p);
+    case WIRE_K_DOUBLE: return dec_double(d, it, (double *)p);
+    case WIRE_K_ENUM: return dec_enum(d, f, it, (int *)p);
     case WIRE_K_MSG:
-        if (it.type != T_MAP) return fail(d, WIRE_ETYPE, "expected map");
-        return dec_msg(d, f->sub, p, &it);
+        if (it->type != T_MAP) return fail(d, WIRE_ETYPE, "expected map");
+        return dec_msg(d, f->sub, p, it);
     }
     return WIRE_EINVAL;
 }
@@ -352,7 +368,7 @@ static int dec_value(dec *d, const wire_field *f, void *p)
 {
     item it;
     int rc = read_item(d, &it);
-    return rc ? rc : dec_item(d, f, it, p);
+    return rc ? rc : dec_item(d, f, &it, p);
 }
 
 /* ---- fields and messages ----------------------------------------------------------------- */
@@ -381,11 +397,11 @@ static int dec_repeated(dec *d, const wire_field *f, void *obj)
 /* An optional enum with a name this version does not know reads as absent (proto2). */
 static int dec_optional_enum(dec *d, const wire_field *f, void *obj)
 {
-    item it;
+    item it = {.type = T_NIL};
     int v, rc = read_item(d, &it);
     if (rc) return rc;
     if (it.type == T_STR && wire__enum_value(f->en, (const char *)it.data, it.u, &v) != 0) return 0;
-    if ((rc = dec_item(d, f, it, wire__at(obj, f->offset)))) return rc;
+    if ((rc = dec_item(d, f, &it, wire__at(obj, f->offset)))) return rc;
     *(bool *)wire__at(obj, f->aux_offset) = true;
     return 0;
 }
@@ -407,28 +423,76 @@ static int dec_field(dec *d, const wire_field *f, void *obj)
     return rc;
 }
 
-/* Encoders write fields in schema order, so the field after the last one found is tried first. */
-static const wire_field *find_field(const wire_desc *desc, const char *name, size_t len,
-                                    uint16_t *next)
+static uint64_t load8(const void *p)
 {
-    const wire_field *f = NULL;
-    if (*next < desc->nfields) {
-        const wire_field *g = &desc->fields[*next];
-        if (g->name_len == len && memcmp(g->name, name, len) == 0) f = g;
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static uint32_t load4(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* True if the key name[0..len) is the field's name. Compared a word at a time, the last word
+ * overlapping the one before it, so no byte outside either name is read. */
+static bool name_is(const wire_field *f, const uint8_t *name, size_t len)
+{
+    const char *fn = f->name;
+    if (f->name_len != len) return false;
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 < len; i += 8)
+            if (load8(fn + i) != load8(name + i)) return false;
+        return load8(fn + len - 8) == load8(name + len - 8);
     }
-    if (!f) f = wire__field_by_name(desc, name, len);
-    if (f) *next = (uint16_t)(f - desc->fields + 1);
-    return f;
+    if (len >= 4) return load4(fn) == load4(name) && load4(fn + len - 4) == load4(name + len - 4);
+    for (size_t i = 0; i < len; i++)
+        if (fn[i] != (char)name[i]) return false;
+    return true;
+}
+
+/* The index of the field the key names, or -1. Encoders write fields in schema order,
+ * skipping the absent ones, so the search starts after the last field found and goes
+ * forward, then wraps. */
+static int find_field(const wire_desc *desc, const uint8_t *name, size_t len, uint16_t *next)
+{
+    uint16_t n = desc->nfields, i = *next < n ? *next : 0;
+    for (uint16_t k = 0; k < n; k++) {
+        if (name_is(&desc->fields[i], name, len)) {
+            *next = (uint16_t)(i + 1);
+            return i;
+        }
+        if (++i == n) i = 0;
+    }
+    return -1;
 }
 
 static int check_required(dec *d, const wire_desc *desc, uint64_t seen)
 {
-    for (uint16_t k = 0; k < desc->nfields; k++) {
-        const wire_field *f = &desc->fields[k];
-        if (f->label != WIRE_L_REQ || (seen & ((uint64_t)1 << k))) continue;
-        d->path[d->depth].f = f;
-        return fail(d, WIRE_EMISSING, "missing required field");
+    if ((seen & desc->required) == desc->required) return 0;
+    uint64_t missing = desc->required & ~seen;
+    d->path[d->depth].f = &desc->fields[__builtin_ctzll(missing)];
+    return fail(d, WIRE_EMISSING, "missing required field");
+}
+
+/* Reads a map key: a string, most often a fixstr. */
+static int read_key(dec *d, const uint8_t **name, size_t *len)
+{
+    if (d->p < d->end && (*d->p & 0xe0) == 0xa0 && (size_t)(*d->p & 0x1f) < remaining(d)) {
+        *len = *d->p & 0x1f;
+        *name = d->p + 1;
+        d->p += 1 + *len;
+        return 0;
     }
+    item key = {.type = T_NIL};
+    int rc = read_item(d, &key);
+    if (rc) return rc;
+    if (key.type != T_STR) return fail(d, WIRE_ETYPE, "expected a string key");
+    *name = key.data;
+    *len = key.u;
     return 0;
 }
 
@@ -439,21 +503,22 @@ static int dec_fields(dec *d, const wire_desc *desc, void *obj, uint64_t n)
     uint64_t seen = 0;
     uint16_t next = 0;
     for (uint64_t k = 0; k < n; k++) {
-        item key;
-        int rc = read_item(d, &key);
+        const uint8_t *name = NULL;
+        size_t len = 0;
+        int rc = read_key(d, &name, &len);
         if (rc) return rc;
-        if (key.type != T_STR) return fail(d, WIRE_ETYPE, "expected a string key");
-        const wire_field *f = find_field(desc, (const char *)key.data, key.u, &next);
-        if (!f) {
+        int ix = find_field(desc, name, len, &next);
+        if (ix < 0) {
             if ((rc = skip_value(d))) return rc;
             continue;
         }
-        *fr = (wire__frame){.f = f};
+        const wire_field *f = &desc->fields[ix];
+        fr->f = f; /* the frame's index is clear: dec_repeated clears it when it succeeds */
         if (remaining(d) && *d->p == 0xc0) { /* nil: absent */
             d->p++;
             continue;
         }
-        uint64_t bit = (uint64_t)1 << (f - desc->fields);
+        uint64_t bit = (uint64_t)1 << ix;
         if (seen & bit) return fail(d, WIRE_EDUPLICATE, "duplicate field");
         seen |= bit;
         if ((rc = dec_field(d, f, obj))) return rc;
@@ -468,7 +533,7 @@ static int dec_msg(dec *d, const wire_desc *desc, void *obj, const item *hdr)
         return fail(d, WIRE_EDEPTH, "nested deeper than %d", WIRE_MAX_DEPTH);
     d->depth++;
     d->path[d->depth] = (wire__frame){0};
-    wire__init(desc, obj, false);
+    wire__init_blank(desc, obj);
     int rc = dec_fields(d, desc, obj, hdr->u);
     d->depth--;
     return rc;

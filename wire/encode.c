@@ -16,7 +16,12 @@ static inline void put_be(act_buf *b, uint8_t tag, uint64_t v, int bytes)
 {
     uint8_t *p = wire__buf_room(b, 1 + (size_t)bytes);
     p[0] = tag;
-    for (int i = 0; i < bytes; i++) p[1 + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    if (bytes == 8) {
+        uint64_t w = __builtin_bswap64(v);
+        memcpy(p + 1, &w, 8);
+    } else {
+        for (int i = 0; i < bytes; i++) p[1 + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    }
     b->len += 1 + (size_t)bytes;
 }
 
@@ -57,12 +62,11 @@ static void put_double(act_buf *b, double d)
     put_be(b, 0xcb, bits, 8);
 }
 
-/* A header for a str (tags 0xa0/0xd9/0xda/0xdb) or bin (0xc4/0xc5/0xc6) of n bytes. */
+/* A str of 32 bytes or more (tags 0xd9/0xda/0xdb: put_str writes the shorter ones) or a bin
+ * (0xc4/0xc5/0xc6) of n bytes. */
 static void put_raw(act_buf *b, bool bin, const void *data, size_t n)
 {
-    if (!bin && n < 32)
-        put1(b, (uint8_t)(0xa0 | n));
-    else if (n <= 0xff)
+    if (n <= 0xff)
         put_be(b, bin ? 0xc4 : 0xd9, n, 1);
     else if (n <= 0xffff)
         put_be(b, bin ? 0xc5 : 0xda, n, 2);
@@ -72,6 +76,19 @@ static void put_raw(act_buf *b, bool bin, const void *data, size_t n)
         memcpy(wire__buf_room(b, n), data, n);
         b->len += n;
     }
+}
+
+/* A string: most (keys, IDs, enum names) are fixstrs, header and bytes in one reservation. */
+static inline void put_str(act_buf *b, const char *s, size_t n)
+{
+    if (n >= 32) {
+        put_raw(b, false, s, n);
+        return;
+    }
+    uint8_t *p = wire__buf_room(b, 1 + n);
+    p[0] = (uint8_t)(0xa0 | n);
+    wire__copy_short(p + 1, (const uint8_t *)s, n);
+    b->len += 1 + n;
 }
 
 static void put_container(act_buf *b, bool map, size_t n)
@@ -91,7 +108,7 @@ static int enc_value(act_buf *b, const wire_field *f, const void *p, int depth)
     switch ((wire_field_kind)f->kind) {
     case WIRE_K_STRING: {
         const char *s = wire__str(p);
-        put_raw(b, false, s, strlen(s));
+        put_str(b, s, strlen(s));
         return 0;
     }
     case WIRE_K_BYTES:
@@ -104,9 +121,9 @@ static int enc_value(act_buf *b, const wire_field *f, const void *p, int depth)
     case WIRE_K_UINT64: put_uint(b, *(const uint64_t *)p); return 0;
     case WIRE_K_DOUBLE: put_double(b, *(const double *)p); return 0;
     case WIRE_K_ENUM: {
-        const char *name = wire__enum_name(f->en, *(const int *)p);
-        if (!name) return WIRE_EENUM;
-        put_raw(b, false, name, strlen(name));
+        const wire_enum_value *ev = wire__enum_find(f->en, *(const int *)p);
+        if (!ev) return WIRE_EENUM;
+        put_str(b, ev->name, ev->len);
         return 0;
     }
     case WIRE_K_MSG: return enc_msg(b, f->sub, p, depth + 1);
@@ -117,7 +134,7 @@ static int enc_value(act_buf *b, const wire_field *f, const void *p, int depth)
 static int enc_field(act_buf *b, const wire_field *f, const void *obj, int depth)
 {
     const void *p = wire__at(obj, f->offset);
-    put_raw(b, false, f->name, f->name_len);
+    put_str(b, f->name, f->name_len);
     if (f->label == WIRE_L_OPT && f->kind == WIRE_K_MSG)
         return enc_value(b, f, *(void *const *)p, depth);
     if (f->label != WIRE_L_REP) return enc_value(b, f, p, depth);
@@ -132,18 +149,27 @@ static int enc_field(act_buf *b, const wire_field *f, const void *obj, int depth
     return 0;
 }
 
+/* A type of fewer than 16 fields always gets a one-byte map header (fixmap), so the header is
+ * written last, in the place kept for it, and the fields are walked once. */
 static int enc_msg(act_buf *b, const wire_desc *d, const void *obj, int depth)
 {
     if (depth > WIRE_MAX_DEPTH) return WIRE_EDEPTH;
-    size_t n = 0;
-    for (uint16_t i = 0; i < d->nfields; i++) n += wire__present(obj, &d->fields[i]);
-    put_container(b, true, n);
+    size_t n = 0, at = b->len;
+    if (d->nfields < 16) {
+        put1(b, 0x80);
+    } else {
+        for (uint16_t i = 0; i < d->nfields; i++) n += wire__present(obj, &d->fields[i]);
+        put_container(b, true, n);
+    }
+    size_t written = 0;
     for (uint16_t i = 0; i < d->nfields; i++) {
         const wire_field *f = &d->fields[i];
         if (!wire__present(obj, f)) continue;
         int rc = enc_field(b, f, obj, depth);
         if (rc) return rc;
+        written++;
     }
+    if (d->nfields < 16) b->data[at] = (char)(0x80 | written);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "wire/wire_int.h"
 
 #include <math.h>
+#include <pthread.h>
 
 static char empty[] = "";
 
@@ -27,29 +28,56 @@ static void init_optional(const wire_field *f, void *p)
     }
 }
 
-static void init_required(const wire_field *f, void *p, bool deep)
+static void init_required(const wire_field *f, void *p)
 {
     switch ((wire_field_kind)f->kind) {
     case WIRE_K_STRING: *(char **)p = empty; break;
     case WIRE_K_BYTES: ((wire_bytes *)p)->data = (uint8_t *)empty; break;
     case WIRE_K_ENUM: *(int *)p = f->en->values[0].number; break;
-    case WIRE_K_MSG:
-        if (deep) wire__init(f->sub, p, true);
-        break;
-    default: break; /* zero */
+    default: break; /* zero; a required sub-message is filled by wire__init when deep */
     }
 }
 
-void wire__init(const wire_desc *desc, void *obj, bool deep)
+/* Sets every field of obj to its default, required sub-messages to zero. */
+static void init_fields(const wire_desc *desc, void *obj)
 {
     memset(obj, 0, desc->size);
     for (uint16_t i = 0; i < desc->nfields; i++) {
         const wire_field *f = &desc->fields[i];
         void *p = wire__at(obj, f->offset);
         if (f->label == WIRE_L_REQ)
-            init_required(f, p, deep);
+            init_required(f, p);
         else if (f->label == WIRE_L_OPT)
             init_optional(f, p);
+    }
+}
+
+/* Each type's blank is built once, so initialising a message (every sub-message a decoder
+ * reads) is one copy instead of a walk over its fields. */
+static pthread_once_t blanks_once = PTHREAD_ONCE_INIT;
+
+static void fill_blanks(void)
+{
+    for (size_t i = 0; i < wire_type_count(); i++) {
+        const wire_desc *d = wire_type_at(i);
+        init_fields(d, d->blank);
+    }
+}
+
+void wire__blanks_ready(void)
+{
+    pthread_once(&blanks_once, fill_blanks);
+}
+
+void wire__init(const wire_desc *desc, void *obj, bool deep)
+{
+    wire__blanks_ready();
+    wire__init_blank(desc, obj);
+    if (!deep) return;
+    for (uint16_t i = 0; i < desc->nfields; i++) {
+        const wire_field *f = &desc->fields[i];
+        if (f->label == WIRE_L_REQ && f->kind == WIRE_K_MSG)
+            wire__init(f->sub, wire__at(obj, f->offset), true);
     }
 }
 

@@ -433,7 +433,7 @@ static int dec_msg(pdec *d, const wire_desc *desc, void *obj, span s)
         return fail(d, WIRE_EDEPTH, "nested deeper than %d", WIRE_MAX_DEPTH);
     d->depth++;
     d->path[d->depth] = (wire__frame){0};
-    wire__init(desc, obj, false);
+    wire__init_blank(desc, obj);
     size_t counts[WIRE_MAX_FIELDS];
     memset(counts, 0, desc->nfields * sizeof counts[0]);
     uint64_t seen = 0;

@@ -12,7 +12,7 @@
 /* ---- enum tables ------------------------------------------------------------------------- */
 
 #define WIRE_ENUM(e, full) static const wire_enum_value values_##e[] = {
-#define WIRE_VAL(e, cname, name, num) {name, num},
+#define WIRE_VAL(e, cname, name, num) {name, num, sizeof(name) - 1},
 #define WIRE_ENUM_END(e) };
 #include "wire/schema.def"
 
@@ -92,6 +92,28 @@ enum {
     WIRE_NTYPES
 };
 
+/* Each field's position in its message's table (WIRE_FI_<message>_<field>), so a descriptor's
+ * mask of required fields is a constant. */
+#define WIRE_MSG(m, full) enum {
+#define WIRE_END(m) WIRE_NF_##m };
+#define WIRE_FI(m, f) WIRE_FI_##m##_##f,
+#define WIRE_REQ(m, K, f, n) WIRE_FI(m, f)
+#define WIRE_OPT(m, K, f, n, d) WIRE_FI(m, f)
+#define WIRE_REP(m, K, f, n) WIRE_FI(m, f)
+#define WIRE_REQ_E(m, e, f, n) WIRE_FI(m, f)
+#define WIRE_OPT_E(m, e, f, n, d) WIRE_FI(m, f)
+#define WIRE_REP_E(m, e, f, n) WIRE_FI(m, f)
+#define WIRE_REQ_M(m, s, f, n) WIRE_FI(m, f)
+#define WIRE_OPT_M(m, s, f, n) WIRE_FI(m, f)
+#define WIRE_REP_M(m, s, f, n) WIRE_FI(m, f)
+#include "wire/schema.def"
+#undef WIRE_FI
+
+/* Room for each type's blank (filled once by message.c). */
+#define WIRE_MSG(m, full) static uint64_t blank_##m[(sizeof(wire_##m) + 7) / 8];
+#include "wire/schema.def"
+
+/* The descriptor; its initializer ends with the required mask, one term per required field. */
 #define WIRE_MSG(m, full)                                                                    \
     const wire_desc wire_desc_##m = {                                                        \
         .name = full,                                                                        \
@@ -99,8 +121,15 @@ enum {
         .fields = fields_##m,                                                                \
         .nfields = sizeof(fields_##m) / sizeof(fields_##m[0]) - 1,                           \
         .index = WIRE_IX_##m,                                                                \
-    };
+        .blank = blank_##m,                                                                  \
+        .required = 0
+#define WIRE_END(m) };
+#define WIRE_REQ_BIT(m, f) | ((uint64_t)1 << WIRE_FI_##m##_##f)
+#define WIRE_REQ(m, K, f, n) WIRE_REQ_BIT(m, f)
+#define WIRE_REQ_E(m, e, f, n) WIRE_REQ_BIT(m, f)
+#define WIRE_REQ_M(m, s, f, n) WIRE_REQ_BIT(m, f)
 #include "wire/schema.def"
+#undef WIRE_REQ_BIT
 
 static const wire_desc *const all_types[WIRE_NTYPES] = {
 #define WIRE_MSG(m, full) &wire_desc_##m,
@@ -203,11 +232,17 @@ const wire_field *wire__field_by_name(const wire_desc *d, const char *name, size
 
 /* ---- enums ------------------------------------------------------------------------------- */
 
-const char *wire__enum_name(const wire_enum_desc *e, int v)
+const wire_enum_value *wire__enum_find(const wire_enum_desc *e, int v)
 {
     for (size_t i = 0; i < e->count; i++)
-        if (e->values[i].number == v) return e->values[i].name;
+        if (e->values[i].number == v) return &e->values[i];
     return NULL;
+}
+
+const char *wire__enum_name(const wire_enum_desc *e, int v)
+{
+    const wire_enum_value *ev = wire__enum_find(e, v);
+    return ev ? ev->name : NULL;
 }
 
 bool wire__enum_valid(const wire_enum_desc *e, int v)
@@ -218,8 +253,8 @@ bool wire__enum_valid(const wire_enum_desc *e, int v)
 int wire__enum_value(const wire_enum_desc *e, const char *name, size_t len, int *out)
 {
     for (size_t i = 0; i < e->count; i++) {
-        const char *n = e->values[i].name;
-        if (strlen(n) == len && memcmp(n, name, len) == 0) {
+        const wire_enum_value *ev = &e->values[i];
+        if (ev->len == len && memcmp(ev->name, name, len) == 0) {
             *out = e->values[i].number;
             return 0;
         }
@@ -244,14 +279,6 @@ size_t wire__value_size(const wire_field *f)
     case WIRE_K_MSG: return f->sub->size;
     }
     return 0;
-}
-
-bool wire__present(const void *obj, const wire_field *f)
-{
-    if (f->label == WIRE_L_REQ) return true;
-    if (f->label == WIRE_L_REP) return *wire__count(obj, f) > 0;
-    if (f->kind == WIRE_K_MSG) return *(void *const *)wire__at(obj, f->offset) != NULL;
-    return wire__has(obj, f);
 }
 
 /* ---- errors ------------------------------------------------------------------------------ */

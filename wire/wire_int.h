@@ -61,12 +61,15 @@ struct wire_desc {
     size_t size;
     const wire_field *fields;
     uint16_t nfields;
-    uint16_t index; /* position in wire_type_at() */
+    uint16_t index;    /* position in wire_type_at() */
+    uint64_t required; /* bit k set: fields[k] is required */
+    void *blank;       /* size bytes: the type as wire__init(.., false) leaves it (message.c) */
 };
 
 typedef struct wire_enum_value {
     const char *name;
     int number;
+    uint8_t len; /* strlen(name) */
 } wire_enum_value;
 
 struct wire_enum_desc {
@@ -94,7 +97,13 @@ static inline size_t *wire__count(const void *obj, const wire_field *f)
 
 /* True if the field would be encoded / rendered: required, optional and set, repeated and
  * non-empty. */
-bool wire__present(const void *obj, const wire_field *f);
+static inline bool wire__present(const void *obj, const wire_field *f)
+{
+    if (f->label == WIRE_L_REQ) return true;
+    if (f->label == WIRE_L_REP) return *wire__count(obj, f) > 0;
+    if (f->kind == WIRE_K_MSG) return *(void *const *)wire__at(obj, f->offset) != NULL;
+    return wire__has(obj, f);
+}
 /* The size of one value of the field (an array element for repeated fields). */
 size_t wire__value_size(const wire_field *f);
 /* A string field's value with NULL read as "". */
@@ -107,6 +116,14 @@ static inline const char *wire__str(const void *p)
 /* wire_init; with deep false, required sub-messages are only zeroed (the decoder fills them,
  * or fails when one is missing). */
 void wire__init(const wire_desc *desc, void *obj, bool deep);
+/* Builds every type's blank, once (wire__decode_begin calls it). */
+void wire__blanks_ready(void);
+/* wire__init(desc, obj, false) without the check that the blanks are built: for the decoders,
+ * which run after wire__decode_begin. */
+static inline void wire__init_blank(const wire_desc *desc, void *obj)
+{
+    memcpy(obj, desc->blank, desc->size);
+}
 /* "Offer.Operation" for "mesos.Offer.Operation": the name without its package. */
 const char *wire__short_name(const wire_desc *d);
 /* Field indices of d sorted by name (the order stout's JSON objects use). */
@@ -114,6 +131,8 @@ const uint8_t *wire__sorted_fields(const wire_desc *d);
 /* The field named name[0..len), or NULL. */
 const wire_field *wire__field_by_name(const wire_desc *d, const char *name, size_t len);
 
+/* The entry of enum value v, or NULL if the enum has none. */
+const wire_enum_value *wire__enum_find(const wire_enum_desc *e, int v);
 /* The name of enum value v, or NULL if the enum has none. */
 const char *wire__enum_name(const wire_enum_desc *e, int v);
 /* The value named name[0..len). Returns 0 or WIRE_EENUM. */
@@ -128,6 +147,9 @@ bool wire__enum_valid(const wire_enum_desc *e, int v);
 wire_msg *wire__msg_new(const wire_desc *d, size_t first, size_t limit);
 /* n zeroed bytes (8-aligned) from the arena; NULL only when the arena's limit is reached. */
 void *wire__arena_alloc(wire_msg *m, size_t n);
+/* The same, not zeroed: for a decoder that writes every byte it takes (or fails, and frees the
+ * whole message). */
+void *wire__arena_take(wire_msg *m, size_t n);
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -151,7 +173,8 @@ int wire__path_fail(char *err, size_t errlen, const wire_desc *root, const wire_
 /* ---- decoding and encoding --------------------------------------------------------------- */
 
 /* A new message to decode `len` bytes into, its arena capped at WIRE_EXPANSION times len (plus
- * WIRE_ARENA_SLACK). NULL (with the reason in err) when len is too large to cap. */
+ * WIRE_ARENA_SLACK), with every type's blank built (wire__init_blank may follow). NULL (with
+ * the reason in err) when len is too large to cap. */
 wire_msg *wire__decode_begin(const wire_desc *desc, size_t len, char *err, size_t errlen);
 /* Ends a decode: on success (rc 0) lifts the cap and sets *out; otherwise frees m. Returns rc. */
 int wire__decode_end(wire_msg *m, int rc, wire_msg **out);
@@ -162,6 +185,28 @@ static inline uint8_t *wire__buf_room(act_buf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) act_buf_reserve(b, n);
     return (uint8_t *)b->data + b->len;
+}
+/* memcpy for the short strings most keys and values are (under 32 bytes), without a call: a
+ * word at a time, the last word overlapping the one before it. */
+static inline void wire__copy_short(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    uint64_t w;
+    uint32_t h;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, src + i, 8);
+            memcpy(dst + i, &w, 8);
+        }
+        memcpy(&w, src + n - 8, 8);
+        memcpy(dst + n - 8, &w, 8);
+    } else if (n >= 4) {
+        memcpy(&h, src, 4);
+        memcpy(dst, &h, 4);
+        memcpy(&h, src + n - 4, 4);
+        memcpy(dst + n - 4, &h, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) dst[i] = src[i];
+    }
 }
 /* Ends an encode into out that started at length `start`: on error drops what was written.
  * Keeps out NUL-terminated. Returns rc. */

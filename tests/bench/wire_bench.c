@@ -4,6 +4,14 @@
  * in msgpack and in protobuf (".protobuf"), what the flight recorder spends reading a status
  * update's IDs (ns), and the allocator's hot resource operations (ns per op). Each figure runs
  * for about half a second.
+ * wire.<message>.decode / .encode (ns) time one msgpack direction alone for each message on the
+ * task path: the RunTaskMessage the fleet receives, the LaunchTasksMessage (4 tasks) and the
+ * acknowledgement the master receives, the StatusUpdateMessage both see, and a
+ * ResourceOffersMessage of 10 offers. For an exact count of instructions, run one figure a
+ * fixed number of times under callgrind:
+ *   WIRE_BENCH_ONLY=wire.run_task.decode WIRE_BENCH_ITERS=1000 \
+ *     valgrind --tool=callgrind --toggle-collect=wire_decode build/bench/wire_bench
+ * (the total Ir divided by 1,000; --toggle-collect=wire_encode for an .encode figure).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +23,8 @@
 #define TARGET_SECS 0.5
 
 static volatile uint64_t sink;
+static const char *only;  /* WIRE_BENCH_ONLY: run only the figures whose name starts so */
+static uint64_t fixed;    /* WIRE_BENCH_ITERS: run each figure this many times, not for a time */
 
 static double now(void)
 {
@@ -23,17 +33,27 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static bool wanted(const char *name)
+{
+    return !only || strncmp(name, only, strlen(only)) == 0;
+}
+
 static void report(const char *name, double value, const char *unit)
 {
     printf("{\"bench\": \"%s\", \"value\": %.1f, \"unit\": \"%s\"}\n", name, value, unit);
     fflush(stdout);
 }
 
-/* Runs fn(ctx) in growing batches until TARGET_SECS have passed; returns seconds per call. */
+/* Runs fn(ctx) in growing batches until TARGET_SECS have passed (or WIRE_BENCH_ITERS times);
+ * returns seconds per call. */
 static double measure(void (*fn)(void *), void *ctx)
 {
     uint64_t n = 0, batch = 1;
     double start = now(), elapsed = 0;
+    if (fixed) {
+        for (n = 0; n < fixed; n++) fn(ctx);
+        return (now() - start) / (double)n;
+    }
     while (elapsed < TARGET_SECS) {
         for (uint64_t i = 0; i < batch; i++) fn(ctx);
         n += batch;
@@ -64,6 +84,13 @@ static void codec_once(void *arg)
     wire_msg_free(m);
 }
 
+/* Measures fn(ctx) and reports it as `name`, scaled to unit, if the figure is wanted. */
+static void figure(const char *name, void (*fn)(void *), void *ctx, double scale,
+                   const char *unit)
+{
+    if (wanted(name)) report(name, measure(fn, ctx) * scale, unit);
+}
+
 /* The msgpack figure under `name`, the protobuf one under `name.protobuf`. */
 static void codec_bench(const char *name, const wire_desc *desc, const void *obj, double scale,
                         const char *unit)
@@ -72,10 +99,40 @@ static void codec_bench(const char *name, const wire_desc *desc, const void *obj
     codec_case pb = {desc, obj, {0}, wire_pb_encode, wire_pb_decode};
     char pb_name[128];
     snprintf(pb_name, sizeof pb_name, "%s.protobuf", name);
-    report(name, measure(codec_once, &mp) * scale, unit);
-    report(pb_name, measure(codec_once, &pb) * scale, unit);
+    figure(name, codec_once, &mp, scale, unit);
+    figure(pb_name, codec_once, &pb, scale, unit);
     act_buf_free(&mp.buf);
     act_buf_free(&pb.buf);
+}
+
+static void encode_once(void *arg)
+{
+    codec_case *c = arg;
+    act_buf_reset(&c->buf);
+    if (wire_encode(c->desc, c->obj, &c->buf) != 0) abort();
+}
+
+static void decode_once(void *arg)
+{
+    codec_case *c = arg;
+    wire_msg *m;
+    if (wire_decode(c->desc, c->buf.data, c->buf.len, &m, NULL, 0) != 0) abort();
+    sink += wire_msg_arena_bytes(m);
+    wire_msg_free(m);
+}
+
+/* wire.<name>.encode and wire.<name>.decode (msgpack, ns): each direction alone. */
+static void direction_bench(const char *name, const wire_desc *desc, const wire_msg *msg)
+{
+    codec_case c = {desc, msg->root, {0}, wire_encode, wire_decode};
+    char fig[128];
+    snprintf(fig, sizeof fig, "wire.%s.encode", name);
+    figure(fig, encode_once, &c, 1e9, "ns");
+    act_buf_reset(&c.buf);
+    if (wire_encode(desc, msg->root, &c.buf) != 0) abort();
+    snprintf(fig, sizeof fig, "wire.%s.decode", name);
+    figure(fig, decode_once, &c, 1e9, "ns");
+    act_buf_free(&c.buf);
 }
 
 static wire_msg *status_update(void)
@@ -107,17 +164,17 @@ static wire_msg *status_update(void)
     return m;
 }
 
-static wire_msg *offers100(void)
+static wire_msg *offers(int count)
 {
     wire_msg *m = wire_new(WIRE_DESC(resource_offers_message));
     wire_resource_offers_message *msg = m->root;
     res_set r = {0};
     res_parse_text("cpus:8; mem:16384; disk:65536; ports:[31000-32000]", NULL, &r, NULL, 0);
-    msg->offers = wire_alloc_array(m, WIRE_DESC(offer), 100);
-    msg->offers_count = 100;
-    msg->pids = wire_alloc(m, 100 * sizeof(char *));
-    msg->pids_count = 100;
-    for (int i = 0; i < 100; i++) {
+    msg->offers = wire_alloc_array(m, WIRE_DESC(offer), (size_t)count);
+    msg->offers_count = (size_t)count;
+    msg->pids = wire_alloc(m, (size_t)count * sizeof(char *));
+    msg->pids_count = (size_t)count;
+    for (int i = 0; i < count; i++) {
         wire_offer *o = &msg->offers[i];
         char buf[WIRE_ID_MAX];
         o->id.value = wire_strdup(
@@ -133,6 +190,79 @@ static wire_msg *offers100(void)
         msg->pids[i] = wire_strdup(m, buf);
     }
     res_free(&r);
+    return m;
+}
+
+/* A task as mesos-loadgen launches it: a command, its resources, its duration as a label. */
+static void task_fill(wire_msg *m, wire_task_info *t, int n, res_set *r)
+{
+    char text[64];
+    snprintf(text, sizeof text, "loadgen-7-%d", 100000 + n);
+    t->name = wire_strdup(m, text);
+    t->task_id.value = wire_strdup(m, text);
+    t->slave_id.value = "20150113-142013-16842879-5050-5237-S4711";
+    res_to_wire(r, m, &t->resources, &t->resources_count);
+    t->command = wire_alloc(m, sizeof *t->command);
+    wire_init(WIRE_DESC(command_info), t->command);
+    t->command->has_value = true;
+    t->command->value = "sleep 1.000";
+    t->labels = wire_alloc(m, sizeof *t->labels);
+    t->labels->labels = wire_alloc_array(m, WIRE_DESC(label), 1);
+    t->labels->labels_count = 1;
+    t->labels->labels[0].key = "duration";
+    t->labels->labels[0].has_value = true;
+    t->labels->labels[0].value = "1.000secs";
+}
+
+static wire_msg *launch_tasks(int ntasks)
+{
+    wire_msg *m = wire_new(WIRE_DESC(launch_tasks_message));
+    wire_launch_tasks_message *msg = m->root;
+    res_set r = {0};
+    res_parse_text("cpus:0.1; mem:32", NULL, &r, NULL, 0);
+    msg->framework_id.value = "20150113-142013-16842879-5050-5237-0007";
+    msg->tasks = wire_alloc_array(m, WIRE_DESC(task_info), (size_t)ntasks);
+    msg->tasks_count = (size_t)ntasks;
+    for (int i = 0; i < ntasks; i++) task_fill(m, &msg->tasks[i], i, &r);
+    msg->filters.has_refuse_seconds = true;
+    msg->filters.refuse_seconds = 0;
+    msg->offer_ids = wire_alloc_array(m, WIRE_DESC(offer_id), 1);
+    msg->offer_ids_count = 1;
+    msg->offer_ids[0].value = "20150113-142013-16842879-5050-5237-O123456";
+    res_free(&r);
+    return m;
+}
+
+static wire_msg *run_task(void)
+{
+    wire_msg *m = wire_new(WIRE_DESC(run_task_message));
+    wire_run_task_message *msg = m->root;
+    res_set r = {0};
+    res_parse_text("cpus:0.1; mem:32", NULL, &r, NULL, 0);
+    msg->framework_id.value = "20150113-142013-16842879-5050-5237-0007";
+    wire_framework_info *fi = &msg->framework;
+    fi->user = "root";
+    fi->name = "loadgen-7";
+    fi->id = wire_alloc(m, sizeof *fi->id);
+    fi->id->value = msg->framework_id.value;
+    fi->has_failover_timeout = true;
+    fi->failover_timeout = 0;
+    fi->has_hostname = true;
+    fi->hostname = "localhost";
+    msg->pid = "scheduler-7@127.0.0.1:41234";
+    task_fill(m, &msg->task, 0, &r);
+    res_free(&r);
+    return m;
+}
+
+static wire_msg *ack(const wire_status_update *u)
+{
+    wire_msg *m = wire_new(WIRE_DESC(status_update_acknowledgement_message));
+    wire_status_update_acknowledgement_message *a = m->root;
+    a->slave_id = *u->slave_id;
+    a->framework_id = u->framework_id;
+    a->task_id = u->status.task_id;
+    a->uuid = u->uuid;
     return m;
 }
 
@@ -167,7 +297,7 @@ static void resources_bench(void)
     const char *task = "cpus(*):0.1; mem(*):32; disk(*):16; ports(*):[31000-31000]";
     res_parse_text(node, NULL, &c.a, NULL, 0);
     res_parse_text(task, NULL, &c.b, NULL, 0);
-    report("wire.resources.contains", measure(contains_once, &c) * 1e9, "ns");
+    figure("wire.resources.contains", contains_once, &c, 1e9, "ns");
 
     /* subtract from a node large enough never to run out, then add back */
     res_set big = {0};
@@ -175,10 +305,10 @@ static void resources_bench(void)
                    "ports(*):[0-18446744073709551614]",
                    NULL, &big, NULL, 0);
     res_copy(&c.a, &big);
-    report("wire.resources.subtract", measure(subtract_once, &c) * 1e9, "ns");
+    figure("wire.resources.subtract", subtract_once, &c, 1e9, "ns");
 
     res_parse_text("cpus(*):1; mem(*):1; disk(*):1; ports(*):[31000-32000]", NULL, &c.a, NULL, 0);
-    report("wire.resources.add", measure(add_once, &c) * 1e9, "ns");
+    figure("wire.resources.add", add_once, &c, 1e9, "ns");
     res_free(&big);
     res_free(&c.a);
     res_free(&c.b);
@@ -206,21 +336,30 @@ static void tags_bench(const void *update)
     tags_case mp = {{0}, NULL}, pb = {{0}, "application/x-protobuf"};
     wire_encode(WIRE_DESC(status_update_message), update, &mp.body);
     wire_pb_encode(WIRE_DESC(status_update_message), update, &pb.body);
-    report("wire.status_update.tags", measure(tags_once, &mp) * 1e9, "ns");
-    report("wire.status_update.tags.protobuf", measure(tags_once, &pb) * 1e9, "ns");
+    figure("wire.status_update.tags", tags_once, &mp, 1e9, "ns");
+    figure("wire.status_update.tags.protobuf", tags_once, &pb, 1e9, "ns");
     act_buf_free(&mp.body);
     act_buf_free(&pb.body);
 }
 
 int main(void)
 {
-    wire_msg *su = status_update(), *offers = offers100();
+    only = getenv("WIRE_BENCH_ONLY");
+    fixed = getenv("WIRE_BENCH_ITERS") ? strtoull(getenv("WIRE_BENCH_ITERS"), NULL, 10) : 0;
+    wire_msg *su = status_update(), *o100 = offers(100);
     codec_bench("wire.status_update.codec", WIRE_DESC(status_update_message), su->root, 1e9, "ns");
     tags_bench(su->root);
-    codec_bench("wire.offers100.codec", WIRE_DESC(resource_offers_message), offers->root, 1e6,
+    codec_bench("wire.offers100.codec", WIRE_DESC(resource_offers_message), o100->root, 1e6,
                 "us");
-    wire_msg_free(su);
-    wire_msg_free(offers);
+    wire_msg *rt = run_task(), *lt = launch_tasks(4), *o10 = offers(10);
+    wire_msg *ak = ack(&((wire_status_update_message *)su->root)->update);
+    direction_bench("run_task", WIRE_DESC(run_task_message), rt);
+    direction_bench("launch_tasks4", WIRE_DESC(launch_tasks_message), lt);
+    direction_bench("status_update", WIRE_DESC(status_update_message), su);
+    direction_bench("status_update_ack", WIRE_DESC(status_update_acknowledgement_message), ak);
+    direction_bench("offers10", WIRE_DESC(resource_offers_message), o10);
+    wire_msg *all[] = {su, o100, rt, lt, o10, ak};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) wire_msg_free(all[i]);
     resources_bench();
     return 0;
 }

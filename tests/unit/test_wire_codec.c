@@ -185,6 +185,42 @@ START_TEST(test_unknown_keys_are_skipped_however_they_nest)
 }
 END_TEST
 
+/* Keys are compared a word at a time (the last word overlapping): a key one byte off a field's
+ * name, at any position, is an unknown key, for names of 4, 8, 9 and 16 bytes. */
+START_TEST(test_a_key_one_byte_off_a_field_name_is_skipped_as_unknown)
+{
+    static const char *const names[] = {"role", "hostname", "principal", "failover_timeout"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        size_t n = strlen(names[k]);
+        for (size_t i = 0; i <= n; i++) { /* i == n: the name itself */
+            char key[32];
+            memcpy(key, names[k], n + 1);
+            if (i < n) key[i] ^= 0x20;
+            act_buf b = {0};
+            mp_map(&b, 3);
+            mp_str(&b, "user");
+            mp_str(&b, "u");
+            mp_str(&b, "name");
+            mp_str(&b, "n");
+            mp_str(&b, key);
+            if (k == 3)
+                mp_byte(&b, 7); /* failover_timeout: a number */
+            else
+                mp_str(&b, "x");
+            wire_msg *m;
+            char err[200];
+            ck_assert_int_eq(decode_buf(WIRE_DESC(framework_info), &b, &m, err), 0);
+            const wire_framework_info *fi = m->root;
+            bool set = fi->has_role || fi->has_hostname || fi->has_principal ||
+                       fi->has_failover_timeout;
+            ck_assert_msg(set == (i == n), "key '%s'", key);
+            wire_msg_free(m);
+            act_buf_free(&b);
+        }
+    }
+}
+END_TEST
+
 /* {"deep": [[[...nil...]]], "value": "x"} with `levels` nested arrays */
 static act_buf nested_unknown(int levels)
 {
@@ -535,6 +571,7 @@ Suite *wire_codec_suite(void)
     tcase_add_test(tc, test_encoding_is_a_map_keyed_by_field_names_with_enum_names);
     tcase_add_test(tc, test_encoding_an_enum_value_the_enum_lacks_is_an_error);
     tcase_add_test(tc, test_unknown_keys_are_skipped_however_they_nest);
+    tcase_add_test(tc, test_a_key_one_byte_off_a_field_name_is_skipped_as_unknown);
     tcase_add_test(tc, test_nested_unknown_values_are_skipped_up_to_the_depth_limit);
     tcase_add_test(tc, test_integers_of_any_msgpack_width_are_accepted_where_they_fit);
     tcase_add_test(tc, test_absent_optional_fields_take_their_defaults);
