@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -180,6 +181,96 @@ START_TEST(test_pipelined_requests_are_answered_in_order)
     ck_assert(first && second && first < second);
     act_buf_free(&all);
     close(fd);
+    act_shutdown();
+}
+END_TEST
+
+/* Plain message POSTs skip http_parser (transport.c's fast path); one with a Connection
+ * header, one cut in its head and one with a control byte go through it, in the same
+ * stream, and everything is answered and delivered in order. */
+START_TEST(test_plain_and_parsed_requests_mix_in_one_stream)
+{
+    tu_runtime_start(1);
+    web *w = spawn_web();
+    int fd = tu_connect(act_port());
+    ck_assert_int_ge(fd, 0);
+    static const char first[] =
+        "POST /web/ping HTTP/1.1\r\nContent-Length: 3\r\n\r\none"
+        "POST /web/ping HTTP/1.1\r\nConnection: Keep-Alive\r\nContent-Length: 3\r\n\r\ntwo"
+        "POST /web/ping HTTP/1.1\r\nUser-Agent: t\r\nContent-Length: 5\r\n\r\nthree"
+        "POST /web/ping HTTP/1.1\r\nConte";
+    ck_assert_int_eq(write(fd, first, sizeof first - 1), (ssize_t)(sizeof first - 1));
+    ck_assert(tu_counter_wait(&w->pings, 3, 10));
+    ck_assert_str_eq(w->last_body, "three");
+    static const char rest[] = "nt-Length: 4\r\n\r\nfour"
+                               "POST /web/ping HTTP/1.1\r\nX-Bad: a\x01z\r\nContent-Length: 1\r\n\r\nx";
+    ck_assert_int_eq(write(fd, rest, sizeof rest - 1), (ssize_t)(sizeof rest - 1));
+    act_buf all = {0};
+    ck_assert(tu_read_until_closed(fd, &all));
+    const char *p = all.data;
+    for (int i = 0; i < 4; i++) {
+        ck_assert_msg(strncmp(p, "HTTP/1.1 202", 12) == 0, "answer %d: %s", i, p);
+        p = strstr(p, "\r\n\r\n") + 4;
+    }
+    ck_assert(strncmp(p, "HTTP/1.1 400", 12) == 0);
+    ck_assert(tu_counter_wait(&w->pings, 4, 10));
+    ck_assert_str_eq(w->last_body, "four");
+    ck_assert_int_eq(tu_counter_get(&w->pings), 4); /* "x" came with the bad header */
+    act_buf_free(&all);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
+/* The first "ping" waits (and holds its loop) until the test opens the gate. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+
+static void on_gated_ping(act_actor *self, const act_msg *m)
+{
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_open) pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    on_web_ping(self, m);
+}
+
+/* Ten whole messages in one read, to a connection allowed two waiting: the second throttles
+ * the connection, and the eight after it wait in the transport (the fast path stops as the
+ * parser does), so the connection is throttled once, not once per message. */
+START_TEST(test_a_throttled_connection_stops_delivering_what_it_has_read)
+{
+    tu_runtime_start(2);
+    act_set_max_queued_messages(2);
+    static web w;
+    memset(&w, 0, sizeof w);
+    tu_counter_init(&w.pings);
+    act_actor *a = act_new("gated", &w);
+    act_on_message(a, "ping", on_gated_ping);
+    ck_assert_int_eq(act_spawn(a, 1), 0);
+    act_buf ten = {0};
+    for (int i = 0; i < 10; i++)
+        act_buf_printf(&ten, "POST /gated/ping HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+                       "Content-Length: 1\r\n\r\n%d", i);
+    int fd = tu_connect(act_port());
+    ck_assert(tu_write_all(fd, ten.data, ten.len));
+    act_counter *throttles = act_counter_get("runtime/connections_throttled");
+    double deadline = tu_mono() + 10;
+    while (act_counter_value(throttles) == 0) {
+        ck_assert_msg(tu_mono() < deadline, "the connection was never throttled");
+        usleep(1000);
+    }
+    /* loop 0 answers this once it is done with the read that throttled */
+    ck_assert_int_eq(tu_http_get(act_port(), "/nobody/here", NULL), 404);
+    ck_assert_int_eq(act_counter_value(throttles), 1);
+    pthread_mutex_lock(&gate_mu);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    ck_assert(tu_counter_wait(&w.pings, 10, 10));
+    ck_assert_str_eq(w.last_body, "9");
+    close(fd);
+    act_buf_free(&ten);
     act_shutdown();
 }
 END_TEST
@@ -488,6 +579,8 @@ Suite *http_suite(void)
     tcase_add_test(tc, test_metrics_snapshot_and_actors_are_json);
     tcase_add_test(tc, test_metrics_collectors_refresh_gauges_before_the_snapshot);
     tcase_add_test(tc, test_pipelined_requests_are_answered_in_order);
+    tcase_add_test(tc, test_plain_and_parsed_requests_mix_in_one_stream);
+    tcase_add_test(tc, test_a_throttled_connection_stops_delivering_what_it_has_read);
     tcase_add_test(tc, test_trace_streams_message_events_while_watched);
     tcase_add_test(tc, test_malformed_http_gets_400_and_close);
     tcase_add_test(tc, test_oversized_body_closes_the_connection);
