@@ -849,14 +849,48 @@ static bool name_is(const char *name, size_t n, const char *s)
     return strlen(s) == n && strncasecmp(name, s, n) == 0;
 }
 
-/* A plain request in full at `data` (n bytes) is handled here without http_parser, whose
- * byte-at-a-time state machine was 17% of a busy master's and of mesos-fleet's instructions:
- * "POST <path> HTTP/1.1", header lines "Name: value" of printable ASCII, one Content-Length
- * and the whole body. It goes through the same callbacks the parser calls. Anything else
- * (another method or version, Transfer-Encoding, Connection, Upgrade, a head or body that
- * is not all here) returns 0 and is left to http_parser, which is then at the start of a
- * request as well. Returns the bytes used. */
-static size_t fast_request(conn *c, const char *data, size_t n)
+/* The head of a plain request, as fast_request found it in the bytes read. */
+typedef struct plain_head {
+    const char *url;
+    size_t url_len, nh, length; /* length: the one Content-Length (SIZE_MAX: none yet) */
+    struct { const char *name, *value; size_t name_len, value_len; } h[MAX_HEADERS];
+} plain_head;
+
+/* Takes the header line at p (`line` bytes, before its CRLF) into ph if it is "Name: value"
+ * with a plain name and a value without edge spaces, and neither a second Content-Length nor
+ * a header that changes the framing; false leaves the request to http_parser. */
+static bool plain_header(plain_head *ph, const char *p, size_t line)
+{
+    const char *colon = memchr(p, ':', line);
+    if (!colon || colon == p || ph->nh == MAX_HEADERS) return false;
+    const char *v = colon + 1, *v_end = p + line;
+    while (v < v_end && *v == ' ') v++;
+    if (v == v_end || v_end[-1] == ' ') return false; /* the parser's trimming is its own */
+    for (const char *q = p; q < colon; q++)
+        if (!name_char[(unsigned char)*q]) return false;
+    size_t nl = (size_t)(colon - p), vl = (size_t)(v_end - v);
+    if (name_is(p, nl, "Transfer-Encoding") || name_is(p, nl, "Connection") ||
+        name_is(p, nl, "Proxy-Connection") || name_is(p, nl, "Upgrade"))
+        return false;
+    if (name_is(p, nl, "Content-Length")) {
+        if (ph->length != SIZE_MAX || vl > 9) return false;
+        ph->length = 0;
+        for (size_t i = 0; i < vl; i++) {
+            if ((unsigned)(v[i] - '0') >= 10) return false;
+            ph->length = ph->length * 10 + (size_t)(v[i] - '0');
+        }
+    }
+    ph->h[ph->nh].name = p;
+    ph->h[ph->nh].name_len = nl;
+    ph->h[ph->nh].value = v;
+    ph->h[ph->nh++].value_len = vl;
+    return true;
+}
+
+/* Reads the head of a plain request at `data` (n bytes) into ph: "POST <path> HTTP/1.1", then
+ * plain header lines (plain_header) and an empty line, all within n bytes and half the head
+ * limit. Returns the head's bytes, or 0 to leave the request to http_parser. */
+static size_t plain_head_read(plain_head *ph, const char *data, size_t n)
 {
     static const char method[] = "POST /", version[] = " HTTP/1.1";
     const char *end = data + n, *p = data;
@@ -868,41 +902,29 @@ static size_t fast_request(conn *c, const char *data, size_t n)
     /* http_parser takes any other byte of a line in a path; a fragment is left to it */
     if (memchr(url, ' ', (size_t)(url_end - url)) || memchr(url, '#', (size_t)(url_end - url)))
         return 0;
-    struct { const char *name, *value; size_t name_len, value_len; } h[MAX_HEADERS];
-    size_t nh = 0, length = SIZE_MAX;
-    p += line + 2;
-    for (;;) {
-        line = plain_line(p, end);
-        if (line == SIZE_MAX) return 0;
-        if (line == 0) break;
-        const char *colon = memchr(p, ':', line);
-        if (!colon || colon == p || nh == MAX_HEADERS) return 0;
-        const char *v = colon + 1, *v_end = p + line;
-        while (v < v_end && *v == ' ') v++;
-        if (v == v_end || v_end[-1] == ' ') return 0; /* the parser's trimming is its own */
-        for (const char *q = p; q < colon; q++)
-            if (!name_char[(unsigned char)*q]) return 0;
-        size_t nl = (size_t)(colon - p), vl = (size_t)(v_end - v);
-        if (name_is(p, nl, "Transfer-Encoding") || name_is(p, nl, "Connection") ||
-            name_is(p, nl, "Proxy-Connection") || name_is(p, nl, "Upgrade"))
-            return 0;
-        if (name_is(p, nl, "Content-Length")) {
-            if (length != SIZE_MAX || vl > 9) return 0;
-            length = 0;
-            for (size_t i = 0; i < vl; i++) {
-                if ((unsigned)(v[i] - '0') >= 10) return 0;
-                length = length * 10 + (size_t)(v[i] - '0');
-            }
-        }
-        h[nh].name = p;
-        h[nh].name_len = nl;
-        h[nh].value = v;
-        h[nh++].value_len = vl;
-        p += line + 2;
-    }
+    ph->url = url;
+    ph->url_len = (size_t)(url_end - url);
+    ph->nh = 0;
+    ph->length = SIZE_MAX;
+    for (p += line + 2; (line = plain_line(p, end)) != 0; p += line + 2)
+        if (line == SIZE_MAX || !plain_header(ph, p, line)) return 0;
     p += 2;
-    if (length == SIZE_MAX || length > act__rt->max_body || (size_t)(end - p) < length ||
-        (size_t)(p - data) > MAX_HEAD_BYTES / 2)
+    return (size_t)(p - data) > MAX_HEAD_BYTES / 2 ? 0 : (size_t)(p - data);
+}
+
+/* A plain request in full at `data` (n bytes) is handled here without http_parser, whose
+ * byte-at-a-time state machine was 17% of a busy master's and of mesos-fleet's instructions:
+ * "POST <path> HTTP/1.1", header lines "Name: value" of printable ASCII, one Content-Length
+ * and the whole body. It goes through the same callbacks the parser calls. Anything else
+ * (another method or version, Transfer-Encoding, Connection, Upgrade, a head or body that
+ * is not all here) returns 0 and is left to http_parser, which is then at the start of a
+ * request as well. Returns the bytes used. */
+static size_t fast_request(conn *c, const char *data, size_t n)
+{
+    plain_head ph;
+    size_t head = plain_head_read(&ph, data, n);
+    if (!head || ph.length == SIZE_MAX || ph.length > act__rt->max_body ||
+        n - head < ph.length)
         return 0;
     FAST_PATH_TOOK();
     http_parser *hp = &c->parser;
@@ -911,19 +933,19 @@ static size_t fast_request(conn *c, const char *data, size_t n)
     hp->http_minor = 1;
     hp->upgrade = 0;
     hp->flags = 0;
-    hp->content_length = length;
+    hp->content_length = ph.length;
     /* The head fits the limits, so none of these refuses it. */
     on_message_begin(hp);
-    on_url(hp, url, (size_t)(url_end - url));
-    for (size_t i = 0; i < nh; i++) {
-        on_header_field(hp, h[i].name, h[i].name_len);
-        on_header_value(hp, h[i].value, h[i].value_len);
+    on_url(hp, ph.url, ph.url_len);
+    for (size_t i = 0; i < ph.nh; i++) {
+        on_header_field(hp, ph.h[i].name, ph.h[i].name_len);
+        on_header_value(hp, ph.h[i].value, ph.h[i].value_len);
     }
     on_headers_complete(hp);
-    if (length) on_body(hp, p, length);
+    if (ph.length) on_body(hp, data + head, ph.length);
     hp->content_length = 0;
     on_message_complete(hp);
-    return (size_t)(p - data) + length;
+    return head + ph.length;
 }
 
 /* Feeds received bytes to the parser; on a framing error answers 400 and closes. */
