@@ -8,8 +8,11 @@
 
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +55,18 @@ static web *spawn_web(void)
     act_on_message(a, "ping", on_web_ping);
     ck_assert_int_eq(act_spawn(a, 0), 0);
     return &w;
+}
+
+/* A runtime on loopback that takes request bodies of up to max bytes. */
+static void start_with_max_body(size_t max)
+{
+    act_config c;
+    act_config_default(&c);
+    c.ip = "127.0.0.1";
+    c.port = 0;
+    c.max_body = max;
+    ck_assert_int_eq(act_init(&c), 0);
+    ck_assert_int_eq(act_start(), 0);
 }
 
 START_TEST(test_routes_answer_and_unknown_paths_get_404)
@@ -184,6 +199,283 @@ START_TEST(test_pipelined_requests_are_answered_in_order)
 }
 END_TEST
 
+/* Plain message POSTs skip http_parser (transport.c's fast path); one with a Connection
+ * header, one cut in its head and one with a control byte go through it, in the same
+ * stream, and everything is answered and delivered in order. */
+START_TEST(test_plain_and_parsed_requests_mix_in_one_stream)
+{
+    tu_runtime_start(1);
+    web *w = spawn_web();
+    int fd = tu_connect(act_port());
+    ck_assert_int_ge(fd, 0);
+    static const char first[] =
+        "POST /web/ping HTTP/1.1\r\nContent-Length: 3\r\n\r\none"
+        "POST /web/ping HTTP/1.1\r\nConnection: Keep-Alive\r\nContent-Length: 3\r\n\r\ntwo"
+        "POST /web/ping HTTP/1.1\r\nUser-Agent: t\r\nContent-Length: 5\r\n\r\nthree"
+        "POST /web/ping HTTP/1.1\r\nConte";
+    ck_assert_int_eq(write(fd, first, sizeof first - 1), (ssize_t)(sizeof first - 1));
+    ck_assert(tu_counter_wait(&w->pings, 3, 10));
+    ck_assert_str_eq(w->last_body, "three");
+    static const char rest[] = "nt-Length: 4\r\n\r\nfour"
+                               "POST /web/ping HTTP/1.1\r\nX-Bad: a\x01z\r\nContent-Length: 1\r\n\r\nx";
+    ck_assert_int_eq(write(fd, rest, sizeof rest - 1), (ssize_t)(sizeof rest - 1));
+    act_buf all = {0};
+    ck_assert(tu_read_until_closed(fd, &all));
+    const char *p = all.data;
+    for (int i = 0; i < 4; i++) {
+        ck_assert_msg(strncmp(p, "HTTP/1.1 202", 12) == 0, "answer %d: %s", i, p);
+        p = strstr(p, "\r\n\r\n") + 4;
+    }
+    ck_assert(strncmp(p, "HTTP/1.1 400", 12) == 0);
+    ck_assert(tu_counter_wait(&w->pings, 4, 10));
+    ck_assert_str_eq(w->last_body, "four");
+    ck_assert_int_eq(tu_counter_get(&w->pings), 4); /* "x" came with the bad header */
+    act_buf_free(&all);
+    close(fd);
+    act_shutdown();
+}
+END_TEST
+
+/* ---- the fast path held against http_parser ---------------------------------------------- */
+
+/* transport.c, test builds: set, every request goes through http_parser; the count is of the
+ * requests its fast path took. */
+extern bool act__transport_parser_only;
+extern uint64_t act__transport_fast_requests;
+
+/* What the "seen" actor was handed, one line per message or request. */
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static act_buf seen_log;
+
+static void on_seen_message(act_actor *self, const act_msg *m)
+{
+    char from[ACT_PID_STRLEN];
+    pthread_mutex_lock(&seen_mu);
+    act_buf_printf(&seen_log, "msg %s from=%s type=%s lp=%d body=%zu:%.*s\n", m->name,
+                   act_pid_format(&m->from, from, sizeof from),
+                   m->content_type ? m->content_type : "-", m->libprocess, m->len,
+                   (int)m->len, m->len ? (const char *)m->body : "");
+    pthread_mutex_unlock(&seen_mu);
+}
+
+static const char *or_dash(const char *s) { return s ? s : "-"; }
+
+static void on_seen_request(act_actor *self, act_http_req *req)
+{
+    size_t len;
+    const uint8_t *body = act_http_body(req, &len);
+    pthread_mutex_lock(&seen_mu);
+    act_buf_printf(&seen_log, "req %s %s ua=%s a=%s b=%s te=%s body=%zu:%.*s\n",
+                   act_http_method(req), act_http_url(req),
+                   or_dash(act_http_header(req, "User-Agent")),
+                   or_dash(act_http_header(req, "X-A")), or_dash(act_http_header(req, "X-B")),
+                   or_dash(act_http_header(req, "Transfer-Encoding")), len, (int)len,
+                   len ? (const char *)body : "");
+    pthread_mutex_unlock(&seen_mu);
+    act_http_respond_text(req, 200, "ok");
+}
+
+/* Sends what the runtime takes: it closes the connection on what it refuses. */
+static void send_until_refused(int fd, const char *p, size_t n)
+{
+    for (ssize_t w; n && (w = send(fd, p, n, MSG_NOSIGNAL)) > 0; p += w, n -= (size_t)w) {}
+}
+
+/* Feeds `n` bytes on a new connection in two reads, cut after `split` (the second is sent
+ * once the runtime has read the first, or has closed the connection), and puts into `out`
+ * what was answered until the runtime closed it, then what the actor was handed. */
+static void feed_stream(const char *bytes, size_t n, size_t split, act_buf *out)
+{
+    act_counter *received = act_counter_get("runtime/bytes_received");
+    int fd = tu_connect(act_port());
+    ck_assert_int_ge(fd, 0);
+    uint64_t want = act_counter_value(received) + split;
+    send_until_refused(fd, bytes, split);
+    double deadline = tu_mono() + 10;
+    struct pollfd pfd = {.fd = fd, .events = POLLRDHUP};
+    const struct timespec tick = {.tv_nsec = 50000};
+    while (act_counter_value(received) < want && ppoll(&pfd, 1, &tick, NULL) == 0)
+        ck_assert_msg(tu_mono() < deadline, "the runtime did not read %zu bytes", split);
+    send_until_refused(fd, bytes + split, n - split);
+    tu_read_until_closed(fd, out);
+    close(fd);
+    /* The actor handles this after everything the stream delivered to it. */
+    ck_assert_int_eq(tu_http_get(act_port(), "/seen/req?sync", NULL), 200);
+    pthread_mutex_lock(&seen_mu);
+    act_buf_printf(out, "\n--- seen:\n%s", seen_log.data ? seen_log.data : "");
+    act_buf_reset(&seen_log);
+    pthread_mutex_unlock(&seen_mu);
+}
+
+#define FROM "Libprocess-From: a@127.0.0.1:1\r\n"
+#define PING(n, body) "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: " #n "\r\n\r\n" body
+#define END "GET /seen/req?end HTTP/1.1\r\nConnection: close\r\n\r\n"
+
+/* Byte streams, valid and hostile; each is cut at every `step`th byte. */
+static const struct { const char *bytes; size_t len, step; } streams[] = {
+#define S(text) {text, sizeof text - 1, 1}
+    /* what the fast path takes: messages of ours, of libprocess and of protobuf peers, a
+     * plain POST to a message endpoint, routes before and after */
+    S(PING(3, "one") "POST /seen/ping HTTP/1.1\r\nContent-Length: 3\r\n\r\ntwo"
+      "GET /seen/req?q=1 HTTP/1.1\r\nX-A: v\r\n\r\n"
+      "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Type: application/x-protobuf\r\n"
+      "Content-Length: 4\r\n\r\nfour"
+      "POST /seen/ping HTTP/1.1\r\nUser-Agent: libprocess/a@127.0.0.1:1\r\n"
+      "Content-Length: 0\r\n\r\n"
+      "POST /seen/req HTTP/1.1\r\nX-A: a  b\r\nx-b:c\r\ncontent-length: 2\r\n\r\nhi"
+      PING(64, "0123456789012345678901234567890123456789012345678901234567890123") END),
+    /* what it leaves to http_parser, which takes it */
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: 003\r\nX-A: \xc3\xa9t\xc3\xa9\r\n"
+      "X-B:\tt\r\n\r\nabc"
+      "POST /seen/req HTTP/1.1\r\nX-A: folded\r\n  more\r\nContent-Length: 1\r\n\r\nz"
+      "POST /seen/req HTTP/1.1\r\nX-A: trailing \r\nX-B:\r\nContent-Length: 1\r\n\r\nz"
+      "POST /seen/req HTTP/1.1\nX-A: lf\nContent-Length: 1\n\nz"
+      "POST /seen/req HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+      "POST /seen/req#frag HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+      "POST /seen/req?\xff=1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+      "\r\nPOST /seen/ping HTTP/1.1\r\n" FROM "Connection: keep-alive\r\n"
+      "Content-Length: 1\r\n\r\ny" END),
+    /* what it must refuse as the parser does: each after a request it takes */
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: +3\r\n\r\nabc" END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: 3\r\n"
+      "Content-Length: 4\r\n\r\nabcd" END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: 3\r\n"
+      "Content-Length: 3\r\n\r\nabc" END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM
+      "Content-Length: 99999999999999999999999\r\n\r\nabc" END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: 3 4\r\n\r\nabc" END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length : 3\r\n\r\nabc" END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: 3\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "X-A: a\0b\r\nContent-Length: 1\r\n\r\nx"
+      END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "X-A: a\rb\r\nContent-Length: 1\r\n\r\nx"
+      END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "X-A: \x7f\r\nContent-Length: 1\r\n\r\nx"
+      END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: 65\r\n\r\nabc" END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.0\r\n" FROM "Content-Length: 1\r\n\r\nx"
+      PING(2, "no") END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Connection: close\r\n"
+      "Content-Length: 1\r\n\r\nx" PING(2, "no") END),
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Upgrade: websocket\r\n"
+      "Content-Length: 1\r\n\r\nx" END),
+    /* a body cut short: the request after it is read as the rest of the body */
+    S(PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "Content-Length: 5\r\n\r\nabc" END),
+#undef S
+};
+
+/* The same requests as above, too large to cut at every byte: 101 headers, a 70 kB head. */
+static void big_streams(act_buf *many, act_buf *huge)
+{
+    act_buf_printf(many, PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM);
+    for (int i = 0; i < 100; i++) act_buf_printf(many, "X-%d: v\r\n", i);
+    act_buf_printf(many, "Content-Length: 1\r\n\r\nx" END);
+    act_buf_printf(huge, PING(2, "ok") "POST /seen/ping HTTP/1.1\r\n" FROM "X-A: ");
+    for (int i = 0; i < 7000; i++) act_buf_append(huge, "0123456789", 10);
+    act_buf_printf(huge, "\r\nContent-Length: 1\r\n\r\nx" END);
+}
+
+/* What a stream does with the fast path, cut anywhere, is what it does through http_parser
+ * alone in one read: the same answers on the connection and the same messages and requests,
+ * header for header and byte for byte, handed to the actor. */
+static void check_stream(int i, const char *bytes, size_t len, size_t step)
+{
+    act_buf want = {0}, got = {0};
+    act__transport_parser_only = true;
+    feed_stream(bytes, len, len, &want);
+    act__transport_parser_only = false;
+    for (size_t split = 0;; split = split + step < len ? split + step : len) {
+        act_buf_reset(&got);
+        feed_stream(bytes, len, split, &got);
+        ck_assert_msg(got.len == want.len && memcmp(got.data, want.data, got.len) == 0,
+                      "stream %d cut at %zu:\n%s\nthrough http_parser alone:\n%s", i, split,
+                      got.data, want.data);
+        if (split == len) break;
+    }
+    act_buf_free(&want);
+    act_buf_free(&got);
+}
+
+START_TEST(test_fast_path_does_what_http_parser_does_at_every_cut)
+{
+    start_with_max_body(64);
+    act_actor *a = act_new("seen", NULL);
+    act_on_message(a, "ping", on_seen_message);
+    act_route(a, "req", on_seen_request, "Records requests.");
+    ck_assert_int_eq(act_spawn(a, 0), 0);
+    for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+        uint64_t fast = act__transport_fast_requests;
+        check_stream((int)i, streams[i].bytes, streams[i].len, streams[i].step);
+        ck_assert_msg(act__transport_fast_requests > fast, "stream %zu never took the fast path", i);
+    }
+    act_buf many = {0}, huge = {0};
+    big_streams(&many, &huge);
+    check_stream(100, many.data, many.len, 97);
+    check_stream(101, huge.data, huge.len, 4093);
+    act_buf_free(&many);
+    act_buf_free(&huge);
+    act_buf_free(&seen_log);
+    act_shutdown();
+}
+END_TEST
+#undef FROM
+#undef PING
+#undef END
+
+/* The first "ping" waits (and holds its loop) until the test opens the gate. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+
+static void on_gated_ping(act_actor *self, const act_msg *m)
+{
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_open) pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    on_web_ping(self, m);
+}
+
+/* Ten whole messages in one read, to a connection allowed two waiting: the second throttles
+ * the connection, and the eight after it wait in the transport (the fast path stops as the
+ * parser does), so the connection is throttled once, not once per message. */
+START_TEST(test_a_throttled_connection_stops_delivering_what_it_has_read)
+{
+    tu_runtime_start(2);
+    act_set_max_queued_messages(2);
+    static web w;
+    memset(&w, 0, sizeof w);
+    tu_counter_init(&w.pings);
+    act_actor *a = act_new("gated", &w);
+    act_on_message(a, "ping", on_gated_ping);
+    ck_assert_int_eq(act_spawn(a, 1), 0);
+    act_buf ten = {0};
+    for (int i = 0; i < 10; i++)
+        act_buf_printf(&ten, "POST /gated/ping HTTP/1.1\r\nLibprocess-From: a@127.0.0.1:1\r\n"
+                       "Content-Length: 1\r\n\r\n%d", i);
+    int fd = tu_connect(act_port());
+    ck_assert(tu_write_all(fd, ten.data, ten.len));
+    act_counter *throttles = act_counter_get("runtime/connections_throttled");
+    double deadline = tu_mono() + 10;
+    while (act_counter_value(throttles) == 0) {
+        ck_assert_msg(tu_mono() < deadline, "the connection was never throttled");
+        usleep(1000);
+    }
+    /* loop 0 answers this once it is done with the read that throttled */
+    ck_assert_int_eq(tu_http_get(act_port(), "/nobody/here", NULL), 404);
+    ck_assert_int_eq(act_counter_value(throttles), 1);
+    pthread_mutex_lock(&gate_mu);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    ck_assert(tu_counter_wait(&w.pings, 10, 10));
+    ck_assert_str_eq(w.last_body, "9");
+    close(fd);
+    act_buf_free(&ten);
+    act_shutdown();
+}
+END_TEST
+
 START_TEST(test_trace_streams_message_events_while_watched)
 {
     tu_runtime_start(1);
@@ -239,13 +531,7 @@ END_TEST
 
 START_TEST(test_oversized_body_closes_the_connection)
 {
-    act_config c;
-    act_config_default(&c);
-    c.ip = "127.0.0.1";
-    c.port = 0;
-    c.max_body = 1024;
-    ck_assert_int_eq(act_init(&c), 0);
-    ck_assert_int_eq(act_start(), 0);
+    start_with_max_body(1024);
     web *w = spawn_web();
     int fd = tu_connect(act_port());
     static const char head[] = "POST /web/ping HTTP/1.1\r\nLibprocess-From: x@127.0.0.1:1\r\n"
@@ -488,6 +774,9 @@ Suite *http_suite(void)
     tcase_add_test(tc, test_metrics_snapshot_and_actors_are_json);
     tcase_add_test(tc, test_metrics_collectors_refresh_gauges_before_the_snapshot);
     tcase_add_test(tc, test_pipelined_requests_are_answered_in_order);
+    tcase_add_test(tc, test_plain_and_parsed_requests_mix_in_one_stream);
+    tcase_add_test(tc, test_fast_path_does_what_http_parser_does_at_every_cut);
+    tcase_add_test(tc, test_a_throttled_connection_stops_delivering_what_it_has_read);
     tcase_add_test(tc, test_trace_streams_message_events_while_watched);
     tcase_add_test(tc, test_malformed_http_gets_400_and_close);
     tcase_add_test(tc, test_oversized_body_closes_the_connection);
