@@ -341,15 +341,46 @@ static uint64_t event_ns(void)
 #endif
 }
 
+/* m's strings in route order; NULL for an absent one. */
+static void route_strings(const rec_msg *m, const char *strs[T_COUNT])
+{
+    strs[T_FROM] = m->from ? m->from->id : NULL;
+    strs[T_TO] = m->to_id;
+    strs[T_NAME] = m->name;
+    strs[T_CTYPE] = m->ctype;
+    strs[T_REASON] = m->reason;
+}
+
+/* Whether rt is m's route, compared in place: the route a ring used last is usually the next
+ * event's too, and checking costs less than copying m's strings out to look it up. */
+static bool route_is(const rec_route *rt, const rec_msg *m, const char *const strs[T_COUNT])
+{
+    if (rt->to_ip != m->to_ip || rt->to_port != m->to_port ||
+        rt->from_ip != (m->from ? m->from->ip : 0) ||
+        rt->from_port != (m->from ? m->from->port : 0))
+        return false;
+    const char *p = rt->text;
+    for (int k = 0; k < T_COUNT; p += rt->len[k++] + 1) {
+        const char *str = strs[k];
+        size_t n = rt->len[k];
+        if (!n) { /* absent, or empty */
+            if (str && *str) return false;
+            continue;
+        }
+        /* p holds no NUL in its n bytes: a match means str has n bytes before its end */
+        if (!str || strncmp(str, p, n) != 0 || (n < text_max[k] && str[n] != '\0'))
+            return false;
+    }
+    return true;
+}
+
 /* The route of m into *out but its hash; its length (up to the end of its text) is returned. */
-static size_t route_of(const rec_msg *m, rec_route *out)
+static size_t route_of(const rec_msg *m, const char *const strs[T_COUNT], rec_route *out)
 {
     out->from_ip = m->from ? m->from->ip : 0;
     out->from_port = m->from ? m->from->port : 0;
     out->to_ip = m->to_ip;
     out->to_port = m->to_port;
-    const char *strs[T_COUNT] = {m->from ? m->from->id : NULL, m->to_id, m->name, m->ctype,
-                                 m->reason};
     char *p = out->text;
     for (int k = 0; k < T_COUNT; k++) {
         size_t n = strs[k] ? strnlen(strs[k], text_max[k]) : 0;
@@ -381,14 +412,14 @@ static bool route_eq(const rec_route *a, const rec_route *b, size_t len)
     return memcmp((const char *)a + skip, (const char *)b + skip, len - skip) == 0;
 }
 
-/* The index of m's route in r's table, adding it if new; SPILLED (the route written to the
- * slot's spill area) when the table is full. */
-static uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
+/* route_intern when m's route is not the last one used: kept out of line, the common case
+ * needs none of its stack. */
+static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m,
+                                                       const char *const strs[T_COUNT])
 {
-    rec_route want;
-    size_t len = route_of(m, &want);
     uint32_t n = atomic_load_explicit(&r->nroutes, memory_order_relaxed);
-    if (n && route_eq(&r->routes[r->last], &want, len)) return r->last; /* runs: no hashing */
+    rec_route want;
+    size_t len = route_of(m, strs, &want);
     want.hash = route_hash(&want);
     uint32_t at = want.hash & (2 * ROUTES - 1);
     for (uint16_t k; (k = r->route_index[at]); at = (at + 1) & (2 * ROUTES - 1))
@@ -407,6 +438,18 @@ static uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
     }
     memcpy(&spill[i & r->mask], &want, len);
     return SPILLED;
+}
+
+/* The index of m's route in r's table, adding it if new; SPILLED (the route written to the
+ * slot's spill area) when the table is full. */
+static inline uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
+{
+    const char *strs[T_COUNT];
+    route_strings(m, strs);
+    if (atomic_load_explicit(&r->nroutes, memory_order_relaxed) &&
+        route_is(&r->routes[r->last], m, strs))
+        return r->last; /* runs: nothing copied */
+    return route_lookup(r, i, m, strs);
 }
 
 static void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, uint64_t seq)
