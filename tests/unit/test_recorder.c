@@ -285,18 +285,25 @@ static void send_big_then_small(act_actor *self, void *arg)
     act_send(self, &peer, "queued", "q", 1);
 }
 
-START_TEST(test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names)
+/* A big message then a small one to a peer that reads a little and hangs up: the small one,
+ * still queued, is dropped with its name, sender, receiver and the trace context it was sent
+ * with (read back from its head for our own peers, kept beside it for libprocess'). */
+static void queued_then_dropped(bool libprocess)
 {
     tu_runtime_start(1);
     uint16_t port;
     int lfd = listen_any(&port);
     act_pid_make("peer", 0x7f000001u, port, &peer);
+    if (libprocess) act__peer_heard(peer.ip, peer.port, true, NULL);
     act_pid talker = spawn("talker", "x", on_any, NULL);
     char *big = calloc(1, BIG);
     act_dispatch(&talker, send_big_then_small, big);
     int fd = accept(lfd, NULL, NULL);
     char some[4096];
-    ck_assert_int_gt(read(fd, some, sizeof some), 0); /* the big one is on its way */
+    ssize_t got = read(fd, some, sizeof some - 1);
+    ck_assert_int_gt(got, 0); /* the big one is on its way */
+    some[got] = '\0';
+    ck_assert_int_eq(strstr(some, "User-Agent: libprocess/") != NULL, libprocess);
     close(fd); /* with data unread: the sender sees the connection reset */
     json_t *ev, *root = wait_event("drop", "queued", "connection lost", 10, &ev);
     ck_assert_msg(ev, "no drop of the queued message");
@@ -305,11 +312,26 @@ START_TEST(test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_
     snprintf(to, sizeof to, "peer@127.0.0.1:%u", port);
     ck_assert_str_eq(str(ev, "from"), from);
     ck_assert_str_eq(str(ev, "to"), to);
-    ck_assert(find(root, "send", "queued", NULL));
+    json_t *sent = find(root, "send", "queued", NULL);
+    ck_assert(sent);
+    ck_assert_str_eq(str(ev, "trace"), str(sent, "trace"));
+    ck_assert_str_eq(str(ev, "span"), str(sent, "span"));
+    ck_assert_str_eq(str(ev, "parent"), str(sent, "parent"));
     json_decref(root);
     free(big);
     close(lfd);
     act_shutdown();
+}
+
+START_TEST(test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names)
+{
+    queued_then_dropped(false);
+}
+END_TEST
+
+START_TEST(test_messages_queued_to_a_libprocess_peer_that_goes_away_keep_their_trace)
+{
+    queued_then_dropped(true);
 }
 END_TEST
 
@@ -747,6 +769,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_the_trace_context_travels_in_the_message_head);
     tcase_add_test(tc, test_drops_are_events_with_their_reason);
     tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
+    tcase_add_test(tc, test_messages_queued_to_a_libprocess_peer_that_goes_away_keep_their_trace);
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
     tcase_add_test(tc, test_events_of_more_routes_than_the_table_holds_read_back_whole);
     tcase_add_test(tc, test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turned);
