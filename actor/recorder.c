@@ -483,8 +483,9 @@ static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, 
     return SPILLED;
 }
 
-/* The index of m's route in r's table, adding it if new; SPILLED (the route written to the
- * slot's spill area) when the table is full. */
+/* How slot i names m's route: its index in the table in use (with IN_SECOND for the second),
+ * added if new; SPILLED (the route written to the slot's spill area) when the table is full
+ * and the other cannot start over yet. */
 static inline uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
 {
     const char *strs[T_COUNT];

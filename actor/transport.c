@@ -234,7 +234,7 @@ static const char *head_value(const char *head, size_t len, const char *key, siz
 
 /* The receiver, name, sender and trace context of unsent message k, from its head ("POST
  * /to/name HTTP/1.1", Libprocess-From and Libprocess-Trace, which queue_message and
- * foreign_head write) or, for a peer's that is not ours, unsent_tc. */
+ * foreign_head write); the context of a message to a peer that is not ours from unsent_tc. */
 static void unsent_parse(const conn *c, size_t k, char *to, char *name, size_t name_max,
                          act_pid *from, act_trace *tc)
 {
