@@ -429,6 +429,8 @@ void act__rec_events_free(rec_event *ev, size_t n);
 uint64_t act__rec_overwritten(void);
 size_t act__rec_capacity(void);
 uint64_t act__rec_last_seq(void);
+/* Events since start whose route fit in neither of their ring's tables (kept beside the slot). */
+uint64_t act__rec_spilled(void);
 /* Watchers of /__trace__ (+1 / -1): recording is forced on while there are any, and bodies
  * are captured while a watcher wants them. */
 void act__rec_watch(int delta, bool bodies);

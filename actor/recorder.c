@@ -157,7 +157,9 @@ bool act__trace_parse(const char *text, act_trace *out)
  * Events come in runs over the same few routes, so each ring keeps the routes it has seen in
  * a table and its slots name them by index: recording an event writes one cache line of its
  * ring, not the few its strings would take (the ring is larger than the caches; each line
- * written costs a miss). A ring whose table is full keeps the route of each further event in
+ * written costs a miss). A ring has two tables: when the one in use is full it starts the
+ * other over, once no event the ring still holds names a route of that one; until then (more
+ * routes than a table holds within one turn of the ring) each further event keeps its route in
  * a spill area beside its slot. */
 #define TEXT_MAX (2 * ACT_ID_MAX + 112 + ACT_CONTENT_TYPE_MAX + 64)
 enum { T_FROM, T_TO, T_NAME, T_CTYPE, T_REASON, T_COUNT };
@@ -176,8 +178,10 @@ typedef struct rec_route {
     char text[TEXT_MAX];  /* the strings, each NUL-terminated */
 } rec_route;
 
-#define ROUTES 4096u              /* routes per ring's table */
-#define SPILLED UINT16_MAX        /* a slot's route is in the spill area, not the table */
+#define ROUTES 4096u              /* routes per table */
+#define IN_SECOND 0x8000u         /* a slot's route index is in the second table */
+#define SPILLED UINT16_MAX        /* a slot's route is in the spill area, not a table */
+_Static_assert(ROUTES <= IN_SECOND, "a table's indexes leave the table bit free");
 
 enum { F_KIND = 3, F_LIBPROCESS = 4, F_CAPTURED = 8, F_WHOLE = 16 }; /* a slot's flags */
 
@@ -199,10 +203,14 @@ typedef struct rec_ring {
     rec_slot *slots;            /* on cache-line bounds, within slots_mem */
     void *slots_mem;
     uint64_t mask;
-    rec_route *routes;          /* the table, [0, nroutes) published */
-    _Atomic uint32_t nroutes;
-    uint16_t *route_index;      /* the writer's: hash -> index + 1 (2 * ROUTES, open) */
-    uint16_t last;              /* the route the writer used last (while nroutes > 0) */
+    rec_route *routes[2];       /* the tables, [0, nroutes[t]) of each published */
+    _Atomic uint32_t nroutes[2];
+    /* The writer's: */
+    unsigned table;             /* the table in use */
+    uint64_t retired[2];        /* events before this one may name a route of table t */
+    uint16_t *route_index;      /* hash -> index + 1 in the table in use (2 * ROUTES, open) */
+    const rec_route *last_rt;   /* the route used last (NULL: none since the table changed) */
+    uint16_t last;              /* and how a slot names it */
     _Atomic(rec_route *) spill; /* one per slot (allocated on the first spill) */
     _Atomic uint64_t head;      /* events written (published after each) */
     uint8_t *arena;             /* captured bodies (allocated on first capture) */
@@ -215,6 +223,7 @@ static size_t nrings;
 static size_t capacity; /* per loop ring; 0 = the recorder is off */
 static bool enabled;
 static _Atomic uint64_t last_seq;
+static _Atomic uint64_t spilled; /* events whose route went to a spill area */
 static _Atomic int nwatch, nbodies;
 static pthread_mutex_t foreign_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -249,10 +258,12 @@ int act__rec_init(int nloops, long events)
         rings[i].slots_mem = act_calloc(cap + 1, sizeof *rings[i].slots);
         rings[i].slots = (rec_slot *)(((uintptr_t)rings[i].slots_mem + 63) & ~(uintptr_t)63);
         rings[i].mask = cap - 1;
-        rings[i].routes = act_calloc(ROUTES, sizeof *rings[i].routes);
+        for (int t = 0; t < 2; t++) /* the second one's pages come only if it is used */
+            rings[i].routes[t] = act_calloc(ROUTES, sizeof *rings[i].routes[t]);
         rings[i].route_index = act_calloc(2 * ROUTES, sizeof *rings[i].route_index);
     }
     atomic_store(&last_seq, 0);
+    atomic_store(&spilled, 0);
     atomic_store(&act__rec_on, enabled || atomic_load(&nwatch) > 0);
     return 0;
 }
@@ -263,7 +274,8 @@ void act__rec_shutdown(void)
     for (size_t i = 0; i < nrings; i++) {
         free(rings[i].slots_mem);
         free(rings[i].arena);
-        free(rings[i].routes);
+        free(rings[i].routes[0]);
+        free(rings[i].routes[1]);
         free(rings[i].route_index);
         free(atomic_load(&rings[i].spill));
     }
@@ -283,6 +295,7 @@ void act__rec_watch(int delta, bool bodies)
 
 size_t act__rec_capacity(void) { return capacity; }
 uint64_t act__rec_last_seq(void) { return atomic_load(&last_seq); }
+uint64_t act__rec_spilled(void) { return atomic_load(&spilled); }
 
 uint64_t act__rec_overwritten(void)
 {
@@ -341,15 +354,46 @@ static uint64_t event_ns(void)
 #endif
 }
 
+/* m's strings in route order; NULL for an absent one. */
+static void route_strings(const rec_msg *m, const char *strs[T_COUNT])
+{
+    strs[T_FROM] = m->from ? m->from->id : NULL;
+    strs[T_TO] = m->to_id;
+    strs[T_NAME] = m->name;
+    strs[T_CTYPE] = m->ctype;
+    strs[T_REASON] = m->reason;
+}
+
+/* Whether rt is m's route, compared in place: the route a ring used last is usually the next
+ * event's too, and checking costs less than copying m's strings out to look it up. */
+static bool route_is(const rec_route *rt, const rec_msg *m, const char *const strs[T_COUNT])
+{
+    if (rt->to_ip != m->to_ip || rt->to_port != m->to_port ||
+        rt->from_ip != (m->from ? m->from->ip : 0) ||
+        rt->from_port != (m->from ? m->from->port : 0))
+        return false;
+    const char *p = rt->text;
+    for (int k = 0; k < T_COUNT; p += rt->len[k++] + 1) {
+        const char *str = strs[k];
+        size_t n = rt->len[k];
+        if (!n) { /* absent, or empty */
+            if (str && *str) return false;
+            continue;
+        }
+        /* p holds no NUL in its n bytes: a match means str has n bytes before its end */
+        if (!str || strncmp(str, p, n) != 0 || (n < text_max[k] && str[n] != '\0'))
+            return false;
+    }
+    return true;
+}
+
 /* The route of m into *out but its hash; its length (up to the end of its text) is returned. */
-static size_t route_of(const rec_msg *m, rec_route *out)
+static size_t route_of(const rec_msg *m, const char *const strs[T_COUNT], rec_route *out)
 {
     out->from_ip = m->from ? m->from->ip : 0;
     out->from_port = m->from ? m->from->port : 0;
     out->to_ip = m->to_ip;
     out->to_port = m->to_port;
-    const char *strs[T_COUNT] = {m->from ? m->from->id : NULL, m->to_id, m->name, m->ctype,
-                                 m->reason};
     char *p = out->text;
     for (int k = 0; k < T_COUNT; k++) {
         size_t n = strs[k] ? strnlen(strs[k], text_max[k]) : 0;
@@ -381,24 +425,53 @@ static bool route_eq(const rec_route *a, const rec_route *b, size_t len)
     return memcmp((const char *)a + skip, (const char *)b + skip, len - skip) == 0;
 }
 
-/* The index of m's route in r's table, adding it if new; SPILLED (the route written to the
- * slot's spill area) when the table is full. */
-static uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
+/* Makes the other table the one in use, empty, if no event the ring holds names a route of it:
+ * those were all written before it was last replaced, so a full turn of the ring since (event
+ * i is being written) has overwritten them. A reader still copying one of those events sees
+ * its slot's generation change, so it never takes a route written here for that event's. */
+static bool table_switch(rec_ring *r, uint64_t i)
+{
+    unsigned other = r->table ^ 1;
+    if (r->retired[other] + r->mask + 1 > i) return false;
+    atomic_store_explicit(&r->nroutes[other], 0, memory_order_relaxed);
+    memset(r->route_index, 0, 2 * ROUTES * sizeof *r->route_index);
+    r->retired[r->table] = i;
+    r->table = other;
+    r->last_rt = NULL;
+    return true;
+}
+
+/* Remembers route k of the table in use as the last one used and names it as a slot does. */
+static uint16_t route_used(rec_ring *r, uint32_t k)
+{
+    r->last_rt = &r->routes[r->table][k];
+    return r->last = (uint16_t)(k | (r->table ? IN_SECOND : 0));
+}
+
+/* route_intern when m's route is not the last one used: kept out of line, the common case
+ * needs none of its stack. */
+static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m,
+                                                       const char *const strs[T_COUNT])
 {
     rec_route want;
-    size_t len = route_of(m, &want);
-    uint32_t n = atomic_load_explicit(&r->nroutes, memory_order_relaxed);
-    if (n && route_eq(&r->routes[r->last], &want, len)) return r->last; /* runs: no hashing */
+    size_t len = route_of(m, strs, &want);
     want.hash = route_hash(&want);
+    rec_route *table = r->routes[r->table];
     uint32_t at = want.hash & (2 * ROUTES - 1);
     for (uint16_t k; (k = r->route_index[at]); at = (at + 1) & (2 * ROUTES - 1))
-        if (r->routes[k - 1].hash == want.hash && route_eq(&r->routes[k - 1], &want, len))
-            return r->last = (uint16_t)(k - 1);
+        if (table[k - 1].hash == want.hash && route_eq(&table[k - 1], &want, len))
+            return route_used(r, k - 1u);
+    uint32_t n = atomic_load_explicit(&r->nroutes[r->table], memory_order_relaxed);
+    if (n == ROUTES && table_switch(r, i)) {
+        table = r->routes[r->table];
+        n = 0;
+        at = want.hash & (2 * ROUTES - 1);
+    }
     if (n < ROUTES) {
-        memcpy(&r->routes[n], &want, len);
+        memcpy(&table[n], &want, len);
         r->route_index[at] = (uint16_t)(n + 1);
-        atomic_store_explicit(&r->nroutes, n + 1, memory_order_release);
-        return r->last = (uint16_t)n;
+        atomic_store_explicit(&r->nroutes[r->table], n + 1, memory_order_release);
+        return route_used(r, n);
     }
     rec_route *spill = atomic_load_explicit(&r->spill, memory_order_relaxed);
     if (!spill) {
@@ -406,7 +479,19 @@ static uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
         atomic_store_explicit(&r->spill, spill, memory_order_release);
     }
     memcpy(&spill[i & r->mask], &want, len);
+    atomic_fetch_add_explicit(&spilled, 1, memory_order_relaxed);
     return SPILLED;
+}
+
+/* How slot i names m's route: its index in the table in use (with IN_SECOND for the second),
+ * added if new; SPILLED (the route written to the slot's spill area) when the table is full
+ * and the other cannot start over yet. */
+static inline uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
+{
+    const char *strs[T_COUNT];
+    route_strings(m, strs);
+    if (r->last_rt && route_is(r->last_rt, m, strs)) return r->last; /* runs: nothing copied */
+    return route_lookup(r, i, m, strs);
 }
 
 static void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, uint64_t seq)
@@ -486,8 +571,10 @@ static void unpack(const rec_ring *r, uint64_t i, const rec_slot *s, rec_event *
     if (k == SPILLED) {
         rec_route *spill = atomic_load_explicit(&r->spill, memory_order_acquire);
         if (spill) rt = &spill[i & r->mask];
-    } else if (k < atomic_load_explicit(&r->nroutes, memory_order_acquire)) {
-        rt = &r->routes[k];
+    } else {
+        unsigned t = k & IN_SECOND ? 1 : 0;
+        k &= (uint16_t)~IN_SECOND;
+        if (k < atomic_load_explicit(&r->nroutes[t], memory_order_acquire)) rt = &r->routes[t][k];
     }
     if (!rt) return; /* torn: the generation check fails */
     out->from.ip = rt->from_ip;

@@ -183,59 +183,89 @@ static void out_append(conn *c, const void *p, size_t n)
 
 /* ---- messages queued on an outgoing connection and not yet written ----------------------- */
 
-/* Kept small, since a sender may queue thousands of messages before the socket takes them:
- * what the recorder needs besides the trace context is read back from the message's head,
- * which stays in its output chunk until the message is written in full. */
+/* Kept small (16 bytes: a sender may queue thousands of messages before the socket takes them,
+ * and each entry written is a cache line touched): what the recorder needs is read back from
+ * the message's head, which stays in its output chunk until the message is written in full.
+ * The heads to our own peers carry the trace context; those to peers that are not ours do
+ * not, so those messages' contexts are kept beside, in unsent_tc (allocated on the first). */
 typedef struct unsent {
     uint64_t end; /* the connection's queued_total once the message was queued */
-    act_trace tc;
     const char *head;
-    uint32_t head_len;
 } unsent;
 
-static void unsent_push(conn *c, const act_entry *e, const char *head, size_t head_len)
+static void unsent_push(conn *c, const act_entry *e, const char *head, bool foreign)
 {
     if (c->unsent_len == c->unsent_cap) {
-        size_t cap = c->unsent_cap ? c->unsent_cap * 2 : 16;
+        size_t cap = c->unsent_cap ? c->unsent_cap * 2 : 16; /* a power of two */
         unsent *u = act_malloc(cap * sizeof *u);
-        for (size_t i = 0; i < c->unsent_len; i++)
-            u[i] = c->unsent[(c->unsent_first + i) % c->unsent_cap];
+        act_trace *tc = c->unsent_tc ? act_malloc(cap * sizeof *tc) : NULL;
+        for (size_t i = 0; i < c->unsent_len; i++) {
+            size_t at = (c->unsent_first + i) & (c->unsent_cap - 1);
+            u[i] = c->unsent[at];
+            if (tc) tc[i] = c->unsent_tc[at];
+        }
         free(c->unsent);
+        free(c->unsent_tc);
         c->unsent = u;
+        c->unsent_tc = tc;
         c->unsent_cap = cap;
         c->unsent_first = 0;
     }
-    unsent *u = &c->unsent[(c->unsent_first + c->unsent_len++) % c->unsent_cap];
-    u->end = c->queued_total;
-    u->tc = e->tc;
-    u->head = head;
-    u->head_len = (uint32_t)head_len;
+    size_t at = (c->unsent_first + c->unsent_len++) & (c->unsent_cap - 1);
+    c->unsent[at] = (unsent){.end = c->queued_total, .head = head};
+    if (foreign) {
+        if (!c->unsent_tc) c->unsent_tc = act_calloc(c->unsent_cap, sizeof *c->unsent_tc);
+        c->unsent_tc[at] = e->tc;
+    }
 }
 
-/* The receiver, name and sender of an unsent message, from its head ("POST /to/name HTTP/1.1"
- * and Libprocess-From, which queue_message and foreign_head write). */
-static void unsent_parse(const unsent *u, char *to, char *name, size_t name_max, act_pid *from)
+/* The value of header `key` ("\r\nName: ") in head[0, len), or NULL; *n its length. */
+static const char *head_value(const char *head, size_t len, const char *key, size_t key_len,
+                              size_t *n)
 {
-    const char *p = u->head + 6, *end = u->head + u->head_len;
+    const char *v = memmem(head, len, key, key_len);
+    if (!v) return NULL;
+    v += key_len;
+    const char *eol = memchr(v, '\r', len - (size_t)(v - head));
+    if (!eol) return NULL;
+    *n = (size_t)(eol - v);
+    return v;
+}
+
+/* The receiver, name, sender and trace context of unsent message k, from its head ("POST
+ * /to/name HTTP/1.1", Libprocess-From and Libprocess-Trace, which queue_message and
+ * foreign_head write); the context of a message to a peer that is not ours from unsent_tc. */
+static void unsent_parse(const conn *c, size_t k, char *to, char *name, size_t name_max,
+                         act_pid *from, act_trace *tc)
+{
+    const char *head = c->unsent[k].head;
+    size_t len = 6; /* up to the blank line, which every head we write ends with */
+    while (memcmp(head + len - 4, "\r\n\r\n", 4) != 0) len++;
+    const char *p = head + 6, *end = head + len;
     const char *eol = memchr(p, '\r', (size_t)(end - p));
-    if (!eol) eol = end;
     const char *slash = memchr(p, '/', (size_t)(eol - p));
     static const size_t version = sizeof " HTTP/1.1" - 1;
     to[0] = name[0] = '\0';
     memset(from, 0, sizeof *from);
+    memset(tc, 0, sizeof *tc);
     if (slash && (size_t)(eol - slash) > version + 1 && (size_t)(slash - p) < ACT_ID_MAX) {
         snprintf(to, ACT_ID_MAX, "%.*s", (int)(slash - p), p);
         snprintf(name, name_max, "%.*s", (int)(eol - version - slash - 1), slash + 1);
     }
-    static const char key[] = "\r\nLibprocess-From: ";
-    const char *f = memmem(eol, (size_t)(end - eol), key, sizeof key - 1);
-    if (!f) return;
-    f += sizeof key - 1;
-    const char *fe = memchr(f, '\r', (size_t)(end - f));
+    static const char from_key[] = "\r\nLibprocess-From: ", tc_key[] = "\r\n" ACT_TRACE_HEADER ": ";
     char text[ACT_PID_STRLEN];
-    if (fe && (size_t)(fe - f) < sizeof text) {
-        snprintf(text, sizeof text, "%.*s", (int)(fe - f), f);
+    size_t n;
+    const char *v = head_value(eol, (size_t)(end - eol), from_key, sizeof from_key - 1, &n);
+    if (v && n < sizeof text) {
+        snprintf(text, sizeof text, "%.*s", (int)n, v);
         if (act_pid_parse(text, from) != 0) memset(from, 0, sizeof *from);
+    }
+    v = head_value(eol, (size_t)(end - eol), tc_key, sizeof tc_key - 1, &n);
+    if (v && n < sizeof text) {
+        snprintf(text, sizeof text, "%.*s", (int)n, v);
+        act__trace_parse(text, tc);
+    } else if (!v && c->unsent_tc) {
+        *tc = c->unsent_tc[k];
     }
 }
 
@@ -243,7 +273,7 @@ static void unsent_parse(const unsent *u, char *to, char *name, size_t name_max,
 static void unsent_written(conn *c)
 {
     while (c->unsent_len && c->unsent[c->unsent_first].end <= c->written_total) {
-        c->unsent_first = (c->unsent_first + 1) % c->unsent_cap;
+        c->unsent_first = (c->unsent_first + 1) & (c->unsent_cap - 1);
         c->unsent_len--;
     }
 }
@@ -255,16 +285,19 @@ static void unsent_drop(conn *c, const char *why)
     snprintf(reason, sizeof reason, "connection lost: %s", why ? why : "closed by peer");
     bool on = atomic_load_explicit(&act__rec_on, memory_order_relaxed);
     for (size_t i = 0; on && i < c->unsent_len; i++) {
-        const unsent *u = &c->unsent[(c->unsent_first + i) % c->unsent_cap];
         char to[ACT_ID_MAX], name[112];
         act_pid from;
-        unsent_parse(u, to, name, sizeof name, &from);
+        act_trace tc;
+        unsent_parse(c, (c->unsent_first + i) & (c->unsent_cap - 1), to, name, sizeof name,
+                     &from, &tc);
         rec_msg m = {.kind = REC_DROP, .from = &from, .to_id = to, .to_ip = c->ip,
-                     .to_port = c->port, .name = name, .tc = u->tc, .reason = reason};
+                     .to_port = c->port, .name = name, .tc = tc, .reason = reason};
         act__rec(&m);
     }
     free(c->unsent);
+    free(c->unsent_tc);
     c->unsent = NULL;
+    c->unsent_tc = NULL;
     c->unsent_len = c->unsent_cap = c->unsent_first = 0;
 }
 
@@ -1399,14 +1432,12 @@ static void queue_message(conn *c, const act_entry *e)
                       strlen(ctype);
     char *p = out_reserve(c, max_head + e->len);
     act_peer peer;
-    int n;
-    if (from[0] && act__peer_at(e->to_ip, e->to_port, &peer))
-        n = foreign_head(p, max_head, e, from, &peer, ctype);
-    else
-        n = own_head(p, e, from, tc, ctype);
+    bool foreign = from[0] && act__peer_at(e->to_ip, e->to_port, &peer);
+    int n = foreign ? foreign_head(p, max_head, e, from, &peer, ctype)
+                    : own_head(p, e, from, tc, ctype);
     memcpy(p + n, e->body, e->len);
     out_commit(c, (size_t)n + e->len);
-    if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) unsent_push(c, e, p, (size_t)n);
+    if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) unsent_push(c, e, p, foreign);
     schedule_flush(c);
 }
 

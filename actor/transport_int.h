@@ -120,6 +120,7 @@ struct conn {
     /* outgoing, while the recorder is on: the messages queued and not yet written, so those
      * a broken connection loses are recorded as dropped */
     struct unsent *unsent;
+    act_trace *unsent_tc; /* beside unsent: those to a peer that is not ours (NULL: none yet) */
     size_t unsent_first, unsent_len, unsent_cap;
     uint64_t queued_total, written_total; /* bytes ever queued / written */
 };

@@ -322,18 +322,63 @@ typedef struct watcher {
     uint64_t decoded;
 } watcher;
 
-/* The string value of "key" in one event line (the runtime writes them without spaces, and
+/* The string value of "key" in line[from, len) (the runtime writes events without spaces, and
  * neither a message name nor base64 needs escapes); false when absent. */
-static bool line_field(const char *line, size_t len, const char *key, const char **v, size_t *n)
+static bool line_field(const char *line, size_t len, size_t from, const char *key,
+                       const char **v, size_t *n)
 {
     char pat[32];
     int pn = snprintf(pat, sizeof pat, "\"%s\":\"", key);
-    const char *at = memmem(line, len, pat, (size_t)pn);
+    const char *at = from < len ? memmem(line + from, len - from, pat, (size_t)pn) : NULL;
     if (!at) return false;
     *v = at + pn;
     const char *end = memchr(*v, '"', len - (size_t)(*v - line));
     if (!end) return false;
     *n = (size_t)(end - *v);
+    return true;
+}
+
+/* The body of an event line: the last field when it is whole (the line ends `"body":"..."}`),
+ * found from the end rather than searched for through the line. */
+static bool line_body(const char *line, size_t len, size_t from, const char **v, size_t *n)
+{
+    static const char key[] = "\"body\":\"";
+    if (len < 2 || line[len - 1] != '}' || line[len - 2] != '"')
+        return line_field(line, len, from, "body", v, n); /* body_truncated follows it */
+    const char *open = memrchr(line, '"', len - 2);
+    if (!open || (size_t)(open - line) < sizeof key - 2 ||
+        memcmp(open - (sizeof key - 2), key, sizeof key - 1) != 0)
+        return false;
+    *v = open + 1;
+    *n = (size_t)(line + len - 2 - *v);
+    return true;
+}
+
+/* Decodes base64 text of n characters into out (room for n / 4 * 3 bytes): a group of four
+ * characters at a time; false on a character outside the alphabet. */
+static bool unbase64(const char *s, size_t n, uint8_t *out, size_t *out_len)
+{
+    static int8_t value[256];
+    if (!value[0]) {
+        static const char digits[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        memset(value, -1, sizeof value);
+        for (int i = 0; i < 64; i++) value[(uint8_t)digits[i]] = (int8_t)i;
+        value['='] = 0;
+    }
+    if (n % 4) return false;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int a = value[(uint8_t)s[i]], b = value[(uint8_t)s[i + 1]], c = value[(uint8_t)s[i + 2]],
+            d = value[(uint8_t)s[i + 3]];
+        if ((a | b | c | d) < 0) return false;
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+        out[k++] = (uint8_t)(v >> 16);
+        out[k++] = (uint8_t)(v >> 8);
+        out[k++] = (uint8_t)v;
+    }
+    if (n && s[n - 1] == '=') k -= s[n - 2] == '=' ? 2 : 1;
+    *out_len = k;
     return true;
 }
 
@@ -343,22 +388,12 @@ static bool line_field(const char *line, size_t len, const char *key, const char
 static void watch_line(watcher *w, const char *line, size_t len)
 {
     const char *body, *name;
-    size_t bn, nn;
-    if (!line_field(line, len, "body", &body, &bn) || !line_field(line, len, "name", &name, &nn) ||
-        nn >= 128)
+    size_t bn, nn, n;
+    if (!line_field(line, len, 0, "name", &name, &nn) || nn >= 128 ||
+        !line_body(line, len, (size_t)(name + nn - line), &body, &bn) || bn > 4096)
         return;
-    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    static uint8_t value[256];
-    if (!value['B'])
-        for (int i = 0; i < 64; i++) value[(uint8_t)digits[i]] = (uint8_t)i;
-    uint8_t raw[512];
-    size_t n = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < bn && body[i] != '=' && n < sizeof raw; i++) {
-        acc = acc << 6 | value[(uint8_t)body[i]];
-        if ((bits += 6) >= 8) raw[n++] = (uint8_t)(acc >> (bits -= 8));
-    }
+    uint8_t raw[3072];
+    if (!unbase64(body, bn, raw, &n)) return;
     char msg_name[128];
     memcpy(msg_name, name, nn);
     msg_name[nn] = '\0';

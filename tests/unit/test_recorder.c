@@ -4,9 +4,11 @@
  * so do timers and dispatches made there; the context crosses the wire in the
  * Libprocess-Trace header and a message without one starts a trace; drops are events with
  * their reason; a full ring overwrites and counts; events read back whole however many
- * routes (sender, receiver, name) a ring has seen; the tags of Mesos messages come from wire/.
+ * routes (sender, receiver, name) a ring has seen, and a ring past its table's size starts
+ * a table over once it has turned; the tags of Mesos messages come from wire/.
  */
 #include "actor/actor.h"
+#include "actor/actor_int.h"
 #include "tests/support/testutil.h"
 #include "wire/wire.h"
 
@@ -283,18 +285,25 @@ static void send_big_then_small(act_actor *self, void *arg)
     act_send(self, &peer, "queued", "q", 1);
 }
 
-START_TEST(test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names)
+/* A big message then a small one to a peer that reads a little and hangs up: the small one,
+ * still queued, is dropped with its name, sender, receiver and the trace context it was sent
+ * with (read back from its head for our own peers, kept beside it for libprocess'). */
+static void queued_then_dropped(bool libprocess)
 {
     tu_runtime_start(1);
     uint16_t port;
     int lfd = listen_any(&port);
     act_pid_make("peer", 0x7f000001u, port, &peer);
+    if (libprocess) act__peer_heard(peer.ip, peer.port, true, NULL);
     act_pid talker = spawn("talker", "x", on_any, NULL);
     char *big = calloc(1, BIG);
     act_dispatch(&talker, send_big_then_small, big);
     int fd = accept(lfd, NULL, NULL);
     char some[4096];
-    ck_assert_int_gt(read(fd, some, sizeof some), 0); /* the big one is on its way */
+    ssize_t got = read(fd, some, sizeof some - 1);
+    ck_assert_int_gt(got, 0); /* the big one is on its way */
+    some[got] = '\0';
+    ck_assert_int_eq(strstr(some, "User-Agent: libprocess/") != NULL, libprocess);
     close(fd); /* with data unread: the sender sees the connection reset */
     json_t *ev, *root = wait_event("drop", "queued", "connection lost", 10, &ev);
     ck_assert_msg(ev, "no drop of the queued message");
@@ -303,11 +312,26 @@ START_TEST(test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_
     snprintf(to, sizeof to, "peer@127.0.0.1:%u", port);
     ck_assert_str_eq(str(ev, "from"), from);
     ck_assert_str_eq(str(ev, "to"), to);
-    ck_assert(find(root, "send", "queued", NULL));
+    json_t *sent = find(root, "send", "queued", NULL);
+    ck_assert(sent);
+    ck_assert_str_eq(str(ev, "trace"), str(sent, "trace"));
+    ck_assert_str_eq(str(ev, "span"), str(sent, "span"));
+    ck_assert_str_eq(str(ev, "parent"), str(sent, "parent"));
     json_decref(root);
     free(big);
     close(lfd);
     act_shutdown();
+}
+
+START_TEST(test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names)
+{
+    queued_then_dropped(false);
+}
+END_TEST
+
+START_TEST(test_messages_queued_to_a_libprocess_peer_that_goes_away_keep_their_trace)
+{
+    queued_then_dropped(true);
 }
 END_TEST
 
@@ -365,8 +389,9 @@ START_TEST(test_a_full_ring_keeps_the_newest_and_counts_the_overwritten)
 }
 END_TEST
 
-/* More distinct routes (sender, receiver, name, reason) than a ring's table holds (4,096):
- * the events past it keep theirs beside their slots, and all read back whole. */
+/* More distinct routes (sender, receiver, name, reason) than a ring's table holds (4,096)
+ * within one turn of the ring: the events past it keep theirs beside their slots, and all
+ * read back whole. */
 #define MANY_ROUTES 4200
 
 static void send_many_names(act_actor *self, void *arg)
@@ -410,6 +435,39 @@ START_TEST(test_events_of_more_routes_than_the_table_holds_read_back_whole)
         }
     }
     for (int i = 0; i < MANY_ROUTES; i++) ck_assert_msg(sent[i] && received[i] && dropped[i], "m%d", i);
+    ck_assert_uint_gt(act__rec_spilled(), 0);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
+/* The same 8,400 routes through a ring of 64 events: each time the table in use fills, no
+ * event left names a route of the other one, which starts over; so no route is ever kept
+ * beside a slot (the table does not stay full for good), and the events read back whole. */
+START_TEST(test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turned)
+{
+    act_pid b = run_b(64, send_many_names, 1);
+    ck_assert_uint_eq(act__rec_spilled(), 0);
+    char from[ACT_PID_STRLEN], to[ACT_PID_STRLEN];
+    act_pid_format(&b, from, sizeof from);
+    act_pid_format(&pid_c, to, sizeof to);
+    json_t *root = recorder();
+    size_t k, seen = 0;
+    json_t *ev;
+    bool last_dropped[MANY_ROUTES] = {false};
+    json_array_foreach(json_object_get(root, "events"), k, ev) {
+        const char *name = str(ev, "name"), *kind = str(ev, "kind");
+        char *end;
+        long i = name[0] == 'm' ? strtol(name + 1, &end, 10) : -1;
+        if (i < 0 || i >= MANY_ROUTES || *end) continue;
+        ck_assert_str_eq(str(ev, "from"), from);
+        ck_assert_str_eq(str(ev, "to"), to);
+        ck_assert_str_eq(str(ev, "reason"), strcmp(kind, "drop") == 0 ? "no handler" : "");
+        if (strcmp(kind, "drop") == 0) last_dropped[i] = true;
+        seen++;
+    }
+    ck_assert_uint_ge(seen, 32); /* the ring's last turn: the last names' receives and drops */
+    ck_assert(last_dropped[MANY_ROUTES - 1]);
     json_decref(root);
     act_shutdown();
 }
@@ -711,8 +769,10 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_the_trace_context_travels_in_the_message_head);
     tcase_add_test(tc, test_drops_are_events_with_their_reason);
     tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
+    tcase_add_test(tc, test_messages_queued_to_a_libprocess_peer_that_goes_away_keep_their_trace);
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
     tcase_add_test(tc, test_events_of_more_routes_than_the_table_holds_read_back_whole);
+    tcase_add_test(tc, test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turned);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
