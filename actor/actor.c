@@ -369,12 +369,16 @@ static void local_remove(act_loop *l, act_actor *a)
 
 /* ---- delivery ---------------------------------------------------------------------------- */
 
+/* True if ip:port reaches this process: its advertised address, the address it is bound to,
+ * or, bound to every address (0.0.0.0), any loopback address at its port. A process bound to
+ * one address is not reached at another with the same port (127.0.0.1:P is somebody else
+ * when we listen on 127.0.0.2:P), nor is a process on another host that uses our port. */
 bool act__is_local(uint32_t ip, uint16_t port)
 {
     const act_runtime *rt = act__rt;
     if (ip == rt->address.ip && port == rt->address.port) return true;
     if (port != rt->bind_port) return false;
-    return ip == rt->bind_ip || rt->bind_ip == 0 || ip == 0x7f000001u;
+    return ip == rt->bind_ip || (rt->bind_ip == 0 && (ip >> 24) == 127);
 }
 
 void act__loop_push(act_loop *l, act_entry *e)
