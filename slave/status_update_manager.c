@@ -22,6 +22,8 @@
  * so a lost acknowledgement's retry can be seen without waiting 10 s of real time. */
 #define SUM_RETRY_ENV "MESOS_TEST_STATUS_UPDATE_RETRY_INTERVAL"
 
+#define SEEN_FEW 4
+
 typedef struct pending {
     wire_msg *msg;                /* a wire_status_update; owned */
     wire_uuid uuid;
@@ -37,7 +39,11 @@ typedef struct stream {
                                      record could not be written); owned */
     act_pid slave;                /* sent as StatusUpdateMessage.pid */
     pending *head, *tail;
-    act_map *seen;                /* uuid text -> &seen_mark: every uuid ever received */
+    /* Every uuid ever received: the first SEEN_FEW inline (a task's stream rarely has more),
+     * the rest in `seen` (uuid text -> &seen_mark), made when first needed. */
+    wire_uuid seen_few[SEEN_FEW];
+    size_t nseen;
+    act_map *seen;
     act_timer_id timer;           /* the head's retry, 0 when none */
     double interval;              /* the head's current retry interval */
 } stream;
@@ -124,7 +130,6 @@ static stream *stream_new(sum_state *st, const char *framework_id, const char *t
     s->st = st;
     snprintf(s->framework_id, sizeof s->framework_id, "%s", framework_id);
     snprintf(s->task_id, sizeof s->task_id, "%s", task_id);
-    s->seen = act_map_new();
     return s;
 }
 
@@ -183,8 +188,22 @@ static void stop_checkpointing(stream *s)
 
 static bool stream_seen(const stream *s, const wire_uuid *uuid)
 {
+    for (size_t i = 0; i < s->nseen && i < SEEN_FEW; i++)
+        if (wire_uuid_equal(&s->seen_few[i], uuid)) return true;
     char u[WIRE_UUID_STRLEN];
-    return act_map_get(s->seen, uuid_text(uuid, u)) != NULL;
+    return s->seen && act_map_get(s->seen, uuid_text(uuid, u)) != NULL;
+}
+
+static void stream_see(stream *s, const wire_uuid *uuid)
+{
+    if (s->nseen < SEEN_FEW) {
+        s->seen_few[s->nseen++] = *uuid;
+        return;
+    }
+    if (!s->seen) s->seen = act_map_new();
+    char u[WIRE_UUID_STRLEN];
+    act_map_put(s->seen, uuid_text(uuid, u), &seen_mark);
+    s->nseen++;
 }
 
 /* Appends an update (owned from now on) to the stream. */
@@ -196,8 +215,7 @@ static void stream_push(sum_state *st, stream *s, wire_msg *msg, const wire_uuid
     if (s->tail) s->tail->next = p;
     else s->head = p;
     s->tail = p;
-    char u[WIRE_UUID_STRLEN];
-    act_map_put(s->seen, uuid_text(uuid, u), &seen_mark);
+    stream_see(s, uuid);
     count_pending(st, +1);
 }
 
