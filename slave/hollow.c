@@ -4,8 +4,9 @@
  * registers with randomized exponential backoff (re-registers with its tasks once it has an
  * ID), answers pings and re-registers when they stop, and runs a launched task by sending
  * TASK_RUNNING at once and TASK_FINISHED when the task's duration has passed. Its updates go
- * through a status update manager of its own (status_update_manager.c), so retries and
- * acknowledgements are the real slave's. A task's record goes once its terminal update is
+ * through a status update manager of its own (status_update_manager.c) run inside the slave's
+ * actor (calls, not messages to a second actor), so retries and acknowledgements are the real
+ * slave's. A task's record goes once its terminal update is
  * acknowledged, so memory follows the tasks in flight.
  */
 #include "slave/fleet_int.h"
@@ -26,7 +27,8 @@ typedef struct h_task {
 
 typedef struct hollow {
     act_actor *self;
-    act_pid pid, sum, master;  /* master: id "" while none is known */
+    act_pid pid, master;       /* master: id "" while none is known */
+    sum_state *sum;            /* its status update manager, run in this actor */
     char id[WIRE_ID_MAX];      /* given by the master; "" before */
     wire_msg *info_msg;        /* a wire_slave_info */
     wire_slave_info *info;
@@ -69,35 +71,40 @@ static bool from_master(hollow *h, const act_msg *msg)
 
 /* ---- status updates ---------------------------------------------------------------------- */
 
-/* Sends an update about task `task_id` through the slave's manager. */
+/* Sends an update about task `task_id` through the slave's manager: built in the arena the
+ * manager keeps (no copy), the slave and executor IDs shared by the update and its status. */
 static void send_update(hollow *h, const char *framework_id, const char *task_id,
                         const wire_executor_id *executor, wire_task_state state,
                         wire_status_source source, const char *message)
 {
-    wire_uuid uuid;
-    wire_uuid_random(&uuid);
-    wire_slave_id sid = {h->id};
-    wire_status_update u = {0};
-    u.framework_id.value = (char *)framework_id;
-    u.executor_id = (wire_executor_id *)executor;
-    u.slave_id = &sid;
-    u.status.task_id.value = (char *)task_id;
-    u.status.state = state;
-    u.status.has_message = message != NULL;
-    u.status.message = (char *)(message ? message : "");
-    u.status.slave_id = &sid;
-    u.status.executor_id = (wire_executor_id *)executor;
-    u.status.has_timestamp = true;
-    u.status.timestamp = act_now();
-    u.status.has_source = true;
-    u.status.source = source;
-    u.timestamp = u.status.timestamp;
-    u.uuid.data = uuid.bytes;
-    u.uuid.len = sizeof uuid.bytes;
-    sum_update *su = act_calloc(1, sizeof *su);
-    su->update = wire_copy(WIRE_DESC(status_update), &u);
-    su->slave = h->pid;
-    act_post(h->self, &h->sum, SUM_MSG_UPDATE, su, sum_update_free);
+    wire_msg *m = wire_new(WIRE_DESC(status_update));
+    wire_status_update *u = m->root;
+    wire_uuid *uuid = wire_alloc(m, sizeof *uuid);
+    wire_uuid_random(uuid);
+    wire_slave_id *sid = wire_alloc(m, sizeof *sid);
+    sid->value = wire_strdup(m, h->id);
+    u->framework_id.value = wire_strdup(m, framework_id);
+    if (executor) {
+        u->executor_id = wire_alloc(m, sizeof *u->executor_id);
+        u->executor_id->value = wire_strdup(m, executor->value);
+    }
+    u->slave_id = sid;
+    u->status.task_id.value = wire_strdup(m, task_id);
+    u->status.state = state;
+    u->status.has_message = message != NULL;
+    u->status.message = (char *)(message ? message : ""); /* a literal: outlives m */
+    u->status.slave_id = sid;
+    u->status.executor_id = u->executor_id;
+    u->status.has_timestamp = true;
+    u->status.timestamp = act_now();
+    u->status.has_source = true;
+    u->status.source = source;
+    u->timestamp = u->status.timestamp;
+    u->uuid.data = uuid->bytes;
+    u->uuid.len = sizeof uuid->bytes;
+    sum_update su = {.update = m, .slave = h->pid};
+    sum_take_update(h->sum, &su);
+    wire_msg_free(su.update); /* still ours only if the manager refused it */
 }
 
 /* Moves a task to `state` and reports it. */
@@ -195,7 +202,7 @@ static void lose_master(hollow *h)
     h->connected = false;
     if (h->ping_timer) act_cancel(h->self, h->ping_timer);
     h->ping_timer = 0;
-    act_post(h->self, &h->sum, SUM_MSG_MASTER, act_calloc(1, sizeof(act_pid)), free);
+    sum_set_master(h->sum, NULL);
 }
 
 static void disconnected(hollow *h, const char *why)
@@ -240,9 +247,7 @@ static void registered(hollow *h, const char *id, const wire_master_slave_connec
                       conn->total_ping_timeout_seconds > 0 ? conn->total_ping_timeout_seconds
                                                            : DEFAULT_PING_TIMEOUT;
     arm_ping_timer(h);
-    act_pid *master = act_malloc(sizeof *master);
-    *master = h->master;
-    act_post(h->self, &h->sum, SUM_MSG_MASTER, master, free);
+    sum_set_master(h->sum, &h->master);
     VLOG(1, "Hollow slave %s %s as %s", h->pid.id, re ? "re-registered" : "registered", id);
 }
 
@@ -446,11 +451,12 @@ static void on_shutdown_framework(act_actor *self, const act_msg *msg)
         act_map_remove(h->executors, key);
         wire_msg_free(e);
     }
-    act_post(self, &h->sum, SUM_MSG_CLEANUP, act_strdup(fid), free);
+    sum_forget_framework(h->sum, fid);
     wire_msg_free(m);
 }
 
-/* The master acknowledged an update: the manager advances that task's stream. */
+/* The master acknowledged an update: the manager advances that task's stream; after a
+ * terminal update the task is done. */
 static void on_ack(act_actor *self, const act_msg *msg)
 {
     hollow *h = act_state(self);
@@ -458,28 +464,21 @@ static void on_ack(act_actor *self, const act_msg *msg)
     wire_msg *m = wire_decode_msg(msg, WIRE_DESC(status_update_acknowledgement_message));
     if (!m) return;
     wire_status_update_acknowledgement_message *a = m->root;
-    sum_ack *ack = act_calloc(1, sizeof *ack);
+    sum_ack ack;
     if (strlen(a->framework_id.value) < WIRE_ID_MAX && strlen(a->task_id.value) < WIRE_ID_MAX &&
-        wire_uuid_from_bytes(a->uuid.data, a->uuid.len, &ack->uuid) == 0) {
-        snprintf(ack->framework_id, sizeof ack->framework_id, "%s", a->framework_id.value);
-        snprintf(ack->task_id, sizeof ack->task_id, "%s", a->task_id.value);
-        act_post(self, &h->sum, SUM_MSG_ACK, ack, free);
+        wire_uuid_from_bytes(a->uuid.data, a->uuid.len, &ack.uuid) == 0) {
+        snprintf(ack.framework_id, sizeof ack.framework_id, "%s", a->framework_id.value);
+        snprintf(ack.task_id, sizeof ack.task_id, "%s", a->task_id.value);
+        if (sum_take_ack(h->sum, &ack) == 1) {
+            char key[2 * WIRE_ID_MAX + 2];
+            snprintf(key, sizeof key, "%s/%s", ack.framework_id, ack.task_id);
+            h_task *t = act_map_get(h->tasks, key);
+            if (t) task_free(h, t);
+        }
     } else {
         LOG_WARNING_LIMITED("Hollow slave %s: ignoring a malformed acknowledgement", h->id);
-        free(ack);
     }
     wire_msg_free(m);
-}
-
-/* The manager's stream advanced; after a terminal update the task is done. */
-static void on_acked(act_actor *self, const act_msg *msg)
-{
-    hollow *h = act_state(self);
-    const sum_ack *a = msg->obj;
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", a->framework_id, a->task_id);
-    h_task *t = act_map_get(h->tasks, key);
-    if (t && a->terminal) task_free(h, t);
 }
 
 /* ---- life cycle -------------------------------------------------------------------------- */
@@ -494,28 +493,23 @@ static void on_terminate(act_actor *self, void *arg)
     wire_msg *e;
     for (size_t it = 0; act_map_next(h->executors, &it, NULL, (void **)&e);) wire_msg_free(e);
     act_map_free(h->executors);
-    act_terminate(&h->sum);
+    sum_free(h->sum);
     wire_msg_free(h->info_msg);
     free(h);
 }
 
 act_pid hollow_spawn(wire_msg *info, double backoff_factor, int loop)
 {
-    char name[ACT_ID_MAX], sum_name[ACT_ID_MAX];
-    act_pid sum = sum_spawn(act_unique_name(SUM_ACTOR, sum_name, sizeof sum_name), loop);
-    if (act_pid_is_none(&sum)) {
-        wire_msg_free(info);
-        return sum;
-    }
+    char name[ACT_ID_MAX];
     hollow *h = act_calloc(1, sizeof *h);
     h->info_msg = info;
     h->info = info->root;
     h->backoff_factor = backoff_factor;
     h->tasks = act_map_new();
     h->executors = act_map_new();
-    h->sum = sum;
     act_actor *a = act_new(act_unique_name("slave", name, sizeof name), h);
     h->self = a;
+    h->sum = sum_new(a);
     h->pid = act_self(a);
     act_on_terminate(a, on_terminate, NULL);
     act_on_message(a, FLEET_MSG_LEADER, on_leader);
@@ -528,10 +522,9 @@ act_pid hollow_spawn(wire_msg *info, double backoff_factor, int loop)
     act_on_message(a, "mesos.internal.KillTaskMessage", on_kill_task);
     act_on_message(a, "mesos.internal.ShutdownFrameworkMessage", on_shutdown_framework);
     act_on_message(a, "mesos.internal.StatusUpdateAcknowledgementMessage", on_ack);
-    act_on_message(a, SUM_MSG_ACKED, on_acked);
     act_pid pid = h->pid;
     if (act_spawn(a, loop) != 0) { /* the runtime destroyed the actor, not its state */
-        act_terminate(&sum);
+        sum_free(h->sum);
         act_map_free(h->tasks);
         act_map_free(h->executors);
         wire_msg_free(info);

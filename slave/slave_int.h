@@ -303,6 +303,20 @@ void sum_recover_free(void *r);
  * the name is taken. */
 act_pid sum_spawn(const char *name, int loop);
 
+/* The same manager run inside another actor, `self` (each hollow slave of mesos-fleet embeds
+ * one): its sends and retry timers are self's, and the SUM_MSG_* messages become calls made
+ * from self's handlers. sum_take_update takes in->update (NULL afterwards) unless the update
+ * is invalid (logged); sum_take_ack returns 1 when the acknowledged update was terminal (its
+ * stream is closed), 0 when the stream advanced, -1 when the acknowledgement matched nothing
+ * (logged). */
+typedef struct sum_state sum_state;
+sum_state *sum_new(act_actor *self);
+void sum_free(sum_state *st);
+void sum_take_update(sum_state *st, sum_update *in);
+int sum_take_ack(sum_state *st, const sum_ack *a);
+void sum_set_master(sum_state *st, const act_pid *master); /* NULL or id "": paused */
+void sum_forget_framework(sum_state *st, const char *framework_id);
+
 /* ---- gc (gc.c); sandboxes are served by the runtime's "files" actor (act_files_*) ------ */
 
 #define GC_ACTOR "gc"

@@ -8,6 +8,8 @@
  * appended to the task's task.updates log first, and a restarted slave replays those logs
  * (SUM_MSG_RECOVER). An update that cannot be checkpointed (a full disk) is still forwarded,
  * but the executor is not told it is safe, so it keeps it until a slave has it on disk.
+ * The manager's state and operations (sum_new, sum_take_update, ...) also run inside another
+ * actor: each of mesos-fleet's hollow slaves embeds one instead of posting to an actor.
  */
 #include "slave/slave_int.h"
 
@@ -20,6 +22,8 @@
  * so a lost acknowledgement's retry can be seen without waiting 10 s of real time. */
 #define SUM_RETRY_ENV "MESOS_TEST_STATUS_UPDATE_RETRY_INTERVAL"
 
+#define SEEN_FEW 4
+
 typedef struct pending {
     wire_msg *msg;                /* a wire_status_update; owned */
     wire_uuid uuid;
@@ -28,26 +32,31 @@ typedef struct pending {
 
 /* The updates of one task, oldest first. */
 typedef struct stream {
+    struct sum_state *st;         /* its manager (the retry timer's) */
     char framework_id[WIRE_ID_MAX];
     char task_id[WIRE_ID_MAX];
     char *path;                   /* task.updates, or NULL: not checkpointed (or no longer: a
                                      record could not be written); owned */
     act_pid slave;                /* sent as StatusUpdateMessage.pid */
     pending *head, *tail;
-    act_map *seen;                /* uuid text -> &seen_mark: every uuid ever received */
+    /* Every uuid ever received: the first SEEN_FEW inline (a task's stream rarely has more),
+     * the rest in `seen` (uuid text -> &seen_mark), made when first needed. */
+    wire_uuid seen_few[SEEN_FEW];
+    size_t nseen;
+    act_map *seen;
     act_timer_id timer;           /* the head's retry, 0 when none */
     double interval;              /* the head's current retry interval */
 } stream;
 
-typedef struct sum_state {
-    act_actor *self;
+struct sum_state {
+    act_actor *self;              /* the actor it runs in: sends and timers are its */
     act_pid master;               /* id "": paused */
     act_map *frameworks;          /* framework id -> act_map (task id -> stream) */
     size_t npending, nstreams;
     act_gauge *pending_gauge, *streams_gauge;
     act_counter *retries;
     double retry_min;             /* SUM_RETRY_MIN, unless SUM_RETRY_ENV says otherwise */
-} sum_state;
+};
 
 static char seen_mark;
 
@@ -115,12 +124,12 @@ static stream *stream_find(sum_state *st, const char *framework_id, const char *
     return tasks ? act_map_get(tasks, task_id) : NULL;
 }
 
-static stream *stream_new(const char *framework_id, const char *task_id)
+static stream *stream_new(sum_state *st, const char *framework_id, const char *task_id)
 {
     stream *s = act_calloc(1, sizeof *s);
+    s->st = st;
     snprintf(s->framework_id, sizeof s->framework_id, "%s", framework_id);
     snprintf(s->task_id, sizeof s->task_id, "%s", task_id);
-    s->seen = act_map_new();
     return s;
 }
 
@@ -179,8 +188,22 @@ static void stop_checkpointing(stream *s)
 
 static bool stream_seen(const stream *s, const wire_uuid *uuid)
 {
+    for (size_t i = 0; i < s->nseen && i < SEEN_FEW; i++)
+        if (wire_uuid_equal(&s->seen_few[i], uuid)) return true;
     char u[WIRE_UUID_STRLEN];
-    return act_map_get(s->seen, uuid_text(uuid, u)) != NULL;
+    return s->seen && act_map_get(s->seen, uuid_text(uuid, u)) != NULL;
+}
+
+static void stream_see(stream *s, const wire_uuid *uuid)
+{
+    if (s->nseen < SEEN_FEW) {
+        s->seen_few[s->nseen++] = *uuid;
+        return;
+    }
+    if (!s->seen) s->seen = act_map_new();
+    char u[WIRE_UUID_STRLEN];
+    act_map_put(s->seen, uuid_text(uuid, u), &seen_mark);
+    s->nseen++;
 }
 
 /* Appends an update (owned from now on) to the stream. */
@@ -192,8 +215,7 @@ static void stream_push(sum_state *st, stream *s, wire_msg *msg, const wire_uuid
     if (s->tail) s->tail->next = p;
     else s->head = p;
     s->tail = p;
-    char u[WIRE_UUID_STRLEN];
-    act_map_put(s->seen, uuid_text(uuid, u), &seen_mark);
+    stream_see(s, uuid);
     count_pending(st, +1);
 }
 
@@ -237,8 +259,8 @@ static void forward_head(sum_state *st, stream *s, double interval)
 
 static void on_retry(act_actor *self, void *arg)
 {
-    sum_state *st = act_state(self);
     stream *s = arg;
+    sum_state *st = s->st;
     s->timer = 0;
     if (!s->head || paused(st)) return;
     char id[WIRE_UUID_STRLEN];
@@ -318,10 +340,8 @@ static bool drop_known(sum_state *st, stream *s, const sum_update *in, const wir
     return true;
 }
 
-static void on_update(act_actor *self, const act_msg *msg)
+void sum_take_update(sum_state *st, sum_update *in)
 {
-    sum_state *st = act_state(self);
-    sum_update *in = msg->obj;
     wire_uuid uuid;
     const wire_status_update *u = in->update ? in->update->root : NULL;
     if (!update_valid(u, &uuid)) {
@@ -338,7 +358,7 @@ static void on_update(act_actor *self, const act_msg *msg)
              u->status.task_id.value, u->framework_id.value);
     bool fresh = !s;
     if (fresh) {
-        s = stream_new(u->framework_id.value, u->status.task_id.value);
+        s = stream_new(st, u->framework_id.value, u->status.task_id.value);
         stream_insert(st, s);
         if (in->path) s->path = act_strdup(in->path);
     }
@@ -349,6 +369,11 @@ static void on_update(act_actor *self, const act_msg *msg)
     stream_push(st, s, in->update, &uuid);
     in->update = NULL; /* the stream owns it now */
     if (s->head == s->tail) forward_head(st, s, st->retry_min);
+}
+
+static void on_update(act_actor *self, const act_msg *msg)
+{
+    sum_take_update(act_state(self), msg->obj);
 }
 
 /* ---- SUM_MSG_ACK ------------------------------------------------------------------------- */
@@ -368,14 +393,6 @@ static bool ack_matches_head(const stream *s, const sum_ack *a)
     return false;
 }
 
-static void post_acked(sum_state *st, const act_pid *to, const sum_ack *a, bool terminal)
-{
-    sum_ack *out = act_malloc(sizeof *out);
-    *out = *a;
-    out->terminal = terminal;
-    act_post(st->self, to, SUM_MSG_ACKED, out, free);
-}
-
 /* A terminal update was acknowledged: the stream is done. What is still pending after it is
  * dropped, as Mesos does. */
 static void close_stream(sum_state *st, stream *s)
@@ -388,21 +405,30 @@ static void close_stream(sum_state *st, stream *s)
     stream_remove(st, s);
 }
 
-static void on_ack(act_actor *self, const act_msg *msg)
+int sum_take_ack(sum_state *st, const sum_ack *a)
 {
-    sum_state *st = act_state(self);
-    const sum_ack *a = msg->obj;
     stream *s = stream_find(st, a->framework_id, a->task_id);
-    if (!ack_matches_head(s, a)) return;
+    if (!ack_matches_head(s, a)) return -1;
     if (s->path && record_ack(s->path, &a->uuid) != 0) stop_checkpointing(s);
     char id[WIRE_UUID_STRLEN];
     LOG_INFO("Status update (UUID: %s) for task %s of framework %s acknowledged",
              uuid_text(&a->uuid, id), a->task_id, a->framework_id);
     cancel_retry(st, s);
     bool terminal = stream_pop(st, s);
-    post_acked(st, &msg->from, a, terminal);
     if (terminal) close_stream(st, s);
     else forward_head(st, s, st->retry_min);
+    return terminal;
+}
+
+static void on_ack(act_actor *self, const act_msg *msg)
+{
+    const sum_ack *a = msg->obj;
+    int terminal = sum_take_ack(act_state(self), a);
+    if (terminal < 0) return;
+    sum_ack *out = act_malloc(sizeof *out);
+    *out = *a;
+    out->terminal = terminal;
+    act_post(self, &msg->from, SUM_MSG_ACKED, out, free);
 }
 
 /* ---- SUM_MSG_MASTER ---------------------------------------------------------------------- */
@@ -419,10 +445,8 @@ static void resend_head(sum_state *st, stream *s)
     forward_head(st, s, st->retry_min);
 }
 
-static void on_master(act_actor *self, const act_msg *msg)
+void sum_set_master(sum_state *st, const act_pid *master)
 {
-    sum_state *st = act_state(self);
-    const act_pid *master = msg->obj;
     char text[ACT_PID_STRLEN];
     if (!master || act_pid_is_none(master)) {
         LOG_INFO("Pausing sending status updates");
@@ -434,6 +458,11 @@ static void on_master(act_actor *self, const act_msg *msg)
              act_pid_format(master, text, sizeof text));
     st->master = *master;
     for_each_stream(st, resend_head);
+}
+
+static void on_master(act_actor *self, const act_msg *msg)
+{
+    sum_set_master(act_state(self), msg->obj);
 }
 
 /* ---- SUM_MSG_RECOVER --------------------------------------------------------------------- */
@@ -453,7 +482,7 @@ static void replay_update(replay *r, const wire_status_update *u)
         r->error = -EBADMSG;
         return;
     }
-    if (!r->s) r->s = stream_new(u->framework_id.value, u->status.task_id.value);
+    if (!r->s) r->s = stream_new(r->st, u->framework_id.value, u->status.task_id.value);
     if (strcmp(r->s->framework_id, u->framework_id.value) != 0 ||
         strcmp(r->s->task_id, u->status.task_id.value) != 0) {
         r->error = -EBADMSG;
@@ -543,10 +572,8 @@ static void forget_tasks(sum_state *st, act_map *tasks)
     act_map_free(tasks);
 }
 
-static void on_cleanup(act_actor *self, const act_msg *msg)
+void sum_forget_framework(sum_state *st, const char *framework_id)
 {
-    sum_state *st = act_state(self);
-    const char *framework_id = msg->obj;
     if (!framework_id) return;
     act_map *tasks = act_map_remove(st->frameworks, framework_id);
     LOG_INFO("Closing status update streams for framework %s (%zu streams)", framework_id,
@@ -554,18 +581,29 @@ static void on_cleanup(act_actor *self, const act_msg *msg)
     if (tasks) forget_tasks(st, tasks);
 }
 
-static void on_terminate(act_actor *self, void *arg)
+static void on_cleanup(act_actor *self, const act_msg *msg)
 {
-    sum_state *st = act_state(self);
+    sum_forget_framework(act_state(self), msg->obj);
+}
+
+void sum_free(sum_state *st)
+{
+    if (!st) return;
     void *tasks;
     for (size_t i = 0; act_map_next(st->frameworks, &i, NULL, &tasks);) forget_tasks(st, tasks);
     act_map_free(st->frameworks);
     free(st);
 }
 
-act_pid sum_spawn(const char *name, int loop)
+static void on_terminate(act_actor *self, void *arg)
+{
+    sum_free(act_state(self));
+}
+
+sum_state *sum_new(act_actor *self)
 {
     sum_state *st = act_calloc(1, sizeof *st);
+    st->self = self;
     st->frameworks = act_map_new();
     st->pending_gauge = act_gauge_get("status-update-manager/pending");
     st->streams_gauge = act_gauge_get("status-update-manager/streams");
@@ -579,6 +617,12 @@ act_pid sum_spawn(const char *name, int loop)
         LOG_WARNING("Status updates are resent first after %s (%s: for tests only)", test,
                     SUM_RETRY_ENV);
     }
+    return st;
+}
+
+act_pid sum_spawn(const char *name, int loop)
+{
+    sum_state *st = sum_new(NULL);
     act_actor *a = act_new(name ? name : SUM_ACTOR, st);
     st->self = a;
     act_on_local(a, SUM_MSG_UPDATE, on_update);
@@ -589,8 +633,7 @@ act_pid sum_spawn(const char *name, int loop)
     act_on_terminate(a, on_terminate, NULL);
     act_pid pid = act_self(a);
     if (act_spawn(a, loop) != 0) { /* the runtime destroyed the actor, not its state */
-        act_map_free(st->frameworks);
-        free(st);
+        sum_free(st);
         return (act_pid){0};
     }
     return pid;

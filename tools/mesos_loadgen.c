@@ -84,6 +84,13 @@ typedef struct held_offer {
     size_t fit;          /* tasks it can take */
 } held_offer;
 
+/* What every task with one duration shares, built once: the driver copies a launch's tasks,
+ * so they point here instead of each carrying its own copies. */
+typedef struct task_shape {
+    wire_command_info command;
+    wire_labels *labels;  /* the duration label; NULL for tasks that run forever */
+} task_shape;
+
 typedef struct loadgen {
     const loadgen_flags *f;
     pthread_mutex_t mu;
@@ -91,6 +98,10 @@ typedef struct loadgen {
     res_set task;       /* a task's resources */
     double *durations;
     size_t ndurations;
+    wire_msg *shared;   /* owns what the shapes and resources point at */
+    task_shape *shapes; /* by duration */
+    wire_resource *resources; /* a task's resources, as sent */
+    size_t nresources;
     lg_framework *fws;
     size_t nfws, total;
     held_offer *held;   /* oldest first */
@@ -128,31 +139,48 @@ static long task_index(const loadgen *lg, const char *id)
     return *end || n < 0 || (size_t)n >= lg->total ? -1 : n;
 }
 
-/* Fills task n (in m's arena) for the offer's slave. */
+/* Builds what the tasks of each duration share: a `sleep` command (real slaves run it) and
+ * the duration label (hollow slaves obey it). */
+static void shapes_build(loadgen *lg)
+{
+    wire_msg *m = lg->shared = wire_new(WIRE_DESC(labels));
+    res_to_wire(&lg->task, m, &lg->resources, &lg->nresources);
+    lg->shapes = act_calloc(lg->ndurations, sizeof *lg->shapes);
+    for (size_t i = 0; i < lg->ndurations; i++) {
+        char text[64];
+        double secs = lg->durations[i];
+        task_shape *sh = &lg->shapes[i];
+        wire_init(WIRE_DESC(command_info), &sh->command);
+        if (secs == FOREVER) snprintf(text, sizeof text, "sleep infinity");
+        else snprintf(text, sizeof text, "sleep %.3f", secs);
+        sh->command.has_value = true;
+        sh->command.value = wire_strdup(m, text);
+        if (secs == FOREVER) continue;
+        sh->labels = wire_alloc(m, sizeof *sh->labels);
+        wire_init(WIRE_DESC(labels), sh->labels);
+        sh->labels->labels = wire_alloc_array(m, WIRE_DESC(label), 1);
+        sh->labels->labels_count = 1;
+        sh->labels->labels[0].key = "duration";
+        snprintf(text, sizeof text, "%.3fsecs", secs);
+        sh->labels->labels[0].has_value = true;
+        sh->labels->labels[0].value = wire_strdup(m, text);
+    }
+}
+
+/* Fills task n for the offer's slave: its ID (also its name) in m's arena, the rest pointing
+ * at the shared shapes and at `slave`, which the launch copies. */
 static void task_fill(loadgen *lg, wire_msg *m, wire_task_info *t, size_t n,
                       const wire_slave_id *slave)
 {
     char text[160];
-    double secs = lg->durations[n % lg->ndurations];
+    task_shape *sh = &lg->shapes[n % lg->ndurations];
     snprintf(text, sizeof text, "%s-%zu", lg->f->name, n);
-    t->name = wire_strdup(m, text);
-    t->task_id.value = wire_strdup(m, text);
-    t->slave_id.value = wire_strdup(m, slave->value);
-    res_to_wire(&lg->task, m, &t->resources, &t->resources_count);
-    t->command = wire_alloc(m, sizeof *t->command);
-    wire_init(WIRE_DESC(command_info), t->command);
-    if (secs == FOREVER) snprintf(text, sizeof text, "sleep infinity");
-    else snprintf(text, sizeof text, "sleep %.3f", secs);
-    t->command->has_value = true;
-    t->command->value = wire_strdup(m, text);
-    if (secs == FOREVER) return;
-    t->labels = wire_alloc(m, sizeof *t->labels);
-    t->labels->labels = wire_alloc_array(m, WIRE_DESC(label), 1);
-    t->labels->labels_count = 1;
-    t->labels->labels[0].key = "duration";
-    snprintf(text, sizeof text, "%.3fsecs", secs);
-    t->labels->labels[0].has_value = true;
-    t->labels->labels[0].value = wire_strdup(m, text);
+    t->name = t->task_id.value = wire_strdup(m, text);
+    t->slave_id = *slave;
+    t->resources = lg->resources;
+    t->resources_count = lg->nresources;
+    t->command = &sh->command;
+    t->labels = sh->labels;
 }
 
 /* How many more tasks may be launched now (the rate's budget, the tasks left). */
@@ -525,6 +553,7 @@ static int setup(loadgen *lg, const loadgen_flags *f, char *err, size_t errlen)
     if (parse_durations(lg, f->durations, err, errlen) != 0) return -1;
     if (res_parse(f->task_resources, "*", &lg->task, err, errlen) != 0) return -1;
     if (res_empty(&lg->task)) return snprintf(err, errlen, "--task_resources is empty"), -1;
+    shapes_build(lg);
     lg->f = f;
     lg->total = (size_t)f->tasks;
     lg->launched_at = act_calloc(lg->total, sizeof(double));
@@ -540,6 +569,8 @@ static void cleanup(loadgen *lg)
     free(lg->held);
     free(lg->fws);
     free(lg->durations);
+    free(lg->shapes);
+    wire_msg_free(lg->shared);
     free(lg->launched_at);
     free(lg->is_running);
     free(lg->ended);

@@ -354,6 +354,29 @@ START_TEST(test_duplicate_uuid_is_not_forwarded_twice_and_still_acked)
 }
 END_TEST
 
+/* The first few uuids of a stream are kept inline, the rest in a table: duplicates are known
+ * on both sides of that line, acknowledged or still pending. */
+START_TEST(test_duplicates_are_known_in_a_long_stream)
+{
+    set_master(true);
+    for (uint8_t n = 1; n <= 9; n++) send_update("T1", WIRE_TASK_RUNNING, n);
+    for (uint8_t n = 1; n <= 3; n++) ack("T1", n);
+    ck_assert_uint_eq(sent(), 4);
+    send_update("T1", WIRE_TASK_RUNNING, 2); /* acknowledged, inline */
+    send_update("T1", WIRE_TASK_RUNNING, 4); /* pending (in flight), inline */
+    send_update("T1", WIRE_TASK_RUNNING, 8); /* pending, in the table */
+    ck_assert_uint_eq(fake_count(executor, SUM_EXEC_ACK), 12);
+    ck_assert_double_eq(act_gauge_value(act_gauge_get("status-update-manager/pending")), 6);
+    for (uint8_t n = 4; n <= 9; n++) ack("T1", n);
+    ck_assert_uint_eq(sent(), 9); /* each once, in order */
+    for (size_t i = 0; i < 9; i++) ck_assert_uint_eq(sent_uuid(i, NULL, 0), i + 1);
+    send_update("T1", WIRE_TASK_RUNNING, 9); /* acknowledged, in the table */
+    send_update("T1", WIRE_TASK_RUNNING, 10); /* new */
+    ck_assert_uint_eq(sent(), 10);
+    ck_assert_uint_eq(sent_uuid(9, NULL, 0), 10);
+}
+END_TEST
+
 START_TEST(test_pause_stops_sending_and_resume_resends_heads_at_once)
 {
     set_master(true);
@@ -654,6 +677,7 @@ Suite *status_update_manager_suite(void)
     tcase_add_test(flow, test_retries_at_10s_doubling_capped_at_10min);
     tcase_add_test(flow, test_ack_cancels_the_retry);
     tcase_add_test(flow, test_duplicate_uuid_is_not_forwarded_twice_and_still_acked);
+    tcase_add_test(flow, test_duplicates_are_known_in_a_long_stream);
     tcase_add_test(flow, test_pause_stops_sending_and_resume_resends_heads_at_once);
     tcase_add_test(flow, test_terminal_ack_reports_terminal_and_frees_the_stream);
     tcase_add_test(flow, test_updates_after_a_terminal_one_are_dropped_with_it);
