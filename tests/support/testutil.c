@@ -58,15 +58,26 @@ bool tu_counter_wait(tu_counter *c, uint64_t target, double secs)
     return ok;
 }
 
-void tu_runtime_start(int loops)
+act_config tu_loopback_config(void)
 {
     act_config c;
     act_config_default(&c);
     c.ip = "127.0.0.1";
     c.port = 0;
-    c.loops = loops;
-    ck_assert_int_eq(act_init(&c), 0);
+    return c;
+}
+
+void tu_runtime_start_config(const act_config *c)
+{
+    ck_assert_int_eq(act_init(c), 0);
     ck_assert_int_eq(act_start(), 0);
+}
+
+void tu_runtime_start(int loops)
+{
+    act_config c = tu_loopback_config();
+    c.loops = loops;
+    tu_runtime_start_config(&c);
 }
 
 int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port)

@@ -26,6 +26,11 @@ uint64_t tu_counter_get(tu_counter *c);
 /* Waits until value >= target or `secs` of real time pass. True if reached. */
 bool tu_counter_wait(tu_counter *c, uint64_t target, double secs);
 
+/* The config of a runtime on 127.0.0.1 at a port the kernel picks, with one loop: a test
+ * changes what it needs and passes it to tu_runtime_start_config. */
+act_config tu_loopback_config(void);
+/* act_init with c and act_start, asserting both succeed. */
+void tu_runtime_start_config(const act_config *c);
 /* Starts a runtime on 127.0.0.1, any free port, with `loops` loops, and starts its threads. */
 void tu_runtime_start(int loops);
 

@@ -1063,13 +1063,9 @@ static uint16_t stop_slave_runtime(act_pid *executor_pid)
 /* The slave comes back on the same address, as a restarted slave does. */
 static void restart_slave_runtime(uint16_t port, const act_pid *executor_pid)
 {
-    act_config c;
-    act_config_default(&c);
-    c.ip = "127.0.0.1";
+    act_config c = tu_loopback_config();
     c.port = port;
-    c.loops = 1;
-    ck_assert_int_eq(act_init(&c), 0);
-    ck_assert_int_eq(act_start(), 0);
+    tu_runtime_start_config(&c);
     fs_start(&fs, "slave(1)");
     fs.auto_ack = true;
     fs.executor = *executor_pid;

@@ -39,10 +39,7 @@ static const limits relaxed = {.header = 1000, .body = 1000, .idle = 1000, .send
 
 static void start(const limits *l)
 {
-    act_config c;
-    act_config_default(&c);
-    c.ip = "127.0.0.1";
-    c.port = 0;
+    act_config c = tu_loopback_config();
     c.header_timeout = l->header;
     c.body_timeout = l->body;
     c.idle_timeout = l->idle;
@@ -51,8 +48,7 @@ static void start(const limits *l)
     c.max_output = l->max_output;
     c.max_conn_output = l->max_conn_output;
     c.max_body = l->max_body;
-    ck_assert_int_eq(act_init(&c), 0);
-    ck_assert_int_eq(act_start(), 0);
+    tu_runtime_start_config(&c);
 }
 
 static tu_counter pings;

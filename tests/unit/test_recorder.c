@@ -344,13 +344,9 @@ static void flood(act_actor *self, void *arg)
 
 static void start_with_recorder(long events)
 {
-    act_config c;
-    act_config_default(&c);
-    c.ip = "127.0.0.1";
-    c.port = 0;
+    act_config c = tu_loopback_config();
     c.recorder_events = events;
-    ck_assert_int_eq(act_init(&c), 0);
-    ck_assert_int_eq(act_start(), 0);
+    tu_runtime_start_config(&c);
 }
 
 /* A runtime recording `events` a loop where b runs `fn`, sending to c, which counts the

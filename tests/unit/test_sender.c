@@ -41,12 +41,9 @@ static sink *spawn_sink(void)
 
 static void start_runtime_at(const char *ip)
 {
-    act_config c;
-    act_config_default(&c);
+    act_config c = tu_loopback_config();
     c.ip = ip;
-    c.port = 0;
-    ck_assert_int_eq(act_init(&c), 0);
-    ck_assert_int_eq(act_start(), 0);
+    tu_runtime_start_config(&c);
 }
 
 static uint64_t counter(const char *name)

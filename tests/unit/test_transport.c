@@ -60,13 +60,9 @@ static web *spawn_web(void)
 /* A runtime on loopback that takes request bodies of up to max bytes. */
 static void start_with_max_body(size_t max)
 {
-    act_config c;
-    act_config_default(&c);
-    c.ip = "127.0.0.1";
-    c.port = 0;
+    act_config c = tu_loopback_config();
     c.max_body = max;
-    ck_assert_int_eq(act_init(&c), 0);
-    ck_assert_int_eq(act_start(), 0);
+    tu_runtime_start_config(&c);
 }
 
 START_TEST(test_routes_answer_and_unknown_paths_get_404)
