@@ -56,6 +56,8 @@ struct sum_state {
     act_gauge *pending_gauge, *streams_gauge;
     act_counter *retries;
     double retry_min;             /* SUM_RETRY_MIN, unless SUM_RETRY_ENV says otherwise */
+    act_pid slave;                /* the slave pid last forwarded, and its text: formatted */
+    char slave_text[ACT_PID_STRLEN]; /* again only when a stream's differs ("" for none) */
 };
 
 static char seen_mark;
@@ -242,13 +244,16 @@ static void forward_head(sum_state *st, stream *s, double interval)
     cancel_retry(st, s);
     if (!s->head || paused(st)) return;
     const wire_status_update *u = update_of(s->head);
-    char pid[ACT_PID_STRLEN], id[WIRE_UUID_STRLEN], master[ACT_PID_STRLEN];
+    char id[WIRE_UUID_STRLEN], master[ACT_PID_STRLEN];
+    if (!act_pid_equal(&s->slave, &st->slave)) {
+        st->slave = s->slave;
+        act_pid_format(&st->slave, st->slave_text, sizeof st->slave_text);
+    }
     wire_status_update_message m;
     wire_init(WIRE_DESC(status_update_message), &m);
     m.update = *u;
-    act_pid_format(&s->slave, pid, sizeof pid);
-    m.has_pid = pid[0] != '\0';
-    m.pid = pid;
+    m.has_pid = st->slave_text[0] != '\0';
+    m.pid = st->slave_text;
     wire_send(st->self, &st->master, WIRE_DESC(status_update_message), &m);
     LOG_INFO("Forwarding status update %s (UUID: %s) for task %s of framework %s to %s",
              wire_task_state_name(u->status.state), uuid_text(&s->head->uuid, id), s->task_id,

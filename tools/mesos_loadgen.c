@@ -192,17 +192,23 @@ static size_t budget(const loadgen *lg)
     return allowed <= 0 ? 0 : allowed < (double)left ? (size_t)allowed : left;
 }
 
-/* How many tasks fit in the offer's resources. */
+/* How many tasks fit in the offer's resources, in one pass over the task's: the fewest any one
+ * of them allows. A scalar allows the offer's amount over the task's; ranges or set items,
+ * once one task takes them, are gone, so they allow one. */
 static size_t fit(const loadgen *lg, const wire_offer *o)
 {
-    res_set left = {0};
-    res_from_wire(o->resources, o->resources_count, &left, NULL, 0);
-    size_t n = 0;
-    while (res_contains(&left, &lg->task)) {
-        res_subtract(&left, &lg->task);
-        n++;
+    res_set have = {0};
+    res_from_wire(o->resources, o->resources_count, &have, NULL, 0);
+    size_t n = res_contains(&have, &lg->task) ? SIZE_MAX : 0;
+    for (size_t i = 0; i < lg->task.n && n > 0; i++) {
+        const res_entry *want = &lg->task.v[i];
+        size_t k = 1;
+        if (want->type == WIRE_VALUE_SCALAR)
+            k = (size_t)(res_find(&have, want->name, want->role, want->type)->scalar /
+                         want->scalar);
+        if (k < n) n = k;
     }
-    res_free(&left);
+    res_free(&have);
     return n;
 }
 

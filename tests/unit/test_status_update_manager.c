@@ -123,15 +123,22 @@ static wire_msg *make_update(const char *fw, const char *task, wire_task_state s
     return m;
 }
 
-static void send_update_to(const char *fw, const char *task, wire_task_state state, uint8_t n,
-                           const char *path)
+/* An update from the slave `from` (a task's stream keeps the first one's). */
+static void send_update_from(const act_pid *from, const char *fw, const char *task,
+                             wire_task_state state, uint8_t n, const char *path)
 {
     sum_update *u = act_calloc(1, sizeof *u);
     u->update = make_update(fw, task, state, n);
     u->path = path ? act_strdup(path) : NULL;
     u->executor = fake_pid(executor);
-    u->slave = slave;
+    u->slave = *from;
     post(SUM_MSG_UPDATE, u, sum_update_free);
+}
+
+static void send_update_to(const char *fw, const char *task, wire_task_state state, uint8_t n,
+                           const char *path)
+{
+    send_update_from(&slave, fw, task, state, n, path);
 }
 
 static void send_update(const char *task, wire_task_state state, uint8_t n)
@@ -178,6 +185,17 @@ static uint8_t sent_uuid(size_t i, char *task, size_t n)
     if (task) snprintf(task, n, "%s", s->update.status.task_id.value);
     wire_msg_free(m);
     return b;
+}
+
+/* The pid the i-th StatusUpdateMessage the master got names, into buf. */
+static const char *sent_pid(size_t i, char *buf, size_t n)
+{
+    wire_msg *m = fake_nth(master, SUM_UPDATE_MSG, WIRE_DESC(status_update_message), i);
+    ck_assert_ptr_nonnull(m);
+    wire_status_update_message *s = m->root;
+    snprintf(buf, n, "%s", s->has_pid ? s->pid : "(none)");
+    wire_msg_free(m);
+    return buf;
 }
 
 static void advance(double secs)
@@ -643,6 +661,24 @@ START_TEST(test_update_without_uuid_is_dropped)
 }
 END_TEST
 
+/* Each update names its own stream's slave, also when one manager's streams name different
+ * ones one after the other (the manager keeps the last one's text). */
+START_TEST(test_each_update_names_its_streams_slave)
+{
+    act_pid other;
+    ck_assert_int_eq(act_pid_make("slave(2)", slave.ip, (uint16_t)(slave.port + 1), &other), 0);
+    set_master(true);
+    send_update("T1", WIRE_TASK_RUNNING, 1);
+    send_update_from(&other, "F1", "T2", WIRE_TASK_RUNNING, 2, NULL);
+    send_update("T3", WIRE_TASK_RUNNING, 3);
+    ck_assert_uint_eq(sent(), 3);
+    char want[ACT_PID_STRLEN], got[ACT_PID_STRLEN];
+    ck_assert_str_eq(sent_pid(0, got, sizeof got), act_pid_format(&slave, want, sizeof want));
+    ck_assert_str_eq(sent_pid(1, got, sizeof got), act_pid_format(&other, want, sizeof want));
+    ck_assert_str_eq(sent_pid(2, got, sizeof got), act_pid_format(&slave, want, sizeof want));
+}
+END_TEST
+
 /* mesos-fleet runs one manager per hollow slave in one process: each has its own master and
  * pause, and the gauges count them all. */
 START_TEST(test_several_managers_in_one_process_are_independent)
@@ -673,6 +709,7 @@ Suite *status_update_manager_suite(void)
     tcase_add_checked_fixture(flow, start, stop);
     tcase_add_test(flow, test_only_the_oldest_update_of_a_task_is_in_flight);
     tcase_add_test(flow, test_executor_ack_names_the_update);
+    tcase_add_test(flow, test_each_update_names_its_streams_slave);
     tcase_add_test(flow, test_ack_of_the_head_sends_the_next);
     tcase_add_test(flow, test_retries_at_10s_doubling_capped_at_10min);
     tcase_add_test(flow, test_ack_cancels_the_retry);
