@@ -255,17 +255,6 @@ void m_count(const char *metric)
     act_counter_inc(act_counter_get(metric));
 }
 
-char *m_key(char *out, const char *framework_id, const char *id)
-{
-    size_t a = strnlen(framework_id, M_KEY_MAX - 1);
-    memcpy(out, framework_id, a);
-    if (a < M_KEY_MAX - 1) out[a++] = '/';
-    size_t b = strnlen(id, M_KEY_MAX - 1 - a);
-    memcpy(out + a, id, b);
-    out[a + b] = '\0';
-    return out;
-}
-
 void m_abort(master *m, const char *why)
 {
     if (m->aborted) return;

@@ -70,15 +70,13 @@ typedef struct master_config {
 /* Fills every field with the Mesos defaults (registry in memory, no work_dir). */
 void master_config_default(master_config *c);
 
-#define M_KEY_MAX (2 * WIRE_ID_MAX + 2) /* a task's or an executor's key (m_key) */
-
 typedef struct m_task {
     wire_msg *msg;          /* a wire_task: the master's record, with its statuses */
     wire_task *t;
     res_set resources;      /* the task's own resources */
     char framework_id[WIRE_ID_MAX];
     char slave_id[WIRE_ID_MAX];
-    char key[M_KEY_MAX]; /* "<framework-id>/<task-id>" (m_key) */
+    char key[WIRE_KEY_MAX]; /* "<framework-id>/<task-id>" (wire_id_key) */
     bool has_uuid;          /* the latest update applied, for duplicate detection */
     wire_uuid uuid;
     bool terminal;          /* a terminal update was applied; released on its ack */
@@ -244,10 +242,6 @@ void m_forward(master *m, const act_pid *to, const wire_desc *desc, const act_ms
 /* Posts an allocator event (takes ownership of ev). */
 void m_alloc(master *m, alloc_event *ev);
 void m_count(const char *metric);
-/* "<framework id>/<id>" into out (M_KEY_MAX bytes, cut to fit): the key of a task or an
- * executor in its slave's maps. Written without printf: it is made for every status update
- * and acknowledgement. Returns out. */
-char *m_key(char *out, const char *framework_id, const char *id);
 /* Drops a message: counted in master/dropped_messages and logged. */
 void m_drop(master *m, const act_msg *msg, const char *why);
 /* Gives up for good (lost leadership, a registry failure): logs why, handles nothing more and

@@ -216,8 +216,8 @@ static const char *check_executor(master *m, m_framework *f, m_slave *s, const w
     if (!t->executor) return NULL; /* the command executor is not accounted (m_task_add) */
     const char *eid = t->executor->executor_id.value;
     if (!wire_id_valid(eid)) return snprintf(why, n, "Executor ID '%s' is invalid", eid), why;
-    char key[M_KEY_MAX];
-    m_key(key, f->id, eid);
+    char key[WIRE_KEY_MAX];
+    wire_id_key(key, f->id, eid);
     const m_executor *e = act_map_get(s->executors, key);
     if (e) {
         wire_executor_info mine = *t->executor;

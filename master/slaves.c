@@ -367,8 +367,8 @@ static void reconnect(master *m, m_slave *s, const act_pid *pid,
             m_task_remove(m, t); /* the slave does not run it: its resources are free */
         }
     for (size_t i = 0; i < r->tasks_count; i++) {
-        char key[M_KEY_MAX];
-        m_key(key, r->tasks[i].framework_id.value, r->tasks[i].task_id.value);
+        char key[WIRE_KEY_MAX];
+        wire_id_key(key, r->tasks[i].framework_id.value, r->tasks[i].task_id.value);
         if (!act_map_get(s->tasks, key)) m_task_add_reported(m, s, &r->tasks[i]);
     }
     m_count("master/slave_reregistrations");

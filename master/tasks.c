@@ -34,7 +34,7 @@ static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *
     t->t = msg->root;
     snprintf(t->framework_id, sizeof t->framework_id, "%s", t->t->framework_id.value);
     snprintf(t->slave_id, sizeof t->slave_id, "%s", s->id);
-    m_key(t->key, t->framework_id, t->t->task_id.value);
+    wire_id_key(t->key, t->framework_id, t->t->task_id.value);
     if (resources)
         res_copy(&t->resources, resources);
     else
@@ -275,8 +275,8 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
         return;
     }
     m_framework *f = m_framework_find(m, u->framework_id.value);
-    char key[M_KEY_MAX];
-    m_task *t = act_map_get(s->tasks, m_key(key, u->framework_id.value, u->status.task_id.value));
+    char key[WIRE_KEY_MAX];
+    m_task *t = act_map_get(s->tasks, wire_id_key(key, u->framework_id.value, u->status.task_id.value));
     if (!f && !t) {
         m_count("master/invalid_status_updates");
         m_drop(m, msg, "status update for an unknown framework");
@@ -326,8 +326,8 @@ static void on_ack(master *m, const act_msg *msg, void *decoded)
     } else {
         m_count("master/invalid_status_update_acknowledgements");
     }
-    char key[M_KEY_MAX];
-    m_task *t = act_map_get(s->tasks, m_key(key, f->id, a->task_id.value));
+    char key[WIRE_KEY_MAX];
+    m_task *t = act_map_get(s->tasks, wire_id_key(key, f->id, a->task_id.value));
     wire_uuid uuid;
     if (t && t->terminal && wire_uuid_from_bytes(a->uuid.data, a->uuid.len, &uuid) == 0 &&
         wire_uuid_equal(&uuid, &t->terminal_uuid))
@@ -416,8 +416,8 @@ static void on_executor_to_framework(master *m, const act_msg *msg, void *decode
 void m_executor_add(master *m, m_slave *s, const char *framework_id,
                     const wire_executor_info *info)
 {
-    char key[M_KEY_MAX];
-    m_key(key, framework_id, info->executor_id.value);
+    char key[WIRE_KEY_MAX];
+    wire_id_key(key, framework_id, info->executor_id.value);
     if (act_map_get(s->executors, key)) return;
     m_executor *e = act_calloc(1, sizeof *e);
     e->msg = wire_copy(WIRE_DESC(executor_info), info);
@@ -452,8 +452,8 @@ static void on_exited_executor(master *m, const act_msg *msg, void *decoded)
     wire_exited_executor_message *x = decoded;
     m_slave *s = m_slave_from_slave(m, msg, x->slave_id.value);
     if (!s) return;
-    char key[M_KEY_MAX];
-    m_key(key, x->framework_id.value, x->executor_id.value);
+    char key[WIRE_KEY_MAX];
+    wire_id_key(key, x->framework_id.value, x->executor_id.value);
     LOG_INFO("Executor %s of framework %s on slave %s exited with status %d",
              x->executor_id.value, x->framework_id.value, s->id, x->status);
     m_executor_remove(m, s, key);

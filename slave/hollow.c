@@ -22,7 +22,7 @@ typedef struct h_task {
     wire_msg *msg;          /* a wire_task: what re-registration reports; state kept current */
     wire_task *t;
     act_timer_id finish;    /* TASK_FINISHED is due then; 0 when not */
-    char key[2 * WIRE_ID_MAX + 2];
+    char key[WIRE_KEY_MAX];
 } h_task;
 
 typedef struct hollow {
@@ -355,7 +355,7 @@ static h_task *task_new(hollow *h, const wire_run_task_message *r)
     for (size_t i = 0; i < ti->resources_count; i++)
         wire_copy_into(t->msg, WIRE_DESC(resource), &t->t->resources[i], &ti->resources[i]);
     t->t->resources_count = ti->resources_count;
-    snprintf(t->key, sizeof t->key, "%s/%s", r->framework_id.value, ti->task_id.value);
+    wire_id_key(t->key, r->framework_id.value, ti->task_id.value);
     act_map_put(h->tasks, t->key, t);
     return t;
 }
@@ -363,8 +363,8 @@ static h_task *task_new(hollow *h, const wire_run_task_message *r)
 /* A simulated custom executor lives until its framework is shut down. */
 static void executor_add(hollow *h, const char *framework_id, const wire_executor_info *e)
 {
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", framework_id, e->executor_id.value);
+    char key[WIRE_KEY_MAX];
+    wire_id_key(key, framework_id, e->executor_id.value);
     if (act_map_get(h->executors, key)) return;
     wire_msg *copy = wire_copy(WIRE_DESC(executor_info), e);
     wire_executor_info *info = copy->root;
@@ -382,8 +382,8 @@ static void on_run_task(act_actor *self, const act_msg *msg)
     wire_msg *m = wire_decode_msg(msg, WIRE_DESC(run_task_message));
     if (!m) return;
     wire_run_task_message *r = m->root;
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", r->framework_id.value, r->task.task_id.value);
+    char key[WIRE_KEY_MAX];
+    wire_id_key(key, r->framework_id.value, r->task.task_id.value);
     if (act_map_get(h->tasks, key)) {
         LOG_WARNING_LIMITED("Hollow slave %s: ignoring a second launch of task %s of "
                             "framework %s", h->id, r->task.task_id.value, r->framework_id.value);
@@ -413,8 +413,8 @@ static void on_kill_task(act_actor *self, const act_msg *msg)
     wire_msg *m = wire_decode_msg(msg, WIRE_DESC(kill_task_message));
     if (!m) return;
     wire_kill_task_message *k = m->root;
-    char key[2 * WIRE_ID_MAX + 2];
-    snprintf(key, sizeof key, "%s/%s", k->framework_id.value, k->task_id.value);
+    char key[WIRE_KEY_MAX];
+    wire_id_key(key, k->framework_id.value, k->task_id.value);
     h_task *t = act_map_get(h->tasks, key);
     if (!t) {
         act_counter_inc(metrics.lost);
@@ -470,8 +470,8 @@ static void on_ack(act_actor *self, const act_msg *msg)
         snprintf(ack.framework_id, sizeof ack.framework_id, "%s", a->framework_id.value);
         snprintf(ack.task_id, sizeof ack.task_id, "%s", a->task_id.value);
         if (sum_take_ack(h->sum, &ack) == 1) {
-            char key[2 * WIRE_ID_MAX + 2];
-            snprintf(key, sizeof key, "%s/%s", ack.framework_id, ack.task_id);
+            char key[WIRE_KEY_MAX];
+            wire_id_key(key, ack.framework_id, ack.task_id);
             h_task *t = act_map_get(h->tasks, key);
             if (t) task_free(h, t);
         }

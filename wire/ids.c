@@ -11,6 +11,17 @@
 #include <stdio.h>
 #include <sys/random.h>
 
+char *wire_id_key(char *out, const char *framework_id, const char *id)
+{
+    size_t a = strnlen(framework_id, WIRE_KEY_MAX - 1);
+    memcpy(out, framework_id, a);
+    if (a < WIRE_KEY_MAX - 1) out[a++] = '/';
+    size_t b = strnlen(id, WIRE_KEY_MAX - 1 - a);
+    memcpy(out + a, id, b);
+    out[a + b] = '\0';
+    return out;
+}
+
 char *wire_id_master(char *buf, size_t n, time_t when, uint32_t ip, uint16_t port, long pid)
 {
     struct tm tm;

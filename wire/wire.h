@@ -514,6 +514,11 @@ char *wire_id_framework(char *buf, size_t n, const char *master_id, uint64_t seq
 char *wire_id_slave(char *buf, size_t n, const char *master_id, uint64_t seq);
 /* "<master-id>-O12" */
 char *wire_id_offer(char *buf, size_t n, const char *master_id, uint64_t seq);
+#define WIRE_KEY_MAX (2 * WIRE_ID_MAX + 2) /* a wire_id_key */
+/* "<framework id>/<id>" into out (WIRE_KEY_MAX bytes, cut to fit): the key of a task or an
+ * executor among its framework's. Written without printf: the master and mesos-fleet make one
+ * for every status update and acknowledgement. Returns out. */
+char *wire_id_key(char *out, const char *framework_id, const char *id);
 /* True if id is usable as a path component: non-empty, no '/', no control characters or
  * blanks, not "." or "..". (The master validates framework-chosen task/executor IDs.) */
 bool wire_id_valid(const char *id);

@@ -1,6 +1,6 @@
 /*
  * test_ids.c - master, framework, slave and offer IDs in Mesos' formats, the ID check the
- * master applies to framework-chosen IDs, and UUIDs in text and raw form.
+ * master applies to framework-chosen IDs, task keys, and UUIDs in text and raw form.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -41,6 +41,21 @@ START_TEST(test_ids_used_in_paths_must_be_plain)
 }
 END_TEST
 
+/* The key of a task among its framework's: both IDs, cut to fit however long they are. */
+START_TEST(test_id_keys_join_the_framework_and_the_id)
+{
+    char key[WIRE_KEY_MAX];
+    ck_assert_str_eq(wire_id_key(key, "f-0001", "task-7"), "f-0001/task-7");
+    ck_assert_str_eq(wire_id_key(key, "", ""), "/");
+    char longid[400];
+    memset(longid, 'a', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    ck_assert_uint_eq(strlen(wire_id_key(key, longid, "t")), WIRE_KEY_MAX - 1);
+    ck_assert_uint_eq(strlen(wire_id_key(key, "f", longid)), WIRE_KEY_MAX - 1);
+    ck_assert_int_eq(key[1], '/');
+}
+END_TEST
+
 START_TEST(test_uuids_are_random_v4_and_round_trip)
 {
     wire_uuid a, b, c;
@@ -75,6 +90,7 @@ Suite *ids_suite(void)
     TCase *tc = tcase_create("ids");
     tcase_add_test(tc, test_ids_have_mesos_formats);
     tcase_add_test(tc, test_ids_used_in_paths_must_be_plain);
+    tcase_add_test(tc, test_id_keys_join_the_framework_and_the_id);
     tcase_add_test(tc, test_uuids_are_random_v4_and_round_trip);
     suite_add_tcase(s, tc);
     return s;
