@@ -16,6 +16,11 @@
 #define WIRE_ENUM_END(e) };
 #include "wire/schema.def"
 
+/* A value's name length is kept in one byte. */
+#define WIRE_VAL(e, cname, name, num) \
+    _Static_assert(sizeof(name) - 1 <= UINT8_MAX, "enum value name too long: " name);
+#include "wire/schema.def"
+
 #define WIRE_ENUM(e, full)                                                                   \
     const wire_enum_desc wire_enum_##e = {full, values_##e,                                  \
                                           sizeof(values_##e) / sizeof(values_##e[0])};       \
