@@ -73,13 +73,8 @@ START_TEST(test_killed_task_ends_killed_and_its_process_group_is_gone)
     ck_assert_int_eq(kill(-pid, 0), 0); /* its group is alive */
     tc_kill(s, "sleeper");
     ck_assert(tc_wait_state(s, "sleeper", WIRE_TASK_KILLED, 60));
-    bool gone = false;
-    for (int i = 0; i < 3000 && !gone; i++) {
-        gone = kill(-pid, 0) != 0 && errno == ESRCH;
-        struct timespec ts = {0, 10000000};
-        if (!gone) nanosleep(&ts, NULL);
-    }
-    ck_assert_msg(gone, "the task's process group %d survived the kill", pid);
+    ck_assert_msg(tu_wait_group_gone(pid, 30), "the task's process group %d survived the kill",
+                  pid);
     tc_sched_stop(s);
     tc_stop(&c);
 }

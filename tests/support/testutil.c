@@ -5,11 +5,13 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -356,17 +358,54 @@ bool tu_never_signalled(int pid)
 }
 
 /* Gone, or a zombie nobody reaped yet. */
-static bool gone(int pid)
+/* Reads pid's state letter and process group from /proc. False if pid is gone. */
+static bool proc_stat(int pid, char *state, int *pgrp)
 {
     char path[64], buf[512] = "";
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
     FILE *f = fopen(path, "r");
-    if (!f) return true;
+    if (!f) return false;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    return !p || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X';
+    const char *p = strrchr(buf, ')'); /* the command name may hold anything */
+    int ppid;
+    return p && sscanf(p + 1, " %c %d %d", state, &ppid, pgrp) == 3;
+}
+
+static bool gone(int pid)
+{
+    char state;
+    int pgrp;
+    return !proc_stat(pid, &state, &pgrp) || state == 'Z' || state == 'X';
+}
+
+/* True if no process of group pgid runs. Zombies do not count: an orphan's zombie waits for
+ * init to reap it, which here can take seconds, and kill(-pgid, 0) still finds it. */
+static bool group_gone(int pgid)
+{
+    if (kill(-pgid, 0) != 0 && errno == ESRCH) return true;
+    DIR *d = opendir("/proc");
+    if (!d) return false;
+    bool live = false;
+    for (struct dirent *e; !live && (e = readdir(d));) {
+        int pid = atoi(e->d_name), pgrp;
+        char state;
+        if (pid > 0 && proc_stat(pid, &state, &pgrp) && pgrp == pgid)
+            live = state != 'Z' && state != 'X';
+    }
+    closedir(d);
+    return !live;
+}
+
+bool tu_wait_group_gone(int pgid, double secs)
+{
+    for (int i = 0; i < (int)(secs * 100); i++) {
+        if (group_gone(pgid)) return true;
+        struct timespec ts = {0, 10000000}; /* polling the kernel: there is no event */
+        nanosleep(&ts, NULL);
+    }
+    return group_gone(pgid);
 }
 
 bool tu_alive(int pid)

@@ -98,6 +98,9 @@ int tu_spawn_session(const char *command);
 bool tu_never_signalled(int pid);
 /* Waits up to `secs` until pid is gone or a zombie. True if it is. */
 bool tu_wait_gone(int pid, double secs);
+/* Waits up to `secs` until no process of group pgid runs (zombies left for init to reap do not
+ * count). True if none does. */
+bool tu_wait_group_gone(int pgid, double secs);
 /* Running, not a zombie: works for any process (tu_never_signalled needs a child). */
 bool tu_alive(int pid);
 /* Sends sig to pid and waits up to `secs` for it to exit (SIGKILL after that). Returns its

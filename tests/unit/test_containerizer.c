@@ -254,15 +254,6 @@ static bool wait_file_has(const char *dir, const char *name, const char *text, d
     return false;
 }
 
-/* Waits (bounded) until no process of group pgid is left (orphaned zombies are reaped by
- * init, which may take a few seconds here). */
-static bool wait_group_gone(pid_t pgid, double secs)
-{
-    for (int i = 0; i < secs * 100; i++, pause_ms(10))
-        if (kill(-pgid, 0) != 0 && errno == ESRCH) return true;
-    return false;
-}
-
 /* ---- launch ------------------------------------------------------------------------------ */
 
 START_TEST(test_command_runs_in_its_sandbox_and_its_exit_status_is_reported)
@@ -428,7 +419,7 @@ START_TEST(test_destroy_terminates_the_whole_process_group)
     ck_assert_int_eq(t.pid, r.pid);
     ck_assert(WIFSIGNALED(t.status) && WTERMSIG(t.status) == SIGTERM);
     ck_assert_msg(strstr(t.message, "terminated by signal 15"), "message: %s", t.message);
-    ck_assert(wait_group_gone(r.pid, 30));
+    ck_assert(tu_wait_group_gone(r.pid, 30));
     free(dir);
     stop();
 }
@@ -451,7 +442,7 @@ START_TEST(test_destroy_kills_after_the_grace_period_when_term_is_ignored)
     act_clock_advance(1.5);
     cz_result t = wait_terminated(1);
     ck_assert(WIFSIGNALED(t.status) && WTERMSIG(t.status) == SIGKILL);
-    ck_assert(wait_group_gone(r.pid, 30));
+    ck_assert(tu_wait_group_gone(r.pid, 30));
     char *out = slurp(dir, "stdout");
     ck_assert_str_eq(out, "ready\n");
     free(out), free(dir);
@@ -470,7 +461,7 @@ START_TEST(test_when_the_leader_exits_the_rest_of_its_group_is_killed)
     ck_assert(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0);
     char *bg = slurp(dir, "bg.pid");
     ck_assert_int_gt(atoi(bg), 0);
-    ck_assert(wait_group_gone(r.pid, 30)); /* the background sleep went with its leader */
+    ck_assert(tu_wait_group_gone(r.pid, 30)); /* the background sleep went with its leader */
     free(bg), free(dir);
     stop();
 }

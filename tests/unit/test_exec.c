@@ -906,16 +906,6 @@ static bool wait_output(const char *text, double secs)
     return false;
 }
 
-static bool group_gone(int pgid, double secs)
-{
-    for (int i = 0; i < (int)(secs * 100); i++) {
-        if (kill(-pgid, 0) == -1 && errno == ESRCH) return true;
-        struct timespec ts = {0, 10000000}; /* polling the kernel: there is no event */
-        nanosleep(&ts, NULL);
-    }
-    return false;
-}
-
 START_TEST(test_command_executor_reports_the_exit_status)
 {
     spawn_executor("mesos-executor");
@@ -980,7 +970,7 @@ START_TEST(test_command_executor_kills_the_task_group_and_refuses_a_second_task)
     ck_assert_str_eq(killed->status.task_id.value, "t-1");
     ck_assert_int_eq(killed->status.state, WIRE_TASK_KILLED);
     ck_assert_ptr_nonnull(strstr(killed->status.message, "signal"));
-    ck_assert(group_gone(pgid, 10));
+    ck_assert(tu_wait_group_gone(pgid, 10));
     ck_assert_int_eq(wait_exit(30), 0);
 }
 END_TEST
@@ -999,7 +989,7 @@ START_TEST(test_command_executor_escalates_to_sigkill)
     ck_assert_int_eq(killed->status.state, WIRE_TASK_KILLED);
     ck_assert_msg(strstr(killed->status.message, "signal 9"), "message: %s",
                   killed->status.message);
-    ck_assert(group_gone(pgid, 10));
+    ck_assert(tu_wait_group_gone(pgid, 10));
     ck_assert_int_eq(wait_exit(30), 0);
 }
 END_TEST
@@ -1013,7 +1003,7 @@ START_TEST(test_command_executor_shutdown_kills_the_task_and_exits)
     send_shutdown(&fs);
     wait_updates(2);
     ck_assert_int_eq(update_nth(&fs, 1)->status.state, WIRE_TASK_KILLED);
-    ck_assert(group_gone(pgid, 10));
+    ck_assert(tu_wait_group_gone(pgid, 10));
     ck_assert_int_eq(wait_exit(30), 0);
 }
 END_TEST
@@ -1116,7 +1106,7 @@ START_TEST(test_command_executor_exits_when_no_slave_returns_in_time)
     act_pid executor_pid;
     stop_slave_runtime(&executor_pid);
     ck_assert_int_eq(wait_exit(30), 0);
-    ck_assert(group_gone(pgid, 10));
+    ck_assert(tu_wait_group_gone(pgid, 10));
     ck_assert(wait_output("recovery timeout", 1));
 }
 END_TEST
