@@ -364,27 +364,67 @@ static void route_strings(const rec_msg *m, const char *strs[T_COUNT])
     strs[T_REASON] = m->reason;
 }
 
+static inline uint64_t load64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t load32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Whether a and b have the same k bytes (k >= 1, both readable), compared a word at a time
+ * in line: a library call per string was most of what matching a route cost. */
+static inline bool bytes_eq(const char *a, const char *b, size_t k)
+{
+    if (k >= 8) {
+        for (size_t i = 0; i + 8 < k; i += 8)
+            if (load64(a + i) != load64(b + i)) return false;
+        return load64(a + k - 8) == load64(b + k - 8); /* the last word may overlap */
+    }
+    if (k >= 4) return load32(a) == load32(b) && load32(a + k - 4) == load32(b + k - 4);
+    for (size_t i = 0; i < k; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+/* Whether str (NULL: "") is the n-byte string p of a route (p holds no NUL in its n bytes and
+ * one after them). With `room` bytes readable at str, its n + 1 bytes are compared with p's,
+ * NUL included (room at most n: str is shorter); otherwise as C strings, where a string cut
+ * to the longest a route keeps (max) matches its start. */
+static inline bool text_is(const char *str, size_t room, const char *p, size_t n, size_t max)
+{
+    if (!str) return n == 0;
+    if (room) return room > n && bytes_eq(str, p, n + 1);
+    return strncmp(str, p, n) == 0 && (n == max || str[n] == '\0');
+}
+
 /* Whether rt is m's route, compared in place: the route a ring used last is usually the next
- * event's too, and checking costs less than copying m's strings out to look it up. */
-static bool route_is(const rec_route *rt, const rec_msg *m, const char *const strs[T_COUNT])
+ * event's too, and checking costs less than copying m's strings out to look it up. Written
+ * out string by string: a loop over them cost more than the comparing. */
+static bool route_is(const rec_route *rt, const rec_msg *m)
 {
     if (rt->to_ip != m->to_ip || rt->to_port != m->to_port ||
         rt->from_ip != (m->from ? m->from->ip : 0) ||
         rt->from_port != (m->from ? m->from->port : 0))
         return false;
     const char *p = rt->text;
-    for (int k = 0; k < T_COUNT; p += rt->len[k++] + 1) {
-        const char *str = strs[k];
-        size_t n = rt->len[k];
-        if (!n) { /* absent, or empty */
-            if (str && *str) return false;
-            continue;
-        }
-        /* p holds no NUL in its n bytes: a match means str has n bytes before its end */
-        if (!str || strncmp(str, p, n) != 0 || (n < text_max[k] && str[n] != '\0'))
-            return false;
-    }
-    return true;
+    const uint8_t *len = rt->len;
+    if (!text_is(m->from ? m->from->id : NULL, ACT_ID_MAX, p, len[T_FROM], text_max[T_FROM]))
+        return false;
+    p += len[T_FROM] + 1;
+    if (!text_is(m->to_id, m->to_room, p, len[T_TO], text_max[T_TO])) return false;
+    p += len[T_TO] + 1;
+    if (!text_is(m->name, m->name_room, p, len[T_NAME], text_max[T_NAME])) return false;
+    p += len[T_NAME] + 1;
+    if (!text_is(m->ctype, 0, p, len[T_CTYPE], text_max[T_CTYPE])) return false;
+    p += len[T_CTYPE] + 1;
+    return text_is(m->reason, 0, p, len[T_REASON], text_max[T_REASON]);
 }
 
 /* The route of m into *out but its hash; its length (up to the end of its text) is returned. */
@@ -450,9 +490,10 @@ static uint16_t route_used(rec_ring *r, uint32_t k)
 
 /* route_intern when m's route is not the last one used: kept out of line, the common case
  * needs none of its stack. */
-static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m,
-                                                       const char *const strs[T_COUNT])
+static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m)
 {
+    const char *strs[T_COUNT];
+    route_strings(m, strs);
     rec_route want;
     size_t len = route_of(m, strs, &want);
     want.hash = route_hash(&want);
@@ -488,10 +529,8 @@ static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, 
  * and the other cannot start over yet. */
 static inline uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
 {
-    const char *strs[T_COUNT];
-    route_strings(m, strs);
-    if (r->last_rt && route_is(r->last_rt, m, strs)) return r->last; /* runs: nothing copied */
-    return route_lookup(r, i, m, strs);
+    if (r->last_rt && route_is(r->last_rt, m)) return r->last; /* runs: nothing copied */
+    return route_lookup(r, i, m);
 }
 
 static void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, uint64_t seq)
@@ -546,7 +585,9 @@ void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const 
                  .to_ip = remote ? e->to_ip : act__rt->address.ip,
                  .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
                  .body = e->len ? e->body : NULL, .len = e->len, .ctype = e->ctype,
-                 .libprocess = e->libprocess, .tc = e->tc, .reason = reason};
+                 .libprocess = e->libprocess, .tc = e->tc, .reason = reason,
+                 .to_room = to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
+                 .name_room = e->name_len ? (uint16_t)(e->name_len + 1) : 0};
     act__rec(&m);
 }
 

@@ -469,6 +469,59 @@ START_TEST(test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turn
 }
 END_TEST
 
+/* Names that differ in one byte, at every place a word compare could miss it (the first, the
+ * last, across an eighth byte), or only in length, sent one after another to one receiver,
+ * then again to others whose names differ so ("c", "cc", "c2"): each event is compared in
+ * place with the route before it, and must not be taken for it. */
+static const char *const similar[] = {"abcdefgh", "abcdefgi", "abcdefghi", "abcdefg", "bbcdefgh",
+                                      "ab", "ac", "a", "b", "abcdefghijklmnopq",
+                                      "abcdefghijklmnopr", "abcdefghijklmnop", "abcdefghijklmnopqr"};
+#define NSIMILAR (sizeof similar / sizeof similar[0])
+static act_pid pid_cc, pid_c2; /* no such actors: the sends to them are dropped */
+
+static const act_pid *similar_to(size_t i)
+{
+    return i % 3 == 0 ? &pid_c : i % 3 == 1 ? &pid_cc : &pid_c2;
+}
+
+static void send_similar(act_actor *self, void *arg)
+{
+    for (size_t i = 0; i < 3 * NSIMILAR; i++)
+        act_send(self, similar_to(i / NSIMILAR), similar[i % NSIMILAR], NULL, 0);
+    act_send(self, &pid_c, "last", NULL, 0);
+}
+
+START_TEST(test_routes_that_differ_in_one_byte_or_in_length_are_told_apart)
+{
+    start_with_recorder(0);
+    tu_counter_init(&arrived);
+    pid_c = spawn("c", "last", on_any, NULL);
+    act_pid_make("cc", pid_c.ip, pid_c.port, &pid_cc);
+    act_pid_make("c2", pid_c.ip, pid_c.port, &pid_c2);
+    act_pid b = spawn("b", "nothing", on_any, NULL);
+    act_dispatch(&b, send_similar, NULL);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    char from[ACT_PID_STRLEN];
+    act_pid_format(&b, from, sizeof from);
+    json_t *root = recorder();
+    size_t k, sent = 0;
+    json_t *ev;
+    json_array_foreach(json_object_get(root, "events"), k, ev) {
+        if (strcmp(str(ev, "kind"), "send") || strcmp(str(ev, "from"), from) ||
+            sent == 3 * NSIMILAR)
+            continue;
+        char to[ACT_PID_STRLEN];
+        act_pid_format(similar_to(sent / NSIMILAR), to, sizeof to);
+        ck_assert_str_eq(str(ev, "name"), similar[sent % NSIMILAR]);
+        ck_assert_str_eq(str(ev, "to"), to);
+        sent++;
+    }
+    ck_assert_uint_eq(sent, 3 * NSIMILAR);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
 /* "body":"<base64 of p[0, n)>", a bit at a time. */
 static void base64_reference(const uint8_t *p, size_t n, char *out)
 {
@@ -769,6 +822,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
     tcase_add_test(tc, test_events_of_more_routes_than_the_table_holds_read_back_whole);
     tcase_add_test(tc, test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turned);
+    tcase_add_test(tc, test_routes_that_differ_in_one_byte_or_in_length_are_told_apart);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
