@@ -110,10 +110,28 @@ act_trace act_trace_current(void)
     return act__cur_trace;
 }
 
+/* The 8 hex digits of v as a word whose bytes in memory read most significant first: the
+ * nibbles are spread one to a byte and turned into digits all at once (a loop of 16 steps a
+ * number cost a trace header, and a watched event three). */
+static uint64_t hex8(uint32_t v)
+{
+    uint64_t x = v;
+    x = (x | x << 16) & 0x0000ffff0000ffffull;
+    x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full; /* byte i: nibble i, the least significant first */
+    uint64_t letters = (x + 0x0606060606060606ull) >> 4 & 0x0101010101010101ull; /* 10..15 */
+    x += 0x3030303030303030ull + letters * ('a' - '0' - 10);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x); /* the most significant digit at the lowest address */
+#endif
+    return x;
+}
+
 static void hex16(uint64_t v, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--, v >>= 4) out[i] = digits[v & 15];
+    uint64_t hi = hex8((uint32_t)(v >> 32)), lo = hex8((uint32_t)v);
+    memcpy(out, &hi, 8);
+    memcpy(out + 8, &lo, 8);
 }
 
 void act__trace_format(const act_trace *tc, char *out)
@@ -744,8 +762,10 @@ void act__rec_events_free(rec_event *ev, size_t n)
  * comma) would cost the watched process more than recording does. The text is what
  * act_json would write. */
 
-static const char *const kind_names[] = {[REC_SEND] = "send", [REC_RECV] = "receive",
-                                         [REC_DROP] = "drop"};
+#define KIND_JSON(name) {",\"kind\":\"" name "\"", sizeof ",\"kind\":\"" name "\"" - 1}
+static const struct { const char *text; size_t len; } kind_json[] = {
+    [REC_SEND] = KIND_JSON("send"), [REC_RECV] = KIND_JSON("receive"),
+    [REC_DROP] = KIND_JSON("drop")};
 
 /* Appends n bytes; the caller reserved room. */
 static inline void put(act_buf *b, const char *p, size_t n)
@@ -778,28 +798,16 @@ static void put_uint_dec(act_buf *b, uint64_t v)
     b->data[b->len] = '\0';
 }
 
-/* ,"key": (or "key": first in its object); key needs no escaping. */
-static void put_key(act_buf *b, const char *key, size_t n, bool first)
-{
-    if (!first) b->data[b->len++] = ',';
-    b->data[b->len++] = '"';
-    put(b, key, n);
-    b->data[b->len++] = '"';
-    b->data[b->len++] = ':';
-    b->data[b->len] = '\0';
-}
-#define KEY(b, lit) put_key(b, lit, sizeof lit - 1, false)
 #define PUT_LIT(b, lit) put(b, lit, sizeof lit - 1)
+#define KEY(b, lit) PUT_LIT(b, ",\"" lit "\":") /* one store of a constant, not a call */
 
-/* ,"key":"<16 hex digits>" */
-static void put_hex(act_buf *b, const char *key, size_t n, uint64_t v)
+/* "<16 hex digits>" */
+static void put_hex(act_buf *b, uint64_t v)
 {
-    put_key(b, key, n, false);
     b->data[b->len] = '"';
     hex16(v, b->data + b->len + 1);
     b->data[b->len + 17] = '"';
     b->len += 18;
-    b->data[b->len] = '\0';
 }
 
 static const char base64_digits[] =
@@ -935,8 +943,7 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     bool sl = j->escape_slash;
     char num[40];
     act_buf_reserve(b, event_room(ev));
-    put_char(b, '{');
-    put_key(b, "seq", 3, true);
+    PUT_LIT(b, "{\"seq\":");
     put_uint_dec(b, ev->seq);
     KEY(b, "time"); /* seconds, to the microsecond */
     size_t n = sizeof num;
@@ -945,10 +952,7 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     num[--n] = '.';
     do num[--n] = (char)('0' + sec % 10); while (sec /= 10);
     put(b, num + n, sizeof num - n);
-    KEY(b, "kind");
-    put_char(b, '"');
-    put(b, kind_names[ev->kind], strlen(kind_names[ev->kind]));
-    put_char(b, '"');
+    put(b, kind_json[ev->kind].text, kind_json[ev->kind].len);
     KEY(b, "from");
     put_pid(b, &ev->from, sl);
     KEY(b, "to");
@@ -957,9 +961,12 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     put_string(b, ev->name, strlen(ev->name), sl);
     KEY(b, "size");
     put_uint_dec(b, ev->size);
-    put_hex(b, "trace", 5, ev->tc.trace);
-    put_hex(b, "span", 4, ev->tc.span);
-    put_hex(b, "parent", 6, ev->tc.parent);
+    KEY(b, "trace");
+    put_hex(b, ev->tc.trace);
+    KEY(b, "span");
+    put_hex(b, ev->tc.span);
+    KEY(b, "parent");
+    put_hex(b, ev->tc.parent);
     if (ev->ctype[0]) {
         KEY(b, "content_type");
         put_string(b, ev->ctype, strlen(ev->ctype), sl);

@@ -195,6 +195,22 @@ static void read_until(int fd, act_buf *in, const char *until)
     }
 }
 
+/* The Libprocess-Trace text: 16 lower-case hex digits a number, every digit in its place. */
+START_TEST(test_a_trace_context_is_written_as_hex_and_read_back)
+{
+    act_trace tc = {.trace = 0x0123456789abcdefull, .span = 0xfedcba9876543210ull, .parent = 0xa};
+    char text[51];
+    act__trace_format(&tc, text);
+    ck_assert_str_eq(text, "0123456789abcdef/fedcba9876543210/000000000000000a");
+    act_trace back;
+    ck_assert(act__trace_parse(text, &back));
+    ck_assert(back.trace == tc.trace && back.span == tc.span && back.parent == tc.parent);
+    ck_assert(act__trace_parse("0123456789ABCDEF/FEDCBA9876543210/000000000000000A", &back));
+    ck_assert(back.trace == tc.trace && back.span == tc.span && back.parent == tc.parent);
+    ck_assert(!act__trace_parse("0123456789abcdeg/fedcba9876543210/000000000000000a", &back));
+}
+END_TEST
+
 START_TEST(test_the_trace_context_travels_in_the_message_head)
 {
     tu_runtime_start(1);
@@ -815,6 +831,7 @@ Suite *recorder_suite(void)
     TCase *tc = tcase_create("recorder");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_a_message_sent_while_handling_another_inherits_its_trace);
+    tcase_add_test(tc, test_a_trace_context_is_written_as_hex_and_read_back);
     tcase_add_test(tc, test_the_trace_context_travels_in_the_message_head);
     tcase_add_test(tc, test_drops_are_events_with_their_reason);
     tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
