@@ -582,7 +582,8 @@ static void ring_write(rec_ring *r, const rec_msg *m)
     atomic_store_explicit(&r->head, i + 1, memory_order_release);
 }
 
-void act__rec(const rec_msg *m)
+/* act__rec, in line in act__rec_entry too: a call and a frame less per event. */
+static inline __attribute__((always_inline)) void rec(const rec_msg *m)
 {
     if (!rings) return;
     act_loop *l = act__current_loop;
@@ -596,6 +597,11 @@ void act__rec(const rec_msg *m)
     if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
 }
 
+void act__rec(const rec_msg *m)
+{
+    rec(m);
+}
+
 void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
 {
     bool remote = e->kind == E_REMOTE_SEND;
@@ -606,7 +612,7 @@ void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const 
                  .libprocess = e->libprocess, .tc = e->tc, .reason = reason,
                  .to_room = to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
                  .name_room = e->name_len ? (uint16_t)(e->name_len + 1) : 0};
-    act__rec(&m);
+    rec(&m);
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
