@@ -31,6 +31,8 @@ act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *
     e->skip_filter = false;
     e->libprocess = false;
     e->remote = false;
+    e->to_len = tl >= 2 && tl <= 256 ? (uint8_t)(tl - 1) : 0;
+    e->name_len = nl >= 2 && nl <= 256 ? (uint8_t)(nl - 1) : 0;
     memset(&e->tc, 0, sizeof e->tc);
     memset(&e->u, 0, sizeof e->u);
     e->credit = NULL;

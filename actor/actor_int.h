@@ -44,6 +44,8 @@ struct act_entry {
     bool skip_filter;    /* a held message being released */
     bool libprocess;     /* E_MSG: the sender is libprocess (act_msg.libprocess) */
     bool remote;         /* E_MSG: came in from the network (never for act_on_local handlers) */
+    uint8_t to_len;      /* strlen(to_id) and strlen(name) when 1..255, else 0: the flight */
+    uint8_t name_len;    /* recorder compares them without a call (recorder.c) */
     char *ctype;         /* E_MSG, E_REMOTE_SEND: the body's media type; NULL = the default */
     char *to_id;         /* points into payload (or NULL) */
     char *name;          /* points into payload (E_MSG) */
@@ -381,13 +383,16 @@ typedef struct rec_msg {
     bool libprocess;
     act_trace tc;
     const char *reason;         /* REC_DROP: why */
+    uint16_t to_room, name_room; /* bytes readable at to_id and name (at least the string's
+                                  * length + 1; 0 = unknown, compared as C strings) */
 } rec_msg;
 
 /* True while events are recorded (the recorder is on, or someone watches /__trace__). */
 extern _Atomic bool act__rec_on;
 /* Records one event on the calling thread's ring. */
 void act__rec(const rec_msg *m);
-/* act__rec for an entry (E_MSG or E_REMOTE_SEND) of kind `kind`. */
+/* act__rec for an entry (E_MSG or E_REMOTE_SEND) of kind `kind`; to_id, when not NULL, is an
+ * actor's name (act_actor.name, act_pid.id: an array of ACT_ID_MAX bytes). */
 void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason);
 
 /* A recorded event as read back. */

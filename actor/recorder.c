@@ -110,10 +110,28 @@ act_trace act_trace_current(void)
     return act__cur_trace;
 }
 
+/* The 8 hex digits of v as a word whose bytes in memory read most significant first: the
+ * nibbles are spread one to a byte and turned into digits all at once (a loop of 16 steps a
+ * number cost a trace header, and a watched event three). */
+static uint64_t hex8(uint32_t v)
+{
+    uint64_t x = v;
+    x = (x | x << 16) & 0x0000ffff0000ffffull;
+    x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full; /* byte i: nibble i, the least significant first */
+    uint64_t letters = (x + 0x0606060606060606ull) >> 4 & 0x0101010101010101ull; /* 10..15 */
+    x += 0x3030303030303030ull + letters * ('a' - '0' - 10);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x); /* the most significant digit at the lowest address */
+#endif
+    return x;
+}
+
 static void hex16(uint64_t v, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--, v >>= 4) out[i] = digits[v & 15];
+    uint64_t hi = hex8((uint32_t)(v >> 32)), lo = hex8((uint32_t)v);
+    memcpy(out, &hi, 8);
+    memcpy(out + 8, &lo, 8);
 }
 
 void act__trace_format(const act_trace *tc, char *out)
@@ -364,27 +382,67 @@ static void route_strings(const rec_msg *m, const char *strs[T_COUNT])
     strs[T_REASON] = m->reason;
 }
 
+static inline uint64_t load64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t load32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Whether a and b have the same k bytes (k >= 1, both readable), compared a word at a time
+ * in line: a library call per string was most of what matching a route cost. */
+static inline bool bytes_eq(const char *a, const char *b, size_t k)
+{
+    if (k >= 8) {
+        for (size_t i = 0; i + 8 < k; i += 8)
+            if (load64(a + i) != load64(b + i)) return false;
+        return load64(a + k - 8) == load64(b + k - 8); /* the last word may overlap */
+    }
+    if (k >= 4) return load32(a) == load32(b) && load32(a + k - 4) == load32(b + k - 4);
+    for (size_t i = 0; i < k; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+/* Whether str (NULL: "") is the n-byte string p of a route (p holds no NUL in its n bytes and
+ * one after them). With `room` bytes readable at str, its n + 1 bytes are compared with p's,
+ * NUL included (room at most n: str is shorter); otherwise as C strings, where a string cut
+ * to the longest a route keeps (max) matches its start. */
+static inline bool text_is(const char *str, size_t room, const char *p, size_t n, size_t max)
+{
+    if (!str) return n == 0;
+    if (room) return room > n && bytes_eq(str, p, n + 1);
+    return strncmp(str, p, n) == 0 && (n == max || str[n] == '\0');
+}
+
 /* Whether rt is m's route, compared in place: the route a ring used last is usually the next
- * event's too, and checking costs less than copying m's strings out to look it up. */
-static bool route_is(const rec_route *rt, const rec_msg *m, const char *const strs[T_COUNT])
+ * event's too, and checking costs less than copying m's strings out to look it up. Written
+ * out string by string: a loop over them cost more than the comparing. */
+static bool route_is(const rec_route *rt, const rec_msg *m)
 {
     if (rt->to_ip != m->to_ip || rt->to_port != m->to_port ||
         rt->from_ip != (m->from ? m->from->ip : 0) ||
         rt->from_port != (m->from ? m->from->port : 0))
         return false;
     const char *p = rt->text;
-    for (int k = 0; k < T_COUNT; p += rt->len[k++] + 1) {
-        const char *str = strs[k];
-        size_t n = rt->len[k];
-        if (!n) { /* absent, or empty */
-            if (str && *str) return false;
-            continue;
-        }
-        /* p holds no NUL in its n bytes: a match means str has n bytes before its end */
-        if (!str || strncmp(str, p, n) != 0 || (n < text_max[k] && str[n] != '\0'))
-            return false;
-    }
-    return true;
+    const uint8_t *len = rt->len;
+    if (!text_is(m->from ? m->from->id : NULL, ACT_ID_MAX, p, len[T_FROM], text_max[T_FROM]))
+        return false;
+    p += len[T_FROM] + 1;
+    if (!text_is(m->to_id, m->to_room, p, len[T_TO], text_max[T_TO])) return false;
+    p += len[T_TO] + 1;
+    if (!text_is(m->name, m->name_room, p, len[T_NAME], text_max[T_NAME])) return false;
+    p += len[T_NAME] + 1;
+    if (!text_is(m->ctype, 0, p, len[T_CTYPE], text_max[T_CTYPE])) return false;
+    p += len[T_CTYPE] + 1;
+    return text_is(m->reason, 0, p, len[T_REASON], text_max[T_REASON]);
 }
 
 /* The route of m into *out but its hash; its length (up to the end of its text) is returned. */
@@ -450,9 +508,10 @@ static uint16_t route_used(rec_ring *r, uint32_t k)
 
 /* route_intern when m's route is not the last one used: kept out of line, the common case
  * needs none of its stack. */
-static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m,
-                                                       const char *const strs[T_COUNT])
+static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m)
 {
+    const char *strs[T_COUNT];
+    route_strings(m, strs);
     rec_route want;
     size_t len = route_of(m, strs, &want);
     want.hash = route_hash(&want);
@@ -488,10 +547,8 @@ static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, 
  * and the other cannot start over yet. */
 static inline uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
 {
-    const char *strs[T_COUNT];
-    route_strings(m, strs);
-    if (r->last_rt && route_is(r->last_rt, m, strs)) return r->last; /* runs: nothing copied */
-    return route_lookup(r, i, m, strs);
+    if (r->last_rt && route_is(r->last_rt, m)) return r->last; /* runs: nothing copied */
+    return route_lookup(r, i, m);
 }
 
 static void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, uint64_t seq)
@@ -525,7 +582,8 @@ static void ring_write(rec_ring *r, const rec_msg *m)
     atomic_store_explicit(&r->head, i + 1, memory_order_release);
 }
 
-void act__rec(const rec_msg *m)
+/* act__rec, in line in act__rec_entry too: a call and a frame less per event. */
+static inline __attribute__((always_inline)) void rec(const rec_msg *m)
 {
     if (!rings) return;
     act_loop *l = act__current_loop;
@@ -539,6 +597,11 @@ void act__rec(const rec_msg *m)
     if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
 }
 
+void act__rec(const rec_msg *m)
+{
+    rec(m);
+}
+
 void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
 {
     bool remote = e->kind == E_REMOTE_SEND;
@@ -546,8 +609,10 @@ void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const 
                  .to_ip = remote ? e->to_ip : act__rt->address.ip,
                  .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
                  .body = e->len ? e->body : NULL, .len = e->len, .ctype = e->ctype,
-                 .libprocess = e->libprocess, .tc = e->tc, .reason = reason};
-    act__rec(&m);
+                 .libprocess = e->libprocess, .tc = e->tc, .reason = reason,
+                 .to_room = to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
+                 .name_room = e->name_len ? (uint16_t)(e->name_len + 1) : 0};
+    rec(&m);
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
@@ -703,8 +768,10 @@ void act__rec_events_free(rec_event *ev, size_t n)
  * comma) would cost the watched process more than recording does. The text is what
  * act_json would write. */
 
-static const char *const kind_names[] = {[REC_SEND] = "send", [REC_RECV] = "receive",
-                                         [REC_DROP] = "drop"};
+#define KIND_JSON(name) {",\"kind\":\"" name "\"", sizeof ",\"kind\":\"" name "\"" - 1}
+static const struct { const char *text; size_t len; } kind_json[] = {
+    [REC_SEND] = KIND_JSON("send"), [REC_RECV] = KIND_JSON("receive"),
+    [REC_DROP] = KIND_JSON("drop")};
 
 /* Appends n bytes; the caller reserved room. */
 static inline void put(act_buf *b, const char *p, size_t n)
@@ -737,28 +804,16 @@ static void put_uint_dec(act_buf *b, uint64_t v)
     b->data[b->len] = '\0';
 }
 
-/* ,"key": (or "key": first in its object); key needs no escaping. */
-static void put_key(act_buf *b, const char *key, size_t n, bool first)
-{
-    if (!first) b->data[b->len++] = ',';
-    b->data[b->len++] = '"';
-    put(b, key, n);
-    b->data[b->len++] = '"';
-    b->data[b->len++] = ':';
-    b->data[b->len] = '\0';
-}
-#define KEY(b, lit) put_key(b, lit, sizeof lit - 1, false)
 #define PUT_LIT(b, lit) put(b, lit, sizeof lit - 1)
+#define KEY(b, lit) PUT_LIT(b, ",\"" lit "\":") /* one store of a constant, not a call */
 
-/* ,"key":"<16 hex digits>" */
-static void put_hex(act_buf *b, const char *key, size_t n, uint64_t v)
+/* "<16 hex digits>" */
+static void put_hex(act_buf *b, uint64_t v)
 {
-    put_key(b, key, n, false);
     b->data[b->len] = '"';
     hex16(v, b->data + b->len + 1);
     b->data[b->len + 17] = '"';
     b->len += 18;
-    b->data[b->len] = '\0';
 }
 
 static const char base64_digits[] =
@@ -894,8 +949,7 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     bool sl = j->escape_slash;
     char num[40];
     act_buf_reserve(b, event_room(ev));
-    put_char(b, '{');
-    put_key(b, "seq", 3, true);
+    PUT_LIT(b, "{\"seq\":");
     put_uint_dec(b, ev->seq);
     KEY(b, "time"); /* seconds, to the microsecond */
     size_t n = sizeof num;
@@ -904,10 +958,7 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     num[--n] = '.';
     do num[--n] = (char)('0' + sec % 10); while (sec /= 10);
     put(b, num + n, sizeof num - n);
-    KEY(b, "kind");
-    put_char(b, '"');
-    put(b, kind_names[ev->kind], strlen(kind_names[ev->kind]));
-    put_char(b, '"');
+    put(b, kind_json[ev->kind].text, kind_json[ev->kind].len);
     KEY(b, "from");
     put_pid(b, &ev->from, sl);
     KEY(b, "to");
@@ -916,9 +967,12 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
     put_string(b, ev->name, strlen(ev->name), sl);
     KEY(b, "size");
     put_uint_dec(b, ev->size);
-    put_hex(b, "trace", 5, ev->tc.trace);
-    put_hex(b, "span", 4, ev->tc.span);
-    put_hex(b, "parent", 6, ev->tc.parent);
+    KEY(b, "trace");
+    put_hex(b, ev->tc.trace);
+    KEY(b, "span");
+    put_hex(b, ev->tc.span);
+    KEY(b, "parent");
+    put_hex(b, ev->tc.parent);
     if (ev->ctype[0]) {
         KEY(b, "content_type");
         put_string(b, ev->ctype, strlen(ev->ctype), sl);

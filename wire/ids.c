@@ -78,17 +78,23 @@ void wire_uuid_random(wire_uuid *u)
     u->bytes[8] = (uint8_t)((u->bytes[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 }
 
-char *wire_uuid_format(const wire_uuid *u, char *buf, size_t n)
+void wire__uuid_text(const uint8_t bytes[16], char out[WIRE_UUID_STRLEN - 1])
 {
     static const char hex[] = "0123456789abcdef";
-    char out[WIRE_UUID_STRLEN];
-    size_t k = 0;
+    /* where each byte's two digits go: the dashes are at 8, 13, 18 and 23 */
+    static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out[k++] = '-';
-        out[k++] = hex[u->bytes[i] >> 4];
-        out[k++] = hex[u->bytes[i] & 15];
+        out[at[i]] = hex[bytes[i] >> 4];
+        out[at[i] + 1] = hex[bytes[i] & 15];
     }
-    out[k] = '\0';
+    out[8] = out[13] = out[18] = out[23] = '-';
+}
+
+char *wire_uuid_format(const wire_uuid *u, char *buf, size_t n)
+{
+    char out[WIRE_UUID_STRLEN];
+    wire__uuid_text(u->bytes, out);
+    out[WIRE_UUID_STRLEN - 1] = '\0';
     snprintf(buf, n, "%s", out);
     return buf;
 }

@@ -57,19 +57,13 @@ static bool wanted(const wire_field *f)
     return f && (is_uuid(f) || (f->kind == WIRE_K_MSG && relevance[f->sub->index] == RELEVANT));
 }
 
-/* The canonical text of a 16-byte UUID (as wire_uuid_format writes it, without printf). */
+/* The canonical text of a 16-byte UUID. */
 static void tag_uuid(act_tags *out, const uint8_t *p, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    char text[WIRE_UUID_STRLEN];
-    size_t k = 0;
+    char text[WIRE_UUID_STRLEN - 1];
     if (n != 16) return;
-    for (size_t i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) text[k++] = '-';
-        text[k++] = hex[p[i] >> 4];
-        text[k++] = hex[p[i] & 15];
-    }
-    act_tags_add(out, "uuid", text, k);
+    wire__uuid_text(p, text);
+    act_tags_add(out, "uuid", text, sizeof text);
 }
 
 /* ---- msgpack ----------------------------------------------------------------------------- */

@@ -130,6 +130,8 @@ const char *wire__short_name(const wire_desc *d);
 const uint8_t *wire__sorted_fields(const wire_desc *d);
 /* The field named name[0..len), or NULL. */
 const wire_field *wire__field_by_name(const wire_desc *d, const char *name, size_t len);
+/* The canonical lower-case text of 16 UUID bytes, without a NUL (ids.c). */
+void wire__uuid_text(const uint8_t bytes[16], char out[WIRE_UUID_STRLEN - 1]);
 
 /* The entry of enum value v, or NULL if the enum has none. */
 const wire_enum_value *wire__enum_find(const wire_enum_desc *e, int v);

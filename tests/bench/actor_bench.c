@@ -468,7 +468,7 @@ static double oneway_round(rec_mode mode, uint64_t total, double *cpu_ns)
         if (w.decoded == 0) fprintf(stderr, "actor_bench: the watcher decoded nothing\n");
     }
     act_shutdown();
-    kill(child, SIGKILL);
+    kill(child, SIGTERM); /* not SIGKILL: callgrind writes its counts on SIGTERM */
     memset(&peer, 0, sizeof peer);
     wait4(child, NULL, 0, &peer);
     if (cpu_ns)
@@ -480,17 +480,43 @@ static double oneway_round(rec_mode mode, uint64_t total, double *cpu_ns)
 
 #define ROUNDS 5
 
+static const char *const mode_names[] = {"off", "on", "watched"};
+
+/* One mode, one round of `msgs` messages, for counting instructions
+ * (ACTOR_BENCH_RECORDER=off|on|watched ACTOR_BENCH_MSGS=20000 valgrind --tool=callgrind
+ * --trace-children=yes build/bench/actor_bench remote.oneway.recorder): the figures of that
+ * round. */
+static void bench_remote_recorder_one(const char *mode, uint64_t msgs)
+{
+    int m = 0;
+    while (m < 3 && strcmp(mode, mode_names[m]) != 0) m++;
+    if (m == 3) {
+        fprintf(stderr, "actor_bench: ACTOR_BENCH_RECORDER is off, on or watched\n");
+        return;
+    }
+    double cpu, rate = oneway_round((rec_mode)m, msgs, &cpu);
+    printf("{\"bench\": \"recorder.%s\", \"msgs\": %llu, \"value\": %.1f, \"unit\": \"msgs/s\", "
+           "\"cpu\": %.1f}\n", mode, (unsigned long long)msgs, rate, cpu);
+}
+
 /* The three modes measured in turn, ROUNDS times, each round starting with the next mode (the
  * machine may be shared): medians. */
 static void bench_remote_recorder(void)
 {
     static const char *const names[] = {"actor.remote.oneway.recorder_off", "actor.remote.oneway",
                                         "actor.remote.oneway.watched"};
+    const char *one = getenv("ACTOR_BENCH_RECORDER"), *msgs = getenv("ACTOR_BENCH_MSGS");
+    uint64_t total = msgs ? strtoull(msgs, NULL, 10) : 300000;
+    if (total < ACK_EVERY) total = ACK_EVERY;
+    if (one) {
+        bench_remote_recorder_one(one, total);
+        return;
+    }
     double rate[3][ROUNDS], cpu[3][ROUNDS];
     for (int r = 0; r < ROUNDS; r++) /* each round starts with another mode */
         for (int k = 0; k < 3; k++) {
             int m = (r + k) % 3;
-            rate[m][r] = oneway_round((rec_mode)m, 300000, &cpu[m][r]);
+            rate[m][r] = oneway_round((rec_mode)m, total, &cpu[m][r]);
         }
     for (int m = 0; m < 3; m++) {
         qsort(rate[m], ROUNDS, sizeof rate[m][0], cmp_double);

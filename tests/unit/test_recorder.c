@@ -195,6 +195,22 @@ static void read_until(int fd, act_buf *in, const char *until)
     }
 }
 
+/* The Libprocess-Trace text: 16 lower-case hex digits a number, every digit in its place. */
+START_TEST(test_a_trace_context_is_written_as_hex_and_read_back)
+{
+    act_trace tc = {.trace = 0x0123456789abcdefull, .span = 0xfedcba9876543210ull, .parent = 0xa};
+    char text[51];
+    act__trace_format(&tc, text);
+    ck_assert_str_eq(text, "0123456789abcdef/fedcba9876543210/000000000000000a");
+    act_trace back;
+    ck_assert(act__trace_parse(text, &back));
+    ck_assert(back.trace == tc.trace && back.span == tc.span && back.parent == tc.parent);
+    ck_assert(act__trace_parse("0123456789ABCDEF/FEDCBA9876543210/000000000000000A", &back));
+    ck_assert(back.trace == tc.trace && back.span == tc.span && back.parent == tc.parent);
+    ck_assert(!act__trace_parse("0123456789abcdeg/fedcba9876543210/000000000000000a", &back));
+}
+END_TEST
+
 START_TEST(test_the_trace_context_travels_in_the_message_head)
 {
     tu_runtime_start(1);
@@ -464,6 +480,59 @@ START_TEST(test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turn
     }
     ck_assert_uint_ge(seen, 32); /* the ring's last turn: the last names' receives and drops */
     ck_assert(last_dropped[MANY_ROUTES - 1]);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
+/* Names that differ in one byte, at every place a word compare could miss it (the first, the
+ * last, across an eighth byte), or only in length, sent one after another to one receiver,
+ * then again to others whose names differ so ("c", "cc", "c2"): each event is compared in
+ * place with the route before it, and must not be taken for it. */
+static const char *const similar[] = {"abcdefgh", "abcdefgi", "abcdefghi", "abcdefg", "bbcdefgh",
+                                      "ab", "ac", "a", "b", "abcdefghijklmnopq",
+                                      "abcdefghijklmnopr", "abcdefghijklmnop", "abcdefghijklmnopqr"};
+#define NSIMILAR (sizeof similar / sizeof similar[0])
+static act_pid pid_cc, pid_c2; /* no such actors: the sends to them are dropped */
+
+static const act_pid *similar_to(size_t i)
+{
+    return i % 3 == 0 ? &pid_c : i % 3 == 1 ? &pid_cc : &pid_c2;
+}
+
+static void send_similar(act_actor *self, void *arg)
+{
+    for (size_t i = 0; i < 3 * NSIMILAR; i++)
+        act_send(self, similar_to(i / NSIMILAR), similar[i % NSIMILAR], NULL, 0);
+    act_send(self, &pid_c, "last", NULL, 0);
+}
+
+START_TEST(test_routes_that_differ_in_one_byte_or_in_length_are_told_apart)
+{
+    start_with_recorder(0);
+    tu_counter_init(&arrived);
+    pid_c = spawn("c", "last", on_any, NULL);
+    act_pid_make("cc", pid_c.ip, pid_c.port, &pid_cc);
+    act_pid_make("c2", pid_c.ip, pid_c.port, &pid_c2);
+    act_pid b = spawn("b", "nothing", on_any, NULL);
+    act_dispatch(&b, send_similar, NULL);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    char from[ACT_PID_STRLEN];
+    act_pid_format(&b, from, sizeof from);
+    json_t *root = recorder();
+    size_t k, sent = 0;
+    json_t *ev;
+    json_array_foreach(json_object_get(root, "events"), k, ev) {
+        if (strcmp(str(ev, "kind"), "send") || strcmp(str(ev, "from"), from) ||
+            sent == 3 * NSIMILAR)
+            continue;
+        char to[ACT_PID_STRLEN];
+        act_pid_format(similar_to(sent / NSIMILAR), to, sizeof to);
+        ck_assert_str_eq(str(ev, "name"), similar[sent % NSIMILAR]);
+        ck_assert_str_eq(str(ev, "to"), to);
+        sent++;
+    }
+    ck_assert_uint_eq(sent, 3 * NSIMILAR);
     json_decref(root);
     act_shutdown();
 }
@@ -762,6 +831,7 @@ Suite *recorder_suite(void)
     TCase *tc = tcase_create("recorder");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_a_message_sent_while_handling_another_inherits_its_trace);
+    tcase_add_test(tc, test_a_trace_context_is_written_as_hex_and_read_back);
     tcase_add_test(tc, test_the_trace_context_travels_in_the_message_head);
     tcase_add_test(tc, test_drops_are_events_with_their_reason);
     tcase_add_test(tc, test_messages_queued_to_a_peer_that_goes_away_are_dropped_with_their_names);
@@ -769,6 +839,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_a_full_ring_keeps_the_newest_and_counts_the_overwritten);
     tcase_add_test(tc, test_events_of_more_routes_than_the_table_holds_read_back_whole);
     tcase_add_test(tc, test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turned);
+    tcase_add_test(tc, test_routes_that_differ_in_one_byte_or_in_length_are_told_apart);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
