@@ -13,14 +13,15 @@
 #include "slave/slave_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #define MAX_BACKOFF 60.0
 #define DEFAULT_PING_TIMEOUT 75.0
 
 typedef struct h_task {
-    wire_msg *msg;          /* a wire_task: what re-registration reports; state kept current */
-    wire_task *t;
+    wire_msg *msg;          /* its RunTaskMessage, whose arena also holds t */
+    wire_task *t;           /* what re-registration reports; state kept current */
     act_timer_id finish;    /* TASK_FINISHED is due then; 0 when not */
     char key[WIRE_KEY_MAX];
 } h_task;
@@ -336,26 +337,25 @@ static int task_duration(const wire_task_info *ti, double *secs)
     return act_duration_parse(value, secs) == 0 ? 1 : -EINVAL;
 }
 
-static h_task *task_new(hollow *h, const wire_run_task_message *r)
+/* Records a launched task, taking `m` (its decoded RunTaskMessage, `key` its task key): the
+ * task's Task points into the message's arena instead of copying what it shares with it. */
+static h_task *task_new(hollow *h, wire_msg *m, const char *key)
 {
+    const wire_run_task_message *r = m->root;
     const wire_task_info *ti = &r->task;
     h_task *t = act_calloc(1, sizeof *t);
-    t->msg = wire_new(WIRE_DESC(task));
-    t->t = t->msg->root;
-    t->t->name = wire_strdup(t->msg, ti->name);
-    t->t->task_id.value = wire_strdup(t->msg, ti->task_id.value);
-    t->t->framework_id.value = wire_strdup(t->msg, r->framework_id.value);
-    t->t->slave_id.value = wire_strdup(t->msg, h->id);
-    if (ti->executor) {
-        t->t->executor_id = wire_alloc(t->msg, sizeof *t->t->executor_id);
-        t->t->executor_id->value = wire_strdup(t->msg, ti->executor->executor_id.value);
-    }
+    t->msg = m;
+    t->t = wire_alloc(m, sizeof *t->t);
+    wire_init(WIRE_DESC(task), t->t);
+    t->t->name = ti->name;
+    t->t->task_id = ti->task_id;
+    t->t->framework_id = r->framework_id;
+    t->t->slave_id.value = wire_strdup(m, h->id);
+    if (ti->executor) t->t->executor_id = &ti->executor->executor_id;
     t->t->state = WIRE_TASK_STAGING;
-    t->t->resources = wire_alloc_array(t->msg, WIRE_DESC(resource), ti->resources_count);
-    for (size_t i = 0; i < ti->resources_count; i++)
-        wire_copy_into(t->msg, WIRE_DESC(resource), &t->t->resources[i], &ti->resources[i]);
+    t->t->resources = ti->resources;
     t->t->resources_count = ti->resources_count;
-    wire_id_key(t->key, r->framework_id.value, ti->task_id.value);
+    memcpy(t->key, key, sizeof t->key);
     act_map_put(h->tasks, t->key, t);
     return t;
 }
@@ -375,11 +375,26 @@ static void executor_add(hollow *h, const char *framework_id, const wire_executo
     act_map_put(h->executors, key, copy);
 }
 
+/* What a hollow slave reads of a RunTaskMessage (task_new, executor_add, task_duration); the
+ * rest (the FrameworkInfo, the command, the container) is walked, not built. Made once. */
+#define RUN_TASK_PICK "framework_id, task.name, task.task_id, task.executor, task.resources, " \
+                      "task.labels, task.data"
+static wire_pick *run_task_pick;
+static pthread_once_t run_task_pick_once = PTHREAD_ONCE_INIT;
+
+static void run_task_pick_make(void)
+{
+    char err[256];
+    run_task_pick = wire_pick_new(WIRE_DESC(run_task_message), RUN_TASK_PICK, err, sizeof err);
+    ACT_CHECK(run_task_pick != NULL); /* the paths are this file's constant */
+}
+
 static void on_run_task(act_actor *self, const act_msg *msg)
 {
     hollow *h = act_state(self);
     if (!from_master(h, msg)) return;
-    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(run_task_message));
+    pthread_once(&run_task_pick_once, run_task_pick_make);
+    wire_msg *m = wire_decode_msg_picked(msg, run_task_pick);
     if (!m) return;
     wire_run_task_message *r = m->root;
     char key[WIRE_KEY_MAX];
@@ -392,9 +407,9 @@ static void on_run_task(act_actor *self, const act_msg *msg)
     }
     act_counter_inc(metrics.launched);
     if (r->task.executor) executor_add(h, r->framework_id.value, r->task.executor);
-    h_task *t = task_new(h, r);
     double secs = 0;
     int how = task_duration(&r->task, &secs);
+    h_task *t = task_new(h, m, key); /* takes m */
     if (how < 0) {
         act_counter_inc(metrics.failed);
         task_update(h, t, WIRE_TASK_FAILED, WIRE_SOURCE_SLAVE, "The task's duration (label '"
@@ -403,7 +418,6 @@ static void on_run_task(act_actor *self, const act_msg *msg)
         task_update(h, t, WIRE_TASK_RUNNING, WIRE_SOURCE_EXECUTOR, NULL);
         if (how > 0) t->finish = act_delay(self, secs, task_finished, t);
     }
-    wire_msg_free(m);
 }
 
 static void on_kill_task(act_actor *self, const act_msg *msg)
