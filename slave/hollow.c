@@ -61,6 +61,34 @@ void hollow_metrics_init(void)
     metrics.shutdowns = act_counter_get("fleet/shutdowns");
 }
 
+/* What a hollow slave reads of the messages it gets most, one per task or update: of a
+ * RunTaskMessage (task_new, executor_add, task_duration) not the FrameworkInfo, the command
+ * or the container; of an acknowledgement not the slave ID. The rest is walked, not built. */
+#define RUN_TASK_PICK "framework_id, task.name, task.task_id, task.executor, task.resources, " \
+                      "task.labels, task.data"
+#define ACK_PICK "framework_id, task_id, uuid"
+
+typedef struct hollow_picks {
+    wire_pick *run_task, *ack;
+} hollow_picks;
+static hollow_picks pick_set;
+static pthread_once_t pick_set_once = PTHREAD_ONCE_INIT;
+
+static void picks_make(void)
+{
+    pick_set.run_task = wire_pick_new(WIRE_DESC(run_task_message), RUN_TASK_PICK, NULL, 0);
+    pick_set.ack = wire_pick_new(WIRE_DESC(status_update_acknowledgement_message), ACK_PICK,
+                                 NULL, 0);
+    ACT_CHECK(pick_set.run_task && pick_set.ack); /* the paths are this file's constants */
+}
+
+/* The picks, made on first use and kept for the process's life. */
+static const hollow_picks *picks(void)
+{
+    pthread_once(&pick_set_once, picks_make);
+    return &pick_set;
+}
+
 static bool from_master(hollow *h, const act_msg *msg)
 {
     if (act_pid_equal(&msg->from, &h->master)) return true;
@@ -375,26 +403,11 @@ static void executor_add(hollow *h, const char *framework_id, const wire_executo
     act_map_put(h->executors, key, copy);
 }
 
-/* What a hollow slave reads of a RunTaskMessage (task_new, executor_add, task_duration); the
- * rest (the FrameworkInfo, the command, the container) is walked, not built. Made once. */
-#define RUN_TASK_PICK "framework_id, task.name, task.task_id, task.executor, task.resources, " \
-                      "task.labels, task.data"
-static wire_pick *run_task_pick;
-static pthread_once_t run_task_pick_once = PTHREAD_ONCE_INIT;
-
-static void run_task_pick_make(void)
-{
-    char err[256];
-    run_task_pick = wire_pick_new(WIRE_DESC(run_task_message), RUN_TASK_PICK, err, sizeof err);
-    ACT_CHECK(run_task_pick != NULL); /* the paths are this file's constant */
-}
-
 static void on_run_task(act_actor *self, const act_msg *msg)
 {
     hollow *h = act_state(self);
     if (!from_master(h, msg)) return;
-    pthread_once(&run_task_pick_once, run_task_pick_make);
-    wire_msg *m = wire_decode_msg_picked(msg, run_task_pick);
+    wire_msg *m = wire_decode_msg_picked(msg, picks()->run_task);
     if (!m) return;
     wire_run_task_message *r = m->root;
     char key[WIRE_KEY_MAX];
@@ -475,14 +488,14 @@ static void on_ack(act_actor *self, const act_msg *msg)
 {
     hollow *h = act_state(self);
     if (!from_master(h, msg)) return;
-    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(status_update_acknowledgement_message));
+    wire_msg *m = wire_decode_msg_picked(msg, picks()->ack);
     if (!m) return;
     wire_status_update_acknowledgement_message *a = m->root;
     sum_ack ack;
     if (strlen(a->framework_id.value) < WIRE_ID_MAX && strlen(a->task_id.value) < WIRE_ID_MAX &&
         wire_uuid_from_bytes(a->uuid.data, a->uuid.len, &ack.uuid) == 0) {
-        snprintf(ack.framework_id, sizeof ack.framework_id, "%s", a->framework_id.value);
-        snprintf(ack.task_id, sizeof ack.task_id, "%s", a->task_id.value);
+        wire_id_copy(ack.framework_id, a->framework_id.value);
+        wire_id_copy(ack.task_id, a->task_id.value);
         if (sum_take_ack(h->sum, &ack) == 1) {
             char key[WIRE_KEY_MAX];
             wire_id_key(key, ack.framework_id, ack.task_id);

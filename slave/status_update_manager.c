@@ -130,8 +130,8 @@ static stream *stream_new(sum_state *st, const char *framework_id, const char *t
 {
     stream *s = act_calloc(1, sizeof *s);
     s->st = st;
-    snprintf(s->framework_id, sizeof s->framework_id, "%s", framework_id);
-    snprintf(s->task_id, sizeof s->task_id, "%s", task_id);
+    wire_id_copy(s->framework_id, framework_id);
+    wire_id_copy(s->task_id, task_id);
     return s;
 }
 
@@ -249,11 +249,9 @@ static void forward_head(sum_state *st, stream *s, double interval)
         st->slave = s->slave;
         act_pid_format(&st->slave, st->slave_text, sizeof st->slave_text);
     }
-    wire_status_update_message m;
-    wire_init(WIRE_DESC(status_update_message), &m);
-    m.update = *u;
-    m.has_pid = st->slave_text[0] != '\0';
-    m.pid = st->slave_text;
+    /* its other field, pid, is optional: nothing else needs wire_init's defaults */
+    wire_status_update_message m = {.update = *u, .has_pid = st->slave_text[0] != '\0',
+                                    .pid = st->slave_text};
     wire_send(st->self, &st->master, WIRE_DESC(status_update_message), &m);
     LOG_INFO("Forwarding status update %s (UUID: %s) for task %s of framework %s to %s",
              wire_task_state_name(u->status.state), uuid_text(&s->head->uuid, id), s->task_id,

@@ -543,6 +543,9 @@ char *wire_id_framework(char *buf, size_t n, const char *master_id, uint64_t seq
 char *wire_id_slave(char *buf, size_t n, const char *master_id, uint64_t seq);
 /* "<master-id>-O12" */
 char *wire_id_offer(char *buf, size_t n, const char *master_id, uint64_t seq);
+/* id into out (WIRE_ID_MAX bytes, cut to fit), without printf: what a status update stream or
+ * an acknowledgement keeps of its IDs. Returns out. */
+char *wire_id_copy(char *out, const char *id);
 #define WIRE_KEY_MAX (2 * WIRE_ID_MAX + 2) /* a wire_id_key */
 /* "<framework id>/<id>" into out (WIRE_KEY_MAX bytes, cut to fit): the key of a task or an
  * executor among its framework's. Written without printf: the master and mesos-fleet make one
