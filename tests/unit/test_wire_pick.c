@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/mpwrite.h"
 #include "wire/wire.h"
 
 static const wire_format formats[] = {WIRE_MSGPACK, WIRE_PROTOBUF};
@@ -109,26 +110,11 @@ END_TEST
 
 /* ---- msgpack made by hand ----------------------------------------------------------------- */
 
-static void mp_byte(act_buf *b, unsigned v)
-{
-    act_buf_putc(b, (char)(uint8_t)v);
-}
-
-static void mp_str(act_buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    ck_assert_uint_lt(n, 32);
-    mp_byte(b, 0xa0 | (unsigned)n);
-    act_buf_append(b, s, n);
-}
-
 /* "key": {"value": id} */
 static void mp_id_field(act_buf *b, const char *key, const char *id)
 {
     mp_str(b, key);
-    mp_byte(b, 0x81);
-    mp_str(b, "value");
-    mp_str(b, id);
+    mp_id(b, id);
 }
 
 static int decode_kill(const act_buf *b, char *err)
