@@ -559,14 +559,15 @@ int wire__mp_decode(const wire_desc *desc, const wire_pick *pick, const void *da
     wire_msg *m = wire__decode_begin(desc, len, err, errlen);
     if (!m) return WIRE_ELIMIT;
     const uint8_t *bytes = data ? data : (const uint8_t *)"";
-    dec d = {.p = bytes,
-             .end = bytes + len,
-             .m = m,
-             .root = desc,
-             .pick = pick,
-             .depth = -1,
-             .err = err,
-             .errlen = errlen};
+    dec d; /* not zeroed whole: each path frame is cleared as its level is entered */
+    d.p = bytes;
+    d.end = bytes + len;
+    d.m = m;
+    d.root = desc;
+    d.pick = pick;
+    d.depth = -1;
+    d.err = err;
+    d.errlen = errlen;
     item it;
     int rc = read_item(&d, &it);
     if (rc == 0 && it.type != T_MAP) rc = fail(&d, WIRE_ETYPE, "expected map");

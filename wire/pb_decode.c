@@ -467,7 +467,13 @@ int wire__pb_decode(const wire_desc *desc, const wire_pick *pick, const void *da
     wire_msg *m = wire__decode_begin(desc, len, err, errlen);
     if (!m) return WIRE_ELIMIT;
     const uint8_t *bytes = data ? data : (const uint8_t *)"";
-    pdec d = {.m = m, .root = desc, .pick = pick, .depth = -1, .err = err, .errlen = errlen};
+    pdec d; /* not zeroed whole: each path frame is cleared as its level is entered */
+    d.m = m;
+    d.root = desc;
+    d.pick = pick;
+    d.depth = -1;
+    d.err = err;
+    d.errlen = errlen;
     return wire__decode_end(m, dec_msg(&d, desc, m->root, (span){bytes, bytes + len}), out);
 }
 
