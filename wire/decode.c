@@ -40,7 +40,7 @@ typedef struct dec {
     const wire_desc *root;
     const wire_pick *pick; /* of the message being read; NULL: all of it */
     int depth;
-    wire__frame path[WIRE_MAX_DEPTH + 1];
+    wire__frame *path;     /* WIRE_MAX_DEPTH + 1 frames, each cleared as its level is entered */
     char *err;
     size_t errlen;
 } dec;
@@ -559,15 +559,16 @@ int wire__mp_decode(const wire_desc *desc, const wire_pick *pick, const void *da
     wire_msg *m = wire__decode_begin(desc, len, err, errlen);
     if (!m) return WIRE_ELIMIT;
     const uint8_t *bytes = data ? data : (const uint8_t *)"";
-    dec d; /* not zeroed whole: each path frame is cleared as its level is entered */
-    d.p = bytes;
-    d.end = bytes + len;
-    d.m = m;
-    d.root = desc;
-    d.pick = pick;
-    d.depth = -1;
-    d.err = err;
-    d.errlen = errlen;
+    wire__frame path[WIRE_MAX_DEPTH + 1]; /* not zeroed: see dec.path */
+    dec d = {.p = bytes,
+             .end = bytes + len,
+             .m = m,
+             .root = desc,
+             .pick = pick,
+             .depth = -1,
+             .path = path,
+             .err = err,
+             .errlen = errlen};
     item it;
     int rc = read_item(&d, &it);
     if (rc == 0 && it.type != T_MAP) rc = fail(&d, WIRE_ETYPE, "expected map");

@@ -29,7 +29,7 @@ typedef struct pdec {
     const wire_desc *root;
     const wire_pick *pick; /* of the message being read; NULL: all of it */
     int depth;
-    wire__frame path[WIRE_MAX_DEPTH + 1];
+    wire__frame *path; /* WIRE_MAX_DEPTH + 1 frames, each cleared as its level is entered */
     char *err;
     size_t errlen;
 } pdec;
@@ -467,13 +467,9 @@ int wire__pb_decode(const wire_desc *desc, const wire_pick *pick, const void *da
     wire_msg *m = wire__decode_begin(desc, len, err, errlen);
     if (!m) return WIRE_ELIMIT;
     const uint8_t *bytes = data ? data : (const uint8_t *)"";
-    pdec d; /* not zeroed whole: each path frame is cleared as its level is entered */
-    d.m = m;
-    d.root = desc;
-    d.pick = pick;
-    d.depth = -1;
-    d.err = err;
-    d.errlen = errlen;
+    wire__frame path[WIRE_MAX_DEPTH + 1]; /* not zeroed: see pdec.path */
+    pdec d = {.m = m, .root = desc, .pick = pick, .depth = -1, .path = path, .err = err,
+              .errlen = errlen};
     return wire__decode_end(m, dec_msg(&d, desc, m->root, (span){bytes, bytes + len}), out);
 }
 
