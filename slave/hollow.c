@@ -13,14 +13,15 @@
 #include "slave/slave_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #define MAX_BACKOFF 60.0
 #define DEFAULT_PING_TIMEOUT 75.0
 
 typedef struct h_task {
-    wire_msg *msg;          /* a wire_task: what re-registration reports; state kept current */
-    wire_task *t;
+    wire_msg *msg;          /* its RunTaskMessage, whose arena also holds t */
+    wire_task *t;           /* what re-registration reports; state kept current */
     act_timer_id finish;    /* TASK_FINISHED is due then; 0 when not */
     char key[WIRE_KEY_MAX];
 } h_task;
@@ -58,6 +59,34 @@ void hollow_metrics_init(void)
     metrics.failed = act_counter_get("fleet/tasks_failed");
     metrics.lost = act_counter_get("fleet/tasks_lost");
     metrics.shutdowns = act_counter_get("fleet/shutdowns");
+}
+
+/* What a hollow slave reads of the messages it gets most, one per task or update: of a
+ * RunTaskMessage (task_new, executor_add, task_duration) not the FrameworkInfo, the command
+ * or the container; of an acknowledgement not the slave ID. The rest is walked, not built. */
+#define RUN_TASK_PICK "framework_id, task.name, task.task_id, task.executor, task.resources, " \
+                      "task.labels, task.data"
+#define ACK_PICK "framework_id, task_id, uuid"
+
+typedef struct hollow_picks {
+    wire_pick *run_task, *ack;
+} hollow_picks;
+static hollow_picks pick_set;
+static pthread_once_t pick_set_once = PTHREAD_ONCE_INIT;
+
+static void picks_make(void)
+{
+    pick_set.run_task = wire_pick_new(WIRE_DESC(run_task_message), RUN_TASK_PICK, NULL, 0);
+    pick_set.ack = wire_pick_new(WIRE_DESC(status_update_acknowledgement_message), ACK_PICK,
+                                 NULL, 0);
+    ACT_CHECK(pick_set.run_task && pick_set.ack); /* the paths are this file's constants */
+}
+
+/* The picks, made on first use and kept for the process's life. */
+static const hollow_picks *picks(void)
+{
+    pthread_once(&pick_set_once, picks_make);
+    return &pick_set;
 }
 
 static bool from_master(hollow *h, const act_msg *msg)
@@ -336,26 +365,25 @@ static int task_duration(const wire_task_info *ti, double *secs)
     return act_duration_parse(value, secs) == 0 ? 1 : -EINVAL;
 }
 
-static h_task *task_new(hollow *h, const wire_run_task_message *r)
+/* Records a launched task, taking `m` (its decoded RunTaskMessage, `key` its task key): the
+ * task's Task points into the message's arena instead of copying what it shares with it. */
+static h_task *task_new(hollow *h, wire_msg *m, const char *key)
 {
+    const wire_run_task_message *r = m->root;
     const wire_task_info *ti = &r->task;
     h_task *t = act_calloc(1, sizeof *t);
-    t->msg = wire_new(WIRE_DESC(task));
-    t->t = t->msg->root;
-    t->t->name = wire_strdup(t->msg, ti->name);
-    t->t->task_id.value = wire_strdup(t->msg, ti->task_id.value);
-    t->t->framework_id.value = wire_strdup(t->msg, r->framework_id.value);
-    t->t->slave_id.value = wire_strdup(t->msg, h->id);
-    if (ti->executor) {
-        t->t->executor_id = wire_alloc(t->msg, sizeof *t->t->executor_id);
-        t->t->executor_id->value = wire_strdup(t->msg, ti->executor->executor_id.value);
-    }
+    t->msg = m;
+    t->t = wire_alloc(m, sizeof *t->t);
+    wire_init(WIRE_DESC(task), t->t);
+    t->t->name = ti->name;
+    t->t->task_id = ti->task_id;
+    t->t->framework_id = r->framework_id;
+    t->t->slave_id.value = wire_strdup(m, h->id);
+    if (ti->executor) t->t->executor_id = &ti->executor->executor_id;
     t->t->state = WIRE_TASK_STAGING;
-    t->t->resources = wire_alloc_array(t->msg, WIRE_DESC(resource), ti->resources_count);
-    for (size_t i = 0; i < ti->resources_count; i++)
-        wire_copy_into(t->msg, WIRE_DESC(resource), &t->t->resources[i], &ti->resources[i]);
+    t->t->resources = ti->resources;
     t->t->resources_count = ti->resources_count;
-    wire_id_key(t->key, r->framework_id.value, ti->task_id.value);
+    memcpy(t->key, key, sizeof t->key);
     act_map_put(h->tasks, t->key, t);
     return t;
 }
@@ -379,7 +407,7 @@ static void on_run_task(act_actor *self, const act_msg *msg)
 {
     hollow *h = act_state(self);
     if (!from_master(h, msg)) return;
-    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(run_task_message));
+    wire_msg *m = wire_decode_msg_picked(msg, picks()->run_task);
     if (!m) return;
     wire_run_task_message *r = m->root;
     char key[WIRE_KEY_MAX];
@@ -392,9 +420,9 @@ static void on_run_task(act_actor *self, const act_msg *msg)
     }
     act_counter_inc(metrics.launched);
     if (r->task.executor) executor_add(h, r->framework_id.value, r->task.executor);
-    h_task *t = task_new(h, r);
     double secs = 0;
     int how = task_duration(&r->task, &secs);
+    h_task *t = task_new(h, m, key); /* takes m */
     if (how < 0) {
         act_counter_inc(metrics.failed);
         task_update(h, t, WIRE_TASK_FAILED, WIRE_SOURCE_SLAVE, "The task's duration (label '"
@@ -403,7 +431,6 @@ static void on_run_task(act_actor *self, const act_msg *msg)
         task_update(h, t, WIRE_TASK_RUNNING, WIRE_SOURCE_EXECUTOR, NULL);
         if (how > 0) t->finish = act_delay(self, secs, task_finished, t);
     }
-    wire_msg_free(m);
 }
 
 static void on_kill_task(act_actor *self, const act_msg *msg)
@@ -461,14 +488,14 @@ static void on_ack(act_actor *self, const act_msg *msg)
 {
     hollow *h = act_state(self);
     if (!from_master(h, msg)) return;
-    wire_msg *m = wire_decode_msg(msg, WIRE_DESC(status_update_acknowledgement_message));
+    wire_msg *m = wire_decode_msg_picked(msg, picks()->ack);
     if (!m) return;
     wire_status_update_acknowledgement_message *a = m->root;
     sum_ack ack;
     if (strlen(a->framework_id.value) < WIRE_ID_MAX && strlen(a->task_id.value) < WIRE_ID_MAX &&
         wire_uuid_from_bytes(a->uuid.data, a->uuid.len, &ack.uuid) == 0) {
-        snprintf(ack.framework_id, sizeof ack.framework_id, "%s", a->framework_id.value);
-        snprintf(ack.task_id, sizeof ack.task_id, "%s", a->task_id.value);
+        wire_id_copy(ack.framework_id, a->framework_id.value);
+        wire_id_copy(ack.task_id, a->task_id.value);
         if (sum_take_ack(h->sum, &ack) == 1) {
             char key[WIRE_KEY_MAX];
             wire_id_key(key, ack.framework_id, ack.task_id);

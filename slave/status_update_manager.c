@@ -44,8 +44,10 @@ typedef struct stream {
     wire_uuid seen_few[SEEN_FEW];
     size_t nseen;
     act_map *seen;
-    act_timer_id timer;           /* the head's retry, 0 when none */
+    act_timer_id timer;           /* the retry timer, 0 when none; it may have been armed */
+    double timer_at;              /* for an earlier head, due at timer_at (<= due) */
     double interval;              /* the head's current retry interval */
+    double due;                   /* when the head is resent unless acknowledged */
 } stream;
 
 struct sum_state {
@@ -130,8 +132,8 @@ static stream *stream_new(sum_state *st, const char *framework_id, const char *t
 {
     stream *s = act_calloc(1, sizeof *s);
     s->st = st;
-    snprintf(s->framework_id, sizeof s->framework_id, "%s", framework_id);
-    snprintf(s->task_id, sizeof s->task_id, "%s", task_id);
+    wire_id_copy(s->framework_id, framework_id);
+    wire_id_copy(s->task_id, task_id);
     return s;
 }
 
@@ -238,28 +240,41 @@ static bool stream_pop(sum_state *st, stream *s)
 
 static void on_retry(act_actor *self, void *arg);
 
-/* Sends the stream's head to the master and arms its retry after `interval` seconds. */
+/* Arms the retry timer for s->due, unless one armed for an earlier head fires before it (it
+ * then re-arms for the rest: on_retry). An acknowledgement followed by the next update costs
+ * no timer removal and insertion that way. */
+static void arm_retry(sum_state *st, stream *s)
+{
+    if (s->timer && s->timer_at > s->due) cancel_retry(st, s);
+    if (s->timer) return;
+    s->timer = act_delay(st->self, s->due - act_now(), on_retry, s);
+    s->timer_at = s->due;
+}
+
+/* Sends the stream's head to the master; it is resent after `interval` seconds unless
+ * acknowledged before. */
 static void forward_head(sum_state *st, stream *s, double interval)
 {
-    cancel_retry(st, s);
-    if (!s->head || paused(st)) return;
+    if (!s->head || paused(st)) {
+        cancel_retry(st, s);
+        return;
+    }
     const wire_status_update *u = update_of(s->head);
     char id[WIRE_UUID_STRLEN], master[ACT_PID_STRLEN];
     if (!act_pid_equal(&s->slave, &st->slave)) {
         st->slave = s->slave;
         act_pid_format(&st->slave, st->slave_text, sizeof st->slave_text);
     }
-    wire_status_update_message m;
-    wire_init(WIRE_DESC(status_update_message), &m);
-    m.update = *u;
-    m.has_pid = st->slave_text[0] != '\0';
-    m.pid = st->slave_text;
+    /* its other field, pid, is optional: nothing else needs wire_init's defaults */
+    wire_status_update_message m = {.update = *u, .has_pid = st->slave_text[0] != '\0',
+                                    .pid = st->slave_text};
     wire_send(st->self, &st->master, WIRE_DESC(status_update_message), &m);
     LOG_INFO("Forwarding status update %s (UUID: %s) for task %s of framework %s to %s",
              wire_task_state_name(u->status.state), uuid_text(&s->head->uuid, id), s->task_id,
              s->framework_id, act_pid_format(&st->master, master, sizeof master));
     s->interval = interval;
-    s->timer = act_delay(st->self, interval, on_retry, s);
+    s->due = act_now() + interval;
+    arm_retry(st, s);
 }
 
 static void on_retry(act_actor *self, void *arg)
@@ -268,6 +283,10 @@ static void on_retry(act_actor *self, void *arg)
     sum_state *st = s->st;
     s->timer = 0;
     if (!s->head || paused(st)) return;
+    if (s->due - act_now() > 1e-6) { /* armed for an earlier head: this one is not due yet */
+        arm_retry(st, s);
+        return;
+    }
     char id[WIRE_UUID_STRLEN];
     LOG_WARNING("Resending status update %s (UUID: %s) for task %s of framework %s",
                 wire_task_state_name(update_of(s->head)->status.state),
@@ -418,8 +437,7 @@ int sum_take_ack(sum_state *st, const sum_ack *a)
     char id[WIRE_UUID_STRLEN];
     LOG_INFO("Status update (UUID: %s) for task %s of framework %s acknowledged",
              uuid_text(&a->uuid, id), a->task_id, a->framework_id);
-    cancel_retry(st, s);
-    bool terminal = stream_pop(st, s);
+    bool terminal = stream_pop(st, s); /* the retry timer stays for the next head */
     if (terminal) close_stream(st, s);
     else forward_head(st, s, st->retry_min);
     return terminal;

@@ -3,7 +3,9 @@
  * the bytes; every length and count is checked against the bytes that remain before anything
  * is allocated, nesting is bounded, unknown keys are skipped without recursion, and the arena
  * refuses to grow past WIRE_EXPANSION times the input. Errors name the path of the bad field:
- * "TaskInfo.resources[2].name: expected string".
+ * "TaskInfo.resources[2].name: expected string". With a pick (wire_decode_picked) the fields
+ * it leaves out are skipped like unknown keys, still counted as present and checked for
+ * duplicates.
  */
 #include "wire/wire_int.h"
 
@@ -36,8 +38,9 @@ typedef struct dec {
     const uint8_t *p, *end;
     wire_msg *m;
     const wire_desc *root;
+    const wire_pick *pick; /* of the message being read; NULL: all of it */
     int depth;
-    wire__frame path[WIRE_MAX_DEPTH + 1];
+    wire__frame *path;     /* WIRE_MAX_DEPTH + 1 frames, each cleared as its level is entered */
     char *err;
     size_t errlen;
 } dec;
@@ -500,6 +503,7 @@ static int read_key(dec *d, const uint8_t **name, size_t *len)
 static int dec_fields(dec *d, const wire_desc *desc, void *obj, uint64_t n)
 {
     wire__frame *fr = &d->path[d->depth];
+    const wire_pick *pick = d->pick;
     uint64_t seen = 0;
     uint16_t next = 0;
     for (uint64_t k = 0; k < n; k++) {
@@ -521,7 +525,16 @@ static int dec_fields(dec *d, const wire_desc *desc, void *obj, uint64_t n)
         uint64_t bit = (uint64_t)1 << ix;
         if (seen & bit) return fail(d, WIRE_EDUPLICATE, "duplicate field");
         seen |= bit;
+        if (pick) {
+            if (!(pick->keep & bit)) {
+                if ((rc = skip_value(d))) return rc;
+                fr->f = NULL;
+                continue;
+            }
+            d->pick = pick->sub[ix];
+        }
         if ((rc = dec_field(d, f, obj))) return rc;
+        d->pick = pick;
         fr->f = NULL;
     }
     return check_required(d, desc, seen);
@@ -539,18 +552,21 @@ static int dec_msg(dec *d, const wire_desc *desc, void *obj, const item *hdr)
     return rc;
 }
 
-int wire_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **out, char *err,
-                size_t errlen)
+int wire__mp_decode(const wire_desc *desc, const wire_pick *pick, const void *data, size_t len,
+                    wire_msg **out, char *err, size_t errlen)
 {
     *out = NULL;
     wire_msg *m = wire__decode_begin(desc, len, err, errlen);
     if (!m) return WIRE_ELIMIT;
     const uint8_t *bytes = data ? data : (const uint8_t *)"";
+    wire__frame path[WIRE_MAX_DEPTH + 1]; /* not zeroed: see dec.path */
     dec d = {.p = bytes,
              .end = bytes + len,
              .m = m,
              .root = desc,
+             .pick = pick,
              .depth = -1,
+             .path = path,
              .err = err,
              .errlen = errlen};
     item it;
@@ -559,6 +575,12 @@ int wire_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **
     if (rc == 0) rc = dec_msg(&d, desc, m->root, &it);
     if (rc == 0 && d.p != d.end) rc = fail(&d, WIRE_ETRAILING, "%zu trailing bytes", remaining(&d));
     return wire__decode_end(m, rc, out);
+}
+
+int wire_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **out, char *err,
+                size_t errlen)
+{
+    return wire__mp_decode(desc, NULL, data, len, out, err, errlen);
 }
 
 int wire_decode_by_name(const char *name, const void *data, size_t len, wire_msg **out, char *err,

@@ -11,6 +11,14 @@
 #include <stdio.h>
 #include <sys/random.h>
 
+char *wire_id_copy(char *out, const char *id)
+{
+    size_t n = strnlen(id, WIRE_ID_MAX - 1);
+    memcpy(out, id, n);
+    out[n] = '\0';
+    return out;
+}
+
 char *wire_id_key(char *out, const char *framework_id, const char *id)
 {
     size_t a = strnlen(framework_id, WIRE_KEY_MAX - 1);

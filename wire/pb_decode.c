@@ -8,7 +8,9 @@
  * not; a scalar given twice keeps the last value; a message given twice is the merge of both,
  * read as the concatenation of their bytes (which is how protobuf defines merging); required
  * fields are checked once the message is complete. Nesting is bounded, and the arena refuses
- * to grow past WIRE_EXPANSION times the input. Errors name the path of the bad field.
+ * to grow past WIRE_EXPANSION times the input. Errors name the path of the bad field. With a
+ * pick (wire_decode_picked) the fields it leaves out are skipped like unknown ones but count
+ * as present.
  */
 #include "wire/wire_int.h"
 
@@ -25,8 +27,9 @@ typedef struct span {
 typedef struct pdec {
     wire_msg *m;
     const wire_desc *root;
+    const wire_pick *pick; /* of the message being read; NULL: all of it */
     int depth;
-    wire__frame path[WIRE_MAX_DEPTH + 1];
+    wire__frame *path; /* WIRE_MAX_DEPTH + 1 frames, each cleared as its level is entered */
     char *err;
     size_t errlen;
 } pdec;
@@ -214,12 +217,14 @@ static int count_fields(pdec *d, const wire_desc *desc, span s, size_t *counts)
     return 0;
 }
 
-/* Gives each repeated field an array for all of its values; its count grows as they are read. */
-static int alloc_arrays(pdec *d, const wire_desc *desc, void *obj, const size_t *counts)
+/* Gives each repeated field the pick keeps an array for all of its values; its count grows as
+ * they are read. */
+static int alloc_arrays(pdec *d, const wire_desc *desc, void *obj, const size_t *counts,
+                        uint64_t keep)
 {
     for (uint16_t k = 0; k < desc->nfields; k++) {
         const wire_field *f = &desc->fields[k];
-        if (f->label != WIRE_L_REP || counts[k] == 0) continue;
+        if (f->label != WIRE_L_REP || counts[k] == 0 || !(keep & ((uint64_t)1 << k))) continue;
         size_t sz = wire__value_size(f);
         void *items = arena(d, counts[k] * sz); /* counts[k] <= the input's length */
         if (!items) return WIRE_ELIMIT;
@@ -381,10 +386,12 @@ static int dec_single(pdec *d, const wire_field *f, void *obj, span *s)
     return rc < 0 ? rc : 0; /* an unknown value of an optional enum reads as absent */
 }
 
-/* Pass two: reads every value. `seen` collects the fields that got a value. */
+/* Pass two: reads every value of the fields the pick keeps (all without one) and skips the
+ * others. `seen` collects the fields that got a value, or would have. */
 static int fill_fields(pdec *d, const wire_desc *desc, void *obj, span s, const size_t *counts,
                        uint64_t *seen)
 {
+    const wire_pick *pick = d->pick;
     uint16_t hint = 0;
     while (s.p < s.end) {
         uint32_t number;
@@ -399,6 +406,13 @@ static int fill_fields(pdec *d, const wire_desc *desc, void *obj, span s, const 
         size_t k = (size_t)(f - desc->fields);
         uint64_t bit = (uint64_t)1 << k;
         d->path[d->depth] = (wire__frame){.f = f};
+        if (pick && !(pick->keep & bit)) {
+            if ((rc = skip_value(d, &s, number, wire_type))) return rc;
+            *seen |= bit;
+            d->path[d->depth] = (wire__frame){0};
+            continue;
+        }
+        if (pick) d->pick = pick->sub[k];
         if (packed)
             rc = dec_packed(d, f, obj, &s);
         else if (f->label == WIRE_L_REP)
@@ -410,6 +424,7 @@ static int fill_fields(pdec *d, const wire_desc *desc, void *obj, span s, const 
         else
             rc = dec_single_msg(d, f, obj, &s, counts[k]);
         if (rc) return rc;
+        d->pick = pick;
         *seen |= bit;
         d->path[d->depth] = (wire__frame){0};
     }
@@ -438,20 +453,28 @@ static int dec_msg(pdec *d, const wire_desc *desc, void *obj, span s)
     memset(counts, 0, desc->nfields * sizeof counts[0]);
     uint64_t seen = 0;
     int rc = count_fields(d, desc, s, counts);
-    if (rc == 0) rc = alloc_arrays(d, desc, obj, counts);
+    if (rc == 0) rc = alloc_arrays(d, desc, obj, counts, d->pick ? d->pick->keep : UINT64_MAX);
     if (rc == 0) rc = fill_fields(d, desc, obj, s, counts, &seen);
     if (rc == 0) rc = check_required(d, desc, seen);
     d->depth--;
     return rc;
 }
 
-int wire_pb_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **out,
-                   char *err, size_t errlen)
+int wire__pb_decode(const wire_desc *desc, const wire_pick *pick, const void *data, size_t len,
+                    wire_msg **out, char *err, size_t errlen)
 {
     *out = NULL;
     wire_msg *m = wire__decode_begin(desc, len, err, errlen);
     if (!m) return WIRE_ELIMIT;
     const uint8_t *bytes = data ? data : (const uint8_t *)"";
-    pdec d = {.m = m, .root = desc, .depth = -1, .err = err, .errlen = errlen};
+    wire__frame path[WIRE_MAX_DEPTH + 1]; /* not zeroed: see pdec.path */
+    pdec d = {.m = m, .root = desc, .pick = pick, .depth = -1, .path = path, .err = err,
+              .errlen = errlen};
     return wire__decode_end(m, dec_msg(&d, desc, m->root, (span){bytes, bytes + len}), out);
+}
+
+int wire_pb_decode(const wire_desc *desc, const void *data, size_t len, wire_msg **out,
+                   char *err, size_t errlen)
+{
+    return wire__pb_decode(desc, NULL, data, len, out, err, errlen);
 }

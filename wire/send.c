@@ -121,14 +121,31 @@ bool wire_body_json(const char *name, const uint8_t *body, size_t len,
     return true;
 }
 
-wire_msg *wire_decode_msg(const act_msg *msg, const wire_desc *desc)
+/* What wire_decode_msg and wire_decode_msg_picked do with a body they cannot read. */
+static wire_msg *malformed(const act_msg *msg, const char *err)
 {
-    wire_msg *m = NULL;
-    char err[256], from[ACT_PID_STRLEN];
-    if (wire_decode_body(msg, desc, &m, err, sizeof err) == 0) return m;
+    char from[ACT_PID_STRLEN];
     act_counter_inc(act_counter_get("wire/malformed_messages"));
     LOG_WARNING_LIMITED("Dropping a malformed %s (%s) from %s: %s", msg->name,
                         wire_format_name(wire_msg_format(msg)),
                         act_pid_format(&msg->from, from, sizeof from), err);
     return NULL;
+}
+
+wire_msg *wire_decode_msg(const act_msg *msg, const wire_desc *desc)
+{
+    wire_msg *m = NULL;
+    char err[256];
+    if (wire_decode_body(msg, desc, &m, err, sizeof err) == 0) return m;
+    return malformed(msg, err);
+}
+
+wire_msg *wire_decode_msg_picked(const act_msg *msg, const wire_pick *pick)
+{
+    wire_msg *m = NULL;
+    char err[256];
+    if (wire_decode_picked(wire_msg_format(msg), pick, msg->body, msg->len, &m, err,
+                           sizeof err) == 0)
+        return m;
+    return malformed(msg, err);
 }

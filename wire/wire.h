@@ -262,6 +262,35 @@ int wire_decode_body(const act_msg *msg, const wire_desc *desc, wire_msg **out, 
  * it cannot read. */
 wire_msg *wire_decode_msg(const act_msg *msg, const wire_desc *desc);
 
+/* A pick: the fields of one message type a reader uses, so a decode builds only those. A
+ * daemon that reads a few fields of a large message (a hollow slave reads the IDs, resources,
+ * labels and data of a RunTaskMessage, not its FrameworkInfo or CommandInfo) decodes it with
+ * a pick made once at start. */
+typedef struct wire_pick wire_pick;
+
+/* Compiles `paths` (names separated by commas or blanks: "framework_id, task.task_id,
+ * task.resources") into a pick of desc's fields: a path naming a message field keeps it whole,
+ * "a.b" keeps field b of message field a and nothing else of a (a repeated message field's
+ * every element alike). Returns the pick (free with wire_pick_free), or NULL with the reason
+ * in err for a name the type lacks or a step through a field that is not a message. */
+wire_pick *wire_pick_new(const wire_desc *desc, const char *paths, char *err, size_t errlen);
+void wire_pick_free(wire_pick *pick);
+/* The type the pick was made for. */
+const wire_desc *wire_pick_type(const wire_pick *pick);
+
+/* wire_decode_as of only the picked fields. Every other field's bytes are walked, not built:
+ * they must be well-formed (every length within the input, nesting within WIRE_MAX_DEPTH, map
+ * keys strings), a required one must be there and none may come twice (msgpack), so framing
+ * errors, missing required fields and the caps are refused as wire_decode_as refuses them;
+ * what a skipped value holds is not checked (an input wire_decode_as refuses for a bad value
+ * inside a skipped field decodes here). Skipped fields keep their defaults (has_ flags false,
+ * pointers NULL, counts 0; a skipped required sub-message is zeroed, its strings NULL). Returns 0 and *out, or a WIRE_E* code with *out = NULL and the reason in err. */
+int wire_decode_picked(wire_format f, const wire_pick *pick, const void *data, size_t len,
+                       wire_msg **out, char *err, size_t errlen);
+/* wire_decode_msg with a pick: the received body decoded in its encoding with
+ * wire_decode_picked, or NULL after the same warning and count. */
+wire_msg *wire_decode_msg_picked(const act_msg *msg, const wire_pick *pick);
+
 /* A new message of type desc with every field at its default. Never NULL. */
 wire_msg *wire_new(const wire_desc *desc);
 /* A new message holding a deep copy of obj (a `desc` struct). Never NULL. */
@@ -514,6 +543,9 @@ char *wire_id_framework(char *buf, size_t n, const char *master_id, uint64_t seq
 char *wire_id_slave(char *buf, size_t n, const char *master_id, uint64_t seq);
 /* "<master-id>-O12" */
 char *wire_id_offer(char *buf, size_t n, const char *master_id, uint64_t seq);
+/* id into out (WIRE_ID_MAX bytes, cut to fit), without printf: what a status update stream or
+ * an acknowledgement keeps of its IDs. Returns out. */
+char *wire_id_copy(char *out, const char *id);
 #define WIRE_KEY_MAX (2 * WIRE_ID_MAX + 2) /* a wire_id_key */
 /* "<framework id>/<id>" into out (WIRE_KEY_MAX bytes, cut to fit): the key of a task or an
  * executor among its framework's. Written without printf: the master and mesos-fleet make one
@@ -564,6 +596,10 @@ bool wire_body_json(const char *name, const uint8_t *body, size_t len,
  * repeated field 1..3 elements (nesting deeper than a few levels is cut short), enums valid.
  * For round-trip tests, fuzz seeds and benchmarks. */
 void wire_random_fill(wire_msg *m, const wire_desc *desc, void *obj, uint64_t *rng);
+/* Sets every field of obj (a struct of the pick's type) that the pick leaves out to what
+ * wire_decode_picked leaves there, so a whole decode can be compared with a picked one
+ * (wire_equal). Memory obj pointed to is not freed (it belongs to its message's arena). */
+void wire_pick_clear_rest(const wire_pick *pick, void *obj);
 
 #ifdef __cplusplus
 }

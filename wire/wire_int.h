@@ -172,6 +172,23 @@ typedef struct wire__frame {
 int wire__path_fail(char *err, size_t errlen, const wire_desc *root, const wire__frame *path,
                     int depth, int code, const char *fmt, va_list ap);
 
+/* ---- picks (pick.c) ---------------------------------------------------------------------- */
+
+/* What wire_pick_new compiles: per message, the fields decoded, and for each kept message
+ * field either NULL (all of it) or the pick of its own fields. The decoders walk it beside the
+ * descriptors; a NULL pick everywhere means the whole message. */
+struct wire_pick {
+    const wire_desc *desc;
+    uint64_t keep;                        /* bit k set: fields[k] is decoded */
+    struct wire_pick *sub[WIRE_MAX_FIELDS]; /* kept message fields: NULL = whole */
+};
+
+/* The decoders behind wire_decode and wire_pb_decode, with a pick (NULL: every field). */
+int wire__mp_decode(const wire_desc *desc, const wire_pick *pick, const void *data, size_t len,
+                    wire_msg **out, char *err, size_t errlen);
+int wire__pb_decode(const wire_desc *desc, const wire_pick *pick, const void *data, size_t len,
+                    wire_msg **out, char *err, size_t errlen);
+
 /* ---- decoding and encoding --------------------------------------------------------------- */
 
 /* A new message to decode `len` bytes into, its arena capped at WIRE_EXPANSION times len (plus

@@ -11,7 +11,8 @@
  * fixed number of times under callgrind:
  *   WIRE_BENCH_ONLY=wire.run_task.decode WIRE_BENCH_ITERS=1000 \
  *     valgrind --tool=callgrind --toggle-collect=wire_decode build/bench/wire_bench
- * (the total Ir divided by 1,000; --toggle-collect=wire_encode for an .encode figure).
+ * (the total Ir divided by 1,000; --toggle-collect=wire_encode for an .encode figure,
+ * --toggle-collect=wire_decode_picked for wire.run_task.decode_picked).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,36 @@ static void decode_once(void *arg)
     if (wire_decode(c->desc, c->buf.data, c->buf.len, &m, NULL, 0) != 0) abort();
     sink += wire_msg_arena_bytes(m);
     wire_msg_free(m);
+}
+
+/* A RunTaskMessage decoded with the pick a hollow slave uses (slave/hollow.c). */
+typedef struct picked_case {
+    wire_pick *pick;
+    act_buf buf;
+} picked_case;
+
+static void decode_picked_once(void *arg)
+{
+    picked_case *c = arg;
+    wire_msg *m;
+    if (wire_decode_picked(WIRE_MSGPACK, c->pick, c->buf.data, c->buf.len, &m, NULL, 0) != 0)
+        abort();
+    sink += wire_msg_arena_bytes(m);
+    wire_msg_free(m);
+}
+
+/* wire.run_task.decode_picked (msgpack, ns): the fields a hollow slave reads, the rest
+ * walked. */
+static void picked_bench(const wire_msg *run_task)
+{
+    picked_case c = {wire_pick_new(WIRE_DESC(run_task_message),
+                                   "framework_id, task.name, task.task_id, task.executor, "
+                                   "task.resources, task.labels, task.data", NULL, 0),
+                     {0}};
+    if (!c.pick || wire_encode(WIRE_DESC(run_task_message), run_task->root, &c.buf) != 0) abort();
+    figure("wire.run_task.decode_picked", decode_picked_once, &c, 1e9, "ns");
+    act_buf_free(&c.buf);
+    wire_pick_free(c.pick);
 }
 
 /* wire.<name>.encode and wire.<name>.decode (msgpack, ns): each direction alone. */
@@ -354,6 +385,7 @@ int main(void)
     wire_msg *rt = run_task(), *lt = launch_tasks(4), *o10 = offers(10);
     wire_msg *ak = ack(&((wire_status_update_message *)su->root)->update);
     direction_bench("run_task", WIRE_DESC(run_task_message), rt);
+    picked_bench(rt);
     direction_bench("launch_tasks4", WIRE_DESC(launch_tasks_message), lt);
     direction_bench("status_update", WIRE_DESC(status_update_message), su);
     direction_bench("status_update_ack", WIRE_DESC(status_update_acknowledgement_message), ak);

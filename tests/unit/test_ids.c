@@ -41,10 +41,14 @@ START_TEST(test_ids_used_in_paths_must_be_plain)
 }
 END_TEST
 
-/* The key of a task among its framework's: both IDs, cut to fit however long they are. */
+/* The key of a task among its framework's: both IDs, cut to fit however long they are; a
+ * copy of one ID is cut the same way. */
 START_TEST(test_id_keys_join_the_framework_and_the_id)
 {
-    char key[WIRE_KEY_MAX];
+    char key[WIRE_KEY_MAX], id[WIRE_ID_MAX + 8];
+    memset(id, 'x', sizeof id);
+    ck_assert_str_eq(wire_id_copy(id, "task-7"), "task-7");
+    ck_assert_str_eq(wire_id_copy(id, ""), "");
     ck_assert_str_eq(wire_id_key(key, "f-0001", "task-7"), "f-0001/task-7");
     ck_assert_str_eq(wire_id_key(key, "", ""), "/");
     char longid[400];
@@ -53,6 +57,8 @@ START_TEST(test_id_keys_join_the_framework_and_the_id)
     ck_assert_uint_eq(strlen(wire_id_key(key, longid, "t")), WIRE_KEY_MAX - 1);
     ck_assert_uint_eq(strlen(wire_id_key(key, "f", longid)), WIRE_KEY_MAX - 1);
     ck_assert_int_eq(key[1], '/');
+    ck_assert_uint_eq(strlen(wire_id_copy(id, longid)), WIRE_ID_MAX - 1);
+    ck_assert_int_eq(id[WIRE_ID_MAX], 'x'); /* nothing written past WIRE_ID_MAX */
 }
 END_TEST
 

@@ -355,6 +355,34 @@ START_TEST(test_ack_cancels_the_retry)
 }
 END_TEST
 
+/* The retry timer outlives an acknowledgement that forwards the next update: that update's
+ * retry still comes exactly retry_min after it was sent, whether the timer was due sooner
+ * (it re-arms) or later (after a doubled interval: it is replaced). */
+START_TEST(test_the_next_update_is_retried_10s_after_it_was_sent)
+{
+    set_master(true);
+    send_update("T1", WIRE_TASK_RUNNING, 1);
+    send_update("T1", WIRE_TASK_RUNNING, 2);
+    advance(6);
+    ack("T1", 1); /* 2 sent at 6 s; the timer armed for 1 is due at 10 s */
+    ck_assert_uint_eq(sent(), 2);
+    advance(9.5);
+    ck_assert_uint_eq(sent(), 2);
+    advance(0.5);
+    ck_assert_uint_eq(sent(), 3);
+    ck_assert_uint_eq(sent_uuid(2, NULL, 0), 2);
+    send_update("T1", WIRE_TASK_RUNNING, 3);
+    advance(2); /* 2 is next due 20 s after its retry, at 36 s; acknowledged at 18 s */
+    ack("T1", 2);
+    ck_assert_uint_eq(sent(), 4);
+    advance(9.5);
+    ck_assert_uint_eq(sent(), 4);
+    advance(0.5); /* 28 s: 3's retry, not 36 s */
+    ck_assert_uint_eq(sent(), 5);
+    ck_assert_uint_eq(sent_uuid(4, NULL, 0), 3);
+}
+END_TEST
+
 START_TEST(test_duplicate_uuid_is_not_forwarded_twice_and_still_acked)
 {
     set_master(true);
@@ -713,6 +741,7 @@ Suite *status_update_manager_suite(void)
     tcase_add_test(flow, test_ack_of_the_head_sends_the_next);
     tcase_add_test(flow, test_retries_at_10s_doubling_capped_at_10min);
     tcase_add_test(flow, test_ack_cancels_the_retry);
+    tcase_add_test(flow, test_the_next_update_is_retried_10s_after_it_was_sent);
     tcase_add_test(flow, test_duplicate_uuid_is_not_forwarded_twice_and_still_acked);
     tcase_add_test(flow, test_duplicates_are_known_in_a_long_stream);
     tcase_add_test(flow, test_pause_stops_sending_and_resume_resends_heads_at_once);

@@ -9,40 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/mpwrite.h"
 #include "wire/wire.h"
-
-/* ---- a tiny msgpack writer for hand-made inputs ------------------------------------------ */
-
-static void mp_byte(act_buf *b, unsigned v)
-{
-    act_buf_putc(b, (char)(uint8_t)v);
-}
-
-static void mp_str(act_buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    ck_assert_uint_lt(n, 32);
-    mp_byte(b, 0xa0 | (unsigned)n);
-    act_buf_append(b, s, n);
-}
-
-static void mp_map(act_buf *b, unsigned n)
-{
-    mp_byte(b, 0x80 | n);
-}
-
-static void mp_arr(act_buf *b, unsigned n)
-{
-    mp_byte(b, 0x90 | n);
-}
-
-/* {"value": s} */
-static void mp_id(act_buf *b, const char *s)
-{
-    mp_map(b, 1);
-    mp_str(b, "value");
-    mp_str(b, s);
-}
 
 static int decode_buf(const wire_desc *d, const act_buf *b, wire_msg **m, char *err)
 {
