@@ -105,6 +105,7 @@ typedef struct loadgen {
     size_t nresources;
     lg_framework *fws;
     size_t nfws, total;
+    size_t name_len;    /* of --name, the task IDs' prefix */
     size_t next_fw;     /* the framework the pacer's next round starts with */
     size_t launched, running, finished, failed, killed, lost, errors, duplicates;
     size_t settled;     /* tasks that ended, or run forever and are running */
@@ -129,14 +130,34 @@ static double mono(void)
 
 /* ---- tasks ------------------------------------------------------------------------------- */
 
-/* Task n's index from its ID "<name>-<n>"; -1 if it is not one of ours. */
+/* Task n's index from its ID "<name>-<n>"; -1 if it is not one of ours. Runs for every
+ * status update, so it reads the digits itself. */
 static long task_index(const loadgen *lg, const char *id)
 {
-    size_t len = strlen(lg->f->name);
+    size_t len = lg->name_len, n = 0;
     if (strncmp(id, lg->f->name, len) != 0 || id[len] != '-') return -1;
-    char *end;
-    long n = strtol(id + len + 1, &end, 10);
-    return *end || n < 0 || (size_t)n >= lg->total ? -1 : n;
+    const char *p = id + len + 1;
+    if (*p < '0' || *p > '9') return -1;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if ((n = 10 * n + (size_t)(*p - '0')) >= lg->total) return -1;
+    return *p ? -1 : (long)n;
+}
+
+/* Task n's ID, "<name>-<n>", in m's arena. Runs for every task launched, so it writes the
+ * digits itself. */
+static char *task_id(const loadgen *lg, wire_msg *m, size_t n)
+{
+    char digits[24];
+    size_t k = sizeof digits;
+    do digits[--k] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    size_t len = lg->name_len, ndigits = sizeof digits - k;
+    char *id = wire_alloc(m, len + ndigits + 2);
+    memcpy(id, lg->f->name, len);
+    id[len] = '-';
+    memcpy(id + len + 1, digits + k, ndigits);
+    id[len + 1 + ndigits] = '\0';
+    return id;
 }
 
 /* Builds what the tasks of each duration share: a `sleep` command (real slaves run it) and
@@ -172,10 +193,8 @@ static void shapes_build(loadgen *lg)
 static void task_fill(loadgen *lg, wire_msg *m, wire_task_info *t, size_t n,
                       const wire_slave_id *slave)
 {
-    char text[160];
     task_shape *sh = &lg->shapes[n % lg->ndurations];
-    snprintf(text, sizeof text, "%s-%zu", lg->f->name, n);
-    t->name = t->task_id.value = wire_strdup(m, text);
+    t->name = t->task_id.value = task_id(lg, m, n);
     t->slave_id = *slave;
     t->resources = lg->resources;
     t->resources_count = lg->nresources;
@@ -580,6 +599,7 @@ static int setup(loadgen *lg, const loadgen_flags *f, char *err, size_t errlen)
     shapes_build(lg);
     lg->f = f;
     lg->total = (size_t)f->tasks;
+    lg->name_len = strlen(f->name);
     lg->launched_at = act_calloc(lg->total, sizeof(double));
     lg->is_running = act_calloc(lg->total, sizeof(bool));
     lg->ended = act_calloc(lg->total, 1);
