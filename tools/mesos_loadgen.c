@@ -264,9 +264,10 @@ static void finish_launching(lg_framework *fw)
 /* ---- held offers (a --rate, a --max_in_flight) --------------------------------------------
  * Offers wait until the rate's budget and their framework's room in flight cover all the
  * tasks one can take (or all that are left, or the bound), then get them in one launch: the
- * rate holds on average, in whole offers. Each framework queues its own, oldest first, so a
- * pacer round looks at one offer per framework however many wait (with ten thousand slaves,
- * thousands do while every framework is at its bound). */
+ * rate holds on average, in whole offers. Each framework queues its own, oldest first, and
+ * launches in that order: an offer its room in flight cannot take yet waits, and the
+ * framework's later ones with it. So a pacer round looks at one offer per framework however
+ * many wait (with ten thousand slaves, thousands do while every framework is at its bound). */
 
 static bool holds_offers(const loadgen *lg)
 {
