@@ -95,7 +95,7 @@ static void lose_tasks(sched_driver *d, const wire_launch_tasks_message *m, cons
 static const char *first_unknown_offer(const sched_driver *d, const wire_launch_tasks_message *m)
 {
     for (size_t i = 0; i < m->offer_ids_count; i++)
-        if (!sched__offer_find(d, m->offer_ids[i].value)) return m->offer_ids[i].value;
+        if (!sched__offer_slave(d, m->offer_ids[i].value)) return m->offer_ids[i].value;
     return NULL;
 }
 
@@ -104,7 +104,7 @@ static void keep_known_offers(const sched_driver *d, wire_launch_tasks_message *
 {
     size_t n = 0;
     for (size_t i = 0; i < m->offer_ids_count; i++)
-        if (sched__offer_find(d, m->offer_ids[i].value)) m->offer_ids[n++] = m->offer_ids[i];
+        if (sched__offer_slave(d, m->offer_ids[i].value)) m->offer_ids[n++] = m->offer_ids[i];
     m->offer_ids_count = n;
 }
 
@@ -112,12 +112,12 @@ static void keep_known_offers(const sched_driver *d, wire_launch_tasks_message *
 static void check_slaves(const sched_driver *d, const wire_launch_tasks_message *m)
 {
     for (size_t i = 0; i < m->offer_ids_count; i++) {
-        const sched_offer *o = sched__offer_find(d, m->offer_ids[i].value);
-        for (size_t t = 0; o && t < m->tasks_count; t++)
-            if (strcmp(m->tasks[t].slave_id.value, o->slave_id) != 0)
+        const char *slave = sched__offer_slave(d, m->offer_ids[i].value);
+        for (size_t t = 0; slave && t < m->tasks_count; t++)
+            if (strcmp(m->tasks[t].slave_id.value, slave) != 0)
                 LOG_WARNING("Framework %s: task %s names slave %s but offer %s is on %s",
                             sched__fid(d), m->tasks[t].task_id.value,
-                            m->tasks[t].slave_id.value, o->id, o->slave_id);
+                            m->tasks[t].slave_id.value, m->offer_ids[i].value, slave);
     }
 }
 

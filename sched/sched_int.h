@@ -21,12 +21,6 @@
 #define SCHED_BACKOFF_INITIAL 2.0
 #define SCHED_BACKOFF_MAX 60.0
 
-/* An offer the framework holds: what launch_tasks checks its offer IDs against. */
-typedef struct sched_offer {
-    char *id;       /* owned */
-    char *slave_id; /* owned */
-} sched_offer;
-
 /* A status update delivered in explicit mode and not yet acknowledged, by task. */
 typedef struct sched_pending_ack {
     char *task_id;  /* owned */
@@ -86,8 +80,7 @@ struct sched_driver {
     bool linked;             /* a link to the master is in place */
     double backoff;          /* delay before the next registration attempt */
     act_timer_id reg_timer;  /* pending registration retry, 0 if none */
-    sched_offer *offers;
-    size_t noffers, offers_cap;
+    act_map *offers;         /* the offers the framework holds: offer id -> slave id (owned) */
     sched_pending_ack *acks;
     size_t nacks, acks_cap;
     act_map *delivered;      /* task id -> sched_delivered: the last update delivered */
@@ -139,9 +132,10 @@ void sched__op_acknowledge(sched_driver *d, sched_op *op);
 
 /* ---- tables.c: offers and pending acknowledgements -------------------------------------- */
 
+/* Remembers a held offer (what launch_tasks checks its offer IDs against). */
 void sched__offer_add(sched_driver *d, const char *id, const char *slave_id);
-/* The held offer with this ID, or NULL. */
-const sched_offer *sched__offer_find(const sched_driver *d, const char *id);
+/* The slave of the held offer with this ID, or NULL if the framework does not hold it. */
+const char *sched__offer_slave(const sched_driver *d, const char *id);
 void sched__offer_remove(sched_driver *d, const char *id);
 void sched__offers_clear(sched_driver *d);
 

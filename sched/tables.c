@@ -3,51 +3,38 @@
  * (so a launch on a used or rescinded offer is answered locally, as Mesos' driver keeps its
  * savedOffers), and, in explicit-acknowledgement mode, the UUID of the last update delivered
  * per task (TaskStatus carries no UUID in 0.22, so the driver remembers it for the
- * scheduler's acknowledgement). Both are short arrays searched linearly; loop thread only.
+ * scheduler's acknowledgement). Offers are hashed by ID: a framework that holds offers while
+ * it waits (a rate, a bound on tasks in flight) may hold one per slave, thousands, and every
+ * launch and decline looks its offers up. Pending acknowledgements are a short array
+ * searched linearly. Loop thread only.
  */
 #include "sched/sched_int.h"
 
 #include <string.h>
 
-static void offer_release(sched_offer *o)
-{
-    free(o->id);
-    free(o->slave_id);
-}
-
 void sched__offer_add(sched_driver *d, const char *id, const char *slave_id)
 {
-    if (sched__offer_find(d, id)) return;
-    if (d->noffers == d->offers_cap) {
-        d->offers_cap = d->offers_cap ? d->offers_cap * 2 : 8;
-        d->offers = act_realloc(d->offers, d->offers_cap * sizeof *d->offers);
-    }
-    d->offers[d->noffers++] = (sched_offer){act_strdup(id), act_strdup(slave_id)};
+    if (!d->offers) d->offers = act_map_new();
+    if (act_map_get(d->offers, id)) return;
+    act_map_put(d->offers, id, act_strdup(slave_id));
 }
 
-const sched_offer *sched__offer_find(const sched_driver *d, const char *id)
+const char *sched__offer_slave(const sched_driver *d, const char *id)
 {
-    for (size_t i = 0; i < d->noffers; i++)
-        if (strcmp(d->offers[i].id, id) == 0) return &d->offers[i];
-    return NULL;
+    return d->offers ? act_map_get(d->offers, id) : NULL;
 }
 
 void sched__offer_remove(sched_driver *d, const char *id)
 {
-    for (size_t i = 0; i < d->noffers; i++) {
-        if (strcmp(d->offers[i].id, id) != 0) continue;
-        offer_release(&d->offers[i]);
-        d->offers[i] = d->offers[--d->noffers];
-        return;
-    }
+    if (d->offers) free(act_map_remove(d->offers, id));
 }
 
 void sched__offers_clear(sched_driver *d)
 {
-    for (size_t i = 0; i < d->noffers; i++) offer_release(&d->offers[i]);
-    free(d->offers);
+    void *slave;
+    for (size_t it = 0; d->offers && act_map_next(d->offers, &it, NULL, &slave);) free(slave);
+    act_map_free(d->offers);
     d->offers = NULL;
-    d->noffers = d->offers_cap = 0;
 }
 
 void sched__ack_release(sched_pending_ack *a)

@@ -69,20 +69,21 @@ static const act_flag flag_table[] = {
 
 struct loadgen;
 
+/* An offer waiting for the rate's budget or its framework's room in flight. */
+typedef struct held_offer {
+    wire_offer_id id;    /* value owned */
+    wire_slave_id slave; /* value owned */
+    size_t fit;          /* tasks it can take */
+} held_offer;
+
 typedef struct lg_framework {
     struct loadgen *lg;
     sched_driver *driver;
     bool done;         /* offers suppressed: nothing more to launch */
     size_t in_flight;  /* launched, neither running nor ended yet */
+    held_offer *held;  /* its held offers, oldest first from held[head] */
+    size_t head, nheld, held_cap;
 } lg_framework;
-
-/* An offer waiting for the rate's budget or its framework's room in flight. */
-typedef struct held_offer {
-    lg_framework *fw;
-    wire_offer_id id;    /* value owned */
-    wire_slave_id slave; /* value owned */
-    size_t fit;          /* tasks it can take */
-} held_offer;
 
 /* What every task with one duration shares, built once: the driver copies a launch's tasks,
  * so they point here instead of each carrying its own copies. */
@@ -104,8 +105,8 @@ typedef struct loadgen {
     size_t nresources;
     lg_framework *fws;
     size_t nfws, total;
-    held_offer *held;   /* oldest first */
-    size_t nheld, held_cap;
+    size_t name_len;    /* of --name, the task IDs' prefix */
+    size_t next_fw;     /* the framework the pacer's next round starts with */
     size_t launched, running, finished, failed, killed, lost, errors, duplicates;
     size_t settled;     /* tasks that ended, or run forever and are running */
     size_t in_flight_peak; /* the most any framework had in flight */
@@ -129,14 +130,34 @@ static double mono(void)
 
 /* ---- tasks ------------------------------------------------------------------------------- */
 
-/* Task n's index from its ID "<name>-<n>"; -1 if it is not one of ours. */
+/* Task n's index from its ID "<name>-<n>"; -1 if it is not one of ours. Runs for every
+ * status update, so it reads the digits itself. */
 static long task_index(const loadgen *lg, const char *id)
 {
-    size_t len = strlen(lg->f->name);
+    size_t len = lg->name_len, n = 0;
     if (strncmp(id, lg->f->name, len) != 0 || id[len] != '-') return -1;
-    char *end;
-    long n = strtol(id + len + 1, &end, 10);
-    return *end || n < 0 || (size_t)n >= lg->total ? -1 : n;
+    const char *p = id + len + 1;
+    if (*p < '0' || *p > '9') return -1;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if ((n = 10 * n + (size_t)(*p - '0')) >= lg->total) return -1;
+    return *p ? -1 : (long)n;
+}
+
+/* Task n's ID, "<name>-<n>", in m's arena. Runs for every task launched, so it writes the
+ * digits itself. */
+static char *task_id(const loadgen *lg, wire_msg *m, size_t n)
+{
+    char digits[24];
+    size_t k = sizeof digits;
+    do digits[--k] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    size_t len = lg->name_len, ndigits = sizeof digits - k;
+    char *id = wire_alloc(m, len + ndigits + 2);
+    memcpy(id, lg->f->name, len);
+    id[len] = '-';
+    memcpy(id + len + 1, digits + k, ndigits);
+    id[len + 1 + ndigits] = '\0';
+    return id;
 }
 
 /* Builds what the tasks of each duration share: a `sleep` command (real slaves run it) and
@@ -172,10 +193,8 @@ static void shapes_build(loadgen *lg)
 static void task_fill(loadgen *lg, wire_msg *m, wire_task_info *t, size_t n,
                       const wire_slave_id *slave)
 {
-    char text[160];
     task_shape *sh = &lg->shapes[n % lg->ndurations];
-    snprintf(text, sizeof text, "%s-%zu", lg->f->name, n);
-    t->name = t->task_id.value = wire_strdup(m, text);
+    t->name = t->task_id.value = task_id(lg, m, n);
     t->slave_id = *slave;
     t->resources = lg->resources;
     t->resources_count = lg->nresources;
@@ -245,7 +264,10 @@ static void finish_launching(lg_framework *fw)
 /* ---- held offers (a --rate, a --max_in_flight) --------------------------------------------
  * Offers wait until the rate's budget and their framework's room in flight cover all the
  * tasks one can take (or all that are left, or the bound), then get them in one launch: the
- * rate holds on average, in whole offers. */
+ * rate holds on average, in whole offers. Each framework queues its own, oldest first, and
+ * launches in that order: an offer its room in flight cannot take yet waits, and the
+ * framework's later ones with it. So a pacer round looks at one offer per framework however
+ * many wait (with ten thousand slaves, thousands do while every framework is at its bound). */
 
 static bool holds_offers(const loadgen *lg)
 {
@@ -268,62 +290,78 @@ static size_t batch(const loadgen *lg, const held_offer *h)
     return max && want > max ? max : want;
 }
 
-static void hold(loadgen *lg, lg_framework *fw, const wire_offer *o, size_t n)
+static void hold(lg_framework *fw, const wire_offer *o, size_t n)
 {
-    if (lg->nheld == lg->held_cap) {
-        lg->held_cap = lg->held_cap ? 2 * lg->held_cap : 64;
-        lg->held = act_realloc(lg->held, lg->held_cap * sizeof *lg->held);
+    if (fw->head + fw->nheld == fw->held_cap) {
+        if (fw->head) { /* room at the front: the queue moves there */
+            memmove(fw->held, fw->held + fw->head, fw->nheld * sizeof *fw->held);
+            fw->head = 0;
+        } else {
+            fw->held_cap = fw->held_cap ? 2 * fw->held_cap : 16;
+            fw->held = act_realloc(fw->held, fw->held_cap * sizeof *fw->held);
+        }
     }
-    held_offer *h = &lg->held[lg->nheld++];
-    h->fw = fw;
+    held_offer *h = &fw->held[fw->head + fw->nheld++];
     h->id.value = act_strdup(o->id.value);
     h->slave.value = act_strdup(o->slave_id.value);
     h->fit = n;
 }
 
-/* Forgets the held offers matching fw (NULL: any) and id (NULL: any); declines them first
- * when `decline`. */
-static void held_drop(loadgen *lg, const lg_framework *fw, const char *id, bool decline)
+static void held_free(held_offer *h)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < lg->nheld; i++) {
-        held_offer *h = &lg->held[i];
-        if ((fw && h->fw != fw) || (id && strcmp(h->id.value, id) != 0)) {
-            lg->held[k++] = *h;
-            continue;
-        }
-        if (decline) sched_driver_decline_offer(h->fw->driver, &h->id, NULL);
-        free(h->id.value);
-        free(h->slave.value);
-    }
-    lg->nheld = k;
+    free(h->id.value);
+    free(h->slave.value);
 }
 
-/* Launches on the held offers, oldest first, while the budget covers them; an offer whose
- * framework has no room for it waits, in order, without holding up the others (mu held).
- * Thousands of offers may be held: the scan ends where the budget does. */
-static void launch_held(loadgen *lg)
+/* Forgets fw's held offer with this id (NULL: all of them); declines them first when
+ * `decline`. */
+static void held_drop(lg_framework *fw, const char *id, bool decline)
 {
-    size_t allowed = budget(lg), k = 0, i = 0;
-    for (; i < lg->nheld; i++) {
-        held_offer *h = &lg->held[i];
-        size_t want = batch(lg, h);
-        if (want > allowed) break;
-        if (want == 0 || want > room(lg, h->fw)) {
-            lg->held[k++] = *h;
+    size_t k = 0;
+    for (size_t i = fw->head; i < fw->head + fw->nheld; i++) {
+        held_offer *h = &fw->held[i];
+        if (id && strcmp(h->id.value, id) != 0) {
+            fw->held[k++] = *h;
             continue;
         }
-        launch_on(lg, h->fw, &h->id, &h->slave, want);
-        allowed -= want;
-        free(h->id.value);
-        free(h->slave.value);
+        if (decline) sched_driver_decline_offer(fw->driver, &h->id, NULL);
+        held_free(h);
     }
-    if (i == lg->nheld) { /* scanned to the end (none held: held may be NULL) */
-        lg->nheld = k;
-        return;
+    fw->head = 0;
+    fw->nheld = k;
+}
+
+/* Launches fw's oldest held offers while *allowed and its room in flight cover them (mu
+ * held). Returns false once the budget does not: that offer waits, first in line. */
+static bool launch_framework(loadgen *lg, lg_framework *fw, size_t *allowed)
+{
+    for (; fw->nheld; fw->head++, fw->nheld--) {
+        held_offer *h = &fw->held[fw->head];
+        size_t want = batch(lg, h);
+        if (want > *allowed) return false;
+        if (want == 0 || want > room(lg, fw)) return true;
+        launch_on(lg, fw, &h->id, &h->slave, want);
+        *allowed -= want;
+        held_free(h);
     }
-    memmove(lg->held + k, lg->held + i, (lg->nheld - i) * sizeof *lg->held);
-    lg->nheld = k + lg->nheld - i;
+    fw->head = 0;
+    return true;
+}
+
+/* One round of launches on held offers within the budget, a framework at a time (mu held).
+ * Rounds start one framework further each time, and where the budget ran out the last time,
+ * so no framework is always first in line. */
+static void launch_held(loadgen *lg)
+{
+    size_t allowed = budget(lg);
+    for (size_t j = 0; j < lg->nfws; j++) {
+        size_t i = (lg->next_fw + j) % lg->nfws;
+        if (!launch_framework(lg, &lg->fws[i], &allowed)) {
+            lg->next_fw = i;
+            return;
+        }
+    }
+    lg->next_fw = (lg->next_fw + 1) % lg->nfws;
 }
 
 /* ---- callbacks --------------------------------------------------------------------------- */
@@ -343,7 +381,7 @@ static void on_offers(sched_driver *d, const wire_offer *offers, size_t count)
         } else if (n == 0) {
             sched_driver_decline_offer(d, &o->id, NULL); /* too small: the default filter */
         } else if (holds_offers(lg)) {
-            hold(lg, fw, o, n);
+            hold(fw, o, n);
         } else {
             launch_on(lg, fw, &o->id, &o->slave_id, n < left ? n : left);
         }
@@ -355,7 +393,7 @@ static void on_rescinded(sched_driver *d, const wire_offer_id *id)
 {
     lg_framework *fw = sched_driver_ctx(d);
     pthread_mutex_lock(&fw->lg->mu);
-    held_drop(fw->lg, fw, id->value, false);
+    held_drop(fw, id->value, false);
     pthread_mutex_unlock(&fw->lg->mu);
 }
 
@@ -364,7 +402,7 @@ static void on_disconnected(sched_driver *d)
 {
     lg_framework *fw = sched_driver_ctx(d);
     pthread_mutex_lock(&fw->lg->mu);
-    held_drop(fw->lg, fw, NULL, false);
+    held_drop(fw, NULL, false);
     pthread_mutex_unlock(&fw->lg->mu);
 }
 
@@ -443,9 +481,9 @@ static void *pacer(void *arg)
     pthread_mutex_lock(&lg->mu);
     while (!finished(lg)) {
         launch_held(lg);
-        if (lg->launched == lg->total) {
-            held_drop(lg, NULL, NULL, true);
-            for (size_t i = 0; i < lg->nfws; i++) finish_launching(&lg->fws[i]);
+        for (size_t i = 0; lg->launched == lg->total && i < lg->nfws; i++) {
+            held_drop(&lg->fws[i], NULL, true);
+            finish_launching(&lg->fws[i]);
         }
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -562,6 +600,7 @@ static int setup(loadgen *lg, const loadgen_flags *f, char *err, size_t errlen)
     shapes_build(lg);
     lg->f = f;
     lg->total = (size_t)f->tasks;
+    lg->name_len = strlen(f->name);
     lg->launched_at = act_calloc(lg->total, sizeof(double));
     lg->is_running = act_calloc(lg->total, sizeof(bool));
     lg->ended = act_calloc(lg->total, 1);
@@ -571,8 +610,10 @@ static int setup(loadgen *lg, const loadgen_flags *f, char *err, size_t errlen)
 
 static void cleanup(loadgen *lg)
 {
-    held_drop(lg, NULL, NULL, false);
-    free(lg->held);
+    for (size_t i = 0; i < lg->nfws; i++) {
+        held_drop(&lg->fws[i], NULL, false);
+        free(lg->fws[i].held);
+    }
     free(lg->fws);
     free(lg->durations);
     free(lg->shapes);

@@ -717,6 +717,53 @@ START_TEST(test_launch_on_a_rescinded_offer_is_lost_locally)
 }
 END_TEST
 
+/* Sends offers o-<first> .. o-<first+n-1>, eight to a message. */
+static void send_numbered_offers(int first, int n)
+{
+    char names[8][16];
+    const char *ids[8];
+    for (int i = 0; i < n; i += 8) {
+        int k = n - i < 8 ? n - i : 8;
+        for (int j = 0; j < k; j++) {
+            snprintf(names[j], sizeof names[j], "o-%d", first + i + j);
+            ids[j] = names[j];
+        }
+        send_offers(&fm, ids, (size_t)k);
+    }
+}
+
+/* A framework that holds offers while it waits holds many: each is used once, in any order,
+ * and a used one is refused locally even after the table grew past it. */
+START_TEST(test_many_held_offers_are_each_used_once)
+{
+    enum { HELD = 200 };
+    register_driver();
+    send_numbered_offers(0, HELD);
+    ck_assert_uint_eq(rec.offers, HELD);
+    wire_task_info task = make_task("t-1");
+    char id[16];
+    for (int i = 0; i < HELD; i++) { /* 7 is prime to 200: every offer once, out of order */
+        snprintf(id, sizeof id, "o-%d", i * 7 % HELD);
+        sched_driver_launch_tasks(drv, &(wire_offer_id){id}, 1, &task, 1, NULL);
+    }
+    settle();
+    ck_assert_uint_eq(fm_count(&fm, NAME(launch_tasks_message)), HELD);
+    ck_assert_int_eq(rec_int(&rec.updates), 0);
+    send_numbered_offers(HELD, HELD);
+    sched_driver_launch_tasks(drv, &(wire_offer_id){"o-13"}, 1, &task, 1, NULL);
+    settle();
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
+    ck_assert_str_eq(rec.message, "Offer o-13 is no longer valid");
+    for (int i = HELD; i < 2 * HELD; i++) {
+        snprintf(id, sizeof id, "o-%d", i);
+        sched_driver_decline_offer(drv, &(wire_offer_id){id}, NULL);
+    }
+    settle();
+    ck_assert_uint_eq(fm_count(&fm, NAME(launch_tasks_message)), 2 * HELD);
+    ck_assert_int_eq(rec_int(&rec.updates), 1);
+}
+END_TEST
+
 START_TEST(test_launch_while_disconnected_is_lost_locally)
 {
     start_driver(); /* never registered */
@@ -1170,6 +1217,7 @@ Suite *sched_suite(void)
     tcase_add_test(tc, test_decline_sends_a_launch_without_tasks);
     tcase_add_test(tc, test_launch_on_an_unknown_offer_is_lost_locally);
     tcase_add_test(tc, test_launch_on_a_rescinded_offer_is_lost_locally);
+    tcase_add_test(tc, test_many_held_offers_are_each_used_once);
     tcase_add_test(tc, test_launch_while_disconnected_is_lost_locally);
     suite_add_tcase(s, tc);
 
