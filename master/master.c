@@ -58,7 +58,7 @@ static void metric_name(const char *type, char *out, size_t n)
 void m_drop(master *m, const act_msg *msg, const char *why)
 {
     char from[ACT_PID_STRLEN];
-    act_counter_inc(act_counter_get("master/dropped_messages"));
+    m_count(m, M_DROPPED_MESSAGES);
     LOG_WARNING_LIMITED("Dropping %s from %s: %s", msg->name,
                         act_pid_format(&msg->from, from, sizeof from), why);
 }
@@ -111,7 +111,7 @@ static void prune(master *m)
         m_held_free(&m->held[old++]);
     }
     if (!old) return;
-    act_counter_add(act_counter_get("master/dropped_messages"), old);
+    act_counter_add(m->counters[M_DROPPED_MESSAGES], old);
     memmove(m->held, m->held + old, (m->nheld - old) * sizeof *m->held);
     m->nheld -= old;
 }
@@ -190,7 +190,7 @@ static void dispatch(master *m, const act_msg *msg, const handler_entry *h)
 {
     wire_msg *decoded = h ? wire_decode_msg(msg, h->desc) : NULL;
     if (!decoded) {
-        act_counter_inc(act_counter_get("master/dropped_messages"));
+        m_count(m, M_DROPPED_MESSAGES);
         return;
     }
     char principal[M_PRINCIPAL_MAX];
@@ -250,9 +250,9 @@ void m_alloc(master *m, alloc_event *ev)
     act_post(m->self, &m->allocator, ALLOC_MSG_EVENT, ev, alloc_event_free);
 }
 
-void m_count(const char *metric)
+void m_count(master *m, m_counter c)
 {
-    act_counter_inc(act_counter_get(metric));
+    act_counter_inc(m->counters[c]);
 }
 
 void m_abort(master *m, const char *why)

@@ -354,7 +354,7 @@ static void launch_one(master *m, m_framework *f, m_slave *s, const wire_task_in
 static void on_launch(master *m, const act_msg *msg, void *decoded)
 {
     wire_launch_tasks_message *l = decoded;
-    m_count(l->tasks_count ? "master/messages_launch_tasks" : "master/messages_decline_offers");
+    m_count(m, l->tasks_count ? M_MESSAGES_LAUNCH_TASKS : M_MESSAGES_DECLINE_OFFERS);
     m_framework *f = m_framework_from_scheduler(m, msg, l->framework_id.value);
     if (!f) return;
     double refuse = l->filters.has_refuse_seconds ? l->filters.refuse_seconds

@@ -270,7 +270,7 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
     /* The slave's status update manager, an actor of the slave's process, forwards them. */
     if (!s || s->pid.ip != msg->from.ip || s->pid.port != msg->from.port) {
         if (s) act_count_refused();
-        m_count("master/invalid_status_updates");
+        m_count(m, M_INVALID_STATUS_UPDATES);
         m_drop(m, msg, "status update not from that slave's process");
         return;
     }
@@ -278,12 +278,12 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
     char key[WIRE_KEY_MAX];
     m_task *t = act_map_get(s->tasks, wire_id_key(key, u->framework_id.value, u->status.task_id.value));
     if (!f && !t) {
-        m_count("master/invalid_status_updates");
+        m_count(m, M_INVALID_STATUS_UPDATES);
         m_drop(m, msg, "status update for an unknown framework");
         return;
     }
     if (t) apply_update(m, t, u);
-    m_count("master/valid_status_updates");
+    m_count(m, M_VALID_STATUS_UPDATES);
     VLOG(1, "Status update %s for task %s of framework %s from slave %s",
          wire_task_state_name(u->status.state), u->status.task_id.value,
          u->framework_id.value, s->id);
@@ -311,20 +311,20 @@ static void on_ack(master *m, const act_msg *msg, void *decoded)
     wire_status_update_acknowledgement_message *a = decoded;
     m_framework *f = m_framework_from_scheduler(m, msg, a->framework_id.value);
     if (!f) {
-        m_count("master/invalid_status_update_acknowledgements");
+        m_count(m, M_INVALID_STATUS_UPDATE_ACKNOWLEDGEMENTS);
         return;
     }
     m_slave *s = m_slave_find(m, a->slave_id.value);
     if (!s) {
-        m_count("master/invalid_status_update_acknowledgements");
+        m_count(m, M_INVALID_STATUS_UPDATE_ACKNOWLEDGEMENTS);
         m_drop(m, msg, "acknowledgement for an unknown slave");
         return;
     }
     if (s->connected) {
         m_forward(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), msg, a);
-        m_count("master/valid_status_update_acknowledgements");
+        m_count(m, M_VALID_STATUS_UPDATE_ACKNOWLEDGEMENTS);
     } else {
-        m_count("master/invalid_status_update_acknowledgements");
+        m_count(m, M_INVALID_STATUS_UPDATE_ACKNOWLEDGEMENTS);
     }
     char key[WIRE_KEY_MAX];
     m_task *t = act_map_get(s->tasks, wire_id_key(key, f->id, a->task_id.value));
@@ -394,11 +394,11 @@ static void on_framework_to_executor(master *m, const act_msg *msg, void *decode
     if (f && (!s || !s->connected))
         m_drop(m, msg, "framework message for an unknown or disconnected slave");
     if (!s || !s->connected) {
-        m_count("master/invalid_framework_to_executor_messages");
+        m_count(m, M_INVALID_FRAMEWORK_TO_EXECUTOR_MESSAGES);
         return;
     }
     m_send(m, &s->pid, WIRE_DESC(framework_to_executor_message), fm);
-    m_count("master/valid_framework_to_executor_messages");
+    m_count(m, M_VALID_FRAMEWORK_TO_EXECUTOR_MESSAGES);
 }
 
 static void on_executor_to_framework(master *m, const act_msg *msg, void *decoded)
