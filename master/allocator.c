@@ -972,7 +972,8 @@ alloc_event *alloc_event_new(alloc_event_kind kind, const char *framework_id,
     ev->kind = kind;
     ev->framework_id = framework_id ? act_strdup(framework_id) : NULL;
     ev->slave_id = slave_id ? act_strdup(slave_id) : NULL;
-    act_gauge_add(pending_gauge(), 1);
+    ev->pending = pending_gauge();
+    act_gauge_add(ev->pending, 1);
     return ev;
 }
 
@@ -1001,8 +1002,8 @@ void alloc_event_free(void *p)
     free(ev->role);
     free(ev->hostname);
     res_free(&ev->resources);
+    act_gauge_add(ev->pending, -1);
     free(ev);
-    act_gauge_add(pending_gauge(), -1);
 }
 
 /* Applies one event to the core. Returns true when it may have made resources offerable. */

@@ -142,6 +142,7 @@ typedef struct alloc_event {
     size_t nused;             /* entries of ids/used (whitelist: hostnames; 0 = all hosts) */
     bool whitelist_all;       /* UPDATE_WHITELIST: no whitelist */
     double refuse_seconds;    /* RECOVER */
+    act_gauge *pending;       /* allocator/event_queue_dispatches, counted down when freed */
 } alloc_event;
 
 /* A zeroed event of this kind with copies of the given IDs (NULL allowed). Never NULL. */
