@@ -123,7 +123,8 @@ void m_task_remove(master *m, m_task *t)
     m_count_live_task(m, t->t->state, -1);
     sub_used(m, t->framework_id, s, &t->resources);
     alloc_event *ev = alloc_event_new(ALLOC_RECOVER, t->framework_id, t->slave_id);
-    res_copy(&ev->resources, &t->resources);
+    ev->resources = t->resources; /* the task goes: its resources move, not copied */
+    t->resources = (res_set){0};
     m_alloc(m, ev);
     if (s) act_map_remove(s->tasks, t->key);
     if (f) act_map_remove(f->tasks, t->t->task_id.value);
