@@ -245,9 +245,41 @@ void m_forward(master *m, const act_pid *to, const wire_desc *desc, const act_ms
     wire_forward(m->self, to, desc, msg, decoded);
 }
 
+#define M_RECOVER_BATCH 64
+
+static void recovers_post(master *m)
+{
+    if (!m->recovers) return;
+    act_post(m->self, &m->allocator, ALLOC_MSG_EVENT, m->recovers, alloc_event_free);
+    m->recovers = NULL;
+    m->nrecovers = 0;
+}
+
+/* Queued behind what the master had to handle when a batch began (self NULL: the master is
+ * gone, and its termination freed the batch). */
+static void recovers_flush(act_actor *self, void *arg)
+{
+    if (!self) return;
+    master *m = act_state(self);
+    m->recovers_flush_queued = false;
+    recovers_post(m);
+}
+
 void m_alloc(master *m, alloc_event *ev)
 {
+    recovers_post(m);
     act_post(m->self, &m->allocator, ALLOC_MSG_EVENT, ev, alloc_event_free);
+}
+
+void m_alloc_recover(master *m, alloc_event *ev)
+{
+    if (!m->recovers) m->recovers_tail = &m->recovers;
+    *m->recovers_tail = ev;
+    m->recovers_tail = &ev->next;
+    if (++m->nrecovers >= M_RECOVER_BATCH) recovers_post(m);
+    if (m->recovers && !m->recovers_flush_queued)
+        m->recovers_flush_queued = act_dispatch(&m->pid, recovers_flush, NULL) == 0;
+    if (m->recovers && !m->recovers_flush_queued) recovers_post(m); /* no dispatch: post now */
 }
 
 void m_count(master *m, m_counter c)
@@ -333,6 +365,8 @@ static void on_terminate(act_actor *self, void *arg)
     wire_msg_free(m->leader);
     free(m->candidacy);
     held_free(m);
+    alloc_event_free(m->recovers); /* not posted: the master is going */
+    m->recovers = NULL;
     m_offers_remove_matching(m, NULL, NULL, false); /* before what they point into */
     m_frameworks_free(m);
     m_slaves_free(m);

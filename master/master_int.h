@@ -230,6 +230,12 @@ typedef struct master {
     int64_t res_total[3], res_used[3];   /* thousandths of cpus, mem, disk on the slaves */
     struct m_state_req *state_reqs; /* state.json requests in progress (state.c) */
     act_counter *counters[M_NCOUNTERS]; /* m_counter -> its registered counter */
+    /* Recover events of removed tasks not posted yet (m_alloc_recover): a chain, posted as
+     * one message before any other allocator event, when M_RECOVER_BATCH wait or when the
+     * master has handled what was queued when the first came. */
+    alloc_event *recovers, **recovers_tail;
+    size_t nrecovers;
+    bool recovers_flush_queued;
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
@@ -273,8 +279,11 @@ void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg
 /* Passes a received message on as it came (wire_forward); decoded is its decoded form. */
 void m_forward(master *m, const act_pid *to, const wire_desc *desc, const act_msg *msg,
                const void *decoded);
-/* Posts an allocator event (takes ownership of ev). */
+/* Posts an allocator event (takes ownership of ev), after the recovers waiting. */
 void m_alloc(master *m, alloc_event *ev);
+/* The same for the recover of a removed task's resources, which may wait to go with others
+ * (one message instead of one per task; the allocator applies them in order). */
+void m_alloc_recover(master *m, alloc_event *ev);
 /* Adds one to a counter of M_COUNTERS (registered by m_metrics_init). */
 void m_count(master *m, m_counter c);
 /* Drops a message: counted in master/dropped_messages and logged. */

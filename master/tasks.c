@@ -125,7 +125,7 @@ void m_task_remove(master *m, m_task *t)
     alloc_event *ev = alloc_event_new(ALLOC_RECOVER, t->framework_id, t->slave_id);
     ev->resources = t->resources; /* the task goes: its resources move, not copied */
     t->resources = (res_set){0};
-    m_alloc(m, ev);
+    m_alloc_recover(m, ev);
     if (s) act_map_remove(s->tasks, t->key);
     if (f) act_map_remove(f->tasks, t->t->task_id.value);
     act_map_remove(m->orphans, t->key);
