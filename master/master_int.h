@@ -506,9 +506,9 @@ act_blob *m_task_json(m_task *t);
 act_blob *m_done_json(m_done *d);
 act_blob *m_slave_json(m_slave *s);
 /* Drops what state.json keeps of a task and of its framework's task list (the task was added
- * or changed), or of the list only (a task left it). */
+ * or changed), or of framework f's list only (a task came or left; f NULL: none). */
 void m_task_changed(master *m, m_task *t);
-void m_task_list_changed(master *m, const char *framework_id);
+void m_task_list_changed(master *m, m_framework *f);
 /* Drops what state.json keeps of a framework (its fields, resources or offers changed). */
 void m_framework_changed(m_framework *f);
 

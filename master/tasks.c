@@ -10,17 +10,16 @@
 #include <string.h>
 
 
-static void add_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
+/* r is used on s by framework f (NULL: not registered). */
+static void add_used(master *m, m_framework *f, m_slave *s, const res_set *r)
 {
-    m_framework *f = m_framework_find(m, framework_id);
     res_add(&s->used, r);
     m_count_resources(m, r, +1, true);
     if (f) res_add(&f->used, r), m_framework_changed(f);
 }
 
-static void sub_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
+static void sub_used(master *m, m_framework *f, m_slave *s, const res_set *r)
 {
-    m_framework *f = m_framework_find(m, framework_id);
     if (s && res_subtract(&s->used, r) == 0) m_count_resources(m, r, -1, true);
     if (f) res_subtract(&f->used, r), m_framework_changed(f);
 }
@@ -44,8 +43,8 @@ static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *
     m_framework *f = m_framework_find(m, t->framework_id);
     if (f) act_map_put(f->tasks, t->t->task_id.value, t);
     else act_map_put(m->orphans, t->key, t);
-    m_task_changed(m, t);
-    add_used(m, t->framework_id, s, &t->resources);
+    m_task_list_changed(m, f); /* a new record has no JSON to drop */
+    add_used(m, f, s, &t->resources);
     return t;
 }
 
@@ -119,9 +118,9 @@ void m_task_remove(master *m, m_task *t)
 {
     m_slave *s = m_slave_find(m, t->slave_id);
     m_framework *f = m_framework_find(m, t->framework_id);
-    m_task_list_changed(m, t->framework_id);
+    m_task_list_changed(m, f);
     m_count_live_task(m, t->t->state, -1);
-    sub_used(m, t->framework_id, s, &t->resources);
+    sub_used(m, f, s, &t->resources);
     alloc_event *ev = alloc_event_new(ALLOC_RECOVER, t->framework_id, t->slave_id);
     ev->resources = t->resources; /* the task goes: its resources move, not copied */
     t->resources = (res_set){0};
@@ -430,14 +429,14 @@ void m_executor_add(master *m, m_slave *s, const char *framework_id,
     snprintf(e->framework_id, sizeof e->framework_id, "%s", framework_id);
     res_from_wire(info->resources, info->resources_count, &e->resources, NULL, 0);
     act_map_put(s->executors, key, e);
-    add_used(m, framework_id, s, &e->resources);
+    add_used(m, m_framework_find(m, framework_id), s, &e->resources);
 }
 
 void m_executor_remove(master *m, m_slave *s, const char *key)
 {
     m_executor *e = act_map_remove(s->executors, key);
     if (!e) return;
-    sub_used(m, e->framework_id, s, &e->resources);
+    sub_used(m, m_framework_find(m, e->framework_id), s, &e->resources);
     if (!res_empty(&e->resources)) {
         alloc_event *ev = alloc_event_new(ALLOC_RECOVER, e->framework_id, s->id);
         res_copy(&ev->resources, &e->resources);
