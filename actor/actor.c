@@ -16,13 +16,82 @@ _Thread_local act_loop *act__current_loop;
 
 /* ---- entries ----------------------------------------------------------------------------- */
 
+/* Every message is an entry, allocated when it is sent and freed when it has been handled;
+ * a loop keeps the blocks it frees (up to POOL_MAX of each size class) and its thread reuses
+ * them, so a busy loop does not go through malloc and free per message. Threads that run no
+ * loop use malloc and free. Under AddressSanitizer a pooled block is poisoned past its link,
+ * so a use after free is still caught. */
+#define POOL_MAX 256
+#define CLASS_BYTES(c) ((size_t)256 << (c))
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(e, c) \
+    ASAN_POISON_MEMORY_REGION((char *)(e) + sizeof((e)->next), CLASS_BYTES(c) - sizeof((e)->next))
+#define POOL_UNPOISON(e, c) ASAN_UNPOISON_MEMORY_REGION((e), CLASS_BYTES(c))
+#else
+#define POOL_POISON(e, c) ((void)(e), (void)(c))
+#define POOL_UNPOISON(e, c) ((void)(e), (void)(c))
+#endif
+
+static int size_class(size_t size)
+{
+    for (int c = 0; c < ACT_ENTRY_CLASSES; c++)
+        if (size <= CLASS_BYTES(c)) return c;
+    return -1;
+}
+
+static act_entry *entry_alloc(size_t size)
+{
+    int c = size_class(size);
+    act_loop *l = act__current_loop;
+    act_entry *e;
+    if (c >= 0 && l && l->pool[c]) {
+        e = l->pool[c];
+        POOL_UNPOISON(e, c);
+        l->pool[c] = atomic_load_explicit(&e->next, memory_order_relaxed);
+        l->pool_len[c]--;
+    } else {
+        e = act_malloc(c >= 0 ? CLASS_BYTES(c) : size);
+    }
+    e->size_class = (int8_t)c;
+    return e;
+}
+
+static void entry_release(act_entry *e)
+{
+    int c = e->size_class;
+    act_loop *l = act__current_loop;
+    if (c < 0 || !l || l->pool_len[c] >= POOL_MAX) {
+        free(e);
+        return;
+    }
+    atomic_store_explicit(&e->next, l->pool[c], memory_order_relaxed);
+    l->pool[c] = e;
+    l->pool_len[c]++;
+    POOL_POISON(e, c);
+}
+
+void act__entry_pool_free(act_loop *l)
+{
+    for (int c = 0; c < ACT_ENTRY_CLASSES; c++) {
+        while (l->pool[c]) {
+            act_entry *e = l->pool[c];
+            POOL_UNPOISON(e, c);
+            l->pool[c] = atomic_load_explicit(&e->next, memory_order_relaxed);
+            free(e);
+        }
+        l->pool_len[c] = 0;
+    }
+}
+
 act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *to_id,
                               const char *name, const void *body, size_t len, const char *ctype)
 {
     size_t tl = to_id ? strlen(to_id) + 1 : 0;
     size_t nl = name ? strlen(name) + 1 : 0;
     size_t cl = ctype ? strlen(ctype) + 1 : 0;
-    act_entry *e = act_malloc(sizeof *e + tl + nl + cl + len);
+    act_entry *e = entry_alloc(sizeof *e + tl + nl + cl + len);
     atomic_store_explicit(&e->next, NULL, memory_order_relaxed);
     e->kind = kind;
     e->to_ip = 0;
@@ -63,7 +132,7 @@ void act__entry_free(act_entry *e)
 {
     if (e->kind == E_HTTP_REPLY) act__pull_free(e->u.reply.pull);
     if (e->credit) act__credit_release(e->credit);
-    free(e);
+    entry_release(e);
 }
 
 void act__count_drop(const char *why, const char *to, const char *name)

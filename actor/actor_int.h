@@ -12,6 +12,7 @@
 #include <ev.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 
 /* ---- entries: everything that travels through mailboxes and inboxes ---------------------- */
 
@@ -46,6 +47,7 @@ struct act_entry {
     bool remote;         /* E_MSG: came in from the network (never for act_on_local handlers) */
     uint8_t to_len;      /* strlen(to_id) and strlen(name) when 1..255, else 0: the flight */
     uint8_t name_len;    /* recorder compares them without a call (recorder.c) */
+    int8_t size_class;   /* its block's size class in the loops' entry pools; -1: none */
     char *ctype;         /* E_MSG, E_REMOTE_SEND: the body's media type; NULL = the default */
     char *to_id;         /* points into payload (or NULL) */
     char *name;          /* points into payload (E_MSG) */
@@ -74,6 +76,8 @@ act_entry *act__entry_new(entry_kind kind, const act_pid *from, const char *to_i
 /* The same for a message whose body has media type ctype (NULL = the default), copied too. */
 act_entry *act__msg_entry_new(entry_kind kind, const act_pid *from, const char *to_id,
                               const char *name, const void *body, size_t len, const char *ctype);
+/* Frees the entries a loop keeps for reuse (its teardown). */
+void act__entry_pool_free(struct act_loop *l);
 /* Releases an entry that will not be delivered: posted objects are freed, dispatches run
  * fn(NULL, arg), HTTP requests are answered 404. */
 void act__entry_drop(act_entry *e);
@@ -173,6 +177,8 @@ struct timer_rec {
 
 /* ---- loops ------------------------------------------------------------------------------- */
 
+#define ACT_ENTRY_CLASSES 4 /* entry blocks of 256, 512, 1024 and 2048 bytes are pooled */
+
 typedef struct act_loop {
     int index;
     struct ev_loop *ev;
@@ -200,6 +206,9 @@ typedef struct act_loop {
     _Atomic uint64_t activity;
     double spin_until; /* poll without sleeping until then (monotonic seconds) */
     _Atomic bool stop;
+    /* freed entries kept for reuse by this loop's thread, by size class (actor.c) */
+    act_entry *pool[ACT_ENTRY_CLASSES];
+    uint32_t pool_len[ACT_ENTRY_CLASSES];
 } act_loop;
 
 typedef struct act_runtime {
@@ -448,12 +457,25 @@ void act__rec_event_json(act_json *j, const rec_event *ev);
 int act__rec_init(int nloops, long events);
 void act__rec_shutdown(void);
 
-/* Hash helper shared by the tables. */
+/* Hash helper shared by the tables (actor names, act_map keys). It takes the string eight
+ * bytes at a time (a multiply and a shift per word, then a final mix so the low bits, which
+ * pick the slot, depend on every byte): IDs of forty characters that differ only at the end
+ * cost a tenth of a byte-at-a-time hash. */
 static inline uint32_t act__hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-    while (*s) h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h;
+    size_t n = strlen(s);
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    w = 0;
+    for (size_t i = 0; i < n; i++) w |= (uint64_t)(uint8_t)s[i] << (8 * i);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 double act__mono(void);

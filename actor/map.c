@@ -4,7 +4,7 @@
  * addressing index of positions finds them. Daemons keep frameworks, slaves, tasks and offers
  * in these maps, and iterate them in a stable order for their JSON endpoints.
  */
-#include "actor/actor.h"
+#include "actor/actor_int.h"
 
 #include <string.h>
 
@@ -20,13 +20,6 @@ struct act_map {
     uint32_t *index;      /* position + 1 into entries; 0 = empty */
     size_t index_cap;
 };
-
-static uint32_t hash_key(const char *s)
-{
-    uint32_t h = 2166136261u;
-    while (*s) h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h ? h : 1;
-}
 
 act_map *act_map_new(void)
 {
@@ -77,14 +70,14 @@ static void rebuild(act_map *m, size_t want)
 void *act_map_get(const act_map *m, const char *key)
 {
     if (!m->index_cap) return NULL;
-    uint32_t pos = m->index[find_slot(m, key, hash_key(key))];
+    uint32_t pos = m->index[find_slot(m, key, act__hash(key))];
     return pos ? m->entries[pos - 1].value : NULL;
 }
 
 void *act_map_put(act_map *m, const char *key, void *value)
 {
     ACT_CHECK(value != NULL);
-    uint32_t h = hash_key(key);
+    uint32_t h = act__hash(key);
     if (m->index_cap) {
         uint32_t pos = m->index[find_slot(m, key, h)];
         if (pos) {
@@ -106,7 +99,7 @@ void *act_map_put(act_map *m, const char *key, void *value)
 void *act_map_remove(act_map *m, const char *key)
 {
     if (!m->index_cap) return NULL;
-    size_t slot = find_slot(m, key, hash_key(key));
+    size_t slot = find_slot(m, key, act__hash(key));
     uint32_t pos = m->index[slot];
     if (!pos) return NULL;
     map_entry *e = &m->entries[pos - 1];

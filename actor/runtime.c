@@ -401,6 +401,7 @@ static void loop_teardown(act_loop *l)
     act__timers_free(l);
     act__current_loop = NULL;
     act__mpsc_destroy(&l->inbox);
+    act__entry_pool_free(l);
     ev_loop_destroy(l->ev);
     pthread_mutex_destroy(&l->settle_mu);
     pthread_cond_destroy(&l->settle_cv);

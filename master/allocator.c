@@ -972,7 +972,8 @@ alloc_event *alloc_event_new(alloc_event_kind kind, const char *framework_id,
     ev->kind = kind;
     ev->framework_id = framework_id ? act_strdup(framework_id) : NULL;
     ev->slave_id = slave_id ? act_strdup(slave_id) : NULL;
-    act_gauge_add(pending_gauge(), 1);
+    ev->pending = pending_gauge();
+    act_gauge_add(ev->pending, 1);
     return ev;
 }
 
@@ -988,21 +989,22 @@ void alloc_event_add_used(alloc_event *ev, const char *id, const res_set *resour
 
 void alloc_event_free(void *p)
 {
-    alloc_event *ev = p;
-    if (!ev) return;
-    for (size_t i = 0; i < ev->nused; i++) {
-        free(ev->ids[i]);
-        if (ev->used) res_free(&ev->used[i]);
+    for (alloc_event *ev = p, *next; ev; ev = next) {
+        next = ev->next;
+        for (size_t i = 0; i < ev->nused; i++) {
+            free(ev->ids[i]);
+            if (ev->used) res_free(&ev->used[i]);
+        }
+        free(ev->ids);
+        free(ev->used);
+        free(ev->framework_id);
+        free(ev->slave_id);
+        free(ev->role);
+        free(ev->hostname);
+        res_free(&ev->resources);
+        act_gauge_add(ev->pending, -1);
+        free(ev);
     }
-    free(ev->ids);
-    free(ev->used);
-    free(ev->framework_id);
-    free(ev->slave_id);
-    free(ev->role);
-    free(ev->hostname);
-    res_free(&ev->resources);
-    free(ev);
-    act_gauge_add(pending_gauge(), -1);
 }
 
 /* Applies one event to the core. Returns true when it may have made resources offerable. */
@@ -1154,7 +1156,9 @@ static void on_event(act_actor *self, const act_msg *msg)
         LOG_WARNING("Ignoring an alloc.event without an event object");
         return;
     }
-    if (apply_event(st->core, ev, act_now())) schedule_soon(self, st);
+    bool offerable = false;
+    for (double now = act_now(); ev; ev = ev->next) offerable |= apply_event(st->core, ev, now);
+    if (offerable) schedule_soon(self, st);
 }
 
 static void on_run(act_actor *self, const act_msg *msg)

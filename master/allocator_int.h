@@ -129,7 +129,7 @@ typedef enum alloc_event_kind {
 
 /* What the master posts (message name "alloc.event"; build with alloc_event_new, post with
  * act_post(master, &allocator_pid, "alloc.event", ev, alloc_event_free)). Fields are used as
- * the matching alloc_* call's arguments. */
+ * the matching alloc_* call's arguments. One post may carry a chain of events (next). */
 typedef struct alloc_event {
     alloc_event_kind kind;
     char *framework_id;
@@ -142,6 +142,9 @@ typedef struct alloc_event {
     size_t nused;             /* entries of ids/used (whitelist: hostnames; 0 = all hosts) */
     bool whitelist_all;       /* UPDATE_WHITELIST: no whitelist */
     double refuse_seconds;    /* RECOVER */
+    act_gauge *pending;       /* allocator/event_queue_dispatches, counted down when freed */
+    struct alloc_event *next; /* events posted together, applied in order (owned: freed with
+                                 this one) */
 } alloc_event;
 
 /* A zeroed event of this kind with copies of the given IDs (NULL allowed). Never NULL. */

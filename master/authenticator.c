@@ -152,7 +152,7 @@ static void on_step(master *m, const act_msg *msg, void *decoded)
         m_send(m, &msg->from, WIRE_DESC(authentication_completed_message),
                &(wire_authentication_completed_message){0});
     } else if (rc == -EACCES) {
-        m_count("master/authentication_failures");
+        act_counter_inc(act_counter_get("master/authentication_failures"));
         LOG_WARNING_LIMITED("Failed to authenticate principal '%s' at %s: unknown principal or "
                             "wrong secret", principal, client);
         m_send(m, &msg->from, WIRE_DESC(authentication_failed_message),

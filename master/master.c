@@ -58,7 +58,7 @@ static void metric_name(const char *type, char *out, size_t n)
 void m_drop(master *m, const act_msg *msg, const char *why)
 {
     char from[ACT_PID_STRLEN];
-    act_counter_inc(act_counter_get("master/dropped_messages"));
+    m_count(m, M_DROPPED_MESSAGES);
     LOG_WARNING_LIMITED("Dropping %s from %s: %s", msg->name,
                         act_pid_format(&msg->from, from, sizeof from), why);
 }
@@ -111,7 +111,7 @@ static void prune(master *m)
         m_held_free(&m->held[old++]);
     }
     if (!old) return;
-    act_counter_add(act_counter_get("master/dropped_messages"), old);
+    act_counter_add(m->counters[M_DROPPED_MESSAGES], old);
     memmove(m->held, m->held + old, (m->nheld - old) * sizeof *m->held);
     m->nheld -= old;
 }
@@ -190,7 +190,7 @@ static void dispatch(master *m, const act_msg *msg, const handler_entry *h)
 {
     wire_msg *decoded = h ? wire_decode_msg(msg, h->desc) : NULL;
     if (!decoded) {
-        act_counter_inc(act_counter_get("master/dropped_messages"));
+        m_count(m, M_DROPPED_MESSAGES);
         return;
     }
     char principal[M_PRINCIPAL_MAX];
@@ -245,14 +245,46 @@ void m_forward(master *m, const act_pid *to, const wire_desc *desc, const act_ms
     wire_forward(m->self, to, desc, msg, decoded);
 }
 
+#define M_RECOVER_BATCH 64
+
+static void recovers_post(master *m)
+{
+    if (!m->recovers) return;
+    act_post(m->self, &m->allocator, ALLOC_MSG_EVENT, m->recovers, alloc_event_free);
+    m->recovers = NULL;
+    m->nrecovers = 0;
+}
+
+/* Queued behind what the master had to handle when a batch began (self NULL: the master is
+ * gone, and its termination freed the batch). */
+static void recovers_flush(act_actor *self, void *arg)
+{
+    if (!self) return;
+    master *m = act_state(self);
+    m->recovers_flush_queued = false;
+    recovers_post(m);
+}
+
 void m_alloc(master *m, alloc_event *ev)
 {
+    recovers_post(m);
     act_post(m->self, &m->allocator, ALLOC_MSG_EVENT, ev, alloc_event_free);
 }
 
-void m_count(const char *metric)
+void m_alloc_recover(master *m, alloc_event *ev)
 {
-    act_counter_inc(act_counter_get(metric));
+    if (!m->recovers) m->recovers_tail = &m->recovers;
+    *m->recovers_tail = ev;
+    m->recovers_tail = &ev->next;
+    if (++m->nrecovers >= M_RECOVER_BATCH) recovers_post(m);
+    if (m->recovers && !m->recovers_flush_queued)
+        m->recovers_flush_queued = act_dispatch(&m->pid, recovers_flush, NULL) == 0;
+    if (m->recovers && !m->recovers_flush_queued) recovers_post(m); /* no dispatch: post now */
+}
+
+void m_count(master *m, m_counter c)
+{
+    act_counter_inc(m->counters[c]);
 }
 
 void m_abort(master *m, const char *why)
@@ -333,6 +365,8 @@ static void on_terminate(act_actor *self, void *arg)
     wire_msg_free(m->leader);
     free(m->candidacy);
     held_free(m);
+    alloc_event_free(m->recovers); /* not posted: the master is going */
+    m->recovers = NULL;
     m_offers_remove_matching(m, NULL, NULL, false); /* before what they point into */
     m_frameworks_free(m);
     m_slaves_free(m);

@@ -147,6 +147,39 @@ typedef struct m_slave {
     act_blob *json;         /* its state.json model until it changes; NULL: not made yet */
 } m_slave;
 
+/* The counters Mesos 0.22 registers at start-up (src/master/metrics.cpp), each
+ * master/<name>: registered at 0 by m_metrics_init and counted through m_count (the
+ * messages_* of handled messages are registered by m_handle). */
+#define M_COUNTERS(X) \
+    X(DROPPED_MESSAGES, "master/dropped_messages") \
+    X(TASKS_FINISHED, "master/tasks_finished") \
+    X(TASKS_FAILED, "master/tasks_failed") \
+    X(TASKS_KILLED, "master/tasks_killed") \
+    X(TASKS_LOST, "master/tasks_lost") \
+    X(TASKS_ERROR, "master/tasks_error") \
+    X(MESSAGES_DECLINE_OFFERS, "master/messages_decline_offers") \
+    X(MESSAGES_LAUNCH_TASKS, "master/messages_launch_tasks") \
+    X(MESSAGES_AUTHENTICATE, "master/messages_authenticate") \
+    X(VALID_FRAMEWORK_TO_EXECUTOR_MESSAGES, "master/valid_framework_to_executor_messages") \
+    X(INVALID_FRAMEWORK_TO_EXECUTOR_MESSAGES, "master/invalid_framework_to_executor_messages") \
+    X(VALID_STATUS_UPDATES, "master/valid_status_updates") \
+    X(INVALID_STATUS_UPDATES, "master/invalid_status_updates") \
+    X(VALID_STATUS_UPDATE_ACKNOWLEDGEMENTS, "master/valid_status_update_acknowledgements") \
+    X(INVALID_STATUS_UPDATE_ACKNOWLEDGEMENTS, "master/invalid_status_update_acknowledgements") \
+    X(RECOVERY_SLAVE_REMOVALS, "master/recovery_slave_removals") \
+    X(SLAVE_REGISTRATIONS, "master/slave_registrations") \
+    X(SLAVE_REREGISTRATIONS, "master/slave_reregistrations") \
+    X(SLAVE_REMOVALS, "master/slave_removals") \
+    X(SLAVE_SHUTDOWNS_SCHEDULED, "master/slave_shutdowns_scheduled") \
+    X(SLAVE_SHUTDOWNS_CANCELED, "master/slave_shutdowns_canceled")
+
+typedef enum m_counter {
+#define M_COUNTER_ENUM(id, name) M_##id,
+    M_COUNTERS(M_COUNTER_ENUM)
+#undef M_COUNTER_ENUM
+    M_NCOUNTERS
+} m_counter;
+
 typedef struct m_limiter m_limiter;
 #define M_TASK_STATES 8 /* wire_task_state values are 0..7 */
 
@@ -196,6 +229,13 @@ typedef struct master {
     uint64_t live_tasks[M_TASK_STATES];  /* the tasks the master holds, by current state */
     int64_t res_total[3], res_used[3];   /* thousandths of cpus, mem, disk on the slaves */
     struct m_state_req *state_reqs; /* state.json requests in progress (state.c) */
+    act_counter *counters[M_NCOUNTERS]; /* m_counter -> its registered counter */
+    /* Recover events of removed tasks not posted yet (m_alloc_recover): a chain, posted as
+     * one message before any other allocator event, when M_RECOVER_BATCH wait or when the
+     * master has handled what was queued when the first came. */
+    alloc_event *recovers, **recovers_tail;
+    size_t nrecovers;
+    bool recovers_flush_queued;
 } master;
 
 /* ---- master.c ---------------------------------------------------------------------------- */
@@ -239,9 +279,13 @@ void m_send(master *m, const act_pid *to, const wire_desc *desc, const void *msg
 /* Passes a received message on as it came (wire_forward); decoded is its decoded form. */
 void m_forward(master *m, const act_pid *to, const wire_desc *desc, const act_msg *msg,
                const void *decoded);
-/* Posts an allocator event (takes ownership of ev). */
+/* Posts an allocator event (takes ownership of ev), after the recovers waiting. */
 void m_alloc(master *m, alloc_event *ev);
-void m_count(const char *metric);
+/* The same for the recover of a removed task's resources, which may wait to go with others
+ * (one message instead of one per task; the allocator applies them in order). */
+void m_alloc_recover(master *m, alloc_event *ev);
+/* Adds one to a counter of M_COUNTERS (registered by m_metrics_init). */
+void m_count(master *m, m_counter c);
 /* Drops a message: counted in master/dropped_messages and logged. */
 void m_drop(master *m, const act_msg *msg, const char *why);
 /* Gives up for good (lost leadership, a registry failure): logs why, handles nothing more and
@@ -462,9 +506,9 @@ act_blob *m_task_json(m_task *t);
 act_blob *m_done_json(m_done *d);
 act_blob *m_slave_json(m_slave *s);
 /* Drops what state.json keeps of a task and of its framework's task list (the task was added
- * or changed), or of the list only (a task left it). */
+ * or changed), or of framework f's list only (a task came or left; f NULL: none). */
 void m_task_changed(master *m, m_task *t);
-void m_task_list_changed(master *m, const char *framework_id);
+void m_task_list_changed(master *m, m_framework *f);
 /* Drops what state.json keeps of a framework (its fields, resources or offers changed). */
 void m_framework_changed(m_framework *f);
 

@@ -11,36 +11,23 @@
 #include <ctype.h>
 #include <string.h>
 
-/* Counters Mesos 0.22 registers at start-up (messages_* of handled messages are registered
- * by m_handle). */
-static const char *const counters[] = {
-    "master/dropped_messages",
-    "master/tasks_finished",
-    "master/tasks_failed",
-    "master/tasks_killed",
-    "master/tasks_lost",
-    "master/tasks_error",
-    "master/messages_decline_offers",
-    "master/messages_launch_tasks",
-    "master/messages_authenticate",
-    "master/valid_framework_to_executor_messages",
-    "master/invalid_framework_to_executor_messages",
-    "master/valid_status_updates",
-    "master/invalid_status_updates",
-    "master/valid_status_update_acknowledgements",
-    "master/invalid_status_update_acknowledgements",
-    "master/recovery_slave_removals",
-    "master/slave_registrations",
-    "master/slave_reregistrations",
-    "master/slave_removals",
-    "master/slave_shutdowns_scheduled",
-    "master/slave_shutdowns_canceled",
+static const char *const counter_names[M_NCOUNTERS] = {
+#define M_COUNTER_NAME(id, name) name,
+    M_COUNTERS(M_COUNTER_NAME)
+#undef M_COUNTER_NAME
+};
+
+/* The terminal states' counters (master/tasks_<state>), by state (wire_task_state_terminal
+ * holds for these five only). */
+static const m_counter state_counters[M_TASK_STATES] = {
+    [WIRE_TASK_FINISHED] = M_TASKS_FINISHED, [WIRE_TASK_FAILED] = M_TASKS_FAILED,
+    [WIRE_TASK_KILLED] = M_TASKS_KILLED,     [WIRE_TASK_LOST] = M_TASKS_LOST,
+    [WIRE_TASK_ERROR] = M_TASKS_ERROR,
 };
 
 void m_metrics_init(master *m)
 {
-    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
-        act_counter_get(counters[i]);
+    for (size_t i = 0; i < M_NCOUNTERS; i++) m->counters[i] = act_counter_get(counter_names[i]);
     m_metrics_refresh(m->self, NULL);
 }
 
@@ -58,15 +45,14 @@ void m_count_task_state(master *m, wire_task_state state, int source, int reason
 {
     if ((unsigned)state < M_TASK_STATES) m->task_states[state]++;
     if (!wire_task_state_terminal(state)) return;
+    m_count(m, state_counters[state]);
+    if (reason < 0) return;
     char name[160], st[32], src[32], why[64];
     lower(wire_task_state_name(state), st, sizeof st);
-    snprintf(name, sizeof name, "master/tasks_%s", st + 5); /* "task_" */
-    m_count(name);
-    if (reason < 0) return;
     lower(wire_status_source_name(source), src, sizeof src);
     lower(wire_status_reason_name(reason), why, sizeof why);
     snprintf(name, sizeof name, "master/%s/%s/%s", st, src, why);
-    m_count(name);
+    act_counter_inc(act_counter_get(name));
 }
 
 void m_count_status(master *m, const wire_task_status *st)

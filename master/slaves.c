@@ -135,7 +135,7 @@ static void unschedule_removal(master *m, m_slave *s)
 static bool schedule_removal(master *m, m_slave *s)
 {
     if (s->removal_scheduled) return false;
-    m_count("master/slave_shutdowns_scheduled");
+    m_count(m, M_SLAVE_SHUTDOWNS_SCHEDULED);
     if (m->cfg.slave_removal_interval <= 0) {
         m_slave_remove(m, s, "health check timed out");
         return true;
@@ -172,7 +172,7 @@ static void on_pong(act_actor *self, const act_msg *msg)
     s->pong_received = true;
     if (!s->removal_scheduled) return;
     LOG_INFO("Canceling shutdown of slave %s since a pong is received", s->id);
-    m_count("master/slave_shutdowns_canceled");
+    m_count(m, M_SLAVE_SHUTDOWNS_CANCELED);
     s->missed_pings = 0;
     unschedule_removal(m, s);
 }
@@ -281,12 +281,12 @@ static void admitted(master *m, bool ok, const char *error, void *ctx)
         for (size_t i = 0; i < r->tasks_count; i++) m_task_add_reported(m, s, &r->tasks[i]);
         wire_msg *w = act_map_remove(m->recovered_slaves, s->id);
         wire_msg_free(w);
-        m_count("master/slave_reregistrations");
+        m_count(m, M_SLAVE_REREGISTRATIONS);
         LOG_INFO("Re-admitted slave %s at %s (%s) with %zu task(s)", s->id, a->pid_text,
                  info->hostname, r->tasks_count);
         send_registered(m, s, true);
     } else {
-        m_count("master/slave_registrations");
+        m_count(m, M_SLAVE_REGISTRATIONS);
         char *res = res_to_string(&s->total);
         LOG_INFO("Registered slave %s at %s (%s) with %s", s->id, a->pid_text, info->hostname,
                  res);
@@ -371,7 +371,7 @@ static void reconnect(master *m, m_slave *s, const act_pid *pid,
         wire_id_key(key, r->tasks[i].framework_id.value, r->tasks[i].task_id.value);
         if (!act_map_get(s->tasks, key)) m_task_add_reported(m, s, &r->tasks[i]);
     }
-    m_count("master/slave_reregistrations");
+    m_count(m, M_SLAVE_REREGISTRATIONS);
     LOG_INFO("Slave %s (%s) re-registered with %zu task(s)", s->id, s->info->hostname,
              r->tasks_count);
     send_registered(m, s, true);
@@ -473,7 +473,7 @@ void m_slave_remove(master *m, m_slave *s, const char *reason)
     m_count_resources(m, &s->total, -1, false);
     act_map_remove(m->slaves, s->id);
     unindex(m, s);
-    m_count("master/slave_removals");
+    m_count(m, M_SLAVE_REMOVALS);
     slave_free(s);
 }
 
@@ -534,7 +534,7 @@ static void recovery_timeout(act_actor *self, void *arg)
         act_map_put(m->removed_slaves, id, (void *)1);
         act_map_remove(m->recovered_slaves, id);
         wire_msg_free(w);
-        m_count("master/recovery_slave_removals");
+        m_count(m, M_RECOVERY_SLAVE_REMOVALS);
     }
 }
 

@@ -101,9 +101,8 @@ void m_state_forget(master *m)
 
 static void drop_joins_of(master *m, const m_framework *f);
 
-void m_task_list_changed(master *m, const char *framework_id)
+void m_task_list_changed(master *m, m_framework *f)
 {
-    m_framework *f = m_framework_find(m, framework_id);
     if (!f) return;
     act_blob_unref(f->tasks_json);
     f->tasks_json = NULL;
@@ -115,7 +114,7 @@ void m_task_changed(master *m, m_task *t)
 {
     act_blob_unref(t->json);
     t->json = NULL;
-    m_task_list_changed(m, t->framework_id);
+    m_task_list_changed(m, m_framework_find(m, t->framework_id));
 }
 
 /* Blobs joined with commas, the elements of a JSON array, in a blob written in place

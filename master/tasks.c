@@ -10,17 +10,16 @@
 #include <string.h>
 
 
-static void add_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
+/* r is used on s by framework f (NULL: not registered). */
+static void add_used(master *m, m_framework *f, m_slave *s, const res_set *r)
 {
-    m_framework *f = m_framework_find(m, framework_id);
     res_add(&s->used, r);
     m_count_resources(m, r, +1, true);
     if (f) res_add(&f->used, r), m_framework_changed(f);
 }
 
-static void sub_used(master *m, const char *framework_id, m_slave *s, const res_set *r)
+static void sub_used(master *m, m_framework *f, m_slave *s, const res_set *r)
 {
-    m_framework *f = m_framework_find(m, framework_id);
     if (s && res_subtract(&s->used, r) == 0) m_count_resources(m, r, -1, true);
     if (f) res_subtract(&f->used, r), m_framework_changed(f);
 }
@@ -44,8 +43,8 @@ static m_task *task_record(master *m, m_slave *s, wire_msg *msg, const res_set *
     m_framework *f = m_framework_find(m, t->framework_id);
     if (f) act_map_put(f->tasks, t->t->task_id.value, t);
     else act_map_put(m->orphans, t->key, t);
-    m_task_changed(m, t);
-    add_used(m, t->framework_id, s, &t->resources);
+    m_task_list_changed(m, f); /* a new record has no JSON to drop */
+    add_used(m, f, s, &t->resources);
     return t;
 }
 
@@ -119,12 +118,13 @@ void m_task_remove(master *m, m_task *t)
 {
     m_slave *s = m_slave_find(m, t->slave_id);
     m_framework *f = m_framework_find(m, t->framework_id);
-    m_task_list_changed(m, t->framework_id);
+    m_task_list_changed(m, f);
     m_count_live_task(m, t->t->state, -1);
-    sub_used(m, t->framework_id, s, &t->resources);
+    sub_used(m, f, s, &t->resources);
     alloc_event *ev = alloc_event_new(ALLOC_RECOVER, t->framework_id, t->slave_id);
-    res_copy(&ev->resources, &t->resources);
-    m_alloc(m, ev);
+    ev->resources = t->resources; /* the task goes: its resources move, not copied */
+    t->resources = (res_set){0};
+    m_alloc_recover(m, ev);
     if (s) act_map_remove(s->tasks, t->key);
     if (f) act_map_remove(f->tasks, t->t->task_id.value);
     act_map_remove(m->orphans, t->key);
@@ -270,7 +270,7 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
     /* The slave's status update manager, an actor of the slave's process, forwards them. */
     if (!s || s->pid.ip != msg->from.ip || s->pid.port != msg->from.port) {
         if (s) act_count_refused();
-        m_count("master/invalid_status_updates");
+        m_count(m, M_INVALID_STATUS_UPDATES);
         m_drop(m, msg, "status update not from that slave's process");
         return;
     }
@@ -278,12 +278,12 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
     char key[WIRE_KEY_MAX];
     m_task *t = act_map_get(s->tasks, wire_id_key(key, u->framework_id.value, u->status.task_id.value));
     if (!f && !t) {
-        m_count("master/invalid_status_updates");
+        m_count(m, M_INVALID_STATUS_UPDATES);
         m_drop(m, msg, "status update for an unknown framework");
         return;
     }
     if (t) apply_update(m, t, u);
-    m_count("master/valid_status_updates");
+    m_count(m, M_VALID_STATUS_UPDATES);
     VLOG(1, "Status update %s for task %s of framework %s from slave %s",
          wire_task_state_name(u->status.state), u->status.task_id.value,
          u->framework_id.value, s->id);
@@ -311,20 +311,20 @@ static void on_ack(master *m, const act_msg *msg, void *decoded)
     wire_status_update_acknowledgement_message *a = decoded;
     m_framework *f = m_framework_from_scheduler(m, msg, a->framework_id.value);
     if (!f) {
-        m_count("master/invalid_status_update_acknowledgements");
+        m_count(m, M_INVALID_STATUS_UPDATE_ACKNOWLEDGEMENTS);
         return;
     }
     m_slave *s = m_slave_find(m, a->slave_id.value);
     if (!s) {
-        m_count("master/invalid_status_update_acknowledgements");
+        m_count(m, M_INVALID_STATUS_UPDATE_ACKNOWLEDGEMENTS);
         m_drop(m, msg, "acknowledgement for an unknown slave");
         return;
     }
     if (s->connected) {
         m_forward(m, &s->pid, WIRE_DESC(status_update_acknowledgement_message), msg, a);
-        m_count("master/valid_status_update_acknowledgements");
+        m_count(m, M_VALID_STATUS_UPDATE_ACKNOWLEDGEMENTS);
     } else {
-        m_count("master/invalid_status_update_acknowledgements");
+        m_count(m, M_INVALID_STATUS_UPDATE_ACKNOWLEDGEMENTS);
     }
     char key[WIRE_KEY_MAX];
     m_task *t = act_map_get(s->tasks, wire_id_key(key, f->id, a->task_id.value));
@@ -394,11 +394,11 @@ static void on_framework_to_executor(master *m, const act_msg *msg, void *decode
     if (f && (!s || !s->connected))
         m_drop(m, msg, "framework message for an unknown or disconnected slave");
     if (!s || !s->connected) {
-        m_count("master/invalid_framework_to_executor_messages");
+        m_count(m, M_INVALID_FRAMEWORK_TO_EXECUTOR_MESSAGES);
         return;
     }
     m_send(m, &s->pid, WIRE_DESC(framework_to_executor_message), fm);
-    m_count("master/valid_framework_to_executor_messages");
+    m_count(m, M_VALID_FRAMEWORK_TO_EXECUTOR_MESSAGES);
 }
 
 static void on_executor_to_framework(master *m, const act_msg *msg, void *decoded)
@@ -429,14 +429,14 @@ void m_executor_add(master *m, m_slave *s, const char *framework_id,
     snprintf(e->framework_id, sizeof e->framework_id, "%s", framework_id);
     res_from_wire(info->resources, info->resources_count, &e->resources, NULL, 0);
     act_map_put(s->executors, key, e);
-    add_used(m, framework_id, s, &e->resources);
+    add_used(m, m_framework_find(m, framework_id), s, &e->resources);
 }
 
 void m_executor_remove(master *m, m_slave *s, const char *key)
 {
     m_executor *e = act_map_remove(s->executors, key);
     if (!e) return;
-    sub_used(m, e->framework_id, s, &e->resources);
+    sub_used(m, m_framework_find(m, e->framework_id), s, &e->resources);
     if (!res_empty(&e->resources)) {
         alloc_event *ev = alloc_event_new(ALLOC_RECOVER, e->framework_id, s->id);
         res_copy(&ev->resources, &e->resources);

@@ -224,12 +224,18 @@ static wire_uuid slave_update(fake *s, const char *framework_id, const char *sla
     return uuid;
 }
 
-static void ack(fw *f, const char *slave_id, const char *task_id, const wire_uuid *uuid)
+/* An acknowledgement from the scheduler, sent without waiting for the master to handle it. */
+static void send_ack(fw *f, const char *slave_id, const char *task_id, const wire_uuid *uuid)
 {
     wire_status_update_acknowledgement_message a = {
         .slave_id = {(char *)slave_id}, .framework_id = {f->id}, .task_id = {(char *)task_id},
         .uuid = {(uint8_t *)uuid->bytes, sizeof uuid->bytes}};
     fake_send(f->f, &master_pid, WIRE_DESC(status_update_acknowledgement_message), &a);
+}
+
+static void ack(fw *f, const char *slave_id, const char *task_id, const wire_uuid *uuid)
+{
+    send_ack(f, slave_id, task_id, uuid);
     settle();
 }
 
@@ -299,6 +305,54 @@ START_TEST(test_partial_accept_returns_the_rest)
     ck_assert_double_eq_tol(offered(&ro(m)->offers[0], "cpus"), 3, 1e-9);
     ck_assert_double_eq_tol(offered(&ro(m)->offers[0], "mem"), 4096 - 512, 1e-9);
     wire_msg_free(m);
+    stop();
+}
+END_TEST
+
+/* The master sends the allocator the recovers of finished tasks in batches (up to 64 a
+ * message): 70 tasks acknowledged back to back make a full batch and a partial one, and every
+ * task's resources must come back. */
+START_TEST(test_resources_of_many_finished_tasks_all_return_to_the_allocator)
+{
+    enum { N = 70 };
+    start(NULL);
+    fake *s = slave_up("slave(1)", "host1", "cpus:4;mem:4096", true);
+    char sid[WIRE_ID_MAX];
+    snprintf(sid, sizeof sid, "%s", slave_id_of(s));
+    fw f = framework_up("sched1", NULL, 0);
+    wire_msg *m = offers(&f, 0);
+    char text[N][48], ids[N][16];
+    const char *tasks[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof ids[i], "t%d", i);
+        snprintf(text[i], sizeof text[i], "%s cpus:0.05;mem:8", ids[i]);
+        tasks[i] = text[i];
+    }
+    launch(&f, ro(m)->offers[0].id.value, sid, tasks, N, 0);
+    wire_msg_free(m);
+    ck_assert_uint_eq(fake_count(s, MI(RunTaskMessage)), N);
+    wire_uuid u[N];
+    for (int i = 0; i < N; i++) u[i] = send_update(s, f.id, sid, ids[i], WIRE_TASK_FINISHED);
+    settle();
+    for (int i = 0; i < N; i++) send_ack(&f, sid, ids[i], &u[i]);
+    settle();
+    ck_assert_double_eq(gauge("master/cpus_used"), 0);
+    act_clock_advance(1.0); /* the next allocation cycle */
+    settle();
+    /* the offers since the launch (the rest of the first offer, and as many as the cycles
+     * that saw tasks' resources come back) hold all of the slave */
+    double cpus = 0, mem = 0;
+    for (size_t i = 1; i < fake_count(f.f, MI(ResourceOffersMessage)); i++) {
+        m = offers(&f, i);
+        for (size_t k = 0; k < ro(m)->offers_count; k++) {
+            cpus += offered(&ro(m)->offers[k], "cpus");
+            mem += offered(&ro(m)->offers[k], "mem");
+        }
+        wire_msg_free(m);
+    }
+    ck_assert_double_eq_tol(cpus, 4, 1e-9);
+    ck_assert_double_eq_tol(mem, 4096, 1e-9);
+    ck_assert_double_eq(gauge("allocator/event_queue_dispatches"), 0);
     stop();
 }
 END_TEST
@@ -1108,6 +1162,7 @@ Suite *master_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_registered_framework_gets_the_slave_in_an_offer);
     tcase_add_test(tc, test_partial_accept_returns_the_rest);
+    tcase_add_test(tc, test_resources_of_many_finished_tasks_all_return_to_the_allocator);
     tcase_add_test(tc, test_decline_filters_the_slave_for_refuse_seconds_and_revive_clears_it);
     tcase_add_test(tc, test_reserved_resources_reach_only_their_role);
     tcase_add_test(tc, test_invalid_launches_get_task_error_or_lost_with_a_reason);
