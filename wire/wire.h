@@ -284,7 +284,8 @@ const wire_desc *wire_pick_type(const wire_pick *pick);
  * errors, missing required fields and the caps are refused as wire_decode_as refuses them;
  * what a skipped value holds is not checked (an input wire_decode_as refuses for a bad value
  * inside a skipped field decodes here). Skipped fields keep their defaults (has_ flags false,
- * pointers NULL, counts 0; a skipped required sub-message is zeroed, its strings NULL). Returns 0 and *out, or a WIRE_E* code with *out = NULL and the reason in err. */
+ * pointers NULL, counts 0; a skipped required sub-message is zeroed, its strings NULL).
+ * Returns 0 and *out, or a WIRE_E* code with *out = NULL and the reason in err. */
 int wire_decode_picked(wire_format f, const wire_pick *pick, const void *data, size_t len,
                        wire_msg **out, char *err, size_t errlen);
 /* wire_decode_msg with a pick: the received body decoded in its encoding with

@@ -489,9 +489,9 @@ END_TEST
  * last, across an eighth byte), or only in length, sent one after another to one receiver,
  * then again to others whose names differ so ("c", "cc", "c2"): each event is compared in
  * place with the route before it, and must not be taken for it. */
-static const char *const similar[] = {"abcdefgh", "abcdefgi", "abcdefghi", "abcdefg", "bbcdefgh",
-                                      "ab", "ac", "a", "b", "abcdefghijklmnopq",
-                                      "abcdefghijklmnopr", "abcdefghijklmnop", "abcdefghijklmnopqr"};
+static const char *const similar[] = {
+    "abcdefgh", "abcdefgi", "abcdefghi", "abcdefg", "bbcdefgh", "ab", "ac", "a", "b",
+    "abcdefghijklmnopq", "abcdefghijklmnopr", "abcdefghijklmnop", "abcdefghijklmnopqr"};
 #define NSIMILAR (sizeof similar / sizeof similar[0])
 static act_pid pid_cc, pid_c2; /* no such actors: the sends to them are dropped */
 
