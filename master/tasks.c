@@ -276,7 +276,8 @@ static void on_status_update(master *m, const act_msg *msg, void *decoded)
     }
     m_framework *f = m_framework_find(m, u->framework_id.value);
     char key[WIRE_KEY_MAX];
-    m_task *t = act_map_get(s->tasks, wire_id_key(key, u->framework_id.value, u->status.task_id.value));
+    wire_id_key(key, u->framework_id.value, u->status.task_id.value);
+    m_task *t = act_map_get(s->tasks, key);
     if (!f && !t) {
         m_count(m, M_INVALID_STATUS_UPDATES);
         m_drop(m, msg, "status update for an unknown framework");
