@@ -260,6 +260,16 @@ char *act_duration_format(double secs, char *buf, size_t n);
 int act_bytes_parse(const char *text, uint64_t *bytes);
 /* Formats like Mesos: the largest unit that divides exactly ("64MB", "1536KB", "10B"). */
 char *act_bytes_format(uint64_t bytes, char *buf, size_t n);
+/* v's decimal digits at p (at most 20, no NUL), without printf: message heads, pids, JSON and
+ * task IDs write numbers on hot paths. Returns the end. */
+static inline char *act_put_u64(char *p, uint64_t v)
+{
+    char d[20];
+    int k = 0;
+    do d[k++] = (char)('0' + v % 10); while (v /= 10);
+    while (k) *p++ = d[--k];
+    return p;
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Flags: one table per binary                                                                */

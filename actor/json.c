@@ -157,14 +157,10 @@ void act_json_string(act_json *j, const char *s)
 /* Decimal digits without printf (the endpoints write many numbers). */
 static void put_uint(act_buf *out, bool negative, uint64_t v)
 {
-    char b[24];
-    size_t k = sizeof b;
-    do {
-        b[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (negative) b[--k] = '-';
-    act_buf_append(out, b + k, sizeof b - k);
+    char b[24], *e = b;
+    if (negative) *e++ = '-';
+    e = act_put_u64(e, v);
+    act_buf_append(out, b, (size_t)(e - b));
 }
 
 void act_json_int(act_json *j, int64_t v)

@@ -25,22 +25,12 @@ bool act_name_valid(const char *name)
     return name[n] == '\0' && n > 0 && n < ACT_ID_MAX;
 }
 
-/* Decimal digits of v at p; returns the end. */
-static char *put_dec(char *p, unsigned v)
-{
-    char d[10];
-    int k = 0;
-    do d[k++] = (char)('0' + v % 10); while (v /= 10);
-    while (k) *p++ = d[--k];
-    return p;
-}
-
 /* Without printf: every message sent to another process names its sender this way. */
 char *act_ip_format(uint32_t ip, char *buf, size_t n)
 {
     char text[16], *p = text;
     for (int shift = 24; shift >= 0; shift -= 8) {
-        p = put_dec(p, (ip >> shift) & 255);
+        p = act_put_u64(p, (ip >> shift) & 255);
         *p++ = shift ? '.' : '\0';
     }
     if (n) {
@@ -148,7 +138,7 @@ char *act_pid_format(const act_pid *pid, char *buf, size_t n)
     act_ip_format(pid->ip, p, 16);
     p += strlen(p);
     *p++ = ':';
-    p = put_dec(p, pid->port);
+    p = act_put_u64(p, pid->port);
     *p++ = '\0';
     if (n) {
         size_t len = (size_t)(p - text) < n ? (size_t)(p - text) : n;

@@ -798,9 +798,7 @@ static inline void put_char(act_buf *b, char c)
 static void put_uint_dec(act_buf *b, uint64_t v)
 {
     char num[24];
-    size_t n = sizeof num;
-    do num[--n] = (char)('0' + v % 10); while (v /= 10);
-    put(b, num + n, sizeof num - n);
+    put(b, num, (size_t)(act_put_u64(num, v) - num));
     b->data[b->len] = '\0';
 }
 

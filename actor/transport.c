@@ -1397,15 +1397,6 @@ static char *put_str(char *p, const char *s)
     return p + n;
 }
 
-static char *put_size(char *p, size_t v)
-{
-    char digits[24];
-    int n = 0;
-    do digits[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
-    while (n) *p++ = digits[--n];
-    return p;
-}
-
 /* The head of a message to one of our own peers, written piece by piece (a snprintf of it
  * cost a busy master 4% of its time); queue_message reserved room for it. */
 static int own_head(char *start, const act_entry *e, const char *from, const char *tc,
@@ -1417,7 +1408,7 @@ static int own_head(char *start, const act_entry *e, const char *from, const cha
     if (from[0]) p = put_str(put_str(put_str(p, "Libprocess-From: "), from), "\r\n");
     p = put_str(put_str(put_str(p, ACT_TRACE_HEADER ": "), tc), "\r\n");
     p = put_str(put_str(put_str(p, "Content-Type: "), ctype), "\r\n");
-    p = put_str(put_size(put_str(p, "Content-Length: "), e->len), "\r\n\r\n");
+    p = put_str(act_put_u64(put_str(p, "Content-Length: "), e->len), "\r\n\r\n");
     return (int)(p - start);
 }
 

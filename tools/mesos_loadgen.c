@@ -148,14 +148,11 @@ static long task_index(const loadgen *lg, const char *id)
 static char *task_id(const loadgen *lg, wire_msg *m, size_t n)
 {
     char digits[24];
-    size_t k = sizeof digits;
-    do digits[--k] = (char)('0' + n % 10);
-    while ((n /= 10) > 0);
-    size_t len = lg->name_len, ndigits = sizeof digits - k;
+    size_t len = lg->name_len, ndigits = (size_t)(act_put_u64(digits, n) - digits);
     char *id = wire_alloc(m, len + ndigits + 2);
     memcpy(id, lg->f->name, len);
     id[len] = '-';
-    memcpy(id + len + 1, digits + k, ndigits);
+    memcpy(id + len + 1, digits, ndigits);
     id[len + 1 + ndigits] = '\0';
     return id;
 }

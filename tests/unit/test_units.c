@@ -1,13 +1,16 @@
 /*
  * test_units.c - durations and byte sizes: every unit parses, every malformed form is
  * rejected, and formatting gives the text Mesos' stout prints (which is also what
- * /master/flags shows for duration and byte flags).
+ * /master/flags shows for duration and byte flags); act_put_u64 writes decimal numbers as printf
+ * does.
  */
 #include "actor/actor.h"
 
 #include <check.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct duration_case {
@@ -190,6 +193,20 @@ START_TEST(test_bytes_format_raises_unit_only_without_loss)
 }
 END_TEST
 
+/* act_put_u64 writes what printf's %llu writes, from 0 to the largest 20-digit value. */
+START_TEST(test_put_u64_writes_the_digits_printf_writes)
+{
+    static const uint64_t cases[] = {0, 7, 10, 99, 65535, 1000000007ULL, 9999999999999999999ULL,
+                                     10000000000000000000ULL, UINT64_MAX};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char got[24], want[24];
+        *act_put_u64(got, cases[i]) = '\0';
+        snprintf(want, sizeof want, "%llu", (unsigned long long)cases[i]);
+        ck_assert_str_eq(got, want);
+    }
+}
+END_TEST
+
 Suite *units_suite(void);
 
 Suite *units_suite(void)
@@ -206,6 +223,7 @@ Suite *units_suite(void)
     tcase_add_test(tc, test_bytes_parses_every_unit);
     tcase_add_test(tc, test_bytes_rejects_malformed_text_and_overflow);
     tcase_add_test(tc, test_bytes_format_raises_unit_only_without_loss);
+    tcase_add_test(tc, test_put_u64_writes_the_digits_printf_writes);
     suite_add_tcase(s, tc);
     return s;
 }
