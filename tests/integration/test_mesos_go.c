@@ -223,10 +223,15 @@ static bool has_line(void *arg)
     return found;
 }
 
+/* Fails with the end of the file, so that a failure in CI shows what the Go driver logged. */
 static void expect_line(const char *path, const char *line)
 {
     line_wait w = {path, line};
-    ck_assert_msg(poll_until(has_line, &w, 60), "no \"%s\" in %s", line, path);
+    if (poll_until(has_line, &w, 60)) return;
+    act_buf text = {0};
+    read_file(path, &text);
+    size_t tail = text.len > 3000 ? text.len - 3000 : 0;
+    ck_abort_msg("no \"%s\" in %s, which ends:\n%s", line, path, text.data ? text.data + tail : "");
 }
 
 /* The master's view of the framework named `name`: how many tasks it still tracks and how

@@ -13,8 +13,9 @@
 // a stock mesos-go scheduler does not notice a master restarted at the same address (it
 // would not with Mesos either). This one uses detector.Master (mesos-go's extension point,
 // DriverConfig.NewDetector) with a poller that also reports the master lost while its /state
-// does not answer, and found again when it does. A zk:// -master goes to mesos-go's own
-// ZooKeeper detector unchanged, as a stock mesos-go framework would use it.
+// does not answer, and found again when it does, when it answers with a new master ID (it
+// restarted between two polls) or when the driver lost it (a failed send). A zk:// -master goes to mesos-go's own ZooKeeper detector
+// unchanged, as a stock mesos-go framework would use it.
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -84,14 +86,19 @@ func fits(o *mesos.Offer, cpus, mem float64) bool {
 }
 
 func (f *framework) Registered(d sched.SchedulerDriver, id *mesos.FrameworkID, mi *mesos.MasterInfo) {
+	lost.Store(false)
 	fmt.Println("registered", id.GetValue(), mi.GetPid())
 }
 
 func (f *framework) Reregistered(d sched.SchedulerDriver, mi *mesos.MasterInfo) {
+	lost.Store(false)
 	fmt.Println("reregistered", mi.GetPid())
 }
 
-func (f *framework) Disconnected(d sched.SchedulerDriver) { fmt.Println("disconnected") }
+func (f *framework) Disconnected(d sched.SchedulerDriver) {
+	lost.Store(true)
+	fmt.Println("disconnected")
+}
 
 func (f *framework) tasks(o *mesos.Offer) []*mesos.TaskInfo {
 	ex := &mesos.ExecutorInfo{
@@ -178,41 +185,56 @@ func (f *framework) Error(d sched.SchedulerDriver, msg string) { fmt.Println("er
 
 // ---- a standalone detector that notices restarts -----------------------------------------
 
+// lost is set while the driver is disconnected. The driver forgets the master on any
+// disconnection, a failed send included (a message to a master that has just restarted can
+// fail that way), and registers again only when its detector reports a master: so the poller
+// reports the master again at its next answer, once per disconnection.
+var lost atomic.Bool
+
 type poller struct {
 	addr string
 	done chan struct{}
 	once sync.Once
 }
 
-// leader asks the master's /state who leads (nil when it does not answer).
-func (p *poller) leader(client *http.Client) *upid.UPID {
+// leader asks the master's /state who leads and the master's own ID, which a restart changes
+// (nil when it does not answer).
+func (p *poller) leader(client *http.Client) (*upid.UPID, string) {
 	resp, err := client.Get("http://" + p.addr + "/state")
 	if err != nil {
-		return nil
+		return nil, ""
 	}
 	defer resp.Body.Close()
 	var state struct {
 		Leader string `json:"leader"`
+		ID     string `json:"id"`
 	}
 	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&state) != nil {
-		return nil
+		return nil, ""
 	}
 	pid, err := upid.Parse(state.Leader)
 	if err != nil {
-		return nil
+		return nil, ""
 	}
-	return pid
+	return pid, state.ID
 }
 
 func (p *poller) Detect(o detector.MasterChanged) error {
 	go func() {
 		client := &http.Client{Timeout: 2 * time.Second}
 		var last *upid.UPID
-		reported := false
+		lastID, reported := "", false
 		for {
-			pid := p.leader(client)
-			if !reported || (pid == nil) != (last == nil) || (pid != nil && !pid.Equal(last)) {
-				last, reported = pid, true
+			// A master restarted between two polls answers at the same PID with a new ID:
+			// that is a new master too. A master found answers for the driver's loss of it.
+			pid, id := p.leader(client)
+			changed := !reported || (pid == nil) != (last == nil) ||
+				(pid != nil && !pid.Equal(last)) || id != lastID
+			if pid != nil && lost.Swap(false) {
+				changed = true
+			}
+			if changed {
+				last, lastID, reported = pid, id, true
 				o.OnMasterChanged(detector.CreateMasterInfo(pid))
 			}
 			select {
@@ -229,6 +251,10 @@ func (p *poller) Done() <-chan struct{} { return p.done }
 func (p *poller) Cancel()               { p.once.Do(func() { close(p.done) }) }
 
 func main() {
+	// The driver's own log goes to stderr, into the test's log beside the events: what it
+	// tried and what failed is there when a test fails.
+	flag.Set("logtostderr", "true")
+	flag.Set("v", "1")
 	flag.Parse()
 	config := sched.DriverConfig{
 		Scheduler: &framework{ended: map[string]mesos.TaskState{}},
