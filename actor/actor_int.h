@@ -386,11 +386,11 @@ typedef struct rec_msg {
     uint32_t to_ip;             /* ... at this address */
     uint16_t to_port;
     const char *name;
-    const uint8_t *body;        /* NULL for a posted object */
+    const uint8_t *body;        /* len bytes, or NULL (len is then only a size) */
     size_t len;
     const char *ctype;          /* NULL = the default */
     bool libprocess;
-    act_trace tc;
+    const act_trace *tc;
     const char *reason;         /* REC_DROP: why */
     uint16_t to_room, name_room; /* bytes readable at to_id and name (at least the string's
                                   * length + 1; 0 = unknown, compared as C strings) */

@@ -564,7 +564,7 @@ static void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, uint64_
 {
     s->seq = seq;
     s->ns = event_ns();
-    s->tc = m->tc;
+    s->tc = *m->tc;
     s->size = (uint32_t)m->len;
     s->route = route_intern(r, i, m);
     /* The tags are read from the kept bytes when the event is read, not here: recording
@@ -617,8 +617,8 @@ void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const 
     rec_msg m = {.kind = kind, .from = &e->from, .to_id = to_id ? to_id : e->to_id,
                  .to_ip = remote ? e->to_ip : act__rt->address.ip,
                  .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
-                 .body = e->len ? e->body : NULL, .len = e->len, .ctype = e->ctype,
-                 .libprocess = e->libprocess, .tc = e->tc, .reason = reason,
+                 .body = e->body, .len = e->len, .ctype = e->ctype,
+                 .libprocess = e->libprocess, .tc = &e->tc, .reason = reason,
                  .to_room = to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
                  .name_room = e->name_len ? (uint16_t)(e->name_len + 1) : 0,
                  .joined = !to_id && e->to_len && e->name_len};
