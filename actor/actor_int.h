@@ -50,7 +50,7 @@ struct act_entry {
     int8_t size_class;   /* its block's size class in the loops' entry pools; -1: none */
     char *ctype;         /* E_MSG, E_REMOTE_SEND: the body's media type; NULL = the default */
     char *to_id;         /* points into payload (or NULL) */
-    char *name;          /* points into payload (E_MSG) */
+    char *name;          /* points into payload (E_MSG), right after to_id's NUL */
     uint8_t *body;       /* points into payload */
     size_t len;
     act_trace tc;        /* E_MSG, E_REMOTE_SEND: the message's context; E_DISPATCH: the
@@ -386,14 +386,16 @@ typedef struct rec_msg {
     uint32_t to_ip;             /* ... at this address */
     uint16_t to_port;
     const char *name;
-    const uint8_t *body;        /* NULL for a posted object */
+    const uint8_t *body;        /* len bytes, or NULL (len is then only a size) */
     size_t len;
     const char *ctype;          /* NULL = the default */
     bool libprocess;
-    act_trace tc;
+    const act_trace *tc;
     const char *reason;         /* REC_DROP: why */
     uint16_t to_room, name_room; /* bytes readable at to_id and name (at least the string's
                                   * length + 1; 0 = unknown, compared as C strings) */
+    bool joined;                /* name follows to_id's NUL, both rooms exact (an entry's
+                                 * payload): compared as one run */
 } rec_msg;
 
 /* True while events are recorded (the recorder is on, or someone watches /__trace__). */

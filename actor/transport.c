@@ -291,7 +291,7 @@ static void unsent_drop(conn *c, const char *why)
         unsent_parse(c, (c->unsent_first + i) & (c->unsent_cap - 1), to, name, sizeof name,
                      &from, &tc);
         rec_msg m = {.kind = REC_DROP, .from = &from, .to_id = to, .to_ip = c->ip,
-                     .to_port = c->port, .name = name, .tc = tc, .reason = reason};
+                     .to_port = c->port, .name = name, .tc = &tc, .reason = reason};
         act__rec(&m);
     }
     free(c->unsent);
@@ -1159,7 +1159,7 @@ static void drop_received(conn *c, const act_pid *from, const char *to, const ch
     if (!atomic_load_explicit(&act__rec_on, memory_order_relaxed)) return;
     rec_msg m = {.kind = REC_DROP, .from = from, .to_id = to, .to_ip = act__rt->address.ip,
                  .to_port = act__rt->address.port, .name = name, .len = c->body_seen,
-                 .tc = *tc, .reason = why};
+                 .tc = tc, .reason = why};
     act__rec(&m);
 }
 

@@ -486,12 +486,15 @@ START_TEST(test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turn
 END_TEST
 
 /* Names that differ in one byte, at every place a word compare could miss it (the first, the
- * last, across an eighth byte), or only in length, sent one after another to one receiver,
- * then again to others whose names differ so ("c", "cc", "c2"): each event is compared in
- * place with the route before it, and must not be taken for it. */
+ * last, across an eighth byte, inside a 16-byte step of a long one), or only in length, sent
+ * one after another to one receiver, then again to others whose names differ so ("c", "cc",
+ * "c2"): each event is compared in place with the route before it, and must not be taken for
+ * it. */
 static const char *const similar[] = {
     "abcdefgh", "abcdefgi", "abcdefghi", "abcdefg", "bbcdefgh", "ab", "ac", "a", "b",
-    "abcdefghijklmnopq", "abcdefghijklmnopr", "abcdefghijklmnop", "abcdefghijklmnopqr"};
+    "abcdefghijklmnopq", "abcdefghijklmnopr", "abcdefghijklmnop", "abcdefghijklmnopqr",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN", "abcdefghijklmnopqrsTuvwxyzABCDEFGHIJKLMN",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHiJKLMN"};
 #define NSIMILAR (sizeof similar / sizeof similar[0])
 static act_pid pid_cc, pid_c2; /* no such actors: the sends to them are dropped */
 
