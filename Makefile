@@ -287,7 +287,7 @@ check-build: deps-quiet all $(BUILD)/check/bin/tests $(addprefix $(BUILD)/check/
              $(GO_BINS)
 check: check-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(BUILD)/check/bin/tests
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(BUILD)/check/bin/tests
 
 # ---- benchmarks (release flags) ------------------------------------------------------------
 $(BUILD)/bench/%: tests/bench/%.c $(REL_LIBS)

@@ -3,10 +3,10 @@
  * zk_int.h), and zk:// URLs.
  *
  * The client's threads touch only a small shared `zk_link` (the owner's pid, a closed flag, a
- * reference count); everything they report is copied into a heap item and dispatched to the
- * owner, where it is dropped if the session was closed meanwhile. The session itself (timer,
- * state) is touched only on the owner's loop. zookeeper_close may wait for the server, so it
- * runs on a short-lived thread of its own.
+ * reference count, the requests not yet answered); everything they report is copied into a
+ * heap item and dispatched to the owner, where it is dropped if the session was closed
+ * meanwhile. The session itself (timer, state) is touched only on the owner's loop.
+ * zookeeper_close may wait for the server, so it runs on a short-lived thread of its own.
  */
 #include "master/zk_int.h"
 
@@ -130,6 +130,8 @@ typedef struct zk_link {
     zk_session *s;       /* read only on the owner's loop while !closed */
     char *credentials;   /* "user:password" for digest authentication, or NULL */
     bool auth_added;     /* by the watcher, on the client's completion thread */
+    pthread_mutex_t mu;  /* guards unanswered */
+    struct zk_req *unanswered; /* requests whose completion the client has not called */
 } zk_link;
 
 struct zk_session {
@@ -147,6 +149,7 @@ struct zk_session {
 static void link_unref(zk_link *l)
 {
     if (atomic_fetch_sub(&l->refs, 1) != 1) return;
+    pthread_mutex_destroy(&l->mu);
     free(l->credentials);
     free(l);
 }
@@ -303,6 +306,7 @@ zk_session *zk_open(act_actor *self, const zk_url *url, double session_timeout,
     zk_link *l = act_calloc(1, sizeof *l);
     atomic_init(&l->refs, 1); /* the handle's, released once it is closed */
     atomic_init(&l->closed, false);
+    pthread_mutex_init(&l->mu, NULL);
     l->owner = act_self(self);
     l->s = s;
     l->credentials = url->credentials ? act_strdup(url->credentials) : NULL;
@@ -332,10 +336,13 @@ typedef struct closer {
     zk_link *link;
 } closer;
 
+static void free_unanswered(zk_link *l);
+
 static void *close_thread(void *arg)
 {
     closer *c = arg;
-    zookeeper_close(c->zh); /* calls every pending completion with ZCLOSING first */
+    zookeeper_close(c->zh); /* its threads are joined: no completion runs after this */
+    free_unanswered(c->link);
     link_unref(c->link);
     free(c);
     pthread_mutex_lock(&closing_mu);
@@ -389,9 +396,11 @@ bool zk_connected(const zk_session *s)
 
 /* ---- requests ---------------------------------------------------------------------------- */
 
-/* One request in flight: released when its completion has been dispatched. */
+/* One request in flight: released when its completion has been dispatched, or by the close
+ * if the client never calls that completion. */
 typedef struct zk_req {
     zk_link *link;
+    struct zk_req *prev, *next; /* in link->unanswered until the completion is called */
     zk_reply_fn done; /* NULL: an intermediate step of zk_create_path */
     uint64_t tag;
     char *path;
@@ -466,12 +475,46 @@ static void req_free(zk_req *q)
 static zk_req *req_new(zk_session *s, const char *path, uint64_t tag, zk_reply_fn done)
 {
     zk_req *q = act_calloc(1, sizeof *q);
-    atomic_fetch_add(&s->link->refs, 1);
-    q->link = s->link;
+    zk_link *l = s->link;
+    atomic_fetch_add(&l->refs, 1);
+    q->link = l;
     q->done = done;
     q->tag = tag;
     q->path = act_strdup(path);
+    pthread_mutex_lock(&l->mu);
+    q->next = l->unanswered;
+    if (q->next) q->next->prev = q;
+    l->unanswered = q;
+    pthread_mutex_unlock(&l->mu);
     return q;
+}
+
+/* The client called q's completion (or the request failed at once). */
+static void answered(zk_req *q)
+{
+    zk_link *l = q->link;
+    pthread_mutex_lock(&l->mu);
+    if (q->prev) q->prev->next = q->next;
+    else l->unanswered = q->next;
+    if (q->next) q->next->prev = q->prev;
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* After zookeeper_close: libzookeeper_mt 3.8 queues a ZCLOSING reply for every request still
+ * waiting, but its completion thread may already have stopped, and then those completions
+ * never run (ZOOKEEPER-2894 is fixed only for the single-threaded client). Their requests
+ * would leak; nothing can be delivered for a closed session anyway. */
+static void free_unanswered(zk_link *l)
+{
+    pthread_mutex_lock(&l->mu);
+    zk_req *q = l->unanswered;
+    l->unanswered = NULL;
+    pthread_mutex_unlock(&l->mu);
+    while (q) {
+        zk_req *next = q->next;
+        req_free(q);
+        q = next;
+    }
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -500,6 +543,7 @@ static void run_result(act_actor *self, void *arg)
 /* Hands a finished request to its owner (from any thread). */
 static void finish(zk_req *q, result_item *it)
 {
+    answered(q);
     it->req = q;
     if (!q->done) { /* an intermediate step: nothing to report */
         run_result(NULL, it);

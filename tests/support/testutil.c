@@ -586,6 +586,22 @@ bool tu_wait_metric_at(const char *ip, uint16_t port, const char *name, double m
     }
 }
 
+uint64_t tu_own_counter(const char *name)
+{
+    return act_counter_value(act_counter_get(name));
+}
+
+bool tu_wait_own_counter(const char *name, uint64_t min, double secs)
+{
+    double end = tu_mono() + secs;
+    while (tu_own_counter(name) < min) {
+        if (tu_mono() > end) return false;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
 bool tu_send_message_from(const char *src_ip, const char *dst_ip, uint16_t port,
                           const char *to_actor, const char *name, const char *from,
                           const void *body, size_t len)

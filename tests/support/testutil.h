@@ -51,6 +51,11 @@ bool tu_wait_metric(uint16_t port, const char *name, double min, double secs);
 /* The same for the process at ip:port. */
 double tu_metric_at(const char *ip, uint16_t port, const char *name);
 bool tu_wait_metric_at(const char *ip, uint16_t port, const char *name, double min, double secs);
+/* The value of this process' counter `name` (act_counter_get). */
+uint64_t tu_own_counter(const char *name);
+/* Polls it until it is >= min or `secs` pass. For counts a loop thread makes after the peer
+ * has already seen the outcome (a server sends its TLS alert, then counts the refusal). */
+bool tu_wait_own_counter(const char *name, uint64_t min, double secs);
 
 /* Seconds on the monotonic clock (real time, whatever the runtime's clock says). */
 double tu_mono(void);

@@ -251,7 +251,10 @@ START_TEST(test_drf_equalizes_a_cpu_heavy_and_a_memory_heavy_framework)
     runner_start(&c);
     runner_start(&m);
     settle();
-    for (int i = 0; i < N; i++) slaves[i] = slave_up(i + 1, "cpus:2;mem:2048");
+    for (int i = 0; i < N; i++) { /* one at a time: each is offered on the shares so far */
+        slaves[i] = slave_up(i + 1, "cpus:2;mem:2048");
+        settle();
+    }
     for (int i = 0; i < 5; i++) {
         act_clock_advance(1.0);
         settle();
