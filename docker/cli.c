@@ -335,6 +335,10 @@ int docker_container_parse(const char *json, size_t len, docker_container *out, 
     snprintf(out->name, sizeof out->name, "%s", n[0] == '/' ? n + 1 : n);
     out->pid = (pid_t)json_u64(state, "Pid");
     out->running = json_is_true(json_object_get(state, "Running"));
+    /* A container created but never started (docker run failed to start it) keeps Go's zero
+     * time, and so does one whose start was refused. */
+    const char *at = json_string_value(json_object_get(state, "StartedAt"));
+    out->started = out->running || (at && at[0] && strncmp(at, "0001-01-01", 10) != 0);
     json_t *code = json_object_get(state, "ExitCode");
     out->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : 0;
     json_t *host = json_object_get(c, "HostConfig");

@@ -102,6 +102,7 @@ typedef struct docker_container {
     char id[72];
     char name[256];         /* without the leading '/' */
     pid_t pid;              /* of its first process while it runs, else 0 */
+    bool started;           /* it ran (State.StartedAt is set), even if it has ended since */
     bool running;
     int exit_code;
     uint64_t cpu_shares;    /* HostConfig.CpuShares, 0 if unset */

@@ -3,7 +3,7 @@
  * for a command task in an image (Mesos' src/docker/executor.cpp). It runs the task as
  * `docker run --name <container> ...` with the client attached, so the container's output goes
  * to the sandbox's stdout and stderr, which are the executor's own; reports TASK_RUNNING once
- * `docker inspect` finds the container, then TASK_FINISHED or TASK_FAILED with the container's
+ * `docker inspect` shows the container started, then TASK_FINISHED or TASK_FAILED with the container's
  * exit status; a kill is `docker stop -t <stop_timeout>` and ends in TASK_KILLED. The life cycle
  * is the built-in executors' core (command.c). The slave's containerizer has pulled the image
  * and gives the flags; the container's cpu shares and memory limit come from the executor's
@@ -161,8 +161,10 @@ static bool child_ended(pid_t child)
            si.si_pid == child;
 }
 
-/* Polls `docker inspect` until the container exists; TASK_RUNNING then (as Mesos sends it
- * after inspect). A client that ends before the container ever existed never ran it. */
+/* Polls `docker inspect` until the container has started; TASK_RUNNING then (Mesos sends it
+ * after inspect). A container that exists but never started (docker run created it and then
+ * failed, say, to bind a mapped port) did not run: the client ends and the task fails without
+ * a TASK_RUNNING. */
 static bool await_running(void *ctx, pid_t child)
 {
     dexec *d = ctx;
@@ -170,7 +172,8 @@ static bool await_running(void *ctx, pid_t child)
         bool ended = child_ended(child);
         docker_container c;
         char err[512];
-        if (docker_inspect(d->f.docker, d->f.container, &c, err, sizeof err) == 0) return true;
+        if (docker_inspect(d->f.docker, d->f.container, &c, err, sizeof err) == 0 && c.started)
+            return true;
         if (ended) return false;
         struct timespec ts = {0, INSPECT_EVERY_NS};
         nanosleep(&ts, NULL);

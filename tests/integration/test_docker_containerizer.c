@@ -299,6 +299,32 @@ START_TEST(test_a_command_that_fails_in_its_container_fails_the_task_with_its_ex
 }
 END_TEST
 
+/* docker run creates the container, and then it cannot start (its user does not exist): the
+ * task fails with docker's exit status and was never reported running. */
+START_TEST(test_a_container_that_cannot_start_fails_the_task_without_running_it)
+{
+    tc_cluster c;
+    start_cluster(&c, NULL);
+    tc_sched *s = tc_sched_start(&c, false);
+    wire_msg *ci = container_of(IMAGE, WIRE_DOCKER_HOST);
+    wire_docker_info *d = ((wire_container_info *)ci->root)->docker;
+    d->parameters = wire_alloc_array(ci, WIRE_DESC(parameter), 1);
+    d->parameters[0] = (wire_parameter){.key = "user", .value = "no-such-user"};
+    d->parameters_count = 1;
+    tc_task t = {.id = "unstartable", .command = "echo never", .cpus = 0.2, .mem = 32,
+                 .container = ci->root};
+    tc_sched_launch(s, &t, 1);
+    ck_assert_msg(tc_wait_state(s, "unstartable", WIRE_TASK_FAILED, 120), "see %s", c.slave_log);
+    char msg[1024];
+    tc_last_message(s, "unstartable", msg, sizeof msg);
+    ck_assert_msg(strstr(msg, "docker run failed"), "%s", msg);
+    ck_assert_int_eq(tc_count_state(s, "unstartable", WIRE_TASK_RUNNING), 0);
+    wire_msg_free(ci);
+    tc_sched_stop(s);
+    tc_stop(&c);
+}
+END_TEST
+
 /* The statistics.json entry of executor_id, or NULL. */
 static json_t *statistics_of(tc_cluster *c, const char *executor_id, json_t **all)
 {
@@ -847,6 +873,7 @@ Suite *docker_containerizer_suite(void)
     tcase_add_test(tc, test_mesos_execute_runs_a_command_in_a_docker_image);
     tcase_add_test(tc,
                    test_a_command_that_fails_in_its_container_fails_the_task_with_its_exit_status);
+    tcase_add_test(tc, test_a_container_that_cannot_start_fails_the_task_without_running_it);
     tcase_add_test(tc,
                    test_a_pull_counts_against_the_registration_timeout_and_is_killed);
     tcase_add_test(tc, test_a_slave_that_cannot_run_docker_or_names_an_unknown_containerizer_exits);

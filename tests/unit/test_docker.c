@@ -225,6 +225,16 @@ START_TEST(test_inspect_output_is_parsed_and_garbage_refused)
     ck_assert(c.running);
     ck_assert_uint_eq(c.cpu_shares, 614);
     ck_assert_uint_eq(c.memory, 100663296);
+    ck_assert(c.started);
+    /* Ended after running, and created but never started (Go's zero time). */
+    const char *ran = "[{\"Id\":\"a\",\"Name\":\"/b\",\"State\":{\"Running\":false,\"Pid\":0,"
+                      "\"StartedAt\":\"2026-12-02T07:20:01.5Z\"}}]";
+    const char *never = "[{\"Id\":\"a\",\"Name\":\"/b\",\"State\":{\"Running\":false,\"Pid\":0,"
+                        "\"StartedAt\":\"0001-01-01T00:00:00Z\"}}]";
+    ck_assert_int_eq(docker_container_parse(ran, strlen(ran), &c, err, sizeof err), 0);
+    ck_assert(c.started && !c.running);
+    ck_assert_int_eq(docker_container_parse(never, strlen(never), &c, err, sizeof err), 0);
+    ck_assert(!c.started);
     const char *bad[] = {"", "[]", "{}", "[{\"Id\":1}]", "[{\"Id\":\"x\",\"Name\":\"y\"}]", "[1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_int_eq(docker_container_parse(bad[i], strlen(bad[i]), &c, err, sizeof err),
