@@ -1017,28 +1017,36 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
 /* /__trace__?format=binary (the format is in actor.h): an event goes from its slot, its route
  * and its kept bytes straight into the stream, nothing decoded or formatted on the way. */
 
-static inline void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+/* Little-endian stores and loads: one move each where the CPU is little-endian. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LE(v) (v)
+#else
+#define LE(v) _Generic((v), uint16_t: __builtin_bswap16, uint32_t: __builtin_bswap32, \
+                       uint64_t: __builtin_bswap64)(v)
+#endif
+static inline void put_le16(uint8_t *p, uint16_t v) { v = LE(v); memcpy(p, &v, 2); }
+static inline void put_le32(uint8_t *p, uint32_t v) { v = LE(v); memcpy(p, &v, 4); }
+static inline void put_le64(uint8_t *p, uint64_t v) { v = LE(v); memcpy(p, &v, 8); }
 
-static inline void put_le32(uint8_t *p, uint32_t v)
+static inline uint16_t get_le16(const uint8_t *p)
 {
-    for (int k = 0; k < 4; k++) p[k] = (uint8_t)(v >> 8 * k);
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return LE(v);
 }
-
-static inline void put_le64(uint8_t *p, uint64_t v)
-{
-    for (int k = 0; k < 8; k++) p[k] = (uint8_t)(v >> 8 * k);
-}
-
-static inline uint16_t get_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
 static inline uint32_t get_le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return LE(v);
 }
 
 static inline uint64_t get_le64(const uint8_t *p)
 {
-    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return LE(v);
 }
 
 void act__rec_binary_lost(act_buf *out, uint64_t count)
@@ -1051,24 +1059,30 @@ void act__rec_binary_lost(act_buf *out, uint64_t count)
     out->len += 13;
 }
 
-/* Whether the route's strings pass a watcher's filters: `name` part of the message name,
- * `actor` the sender or the receiver ("": any). */
+/* A watcher's filters: part of the message name, the sender or the receiver (length 0:
+ * any). */
+typedef struct bin_filter {
+    const char *name, *actor;
+    size_t name_len, actor_len;
+} bin_filter;
+
 static bool route_wanted(const rec_route *rt, const size_t len[T_COUNT], const size_t at[T_COUNT],
-                         const char *name, const char *actor)
+                         const bin_filter *f)
 {
-    size_t nl = strlen(name), al = strlen(actor);
-    if (nl && !memmem(rt->text + at[T_NAME], len[T_NAME], name, nl)) return false;
+    if (f->name_len && !memmem(rt->text + at[T_NAME], len[T_NAME], f->name, f->name_len))
+        return false;
+    size_t al = f->actor_len;
     if (!al) return true;
-    return (len[T_FROM] == al && memcmp(rt->text + at[T_FROM], actor, al) == 0) ||
-           (len[T_TO] == al && memcmp(rt->text + at[T_TO], actor, al) == 0);
+    return (len[T_FROM] == al && memcmp(rt->text + at[T_FROM], f->actor, al) == 0) ||
+           (len[T_TO] == al && memcmp(rt->text + at[T_TO], f->actor, al) == 0);
 }
 
 enum { BIN_WRITTEN, BIN_FILTERED, BIN_TORN };
 
 /* Appends event i of ring r as a record, if the filters want it. A torn read (the slot was
  * rewritten meanwhile) leaves out as it was. */
-static int binary_event(rec_ring *r, uint64_t i, const char *name, const char *actor,
-                        bool bodies, act_buf *out)
+static int binary_event(rec_ring *r, uint64_t i, const bin_filter *f, bool bodies,
+                        act_buf *out)
 {
     rec_slot *s = &r->slots[i & r->mask];
     if (atomic_load_explicit(&s->gen, memory_order_acquire) != 2 * i + 2) return BIN_TORN;
@@ -1082,7 +1096,7 @@ static int binary_event(rec_ring *r, uint64_t i, const char *name, const char *a
     bool whole = bodies && (flags & F_WHOLE);
     size_t max = whole ? BODY_MAX : TAG_PREFIX;
     uint32_t body_len = flags & F_CAPTURED ? (size < max ? size : (uint32_t)max) : 0;
-    if (!route_wanted(rt, len, at, name, actor)) {
+    if (!route_wanted(rt, len, at, f)) {
         atomic_thread_fence(memory_order_acquire);
         return atomic_load_explicit(&s->gen, memory_order_relaxed) == 2 * i + 2 ? BIN_FILTERED
                                                                                 : BIN_TORN;
@@ -1176,6 +1190,7 @@ void act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bo
         c->n = nrings;
     }
     bin_at *at = c->order;
+    bin_filter f = {name, actor, strlen(name), strlen(actor)};
     size_t from = out->len, rings_read = 0;
     for (size_t k = 0; k < nrings; k++) {
         rec_ring *r = &rings[k];
@@ -1188,7 +1203,7 @@ void act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bo
         rings_read += i < head;
         for (; i < head; i++) {
             size_t before = out->len;
-            int rc = binary_event(r, i, name, actor, bodies, out);
+            int rc = binary_event(r, i, &f, bodies, out);
             if (rc == BIN_TORN) (*lost)++;
             if (rc != BIN_WRITTEN) continue;
             if (*n == c->order_cap) {
@@ -1267,7 +1282,12 @@ static long event_parse(const uint8_t *e, size_t len, act_trace_record *out, cha
 long act_trace_record_parse(const uint8_t *data, size_t len, act_trace_record *out, char *err,
                             size_t errlen)
 {
-    memset(out, 0, sizeof *out);
+    memset(out, 0, offsetof(act_trace_record, from)); /* an event sets the rest */
+    out->from.id[0] = out->to.id[0] = out->name[0] = out->content_type[0] = out->reason[0] = 0;
+    out->from.ip = out->to.ip = 0;
+    out->from.port = out->to.port = 0;
+    out->body = NULL;
+    out->body_len = 0;
     if (len < 4) return 0;
     uint32_t n = get_le32(data);
     if (n < 1 || n > ACT_TRACE_RECORD_MAX) return bad(err, errlen, "a record length out of bounds");
