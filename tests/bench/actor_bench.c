@@ -354,18 +354,37 @@ static size_t watch_records(watcher *w, const uint8_t *p, size_t len, bool *head
     return used;
 }
 
-/* Moves the whole chunks of raw[*at, len) (HTTP chunked framing) into body; *at advances. */
-static void dechunk(const act_buf *raw, size_t *at, act_buf *body)
+/* The stream's bytes as they are read, in one buffer: the chunks' contents [0, body) (HTTP
+ * chunked framing taken off in place), then what was read and not unframed yet [raw, len). */
+typedef struct watch_in {
+    act_buf b;
+    size_t body, raw;
+} watch_in;
+
+/* Moves the contents of the whole chunks at in->raw down to in->body. */
+static void dechunk(watch_in *in)
 {
     for (;;) {
-        const char *p = raw->data + *at, *end = raw->data + raw->len;
-        const char *crlf = memmem(p, (size_t)(end - p), "\r\n", 2);
+        char *p = in->b.data + in->raw, *end = in->b.data + in->b.len;
+        char *crlf = memmem(p, (size_t)(end - p), "\r\n", 2);
         if (!crlf) return;
         size_t n = strtoul(p, NULL, 16);
         if ((size_t)(end - crlf) < 2 + n + 2) return;
-        act_buf_append(body, crlf + 2, n);
-        *at = (size_t)(crlf - raw->data) + 2 + n + 2;
+        memmove(in->b.data + in->body, crlf + 2, n);
+        in->body += n;
+        in->raw = (size_t)(crlf - in->b.data) + 2 + n + 2;
     }
+}
+
+/* Drops the first `took` bytes of the contents, keeping the rest and the raw bytes after. */
+static void watch_in_consume(watch_in *in, size_t took)
+{
+    memmove(in->b.data, in->b.data + took, in->body - took);
+    size_t raw = in->b.len - in->raw;
+    memmove(in->b.data + in->body - took, in->b.data + in->raw, raw);
+    in->body -= took;
+    in->raw = in->body;
+    in->b.len = in->body + raw;
 }
 
 static void *watch_main(void *arg)
@@ -379,30 +398,24 @@ static void *watch_main(void *arg)
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) return NULL;
     static const char req[] = "GET /__trace__?bodies=1&format=binary HTTP/1.1\r\n\r\n";
     if (write(fd, req, sizeof req - 1) < 0) return NULL;
-    act_buf in = {0}, body = {0};
-    char buf[65536];
+    watch_in in = {{0}, 0, 0};
     bool in_body = false, head = false, bad = false;
     while (!atomic_load(&w->stop) && !bad) {
-        ssize_t r = read(fd, buf, sizeof buf);
+        act_buf_reserve(&in.b, 65536);
+        ssize_t r = read(fd, in.b.data + in.b.len, 65536); /* straight into the buffer */
         if (r == 0) break;
         if (r < 0) continue;
-        act_buf_append(&in, buf, (size_t)r);
-        size_t used = 0;
+        in.b.len += (size_t)r;
         if (!in_body) { /* the response head */
-            char *end = memmem(in.data, in.len, "\r\n\r\n", 4);
+            char *end = memmem(in.b.data, in.b.len, "\r\n\r\n", 4);
             if (!end) continue;
-            used = (size_t)(end - in.data) + 4;
+            in.raw = (size_t)(end - in.b.data) + 4;
             in_body = true;
         }
-        dechunk(&in, &used, &body);
-        memmove(in.data, in.data + used, in.len - used);
-        in.len -= used;
-        size_t took = watch_records(w, (const uint8_t *)body.data, body.len, &head, &bad);
-        memmove(body.data, body.data + took, body.len - took);
-        body.len -= took;
+        dechunk(&in);
+        watch_in_consume(&in, watch_records(w, (const uint8_t *)in.b.data, in.body, &head, &bad));
     }
-    act_buf_free(&in);
-    act_buf_free(&body);
+    act_buf_free(&in.b);
     close(fd);
     return NULL;
 }
