@@ -3,15 +3,20 @@
  * as mesos-inspect reads it: it carries the events the JSON lines carry, field by field, with
  * the tags the watcher reads itself from the bodies; its filters apply; a watcher that falls
  * behind is told how many events it missed; and bytes that are not such a stream give a
- * clear error, never a crash.
+ * clear error, never a crash, in the reader and in mesos-inspect --watch.
  */
 #include "actor/actor.h"
 #include "tests/support/testutil.h"
 #include "tools/inspect.h"
 #include "wire/wire.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <jansson.h>
 #include <string.h>
 #include <unistd.h>
@@ -402,6 +407,48 @@ START_TEST(test_bytes_that_are_not_a_trace_stream_give_a_clear_error)
 }
 END_TEST
 
+/* A process whose /__trace__ answers something else (an older runtime's JSON lines, or any
+ * bytes at all): mesos-inspect --watch says which process and what is wrong, and exits 1. */
+START_TEST(test_watch_of_a_process_that_sends_no_trace_stream_says_so)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001u)};
+    socklen_t sl = sizeof sa;
+    ck_assert(bind(ls, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(ls, 1) == 0);
+    ck_assert(getsockname(ls, (struct sockaddr *)&sa, &sl) == 0);
+    char addr[32], out[64], want[96];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", ntohs(sa.sin_port));
+    snprintf(out, sizeof out, "/tmp/mesos-test-watch-%d", (int)getpid());
+    char *argv[] = {(char *)tu_bin("mesos-inspect"), "--watch", addr, "--duration=30secs", NULL};
+    int pid = tu_spawn(argv, out);
+    struct pollfd pf = {.fd = ls, .events = POLLIN};
+    ck_assert_int_eq(poll(&pf, 1, 20000), 1);
+    int fd = accept(ls, NULL, NULL);
+    act_buf req = {0};
+    char buf[1024];
+    while (!req.data || !strstr(req.data, "\r\n\r\n")) {
+        ck_assert_int_eq(poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 20000), 1);
+        ssize_t r = read(fd, buf, sizeof buf);
+        ck_assert_int_gt(r, 0);
+        act_buf_append(&req, buf, (size_t)r);
+    }
+    ck_assert_msg(strstr(req.data, "GET /__trace__?format=binary"), "%s", req.data);
+    static const char answer[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                 "b\r\n{\"seq\":1}\n\r\n\r\n";
+    ck_assert(tu_write_all(fd, answer, sizeof answer - 1));
+    int status = tu_stop(pid, 0, 30);
+    char *text = tu_read_file(out);
+    snprintf(want, sizeof want, "mesos-inspect: %s: not a trace stream", addr);
+    ck_assert_msg(text && strstr(text, want), "%s", text ? text : "(no output)");
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+    free(text);
+    unlink(out);
+    act_buf_free(&req);
+    close(fd);
+    close(ls);
+}
+END_TEST
+
 Suite *trace_stream_suite(void)
 {
     Suite *s = suite_create("trace_stream");
@@ -411,6 +458,7 @@ Suite *trace_stream_suite(void)
     tcase_add_test(tc, test_binary_watchers_filter_by_name_and_actor);
     tcase_add_test(tc, test_a_binary_watcher_that_falls_behind_is_told_what_it_missed);
     tcase_add_test(tc, test_bytes_that_are_not_a_trace_stream_give_a_clear_error);
+    tcase_add_test(tc, test_watch_of_a_process_that_sends_no_trace_stream_says_so);
     suite_add_tcase(s, tc);
     return s;
 }
