@@ -699,6 +699,67 @@ typedef bool (*act_body_renderer)(const char *name, const uint8_t *body, size_t 
  * schema); NULL removes it. Safe from any thread, before or after act_init. */
 void act_set_body_renderer(act_body_renderer fn);
 
+/* /__trace__?format=binary: the events of the JSON lines as length-prefixed records, which
+ * a watcher reads without parsing text. The process does no tagging for it: a record carries
+ * the body bytes the recorder kept (the whole body with ?bodies=1, else its first kilobyte)
+ * and the watcher tags the event itself with its act_tagger. Integers are little-endian.
+ *
+ *   stream  := "ATRC" u32 version (ACT_TRACE_VERSION), then records
+ *   record  := u32 length (of what follows, at most ACT_TRACE_RECORD_MAX), u8 type, payload
+ *   LOST    := u64 count                  events this watcher missed since its last record
+ *   EVENT   := u64 seq, u64 time (ns since the epoch), u64 trace, u64 span, u64 parent,
+ *              u32 size (of the body as sent), u32 from_ip, u32 to_ip (127.0.0.1 is
+ *              0x7f000001), u16 from_port, u16 to_port, u8 kind (0 send, 1 receive, 2 drop),
+ *              u8 flags (ACT_TRACE_F_*), u8 from_len, u8 to_len, u8 name_len,
+ *              u8 content_type_len, u8 reason_len, u8 0, u32 body_len (68 bytes so far),
+ *              then the sender's actor name, the receiver's, the message name, its content
+ *              type ("" for the default) and the drop's reason, each as many bytes as its
+ *              length says (no NUL), then body_len bytes of body.
+ *
+ * Records of other types may come in later versions; a reader skips them. */
+#define ACT_TRACE_MAGIC "ATRC"
+#define ACT_TRACE_VERSION 1u
+#define ACT_TRACE_HEAD_LEN 8u
+#define ACT_TRACE_EVENT_FIXED 68u                 /* an event's payload before its strings */
+#define ACT_TRACE_RECORD_MAX (80u << 10)          /* 64 KiB of body and the rest, bounded */
+enum { ACT_TRACE_REC_EVENT = 1, ACT_TRACE_REC_LOST = 2 };
+enum {
+    ACT_TRACE_F_LIBPROCESS = 1, /* sent by libprocess (body in the message, no content type) */
+    ACT_TRACE_F_BODY = 2,       /* the body asked for (?bodies=1); body_len < size: cut */
+    ACT_TRACE_F_BODY_GONE = 4,  /* the kept bytes were overwritten before they were read: no
+                                 * body, and the tags cannot be read (JSON: tags_truncated) */
+};
+
+/* One record as act_trace_record_parse reads it. Strings are copied out NUL-terminated; body
+ * points into the bytes parsed (valid while they are). */
+typedef struct act_trace_record {
+    uint8_t type;        /* ACT_TRACE_REC_EVENT or ACT_TRACE_REC_LOST (others are skipped) */
+    uint64_t lost;       /* LOST: how many events were missed */
+    uint64_t seq, ns;
+    act_trace tc;
+    uint8_t kind;        /* 0 send, 1 receive, 2 drop */
+    uint8_t flags;       /* ACT_TRACE_F_* */
+    uint32_t size;
+    act_pid from, to;
+    char name[112];
+    char content_type[ACT_CONTENT_TYPE_MAX];
+    char reason[64];
+    const uint8_t *body; /* NULL when body_len is 0 */
+    uint32_t body_len;
+} act_trace_record;
+
+/* Checks the stream's head at data[0, len): returns ACT_TRACE_HEAD_LEN (the bytes it takes),
+ * 0 when fewer bytes are there, or -EPROTO with err set when it is not a trace stream of a
+ * version this reader knows. */
+long act_trace_head_parse(const uint8_t *data, size_t len, char *err, size_t errlen);
+/* Reads the record at data[0, len) into *out: returns the bytes it takes, 0 when it is not
+ * all there yet, or -EPROTO with err set when it is malformed (a length out of bounds, an
+ * event whose fields do not fit its length, an unknown kind); the stream is then unusable.
+ * The bytes are not trusted: nothing is read outside data[0, len). A record of an unknown
+ * type is returned with only its type set, for the caller to skip. */
+long act_trace_record_parse(const uint8_t *data, size_t len, act_trace_record *out, char *err,
+                            size_t errlen);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Message filters (tests)                                                                    */
 /* ------------------------------------------------------------------------------------------ */

@@ -253,7 +253,7 @@ static void on_recorder(act_actor *self, act_http_req *req)
 static struct watcher {
     act_http_stream *stream;
     char name[128], actor[ACT_ID_MAX];
-    bool bodies;
+    bool bodies, binary; /* ?format=binary: records (actor.h), not JSON lines */
     rec_cursor cursor;
     uint64_t lost; /* events it missed, told with its next line */
 } watchers[MAX_WATCHERS];
@@ -288,19 +288,15 @@ static void drop_watcher(int i)
  * lost if overwritten meanwhile): a slow watcher costs the process nothing. */
 #define WATCH_ROOM (64 * 1024)
 
-/* Writes what watcher w has not seen yet; false when its client went away. */
-static bool flush_one(struct watcher *w)
+/* What watcher w has not seen yet as JSON lines into out: how many events. */
+static size_t lines_of(struct watcher *w, act_buf *out)
 {
     rec_event *ev;
-    size_t n;
+    size_t n, wanted = 0;
     uint64_t lost;
-    if (act__http_stream_room(w->stream) < WATCH_ROOM) return true;
     act__rec_read(&w->cursor, 0, 0, w->bodies, &ev, &n, &lost);
     w->lost += lost;
-    act_buf *out = &flush_out;
-    act_buf_reset(out);
     act_json j;
-    size_t wanted = 0;
     if (w->lost) act_buf_printf(out, "{\"kind\":\"lost\",\"count\":%llu}\n",
                                 (unsigned long long)w->lost);
     for (size_t i = 0; i < n; i++) {
@@ -311,7 +307,40 @@ static bool flush_one(struct watcher *w)
         wanted++;
     }
     act__rec_events_free(ev, n);
-    int rc = out->len ? act_http_stream_write(w->stream, out->data, out->len) : 0;
+    return wanted;
+}
+
+/* The same as binary records, from out->data + *skip: the events are read in after room for
+ * a lost record, which is written there if any were missed (else skipped). */
+#define LOST_RECORD 13
+static size_t records_of(struct watcher *w, act_buf *out, size_t *skip)
+{
+    size_t n;
+    uint64_t lost;
+    act_buf_reserve(out, LOST_RECORD);
+    out->len = LOST_RECORD;
+    act__rec_read_binary(&w->cursor, w->name, w->actor, w->bodies, out, &n, &lost);
+    w->lost += lost;
+    *skip = LOST_RECORD;
+    if (w->lost) {
+        size_t end = out->len;
+        out->len = 0;
+        act__rec_binary_lost(out, w->lost);
+        out->len = end;
+        *skip = 0;
+    }
+    return n;
+}
+
+/* Writes what watcher w has not seen yet; false when its client went away. */
+static bool flush_one(struct watcher *w)
+{
+    if (act__http_stream_room(w->stream) < WATCH_ROOM) return true;
+    act_buf *out = &flush_out;
+    act_buf_reset(out);
+    size_t skip = 0, wanted = w->binary ? records_of(w, out, &skip) : lines_of(w, out);
+    int rc = out->len > skip ? act_http_stream_write(w->stream, out->data + skip,
+                                                     out->len - skip) : 0;
     if (out->cap > FLUSH_KEEP) act_buf_free(out); /* a burst of large bodies: not for good */
     if (rc == 0) w->lost = 0;
     if (rc == -ENOBUFS) w->lost += wanted; /* a client that does not read loses events */
@@ -330,6 +359,11 @@ static void on_trace(act_actor *self, act_http_req *req)
 {
     const char *bodies = act_http_query(req, "bodies");
     bool with_bodies = bodies && (strcmp(bodies, "1") == 0 || strcmp(bodies, "true") == 0);
+    const char *format = act_http_query(req, "format");
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "binary") != 0) {
+        act_http_respond_text(req, 400, "Expecting 'format=json' or 'format=binary'");
+        return;
+    }
     /* Bodies carry task data: behind HTTP Basic when the process asks for it. */
     if (with_bodies && !act_http_authenticate(req)) return;
     if (nwatchers == MAX_WATCHERS) {
@@ -342,11 +376,18 @@ static void on_trace(act_actor *self, act_http_req *req)
     snprintf(w->name, sizeof w->name, "%s", name ? name : "");
     snprintf(w->actor, sizeof w->actor, "%s", actor ? actor : "");
     w->bodies = with_bodies;
+    w->binary = format && strcmp(format, "binary") == 0;
     rec_event *ev;
     size_t n;
     act__rec_read(&w->cursor, UINT64_MAX, 0, false, &ev, &n, NULL); /* from now on */
     act__rec_events_free(ev, n);
-    w->stream = act_http_stream_open(req, "application/x-ndjson");
+    w->stream = act_http_stream_open(req, w->binary ? "application/octet-stream"
+                                                    : "application/x-ndjson");
+    if (w->binary) {
+        uint8_t head[ACT_TRACE_HEAD_LEN] = ACT_TRACE_MAGIC;
+        head[4] = ACT_TRACE_VERSION; /* little-endian u32 */
+        act_http_stream_write(w->stream, head, sizeof head);
+    }
     nwatchers++;
     act__rec_watch(+1, w->bodies);
     /* The head goes out now; an empty first write also detects a dead client later. */
@@ -608,7 +649,8 @@ void act__internal_actors_spawn(void)
               "A live stream of message events (one JSON object per line): sent, received "
               "and dropped, with trace context and tags; ?name= (part of the message name) "
               "and ?actor= (sender or receiver) filter it, ?bodies=1 adds each body (base64; "
-              "HTTP Basic credentials needed with --authenticate_http).");
+              "HTTP Basic credentials needed with --authenticate_http); ?format=binary streams "
+              "length-prefixed records instead (see docs/debugging-message-flows.md).");
     spawn_one("__recorder__", "", on_recorder,
               "The flight recorder: the process' recent message events (sent, received, "
               "dropped) as one JSON object; ?since=SEQ gives only later ones, ?limit=N the "

@@ -627,6 +627,34 @@ void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const 
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
+/* The route slot s (event i of ring r) names; NULL when it names none (a torn read). */
+static const rec_route *slot_route(const rec_ring *r, uint64_t i, const rec_slot *s)
+{
+    uint16_t k = s->route;
+    if (k == SPILLED) {
+        rec_route *spill = atomic_load_explicit(&r->spill, memory_order_acquire);
+        return spill ? &spill[i & r->mask] : NULL;
+    }
+    unsigned t = k & IN_SECOND ? 1 : 0;
+    k &= (uint16_t)~IN_SECOND;
+    return k < atomic_load_explicit(&r->nroutes[t], memory_order_acquire) ? &r->routes[t][k]
+                                                                          : NULL;
+}
+
+/* The lengths of rt's strings, each bounded by its field (a torn read may hold anything),
+ * into len; returns where each starts in rt->text, in at. */
+static void route_texts(const rec_route *rt, size_t len[T_COUNT], size_t at[T_COUNT])
+{
+    size_t p = 0;
+    for (int t = 0; t < T_COUNT; t++) {
+        size_t n = rt->len[t] <= text_max[t] ? rt->len[t] : text_max[t];
+        if (p + n >= TEXT_MAX) n = 0;
+        len[t] = n;
+        at[t] = p < TEXT_MAX ? p : TEXT_MAX - 1;
+        p += n + 1;
+    }
+}
+
 /* The event a slot holds (event i of ring r), strings unpacked into their fields; a torn
  * read (the caller checks the slot's generation after) stays within the ring's memory. */
 static void unpack(const rec_ring *r, uint64_t i, const rec_slot *s, rec_event *out)
@@ -641,29 +669,18 @@ static void unpack(const rec_ring *r, uint64_t i, const rec_slot *s, rec_event *
     out->body_whole = s->flags & F_WHOLE;
     size_t max = out->body_whole ? BODY_MAX : TAG_PREFIX;
     out->body_len = s->flags & F_CAPTURED ? (s->size < max ? s->size : (uint32_t)max) : 0;
-    const rec_route *rt = NULL;
-    uint16_t k = s->route;
-    if (k == SPILLED) {
-        rec_route *spill = atomic_load_explicit(&r->spill, memory_order_acquire);
-        if (spill) rt = &spill[i & r->mask];
-    } else {
-        unsigned t = k & IN_SECOND ? 1 : 0;
-        k &= (uint16_t)~IN_SECOND;
-        if (k < atomic_load_explicit(&r->nroutes[t], memory_order_acquire)) rt = &r->routes[t][k];
-    }
+    const rec_route *rt = slot_route(r, i, s);
     if (!rt) return; /* torn: the generation check fails */
     out->from.ip = rt->from_ip;
     out->from.port = rt->from_port;
     out->to.ip = rt->to_ip;
     out->to.port = rt->to_port;
     char *dst[T_COUNT] = {out->from.id, out->to.id, out->name, out->ctype, out->reason};
-    const char *p = rt->text;
+    size_t len[T_COUNT], at[T_COUNT];
+    route_texts(rt, len, at);
     for (int t = 0; t < T_COUNT; t++) {
-        size_t n = rt->len[t] <= text_max[t] ? rt->len[t] : text_max[t]; /* torn: bounded */
-        if (p + n >= rt->text + TEXT_MAX) n = 0;
-        memcpy(dst[t], p, n);
-        dst[t][n] = '\0';
-        p += n + 1;
+        memcpy(dst[t], rt->text + at[t], len[t]);
+        dst[t][len[t]] = '\0';
     }
 }
 
@@ -712,8 +729,8 @@ static int by_seq(const void *a, const void *b)
 void act__rec_cursor_free(rec_cursor *c)
 {
     free(c->pos);
-    c->pos = NULL;
-    c->n = 0;
+    free(c->order);
+    memset(c, 0, sizeof *c);
 }
 
 void act__rec_read(rec_cursor *c, uint64_t since, size_t max, bool bodies, rec_event **out,
@@ -1003,4 +1020,295 @@ void act__rec_event_json(act_json *j, const rec_event *ev)
         }
     }
     put_char(b, '}');
+}
+
+/* ---- the binary stream ------------------------------------------------------------------- */
+
+/* /__trace__?format=binary (the format is in actor.h): an event goes from its slot, its route
+ * and its kept bytes straight into the stream, nothing decoded or formatted on the way. */
+
+/* Little-endian stores and loads: one move each where the CPU is little-endian. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LE(v) (v)
+#else
+#define LE(v) _Generic((v), uint16_t: __builtin_bswap16, uint32_t: __builtin_bswap32, \
+                       uint64_t: __builtin_bswap64)(v)
+#endif
+static inline void put_le16(uint8_t *p, uint16_t v) { v = LE(v); memcpy(p, &v, 2); }
+static inline void put_le32(uint8_t *p, uint32_t v) { v = LE(v); memcpy(p, &v, 4); }
+static inline void put_le64(uint8_t *p, uint64_t v) { v = LE(v); memcpy(p, &v, 8); }
+
+static inline uint16_t get_le16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return LE(v);
+}
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return LE(v);
+}
+
+static inline uint64_t get_le64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return LE(v);
+}
+
+void act__rec_binary_lost(act_buf *out, uint64_t count)
+{
+    act_buf_reserve(out, 13);
+    uint8_t *p = (uint8_t *)out->data + out->len;
+    put_le32(p, 9);
+    p[4] = ACT_TRACE_REC_LOST;
+    put_le64(p + 5, count);
+    out->len += 13;
+}
+
+/* A watcher's filters: part of the message name, the sender or the receiver (length 0:
+ * any). */
+typedef struct bin_filter {
+    const char *name, *actor;
+    size_t name_len, actor_len;
+} bin_filter;
+
+static bool route_wanted(const rec_route *rt, const size_t len[T_COUNT], const size_t at[T_COUNT],
+                         const bin_filter *f)
+{
+    if (f->name_len && !memmem(rt->text + at[T_NAME], len[T_NAME], f->name, f->name_len))
+        return false;
+    size_t al = f->actor_len;
+    if (!al) return true;
+    return (len[T_FROM] == al && memcmp(rt->text + at[T_FROM], f->actor, al) == 0) ||
+           (len[T_TO] == al && memcmp(rt->text + at[T_TO], f->actor, al) == 0);
+}
+
+enum { BIN_WRITTEN, BIN_FILTERED, BIN_TORN };
+
+/* Appends event i of ring r as a record, if the filters want it. A torn read (the slot was
+ * rewritten meanwhile) leaves out as it was. */
+static int binary_event(rec_ring *r, uint64_t i, const bin_filter *f, bool bodies,
+                        act_buf *out)
+{
+    rec_slot *s = &r->slots[i & r->mask];
+    if (atomic_load_explicit(&s->gen, memory_order_acquire) != 2 * i + 2) return BIN_TORN;
+    const rec_route *rt = slot_route(r, i, s);
+    if (!rt) return BIN_TORN;
+    size_t len[T_COUNT], at[T_COUNT];
+    route_texts(rt, len, at);
+    uint8_t flags = s->flags;
+    uint32_t size = s->size;
+    uint64_t body_at = s->body_at;
+    bool whole = bodies && (flags & F_WHOLE);
+    size_t max = whole ? BODY_MAX : TAG_PREFIX;
+    uint32_t body_len = flags & F_CAPTURED ? (size < max ? size : (uint32_t)max) : 0;
+    if (!route_wanted(rt, len, at, f)) {
+        atomic_thread_fence(memory_order_acquire);
+        return atomic_load_explicit(&s->gen, memory_order_relaxed) == 2 * i + 2 ? BIN_FILTERED
+                                                                                : BIN_TORN;
+    }
+    size_t strings = len[T_FROM] + len[T_TO] + len[T_NAME] + len[T_CTYPE] + len[T_REASON];
+    size_t start = out->len, total = 5 + ACT_TRACE_EVENT_FIXED + strings + body_len;
+    act_buf_reserve(out, total);
+    uint8_t *p = (uint8_t *)out->data + start;
+    p[4] = ACT_TRACE_REC_EVENT;
+    uint8_t *e = p + 5;
+    put_le64(e, s->seq);
+    put_le64(e + 8, s->ns);
+    put_le64(e + 16, s->tc.trace);
+    put_le64(e + 24, s->tc.span);
+    put_le64(e + 32, s->tc.parent);
+    put_le32(e + 40, size);
+    put_le32(e + 44, rt->from_ip);
+    put_le32(e + 48, rt->to_ip);
+    put_le16(e + 52, rt->from_port);
+    put_le16(e + 54, rt->to_port);
+    e[56] = flags & F_KIND;
+    e[57] = (uint8_t)((flags & F_LIBPROCESS ? ACT_TRACE_F_LIBPROCESS : 0) |
+                      (whole && body_len ? ACT_TRACE_F_BODY : 0));
+    uint8_t *q = e + ACT_TRACE_EVENT_FIXED;
+    for (int t = 0; t < T_COUNT; t++) {
+        e[58 + t] = (uint8_t)len[t];
+        memcpy(q, rt->text + at[t], len[t]);
+        q += len[t];
+    }
+    e[63] = 0;
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->gen, memory_order_relaxed) != 2 * i + 2 || e[56] > REC_DROP)
+        return BIN_TORN; /* out->len is still start: nothing was written */
+    uint8_t *arena = atomic_load_explicit(&r->arena_pub, memory_order_acquire);
+    if (body_len && arena) {
+        memcpy(q, arena + body_at % ARENA_BYTES, body_len);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(&r->arena_head, memory_order_acquire) > body_at + ARENA_BYTES) {
+            body_len = 0; /* the bytes were reused: later bodies pushed it out */
+            e[57] = (uint8_t)((e[57] & ~ACT_TRACE_F_BODY) | ACT_TRACE_F_BODY_GONE);
+        }
+    } else {
+        body_len = 0;
+    }
+    put_le32(e + 64, body_len);
+    total = 5 + ACT_TRACE_EVENT_FIXED + strings + body_len;
+    put_le32(p, (uint32_t)(total - 4));
+    out->len = start + total;
+    return BIN_WRITTEN;
+}
+
+/* Where each record of a read is, to put several rings' events in order. */
+typedef struct bin_at {
+    uint64_t seq;
+    size_t off, len;
+} bin_at;
+
+static int bin_by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const bin_at *)a)->seq, y = ((const bin_at *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* Puts the records of out from `from` on in seq order (they are in order within each ring). */
+static void binary_sort(act_buf *out, size_t from, bin_at *at, size_t n)
+{
+    bool sorted = true;
+    for (size_t k = 1; k < n && sorted; k++) sorted = at[k - 1].seq < at[k].seq;
+    if (sorted) return;
+    qsort(at, n, sizeof *at, bin_by_seq);
+    size_t len = out->len - from;
+    uint8_t *copy = act_malloc(len);
+    memcpy(copy, out->data + from, len);
+    size_t w = from;
+    for (size_t k = 0; k < n; k++) {
+        memcpy(out->data + w, copy + (at[k].off - from), at[k].len);
+        w += at[k].len;
+    }
+    free(copy);
+}
+
+void act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bool bodies,
+                          act_buf *out, size_t *n, uint64_t *lost)
+{
+    *n = 0;
+    *lost = 0;
+    if (!rings) return;
+    if (c->n != nrings) {
+        free(c->pos);
+        c->pos = act_calloc(nrings, sizeof *c->pos);
+        c->n = nrings;
+    }
+    bin_at *at = c->order;
+    bin_filter f = {name, actor, strlen(name), strlen(actor)};
+    size_t from = out->len, rings_read = 0;
+    for (size_t k = 0; k < nrings; k++) {
+        rec_ring *r = &rings[k];
+        uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+        uint64_t i = c->pos[k], oldest = head > r->mask + 1 ? head - (r->mask + 1) : 0;
+        if (i < oldest) {
+            *lost += oldest - i;
+            i = oldest;
+        }
+        rings_read += i < head;
+        for (; i < head; i++) {
+            size_t before = out->len;
+            int rc = binary_event(r, i, &f, bodies, out);
+            if (rc == BIN_TORN) (*lost)++;
+            if (rc != BIN_WRITTEN) continue;
+            if (*n == c->order_cap) {
+                c->order_cap = c->order_cap ? c->order_cap * 2 : 256;
+                c->order = at = act_realloc(at, c->order_cap * sizeof *at);
+            }
+            at[(*n)++] = (bin_at){get_le64((const uint8_t *)out->data + before + 5), before,
+                                  out->len - before};
+        }
+        c->pos[k] = head;
+    }
+    if (rings_read > 1) binary_sort(out, from, at, *n);
+}
+
+/* ---- reading the binary stream ----------------------------------------------------------- */
+
+static long bad(char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "not a trace stream: %s", what);
+    return -EPROTO;
+}
+
+long act_trace_head_parse(const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+    size_t have = len < 4 ? len : 4;
+    if (memcmp(data, ACT_TRACE_MAGIC, have) != 0) return bad(err, errlen, "no ATRC at its start");
+    if (len < ACT_TRACE_HEAD_LEN) return 0;
+    uint32_t version = get_le32(data + 4);
+    if (version != ACT_TRACE_VERSION) {
+        snprintf(err, errlen, "trace stream version %u (this reader knows %u)", version,
+                 ACT_TRACE_VERSION);
+        return -EPROTO;
+    }
+    return ACT_TRACE_HEAD_LEN;
+}
+
+/* Copies n bytes at p into a string field of `room` bytes (n < room, checked by the caller). */
+static void field(char *dst, const uint8_t *p, size_t n)
+{
+    memcpy(dst, p, n);
+    dst[n] = '\0';
+}
+
+static long event_parse(const uint8_t *e, size_t len, act_trace_record *out, char *err,
+                        size_t errlen)
+{
+    if (len < ACT_TRACE_EVENT_FIXED) return bad(err, errlen, "an event shorter than its fields");
+    out->seq = get_le64(e);
+    out->ns = get_le64(e + 8);
+    out->tc = (act_trace){get_le64(e + 16), get_le64(e + 24), get_le64(e + 32)};
+    out->size = get_le32(e + 40);
+    out->from.ip = get_le32(e + 44);
+    out->to.ip = get_le32(e + 48);
+    out->from.port = get_le16(e + 52);
+    out->to.port = get_le16(e + 54);
+    out->kind = e[56];
+    out->flags = e[57];
+    out->body_len = get_le32(e + 64);
+    if (out->kind > REC_DROP) return bad(err, errlen, "an event of an unknown kind");
+    char *dst[T_COUNT] = {out->from.id, out->to.id, out->name, out->content_type, out->reason};
+    const size_t room[T_COUNT] = {sizeof out->from.id, sizeof out->to.id, sizeof out->name,
+                                  sizeof out->content_type, sizeof out->reason};
+    size_t at = ACT_TRACE_EVENT_FIXED;
+    for (int t = 0; t < T_COUNT; t++) {
+        size_t n = e[58 + t];
+        if (n >= room[t]) return bad(err, errlen, "a name longer than its field");
+        if (n > len - at) return bad(err, errlen, "an event's strings past its end");
+        field(dst[t], e + at, n);
+        at += n;
+    }
+    if (out->body_len != len - at) return bad(err, errlen, "an event's body not its length");
+    out->body = out->body_len ? e + at : NULL;
+    return 0;
+}
+
+long act_trace_record_parse(const uint8_t *data, size_t len, act_trace_record *out, char *err,
+                            size_t errlen)
+{
+    memset(out, 0, offsetof(act_trace_record, from)); /* an event sets the rest */
+    out->from.id[0] = out->to.id[0] = out->name[0] = out->content_type[0] = out->reason[0] = 0;
+    out->from.ip = out->to.ip = 0;
+    out->from.port = out->to.port = 0;
+    out->body = NULL;
+    out->body_len = 0;
+    if (len < 4) return 0;
+    uint32_t n = get_le32(data);
+    if (n < 1 || n > ACT_TRACE_RECORD_MAX) return bad(err, errlen, "a record length out of bounds");
+    if (len - 4 < n) return 0;
+    out->type = data[4];
+    long rc = 0;
+    if (out->type == ACT_TRACE_REC_LOST) {
+        if (n != 9) return bad(err, errlen, "a lost record of the wrong length");
+        out->lost = get_le64(data + 5);
+    } else if (out->type == ACT_TRACE_REC_EVENT) {
+        rc = event_parse(data + 5, n - 1, out, err, errlen);
+    }
+    return rc < 0 ? rc : (long)n + 4;
 }

@@ -8,6 +8,7 @@
 #include "wire/wire.h"
 
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
 
@@ -186,6 +187,112 @@ int ins_events_load(ins_events *l, const char *text, const char *process, char *
         return -1;
     }
     return added;
+}
+
+/* ---- the binary stream ------------------------------------------------------------------ */
+
+/* The tags as the runtime writes them in JSON: {key: [values]}, keys in first-seen order. */
+static json_t *tags_json(const act_tags *t)
+{
+    json_t *o = json_object();
+    const char *key, *value;
+    for (size_t at = 0; act_tags_next(t, &at, &key, &value);) {
+        json_t *values = json_object_get(o, key);
+        if (!values) json_object_set_new(o, key, values = json_array());
+        json_array_append_new(values, json_string(value));
+    }
+    return o;
+}
+
+static char *pid_text(const act_pid *pid)
+{
+    char text[ACT_PID_STRLEN];
+    return act_strdup(act_pid_format(pid, text, sizeof text));
+}
+
+void ins_event_from_record(const act_trace_record *r, const char *process, ins_event *e)
+{
+    memset(e, 0, sizeof *e);
+    e->process = act_strdup(process);
+    if (r->type == ACT_TRACE_REC_LOST) {
+        e->kind = INS_LOST;
+        e->lost = r->lost;
+        e->from = act_strdup("");
+        e->to = act_strdup("");
+        e->name = act_strdup("");
+        e->reason = act_strdup("");
+        e->content_type = act_strdup("");
+        e->tags = json_object();
+        return;
+    }
+    e->kind = r->kind == 0 ? INS_SEND : r->kind == 1 ? INS_RECEIVE : INS_DROP;
+    e->seq = r->seq;
+    e->time = (double)((r->ns + 500) / 1000) / 1e6; /* to the microsecond, as in the JSON */
+    e->from = pid_text(&r->from);
+    e->to = pid_text(&r->to);
+    e->name = act_strdup(r->name);
+    e->size = r->size;
+    e->trace = r->tc.trace;
+    e->span = r->tc.span;
+    e->parent = r->tc.parent;
+    e->reason = act_strdup(r->reason);
+    e->content_type = act_strdup(r->content_type);
+    e->libprocess = r->flags & ACT_TRACE_F_LIBPROCESS;
+    act_tags tags = {0};
+    if (r->body_len)
+        wire_recorder_tags(r->name, r->body, r->body_len,
+                           r->content_type[0] ? r->content_type : NULL, e->libprocess, &tags);
+    e->tags = tags_json(&tags);
+    if (r->flags & ACT_TRACE_F_BODY) {
+        e->body = act_malloc((r->body_len + 2) / 3 * 4 + 1);
+        EVP_EncodeBlock((unsigned char *)e->body, r->body, (int)r->body_len);
+    }
+}
+
+/* The records of r->pending from `at` on into l; returns the bytes they took, or -1. */
+static long trace_records(ins_trace_reader *r, size_t at, const char *process, ins_events *l,
+                          int *added, char *err, size_t errlen)
+{
+    const uint8_t *p = (const uint8_t *)r->pending.data;
+    act_trace_record rec;
+    for (long n; (n = act_trace_record_parse(p + at, r->pending.len - at, &rec, err, errlen));
+         at += (size_t)n) {
+        if (n < 0) return -1;
+        if (rec.type != ACT_TRACE_REC_EVENT && rec.type != ACT_TRACE_REC_LOST) continue;
+        ins_event e;
+        ins_event_from_record(&rec, process, &e);
+        ins_events_add(l, &e);
+        (*added)++;
+    }
+    return (long)at;
+}
+
+int ins_trace_feed(ins_trace_reader *r, const void *data, size_t n, const char *process,
+                   ins_events *l, char *err, size_t errlen)
+{
+    char why[256];
+    act_buf_append(&r->pending, data, n);
+    long at = 0;
+    int added = 0;
+    if (!r->head) {
+        at = act_trace_head_parse((const uint8_t *)r->pending.data, r->pending.len, why,
+                                  sizeof why);
+        r->head = at > 0;
+    }
+    if (at >= 0 && r->head) at = trace_records(r, (size_t)at, process, l, &added, why, sizeof why);
+    if (at < 0) {
+        snprintf(err, errlen, "%s: %s", process, why);
+        return -1;
+    }
+    memmove(r->pending.data, r->pending.data + at, r->pending.len - (size_t)at);
+    r->pending.len -= (size_t)at;
+    return added;
+}
+
+void ins_trace_reader_free(ins_trace_reader *r)
+{
+    act_buf_free(&r->pending);
+    r->head = false;
 }
 
 static int by_time(const void *a, const void *b)

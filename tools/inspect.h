@@ -58,6 +58,23 @@ void ins_events_free(ins_events *l);
  * how many were added, or -1 with err set when text is neither. */
 int ins_events_load(ins_events *l, const char *text, const char *process, char *err,
                     size_t errlen);
+/* The event of a record of /__trace__?format=binary recorded at `process`, tagged here from
+ * the body bytes it carries through the wire schema (wire_recorder_tags), as the runtime tags
+ * its JSON events; the body is kept (as base64) when the record says it was asked for. */
+void ins_event_from_record(const act_trace_record *r, const char *process, ins_event *e);
+
+/* Reads a /__trace__?format=binary stream as its bytes come. */
+typedef struct ins_trace_reader {
+    act_buf pending; /* bytes not yet a whole record */
+    bool head;       /* the stream's head was read */
+} ins_trace_reader;
+/* Adds the events of the next n bytes of one process' stream (a record may span calls).
+ * Returns how many were added, or -1 with err set when the bytes are not a trace stream (then
+ * stop reading it; what came before the fault was added). */
+int ins_trace_feed(ins_trace_reader *r, const void *data, size_t n, const char *process,
+                   ins_events *l, char *err, size_t errlen);
+void ins_trace_reader_free(ins_trace_reader *r);
+
 /* Sorts by time, then process and sequence: the streams of several processes merged. */
 void ins_events_sort(ins_events *l);
 

@@ -184,24 +184,18 @@ typedef struct stream {
     char *source;
     CURL *easy;
     bool open;         /* its answer's head said 200: events will come */
-    act_buf partial;   /* a line not complete yet */
+    ins_trace_reader reader;
+    char error[512];   /* why the stream was given up (its bytes were not a trace stream) */
     ins_events *pending;
 } stream;
 
+/* Reads /__trace__?format=binary; an answer that is not 200 (its text) is not events. */
 static size_t stream_data(char *p, size_t size, size_t n, void *arg)
 {
     stream *s = arg;
-    act_buf_append(&s->partial, p, size * n);
-    char *nl;
-    while (s->partial.len && (nl = memchr(s->partial.data, '\n', s->partial.len))) {
-        size_t len = (size_t)(nl - s->partial.data) + 1;
-        json_t *o = json_loadb(s->partial.data, len - 1, 0, NULL);
-        ins_event e;
-        if (o && ins_event_parse(o, s->source, &e) == 0) ins_events_add(s->pending, &e);
-        json_decref(o);
-        memmove(s->partial.data, s->partial.data + len, s->partial.len - len);
-        s->partial.len -= len;
-    }
+    if (s->open && ins_trace_feed(&s->reader, p, size * n, s->source, s->pending, s->error,
+                                  sizeof s->error) < 0)
+        return 0; /* curl ends the transfer: CURLE_WRITE_ERROR */
     return size * n;
 }
 
@@ -273,7 +267,7 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
     CURLM *multi = curl_multi_init();
     stream *st = act_calloc((size_t)n, sizeof *st);
     char query[1024];
-    snprintf(query, sizeof query, "/__trace__%s", f->decode ? "?bodies=1" : "");
+    snprintf(query, sizeof query, "/__trace__?format=binary%s", f->decode ? "&bodies=1" : "");
     for (int i = 0; i < n; i++) {
         if (is_file(sources[i])) continue;
         st[i].source = sources[i];
@@ -288,7 +282,7 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
         curl_easy_setopt(c, CURLOPT_HEADERDATA, &st[i]);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_PRIVATE, sources[i]);
+        curl_easy_setopt(c, CURLOPT_PRIVATE, (char *)&st[i]);
         curl_multi_add_handle(multi, c);
         st[i].easy = c;
     }
@@ -307,9 +301,14 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
         int left;
         while ((m = curl_multi_info_read(multi, &left)))
             if (m->msg == CURLMSG_DONE && m->data.result != CURLE_OK) {
-                char *src;
-                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &src);
-                fprintf(stderr, "mesos-inspect: %s: %s\n", src, curl_easy_strerror(m->data.result));
+                char *priv;
+                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+                const stream *bad = (const stream *)priv;
+                if (bad->error[0])
+                    fprintf(stderr, "mesos-inspect: %s\n", bad->error);
+                else
+                    fprintf(stderr, "mesos-inspect: %s: %s\n", bad->source,
+                            curl_easy_strerror(m->data.result));
                 rc = 1;
             }
         ins_events_sort(&pending);
@@ -330,7 +329,7 @@ static int run_watch(const inspect_flags *f, char **sources, int n)
             curl_easy_cleanup(st[i].easy);
         }
     curl_multi_cleanup(multi);
-    for (int i = 0; i < n; i++) act_buf_free(&st[i].partial);
+    for (int i = 0; i < n; i++) ins_trace_reader_free(&st[i].reader);
     free(st);
     ins_events_free(&pending);
     return rc;

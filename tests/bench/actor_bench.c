@@ -322,84 +322,69 @@ typedef struct watcher {
     uint64_t decoded;
 } watcher;
 
-/* The string value of "key" in line[from, len) (the runtime writes events without spaces, and
- * neither a message name nor base64 needs escapes); false when absent. */
-static bool line_field(const char *line, size_t len, size_t from, const char *key,
-                       const char **v, size_t *n)
+/* Decodes the body of each event record of p[0, len) through the wire schema, reading the stream as
+ * mesos-inspect --watch does (act_trace_record_parse): the watcher shares this machine's two
+ * cores with both processes, and the figure is meant to show what being watched costs. */
+static size_t watch_records(watcher *w, const uint8_t *p, size_t len, bool *head, bool *bad)
 {
-    char pat[32];
-    int pn = snprintf(pat, sizeof pat, "\"%s\":\"", key);
-    const char *at = from < len ? memmem(line + from, len - from, pat, (size_t)pn) : NULL;
-    if (!at) return false;
-    *v = at + pn;
-    const char *end = memchr(*v, '"', len - (size_t)(*v - line));
-    if (!end) return false;
-    *n = (size_t)(end - *v);
-    return true;
-}
-
-/* The body of an event line: the last field when it is whole (the line ends `"body":"..."}`),
- * found from the end rather than searched for through the line. */
-static bool line_body(const char *line, size_t len, size_t from, const char **v, size_t *n)
-{
-    static const char key[] = "\"body\":\"";
-    if (len < 2 || line[len - 1] != '}' || line[len - 2] != '"')
-        return line_field(line, len, from, "body", v, n); /* body_truncated follows it */
-    const char *open = memrchr(line, '"', len - 2);
-    if (!open || (size_t)(open - line) < sizeof key - 2 ||
-        memcmp(open - (sizeof key - 2), key, sizeof key - 1) != 0)
-        return false;
-    *v = open + 1;
-    *n = (size_t)(line + len - 2 - *v);
-    return true;
-}
-
-/* Decodes base64 text of n characters into out (room for n / 4 * 3 bytes): a group of four
- * characters at a time; false on a character outside the alphabet. */
-static bool unbase64(const char *s, size_t n, uint8_t *out, size_t *out_len)
-{
-    static int8_t value[256];
-    if (!value[0]) {
-        static const char digits[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        memset(value, -1, sizeof value);
-        for (int i = 0; i < 64; i++) value[(uint8_t)digits[i]] = (int8_t)i;
-        value['='] = 0;
+    size_t used = 0;
+    char err[128];
+    if (!*head) { /* returns how much was read; *bad on a stream that is not one */
+        long n = act_trace_head_parse(p, len, err, sizeof err);
+        if (n <= 0) {
+            *bad = n < 0;
+            return 0;
+        }
+        *head = true;
+        used = (size_t)n;
     }
-    if (n % 4) return false;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int a = value[(uint8_t)s[i]], b = value[(uint8_t)s[i + 1]], c = value[(uint8_t)s[i + 2]],
-            d = value[(uint8_t)s[i + 3]];
-        if ((a | b | c | d) < 0) return false;
-        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
-        out[k++] = (uint8_t)(v >> 16);
-        out[k++] = (uint8_t)(v >> 8);
-        out[k++] = (uint8_t)v;
+    act_trace_record r;
+    for (long n; (n = act_trace_record_parse(p + used, len - used, &r, err, sizeof err)) != 0;
+         used += (size_t)n) {
+        if (n < 0) {
+            fprintf(stderr, "actor_bench: /__trace__: %s\n", err);
+            *bad = true;
+            return used;
+        }
+        if (r.type != ACT_TRACE_REC_EVENT || !(r.flags & ACT_TRACE_F_BODY)) continue;
+        wire_msg *m = NULL;
+        if (wire_decode_by_name(r.name, r.body, r.body_len, &m, NULL, 0) == 0) w->decoded++;
+        wire_msg_free(m);
     }
-    if (n && s[n - 1] == '=') k -= s[n - 2] == '=' ? 2 : 1;
-    *out_len = k;
-    return true;
+    return used;
 }
 
-/* Decodes the body of one event through the wire schema. The fields are picked out of the line
- * rather than parsed with a JSON library: the watcher shares this machine's two cores with both
- * processes, and the figure is meant to show what being watched costs the process. */
-static void watch_line(watcher *w, const char *line, size_t len)
+/* The stream's bytes as they are read, in one buffer: the chunks' contents [0, body) (HTTP
+ * chunked framing taken off in place), then what was read and not unframed yet [raw, len). */
+typedef struct watch_in {
+    act_buf b;
+    size_t body, raw;
+} watch_in;
+
+/* Moves the contents of the whole chunks at in->raw down to in->body. */
+static void dechunk(watch_in *in)
 {
-    const char *body, *name;
-    size_t bn, nn, n;
-    if (!line_field(line, len, 0, "name", &name, &nn) || nn >= 128 ||
-        !line_body(line, len, (size_t)(name + nn - line), &body, &bn) || bn > 4096)
-        return;
-    uint8_t raw[3072];
-    if (!unbase64(body, bn, raw, &n)) return;
-    char msg_name[128];
-    memcpy(msg_name, name, nn);
-    msg_name[nn] = '\0';
-    wire_msg *m = NULL;
-    if (wire_decode_by_name(msg_name, raw, n, &m, NULL, 0) == 0) w->decoded++;
-    wire_msg_free(m);
+    for (;;) {
+        char *p = in->b.data + in->raw, *end = in->b.data + in->b.len;
+        char *crlf = memmem(p, (size_t)(end - p), "\r\n", 2);
+        if (!crlf) return;
+        size_t n = strtoul(p, NULL, 16);
+        if ((size_t)(end - crlf) < 2 + n + 2) return;
+        memmove(in->b.data + in->body, crlf + 2, n);
+        in->body += n;
+        in->raw = (size_t)(crlf - in->b.data) + 2 + n + 2;
+    }
+}
+
+/* Drops the first `took` bytes of the contents, keeping the rest and the raw bytes after. */
+static void watch_in_consume(watch_in *in, size_t took)
+{
+    memmove(in->b.data, in->b.data + took, in->body - took);
+    size_t raw = in->b.len - in->raw;
+    memmove(in->b.data + in->body - took, in->b.data + in->raw, raw);
+    in->body -= took;
+    in->raw = in->body;
+    in->b.len = in->body + raw;
 }
 
 static void *watch_main(void *arg)
@@ -411,24 +396,26 @@ static void *watch_main(void *arg)
     struct timeval tv = {0, 100000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) return NULL;
-    static const char req[] = "GET /__trace__?bodies=1 HTTP/1.1\r\n\r\n";
+    static const char req[] = "GET /__trace__?bodies=1&format=binary HTTP/1.1\r\n\r\n";
     if (write(fd, req, sizeof req - 1) < 0) return NULL;
-    act_buf in = {0};
-    char buf[65536];
-    while (!atomic_load(&w->stop)) {
-        ssize_t r = read(fd, buf, sizeof buf);
+    watch_in in = {{0}, 0, 0};
+    bool in_body = false, head = false, bad = false;
+    while (!atomic_load(&w->stop) && !bad) {
+        act_buf_reserve(&in.b, 65536);
+        ssize_t r = read(fd, in.b.data + in.b.len, 65536); /* straight into the buffer */
         if (r == 0) break;
         if (r < 0) continue;
-        act_buf_append(&in, buf, (size_t)r);
-        size_t used = 0;
-        for (char *nl; (nl = memchr(in.data + used, '\n', in.len - used));) {
-            if (in.data[used] == '{') watch_line(w, in.data + used, (size_t)(nl - in.data - used));
-            used = (size_t)(nl - in.data) + 1;
+        in.b.len += (size_t)r;
+        if (!in_body) { /* the response head */
+            char *end = memmem(in.b.data, in.b.len, "\r\n\r\n", 4);
+            if (!end) continue;
+            in.raw = (size_t)(end - in.b.data) + 4;
+            in_body = true;
         }
-        memmove(in.data, in.data + used, in.len - used);
-        in.len -= used;
+        dechunk(&in);
+        watch_in_consume(&in, watch_records(w, (const uint8_t *)in.b.data, in.body, &head, &bad));
     }
-    act_buf_free(&in);
+    act_buf_free(&in.b);
     close(fd);
     return NULL;
 }
