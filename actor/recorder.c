@@ -16,6 +16,13 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* What recording an event runs: in line in the one call per event (act__rec_entry, act__rec),
+ * so the event's description stays in registers. */
+#define HOT static inline __attribute__((always_inline))
 
 #define DEFAULT_EVENTS 4096
 #define MAX_EVENTS (1u << 20)
@@ -326,7 +333,7 @@ uint64_t act__rec_overwritten(void)
 }
 
 /* Copies up to `max` bytes of the body into the ring's arena. */
-static void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len, size_t max)
+HOT void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len, size_t max)
 {
     if (!r->arena) {
         r->arena = act_malloc(ARENA_BYTES);
@@ -351,14 +358,16 @@ static void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t l
 #define STALE_TICKS 20000u
 #endif
 
-static uint64_t clock_ns(void)
+/* Out of line: it is read once in many events, and the address of its timespec would cost
+ * the function it is in line in a stack canary. */
+static __attribute__((noinline)) uint64_t clock_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t event_ns(void)
+HOT uint64_t event_ns(void)
 {
 #ifdef STALE_TICKS
     static _Thread_local uint64_t read_tick, read_ns;
@@ -396,16 +405,30 @@ static inline uint32_t load32(const char *p)
     return v;
 }
 
+#ifdef __SSE2__
+static inline __m128i load128(const char *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+#endif
+
 /* Whether a and b have the same k bytes (k >= 1, both readable), compared a word at a time
  * in line: a library call per string was most of what matching a route cost. */
-static inline bool bytes_eq(const char *a, const char *b, size_t k)
+HOT bool bytes_eq(const char *a, const char *b, size_t k)
 {
-    if (k >= 16) { /* two words a step, differences gathered (runs match far more often) */
+    if (k >= 16) { /* 16 bytes a step, differences gathered (runs match far more often) */
+#ifdef __SSE2__
+        __m128i eq = _mm_cmpeq_epi8(load128(a + k - 16), load128(b + k - 16)); /* may overlap */
+        for (size_t i = 0; i + 16 < k; i += 16)
+            eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a + i), load128(b + i)));
+        return _mm_movemask_epi8(eq) == 0xffff;
+#else
         uint64_t d = (load64(a + k - 16) ^ load64(b + k - 16)) | /* the last two may overlap */
                      (load64(a + k - 8) ^ load64(b + k - 8));
         for (size_t i = 0; i + 16 < k; i += 16)
             d |= (load64(a + i) ^ load64(b + i)) | (load64(a + i + 8) ^ load64(b + i + 8));
         return d == 0;
+#endif
     }
     if (k >= 8) return load64(a) == load64(b) && load64(a + k - 8) == load64(b + k - 8);
     if (k >= 4) return load32(a) == load32(b) && load32(a + k - 4) == load32(b + k - 4);
@@ -418,7 +441,7 @@ static inline bool bytes_eq(const char *a, const char *b, size_t k)
  * one after them). With `room` bytes readable at str, its n + 1 bytes are compared with p's,
  * NUL included (room at most n: str is shorter); otherwise as C strings, where a string cut
  * to the longest a route keeps (max) matches its start. */
-static inline bool text_is(const char *str, size_t room, const char *p, size_t n, size_t max)
+HOT bool text_is(const char *str, size_t room, const char *p, size_t n, size_t max)
 {
     if (!str) return n == 0;
     if (room) return room > n && bytes_eq(str, p, n + 1);
@@ -428,7 +451,7 @@ static inline bool text_is(const char *str, size_t room, const char *p, size_t n
 /* Whether rt is m's route, compared in place: the route a ring used last is usually the next
  * event's too, and checking costs less than copying m's strings out to look it up. Written
  * out string by string: a loop over them cost more than the comparing. */
-static bool route_is(const rec_route *rt, const rec_msg *m)
+HOT bool route_is(const rec_route *rt, const rec_msg *m)
 {
     if (rt->to_ip != m->to_ip || rt->to_port != m->to_port ||
         rt->from_ip != (m->from ? m->from->ip : 0) ||
@@ -551,22 +574,57 @@ static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, 
     return SPILLED;
 }
 
-/* How slot i names m's route: its index in the table in use (with IN_SECOND for the second),
- * added if new; SPILLED (the route written to the slot's spill area) when the table is full
- * and the other cannot start over yet. */
-static inline uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m)
+/* Where an entry's event comes from: what act__rec_entry was given. */
+typedef struct rec_entry_at {
+    rec_kind kind;
+    const act_entry *e;
+    const char *to_id, *reason;
+} rec_entry_at;
+
+/* The rec_msg that describes an entry's event. */
+HOT void entry_msg(const rec_entry_at *at, rec_msg *m)
 {
-    if (r->last_rt && route_is(r->last_rt, m)) return r->last; /* runs: nothing copied */
-    return route_lookup(r, i, m);
+    const act_entry *e = at->e;
+    bool remote = e->kind == E_REMOTE_SEND;
+    *m = (rec_msg){.kind = at->kind, .from = &e->from, .to_id = at->to_id ? at->to_id : e->to_id,
+                   .to_ip = remote ? e->to_ip : act__rt->address.ip,
+                   .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
+                   .body = e->body, .len = e->len, .ctype = e->ctype,
+                   .libprocess = e->libprocess, .tc = &e->tc, .reason = at->reason,
+                   .to_room = at->to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
+                   .name_room = e->name_len ? (uint16_t)(e->name_len + 1) : 0,
+                   .joined = !at->to_id && e->to_len && e->name_len};
 }
 
-static void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, uint64_t seq)
+/* route_lookup for an entry's event: its rec_msg is built here, on the way to a new route,
+ * so that the one act__rec_entry matches against the last route never leaves registers. */
+static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64_t i,
+                                                             rec_kind kind, const act_entry *e,
+                                                             const char *to_id, const char *reason)
+{
+    rec_entry_at at = {kind, e, to_id, reason};
+    rec_msg m;
+    entry_msg(&at, &m);
+    return route_lookup(r, i, &m);
+}
+
+/* How slot i names m's route (`at`: as for ring_write): its index in the table in use (with
+ * IN_SECOND for the second), added if new; SPILLED (the route written to the slot's spill
+ * area) when the table is full and the other cannot start over yet. */
+HOT uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m, const rec_entry_at *at)
+{
+    if (r->last_rt && route_is(r->last_rt, m)) return r->last; /* runs: nothing copied */
+    return at ? route_lookup_entry(r, i, at->kind, at->e, at->to_id, at->reason)
+              : route_lookup(r, i, m);
+}
+
+HOT void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, const rec_entry_at *at,
+              uint64_t seq)
 {
     s->seq = seq;
     s->ns = event_ns();
     s->tc = *m->tc;
     s->size = (uint32_t)m->len;
-    s->route = route_intern(r, i, m);
     /* The tags are read from the kept bytes when the event is read, not here: recording
      * costs a copy of the body's start, not a walk through it. */
     bool whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
@@ -577,30 +635,33 @@ static void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, uint64_
         flags |= F_CAPTURED;
     }
     s->flags = flags;
+    s->route = route_intern(r, i, m, at); /* last: what the body needed is no longer kept */
 }
 
-static void ring_write(rec_ring *r, const rec_msg *m)
+/* Writes m's event into slot head of r; `at`, when not NULL, is the entry m describes (a
+ * route new to the ring is then described from it, out of line, so m is never copied). */
+HOT void ring_write(rec_ring *r, const rec_msg *m, const rec_entry_at *at)
 {
     uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
     rec_slot *s = &r->slots[i & r->mask];
     uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
     atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
-    fill(r, s, i, m, seq);
+    fill(r, s, i, m, at, seq);
     atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
     atomic_store_explicit(&r->head, i + 1, memory_order_release);
 }
 
-/* act__rec, in line in act__rec_entry too: a call and a frame less per event. */
-static inline __attribute__((always_inline)) void rec(const rec_msg *m)
+/* Records m's event (`at`: as for ring_write). */
+HOT void rec(const rec_msg *m, const rec_entry_at *at)
 {
     if (!rings) return;
     act_loop *l = act__current_loop;
     if (l) {
-        ring_write(&rings[l->index], m);
+        ring_write(&rings[l->index], m, at);
     } else { /* threads that run no loop share a ring and take turns */
         pthread_mutex_lock(&foreign_mu);
-        ring_write(&rings[nrings - 1], m);
+        ring_write(&rings[nrings - 1], m, at);
         pthread_mutex_unlock(&foreign_mu);
     }
     if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
@@ -608,21 +669,17 @@ static inline __attribute__((always_inline)) void rec(const rec_msg *m)
 
 void act__rec(const rec_msg *m)
 {
-    rec(m);
+    rec(m, NULL);
 }
 
+/* The entry's description never leaves registers (it is only read in line; a route new to
+ * the ring describes the entry anew, out of line), so recording costs no copy of it. */
 void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
 {
-    bool remote = e->kind == E_REMOTE_SEND;
-    rec_msg m = {.kind = kind, .from = &e->from, .to_id = to_id ? to_id : e->to_id,
-                 .to_ip = remote ? e->to_ip : act__rt->address.ip,
-                 .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
-                 .body = e->body, .len = e->len, .ctype = e->ctype,
-                 .libprocess = e->libprocess, .tc = &e->tc, .reason = reason,
-                 .to_room = to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
-                 .name_room = e->name_len ? (uint16_t)(e->name_len + 1) : 0,
-                 .joined = !to_id && e->to_len && e->name_len};
-    rec(&m);
+    rec_entry_at at = {kind, e, to_id, reason};
+    rec_msg m;
+    entry_msg(&at, &m);
+    rec(&m, &at);
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
