@@ -170,10 +170,18 @@ static int read_container(dec *d, uint8_t tag, item *it)
     return rc ? rc : check_count(d, it, map ? 2 : 1);
 }
 
-/* The tags from 0xc0 on (after the tag byte): nil, bool, the sized and numeric forms. */
+/* The tags from 0xc0 on (after the tag byte): nil, bool, the sized and numeric forms. str 8
+ * and bin 8 come first: an ID ("20150113-142013-16842879-5050-5237-S0") is longer than a
+ * fixstr, a UUID is 16 bytes of bin. */
 static int read_item_long(dec *d, uint8_t tag, item *it)
 {
     switch (tag) {
+    case 0xc4:
+    case 0xd9:
+        if (d->p == d->end) return fail(d, WIRE_ETRUNCATED, "truncated");
+        it->type = tag == 0xd9 ? T_STR : T_BIN;
+        it->u = *d->p++;
+        return read_payload(d, it);
     case 0xc0: it->type = T_NIL; return 0;
     case 0xc2:
     case 0xc3:
@@ -201,9 +209,7 @@ static int read_item_long(dec *d, uint8_t tag, item *it)
 }
 
 /* Reads one item header (and any str/bin/ext payload), checking every size against the input.
- * The one-byte forms, which are most of what our encoder writes, are read here, and so are
- * str 8 and bin 8: an ID ("20150113-142013-16842879-5050-5237-S0") is longer than a fixstr,
- * a UUID is 16 bytes of bin. */
+ * The one-byte forms, which are most of what our encoder writes, are read here. */
 static inline int read_item(dec *d, item *it)
 {
     if (d->p == d->end) return fail(d, WIRE_ETRUNCATED, "truncated");
@@ -213,11 +219,6 @@ static inline int read_item(dec *d, item *it)
     if (tag <= 0x8f) return it->type = T_MAP, it->u = tag & 0x0f, check_count(d, it, 2);
     if (tag <= 0x9f) return it->type = T_ARR, it->u = tag & 0x0f, check_count(d, it, 1);
     if (tag <= 0xbf) return it->type = T_STR, it->u = tag & 0x1f, read_payload(d, it);
-    if ((tag == 0xd9 || tag == 0xc4) && d->p != d->end) {
-        it->type = tag == 0xd9 ? T_STR : T_BIN;
-        it->u = *d->p++;
-        return read_payload(d, it);
-    }
     return read_item_long(d, tag, it);
 }
 
