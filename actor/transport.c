@@ -1349,19 +1349,36 @@ size_t act__transport_stream_room(uint64_t conn_id)
     return c->streaming ? act__guard_room(c) : 0;
 }
 
+/* Queues len bytes of a streamed body as one chunk. With nothing queued before it, a plain
+ * socket takes the chunk straight from data (a /__trace__ flush is tens of kB: no copy into
+ * the output); what it does not take, or all of it on any error, is queued as usual and
+ * conn_flush meets the error. */
+static void stream_chunk(conn *c, const void *data, size_t len)
+{
+    char head[24];
+    int n = snprintf(head, sizeof head, "%zx\r\n", len);
+    struct iovec iov[3] = {{head, (size_t)n}, {(void *)data, len}, {"\r\n", 2}};
+    size_t sent = 0;
+    if (!c->out_head && !c->tls && c->state == C_OPEN) {
+        ssize_t w = send_iov(c, iov, 3);
+        if (w > 0) sent = (size_t)w;
+        c->queued_total += sent;
+        c->written_total += sent;
+    }
+    for (int i = 0; i < 3; i++) {
+        size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
+        sent -= skip;
+        out_append(c, (const char *)iov[i].iov_base + skip, iov[i].iov_len - skip);
+    }
+}
+
 int act__transport_stream_write(uint64_t conn_id, const void *data, size_t len, bool end)
 {
     conn *c = find_by_id(conn_id);
     if (!c || c->state == C_DEAD) return -EPIPE;
     if (!c->streaming) return 0; /* head not written yet: best effort, drop */
     if (len && act__guard_room(c) < len) return -ENOBUFS;
-    if (len) {
-        char head[24];
-        int n = snprintf(head, sizeof head, "%zx\r\n", len);
-        out_append(c, head, (size_t)n);
-        out_append(c, data, len);
-        out_append(c, "\r\n", 2);
-    }
+    if (len) stream_chunk(c, data, len);
     if (end) {
         out_append(c, "0\r\n\r\n", 5);
         c->streaming = false;

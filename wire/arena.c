@@ -6,7 +6,17 @@
  */
 #include "wire/wire_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define SPARE_POISON(c) ASAN_POISON_MEMORY_REGION((c), (c)->size)
+#define SPARE_UNPOISON(c, n) ASAN_UNPOISON_MEMORY_REGION((c), (n))
+#else
+#define SPARE_POISON(c) ((void)(c))
+#define SPARE_UNPOISON(c, n) ((void)(c), (void)(n))
+#endif
 
 struct wire_chunk {
     struct wire_chunk *next;
@@ -32,13 +42,68 @@ static struct wire_chunk *chunk_new(wire_msg *m, size_t size)
     return c;
 }
 
+/* A thread that decodes message after message (a loop, a trace watcher) frees each before the
+ * next: the one chunk of the last small message it freed waits here for the next, instead of
+ * a free and a malloc per message. Poisoned while it waits, so a use after free is still
+ * caught under AddressSanitizer; freed when its thread exits. */
+#define SPARE_MAX 4096
+static _Thread_local struct wire_chunk *spare;
+static _Thread_local bool spare_registered; /* its thread's exit frees it */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_exit(void *arg)
+{
+    struct wire_chunk *c = spare;
+    spare = NULL;
+    if (c) SPARE_UNPOISON(c, CHUNK_HDR);
+    free(c);
+}
+
+static void spare_key_new(void)
+{
+    ACT_CHECK(pthread_key_create(&spare_key, spare_exit) == 0);
+}
+
+/* Keeps c (a message's only chunk) as this thread's spare; false if it is not kept. */
+static bool spare_keep(struct wire_chunk *c)
+{
+    if (spare || c->size > SPARE_MAX) return false;
+    if (!spare_registered) {
+        pthread_once(&spare_once, spare_key_new);
+        pthread_setspecific(spare_key, &spare); /* any non-NULL value: spare_exit runs */
+        spare_registered = true;
+    }
+    spare = c;
+    SPARE_POISON(c);
+    return true;
+}
+
+/* A first chunk of at least `size` bytes, at most `limit` (0: any): the spare if it fits. */
+static struct wire_chunk *first_chunk(size_t *size, size_t limit)
+{
+    struct wire_chunk *c = spare;
+    if (c) {
+        SPARE_UNPOISON(c, CHUNK_HDR);
+        if (c->size >= *size && (!limit || c->size <= limit)) {
+            SPARE_UNPOISON(c, c->size);
+            spare = NULL;
+            *size = c->size;
+            c->next = NULL;
+            return c;
+        }
+        SPARE_POISON(c);
+    }
+    return chunk_new(NULL, *size);
+}
+
 wire_msg *wire__msg_new(const wire_desc *d, size_t first, size_t limit)
 {
     size_t head = CHUNK_HDR + round_up(sizeof(wire_msg)) + round_up(d->size);
     size_t size = head + round_up(first);
     if (limit && size > limit) size = head;
     if (limit && size > limit) return NULL;
-    struct wire_chunk *c = chunk_new(NULL, size);
+    struct wire_chunk *c = first_chunk(&size, limit);
     uint8_t *base = (uint8_t *)c;
     wire_msg *m = (wire_msg *)(base + CHUNK_HDR);
     memset(m, 0, sizeof *m);
@@ -135,6 +200,7 @@ void wire_msg_free(wire_msg *m)
     if (!m) return;
     /* The header lives in the oldest chunk, the last of the chain: read before freeing. */
     struct wire_chunk *c = m->chunks_;
+    if (!c->next && spare_keep(c)) return;
     while (c) {
         struct wire_chunk *next = c->next;
         free(c);

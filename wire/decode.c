@@ -170,10 +170,18 @@ static int read_container(dec *d, uint8_t tag, item *it)
     return rc ? rc : check_count(d, it, map ? 2 : 1);
 }
 
-/* The tags from 0xc0 on (after the tag byte): nil, bool, the sized and numeric forms. */
+/* The tags from 0xc0 on (after the tag byte): nil, bool, the sized and numeric forms. str 8
+ * and bin 8 come first: an ID ("20150113-142013-16842879-5050-5237-S0") is longer than a
+ * fixstr, a UUID is 16 bytes of bin. */
 static int read_item_long(dec *d, uint8_t tag, item *it)
 {
     switch (tag) {
+    case 0xc4:
+    case 0xd9:
+        if (d->p == d->end) return fail(d, WIRE_ETRUNCATED, "truncated");
+        it->type = tag == 0xd9 ? T_STR : T_BIN;
+        it->u = *d->p++;
+        return read_payload(d, it);
     case 0xc0: it->type = T_NIL; return 0;
     case 0xc2:
     case 0xc3:

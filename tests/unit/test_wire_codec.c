@@ -6,6 +6,7 @@
  * optional enum names).
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -527,6 +528,47 @@ START_TEST(test_a_message_extended_through_its_arena_encodes)
 }
 END_TEST
 
+/* What one thread decodes one message after another: by name, alternating types (the type
+ * found last is tried first, and must not be the answer for another name), each into the
+ * memory of the one freed before it (the thread's spare chunk), every one whole. */
+static void *decode_in_turn(void *arg)
+{
+    static const char *const names[] = {"mesos.internal.StatusUpdateAcknowledgementMessage",
+                                        "mesos.internal.StatusUpdateMessage",
+                                        "mesos.internal.StatusUpdateAcknowledgementMessage",
+                                        "mesos.internal.PongSlaveMessage"};
+    uint64_t rng = 7;
+    for (int round = 0; round < 8; round++) {
+        const char *name = names[round % 4];
+        const wire_desc *d = wire_type_by_name(name);
+        ck_assert_ptr_nonnull(d);
+        ck_assert_str_eq(wire_type_name(d), name);
+        wire_msg *m = wire_new(d);
+        wire_random_fill(m, d, m->root, &rng);
+        act_buf enc = {0};
+        ck_assert_int_eq(wire_encode(d, m->root, &enc), 0);
+        wire_msg *back = NULL;
+        char err[200] = "";
+        ck_assert_msg(wire_decode_by_name(name, enc.data, enc.len, &back, err, sizeof err) == 0,
+                      "%s: %s", name, err);
+        ck_assert_ptr_eq(back->desc, d);
+        ck_assert(wire_equal(d, m->root, back->root));
+        wire_msg_free(back);
+        wire_msg_free(m);
+        act_buf_free(&enc);
+    }
+    return arg;
+}
+
+START_TEST(test_messages_decoded_in_turn_by_name_are_each_whole)
+{
+    decode_in_turn(NULL);
+    pthread_t t; /* a thread of its own, which exits holding a spare chunk to free */
+    ck_assert_int_eq(pthread_create(&t, NULL, decode_in_turn, NULL), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+END_TEST
+
 Suite *wire_codec_suite(void);
 Suite *wire_codec_suite(void)
 {
@@ -549,6 +591,7 @@ Suite *wire_codec_suite(void)
     tcase_add_test(tc, test_a_missing_required_field_is_an_error_naming_it);
     tcase_add_test(tc, test_a_wrong_type_is_an_error_naming_the_path);
     tcase_add_test(tc, test_hostile_sizes_are_refused_before_allocating);
+    tcase_add_test(tc, test_messages_decoded_in_turn_by_name_are_each_whole);
     tcase_add_test(tc, test_decoding_that_would_expand_past_16x_is_refused);
     tcase_add_test(tc, test_duplicate_keys_nul_bytes_and_trailing_bytes_are_errors);
     tcase_add_test(tc, test_decode_by_name_and_strerror);
