@@ -430,8 +430,8 @@ typedef struct rec_event {
 typedef struct rec_cursor {
     uint64_t *pos;
     size_t n;
-    void *order;       /* act__rec_read_binary's, kept from read to read */
-    size_t order_cap;
+    uint64_t *scratch; /* act__rec_read_binary's, kept from read to read */
+    size_t scratch_n;
 } rec_cursor;
 void act__rec_cursor_free(rec_cursor *c);
 
@@ -457,13 +457,14 @@ void act__rec_watch(int delta, bool bodies);
 void act__trace_kick(void);
 /* Writes one event as a JSON object. */
 void act__rec_event_json(act_json *j, const rec_event *ev);
-/* The events after cursor c (advanced), in seq order, appended to out as records of
- * /__trace__?format=binary (actor.h): those whose name contains `name` and whose sender or
- * receiver is the actor `actor` ("": any), each with the body bytes kept for it (the whole
- * body with bodies, else its start, for the reader's tagger). *n: the events written; *lost:
- * those overwritten before they could be read. */
-void act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bool bodies,
-                          act_buf *out, size_t *n, uint64_t *lost);
+/* The events after cursor c (advanced past them), in seq order, appended to out as records
+ * of /__trace__?format=binary (actor.h), up to `budget` bytes: those whose name contains
+ * `name` and whose sender or receiver is the actor `actor` ("": any), each with the body bytes
+ * kept for it (the whole body with bodies, else its start, for the reader's tagger). *n: the
+ * events written; *lost: those overwritten before they could be read. True when the budget
+ * left events for a next read. */
+bool act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bool bodies,
+                          size_t budget, act_buf *out, size_t *n, uint64_t *lost);
 /* Appends a record saying `count` events were missed. */
 void act__rec_binary_lost(act_buf *out, uint64_t count);
 /* Sets the rings up for nloops loops (act_init) and frees them (act_shutdown). */

@@ -287,6 +287,7 @@ static void drop_watcher(int i)
 /* Below this much room toward a watcher, its events wait in the recorder (and are counted
  * lost if overwritten meanwhile): a slow watcher costs the process nothing. */
 #define WATCH_ROOM (64 * 1024)
+#define CHUNK_FRAMING 32 /* what the chunked encoding adds to a write */
 
 /* What watcher w has not seen yet as JSON lines into out: how many events. */
 static size_t lines_of(struct watcher *w, act_buf *out)
@@ -310,16 +311,19 @@ static size_t lines_of(struct watcher *w, act_buf *out)
     return wanted;
 }
 
-/* The same as binary records, from out->data + *skip: the events are read in after room for
- * a lost record, which is written there if any were missed (else skipped). */
+/* The same as binary records, from out->data + *skip, up to about `budget` bytes (*more: some
+ * are left for the next flush): the events are read in after room for a lost record, which
+ * is written there if any were missed (else skipped). */
 #define LOST_RECORD 13
-static size_t records_of(struct watcher *w, act_buf *out, size_t *skip)
+static size_t records_of(struct watcher *w, act_buf *out, size_t *skip, size_t budget,
+                         bool *more)
 {
     size_t n;
     uint64_t lost;
     act_buf_reserve(out, LOST_RECORD);
     out->len = LOST_RECORD;
-    act__rec_read_binary(&w->cursor, w->name, w->actor, w->bodies, out, &n, &lost);
+    *more = act__rec_read_binary(&w->cursor, w->name, w->actor, w->bodies,
+                                 budget - LOST_RECORD - CHUNK_FRAMING, out, &n, &lost);
     w->lost += lost;
     *skip = LOST_RECORD;
     if (w->lost) {
@@ -332,27 +336,58 @@ static size_t records_of(struct watcher *w, act_buf *out, size_t *skip)
     return n;
 }
 
-/* Writes what watcher w has not seen yet; false when its client went away. */
-static bool flush_one(struct watcher *w)
+/* What a flush did for a watcher. */
+typedef enum flush_rc { FLUSH_DONE, FLUSH_LATER, FLUSH_GONE } flush_rc;
+
+/* While a watcher has no room, its next try is this long after (no event may come to kick
+ * one: the last events would wait for the next). */
+#define WATCH_RETRY_SECS 0.05
+static bool retry_armed;
+
+/* Writes what watcher w has not seen yet: FLUSH_LATER when its connection has no room for
+ * all of it (a binary watcher gets what fits, the rest stays in the rings), FLUSH_GONE when
+ * its client went away. */
+static flush_rc flush_one(struct watcher *w)
 {
-    if (act__http_stream_room(w->stream) < WATCH_ROOM) return true;
+    size_t room = act__http_stream_room(w->stream);
+    if (room < WATCH_ROOM) return FLUSH_LATER;
     act_buf *out = &flush_out;
     act_buf_reset(out);
-    size_t skip = 0, wanted = w->binary ? records_of(w, out, &skip) : lines_of(w, out);
+    size_t skip = 0, wanted;
+    bool more = false;
+    if (w->binary) wanted = records_of(w, out, &skip, room, &more);
+    else wanted = lines_of(w, out);
     int rc = out->len > skip ? act_http_stream_write(w->stream, out->data + skip,
                                                      out->len - skip) : 0;
     if (out->cap > FLUSH_KEEP) act_buf_free(out); /* a burst of large bodies: not for good */
     if (rc == 0) w->lost = 0;
-    if (rc == -ENOBUFS) w->lost += wanted; /* a client that does not read loses events */
-    return rc != -EPIPE;
+    if (rc == -ENOBUFS) w->lost += wanted; /* JSON lines that did not fit: told next time */
+    if (rc == -EPIPE) return FLUSH_GONE;
+    return more || rc == -ENOBUFS ? FLUSH_LATER : FLUSH_DONE;
 }
+
+static void trace_retry(act_actor *self, void *arg);
 
 static void trace_flush(act_actor *self, void *arg)
 {
     if (!self) return;
     atomic_store(&flush_queued, false); /* events from here on kick again */
-    for (int i = 0; i < nwatchers; i++)
-        if (!flush_one(&watchers[i])) drop_watcher(i--);
+    bool later = false;
+    for (int i = 0; i < nwatchers; i++) {
+        flush_rc rc = flush_one(&watchers[i]);
+        if (rc == FLUSH_GONE) drop_watcher(i--);
+        later |= rc == FLUSH_LATER;
+    }
+    if (later && !retry_armed) {
+        retry_armed = true;
+        act_delay(self, WATCH_RETRY_SECS, trace_retry, arg);
+    }
+}
+
+static void trace_retry(act_actor *self, void *arg)
+{
+    retry_armed = false;
+    trace_flush(self, arg);
 }
 
 static void on_trace(act_actor *self, act_http_req *req)
@@ -402,6 +437,7 @@ void act__trace_reset(void)
     nwatchers = 0;
     act_buf_free(&flush_out);
     atomic_store(&flush_queued, false);
+    retry_armed = false;
 }
 
 /* ---- /__processes__ --------------------------------------------------------------------- */

@@ -786,7 +786,7 @@ static int by_seq(const void *a, const void *b)
 void act__rec_cursor_free(rec_cursor *c)
 {
     free(c->pos);
-    free(c->order);
+    free(c->scratch);
     memset(c, 0, sizeof *c);
 }
 
@@ -1215,74 +1215,79 @@ static int binary_event(rec_ring *r, uint64_t i, const bin_filter *f, bool bodie
     return BIN_WRITTEN;
 }
 
-/* Where each record of a read is, to put several rings' events in order. */
-typedef struct bin_at {
-    uint64_t seq;
-    size_t off, len;
-} bin_at;
-
-static int bin_by_seq(const void *a, const void *b)
+/* The sequence number of event i of ring r; 0 when its slot no longer holds it (overwritten,
+ * or being rewritten). */
+static uint64_t slot_seq(rec_ring *r, uint64_t i)
 {
-    uint64_t x = ((const bin_at *)a)->seq, y = ((const bin_at *)b)->seq;
-    return x < y ? -1 : x > y;
+    rec_slot *s = &r->slots[i & r->mask];
+    if (atomic_load_explicit(&s->gen, memory_order_acquire) != 2 * i + 2) return 0;
+    uint64_t seq = s->seq;
+    atomic_thread_fence(memory_order_acquire);
+    return atomic_load_explicit(&s->gen, memory_order_relaxed) == 2 * i + 2 ? seq : 0;
 }
 
-/* Puts the records of out from `from` on in seq order (they are in order within each ring). */
-static void binary_sort(act_buf *out, size_t from, bin_at *at, size_t n)
+/* Moves ring k's position to its next readable event before `head` and returns its sequence
+ * number (0: none); what was overwritten on the way is added to *lost. */
+static uint64_t ring_next(rec_cursor *c, size_t k, uint64_t head, uint64_t *lost)
 {
-    bool sorted = true;
-    for (size_t k = 1; k < n && sorted; k++) sorted = at[k - 1].seq < at[k].seq;
-    if (sorted) return;
-    qsort(at, n, sizeof *at, bin_by_seq);
-    size_t len = out->len - from;
-    uint8_t *copy = act_malloc(len);
-    memcpy(copy, out->data + from, len);
-    size_t w = from;
-    for (size_t k = 0; k < n; k++) {
-        memcpy(out->data + w, copy + (at[k].off - from), at[k].len);
-        w += at[k].len;
+    rec_ring *r = &rings[k];
+    while (c->pos[k] < head) {
+        uint64_t seq = slot_seq(r, c->pos[k]);
+        if (seq) return seq;
+        uint64_t now = atomic_load_explicit(&r->head, memory_order_acquire);
+        uint64_t oldest = now > r->mask + 1 ? now - (r->mask + 1) : 0;
+        if (c->pos[k] < oldest) { /* overwritten: on to the oldest the ring still holds */
+            *lost += (oldest < head ? oldest : head) - c->pos[k];
+            c->pos[k] = oldest < head ? oldest : head;
+        } else { /* being rewritten as we look */
+            (*lost)++;
+            c->pos[k]++;
+        }
     }
-    free(copy);
+    return 0;
 }
 
-void act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bool bodies,
-                          act_buf *out, size_t *n, uint64_t *lost)
+bool act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bool bodies,
+                          size_t budget, act_buf *out, size_t *n, uint64_t *lost)
 {
     *n = 0;
     *lost = 0;
-    if (!rings) return;
+    if (!rings) return false;
     if (c->n != nrings) {
         free(c->pos);
         c->pos = act_calloc(nrings, sizeof *c->pos);
         c->n = nrings;
     }
-    bin_at *at = c->order;
-    bin_filter f = {name, actor, strlen(name), strlen(actor)};
-    size_t from = out->len, rings_read = 0;
-    for (size_t k = 0; k < nrings; k++) {
-        rec_ring *r = &rings[k];
-        uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-        uint64_t i = c->pos[k], oldest = head > r->mask + 1 ? head - (r->mask + 1) : 0;
-        if (i < oldest) {
-            *lost += oldest - i;
-            i = oldest;
-        }
-        rings_read += i < head;
-        for (; i < head; i++) {
-            size_t before = out->len;
-            int rc = binary_event(r, i, &f, bodies, out);
-            if (rc == BIN_TORN) (*lost)++;
-            if (rc != BIN_WRITTEN) continue;
-            if (*n == c->order_cap) {
-                c->order_cap = c->order_cap ? c->order_cap * 2 : 256;
-                c->order = at = act_realloc(at, c->order_cap * sizeof *at);
-            }
-            at[(*n)++] = (bin_at){get_le64((const uint8_t *)out->data + before + 5), before,
-                                  out->len - before};
-        }
-        c->pos[k] = head;
+    if (c->scratch_n < 2 * nrings) {
+        free(c->scratch);
+        c->scratch = act_calloc(2 * nrings, sizeof *c->scratch);
+        c->scratch_n = 2 * nrings;
     }
-    if (rings_read > 1) binary_sort(out, from, at, *n);
+    /* The rings are merged by sequence number (each is in order), up to the heads they had
+     * when the read began and to about `budget` bytes: what is left waits for the next read. */
+    uint64_t *head = c->scratch, *next = c->scratch + nrings;
+    for (size_t k = 0; k < nrings; k++) {
+        head[k] = atomic_load_explicit(&rings[k].head, memory_order_acquire);
+        next[k] = ring_next(c, k, head[k], lost);
+    }
+    bin_filter f = {name, actor, strlen(name), strlen(actor)};
+    size_t from = out->len;
+    for (;;) {
+        size_t best = nrings;
+        for (size_t k = 0; k < nrings; k++)
+            if (next[k] && (best == nrings || next[k] < next[best])) best = k;
+        if (best == nrings) return false;
+        size_t before = out->len;
+        int rc = binary_event(&rings[best], c->pos[best], &f, bodies, out);
+        if (rc == BIN_WRITTEN && out->len - from > budget) {
+            out->len = before; /* over the budget: it goes first next time */
+            return true;
+        }
+        if (rc == BIN_TORN) (*lost)++;
+        *n += rc == BIN_WRITTEN;
+        c->pos[best]++;
+        next[best] = ring_next(c, best, head[best], lost);
+    }
 }
 
 /* ---- reading the binary stream ----------------------------------------------------------- */

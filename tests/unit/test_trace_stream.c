@@ -322,6 +322,36 @@ START_TEST(test_a_binary_watcher_that_falls_behind_is_told_what_it_missed)
 }
 END_TEST
 
+/* A watcher that stops reading while large bodies stream gets every event once it reads
+ * again (what did not fit its connection waited in the rings, none is counted lost), the
+ * last ones too although nothing is recorded after: they must not wait for a next event. */
+START_TEST(test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones)
+{
+    runtime_start(0);
+    act_pid other = spawn("other", "ping", 1);
+    watch w;
+    watch_open(&w, "?format=binary&bodies=1&actor=other");
+    static char big[60000];
+    memset(big, 'b', sizeof big);
+    const int n = 64;
+    for (int i = 0; i < n; i++) act_send(NULL, &other, "ping", big, sizeof big);
+    ck_assert(tu_counter_wait(&arrived, (uint64_t)n, 10));
+    act_send(NULL, &other, "ping", "the--end!", END_SIZE); /* the last event recorded */
+    ck_assert(tu_counter_wait(&arrived, (uint64_t)n + 1, 10));
+    ins_events l = {0};
+    binary_events(&w, "p", 0, &l); /* reads until the end's receipt (each read bounded) */
+    size_t received = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        ck_assert_int_ne(l.v[i].kind, INS_LOST); /* the rings kept them all: none is lost */
+        received += l.v[i].kind == INS_RECEIVE;
+    }
+    ck_assert_uint_eq(received, (size_t)n + 1);
+    ins_events_free(&l);
+    watch_close(&w);
+    act_shutdown();
+}
+END_TEST
+
 /* ---- hostile bytes ----------------------------------------------------------------------- */
 
 /* A stream head and one event record with every field set, as the process writes them. */
@@ -457,6 +487,7 @@ Suite *trace_stream_suite(void)
     tcase_add_test(tc, test_the_binary_stream_carries_what_the_json_lines_carry);
     tcase_add_test(tc, test_binary_watchers_filter_by_name_and_actor);
     tcase_add_test(tc, test_a_binary_watcher_that_falls_behind_is_told_what_it_missed);
+    tcase_add_test(tc, test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones);
     tcase_add_test(tc, test_bytes_that_are_not_a_trace_stream_give_a_clear_error);
     tcase_add_test(tc, test_watch_of_a_process_that_sends_no_trace_stream_says_so);
     suite_add_tcase(s, tc);
