@@ -666,7 +666,8 @@ static uint16_t free_offered_port(int attempt)
 
 /* Runs task `id`, a server in the image answering `token` on 8080, mapped to a free offered
  * port; returns that port once the token comes back through it, or 0 when the port was taken
- * before docker's proxy could listen on it (the container then fails, and says so). */
+ * before docker's proxy could listen on it (the container then fails to start, never running,
+ * and says so). */
 static uint16_t run_server(tc_cluster *c, tc_sched *s, const char *id, const char *token,
                            int attempt)
 {
@@ -679,8 +680,9 @@ static uint16_t run_server(tc_cluster *c, tc_sched *s, const char *id, const cha
     tc_task t = {.id = id, .command = command, .cpus = 0.2, .mem = 32, .container = ci->root,
                  .ports = range};
     tc_sched_launch(s, &t, 1);
-    ck_assert_msg(tc_wait_state(s, id, WIRE_TASK_RUNNING, 120), "see %s", c->slave_log);
-    bool ok = serves(s, id, port, token, 60);
+    int state = tc_wait_either(s, id, WIRE_TASK_RUNNING, WIRE_TASK_FAILED, 120);
+    ck_assert_msg(state >= 0, "see %s", c->slave_log);
+    bool ok = state == WIRE_TASK_RUNNING && serves(s, id, port, token, 60);
     wire_msg_free(ci);
     if (ok) return port;
     char pattern[4600];

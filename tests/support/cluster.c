@@ -483,17 +483,23 @@ static int count_locked(tc_sched *s, const char *id, wire_task_state state)
     return n;
 }
 
-bool tc_wait_state(tc_sched *s, const char *id, wire_task_state state, double secs)
+int tc_wait_either(tc_sched *s, const char *id, wire_task_state a, wire_task_state b,
+                   double secs)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += (time_t)secs;
     pthread_mutex_lock(&s->mu);
-    while (count_locked(s, id, state) == 0)
+    while (count_locked(s, id, a) == 0 && count_locked(s, id, b) == 0)
         if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0) break;
-    bool ok = count_locked(s, id, state) > 0;
+    int got = count_locked(s, id, a) ? (int)a : count_locked(s, id, b) ? (int)b : -1;
     pthread_mutex_unlock(&s->mu);
-    return ok;
+    return got;
+}
+
+bool tc_wait_state(tc_sched *s, const char *id, wire_task_state state, double secs)
+{
+    return tc_wait_either(s, id, state, state, secs) >= 0;
 }
 
 int tc_count_state(tc_sched *s, const char *id, wire_task_state state)

@@ -115,6 +115,9 @@ int tc_disconnected_count(tc_sched *s);
 void tc_sched_launch(tc_sched *s, const tc_task *tasks, size_t n);
 /* Waits until task `id` reached `state` (bounded); true if it did. */
 bool tc_wait_state(tc_sched *s, const char *id, wire_task_state state, double secs);
+/* Waits until task `id` reached `a` or `b` (bounded): the one it reached (a if both), or -1. */
+int tc_wait_either(tc_sched *s, const char *id, wire_task_state a, wire_task_state b,
+                   double secs);
 /* How many updates with `state` arrived for task id. */
 int tc_count_state(tc_sched *s, const char *id, wire_task_state state);
 /* The message of the last update for task id (copied into buf). */
