@@ -8,6 +8,7 @@
 #include "wire/wire.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,23 @@ static uint64_t hex_field(json_t *o, const char *key)
 
 static const char *const kinds[] = {[INS_SEND] = "send", [INS_RECEIVE] = "receive",
                                     [INS_DROP] = "drop", [INS_LOST] = "lost"};
+
+/* The bytes of base64 text s (padded, as the runtime writes bodies) into *n; NULL when it is
+ * not base64. */
+static uint8_t *unbase64(const char *s, size_t *n)
+{
+    size_t len = strlen(s);
+    if (len % 4 || len > INT_MAX) return NULL;
+    uint8_t *out = act_malloc(len / 4 * 3 + 1);
+    int k = len ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)len) : 0;
+    if (k < 0) {
+        free(out);
+        return NULL;
+    }
+    if (len) k -= (s[len - 1] == '=') + (s[len - 2] == '='); /* EVP counts padding as zeros */
+    *n = (size_t)k;
+    return out;
+}
 
 int ins_event_parse(json_t *o, const char *process, ins_event *e)
 {
@@ -54,7 +72,10 @@ int ins_event_parse(json_t *o, const char *process, ins_event *e)
     e->content_type = dup_str(o, "content_type");
     e->libprocess = json_is_true(json_object_get(o, "libprocess"));
     const char *body = json_string_value(json_object_get(o, "body"));
-    e->body = body ? act_strdup(body) : NULL;
+    if (body) { /* decoded once, here: --decode and --json take the bytes */
+        e->body = unbase64(body, &e->body_len);
+        e->body_bad = !e->body;
+    }
     json_t *tags = json_object_get(o, "tags");
     e->tags = json_is_object(tags) ? json_incref(tags) : json_object();
     return 0;
@@ -101,7 +122,12 @@ void ins_event_print_json(const ins_event *e, FILE *out)
         if (e->libprocess) json_object_set_new(o, "libprocess", json_true());
         if (e->reason[0]) json_object_set_new(o, "reason", json_string(e->reason));
         json_object_set(o, "tags", e->tags);
-        if (e->body) json_object_set_new(o, "body", json_string(e->body));
+        if (e->body) {
+            char *text = act_malloc((e->body_len + 2) / 3 * 4 + 1);
+            EVP_EncodeBlock((unsigned char *)text, e->body, (int)e->body_len);
+            json_object_set_new(o, "body", json_string(text));
+            free(text);
+        }
     }
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     fprintf(out, "%s\n", text);
@@ -244,8 +270,9 @@ void ins_event_from_record(const act_trace_record *r, const char *process, ins_e
                            r->content_type[0] ? r->content_type : NULL, e->libprocess, &tags);
     e->tags = tags_json(&tags);
     if (r->flags & ACT_TRACE_F_BODY) {
-        e->body = act_malloc((r->body_len + 2) / 3 * 4 + 1);
-        EVP_EncodeBlock((unsigned char *)e->body, r->body, (int)r->body_len);
+        e->body = act_malloc(r->body_len ? r->body_len : 1);
+        memcpy(e->body, r->body, r->body_len);
+        e->body_len = r->body_len;
     }
 }
 
@@ -337,32 +364,6 @@ bool ins_filter_match(const ins_filter *f, const ins_event *e)
 
 /* ---- lines ------------------------------------------------------------------------------- */
 
-static int base64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Decodes base64 text into out; false when it is not base64. */
-static bool unbase64(const char *s, act_buf *out)
-{
-    uint32_t acc = 0;
-    int bits = 0;
-    for (; *s && *s != '='; s++) {
-        int v = base64_value(*s);
-        if (v < 0) return false;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            act_buf_putc(out, (char)(acc >> bits & 0xff));
-        }
-    }
-    return true;
-}
-
 /* "Name" for "mesos.internal.Name" (what the Mesos docs call messages). */
 static const char *short_name(const char *name)
 {
@@ -390,13 +391,11 @@ static void tags_text(const ins_event *e, act_buf *out)
 static void decoded_body(const ins_event *e, act_buf *out)
 {
     const wire_desc *d = wire_type_by_name(e->name);
-    act_buf raw = {0};
-    if (!d || !unbase64(e->body, &raw)) {
+    if (!d || !e->body) {
         act_buf_printf(out, "\n    (%s)", d ? "body is not base64" : "no schema for this name");
-        act_buf_free(&raw);
         return;
     }
-    act_msg m = {.name = e->name, .body = (const uint8_t *)raw.data, .len = raw.len,
+    act_msg m = {.name = e->name, .body = e->body, .len = e->body_len,
                  .content_type = e->content_type[0] ? e->content_type : NULL,
                  .libprocess = e->libprocess};
     wire_msg *msg = NULL;
@@ -409,7 +408,6 @@ static void decoded_body(const ins_event *e, act_buf *out)
         free(json);
     }
     wire_msg_free(msg);
-    act_buf_free(&raw);
 }
 
 void ins_event_line(const ins_event *e, bool decode, act_buf *out)
@@ -432,5 +430,5 @@ void ins_event_line(const ins_event *e, bool decode, act_buf *out)
                    (unsigned long long)e->size);
     tags_text(e, out);
     if (e->kind == INS_DROP) act_buf_printf(out, " (%s)", e->reason);
-    if (decode && e->body) decoded_body(e, out);
+    if (decode && (e->body || e->body_bad)) decoded_body(e, out);
 }

@@ -30,7 +30,9 @@ typedef struct ins_event {
     char *reason;       /* drops */
     char *content_type; /* when not msgpack */
     bool libprocess;
-    char *body;         /* base64, when captured */
+    uint8_t *body;      /* the body's bytes, when captured (NULL: none) */
+    size_t body_len;
+    bool body_bad;      /* the recorded body was not base64 (body is NULL) */
     uint64_t lost;      /* INS_LOST: how many */
     json_t *tags;       /* {"task": ["..."], ...} (owned reference) */
 } ins_event;
@@ -60,7 +62,7 @@ int ins_events_load(ins_events *l, const char *text, const char *process, char *
                     size_t errlen);
 /* The event of a record of /__trace__?format=binary recorded at `process`, tagged here from
  * the body bytes it carries through the wire schema (wire_recorder_tags), as the runtime tags
- * its JSON events; the body is kept (as base64) when the record says it was asked for. */
+ * its JSON events; the body's bytes are kept when the record says it was asked for. */
 void ins_event_from_record(const act_trace_record *r, const char *process, ins_event *e);
 
 /* Reads a /__trace__?format=binary stream as its bytes come. */

@@ -278,11 +278,32 @@ START_TEST(test_decode_shows_msgpack_and_protobuf_bodies_as_json)
         ck_assert_msg(strstr(line.data, "\"task_id\":{\"value\":\"t1\"}") &&
                       strstr(line.data, "\"slave_id\":{\"value\":\"s1\"}"),
                       "%s body not decoded: %s", pb ? "protobuf" : "msgpack", line.data);
+        char *json = NULL;
+        size_t json_len = 0;
+        FILE *mem = open_memstream(&json, &json_len);
+        ins_event_print_json(&l.v[0], mem); /* --json gives the body back as it came */
+        fclose(mem);
+        ck_assert_msg(strstr(json, (const char *)b64), "%s", json);
+        free(json);
         ins_events_free(&l);
         act_buf_free(&raw);
         act_buf_free(&text);
         act_buf_free(&line);
     }
+    act_buf text = {0}, line = {0}; /* a body that is not base64 says so */
+    act_buf_printf(&text, "{\"seq\":1,\"time\":1.0,\"kind\":\"receive\",\"from\":\"%s\","
+                   "\"to\":\"%s\",\"name\":\"%s\",\"size\":3,\"trace\":\"1\","
+                   "\"span\":\"1\",\"parent\":\"0\",\"body\":\"no!\"}\n",
+                   "scheduler(1)@127.0.0.1:7000", M,
+                   wire_type_name(WIRE_DESC(status_update_acknowledgement_message)));
+    ins_events l = {0};
+    load(&l, &text, P_M);
+    ck_assert_uint_eq(l.n, 1);
+    ins_event_line(&l.v[0], true, &line);
+    ck_assert_msg(strstr(line.data, "(body is not base64)"), "%s", line.data);
+    ins_events_free(&l);
+    act_buf_free(&text);
+    act_buf_free(&line);
     wire_msg_free(msg);
 }
 END_TEST
