@@ -3,6 +3,10 @@
 // "finish" finishes it at once, "wait-message" waits for a framework message "ping", answers
 // "pong" and finishes the task, "wait-kill" runs until killed. A kill is answered TASK_KILLED.
 // What it does is printed to stdout, one line per event.
+//
+// mesos-go runs every callback in a goroutine of its own and stops the driver right after
+// starting Shutdown's, so main waits (bounded) for Shutdown to have printed before it prints
+// "stopped" and exits: otherwise the test could read "stopped" without "shutdown".
 package main
 
 import (
@@ -10,14 +14,17 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	exec "github.com/mesos/mesos-go/api/v0/executor"
 	mesos "github.com/mesos/mesos-go/api/v0/mesosproto"
 )
 
 type executor struct {
-	mu      sync.Mutex
-	waiting []*mesos.TaskID // tasks waiting for a framework message
+	mu       sync.Mutex
+	waiting  []*mesos.TaskID // tasks waiting for a framework message
+	shutOnce sync.Once
+	shut     chan struct{} // closed once Shutdown has printed
 }
 
 func update(d exec.ExecutorDriver, id *mesos.TaskID, state mesos.TaskState) {
@@ -71,14 +78,16 @@ func (e *executor) FrameworkMessage(d exec.ExecutorDriver, msg string) {
 
 func (e *executor) Shutdown(d exec.ExecutorDriver) {
 	fmt.Println("shutdown")
+	e.shutOnce.Do(func() { close(e.shut) })
 	d.Stop()
 }
 
 func (e *executor) Error(d exec.ExecutorDriver, msg string) { fmt.Println("error", msg) }
 
 func main() {
+	e := &executor{shut: make(chan struct{})}
 	driver, err := exec.NewMesosExecutorDriver(exec.DriverConfig{
-		Executor:       &executor{},
+		Executor:       e,
 		BindingAddress: net.ParseIP("127.0.0.1"),
 	})
 	if err != nil {
@@ -86,6 +95,10 @@ func main() {
 		os.Exit(1)
 	}
 	status, err := driver.Run()
+	select {
+	case <-e.shut:
+	case <-time.After(10 * time.Second):
+	}
 	fmt.Println("stopped", status, err)
 	if status != mesos.Status_DRIVER_STOPPED {
 		os.Exit(1)
