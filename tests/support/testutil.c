@@ -82,7 +82,7 @@ void tu_runtime_start(int loops)
     tu_runtime_start_config(&c);
 }
 
-int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port)
+static int connect_with(const char *src_ip, const char *dst_ip, uint16_t port, int rcvbuf)
 {
     struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET,
                                                             .sin_port = htons(port)};
@@ -93,6 +93,7 @@ int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port)
     struct timeval tv = {10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (rcvbuf) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     if ((src_ip && bind(fd, (struct sockaddr *)&src, sizeof src) != 0) ||
         connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
         close(fd);
@@ -101,9 +102,19 @@ int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port)
     return fd;
 }
 
+int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port)
+{
+    return connect_with(src_ip, dst_ip, port, 0);
+}
+
 int tu_connect(uint16_t port)
 {
     return tu_connect_addr(NULL, "127.0.0.1", port);
+}
+
+int tu_connect_small(uint16_t port, int rcvbuf)
+{
+    return connect_with(NULL, "127.0.0.1", port, rcvbuf);
 }
 
 bool tu_read_until_closed(int fd, act_buf *out)

@@ -73,6 +73,9 @@ int tu_connect(uint16_t port);
 /* Connects from src_ip (NULL: as the kernel picks) to dst_ip:port, as tu_connect does. Every
  * 127.x.y.z address reaches lo, so tests play several hosts on one machine. */
 int tu_connect_addr(const char *src_ip, const char *dst_ip, uint16_t port);
+/* tu_connect with a receive buffer of about `rcvbuf` bytes, set before connecting so the
+ * window the peer sees is that small: the peer's writes to it soon go in part. */
+int tu_connect_small(uint16_t port, int rcvbuf);
 /* GET path from the process at ip:port, as tu_http_get does. */
 int tu_http_get_at(const char *ip, uint16_t port, const char *path, act_buf *body);
 /* Makes every tu_http_get* (and so the cluster helpers' waits) go through fn, e.g. over TLS

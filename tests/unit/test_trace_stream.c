@@ -32,11 +32,12 @@ typedef struct watch {
     size_t at; /* in raw: where the next chunk starts */
 } watch;
 
-/* Opens /__trace__<query>; it watches once its head is read. */
-static void watch_open(watch *w, const char *query)
+/* Opens /__trace__<query> on fd (connected to this process); it watches once its head is
+ * read. */
+static void watch_start(watch *w, int fd, const char *query)
 {
     memset(w, 0, sizeof *w);
-    w->fd = tu_connect(act_port());
+    w->fd = fd;
     ck_assert_int_ge(w->fd, 0);
     char req[256];
     int n = snprintf(req, sizeof req, "GET /__trace__%s HTTP/1.1\r\n\r\n", query);
@@ -69,6 +70,11 @@ static void watch_read(watch *w)
         act_buf_append(&w->body, w->raw.data + data, n);
         w->at = data + n + 2;
     }
+}
+
+static void watch_open(watch *w, const char *query)
+{
+    watch_start(w, tu_connect(act_port()), query);
 }
 
 static void watch_close(watch *w)
@@ -355,6 +361,42 @@ START_TEST(test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones
 }
 END_TEST
 
+/* A watcher whose window is a few kilobytes gets megabytes of bodies streamed at it (chunks of
+ * up to a megabyte, handed to the socket whole when nothing waits before them): they read as
+ * whole records, each body byte for byte and in order. */
+START_TEST(test_large_bodies_to_a_small_window_arrive_whole_and_in_order)
+{
+    runtime_start(0);
+    act_pid other = spawn("other", "ping", 1);
+    watch w;
+    watch_start(&w, tu_connect_small(act_port(), 4096), "?format=binary&bodies=1&actor=other");
+    static char big[32][50000]; /* 1.6 MB: the ring's arena keeps them all */
+    const int n = 32;
+    for (int i = 0; i < n; i++) {
+        memset(big[i], 'a' + i, sizeof big[i]);
+        act_send(NULL, &other, "ping", big[i], sizeof big[i]);
+    }
+    ck_assert(tu_counter_wait(&arrived, (uint64_t)n, 10));
+    act_send(NULL, &other, "ping", "the--end!", END_SIZE);
+    ck_assert(tu_counter_wait(&arrived, (uint64_t)n + 1, 10));
+    ins_events l = {0};
+    binary_events(&w, "p", 0, &l);
+    int next = 0; /* the body the next receipt must carry */
+    for (size_t i = 0; i < l.n; i++) {
+        ck_assert_int_ne(l.v[i].kind, INS_LOST);
+        if (l.v[i].kind != INS_RECEIVE || l.v[i].size == END_SIZE) continue;
+        ck_assert_int_lt(next, n);
+        ck_assert_uint_eq(l.v[i].body_len, sizeof big[next]);
+        ck_assert_msg(memcmp(l.v[i].body, big[next], sizeof big[next]) == 0, "body %d", next);
+        next++;
+    }
+    ck_assert_int_eq(next, n);
+    ins_events_free(&l);
+    watch_close(&w);
+    act_shutdown();
+}
+END_TEST
+
 /* ---- hostile bytes ----------------------------------------------------------------------- */
 
 /* A stream head and one event record with every field set, as the process writes them. */
@@ -491,6 +533,7 @@ Suite *trace_stream_suite(void)
     tcase_add_test(tc, test_binary_watchers_filter_by_name_and_actor);
     tcase_add_test(tc, test_a_binary_watcher_that_falls_behind_is_told_what_it_missed);
     tcase_add_test(tc, test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones);
+    tcase_add_test(tc, test_large_bodies_to_a_small_window_arrive_whole_and_in_order);
     tcase_add_test(tc, test_bytes_that_are_not_a_trace_stream_give_a_clear_error);
     tcase_add_test(tc, test_watch_of_a_process_that_sends_no_trace_stream_says_so);
     suite_add_tcase(s, tc);
