@@ -597,7 +597,8 @@ HOT void entry_msg(const rec_entry_at *at, rec_msg *m)
 }
 
 /* route_lookup for an entry's event: its rec_msg is built here, on the way to a new route,
- * so that the one act__rec_entry matches against the last route never leaves registers. */
+ * so that the one act__rec_entry matches against the last route never leaves registers
+ * (what it was given comes one by one: the address of a copy would cost it a stack canary). */
 static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64_t i,
                                                              rec_kind kind, const act_entry *e,
                                                              const char *to_id, const char *reason)
@@ -608,60 +609,111 @@ static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64
     return route_lookup(r, i, &m);
 }
 
-/* How slot i names m's route (`at`: as for ring_write): its index in the table in use (with
- * IN_SECOND for the second), added if new; SPILLED (the route written to the slot's spill
- * area) when the table is full and the other cannot start over yet. */
-HOT uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m, const rec_entry_at *at)
+/* route_is for an entry's event that entry_route_is does not take (a receiver or a reason
+ * given, a string the route keeps cut), out of line as route_lookup_entry is. */
+static __attribute__((noinline)) bool entry_route_is_msg(const rec_route *rt, rec_kind kind,
+                                                         const act_entry *e, const char *to_id,
+                                                         const char *reason)
 {
-    if (r->last_rt && route_is(r->last_rt, m)) return r->last; /* runs: nothing copied */
-    return at ? route_lookup_entry(r, i, at->kind, at->e, at->to_id, at->reason)
-              : route_lookup(r, i, m);
+    rec_entry_at at = {kind, e, to_id, reason};
+    rec_msg m;
+    entry_msg(&at, &m);
+    return route_is(rt, &m);
 }
 
-HOT void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, const rec_entry_at *at,
-              uint64_t seq)
+/* route_is straight from the entry, for what nearly every event is: a message that was sent
+ * or received (no receiver or reason given) whose receiver and name the route keeps whole.
+ * The addresses and the lengths the entry knows are compared first, then the sender and
+ * "to\0name\0" byte for byte, NULs included: equal lengths and bytes are the same strings, so
+ * no case is left to the slower comparison. */
+HOT bool entry_route_is(const rec_route *rt, const rec_entry_at *at)
+{
+    const act_entry *e = at->e;
+    size_t tl = e->to_len, nl = e->name_len;
+    if (at->to_id || at->reason || !tl || !nl || tl > text_max[T_TO] || nl > text_max[T_NAME])
+        return entry_route_is_msg(rt, at->kind, e, at->to_id, at->reason);
+    bool remote = e->kind == E_REMOTE_SEND;
+    uint32_t to_ip = remote ? e->to_ip : act__rt->address.ip;
+    uint16_t to_port = remote ? e->to_port : act__rt->address.port;
+    if (rt->from_ip != e->from.ip || rt->to_ip != to_ip || rt->from_port != e->from.port ||
+        rt->to_port != to_port || rt->len[T_TO] != tl || rt->len[T_NAME] != nl ||
+        rt->len[T_REASON] || (!e->ctype && rt->len[T_CTYPE]))
+        return false;
+    const char *p = rt->text;
+    size_t fl = rt->len[T_FROM];
+    if (!bytes_eq(e->from.id, p, fl + 1)) return false; /* (fl < ACT_ID_MAX: within the id) */
+    p += fl + 1;
+    if (!bytes_eq(e->to_id, p, tl + nl + 2)) return false;
+    p += tl + nl + 2;
+    return !e->ctype || text_is(e->ctype, 0, p, rt->len[T_CTYPE], text_max[T_CTYPE]);
+}
+
+/* How slot i names its route (`at` describes it; m, when at is NULL): its index in the table
+ * in use (with IN_SECOND for the second), added if new; SPILLED (the route written to the
+ * slot's spill area) when the table is full and the other cannot start over yet. */
+HOT uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m, const rec_entry_at *at)
+{
+    if (at) { /* runs: nothing copied, nothing built */
+        if (r->last_rt && entry_route_is(r->last_rt, at)) return r->last;
+        return route_lookup_entry(r, i, at->kind, at->e, at->to_id, at->reason);
+    }
+    if (r->last_rt && route_is(r->last_rt, m)) return r->last;
+    return route_lookup(r, i, m);
+}
+
+/* What an event holds besides its route. */
+typedef struct rec_what {
+    rec_kind kind;
+    bool libprocess;
+    const act_trace *tc;
+    const uint8_t *body; /* len bytes, or NULL */
+    size_t len;
+} rec_what;
+
+HOT void fill(rec_ring *r, rec_slot *s, uint64_t seq, rec_what w)
 {
     s->seq = seq;
     s->ns = event_ns();
-    s->tc = *m->tc;
-    s->size = (uint32_t)m->len;
+    s->tc = *w.tc;
+    s->size = (uint32_t)w.len;
     /* The tags are read from the kept bytes when the event is read, not here: recording
      * costs a copy of the body's start, not a walk through it. */
     bool whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
-    uint8_t flags = (uint8_t)((unsigned)m->kind | (m->libprocess ? F_LIBPROCESS : 0) |
+    uint8_t flags = (uint8_t)((unsigned)w.kind | (w.libprocess ? F_LIBPROCESS : 0) |
                               (whole ? F_WHOLE : 0));
-    if (m->body && m->len && (whole || atomic_load_explicit(&tagger, memory_order_relaxed))) {
-        capture_body(r, s, m->body, m->len, whole ? BODY_MAX : TAG_PREFIX);
+    if (w.body && w.len && (whole || atomic_load_explicit(&tagger, memory_order_relaxed))) {
+        capture_body(r, s, w.body, w.len, whole ? BODY_MAX : TAG_PREFIX);
         flags |= F_CAPTURED;
     }
     s->flags = flags;
-    s->route = route_intern(r, i, m, at); /* last: what the body needed is no longer kept */
 }
 
-/* Writes m's event into slot head of r; `at`, when not NULL, is the entry m describes (a
- * route new to the ring is then described from it, out of line, so m is never copied). */
-HOT void ring_write(rec_ring *r, const rec_msg *m, const rec_entry_at *at)
+/* Writes an event into slot head of r: w, and its route as m describes it, or `at` when not
+ * NULL (an entry's event, whose route is then matched and, when new to the ring, described
+ * from the entry itself: no rec_msg is built on the way). */
+HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const rec_entry_at *at)
 {
     uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
     rec_slot *s = &r->slots[i & r->mask];
     uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
     atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
-    fill(r, s, i, m, at, seq);
+    fill(r, s, seq, w);
+    s->route = route_intern(r, i, m, at); /* last: what the body needed is no longer kept */
     atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
     atomic_store_explicit(&r->head, i + 1, memory_order_release);
 }
 
-/* Records m's event (`at`: as for ring_write). */
-HOT void rec(const rec_msg *m, const rec_entry_at *at)
+/* Records an event (w, m and at: as for ring_write). */
+HOT void rec(rec_what w, const rec_msg *m, const rec_entry_at *at)
 {
     if (!rings) return;
     act_loop *l = act__current_loop;
     if (l) {
-        ring_write(&rings[l->index], m, at);
+        ring_write(&rings[l->index], w, m, at);
     } else { /* threads that run no loop share a ring and take turns */
         pthread_mutex_lock(&foreign_mu);
-        ring_write(&rings[nrings - 1], m, at);
+        ring_write(&rings[nrings - 1], w, m, at);
         pthread_mutex_unlock(&foreign_mu);
     }
     if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
@@ -669,17 +721,15 @@ HOT void rec(const rec_msg *m, const rec_entry_at *at)
 
 void act__rec(const rec_msg *m)
 {
-    rec(m, NULL);
+    rec((rec_what){m->kind, m->libprocess, m->tc, m->body, m->len}, m, NULL);
 }
 
-/* The entry's description never leaves registers (it is only read in line; a route new to
- * the ring describes the entry anew, out of line), so recording costs no copy of it. */
+/* The entry's event is recorded from the entry itself: nothing of it is copied to describe it
+ * (a route new to the ring is described anew, out of line). */
 void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
 {
     rec_entry_at at = {kind, e, to_id, reason};
-    rec_msg m;
-    entry_msg(&at, &m);
-    rec(&m, &at);
+    rec((rec_what){kind, e->libprocess, &e->tc, e->body, e->len}, NULL, &at);
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
