@@ -574,64 +574,47 @@ static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, 
     return SPILLED;
 }
 
-/* Where an entry's event comes from: what act__rec_entry was given. */
-typedef struct rec_entry_at {
-    rec_kind kind;
-    const act_entry *e;
-    const char *to_id, *reason;
-} rec_entry_at;
-
-/* The rec_msg that describes an entry's event. */
-HOT void entry_msg(const rec_entry_at *at, rec_msg *m)
+/* The rec_msg that describes an entry's event (to_id, reason: as act__rec_entry has them). */
+HOT void entry_msg(rec_kind kind, const act_entry *e, const char *to_id, const char *reason,
+                   rec_msg *m)
 {
-    const act_entry *e = at->e;
     bool remote = e->kind == E_REMOTE_SEND;
-    *m = (rec_msg){.kind = at->kind, .from = &e->from, .to_id = at->to_id ? at->to_id : e->to_id,
+    *m = (rec_msg){.kind = kind, .from = &e->from, .to_id = to_id ? to_id : e->to_id,
                    .to_ip = remote ? e->to_ip : act__rt->address.ip,
                    .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
                    .body = e->body, .len = e->len, .ctype = e->ctype,
-                   .libprocess = e->libprocess, .tc = &e->tc, .reason = at->reason,
-                   .to_room = at->to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
+                   .libprocess = e->libprocess, .tc = &e->tc, .reason = reason,
+                   .to_room = to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
                    .name_room = e->name_len ? (uint16_t)(e->name_len + 1) : 0,
-                   .joined = !at->to_id && e->to_len && e->name_len};
+                   .joined = !to_id && e->to_len && e->name_len};
 }
 
-/* route_lookup for an entry's event: its rec_msg is built here, on the way to a new route,
- * so that the one act__rec_entry matches against the last route never leaves registers
- * (what it was given comes one by one: the address of a copy would cost it a stack canary). */
+/* route_lookup and route_is for a sent or received entry's event (entry_route): its rec_msg
+ * is built here, out of line, on the way to a new route or to compare strings the route keeps
+ * cut, so that matching the last route needs none of it. */
 static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64_t i,
-                                                             rec_kind kind, const act_entry *e,
-                                                             const char *to_id, const char *reason)
+                                                             rec_kind kind, const act_entry *e)
 {
-    rec_entry_at at = {kind, e, to_id, reason};
     rec_msg m;
-    entry_msg(&at, &m);
+    entry_msg(kind, e, NULL, NULL, &m);
     return route_lookup(r, i, &m);
 }
 
-/* route_is for an entry's event that entry_route_is does not take (a receiver or a reason
- * given, a string the route keeps cut), out of line as route_lookup_entry is. */
-static __attribute__((noinline)) bool entry_route_is_msg(const rec_route *rt, rec_kind kind,
-                                                         const act_entry *e, const char *to_id,
-                                                         const char *reason)
+static __attribute__((noinline)) bool route_is_entry(const rec_route *rt, const act_entry *e)
 {
-    rec_entry_at at = {kind, e, to_id, reason};
     rec_msg m;
-    entry_msg(&at, &m);
+    entry_msg(REC_SEND, e, NULL, NULL, &m);
     return route_is(rt, &m);
 }
 
-/* route_is straight from the entry, for what nearly every event is: a message that was sent
- * or received (no receiver or reason given) whose receiver and name the route keeps whole.
- * The addresses and the lengths the entry knows are compared first, then the sender and
- * "to\0name\0" byte for byte, NULs included: equal lengths and bytes are the same strings, so
- * no case is left to the slower comparison. */
-HOT bool entry_route_is(const rec_route *rt, const rec_entry_at *at)
+/* route_is for a sent or received entry's event, straight from the entry when the route keeps
+ * its receiver and name whole: the addresses and the lengths the entry knows are compared
+ * first, then the sender and "to\0name\0" byte for byte, NULs included (equal lengths and
+ * bytes are the same strings, so nothing is left to route_is_entry). */
+HOT bool entry_route_is(const rec_route *rt, const act_entry *e)
 {
-    const act_entry *e = at->e;
     size_t tl = e->to_len, nl = e->name_len;
-    if (at->to_id || at->reason || !tl || !nl || tl > text_max[T_TO] || nl > text_max[T_NAME])
-        return entry_route_is_msg(rt, at->kind, e, at->to_id, at->reason);
+    if (!tl || !nl || tl > text_max[T_TO] || nl > text_max[T_NAME]) return route_is_entry(rt, e);
     bool remote = e->kind == E_REMOTE_SEND;
     uint32_t to_ip = remote ? e->to_ip : act__rt->address.ip;
     uint16_t to_port = remote ? e->to_port : act__rt->address.port;
@@ -648,14 +631,16 @@ HOT bool entry_route_is(const rec_route *rt, const rec_entry_at *at)
     return !e->ctype || text_is(e->ctype, 0, p, rt->len[T_CTYPE], text_max[T_CTYPE]);
 }
 
-/* How slot i names its route (`at` describes it; m, when at is NULL): its index in the table
- * in use (with IN_SECOND for the second), added if new; SPILLED (the route written to the
- * slot's spill area) when the table is full and the other cannot start over yet. */
-HOT uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m, const rec_entry_at *at)
+/* How slot i names its route, which m describes, or e when not NULL (a sent or received
+ * entry's event): its index in the table in use (with IN_SECOND for the second), added if
+ * new; SPILLED (the route written to the slot's spill area) when the table is full and the
+ * other cannot start over yet. Runs of one route copy and build nothing. */
+HOT uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m, rec_kind kind,
+                          const act_entry *e)
 {
-    if (at) { /* runs: nothing copied, nothing built */
-        if (r->last_rt && entry_route_is(r->last_rt, at)) return r->last;
-        return route_lookup_entry(r, i, at->kind, at->e, at->to_id, at->reason);
+    if (e) {
+        if (r->last_rt && entry_route_is(r->last_rt, e)) return r->last;
+        return route_lookup_entry(r, i, kind, e);
     }
     if (r->last_rt && route_is(r->last_rt, m)) return r->last;
     return route_lookup(r, i, m);
@@ -670,50 +655,47 @@ typedef struct rec_what {
     size_t len;
 } rec_what;
 
-HOT void fill(rec_ring *r, rec_slot *s, uint64_t seq, rec_what w)
+/* Writes an event into slot head of r: w, and its route as m describes it, or e (as for
+ * route_intern). The clock is read first and the body copied last, so that little of the
+ * event is kept across either call. */
+HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const act_entry *e)
 {
+    uint64_t ns = event_ns();
+    uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
+    rec_slot *s = &r->slots[i & r->mask];
+    uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
+    atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
     s->seq = seq;
-    s->ns = event_ns();
+    s->ns = ns;
     s->tc = *w.tc;
     s->size = (uint32_t)w.len;
+    s->route = route_intern(r, i, m, w.kind, e);
     /* The tags are read from the kept bytes when the event is read, not here: recording
      * costs a copy of the body's start, not a walk through it. */
     bool whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
     uint8_t flags = (uint8_t)((unsigned)w.kind | (w.libprocess ? F_LIBPROCESS : 0) |
                               (whole ? F_WHOLE : 0));
     if (w.body && w.len && (whole || atomic_load_explicit(&tagger, memory_order_relaxed))) {
+        s->flags = flags | F_CAPTURED;
         capture_body(r, s, w.body, w.len, whole ? BODY_MAX : TAG_PREFIX);
-        flags |= F_CAPTURED;
+    } else {
+        s->flags = flags;
     }
-    s->flags = flags;
-}
-
-/* Writes an event into slot head of r: w, and its route as m describes it, or `at` when not
- * NULL (an entry's event, whose route is then matched and, when new to the ring, described
- * from the entry itself: no rec_msg is built on the way). */
-HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const rec_entry_at *at)
-{
-    uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
-    rec_slot *s = &r->slots[i & r->mask];
-    uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
-    atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    fill(r, s, seq, w);
-    s->route = route_intern(r, i, m, at); /* last: what the body needed is no longer kept */
     atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
     atomic_store_explicit(&r->head, i + 1, memory_order_release);
 }
 
-/* Records an event (w, m and at: as for ring_write). */
-HOT void rec(rec_what w, const rec_msg *m, const rec_entry_at *at)
+/* Records an event (w, m and e: as for ring_write). */
+HOT void rec(rec_what w, const rec_msg *m, const act_entry *e)
 {
     if (!rings) return;
     act_loop *l = act__current_loop;
     if (l) {
-        ring_write(&rings[l->index], w, m, at);
+        ring_write(&rings[l->index], w, m, e);
     } else { /* threads that run no loop share a ring and take turns */
         pthread_mutex_lock(&foreign_mu);
-        ring_write(&rings[nrings - 1], w, m, at);
+        ring_write(&rings[nrings - 1], w, m, e);
         pthread_mutex_unlock(&foreign_mu);
     }
     if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
@@ -724,12 +706,25 @@ void act__rec(const rec_msg *m)
     rec((rec_what){m->kind, m->libprocess, m->tc, m->body, m->len}, m, NULL);
 }
 
-/* The entry's event is recorded from the entry itself: nothing of it is copied to describe it
- * (a route new to the ring is described anew, out of line). */
+/* A drop: its receiver or reason are given apart from the entry, so it is described by a
+ * rec_msg (drops are few). */
+static __attribute__((noinline)) void rec_entry_drop(rec_kind kind, const act_entry *e,
+                                                     const char *to_id, const char *reason)
+{
+    rec_msg m;
+    entry_msg(kind, e, to_id, reason, &m);
+    act__rec(&m);
+}
+
+/* A sent or received entry's event is recorded from the entry itself: nothing of it is copied
+ * to describe it (a route new to the ring is described anew, out of line). */
 void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
 {
-    rec_entry_at at = {kind, e, to_id, reason};
-    rec((rec_what){kind, e->libprocess, &e->tc, e->body, e->len}, NULL, &at);
+    if (to_id || reason) {
+        rec_entry_drop(kind, e, to_id, reason);
+        return;
+    }
+    rec((rec_what){kind, e->libprocess, &e->tc, e->body, e->len}, NULL, e);
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
