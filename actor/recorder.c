@@ -82,9 +82,18 @@ bool act_tags_next(const act_tags *t, size_t *at, const char **key, const char *
 
 static _Atomic(act_tagger) tagger;
 
+/* What is kept of the bodies recorded, in one word a recording loop reads once: their start,
+ * for the tagger (bit 0: there is one), or all of them (above it: the watchers that ask for
+ * them). */
+static _Atomic unsigned keeping;
+
 void act_recorder_set_tagger(act_tagger fn)
 {
     atomic_store(&tagger, fn);
+    if (fn)
+        atomic_fetch_or(&keeping, 1u);
+    else
+        atomic_fetch_and(&keeping, ~1u);
 }
 
 /* ---- trace contexts ---------------------------------------------------------------------- */
@@ -249,7 +258,8 @@ static size_t capacity; /* per loop ring; 0 = the recorder is off */
 static bool enabled;
 static _Atomic uint64_t last_seq;
 static _Atomic uint64_t spilled; /* events whose route went to a spill area */
-static _Atomic int nwatch, nbodies;
+static _Atomic uint64_t lookups; /* events whose route was not the one their ring used last */
+static _Atomic int nwatch;
 static pthread_mutex_t foreign_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t round_pow2(size_t n)
@@ -289,6 +299,7 @@ int act__rec_init(int nloops, long events)
     }
     atomic_store(&last_seq, 0);
     atomic_store(&spilled, 0);
+    atomic_store(&lookups, 0);
     atomic_store(&act__rec_on, enabled || atomic_load(&nwatch) > 0);
     return 0;
 }
@@ -308,19 +319,20 @@ void act__rec_shutdown(void)
     rings = NULL;
     nrings = 0;
     atomic_store(&nwatch, 0);
-    atomic_store(&nbodies, 0);
+    atomic_fetch_and(&keeping, 1u); /* no watchers; the tagger stays */
 }
 
 void act__rec_watch(int delta, bool bodies)
 {
     int n = atomic_fetch_add(&nwatch, delta) + delta;
-    if (bodies) atomic_fetch_add(&nbodies, delta);
+    if (bodies) atomic_fetch_add(&keeping, (unsigned)(2 * delta));
     atomic_store(&act__rec_on, enabled || n > 0);
 }
 
 size_t act__rec_capacity(void) { return capacity; }
 uint64_t act__rec_last_seq(void) { return atomic_load(&last_seq); }
 uint64_t act__rec_spilled(void) { return atomic_load(&spilled); }
+uint64_t act__rec_route_lookups(void) { return atomic_load(&lookups); }
 
 uint64_t act__rec_overwritten(void)
 {
@@ -370,12 +382,13 @@ static __attribute__((noinline)) uint64_t clock_ns(void)
 HOT uint64_t event_ns(void)
 {
 #ifdef STALE_TICKS
-    static _Thread_local uint64_t read_tick, read_ns;
+    static _Thread_local struct {
+        uint64_t tick, ns;
+    } read; /* the last reading (none yet: a tick 0 is always stale) */
     uint64_t tick = __rdtsc();
-    if (read_ns && tick - read_tick < STALE_TICKS) return read_ns; /* a counter that went
-                                                                    * back reads anew */
-    read_tick = tick;
-    return read_ns = clock_ns();
+    if (tick - read.tick < STALE_TICKS) return read.ns; /* a counter that went back reads anew */
+    read.tick = tick;
+    return read.ns = clock_ns();
 #else
     return clock_ns();
 #endif
@@ -419,7 +432,10 @@ HOT bool bytes_eq(const char *a, const char *b, size_t k)
     if (k >= 16) { /* 16 bytes a step, differences gathered (runs match far more often) */
 #ifdef __SSE2__
         __m128i eq = _mm_cmpeq_epi8(load128(a + k - 16), load128(b + k - 16)); /* may overlap */
-        for (size_t i = 0; i + 16 < k; i += 16)
+        if (k > 16) eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a), load128(b)));
+        if (k > 32) eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a + 16), load128(b + 16)));
+        if (k > 48) eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a + 32), load128(b + 32)));
+        for (size_t i = 48; i + 16 < k; i += 16) /* (up to 64 bytes, no loop runs) */
             eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a + i), load128(b + i)));
         return _mm_movemask_epi8(eq) == 0xffff;
 #else
@@ -438,13 +454,13 @@ HOT bool bytes_eq(const char *a, const char *b, size_t k)
 }
 
 /* Whether str (NULL: "") is the n-byte string p of a route (p holds no NUL in its n bytes and
- * one after them). With `room` bytes readable at str, its n + 1 bytes are compared with p's,
- * NUL included (room at most n: str is shorter); otherwise as C strings, where a string cut
- * to the longest a route keeps (max) matches its start. */
+ * one after them). A string cut to the longest a route keeps (n == max) matches its start.
+ * With `room` bytes readable at str, its n + 1 bytes (n when cut) are compared with p's, NUL
+ * included (room at most n: str is shorter); otherwise as C strings. */
 HOT bool text_is(const char *str, size_t room, const char *p, size_t n, size_t max)
 {
     if (!str) return n == 0;
-    if (room) return room > n && bytes_eq(str, p, n + 1);
+    if (room) return room > n && bytes_eq(str, p, n == max ? n : n + 1);
     return strncmp(str, p, n) == 0 && (n == max || str[n] == '\0');
 }
 
@@ -542,6 +558,7 @@ static uint16_t route_used(rec_ring *r, uint32_t k)
  * needs none of its stack. */
 static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m)
 {
+    atomic_fetch_add_explicit(&lookups, 1, memory_order_relaxed);
     const char *strs[T_COUNT];
     route_strings(m, strs);
     rec_route want;
@@ -614,13 +631,14 @@ static __attribute__((noinline)) bool route_is_entry(const rec_route *rt, const 
 HOT bool entry_route_is(const rec_route *rt, const act_entry *e)
 {
     size_t tl = e->to_len, nl = e->name_len;
-    if (!tl || !nl || tl > text_max[T_TO] || nl > text_max[T_NAME]) return route_is_entry(rt, e);
+    if (rt->len[T_TO] != tl || rt->len[T_NAME] != nl) /* or one is 0: unknown, or cut */
+        return tl && nl && tl <= text_max[T_TO] && nl <= text_max[T_NAME] ? false
+                                                                          : route_is_entry(rt, e);
     bool remote = e->kind == E_REMOTE_SEND;
     uint32_t to_ip = remote ? e->to_ip : act__rt->address.ip;
     uint16_t to_port = remote ? e->to_port : act__rt->address.port;
     if (rt->from_ip != e->from.ip || rt->to_ip != to_ip || rt->from_port != e->from.port ||
-        rt->to_port != to_port || rt->len[T_TO] != tl || rt->len[T_NAME] != nl ||
-        rt->len[T_REASON] || (!e->ctype && rt->len[T_CTYPE]))
+        rt->to_port != to_port || rt->len[T_REASON] || (!e->ctype && rt->len[T_CTYPE]))
         return false;
     const char *p = rt->text;
     size_t fl = rt->len[T_FROM];
@@ -673,10 +691,11 @@ HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const act_entry *
     s->route = route_intern(r, i, m, w.kind, e);
     /* The tags are read from the kept bytes when the event is read, not here: recording
      * costs a copy of the body's start, not a walk through it. */
-    bool whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
+    unsigned keep = atomic_load_explicit(&keeping, memory_order_relaxed);
+    bool whole = keep > 1;
     uint8_t flags = (uint8_t)((unsigned)w.kind | (w.libprocess ? F_LIBPROCESS : 0) |
                               (whole ? F_WHOLE : 0));
-    if (w.body && w.len && (whole || atomic_load_explicit(&tagger, memory_order_relaxed))) {
+    if (keep && w.body && w.len) {
         s->flags = flags | F_CAPTURED;
         capture_body(r, s, w.body, w.len, whole ? BODY_MAX : TAG_PREFIX);
     } else {
