@@ -384,7 +384,7 @@ HOT uint64_t event_ns(void)
 #ifdef STALE_TICKS
     static _Thread_local struct {
         uint64_t tick, ns;
-    } read; /* the last reading (none yet: a tick 0 is always stale) */
+    } read; /* the last reading (none yet: tick 0, long past) */
     uint64_t tick = __rdtsc();
     if (tick - read.tick < STALE_TICKS) return read.ns; /* a counter that went back reads anew */
     read.tick = tick;
@@ -606,9 +606,9 @@ HOT void entry_msg(rec_kind kind, const act_entry *e, const char *to_id, const c
                    .joined = !to_id && e->to_len && e->name_len};
 }
 
-/* route_lookup and route_is for a sent or received entry's event (entry_route): its rec_msg
- * is built here, out of line, on the way to a new route or to compare strings the route keeps
- * cut, so that matching the last route needs none of it. */
+/* route_lookup and route_is for a sent or received entry's event (see entry_route_is): its
+ * rec_msg is built here, out of line, on the way to a new route or to compare strings the
+ * route keeps cut, so that matching the last route needs none of it. */
 static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64_t i,
                                                              rec_kind kind, const act_entry *e)
 {
@@ -620,7 +620,7 @@ static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64
 static __attribute__((noinline)) bool route_is_entry(const rec_route *rt, const act_entry *e)
 {
     rec_msg m;
-    entry_msg(REC_SEND, e, NULL, NULL, &m);
+    entry_msg(REC_SEND, e, NULL, NULL, &m); /* (the kind is no part of a route) */
     return route_is(rt, &m);
 }
 
@@ -674,8 +674,8 @@ typedef struct rec_what {
 } rec_what;
 
 /* Writes an event into slot head of r: w, and its route as m describes it, or e (as for
- * route_intern). The clock is read first and the body copied last, so that little of the
- * event is kept across either call. */
+ * route_intern). The clock is read first and the body copied last: little of the event is
+ * live across either call. */
 HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const act_entry *e)
 {
     uint64_t ns = event_ns();
