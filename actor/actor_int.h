@@ -449,6 +449,9 @@ size_t act__rec_capacity(void);
 uint64_t act__rec_last_seq(void);
 /* Events since start whose route fit in neither of their ring's tables (kept beside the slot). */
 uint64_t act__rec_spilled(void);
+/* Events since start whose route was not the last one their ring used (looked up in its table:
+ * runs of one route are matched against the last one in place). */
+uint64_t act__rec_route_lookups(void);
 /* Watchers of /__trace__ (+1 / -1): recording is forced on while there are any, and bodies
  * are captured while a watcher wants them. */
 void act__rec_watch(int delta, bool bodies);

@@ -82,9 +82,18 @@ bool act_tags_next(const act_tags *t, size_t *at, const char **key, const char *
 
 static _Atomic(act_tagger) tagger;
 
+/* What is kept of the bodies recorded, in one word a recording loop reads once: their start,
+ * for the tagger (bit 0: there is one), or all of them (above it: the watchers that ask for
+ * them). */
+static _Atomic unsigned keeping;
+
 void act_recorder_set_tagger(act_tagger fn)
 {
     atomic_store(&tagger, fn);
+    if (fn)
+        atomic_fetch_or(&keeping, 1u);
+    else
+        atomic_fetch_and(&keeping, ~1u);
 }
 
 /* ---- trace contexts ---------------------------------------------------------------------- */
@@ -249,7 +258,8 @@ static size_t capacity; /* per loop ring; 0 = the recorder is off */
 static bool enabled;
 static _Atomic uint64_t last_seq;
 static _Atomic uint64_t spilled; /* events whose route went to a spill area */
-static _Atomic int nwatch, nbodies;
+static _Atomic uint64_t lookups; /* events whose route was not the one their ring used last */
+static _Atomic int nwatch;
 static pthread_mutex_t foreign_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t round_pow2(size_t n)
@@ -289,6 +299,7 @@ int act__rec_init(int nloops, long events)
     }
     atomic_store(&last_seq, 0);
     atomic_store(&spilled, 0);
+    atomic_store(&lookups, 0);
     atomic_store(&act__rec_on, enabled || atomic_load(&nwatch) > 0);
     return 0;
 }
@@ -308,19 +319,20 @@ void act__rec_shutdown(void)
     rings = NULL;
     nrings = 0;
     atomic_store(&nwatch, 0);
-    atomic_store(&nbodies, 0);
+    atomic_fetch_and(&keeping, 1u); /* no watchers; the tagger stays */
 }
 
 void act__rec_watch(int delta, bool bodies)
 {
     int n = atomic_fetch_add(&nwatch, delta) + delta;
-    if (bodies) atomic_fetch_add(&nbodies, delta);
+    if (bodies) atomic_fetch_add(&keeping, (unsigned)(2 * delta));
     atomic_store(&act__rec_on, enabled || n > 0);
 }
 
 size_t act__rec_capacity(void) { return capacity; }
 uint64_t act__rec_last_seq(void) { return atomic_load(&last_seq); }
 uint64_t act__rec_spilled(void) { return atomic_load(&spilled); }
+uint64_t act__rec_route_lookups(void) { return atomic_load(&lookups); }
 
 uint64_t act__rec_overwritten(void)
 {
@@ -370,12 +382,13 @@ static __attribute__((noinline)) uint64_t clock_ns(void)
 HOT uint64_t event_ns(void)
 {
 #ifdef STALE_TICKS
-    static _Thread_local uint64_t read_tick, read_ns;
+    static _Thread_local struct {
+        uint64_t tick, ns;
+    } read; /* the last reading (none yet: tick 0, long past) */
     uint64_t tick = __rdtsc();
-    if (read_ns && tick - read_tick < STALE_TICKS) return read_ns; /* a counter that went
-                                                                    * back reads anew */
-    read_tick = tick;
-    return read_ns = clock_ns();
+    if (tick - read.tick < STALE_TICKS) return read.ns; /* a counter that went back reads anew */
+    read.tick = tick;
+    return read.ns = clock_ns();
 #else
     return clock_ns();
 #endif
@@ -419,7 +432,10 @@ HOT bool bytes_eq(const char *a, const char *b, size_t k)
     if (k >= 16) { /* 16 bytes a step, differences gathered (runs match far more often) */
 #ifdef __SSE2__
         __m128i eq = _mm_cmpeq_epi8(load128(a + k - 16), load128(b + k - 16)); /* may overlap */
-        for (size_t i = 0; i + 16 < k; i += 16)
+        if (k > 16) eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a), load128(b)));
+        if (k > 32) eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a + 16), load128(b + 16)));
+        if (k > 48) eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a + 32), load128(b + 32)));
+        for (size_t i = 48; i + 16 < k; i += 16) /* (up to 64 bytes, no loop runs) */
             eq = _mm_and_si128(eq, _mm_cmpeq_epi8(load128(a + i), load128(b + i)));
         return _mm_movemask_epi8(eq) == 0xffff;
 #else
@@ -438,13 +454,13 @@ HOT bool bytes_eq(const char *a, const char *b, size_t k)
 }
 
 /* Whether str (NULL: "") is the n-byte string p of a route (p holds no NUL in its n bytes and
- * one after them). With `room` bytes readable at str, its n + 1 bytes are compared with p's,
- * NUL included (room at most n: str is shorter); otherwise as C strings, where a string cut
- * to the longest a route keeps (max) matches its start. */
+ * one after them). A string cut to the longest a route keeps (n == max) matches its start.
+ * With `room` bytes readable at str, its n + 1 bytes (n when cut) are compared with p's, NUL
+ * included (room at most n: str is shorter); otherwise as C strings. */
 HOT bool text_is(const char *str, size_t room, const char *p, size_t n, size_t max)
 {
     if (!str) return n == 0;
-    if (room) return room > n && bytes_eq(str, p, n + 1);
+    if (room) return room > n && bytes_eq(str, p, n == max ? n : n + 1);
     return strncmp(str, p, n) == 0 && (n == max || str[n] == '\0');
 }
 
@@ -542,6 +558,7 @@ static uint16_t route_used(rec_ring *r, uint32_t k)
  * needs none of its stack. */
 static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m)
 {
+    atomic_fetch_add_explicit(&lookups, 1, memory_order_relaxed);
     const char *strs[T_COUNT];
     route_strings(m, strs);
     rec_route want;
@@ -574,94 +591,130 @@ static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, 
     return SPILLED;
 }
 
-/* Where an entry's event comes from: what act__rec_entry was given. */
-typedef struct rec_entry_at {
-    rec_kind kind;
-    const act_entry *e;
-    const char *to_id, *reason;
-} rec_entry_at;
-
-/* The rec_msg that describes an entry's event. */
-HOT void entry_msg(const rec_entry_at *at, rec_msg *m)
+/* The rec_msg that describes an entry's event (to_id, reason: as act__rec_entry has them). */
+HOT void entry_msg(rec_kind kind, const act_entry *e, const char *to_id, const char *reason,
+                   rec_msg *m)
 {
-    const act_entry *e = at->e;
     bool remote = e->kind == E_REMOTE_SEND;
-    *m = (rec_msg){.kind = at->kind, .from = &e->from, .to_id = at->to_id ? at->to_id : e->to_id,
+    *m = (rec_msg){.kind = kind, .from = &e->from, .to_id = to_id ? to_id : e->to_id,
                    .to_ip = remote ? e->to_ip : act__rt->address.ip,
                    .to_port = remote ? e->to_port : act__rt->address.port, .name = e->name,
                    .body = e->body, .len = e->len, .ctype = e->ctype,
-                   .libprocess = e->libprocess, .tc = &e->tc, .reason = at->reason,
-                   .to_room = at->to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
+                   .libprocess = e->libprocess, .tc = &e->tc, .reason = reason,
+                   .to_room = to_id ? ACT_ID_MAX : e->to_len ? (uint16_t)(e->to_len + 1) : 0,
                    .name_room = e->name_len ? (uint16_t)(e->name_len + 1) : 0,
-                   .joined = !at->to_id && e->to_len && e->name_len};
+                   .joined = !to_id && e->to_len && e->name_len};
 }
 
-/* route_lookup for an entry's event: its rec_msg is built here, on the way to a new route,
- * so that the one act__rec_entry matches against the last route never leaves registers. */
+/* route_lookup and route_is for a sent or received entry's event (see entry_route_is): its
+ * rec_msg is built here, out of line, on the way to a new route or to compare strings the
+ * route keeps cut, so that matching the last route needs none of it. */
 static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64_t i,
-                                                             rec_kind kind, const act_entry *e,
-                                                             const char *to_id, const char *reason)
+                                                             rec_kind kind, const act_entry *e)
 {
-    rec_entry_at at = {kind, e, to_id, reason};
     rec_msg m;
-    entry_msg(&at, &m);
+    entry_msg(kind, e, NULL, NULL, &m);
     return route_lookup(r, i, &m);
 }
 
-/* How slot i names m's route (`at`: as for ring_write): its index in the table in use (with
- * IN_SECOND for the second), added if new; SPILLED (the route written to the slot's spill
- * area) when the table is full and the other cannot start over yet. */
-HOT uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m, const rec_entry_at *at)
+static __attribute__((noinline)) bool route_is_entry(const rec_route *rt, const act_entry *e)
 {
-    if (r->last_rt && route_is(r->last_rt, m)) return r->last; /* runs: nothing copied */
-    return at ? route_lookup_entry(r, i, at->kind, at->e, at->to_id, at->reason)
-              : route_lookup(r, i, m);
+    rec_msg m;
+    entry_msg(REC_SEND, e, NULL, NULL, &m); /* (the kind is no part of a route) */
+    return route_is(rt, &m);
 }
 
-HOT void fill(rec_ring *r, rec_slot *s, uint64_t i, const rec_msg *m, const rec_entry_at *at,
-              uint64_t seq)
+/* route_is for a sent or received entry's event, straight from the entry when the route keeps
+ * its receiver and name whole: the addresses and the lengths the entry knows are compared
+ * first, then the sender and "to\0name\0" byte for byte, NULs included (equal lengths and
+ * bytes are the same strings, so nothing is left to route_is_entry). */
+HOT bool entry_route_is(const rec_route *rt, const act_entry *e)
 {
-    s->seq = seq;
-    s->ns = event_ns();
-    s->tc = *m->tc;
-    s->size = (uint32_t)m->len;
-    /* The tags are read from the kept bytes when the event is read, not here: recording
-     * costs a copy of the body's start, not a walk through it. */
-    bool whole = atomic_load_explicit(&nbodies, memory_order_relaxed) > 0;
-    uint8_t flags = (uint8_t)((unsigned)m->kind | (m->libprocess ? F_LIBPROCESS : 0) |
-                              (whole ? F_WHOLE : 0));
-    if (m->body && m->len && (whole || atomic_load_explicit(&tagger, memory_order_relaxed))) {
-        capture_body(r, s, m->body, m->len, whole ? BODY_MAX : TAG_PREFIX);
-        flags |= F_CAPTURED;
+    size_t tl = e->to_len, nl = e->name_len;
+    if (rt->len[T_TO] != tl || rt->len[T_NAME] != nl) /* or one is 0: unknown, or cut */
+        return tl && nl && tl <= text_max[T_TO] && nl <= text_max[T_NAME] ? false
+                                                                          : route_is_entry(rt, e);
+    bool remote = e->kind == E_REMOTE_SEND;
+    uint32_t to_ip = remote ? e->to_ip : act__rt->address.ip;
+    uint16_t to_port = remote ? e->to_port : act__rt->address.port;
+    if (rt->from_ip != e->from.ip || rt->to_ip != to_ip || rt->from_port != e->from.port ||
+        rt->to_port != to_port || rt->len[T_REASON] || (!e->ctype && rt->len[T_CTYPE]))
+        return false;
+    const char *p = rt->text;
+    size_t fl = rt->len[T_FROM];
+    if (!bytes_eq(e->from.id, p, fl + 1)) return false; /* (fl < ACT_ID_MAX: within the id) */
+    p += fl + 1;
+    if (!bytes_eq(e->to_id, p, tl + nl + 2)) return false;
+    p += tl + nl + 2;
+    return !e->ctype || text_is(e->ctype, 0, p, rt->len[T_CTYPE], text_max[T_CTYPE]);
+}
+
+/* How slot i names its route, which m describes, or e when not NULL (a sent or received
+ * entry's event): its index in the table in use (with IN_SECOND for the second), added if
+ * new; SPILLED (the route written to the slot's spill area) when the table is full and the
+ * other cannot start over yet. Runs of one route copy and build nothing. */
+HOT uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m, rec_kind kind,
+                          const act_entry *e)
+{
+    if (e) {
+        if (r->last_rt && entry_route_is(r->last_rt, e)) return r->last;
+        return route_lookup_entry(r, i, kind, e);
     }
-    s->flags = flags;
-    s->route = route_intern(r, i, m, at); /* last: what the body needed is no longer kept */
+    if (r->last_rt && route_is(r->last_rt, m)) return r->last;
+    return route_lookup(r, i, m);
 }
 
-/* Writes m's event into slot head of r; `at`, when not NULL, is the entry m describes (a
- * route new to the ring is then described from it, out of line, so m is never copied). */
-HOT void ring_write(rec_ring *r, const rec_msg *m, const rec_entry_at *at)
+/* What an event holds besides its route. */
+typedef struct rec_what {
+    rec_kind kind;
+    bool libprocess;
+    const act_trace *tc;
+    const uint8_t *body; /* len bytes, or NULL */
+    size_t len;
+} rec_what;
+
+/* Writes an event into slot head of r: w, and its route as m describes it, or e (as for
+ * route_intern). The clock is read first and the body copied last: little of the event is
+ * live across either call. */
+HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const act_entry *e)
 {
+    uint64_t ns = event_ns();
     uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
     rec_slot *s = &r->slots[i & r->mask];
     uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
     atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
-    fill(r, s, i, m, at, seq);
+    s->seq = seq;
+    s->ns = ns;
+    s->tc = *w.tc;
+    s->size = (uint32_t)w.len;
+    s->route = route_intern(r, i, m, w.kind, e);
+    /* The tags are read from the kept bytes when the event is read, not here: recording
+     * costs a copy of the body's start, not a walk through it. */
+    unsigned keep = atomic_load_explicit(&keeping, memory_order_relaxed);
+    bool whole = keep > 1;
+    uint8_t flags = (uint8_t)((unsigned)w.kind | (w.libprocess ? F_LIBPROCESS : 0) |
+                              (whole ? F_WHOLE : 0));
+    if (keep && w.body && w.len) {
+        s->flags = flags | F_CAPTURED;
+        capture_body(r, s, w.body, w.len, whole ? BODY_MAX : TAG_PREFIX);
+    } else {
+        s->flags = flags;
+    }
     atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
     atomic_store_explicit(&r->head, i + 1, memory_order_release);
 }
 
-/* Records m's event (`at`: as for ring_write). */
-HOT void rec(const rec_msg *m, const rec_entry_at *at)
+/* Records an event (w, m and e: as for ring_write). */
+HOT void rec(rec_what w, const rec_msg *m, const act_entry *e)
 {
     if (!rings) return;
     act_loop *l = act__current_loop;
     if (l) {
-        ring_write(&rings[l->index], m, at);
+        ring_write(&rings[l->index], w, m, e);
     } else { /* threads that run no loop share a ring and take turns */
         pthread_mutex_lock(&foreign_mu);
-        ring_write(&rings[nrings - 1], m, at);
+        ring_write(&rings[nrings - 1], w, m, e);
         pthread_mutex_unlock(&foreign_mu);
     }
     if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
@@ -669,17 +722,28 @@ HOT void rec(const rec_msg *m, const rec_entry_at *at)
 
 void act__rec(const rec_msg *m)
 {
-    rec(m, NULL);
+    rec((rec_what){m->kind, m->libprocess, m->tc, m->body, m->len}, m, NULL);
 }
 
-/* The entry's description never leaves registers (it is only read in line; a route new to
- * the ring describes the entry anew, out of line), so recording costs no copy of it. */
+/* A drop: its receiver or reason are given apart from the entry, so it is described by a
+ * rec_msg (drops are few). */
+static __attribute__((noinline)) void rec_entry_drop(rec_kind kind, const act_entry *e,
+                                                     const char *to_id, const char *reason)
+{
+    rec_msg m;
+    entry_msg(kind, e, to_id, reason, &m);
+    act__rec(&m);
+}
+
+/* A sent or received entry's event is recorded from the entry itself: nothing of it is copied
+ * to describe it (a route new to the ring is described anew, out of line). */
 void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
 {
-    rec_entry_at at = {kind, e, to_id, reason};
-    rec_msg m;
-    entry_msg(&at, &m);
-    rec(&m, &at);
+    if (to_id || reason) {
+        rec_entry_drop(kind, e, to_id, reason);
+        return;
+    }
+    rec((rec_what){kind, e->libprocess, &e->tc, e->body, e->len}, NULL, e);
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */

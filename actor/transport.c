@@ -183,39 +183,41 @@ static void out_append(conn *c, const void *p, size_t n)
 
 /* ---- messages queued on an outgoing connection and not yet written ----------------------- */
 
-/* Kept small (16 bytes: a sender may queue thousands of messages before the socket takes them,
- * and each entry written is a cache line touched): what the recorder needs is read back from
- * the message's head, which stays in its output chunk until the message is written in full.
- * The heads to our own peers carry the trace context; those to peers that are not ours do
- * not, so those messages' contexts are kept beside, in unsent_tc (allocated on the first). */
-typedef struct unsent {
+/* Nothing is kept per message for the recorder: what a broken connection loses is read back
+ * from its output when it breaks. Only queue_message writes there, each message whole in one
+ * chunk, so every chunk starts with a message, and a chunk stays until all of it is written:
+ * the messages not written in full are those that end past the first chunk's `off`, and all
+ * of the chunks after it. Each head names the receiver, the message and its sender, and ends
+ * with its Content-Length. The heads to our own peers carry the trace context too; those to
+ * peers that are not ours do not, so those messages' contexts are kept beside, by where each
+ * ends in the output (`foreign`, trimmed as the output is written). */
+typedef struct unsent_tc {
     uint64_t end; /* the connection's queued_total once the message was queued */
-    const char *head;
-} unsent;
+    act_trace tc;
+} unsent_tc;
 
-static void unsent_push(conn *c, const act_entry *e, const char *head, bool foreign)
+static void foreign_push(conn *c, const act_entry *e)
 {
-    if (c->unsent_len == c->unsent_cap) {
-        size_t cap = c->unsent_cap ? c->unsent_cap * 2 : 16; /* a power of two */
-        unsent *u = act_malloc(cap * sizeof *u);
-        act_trace *tc = c->unsent_tc ? act_malloc(cap * sizeof *tc) : NULL;
-        for (size_t i = 0; i < c->unsent_len; i++) {
-            size_t at = (c->unsent_first + i) & (c->unsent_cap - 1);
-            u[i] = c->unsent[at];
-            if (tc) tc[i] = c->unsent_tc[at];
-        }
-        free(c->unsent);
-        free(c->unsent_tc);
-        c->unsent = u;
-        c->unsent_tc = tc;
-        c->unsent_cap = cap;
-        c->unsent_first = 0;
+    if (c->foreign_len == c->foreign_cap) {
+        size_t cap = c->foreign_cap ? c->foreign_cap * 2 : 16; /* a power of two */
+        unsent_tc *u = act_malloc(cap * sizeof *u);
+        for (size_t i = 0; i < c->foreign_len; i++)
+            u[i] = c->foreign[(c->foreign_first + i) & (c->foreign_cap - 1)];
+        free(c->foreign);
+        c->foreign = u;
+        c->foreign_cap = cap;
+        c->foreign_first = 0;
     }
-    size_t at = (c->unsent_first + c->unsent_len++) & (c->unsent_cap - 1);
-    c->unsent[at] = (unsent){.end = c->queued_total, .head = head};
-    if (foreign) {
-        if (!c->unsent_tc) c->unsent_tc = act_calloc(c->unsent_cap, sizeof *c->unsent_tc);
-        c->unsent_tc[at] = e->tc;
+    size_t at = (c->foreign_first + c->foreign_len++) & (c->foreign_cap - 1);
+    c->foreign[at] = (unsent_tc){.end = c->queued_total, .tc = e->tc};
+}
+
+/* Forgets the contexts of the messages written in full. */
+static void foreign_written(conn *c)
+{
+    while (c->foreign_len && c->foreign[c->foreign_first].end <= c->written_total) {
+        c->foreign_first = (c->foreign_first + 1) & (c->foreign_cap - 1);
+        c->foreign_len--;
     }
 }
 
@@ -232,17 +234,34 @@ static const char *head_value(const char *head, size_t len, const char *key, siz
     return v;
 }
 
-/* The receiver, name, sender and trace context of unsent message k, from its head ("POST
- * /to/name HTTP/1.1", Libprocess-From and Libprocess-Trace, which queue_message and
- * foreign_head write); the context of a message to a peer that is not ours from unsent_tc. */
-static void unsent_parse(const conn *c, size_t k, char *to, char *name, size_t name_max,
-                         act_pid *from, act_trace *tc)
+/* The length of the message at p, of at most `room` bytes, and of its head in *head_len; 0 if
+ * what is there is not one of the messages queue_message writes. */
+static size_t message_len(const char *p, size_t room, size_t *head_len)
 {
-    const char *head = c->unsent[k].head;
-    size_t len = 6; /* up to the blank line, which every head we write ends with */
-    while (memcmp(head + len - 4, "\r\n\r\n", 4) != 0) len++;
-    const char *p = head + 6, *end = head + len;
-    const char *eol = memchr(p, '\r', (size_t)(end - p));
+    const char *blank = memmem(p, room, "\r\n\r\n", 4);
+    if (!blank) return 0;
+    *head_len = (size_t)(blank - p) + 4;
+    static const char key[] = "\r\nContent-Length: ";
+    size_t n;
+    const char *v = head_value(p, *head_len, key, sizeof key - 1, &n);
+    if (!v) return 0;
+    uint64_t body = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9' || body > room) return 0;
+        body = body * 10 + (uint64_t)(v[i] - '0');
+    }
+    return body <= room - *head_len ? *head_len + (size_t)body : 0;
+}
+
+/* The receiver, name, sender and trace context of the unsent message whose head is
+ * head[0, len) ("POST /to/name HTTP/1.1", Libprocess-From and Libprocess-Trace, which
+ * own_head and foreign_head write) and which ends at `end` in the output; the context of a
+ * message to a peer that is not ours from c->foreign. */
+static void unsent_parse(const conn *c, const char *head, size_t len, uint64_t end, char *to,
+                         char *name, size_t name_max, act_pid *from, act_trace *tc)
+{
+    const char *p = head + 6, *stop = head + len;
+    const char *eol = memchr(p, '\r', (size_t)(stop - p));
     const char *slash = memchr(p, '/', (size_t)(eol - p));
     static const size_t version = sizeof " HTTP/1.1" - 1;
     to[0] = name[0] = '\0';
@@ -255,26 +274,20 @@ static void unsent_parse(const conn *c, size_t k, char *to, char *name, size_t n
     static const char from_key[] = "\r\nLibprocess-From: ", tc_key[] = "\r\n" ACT_TRACE_HEADER ": ";
     char text[ACT_PID_STRLEN];
     size_t n;
-    const char *v = head_value(eol, (size_t)(end - eol), from_key, sizeof from_key - 1, &n);
+    const char *v = head_value(eol, (size_t)(stop - eol), from_key, sizeof from_key - 1, &n);
     if (v && n < sizeof text) {
         snprintf(text, sizeof text, "%.*s", (int)n, v);
         if (act_pid_parse(text, from) != 0) memset(from, 0, sizeof *from);
     }
-    v = head_value(eol, (size_t)(end - eol), tc_key, sizeof tc_key - 1, &n);
+    v = head_value(eol, (size_t)(stop - eol), tc_key, sizeof tc_key - 1, &n);
     if (v && n < sizeof text) {
         snprintf(text, sizeof text, "%.*s", (int)n, v);
         act__trace_parse(text, tc);
-    } else if (!v && c->unsent_tc) {
-        *tc = c->unsent_tc[k];
+        return;
     }
-}
-
-/* Forgets the messages written in full. */
-static void unsent_written(conn *c)
-{
-    while (c->unsent_len && c->unsent[c->unsent_first].end <= c->written_total) {
-        c->unsent_first = (c->unsent_first + 1) & (c->unsent_cap - 1);
-        c->unsent_len--;
+    for (size_t i = 0; !v && i < c->foreign_len; i++) {
+        const unsent_tc *u = &c->foreign[(c->foreign_first + i) & (c->foreign_cap - 1)];
+        if (u->end == end) *tc = u->tc;
     }
 }
 
@@ -284,21 +297,25 @@ static void unsent_drop(conn *c, const char *why)
     char reason[64];
     snprintf(reason, sizeof reason, "connection lost: %s", why ? why : "closed by peer");
     bool on = atomic_load_explicit(&act__rec_on, memory_order_relaxed);
-    for (size_t i = 0; on && i < c->unsent_len; i++) {
-        char to[ACT_ID_MAX], name[112];
-        act_pid from;
-        act_trace tc;
-        unsent_parse(c, (c->unsent_first + i) & (c->unsent_cap - 1), to, name, sizeof name,
-                     &from, &tc);
-        rec_msg m = {.kind = REC_DROP, .from = &from, .to_id = to, .to_ip = c->ip,
-                     .to_port = c->port, .name = name, .tc = &tc, .reason = reason};
-        act__rec(&m);
+    uint64_t start = c->written_total - (c->out_head ? c->out_head->off : 0); /* of a chunk */
+    for (chunk *k = c->out_head; on && k; start += k->len, k = k->next) {
+        size_t len, head_len;
+        for (size_t at = 0; at < k->len; at += len) {
+            if (!(len = message_len(k->data + at, k->len - at, &head_len))) break;
+            if (at + len <= k->off) continue; /* written */
+            char to[ACT_ID_MAX], name[112];
+            act_pid from;
+            act_trace tc;
+            unsent_parse(c, k->data + at, head_len, start + at + len, to, name, sizeof name,
+                         &from, &tc);
+            rec_msg m = {.kind = REC_DROP, .from = &from, .to_id = to, .to_ip = c->ip,
+                         .to_port = c->port, .name = name, .tc = &tc, .reason = reason};
+            act__rec(&m);
+        }
     }
-    free(c->unsent);
-    free(c->unsent_tc);
-    c->unsent = NULL;
-    c->unsent_tc = NULL;
-    c->unsent_len = c->unsent_cap = c->unsent_first = 0;
+    free(c->foreign);
+    c->foreign = NULL;
+    c->foreign_len = c->foreign_cap = c->foreign_first = 0;
 }
 
 static void schedule_flush(conn *c)
@@ -376,7 +393,7 @@ static bool write_out(conn *c)
             }
         }
         c->written_total += (uint64_t)w;
-        if (c->unsent_len) unsent_written(c);
+        if (c->foreign_len) foreign_written(c);
         if (!c->outgoing) act__guard_written(c, (size_t)w);
     }
     return true;
@@ -1445,7 +1462,7 @@ static void queue_message(conn *c, const act_entry *e)
                     : own_head(p, e, from, tc, ctype);
     memcpy(p + n, e->body, e->len);
     out_commit(c, (size_t)n + e->len);
-    if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) unsent_push(c, e, p, foreign);
+    if (foreign && atomic_load_explicit(&act__rec_on, memory_order_relaxed)) foreign_push(c, e);
     schedule_flush(c);
 }
 

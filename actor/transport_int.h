@@ -117,11 +117,11 @@ struct conn {
     size_t nlinks, links_cap;
     act_map *link_index;
     int connect_err; /* connect() failed at once: reported after the caller's queueing */
-    /* outgoing, while the recorder is on: the messages queued and not yet written, so those
-     * a broken connection loses are recorded as dropped */
-    struct unsent *unsent;
-    act_trace *unsent_tc; /* beside unsent: those to a peer that is not ours (NULL: none yet) */
-    size_t unsent_first, unsent_len, unsent_cap;
+    /* outgoing, while the recorder is on: the trace contexts of the messages queued to a peer
+     * that is not ours and not yet written (their heads do not carry them), so those a broken
+     * connection loses are recorded as dropped with them (transport.c) */
+    struct unsent_tc *foreign;
+    size_t foreign_first, foreign_len, foreign_cap;
     uint64_t queued_total, written_total; /* bytes ever queued / written */
 };
 

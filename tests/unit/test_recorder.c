@@ -541,6 +541,133 @@ START_TEST(test_routes_that_differ_in_one_byte_or_in_length_are_told_apart)
 }
 END_TEST
 
+/* Routes that differ from the one before only in the sender's name, the content type (one of
+ * them in one byte) or the receiver's port, one after another: an event sent or received is
+ * matched against its ring's last route straight from its entry, addresses and lengths first,
+ * and must not be taken for it on any of them. */
+typedef struct route_case {
+    int sender;        /* of senders[] */
+    const char *ctype; /* NULL: the default */
+    bool elsewhere;    /* to "c" at another port */
+} route_case;
+static const route_case route_cases[] = {
+    {0, NULL, false}, {1, NULL, false}, {0, NULL, false}, {0, "application/json", false},
+    {0, "application/jsoN", false}, {0, "application/json", false}, {0, NULL, false},
+    {0, NULL, true}, {0, NULL, false}, {1, "application/jsoN", true},
+    {1, "application/jsoN", false}, {1, "application/json", false}};
+#define NROUTE_CASES (sizeof route_cases / sizeof route_cases[0])
+static act_actor *senders[2]; /* "b1" and "b2", both on this loop */
+static act_pid pid_c_elsewhere;
+
+static void send_route_cases(act_actor *self, void *arg)
+{
+    for (size_t i = 0; i < NROUTE_CASES; i++) {
+        const route_case *rc = &route_cases[i];
+        act_send_as(senders[rc->sender], rc->elsewhere ? &pid_c_elsewhere : &pid_c, "m", "x", 1,
+                    rc->ctype);
+    }
+    act_send(self, &pid_c, "last", NULL, 0);
+}
+
+START_TEST(test_routes_that_differ_in_one_sender_content_type_or_port_are_told_apart)
+{
+    start_with_recorder(0);
+    tu_counter_init(&arrived);
+    act_actor *c = act_new("c", NULL);
+    act_on_message(c, "m", on_any);
+    act_on_message(c, "last", on_any);
+    pid_c = act_self(c);
+    ck_assert_int_eq(act_spawn(c, 0), 0);
+    act_pid_make("c", pid_c.ip, tu_free_port(), &pid_c_elsewhere);
+    const char *names[2] = {"b1", "b2"};
+    char from[2][ACT_PID_STRLEN];
+    for (int k = 0; k < 2; k++) {
+        senders[k] = act_new(names[k], NULL);
+        act_pid p = act_self(senders[k]);
+        act_pid_format(&p, from[k], sizeof from[k]);
+        ck_assert_int_eq(act_spawn(senders[k], 0), 0);
+    }
+    act_pid b1 = act_self(senders[0]);
+    act_dispatch(&b1, send_route_cases, NULL);
+    int here_cases = 1; /* and "last" */
+    for (size_t i = 0; i < NROUTE_CASES; i++) here_cases += !route_cases[i].elsewhere;
+    ck_assert(tu_counter_wait(&arrived, here_cases, 10));
+    char here[ACT_PID_STRLEN], elsewhere[ACT_PID_STRLEN];
+    act_pid_format(&pid_c, here, sizeof here);
+    act_pid_format(&pid_c_elsewhere, elsewhere, sizeof elsewhere);
+    json_t *root = recorder();
+    size_t k, sent = 0;
+    json_t *ev;
+    json_array_foreach(json_object_get(root, "events"), k, ev) {
+        if (strcmp(str(ev, "kind"), "send") || strcmp(str(ev, "name"), "m")) continue;
+        ck_assert_uint_lt(sent, NROUTE_CASES);
+        const route_case *rc = &route_cases[sent++];
+        ck_assert_str_eq(str(ev, "from"), from[rc->sender]);
+        ck_assert_str_eq(str(ev, "to"), rc->elsewhere ? elsewhere : here);
+        ck_assert_str_eq(str(ev, "content_type"), rc->ctype ? rc->ctype : "");
+    }
+    ck_assert_uint_eq(sent, NROUTE_CASES);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
+/* Names longer than a route keeps (111 bytes) are kept cut, so two that differ only past the
+ * cut read back the same, and one that differs before it reads back as itself; and a run of
+ * events of such a name still matches its ring's last route in place, as a run of short names
+ * does (the route is not looked up in the table for each). */
+#define CUT_KEEP 111
+static char long_names[3][140]; /* 130 bytes; [1] differs from [0] past the cut, [2] before */
+static uint64_t run_lookups;
+
+static void send_long_names(act_actor *self, void *arg)
+{
+    act_send(self, &pid_c, long_names[0], NULL, 0);
+    uint64_t before = act__rec_route_lookups();
+    for (int i = 0; i < 100; i++) act_send(self, &pid_c, long_names[0], NULL, 0);
+    run_lookups = act__rec_route_lookups() - before;
+    act_send(self, &pid_c, long_names[1], NULL, 0);
+    act_send(self, &pid_c, long_names[2], NULL, 0);
+    act_send(self, &pid_c, "last", NULL, 0);
+}
+
+START_TEST(test_names_past_what_a_route_keeps_read_back_cut_and_still_run)
+{
+    for (int k = 0; k < 3; k++) {
+        memset(long_names[k], 'n', 130);
+        long_names[k][130] = '\0';
+    }
+    long_names[1][CUT_KEEP + 9] = 'x';
+    long_names[2][50] = 'x';
+    start_with_recorder(0);
+    tu_counter_init(&arrived);
+    act_actor *c = act_new("c", NULL);
+    for (int k = 0; k < 3; k++) act_on_message(c, long_names[k], on_any);
+    act_on_message(c, "last", on_any);
+    pid_c = act_self(c);
+    ck_assert_int_eq(act_spawn(c, 0), 0);
+    act_pid b = spawn("b", "nothing", on_any, NULL);
+    act_dispatch(&b, send_long_names, NULL);
+    ck_assert(tu_counter_wait(&arrived, 101 + 2 + 1, 10));
+    ck_assert_uint_eq(run_lookups, 0); /* each send and receive matched the one before */
+    json_t *root = recorder();
+    size_t k, sent = 0;
+    json_t *ev;
+    const char *want[] = {long_names[0], long_names[1], long_names[2]};
+    json_array_foreach(json_object_get(root, "events"), k, ev) {
+        const char *name = str(ev, "name");
+        if (strcmp(str(ev, "kind"), "send") || name[0] != 'n') continue;
+        const char *w = want[sent < 101 ? 0 : sent - 100];
+        ck_assert_uint_eq(strlen(name), CUT_KEEP);
+        ck_assert_msg(strncmp(name, w, CUT_KEEP) == 0, "send %zu: %s", sent, name);
+        sent++;
+    }
+    ck_assert_uint_eq(sent, 103);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
 /* "body":"<base64 of p[0, n)>", a bit at a time. */
 static void base64_reference(const uint8_t *p, size_t n, char *out)
 {
@@ -843,6 +970,8 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_events_of_more_routes_than_the_table_holds_read_back_whole);
     tcase_add_test(tc, test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turned);
     tcase_add_test(tc, test_routes_that_differ_in_one_byte_or_in_length_are_told_apart);
+    tcase_add_test(tc, test_routes_that_differ_in_one_sender_content_type_or_port_are_told_apart);
+    tcase_add_test(tc, test_names_past_what_a_route_keeps_read_back_cut_and_still_run);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
     tcase_add_test(tc, test_mesos_messages_are_tagged_with_the_ids_they_concern);
