@@ -271,7 +271,7 @@ void ins_event_from_record(const act_trace_record *r, const char *process, ins_e
     e->tags = tags_json(&tags);
     if (r->flags & ACT_TRACE_F_BODY) {
         e->body = act_malloc(r->body_len ? r->body_len : 1);
-        memcpy(e->body, r->body, r->body_len);
+        if (r->body_len) memcpy(e->body, r->body, r->body_len); /* an empty one has no bytes */
         e->body_len = r->body_len;
     }
 }

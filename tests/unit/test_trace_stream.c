@@ -482,6 +482,31 @@ START_TEST(test_bytes_that_are_not_a_trace_stream_give_a_clear_error)
 }
 END_TEST
 
+/* An event that says its body was asked for and carries none (found by fuzz_trace_stream: the
+ * reader copied from a NULL body) reads as an empty body. */
+START_TEST(test_an_event_asking_for_a_body_that_is_empty_reads_with_an_empty_one)
+{
+    uint8_t s[256];
+    char err[256];
+    size_t n = sample_stream(s);
+    uint8_t *len = s + 8, *e = s + 8 + 5;
+    e[57] = ACT_TRACE_F_BODY;
+    e[64] = 0; /* no body: the record ends with its strings */
+    uint32_t shorter = 1 + ACT_TRACE_EVENT_FIXED + 7;
+    memcpy(len, &shorter, 4);
+    n -= 3;
+    ins_trace_reader reader = {0};
+    ins_events l = {0};
+    ck_assert_int_eq(ins_trace_feed(&reader, s, n, "10.0.0.1:5050", &l, err, sizeof err), 1);
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_ptr_nonnull(l.v[0].body);
+    ck_assert_uint_eq(l.v[0].body_len, 0);
+    ck_assert_str_eq(l.v[0].name, "ping");
+    ins_trace_reader_free(&reader);
+    ins_events_free(&l);
+}
+END_TEST
+
 /* A process whose /__trace__ answers something else (an older runtime's JSON lines, or any
  * bytes at all): mesos-inspect --watch says which process and what is wrong, and exits 1. */
 START_TEST(test_watch_of_a_process_that_sends_no_trace_stream_says_so)
@@ -535,6 +560,7 @@ Suite *trace_stream_suite(void)
     tcase_add_test(tc, test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones);
     tcase_add_test(tc, test_large_bodies_to_a_small_window_arrive_whole_and_in_order);
     tcase_add_test(tc, test_bytes_that_are_not_a_trace_stream_give_a_clear_error);
+    tcase_add_test(tc, test_an_event_asking_for_a_body_that_is_empty_reads_with_an_empty_one);
     tcase_add_test(tc, test_watch_of_a_process_that_sends_no_trace_stream_says_so);
     suite_add_tcase(s, tc);
     return s;
