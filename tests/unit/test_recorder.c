@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <ctype.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -208,6 +209,34 @@ START_TEST(test_a_trace_context_is_written_as_hex_and_read_back)
     ck_assert(act__trace_parse("0123456789ABCDEF/FEDCBA9876543210/000000000000000A", &back));
     ck_assert(back.trace == tc.trace && back.span == tc.span && back.parent == tc.parent);
     ck_assert(!act__trace_parse("0123456789abcdeg/fedcba9876543210/000000000000000a", &back));
+    /* every byte value, in every place: taken exactly when it is a hex digit, as its value */
+    for (size_t at = 0; at < 50; at++) {
+        if (at == 16 || at == 33) continue;
+        for (int b = 1; b < 256; b++) {
+            char one[51];
+            memcpy(one, text, sizeof one);
+            one[at] = (char)b;
+            bool taken = act__trace_parse(one, &back);
+            ck_assert_msg(taken == (isxdigit(b) != 0), "byte %d at %zu", b, at);
+            if (!taken) continue;
+            uint64_t want[3] = {tc.trace, tc.span, tc.parent}, digit = (uint64_t)(
+                b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10);
+            size_t n = at / 17, shift = 4 * (15 - at % 17);
+            want[n] = (want[n] & ~(15ull << shift)) | digit << shift;
+            ck_assert(back.trace == want[0] && back.span == want[1] && back.parent == want[2]);
+        }
+    }
+    /* and numbers of every shape, upper case too */
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 1000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        act_trace r = {.trace = x, .span = x * 3 | 1, .parent = x >> (i % 64)};
+        act__trace_format(&r, text);
+        if (i % 2)
+            for (char *c = text; *c; c++) *c = (char)toupper((unsigned char)*c);
+        ck_assert_msg(act__trace_parse(text, &back) && back.trace == r.trace &&
+                          back.span == r.span && back.parent == r.parent, "%s", text);
+    }
 }
 END_TEST
 
