@@ -397,8 +397,14 @@ HOT void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len,
 #endif
 
 /* Out of line: it is read once in many events, and the address of its timespec would cost
- * the function it is in line in a stack canary. */
-static __attribute__((noinline)) uint64_t clock_ns(void)
+ * the function it is in line in a stack canary. Nor does it need one itself: clock_gettime
+ * writes a struct timespec, no more (the canary cost a reading a sixth of its instructions). */
+#if defined(__has_attribute) && __has_attribute(no_stack_protector)
+#define NO_CANARY __attribute__((no_stack_protector))
+#else
+#define NO_CANARY
+#endif
+static __attribute__((noinline)) NO_CANARY uint64_t clock_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
