@@ -817,7 +817,7 @@ HOT void rec_entry(rec_kind kind, const act_entry *e)
     size_t n = 0; /* what is kept of the body */
     uint64_t at = 0;
     uint8_t flags = (uint8_t)((unsigned)kind | (e->libprocess ? F_LIBPROCESS : 0));
-    if (keep && e->len) {
+    if (keep && e->len) { /* (an entry's body points into its payload, never NULL) */
         size_t max = keep > 1 ? BODY_MAX : TAG_PREFIX;
         n = e->len < max ? e->len : max;
         at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
