@@ -165,7 +165,7 @@ void act__entry_drop(act_entry *e)
     case E_MSG:
         act__count_drop("no such actor", e->to_id, e->name);
         if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
-            act__rec_entry(REC_DROP, e, NULL, "no such actor");
+            act__rec_entry_drop(e, NULL, "no such actor");
         if (e->u.post.obj && e->u.post.free_obj) e->u.post.free_obj(e->u.post.obj);
         break;
     case E_DISPATCH:
@@ -517,7 +517,7 @@ static void deliver_local(act_loop *l, act_actor *a, act_entry *e)
     if (e->kind == E_MSG) {
         if (act__filter_apply(e, a->name)) return;
         if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) /* a was found by */
-            act__rec_entry(REC_RECV, e, NULL, NULL); /* e->to_id: its name, in the entry */
+            act__rec_received(e); /* e->to_id: its name, in the entry */
     }
     act__mailbox_put(l, a, e);
 }
@@ -665,7 +665,7 @@ static void send_as(act_actor *from, const act_pid *to, const char *name, const 
         e->to_port = to->port;
     }
     if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
-        act__rec_entry(REC_SEND, e, NULL, NULL);
+        act__rec_sent(e);
     if (local)
         act__deliver(e);
     else if (!act__filter_apply(e, to->id))
@@ -698,7 +698,7 @@ int act_post(act_actor *from, const act_pid *to, const char *name, void *obj,
     e->u.post.free_obj = free_obj;
     e->tc = act__trace_child();
     if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
-        act__rec_entry(REC_SEND, e, NULL, NULL);
+        act__rec_sent(e);
     act__deliver(e);
     gate_leave();
     return 0;
@@ -789,7 +789,7 @@ static void run_message(act_actor *a, act_entry *e)
                                                 : "no handler for this message name";
         act__count_drop(why, a->name, e->name);
         if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
-            act__rec_entry(REC_DROP, e, a->name, find_slot(a, e->name) ? why : "no handler");
+            act__rec_entry_drop(e, a->name, find_slot(a, e->name) ? why : "no handler");
     } else {
         act_msg m = {.from = e->from, .name = e->name, .body = e->body, .len = e->len,
                      .obj = e->u.post.obj, .obj_taken = &taken, .content_type = e->ctype,

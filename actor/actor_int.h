@@ -209,6 +209,7 @@ typedef struct act_loop {
     /* freed entries kept for reuse by this loop's thread, by size class (actor.c) */
     act_entry *pool[ACT_ENTRY_CLASSES];
     uint32_t pool_len[ACT_ENTRY_CLASSES];
+    struct rec_ring *rec; /* the flight recorder's ring of its events (recorder.c) */
 } act_loop;
 
 typedef struct act_runtime {
@@ -402,9 +403,12 @@ typedef struct rec_msg {
 extern _Atomic bool act__rec_on;
 /* Records one event on the calling thread's ring. */
 void act__rec(const rec_msg *m);
-/* act__rec for an entry (E_MSG or E_REMOTE_SEND) of kind `kind`; to_id, when not NULL, is an
- * actor's name (act_actor.name, act_pid.id: an array of ACT_ID_MAX bytes). */
-void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason);
+/* act__rec for an entry (E_MSG or E_REMOTE_SEND) sent, or received. */
+void act__rec_sent(const act_entry *e);
+void act__rec_received(const act_entry *e);
+/* The same for an entry dropped for `reason`; to_id, when not NULL, is its receiver's name
+ * (act_actor.name, act_pid.id: an array of ACT_ID_MAX bytes), e->to_id otherwise. */
+void act__rec_entry_drop(const act_entry *e, const char *to_id, const char *reason);
 
 /* A recorded event as read back. */
 typedef struct rec_event {

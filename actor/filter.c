@@ -70,7 +70,7 @@ bool act__filter_apply(act_entry *e, const char *to_id)
     pthread_mutex_unlock(&filter_mu);
     if (v == ACT_FILTER_DROP) {
         if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
-            act__rec_entry(REC_DROP, e, to_id, "dropped by a filter");
+            act__rec_entry_drop(e, to_id, "dropped by a filter");
         if (e->u.post.obj && e->u.post.free_obj) e->u.post.free_obj(e->u.post.obj);
         act__entry_free(e);
     }

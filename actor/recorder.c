@@ -315,6 +315,7 @@ int act__rec_init(int nloops, long events)
             rings[i].routes[t] = act_calloc(ROUTES, sizeof *rings[i].routes[t]);
         rings[i].route_index = act_calloc(2 * ROUTES, sizeof *rings[i].route_index);
     }
+    for (int i = 0; i < nloops; i++) act__rt->loops[i].rec = &rings[i];
     atomic_store(&last_seq, 0);
     atomic_store(&spilled, 0);
     atomic_store(&lookups, 0);
@@ -362,6 +363,16 @@ uint64_t act__rec_overwritten(void)
     return n;
 }
 
+/* Copies n bytes of a body to `at` in the ring's arena (within it, not across its end), for
+ * slot s. */
+HOT void keep_bytes(rec_ring *r, rec_slot *s, uint64_t at, const uint8_t *body, size_t n)
+{
+    atomic_store_explicit(&r->arena_head, at + n, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release); /* reserved before the bytes change */
+    s->body_at = at;
+    memcpy(r->arena + at % ARENA_BYTES, body, n);
+}
+
 /* Copies up to `max` bytes of the body into the ring's arena. */
 HOT void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len, size_t max)
 {
@@ -372,10 +383,7 @@ HOT void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len,
     size_t n = len < max ? len : max;
     uint64_t at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
     if (at % ARENA_BYTES + n > ARENA_BYTES) at += ARENA_BYTES - at % ARENA_BYTES; /* wrap */
-    atomic_store_explicit(&r->arena_head, at + n, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release); /* reserved before the bytes change */
-    memcpy(r->arena + at % ARENA_BYTES, body, n);
-    s->body_at = at;
+    keep_bytes(r, s, at, body, n);
 }
 
 /* Reading the wall clock costs about as much as the rest of recording an event, so a thread
@@ -389,8 +397,14 @@ HOT void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len,
 #endif
 
 /* Out of line: it is read once in many events, and the address of its timespec would cost
- * the function it is in line in a stack canary. */
-static __attribute__((noinline)) uint64_t clock_ns(void)
+ * the function it is in line in a stack canary. Nor does it need one itself: clock_gettime
+ * writes a struct timespec, no more (the canary cost a reading a sixth of its instructions). */
+#if defined(__has_attribute) && __has_attribute(no_stack_protector)
+#define NO_CANARY __attribute__((no_stack_protector))
+#else
+#define NO_CANARY
+#endif
+static __attribute__((noinline)) NO_CANARY uint64_t clock_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -667,6 +681,33 @@ HOT bool entry_route_is(const rec_route *rt, const act_entry *e)
     return !e->ctype || text_is(e->ctype, 0, p, rt->len[T_CTYPE], text_max[T_CTYPE]);
 }
 
+/* Whether rt is surely the route of a sent or received entry (`received`: an E_MSG delivered
+ * here), in the fewest steps: the entry's receiver and name lengths are the route's, with no
+ * content type and no reason on either side (the lengths sit side by side in both), then the
+ * addresses, the sender and "to\0name\0" as entry_route_is compares them. Anything else (a
+ * content type, a string the entry does not know the length of or the route keeps cut) is
+ * left to route_intern. */
+HOT bool entry_route_same(const rec_route *rt, const act_entry *e, bool received)
+{
+    _Static_assert(offsetof(act_entry, name_len) == offsetof(act_entry, to_len) + 1 &&
+                   T_NAME == T_TO + 1 && T_CTYPE == T_NAME + 1 && T_REASON == T_CTYPE + 1,
+                   "the lengths compared together sit side by side");
+    uint16_t lens, rlens, rrest;
+    memcpy(&lens, &e->to_len, 2);
+    memcpy(&rlens, &rt->len[T_TO], 2);
+    memcpy(&rrest, &rt->len[T_CTYPE], 2);
+    if (lens != rlens || rrest || e->ctype) return false;
+    bool remote = !received && e->kind == E_REMOTE_SEND;
+    uint32_t to_ip = remote ? e->to_ip : act__rt->address.ip;
+    uint16_t to_port = remote ? e->to_port : act__rt->address.port;
+    if (rt->from_ip != e->from.ip || rt->to_ip != to_ip || rt->from_port != e->from.port ||
+        rt->to_port != to_port)
+        return false;
+    size_t fl = rt->len[T_FROM];
+    return bytes_eq(e->from.id, rt->text, fl + 1) && /* (fl < ACT_ID_MAX: in the id) */
+           bytes_eq(e->to_id, rt->text + fl + 1, (size_t)e->to_len + e->name_len + 2);
+}
+
 /* How slot i names its route, which m describes, or e when not NULL (a sent or received
  * entry's event): its index in the table in use (with IN_SECOND for the second), added if
  * new; SPILLED (the route written to the slot's spill area) when the table is full and the
@@ -745,24 +786,67 @@ void act__rec(const rec_msg *m)
 
 /* A drop: its receiver or reason are given apart from the entry, so it is described by a
  * rec_msg (drops are few). */
-static __attribute__((noinline)) void rec_entry_drop(rec_kind kind, const act_entry *e,
-                                                     const char *to_id, const char *reason)
+void act__rec_entry_drop(const act_entry *e, const char *to_id, const char *reason)
 {
     rec_msg m;
-    entry_msg(kind, e, to_id, reason, &m);
+    entry_msg(REC_DROP, e, to_id, reason, &m);
     act__rec(&m);
 }
 
-/* A sent or received entry's event is recorded from the entry itself: nothing of it is copied
- * to describe it (a route new to the ring is described anew, out of line). */
-void act__rec_entry(rec_kind kind, const act_entry *e, const char *to_id, const char *reason)
+/* act__rec_sent's and act__rec_received's every other case: another ring, a route the ring did
+ * not use last, the arena to start or to wrap. */
+static __attribute__((noinline)) void rec_entry_any(rec_kind kind, const act_entry *e)
 {
-    if (to_id || reason) {
-        rec_entry_drop(kind, e, to_id, reason);
-        return;
-    }
     rec((rec_what){kind, e->libprocess, &e->tc, e->body, e->len}, NULL, e);
 }
+
+/* A sent or received entry's event is recorded from the entry itself: nothing of it is copied
+ * to describe it (a route new to the ring is described anew, out of line). The common case (a
+ * loop's ring, the route it used last) is written here, what could need more checked before
+ * the slot is touched and left to rec_entry_any. */
+HOT void rec_entry(rec_kind kind, const act_entry *e)
+{
+    uint64_t ns = event_ns(); /* first: only e lives across its call */
+    act_loop *l = act__current_loop;
+    rec_ring *r = l ? l->rec : NULL;
+    if (!r || !r->last_rt || !entry_route_same(r->last_rt, e, kind == REC_RECV)) {
+        rec_entry_any(kind, e);
+        return;
+    }
+    unsigned keep = atomic_load_explicit(&keeping, memory_order_relaxed);
+    size_t n = 0; /* what is kept of the body */
+    uint64_t at = 0;
+    uint8_t flags = (uint8_t)((unsigned)kind | (e->libprocess ? F_LIBPROCESS : 0));
+    if (keep && e->len) { /* (an entry's body points into its payload, never NULL) */
+        size_t max = keep > 1 ? BODY_MAX : TAG_PREFIX;
+        n = e->len < max ? e->len : max;
+        at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
+        if (!r->arena || at % ARENA_BYTES + n > ARENA_BYTES) {
+            rec_entry_any(kind, e);
+            return;
+        }
+        flags |= keep > 1 ? F_CAPTURED | F_WHOLE : F_CAPTURED; /* (F_WHOLE: only with a body) */
+    }
+    uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
+    rec_slot *s = &r->slots[i & r->mask];
+    uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
+    atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    s->seq = seq;
+    s->ns = ns;
+    s->tc = e->tc;
+    s->size = (uint32_t)e->len;
+    s->route = r->last;
+    s->flags = flags;
+    if (n) keep_bytes(r, s, at, e->body, n);
+    atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
+    atomic_store_explicit(&r->head, i + 1, memory_order_release);
+    if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
+}
+
+/* One function per kind: the kind is a constant in each, a register less. */
+void act__rec_sent(const act_entry *e) { rec_entry(REC_SEND, e); }
+void act__rec_received(const act_entry *e) { rec_entry(REC_RECV, e); }
 
 /* ---- reading ----------------------------------------------------------------------------- */
 

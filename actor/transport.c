@@ -1501,7 +1501,7 @@ void act__transport_handle(act_entry *e)
         } else {
             act__count_drop("cannot connect", e->to_id, e->name);
             if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
-                act__rec_entry(REC_DROP, e, NULL, "cannot connect");
+                act__rec_entry_drop(e, NULL, "cannot connect");
         }
     } else if (e->kind == E_REMOTE_LINK) {
         act_pid target;

@@ -641,6 +641,57 @@ START_TEST(test_routes_that_differ_in_one_sender_content_type_or_port_are_told_a
 }
 END_TEST
 
+/* A message its receiver has no handler for is sent, received and dropped, three times, all
+ * on one loop, each sent after the drop of the one before (b sends the next from a timer, once
+ * c ran): the drop's route is the others' plus a reason, and its ring's last route when the
+ * next is sent. Sent and received events are matched against that last route straight from
+ * their entries, and must not take the reason for theirs (nor a drop lose it). */
+#define NUNHEARD 3
+static int unheard_sent;
+
+static void send_unheard(act_actor *self, void *arg)
+{
+    if (unheard_sent++ == NUNHEARD) {
+        act_send(self, &pid_c, "last", NULL, 0);
+        return;
+    }
+    act_send(self, &pid_c, "unheard", "x", 1);
+    act_delay(self, 0.001, send_unheard, NULL);
+}
+
+START_TEST(test_a_route_that_differs_from_the_last_only_in_a_reason_is_told_apart)
+{
+    start_with_recorder(0);
+    tu_counter_init(&arrived);
+    unheard_sent = 0;
+    pid_c = spawn("c", "last", on_any, NULL);
+    act_pid b = spawn("b", "nothing", on_any, NULL);
+    act_dispatch(&b, send_unheard, NULL);
+    ck_assert(tu_counter_wait(&arrived, 1, 10)); /* "last" came after the drops */
+    char from[ACT_PID_STRLEN], to[ACT_PID_STRLEN];
+    act_pid_format(&b, from, sizeof from);
+    act_pid_format(&pid_c, to, sizeof to);
+    json_t *root = recorder();
+    size_t k, sent = 0, received = 0, dropped = 0;
+    json_t *ev;
+    json_array_foreach(json_object_get(root, "events"), k, ev) {
+        if (strcmp(str(ev, "name"), "unheard")) continue;
+        const char *kind = str(ev, "kind");
+        ck_assert_str_eq(str(ev, "from"), from);
+        ck_assert_str_eq(str(ev, "to"), to);
+        ck_assert_str_eq(str(ev, "reason"), strcmp(kind, "drop") ? "" : "no handler");
+        sent += strcmp(kind, "send") == 0;
+        received += strcmp(kind, "receive") == 0;
+        dropped += strcmp(kind, "drop") == 0;
+    }
+    ck_assert_uint_eq(sent, NUNHEARD);
+    ck_assert_uint_eq(received, NUNHEARD);
+    ck_assert_uint_eq(dropped, NUNHEARD);
+    json_decref(root);
+    act_shutdown();
+}
+END_TEST
+
 /* Names longer than a route keeps (111 bytes) are kept cut, so two that differ only past the
  * cut read back the same, and one that differs before it reads back as itself; and a run of
  * events of such a name still matches its ring's last route in place, as a run of short names
@@ -1000,6 +1051,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_a_ring_past_its_table_starts_the_other_one_over_once_it_has_turned);
     tcase_add_test(tc, test_routes_that_differ_in_one_byte_or_in_length_are_told_apart);
     tcase_add_test(tc, test_routes_that_differ_in_one_sender_content_type_or_port_are_told_apart);
+    tcase_add_test(tc, test_a_route_that_differs_from_the_last_only_in_a_reason_is_told_apart);
     tcase_add_test(tc, test_names_past_what_a_route_keeps_read_back_cut_and_still_run);
     tcase_add_test(tc, test_switched_off_it_records_only_while_watched_and_bodies_on_request);
     tcase_add_test(tc, test_each_event_has_the_wall_time_it_happened_at);
