@@ -732,18 +732,35 @@ typedef struct rec_what {
     size_t len;
 } rec_what;
 
+/* Each slot's seqlock, its writer's side: slot_open marks the ring's next event (*i) as being
+ * written and gives it the process's next sequence number; slot_publish marks it complete and
+ * counts it in the ring's head. A reader copying the slot in between sees its generation
+ * change and drops the copy. */
+HOT rec_slot *slot_open(rec_ring *r, uint64_t *i)
+{
+    *i = atomic_load_explicit(&r->head, memory_order_relaxed);
+    rec_slot *s = &r->slots[*i & r->mask];
+    uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
+    atomic_store_explicit(&s->gen, 2 * *i + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    s->seq = seq;
+    return s;
+}
+
+HOT void slot_publish(rec_ring *r, rec_slot *s, uint64_t i)
+{
+    atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
+    atomic_store_explicit(&r->head, i + 1, memory_order_release);
+}
+
 /* Writes an event into slot head of r: w, and its route as m describes it, or e (as for
  * route_intern). The clock is read first and the body copied last: little of the event is
  * live across either call. */
 HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const act_entry *e)
 {
     uint64_t ns = event_ns();
-    uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
-    rec_slot *s = &r->slots[i & r->mask];
-    uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
-    atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    s->seq = seq;
+    uint64_t i;
+    rec_slot *s = slot_open(r, &i);
     s->ns = ns;
     s->tc = *w.tc;
     s->size = (uint32_t)w.len;
@@ -760,8 +777,7 @@ HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const act_entry *
     } else {
         s->flags = flags;
     }
-    atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
-    atomic_store_explicit(&r->head, i + 1, memory_order_release);
+    slot_publish(r, s, i);
 }
 
 /* Records an event (w, m and e: as for ring_write). */
@@ -827,20 +843,15 @@ HOT void rec_entry(rec_kind kind, const act_entry *e)
         }
         flags |= keep > 1 ? F_CAPTURED | F_WHOLE : F_CAPTURED; /* (F_WHOLE: only with a body) */
     }
-    uint64_t i = atomic_load_explicit(&r->head, memory_order_relaxed);
-    rec_slot *s = &r->slots[i & r->mask];
-    uint64_t seq = atomic_fetch_add_explicit(&last_seq, 1, memory_order_relaxed) + 1;
-    atomic_store_explicit(&s->gen, 2 * i + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    s->seq = seq;
+    uint64_t i;
+    rec_slot *s = slot_open(r, &i);
     s->ns = ns;
     s->tc = e->tc;
     s->size = (uint32_t)e->len;
     s->route = r->last;
     s->flags = flags;
     if (n) keep_bytes(r, s, at, e->body, n);
-    atomic_store_explicit(&s->gen, 2 * i + 2, memory_order_release);
-    atomic_store_explicit(&r->head, i + 1, memory_order_release);
+    slot_publish(r, s, i);
     if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
 }
 
