@@ -290,7 +290,13 @@ START_TEST(test_strict_recovery_exits_at_a_corrupt_checkpoint_leaving_the_task)
                  .mem = 16};
     tc_sched_launch(s, &t, 1);
     ck_assert(tc_wait_state(s, "kept", WIRE_TASK_RUNNING, 60));
-    int pid = task_pid(&c, "kept");
+    int pid = task_pid(&c, "kept"), executor = tu_parent(pid);
+    char comm[64];
+    snprintf(comm, sizeof comm, "/proc/%d/comm", executor);
+    char *name = tu_read_file(comm);
+    ck_assert_msg(name && strcmp(name, "mesos-executor\n") == 0, "the task's parent is %s",
+                  name ? name : "gone"); /* the command executor, which forked it */
+    free(name);
     tc_kill_slave(&c, SIGKILL);
     ck_assert_int_eq(tu_sh(NULL, "f=$(find '%s/meta' -path '*/tasks/kept/task.info') && "
                            "[ -n \"$f\" ] && printf '\\301' > \"$f\"",
@@ -307,6 +313,8 @@ START_TEST(test_strict_recovery_exits_at_a_corrupt_checkpoint_leaving_the_task)
     free(text);
     ck_assert_msg(tu_alive(pid), "strict recovery killed the task %d", pid);
     kill(pid, SIGKILL);
+    kill(executor, SIGKILL); /* no slave comes back for it: it would wait out its recovery */
+    ck_assert(tu_wait_gone(executor, 30));
     tc_sched_stop(s);
     tc_stop(&c);
 }

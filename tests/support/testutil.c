@@ -370,7 +370,7 @@ bool tu_never_signalled(int pid)
 
 /* Gone, or a zombie nobody reaped yet. */
 /* Reads pid's state letter and process group from /proc. False if pid is gone. */
-static bool proc_stat(int pid, char *state, int *pgrp)
+static bool proc_stat_ppid(int pid, char *state, int *ppid, int *pgrp)
 {
     char path[64], buf[512] = "";
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -380,8 +380,20 @@ static bool proc_stat(int pid, char *state, int *pgrp)
     fclose(f);
     buf[n] = '\0';
     const char *p = strrchr(buf, ')'); /* the command name may hold anything */
+    return p && sscanf(p + 1, " %c %d %d", state, ppid, pgrp) == 3;
+}
+
+static bool proc_stat(int pid, char *state, int *pgrp)
+{
     int ppid;
-    return p && sscanf(p + 1, " %c %d %d", state, &ppid, pgrp) == 3;
+    return proc_stat_ppid(pid, state, &ppid, pgrp);
+}
+
+int tu_parent(int pid)
+{
+    char state;
+    int ppid, pgrp;
+    return proc_stat_ppid(pid, &state, &ppid, &pgrp) ? ppid : -1;
 }
 
 static bool gone(int pid)

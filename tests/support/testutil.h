@@ -111,6 +111,8 @@ bool tu_wait_gone(int pid, double secs);
 bool tu_wait_group_gone(int pgid, double secs);
 /* Running, not a zombie: works for any process (tu_never_signalled needs a child). */
 bool tu_alive(int pid);
+/* The parent of process pid, -1 if there is no such process. */
+int tu_parent(int pid);
 /* Sends sig to pid and waits up to `secs` for it to exit (SIGKILL after that). Returns its
  * wait status, or -1. */
 int tu_stop(int pid, int sig, double secs);
