@@ -173,6 +173,11 @@ void act_buf_puts(act_buf *b, const char *s);
 void act_buf_putc(act_buf *b, char c);
 void act_buf_printf(act_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void act_buf_vprintf(act_buf *b, const char *fmt, va_list ap);
+/* Appends the n bytes at p as base64 text (padded, no line breaks). */
+void act_buf_base64(act_buf *b, const void *p, size_t n);
+/* Decodes the len bytes of base64 text s (padded, as act_buf_base64 writes it) into out, which
+ * has room for len / 4 * 3 bytes. Returns the bytes decoded, or -1 when s is not base64. */
+long act_base64_decode(const char *s, size_t len, uint8_t *out);
 /* Gives the caller the data (free() it; never NULL) and empties the buffer. */
 char *act_buf_detach(act_buf *b, size_t *len);
 /* Appends the regular file at path (no FIFOs or devices: they could block or never end),

@@ -8,7 +8,6 @@
  */
 #include "actor/actor_int.h"
 
-#include <openssl/evp.h>
 #include <string.h>
 #include <strings.h>
 
@@ -39,9 +38,8 @@ static bool credentials_pass(act_http_req *req, act_http_auth_fn fn, void *ctx)
     while (len && h[len - 1] == ' ') len--;
     if (len == 0 || len > MAX_CREDENTIALS || len % 4) return false;
     unsigned char decoded[MAX_CREDENTIALS];
-    int n = EVP_DecodeBlock(decoded, (const unsigned char *)h, (int)len);
+    long n = act_base64_decode(h, len, decoded);
     if (n < 0) return false;
-    n -= (h[len - 1] == '=') + (h[len - 2] == '='); /* EVP counts the padding as zeros */
     decoded[n] = '\0';
     char *colon = memchr(decoded, ':', (size_t)n);
     if (!colon || memchr(decoded, '\0', (size_t)n)) return false;

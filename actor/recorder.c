@@ -1075,46 +1075,12 @@ static void put_hex(act_buf *b, uint64_t v)
     b->len += 18;
 }
 
-static const char base64_digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* The two digits of every 12-bit value (8 KB), so that a group of three bytes is two lookups. */
-static char base64_pairs[4096][2];
-static pthread_once_t base64_once = PTHREAD_ONCE_INIT;
-
-static void base64_build(void)
-{
-    for (int v = 0; v < 4096; v++) {
-        base64_pairs[v][0] = base64_digits[v >> 6];
-        base64_pairs[v][1] = base64_digits[v & 63];
-    }
-}
-
-/* The body as a JSON string in base64 (which needs no escaping), written in place. */
+/* The body as a JSON string in base64 (which needs no escaping). */
 static void base64_string(act_buf *out, const uint8_t *p, size_t n)
 {
-    const char *tab = base64_digits;
-    pthread_once(&base64_once, base64_build);
-    act_buf_reserve(out, (n + 2) / 3 * 4 + 2);
-    char *q = out->data + out->len;
-    *q++ = '"';
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3, q += 4) { /* whole groups */
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        memcpy(q, base64_pairs[v >> 12], 2);
-        memcpy(q + 2, base64_pairs[v & 0xfff], 2);
-    }
-    if (i < n) { /* one or two bytes left, padded */
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
-        q[0] = tab[v >> 18];
-        q[1] = tab[v >> 12 & 63];
-        q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        q[3] = '=';
-        q += 4;
-    }
-    *q++ = '"';
-    *q = '\0';
-    out->len = (size_t)(q - out->data);
+    act_buf_putc(out, '"');
+    act_buf_base64(out, p, n);
+    act_buf_putc(out, '"');
 }
 
 /* "tags": {key: [values]}, keys in first-seen order. The pairs are listed once, each with the

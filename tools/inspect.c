@@ -8,8 +8,6 @@
 #include "wire/wire.h"
 
 #include <inttypes.h>
-#include <limits.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,14 +33,12 @@ static const char *const kinds[] = {[INS_SEND] = "send", [INS_RECEIVE] = "receiv
 static uint8_t *unbase64(const char *s, size_t *n)
 {
     size_t len = strlen(s);
-    if (len % 4 || len > INT_MAX) return NULL;
     uint8_t *out = act_malloc(len / 4 * 3 + 1);
-    int k = len ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)len) : 0;
+    long k = act_base64_decode(s, len, out);
     if (k < 0) {
         free(out);
         return NULL;
     }
-    if (len) k -= (s[len - 1] == '=') + (s[len - 2] == '='); /* EVP counts padding as zeros */
     *n = (size_t)k;
     return out;
 }
@@ -123,10 +119,10 @@ void ins_event_print_json(const ins_event *e, FILE *out)
         if (e->reason[0]) json_object_set_new(o, "reason", json_string(e->reason));
         json_object_set(o, "tags", e->tags);
         if (e->body) {
-            char *text = act_malloc((e->body_len + 2) / 3 * 4 + 1);
-            EVP_EncodeBlock((unsigned char *)text, e->body, (int)e->body_len);
-            json_object_set_new(o, "body", json_string(text));
-            free(text);
+            act_buf text = {0};
+            act_buf_base64(&text, e->body, e->body_len);
+            json_object_set_new(o, "body", json_string(text.data ? text.data : ""));
+            act_buf_free(&text);
         }
     }
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));

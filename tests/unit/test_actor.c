@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -49,6 +50,29 @@ START_TEST(test_unique_names_count_per_base)
     ck_assert_str_eq(b, "uniq-test(2)");
     ck_assert_str_eq(c, "other-test(1)");
     ck_assert(act_name_valid(a));
+}
+END_TEST
+
+/* base64 both ways, every length of the last group, against OpenSSL's encoder; text that is
+ * not padded base64 is refused. */
+START_TEST(test_base64_round_trips_and_refuses_what_is_not_base64)
+{
+    uint8_t data[64], back[64];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 97 + 13);
+    for (size_t n = 0; n <= sizeof data; n++) {
+        act_buf b = {0};
+        act_buf_puts(&b, "x"); /* appended after what is there */
+        act_buf_base64(&b, data, n);
+        char want[100];
+        EVP_EncodeBlock((unsigned char *)want, data, (int)n);
+        ck_assert_str_eq(b.data + 1, want);
+        ck_assert_int_eq(act_base64_decode(b.data + 1, b.len - 1, back), (long)n);
+        ck_assert(memcmp(back, data, n) == 0);
+        act_buf_free(&b);
+    }
+    static const char *const bad[] = {"abc", "ab!=", "a===", "ab=c", "abcde", "ab c"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(act_base64_decode(bad[i], strlen(bad[i]), back), -1);
 }
 END_TEST
 
@@ -562,6 +586,7 @@ Suite *pid_suite(void)
     tcase_add_test(tc, test_pid_round_trips_through_text);
     tcase_add_test(tc, test_malformed_pids_are_rejected);
     tcase_add_test(tc, test_unique_names_count_per_base);
+    tcase_add_test(tc, test_base64_round_trips_and_refuses_what_is_not_base64);
     suite_add_tcase(s, tc);
     return s;
 }
