@@ -342,12 +342,33 @@ static void out_free(conn *c)
     c->out_bytes = 0;
 }
 
+#ifdef ACT_TEST_BUILD
+/* For tests of writes a socket takes in part (loopback's buffers take megabytes whole): set,
+ * no send hands the socket more than this many bytes. Counted: the stream chunks that went to
+ * the socket in part, the rest queued. */
+_Atomic size_t act__transport_send_max;
+_Atomic uint64_t act__transport_short_chunks;
+#endif
+
 /* Sends through the connection's TLS session, or on its socket. Bytes, or a negative errno
  * (-EAGAIN: wait for the socket; -EPROTO: TLS failed, the connection is already dead). */
 static ssize_t send_iov(conn *c, struct iovec *iov, int n)
 {
     if (c->tls) return act__tls_writev(c, iov, n);
     struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+#ifdef ACT_TEST_BUILD
+    struct iovec cut[MAX_IOV];
+    size_t left = atomic_load_explicit(&act__transport_send_max, memory_order_relaxed);
+    if (left) {
+        int k = 0;
+        for (; k < n && k < MAX_IOV && left; left -= cut[k++].iov_len) {
+            cut[k] = iov[k];
+            if (cut[k].iov_len > left) cut[k].iov_len = left;
+        }
+        mh.msg_iov = cut;
+        mh.msg_iovlen = (size_t)k;
+    }
+#endif
     ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
     return w < 0 ? -errno : w;
 }
@@ -1379,6 +1400,10 @@ static void stream_chunk(conn *c, const void *data, size_t len)
     if (!c->out_head && !c->tls && c->state == C_OPEN) {
         ssize_t w = send_iov(c, iov, 3);
         if (w > 0) sent = (size_t)w;
+#ifdef ACT_TEST_BUILD
+        if (sent && sent < (size_t)n + len + 2)
+            atomic_fetch_add_explicit(&act__transport_short_chunks, 1, memory_order_relaxed);
+#endif
         c->queued_total += sent;
         c->written_total += sent;
     }

@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <jansson.h>
@@ -361,20 +363,25 @@ START_TEST(test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones
 }
 END_TEST
 
-/* A watcher whose window is a few kilobytes gets megabytes of bodies streamed at it (chunks of
- * up to a megabyte, handed to the socket whole when nothing waits before them): they read as
- * whole records, each body byte for byte and in order. */
-START_TEST(test_large_bodies_to_a_small_window_arrive_whole_and_in_order)
+extern _Atomic size_t act__transport_send_max;
+extern _Atomic uint64_t act__transport_short_chunks;
+
+/* n bodies of `size` bytes streamed to a watcher whose window is a few kilobytes, the socket
+ * taking at most send_max bytes a send (0: as it will): they read as whole records, each body
+ * byte for byte and in order. With a cap, chunks go to the socket in part and the rest is
+ * queued behind (stream_chunk), which must have happened. */
+static void stream_bodies(int n, size_t size, size_t send_max)
 {
     runtime_start(0);
     act_pid other = spawn("other", "ping", 1);
     watch w;
     watch_start(&w, tu_connect_small(act_port(), 4096), "?format=binary&bodies=1&actor=other");
-    static char big[32][50000]; /* 1.6 MB: the ring's arena keeps them all */
-    const int n = 32;
+    atomic_store(&act__transport_send_max, send_max);
+    uint64_t short_before = atomic_load(&act__transport_short_chunks);
+    char *big = malloc((size_t)n * size);
     for (int i = 0; i < n; i++) {
-        memset(big[i], 'a' + i, sizeof big[i]);
-        act_send(NULL, &other, "ping", big[i], sizeof big[i]);
+        memset(big + (size_t)i * size, 'a' + i % 26, size);
+        act_send(NULL, &other, "ping", big + (size_t)i * size, size);
     }
     ck_assert(tu_counter_wait(&arrived, (uint64_t)n, 10));
     act_send(NULL, &other, "ping", "the--end!", END_SIZE);
@@ -386,14 +393,32 @@ START_TEST(test_large_bodies_to_a_small_window_arrive_whole_and_in_order)
         ck_assert_int_ne(l.v[i].kind, INS_LOST);
         if (l.v[i].kind != INS_RECEIVE || l.v[i].size == END_SIZE) continue;
         ck_assert_int_lt(next, n);
-        ck_assert_uint_eq(l.v[i].body_len, sizeof big[next]);
-        ck_assert_msg(memcmp(l.v[i].body, big[next], sizeof big[next]) == 0, "body %d", next);
+        ck_assert_uint_eq(l.v[i].body_len, size);
+        ck_assert_msg(memcmp(l.v[i].body, big + (size_t)next * size, size) == 0, "body %d", next);
         next++;
     }
     ck_assert_int_eq(next, n);
+    if (send_max)
+        ck_assert_uint_gt(atomic_load(&act__transport_short_chunks), short_before);
+    atomic_store(&act__transport_send_max, 0);
+    free(big);
     ins_events_free(&l);
     watch_close(&w);
     act_shutdown();
+}
+
+/* Megabytes (1.6 MB: the ring's arena keeps them all), in chunks of up to a megabyte. */
+START_TEST(test_large_bodies_to_a_small_window_arrive_whole_and_in_order)
+{
+    stream_bodies(32, 50000, 0);
+}
+END_TEST
+
+/* Each send cut at 1000 bytes (inside bodies), then at 3 (inside chunk heads and trailers). */
+START_TEST(test_chunks_the_socket_takes_in_part_arrive_whole_and_in_order)
+{
+    stream_bodies(32, 50000, 1000);
+    stream_bodies(12, 10, 3);
 }
 END_TEST
 
@@ -559,6 +584,7 @@ Suite *trace_stream_suite(void)
     tcase_add_test(tc, test_a_binary_watcher_that_falls_behind_is_told_what_it_missed);
     tcase_add_test(tc, test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones);
     tcase_add_test(tc, test_large_bodies_to_a_small_window_arrive_whole_and_in_order);
+    tcase_add_test(tc, test_chunks_the_socket_takes_in_part_arrive_whole_and_in_order);
     tcase_add_test(tc, test_bytes_that_are_not_a_trace_stream_give_a_clear_error);
     tcase_add_test(tc, test_an_event_asking_for_a_body_that_is_empty_reads_with_an_empty_one);
     tcase_add_test(tc, test_watch_of_a_process_that_sends_no_trace_stream_says_so);
