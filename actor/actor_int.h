@@ -469,7 +469,7 @@ void act__rec_event_json(act_json *j, const rec_event *ev);
  * `name` and whose sender or receiver is the actor `actor` ("": any), each with the body bytes
  * kept for it (the whole body with bodies, else its start, for the reader's tagger). *n: the
  * events written; *lost: those overwritten before they could be read. True when the budget
- * left events for a next read. */
+ * left events for a next read; the first event is written even past the budget. */
 bool act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bool bodies,
                           size_t budget, act_buf *out, size_t *n, uint64_t *lost);
 /* Appends a record saying `count` events were missed. */

@@ -1422,10 +1422,11 @@ bool act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bo
         if (best == nrings) return false;
         size_t before = out->len;
         int rc = binary_event(&rings[best], c->pos[best], &f, bodies, out);
-        if (rc == BIN_WRITTEN && out->len - from > budget) {
+        if (rc == BIN_WRITTEN && out->len - from > budget && *n) {
             out->len = before; /* over the budget: it goes first next time */
             return true;
-        }
+        } /* (the first always goes: one larger than the room a connection can ever have
+           * is then refused there, and told lost, rather than holding up all behind it) */
         if (rc == BIN_TORN) (*lost)++;
         *n += rc == BIN_WRITTEN;
         c->pos[best]++;

@@ -422,6 +422,38 @@ START_TEST(test_chunks_the_socket_takes_in_part_arrive_whole_and_in_order)
 }
 END_TEST
 
+/* A connection that may never hold more than 64 kB (LIBPROCESS_MAX_CONNECTION_OUTPUT=64KB)
+ * and a body longer than that: its record can never be sent, and is told lost; the events
+ * behind it still come (they used to wait behind it for good). */
+START_TEST(test_a_record_larger_than_the_connection_may_hold_is_told_lost_not_waited_for)
+{
+    act_config c = tu_loopback_config();
+    c.loops = 2;
+    c.max_conn_output = 64 << 10;
+    tu_runtime_start_config(&c);
+    tu_counter_init(&arrived);
+    act_pid other = spawn("other", "ping", 1);
+    watch w;
+    watch_open(&w, "?format=binary&bodies=1&actor=other");
+    static char big[70000];
+    act_send(NULL, &other, "ping", big, sizeof big);
+    ck_assert(tu_counter_wait(&arrived, 1, 10));
+    act_send(NULL, &other, "ping", "the--end!", END_SIZE);
+    ck_assert(tu_counter_wait(&arrived, 2, 10));
+    ins_events l = {0};
+    binary_events(&w, "p", 0, &l); /* reads until the end's receipt (each read bounded) */
+    uint64_t lost = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        lost += l.v[i].kind == INS_LOST ? l.v[i].lost : 0;
+        ck_assert(l.v[i].kind == INS_LOST || l.v[i].size != sizeof big);
+    }
+    ck_assert_uint_ge(lost, 1);
+    ins_events_free(&l);
+    watch_close(&w);
+    act_shutdown();
+}
+END_TEST
+
 /* ---- hostile bytes ----------------------------------------------------------------------- */
 
 /* A stream head and one event record with every field set, as the process writes them. */
@@ -585,6 +617,7 @@ Suite *trace_stream_suite(void)
     tcase_add_test(tc, test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones);
     tcase_add_test(tc, test_large_bodies_to_a_small_window_arrive_whole_and_in_order);
     tcase_add_test(tc, test_chunks_the_socket_takes_in_part_arrive_whole_and_in_order);
+    tcase_add_test(tc, test_a_record_larger_than_the_connection_may_hold_is_told_lost_not_waited_for);
     tcase_add_test(tc, test_bytes_that_are_not_a_trace_stream_give_a_clear_error);
     tcase_add_test(tc, test_an_event_asking_for_a_body_that_is_empty_reads_with_an_empty_one);
     tcase_add_test(tc, test_watch_of_a_process_that_sends_no_trace_stream_says_so);
