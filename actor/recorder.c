@@ -20,8 +20,8 @@
 #include <emmintrin.h>
 #endif
 
-/* What recording an event runs: in line in the one call per event (act__rec_entry, act__rec),
- * so the event's description stays in registers. */
+/* What recording an event runs: in line in the one call per event (act__rec_sent,
+ * act__rec_received, act__rec), so the event's description stays in registers. */
 #define HOT static inline __attribute__((always_inline))
 
 #define DEFAULT_EVENTS 4096
@@ -265,6 +265,7 @@ typedef struct rec_ring {
     uint16_t last;              /* and how a slot names it */
     _Atomic(rec_route *) spill; /* one per slot (allocated on the first spill) */
     _Atomic uint64_t head;      /* events written (published after each) */
+    _Atomic uint64_t lookups;   /* events whose route was not the one the ring used last */
     uint8_t *arena;             /* captured bodies (allocated on first capture) */
     _Atomic(uint8_t *) arena_pub;
     _Atomic uint64_t arena_head; /* bytes ever reserved, published before they are written */
@@ -276,7 +277,6 @@ static size_t capacity; /* per loop ring; 0 = the recorder is off */
 static bool enabled;
 static _Atomic uint64_t last_seq;
 static _Atomic uint64_t spilled; /* events whose route went to a spill area */
-static _Atomic uint64_t lookups; /* events whose route was not the one their ring used last */
 static _Atomic int nwatch;
 static pthread_mutex_t foreign_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -318,7 +318,6 @@ int act__rec_init(int nloops, long events)
     for (int i = 0; i < nloops; i++) act__rt->loops[i].rec = &rings[i];
     atomic_store(&last_seq, 0);
     atomic_store(&spilled, 0);
-    atomic_store(&lookups, 0);
     atomic_store(&act__rec_on, enabled || atomic_load(&nwatch) > 0);
     return 0;
 }
@@ -351,7 +350,13 @@ void act__rec_watch(int delta, bool bodies)
 size_t act__rec_capacity(void) { return capacity; }
 uint64_t act__rec_last_seq(void) { return atomic_load(&last_seq); }
 uint64_t act__rec_spilled(void) { return atomic_load(&spilled); }
-uint64_t act__rec_route_lookups(void) { return atomic_load(&lookups); }
+uint64_t act__rec_route_lookups(void)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < nrings; i++)
+        n += atomic_load_explicit(&rings[i].lookups, memory_order_relaxed);
+    return n;
+}
 
 uint64_t act__rec_overwritten(void)
 {
@@ -590,7 +595,9 @@ static uint16_t route_used(rec_ring *r, uint32_t k)
  * needs none of its stack. */
 static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, const rec_msg *m)
 {
-    atomic_fetch_add_explicit(&lookups, 1, memory_order_relaxed);
+    /* counted by the ring's one writer: no shared line to contend for, no locked add */
+    atomic_store_explicit(&r->lookups, atomic_load_explicit(&r->lookups, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     const char *strs[T_COUNT];
     route_strings(m, strs);
     rec_route want;
@@ -623,7 +630,8 @@ static __attribute__((noinline)) uint16_t route_lookup(rec_ring *r, uint64_t i, 
     return SPILLED;
 }
 
-/* The rec_msg that describes an entry's event (to_id, reason: as act__rec_entry has them). */
+/* The rec_msg that describes an entry's event (to_id, reason: as act__rec_entry_drop has
+ * them; NULL for a sent or received one). */
 HOT void entry_msg(rec_kind kind, const act_entry *e, const char *to_id, const char *reason,
                    rec_msg *m)
 {
