@@ -516,8 +516,8 @@ static void deliver_local(act_loop *l, act_actor *a, act_entry *e)
 {
     if (e->kind == E_MSG) {
         if (act__filter_apply(e, a->name)) return;
-        if (atomic_load_explicit(&act__rec_on, memory_order_relaxed)) /* a was found by */
-            act__rec_received(e); /* e->to_id: its name, in the entry */
+        if (atomic_load_explicit(&act__rec_on, memory_order_relaxed))
+            act__rec_received(e); /* a was found by e->to_id: its name is in the entry */
     }
     act__mailbox_put(l, a, e);
 }

@@ -3,9 +3,9 @@
  * for a command task in an image (Mesos' src/docker/executor.cpp). It runs the task as
  * `docker run --name <container> ...` with the client attached, so the container's output goes
  * to the sandbox's stdout and stderr, which are the executor's own; reports TASK_RUNNING once
- * `docker inspect` shows the container started, then TASK_FINISHED or TASK_FAILED with the container's
- * exit status; a kill is `docker stop -t <stop_timeout>` and ends in TASK_KILLED. The life cycle
- * is the built-in executors' core (command.c). The slave's containerizer has pulled the image
+ * `docker inspect` shows the container started, then TASK_FINISHED or TASK_FAILED with the
+ * container's exit status; a kill is `docker stop -t <stop_timeout>` and ends in TASK_KILLED.
+ * The life cycle is the built-in executors' core (command.c). The slave's containerizer has pulled the image
  * and gives the flags; the container's cpu shares and memory limit come from the executor's
  * resources (the task's and the executor's own), as Mesos sets them.
  */

@@ -617,7 +617,8 @@ Suite *trace_stream_suite(void)
     tcase_add_test(tc, test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones);
     tcase_add_test(tc, test_large_bodies_to_a_small_window_arrive_whole_and_in_order);
     tcase_add_test(tc, test_chunks_the_socket_takes_in_part_arrive_whole_and_in_order);
-    tcase_add_test(tc, test_a_record_larger_than_the_connection_may_hold_is_told_lost_not_waited_for);
+    tcase_add_test(tc,
+                   test_a_record_larger_than_the_connection_may_hold_is_told_lost_not_waited_for);
     tcase_add_test(tc, test_bytes_that_are_not_a_trace_stream_give_a_clear_error);
     tcase_add_test(tc, test_an_event_asking_for_a_body_that_is_empty_reads_with_an_empty_one);
     tcase_add_test(tc, test_watch_of_a_process_that_sends_no_trace_stream_says_so);
