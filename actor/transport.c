@@ -129,6 +129,18 @@ static void table_del(conn *c)
 #define SPARE_MAX 512 /* 32 MB */
 #define SPARE_WINDOW 1.0
 
+/* Starts a new window once this one is over (or the clock went back). The window before it
+ * is the last one only if this one began less than a window ago; else the last went by without
+ * output, and what was queued all through it is its peak. */
+static void spare_window(void)
+{
+    double since = T->now - T->chunks_since;
+    if (since >= 0 && since < SPARE_WINDOW) return;
+    T->chunks_peak_before = since < 2 * SPARE_WINDOW ? T->chunks_peak : T->chunks_queued;
+    T->chunks_peak = T->chunks_queued;
+    T->chunks_since = T->now;
+}
+
 static chunk *chunk_get(size_t n)
 {
     chunk *t;
@@ -141,8 +153,10 @@ static chunk *chunk_get(size_t n)
         t = act_malloc(sizeof *t + cap);
         t->cap = cap;
     }
-    if (t->cap == CHUNK_SIZE && ++T->chunks_queued > T->chunks_peak)
-        T->chunks_peak = T->chunks_queued;
+    if (t->cap == CHUNK_SIZE) {
+        spare_window();
+        if (++T->chunks_queued > T->chunks_peak) T->chunks_peak = T->chunks_queued;
+    }
     t->next = NULL;
     t->len = t->off = 0;
     return t;
@@ -154,12 +168,8 @@ static void chunk_put(chunk *t)
         free(t);
         return;
     }
+    spare_window();
     T->chunks_queued--;
-    if (T->now - T->chunks_since >= SPARE_WINDOW) { /* a new window */
-        T->chunks_peak_before = T->chunks_peak;
-        T->chunks_peak = T->chunks_queued;
-        T->chunks_since = T->now;
-    }
     size_t keep = T->chunks_peak > T->chunks_peak_before ? T->chunks_peak : T->chunks_peak_before;
     keep = keep < SPARE_MIN ? SPARE_MIN : keep > SPARE_MAX ? SPARE_MAX : keep;
     t->next = T->spare;
