@@ -129,6 +129,15 @@ static void table_del(conn *c)
 #define SPARE_MAX 512 /* 32 MB */
 #define SPARE_WINDOW 1.0
 
+#ifdef ACT_TEST_BUILD
+/* For tests of the reuse: how many written chunks wait in T->spare, as of the last change. */
+_Atomic size_t act__transport_spares;
+#define SHOW_SPARES() \
+    atomic_store_explicit(&act__transport_spares, T->nspare, memory_order_relaxed)
+#else
+#define SHOW_SPARES() ((void)0)
+#endif
+
 /* Starts a new window once this one is over (or the clock went back). The window before it
  * is the last one only if this one began less than a window ago; else the last went by without
  * output, and what was queued all through it is its peak. */
@@ -157,6 +166,7 @@ static chunk *chunk_get(size_t n)
         spare_window();
         if (++T->chunks_queued > T->chunks_peak) T->chunks_peak = T->chunks_queued;
     }
+    SHOW_SPARES();
     t->next = NULL;
     t->len = t->off = 0;
     return t;
@@ -181,6 +191,7 @@ static void chunk_put(chunk *t)
         T->nspare--;
         free(k);
     }
+    SHOW_SPARES();
 }
 
 static char *out_reserve(conn *c, size_t n)
