@@ -119,10 +119,36 @@ static void table_del(conn *c)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-/* Written chunks of the usual size wait in T->spare for the next output, up to SPARE_MAX:
- * a busy process queues and writes one per connection per loop iteration, and a new 64 kB
- * malloc each time made glibc consolidate its free lists over and over. */
-#define SPARE_MAX 8
+/* Written chunks of the usual size wait in T->spare for the next output rather than going back
+ * to malloc: as many as were queued at once in this window of SPARE_WINDOW seconds or the last
+ * (at least SPARE_MIN, at most SPARE_MAX). A sender that outruns its peer queues hundreds of
+ * chunks and drains them again and again; freeing all but a few made glibc trim its heap each
+ * time and fault in fresh pages for every 4 kB written, which halved such a sender's rate.
+ * Spares beyond what the two windows needed are freed as written chunks come back. */
+#define SPARE_MIN 8
+#define SPARE_MAX 512 /* 32 MB */
+#define SPARE_WINDOW 1.0
+
+#ifdef ACT_TEST_BUILD
+/* For tests of the reuse: how many written chunks wait in T->spare, as of the last change. */
+_Atomic size_t act__transport_spares;
+#define SHOW_SPARES() \
+    atomic_store_explicit(&act__transport_spares, T->nspare, memory_order_relaxed)
+#else
+#define SHOW_SPARES() ((void)0)
+#endif
+
+/* Starts a new window once this one is over (or the clock went back). The window before it
+ * is the last one only if this one began less than a window ago; else the last went by without
+ * output, and what was queued all through it is its peak. */
+static void spare_window(void)
+{
+    double since = T->now - T->chunks_since;
+    if (since >= 0 && since < SPARE_WINDOW) return;
+    T->chunks_peak_before = since < 2 * SPARE_WINDOW ? T->chunks_peak : T->chunks_queued;
+    T->chunks_peak = T->chunks_queued;
+    T->chunks_since = T->now;
+}
 
 static chunk *chunk_get(size_t n)
 {
@@ -136,6 +162,11 @@ static chunk *chunk_get(size_t n)
         t = act_malloc(sizeof *t + cap);
         t->cap = cap;
     }
+    if (t->cap == CHUNK_SIZE) {
+        spare_window();
+        if (++T->chunks_queued > T->chunks_peak) T->chunks_peak = T->chunks_queued;
+    }
+    SHOW_SPARES();
     t->next = NULL;
     t->len = t->off = 0;
     return t;
@@ -143,13 +174,24 @@ static chunk *chunk_get(size_t n)
 
 static void chunk_put(chunk *t)
 {
-    if (t->cap != CHUNK_SIZE || T->nspare == SPARE_MAX) {
+    if (t->cap != CHUNK_SIZE) {
         free(t);
         return;
     }
+    spare_window();
+    T->chunks_queued--;
+    size_t keep = T->chunks_peak > T->chunks_peak_before ? T->chunks_peak : T->chunks_peak_before;
+    keep = keep < SPARE_MIN ? SPARE_MIN : keep > SPARE_MAX ? SPARE_MAX : keep;
     t->next = T->spare;
     T->spare = t;
     T->nspare++;
+    while (T->nspare > keep) {
+        chunk *k = T->spare;
+        T->spare = k->next;
+        T->nspare--;
+        free(k);
+    }
+    SHOW_SPARES();
 }
 
 static char *out_reserve(conn *c, size_t n)

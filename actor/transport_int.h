@@ -140,6 +140,9 @@ typedef struct transport {
     act_buf scratch; /* a producer's output before framing */
     chunk *spare;    /* written output chunks kept for reuse (transport.c) */
     size_t nspare;
+    size_t chunks_queued;                   /* chunks of the usual size in output queues */
+    size_t chunks_peak, chunks_peak_before; /* the most at once in this window, the last */
+    double chunks_since;                    /* when this window started */
     /* guards (guard.c) */
     double now;               /* runtime clock, refreshed at each callback's entry */
     size_t inbound;           /* open inbound connections */

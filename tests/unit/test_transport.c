@@ -1,16 +1,21 @@
 /*
  * test_transport.c - the runtime over real loopback sockets: HTTP routes and their errors,
  * the introspection endpoints, messages between two OS processes (order, volume, exited on
- * kill), remote links to nothing, and hostile input (malformed HTTP, oversized bodies).
+ * kill), remote links to nothing, hostile input (malformed HTTP, oversized bodies), and the
+ * output chunks kept for reuse after a peer that read slowly.
  */
 #include "actor/actor.h"
 #include "tests/support/testutil.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -755,6 +760,89 @@ START_TEST(test_link_to_an_address_nobody_listens_on_reports_exited)
 }
 END_TEST
 
+/* ---- output chunks kept for reuse ------------------------------------------------------- */
+
+extern _Atomic size_t act__transport_spares;
+
+#define SPARE_MSGS 200
+#define SPARE_BODY 60000 /* with its head, one 64 kB output chunk a message */
+
+/* Reads n messages (heads with a Content-Length, and their bodies) from fd. */
+static void read_messages(int fd, int n)
+{
+    act_buf in = {0};
+    size_t at = 0; /* where the next message starts in `in` */
+    char buf[65536];
+    while (n > 0) {
+        const char *p = in.data + at;
+        const char *end = in.len > at ? memmem(p, in.len - at, "\r\n\r\n", 4) : NULL;
+        const char *cl = end ? memmem(p, (size_t)(end - p), "Content-Length: ", 16) : NULL;
+        size_t len = cl ? (size_t)(end + 4 - p) + strtoul(cl + 16, NULL, 10) : SIZE_MAX;
+        if (in.len - at >= len) {
+            at += len;
+            n--;
+            continue;
+        }
+        ssize_t r = read(fd, buf, sizeof buf);
+        ck_assert_msg(r > 0, "the connection ended with %d messages to go", n);
+        act_buf_append(&in, buf, (size_t)r);
+    }
+    ck_assert_uint_eq(in.len, at);
+    act_buf_free(&in);
+}
+
+/* Waits up to 10 s of real time for act__transport_spares to be within [lo, hi]: loop 0 takes
+ * a chunk back after the socket took the last of it, which may be after the peer read it. */
+static size_t wait_spares(size_t lo, size_t hi)
+{
+    size_t n;
+    double deadline = tu_mono() + 10;
+    while (((n = atomic_load_explicit(&act__transport_spares, memory_order_relaxed)) < lo ||
+            n > hi) && tu_mono() < deadline)
+        usleep(1000);
+    return n;
+}
+
+/* A peer that reads nothing for a while: the chunks of output queued for it, far more than the
+ * 8 that used to be kept, are kept for the next burst once written. After two windows of the
+ * runtime clock without output (SPARE_WINDOW, 1 s), a little output takes them back to 8. */
+START_TEST(test_written_output_chunks_are_kept_as_many_as_were_queued_lately)
+{
+    act_clock_pause();
+    tu_runtime_start(1);
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096; /* inherited by the accepted socket: the kernel holds little unread */
+    setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001u)};
+    socklen_t sl = sizeof sa;
+    ck_assert(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(lfd, 1) == 0);
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+    act_pid peer;
+    act_pid_make("peer", 0x7f000001u, ntohs(sa.sin_port), &peer);
+    static char body[SPARE_BODY];
+    memset(body, 'x', sizeof body);
+    for (int i = 0; i < SPARE_MSGS; i++) act_send(NULL, &peer, "blob", body, sizeof body);
+    ck_assert_int_eq(act_clock_settle(), 0); /* all queued, most of it unwritten */
+    int fd = accept(lfd, NULL, NULL);
+    ck_assert_int_ge(fd, 0);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    read_messages(fd, SPARE_MSGS);
+    size_t kept = wait_spares(SPARE_MSGS / 2, SIZE_MAX);
+    ck_assert_msg(kept >= SPARE_MSGS / 2, "%zu chunks kept", kept);
+    /* Two windows later, a little output: what the last window needed is kept, no more. */
+    act_clock_advance(2.5);
+    act_send(NULL, &peer, "blob", body, 10);
+    read_messages(fd, 1);
+    kept = wait_spares(0, 8);
+    ck_assert_msg(kept <= 8, "%zu chunks kept", kept);
+    close(fd);
+    close(lfd);
+    act_shutdown();
+    act_clock_resume();
+}
+END_TEST
+
 Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -786,6 +874,7 @@ Suite *remote_suite(void)
     tcase_add_test(tc, test_two_processes_exchange_100k_messages_in_order_and_see_exits);
     tcase_add_test(tc, test_link_to_an_address_nobody_listens_on_reports_exited);
     tcase_add_test(tc, test_many_links_behind_one_address_are_each_told_once);
+    tcase_add_test(tc, test_written_output_chunks_are_kept_as_many_as_were_queued_lately);
     suite_add_tcase(s, tc);
     return s;
 }
