@@ -476,6 +476,13 @@ bool act__rec_read_binary(rec_cursor *c, const char *name, const char *actor, bo
 void act__rec_binary_lost(act_buf *out, uint64_t count);
 /* Sets the rings up for nloops loops (act_init) and frees them (act_shutdown). */
 int act__rec_init(int nloops, long events);
+#if defined(__x86_64__) || defined(__i386__)
+/* How many ticks of the CPU's time-stamp counter a thread reuses a clock reading for (20,000:
+ * at most 20 µs). For counting instructions under callgrind only, which runs a program some
+ * 50 times slower and so would read the clock for every event, as no real run does
+ * (actor_bench's ACTOR_BENCH_CALLGRIND). */
+extern uint64_t act__rec_reuse_ticks;
+#endif
 void act__rec_shutdown(void);
 
 /* Hash helper shared by the tables (actor names, act_map keys). It takes the string eight

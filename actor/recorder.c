@@ -30,6 +30,7 @@
 #define ARENA_BYTES (2u << 20)    /* kept bodies per ring */
 #define BODY_MAX (64u << 10)      /* longest body kept for a watcher (longer ones are cut) */
 #define TAG_PREFIX 1024           /* what is kept of a body otherwise, to read its tags from */
+enum { F_KIND = 3, F_LIBPROCESS = 4, F_CAPTURED = 8, F_WHOLE = 16 }; /* a slot's flags */
 
 _Thread_local act_trace act__cur_trace;
 _Atomic bool act__rec_on;
@@ -82,18 +83,35 @@ bool act_tags_next(const act_tags *t, size_t *at, const char **key, const char *
 
 static _Atomic(act_tagger) tagger;
 
-/* What is kept of the bodies recorded, in one word a recording loop reads once: their start,
- * for the tagger (bit 0: there is one), or all of them (above it: the watchers that ask for
- * them). */
-static _Atomic unsigned keeping;
+/* What is kept of the bodies recorded, in one word a recording loop reads once: the most bytes
+ * of each (KEEP_MAX: none; TAG_PREFIX, their start, for the tagger; BODY_MAX while a watcher
+ * asks for bodies) and the flags a slot that keeps some gets (KEEP_FLAGS). Its causes change
+ * it under keep_mu. */
+static _Atomic uint32_t keeping;
+#define KEEP_MAX(k) ((k) & 0xffffffu)
+#define KEEP_FLAGS(k) ((uint8_t)((k) >> 24))
+static pthread_mutex_t keep_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool keep_tagged;  /* there is a tagger */
+static int keep_watchers; /* watchers asking for bodies */
+
+/* keep_watchers changed by delta (reset to 0 first if `reset`), keep_tagged set to `tagged`
+ * unless it is -1; `keeping` follows. */
+static void keep_change(int tagged, int delta, bool reset)
+{
+    pthread_mutex_lock(&keep_mu);
+    if (tagged >= 0) keep_tagged = tagged;
+    keep_watchers = (reset ? 0 : keep_watchers) + delta;
+    uint32_t k = keep_watchers > 0 ? BODY_MAX | (uint32_t)(F_CAPTURED | F_WHOLE) << 24
+                 : keep_tagged     ? TAG_PREFIX | (uint32_t)F_CAPTURED << 24
+                                   : 0;
+    atomic_store(&keeping, k);
+    pthread_mutex_unlock(&keep_mu);
+}
 
 void act_recorder_set_tagger(act_tagger fn)
 {
     atomic_store(&tagger, fn);
-    if (fn)
-        atomic_fetch_or(&keeping, 1u);
-    else
-        atomic_fetch_and(&keeping, ~1u);
+    keep_change(fn != NULL, 0, false);
 }
 
 /* ---- trace contexts ---------------------------------------------------------------------- */
@@ -235,8 +253,6 @@ typedef struct rec_route {
 #define SPILLED UINT16_MAX        /* a slot's route is in the spill area, not a table */
 _Static_assert(ROUTES <= IN_SECOND, "a table's indexes leave the table bit free");
 
-enum { F_KIND = 3, F_LIBPROCESS = 4, F_CAPTURED = 8, F_WHOLE = 16 }; /* a slot's flags */
-
 typedef struct rec_slot {
     _Alignas(64) _Atomic uint64_t gen; /* 2i+1 while event i is written, 2i+2 once complete */
     uint64_t seq;
@@ -266,8 +282,7 @@ typedef struct rec_ring {
     _Atomic(rec_route *) spill; /* one per slot (allocated on the first spill) */
     _Atomic uint64_t head;      /* events written (published after each) */
     _Atomic uint64_t lookups;   /* events whose route was not the one the ring used last */
-    uint8_t *arena;             /* captured bodies (allocated on first capture) */
-    _Atomic(uint8_t *) arena_pub;
+    uint8_t *arena;             /* captured bodies (ARENA_BYTES) */
     _Atomic uint64_t arena_head; /* bytes ever reserved, published before they are written */
 } rec_ring;
 
@@ -314,6 +329,7 @@ int act__rec_init(int nloops, long events)
         for (int t = 0; t < 2; t++) /* the second one's pages come only if it is used */
             rings[i].routes[t] = act_calloc(ROUTES, sizeof *rings[i].routes[t]);
         rings[i].route_index = act_calloc(2 * ROUTES, sizeof *rings[i].route_index);
+        rings[i].arena = act_malloc(ARENA_BYTES); /* (its pages come as they are used) */
     }
     for (int i = 0; i < nloops; i++) act__rt->loops[i].rec = &rings[i];
     atomic_store(&last_seq, 0);
@@ -337,13 +353,13 @@ void act__rec_shutdown(void)
     rings = NULL;
     nrings = 0;
     atomic_store(&nwatch, 0);
-    atomic_fetch_and(&keeping, 1u); /* no watchers; the tagger stays */
+    keep_change(-1, 0, true); /* no watchers; the tagger stays */
 }
 
 void act__rec_watch(int delta, bool bodies)
 {
     int n = atomic_fetch_add(&nwatch, delta) + delta;
-    if (bodies) atomic_fetch_add(&keeping, (unsigned)(2 * delta));
+    if (bodies) keep_change(-1, delta, false);
     atomic_store(&act__rec_on, enabled || n > 0);
 }
 
@@ -368,79 +384,6 @@ uint64_t act__rec_overwritten(void)
     return n;
 }
 
-/* Copies n bytes of a body to `at` in the ring's arena (within it, not across its end), for
- * slot s. */
-HOT void keep_bytes(rec_ring *r, rec_slot *s, uint64_t at, const uint8_t *body, size_t n)
-{
-    atomic_store_explicit(&r->arena_head, at + n, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release); /* reserved before the bytes change */
-    s->body_at = at;
-    memcpy(r->arena + at % ARENA_BYTES, body, n);
-}
-
-/* Copies up to `max` bytes of the body into the ring's arena. */
-HOT void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len, size_t max)
-{
-    if (!r->arena) {
-        r->arena = act_malloc(ARENA_BYTES);
-        atomic_store_explicit(&r->arena_pub, r->arena, memory_order_release);
-    }
-    size_t n = len < max ? len : max;
-    uint64_t at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
-    if (at % ARENA_BYTES + n > ARENA_BYTES) at += ARENA_BYTES - at % ARENA_BYTES; /* wrap */
-    keep_bytes(r, s, at, body, n);
-}
-
-/* Reading the wall clock costs about as much as the rest of recording an event, so a thread
- * reuses its last reading for the events that follow within STALE_TICKS ticks of the CPU's
- * time-stamp counter (an instruction, not a call): at most 20 µs on a counter of 1 GHz or
- * faster. Events that share a reading stay in order by their sequence numbers. Where there is
- * no such counter, every event reads the clock. */
-#if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
-#define STALE_TICKS 20000u
-#endif
-
-/* Out of line: it is read once in many events, and the address of its timespec would cost
- * the function it is in line in a stack canary. Nor does it need one itself: clock_gettime
- * writes a struct timespec, no more (the canary cost a reading a sixth of its instructions). */
-#if defined(__has_attribute) && __has_attribute(no_stack_protector)
-#define NO_CANARY __attribute__((no_stack_protector))
-#else
-#define NO_CANARY
-#endif
-static __attribute__((noinline)) NO_CANARY uint64_t clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-HOT uint64_t event_ns(void)
-{
-#ifdef STALE_TICKS
-    static _Thread_local struct {
-        uint64_t tick, ns;
-    } read; /* the last reading (none yet: tick 0, long past) */
-    uint64_t tick = __rdtsc();
-    if (tick - read.tick < STALE_TICKS) return read.ns; /* a counter that went back reads anew */
-    read.tick = tick;
-    return read.ns = clock_ns();
-#else
-    return clock_ns();
-#endif
-}
-
-/* m's strings in route order; NULL for an absent one. */
-static void route_strings(const rec_msg *m, const char *strs[T_COUNT])
-{
-    strs[T_FROM] = m->from ? m->from->id : NULL;
-    strs[T_TO] = m->to_id;
-    strs[T_NAME] = m->name;
-    strs[T_CTYPE] = m->ctype;
-    strs[T_REASON] = m->reason;
-}
-
 static inline uint64_t load64(const char *p)
 {
     uint64_t v;
@@ -460,7 +403,151 @@ static inline __m128i load128(const char *p)
 {
     return _mm_loadu_si128((const __m128i *)(const void *)p);
 }
+
+static inline void store128(uint8_t *p, __m128i v) { _mm_storeu_si128((__m128i *)(void *)p, v); }
+
+/* 64 bytes from src to dst, all loaded before any is stored. */
+HOT void copy64(uint8_t *dst, const char *src)
+{
+    __m128i a = load128(src), b = load128(src + 16), c = load128(src + 32), d = load128(src + 48);
+    store128(dst, a), store128(dst + 16, b), store128(dst + 32, c), store128(dst + 48, d);
+}
 #endif
+
+/* Copies n bytes (n <= TAG_PREFIX) of a body to dst in line, 64 at a time and the last 64 (or
+ * the first and last 16 or 32, or fewer) over what went before: a call to memcpy would cost
+ * its caller the registers it has to keep across it. (Without SSE2, memcpy.) */
+HOT void copy_short(uint8_t *dst, const uint8_t *body, size_t n)
+{
+#ifndef __SSE2__
+    memcpy(dst, body, n);
+#else
+    const char *src = (const char *)body;
+    if (n >= 64) {
+        for (size_t k = 0; k + 64 < n; k += 64) copy64(dst + k, src + k);
+        copy64(dst + n - 64, src + n - 64);
+        return;
+    }
+    if (n >= 32) {
+        __m128i a = load128(src), b = load128(src + 16), c = load128(src + n - 32),
+                d = load128(src + n - 16);
+        store128(dst, a), store128(dst + 16, b), store128(dst + n - 32, c);
+        store128(dst + n - 16, d);
+        return;
+    }
+    if (n >= 16) {
+        __m128i a = load128(src), b = load128(src + n - 16);
+        store128(dst, a), store128(dst + n - 16, b);
+        return;
+    }
+    if (n >= 8) {
+        uint64_t a = load64(src), b = load64(src + n - 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a = load32(src), b = load32(src + n - 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else {
+        for (size_t k = 0; k < n; k++) dst[k] = body[k];
+    }
+#endif
+}
+
+/* Copies n bytes of a body to `at` in the ring's arena (within it, not across its end), for
+ * slot s: in line if `short_body` (n <= TAG_PREFIX). */
+HOT void keep_bytes(rec_ring *r, rec_slot *s, uint64_t at, const uint8_t *body, size_t n,
+                    bool short_body)
+{
+    atomic_store_explicit(&r->arena_head, at + n, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release); /* reserved before the bytes change */
+    s->body_at = at;
+    if (short_body)
+        copy_short(r->arena + at % ARENA_BYTES, body, n);
+    else
+        memcpy(r->arena + at % ARENA_BYTES, body, n);
+}
+
+/* Copies up to `max` bytes of the body into the ring's arena. */
+HOT void capture_body(rec_ring *r, rec_slot *s, const uint8_t *body, size_t len, size_t max)
+{
+    size_t n = len < max ? len : max;
+    uint64_t at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
+    if (at % ARENA_BYTES + n > ARENA_BYTES) at += ARENA_BYTES - at % ARENA_BYTES; /* wrap */
+    keep_bytes(r, s, at, body, n, false);
+}
+
+/* Reading the wall clock costs about as much as the rest of recording an event, so a thread
+ * reuses its last reading for the events that follow within act__rec_reuse_ticks ticks of the
+ * CPU's time-stamp counter (an instruction, not a call): at most 20 µs on a counter of 1 GHz
+ * or faster. Events that share a reading stay in order by their sequence numbers. Where there
+ * is no such counter, every event reads the clock. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define CLOCK_REUSE
+uint64_t act__rec_reuse_ticks = 20000;
+#endif
+
+/* Out of line: it is read once in many events, and the address of its timespec would cost
+ * the function it is in line in a stack canary. Nor does it need one itself: clock_gettime
+ * writes a struct timespec, no more (the canary cost a reading a sixth of its instructions). */
+#if defined(__has_attribute) && __has_attribute(no_stack_protector)
+#define NO_CANARY __attribute__((no_stack_protector))
+#else
+#define NO_CANARY
+#endif
+static __attribute__((noinline)) NO_CANARY uint64_t clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#ifdef CLOCK_REUSE
+/* The thread's last reading (none yet: tick 0, long past). */
+static _Thread_local struct {
+    uint64_t tick, ns;
+} reading;
+#endif
+
+/* The thread's last reading of the clock if it is fresh enough to reuse, else 0. */
+HOT uint64_t clock_reused(void)
+{
+#ifdef CLOCK_REUSE
+    /* a counter that went back reads anew */
+    return __rdtsc() - reading.tick < act__rec_reuse_ticks ? reading.ns : 0;
+#else
+    return 0;
+#endif
+}
+
+/* Makes ns, just read, the thread's reading to reuse. */
+HOT void clock_reuse(uint64_t ns)
+{
+#ifdef CLOCK_REUSE
+    reading.tick = __rdtsc();
+    reading.ns = ns;
+#else
+    (void)ns;
+#endif
+}
+
+HOT uint64_t event_ns(void)
+{
+    uint64_t ns = clock_reused();
+    if (!ns) clock_reuse(ns = clock_ns());
+    return ns;
+}
+
+/* m's strings in route order; NULL for an absent one. */
+static void route_strings(const rec_msg *m, const char *strs[T_COUNT])
+{
+    strs[T_FROM] = m->from ? m->from->id : NULL;
+    strs[T_TO] = m->to_id;
+    strs[T_NAME] = m->name;
+    strs[T_CTYPE] = m->ctype;
+    strs[T_REASON] = m->reason;
+}
 
 /* Whether a and b have the same k bytes (k >= 1, both readable), compared a word at a time
  * in line: a library call per string was most of what matching a route cost. */
@@ -775,13 +862,12 @@ HOT void ring_write(rec_ring *r, rec_what w, const rec_msg *m, const act_entry *
     s->route = route_intern(r, i, m, w.kind, e);
     /* The tags are read from the kept bytes when the event is read, not here: recording
      * costs a copy of the body's start, not a walk through it. */
-    unsigned keep = atomic_load_explicit(&keeping, memory_order_relaxed);
-    bool whole = keep > 1;
+    uint32_t keep = atomic_load_explicit(&keeping, memory_order_relaxed);
     uint8_t flags = (uint8_t)((unsigned)w.kind | (w.libprocess ? F_LIBPROCESS : 0) |
-                              (whole ? F_WHOLE : 0));
-    if (keep && w.body && w.len) {
+                              (KEEP_FLAGS(keep) & F_WHOLE));
+    if (KEEP_MAX(keep) && w.body && w.len) {
         s->flags = flags | F_CAPTURED;
-        capture_body(r, s, w.body, w.len, whole ? BODY_MAX : TAG_PREFIX);
+        capture_body(r, s, w.body, w.len, KEEP_MAX(keep));
     } else {
         s->flags = flags;
     }
@@ -824,33 +910,12 @@ static __attribute__((noinline)) void rec_entry_any(rec_kind kind, const act_ent
     rec((rec_what){kind, e->libprocess, &e->tc, e->body, e->len}, NULL, e);
 }
 
-/* A sent or received entry's event is recorded from the entry itself: nothing of it is copied
- * to describe it (a route new to the ring is described anew, out of line). The common case (a
- * loop's ring, the route it used last) is written here, what could need more checked before
- * the slot is touched and left to rec_entry_any. */
-HOT void rec_entry(rec_kind kind, const act_entry *e)
+/* Writes a sent or received entry's event whose route is the ring's last (see rec_entry): its
+ * clock reading ns and flags (its kind among them), n bytes of its body kept at `at` in the
+ * arena, copied in line if `short_body` (n <= TAG_PREFIX). */
+HOT void entry_write(rec_ring *r, const act_entry *e, uint64_t ns, size_t n, uint64_t at,
+                     uint8_t flags, bool short_body)
 {
-    uint64_t ns = event_ns(); /* first: only e lives across its call */
-    act_loop *l = act__current_loop;
-    rec_ring *r = l ? l->rec : NULL;
-    if (!r || !r->last_rt || !entry_route_same(r->last_rt, e, kind == REC_RECV)) {
-        rec_entry_any(kind, e);
-        return;
-    }
-    unsigned keep = atomic_load_explicit(&keeping, memory_order_relaxed);
-    size_t n = 0; /* what is kept of the body */
-    uint64_t at = 0;
-    uint8_t flags = (uint8_t)((unsigned)kind | (e->libprocess ? F_LIBPROCESS : 0));
-    if (keep && e->len) { /* (an entry's body points into its payload, never NULL) */
-        size_t max = keep > 1 ? BODY_MAX : TAG_PREFIX;
-        n = e->len < max ? e->len : max;
-        at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
-        if (!r->arena || at % ARENA_BYTES + n > ARENA_BYTES) {
-            rec_entry_any(kind, e);
-            return;
-        }
-        flags |= keep > 1 ? F_CAPTURED | F_WHOLE : F_CAPTURED; /* (F_WHOLE: only with a body) */
-    }
     uint64_t i;
     rec_slot *s = slot_open(r, &i);
     s->ns = ns;
@@ -858,14 +923,69 @@ HOT void rec_entry(rec_kind kind, const act_entry *e)
     s->size = (uint32_t)e->len;
     s->route = r->last;
     s->flags = flags;
-    if (n) keep_bytes(r, s, at, e->body, n);
+    if (n) keep_bytes(r, s, at, e->body, n, short_body);
     slot_publish(r, s, i);
     if (atomic_load_explicit(&nwatch, memory_order_relaxed) > 0) act__trace_kick();
 }
 
+/* entry_write for a body start longer than TAG_PREFIX (a watcher asks for bodies). */
+static __attribute__((noinline)) void entry_write_long(rec_ring *r, const act_entry *e,
+                                                       uint64_t ns, size_t n, uint64_t at,
+                                                       uint8_t flags)
+{
+    entry_write(r, e, ns, n, at, flags, false);
+}
+
+/* A sent or received entry's event is recorded from the entry itself: nothing of it is copied
+ * to describe it (a route new to the ring is described anew, out of line). The common case (a
+ * loop's ring, the route it used last, a clock reading to reuse, a body start of at most
+ * TAG_PREFIX bytes) is written here and calls nothing, so it keeps nothing on the stack; what
+ * could need more is checked before the slot is touched and left, by a tail call, to
+ * rec_entry_clock, rec_entry_any or entry_write_long. `read`: a clock reading just taken, or
+ * NULL to reuse the thread's last one. */
+HOT void rec_entry(rec_kind kind, const act_entry *e, const uint64_t *read);
+
+static __attribute__((noinline)) void rec_entry_clock(rec_kind kind, const act_entry *e)
+{
+    uint64_t ns = clock_ns();
+    clock_reuse(ns);
+    rec_entry(kind, e, &ns);
+}
+
+HOT void rec_entry(rec_kind kind, const act_entry *e, const uint64_t *read)
+{
+    uint64_t ns;
+    if (read) {
+        ns = *read;
+    } else if (!(ns = clock_reused())) {
+        rec_entry_clock(kind, e);
+        return;
+    }
+    act_loop *l = act__current_loop;
+    rec_ring *r = l ? l->rec : NULL;
+    if (!r || !r->last_rt || !entry_route_same(r->last_rt, e, kind == REC_RECV)) {
+        rec_entry_any(kind, e);
+        return;
+    }
+    uint32_t keep = atomic_load_explicit(&keeping, memory_order_relaxed);
+    size_t n = e->len < KEEP_MAX(keep) ? e->len : KEEP_MAX(keep); /* what is kept of the body */
+    uint64_t at = atomic_load_explicit(&r->arena_head, memory_order_relaxed);
+    if (at % ARENA_BYTES + n > ARENA_BYTES) { /* the arena wraps */
+        rec_entry_any(kind, e);
+        return;
+    }
+    uint8_t flags = (uint8_t)((unsigned)kind | (e->libprocess ? F_LIBPROCESS : 0) |
+                              (n ? KEEP_FLAGS(keep) : 0));
+    if (n > TAG_PREFIX) {
+        entry_write_long(r, e, ns, n, at, flags);
+        return;
+    }
+    entry_write(r, e, ns, n, at, flags, true);
+}
+
 /* One function per kind: the kind is a constant in each, a register less. */
-void act__rec_sent(const act_entry *e) { rec_entry(REC_SEND, e); }
-void act__rec_received(const act_entry *e) { rec_entry(REC_RECV, e); }
+void act__rec_sent(const act_entry *e) { rec_entry(REC_SEND, e, NULL); }
+void act__rec_received(const act_entry *e) { rec_entry(REC_RECV, e, NULL); }
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
@@ -936,13 +1056,12 @@ static bool read_slot(rec_ring *r, uint64_t i, bool bodies, rec_event *out)
     if (atomic_load_explicit(&s->gen, memory_order_relaxed) != 2 * i + 2) return false;
     out->body = NULL;
     if (out->kind > REC_DROP) return false;
-    uint8_t *arena = atomic_load_explicit(&r->arena_pub, memory_order_acquire);
-    if (!out->body_len || !arena) {
+    if (!out->body_len) {
         out->body_len = 0;
         return true;
     }
     out->body = act_malloc(out->body_len);
-    memcpy(out->body, arena + body_at % ARENA_BYTES, out->body_len);
+    memcpy(out->body, r->arena + body_at % ARENA_BYTES, out->body_len);
     atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&r->arena_head, memory_order_acquire) > body_at + ARENA_BYTES) {
         free(out->body); /* the bytes were reused: later bodies pushed it out */
@@ -1348,9 +1467,8 @@ static int binary_event(rec_ring *r, uint64_t i, const bin_filter *f, bool bodie
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->gen, memory_order_relaxed) != 2 * i + 2 || e[56] > REC_DROP)
         return BIN_TORN; /* out->len is still start: nothing was written */
-    uint8_t *arena = atomic_load_explicit(&r->arena_pub, memory_order_acquire);
-    if (body_len && arena) {
-        memcpy(q, arena + body_at % ARENA_BYTES, body_len);
+    if (body_len) {
+        memcpy(q, r->arena + body_at % ARENA_BYTES, body_len);
         atomic_thread_fence(memory_order_seq_cst);
         if (atomic_load_explicit(&r->arena_head, memory_order_acquire) > body_at + ARENA_BYTES) {
             body_len = 0; /* the bytes were reused: later bodies pushed it out */

@@ -407,6 +407,67 @@ static void stream_bodies(int n, size_t size, size_t send_max)
     act_shutdown();
 }
 
+/* A body of `len` bytes that differs from every other one at every offset. */
+static void body_of(size_t len, uint8_t *out)
+{
+    for (size_t i = 0; i < len; i++) out[i] = (uint8_t)(len * 7 + i * 13 + (i >> 8));
+}
+
+static const size_t run_lens[] = {1023, 1024, 1025, 5000}; /* after 0 to 300 */
+#define RUN_SHORT 301
+#define RUN_N (RUN_SHORT + sizeof run_lens / sizeof run_lens[0])
+
+static size_t run_len(size_t k) { return k < RUN_SHORT ? k : run_lens[k - RUN_SHORT]; }
+
+/* Sends the run's bodies to `other`, in order, from a loop: one route, so every event after
+ * the first of each kind is written by the recorder's common path (the one that copies a
+ * short body in line). */
+static void send_run(act_actor *self, void *arg)
+{
+    const act_pid *other = arg;
+    uint8_t body[5000];
+    for (size_t k = 0; k < RUN_N; k++) {
+        body_of(run_len(k), body);
+        act_send(self, other, "ping", body, run_len(k));
+    }
+}
+
+/* Bodies of every length from 0 to 300, and around and past the most kept in line (1024),
+ * sent in one run between two loops: each sent and received event carries its body, byte for
+ * byte. */
+START_TEST(test_bodies_of_every_short_length_are_kept_byte_for_byte)
+{
+    runtime_start(0);
+    act_pid other = spawn("other", "ping", 1);
+    act_actor *src = act_new("src", NULL);
+    act_on_init(src, send_run, &other);
+    watch w;
+    watch_open(&w, "?format=binary&bodies=1&actor=other");
+    ck_assert_int_eq(act_spawn(src, 0), 0);
+    ck_assert(tu_counter_wait(&arrived, RUN_N, 10));
+    ins_events l = {0};
+    binary_events(&w, "p", 2 * RUN_N, &l);
+    size_t next[2] = {0, 0}; /* the body the next send, receipt must carry */
+    uint8_t want[5000];
+    for (size_t i = 0; i < l.n; i++) {
+        ck_assert_int_ne(l.v[i].kind, INS_LOST);
+        size_t *k = &next[l.v[i].kind == INS_RECEIVE];
+        ck_assert_uint_lt(*k, RUN_N);
+        size_t len = run_len(*k);
+        ck_assert_uint_eq(l.v[i].size, len);
+        ck_assert_uint_eq(l.v[i].body_len, len);
+        body_of(len, want);
+        ck_assert_msg(!len || memcmp(l.v[i].body, want, len) == 0, "the body of %zu bytes", len);
+        (*k)++;
+    }
+    ck_assert_uint_eq(next[0], RUN_N);
+    ck_assert_uint_eq(next[1], RUN_N);
+    ins_events_free(&l);
+    watch_close(&w);
+    act_shutdown();
+}
+END_TEST
+
 /* Megabytes (1.6 MB: the ring's arena keeps them all), in chunks of up to a megabyte. */
 START_TEST(test_large_bodies_to_a_small_window_arrive_whole_and_in_order)
 {
@@ -615,6 +676,7 @@ Suite *trace_stream_suite(void)
     tcase_add_test(tc, test_binary_watchers_filter_by_name_and_actor);
     tcase_add_test(tc, test_a_binary_watcher_that_falls_behind_is_told_what_it_missed);
     tcase_add_test(tc, test_a_watcher_that_reads_again_gets_the_last_events_without_new_ones);
+    tcase_add_test(tc, test_bodies_of_every_short_length_are_kept_byte_for_byte);
     tcase_add_test(tc, test_large_bodies_to_a_small_window_arrive_whole_and_in_order);
     tcase_add_test(tc, test_chunks_the_socket_takes_in_part_arrive_whole_and_in_order);
     tcase_add_test(tc,
