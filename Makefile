@@ -285,9 +285,11 @@ $(BUILD)/check/bin/tests: $(TEST_OBJS) $(CHK_LIBS)
 # The release build too: the SDK, package and docs tests install and run it.
 check-build: deps-quiet all $(BUILD)/check/bin/tests $(addprefix $(BUILD)/check/bin/,$(PROG_NAMES)) \
              $(GO_BINS)
-check: check-build
+# Then, unless a suite or case was picked, every fuzz target's seeds (fuzz-replay).
+check: check-build $(if $(CK_RUN_SUITE)$(CK_RUN_CASE),,fuzz-build)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(BUILD)/check/bin/tests
+	$(if $(CK_RUN_SUITE)$(CK_RUN_CASE),,@$(call replay_fuzzers))
 
 # ---- benchmarks (release flags) ------------------------------------------------------------
 $(BUILD)/bench/%: tests/bench/%.c $(REL_LIBS)
@@ -328,13 +330,27 @@ define run_fuzzers
 	done
 endef
 
-.PRECIOUS: $(BUILD)/fuzz/obj/tests/fuzz/%.o
-.PHONY: fuzz fuzz-build fuzz-run
+# Runs every target once on each of its seeds, no fuzzing: the same inputs every time, among
+# them those that once crashed a target, so what was fixed stays fixed.
+define replay_fuzzers
+	set -e; for f in $(FUZZ_BINS); do \
+	  n=$$(basename $$f); d=tests/fuzz/corpus/$$n; [ -d $$d ] || continue; \
+	  $$f -malloc_limit_mb=64 -rss_limit_mb=2048 $$d/* >$(BUILD)/fuzz/$$n.replay.log 2>&1 \
+	    || { tail -50 $(BUILD)/fuzz/$$n.replay.log; echo "fuzz: $$n FAILED on a seed"; exit 1; }; \
+	  echo "fuzz: $$n ran its $$(ls $$d | wc -l) seeds"; \
+	done
+endef
+
+# (kept: make would delete them as intermediates and rebuild them every time)
+.SECONDARY: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/obj/tests/fuzz/%.o,$(FUZZ_SRCS))
+.PHONY: fuzz fuzz-build fuzz-run fuzz-replay
 fuzz-build: deps-quiet $(FUZZ_BINS)
 fuzz: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SHORT))
 fuzz-run: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SECONDS))
+fuzz-replay: fuzz-build
+	@$(call replay_fuzzers)
 
 # ---- run, install, clean ------------------------------------------------------------------
 .PHONY: deps deps-quiet run install uninstall deb docs docs-check clean
