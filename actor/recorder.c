@@ -734,9 +734,9 @@ HOT void entry_msg(rec_kind kind, const act_entry *e, const char *to_id, const c
 }
 
 /* route_lookup and route_is for a sent or received entry's event (see entry_route_same): its
- * rec_msg is built here, out of line, on the way to a new route or to compare strings the
- * entry does not know the length of or the route keeps cut, so that matching the last route
- * needs none of it. */
+ * rec_msg is built here, out of line, on the way to a new route or to compare what
+ * entry_route_same does not (a content type, a string the entry does not know the length of or
+ * the route keeps cut), so that matching the last route needs none of it. */
 static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64_t i,
                                                              rec_kind kind, const act_entry *e)
 {
@@ -754,36 +754,37 @@ static __attribute__((noinline)) bool route_is_entry(const rec_route *rt, const 
 
 /* Whether rt is the route of a sent or received entry (`received`: an E_MSG delivered here),
  * straight from the entry, in the fewest steps: the receiver's and the name's lengths, which
- * the entry knows, are the route's, with no reason on the route (the lengths sit side by side
- * in both), and the content types are both absent or both there; then the addresses, the
- * sender and "to\0name\0" byte for byte, NULs included, and the content type. Exact when
- * entry_exact(e); otherwise only a true answer is, and route_is_entry compares. */
+ * the entry knows, are the route's, with no content type and no reason on either side (the
+ * lengths sit side by side in both); then the addresses, the sender and "to\0name\0" byte for
+ * byte, NULs included. Exact when entry_exact(e); otherwise only a true answer is, and
+ * route_is_entry compares. */
 HOT bool entry_route_same(const rec_route *rt, const act_entry *e, bool received)
 {
     _Static_assert(offsetof(act_entry, name_len) == offsetof(act_entry, to_len) + 1 &&
-                   T_NAME == T_TO + 1, "the lengths compared together sit side by side");
-    uint16_t lens, rlens;
+                   T_NAME == T_TO + 1 && T_CTYPE == T_NAME + 1 && T_REASON == T_CTYPE + 1,
+                   "the lengths compared together sit side by side");
+    uint16_t lens, rlens, rrest;
     memcpy(&lens, &e->to_len, 2);
     memcpy(&rlens, &rt->len[T_TO], 2);
-    if (lens != rlens || rt->len[T_REASON] || !e->ctype != !rt->len[T_CTYPE]) return false;
+    memcpy(&rrest, &rt->len[T_CTYPE], 2);
+    if (lens != rlens || rrest || e->ctype) return false;
     bool remote = !received && e->kind == E_REMOTE_SEND;
     uint32_t to_ip = remote ? e->to_ip : act__rt->address.ip;
     uint16_t to_port = remote ? e->to_port : act__rt->address.port;
     if (rt->from_ip != e->from.ip || rt->to_ip != to_ip || rt->from_port != e->from.port ||
         rt->to_port != to_port)
         return false;
-    size_t fl = rt->len[T_FROM], run = (size_t)e->to_len + e->name_len + 2;
+    size_t fl = rt->len[T_FROM];
     return bytes_eq(e->from.id, rt->text, fl + 1) && /* (fl < ACT_ID_MAX: in the id) */
-           bytes_eq(e->to_id, rt->text + fl + 1, run) &&
-           (!e->ctype ||
-            text_is(e->ctype, 0, rt->text + fl + 1 + run, rt->len[T_CTYPE], text_max[T_CTYPE]));
+           bytes_eq(e->to_id, rt->text + fl + 1, (size_t)e->to_len + e->name_len + 2);
 }
 
-/* Whether entry_route_same's answer is the whole answer for e: e knows the lengths of its
- * receiver's name and of its own (0: it does not), and a route keeps both whole. */
+/* Whether entry_route_same's answer is the whole answer for e: it has no content type, it knows
+ * the lengths of its receiver's name and of its own (0: it does not), and a route keeps both
+ * whole. (A message with a content type goes only to peers that are not ours.) */
 HOT bool entry_exact(const act_entry *e)
 {
-    return e->to_len && e->name_len && e->to_len <= text_max[T_TO] &&
+    return !e->ctype && e->to_len && e->name_len && e->to_len <= text_max[T_TO] &&
            e->name_len <= text_max[T_NAME];
 }
 
