@@ -733,9 +733,10 @@ HOT void entry_msg(rec_kind kind, const act_entry *e, const char *to_id, const c
                    .joined = !to_id && e->to_len && e->name_len};
 }
 
-/* route_lookup and route_is for a sent or received entry's event (see entry_route_is): its
- * rec_msg is built here, out of line, on the way to a new route or to compare strings the
- * route keeps cut, so that matching the last route needs none of it. */
+/* route_lookup and route_is for a sent or received entry's event (see entry_route_same): its
+ * rec_msg is built here, out of line, on the way to a new route or to compare what
+ * entry_route_same does not (a content type, a string the entry does not know the length of or
+ * the route keeps cut), so that matching the last route needs none of it. */
 static __attribute__((noinline)) uint16_t route_lookup_entry(rec_ring *r, uint64_t i,
                                                              rec_kind kind, const act_entry *e)
 {
@@ -751,37 +752,12 @@ static __attribute__((noinline)) bool route_is_entry(const rec_route *rt, const 
     return route_is(rt, &m);
 }
 
-/* route_is for a sent or received entry's event, straight from the entry when the route keeps
- * its receiver and name whole: the addresses and the lengths the entry knows are compared
- * first, then the sender and "to\0name\0" byte for byte, NULs included (equal lengths and
- * bytes are the same strings, so nothing is left to route_is_entry). */
-HOT bool entry_route_is(const rec_route *rt, const act_entry *e)
-{
-    size_t tl = e->to_len, nl = e->name_len;
-    if (rt->len[T_TO] != tl || rt->len[T_NAME] != nl) /* or one is 0: unknown, or cut */
-        return tl && nl && tl <= text_max[T_TO] && nl <= text_max[T_NAME] ? false
-                                                                          : route_is_entry(rt, e);
-    bool remote = e->kind == E_REMOTE_SEND;
-    uint32_t to_ip = remote ? e->to_ip : act__rt->address.ip;
-    uint16_t to_port = remote ? e->to_port : act__rt->address.port;
-    if (rt->from_ip != e->from.ip || rt->to_ip != to_ip || rt->from_port != e->from.port ||
-        rt->to_port != to_port || rt->len[T_REASON] || (!e->ctype && rt->len[T_CTYPE]))
-        return false;
-    const char *p = rt->text;
-    size_t fl = rt->len[T_FROM];
-    if (!bytes_eq(e->from.id, p, fl + 1)) return false; /* (fl < ACT_ID_MAX: within the id) */
-    p += fl + 1;
-    if (!bytes_eq(e->to_id, p, tl + nl + 2)) return false;
-    p += tl + nl + 2;
-    return !e->ctype || text_is(e->ctype, 0, p, rt->len[T_CTYPE], text_max[T_CTYPE]);
-}
-
-/* Whether rt is surely the route of a sent or received entry (`received`: an E_MSG delivered
- * here), in the fewest steps: the entry's receiver and name lengths are the route's, with no
- * content type and no reason on either side (the lengths sit side by side in both), then the
- * addresses, the sender and "to\0name\0" as entry_route_is compares them. Anything else (a
- * content type, a string the entry does not know the length of or the route keeps cut) is
- * left to route_intern. */
+/* Whether rt is the route of a sent or received entry (`received`: an E_MSG delivered here),
+ * straight from the entry, in the fewest steps: the receiver's and the name's lengths, which
+ * the entry knows, are the route's, with no content type and no reason on either side (the
+ * lengths sit side by side in both); then the addresses, the sender and "to\0name\0" byte for
+ * byte, NULs included. Exact when entry_exact(e); otherwise only a true answer is, and
+ * route_is_entry compares. */
 HOT bool entry_route_same(const rec_route *rt, const act_entry *e, bool received)
 {
     _Static_assert(offsetof(act_entry, name_len) == offsetof(act_entry, to_len) + 1 &&
@@ -803,6 +779,15 @@ HOT bool entry_route_same(const rec_route *rt, const act_entry *e, bool received
            bytes_eq(e->to_id, rt->text + fl + 1, (size_t)e->to_len + e->name_len + 2);
 }
 
+/* Whether entry_route_same's answer is the whole answer for e: it has no content type, it knows
+ * the lengths of its receiver's name and of its own (0: it does not), and a route keeps both
+ * whole. (A message with a content type goes only to peers that are not ours.) */
+HOT bool entry_exact(const act_entry *e)
+{
+    return !e->ctype && e->to_len && e->name_len && e->to_len <= text_max[T_TO] &&
+           e->name_len <= text_max[T_NAME];
+}
+
 /* How slot i names its route, which m describes, or e when not NULL (a sent or received
  * entry's event): its index in the table in use (with IN_SECOND for the second), added if
  * new; SPILLED (the route written to the slot's spill area) when the table is full and the
@@ -811,7 +796,9 @@ HOT uint16_t route_intern(rec_ring *r, uint64_t i, const rec_msg *m, rec_kind ki
                           const act_entry *e)
 {
     if (e) {
-        if (r->last_rt && entry_route_is(r->last_rt, e)) return r->last;
+        if (r->last_rt && (entry_route_same(r->last_rt, e, kind == REC_RECV) ||
+                           (!entry_exact(e) && route_is_entry(r->last_rt, e))))
+            return r->last;
         return route_lookup_entry(r, i, kind, e);
     }
     if (r->last_rt && route_is(r->last_rt, m)) return r->last;

@@ -297,10 +297,10 @@ static size_t message_len(const char *p, size_t room, size_t *head_len)
 
 /* The receiver, name, sender and trace context of the unsent message whose head is
  * head[0, len) ("POST /to/name HTTP/1.1", Libprocess-From and Libprocess-Trace, which
- * own_head and foreign_head write) and which ends at `end` in the output; the context of a
- * message to a peer that is not ours from c->foreign. */
-static void unsent_parse(const conn *c, const char *head, size_t len, uint64_t end, char *to,
-                         char *name, size_t name_max, act_pid *from, act_trace *tc)
+ * own_head and foreign_head write). False when the head carries no context (a message to a
+ * peer that is not ours): *tc is then zero. */
+static bool unsent_parse(const char *head, size_t len, char *to, char *name, size_t name_max,
+                         act_pid *from, act_trace *tc)
 {
     const char *p = head + 6, *stop = head + len;
     const char *eol = memchr(p, '\r', (size_t)(stop - p));
@@ -325,11 +325,20 @@ static void unsent_parse(const conn *c, const char *head, size_t len, uint64_t e
     if (v && n < sizeof text) {
         snprintf(text, sizeof text, "%.*s", (int)n, v);
         act__trace_parse(text, tc);
-        return;
     }
-    for (size_t i = 0; !v && i < c->foreign_len; i++) {
-        const unsent_tc *u = &c->foreign[(c->foreign_first + i) & (c->foreign_cap - 1)];
+    return v != NULL;
+}
+
+/* The context c->foreign keeps for the message that ends at `end` in the output, if any,
+ * looked for from its *f-th on: messages are asked for in the order of the output, which is
+ * the order it keeps them in, so a broken connection's are all found in one pass. */
+static void foreign_tc(const conn *c, size_t *f, uint64_t end, act_trace *tc)
+{
+    for (; *f < c->foreign_len; ++*f) {
+        const unsent_tc *u = &c->foreign[(c->foreign_first + *f) & (c->foreign_cap - 1)];
+        if (u->end < end) continue;
         if (u->end == end) *tc = u->tc;
+        return;
     }
 }
 
@@ -340,6 +349,7 @@ static void unsent_drop(conn *c, const char *why)
     snprintf(reason, sizeof reason, "connection lost: %s", why ? why : "closed by peer");
     bool on = atomic_load_explicit(&act__rec_on, memory_order_relaxed);
     uint64_t start = c->written_total - (c->out_head ? c->out_head->off : 0); /* of a chunk */
+    size_t f = 0; /* where foreign_tc looks from */
     for (chunk *k = c->out_head; on && k; start += k->len, k = k->next) {
         size_t len, head_len;
         for (size_t at = 0; at < k->len; at += len) {
@@ -348,8 +358,8 @@ static void unsent_drop(conn *c, const char *why)
             char to[ACT_ID_MAX], name[112];
             act_pid from;
             act_trace tc;
-            unsent_parse(c, k->data + at, head_len, start + at + len, to, name, sizeof name,
-                         &from, &tc);
+            if (!unsent_parse(k->data + at, head_len, to, name, sizeof name, &from, &tc))
+                foreign_tc(c, &f, start + at + len, &tc);
             rec_msg m = {.kind = REC_DROP, .from = &from, .to_id = to, .to_ip = c->ip,
                          .to_port = c->port, .name = name, .tc = &tc, .reason = reason};
             act__rec(&m);

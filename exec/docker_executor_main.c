@@ -5,9 +5,9 @@
  * to the sandbox's stdout and stderr, which are the executor's own; reports TASK_RUNNING once
  * `docker inspect` shows the container started, then TASK_FINISHED or TASK_FAILED with the
  * container's exit status; a kill is `docker stop -t <stop_timeout>` and ends in TASK_KILLED.
- * The life cycle is the built-in executors' core (command.c). The slave's containerizer has pulled the image
- * and gives the flags; the container's cpu shares and memory limit come from the executor's
- * resources (the task's and the executor's own), as Mesos sets them.
+ * The life cycle is the built-in executors' core (command.c). The slave's containerizer has
+ * pulled the image and gives the flags; the container's cpu shares and memory limit come from
+ * the executor's resources (the task's and the executor's own), as Mesos sets them.
  */
 #include "docker/docker.h"
 #include "exec/command_int.h"
